@@ -1,0 +1,113 @@
+// Config loading: read a JSON file, validate it with ajv against the schema that documents it
+// (spec.json for the tap, schemas/target-config.json for the target), fill defaults, and register
+// every "writeOnly" value with the redactor. Errors name the field and what is allowed.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { ConfigError } from './errors.js';
+import { Redactor, secretsFromSchema } from './secrets.js';
+
+// ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
+
+/** Repository root (this file lives in connector/core/). */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export type JsonObject = Record<string, unknown>;
+
+export function readJsonFile(file: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(`${what} file ${file} cannot be read (${code ?? 'error'})`, {
+      hint: code === 'ENOENT' ? `Create it or pass the right path; see README "Configuration".` : 'Check the path and its permissions.',
+    });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${what} file ${file} is not valid JSON: ${(err as Error).message}`, {
+      hint: 'Fix the JSON syntax (a trailing comma or a missing quote is the usual cause).',
+    });
+  }
+}
+
+export function loadSchema(relPath: string): JsonObject {
+  return readJsonFile(path.join(REPO_ROOT, relPath), 'Schema') as JsonObject;
+}
+
+export function newAjv(opts: { useDefaults?: boolean } = {}): Ajv {
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, useDefaults: opts.useDefaults ?? false, allowUnionTypes: true });
+  addFormats(ajv);
+  return ajv;
+}
+
+/** Renders ajv errors as one sentence per problem, naming the field (JSON pointer → dotted path). */
+export function describeAjvErrors(errors: ErrorObject[] | null | undefined, root = 'config'): string {
+  if (!errors?.length) return 'unknown validation error';
+  const seen = new Set<string>();
+  const parts: string[] = [];
+  for (const e of errors) {
+    const where = root + e.instancePath.replace(/\//g, '.').replace(/\.(\d+)(?=\.|$)/g, '[$1]');
+    let text: string;
+    switch (e.keyword) {
+      case 'required':
+        text = `${where}.${String(e.params['missingProperty'])} is required`;
+        break;
+      case 'additionalProperties':
+        text = `${where} has an unknown field "${String(e.params['additionalProperty'])}"`;
+        break;
+      case 'enum':
+        text = `${where} must be one of ${(e.params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+        break;
+      case 'type':
+        text = `${where} must be ${String(e.params['type'])}`;
+        break;
+      case 'pattern':
+        text = `${where} must match ${String(e.params['pattern'])}${e.parentSchema?.['description'] ? ` (${String(e.parentSchema['description'])})` : ''}`;
+        break;
+      case 'anyOf':
+      case 'oneOf':
+        text = `${where} ${e.message ?? 'is invalid'}${e.parentSchema?.['errorMessage'] ? `: ${String(e.parentSchema['errorMessage'])}` : ''}`;
+        break;
+      default:
+        text = `${where} ${e.message ?? 'is invalid'}`;
+    }
+    if (!seen.has(text)) parts.push(text);
+    seen.add(text);
+  }
+  return parts.join('; ');
+}
+
+export interface LoadedConfig<T> {
+  config: T;
+  redactor: Redactor;
+}
+
+/**
+ * Validates `raw` against `schema` (defaults applied) and returns it typed, with a redactor that
+ * knows every secret in it. Cross-field rules live in the caller's `check`.
+ */
+export function validateConfig<T>(raw: unknown, schema: JsonObject, opts: { what: string; check?: (c: T) => void } = { what: 'config' }): LoadedConfig<T> {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(`${opts.what} must be a JSON object`, { hint: 'See README "Configuration" for an example.' });
+  }
+  const copy = structuredClone(raw) as JsonObject;
+  const redactor = new Redactor(secretsFromSchema(schema, copy));
+  const validate: ValidateFunction = newAjv({ useDefaults: true }).compile(schema);
+  if (!validate(copy)) {
+    throw new ConfigError(`Invalid ${opts.what}: ${redactor.redact(describeAjvErrors(validate.errors))}`, {
+      hint: 'Fix the fields named above; every field is described in README "Configuration".',
+    });
+  }
+  opts.check?.(copy as T);
+  return { config: copy as T, redactor };
+}
+
+export function loadConfigFile<T>(file: string, schemaRelPath: string, opts: { what: string; check?: (c: T) => void }): LoadedConfig<T> {
+  return validateConfig<T>(readJsonFile(file, opts.what), loadSchema(schemaRelPath), opts);
+}

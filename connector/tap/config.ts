@@ -1,0 +1,88 @@
+// The tap's configuration: spec.json validated by ajv (defaults filled), then the cross-field rules
+// a schema cannot say (dates in order, account ids normalised). Tokens become labelled entries.
+import { ConfigError } from '../core/errors.js';
+import { loadConfigFile, loadSchema, validateConfig, type LoadedConfig } from '../core/config.js';
+
+export interface TokenConfig {
+  label: string;
+  token: string;
+}
+
+export interface InsightsReportConfig {
+  name: string;
+  level: 'account' | 'campaign' | 'adset' | 'ad';
+  breakdowns?: string[];
+  action_breakdowns?: string[];
+  fields?: string[];
+}
+
+/** Mirrors spec.json (after defaults). */
+export interface TapConfig {
+  access_token?: string;
+  access_tokens?: TokenConfig[];
+  app_secret?: string;
+  app_id?: string;
+  account_ids?: string[];
+  business_ids?: string[];
+  start_date?: string;
+  end_date?: string;
+  insights_lookback_days: number;
+  action_attribution_windows: string[];
+  action_breakdowns: string[];
+  include_deleted: boolean;
+  api_version: string;
+  api_base_url: string;
+  page_size: number;
+  max_retries: number;
+  retry_base_ms: number;
+  request_timeout_seconds: number;
+  circuit_breaker: { failures: number; pause_seconds: number };
+  max_concurrency: number;
+  usage_pause_threshold: number;
+  insights_job_timeout_seconds: number;
+  insights_job_stall_seconds: number;
+  insights_poll_interval_seconds: number;
+  insights_max_days_per_job: number;
+  insights_reports?: InsightsReportConfig[];
+  token_expiry_warning_days: number;
+  user_agent?: string;
+}
+
+export const SPEC_PATH = 'spec.json';
+
+/** Bare digits of an ad account id (config accepts act_123 or 123). */
+export const bareAccountId = (id: string): string => id.replace(/^act_/, '');
+
+function check(c: TapConfig): void {
+  if (c.access_token && c.access_tokens) {
+    throw new ConfigError('config has both access_token and access_tokens', { hint: 'Keep one: put the single token into access_tokens with a label.' });
+  }
+  const labels = (c.access_tokens ?? []).map((t) => t.label);
+  const dup = labels.find((l, i) => labels.indexOf(l) !== i);
+  if (dup) throw new ConfigError(`config.access_tokens has the label "${dup}" twice`, { hint: 'Labels name tokens in logs; make each unique.' });
+  if (c.start_date && c.end_date && c.start_date > c.end_date) {
+    throw new ConfigError(`config.start_date (${c.start_date}) is after config.end_date (${c.end_date})`, { hint: 'Swap them or drop end_date to sync up to today.' });
+  }
+  if (c.account_ids) c.account_ids = [...new Set(c.account_ids.map(bareAccountId))];
+}
+
+export function validateTapConfig(raw: unknown): LoadedConfig<TapConfig> {
+  return validateConfig<TapConfig>(raw, loadSchemaCached(), { what: 'tap config', check });
+}
+
+export function loadTapConfig(file: string): LoadedConfig<TapConfig> {
+  return loadConfigFile<TapConfig>(file, SPEC_PATH, { what: 'tap config', check });
+}
+
+let specCache: Record<string, unknown> | undefined;
+function loadSchemaCached(): Record<string, unknown> {
+  specCache ??= loadSchema(SPEC_PATH);
+  return specCache;
+}
+
+/** Tokens as labelled entries; a lone access_token is labelled "default". */
+export function tokensOf(c: TapConfig): TokenConfig[] {
+  if (c.access_tokens) return c.access_tokens;
+  if (c.access_token) return [{ label: 'default', token: c.access_token }];
+  return [];
+}
