@@ -2,7 +2,6 @@
 // when the stream's buffer is full, write() waits for 'drain', so a slow target never makes the
 // tap buffer a whole sync in memory.
 import type { Writable } from 'node:stream';
-import { once } from 'node:events';
 import type { SingerMessage } from './messages.js';
 
 export class SingerWriter {
@@ -27,17 +26,24 @@ export class SingerWriter {
     if (!this.out.write(JSON.stringify(message) + '\n')) await this.drained();
   }
 
-  private async drained(): Promise<void> {
-    // Rejects if the reader went away (EPIPE) instead of hanging forever.
-    await Promise.race([
-      once(this.out, 'drain'),
-      once(this.out, 'error').then(([err]) => {
-        throw err as Error;
-      }),
-      once(this.out, 'close').then(() => {
-        if (this.out.writableNeedDrain) throw new Error('output closed before it drained');
-      }),
-    ]);
+  private drained(): Promise<void> {
+    // Rejects if the reader went away (EPIPE, close) instead of hanging forever; listeners are
+    // removed on every outcome so millions of waits do not pile up handlers.
+    return new Promise<void>((resolve, reject) => {
+      const done = (err?: Error): void => {
+        this.out.off('drain', onDrain);
+        this.out.off('error', onError);
+        this.out.off('close', onClose);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onDrain = (): void => done();
+      const onError = (err: Error): void => done(err);
+      const onClose = (): void => done(this.out.writableNeedDrain ? new Error('output closed before it drained') : undefined);
+      this.out.on('drain', onDrain);
+      this.out.on('error', onError);
+      this.out.on('close', onClose);
+    });
   }
 
   /** Resolves once everything written has been handed to the OS. */

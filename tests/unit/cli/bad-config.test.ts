@@ -1,0 +1,43 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT } from '../../../connector/core/config.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'cli-bad-config-'));
+const file = (name: string, text: string): string => {
+  const p = path.join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+function run(bin: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', bin), ...args], { encoding: 'utf8', input: '', timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('every CLI given a missing or malformed config', () => {
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const malformed = file('malformed.json', '{"access_token": "sbx_tok_0123456789",}');
+  const cases: Array<[string, string[]]> = [
+    ['tap-facebook-ads.js', ['--config', path.join(dir, 'missing.json')]],
+    ['tap-facebook-ads.js', ['--config', malformed]],
+    ['tap-facebook-ads.js', ['--config', file('no-token.json', '{"start_date":"2026-01-01"}')]],
+    ['target-bigquery.js', ['--config', path.join(dir, 'missing.json')]],
+    ['target-bigquery.js', ['--config', malformed]],
+    ['target-bigquery.js', ['--config', file('bad-dest.json', '{"destination":"snowflake"}')]],
+  ];
+  for (const [bin, args] of cases) {
+    it(`${bin} ${path.basename(args[1]!)} exits 2 with one actionable line on stderr and nothing on stdout`, () => {
+      const r = run(bin, args);
+      expect(r.status).to.equal(2);
+      expect(r.stdout).to.equal('');
+      const lines = r.stderr.trim().split('\n');
+      const last = JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
+      expect(last['error_kind']).to.equal('config');
+      expect(String(last['hint'])).to.have.length.greaterThan(10);
+      expect(r.stderr).not.to.include('sbx_tok_0123456789');
+    });
+  }
+});

@@ -1,0 +1,73 @@
+import { expect } from 'chai';
+import { validateTapConfig } from '../../../connector/tap/config.js';
+import { validateTargetConfig } from '../../../connector/target/config.js';
+import { ConfigError } from '../../../connector/core/errors.js';
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).to.be.instanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('tap config', () => {
+  const token = 'sbx_agency_0123456789abcdef';
+
+  it('fills defaults from spec.json', () => {
+    const { config } = validateTapConfig({ access_token: token });
+    expect(config.insights_lookback_days).to.equal(28);
+    expect(config.action_attribution_windows).to.deep.equal(['7d_click', '1d_view']);
+    expect(config.max_retries).to.equal(3);
+    expect(config.circuit_breaker).to.deep.equal({ failures: 5, pause_seconds: 60 });
+  });
+
+  it('names the missing token fields when no token is given', () => {
+    expect(configError(() => validateTapConfig({ start_date: '2026-01-01' })).message).to.include('config.access_token is required');
+  });
+
+  it('names an ill-typed field and what type is allowed', () => {
+    const e = configError(() => validateTapConfig({ access_token: token, page_size: 'big', insights_lookback_days: 40 }));
+    expect(e.message).to.include('config.page_size must be integer');
+    expect(e.message).to.include('config.insights_lookback_days must be <= 28');
+    expect(e.exitCode).to.equal(2);
+  });
+
+  it('lists the allowed values for an enum', () => {
+    const e = configError(() => validateTapConfig({ access_token: token, action_attribution_windows: ['3d_click'] }));
+    expect(e.message).to.match(/config.action_attribution_windows\[0\] must be one of "1d_view", .*"7d_click"/);
+  });
+
+  it('explains a malformed account id and normalises act_ prefixes', () => {
+    expect(configError(() => validateTapConfig({ access_token: token, account_ids: ['12ab'] })).message).to.include('config.account_ids[0] must match');
+    expect(validateTapConfig({ access_token: token, account_ids: ['act_123', '123', '456'] }).config.account_ids).to.deep.equal(['123', '456']);
+  });
+
+  it('refuses start_date after end_date and unknown fields', () => {
+    expect(configError(() => validateTapConfig({ access_token: token, start_date: '2026-03-01', end_date: '2026-02-01' })).message).to.include('is after');
+    expect(configError(() => validateTapConfig({ access_token: token, acces_token: 'x' })).message).to.include('unknown field "acces_token"');
+  });
+
+  it('never echoes a secret in a validation error', () => {
+    const e = configError(() => validateTapConfig({ access_tokens: [{ label: 'bad label!', token }] }));
+    expect(e.message).not.to.include(token);
+    expect(e.message).to.include('config.access_tokens[0].label must match');
+  });
+});
+
+describe('target config', () => {
+  it('defaults to the embedded DuckDB destination', () => {
+    const { config } = validateTargetConfig({});
+    expect(config.destination).to.equal('duckdb');
+    expect(config.history).to.equal(true);
+  });
+
+  it('requires project_id for BigQuery and redacts inline credentials', () => {
+    const e = configError(() => validateTargetConfig({ destination: 'bigquery', credentials_json: { private_key: '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n' } }));
+    expect(e.message).to.include('config.project_id is required');
+    const { redactor } = validateTargetConfig({ destination: 'bigquery', project_id: 'my-proj-1', credentials_json: { private_key: 'PRIVATEKEYMATERIAL' } });
+    expect(redactor.redact('oops PRIVATEKEYMATERIAL')).not.to.include('PRIVATEKEYMATERIAL');
+  });
+});

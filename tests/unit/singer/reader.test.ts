@@ -1,0 +1,59 @@
+import { expect } from 'chai';
+import { Readable } from 'node:stream';
+import { readMessages, SchemaTracker, parseLine } from '../../../connector/singer/reader.js';
+import { DataError } from '../../../connector/core/errors.js';
+
+async function readAll(text: string): Promise<unknown[]> {
+  const tracker = new SchemaTracker();
+  const out: unknown[] = [];
+  for await (const m of readMessages(Readable.from([text]))) {
+    tracker.check(m);
+    out.push(m);
+  }
+  return out;
+}
+
+async function failure(text: string): Promise<DataError> {
+  try {
+    await readAll(text);
+  } catch (err) {
+    expect(err).to.be.instanceOf(DataError);
+    return err as DataError;
+  }
+  throw new Error('expected a DataError');
+}
+
+const SCHEMA = '{"type":"SCHEMA","stream":"ads","schema":{"type":"object"},"key_properties":["id"]}';
+
+describe('Singer reader', () => {
+  it('yields messages with their line numbers, skipping blank lines', async () => {
+    const msgs = (await readAll(`${SCHEMA}\n\n{"type":"RECORD","stream":"ads","record":{"id":"1"}}\n{"type":"STATE","value":{"bookmarks":{}}}\n`)) as Array<{ line: number }>;
+    expect(msgs.map((m) => m.line)).to.deep.equal([1, 3, 4]);
+  });
+
+  it('names the line and the parse problem for bad JSON', async () => {
+    const e = await failure(`${SCHEMA}\n{"type":"RECORD","stream":"ads","record":{"id":"1"}\n`);
+    expect(e.message).to.match(/^line 2: not valid JSON/);
+    expect(e.context['line']).to.equal(2);
+    expect(e.exitCode).to.equal(6);
+  });
+
+  it('names the line and the type for an unknown message type', async () => {
+    const e = await failure(`${SCHEMA}\n{"type":"BATCH","stream":"ads"}\n`);
+    expect(e.message).to.equal('line 2: unknown message type "BATCH" (expected one of SCHEMA, RECORD, STATE, ACTIVATE_VERSION)');
+  });
+
+  it('refuses a RECORD that arrives before its SCHEMA, naming line and stream', async () => {
+    const e = await failure(`${SCHEMA}\n{"type":"RECORD","stream":"campaigns","record":{"id":"1"}}\n`);
+    expect(e.message).to.equal('line 2: RECORD for stream "campaigns" arrived before its SCHEMA');
+    expect(e.context).to.include({ line: 2, stream: 'campaigns' });
+  });
+
+  it('checks the shape of each message type', () => {
+    expect(() => parseLine('{"type":"RECORD","stream":"ads"}', 7)).to.throw(/line 7: RECORD message needs a "record" object/);
+    expect(() => parseLine('{"type":"STATE"}', 1)).to.throw(/STATE message needs a "value" object/);
+    expect(() => parseLine('{"type":"ACTIVATE_VERSION","stream":"ads","version":"x"}', 1)).to.throw(/numeric "version"/);
+    expect(() => parseLine('[1,2]', 1)).to.throw(/must be a JSON object/);
+    expect(() => parseLine('{"type":"SCHEMA","stream":"a","schema":{},"key_properties":"id"}', 3)).to.throw(/key_properties/);
+  });
+});
