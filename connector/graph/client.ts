@@ -1,0 +1,436 @@
+// The Graph API client every part of the tap calls: versioned URLs, token + appsecret_proof, SDK-style
+// parameter encoding, cursor paging, and the resilience around each attempt (usage-header pacing,
+// retries with backoff, token rotation, circuit breaker), with errors typed by the table in errors.ts.
+import { createHmac } from 'node:crypto';
+import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
+import { exponentialDelay, isNetworkError } from 'axios-retry';
+import { AuthError, ConnectorError, DataError, ThrottledError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import type { Redactor } from '../core/secrets.js';
+import type { TapConfig } from '../tap/config.js';
+import { GraphBreaker } from './breaker.js';
+import { ReduceDataError, classifyGraphError, classifyNetworkError, type Classified, type GraphErrorBody } from './errors.js';
+import { encodeParams, graphUrl, isPage, nextLink, nextPageUrl, stripAuth } from './paging.js';
+import { UsagePacer, parseUsageHeaders, regainSecondsFor } from './usage.js';
+
+export interface TokenRef {
+  label: string;
+  token: string;
+}
+
+export interface GraphCallOptions {
+  /** Arrays/objects are JSON-encoded (compact) like the official SDKs; strings/numbers as they are. */
+  params?: Record<string, unknown>;
+  /** Candidate tokens in preference order (all with access to the object); the client rotates on 190/throttle. */
+  tokens: TokenRef[];
+  /** Bare digits; per-account stats, usage pacing. Derived from an `act_<id>` path when absent. */
+  accountId?: string;
+  method?: 'GET' | 'POST';
+  signal?: AbortSignal;
+}
+
+export interface CallStats {
+  /** HTTP attempts sent. */
+  api_calls: number;
+  /** Attempts answered with a throttle error. */
+  throttles: number;
+  /** Attempts that repeated an earlier one (after a failure or on another token). */
+  retries: number;
+  /** Calls that failed for good (thrown to the caller). */
+  errors: number;
+}
+
+export interface GraphClientOptions {
+  config: TapConfig;
+  log: Logger;
+  clock?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  /** A throttle whose wait exceeds this is surfaced as ThrottledError (exit 7, re-run later) instead of slept through. */
+  maxThrottleWaitMs?: number;
+  /** Spacing between calls on a budget that reads 100% (see UsagePacer). */
+  pacerMaxIntervalMs?: number;
+  /** Upper bound of one backoff delay. */
+  maxBackoffMs?: number;
+}
+
+const DEFAULT_MAX_THROTTLE_WAIT_MS = 15 * 60_000;
+const DEFAULT_PACER_MAX_INTERVAL_MS = 30_000;
+const DEFAULT_MAX_BACKOFF_MS = 5 * 60_000;
+/** What we identify as; Meta support asks for it when debugging (facts §1.3 lists the SDKs' own). */
+const USER_AGENT = 'fb-ads-elt/0.1 (tap-facebook-ads; node)';
+
+const emptyStats = (): CallStats => ({ api_calls: 0, throttles: 0, retries: 0, errors: 0 });
+
+/** An attempt that failed, carrying its classification through the breaker. */
+class AttemptFailure extends Error {
+  constructor(
+    readonly classified: Classified,
+    readonly regainSeconds: number | undefined,
+  ) {
+    super(classified.error.message);
+  }
+}
+
+/** hex HMAC-SHA256(key = app secret, message = access token), facts §1.4. */
+export function appsecretProof(appSecret: string, token: string): string {
+  return createHmac('sha256', appSecret).update(token).digest('hex');
+}
+
+/** The bare ad account id a path is about (`act_123/insights` → `123`), if any. */
+export function accountOfPath(path: string): string | undefined {
+  return /(?:^|\/)act_(\d+)(?:[/?]|$)/.exec(path)?.[1];
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class GraphClient {
+  private readonly config: TapConfig;
+  private readonly log: Logger;
+  private readonly redactor: Redactor;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly http: AxiosInstance;
+  private readonly pacer: UsagePacer;
+  private readonly breaker: GraphBreaker;
+  private readonly maxThrottleWaitMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly proofs = new Map<string, string>();
+  private readonly dead = new Map<string, string>();
+  private readonly byAccount = new Map<string, CallStats>();
+  private readonly byToken = new Map<string, CallStats>();
+  private readonly total = emptyStats();
+
+  constructor(opts: GraphClientOptions) {
+    this.config = opts.config;
+    this.log = opts.log.child({ component: 'graph' });
+    this.redactor = opts.log.redactor;
+    // Register every secret we hold, so even a log line someone else writes cannot carry them.
+    this.redactor.add(opts.config.app_secret);
+    this.redactor.add(opts.config.access_token);
+    for (const t of opts.config.access_tokens ?? []) this.redactor.add(t.token);
+    const clock = opts.clock ?? (() => new Date());
+    this.now = () => clock().getTime();
+    this.sleep = opts.sleep ?? defaultSleep;
+    this.maxThrottleWaitMs = opts.maxThrottleWaitMs ?? DEFAULT_MAX_THROTTLE_WAIT_MS;
+    this.maxBackoffMs = opts.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS;
+    this.http = axios.create({
+      timeout: opts.config.request_timeout_seconds * 1000,
+      // We classify every status ourselves; a redirect could carry the token to another host.
+      validateStatus: () => true,
+      maxRedirects: 0,
+      responseType: 'text',
+      transformResponse: [(d: unknown) => d],
+      headers: { 'User-Agent': opts.config.user_agent ?? USER_AGENT, Accept: 'application/json' },
+    });
+    this.pacer = new UsagePacer({
+      threshold: opts.config.usage_pause_threshold,
+      clock: this.now,
+      maxIntervalMs: opts.pacerMaxIntervalMs ?? DEFAULT_PACER_MAX_INTERVAL_MS,
+    });
+    const cb = opts.config.circuit_breaker;
+    this.breaker = new GraphBreaker({
+      failures: cb.failures,
+      pauseMs: cb.pause_seconds * 1000,
+      log: this.log,
+      isFailure: (err) => err instanceof AttemptFailure && (err.classified.failure === 'transient' || err.classified.failure === 'throttle'),
+      describe: (err) => (err instanceof AttemptFailure ? this.redactor.redact(err.classified.error.message) : 'unknown'),
+    });
+  }
+
+  /** One call to a node or edge: `path` has no version ('me/adaccounts', 'act_123/campaigns', '1234'). */
+  async request<T = unknown>(path: string, opts: GraphCallOptions): Promise<T> {
+    const url = new URL(graphUrl(this.config.api_base_url, this.config.api_version, path));
+    return this.call<T>(url, encodeParams(opts.params), opts);
+  }
+
+  /** Yields the rows of an edge, following `paging.next` until it is absent (never stopping on a short page). */
+  async *paginate<T = Record<string, unknown>>(path: string, opts: GraphCallOptions): AsyncGenerator<T> {
+    const params = encodeParams({ limit: this.config.page_size, ...opts.params });
+    let url = new URL(graphUrl(this.config.api_base_url, this.config.api_version, path));
+    let body: Record<string, string> = params;
+    for (;;) {
+      let page: unknown;
+      try {
+        page = await this.call<unknown>(url, body, opts);
+      } catch (err) {
+        // Meta counts calls, not rows, so we only shrink the page when the response itself is too big.
+        const limit = Number(body['limit'] ?? url.searchParams.get('limit'));
+        if (err instanceof ReduceDataError && Number.isFinite(limit) && limit > 1) {
+          const smaller = Math.max(1, Math.floor(limit / 2));
+          this.log.warn(`response too big: retrying the page with limit ${smaller} instead of ${limit}`, { path: this.shownPath(url), account_id: this.accountFor(url, opts) });
+          if ('limit' in body) body = { ...body, limit: String(smaller) };
+          else url.searchParams.set('limit', String(smaller));
+          continue;
+        }
+        throw err;
+      }
+      if (!isPage(page)) {
+        throw new DataError(`Graph API answered ${this.shownPath(url)} without a data[] list`, {
+          hint: 'The path is probably a node, not an edge: use request() for it.',
+          context: { path: this.shownPath(url), account_id: this.accountFor(url, opts) },
+        });
+      }
+      for (const row of page.data ?? []) yield row as T;
+      const next = nextLink(page);
+      if (!next) return;
+      url = nextPageUrl(next, this.config.api_base_url);
+      body = {}; // the next URL already carries every parameter
+    }
+  }
+
+  statsFor(accountId: string): CallStats {
+    return { ...(this.byAccount.get(accountId) ?? emptyStats()) };
+  }
+
+  totals(): CallStats & { by_token: Record<string, CallStats> } {
+    const by_token: Record<string, CallStats> = {};
+    for (const [label, s] of this.byToken) by_token[label] = { ...s };
+    return { ...this.total, by_token };
+  }
+
+  deadTokens(): string[] {
+    return [...this.dead.keys()];
+  }
+
+  /** How many times the circuit breaker opened in this run. */
+  breakerOpens(): number {
+    return this.breaker.openCount;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private accountFor(url: URL, opts: GraphCallOptions): string | undefined {
+    return opts.accountId ?? accountOfPath(url.pathname);
+  }
+
+  /** The path shown in errors and logs: version-relative, no query (no token can hide there). */
+  private shownPath(url: URL): string {
+    const rel = url.pathname.replace(/^\/v\d+\.\d+\/?/, '');
+    return this.redactor.redact(stripAuth(rel));
+  }
+
+  private count(accountId: string | undefined, label: string | undefined, key: keyof CallStats): void {
+    this.total[key] += 1;
+    if (accountId) {
+      const s = this.byAccount.get(accountId) ?? emptyStats();
+      s[key] += 1;
+      this.byAccount.set(accountId, s);
+    }
+    if (label) {
+      const s = this.byToken.get(label) ?? emptyStats();
+      s[key] += 1;
+      this.byToken.set(label, s);
+    }
+  }
+
+  /** First living candidate that is not blocked; else the living one that frees up first. */
+  private pickToken(candidates: TokenRef[]): TokenRef | undefined {
+    const alive = candidates.filter((t) => !this.dead.has(t.label));
+    if (alive.length === 0) return undefined;
+    const now = this.now();
+    return alive.find((t) => this.pacer.tokenFreeAt(t.label) <= now) ?? [...alive].sort((a, b) => this.pacer.tokenFreeAt(a.label) - this.pacer.tokenFreeAt(b.label))[0];
+  }
+
+  private backoffMs(attempt: number): number {
+    // axios-retry's exponential delay: 2^attempt × factor plus up to 20% jitter; factor = base/2 makes attempt 1 ≈ base.
+    return Math.min(this.maxBackoffMs, exponentialDelay(attempt, undefined, this.config.retry_base_ms / 2));
+  }
+
+  private proofFor(token: string): string | undefined {
+    const secret = this.config.app_secret;
+    if (!secret) return undefined;
+    let p = this.proofs.get(token);
+    if (!p) {
+      p = appsecretProof(secret, token);
+      this.proofs.set(token, p);
+    }
+    return p;
+  }
+
+  /** The attempt loop around one logical call. */
+  private async call<T>(url: URL, params: Record<string, string>, opts: GraphCallOptions): Promise<T> {
+    const accountId = this.accountFor(url, opts);
+    const path = this.shownPath(url);
+    for (const t of opts.tokens) this.redactor.add(t.token);
+    let failures = 0; // attempts that count against max_retries
+    let attempts = 0;
+    for (;;) {
+      const token = this.pickToken(opts.tokens);
+      if (!token) throw this.noTokenError(opts.tokens, path, accountId);
+      const { waitMs, reason } = this.pacer.reserve(accountId, token.label);
+      if (waitMs > this.maxThrottleWaitMs) {
+        this.count(accountId, token.label, 'errors');
+        throw this.tooLongError(waitMs, path, accountId, token.label);
+      }
+      if (waitMs > 0) {
+        this.log.info(`pacing Graph calls: waiting ${Math.ceil(waitMs / 1000)}s because a rate-limit budget is nearly spent`, { budget: reason, wait_ms: waitMs, account_id: accountId, token_label: token.label, ...this.pacer.usage(accountId) });
+        await this.abortable(this.sleep(waitMs), opts.signal);
+      }
+      if (attempts > 0) this.count(accountId, token.label, 'retries');
+      attempts += 1;
+      try {
+        return await this.breaker.run(() => this.send<T>(url, params, token, opts, accountId, path), opts.signal);
+      } catch (err) {
+        if (!(err instanceof AttemptFailure)) throw err;
+        const { classified, regainSeconds } = err;
+        const { error } = classified;
+        if (classified.failure === 'token_dead') {
+          this.dead.set(token.label, error.message);
+          const others = opts.tokens.filter((t) => !this.dead.has(t.label)).map((t) => t.label);
+          this.log.warn(`token "${token.label}" was rejected by Meta and is not used again in this run`, {
+            token_label: token.label,
+            graph_code: error.context['graph_code'],
+            graph_subcode: error.context['graph_subcode'],
+            next_token: others[0],
+            hint: error.hint,
+          });
+          if (others.length > 0) continue;
+          this.count(accountId, token.label, 'errors');
+          throw this.noTokenError(opts.tokens, path, accountId, error);
+        }
+        if (classified.failure === 'throttle') this.count(accountId, token.label, 'throttles');
+        if (!classified.retry) {
+          this.count(accountId, token.label, 'errors');
+          throw error;
+        }
+        if (classified.failure === 'throttle') {
+          const waitMs = Math.max(this.backoffMs(failures + 1), (regainSeconds ?? 0) * 1000);
+          if ((regainSeconds ?? 0) * 1000 > this.maxThrottleWaitMs) {
+            this.count(accountId, token.label, 'errors');
+            throw this.tooLongError((regainSeconds ?? 0) * 1000, path, accountId, token.label, error);
+          }
+          const until = this.now() + waitMs;
+          if (classified.scope === 'token' || classified.scope === 'app') {
+            this.pacer.blockToken(token.label, until);
+            // Another token has its own user/app budget: use it before sleeping (and without spending a retry).
+            const fresh = opts.tokens.find((t) => !this.dead.has(t.label) && t.label !== token.label && this.pacer.tokenFreeAt(t.label) <= this.now());
+            if (fresh) {
+              this.log.warn(`token "${token.label}" is throttled; continuing with token "${fresh.label}"`, { reason: error.message, account_id: accountId });
+              continue;
+            }
+          } else if (accountId) {
+            this.pacer.blockAccount(accountId, until);
+          } else {
+            this.pacer.blockToken(token.label, until);
+          }
+          failures += 1;
+          if (failures > this.config.max_retries) {
+            this.count(accountId, token.label, 'errors');
+            throw error;
+          }
+          this.log.warn(`Graph call throttled; retry ${failures}/${this.config.max_retries} in ${Math.ceil(waitMs / 1000)}s`, { reason: error.message, wait_ms: waitMs, account_id: accountId, token_label: token.label });
+          continue; // the pacer makes this (and every other worker on the budget) wait
+        }
+        failures += 1;
+        if (failures > this.config.max_retries) {
+          this.count(accountId, token.label, 'errors');
+          throw error;
+        }
+        const waitMs = this.backoffMs(failures);
+        this.log.warn(`Graph call failed; retry ${failures}/${this.config.max_retries} in ${Math.ceil(waitMs / 100) / 10}s`, { reason: error.message, wait_ms: Math.round(waitMs), account_id: accountId, token_label: token.label });
+        await this.abortable(this.sleep(waitMs), opts.signal);
+      }
+    }
+  }
+
+  /** One HTTP attempt: resolves with the parsed body or throws AttemptFailure. */
+  private async send<T>(url: URL, params: Record<string, string>, token: TokenRef, opts: GraphCallOptions, accountId: string | undefined, path: string): Promise<T> {
+    const auth: Record<string, string> = { access_token: token.token };
+    const proof = this.proofFor(token.token);
+    if (proof) auth['appsecret_proof'] = proof;
+    const method = opts.method ?? 'GET';
+    const target = new URL(url);
+    for (const [k, v] of Object.entries(auth)) target.searchParams.set(k, v);
+    if (method === 'GET') for (const [k, v] of Object.entries(params)) target.searchParams.set(k, v);
+    this.count(accountId, token.label, 'api_calls');
+    let res: AxiosResponse<string>;
+    try {
+      res = await this.http.request<string>({
+        url: target.toString(),
+        method,
+        ...(method === 'POST' ? { data: new URLSearchParams(params).toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+    } catch (err) {
+      if (opts.signal?.aborted) throw opts.signal.reason ?? err;
+      const ax = err instanceof AxiosError ? err : undefined;
+      const code = ax?.code ?? (err as NodeJS.ErrnoException).code;
+      const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
+      const classified = classifyNetworkError({ code, timedOut, path, accountId, tokenLabel: token.label, timeoutSeconds: this.config.request_timeout_seconds });
+      if (ax && isNetworkError(ax)) classified.retry = true;
+      throw new AttemptFailure(classified, undefined);
+    }
+    const reading = parseUsageHeaders(res.headers as Record<string, unknown>, accountId);
+    this.pacer.observe(reading, accountId);
+    const regain = regainSecondsFor(reading, accountId);
+
+    let body: unknown;
+    let parsed = true;
+    try {
+      body = res.data === '' ? undefined : JSON.parse(res.data);
+    } catch {
+      parsed = false;
+    }
+    const errorBody = parsed && body && typeof body === 'object' && 'error' in body ? this.cleanErrorBody((body as { error: unknown }).error) : undefined;
+    if (res.status >= 200 && res.status < 300 && parsed && !errorBody) return body as T;
+    if (res.status >= 200 && res.status < 300 && !parsed) {
+      // PYSDK treats a 2xx non-JSON body ("Service Unavailable") as a failure; so do we, as transient.
+      const classified = classifyGraphError({ status: 503, body: undefined, path, accountId, tokenLabel: token.label });
+      throw new AttemptFailure(classified, regain);
+    }
+    const classified = classifyGraphError({ status: res.status, body: errorBody, path, accountId, tokenLabel: token.label, retryAfterSeconds: regain });
+    throw new AttemptFailure(classified, regain);
+  }
+
+  /** Keeps the error fields we use, with any secret masked (Meta echoes inputs in some messages). */
+  private cleanErrorBody(raw: unknown): GraphErrorBody {
+    const e = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+    const out: GraphErrorBody = {};
+    const n = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : undefined);
+    const s = (v: unknown): string | undefined => (typeof v === 'string' ? this.redactor.redact(v) : undefined);
+    const code = n(e['code']);
+    const sub = n(e['error_subcode']);
+    if (code !== undefined) out.code = code;
+    if (sub !== undefined) out.error_subcode = sub;
+    const m = s(e['message']);
+    if (m !== undefined) out.message = m;
+    const um = s(e['error_user_msg']);
+    if (um !== undefined) out.error_user_msg = um;
+    const ut = s(e['error_user_title']);
+    if (ut !== undefined) out.error_user_title = ut;
+    const ty = s(e['type']);
+    if (ty !== undefined) out.type = ty;
+    const tr = s(e['fbtrace_id']);
+    if (tr !== undefined) out.fbtrace_id = tr;
+    if (typeof e['is_transient'] === 'boolean') out.is_transient = e['is_transient'];
+    return out;
+  }
+
+  private noTokenError(candidates: TokenRef[], path: string, accountId: string | undefined, last?: ConnectorError): AuthError {
+    const labels = candidates.map((t) => t.label);
+    const what = labels.length === 0 ? 'no token was given' : `every token that can reach it was rejected (${labels.map((l) => `"${l}"`).join(', ')})`;
+    const why = last ? ` (last: ${String(last.context['graph_code'] ?? '')}${last.context['graph_subcode'] !== undefined ? `/${String(last.context['graph_subcode'])}` : ''})` : '';
+    return new AuthError(`Graph API call on ${path}${accountId ? ` for ad account ${accountId}` : ''} cannot be made: ${what}${why}`, {
+      hint: last?.hint ?? 'Issue a new token with ads_read (best: a non-expiring system-user token) and put it into config.access_token(s).',
+      context: { ...(last?.context ?? {}), path, account_id: accountId, dead_tokens: labels.filter((l) => this.dead.has(l)) },
+    });
+  }
+
+  private tooLongError(waitMs: number, path: string, accountId: string | undefined, label: string, last?: ConnectorError): ThrottledError {
+    const seconds = Math.ceil(waitMs / 1000);
+    return new ThrottledError(`Graph API rate limit: Meta asks to wait ${Math.ceil(seconds / 60)} min before calling ${path}${accountId ? ` for ad account ${accountId}` : ''} again`, {
+      hint: 'Re-run after the wait (exit code 7 means "retry later"); to raise the budget request Advanced (Full) Access for the app, lower max_concurrency, or stagger schedules of tools sharing the app.',
+      context: { ...(last?.context ?? {}), path, account_id: accountId, token_label: label, retry_after_seconds: seconds },
+      retryAfterSeconds: seconds,
+    });
+  }
+
+  private async abortable(p: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+    if (!signal) return p;
+    if (signal.aborted) throw signal.reason;
+    await Promise.race([
+      p,
+      new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true })),
+    ]);
+  }
+}

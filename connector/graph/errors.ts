@@ -1,0 +1,238 @@
+// THE classification of Graph API failures: one table keyed on HTTP status + Graph code/error_subcode
+// (facts §7.4), plus is_transient, never on message text (Meta rewords messages; codes are the contract).
+// Each row says which typed error to raise, whether the client may retry it, and what the user does next.
+import {
+  AuthError,
+  ConnectorError,
+  DataError,
+  PermissionError,
+  ThrottledError,
+  TransientError,
+  ConfigError,
+  type ErrorDetails,
+} from '../core/errors.js';
+
+/** The error object Graph puts under "error" (facts §7.3). Every field is optional in practice. */
+export interface GraphErrorBody {
+  message?: string;
+  type?: string;
+  code?: number;
+  error_subcode?: number;
+  error_user_title?: string;
+  error_user_msg?: string;
+  is_transient?: boolean;
+  fbtrace_id?: string;
+}
+
+/**
+ * Who a throttle applies to, which decides what helps: another token helps for 'token' and 'app'
+ * (a different user or app has its own budget); 'account' budgets are per ad account, so only waiting helps.
+ */
+export type ThrottleScope = 'app' | 'token' | 'account';
+
+/** Reason carried by retryable failures, for logs and the breaker. */
+export type FailureClass = 'throttle' | 'transient' | 'token_dead' | 'reduce_data' | 'fatal';
+
+/**
+ * The response was too big or too slow to compute (code 1 subcode 99 as the sandbox and Meta's
+ * "reduce the amount of data" emit it, code 100 subcodes 1487534/1504018). Callers split the request
+ * (fewer days, fewer fields, smaller page); it is a DataError so an unsplittable request still exits 6.
+ */
+export class ReduceDataError extends DataError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details);
+    this.name = 'ReduceDataError';
+  }
+}
+
+type Kind = 'config' | 'auth' | 'permission' | 'throttled' | 'transient' | 'data' | 'reduce_data' | 'unexpected';
+
+interface Rule {
+  /** Graph error code, or an inclusive range. Absent = any code (status-only rows). */
+  code?: number | readonly [number, number];
+  subcode?: number;
+  status?: number;
+  kind: Kind;
+  /** May the client retry it (with backoff) before surfacing it? */
+  retry: boolean;
+  scope?: ThrottleScope;
+  /** Short reason for logs and messages (never message text from Meta). */
+  reason: string;
+  hint: string;
+}
+
+const TOKEN_HINT =
+  'Issue a new token with ads_read (best: a non-expiring system-user token from Business Settings → Users → System users → Generate new token) and put it into config.access_token(s).';
+const THROTTLE_HINT =
+  'Meta is rate-limiting these calls. Re-run later; to raise the budget request Advanced (Full) Access for ads_management on the app, lower max_concurrency, or stagger schedules of tools that share the app.';
+const PERMISSION_HINT =
+  'Give the token (its system user) a role on this ad account or business with ads_read, or drop the account from config.account_ids.';
+
+/**
+ * Rows are tried in order; the first whose code, subcode and status all match wins, so specific
+ * (code, subcode) rows come before the code-only row. Sources: facts §7.4 and §7.5.
+ */
+export const GRAPH_ERROR_TABLE: readonly Rule[] = [
+  // 1/99: "unknown error" that Meta also uses for responses too big to build; the sandbox's reduce_data.
+  { code: 1, subcode: 99, kind: 'reduce_data', retry: false, reason: 'response too big (code 1/99)', hint: 'Request fewer days, fewer fields or a smaller page_size; the tap splits insights requests automatically.' },
+  { code: 1, subcode: 2853001, kind: 'config', retry: false, reason: 'profile not linked to a business page', hint: 'Use an ad account owned by a business, or link the profile to the delegate page.' },
+  // Plain code 1 is Graph's catch-all 500; retried, and if it never clears it is most likely "reduce the amount of data".
+  { code: 1, kind: 'transient', retry: true, reason: 'unknown server error (code 1)', hint: 'Meta had an internal error; re-run later. If it persists for one request, ask for fewer days or fields.' },
+  { code: 2, kind: 'transient', retry: true, reason: 'service temporarily unavailable (code 2)', hint: 'Meta is temporarily unavailable; re-run later.' },
+  { code: 4, kind: 'throttled', retry: true, scope: 'app', reason: 'app request limit reached (code 4)', hint: THROTTLE_HINT },
+  { code: 10, kind: 'permission', retry: false, reason: 'app lacks permission (code 10)', hint: 'The app behind the token lacks permission for this call: grant ads_read to the app/system user, or drop the account from config.account_ids.' },
+  { code: 17, kind: 'throttled', retry: true, scope: 'token', reason: 'user request limit reached (code 17)', hint: THROTTLE_HINT },
+  { code: 32, kind: 'throttled', retry: true, scope: 'token', reason: 'page request limit reached (code 32)', hint: THROTTLE_HINT },
+  { code: 100, subcode: 33, kind: 'permission', retry: false, reason: 'object does not exist or the token cannot see it (code 100/33)', hint: 'Check the id exists and that the token has access to it; remove it from config (account_ids/business_ids) otherwise.' },
+  { code: 100, subcode: 1487534, kind: 'reduce_data', retry: false, reason: 'data-per-call limit (code 100/1487534)', hint: 'Request fewer days, fewer fields or breakdowns; the tap splits insights requests automatically.' },
+  { code: 100, subcode: 1504018, kind: 'reduce_data', retry: false, reason: 'synchronous request timed out (code 100/1504018)', hint: 'Use a smaller date range or async insights jobs.' },
+  { code: 100, kind: 'config', retry: false, reason: 'invalid parameter (code 100)', hint: 'A field or parameter is not valid for this API version: check config.api_version, insights_reports fields and breakdowns.' },
+  { code: 190, subcode: 458, kind: 'auth', retry: false, reason: 'the app is not authorised for this token (code 190/458)', hint: TOKEN_HINT },
+  { code: 190, subcode: 460, kind: 'auth', retry: false, reason: 'the token was invalidated by a password change (code 190/460)', hint: TOKEN_HINT },
+  { code: 190, subcode: 463, kind: 'auth', retry: false, reason: 'the token has expired (code 190/463)', hint: TOKEN_HINT },
+  { code: 190, subcode: 467, kind: 'auth', retry: false, reason: 'the token is invalid or logged out (code 190/467)', hint: TOKEN_HINT },
+  { code: 190, subcode: 492, kind: 'auth', retry: false, reason: 'the token session is invalid (code 190/492)', hint: TOKEN_HINT },
+  { code: 190, kind: 'auth', retry: false, reason: 'the token is invalid (code 190)', hint: TOKEN_HINT },
+  { code: 200, kind: 'permission', retry: false, reason: 'missing permission (code 200)', hint: 'Grant the token business_management/ads_read and a role on the object, or drop the account from config.account_ids.' },
+  { code: [201, 299], kind: 'permission', retry: false, reason: 'missing permission (code 2xx)', hint: PERMISSION_HINT },
+  { code: 294, kind: 'permission', retry: false, reason: 'ads_management permission required (code 294)', hint: 'Grant ads_management (or ads_read for reading) to the token.' },
+  { code: 613, kind: 'throttled', retry: true, scope: 'account', reason: 'ad account request limit reached (code 613)', hint: THROTTLE_HINT },
+  { code: 960, kind: 'transient', retry: true, reason: 'batch request aborted (code 960)', hint: 'Meta aborted the request; re-run later.' },
+  { code: 2601, kind: 'transient', retry: true, reason: 'report run results not ready (code 2601)', hint: 'The async report was read before it finished; the tap re-polls it.' },
+  { code: 2635, kind: 'config', retry: false, reason: 'deprecated Marketing API version (code 2635)', hint: 'Set config.api_version to a current version (e.g. v25.0).' },
+  { code: 3018, kind: 'config', retry: false, reason: 'start date beyond 37 months (code 3018)', hint: 'Insights keep 37 months of history: move config.start_date forward.' },
+  { code: [80000, 80014], kind: 'throttled', retry: true, scope: 'account', reason: 'business use case rate limit', hint: THROTTLE_HINT },
+  { code: -2, kind: 'transient', retry: true, reason: 'report run failed (code -2)', hint: 'The async report failed on Meta’s side; the tap restarts or splits it.' },
+  // Status-only fallbacks for bodies without a known code.
+  { status: 429, kind: 'throttled', retry: true, scope: 'app', reason: 'HTTP 429', hint: THROTTLE_HINT },
+  { status: 401, kind: 'auth', retry: false, reason: 'HTTP 401', hint: TOKEN_HINT },
+  { status: 403, kind: 'permission', retry: false, reason: 'HTTP 403', hint: PERMISSION_HINT },
+  { status: 500, kind: 'transient', retry: true, reason: 'HTTP 500', hint: 'Meta had an internal error; re-run later.' },
+  { status: 502, kind: 'transient', retry: true, reason: 'HTTP 502', hint: 'Meta had a gateway error; re-run later.' },
+  { status: 503, kind: 'transient', retry: true, reason: 'HTTP 503', hint: 'Meta is temporarily unavailable; re-run later.' },
+  { status: 504, kind: 'transient', retry: true, reason: 'HTTP 504', hint: 'Meta timed out; re-run later.' },
+];
+
+const FALLBACK_TRANSIENT: Rule = { kind: 'transient', retry: true, reason: 'transient error', hint: 'Meta flagged the error as transient; re-run later.' };
+const FALLBACK_5XX: Rule = { kind: 'transient', retry: true, reason: 'server error', hint: 'Meta had a server error; re-run later.' };
+const FALLBACK_UNKNOWN: Rule = {
+  kind: 'unexpected',
+  retry: false,
+  reason: 'unclassified Graph error',
+  hint: 'The Graph API answered with an error this connector does not know; open an issue with the code, subcode and fbtrace_id from this message.',
+};
+
+const matches = (rule: Rule, status: number, code: number | undefined, subcode: number | undefined): boolean => {
+  if (rule.status !== undefined && rule.status !== status) return false;
+  if (rule.code === undefined) return rule.status !== undefined && code === undefined;
+  if (code === undefined) return false;
+  const codeOk = typeof rule.code === 'number' ? rule.code === code : code >= rule.code[0] && code <= rule.code[1];
+  if (!codeOk) return false;
+  return rule.subcode === undefined || rule.subcode === subcode;
+};
+
+/** The table row for a response (exported for tests and for the retry loop). */
+export function ruleFor(status: number, body: GraphErrorBody | undefined): Rule {
+  const code = typeof body?.code === 'number' ? body.code : undefined;
+  const subcode = typeof body?.error_subcode === 'number' ? body.error_subcode : undefined;
+  const row = GRAPH_ERROR_TABLE.find((r) => matches(r, status, code, subcode));
+  if (row) return row;
+  // Status rows also apply when the code is unknown (e.g. a 503 with an unlisted code).
+  const byStatus = GRAPH_ERROR_TABLE.find((r) => r.code === undefined && r.status === status);
+  if (body?.is_transient === true) return FALLBACK_TRANSIENT;
+  if (byStatus) return byStatus;
+  if (status >= 500) return FALLBACK_5XX;
+  return FALLBACK_UNKNOWN;
+}
+
+export interface GraphFailureContext {
+  status: number;
+  body: GraphErrorBody | undefined;
+  /** Already redacted path (no token). */
+  path: string;
+  accountId?: string | undefined;
+  tokenLabel?: string | undefined;
+  /** Seconds until Meta says the budget is back (usage headers), for ThrottledError. */
+  retryAfterSeconds?: number | undefined;
+}
+
+/** A classified failure: the typed error plus what the retry loop needs to know. */
+export interface Classified {
+  error: ConnectorError;
+  retry: boolean;
+  failure: FailureClass;
+  scope: ThrottleScope | undefined;
+}
+
+export function graphContext(c: GraphFailureContext): Record<string, unknown> {
+  return {
+    http_status: c.status,
+    graph_code: c.body?.code,
+    graph_subcode: c.body?.error_subcode,
+    fbtrace_id: c.body?.fbtrace_id,
+    path: c.path,
+    account_id: c.accountId,
+    token_label: c.tokenLabel,
+  };
+}
+
+/** Builds the typed error for a Graph error response from the table. */
+export function classifyGraphError(c: GraphFailureContext): Classified {
+  const rule = ruleFor(c.status, c.body);
+  const where = c.accountId ? ` for ad account ${c.accountId}` : '';
+  const who = c.tokenLabel ? ` (token "${c.tokenLabel}")` : '';
+  const codeText = c.body?.code !== undefined ? ` [code ${c.body.code}${c.body.error_subcode !== undefined ? `/${c.body.error_subcode}` : ''}]` : ` [HTTP ${c.status}]`;
+  // Meta's own message helps users (it names the bad field) but is only shown, never matched on.
+  const metaText = c.body?.error_user_msg ?? c.body?.message;
+  const message = `Graph API ${rule.reason}${where}${who} on ${c.path}${codeText}${metaText ? `: ${metaText}` : ''}`;
+  const details = { hint: rule.hint, context: graphContext(c) };
+  let error: ConnectorError;
+  switch (rule.kind) {
+    case 'auth':
+      error = new AuthError(message, details);
+      break;
+    case 'permission':
+      error = new PermissionError(message, details);
+      break;
+    case 'throttled':
+      error = new ThrottledError(message, c.retryAfterSeconds !== undefined ? { ...details, retryAfterSeconds: c.retryAfterSeconds } : details);
+      break;
+    case 'transient':
+      error = new TransientError(message, details);
+      break;
+    case 'reduce_data':
+      error = new ReduceDataError(message, details);
+      break;
+    case 'data':
+      error = new DataError(message, details);
+      break;
+    case 'config':
+      error = new ConfigError(message, details);
+      break;
+    default:
+      error = new ConnectorError('unexpected', message, details);
+  }
+  const failure: FailureClass =
+    rule.kind === 'throttled' ? 'throttle' : rule.kind === 'transient' ? 'transient' : rule.kind === 'reduce_data' ? 'reduce_data' : rule.kind === 'auth' && c.body?.code === 190 ? 'token_dead' : 'fatal';
+  return { error, retry: rule.retry || (rule.kind === 'reduce_data' && c.body?.is_transient === true), failure, scope: rule.scope };
+}
+
+/** Network-level failure codes (no HTTP answer) that are worth retrying. */
+const TRANSIENT_NET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'UND_ERR_SOCKET', 'ERR_BAD_RESPONSE']);
+
+/** Classifies a request that got no usable HTTP answer (reset, refused, timed out). */
+export function classifyNetworkError(c: { code: string | undefined; timedOut: boolean; path: string; accountId?: string | undefined; tokenLabel?: string | undefined; timeoutSeconds: number }): Classified {
+  const what = c.timedOut ? `timed out after ${c.timeoutSeconds}s` : `failed (${c.code ?? 'network error'})`;
+  const where = c.accountId ? ` for ad account ${c.accountId}` : '';
+  const hint = c.timedOut
+    ? 'Meta did not answer in time; re-run later or raise config.request_timeout_seconds.'
+    : c.code === 'ECONNREFUSED' || c.code === 'ENOTFOUND'
+      ? 'The Graph host could not be reached: check network access and config.api_base_url.'
+      : 'The connection to Meta failed; re-run later.';
+  const error = new TransientError(`Graph API request${where} on ${c.path} ${what}`, {
+    hint,
+    context: { network_error: c.timedOut ? 'timeout' : (c.code ?? 'unknown'), path: c.path, account_id: c.accountId, token_label: c.tokenLabel },
+  });
+  const retry = c.timedOut || c.code === undefined || TRANSIENT_NET_CODES.has(c.code);
+  return { error, retry, failure: 'transient', scope: undefined };
+}

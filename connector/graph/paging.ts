@@ -1,0 +1,71 @@
+// Request encoding and cursor paging for Graph edges: parameters are encoded like the official SDKs
+// (lists/objects as compact JSON), and a page's `paging.next` absolute URL is the only "more data" signal
+// (facts §6: pages can be short or even empty while more follow).
+
+/** Query/form parameters whose value authenticates the call; stripped from anything we keep or show. */
+export const AUTH_PARAMS = ['access_token', 'appsecret_proof'] as const;
+
+/**
+ * Encodes one parameter value. Strings and numbers go as they are; booleans, arrays and objects as
+ * compact JSON (what PYSDK `_top_level_param_json_encode` sends, facts §1.3); null/undefined are dropped.
+ */
+export function encodeParam(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value);
+}
+
+export function encodeParams(params: Record<string, unknown> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params ?? {})) {
+    const enc = encodeParam(v);
+    if (enc !== undefined) out[k] = enc;
+  }
+  return out;
+}
+
+/** `${base}/${version}/${path}` without doubled slashes; `path` is relative ('act_1/ads', 'me'). */
+export function graphUrl(baseUrl: string, version: string, path: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/${version}/${path.replace(/^\/+/, '')}`;
+}
+
+/**
+ * Turns a `paging.next` URL into the URL we request next: its path and query (minus credentials,
+ * which we add per attempt so token rotation works) on the configured host. Rebasing onto our own
+ * origin means a token is only ever sent to the host the user configured.
+ */
+export function nextPageUrl(next: string, baseUrl: string): URL {
+  const parsed = new URL(next, baseUrl);
+  const base = new URL(baseUrl);
+  const url = new URL(parsed.pathname + parsed.search, base.origin);
+  for (const p of AUTH_PARAMS) url.searchParams.delete(p);
+  return url;
+}
+
+/** A URL or path safe to show: credentials removed (the Redactor also masks them by shape). */
+export function stripAuth(urlOrPath: string): string {
+  const q = urlOrPath.indexOf('?');
+  if (q < 0) return urlOrPath;
+  const params = new URLSearchParams(urlOrPath.slice(q + 1));
+  for (const p of AUTH_PARAMS) params.delete(p);
+  params.delete('input_token');
+  const rest = params.toString();
+  return rest ? `${urlOrPath.slice(0, q)}?${rest}` : urlOrPath.slice(0, q);
+}
+
+/** The shape of an edge page (facts §6). */
+export interface GraphPage<T> {
+  data?: T[];
+  paging?: { cursors?: { before?: string; after?: string }; next?: string; previous?: string };
+}
+
+export function isPage(body: unknown): body is GraphPage<unknown> {
+  return typeof body === 'object' && body !== null && Array.isArray((body as GraphPage<unknown>).data);
+}
+
+/** Absent, empty and non-string `next` all mean the edge is exhausted. */
+export function nextLink(page: GraphPage<unknown>): string | undefined {
+  const next = page.paging?.next;
+  return typeof next === 'string' && next.length > 0 ? next : undefined;
+}
