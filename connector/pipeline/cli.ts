@@ -1,13 +1,108 @@
-// Registers the `fb-ads-elt` subcommands implemented in connector/pipeline (sync, serve, demo).
+// Registers the `fb-ads-elt` subcommands implemented in connector/pipeline: sync (tap → target →
+// models once), serve (HTTP trigger + status) and demo (sandbox → … → HTML report, offline).
 import type { Command } from 'commander';
-import { notYetAvailable } from '../cli/run.js';
+import { ConfigError } from '../core/errors.js';
+import { Logger } from '../core/log.js';
+import { runSync } from './sync.js';
+import { formatSummary } from './summary.js';
+import { loadServeConfig } from './serve-config.js';
+import { SyncServer } from './serve.js';
+import { runDemo } from './demo.js';
+
+interface SyncFlags {
+  config: string;
+  targetConfig: string;
+  stateFile?: string;
+  catalog?: string;
+  account?: string;
+  days?: string;
+  models?: boolean;
+  json?: boolean;
+}
+
+export function parseDays(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^[0-9]+$/.test(v) || Number(v) < 1) throw new ConfigError(`--days must be a positive whole number, got "${v}"`, { hint: 'Example: --days 7 re-reads the last 7 days.' });
+  return Number(v);
+}
+
+/** SIGINT/SIGTERM stop the run gracefully: the tap stops, the target commits, state is saved. */
+function abortOnSignals(): { signal: AbortSignal; dispose(): void } {
+  const ac = new AbortController();
+  const stop = (): void => ac.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return { signal: ac.signal, dispose: () => (process.off('SIGINT', stop), process.off('SIGTERM', stop)) };
+}
 
 export function registerPipeline(program: Command): void {
-  for (const name of ['sync', 'serve', 'demo']) {
-    program
-      .command(name)
-      .description(`${name} (not yet available)`)
-      .allowUnknownOption()
-      .action(() => notYetAvailable(`fb-ads-elt ${name}`));
-  }
+  program
+    .command('sync')
+    .description('run tap-facebook-ads → target-bigquery once, keep the committed state, optionally build the models')
+    .requiredOption('-c, --config <file>', 'tap config JSON (spec.json)')
+    .requiredOption('-t, --target-config <file>', 'target config JSON (schemas/target-config.json)')
+    .option('-s, --state-file <file>', 'state carried between runs (read before, written atomically after each commit)')
+    .option('--catalog <file>', 'Singer catalog selecting streams and fields')
+    .option('--account <id>', 'sync only this ad account')
+    .option('--days <n>', 'sync only the last N days')
+    .option('--models', 'build the dbt models on DuckDB after a committed sync')
+    .option('--json', 'print the summary as JSON on stdout instead of text')
+    .action(async (flags: SyncFlags) => {
+      const log = new Logger({ component: 'fb-ads-elt' });
+      const stop = abortOnSignals();
+      try {
+        const { exitCode, summary } = await runSync({
+          tapConfigPath: flags.config,
+          targetConfigPath: flags.targetConfig,
+          stateFile: flags.stateFile,
+          catalogPath: flags.catalog,
+          account: flags.account,
+          days: parseDays(flags.days),
+          models: !!flags.models,
+          log,
+          progressOut: process.stderr,
+          signal: stop.signal,
+        });
+        process.stdout.write(flags.json ? JSON.stringify(summary) + '\n' : formatSummary(summary));
+        process.exitCode = exitCode;
+      } finally {
+        stop.dispose();
+      }
+    });
+
+  program
+    .command('serve')
+    .description('HTTP API: POST /api/meta-ads/sync triggers a sync, GET /api/meta-ads/sync-status reports it')
+    .requiredOption('-c, --config <file>', 'serve config JSON (schemas/serve-config.json)')
+    .option('-p, --port <port>', 'TCP port (overrides the config; 0 = any free port)')
+    .option('--host <host>', 'interface to listen on (overrides the config)')
+    .action(async (flags: { config: string; port?: string; host?: string }) => {
+      const { config, redactor } = loadServeConfig(flags.config);
+      const log = new Logger({ component: 'fb-ads-elt-serve', redactor });
+      if (flags.port !== undefined && !/^[0-9]{1,5}$/.test(flags.port)) throw new ConfigError(`--port must be a number, got "${flags.port}"`);
+      const server = new SyncServer({ config, log, runSync });
+      const port = await server.listen(flags.port === undefined ? config.port : Number(flags.port), flags.host ?? config.host);
+      // One line on stdout so a supervisor (or a test) learns the port when --port 0 was asked.
+      process.stdout.write(JSON.stringify({ url: `http://${flags.host ?? config.host}:${port}`, port }) + '\n');
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          log.info('serve stopping');
+          void server.close().then(resolve);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+
+  program
+    .command('demo')
+    .description('offline demo: Graph sandbox → tap → DuckDB → dbt models → .demo/report.html')
+    .option('--dir <dir>', 'where configs, the warehouse and the report go', '.demo')
+    .option('--seed <n>', 'sandbox world seed', '1')
+    .action(async (flags: { dir: string; seed: string }) => {
+      const log = new Logger({ component: 'fb-ads-elt-demo', level: (process.env['LOG_LEVEL'] as 'info' | undefined) ?? 'warn' });
+      const result = await runDemo({ dir: flags.dir, seed: Number(flags.seed), log, progressOut: process.stderr });
+      process.stdout.write(result.text);
+      process.exitCode = result.exitCode;
+    });
 }

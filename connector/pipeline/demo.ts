@@ -1,0 +1,110 @@
+// `npm run demo`: the whole product offline in one command. Starts the Graph sandbox (demo world)
+// in-process, writes tap/target configs into .demo/, syncs into .demo/warehouse.duckdb through the
+// real tap and target processes, builds the dbt models, and writes .demo/report.html.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DateTime } from 'luxon';
+import type { Logger } from '../core/log.js';
+import { loadReportData } from '../report/marts.js';
+import { renderReport, type ReportData } from '../report/html.js';
+import { startGraphSandbox } from './sandbox-port.js';
+import { runSync, type SyncOptions } from './sync.js';
+import { formatSummary, type SyncSummary } from './summary.js';
+
+/** Days of history the demo syncs (the demo world has 90+). */
+export const DEMO_DAYS = 90;
+
+export interface DemoOptions {
+  dir: string;
+  seed?: number;
+  log: Logger;
+  progressOut?: SyncOptions['progressOut'];
+  /** Extra sync options (tests). */
+  syncOverrides?: Partial<SyncOptions>;
+}
+
+export interface DemoResult {
+  exitCode: number;
+  summary: SyncSummary;
+  reportPath: string | null;
+  report: ReportData | null;
+  files: { tapConfig: string; targetConfig: string; stateFile: string; warehouse: string };
+  text: string;
+}
+
+export async function runDemo(o: DemoOptions): Promise<DemoResult> {
+  const dir = path.resolve(o.dir);
+  mkdirSync(dir, { recursive: true });
+  const files = {
+    tapConfig: path.join(dir, 'tap.json'),
+    targetConfig: path.join(dir, 'target.json'),
+    stateFile: path.join(dir, 'state.json'),
+    warehouse: path.join(dir, 'warehouse.duckdb'),
+  };
+  // Every demo run starts from scratch so it always shows the same world.
+  for (const f of [files.stateFile, files.warehouse, `${files.warehouse}.wal`, path.join(dir, 'report.html')]) rmSync(f, { force: true });
+
+  const sandbox = await startGraphSandbox({ world: 'demo', seed: o.seed ?? 1, jobDurationMs: 20 });
+  try {
+    const today = sandbox.world.clock.today;
+    const start = DateTime.fromISO(today, { zone: 'utc' }).minus({ days: DEMO_DAYS - 1 }).toISODate()!;
+    const tapConfig = {
+      access_tokens: sandbox.tokens.map((t) => ({ label: t.label, token: t.token })),
+      api_base_url: sandbox.baseUrl,
+      api_version: sandbox.apiVersion,
+      start_date: start,
+      end_date: today,
+      insights_poll_interval_seconds: 0.02,
+      retry_base_ms: 20,
+      max_concurrency: 8,
+    };
+    writeFileSync(files.tapConfig, JSON.stringify(tapConfig, null, 2) + '\n', { mode: 0o600 });
+    writeFileSync(files.targetConfig, JSON.stringify({ destination: 'duckdb', duckdb_path: files.warehouse, dataset: 'facebook_ads' }, null, 2) + '\n');
+
+    const { exitCode, summary } = await runSync({
+      tapConfigPath: files.tapConfig,
+      targetConfigPath: files.targetConfig,
+      stateFile: files.stateFile,
+      models: true,
+      log: o.log,
+      ...(o.progressOut ? { progressOut: o.progressOut } : {}),
+      ...o.syncOverrides,
+    });
+    let report: ReportData | null = null;
+    let reportPath: string | null = null;
+    if (summary.models.ran && summary.models.exit_code === 0) {
+      report = await loadReportData({ duckdbPath: files.warehouse, title: 'Meta Ads demo — spend and customer acquisition', generatedAt: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC' });
+      reportPath = path.join(dir, 'report.html');
+      writeFileSync(reportPath, renderReport(report));
+    }
+    return { exitCode, summary, report, reportPath, files, text: demoText(summary, report, reportPath) };
+  } finally {
+    await sandbox.close();
+  }
+}
+
+function demoText(summary: SyncSummary, report: ReportData | null, reportPath: string | null): string {
+  const lines = [formatSummary(summary).trimEnd()];
+  if (report && reportPath) {
+    lines.push('', ...reportHighlights(report), '', `Report: ${reportPath}  (open it in a browser)`, `Warehouse: query it with DuckDB, e.g. duckdb ${path.join(path.dirname(reportPath), 'warehouse.duckdb')}`);
+  } else {
+    lines.push('', 'No report: the sync or the models did not finish (see the failures above).');
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Three lines of what the report shows, for the terminal. */
+export function reportHighlights(r: ReportData): string[] {
+  const cur = r.currency ? ` ${r.currency}` : '';
+  const byChannel = new Map<string, number>();
+  for (const p of r.spendDaily) byChannel.set(p.channel, (byChannel.get(p.channel) ?? 0) + Number(p.spend));
+  const fmt = (n: number): string => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const blended = r.cac.filter((c) => c.channel === null).sort((a, b) => a.month.localeCompare(b.month));
+  const last = blended[blended.length - 1];
+  const top = r.topCampaigns[0];
+  return [
+    `Spend ${r.period.from} → ${r.period.to}: ${[...byChannel].map(([c, v]) => `${c} ${fmt(v)}${cur}`).join(' · ') || 'none'}`,
+    last ? `Blended CAC ${last.month.slice(0, 7)}: ${last.cac === null ? 'n/a (no new customers)' : `${fmt(Number(last.cac))}${cur}`} from ${last.new_customers} new customers` : 'CAC: no months with data',
+    top ? `Top campaign: ${top.campaign_name} (act_${top.account_id}) ${fmt(Number(top.spend))}${top.currency ? ` ${top.currency}` : ''}` : 'Top campaign: none',
+  ];
+}

@@ -1,0 +1,308 @@
+// `fb-ads-elt serve`: a small HTTP API to trigger a sync and read its status. One sync at a time
+// (a second trigger gets 409 with the running run's id); every call needs the bearer secret,
+// compared in constant time. Runs go through runSync, exactly like the CLI.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { asConnectorError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { newRunId } from './run-id.js';
+import { writeStateAtomic } from './state-file.js';
+import type { SyncOptions, SyncResult } from './sync.js';
+import type { SyncSummary } from './summary.js';
+import type { ServeConfig } from './serve-config.js';
+
+export const SYNC_PATH = '/api/meta-ads/sync';
+export const STATUS_PATH = '/api/meta-ads/sync-status';
+/** Trigger bodies are tiny; anything bigger is a mistake or an attack. */
+const MAX_BODY_BYTES = 16 * 1024;
+
+export interface RunParams {
+  account_id?: string;
+  days?: number;
+}
+
+export interface RunView {
+  run_id: string;
+  status: 'running' | 'ok' | 'partial' | 'failed';
+  params: RunParams;
+  started_at: string;
+  finished_at?: string;
+  exit_code?: number;
+  /** Rows loaded so far per stream (live while running). */
+  rows?: Record<string, number>;
+  summary?: Omit<SyncSummary, 'accounts'> & { accounts: Omit<SyncSummary['accounts'], 'list'> };
+  error?: { kind: string; message: string; hint?: string };
+}
+
+export interface AccountStatus {
+  account_id: string;
+  last_status: string;
+  last_run_id: string;
+  last_finished_at: string;
+  last_success_at?: string;
+  records?: number;
+  api_calls?: number;
+  error?: { kind: string; message: string; hint?: string };
+}
+
+interface StatusStore {
+  runs: RunView[];
+  accounts: Record<string, AccountStatus>;
+}
+
+export type SyncRunner = (o: SyncOptions) => Promise<SyncResult>;
+
+export interface SyncServerOptions {
+  config: ServeConfig;
+  log: Logger;
+  runSync: SyncRunner;
+  /** Extra SyncOptions for every run (tests pass stand-in commands here). */
+  syncDefaults?: Partial<SyncOptions>;
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest();
+}
+
+/** Constant-time bearer check: both sides hashed to equal length first, so the length leaks nothing. */
+export function bearerMatches(header: string | undefined, secret: string): boolean {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  const given = m?.[1] ?? '';
+  return timingSafeEqual(digest(given), digest(secret)) && given.length > 0;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Parses and checks a trigger body; every problem is a 400 with a sentence naming the field. */
+export function parseRunParams(text: string, maxDays: number): RunParams {
+  if (text.trim() === '') return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new HttpError(400, `the body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new HttpError(400, 'the body must be a JSON object like {"account_id": "123", "days": 7}');
+  const o = v as Record<string, unknown>;
+  const unknown = Object.keys(o).filter((k) => k !== 'account_id' && k !== 'days');
+  if (unknown.length) throw new HttpError(400, `unknown field(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}; allowed: account_id, days`);
+  const out: RunParams = {};
+  if (o['account_id'] !== undefined && o['account_id'] !== null) {
+    const a = o['account_id'];
+    if (typeof a !== 'string' || !/^(act_)?[0-9]{1,20}$/.test(a)) throw new HttpError(400, 'account_id must be an ad account id string: digits, optionally prefixed act_');
+    out.account_id = a.replace(/^act_/, '');
+  }
+  if (o['days'] !== undefined && o['days'] !== null) {
+    const d = o['days'];
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 1 || d > maxDays) throw new HttpError(400, `days must be an integer from 1 to ${maxDays}`);
+    out.days = d;
+  }
+  return out;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new HttpError(413, `the body is larger than ${MAX_BODY_BYTES} bytes`));
+        req.resume();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export class SyncServer {
+  private server: Server | undefined;
+  private running: { view: RunView; done: Promise<void>; abort: AbortController } | undefined;
+  private store: StatusStore = { runs: [], accounts: {} };
+
+  constructor(private readonly o: SyncServerOptions) {}
+
+  /** Starts listening; resolves with the bound port. Loads the status history first, if kept. */
+  async listen(port = this.o.config.port, host = this.o.config.host): Promise<number> {
+    this.store = this.loadStore();
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        if (err instanceof HttpError) {
+          send(res, err.status, { error: err.message, ...err.extra });
+          return;
+        }
+        this.o.log.failure(err, { path: req.url });
+        if (!res.headersSent) send(res, 500, { error: 'internal error; see the server log' });
+      });
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    const bound = (server.address() as AddressInfo).port;
+    this.o.log.info('serve listening', { host, port: bound });
+    return bound;
+  }
+
+  /** Stops accepting calls, stops a running sync (the target commits what it has) and waits for it. */
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (this.running) {
+      this.running.abort.abort();
+      await this.running.done;
+    }
+    if (server) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+
+  /** Resolves when the current run (if any) has finished; for tests and graceful shutdown. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running.done;
+  }
+
+  status(): Record<string, unknown> {
+    const last = this.store.runs[0];
+    return {
+      running: this.running ? this.running.view : null,
+      last_run: last ?? null,
+      runs: this.store.runs,
+      accounts: Object.values(this.store.accounts).sort((a, b) => a.account_id.localeCompare(b.account_id)),
+      errors: this.store.runs
+        .filter((r) => r.status !== 'ok')
+        .flatMap((r) => [...(r.error ? [{ run_id: r.run_id, scope: 'run', ...r.error }] : []), ...(r.summary?.failures ?? []).map((f) => ({ run_id: r.run_id, ...f }))])
+        .slice(0, 50),
+    };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/healthz') {
+      send(res, 200, { ok: true });
+      return;
+    }
+    if (url.pathname !== SYNC_PATH && url.pathname !== STATUS_PATH) throw new HttpError(404, `no such endpoint; use POST ${SYNC_PATH} or GET ${STATUS_PATH}`);
+    if (!bearerMatches(req.headers.authorization, this.o.config.bearer_secret)) {
+      req.resume();
+      send(res, 401, { error: 'missing or wrong bearer token; send Authorization: Bearer <bearer_secret from the serve config>' }, { 'www-authenticate': 'Bearer realm="fb-ads-elt"' });
+      return;
+    }
+    if (url.pathname === STATUS_PATH) {
+      if (req.method !== 'GET') throw new HttpError(405, `use GET ${STATUS_PATH}`);
+      send(res, 200, this.status());
+      return;
+    }
+    if (req.method !== 'POST') throw new HttpError(405, `use POST ${SYNC_PATH}`);
+    const params = parseRunParams(await readBody(req), this.o.config.max_days);
+    if (this.running) throw new HttpError(409, 'a sync is already running', { run_id: this.running.view.run_id });
+    const view = this.start(params);
+    send(res, 202, { run_id: view.run_id, status_url: STATUS_PATH });
+  }
+
+  private start(params: RunParams): RunView {
+    const run_id = newRunId();
+    const view: RunView = { run_id, status: 'running', params, started_at: new Date().toISOString(), rows: {} };
+    const abort = new AbortController();
+    const c = this.o.config;
+    const log = this.o.log.child({ run_id });
+    log.info('sync triggered over HTTP', { params });
+    const done = this.o
+      .runSync({
+        tapConfigPath: c.tap_config,
+        targetConfigPath: c.target_config,
+        stateFile: c.state_file,
+        catalogPath: c.catalog,
+        models: c.models,
+        account: params.account_id,
+        days: params.days,
+        runId: run_id,
+        log: this.o.log,
+        signal: abort.signal,
+        ...this.o.syncDefaults,
+      })
+      .then(
+        (r) => this.finish(view, r.summary, undefined),
+        (err: unknown) => {
+          const e = asConnectorError(err);
+          log.failure(e);
+          this.finish(view, undefined, { kind: e.kind, message: e.message, ...(e.hint ? { hint: e.hint } : {}) }, e.exitCode);
+        },
+      )
+      .finally(() => {
+        this.running = undefined;
+      });
+    this.running = { view, done, abort };
+    return view;
+  }
+
+  private finish(view: RunView, summary: SyncSummary | undefined, error: RunView['error'], exitCode?: number): void {
+    const finished: RunView = {
+      ...view,
+      status: summary ? summary.status : 'failed',
+      finished_at: new Date().toISOString(),
+      exit_code: summary ? summary.exit_code : (exitCode ?? 1),
+      ...(summary ? { rows: summary.rows, summary: { ...summary, accounts: { found: summary.accounts.found, added: summary.accounts.added, updated: summary.accounts.updated, failed: summary.accounts.failed } } } : {}),
+      ...(error ? { error } : {}),
+    };
+    for (const a of summary?.accounts.list ?? []) {
+      const prev = this.store.accounts[a.account_id];
+      const ok = a.status === 'ok';
+      this.store.accounts[a.account_id] = {
+        account_id: a.account_id,
+        last_status: a.status,
+        last_run_id: view.run_id,
+        last_finished_at: finished.finished_at!,
+        ...(ok ? { last_success_at: finished.finished_at! } : prev?.last_success_at ? { last_success_at: prev.last_success_at } : {}),
+        ...(a.records !== undefined ? { records: a.records } : {}),
+        ...(a.api_calls !== undefined ? { api_calls: a.api_calls } : {}),
+        ...(a.error ? { error: a.error } : {}),
+      };
+    }
+    this.store.runs = [finished, ...this.store.runs].slice(0, this.o.config.history_size);
+    this.saveStore();
+  }
+
+  private loadStore(): StatusStore {
+    const file = this.o.config.status_file;
+    if (!file) return { runs: [], accounts: {} };
+    try {
+      const v = JSON.parse(readFileSync(file, 'utf8')) as Partial<StatusStore>;
+      return { runs: Array.isArray(v.runs) ? v.runs : [], accounts: v.accounts && typeof v.accounts === 'object' ? v.accounts : {} };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.o.log.warn('status file unreadable; starting with an empty history', { file, error: (err as Error).message });
+      return { runs: [], accounts: {} };
+    }
+  }
+
+  private saveStore(): void {
+    const file = this.o.config.status_file;
+    if (!file) return;
+    try {
+      writeStateAtomic(file, this.store as unknown as Record<string, unknown>);
+    } catch (err) {
+      this.o.log.warn('status file not written', { file, error: (err as Error).message });
+    }
+  }
+}

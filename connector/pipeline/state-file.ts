@@ -1,0 +1,115 @@
+// The state file between runs: read the previous run's state for the tap, and persist the last
+// state the target committed atomically (temp file + rename), so a crash never leaves half a file.
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../core/errors.js';
+import { parseState, type TapState } from '../singer/state.js';
+
+/** Reads a state file; a missing file means "first run" (undefined), a broken one is a config error. */
+export function readStateFile(file: string): TapState | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ConfigError(`state file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { hint: 'Check the path and its permissions.' });
+  }
+  if (text.trim() === '') return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`state file ${file} is not valid JSON: ${(err as Error).message}`, {
+      hint: 'It is only ever written by rename, so something else edited it; restore it from a backup or delete it for a full re-sync.',
+    });
+  }
+  return parseState(raw);
+}
+
+/**
+ * Writes `state` to `file` so that readers see either the old or the new content: write a sibling
+ * temp file, fsync it, rename it over the target (rename is atomic within a directory on POSIX).
+ */
+export function writeStateAtomic(file: string, state: Record<string, unknown>): void {
+  const dir = path.dirname(path.resolve(file));
+  mkdirSync(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, JSON.stringify(state) + '\n');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Accepts what a target echoes after a commit: a Singer STATE message (`{"type":"STATE","value":…}`)
+ * or a bare state object. Returns undefined for lines that are not state.
+ */
+export function stateFromTargetLine(line: string): Record<string, unknown> | undefined {
+  const text = line.trim();
+  if (!text.startsWith('{')) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const o = v as Record<string, unknown>;
+  if (o['type'] === 'STATE') {
+    const value = o['value'];
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  }
+  if (o['type'] !== undefined) return undefined;
+  return 'bookmarks' in o ? o : undefined;
+}
+
+/**
+ * Persists the newest committed state without writing on every STATE line: at most one write per
+ * `minIntervalMs`, and `flush()` at the end writes whatever is pending. Writes are synchronous,
+ * so there is never a second write racing the first.
+ */
+export class StatePersister {
+  private pending: Record<string, unknown> | undefined;
+  private lastWrite = 0;
+  private writes = 0;
+  private latest: Record<string, unknown> | undefined;
+
+  constructor(
+    private readonly file: string | undefined,
+    private readonly minIntervalMs = 1000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get committed(): Record<string, unknown> | undefined {
+    return this.latest;
+  }
+
+  get writeCount(): number {
+    return this.writes;
+  }
+
+  offer(state: Record<string, unknown>): void {
+    this.latest = state;
+    this.pending = state;
+    if (this.now() - this.lastWrite >= this.minIntervalMs) this.flush();
+  }
+
+  flush(): void {
+    if (!this.pending) return;
+    if (this.file) {
+      writeStateAtomic(this.file, this.pending);
+      this.writes++;
+    }
+    this.lastWrite = this.now();
+    this.pending = undefined;
+  }
+}

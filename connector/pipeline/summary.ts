@@ -1,0 +1,211 @@
+// The end-of-run summary: what was found, added, updated and loaded, the API cost, and every
+// failure with its hint. Built from the tap's sync_log rows (one per account), the pipe's record
+// counts and the children's fatal errors; rendered as text for people and JSON for machines.
+import type { TapState } from '../singer/state.js';
+
+export interface Failure {
+  /** Which part failed: one account inside the tap, or a whole process. */
+  scope: 'account' | 'tap' | 'target' | 'models' | 'pipeline';
+  account_id?: string;
+  kind: string;
+  message: string;
+  hint?: string;
+}
+
+export interface AccountSummary {
+  account_id: string;
+  status: string;
+  /** First time this state file sees the account (no bookmark before this run). */
+  added: boolean;
+  api_calls?: number;
+  throttles?: number;
+  records?: number;
+  /** Per stream: rows found, objects added/updated/deleted since the previous bookmark (sync_log.streams). */
+  streams?: Record<string, { found: number; added: number; updated: number; deleted: number }>;
+  error?: { kind: string; message: string; hint?: string };
+}
+
+export interface SyncSummary {
+  run_id: string;
+  started_at: string;
+  finished_at: string;
+  duration_s: number;
+  status: 'ok' | 'partial' | 'failed';
+  exit_code: number;
+  accounts: { found: number; added: number; updated: number; failed: number; list: AccountSummary[] };
+  rows: Record<string, number>;
+  total_rows: number;
+  /** Objects found/added/updated/deleted per stream, summed over accounts (from sync_log.streams). */
+  objects: Record<string, { found: number; added: number; updated: number; deleted: number }>;
+  api_calls: number | null;
+  throttles: number | null;
+  state: { file: string | null; written: boolean; state_messages: number };
+  models: { ran: boolean; models?: number; exit_code?: number } ;
+  failures: Failure[];
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
+function num(row: Record<string, unknown>, ...names: string[]): number | undefined {
+  for (const n of names) {
+    const v = row[n];
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+    if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  }
+  return undefined;
+}
+
+/** Account ids the previous state already had a bookmark for (any stream). */
+export function knownAccounts(state: TapState | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const perAccount of Object.values(state?.bookmarks ?? {})) for (const id of Object.keys(perAccount)) out.add(id.replace(/^act_/, ''));
+  return out;
+}
+
+const OK_STATUSES = new Set(['ok', 'success', 'succeeded', 'complete', 'completed']);
+
+/** Folds sync_log rows (one or more per account) into one entry per account. */
+export function accountsFromSyncLog(rows: Record<string, unknown>[], known: Set<string>): AccountSummary[] {
+  const byId = new Map<string, AccountSummary>();
+  for (const row of rows) {
+    const id = str(row['account_id'])?.replace(/^act_/, '');
+    if (!id) continue;
+    const status = str(row['status']) ?? 'unknown';
+    const prev = byId.get(id);
+    const isNew = row['is_new_account'];
+    const entry: AccountSummary = prev ?? { account_id: id, status, added: typeof isNew === 'boolean' ? isNew : !known.has(id) };
+    // A failure anywhere in the account's rows wins over an ok row.
+    if (!prev || OK_STATUSES.has(entry.status)) entry.status = status;
+    const add = (k: 'api_calls' | 'throttles' | 'records', v: number | undefined): void => {
+      if (v !== undefined) entry[k] = (entry[k] ?? 0) + v;
+    };
+    add('api_calls', num(row, 'api_calls', 'calls', 'requests'));
+    add('throttles', num(row, 'throttles', 'throttled', 'throttle_count'));
+    add('records', num(row, 'records', 'rows', 'records_emitted'));
+    if (Array.isArray(row['streams'])) {
+      entry.streams ??= {};
+      for (const st of row['streams'] as Record<string, unknown>[]) {
+        const name = str(st?.['stream']);
+        if (!name) continue;
+        const cur = (entry.streams[name] ??= { found: 0, added: 0, updated: 0, deleted: 0 });
+        cur.found += num(st, 'found') ?? 0;
+        cur.added += num(st, 'added') ?? 0;
+        cur.updated += num(st, 'updated') ?? 0;
+        cur.deleted += num(st, 'deleted') ?? 0;
+      }
+    }
+    const kind = str(row['error_class']) ?? str(row['error_kind']);
+    const message = str(row['error_message']) ?? str(row['error']);
+    if (kind || message) {
+      const hint = str(row['error_hint']) ?? str(row['hint']);
+      entry.error = { kind: kind ?? 'error', message: message ?? kind ?? 'failed', ...(hint ? { hint } : {}) };
+    }
+    byId.set(id, entry);
+  }
+  return [...byId.values()].sort((a, b) => a.account_id.localeCompare(b.account_id));
+}
+
+export function isFailedStatus(status: string): boolean {
+  return !OK_STATUSES.has(status) && status !== 'unknown' && status !== 'skipped';
+}
+
+export interface SummaryInput {
+  runId: string;
+  startedAt: Date;
+  finishedAt: Date;
+  exitCode: number;
+  syncLog: Record<string, unknown>[];
+  previousState: TapState | undefined;
+  rows: Record<string, number>;
+  stateFile: string | undefined;
+  stateWritten: boolean;
+  stateMessages: number;
+  processFailures: Failure[];
+  models: SyncSummary['models'];
+  /** API calls/throttles counted from the tap's metric logs when sync_log does not carry them. */
+  apiCallsFromLogs?: number;
+  throttlesFromLogs?: number;
+}
+
+export function buildSummary(i: SummaryInput): SyncSummary {
+  const list = accountsFromSyncLog(i.syncLog, knownAccounts(i.previousState));
+  const failed = list.filter((a) => isFailedStatus(a.status));
+  const failures: Failure[] = [
+    ...failed.map((a): Failure => ({
+      scope: 'account',
+      account_id: a.account_id,
+      kind: a.error?.kind ?? a.status,
+      message: a.error?.message ?? `account finished with status ${a.status}`,
+      ...(a.error?.hint ? { hint: a.error.hint } : {}),
+    })),
+    ...i.processFailures,
+  ];
+  const sumOf = (k: 'api_calls' | 'throttles'): number | undefined => {
+    const vals = list.map((a) => a[k]).filter((v): v is number => v !== undefined);
+    return vals.length ? vals.reduce((a, b) => a + b, 0) : undefined;
+  };
+  const objects: SyncSummary['objects'] = {};
+  for (const a of list)
+    for (const [name, c] of Object.entries(a.streams ?? {})) {
+      const cur = (objects[name] ??= { found: 0, added: 0, updated: 0, deleted: 0 });
+      cur.found += c.found;
+      cur.added += c.added;
+      cur.updated += c.updated;
+      cur.deleted += c.deleted;
+    }
+  const rows = Object.fromEntries(Object.entries(i.rows).sort(([a], [b]) => a.localeCompare(b)));
+  const total = Object.values(rows).reduce((a, b) => a + b, 0);
+  return {
+    run_id: i.runId,
+    started_at: i.startedAt.toISOString(),
+    finished_at: i.finishedAt.toISOString(),
+    duration_s: Math.round((i.finishedAt.getTime() - i.startedAt.getTime()) / 100) / 10,
+    status: i.exitCode === 0 ? 'ok' : i.exitCode === 5 ? 'partial' : 'failed',
+    exit_code: i.exitCode,
+    accounts: {
+      found: list.length,
+      added: list.filter((a) => a.added).length,
+      updated: list.filter((a) => !a.added && !isFailedStatus(a.status)).length,
+      failed: failed.length,
+      list,
+    },
+    rows,
+    total_rows: total,
+    objects,
+    api_calls: sumOf('api_calls') ?? i.apiCallsFromLogs ?? null,
+    throttles: sumOf('throttles') ?? i.throttlesFromLogs ?? null,
+    state: { file: i.stateFile ?? null, written: i.stateWritten, state_messages: i.stateMessages },
+    models: i.models,
+    failures,
+  };
+}
+
+const fmt = (n: number): string => n.toLocaleString('en-US');
+
+/** Human summary for the terminal. */
+export function formatSummary(s: SyncSummary): string {
+  const lines: string[] = [];
+  lines.push(`fb-ads-elt sync ${s.status.toUpperCase()} in ${s.duration_s} s (run ${s.run_id}, exit ${s.exit_code})`);
+  const a = s.accounts;
+  lines.push(`  accounts  ${a.found} found · ${a.added} added · ${a.updated} updated · ${a.failed} failed`);
+  const streams = Object.entries(s.rows).filter(([k]) => k !== 'sync_log');
+  lines.push(`  rows      ${fmt(s.total_rows)} in total${streams.length ? '' : ' (no records)'}`);
+  for (const [stream, n] of streams) {
+    const o = s.objects[stream];
+    const changes = o ? `   ${fmt(o.added)} added · ${fmt(o.updated)} updated${o.deleted ? ` · ${fmt(o.deleted)} deleted` : ''}` : '';
+    lines.push(`            ${stream.padEnd(22)} ${fmt(n).padStart(10)}${changes}`);
+  }
+  const api = s.api_calls === null ? 'n/a' : fmt(s.api_calls);
+  const thr = s.throttles === null ? 'n/a' : fmt(s.throttles);
+  lines.push(`  api       ${api} calls · ${thr} throttled`);
+  lines.push(`  state     ${s.state.file ? (s.state.written ? `saved to ${s.state.file}` : `unchanged (${s.state.file}): no commit this run`) : 'not kept (no --state-file)'}`);
+  if (s.models.ran) lines.push(`  models    ${s.models.exit_code === 0 ? `built${s.models.models !== undefined ? ` (${s.models.models} models)` : ''}` : `failed (exit ${s.models.exit_code ?? '?'})`}`);
+  if (s.failures.length) {
+    lines.push('  failures:');
+    for (const f of s.failures) {
+      const who = f.account_id ? `act_${f.account_id}` : f.scope;
+      lines.push(`    ${who}: [${f.kind}] ${f.message}`);
+      if (f.hint) lines.push(`      → ${f.hint}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}

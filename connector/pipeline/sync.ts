@@ -1,0 +1,289 @@
+// One pipeline run: tap → target through an OS pipe (backpressure included), the last state the
+// target committed persisted atomically for the next run, the models built on request, and a
+// summary. Tap and target are child processes driven only through their CLI contracts.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { pipeline } from 'node:stream/promises';
+import { asConnectorError, ConfigError, EXIT_CODES } from '../core/errors.js';
+import { loadSchema, readJsonFile, REPO_ROOT } from '../core/config.js';
+import type { Logger, LogSink } from '../core/log.js';
+import { Redactor, secretsFromSchema } from '../core/secrets.js';
+import { validateTapConfig, SPEC_PATH } from '../tap/config.js';
+import { validateTargetConfig, TARGET_SCHEMA_PATH, type TargetConfig } from '../target/config.js';
+import { relayChildLogs, type ChildLogLine } from './child-logs.js';
+import { childExitCode, combineExitCodes, type ChildOutcome } from './exit-code.js';
+import { buildModels, type ModelsRunner } from './models-step.js';
+import { ProgressReporter } from './progress.js';
+import { newRunId } from './run-id.js';
+import { SingerMeter } from './singer-meter.js';
+import { readStateFile, StatePersister, stateFromTargetLine } from './state-file.js';
+import { buildSummary, type Failure, type SyncSummary } from './summary.js';
+
+/** The shipped CLIs, run with the same Node (bins register tsx themselves). */
+export const DEFAULT_TAP_COMMAND = [process.execPath, path.join(REPO_ROOT, 'bin', 'tap-facebook-ads.js')];
+export const DEFAULT_TARGET_COMMAND = [process.execPath, path.join(REPO_ROOT, 'bin', 'target-bigquery.js')];
+
+export interface SyncOptions {
+  tapConfigPath: string;
+  targetConfigPath: string;
+  stateFile?: string | undefined;
+  catalogPath?: string | undefined;
+  account?: string | undefined;
+  days?: number | undefined;
+  /** Build the dbt models after a committed sync (DuckDB destination only). */
+  models?: boolean | undefined;
+  modelsProjectDir?: string | undefined;
+  modelsVars?: Record<string, unknown> | undefined;
+  runId?: string | undefined;
+  log: Logger;
+  /** Where relayed child log lines go (default stderr, like our own logs). */
+  logSink?: LogSink;
+  /** stderr-like sink for the live progress line. */
+  progressOut?: { write(s: string): unknown; isTTY?: boolean; columns?: number };
+  progressIntervalMs?: number;
+  /** Relay child log lines at or above this level (default: warn on a TTY, debug otherwise). */
+  relayLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** argv prefixes of the children (tests use stand-ins); default: the shipped bins. */
+  tapCommand?: string[];
+  targetCommand?: string[];
+  modelsRunner?: ModelsRunner;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Aborting stops the tap; the target then commits what it has and the run ends (exit 7). */
+  signal?: AbortSignal;
+  /** Sees the tap's progress/log fields as they arrive (the HTTP status uses it). */
+  onChildLog?: (component: 'tap' | 'target', line: ChildLogLine) => void;
+  onState?: (state: Record<string, unknown>) => void;
+}
+
+export interface SyncResult {
+  exitCode: number;
+  summary: SyncSummary;
+}
+
+interface LoadedConfigs {
+  redactor: Redactor;
+  secrets: string[];
+  target: TargetConfig;
+}
+
+/** Validates both configs before anything is spawned (exit 2 early) and collects their secrets. */
+export function loadPipelineConfigs(tapConfigPath: string, targetConfigPath: string): LoadedConfigs {
+  const tapRaw = readJsonFile(tapConfigPath, 'tap config');
+  const targetRaw = readJsonFile(targetConfigPath, 'target config');
+  const secrets = [...secretsFromSchema(loadSchema(SPEC_PATH), tapRaw), ...secretsFromSchema(loadSchema(TARGET_SCHEMA_PATH), targetRaw)];
+  const redactor = new Redactor(secrets);
+  try {
+    validateTapConfig(tapRaw);
+    const { config: target } = validateTargetConfig(targetRaw);
+    return { redactor, secrets, target };
+  } catch (err) {
+    const e = asConnectorError(err);
+    throw new ConfigError(redactor.redact(e.message), { hint: e.hint ?? 'See README "Configuration".' });
+  }
+}
+
+/** The DuckDB file the target writes, resolved like the target resolves it (from its cwd). */
+export function duckdbPathOf(target: TargetConfig, cwd: string): string {
+  return path.resolve(cwd, target.duckdb_path);
+}
+
+function waitForExit(child: ChildProcess): Promise<ChildOutcome> {
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+interface MetricsFromLogs {
+  apiCalls?: number;
+  throttles?: number;
+}
+
+/** Reads API-call and throttle counters from the tap's Singer-style metric log lines. */
+function countMetric(fields: Record<string, unknown>, acc: MetricsFromLogs): void {
+  if (fields['type'] !== 'metric' || fields['metric_type'] !== 'counter') return;
+  const name = String(fields['metric'] ?? '');
+  const value = typeof fields['value'] === 'number' ? fields['value'] : 0;
+  if (/^(http_request_count|api_calls?|graph_requests?)$/.test(name)) acc.apiCalls = (acc.apiCalls ?? 0) + value;
+  else if (/throttl/.test(name)) acc.throttles = (acc.throttles ?? 0) + value;
+}
+
+/** The one JSON error line runCli writes when a child fails (it carries exit_code and a hint). */
+function fatalFrom(component: 'tap' | 'target', line: ChildLogLine): Failure | undefined {
+  if (line.level !== 'error' || typeof line.fields['exit_code'] !== 'number') return undefined;
+  const hint = line.fields['hint'];
+  return {
+    scope: component,
+    kind: typeof line.fields['error_kind'] === 'string' ? line.fields['error_kind'] : 'error',
+    message: line.msg,
+    ...(typeof hint === 'string' ? { hint } : {}),
+  };
+}
+
+export async function runSync(o: SyncOptions): Promise<SyncResult> {
+  const startedAt = new Date();
+  const runId = o.runId ?? newRunId(startedAt);
+  const cwd = o.cwd ?? process.cwd();
+  const { redactor, secrets, target } = loadPipelineConfigs(o.tapConfigPath, o.targetConfigPath);
+  for (const v of secrets) o.log.redactor.add(v);
+  if (o.models && target.destination !== 'duckdb') {
+    throw new ConfigError('--models builds the dbt project on DuckDB only, but the target writes to BigQuery', {
+      hint: 'Run `dbt build --project-dir dbt --target bigquery` after the sync (see README "Deploy"), or drop --models.',
+    });
+  }
+  if (o.days !== undefined && (!Number.isInteger(o.days) || o.days < 1)) throw new ConfigError(`--days must be a positive integer, got ${o.days}`);
+  if (o.catalogPath && !existsSync(o.catalogPath)) throw new ConfigError(`catalog file ${o.catalogPath} does not exist`, { hint: 'Create one with `tap-facebook-ads --config tap.json --discover > catalog.json`.' });
+  const log = o.log.child({ run_id: runId });
+  const previousState = o.stateFile ? readStateFile(o.stateFile) : undefined;
+
+  // The tap reads a private copy: the real file is rewritten while the run goes on.
+  const scratch = mkdtempSync(path.join(tmpdir(), 'fb-ads-elt-sync-'));
+  const tty = !!o.progressOut?.isTTY;
+  const progress = new ProgressReporter({ tty, out: o.progressOut ?? process.stderr, log, ...(o.progressIntervalMs ? { intervalMs: o.progressIntervalMs } : {}) });
+  const persister = new StatePersister(o.stateFile);
+  const failures: Failure[] = [];
+  const metrics: MetricsFromLogs = {};
+  let tapChild: ChildProcess | undefined;
+  let stoppedByUs = false;
+  const stopTap = (): void => {
+    if (tapChild && tapChild.exitCode === null && tapChild.signalCode === null) {
+      stoppedByUs = true;
+      tapChild.kill('SIGTERM');
+    }
+  };
+
+  try {
+    const tapArgs = ['--config', path.resolve(cwd, o.tapConfigPath)];
+    if (o.catalogPath) tapArgs.push('--catalog', path.resolve(cwd, o.catalogPath));
+    if (previousState && o.stateFile) {
+      const copy = path.join(scratch, 'state.json');
+      copyFileSync(o.stateFile, copy);
+      tapArgs.push('--state', copy);
+    }
+    if (o.account) tapArgs.push('--account', o.account);
+    if (o.days !== undefined) tapArgs.push('--days', String(o.days));
+    const tapCmd = o.tapCommand ?? DEFAULT_TAP_COMMAND;
+    const targetCmd = o.targetCommand ?? DEFAULT_TARGET_COMMAND;
+    const env = { ...(o.env ?? process.env), FB_ADS_ELT_RUN_ID: runId };
+
+    log.info('sync started', { state_file: o.stateFile, has_state: !!previousState, account: o.account, days: o.days, models: !!o.models });
+    progress.start();
+    progress.setPhase('syncing');
+    const targetChild = spawn(targetCmd[0]!, [...targetCmd.slice(1), '--config', path.resolve(cwd, o.targetConfigPath)], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    tapChild = spawn(tapCmd[0]!, [...tapCmd.slice(1), ...tapArgs], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const tap = tapChild;
+    const onAbort = (): void => stopTap();
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    if (o.signal?.aborted) stopTap();
+
+    const relay = (component: 'tap' | 'target', child: ChildProcess): Promise<void> =>
+      relayChildLogs(child.stderr!, {
+        component,
+        redactor,
+        sink: o.logSink ?? process.stderr,
+        minLevel: o.relayLevel ?? (tty ? 'warn' : 'debug'),
+        beforeWrite: () => progress.clear(),
+        afterWrite: () => progress.redraw(),
+        observe: (line) => {
+          if (component === 'tap') {
+            progress.onChildFields(line.fields);
+            countMetric(line.fields, metrics);
+          }
+          const fatal = fatalFrom(component, line);
+          if (fatal) failures.push(fatal);
+          o.onChildLog?.(component, line);
+        },
+      });
+
+    const meter = new SingerMeter((stream) => progress.onRecord(stream));
+    // A target that dies closes its stdin: the pipe then fails, and the tap must stop too.
+    const piped = pipeline(tap.stdout!, meter, targetChild.stdin!).catch((err: NodeJS.ErrnoException) => {
+      log.debug('tap→target pipe closed early', { code: err.code, error: err.message });
+      stopTap();
+    });
+    const statesRead = (async () => {
+      for await (const line of createInterface({ input: targetChild.stdout!, crlfDelay: Infinity })) {
+        const state = stateFromTargetLine(line);
+        if (!state) continue;
+        persister.offer(state);
+        o.onState?.(state);
+      }
+    })();
+    const [tapOutcome, targetOutcome] = await Promise.all([
+      waitForExit(tap),
+      waitForExit(targetChild).then((r) => {
+        if (r.code !== 0) stopTap();
+        return r;
+      }),
+      relay('tap', tap),
+      relay('target', targetChild),
+      piped,
+      statesRead,
+    ]);
+    o.signal?.removeEventListener('abort', onAbort);
+    persister.flush();
+
+    const tapCode = childExitCode(tapOutcome, { stoppedByUs });
+    const targetCode = childExitCode(targetOutcome);
+    if (tapCode !== 0 && !failures.some((f) => f.scope === 'tap')) {
+      failures.push({ scope: 'tap', kind: stoppedByUs ? 'stopped' : 'exit', message: stoppedByUs ? 'the tap was stopped before it finished' : `tap exited with ${tapOutcome.code ?? tapOutcome.signal}`, ...(tapCode === 5 ? { hint: 'Some accounts failed; the others were committed. See the failures above.' } : {}) });
+    }
+    if (targetCode !== 0 && !failures.some((f) => f.scope === 'target')) {
+      failures.push({ scope: 'target', kind: 'exit', message: `target exited with ${targetOutcome.code ?? targetOutcome.signal}`, hint: 'Nothing after the last saved state was committed; re-run to continue from it.' });
+    }
+
+    let modelsCode: number | undefined;
+    let modelsInfo: SyncSummary['models'] = { ran: false };
+    if (o.models && targetCode === 0 && (tapCode === 0 || tapCode === EXIT_CODES.partial)) {
+      progress.setPhase('building models');
+      const runner = o.modelsRunner ?? buildModels;
+      try {
+        const r = await runner({
+          duckdbPath: duckdbPathOf(target, cwd),
+          ...(o.modelsProjectDir ? { projectDir: o.modelsProjectDir } : {}),
+          vars: { ...o.modelsVars },
+          log: log.child({ step: 'models' }),
+        });
+        modelsCode = 0;
+        modelsInfo = { ran: true, exit_code: 0, ...(r.models !== undefined ? { models: r.models } : {}) };
+      } catch (err) {
+        const e = asConnectorError(err);
+        modelsCode = e.exitCode;
+        modelsInfo = { ran: true, exit_code: e.exitCode };
+        failures.push({ scope: 'models', kind: e.kind, message: redactor.redact(e.message), ...(e.hint ? { hint: e.hint } : {}) });
+      }
+    } else if (o.models) {
+      log.warn('models not built: the sync did not commit', { tap_exit: tapCode, target_exit: targetCode });
+    }
+    progress.stop();
+
+    const exitCode = combineExitCodes({ tap: tapCode, target: targetCode, models: modelsCode });
+    const snap = meter.snapshot();
+    const summary = buildSummary({
+      runId,
+      startedAt,
+      finishedAt: new Date(),
+      exitCode,
+      syncLog: redactor.redactValue(meter.syncLog),
+      previousState,
+      rows: snap.records,
+      stateFile: o.stateFile,
+      stateWritten: persister.writeCount > 0,
+      stateMessages: snap.stateMessages,
+      processFailures: failures,
+      models: modelsInfo,
+      ...(metrics.apiCalls !== undefined ? { apiCallsFromLogs: metrics.apiCalls } : {}),
+      ...(metrics.throttles !== undefined ? { throttlesFromLogs: metrics.throttles } : {}),
+    });
+    log.info('sync finished', { type: 'summary', summary: { ...summary, accounts: { ...summary.accounts, list: undefined } } });
+    return { exitCode, summary };
+  } finally {
+    progress.stop();
+    stopTap();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,191 @@
+// The stakeholder report: one static, self-contained HTML page (inline CSS and SVG, no scripts,
+// no network) with spend by channel over time, CAC by month and channel, and the top campaigns.
+// Every figure shown in a table also carries its exact value in data-value, so tests (and anyone
+// scraping the page) read the number rather than its formatting.
+import { esc, groupedBarChart, hBarChart, lineChart, type Series } from './svg.js';
+
+export interface SpendPoint {
+  date: string;
+  channel: string;
+  spend: string;
+}
+export interface CacRow {
+  month: string;
+  /** null for the blended (all channels) rows. */
+  channel: string | null;
+  spend: string;
+  new_customers: number;
+  /** null when there were no new customers (CAC undefined, never divided by zero). */
+  cac: string | null;
+}
+export interface CampaignRow {
+  account_id: string;
+  campaign_id: string;
+  campaign_name: string;
+  currency: string | null;
+  spend: string;
+  impressions: number;
+  clicks: number;
+  conversions: string | null;
+}
+export interface ReportData {
+  title: string;
+  generatedAt: string;
+  /** Reporting currency of spend/CAC in the cross-channel marts, when the marts say. */
+  currency: string | null;
+  period: { from: string; to: string };
+  spendDaily: SpendPoint[];
+  cac: CacRow[];
+  topCampaigns: CampaignRow[];
+  /** Source line under the title (which marts were read). */
+  sources: string[];
+  notes: string[];
+}
+
+const money = (v: string | null, currency: string | null): string => {
+  if (v === null) return '—';
+  const n = Number(v);
+  const text = n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  return currency ? `${text} ${currency}` : text;
+};
+const int = (n: number): string => n.toLocaleString('en-US');
+const cell = (value: string | number | null, shown: string, cls = 'num'): string => `<td class="${cls}"${value === null ? '' : ` data-value="${esc(String(value))}"`}>${esc(shown)}</td>`;
+
+/** Sums decimal strings exactly (scaled to 10^-9, NUMERIC's scale), keeping at least two decimals. */
+export function sumDecimals(values: string[]): string {
+  const SCALE = 9;
+  let total = 0n;
+  for (const v of values) {
+    const m = /^(-)?(\d*)(?:\.(\d*))?$/.exec(v.trim());
+    if (!m) throw new Error(`not a decimal: ${v}`);
+    const digits = BigInt((m[2] || '0') + ((m[3] ?? '') + '0'.repeat(SCALE)).slice(0, SCALE));
+    total += m[1] ? -digits : digits;
+  }
+  const neg = total < 0n;
+  const s = (neg ? -total : total).toString().padStart(SCALE + 1, '0');
+  const frac = s.slice(-SCALE).replace(/0+$/, '').padEnd(2, '0');
+  return `${neg ? '-' : ''}${s.slice(0, -SCALE)}.${frac}`;
+}
+
+export function renderReport(d: ReportData): string {
+  const channels = [...new Set(d.spendDaily.map((p) => p.channel))].sort();
+  const series: Series[] = channels.map((c) => ({ name: c, points: d.spendDaily.filter((p) => p.channel === c).map((p) => ({ x: p.date, y: Number(p.spend) })) }));
+  const totalSpend = sumDecimals(d.spendDaily.map((p) => p.spend));
+  const blended = d.cac.filter((r) => r.channel === null).sort((a, b) => a.month.localeCompare(b.month));
+  const byChannel = d.cac.filter((r) => r.channel !== null).sort((a, b) => a.month.localeCompare(b.month) || a.channel!.localeCompare(b.channel!));
+  const months = [...new Set([...blended, ...byChannel].map((r) => r.month))].sort();
+  const cacChannels = [...new Set(byChannel.map((r) => r.channel!))].sort();
+  const groups = months.map((m) => ({
+    label: m.slice(0, 7),
+    bars: [
+      ...cacChannels.map((c) => {
+        const r = byChannel.find((x) => x.month === m && x.channel === c);
+        return { name: c, value: r?.cac === null || r?.cac === undefined ? null : Number(r.cac) };
+      }),
+      ...(blended.length ? [{ name: 'blended', value: ((r) => (r?.cac == null ? null : Number(r.cac)))(blended.find((x) => x.month === m)) }] : []),
+    ],
+  }));
+  const totalNew = blended.reduce((a, r) => a + r.new_customers, 0);
+  const cur = d.currency;
+  const unit = cur ? '' : '';
+
+  const spendTable = channels
+    .map((c) => {
+      const vals = d.spendDaily.filter((p) => p.channel === c).map((p) => p.spend);
+      const total = sumDecimals(vals);
+      return `<tr data-channel="${esc(c)}"><td>${esc(c)}</td>${cell(total, money(total, cur))}<td class="num">${int(vals.length)}</td></tr>`;
+    })
+    .join('');
+  const cacTable = [...blended.map((r) => ({ ...r, channel: 'blended' })), ...byChannel]
+    .sort((a, b) => a.month.localeCompare(b.month) || (a.channel === 'blended' ? 1 : b.channel === 'blended' ? -1 : a.channel!.localeCompare(b.channel!)))
+    .map(
+      (r) =>
+        `<tr data-month="${esc(r.month.slice(0, 7))}" data-channel="${esc(r.channel!)}"${r.channel === 'blended' ? ' class="blended"' : ''}><td>${esc(r.month.slice(0, 7))}</td><td>${esc(r.channel!)}</td>${cell(r.spend, money(r.spend, cur))}${cell(r.new_customers, int(r.new_customers))}${cell(r.cac, money(r.cac, cur))}</tr>`,
+    )
+    .join('');
+  const campaignRows = d.topCampaigns
+    .map(
+      (c, i) =>
+        `<tr data-campaign-id="${esc(c.campaign_id)}"><td class="num">${i + 1}</td><td>${esc(c.campaign_name)}<div class="sub">act_${esc(c.account_id)} · ${esc(c.campaign_id)}</div></td>${cell(c.spend, money(c.spend, c.currency))}${cell(c.impressions, int(c.impressions))}${cell(c.clicks, int(c.clicks))}${cell(c.conversions, c.conversions === null ? '—' : int(Number(c.conversions)))}</tr>`,
+    )
+    .join('');
+  const latest = blended[blended.length - 1];
+
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="fb-ads-elt">
+<title>${esc(d.title)}</title>
+<style>
+:root{color-scheme:light;--ink:#111827;--muted:#6b7280;--line:#e5e7eb;--bg:#f9fafb;--card:#fff}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif}
+main{max-width:860px;margin:0 auto;padding:32px 20px 48px}
+h1{font-size:26px;margin:0 0 4px}
+h2{font-size:18px;margin:0 0 12px}
+.meta,.sub,.note{color:var(--muted);font-size:13px}
+.kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:12px;margin:24px 0}
+.kpi{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:14px 16px}
+.kpi b{display:block;font-size:22px;font-variant-numeric:tabular-nums}
+section{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:18px 20px;margin:0 0 20px}
+.chart{width:100%;height:auto;display:block;margin:0 0 12px}
+.chart .grid{stroke:var(--line);stroke-width:1}
+.chart .tick{fill:var(--muted);font-size:11px}
+table{width:100%;border-collapse:collapse;font-size:14px}
+th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
+th{font-weight:600;color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.03em}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+tr.blended td{font-weight:600}
+footer{color:var(--muted);font-size:12px;margin-top:24px}
+@media print{body{background:#fff}section,.kpi{break-inside:avoid;border-color:#ccc}}
+</style>
+</head>
+<body>
+<main>
+<header>
+<h1>${esc(d.title)}</h1>
+<div class="meta">${esc(d.period.from)} to ${esc(d.period.to)} · generated ${esc(d.generatedAt)}${cur ? ` · amounts in ${esc(cur)}` : ''}</div>
+</header>
+<div class="kpis">
+<div class="kpi" id="kpi-spend"><span class="sub">Ad spend</span><b data-value="${esc(totalSpend)}">${esc(money(totalSpend, cur))}</b></div>
+<div class="kpi" id="kpi-customers"><span class="sub">New customers</span><b data-value="${totalNew}">${int(totalNew)}</b></div>
+<div class="kpi" id="kpi-cac"><span class="sub">Blended CAC, ${esc(latest ? latest.month.slice(0, 7) : 'n/a')}</span><b${latest?.cac != null ? ` data-value="${esc(latest.cac)}"` : ''}>${esc(money(latest?.cac ?? null, cur))}</b></div>
+<div class="kpi" id="kpi-campaigns"><span class="sub">Campaigns with spend</span><b>${int(d.topCampaigns.length)}${d.topCampaigns.length >= 10 ? '+' : ''}</b></div>
+</div>
+
+<section id="spend-by-channel">
+<h2>Spend by channel over time</h2>
+${series.length ? lineChart(series, { label: 'Daily spend by channel', unit }) : '<p class="note">No spend in this period.</p>'}
+<table>
+<thead><tr><th>Channel</th><th class="num">Spend</th><th class="num">Days</th></tr></thead>
+<tbody>${spendTable}</tbody>
+</table>
+</section>
+
+<section id="cac">
+<h2>Customer acquisition cost by month and channel</h2>
+${groups.length ? groupedBarChart(groups, { label: 'CAC by month and channel', unit }) : '<p class="note">No customers or spend in this period.</p>'}
+<table>
+<thead><tr><th>Month</th><th>Channel</th><th class="num">Spend</th><th class="num">New customers</th><th class="num">CAC</th></tr></thead>
+<tbody>${cacTable}</tbody>
+</table>
+<p class="note">CAC = spend ÷ new customers in the month; “—” where a channel acquired no customers.</p>
+</section>
+
+<section id="top-campaigns">
+<h2>Top campaigns by spend</h2>
+${d.topCampaigns.length ? hBarChart(d.topCampaigns.map((c) => ({ label: c.campaign_name, value: Number(c.spend) })), { label: 'Top campaigns by spend' }) : ''}
+<table>
+<thead><tr><th class="num">#</th><th>Campaign</th><th class="num">Spend</th><th class="num">Impressions</th><th class="num">Clicks</th><th class="num">Conversions</th></tr></thead>
+<tbody>${campaignRows}</tbody>
+</table>
+</section>
+${d.notes.length ? `<section id="notes"><h2>Notes</h2><ul>${d.notes.map((n) => `<li class="note">${esc(n)}</li>`).join('')}</ul></section>` : ''}
+<footer>Source: ${d.sources.map(esc).join(', ')}. Built by fb-ads-elt from the warehouse marts; numbers follow the attribution windows in the tap config and may differ from Ads Manager for recent days (Meta restates up to 28 days).</footer>
+</main>
+</body>
+</html>
+`;
+}

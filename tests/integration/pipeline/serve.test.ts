@@ -1,0 +1,200 @@
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { Logger } from '../../../connector/core/log.js';
+import { REPO_ROOT } from '../../../connector/core/config.js';
+import { SyncServer, SYNC_PATH, STATUS_PATH } from '../../../connector/pipeline/serve.js';
+import { validateServeConfig, type ServeConfig } from '../../../connector/pipeline/serve-config.js';
+import { runSync } from '../../../connector/pipeline/sync.js';
+import { makeStandins, MemorySink, type Standins } from './standins.js';
+
+const SECRET = 'serve-secret-' + 'ab12'.repeat(6);
+
+describe('fb-ads-elt serve HTTP API (over loopback, stand-in tap and target)', () => {
+  let s: Standins;
+  let sink: MemorySink;
+  let server: SyncServer;
+  let base: string;
+
+  async function start(env: Record<string, string> = {}, extra: Record<string, unknown> = {}): Promise<void> {
+    const { config } = validateServeConfig({ bearer_secret: SECRET, tap_config: 'tap.json', target_config: 'target.json', state_file: 'state.json', port: 0, ...extra }, s.dir);
+    server = new SyncServer({
+      config: config as ServeConfig,
+      log: new Logger({ component: 'serve', sink }),
+      runSync,
+      syncDefaults: { tapCommand: s.tap, targetCommand: s.target, logSink: sink, env: { ...process.env, ...env } },
+    });
+    const port = await server.listen();
+    base = `http://127.0.0.1:${port}`;
+  }
+  const call = (method: string, p: string, body?: string, auth: string | null = `Bearer ${SECRET}`): Promise<Response> =>
+    fetch(base + p, { method, headers: { ...(auth === null ? {} : { authorization: auth }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body }) });
+
+  beforeEach(() => {
+    s = makeStandins();
+    sink = new MemorySink();
+  });
+  afterEach(async () => {
+    await server?.close();
+    s.cleanup();
+  });
+
+  it('answers 401 without a bearer token or with a wrong one, on both endpoints', async () => {
+    await start();
+    for (const [method, p] of [['GET', STATUS_PATH], ['POST', SYNC_PATH]] as const) {
+      expect((await call(method, p, undefined, null)).status).to.equal(401);
+      const wrong = await call(method, p, undefined, `Bearer ${SECRET}x`);
+      expect(wrong.status).to.equal(401);
+      expect(wrong.headers.get('www-authenticate')).to.match(/^Bearer/);
+      expect((await call(method, p, undefined, `Basic ${SECRET}`)).status).to.equal(401);
+    }
+    expect((await call('GET', STATUS_PATH)).status).to.equal(200);
+  });
+
+  it('triggers a run with 202, then reports it per account in sync-status once finished', async () => {
+    await start({ STANDIN_ACCOUNTS: '111,222,333', STANDIN_FAILED: '333' });
+    const r = await call('POST', SYNC_PATH, JSON.stringify({ days: 3 }));
+    expect(r.status).to.equal(202);
+    const { run_id } = (await r.json()) as { run_id: string };
+    expect(run_id).to.be.a('string');
+    await server.idle();
+    const st = (await (await call('GET', STATUS_PATH)).json()) as {
+      running: unknown;
+      last_run: { run_id: string; status: string; exit_code: number; params: unknown; rows: Record<string, number> };
+      accounts: { account_id: string; last_status: string; last_run_id: string; last_success_at?: string; error?: { hint?: string } }[];
+      errors: { account_id?: string; hint?: string }[];
+    };
+    expect(st.running).to.equal(null);
+    expect(st.last_run).to.include({ run_id, status: 'partial', exit_code: 5 });
+    expect(st.last_run.params).to.deep.equal({ days: 3 });
+    expect(st.last_run.rows['campaigns']).to.equal(6);
+    expect(st.accounts.map((a) => [a.account_id, a.last_status])).to.deep.equal([
+      ['111', 'ok'],
+      ['222', 'ok'],
+      ['333', 'failed'],
+    ]);
+    expect(st.accounts.every((a) => a.last_run_id === run_id)).to.equal(true);
+    expect(st.accounts[2]?.last_success_at).to.equal(undefined);
+    expect(st.errors.find((e) => e.account_id === '333')?.hint).to.match(/ads_read/);
+  });
+
+  it('refuses a second trigger with 409 naming the running run', async () => {
+    await start({ STANDIN_HANG: '1' });
+    const first = (await (await call('POST', SYNC_PATH)).json()) as { run_id: string };
+    const second = await call('POST', SYNC_PATH, '{}');
+    expect(second.status).to.equal(409);
+    expect(await second.json()).to.deep.include({ run_id: first.run_id });
+    const st = (await (await call('GET', STATUS_PATH)).json()) as { running: { run_id: string; status: string } };
+    expect(st.running).to.include({ run_id: first.run_id, status: 'running' });
+  });
+
+  it('answers 400 with a message for bad JSON and bad parameters, without starting a run', async () => {
+    await start();
+    const cases: [string, RegExp][] = [
+      ['{not json', /not valid JSON/],
+      ['[1]', /JSON object/],
+      ['{"days": 0}', /days must be an integer/],
+      ['{"days": "7"}', /days must be an integer/],
+      ['{"days": 5000}', /days must be an integer from 1 to 1131/],
+      ['{"account_id": 123}', /account_id must be/],
+      ['{"account_id": "act_12x"}', /account_id must be/],
+      ['{"acount_id": "1"}', /unknown field.*acount_id/],
+    ];
+    for (const [body, msg] of cases) {
+      const r = await call('POST', SYNC_PATH, body);
+      expect(r.status, body).to.equal(400);
+      expect(((await r.json()) as { error: string }).error, body).to.match(msg);
+    }
+    const st = (await (await call('GET', STATUS_PATH)).json()) as { running: unknown; runs: unknown[] };
+    expect(st.running).to.equal(null);
+    expect(st.runs).to.deep.equal([]);
+  });
+
+  it('passes account_id and days from the trigger to the tap', async () => {
+    await start({ STANDIN_ARGS_FILE: path.join(s.dir, 'args.json') });
+    expect((await call('POST', SYNC_PATH, '{"account_id":"act_222","days":7}')).status).to.equal(202);
+    await server.idle();
+    const { readFileSync } = await import('node:fs');
+    const { args } = JSON.parse(readFileSync(path.join(s.dir, 'args.json'), 'utf8')) as { args: string[] };
+    expect(args.join(' ')).to.include('--account 222').and.include('--days 7');
+  });
+
+  it('records a run that failed before spawning (bad tap config) as failed with its hint', async () => {
+    writeFileSync(s.tapConfig, '{"access_token": "short"}');
+    await start();
+    await call('POST', SYNC_PATH);
+    await server.idle();
+    const st = (await (await call('GET', STATUS_PATH)).json()) as { last_run: { status: string; exit_code: number; error: { kind: string; hint: string } } };
+    expect(st.last_run).to.include({ status: 'failed', exit_code: 2 });
+    expect(st.last_run.error.kind).to.equal('config');
+  });
+
+  it('keeps the run history across restarts when a status file is configured', async () => {
+    await start({}, { status_file: 'status.json' });
+    await call('POST', SYNC_PATH);
+    await server.idle();
+    await server.close();
+    await start({}, { status_file: 'status.json' });
+    const st = (await (await call('GET', STATUS_PATH)).json()) as { last_run: { status: string }; accounts: unknown[] };
+    expect(st.last_run.status).to.equal('ok');
+    expect(st.accounts).to.have.length(2);
+  });
+
+  it('answers 404 for unknown paths and 405 for the wrong method', async () => {
+    await start();
+    expect((await call('GET', '/api/meta-ads/nope')).status).to.equal(404);
+    expect((await call('GET', SYNC_PATH)).status).to.equal(405);
+    expect((await call('POST', STATUS_PATH)).status).to.equal(405);
+    expect((await call('GET', '/healthz', undefined, null)).status).to.equal(200);
+  });
+});
+
+describe('serve config (schemas/serve-config.json)', () => {
+  it('rejects a short secret and unknown fields, naming them, without echoing the secret', () => {
+    expect(() => validateServeConfig({ bearer_secret: 'short-secret', tap_config: 'a', target_config: 'b' }, '/x')).to.throw(/bearer_secret/);
+    let msg = '';
+    try {
+      validateServeConfig({ bearer_secret: SECRET, tap_config: 'a', target_config: 'b', prot: 1 }, '/x');
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg).to.match(/unknown field "prot"/);
+    expect(msg).not.to.include(SECRET);
+  });
+
+  it('resolves relative paths from the config file directory and fills defaults', () => {
+    const { config, redactor } = validateServeConfig({ bearer_secret: SECRET, tap_config: 'tap.json', target_config: '/abs/target.json' }, '/etc/fb-ads-elt');
+    expect(config).to.include({ tap_config: '/etc/fb-ads-elt/tap.json', target_config: '/abs/target.json', models: false, host: '127.0.0.1', port: 8080, history_size: 20 });
+    expect(redactor.redact(`x ${SECRET} y`)).not.to.include(SECRET);
+  });
+});
+
+describe('fb-ads-elt serve command', () => {
+  it('listens on the port from --port, prints its URL, requires the bearer token and stops on SIGTERM', async function () {
+    this.timeout(30_000);
+    const s = makeStandins();
+    const cfg = path.join(s.dir, 'serve.json');
+    writeFileSync(cfg, JSON.stringify({ bearer_secret: SECRET, tap_config: 'tap.json', target_config: 'target.json' }));
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'serve', '--config', cfg, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const first = await new Promise<string>((resolve, reject) => {
+        const rl = createInterface({ input: child.stdout });
+        rl.once('line', resolve);
+        child.once('exit', (code) => reject(new Error(`serve exited ${code}`)));
+      });
+      const { url } = JSON.parse(first) as { url: string };
+      expect((await fetch(url + STATUS_PATH)).status).to.equal(401);
+      const ok = await fetch(url + STATUS_PATH, { headers: { authorization: `Bearer ${SECRET}` } });
+      expect(ok.status).to.equal(200);
+      expect(await ok.json()).to.include({ running: null, last_run: null });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).to.equal(0);
+    } finally {
+      child.kill('SIGKILL');
+      s.cleanup();
+    }
+  });
+});

@@ -1,0 +1,159 @@
+import { expect } from 'chai';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Logger } from '../../../connector/core/log.js';
+import { ConfigError } from '../../../connector/core/errors.js';
+import { runSync, type SyncOptions } from '../../../connector/pipeline/sync.js';
+import { makeStandins, MemorySink, type Standins } from './standins.js';
+
+describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', () => {
+  let s: Standins;
+  let sink: MemorySink;
+  beforeEach(() => {
+    s = makeStandins();
+    sink = new MemorySink();
+  });
+  afterEach(() => s.cleanup());
+
+  const opts = (over: Partial<SyncOptions> & { env?: Record<string, string> } = {}): SyncOptions => ({
+    tapConfigPath: s.tapConfig,
+    targetConfigPath: s.targetConfig,
+    stateFile: path.join(s.dir, 'state.json'),
+    log: new Logger({ component: 'fb-ads-elt', sink }),
+    logSink: sink,
+    tapCommand: s.tap,
+    targetCommand: s.target,
+    ...over,
+    env: { ...process.env, STANDIN_ARGS_FILE: path.join(s.dir, 'args.json'), ...over.env },
+  });
+  const tapArgs = (): { args: string[]; state: unknown; run_id: string } => JSON.parse(readFileSync(path.join(s.dir, 'args.json'), 'utf8')) as { args: string[]; state: unknown; run_id: string };
+
+  it('pipes every record from the tap into the target and counts rows per stream', async () => {
+    const records = path.join(s.dir, 'records.jsonl');
+    const r = await runSync(opts({ env: { STANDIN_RECORDS_FILE: records, STANDIN_ROWS: '50' } }));
+    expect(r.exitCode).to.equal(0);
+    const received = readFileSync(records, 'utf8').trim().split('\n');
+    expect(received.filter((l) => l.includes('"campaigns"'))).to.have.length(100);
+    expect(r.summary.rows).to.deep.equal({ campaigns: 100, sync_log: 2 });
+    expect(r.summary.api_calls).to.equal(8);
+  });
+
+  it('persists the last state the target committed and feeds it to the next run', async () => {
+    const first = await runSync(opts());
+    expect(first.exitCode).to.equal(0);
+    const saved = JSON.parse(readFileSync(path.join(s.dir, 'state.json'), 'utf8')) as { bookmarks: { campaigns: Record<string, unknown> } };
+    expect(Object.keys(saved.bookmarks.campaigns)).to.deep.equal(['111', '222']);
+    expect(tapArgs().args).not.to.include('--state');
+    expect(first.summary.accounts).to.include({ found: 2, added: 2, updated: 0, failed: 0 });
+
+    const second = await runSync(opts({ env: { STANDIN_ACCOUNTS: '111,333' } }));
+    expect(second.exitCode).to.equal(0);
+    expect(tapArgs().args).to.include('--state');
+    expect(tapArgs().state).to.deep.equal(saved);
+    expect(second.summary.accounts).to.include({ found: 2, added: 1, updated: 1 });
+  });
+
+  it('leaves no temp file next to the state file after writing it', async () => {
+    await runSync(opts());
+    const { readdirSync } = await import('node:fs');
+    expect(readdirSync(s.dir).filter((f) => f.endsWith('.tmp'))).to.deep.equal([]);
+  });
+
+  it('exits 5 when the tap reports a partial success, keeps the committed state and names the failed account with its hint', async () => {
+    const r = await runSync(opts({ env: { STANDIN_ACCOUNTS: '111,222,333', STANDIN_FAILED: '222' } }));
+    expect(r.exitCode).to.equal(5);
+    expect(r.summary.status).to.equal('partial');
+    const saved = JSON.parse(readFileSync(path.join(s.dir, 'state.json'), 'utf8')) as { bookmarks: { campaigns: Record<string, unknown> } };
+    expect(Object.keys(saved.bookmarks.campaigns)).to.deep.equal(['111', '333']);
+    const failure = r.summary.failures.find((f) => f.account_id === '222');
+    expect(failure).to.include({ scope: 'account', kind: 'permission' });
+    expect(failure?.hint).to.match(/ads_read/);
+    expect(r.summary.throttles).to.equal(1);
+    expect(r.summary.accounts.failed).to.equal(1);
+  });
+
+  it('lets a target failure win over the tap, stops the tap, and keeps only the state committed before the failure', async () => {
+    const r = await runSync(opts({ env: { STANDIN_TARGET_FAIL_AFTER_STATES: '1', STANDIN_ACCOUNTS: '111,222,333', STANDIN_HANG: '1' } }));
+    expect(r.exitCode).to.equal(6);
+    const saved = JSON.parse(readFileSync(path.join(s.dir, 'state.json'), 'utf8')) as { bookmarks: { campaigns: Record<string, unknown> } };
+    expect(Object.keys(saved.bookmarks.campaigns)).to.deep.equal(['111']);
+    const target = r.summary.failures.find((f) => f.scope === 'target');
+    expect(target).to.include({ kind: 'data', hint: 'drop the table' });
+  });
+
+  it("passes the tap's own exit code through with its error and hint", async () => {
+    const r = await runSync(opts({ env: { STANDIN_TAP_EXIT: '2' } }));
+    expect(r.exitCode).to.equal(2);
+    expect(r.summary.failures.find((f) => f.scope === 'tap')).to.include({ kind: 'config', hint: 'fix account_ids' });
+  });
+
+  it('passes --account, --days and --catalog to the tap', async () => {
+    const catalog = path.join(s.dir, 'catalog.json');
+    writeFileSync(catalog, '{"streams":[]}');
+    await runSync(opts({ account: 'act_111', days: 7, catalogPath: catalog }));
+    const { args, run_id } = tapArgs();
+    expect(args.slice(args.indexOf('--account'), args.indexOf('--account') + 2)).to.deep.equal(['--account', 'act_111']);
+    expect(args.slice(args.indexOf('--days'), args.indexOf('--days') + 2)).to.deep.equal(['--days', '7']);
+    expect(args).to.include(catalog);
+    expect(run_id).to.be.a('string').and.match(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/);
+  });
+
+  it('redacts configured tokens in the relayed child logs', async () => {
+    await runSync(opts({ env: { STANDIN_LEAK: s.token } }));
+    expect(sink.text).to.include('starting with token');
+    expect(sink.text).not.to.include(s.token);
+  });
+
+  it('refuses an invalid tap config before spawning anything (exit 2)', async () => {
+    writeFileSync(s.tapConfig, JSON.stringify({ access_token: s.token, page_size: 0 }));
+    let err: unknown;
+    try {
+      await runSync(opts());
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(ConfigError);
+    expect((err as Error).message).to.match(/page_size/);
+    expect(existsSync(path.join(s.dir, 'args.json'))).to.equal(false);
+  });
+
+  it('builds the models after a committed sync, on the DuckDB file of the target config', async () => {
+    const calls: string[] = [];
+    const r = await runSync(
+      opts({
+        models: true,
+        modelsRunner: async (m) => {
+          calls.push(m.duckdbPath);
+          return { models: 12, raw: null };
+        },
+      }),
+    );
+    expect(r.exitCode).to.equal(0);
+    expect(calls).to.deep.equal([path.join(s.dir, 'warehouse.duckdb')]);
+    expect(r.summary.models).to.deep.equal({ ran: true, exit_code: 0, models: 12 });
+  });
+
+  it('does not build the models when the target failed, and reports a models failure with its exit code', async () => {
+    let called = 0;
+    const runner = async (): Promise<never> => {
+      called++;
+      throw new ConfigError('model fct_x refers to a missing column', { hint: 'fix the model' });
+    };
+    const failedTarget = await runSync(opts({ models: true, modelsRunner: runner, env: { STANDIN_TARGET_FAIL_AFTER_STATES: '0' } }));
+    expect(failedTarget.exitCode).to.equal(6);
+    expect(called).to.equal(0);
+    const failedModels = await runSync(opts({ models: true, modelsRunner: runner }));
+    expect(called).to.equal(1);
+    expect(failedModels.exitCode).to.equal(2);
+    expect(failedModels.summary.failures.find((f) => f.scope === 'models')).to.include({ hint: 'fix the model' });
+  });
+
+  it('stops the tap when aborted and ends with the retry-later exit code', async () => {
+    const ac = new AbortController();
+    const run = runSync(opts({ signal: ac.signal, env: { STANDIN_HANG: '1' } }));
+    setTimeout(() => ac.abort(), 300);
+    const r = await run;
+    expect(r.exitCode).to.equal(7);
+    expect(existsSync(path.join(s.dir, 'state.json'))).to.equal(true);
+  });
+});
