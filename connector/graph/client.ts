@@ -243,6 +243,7 @@ export class GraphClient {
     if (!p) {
       p = appsecretProof(secret, token);
       this.proofs.set(token, p);
+      this.redactor.add(p); // a proof is as good as the token for replaying this call
     }
     return p;
   }
@@ -254,8 +255,9 @@ export class GraphClient {
     for (const t of opts.tokens) this.redactor.add(t.token);
     let failures = 0; // attempts that count against max_retries
     let attempts = 0;
+    const deniedTo = new Set<string>();
     for (;;) {
-      const token = this.pickToken(opts.tokens);
+      const token = this.pickToken(opts.tokens.filter((t) => !deniedTo.has(t.label)));
       if (!token) throw this.noTokenError(opts.tokens, path, accountId);
       const { waitMs, reason } = this.pacer.reserve(accountId, token.label);
       if (waitMs > this.maxThrottleWaitMs) {
@@ -289,6 +291,15 @@ export class GraphClient {
           throw this.noTokenError(opts.tokens, path, accountId, error);
         }
         if (classified.failure === 'throttle') this.count(accountId, token.label, 'throttles');
+        if (error.kind === 'permission') {
+          // Candidates all claim access; one may have lost its role on the object while another still has it.
+          deniedTo.add(token.label);
+          const other = opts.tokens.find((t) => !this.dead.has(t.label) && !deniedTo.has(t.label));
+          if (other) {
+            this.log.warn(`token "${token.label}" was refused access; trying token "${other.label}"`, { reason: error.message, account_id: accountId });
+            continue;
+          }
+        }
         if (!classified.retry) {
           this.count(accountId, token.label, 'errors');
           throw error;

@@ -88,7 +88,9 @@ export function parseUsageHeaders(headers: Record<string, unknown>, accountId?: 
 
 /** Seconds Meta says to wait for this account (or any object in the reading when no account is known). */
 export function regainSecondsFor(reading: UsageReading, accountId?: string): number | undefined {
-  if (accountId) return reading.regainSeconds.get(accountId);
+  const own = accountId ? reading.regainSeconds.get(accountId) : undefined;
+  if (own !== undefined) return own;
+  // BUC may key the budget by a business id rather than the account: then the largest wait applies.
   const all = [...reading.regainSeconds.values()];
   return all.length ? Math.max(...all) : undefined;
 }

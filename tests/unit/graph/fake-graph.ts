@@ -73,3 +73,18 @@ export const parsed = (text: string): Array<Record<string, unknown>> =>
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+/** A clock that only moves when the client sleeps, so waits of minutes cost nothing. */
+export function fakeTime(start = Date.parse('2026-11-20T00:00:00Z')): { clock: () => Date; sleep: (ms: number) => Promise<void>; sleeps: number[]; now: () => number } {
+  let now = start;
+  const sleeps: number[] = [];
+  return {
+    clock: () => new Date(now),
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+    sleeps,
+    now: () => now,
+  };
+}

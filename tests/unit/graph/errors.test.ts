@@ -1,0 +1,117 @@
+import { expect } from 'chai';
+import { classifyGraphError, classifyNetworkError, ReduceDataError, GRAPH_ERROR_TABLE } from '../../../connector/graph/errors.js';
+import { AuthError, ConfigError, ConnectorError, EXIT_CODES, PermissionError, ThrottledError, TransientError } from '../../../connector/core/errors.js';
+
+type Expect = { type: new (...a: never[]) => ConnectorError; exit: number; retry: boolean; scope?: 'app' | 'token' | 'account'; hint: RegExp };
+
+const THROTTLE = { type: ThrottledError, exit: EXIT_CODES.retryLater, retry: true, hint: /rate-limit|Re-run later/i };
+const TRANSIENT = { type: TransientError, exit: EXIT_CODES.retryLater, retry: true, hint: /re-run|re-poll|restarts/i };
+const AUTH = { type: AuthError, exit: EXIT_CODES.auth, retry: false, hint: /new token with ads_read/ };
+const PERM = { type: PermissionError, exit: EXIT_CODES.permission, retry: false, hint: /ads_read|access|permission|ads_management/i };
+const REDUCE = { type: ReduceDataError, exit: EXIT_CODES.data, retry: false, hint: /fewer|smaller/i };
+const CONFIG = { type: ConfigError, exit: EXIT_CODES.config, retry: false, hint: /./ };
+
+// Every row of the facts catalogue (meta-marketing-api.md §7.4): code, subcode, HTTP status → outcome.
+const CATALOGUE: Array<[number, number | undefined, number, Expect]> = [
+  [1, undefined, 500, TRANSIENT],
+  [1, 99, 500, REDUCE], // the sandbox's and Meta's "reduce the amount of data" (brief: callers split)
+  [1, 2853001, 400, { ...CONFIG, hint: /business/ }],
+  [2, undefined, 503, TRANSIENT],
+  [4, 1504022, 400, { ...THROTTLE, scope: 'app' }],
+  [4, 1504039, 400, { ...THROTTLE, scope: 'app' }],
+  [10, undefined, 403, PERM],
+  [10, undefined, 400, PERM],
+  [17, 2446079, 400, { ...THROTTLE, scope: 'token' }],
+  [32, undefined, 400, { ...THROTTLE, scope: 'token' }],
+  [100, undefined, 400, { ...CONFIG, hint: /api_version|fields/ }],
+  [100, 33, 400, PERM],
+  [100, 1487534, 400, REDUCE],
+  [100, 1504018, 400, REDUCE],
+  [190, 458, 400, AUTH],
+  [190, 460, 400, AUTH],
+  [190, 463, 400, AUTH],
+  [190, 467, 400, AUTH],
+  [190, 492, 400, AUTH],
+  [190, undefined, 401, AUTH],
+  [200, undefined, 403, { ...PERM, hint: /business_management/ }],
+  [294, undefined, 400, { ...PERM, hint: /ads_management/ }],
+  [613, 1487742, 400, { ...THROTTLE, scope: 'account' }],
+  [960, undefined, 400, TRANSIENT],
+  [2601, 1815107, 400, TRANSIENT],
+  [2635, undefined, 400, { ...CONFIG, hint: /api_version/ }],
+  [3018, undefined, 400, { ...CONFIG, hint: /start_date/ }],
+  [80000, 2446079, 400, { ...THROTTLE, scope: 'account' }],
+  ...[80001, 80002, 80003, 80004, 80005, 80006, 80008, 80014].map((c): [number, undefined, number, Expect] => [c, undefined, 400, { ...THROTTLE, scope: 'account' }]),
+  [-2, 2490547, 400, TRANSIENT],
+];
+
+describe('Graph error table', () => {
+  for (const [code, subcode, status, exp] of CATALOGUE) {
+    it(`classifies code ${code}${subcode !== undefined ? `/${subcode}` : ''} (HTTP ${status}) as ${exp.type.name}, exit ${exp.exit}${exp.retry ? ', retried' : ''}`, () => {
+      const c = classifyGraphError({
+        status,
+        body: { code, ...(subcode !== undefined ? { error_subcode: subcode } : {}), message: 'whatever Meta says', fbtrace_id: 'TRACE1' },
+        path: 'act_42/insights',
+        accountId: '42',
+        tokenLabel: 'agency',
+      });
+      expect(c.error).to.be.instanceOf(exp.type);
+      expect(c.error.exitCode).to.equal(exp.exit);
+      expect(c.retry).to.equal(exp.retry);
+      if (exp.scope) expect(c.scope).to.equal(exp.scope);
+      expect(c.error.hint ?? '').to.match(exp.hint);
+      expect(c.error.context).to.include({ graph_code: code, fbtrace_id: 'TRACE1', path: 'act_42/insights', account_id: '42', http_status: status });
+      expect(c.error.context['graph_subcode']).to.equal(subcode);
+      expect(c.error.message).to.include('ad account 42').and.to.include('"agency"');
+    });
+  }
+
+  it('marks only code 190 as a dead token (rotation trigger), not other auth failures', () => {
+    expect(classifyGraphError({ status: 400, body: { code: 190, error_subcode: 463 }, path: 'me' }).failure).to.equal('token_dead');
+    expect(classifyGraphError({ status: 401, body: undefined, path: 'me' }).failure).to.equal('fatal');
+  });
+
+  it('never decides by message text: the same code with different messages gives the same class', () => {
+    const a = classifyGraphError({ status: 500, body: { code: 1, message: 'An unknown error occurred' }, path: 'p' });
+    const b = classifyGraphError({ status: 500, body: { code: 1, message: 'too many calls, reduce the amount of data' }, path: 'p' });
+    expect(a.error.constructor).to.equal(b.error.constructor);
+    expect(a.retry).to.equal(b.retry);
+    const c = classifyGraphError({ status: 400, body: { code: 100, message: 'Please reduce the amount of data you are asking for' }, path: 'p' });
+    expect(c.error).to.be.instanceOf(ConfigError);
+  });
+
+  it('falls back on is_transient, then on the HTTP status, for codes the table does not know', () => {
+    expect(classifyGraphError({ status: 400, body: { code: 123456, is_transient: true }, path: 'p' }).error).to.be.instanceOf(TransientError);
+    expect(classifyGraphError({ status: 502, body: { code: 123456 }, path: 'p' }).error).to.be.instanceOf(TransientError);
+    expect(classifyGraphError({ status: 503, body: undefined, path: 'p' }).retry).to.equal(true);
+    expect(classifyGraphError({ status: 429, body: undefined, path: 'p' }).error).to.be.instanceOf(ThrottledError);
+    const unknown = classifyGraphError({ status: 400, body: { code: 123456, fbtrace_id: 'X9' }, path: 'p' });
+    expect(unknown.error.exitCode).to.equal(EXIT_CODES.unexpected);
+    expect(unknown.retry).to.equal(false);
+    expect(unknown.error.hint).to.match(/fbtrace_id/);
+  });
+
+  it('carries the seconds Meta asked to wait on a throttle', () => {
+    const c = classifyGraphError({ status: 400, body: { code: 80004 }, path: 'p', retryAfterSeconds: 300 });
+    expect((c.error as ThrottledError).retryAfterSeconds).to.equal(300);
+  });
+
+  it('puts every throttle code of the facts into a throttled row', () => {
+    const throttleCodes = [4, 17, 32, 613, ...Array.from({ length: 15 }, (_, i) => 80000 + i)];
+    for (const code of throttleCodes) {
+      expect(classifyGraphError({ status: 400, body: { code }, path: 'p' }).failure, `code ${code}`).to.equal('throttle');
+    }
+    expect(GRAPH_ERROR_TABLE.every((r) => r.hint.length > 20), 'every row says what to do next').to.equal(true);
+  });
+
+  it('treats timeouts and connection resets as transient and retryable', () => {
+    const t = classifyNetworkError({ code: 'ECONNABORTED', timedOut: true, path: 'act_1/ads', accountId: '1', timeoutSeconds: 120 });
+    expect(t.error).to.be.instanceOf(TransientError);
+    expect(t.retry).to.equal(true);
+    expect(t.error.message).to.include('timed out after 120s');
+    expect(t.error.hint).to.include('request_timeout_seconds');
+    const r = classifyNetworkError({ code: 'ECONNRESET', timedOut: false, path: 'act_1/ads', timeoutSeconds: 120 });
+    expect(r.retry).to.equal(true);
+    expect(r.error.context).to.include({ network_error: 'ECONNRESET' });
+  });
+});
