@@ -1,8 +1,15 @@
-// Entry point of `tap-facebook-ads` (Singer tap). Argument parsing only; the work lives in connector/tap.
+// Entry point of `tap-facebook-ads` (Singer tap). Argument parsing and wiring only; the work lives in connector/tap.
 import { Command } from 'commander';
 import { runCli } from './run.js';
-import { loadTapConfig } from '../tap/config.js';
-import { ConnectorError } from '../core/errors.js';
+import { bareAccountId, loadTapConfig } from '../tap/config.js';
+import { ConfigError, ConnectorError } from '../core/errors.js';
+import { readJsonFile } from '../core/config.js';
+import { discover } from '../tap/discover.js';
+import { selectStreams, runSync } from '../tap/sync.js';
+import { emptyState, parseState } from '../singer/state.js';
+import { SingerWriter } from '../singer/writer.js';
+import { GraphClient } from '../graph/client.js';
+import { checkTokens } from '../graph/tokens.js';
 
 const program = new Command('tap-facebook-ads')
   .description('Singer tap for the Meta (Facebook) Marketing API')
@@ -12,8 +19,18 @@ const program = new Command('tap-facebook-ads')
   .option('-p, --properties <file>', 'legacy alias of --catalog')
   .option('-s, --state <file>', 'state from the previous run')
   .option('--account <id>', 'sync only this ad account (shortcut for account_ids)')
-  .option('--days <n>', 'sync only the last N days (shortcut for start_date)')
+  .option('--days <n>', 'read insights for the last N days only (today included, in each account’s time zone)')
   .exitOverride();
+
+interface Opts {
+  config: string;
+  discover?: boolean;
+  catalog?: string;
+  properties?: string;
+  state?: string;
+  account?: string;
+  days?: string;
+}
 
 await runCli('tap-facebook-ads', async (ctx) => {
   try {
@@ -21,8 +38,40 @@ await runCli('tap-facebook-ads', async (ctx) => {
   } catch (err) {
     throw new ConnectorError('config', (err as Error).message.replace(/^error: /, ''), { hint: 'Run `tap-facebook-ads --help` for usage.' });
   }
-  const opts = program.opts<{ config: string }>();
-  const { redactor } = loadTapConfig(opts.config);
+  const opts = program.opts<Opts>();
+  const { config, redactor } = loadTapConfig(opts.config);
   ctx.setRedactor(redactor);
-  throw new ConnectorError('unexpected', 'syncing is not yet available in this build', { hint: 'Tracked by the tap issues; only config validation works so far.' });
+  if (opts.account !== undefined) {
+    if (!/^(act_)?\d{1,20}$/.test(opts.account)) throw new ConfigError(`--account "${opts.account}" is not an ad account id`, { hint: 'Pass the digits of the account (act_ prefix optional), e.g. --account 1234567890.' });
+    config.account_ids = [bareAccountId(opts.account)];
+  }
+  if (opts.days !== undefined) {
+    const n = Number(opts.days);
+    if (!Number.isInteger(n) || n < 1 || n > 1200) throw new ConfigError(`--days "${opts.days}" must be a whole number of days between 1 and 1200`, { hint: 'E.g. --days 7 re-reads the last week of insights.' });
+    config.last_days = n;
+  }
+  const out = new SingerWriter(process.stdout);
+  if (opts.discover) {
+    process.stdout.write(JSON.stringify(discover(config), null, 2) + '\n');
+    return;
+  }
+  const catalogFile = opts.catalog ?? opts.properties;
+  const catalog = catalogFile ? readJsonFile(catalogFile, 'Catalog') : undefined;
+  // Fail on a bad catalog before anything reaches stdout.
+  selectStreams(config, catalog);
+  const state = opts.state ? parseState(readJsonFile(opts.state, 'State')) : emptyState();
+  const log = ctx.log;
+  const graph = new GraphClient({ config, log });
+  const summary = await runSync({
+    config,
+    graph,
+    log,
+    write: (m) => out.write(m),
+    ...(catalog !== undefined ? { catalog } : {}),
+    state,
+    checkTokens: (tokens) => checkTokens(graph, tokens, config, log),
+    ...(process.env['FB_ADS_ELT_RUN_ID'] ? { runId: process.env['FB_ADS_ELT_RUN_ID'] } : {}),
+  });
+  await out.flush();
+  return summary.exitCode;
 });

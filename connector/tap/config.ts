@@ -46,6 +46,8 @@ export interface TapConfig {
   insights_reports?: InsightsReportConfig[];
   token_expiry_warning_days: number;
   user_agent?: string;
+  /** CLI `--days N` only (not in spec.json): insights start N-1 days before today in each account's zone. */
+  last_days?: number;
 }
 
 export const SPEC_PATH = 'spec.json';

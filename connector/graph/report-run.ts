@@ -1,0 +1,140 @@
+// Async insights jobs (AdReportRun, facts §5): POST /<node>/insights → poll GET /<id> with backoff →
+// read GET /<id>/insights pages only once the run says 'Job Completed' at 100%. A run that fails,
+// is skipped, stalls (no progress for stallMs) or outlives timeoutMs raises a typed error the caller splits on.
+import { TransientError } from '../core/errors.js';
+
+interface TokenRef {
+  label: string;
+  token: string;
+}
+interface Call {
+  params?: Record<string, unknown>;
+  tokens: TokenRef[];
+  accountId?: string;
+  method?: 'GET' | 'POST';
+  signal?: AbortSignal;
+}
+/** The part of GraphClient a report run needs. */
+export interface ReportRunGraph {
+  request<T = unknown>(path: string, opts: Call): Promise<T>;
+  paginate<T = Record<string, unknown>>(path: string, opts: Call): AsyncGenerator<T>;
+}
+
+/** Terminal and running states of `async_status` (facts §5.1 item 3). */
+export const JOB_COMPLETED = 'Job Completed';
+const FAILED_STATES = new Set(['Job Failed', 'Job Skipped']);
+
+export interface ReportRunStatus {
+  id: string;
+  async_status?: string;
+  async_percent_completion?: number;
+  error_code?: number;
+  error_subcode?: number;
+  error_message?: string;
+  error_user_title?: string;
+  error_user_msg?: string;
+}
+
+export interface ReportRunSpec {
+  /** Node the report runs on: 'act_123' (optionally a campaign/ad set id). */
+  node: string;
+  params: Record<string, unknown>;
+  tokens: TokenRef[];
+  accountId: string;
+  /** For logs and errors: which slice this is. */
+  label: string;
+}
+
+export interface ReportRunTiming {
+  /** First poll delay; grows ×1.5 per poll up to maxPollMs (Singer/Airbyte poll every 5–30 s). */
+  pollMs: number;
+  maxPollMs: number;
+  /** No change of async_percent_completion for this long → JobStalledError (airbytehq/airbyte#7723). */
+  stallMs: number;
+  /** Overall limit from creation to completion. */
+  timeoutMs: number;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  signal?: AbortSignal;
+  onPoll?: (status: ReportRunStatus) => void;
+}
+
+/** The run ended 'Job Failed'/'Job Skipped' (v25+ carries error_code/subcode/message). */
+export class JobFailedError extends TransientError {
+  constructor(spec: ReportRunSpec, status: ReportRunStatus) {
+    super(`insights report run ${status.id} for ${spec.label} ended "${status.async_status}"${status.error_message ? `: ${status.error_message}` : ''}`, {
+      hint: 'Meta could not build this report; the tap retries it once, then splits it into smaller jobs.',
+      context: {
+        report_run_id: status.id,
+        async_status: status.async_status,
+        graph_code: status.error_code,
+        graph_subcode: status.error_subcode,
+        account_id: spec.accountId,
+      },
+    });
+    this.name = 'JobFailedError';
+  }
+}
+
+/** The run stopped progressing (or took longer than the timeout). */
+export class JobStalledError extends TransientError {
+  constructor(spec: ReportRunSpec, status: ReportRunStatus, why: string) {
+    super(`insights report run ${status.id} for ${spec.label} ${why} (last state "${status.async_status ?? '?'}" at ${status.async_percent_completion ?? 0}%)`, {
+      hint: 'Meta’s report queue is slow; the tap abandons the run, retries once, then splits it. Raise insights_job_stall_seconds if jobs are merely slow.',
+      context: { report_run_id: status.id, async_status: status.async_status, percent: status.async_percent_completion, account_id: spec.accountId },
+    });
+    this.name = 'JobStalledError';
+  }
+}
+
+export async function startReportRun(graph: ReportRunGraph, spec: ReportRunSpec): Promise<string> {
+  const res = await graph.request<{ report_run_id?: string; id?: string }>(`${spec.node}/insights`, {
+    method: 'POST',
+    params: spec.params,
+    tokens: spec.tokens,
+    accountId: spec.accountId,
+  });
+  const id = res.report_run_id ?? res.id;
+  if (typeof id !== 'string' || !id) {
+    throw new TransientError(`creating the insights report run for ${spec.label} returned no report_run_id`, {
+      hint: 'Meta answered without a job id; re-run later.',
+      context: { account_id: spec.accountId },
+    });
+  }
+  return id;
+}
+
+/** Polls until 'Job Completed' at 100%; anything short of that is never treated as done. */
+export async function waitForReportRun(graph: ReportRunGraph, id: string, spec: ReportRunSpec, t: ReportRunTiming): Promise<ReportRunStatus> {
+  const started = t.now();
+  let lastPercent = -1;
+  let lastChange = started;
+  let delay = t.pollMs;
+  for (;;) {
+    const status = await graph.request<ReportRunStatus>(id, {
+      params: { fields: ['id', 'async_status', 'async_percent_completion', 'error_code', 'error_subcode', 'error_message', 'error_user_title', 'error_user_msg'] },
+      tokens: spec.tokens,
+      accountId: spec.accountId,
+      ...(t.signal ? { signal: t.signal } : {}),
+    });
+    const s: ReportRunStatus = { ...status, id };
+    t.onPoll?.(s);
+    const percent = typeof s.async_percent_completion === 'number' ? s.async_percent_completion : Number(s.async_percent_completion ?? 0);
+    if (s.async_status === JOB_COMPLETED && percent >= 100) return s;
+    if (s.async_status && FAILED_STATES.has(s.async_status)) throw new JobFailedError(spec, s);
+    const now = t.now();
+    if (percent !== lastPercent || s.async_status === undefined) {
+      lastPercent = percent;
+      lastChange = now;
+    }
+    if (now - lastChange >= t.stallMs) throw new JobStalledError(spec, s, `made no progress for ${Math.round((now - lastChange) / 1000)} s`);
+    if (now - started >= t.timeoutMs) throw new JobStalledError(spec, s, `did not finish within ${Math.round(t.timeoutMs / 1000)} s`);
+    await t.sleep(Math.min(delay, Math.max(0, t.stallMs - (now - lastChange)) + 1));
+    delay = Math.min(t.maxPollMs, Math.max(1, delay * 1.5));
+  }
+}
+
+/** Rows of a completed run, page by page (the client follows paging.next to the end). */
+export function readReportRun<T = Record<string, unknown>>(graph: ReportRunGraph, id: string, spec: ReportRunSpec, pageSize: number): AsyncGenerator<T> {
+  return graph.paginate<T>(`${id}/insights`, { params: { limit: pageSize }, tokens: spec.tokens, accountId: spec.accountId });
+}

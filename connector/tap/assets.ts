@@ -1,0 +1,281 @@
+// Discovery of every reachable asset across tokens and Business Managers (in parallel, bounded):
+// per token /me/businesses → owned/client edges, the token user's assigned edges and /me/adaccounts.
+// An object reached several ways becomes ONE entry whose access list keeps every path (never the token).
+import type { LimitFunction } from 'p-limit';
+import { ConnectorError, asConnectorError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import type { TapConfig } from './config.js';
+import type { GraphPort, TokenRef } from './graph-port.js';
+import { ASSET_STREAMS, requestFields, type AssetEdge, type AssetStream } from './streams.js';
+
+export interface AccessEntry {
+  business_id: string | null;
+  relation: AssetEdge['relation'];
+  token_label: string;
+}
+
+export interface FoundAsset {
+  raw: Record<string, unknown>;
+  access: AccessEntry[];
+  /** Tokens (config order) that reached it: the client gets them as candidates. */
+  tokenLabels: Set<string>;
+  /** pixels only: ad accounts under which the pixel was listed. */
+  adAccountIds: Set<string>;
+}
+
+export interface AccountInfo {
+  accountId: string;
+  name: string | null;
+  currency: string | null;
+  timezone: string;
+  tokens: TokenRef[];
+}
+
+export interface DiscoveryResult {
+  businesses: Map<string, FoundAsset>;
+  adAccounts: Map<string, FoundAsset>;
+  pages: Map<string, FoundAsset>;
+  pixels: Map<string, FoundAsset>;
+  productCatalogs: Map<string, FoundAsset>;
+  /** Streams whose discovery failed for some token/business: they must not be activated. */
+  incomplete: Map<string, string[]>;
+  /** Configured account_ids that no token could reach, with the reason. */
+  unreachable: Array<{ accountId: string; error: ConnectorError }>;
+  /** Tokens whose discovery failed completely (e.g. dead token). */
+  failedTokens: Array<{ label: string; error: ConnectorError }>;
+}
+
+export interface DiscoveryContext {
+  graph: GraphPort;
+  config: TapConfig;
+  tokens: TokenRef[];
+  log: Logger;
+  limit: LimitFunction;
+  /** Selected columns per asset stream (absent = the stream is not selected). */
+  selected: Map<string, string[]>;
+}
+
+/** Columns the tap itself needs from ad accounts, whatever the catalog selects. */
+const ACCOUNT_FIELDS_NEEDED = ['account_id', 'id', 'name', 'currency', 'timezone_name', 'business', 'account_status'];
+const BUSINESS_FIELDS_NEEDED = ['id', 'name'];
+
+const stream = (name: string): AssetStream => {
+  const s = ASSET_STREAMS.find((a) => a.name === name);
+  if (!s) throw new Error(`no asset stream ${name}`);
+  return s;
+};
+
+function fieldsFor(ctx: DiscoveryContext, name: string, needed: readonly string[]): string[] {
+  const s = stream(name);
+  const selected = ctx.selected.get(name) ?? [];
+  return [...new Set([...needed, ...requestFields(s, selected)])];
+}
+
+const addAccess = (asset: FoundAsset, entry: AccessEntry): void => {
+  if (!asset.access.some((a) => a.business_id === entry.business_id && a.relation === entry.relation && a.token_label === entry.token_label)) asset.access.push(entry);
+  asset.tokenLabels.add(entry.token_label);
+};
+
+function merge(map: Map<string, FoundAsset>, id: string, raw: Record<string, unknown>, entry: AccessEntry | undefined, tokenLabel: string): FoundAsset {
+  let asset = map.get(id);
+  if (!asset) {
+    asset = { raw: { ...raw }, access: [], tokenLabels: new Set(), adAccountIds: new Set() };
+    map.set(id, asset);
+  } else {
+    for (const [k, v] of Object.entries(raw)) if (asset.raw[k] === undefined || asset.raw[k] === null) asset.raw[k] = v;
+  }
+  if (entry) addAccess(asset, entry);
+  else asset.tokenLabels.add(tokenLabel);
+  return asset;
+}
+
+const accountIdOf = (raw: Record<string, unknown>): string | undefined => {
+  const a = raw['account_id'] ?? (typeof raw['id'] === 'string' ? raw['id'].replace(/^act_/, '') : undefined);
+  return typeof a === 'string' && a ? a : undefined;
+};
+
+export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryResult> {
+  const result: DiscoveryResult = {
+    businesses: new Map(),
+    adAccounts: new Map(),
+    pages: new Map(),
+    pixels: new Map(),
+    productCatalogs: new Map(),
+    incomplete: new Map(),
+    unreachable: [],
+    failedTokens: [],
+  };
+  const { graph, config, log, limit } = ctx;
+  const wanted = (name: string): boolean => name === 'ad_accounts' || name === 'businesses' || ctx.selected.has(name);
+  const failed = (streams: readonly string[], where: string, err: unknown): void => {
+    const e = asConnectorError(err);
+    log.warn(`discovery of ${streams.join(', ')} is incomplete: ${where} failed: ${e.message}`, { error_kind: e.kind, hint: e.hint, ...e.context });
+    for (const s of streams) result.incomplete.set(s, [...(result.incomplete.get(s) ?? []), `${where}: ${e.kind}`]);
+  };
+  const readEdge = (path: string, token: TokenRef, fields: string[]): Promise<Array<Record<string, unknown>>> =>
+    limit(async () => {
+      const rows: Array<Record<string, unknown>> = [];
+      for await (const row of graph.paginate<Record<string, unknown>>(path, { params: { fields }, tokens: [token] })) rows.push(row);
+      return rows;
+    });
+  const businessFilter = config.business_ids ? new Set(config.business_ids) : undefined;
+  const allAssetStreams = ASSET_STREAMS.map((s) => s.name);
+
+  await Promise.all(
+    ctx.tokens.map(async (token) => {
+      let me: { id?: string };
+      try {
+        me = await limit(() => graph.request<{ id?: string }>('me', { params: { fields: ['id', 'name'] }, tokens: [token] }));
+      } catch (err) {
+        failed(allAssetStreams, `token "${token.label}" /me`, err);
+        result.failedTokens.push({ label: token.label, error: asConnectorError(err) });
+        return;
+      }
+      const userId = me.id;
+      let businesses: Array<Record<string, unknown>> = [];
+      try {
+        businesses = await readEdge('me/businesses', token, fieldsFor(ctx, 'businesses', BUSINESS_FIELDS_NEEDED));
+      } catch (err) {
+        failed(allAssetStreams, `token "${token.label}" /me/businesses`, err);
+      }
+      businesses = businesses.filter((b) => typeof b['id'] === 'string' && (!businessFilter || businessFilter.has(b['id'])));
+      for (const b of businesses) merge(result.businesses, b['id'] as string, b, undefined, token.label);
+
+      const jobs: Array<Promise<void>> = [];
+      const edgeJob = (name: string, edge: AssetEdge, path: string, businessId: string | null, needed: readonly string[]): void => {
+        if (!wanted(name)) return;
+        jobs.push(
+          (async () => {
+            try {
+              const rows = await readEdge(path, token, fieldsFor(ctx, name, needed));
+              const target = mapFor(result, name);
+              for (const row of rows) {
+                const id = name === 'ad_accounts' ? accountIdOf(row) : typeof row['id'] === 'string' ? row['id'] : undefined;
+                if (!id) continue;
+                const owner = name === 'ad_accounts' ? ((row['business'] as { id?: string } | undefined)?.id ?? null) : null;
+                merge(target, id, row, { business_id: businessId ?? owner, relation: edge.relation, token_label: token.label }, token.label);
+              }
+            } catch (err) {
+              failed([name], `token "${token.label}" ${path}`, err);
+            }
+          })(),
+        );
+      };
+      for (const s of ASSET_STREAMS) {
+        const needed = s.name === 'ad_accounts' ? ACCOUNT_FIELDS_NEEDED : ['id', 'name'];
+        for (const edge of s.edges) {
+          if (edge.path.includes('{business}')) {
+            for (const b of businesses) edgeJob(s.name, edge, edge.path.replace('{business}', b['id'] as string), b['id'] as string, needed);
+          } else if (edge.path.includes('{user}')) {
+            if (userId) edgeJob(s.name, edge, edge.path.replace('{user}', userId), null, needed);
+          } else if (!edge.path.includes('{account}') && s.name !== 'businesses') {
+            edgeJob(s.name, edge, edge.path, null, needed);
+          }
+        }
+      }
+      await Promise.all(jobs);
+    }),
+  );
+
+  restrictAccounts(result, config);
+  await findConfiguredAccounts(ctx, result);
+  if (ctx.selected.has('pixels')) await discoverAccountPixels(ctx, result, failed);
+  return result;
+}
+
+function mapFor(r: DiscoveryResult, name: string): Map<string, FoundAsset> {
+  switch (name) {
+    case 'businesses':
+      return r.businesses;
+    case 'ad_accounts':
+      return r.adAccounts;
+    case 'pages':
+      return r.pages;
+    case 'pixels':
+      return r.pixels;
+    case 'product_catalogs':
+      return r.productCatalogs;
+    default:
+      throw new Error(`no asset map for ${name}`);
+  }
+}
+
+/** account_ids / business_ids narrow what is synced (discovery still reads the edges it needs). */
+function restrictAccounts(r: DiscoveryResult, config: TapConfig): void {
+  const ids = config.account_ids ? new Set(config.account_ids) : undefined;
+  const businesses = config.business_ids ? new Set(config.business_ids) : undefined;
+  for (const [id, a] of r.adAccounts) {
+    const ownerId = (a.raw['business'] as { id?: string } | undefined)?.id;
+    const inBusiness = !businesses || a.access.some((x) => x.business_id !== null && businesses.has(x.business_id)) || (ownerId !== undefined && businesses.has(ownerId));
+    if ((ids && !ids.has(id)) || !inBusiness) r.adAccounts.delete(id);
+  }
+}
+
+/** A configured account no edge listed is looked up directly with every token before it is declared unreachable. */
+async function findConfiguredAccounts(ctx: DiscoveryContext, r: DiscoveryResult): Promise<void> {
+  for (const accountId of ctx.config.account_ids ?? []) {
+    if (r.adAccounts.has(accountId)) continue;
+    let lastError: ConnectorError | undefined;
+    for (const token of ctx.tokens) {
+      try {
+        const raw = await ctx.limit(() =>
+          ctx.graph.request<Record<string, unknown>>(`act_${accountId}`, { params: { fields: fieldsFor(ctx, 'ad_accounts', ACCOUNT_FIELDS_NEEDED) }, tokens: [token], accountId }),
+        );
+        const owner = (raw['business'] as { id?: string } | undefined)?.id ?? null;
+        merge(r.adAccounts, accountId, raw, { business_id: owner, relation: 'assigned', token_label: token.label }, token.label);
+      } catch (err) {
+        lastError = asConnectorError(err);
+      }
+    }
+    if (!r.adAccounts.has(accountId)) {
+      r.unreachable.push({
+        accountId,
+        error:
+          lastError ??
+          new ConnectorError('permission', `ad account ${accountId} is not reachable by any configured token`, {
+            hint: 'Assign the account to the system user (Business Settings → Accounts → Ad accounts → Add people) or remove it from config.account_ids.',
+          }),
+      });
+    }
+  }
+}
+
+async function discoverAccountPixels(ctx: DiscoveryContext, r: DiscoveryResult, failed: (s: readonly string[], where: string, err: unknown) => void): Promise<void> {
+  const fields = fieldsFor(ctx, 'pixels', ['id', 'name']);
+  await Promise.all(
+    [...r.adAccounts.entries()].map(async ([accountId, account]) => {
+      const tokens = tokensFor(ctx.tokens, account.tokenLabels);
+      try {
+        const rows = await ctx.limit(async () => {
+          const out: Array<Record<string, unknown>> = [];
+          for await (const row of ctx.graph.paginate<Record<string, unknown>>(`act_${accountId}/adspixels`, { params: { fields }, tokens, accountId })) out.push(row);
+          return out;
+        });
+        for (const row of rows) {
+          if (typeof row['id'] !== 'string') continue;
+          const pixel = merge(r.pixels, row['id'], row, undefined, tokens[0]?.label ?? '');
+          pixel.adAccountIds.add(accountId);
+          for (const entry of account.access) addAccess(pixel, entry);
+        }
+      } catch (err) {
+        failed(['pixels'], `act_${accountId}/adspixels`, err);
+      }
+    }),
+  );
+}
+
+/** Config-ordered tokens among the given labels. */
+export function tokensFor(all: readonly TokenRef[], labels: ReadonlySet<string>): TokenRef[] {
+  return all.filter((t) => labels.has(t.label));
+}
+
+export function accountInfo(all: readonly TokenRef[], accountId: string, a: FoundAsset): AccountInfo {
+  const tz = a.raw['timezone_name'];
+  return {
+    accountId,
+    name: typeof a.raw['name'] === 'string' ? a.raw['name'] : null,
+    currency: typeof a.raw['currency'] === 'string' ? a.raw['currency'] : null,
+    timezone: typeof tz === 'string' && tz ? tz : 'UTC',
+    tokens: tokensFor(all, a.tokenLabels),
+  };
+}

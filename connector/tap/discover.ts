@@ -1,0 +1,75 @@
+// Discovery: every declaration (streams.ts, insights.ts, sync_log) → a Singer catalog. It calls no
+// API: the catalog is the same for every account, so `--discover` is fast and catalog.json is golden.
+import { catalogEntry, type Catalog, type CatalogEntry } from '../singer/catalog.js';
+import type { JsonSchema } from '../singer/messages.js';
+import type { TapConfig } from './config.js';
+import { insightsKey, reportSchema, reportsFor, type InsightsReport } from './insights.js';
+import { loadStreamSchema } from './schemas.js';
+import { SYNC_LOG_STREAM, TAP_STREAMS, type TapStream } from './streams.js';
+
+export type Declaration =
+  | { kind: 'stream'; stream: TapStream }
+  | { kind: 'insights'; report: InsightsReport }
+  | { kind: 'sync_log' };
+
+export interface DescribedStream {
+  name: string;
+  schema: JsonSchema;
+  keyProperties: string[];
+  replicationKey?: string;
+  replicationMethod: 'FULL_TABLE' | 'INCREMENTAL';
+  declaration: Declaration;
+}
+
+/** Every stream this config offers, in sync order (assets, entities, insights, sync_log). */
+export function describeStreams(config?: Pick<TapConfig, 'insights_reports'>): DescribedStream[] {
+  const out: DescribedStream[] = TAP_STREAMS.map((s) => ({
+    name: s.name,
+    schema: loadStreamSchema(s.schemaFile),
+    keyProperties: s.keyProperties,
+    ...(s.kind === 'entity' && s.replicationKey ? { replicationKey: s.replicationKey } : {}),
+    replicationMethod: s.replicationMethod,
+    declaration: { kind: 'stream', stream: s },
+  }));
+  const reserved = [...TAP_STREAMS.map((s) => s.name), SYNC_LOG_STREAM.name];
+  for (const r of reportsFor(config, reserved)) {
+    out.push({
+      name: r.name,
+      schema: reportSchema(r),
+      keyProperties: insightsKey(r.level, r.breakdowns),
+      replicationKey: 'date_start',
+      replicationMethod: 'INCREMENTAL',
+      declaration: { kind: 'insights', report: r },
+    });
+  }
+  out.push({
+    name: SYNC_LOG_STREAM.name,
+    schema: loadStreamSchema(SYNC_LOG_STREAM.schemaFile),
+    keyProperties: SYNC_LOG_STREAM.keyProperties,
+    replicationMethod: SYNC_LOG_STREAM.replicationMethod,
+    declaration: { kind: 'sync_log' },
+  });
+  return out;
+}
+
+function entryFor(d: DescribedStream): CatalogEntry {
+  const extra: Record<string, unknown> = {};
+  if (d.declaration.kind === 'insights') {
+    extra['insights-level'] = d.declaration.report.level;
+    extra['insights-breakdowns'] = d.declaration.report.breakdowns;
+  }
+  if (d.declaration.kind === 'stream' && d.declaration.stream.kind === 'entity') extra['partitioned-by'] = 'account_id';
+  return catalogEntry({
+    stream: d.name,
+    schema: d.schema,
+    keyProperties: d.keyProperties,
+    ...(d.replicationKey ? { replicationKey: d.replicationKey } : {}),
+    replicationMethod: d.replicationMethod,
+    selectedByDefault: true,
+    extra,
+  });
+}
+
+export function discover(config?: Pick<TapConfig, 'insights_reports'>): Catalog {
+  return { streams: describeStreams(config).map(entryFor) };
+}

@@ -1,0 +1,219 @@
+// THE list of entity and asset streams, as data: schema file, Graph edges, keys, replication. Request
+// `fields=` come from the (catalog-selected) schema minus the `computed` columns the tap fills itself.
+// Adding a stream = one schema file + one entry here (+ a sandbox route); the contract suite loops over it.
+
+/** How an asset is reached; `relation` is what its access entry records (design §3). */
+export interface AssetEdge {
+  /** `{business}` = a reachable business id, `{user}` = the token's user/system user, `{account}` = act_<id>. */
+  path: string;
+  relation: 'owned' | 'client' | 'assigned';
+}
+
+interface StreamBase {
+  name: string;
+  /** schemas/streams/<schemaFile>.json */
+  schemaFile: string;
+  keyProperties: string[];
+  /** Columns the tap computes (never sent in `fields=`); `_sdc_*` and `<money>_minor` are implied. */
+  computed: string[];
+  /** Money fields Graph returns in minor units: each gets a major-unit value + `<field>_minor` raw. */
+  minorUnitFields: string[];
+  /** The Graph reference page, for whoever debugs this stream. */
+  docs: string;
+}
+
+export interface AssetStream extends StreamBase {
+  kind: 'asset';
+  replicationMethod: 'FULL_TABLE';
+  /** Wrapped in ACTIVATE_VERSION when discovery succeeded for every token and business. */
+  activateVersion: true;
+  edges: AssetEdge[];
+}
+
+export interface EntityStream extends StreamBase {
+  kind: 'entity';
+  replicationMethod: 'INCREMENTAL';
+  /** Absent for ad_creatives: Graph gives creatives no updated_time, see `incrementalVia`. */
+  replicationKey?: 'updated_time';
+  /**
+   * ad_creatives: after a first full read of the edge, only the creatives of ads changed since the
+   * last run are re-read by id (GET /{creative_id}); creatives are nearly immutable and can be thousands.
+   */
+  incrementalVia?: 'ads';
+  /** Edge under the ad account node: GET act_<id>/<edge>. */
+  edge: string;
+  /** Graph filtering prefix (`campaign.updated_time`), facts §3.5. */
+  filterPrefix: string;
+  /** effective_status values sent when include_deleted is on, so ARCHIVED/DELETED are listed (facts §3.1/§3.5). */
+  allStatuses: string[];
+  /** Whether Graph accepts `<prefix>.updated_time` filtering on this edge (server-side incremental). */
+  serverSideIncremental: boolean;
+}
+
+export type TapStream = AssetStream | EntityStream;
+
+const CAMPAIGN_STATUSES = ['ACTIVE', 'PAUSED', 'DELETED', 'ARCHIVED', 'IN_PROCESS', 'WITH_ISSUES'];
+const ADSET_STATUSES = [...CAMPAIGN_STATUSES, 'CAMPAIGN_PAUSED'];
+const AD_STATUSES = [...ADSET_STATUSES, 'ADSET_PAUSED', 'DISAPPROVED', 'PENDING_REVIEW', 'PREAPPROVED', 'PENDING_BILLING_INFO'];
+
+export const ASSET_STREAMS: readonly AssetStream[] = [
+  {
+    name: 'businesses',
+    kind: 'asset',
+    schemaFile: 'businesses',
+    keyProperties: ['id'],
+    replicationMethod: 'FULL_TABLE',
+    activateVersion: true,
+    computed: ['token_labels'],
+    minorUnitFields: [],
+    edges: [{ path: 'me/businesses', relation: 'assigned' }],
+    docs: 'https://developers.facebook.com/docs/graph-api/reference/user/businesses/',
+  },
+  {
+    name: 'ad_accounts',
+    kind: 'asset',
+    schemaFile: 'ad_accounts',
+    keyProperties: ['account_id'],
+    replicationMethod: 'FULL_TABLE',
+    activateVersion: true,
+    computed: ['access'],
+    minorUnitFields: ['amount_spent', 'balance', 'spend_cap', 'min_daily_budget'],
+    edges: [
+      { path: '{business}/owned_ad_accounts', relation: 'owned' },
+      { path: '{business}/client_ad_accounts', relation: 'client' },
+      { path: '{user}/assigned_ad_accounts', relation: 'assigned' },
+      { path: 'me/adaccounts', relation: 'assigned' },
+    ],
+    docs: 'https://developers.facebook.com/docs/marketing-api/reference/ad-account/',
+  },
+  {
+    name: 'pages',
+    kind: 'asset',
+    schemaFile: 'pages',
+    keyProperties: ['id'],
+    replicationMethod: 'FULL_TABLE',
+    activateVersion: true,
+    computed: ['access'],
+    minorUnitFields: [],
+    edges: [
+      { path: '{business}/owned_pages', relation: 'owned' },
+      { path: '{business}/client_pages', relation: 'client' },
+    ],
+    docs: 'https://developers.facebook.com/docs/marketing-api/reference/business/owned_pages/',
+  },
+  {
+    name: 'pixels',
+    kind: 'asset',
+    schemaFile: 'pixels',
+    keyProperties: ['id'],
+    replicationMethod: 'FULL_TABLE',
+    activateVersion: true,
+    computed: ['access', 'ad_account_ids'],
+    minorUnitFields: [],
+    edges: [
+      { path: '{business}/owned_pixels', relation: 'owned' },
+      { path: '{business}/client_pixels', relation: 'client' },
+      { path: '{account}/adspixels', relation: 'assigned' },
+    ],
+    docs: 'https://developers.facebook.com/docs/marketing-api/reference/ads-pixel/',
+  },
+  {
+    name: 'product_catalogs',
+    kind: 'asset',
+    schemaFile: 'product_catalogs',
+    keyProperties: ['id'],
+    replicationMethod: 'FULL_TABLE',
+    activateVersion: true,
+    computed: ['access'],
+    minorUnitFields: [],
+    edges: [
+      { path: '{business}/owned_product_catalogs', relation: 'owned' },
+      { path: '{business}/client_product_catalogs', relation: 'client' },
+      { path: '{user}/assigned_product_catalogs', relation: 'assigned' },
+    ],
+    docs: 'https://developers.facebook.com/docs/marketing-api/reference/product-catalog/',
+  },
+];
+
+export const ENTITY_STREAMS: readonly EntityStream[] = [
+  {
+    name: 'campaigns',
+    kind: 'entity',
+    schemaFile: 'campaigns',
+    keyProperties: ['id'],
+    replicationMethod: 'INCREMENTAL',
+    replicationKey: 'updated_time',
+    edge: 'campaigns',
+    filterPrefix: 'campaign',
+    allStatuses: CAMPAIGN_STATUSES,
+    serverSideIncremental: true,
+    computed: ['currency'],
+    minorUnitFields: ['daily_budget', 'lifetime_budget', 'budget_remaining', 'spend_cap'],
+    docs: 'https://developers.facebook.com/docs/marketing-api/reference/ad-campaign-group/',
+  },
+  {
+    name: 'ad_sets',
+    kind: 'entity',
+    schemaFile: 'ad_sets',
+    keyProperties: ['id'],
+    replicationMethod: 'INCREMENTAL',
+    replicationKey: 'updated_time',
+    edge: 'adsets',
+    filterPrefix: 'adset',
+    allStatuses: ADSET_STATUSES,
+    serverSideIncremental: true,
+    computed: ['currency'],
+    minorUnitFields: ['daily_budget', 'lifetime_budget', 'budget_remaining', 'bid_amount'],
+    docs: 'https://developers.facebook.com/docs/marketing-api/reference/ad-campaign/',
+  },
+  {
+    name: 'ads',
+    kind: 'entity',
+    schemaFile: 'ads',
+    keyProperties: ['id'],
+    replicationMethod: 'INCREMENTAL',
+    replicationKey: 'updated_time',
+    edge: 'ads',
+    filterPrefix: 'ad',
+    allStatuses: AD_STATUSES,
+    serverSideIncremental: true,
+    computed: ['currency'],
+    minorUnitFields: ['bid_amount'],
+    docs: 'https://developers.facebook.com/docs/marketing-api/reference/adgroup/',
+  },
+  {
+    name: 'ad_creatives',
+    kind: 'entity',
+    schemaFile: 'ad_creatives',
+    keyProperties: ['id'],
+    replicationMethod: 'INCREMENTAL',
+    incrementalVia: 'ads',
+    edge: 'adcreatives',
+    filterPrefix: 'adcreative',
+    allStatuses: ['ACTIVE', 'IN_PROCESS', 'WITH_ISSUES', 'DELETED'],
+    serverSideIncremental: false,
+    computed: [],
+    minorUnitFields: [],
+    docs: 'https://developers.facebook.com/docs/marketing-api/reference/ad-creative/',
+  },
+];
+
+export const TAP_STREAMS: readonly TapStream[] = [...ASSET_STREAMS, ...ENTITY_STREAMS];
+
+export const SYNC_LOG_STREAM = {
+  name: 'sync_log',
+  schemaFile: 'sync_log',
+  keyProperties: ['run_id', 'account_id'],
+  replicationMethod: 'FULL_TABLE' as const,
+};
+
+/** Columns never requested from Graph: the declaration's computed ones, `_sdc_*`, and minor-unit copies. */
+export function computedColumns(s: StreamBase): Set<string> {
+  return new Set([...s.computed, ...s.minorUnitFields.map((f) => `${f}_minor`)]);
+}
+
+/** Graph `fields=` for a stream: the selected schema properties it does not compute itself. */
+export function requestFields(s: StreamBase, selected: readonly string[]): string[] {
+  const computed = computedColumns(s);
+  return selected.filter((f) => !f.startsWith('_sdc_') && !computed.has(f));
+}

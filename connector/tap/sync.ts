@@ -1,0 +1,307 @@
+// One tap run: SCHEMA for every selected stream, token checks, asset discovery (full-table streams
+// wrapped in ACTIVATE_VERSION when discovery was complete), then per ad account (bounded parallelism)
+// its entity streams and insights reports, STATE after each finished stream, one sync_log row, and a
+// human summary. An account that fails is isolated: others complete, exit code 5 names it.
+import pLimit from 'p-limit';
+import { randomUUID } from 'node:crypto';
+import { ConnectorError, EXIT_CODES, asConnectorError, type ExitCode } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { isStreamSelected, parseCatalog, projectSchema, selectedFields, type Catalog } from '../singer/catalog.js';
+import { activateVersionMessage, recordMessage, schemaMessage, stateMessage, type JsonSchema, type SingerMessage } from '../singer/messages.js';
+import { getBookmark, setBookmark, type Bookmark, type TapState } from '../singer/state.js';
+import { accountInfo, discoverAssets, type AccountInfo, type DiscoveryResult, type FoundAsset } from './assets.js';
+import type { TapConfig } from './config.js';
+import { tokensOf } from './config.js';
+import { describeStreams, type DescribedStream } from './discover.js';
+import type { GraphPort, CallStats, TokenRef } from './graph-port.js';
+import { readEntityStream, type StreamCounts } from './read-entities.js';
+import { readInsightsReport } from './read-insights.js';
+import { shapeRecord, shaperFor } from './records.js';
+import { ASSET_STREAMS, ENTITY_STREAMS, type EntityStream } from './streams.js';
+
+export interface SyncDeps {
+  config: TapConfig;
+  graph: GraphPort & { statsFor(accountId: string): CallStats };
+  log: Logger;
+  /** Writes one Singer message to stdout with backpressure (SingerWriter.write). */
+  write: (m: SingerMessage) => Promise<void>;
+  catalog?: unknown;
+  state: TapState;
+  clock?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  /** debug_token checks (connector/graph/tokens.ts checkTokens), run before anything is read. */
+  checkTokens?: (tokens: TokenRef[]) => Promise<unknown>;
+  runId?: string;
+}
+
+export interface SyncSummary {
+  exitCode: ExitCode;
+  runId: string;
+  accounts: number;
+  added: number;
+  updated: number;
+  failed: Array<{ accountId: string; kind: string; message: string; hint: string | undefined }>;
+  incompleteDiscovery: string[];
+  records: number;
+  state: TapState;
+}
+
+interface Selected {
+  d: DescribedStream;
+  fields: string[];
+  schema: JsonSchema;
+}
+
+interface StreamLog extends StreamCounts {
+  stream: string;
+  status: 'ok' | 'failed' | 'skipped';
+  bookmark: string | null;
+}
+
+/** Streams the run reads: the catalog's selection, or every stream when no catalog is given. */
+export function selectStreams(config: TapConfig, rawCatalog: unknown): Map<string, Selected> {
+  const described = describeStreams(config);
+  const out = new Map<string, Selected>();
+  if (rawCatalog === undefined) {
+    for (const d of described) {
+      const fields = Object.keys((d.schema['properties'] ?? {}) as object);
+      out.set(d.name, { d, fields, schema: d.schema });
+    }
+    return out;
+  }
+  const catalog: Catalog = parseCatalog(rawCatalog, described.map((d) => d.name));
+  for (const entry of catalog.streams) {
+    if (!isStreamSelected(entry)) continue;
+    const d = described.find((x) => x.name === (entry.tap_stream_id ?? entry.stream))!;
+    const ours = Object.keys((d.schema['properties'] ?? {}) as object);
+    const fields = [...new Set([...selectedFields(entry).filter((f) => ours.includes(f)), ...d.keyProperties, ...(d.replicationKey ? [d.replicationKey] : []), '_sdc_extracted_at'])].filter((f) => ours.includes(f));
+    out.set(d.name, { d, fields, schema: projectSchema(d.schema, fields) });
+  }
+  return out;
+}
+
+export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
+  const { config, graph, log } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const runId = deps.runId ?? randomUUID();
+  const started = clock();
+  const version = started.getTime();
+  const tokens = tokensOf(config);
+  if (tokens.length === 0) throw new ConnectorError('config', 'config has no access token', { hint: 'Set config.access_token or config.access_tokens.' });
+  const selected = selectStreams(config, deps.catalog);
+  let state = deps.state;
+  let records = 0;
+  const emitRecord = async (stream: string, record: Record<string, unknown>, v?: number): Promise<void> => {
+    records++;
+    await deps.write(recordMessage(stream, record, clock(), v));
+  };
+  const emitState = (): Promise<void> => deps.write(stateMessage(state as unknown as Record<string, unknown>));
+
+  for (const s of selected.values()) await deps.write(schemaMessage(s.d.name, s.schema, s.d.keyProperties, s.d.replicationKey ? [s.d.replicationKey] : undefined));
+
+  if (deps.checkTokens) await deps.checkTokens(tokens);
+
+  const limit = pLimit(config.max_concurrency);
+  const assetSelection = new Map<string, string[]>();
+  for (const a of ASSET_STREAMS) {
+    const s = selected.get(a.name);
+    if (s) assetSelection.set(a.name, s.fields);
+  }
+  const discovery = await discoverAssets({ graph, config, tokens, log: log.child({ phase: 'discovery' }), limit, selected: assetSelection });
+  if (discovery.adAccounts.size === 0 && discovery.failedTokens.length === tokens.length && discovery.failedTokens[0]) throw discovery.failedTokens[0].error;
+  await emitAssets(discovery, selected, version, clock, emitRecord, deps.write, log);
+
+  const accounts: AccountInfo[] = [...discovery.adAccounts.entries()].map(([id, a]) => accountInfo(tokens, id, a));
+  const knownAccounts = new Set(Object.values(state.bookmarks).flatMap((per) => Object.keys(per)));
+  const failed: SyncSummary['failed'] = [];
+  let added = 0;
+  let updated = 0;
+  const syncLog = selected.get('sync_log');
+  const syncLogShaper = syncLog ? shaperFor(syncLog.schema, syncLog.fields) : undefined;
+  const writeSyncLog = async (row: Record<string, unknown>): Promise<void> => {
+    if (!syncLog || !syncLogShaper) return;
+    await emitRecord('sync_log', shapeRecord(row, syncLogShaper, { extractedAt: clock() }));
+  };
+
+  for (const u of discovery.unreachable) {
+    failed.push({ accountId: u.accountId, kind: u.error.kind, message: u.error.message, hint: u.error.hint });
+    log.failure(u.error, { account_id: u.accountId });
+    const now = clock().toISOString();
+    await writeSyncLog({ run_id: runId, account_id: u.accountId, account_name: null, started_at: started.toISOString(), finished_at: now, status: 'failed', is_new_account: !knownAccounts.has(u.accountId), streams: [], records: 0, api_calls: 0, throttles: 0, retries: 0, errors: 1, error_class: u.error.kind, error_message: u.error.message, hint: u.error.hint ?? null });
+  }
+
+  const accountLimit = pLimit(config.max_concurrency);
+  const jobLimit = pLimit(config.max_concurrency);
+  const entityStreams = ENTITY_STREAMS.filter((e) => selected.has(e.name));
+  const reports = [...selected.values()].filter((s) => s.d.declaration.kind === 'insights');
+
+  await Promise.all(
+    accounts.map((account) =>
+      accountLimit(async () => {
+        const alog = log.child({ account_id: account.accountId });
+        const accountStarted = clock();
+        const streamLogs: StreamLog[] = [];
+        let accountRecords = 0;
+        let error: ConnectorError | undefined;
+        const isNew = !knownAccounts.has(account.accountId);
+        const emitFor = (stream: string) => async (r: Record<string, unknown>) => {
+          accountRecords++;
+          await emitRecord(stream, r);
+        };
+        let adsResult: { ids: Set<string>; before: string | undefined } | undefined;
+        for (const es of entityStreams) {
+          if (error) {
+            streamLogs.push({ stream: es.name, status: 'skipped', found: 0, added: 0, updated: 0, deleted: 0, bookmark: null });
+            continue;
+          }
+          const sel = selected.get(es.name)!;
+          const previous = getBookmark(state, es.name, account.accountId);
+          try {
+            const res = await readEntityStream(
+              { graph, log: alog, limit, includeDeleted: config.include_deleted, clock, emit: emitFor(es.name) },
+              account,
+              es,
+              sel.schema,
+              sel.fields,
+              previous,
+              es.incrementalVia === 'ads' ? { ids: adsResult?.ids, adsBookmarkBefore: adsResult?.before } : undefined,
+            );
+            if (es.name === 'ads') adsResult = { ids: res.creativeIds, before: strOf(previous?.['updated_time']) };
+            let bookmark: Bookmark | undefined = res.bookmark;
+            if (es.incrementalVia === 'ads') {
+              const adsNow = strOf(getBookmark(state, 'ads', account.accountId)?.['updated_time']);
+              bookmark = selected.has('ads') && adsNow ? { ads_updated_time: adsNow } : undefined;
+            }
+            if (bookmark) {
+              state = setBookmark(state, es.name, account.accountId, bookmark);
+              await emitState();
+            }
+            streamLogs.push({ stream: es.name, status: 'ok', found: res.found, added: res.added, updated: res.updated, deleted: res.deleted, bookmark: strOf(bookmark?.['updated_time'] ?? bookmark?.['ads_updated_time']) ?? null });
+          } catch (err) {
+            error = asConnectorError(err);
+            streamLogs.push({ stream: es.name, status: 'failed', found: 0, added: 0, updated: 0, deleted: 0, bookmark: strOf(previous?.['updated_time']) ?? null });
+          }
+        }
+        for (const r of reports) {
+          if (error) {
+            streamLogs.push({ stream: r.d.name, status: 'skipped', found: 0, added: 0, updated: 0, deleted: 0, bookmark: null });
+            continue;
+          }
+          if (r.d.declaration.kind !== 'insights') continue;
+          const previous = getBookmark(state, r.d.name, account.accountId);
+          try {
+            const res = await readInsightsReport({ graph, log: alog, config, jobLimit, clock, sleep, emit: emitFor(r.d.name) }, account, r.d.declaration.report, r.schema, r.fields, previous);
+            if (res.failures.length) {
+              error = res.failures[0]!;
+              streamLogs.push({ stream: r.d.name, status: 'failed', found: res.found, added: 0, updated: res.found, deleted: 0, bookmark: strOf(previous?.['date_start']) ?? null });
+              continue;
+            }
+            if (res.bookmark && res.bookmark !== previous) {
+              state = setBookmark(state, r.d.name, account.accountId, res.bookmark);
+              await emitState();
+            }
+            streamLogs.push({ stream: r.d.name, status: 'ok', found: res.found, added: res.fresh, updated: res.found - res.fresh, deleted: 0, bookmark: strOf(res.bookmark?.['date_start']) ?? null });
+          } catch (err) {
+            error = asConnectorError(err);
+            streamLogs.push({ stream: r.d.name, status: 'failed', found: 0, added: 0, updated: 0, deleted: 0, bookmark: strOf(previous?.['date_start']) ?? null });
+          }
+        }
+        const stats = graph.statsFor(account.accountId);
+        if (error) {
+          failed.push({ accountId: account.accountId, kind: error.kind, message: error.message, hint: error.hint });
+          alog.failure(error, { account_id: account.accountId });
+        } else if (isNew) added++;
+        else if (streamLogs.some((s) => s.found > 0 && ENTITY_STREAMS.some((e) => e.name === s.stream))) updated++;
+        await writeSyncLog({
+          run_id: runId,
+          account_id: account.accountId,
+          account_name: account.name,
+          started_at: accountStarted.toISOString(),
+          finished_at: clock().toISOString(),
+          status: error ? 'failed' : 'ok',
+          is_new_account: isNew,
+          streams: streamLogs,
+          records: accountRecords,
+          api_calls: stats.api_calls,
+          throttles: stats.throttles,
+          retries: stats.retries,
+          errors: stats.errors,
+          error_class: error?.kind ?? null,
+          error_message: error?.message ?? null,
+          hint: error?.hint ?? null,
+        });
+      }),
+    ),
+  );
+
+  await emitState();
+  const incompleteDiscovery = [...discovery.incomplete.keys()];
+  const exitCode = exitCodeOf(failed, accounts.length + discovery.unreachable.length, incompleteDiscovery.length > 0);
+  const summary: SyncSummary = { exitCode, runId, accounts: accounts.length, added, updated, failed, incompleteDiscovery, records, state };
+  logSummary(log, summary);
+  return summary;
+}
+
+const strOf = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** 0 when all went well; when nothing succeeded and every failure is alike, that failure's code; else 5 (partial). */
+function exitCodeOf(failed: SyncSummary['failed'], total: number, incomplete: boolean): ExitCode {
+  if (failed.length === 0) return incomplete ? EXIT_CODES.partial : EXIT_CODES.ok;
+  const first = failed[0]!;
+  if (failed.length >= total && failed.every((f) => f.kind === first.kind)) return new ConnectorError(first.kind as ConnectorError['kind'], first.message).exitCode;
+  return EXIT_CODES.partial;
+}
+
+function logSummary(log: Logger, s: SyncSummary): void {
+  const parts = [`found ${s.accounts} ad account${s.accounts === 1 ? '' : 's'}`, `${s.updated} updated`, `${s.added} added`];
+  if (s.failed.length) parts.push(`${s.failed.length} failed (${s.failed.map((f) => f.accountId).join(', ')})`);
+  log.info(`Sync ${s.exitCode === 0 ? 'finished' : 'finished with problems'}: ${parts.join(', ')}; ${s.records} records.`, {
+    type: 'summary',
+    run_id: s.runId,
+    accounts: s.accounts,
+    updated: s.updated,
+    added: s.added,
+    records: s.records,
+    exit_code: s.exitCode,
+  });
+  for (const f of s.failed) log.error(`account ${f.accountId} failed: ${f.message}`, { account_id: f.accountId, error_kind: f.kind, hint: f.hint });
+  if (s.incompleteDiscovery.length) {
+    log.warn(`discovery was incomplete for ${s.incompleteDiscovery.join(', ')}: those streams were not activated (rows from earlier runs are kept)`, {
+      hint: 'Check the warnings above: a token without business_management or a business it lost access to is the usual cause.',
+    });
+  }
+}
+
+async function emitAssets(
+  r: DiscoveryResult,
+  selected: Map<string, Selected>,
+  version: number,
+  clock: () => Date,
+  emitRecord: (stream: string, record: Record<string, unknown>, v?: number) => Promise<void>,
+  write: (m: SingerMessage) => Promise<void>,
+  log: Logger,
+): Promise<void> {
+  const maps: Record<string, Map<string, FoundAsset>> = { businesses: r.businesses, ad_accounts: r.adAccounts, pages: r.pages, pixels: r.pixels, product_catalogs: r.productCatalogs };
+  for (const a of ASSET_STREAMS) {
+    const sel = selected.get(a.name);
+    if (!sel) continue;
+    const shaper = shaperFor(sel.schema, sel.fields, a.minorUnitFields);
+    for (const [id, asset] of maps[a.name]!) {
+      const extra: Record<string, unknown> = {};
+      if (a.name === 'businesses') extra['token_labels'] = [...asset.tokenLabels].sort();
+      else extra['access'] = [...asset.access].sort((x, y) => `${x.token_label}|${x.business_id}|${x.relation}`.localeCompare(`${y.token_label}|${y.business_id}|${y.relation}`));
+      if (a.name === 'pixels') extra['ad_account_ids'] = [...asset.adAccountIds].sort();
+      if (a.name === 'ad_accounts') {
+        extra['account_id'] = id;
+        extra['id'] = `act_${id}`;
+      }
+      const currency = typeof asset.raw['currency'] === 'string' ? asset.raw['currency'] : null;
+      await emitRecord(a.name, shapeRecord(asset.raw, shaper, { currency, extractedAt: clock(), extra }), version);
+    }
+    if (r.incomplete.has(a.name)) log.warn(`${a.name} not activated: discovery failed for ${r.incomplete.get(a.name)!.join('; ')}`);
+    else await write(activateVersionMessage(a.name, version));
+  }
+}
+
+export type { EntityStream };
