@@ -4,6 +4,7 @@
 import { createHmac } from 'node:crypto';
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
 import { exponentialDelay, isNetworkError } from 'axios-retry';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { AuthError, ConnectorError, DataError, ThrottledError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Redactor } from '../core/secrets.js';
@@ -47,14 +48,15 @@ export interface GraphClientOptions {
   sleep?: (ms: number) => Promise<void>;
   /** A throttle whose wait exceeds this is surfaced as ThrottledError (exit 7, re-run later) instead of slept through. */
   maxThrottleWaitMs?: number;
-  /** Spacing between calls on a budget that reads 100% (see UsagePacer). */
+  /** Spacing between calls on a budget that reads 100% (see UsagePacer); default 30 × retry_base_ms. */
   pacerMaxIntervalMs?: number;
   /** Upper bound of one backoff delay. */
   maxBackoffMs?: number;
 }
 
 const DEFAULT_MAX_THROTTLE_WAIT_MS = 15 * 60_000;
-const DEFAULT_PACER_MAX_INTERVAL_MS = 30_000;
+/** Pacing at a full budget, in units of retry_base_ms (30 s at the default 1 s): the waits we choose scale together. */
+const PACER_MAX_INTERVAL_UNITS = 30;
 const DEFAULT_MAX_BACKOFF_MS = 5 * 60_000;
 /** What we identify as; Meta support asks for it when debugging (facts §1.3 lists the SDKs' own). */
 const USER_AGENT = 'fb-ads-elt/0.1 (tap-facebook-ads; node)';
@@ -94,6 +96,8 @@ export class GraphClient {
   private readonly breaker: GraphBreaker;
   private readonly maxThrottleWaitMs: number;
   private readonly maxBackoffMs: number;
+  /** At most max_concurrency HTTP requests in flight across every caller, whatever the tap's own fan-out. */
+  private readonly inflight: LimitFunction;
   private readonly proofs = new Map<string, string>();
   private readonly dead = new Map<string, string>();
   private readonly byAccount = new Map<string, CallStats>();
@@ -113,6 +117,7 @@ export class GraphClient {
     this.sleep = opts.sleep ?? defaultSleep;
     this.maxThrottleWaitMs = opts.maxThrottleWaitMs ?? DEFAULT_MAX_THROTTLE_WAIT_MS;
     this.maxBackoffMs = opts.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS;
+    this.inflight = pLimit(opts.config.max_concurrency);
     this.http = axios.create({
       timeout: opts.config.request_timeout_seconds * 1000,
       // We classify every status ourselves; a redirect could carry the token to another host.
@@ -125,7 +130,7 @@ export class GraphClient {
     this.pacer = new UsagePacer({
       threshold: opts.config.usage_pause_threshold,
       clock: this.now,
-      maxIntervalMs: opts.pacerMaxIntervalMs ?? DEFAULT_PACER_MAX_INTERVAL_MS,
+      maxIntervalMs: opts.pacerMaxIntervalMs ?? PACER_MAX_INTERVAL_UNITS * opts.config.retry_base_ms,
     });
     const cb = opts.config.circuit_breaker;
     this.breaker = new GraphBreaker({
@@ -355,13 +360,14 @@ export class GraphClient {
     if (method === 'GET') for (const [k, v] of Object.entries(params)) target.searchParams.set(k, v);
     this.count(accountId, token.label, 'api_calls');
     let res: AxiosResponse<string>;
+    const started = Date.now();
     try {
-      res = await this.http.request<string>({
+      res = await this.inflight(() => this.http.request<string>({
         url: target.toString(),
         method,
         ...(method === 'POST' ? { data: new URLSearchParams(params).toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
-      });
+      }));
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? err;
       const ax = err instanceof AxiosError ? err : undefined;
@@ -371,6 +377,7 @@ export class GraphClient {
       if (ax && isNetworkError(ax)) classified.retry = true;
       throw new AttemptFailure(classified, undefined);
     }
+    this.log.debug('graph call', { method, path, http_status: res.status, ms: Date.now() - started, account_id: accountId, token_label: token.label });
     const reading = parseUsageHeaders(res.headers as Record<string, unknown>, accountId);
     this.pacer.observe(reading, accountId);
     const regain = regainSecondsFor(reading, accountId);

@@ -71,6 +71,22 @@ describe('GraphClient', () => {
     expect(accountOfPath('120210000000000001/insights')).to.equal(undefined);
   });
 
+  it('keeps at most max_concurrency requests in flight across all callers', async () => {
+    let open = 0;
+    let peak = 0;
+    await serve(async () => {
+      open += 1;
+      peak = Math.max(peak, open);
+      await new Promise((r) => setTimeout(r, 30));
+      open -= 1;
+      return { json: { ok: true } };
+    });
+    const { c } = client({ max_concurrency: 2 });
+    await Promise.all(Array.from({ length: 6 }, (_, i) => c.request(`act_${i}/ads`, { tokens: [A] })));
+    expect(fake.seen).to.have.length(6);
+    expect(peak).to.equal(2);
+  });
+
   describe('paging', () => {
     it('follows paging.next through short and empty pages and stops only when next is absent', async () => {
       // Pages of 2, 0 and 1 rows although limit is 5: only the missing `next` ends the edge.
