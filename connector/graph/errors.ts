@@ -86,7 +86,7 @@ export const GRAPH_ERROR_TABLE: readonly Rule[] = [
   { code: 100, subcode: 33, kind: 'permission', retry: false, reason: 'object does not exist or the token cannot see it (code 100/33)', hint: 'Check the id exists and that the token has access to it; remove it from config (account_ids/business_ids) otherwise.' },
   { code: 100, subcode: 1487534, kind: 'reduce_data', retry: false, reason: 'data-per-call limit (code 100/1487534)', hint: 'Request fewer days, fewer fields or breakdowns; the tap splits insights requests automatically.' },
   { code: 100, subcode: 1504018, kind: 'reduce_data', retry: false, reason: 'synchronous request timed out (code 100/1504018)', hint: 'Use a smaller date range or async insights jobs.' },
-  { code: 100, kind: 'config', retry: false, reason: 'invalid parameter (code 100)', hint: 'A field or parameter is not valid for this API version: check config.api_version, insights_reports fields and breakdowns.' },
+  { code: 100, kind: 'config', retry: false, reason: 'invalid parameter (code 100)', hint: 'A field or parameter is not valid for this API version: check config.api_version, insights_reports fields and breakdowns, and that config.app_secret belongs to the app that issued the token.' },
   { code: 190, subcode: 458, kind: 'auth', retry: false, reason: 'the app is not authorised for this token (code 190/458)', hint: TOKEN_HINT },
   { code: 190, subcode: 460, kind: 'auth', retry: false, reason: 'the token was invalidated by a password change (code 190/460)', hint: TOKEN_HINT },
   { code: 190, subcode: 463, kind: 'auth', retry: false, reason: 'the token has expired (code 190/463)', hint: TOKEN_HINT },
