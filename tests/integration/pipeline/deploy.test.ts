@@ -1,0 +1,206 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import yaml from 'js-yaml';
+import { loadSchema, REPO_ROOT } from '../../../connector/core/config.js';
+import { registerPipeline } from '../../../connector/pipeline/cli.js';
+
+const DEPLOY = path.join(REPO_ROOT, 'deploy');
+const INSTALL_ROOT = '/opt/fb-ads-elt';
+
+type Unit = Record<string, Record<string, string[]>>;
+/** A systemd unit file as sections of repeated keys (comments and blank lines dropped). */
+function parseUnit(text: string): Unit {
+  const out: Unit = {};
+  let section = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    const sec = /^\[(.+)\]$/.exec(line);
+    if (sec) {
+      section = sec[1]!;
+      out[section] ??= {};
+      continue;
+    }
+    const eq = line.indexOf('=');
+    expect(eq, `line "${line}" is key=value`).to.be.greaterThan(0);
+    expect(section, `line "${line}" is inside a section`).to.not.equal('');
+    ((out[section]![line.slice(0, eq)] ??= [])).push(line.slice(eq + 1));
+  }
+  return out;
+}
+
+function pipelineCommand(name: string): Command {
+  const program = new Command('fb-ads-elt');
+  registerPipeline(program);
+  const cmd = program.commands.find((c) => c.name() === name);
+  expect(cmd, `fb-ads-elt ${name} exists`).to.not.equal(undefined);
+  return cmd!;
+}
+
+/** Checks an fb-ads-elt command line names a real bin, a real subcommand and only its real flags. */
+function checkFbAdsEltCommand(commandLine: string, repoPathOf: (p: string) => string): void {
+  const words = commandLine.split(/\s+/).filter(Boolean);
+  const bin = repoPathOf(words[0]!);
+  accessSync(bin, constants.X_OK);
+  expect(path.basename(bin)).to.equal('fb-ads-elt.js');
+  const cmd = pipelineCommand(words[1]!);
+  const known = new Set(cmd.options.flatMap((o) => [o.long, o.short]).filter(Boolean));
+  const used = words.slice(2).filter((w) => w.startsWith('-'));
+  expect(used.length).to.be.greaterThan(0);
+  for (const flag of used) expect(known.has(flag), `${words[1]} accepts ${flag}`).to.equal(true);
+  for (const opt of cmd.options.filter((o) => o.mandatory)) expect(used, `${words[1]} is given its required ${opt.long}`).to.include(opt.long);
+}
+
+describe('deploy/systemd units', () => {
+  const dir = path.join(DEPLOY, 'systemd');
+  const units = Object.fromEntries(readdirSync(dir).map((f) => [f, parseUnit(readFileSync(path.join(dir, f), 'utf8'))]));
+  const fromInstall = (p: string): string => {
+    expect(p.startsWith(INSTALL_ROOT + '/'), `${p} is under ${INSTALL_ROOT}`).to.equal(true);
+    return path.join(REPO_ROOT, p.slice(INSTALL_ROOT.length + 1));
+  };
+
+  it('has a sync service, a serve service and a timer', () => {
+    expect(Object.keys(units).sort()).to.deep.equal(['fb-ads-elt-serve.service', 'fb-ads-elt-sync.service', 'fb-ads-elt-sync.timer']);
+  });
+
+  it('starts the sync service every 15 minutes, catching up after downtime', () => {
+    const timer = units['fb-ads-elt-sync.timer']!['Timer']!;
+    expect(timer['Unit']).to.deep.equal(['fb-ads-elt-sync.service']);
+    expect(timer['Persistent']).to.deep.equal(['true']);
+    expect(timer['OnCalendar']).to.have.length(1);
+    const r = spawnSync('systemd-analyze', ['calendar', '--iterations=5', '--base-time=2026-11-25 10:07:00 UTC', timer['OnCalendar']![0]!], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
+    if (r.error) {
+      // No systemd tools here: the expression itself must be the every-15-minutes form.
+      expect(timer['OnCalendar']![0]).to.equal('*:0/15');
+      return;
+    }
+    const times = [...r.stdout.matchAll(/(\d\d):(\d\d):00/g)].map((m) => `${m[1]}:${m[2]}`);
+    expect(times).to.deep.equal(['10:15', '10:30', '10:45', '11:00', '11:15']);
+  });
+
+  it('runs commands that exist, with flags the CLI accepts', () => {
+    for (const name of ['fb-ads-elt-sync.service', 'fb-ads-elt-serve.service']) {
+      const exec = units[name]!['Service']!['ExecStart']!;
+      expect(exec, name).to.have.length(1);
+      checkFbAdsEltCommand(exec[0]!, fromInstall);
+    }
+    expect(units['fb-ads-elt-sync.service']!['Service']!['Type']).to.deep.equal(['oneshot']);
+    const sync = units['fb-ads-elt-sync.service']!['Service']!['ExecStart']![0]!;
+    expect(sync).to.include('--state-file /var/lib/fb-ads-elt/');
+    expect(units['fb-ads-elt-sync.service']!['Service']!['StateDirectory']).to.deep.equal(['fb-ads-elt']);
+  });
+
+  it('passes systemd-analyze verify when the install root points at this checkout', function () {
+    const probe = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' });
+    const tmp = mkdtempSync(path.join(tmpdir(), 'units-'));
+    try {
+      for (const f of Object.keys(units)) writeFileSync(path.join(tmp, f), readFileSync(path.join(dir, f), 'utf8').split(INSTALL_ROOT).join(REPO_ROOT));
+      if (probe.error) {
+        // Without systemd-analyze the parse above is the check; make sure the copy still parses.
+        for (const f of Object.keys(units)) parseUnit(readFileSync(path.join(tmp, f), 'utf8'));
+        return;
+      }
+      const r = spawnSync('systemd-analyze', ['verify', '--man=no', ...Object.keys(units).map((f) => path.join(tmp, f))], { encoding: 'utf8' });
+      expect(r.stderr.trim(), r.stderr).to.equal('');
+      expect(r.status).to.equal(0);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+interface MeltanoSetting {
+  name: string;
+  kind: string;
+  sensitive?: boolean;
+  value?: unknown;
+  options?: { value: unknown }[];
+}
+interface MeltanoPlugin {
+  name: string;
+  namespace: string;
+  executable: string;
+  capabilities?: string[];
+  settings: MeltanoSetting[];
+}
+
+describe('deploy/meltano/meltano.yml', () => {
+  const dir = path.join(DEPLOY, 'meltano');
+  const doc = yaml.load(readFileSync(path.join(dir, 'meltano.yml'), 'utf8')) as { plugins: { extractors: MeltanoPlugin[]; loaders: MeltanoPlugin[] }; environments: { name: string }[] };
+  const tap = doc.plugins.extractors.find((p) => p.name === 'tap-facebook-ads')!;
+  const target = doc.plugins.loaders.find((p) => p.name === 'target-bigquery')!;
+
+  const expectedKind = (p: Record<string, unknown>): string => {
+    if (p['enum']) return 'options';
+    if (p['type'] === 'string' && p['format'] === 'date') return 'date_iso8601';
+    return ({ string: 'string', integer: 'integer', number: 'decimal', boolean: 'boolean', array: 'array', object: 'object' } as Record<string, string>)[String(p['type'])]!;
+  };
+  const checkSettings = (plugin: MeltanoPlugin, schemaPath: string): void => {
+    const props = loadSchema(schemaPath)['properties'] as Record<string, Record<string, unknown>>;
+    expect(plugin.settings.map((s) => s.name)).to.deep.equal(Object.keys(props));
+    for (const s of plugin.settings) {
+      const p = props[s.name]!;
+      expect(s.kind, s.name).to.equal(expectedKind(p));
+      expect(!!s.sensitive, `${s.name} sensitive`).to.equal(JSON.stringify(p).includes('"writeOnly":true'));
+      if (s.value !== undefined) expect(s.value, `${s.name} default`).to.deep.equal(p['default']);
+      if (p['enum']) expect(s.options?.map((o) => o.value), s.name).to.deep.equal(p['enum']);
+    }
+  };
+
+  it('declares both plugins with executables that are this repository’s bins', () => {
+    expect(tap).to.not.equal(undefined);
+    expect(target).to.not.equal(undefined);
+    // Meltano resolves an executable containing "/" relative to the project root (this directory).
+    for (const [plugin, bin] of [[tap, 'tap-facebook-ads.js'], [target, 'target-bigquery.js']] as const) {
+      const resolved = path.resolve(dir, plugin.executable);
+      expect(resolved).to.equal(path.join(REPO_ROOT, 'bin', bin));
+      accessSync(resolved, constants.X_OK);
+    }
+  });
+
+  it('mirrors every field of spec.json in the tap settings, secrets marked sensitive', () => checkSettings(tap, 'spec.json'));
+  it('mirrors every field of schemas/target-config.json in the target settings', () => checkSettings(target, 'schemas/target-config.json'));
+
+  it('declares the capabilities whose flags the tap CLI accepts (catalog, discover, state)', () => {
+    expect(tap.capabilities).to.have.members(['catalog', 'discover', 'state']);
+    // Help text only (its exit code is the CLI's business).
+    const help = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'tap-facebook-ads.js'), '--help'], { encoding: 'utf8' }).stdout;
+    for (const flag of ['--config', '--discover', '--catalog', '--state', '--properties']) expect(help).to.include(flag);
+    const targetHelp = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'target-bigquery.js'), '--help'], { encoding: 'utf8' }).stdout;
+    expect(targetHelp).to.include('--config');
+  });
+
+  it('has a dev environment on DuckDB and a prod environment on BigQuery', () => {
+    const envs = JSON.stringify(doc.environments);
+    expect(doc.environments.map((e) => e.name)).to.deep.equal(['dev', 'prod']);
+    expect(envs).to.include('"destination":"duckdb"').and.include('"destination":"bigquery"');
+  });
+});
+
+describe('deploy/airflow DAG example', () => {
+  const file = path.join(DEPLOY, 'airflow', 'fb_ads_elt_dag.py');
+  const text = readFileSync(file, 'utf8');
+
+  it('is valid Python', function () {
+    const r = spawnSync('python3', ['-c', 'import ast,sys; ast.parse(open(sys.argv[1]).read())', file], { encoding: 'utf8' });
+    if (r.error) {
+      // No Python: at least the DAG's structure is there.
+      expect(text).to.match(/with DAG\(/);
+      return;
+    }
+    expect(r.stderr).to.equal('');
+    expect(r.status).to.equal(0);
+  });
+
+  it('runs fb-ads-elt sync with flags the CLI accepts, one run at a time', () => {
+    const sync = /SYNC_COMMAND = \(([\s\S]*?)\n\)/.exec(text)?.[1];
+    expect(sync).to.be.a('string');
+    const line = [...sync!.matchAll(/f?"([^"]*)"/g)].map((m) => m[1]!).join('').replace('{FB_ADS_ELT_HOME}', INSTALL_ROOT).replace(/\{[A-Z_]+\}/g, '/x');
+    checkFbAdsEltCommand(line, (p) => path.join(REPO_ROOT, p.slice(INSTALL_ROOT.length + 1)));
+    expect(text).to.match(/max_active_runs=1/);
+  });
+});
