@@ -64,7 +64,7 @@ export function composeInsightsSchema(base: JsonSchema, breakdowns: readonly str
     }
     props[b] = p;
   }
-  const required = [...((base['required'] as string[] | undefined) ?? []), ...breakdowns];
+  const required = [...new Set([...((base['required'] as string[] | undefined) ?? []), ...breakdowns])];
   return { ...base, properties: props, required };
 }
 
@@ -80,4 +80,9 @@ export function coercionOf(prop: JsonObject | undefined): Coercion {
   if (types.includes('integer')) return 'integer';
   if (types.includes('number')) return 'number';
   return 'none';
+}
+
+/** Registers the tap's custom formats on an ajv instance (validators of tap records must know singer.decimal). */
+export function addTapFormats(ajv: { addFormat(name: string, format: RegExp): unknown }): void {
+  ajv.addFormat(DECIMAL_FORMAT, /^-?\d+(\.\d+)?$/);
 }
