@@ -1,11 +1,62 @@
-// Registers the `fb-ads-elt` subcommands implemented in connector/sandbox.
+// `fb-ads-elt sandbox`: runs the Graph API sandbox in its own process, prints ONE JSON line
+// (base_url, api_version, tokens) on stdout and serves until SIGTERM/SIGINT.
 import type { Command } from 'commander';
-import { notYetAvailable } from '../cli/run.js';
+import { ConfigError } from '../core/errors.js';
+import { parseFaultSpec, type FaultSpec } from './faults.js';
+import { startSandbox } from './index.js';
+import type { WorldName } from './world.js';
+
+function int(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new ConfigError(`--${name} must be a non-negative integer, got "${v}"`);
+    return n;
+  };
+}
+
+function collectFault(v: string, prev: FaultSpec[]): FaultSpec[] {
+  try {
+    return [...prev, parseFaultSpec(JSON.parse(v))];
+  } catch (err) {
+    throw new ConfigError(`--fault ${v}: ${(err as Error).message}`, { hint: 'Example: --fault \'{"kind":"throttle","code":80000,"times":2}\'' });
+  }
+}
 
 export function registerSandbox(program: Command): void {
   program
     .command('sandbox')
-    .description('sandbox [--port --seed --world] (not yet available)')
-    .allowUnknownOption()
-    .action(() => notYetAvailable('fb-ads-elt sandbox'));
+    .description('serve a fake Meta Marketing API (Graph) on loopback for tests and demos')
+    .option('--port <n>', 'port (0 = ephemeral)', int('port'), 0)
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option('--seed <n>', 'world seed', int('seed'), 1)
+    .option('--world <name>', 'small | demo | large', 'small')
+    .option('--today <day>', 'world clock day (YYYY-MM-DD, UTC)')
+    .option('--latency-ms <n>', 'added latency per request', int('latency-ms'), 0)
+    .option('--job-duration-ms <n>', 'time an async report run takes to complete', int('job-duration-ms'))
+    .option('--app-secret <secret>', 'require and verify appsecret_proof')
+    .option('--no-rate-limits', 'disable call budgets')
+    .option('--fault <json>', 'fault spec as JSON (repeatable)', collectFault, [] as FaultSpec[])
+    .action(async (o: { port: number; host: string; seed: number; world: string; today?: string; latencyMs: number; jobDurationMs?: number; appSecret?: string; rateLimits: boolean; fault: FaultSpec[] }) => {
+      if (!['small', 'demo', 'large'].includes(o.world)) throw new ConfigError(`--world must be small, demo or large, got "${o.world}"`);
+      if (o.today !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(o.today)) throw new ConfigError(`--today must be YYYY-MM-DD, got "${o.today}"`);
+      const sb = await startSandbox({
+        port: o.port,
+        host: o.host,
+        seed: o.seed,
+        world: o.world as WorldName,
+        latencyMs: o.latencyMs,
+        rateLimits: o.rateLimits,
+        ...(o.today !== undefined ? { today: o.today } : {}),
+        ...(o.jobDurationMs !== undefined ? { jobDurationMs: o.jobDurationMs } : {}),
+        ...(o.appSecret !== undefined ? { appSecret: o.appSecret } : {}),
+      });
+      for (const f of o.fault) sb.faults.add(f);
+      process.stdout.write(`${JSON.stringify({ base_url: sb.baseUrl, api_version: sb.apiVersion, tokens: sb.tokens.map((t) => ({ label: t.label, token: t.token })) })}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
+      await sb.close();
+    });
 }

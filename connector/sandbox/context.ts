@@ -1,0 +1,84 @@
+// Shared state of one running sandbox and the per-call context routes work with: who is calling,
+// which ad account the call touches (faults, budgets, stats) and the headers to send back.
+import { GraphError } from './errors.js';
+import { type Auth } from './auth.js';
+import type { Faults, FaultSpec } from './faults.js';
+import type { InsightsRow } from './insights.js';
+import type { RateLimiter, UseCase } from './ratelimit.js';
+import type { ReportRuns } from './report-runs.js';
+import type { GraphRequest } from './request.js';
+import { bump, type SandboxStats } from './stats.js';
+import type { World } from './world.js';
+import { faultError } from './fault-errors.js';
+
+export interface ResolvedOptions {
+  seed: number;
+  latencyMs: number;
+  jobDurationMs: number;
+  appSecret: string | undefined;
+  apiVersion: string;
+}
+
+export interface Core {
+  world: World;
+  opts: ResolvedOptions;
+  faults: Faults;
+  limiter: RateLimiter;
+  runs: ReportRuns;
+  stats: SandboxStats;
+  /** Sync-insights results per query signature and clock, so paging does not recompute. */
+  insightsCache: Map<string, InsightsRow[]>;
+  /** Lifetime spend per account per clock epoch (AdAccount.amount_spent). */
+  spentCache: Map<string, number>;
+  traceSeq: number;
+  /** Wall-ish clock for job progress (ms). */
+  nowMs(): number;
+}
+
+/** Thrown to turn a call into a non-response (faults `timeout`, `reset`). */
+export class OutcomeSignal extends Error {
+  constructor(
+    readonly outcome: { kind: 'reset' } | { kind: 'hang'; delayMs: number | null },
+  ) {
+    super(outcome.kind);
+  }
+}
+
+export class Call {
+  readonly headers: Record<string, string> = {};
+  auth: Auth | null = null;
+  accountId: string | null = null;
+  constructor(
+    readonly core: Core,
+    readonly req: GraphRequest,
+    readonly tokenLabel: string | null,
+  ) {}
+
+  requireAuth(): Auth {
+    if (!this.auth) throw new Error('route needs auth but the call was not authenticated');
+    return this.auth;
+  }
+
+  /** Every call that reads an ad account's data goes through here (once). */
+  touchAccount(bareId: string, useCase: UseCase): void {
+    if (this.accountId !== null) return;
+    this.accountId = bareId;
+    bump(this.core.stats.byAccount, bareId);
+    const f = this.req.skipFaults ? null : this.core.faults.match({ method: this.req.method, path: this.req.path, tokenLabel: this.tokenLabel, accountId: bareId }, null, 'account');
+    if (f) applyFault(this, f);
+    this.core.limiter.chargeAccount(this.headers, bareId, useCase);
+  }
+}
+
+/** Turns a matched fault into the error/outcome it stands for. */
+export function applyFault(call: Call, f: FaultSpec): void {
+  if (f.kind === 'timeout') throw new OutcomeSignal({ kind: 'hang', delayMs: f.delayMs ?? null });
+  if (f.kind === 'reset') throw new OutcomeSignal({ kind: 'reset' });
+  if (f.kind === 'token_expired') {
+    const label = f.token ?? call.tokenLabel;
+    if (label !== null) call.core.faults.expiredLabels.add(label);
+    return; // authentication (or re-authentication) now fails with 190/463
+  }
+  const err: GraphError = faultError(f, call.accountId, call.req.path);
+  throw err;
+}

@@ -1,0 +1,112 @@
+// Graph error bodies exactly as the API shapes them (facts §7.3) and the catalogue of the ones the
+// sandbox serves (facts §7.4). Route code throws GraphError; the server turns it into a response.
+
+export interface GraphErrorSpec {
+  status: number;
+  code: number;
+  message: string;
+  type?: string;
+  subcode?: number;
+  userTitle?: string;
+  userMsg?: string;
+  isTransient?: boolean;
+}
+
+export class GraphError extends Error {
+  readonly spec: GraphErrorSpec;
+  /** Extra response headers (throttle errors carry usage headers saying 100 %). */
+  readonly headers: Record<string, string>;
+  constructor(spec: GraphErrorSpec, headers: Record<string, string> = {}) {
+    super(spec.message);
+    this.spec = spec;
+    this.headers = headers;
+  }
+  body(fbtraceId: string): Record<string, unknown> {
+    const s = this.spec;
+    const e: Record<string, unknown> = { message: s.message, type: s.type ?? 'OAuthException', code: s.code };
+    if (s.subcode !== undefined) e['error_subcode'] = s.subcode;
+    if (s.isTransient !== undefined) e['is_transient'] = s.isTransient;
+    if (s.userTitle !== undefined) e['error_user_title'] = s.userTitle;
+    if (s.userMsg !== undefined) e['error_user_msg'] = s.userMsg;
+    e['fbtrace_id'] = fbtraceId;
+    return { error: e };
+  }
+}
+
+const RATE_DOC = 'For more info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting.';
+
+export const E = {
+  // facts §7.4 code 100 family
+  invalidParam: (msg: string) => new GraphError({ status: 400, code: 100, message: `(#100) ${msg}` }),
+  nonexistingField: (field: string, type: string) => new GraphError({ status: 400, code: 100, message: `(#100) Tried accessing nonexisting field (${field}) on node type (${type})` }),
+  notValidForFields: (field: string) => new GraphError({ status: 400, code: 100, message: `(#100) ${field} is not valid for fields param` }),
+  unsupportedGet: (id: string) =>
+    new GraphError({
+      status: 400,
+      code: 100,
+      subcode: 33,
+      type: 'GraphMethodException',
+      message: `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`,
+    }),
+  unsupportedPost: (id: string) =>
+    new GraphError({
+      status: 400,
+      code: 100,
+      subcode: 33,
+      type: 'GraphMethodException',
+      message: `Unsupported post request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`,
+    }),
+  unknownPath: (seg: string) => new GraphError({ status: 400, code: 2500, message: `Unknown path components: /${seg}` }),
+  missingPermissions: () => new GraphError({ status: 400, code: 100, message: '(#100) Missing permissions' }),
+  // facts §1.4
+  proofMissing: () => new GraphError({ status: 400, code: 100, type: 'GraphMethodException', message: 'API calls from the server require an appsecret_proof argument' }),
+  proofInvalid: () => new GraphError({ status: 400, code: 100, type: 'GraphMethodException', message: 'Invalid appsecret_proof provided in the API argument' }),
+  // facts §7.4 code 190; 104 "access token required" is the usual Graph answer [unconfirmed in facts]
+  noToken: () => new GraphError({ status: 400, code: 104, message: 'An access token is required to request this resource.' }),
+  cannotParseToken: () => new GraphError({ status: 401, code: 190, message: 'Invalid OAuth access token - Cannot parse access token' }),
+  tokenExpired: (expiredAt: string, now: string) =>
+    new GraphError({ status: 400, code: 190, subcode: 463, message: `Error validating access token: Session has expired on ${expiredAt}. The current time is ${now}.` }),
+  // facts §7.4 codes 200 / 10
+  permission200: () => new GraphError({ status: 403, code: 200, message: '(#200) Requires business_management permission to manage the object' }),
+  permission10: () => new GraphError({ status: 403, code: 10, message: '(#10) Application does not have permission for this action' }),
+  // facts §1.1
+  deprecatedVersion: (latest: string) => new GraphError({ status: 400, code: 2635, message: `(#2635) You are calling a deprecated version of the Ads API. Please update to the latest version: ${latest}.` }),
+  // facts §4.5 / §7.4
+  retention: () => new GraphError({ status: 400, code: 3018, message: '(#3018) The start date of the time range cannot be beyond 37 months from the current date' }),
+  // facts §5.1
+  reportNotReady: () =>
+    new GraphError({
+      status: 400,
+      code: 2601,
+      subcode: 1815107,
+      isTransient: true,
+      message: 'Error accessing adreport job.',
+      userTitle: 'Loading Async Ads Report Failed',
+      userMsg: 'Sorry, the report cannot be loaded successfully. Please check if your job status is completed instead of failed or running before fetching the data.',
+    }),
+  // facts §7.4 transient family
+  unknown500: (subcode?: number) => new GraphError({ status: 500, code: 1, message: 'An unknown error occurred', isTransient: false, ...(subcode !== undefined ? { subcode } : {}) }),
+  unavailable503: () => new GraphError({ status: 503, code: 2, message: '(#2) Service temporarily unavailable', isTransient: true }),
+  reduceData: () => new GraphError({ status: 500, code: 1, subcode: 99, message: "Please reduce the amount of data you're asking for, then retry your request" }),
+  // facts §8
+  batchTooBig: () => new GraphError({ status: 400, code: 1, type: 'GraphBatchException', message: 'Too many requests in batch message. Maximum batch size is 50' }),
+  // facts §7.4 throttle codes
+  throttle: (code: number, subcode: number | undefined, headers: Record<string, string>) => new GraphError({ status: 400, code, message: throttleMessage(code), isTransient: true, ...(subcode !== undefined ? { subcode } : {}) }, headers),
+};
+
+export function throttleMessage(code: number): string {
+  if (code === 4) return '(#4) Application request limit reached';
+  if (code === 17) return '(#17) User request limit reached';
+  if (code === 32) return '(#32) Page request limit reached';
+  if (code === 613) return '(#613) There have been too many calls from this ad-account. Please wait a bit and try again.';
+  if (code === 80000) return `(#80000) There have been too many calls from this ad-account. Wait a bit and try again. ${RATE_DOC}`;
+  return `(#${code}) There have been too many calls to this ad-account. Wait a bit and try again. ${RATE_DOC}`;
+}
+
+/** Default subcodes per throttle code (facts §7.4). */
+export function throttleSubcode(code: number): number | undefined {
+  if (code === 4) return 1504022;
+  if (code === 17 || code === 80000) return 2446079;
+  if (code === 613) return 1487742;
+  return undefined;
+}

@@ -1,0 +1,137 @@
+// Scriptable fault injection (from tests, over HTTP, from the CLI). Each spec matches requests by
+// optional path/method/token/account, can skip the first `after` matches and fire `times` times.
+// Kinds and the errors they produce follow facts §5.1, §7.4 and §10.12.
+
+export type FaultKind =
+  | 'throttle'
+  | 'http_500'
+  | 'http_503'
+  | 'timeout'
+  | 'reset'
+  | 'reduce_data'
+  | 'token_expired'
+  | 'account_forbidden'
+  | 'job_failed'
+  | 'job_stall'
+  | 'job_premature';
+
+export const FAULT_KINDS: readonly FaultKind[] = ['throttle', 'http_500', 'http_503', 'timeout', 'reset', 'reduce_data', 'token_expired', 'account_forbidden', 'job_failed', 'job_stall', 'job_premature'];
+
+export interface FaultSpec {
+  kind: FaultKind;
+  /** RegExp, or a string used as a regular-expression source, tested on the path without version ('/act_1/insights'). */
+  path?: RegExp | string;
+  method?: string;
+  /** token label */
+  token?: string;
+  /** bare or act_-prefixed account id */
+  accountId?: string;
+  /** fire this many times, then stop matching (default: forever) */
+  times?: number;
+  /** let the first n matching requests through */
+  after?: number;
+  /** throttle: 4 | 17 | 32 | 613 | 80000..80014 (default 80000); account_forbidden: 200 | 10 (default 200) */
+  code?: number;
+  subcode?: number;
+  /** throttle: estimated_time_to_regain_access in minutes (default 5) */
+  regainMinutes?: number;
+  /** job_stall: percent the job stays at (default 0) */
+  percent?: number;
+  /** job_premature: polls answered 'Job Running' at 100 % before completing (default 2) */
+  polls?: number;
+  /** timeout: answer after this delay instead of never */
+  delayMs?: number;
+}
+
+export interface FaultTarget {
+  method: string;
+  path: string;
+  tokenLabel: string | null;
+  accountId: string | null;
+}
+
+interface Entry {
+  id: number;
+  spec: FaultSpec;
+  re: RegExp | null;
+  seen: number;
+  fired: number;
+}
+
+/** Kinds evaluated when an async report run is created rather than on a request. */
+export const JOB_KINDS: ReadonlySet<FaultKind> = new Set(['job_failed', 'job_stall', 'job_premature']);
+
+export class Faults {
+  private entries: Entry[] = [];
+  private nextId = 1;
+  /** Token labels expired by a `token_expired` fault ("from now on"). */
+  readonly expiredLabels = new Set<string>();
+  readonly firedByKind: Record<string, number> = {};
+
+  add(spec: FaultSpec): number {
+    if (!FAULT_KINDS.includes(spec.kind)) throw new Error(`unknown fault kind "${String(spec.kind)}" (one of ${FAULT_KINDS.join(', ')})`);
+    const re = spec.path === undefined ? null : spec.path instanceof RegExp ? spec.path : new RegExp(spec.path);
+    const id = this.nextId++;
+    this.entries.push({ id, spec: { ...spec }, re, seen: 0, fired: 0 });
+    return id;
+  }
+
+  clear(): void {
+    this.entries = [];
+    this.expiredLabels.clear();
+  }
+
+  list(): Array<FaultSpec & { id: number; fired: number }> {
+    return this.entries.map((e) => ({ ...e.spec, path: e.re?.source ?? undefined, id: e.id, fired: e.fired }) as FaultSpec & { id: number; fired: number });
+  }
+
+  /**
+   * The first matching fault of the given kinds for this target, counted as fired. `stage`
+   * 'request' ignores specs that name an account (they are evaluated once the account is known).
+   */
+  match(t: FaultTarget, kinds: ReadonlySet<FaultKind> | null, stage: 'request' | 'account' | 'job'): FaultSpec | null {
+    for (const e of this.entries) {
+      const s = e.spec;
+      if (kinds && !kinds.has(s.kind)) continue;
+      if (!kinds && JOB_KINDS.has(s.kind)) continue;
+      if (stage === 'request' && s.accountId !== undefined) continue;
+      if (stage === 'account' && s.accountId === undefined) continue;
+      if (s.accountId !== undefined && bare(s.accountId) !== (t.accountId === null ? null : bare(t.accountId))) continue;
+      if (s.method !== undefined && s.method.toUpperCase() !== t.method) continue;
+      if (s.token !== undefined && s.token !== t.tokenLabel) continue;
+      if (e.re && !e.re.test(t.path)) continue;
+      if (s.times !== undefined && e.fired >= s.times) continue;
+      e.seen++;
+      if (s.after !== undefined && e.seen <= s.after) continue;
+      e.fired++;
+      this.firedByKind[s.kind] = (this.firedByKind[s.kind] ?? 0) + 1;
+      return s;
+    }
+    return null;
+  }
+}
+
+function bare(id: string): string {
+  return id.startsWith('act_') ? id.slice(4) : id;
+}
+
+/** Fault specs arriving as JSON (HTTP control endpoint, CLI --fault). */
+export function parseFaultSpec(input: unknown): FaultSpec {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new Error('a fault spec must be a JSON object like {"kind":"throttle"}');
+  const o = input as Record<string, unknown>;
+  if (typeof o['kind'] !== 'string' || !FAULT_KINDS.includes(o['kind'] as FaultKind)) throw new Error(`fault "kind" must be one of ${FAULT_KINDS.join(', ')}`);
+  const spec: FaultSpec = { kind: o['kind'] as FaultKind };
+  for (const k of ['path', 'method', 'token', 'accountId'] as const) {
+    if (o[k] !== undefined) {
+      if (typeof o[k] !== 'string') throw new Error(`fault "${k}" must be a string`);
+      spec[k] = o[k] as string;
+    }
+  }
+  for (const k of ['times', 'after', 'code', 'subcode', 'regainMinutes', 'percent', 'polls', 'delayMs'] as const) {
+    if (o[k] !== undefined) {
+      if (typeof o[k] !== 'number') throw new Error(`fault "${k}" must be a number`);
+      spec[k] = o[k] as number;
+    }
+  }
+  return spec;
+}

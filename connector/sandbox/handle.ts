@@ -1,0 +1,133 @@
+// One Graph call from request to response: version check (facts §1.1), faults, authentication
+// (facts §1.3/§1.4), app budget, routing, batch (facts §8), error bodies and stats. Pure with
+// respect to HTTP so batch sub-requests run through the very same path.
+import { authenticate, findToken } from './auth.js';
+import { Call, OutcomeSignal, applyFault, type Core } from './context.js';
+import { E, GraphError } from './errors.js';
+import { hash32 } from './prng.js';
+import type { GraphRequest, GraphResponse, Outcome } from './request.js';
+import { debugToken } from './routes/debug.js';
+import { route } from './routes/graph.js';
+import { THROTTLE_CODES, bump, endpointPattern } from './stats.js';
+
+export const MIN_VERSION = 19;
+export const MAX_VERSION = 26;
+export const MAX_BATCH = 50; // facts §8
+
+const TRACE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+function fbtrace(core: Core): string {
+  let h = hash32(core.opts.seed, 'trace', core.traceSeq++);
+  let s = 'A';
+  for (let i = 0; i < 10; i++) {
+    s += TRACE_ALPHABET[h % TRACE_ALPHABET.length];
+    h = Math.floor(h / TRACE_ALPHABET.length) ^ hash32(h, i);
+    h >>>= 0;
+  }
+  return s;
+}
+
+function baseHeaders(req: GraphRequest): Record<string, string> {
+  return {
+    'content-type': req.batched ? 'text/javascript; charset=UTF-8' : 'application/json; charset=UTF-8',
+    'facebook-api-version': req.version,
+    'cache-control': 'private, no-cache, no-store, must-revalidate',
+    pragma: 'no-cache',
+    expires: 'Sat, 01 Jan 2000 00:00:00 GMT',
+    'access-control-allow-origin': '*',
+  };
+}
+
+export function errorResponse(core: Core, req: GraphRequest, err: GraphError, headers: Record<string, string>): GraphResponse {
+  const trace = fbtrace(core);
+  const code = err.spec.code;
+  core.stats.errors++;
+  bump(core.stats.errorsByCode, String(code));
+  if (THROTTLE_CODES.has(code)) {
+    core.stats.throttles++;
+    bump(core.stats.throttlesByCode, String(code));
+  }
+  return { status: err.spec.status, headers: { ...baseHeaders(req), ...headers, ...err.headers, 'x-fb-trace-id': trace }, body: JSON.stringify(err.body(trace)) };
+}
+
+export async function handle(core: Core, req: GraphRequest): Promise<Outcome> {
+  const stats = core.stats;
+  stats.calls++;
+  bump(stats.byEndpoint, endpointPattern(req.method, req.path));
+  const tok = findToken(core.world, req.token);
+  const label = tok?.label ?? null;
+  bump(stats.byToken, label ?? (req.token ? 'unknown' : 'none'));
+  const call = new Call(core, req, label);
+  try {
+    const major = Number(/^v(\d+)\.\d+$/.exec(req.version)?.[1] ?? NaN);
+    if (!(major >= MIN_VERSION)) throw E.deprecatedVersion(core.opts.apiVersion);
+    if (major > MAX_VERSION) throw E.unknownPath(req.version);
+    const f = req.skipFaults ? null : core.faults.match({ method: req.method, path: req.path, tokenLabel: label, accountId: null }, null, 'request');
+    if (f) applyFault(call, f);
+    if (req.path === '' && req.method === 'POST' && req.params.has('batch')) return await batch(core, req);
+    if (req.path === '/debug_token') return ok(core, req, call, debugToken(call));
+    call.auth = authenticate(core.world, req.token, req.params.get('appsecret_proof'), core.opts.appSecret, core.faults.expiredLabels);
+    core.limiter.chargeApp(call.headers);
+    return ok(core, req, call, route(call));
+  } catch (err) {
+    if (err instanceof OutcomeSignal) return err.outcome;
+    if (err instanceof GraphError) return errorResponse(core, req, err, call.headers);
+    throw err;
+  }
+}
+
+function ok(core: Core, req: GraphRequest, call: Call, body: unknown): GraphResponse {
+  void core;
+  return { status: 200, headers: { ...baseHeaders(req), ...call.headers }, body: JSON.stringify(body) };
+}
+
+/** POST / with batch=[…] (facts §8): ≤ 50 sub-requests, each a call of its own. */
+async function batch(core: Core, req: GraphRequest): Promise<GraphResponse> {
+  core.stats.batches++;
+  let items: unknown;
+  try {
+    items = JSON.parse(req.params.get('batch')!);
+  } catch {
+    throw E.invalidParam('The parameter batch must be a JSON array');
+  }
+  if (!Array.isArray(items)) throw E.invalidParam('The parameter batch must be a JSON array');
+  if (items.length > MAX_BATCH) throw E.batchTooBig();
+  const includeHeaders = req.params.get('include_headers') !== 'false';
+  const out: unknown[] = [];
+  for (const it of items) {
+    const o = (it ?? {}) as Record<string, unknown>;
+    const rel = typeof o['relative_url'] === 'string' ? o['relative_url'] : '';
+    const method = (typeof o['method'] === 'string' ? o['method'].toUpperCase() : 'GET') as GraphRequest['method'];
+    const sub = subRequest(req, method, rel, typeof o['body'] === 'string' ? o['body'] : undefined);
+    const res = await handle(core, sub);
+    if (!('status' in res)) {
+      out.push(null); // not processed: the caller retries it (facts §8)
+      continue;
+    }
+    const entry: Record<string, unknown> = { code: res.status };
+    if (includeHeaders) entry['headers'] = Object.entries(res.headers).map(([name, value]) => ({ name, value }));
+    entry['body'] = res.body;
+    out.push(entry);
+  }
+  return { status: 200, headers: { ...baseHeaders(req) }, body: JSON.stringify(out) };
+}
+
+function subRequest(outer: GraphRequest, method: GraphRequest['method'], rel: string, body: string | undefined): GraphRequest {
+  const url = new URL(rel.replace(/^\/?/, '/'), 'http://batch.invalid');
+  let path = url.pathname.replace(/\/+$/, '');
+  let version = outer.version;
+  let versionInPath = outer.versionInPath;
+  const vm = /^\/(v\d+\.\d+)(\/.*)?$/.exec(path);
+  if (vm) {
+    version = vm[1]!;
+    path = vm[2] ?? '';
+    versionInPath = true;
+  }
+  const query: Array<[string, string]> = [...url.searchParams.entries()];
+  const params = new Map<string, string>(query);
+  if (body) for (const [k, v] of new URLSearchParams(body)) params.set(k, v);
+  const token = params.get('access_token') ?? outer.token;
+  const proof = params.get('appsecret_proof') ?? outer.params.get('appsecret_proof');
+  if (proof !== undefined) params.set('appsecret_proof', proof);
+  return { method, version, versionInPath, path, params, query, token, origin: outer.origin, batched: true };
+}

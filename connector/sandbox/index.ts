@@ -1,0 +1,144 @@
+// Public API of the Graph API sandbox (contract: briefs/sandbox-api.md): a faithful Meta
+// Marketing API on loopback, generated deterministically from a seed.
+import type { AddressInfo } from 'node:net';
+import type { Core } from './context.js';
+import { Faults } from './faults.js';
+import { computeInsights, type Level } from './insights.js';
+import { RateLimiter, type RateLimitOptions } from './ratelimit.js';
+import { ReportRuns } from './report-runs.js';
+import { createSandboxServer } from './server.js';
+import { emptyStats, type SandboxStats } from './stats.js';
+import { DEFAULT_TODAY, advanceWorld, generateWorld, type World, type WorldName } from './world.js';
+
+export type { World, WorldName, SandboxToken, AdAccount, Campaign, AdSet, Ad, Creative, Business, Page, Pixel, Catalog, WorldUser } from './world.js';
+export type { FaultSpec, FaultKind } from './faults.js';
+export type { SandboxStats } from './stats.js';
+export type { RateLimitOptions } from './ratelimit.js';
+export { Faults } from './faults.js';
+
+export const SANDBOX_API_VERSION = 'v25.0';
+
+export interface SandboxOptions {
+  seed?: number;
+  world?: WorldName;
+  host?: string;
+  port?: number;
+  today?: string;
+  latencyMs?: number;
+  jobDurationMs?: number;
+  appSecret?: string;
+  rateLimits?: boolean | RateLimitOptions;
+}
+
+export interface ExpectedInsightsQuery {
+  accountId: string;
+  level: Level;
+  since: string;
+  until: string;
+  /** include rows of DELETED objects (what a tap sending an effective_status filter with DELETED gets); default true */
+  includeDeleted?: boolean;
+}
+
+export interface Sandbox {
+  baseUrl: string;
+  apiVersion: string;
+  tokens: World['tokens'];
+  world: World;
+  faults: Faults;
+  stats(): SandboxStats;
+  resetStats(): void;
+  advanceDay(days?: number): void;
+  /** Moves the rate-limit clock (budgets regain) without waiting. */
+  advanceTime(seconds: number): void;
+  expectedInsights(q: ExpectedInsightsQuery): Array<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+const ALL_STATUSES = ['ACTIVE', 'PAUSED', 'DELETED', 'ARCHIVED', 'IN_PROCESS', 'WITH_ISSUES', 'CAMPAIGN_PAUSED', 'ADSET_PAUSED', 'DISAPPROVED', 'PENDING_REVIEW', 'PREAPPROVED', 'PENDING_BILLING_INFO'];
+/** Scalar fields expectedInsights fills in (string-valued in the API). */
+export const EXPECTED_FIELDS = ['account_id', 'account_name', 'account_currency', 'campaign_id', 'campaign_name', 'adset_id', 'adset_name', 'ad_id', 'ad_name', 'impressions', 'clicks', 'spend', 'reach', 'frequency', 'ctr', 'cpc', 'cpm', 'inline_link_clicks'];
+
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const seed = opts.seed ?? 1;
+  const world = generateWorld(opts.world ?? 'small', seed, opts.today ?? DEFAULT_TODAY);
+  const faults = new Faults();
+  const limiter = new RateLimiter(opts.rateLimits ?? true);
+  const jobDurationMs = opts.jobDurationMs ?? 30;
+  const start = performance.now();
+  const core: Core = {
+    world,
+    opts: { seed, latencyMs: opts.latencyMs ?? 0, jobDurationMs, appSecret: opts.appSecret, apiVersion: SANDBOX_API_VERSION },
+    faults,
+    limiter,
+    runs: new ReportRuns(seed, jobDurationMs),
+    stats: emptyStats(),
+    insightsCache: new Map(),
+    spentCache: new Map(),
+    traceSeq: 0,
+    nowMs: () => performance.now() - start,
+  };
+  const stats = (): SandboxStats => ({ ...structuredClone(core.stats), faultsFired: { ...faults.firedByKind } });
+  const resetStats = () => {
+    core.stats = emptyStats();
+    for (const k of Object.keys(faults.firedByKind)) delete faults.firedByKind[k];
+  };
+  const advanceDay = (days = 1) => {
+    advanceWorld(world, days);
+    core.insightsCache.clear();
+  };
+  const advanceTime = (seconds: number) => limiter.advance(seconds * 1000);
+  const { server, sockets, hung } = createSandboxServer(core, {
+    stats,
+    resetStats,
+    advanceDay,
+    advanceSeconds: advanceTime,
+    tokens: () => world.tokens.map((t) => ({ label: t.label, token: t.token })),
+  });
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  return {
+    baseUrl,
+    apiVersion: SANDBOX_API_VERSION,
+    tokens: world.tokens,
+    world,
+    faults,
+    stats,
+    resetStats,
+    advanceDay,
+    advanceTime,
+    expectedInsights(q) {
+      const bare = q.accountId.replace(/^act_/, '');
+      const account = world.accountByBareId.get(bare);
+      if (!account) throw new Error(`no account ${q.accountId} in this world`);
+      const all = new Set(ALL_STATUSES);
+      const rows = computeInsights(
+        world,
+        {
+          account,
+          scope: { level: 'account', id: account.id },
+          level: q.level,
+          since: q.since,
+          until: q.until,
+          timeIncrement: 1,
+          breakdowns: [],
+          windows: null,
+          fields: EXPECTED_FIELDS,
+          statusFilter: q.includeDeleted === false ? {} : { [q.level === 'account' ? 'ad' : q.level]: all },
+        },
+        { nowUnix: world.clock.nowUnix },
+      );
+      return rows.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => typeof v === 'string')) as Record<string, string>);
+    },
+    async close() {
+      for (const r of hung) r.destroy();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,428 @@
+// Insights generator: every value is a pure function of (seed, ad id, day, age of the day at the
+// world clock), generated at ad level in integer minor units and summed upward, so account =
+// Σcampaigns = Σad sets = Σads to the cent (facts §4.3). Nothing is materialised ahead of a query.
+import { DateTime } from 'luxon';
+import { unit } from './prng.js';
+import { adDelivers, effectiveStatus, localDay, type Ad, type AdAccount, type AdSet, type Campaign, type World } from './world.js';
+
+export type Level = 'account' | 'campaign' | 'adset' | 'ad';
+export type TimeIncrement = number | 'monthly' | 'all_days';
+
+// Metric vector layout: integers only (counts, minor units). Reach is special (not additive).
+const CONV = ['purchase', 'add_to_cart', 'lead'] as const;
+const WIN = ['1d_click', '7d_click', '28d_click', '1d_view'] as const;
+const BASE = ['impressions', 'clicks', 'spend', 'reach', 'inline_link_clicks', 'outbound_clicks', 'post_engagement', 'page_engagement', 'landing_page_view', 'video_view', 'p25', 'p50', 'p75', 'p95', 'p100', 'v30'] as const;
+const KEYS: string[] = [...BASE];
+for (const c of CONV) for (const w of WIN) KEYS.push(`${c}:${w}`);
+for (const c of ['purchase', 'add_to_cart']) for (const w of WIN) KEYS.push(`${c}$:${w}`);
+const IX: Record<string, number> = Object.fromEntries(KEYS.map((k, i) => [k, i]));
+const N = KEYS.length;
+const I = (k: string): number => IX[k]!;
+const REACH = I('reach');
+type Vec = Float64Array;
+
+/** facts §4.3 action types (names as the API spells them). */
+const CONV_ACTION: Record<(typeof CONV)[number], string> = {
+  purchase: 'offsite_conversion.fb_pixel_purchase',
+  add_to_cart: 'offsite_conversion.fb_pixel_add_to_cart',
+  lead: 'lead',
+};
+
+/** Restatement window: conversions keep arriving for 28 days, then the day is frozen (facts §4.5). */
+export const RESTATEMENT_DAYS = 28;
+
+export interface Snapshot {
+  nowUnix: number;
+}
+
+function dayAge(day: string, today: string): number {
+  return Math.round(DateTime.fromISO(today, { zone: 'utc' }).diff(DateTime.fromISO(day, { zone: 'utc' }), 'days').days);
+}
+
+/** Fraction of the account-local "today" that has elapsed at the world clock. */
+function dayFraction(nowUnix: number, tz: string): number {
+  const dt = DateTime.fromSeconds(nowUnix, { zone: tz });
+  return (dt.hour * 3600 + dt.minute * 60 + dt.second) / 86400;
+}
+
+/** One ad, one account-local day: the integer metric vector, or null when nothing delivered. */
+function adDay(world: World, acct: AdAccount, camp: Campaign, ad: Ad, day: string, age: number, frac: number): Vec | null {
+  const s = world.seed;
+  const h = (k: string) => unit(s, ad.id, day, k);
+  const p = ad.perf;
+  const dt = DateTime.fromISO(day, { zone: 'utc' });
+  const weekday = dt.weekday >= 6 ? 0.85 : 1;
+  const sinceStart = dayAge(ad.startDay, day);
+  const ramp = sinceStart === 0 ? 0.5 : sinceStart === 1 ? 0.75 : 1;
+  const part = age === 0 ? frac : 1; // today's row accumulates from local midnight (facts §4.2)
+  const imp = Math.floor(p.impressionsPerDay * (0.6 + 0.8 * h('i')) * weekday * ramp * part);
+  if (imp <= 0) return null;
+  const v: Vec = new Float64Array(N);
+  const cur = acct.currency;
+  const clicks = Math.round(imp * p.ctr * (0.7 + 0.6 * h('c')));
+  const link = Math.round(clicks * (0.6 + 0.25 * h('l')));
+  v[I('impressions')] = imp;
+  v[I('clicks')] = clicks;
+  v[I('spend')] = Math.round(((imp * p.cpmUsdCents * cur.perUsdCent) / 1000) * (0.85 + 0.3 * h('s')));
+  v[REACH] = Math.max(1, Math.min(imp, Math.round(imp / (p.frequency * (0.95 + 0.1 * h('r'))))));
+  v[I('inline_link_clicks')] = link;
+  v[I('outbound_clicks')] = Math.round(link * 0.9);
+  const pe = link + Math.round(clicks * 0.3 * h('pe'));
+  v[I('post_engagement')] = pe;
+  v[I('page_engagement')] = pe + Math.round(3 * h('pg'));
+  v[I('landing_page_view')] = Math.round(link * (0.7 + 0.2 * h('lpv')));
+  if (p.video) {
+    const vv = Math.round(imp * (0.2 + 0.15 * h('vv')));
+    const p25 = Math.round(vv * (0.5 + 0.2 * h('p25')));
+    const p50 = Math.round(p25 * 0.62);
+    const p75 = Math.round(p50 * 0.7);
+    const p95 = Math.round(p75 * 0.8);
+    v[I('video_view')] = vv;
+    v[I('p25')] = p25;
+    v[I('p50')] = p50;
+    v[I('p75')] = p75;
+    v[I('p95')] = p95;
+    v[I('p100')] = Math.round(p95 * 0.9);
+    v[I('v30')] = Math.round(p75 * 0.8);
+  }
+  // Conversions: final per-window counts, of which only the part that has "arrived" by this
+  // age is reported. Recent days therefore restate as the clock moves; days > 28 are frozen.
+  const conv = (c: (typeof CONV)[number], base: number) => {
+    const f28 = Math.round(base * (0.6 + 0.8 * h(`${c}28`)));
+    const f7 = Math.round(f28 * (0.75 + 0.15 * h(`${c}7`)));
+    const f1 = Math.round(f7 * (0.6 + 0.2 * h(`${c}1`)));
+    const fv = Math.round(imp * 0.0006 * h(`${c}v`) * (c === 'add_to_cart' ? 3 : 1));
+    const a1 = age >= 1 ? f1 : Math.floor(f1 * frac * 0.8);
+    const a7 = age >= 1 ? f1 + Math.floor(((f7 - f1) * Math.min(age, 7)) / 7) : a1;
+    const a28 = age >= 1 ? a7 + Math.floor(((f28 - f7) * Math.min(age, RESTATEMENT_DAYS)) / RESTATEMENT_DAYS) : a7;
+    const av = age >= 1 ? fv : Math.floor(fv * frac);
+    const counts = [a1, a7, a28, av];
+    WIN.forEach((w, i) => (v[I(`${c}:${w}`)] = counts[i]!));
+    if (c !== 'lead') {
+      const aov = p.aovUsdCents * cur.perUsdCent * (c === 'purchase' ? 1 : 0.9) * (0.8 + 0.4 * h(`${c}aov`));
+      WIN.forEach((w, i) => (v[I(`${c}$:${w}`)] = Math.round(counts[i]! * aov)));
+    }
+  };
+  if (camp.objective === 'OUTCOME_SALES' || camp.objective === 'OUTCOME_TRAFFIC') {
+    const pur = link * p.convRate;
+    conv('purchase', pur);
+    conv('add_to_cart', pur * 3.2);
+  } else if (camp.objective === 'OUTCOME_LEADS') {
+    conv('lead', link * p.convRate * 1.5);
+  }
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Breakdowns (facts §4.1; value vocabularies are [unconfirmed] in §12, these are the usual ones).
+
+const SHAPES: Record<string, Array<[string, number]>> = {
+  age: [['18-24', 0.8], ['25-34', 1.3], ['35-44', 1.1], ['45-54', 0.8], ['55-64', 0.5], ['65+', 0.35]],
+  gender: [['female', 1], ['male', 0.95], ['unknown', 0.05]],
+  publisher_platform: [['facebook', 1], ['instagram', 0.8], ['audience_network', 0.15], ['messenger', 0.05]],
+  device_platform: [['mobile', 0.85], ['desktop', 0.15]],
+  impression_device: [['android_smartphone', 0.5], ['iphone', 0.35], ['desktop', 0.1], ['ipad', 0.04], ['other', 0.01]],
+};
+export const SUPPORTED_BREAKDOWNS = ['age', 'gender', 'country', 'publisher_platform', 'device_platform', 'impression_device'];
+
+interface Bucket {
+  key: string;
+  values: Record<string, string>;
+  weight: number;
+}
+
+function buckets(world: World, ad: Ad, set: AdSet, day: string, breakdowns: string[]): Bucket[] {
+  let out: Bucket[] = [{ key: '', values: {}, weight: 1 }];
+  for (const dim of breakdowns) {
+    const shape: Array<[string, number]> = dim === 'country' ? set.countries.map((c, i) => [c, i === 0 ? 1 : 0.4]) : SHAPES[dim]!;
+    const next: Bucket[] = [];
+    for (const b of out) {
+      for (const [val, w] of shape) {
+        next.push({ key: `${b.key}|${val}`, values: { ...b.values, [dim]: val }, weight: b.weight * w * (0.6 + 0.8 * unit(world.seed, ad.id, day, dim, val)) });
+      }
+    }
+    out = next;
+  }
+  return out;
+}
+
+/** Largest-remainder split of every integer metric: the buckets sum exactly to the whole. */
+function split(v: Vec, bs: Bucket[]): Vec[] {
+  const total = bs.reduce((a, b) => a + b.weight, 0);
+  const out = bs.map(() => new Float64Array(N));
+  const order = bs.map((_, i) => i);
+  for (let k = 0; k < N; k++) {
+    const whole = v[k]!;
+    if (whole === 0) continue;
+    let given = 0;
+    const rema: number[] = [];
+    bs.forEach((b, i) => {
+      const exact = (whole * b.weight) / total;
+      const fl = Math.floor(exact);
+      out[i]![k] = fl;
+      given += fl;
+      rema[i] = exact - fl;
+    });
+    const sorted = [...order].sort((a, b) => rema[b]! - rema[a]! || a - b);
+    for (let j = 0; j < whole - given; j++) out[sorted[j % sorted.length]!]![k]! += 1;
+  }
+  for (const o of out) o[REACH] = Math.min(o[REACH]!, o[I('impressions')]!);
+  return out;
+}
+
+/** Parent reach from children: ≥ the largest child, ≤ the sum (audiences overlap). */
+function combine(world: World, parts: Vec[], key: string): Vec {
+  const out = new Float64Array(N);
+  let max = 0;
+  let sum = 0;
+  for (const p of parts) {
+    for (let k = 0; k < N; k++) out[k]! += p[k]!;
+    max = Math.max(max, p[REACH]!);
+    sum += p[REACH]!;
+  }
+  out[REACH] = parts.length <= 1 ? sum : max + Math.floor((sum - max) * (0.55 + 0.35 * unit(world.seed, 'reach', key)));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface InsightsQuery {
+  account: AdAccount;
+  /** Scope node: the account, or a campaign/ad set/ad id below it. */
+  scope: { level: Level; id: string };
+  level: Level;
+  since: string;
+  until: string;
+  timeIncrement: TimeIncrement;
+  breakdowns: string[];
+  /** action_attribution_windows; null when not requested. */
+  windows: string[] | null;
+  fields: string[];
+  /** `<entity>.effective_status` filters (facts §3.5); absent = default visibility. */
+  statusFilter: Partial<Record<'campaign' | 'adset' | 'ad', Set<string>>>;
+}
+
+export function adsInScope(world: World, q: InsightsQuery): Ad[] {
+  const all = q.account.adIds.map((id) => world.byId.get(id) as Ad);
+  const s = q.scope;
+  return all.filter((ad) => s.level === 'account' || (s.level === 'campaign' && ad.campaignId === s.id) || (s.level === 'adset' && ad.adsetId === s.id) || (s.level === 'ad' && ad.id === s.id));
+}
+
+interface Period {
+  start: string;
+  stop: string;
+}
+
+function periodOf(day: string, q: InsightsQuery): Period {
+  if (q.timeIncrement === 'all_days') return { start: q.since, stop: q.until };
+  if (q.timeIncrement === 'monthly') {
+    const d = DateTime.fromISO(day, { zone: 'utc' });
+    const s = d.startOf('month').toISODate()!;
+    const e = d.endOf('month').toISODate()!;
+    return { start: s < q.since ? q.since : s, stop: e > q.until ? q.until : e };
+  }
+  const n = q.timeIncrement;
+  const k = Math.floor(dayAge(q.since, day) / n);
+  const start = DateTime.fromISO(q.since, { zone: 'utc' }).plus({ days: k * n });
+  const stop = start.plus({ days: n - 1 }).toISODate()!;
+  return { start: start.toISODate()!, stop: stop > q.until ? q.until : stop };
+}
+
+export type InsightsRow = Record<string, unknown>;
+
+/**
+ * The rows the API serves for a query at a given world clock. Ordered by period, then object id,
+ * then breakdown values. Rows without impressions are absent (the API omits empty rows).
+ */
+export function computeInsights(world: World, q: InsightsQuery, snap: Snapshot): InsightsRow[] {
+  const acct = q.account;
+  const today = localDay(snap.nowUnix, acct.timezone);
+  const frac = dayFraction(snap.nowUnix, acct.timezone);
+  const until = q.until < today ? q.until : today;
+  const statusOk = (ent: 'campaign' | 'adset' | 'ad', node: Campaign | AdSet | Ad): boolean => {
+    const f = q.statusFilter[ent];
+    return f === undefined || f.has(effectiveStatus(world, node));
+  };
+  // day|bucket -> ad-level vectors grouped upward
+  type Cell = { ad: Ad; set: AdSet; camp: Campaign; day: string; bucket: Bucket; v: Vec };
+  const cells: Cell[] = [];
+  for (const ad of adsInScope(world, q)) {
+    const set = world.byId.get(ad.adsetId) as AdSet;
+    const camp = world.byId.get(ad.campaignId) as Campaign;
+    if (!statusOk('ad', ad) || !statusOk('adset', set) || !statusOk('campaign', camp)) continue;
+    const first = ad.startDay > q.since ? ad.startDay : q.since;
+    for (let d = DateTime.fromISO(first, { zone: 'utc' }); ; d = d.plus({ days: 1 })) {
+      const day = d.toISODate()!;
+      if (day > until) break;
+      if (!adDelivers(world, ad, day)) continue;
+      const v = adDay(world, acct, camp, ad, day, dayAge(day, today), frac);
+      if (!v) continue;
+      if (q.breakdowns.length === 0) cells.push({ ad, set, camp, day, bucket: { key: '', values: {}, weight: 1 }, v });
+      else {
+        const bs = buckets(world, ad, set, day, q.breakdowns);
+        split(v, bs).forEach((bv, i) => {
+          if (bv[I('impressions')]! > 0) cells.push({ ad, set, camp, day, bucket: bs[i]!, v: bv });
+        });
+      }
+    }
+  }
+  // Aggregate per day+bucket up the tree, then over the period.
+  const up = (items: Cell[], keyOf: (c: Cell) => string): Map<string, { cell: Cell; parts: Vec[] }> => {
+    const m = new Map<string, { cell: Cell; parts: Vec[] }>();
+    for (const c of items) {
+      const k = keyOf(c);
+      const e = m.get(k);
+      if (e) e.parts.push(c.v);
+      else m.set(k, { cell: c, parts: [c.v] });
+    }
+    return m;
+  };
+  const roll = (items: Cell[], idOf: (c: Cell) => string): Cell[] =>
+    [...up(items, (c) => `${idOf(c)}#${c.day}#${c.bucket.key}`).entries()].map(([k, e]) => ({ ...e.cell, v: combine(world, e.parts, k) }));
+  let level: Cell[] = cells;
+  const order: Level[] = ['ad', 'adset', 'campaign', 'account'];
+  const idAt: Record<Level, (c: Cell) => string> = { ad: (c) => c.ad.id, adset: (c) => c.set.id, campaign: (c) => c.camp.id, account: () => acct.accountId };
+  for (const l of order.slice(1, order.indexOf(q.level) + 1)) level = roll(level, idAt[l]);
+  const byPeriod = up(level, (c) => {
+    const p = periodOf(c.day, q);
+    return `${p.start}#${idAt[q.level](c)}#${c.bucket.key}`;
+  });
+  const rows: Array<{ sort: string; row: InsightsRow }> = [];
+  for (const [k, e] of byPeriod) {
+    const c = e.cell;
+    const node = q.level === 'ad' ? c.ad : q.level === 'adset' ? c.set : q.level === 'campaign' ? c.camp : null;
+    // Default visibility: rows of DELETED objects are omitted unless filtered for (facts §3.5).
+    if (node && q.statusFilter[q.level as 'ad'] === undefined && effectiveStatus(world, node) === 'DELETED') continue;
+    const v = e.parts.length === 1 ? e.parts[0]! : combine(world, e.parts, `period#${k}`);
+    const p = periodOf(c.day, q);
+    rows.push({ sort: `${p.start}#${idAt[q.level](c)}#${c.bucket.key}`, row: formatRow(world, q, c, v, p) });
+  }
+  rows.sort((a, b) => (a.sort < b.sort ? -1 : a.sort > b.sort ? 1 : 0));
+  return rows.map((r) => r.row);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting: numbers as strings (facts §0.2, §4.3); spend in major units; ratios to 6 places.
+
+export function formatMoney(minor: number, acct: AdAccount): string {
+  return acct.currency.offset === 1 ? String(Math.round(minor)) : (minor / 100).toFixed(2);
+}
+function ratio(x: number): string {
+  return String(Number(x.toFixed(6)));
+}
+
+/** Every insights field the sandbox knows (facts §4.4 AB + SINGER lists). Known but not generated = omitted. */
+export const KNOWN_INSIGHTS_FIELDS = new Set(
+  `account_currency account_id account_name action_values actions ad_click_actions ad_id ad_impression_actions ad_name adset_id adset_name attribution_setting auction_bid auction_competitiveness auction_max_competitor_bid buying_type campaign_id campaign_name canvas_avg_view_percent canvas_avg_view_time catalog_segment_actions catalog_segment_value catalog_segment_value_mobile_purchase_roas catalog_segment_value_omni_purchase_roas catalog_segment_value_website_purchase_roas clicks conversion_rate_ranking conversion_values conversions converted_product_quantity converted_product_value cost_per_15_sec_video_view cost_per_2_sec_continuous_video_view cost_per_action_type cost_per_ad_click cost_per_conversion cost_per_estimated_ad_recallers cost_per_inline_link_click cost_per_inline_post_engagement cost_per_outbound_click cost_per_thruplay cost_per_unique_action_type cost_per_unique_click cost_per_unique_inline_link_click cost_per_unique_outbound_click cpc cpm cpp created_time ctr date_start date_stop engagement_rate_ranking estimated_ad_recallers frequency full_view_impressions full_view_reach impressions inline_link_click_ctr inline_link_clicks inline_post_engagement instant_experience_clicks_to_open instant_experience_clicks_to_start instant_experience_outbound_clicks mobile_app_purchase_roas objective optimization_goal outbound_clicks outbound_clicks_ctr purchase_roas qualifying_question_qualify_answer_rate quality_ranking reach social_spend spend unique_actions unique_clicks unique_ctr unique_inline_link_click_ctr unique_inline_link_clicks unique_link_clicks_ctr unique_outbound_clicks unique_outbound_clicks_ctr updated_time video_15_sec_watched_actions video_30_sec_watched_actions video_avg_time_watched_actions video_continuous_2_sec_watched_actions video_p100_watched_actions video_p25_watched_actions video_p50_watched_actions video_p75_watched_actions video_p95_watched_actions video_play_actions video_play_curve_actions video_play_retention_0_to_15s_actions video_play_retention_20_to_60s_actions video_play_retention_graph_actions video_time_watched_actions website_ctr website_purchase_roas`.split(
+    ' ',
+  ),
+);
+
+/** Breakdown names are not fields (facts §4.1 — SINGER strips them; sending them is an error). */
+export const BREAKDOWN_NAMES = new Set(['impression_device', 'publisher_platform', 'platform_position', 'age', 'gender', 'country', 'placement', 'region', 'dma', 'comscore_market', 'device_platform', 'hourly_stats_aggregated_by_advertiser_time_zone', 'product_id']);
+
+/** Since 2026-01-12 7d_view and 28d_view are no longer returned (facts §4.1). */
+const RETURNED_WINDOWS = new Set(['1d_click', '7d_click', '28d_click', '1d_view']);
+
+function formatRow(world: World, q: InsightsQuery, c: { ad: Ad; set: AdSet; camp: Campaign; bucket: Bucket }, v: Vec, p: Period): InsightsRow {
+  const acct = q.account;
+  const g = (k: string) => v[I(k)]!;
+  const lvl = ['account', 'campaign', 'adset', 'ad'].indexOf(q.level);
+  const windows = (q.windows ?? []).filter((w) => RETURNED_WINDOWS.has(w));
+  const money = (m: number) => formatMoney(m, acct);
+  const spendMajor = acct.currency.offset === 1 ? g('spend') : g('spend') / 100;
+  const imp = g('impressions');
+  const clicks = g('clicks');
+  const reach = g('reach');
+  const link = g('inline_link_clicks');
+  type Stat = { action_type: string; counts: Record<string, number>; value: number };
+  const engagement = (type: string, n: number): Stat => ({ action_type: type, value: n, counts: { '1d_click': n, '7d_click': n, '28d_click': n } });
+  const actions: Stat[] = [];
+  const values: Stat[] = [];
+  const push = (list: Stat[], s: Stat) => {
+    if (s.value > 0 || Object.values(s.counts).some((x) => x > 0)) list.push(s);
+  };
+  push(actions, engagement('link_click', link));
+  push(actions, engagement('landing_page_view', g('landing_page_view')));
+  push(actions, engagement('post_engagement', g('post_engagement')));
+  push(actions, engagement('page_engagement', g('page_engagement')));
+  push(actions, engagement('video_view', g('video_view')));
+  for (const cv of CONV) {
+    const counts = Object.fromEntries(WIN.map((w) => [w, g(`${cv}:${w}`)]));
+    // Default attribution (7-day click + 1-day view) goes in `value`.
+    push(actions, { action_type: CONV_ACTION[cv], counts, value: counts['7d_click']! + counts['1d_view']! });
+    if (cv !== 'lead') {
+      const vals = Object.fromEntries(WIN.map((w) => [w, g(`${cv}$:${w}`)]));
+      push(values, { action_type: CONV_ACTION[cv], counts: vals, value: vals['7d_click']! + vals['1d_view']! });
+    }
+  }
+  const stat = (s: Stat, fmt: (n: number) => string): Record<string, string> => {
+    const o: Record<string, string> = { action_type: s.action_type, value: fmt(s.value) };
+    for (const w of windows) if ((s.counts[w] ?? 0) > 0) o[w] = fmt(s.counts[w]!);
+    return o;
+  };
+  const video = (k: string) => (g(k) > 0 ? [{ action_type: 'video_view', value: String(g(k)) }] : undefined);
+  const costPer = actions.filter((s) => s.value > 0).map((s) => {
+    const o: Record<string, string> = { action_type: s.action_type, value: ratio(spendMajor / s.value) };
+    for (const w of windows) if ((s.counts[w] ?? 0) > 0) o[w] = ratio(spendMajor / s.counts[w]!);
+    return o;
+  });
+  const purchaseValue = values.find((s) => s.action_type === CONV_ACTION.purchase)?.value ?? 0;
+  const all: Record<string, () => unknown> = {
+    account_id: () => acct.accountId,
+    account_name: () => acct.name,
+    account_currency: () => acct.currency.code,
+    campaign_id: () => (lvl >= 1 ? c.camp.id : undefined),
+    campaign_name: () => (lvl >= 1 ? c.camp.name : undefined),
+    adset_id: () => (lvl >= 2 ? c.set.id : undefined),
+    adset_name: () => (lvl >= 2 ? c.set.name : undefined),
+    ad_id: () => (lvl >= 3 ? c.ad.id : undefined),
+    ad_name: () => (lvl >= 3 ? c.ad.name : undefined),
+    objective: () => (lvl >= 1 ? c.camp.objective : undefined),
+    optimization_goal: () => (lvl >= 2 ? c.set.optimizationGoal : undefined),
+    buying_type: () => 'AUCTION',
+    attribution_setting: () => (lvl >= 2 ? '7d_click_1d_view' : undefined),
+    impressions: () => String(imp),
+    clicks: () => String(clicks),
+    spend: () => money(g('spend')),
+    reach: () => String(reach),
+    frequency: () => (reach > 0 ? ratio(imp / reach) : undefined),
+    ctr: () => (imp > 0 ? ratio((clicks / imp) * 100) : undefined),
+    cpc: () => (clicks > 0 ? ratio(spendMajor / clicks) : undefined),
+    cpm: () => (imp > 0 ? ratio((spendMajor / imp) * 1000) : undefined),
+    cpp: () => (reach > 0 ? ratio((spendMajor / reach) * 1000) : undefined),
+    inline_link_clicks: () => String(link),
+    inline_link_click_ctr: () => (imp > 0 ? ratio((link / imp) * 100) : undefined),
+    cost_per_inline_link_click: () => (link > 0 ? ratio(spendMajor / link) : undefined),
+    inline_post_engagement: () => String(g('post_engagement')),
+    outbound_clicks: () => (g('outbound_clicks') > 0 ? [{ action_type: 'outbound_click', value: String(g('outbound_clicks')) }] : undefined),
+    website_ctr: () => (imp > 0 && link > 0 ? [{ action_type: 'link_click', value: ratio((link / imp) * 100) }] : undefined),
+    actions: () => (actions.length ? actions.map((s) => stat(s, String)) : undefined),
+    action_values: () => (values.length ? values.map((s) => stat(s, money)) : undefined),
+    cost_per_action_type: () => (costPer.length ? costPer : undefined),
+    purchase_roas: () => (purchaseValue > 0 && g('spend') > 0 ? [{ action_type: 'omni_purchase', value: ratio(purchaseValue / g('spend')) }] : undefined),
+    video_play_actions: () => video('video_view'),
+    video_p25_watched_actions: () => video('p25'),
+    video_p50_watched_actions: () => video('p50'),
+    video_p75_watched_actions: () => video('p75'),
+    video_p95_watched_actions: () => video('p95'),
+    video_p100_watched_actions: () => video('p100'),
+    video_30_sec_watched_actions: () => video('v30'),
+    social_spend: () => money(0),
+    // Insights created_time/updated_time are plain dates (facts §4.3).
+    created_time: () => localDay(c.ad.createdTime, acct.timezone),
+    updated_time: () => localDay(c.ad.updatedTime, acct.timezone),
+  };
+  const row: InsightsRow = {};
+  for (const f of q.fields) {
+    const fn = all[f];
+    if (!fn) continue;
+    const val = fn();
+    if (val !== undefined) row[f] = val;
+  }
+  // Always present (facts §10.2), breakdown values as plain row keys (facts §4.3).
+  row['date_start'] = p.start;
+  row['date_stop'] = p.stop;
+  for (const [k, val] of Object.entries(c.bucket.values)) row[k] = val;
+  return row;
+}

@@ -1,0 +1,41 @@
+// GET /debug_token (facts §9): token introspection with scopes, expires_at (0 = never) and, for a
+// dead token, is_valid:false plus an error object inside data.
+import { DateTime } from 'luxon';
+import { findToken, isExpired } from '../auth.js';
+import type { Call } from '../context.js';
+import { E } from '../errors.js';
+
+export function debugToken(call: Call): Record<string, unknown> {
+  const core = call.core;
+  const world = core.world;
+  const access = call.req.token;
+  if (access === undefined || access === '') throw E.noToken();
+  // Any token of this app (or the app token "<app_id>|<secret>") may inspect any token.
+  if (!findToken(world, access) && !access.startsWith(`${world.appId}|`)) throw E.cannotParseToken();
+  const input = call.req.params.get('input_token');
+  if (input === undefined) throw E.invalidParam('The parameter input_token is required');
+  const t = findToken(world, input);
+  if (!t) {
+    return { data: { error: { code: 190, message: 'Invalid OAuth access token - Cannot parse access token' }, is_valid: false, scopes: [] } };
+  }
+  const now = world.clock.nowUnix;
+  const data: Record<string, unknown> = {
+    app_id: world.appId,
+    type: 'USER', // system users report USER too (facts §9 [unconfirmed])
+    application: world.appName,
+    data_access_expires_at: now + 90 * 86400,
+    expires_at: t.expiresAt,
+    is_valid: true,
+    issued_at: t.expiresAt !== 0 ? t.expiresAt - 60 * 86400 : now - 30 * 86400,
+    scopes: t.scopes,
+    user_id: t.userId,
+  };
+  if (isExpired(world, t, core.faults.expiredLabels)) {
+    const at = t.expiresAt !== 0 && t.expiresAt <= now ? t.expiresAt : now - 60;
+    const fmt = (u: number) => DateTime.fromSeconds(u, { zone: 'America/Los_Angeles' }).toFormat('cccc, dd-LLL-yy HH:mm:ss ZZZZ');
+    data['is_valid'] = false;
+    data['expires_at'] = at;
+    data['error'] = { code: 190, message: `Error validating access token: Session has expired on ${fmt(at)}. The current time is ${fmt(now)}.`, subcode: 463 };
+  }
+  return { data };
+}

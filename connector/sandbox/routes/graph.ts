@@ -1,0 +1,256 @@
+// Node and edge routing for the Graph surface (facts §2.1, §11): /me, businesses, ad accounts,
+// campaigns/ad sets/ads/creatives, pages, pixels, catalogs, insights and report runs. Reach is
+// enforced here: objects a token cannot see answer 100/33 like missing ones (facts §7.4).
+import { canReadAccount, hasScope, isBusinessMember, type Auth } from '../auth.js';
+import type { Call } from '../context.js';
+import { E } from '../errors.js';
+import { parseFields, project, type NodeType } from '../fields.js';
+import { computeInsights } from '../insights.js';
+import { paginate } from '../paging.js';
+import type { AdAccount, Business, Catalog, Page, Pixel, World, WorldNode, WorldUser } from '../world.js';
+import { localDay } from '../world.js';
+import { createReportRun, reportRunNode, reportRunResults, syncInsights, type Scope } from './insights.js';
+import { listCreatives, listTree, renderTree, summaryOf } from './objects.js';
+import {
+  AD,
+  AD_ACCOUNT,
+  AD_CREATIVE,
+  AD_SET,
+  BUSINESS,
+  CAMPAIGN,
+  CATALOG,
+  PAGE,
+  PIXEL,
+  SYSTEM_USER,
+  USER,
+  accountValues,
+  businessValues,
+  catalogValues,
+  creativeValues,
+  pageValues,
+  pixelValues,
+  userValues,
+} from './render.js';
+
+type Body = Record<string, unknown>;
+
+export function route(call: Call): Body {
+  const segs = call.req.path.split('/').filter((s) => s !== '');
+  if (segs.length === 0) throw E.invalidParam('Unsupported request: the root path only accepts POST with a batch parameter');
+  if (segs.length > 2) throw E.unknownPath(segs.slice(2).join('/'));
+  const [head, edge] = segs as [string, string | undefined];
+  const auth = call.requireAuth();
+  const world = call.core.world;
+  const method = call.req.method;
+  if (method !== 'GET' && !(method === 'POST' && edge === 'insights')) {
+    if (method === 'POST') throw E.unsupportedPost(head);
+    throw E.unsupportedGet(head);
+  }
+
+  if (head === 'me') return userRoute(call, auth.user, edge, true);
+  const acctMatch = /^act_(\d+)$/.exec(head);
+  if (acctMatch) {
+    const acct = world.accountByBareId.get(acctMatch[1]!);
+    if (!acct || !canReadAccount(auth, acct.accountId)) throw E.unsupportedGet(head);
+    return accountRoute(call, acct, edge);
+  }
+  if (!/^\d+$/.test(head)) throw E.unsupportedGet(head);
+  const run = call.core.runs.get(head);
+  if (run) {
+    if (!canReadAccount(auth, run.accountId)) throw E.unsupportedGet(head);
+    call.touchAccount(run.accountId, 'ads_insights');
+    if (edge === undefined) return reportRunNode(call, run);
+    if (edge === 'insights' && method === 'GET') return reportRunResults(call, run);
+    throw E.unknownPath(edge);
+  }
+  const node = world.byId.get(head);
+  if (!node) throw E.unsupportedGet(head);
+  switch (node.kind) {
+    case 'user':
+      if (node.id !== auth.user.id && !(node.businessId !== null && isBusinessMember(auth, node.businessId))) throw E.unsupportedGet(head);
+      return userRoute(call, node.ref, edge, node.id === auth.user.id);
+    case 'business':
+      return businessRoute(call, node.ref, edge);
+    case 'account':
+      throw E.unsupportedGet(head); // ad accounts are addressed as act_<id> (facts §1.2)
+    case 'campaign':
+    case 'adset':
+    case 'ad':
+    case 'creative':
+      return treeRoute(call, node, edge);
+    case 'page':
+    case 'pixel':
+    case 'catalog':
+      if (!canReadAsset(world, auth, node)) throw E.unsupportedGet(head);
+      if (edge !== undefined) throw E.unknownPath(edge);
+      return assetNode(call, node);
+  }
+}
+
+function nodeOnly(call: Call, nt: NodeType, values: Body): Body {
+  return project(nt, values, parseFields(call.req.params.get('fields')));
+}
+
+function listOf<T>(call: Call, nt: NodeType, items: T[], render: (t: T) => Body): Body {
+  const fields = parseFields(call.req.params.get('fields'));
+  if (fields) for (const f of fields) if (!nt.known.has(f.name)) throw E.nonexistingField(f.name, nt.type);
+  const page = paginate(call.req, items, 'object');
+  return page.body(page.items.map((t) => project(nt, render(t), fields)), summaryOf(call, items.length));
+}
+
+export function amountSpent(call: Call, acct: AdAccount): number {
+  const core = call.core;
+  const key = `${acct.accountId}#${core.world.clock.nowUnix}`;
+  let v = core.spentCache.get(key);
+  if (v === undefined) {
+    const today = localDay(core.world.clock.nowUnix, acct.timezone);
+    const since = localDay(acct.createdTime, acct.timezone);
+    const rows = computeInsights(core.world, { account: acct, scope: { level: 'account', id: acct.id }, level: 'account', since, until: today, timeIncrement: 'all_days', breakdowns: [], windows: null, fields: ['spend'], statusFilter: {} }, { nowUnix: core.world.clock.nowUnix });
+    const spend = rows[0]?.['spend'];
+    v = typeof spend === 'string' ? Math.round(Number(spend) * acct.currency.offset) : 0;
+    core.spentCache.set(key, v);
+  }
+  return v;
+}
+
+function accountsOf(call: Call, ids: string[], tasks?: string[]): Body {
+  const world = call.core.world;
+  const accts = ids.map((id) => world.accountByBareId.get(id)!).filter(Boolean);
+  const fields = parseFields(call.req.params.get('fields'));
+  const needsSpend = fields?.some((f) => f.name === 'amount_spent') ?? false;
+  return listOf(call, AD_ACCOUNT, accts, (a) => accountValues(world, a, needsSpend ? amountSpent(call, a) : 0, tasks));
+}
+
+function userRoute(call: Call, user: WorldUser, edge: string | undefined, self: boolean): Body {
+  const world = call.core.world;
+  const auth = call.requireAuth();
+  const nt = user.kind === 'system_user' && !self ? SYSTEM_USER : USER;
+  if (edge === undefined) return nodeOnly(call, nt, userValues(user));
+  switch (edge) {
+    case 'adaccounts':
+    case 'assigned_ad_accounts':
+      return accountsOf(call, user.accountIds);
+    case 'personal_ad_accounts':
+      return accountsOf(call, user.accountIds.filter((id) => world.accountByBareId.get(id)?.isPersonal));
+    case 'businesses': {
+      // business_management is needed for business assets (facts §9).
+      if (!hasScope(auth, 'business_management')) throw E.missingPermissions();
+      const bs = user.businessId ? world.businesses.filter((b) => b.id === user.businessId) : [];
+      return listOf(call, BUSINESS, bs, (b) => businessValues(world, b));
+    }
+    case 'accounts':
+    case 'assigned_pages':
+      return listOf(call, PAGE, user.pageIds.map((id) => world.byId.get(id) as Page), pageValues);
+    case 'assigned_product_catalogs':
+      return listOf(call, CATALOG, user.catalogIds.map((id) => world.byId.get(id) as Catalog), (c) => catalogValues(world, c));
+    default:
+      throw E.nonexistingField(edge, nt.type);
+  }
+}
+
+function businessRoute(call: Call, biz: Business, edge: string | undefined): Body {
+  const world = call.core.world;
+  const auth = call.requireAuth();
+  if (!isBusinessMember(auth, biz.id)) throw E.unsupportedGet(biz.id);
+  if (edge === undefined) return nodeOnly(call, BUSINESS, businessValues(world, biz));
+  if (!hasScope(auth, 'business_management')) throw E.permission200();
+  const pages = (ids: string[]) => listOf(call, PAGE, ids.map((id) => world.byId.get(id) as Page), pageValues);
+  const pixels = (ids: string[]) => listOf(call, PIXEL, ids.map((id) => world.byId.get(id) as Pixel), (p) => pixelValues(world, p));
+  const catalogs = (ids: string[]) => listOf(call, CATALOG, ids.map((id) => world.byId.get(id) as Catalog), (c) => catalogValues(world, c));
+  switch (edge) {
+    case 'owned_ad_accounts':
+      return accountsOf(call, biz.ownedAccountIds);
+    case 'client_ad_accounts':
+      // Client nodes also carry permitted_tasks (facts §2.1).
+      return accountsOf(call, biz.clientAccountIds, ['ADVERTISE', 'ANALYZE']);
+    case 'owned_pages':
+      return pages(biz.ownedPageIds);
+    case 'client_pages':
+      return pages(biz.clientPageIds);
+    case 'adspixels':
+    case 'owned_pixels':
+      return pixels(biz.ownedPixelIds);
+    case 'client_pixels':
+      return pixels(biz.clientPixelIds);
+    case 'owned_product_catalogs':
+      return catalogs(biz.ownedCatalogIds);
+    case 'client_product_catalogs':
+      return catalogs(biz.clientCatalogIds);
+    case 'system_users':
+      return listOf(call, SYSTEM_USER, biz.systemUserIds.map((id) => world.users.find((u) => u.id === id)!), userValues);
+    case 'pending_owned_ad_accounts':
+    case 'pending_client_ad_accounts':
+      return listOf(call, AD_ACCOUNT, [], () => ({}));
+    default:
+      throw E.nonexistingField(edge, BUSINESS.type);
+  }
+}
+
+function accountRoute(call: Call, acct: AdAccount, edge: string | undefined): Body {
+  const world = call.core.world;
+  call.touchAccount(acct.accountId, edge === 'insights' ? 'ads_insights' : 'ads_management');
+  const scope: Scope = { account: acct, level: 'account', id: acct.id };
+  if (edge === undefined) {
+    const fields = parseFields(call.req.params.get('fields'));
+    const needsSpend = fields?.some((f) => f.name === 'amount_spent') ?? false;
+    return project(AD_ACCOUNT, accountValues(world, acct, needsSpend ? amountSpent(call, acct) : 0), fields);
+  }
+  switch (edge) {
+    case 'campaigns':
+      return listTree(call, 'campaign', acct.campaignIds);
+    case 'adsets':
+      return listTree(call, 'adset', acct.adsetIds);
+    case 'ads':
+      return listTree(call, 'ad', acct.adIds);
+    case 'adcreatives':
+      return listCreatives(call, acct.creativeIds);
+    case 'adspixels':
+      return listOf(call, PIXEL, acct.pixelIds.map((id) => world.byId.get(id) as Pixel), (p) => pixelValues(world, p));
+    case 'insights':
+      return call.req.method === 'POST' ? createReportRun(call, scope) : syncInsights(call, scope);
+    default:
+      throw E.nonexistingField(edge, AD_ACCOUNT.type);
+  }
+}
+
+function treeRoute(call: Call, node: WorldNode & { accountId: string }, edge: string | undefined): Body {
+  const world = call.core.world;
+  const auth = call.requireAuth();
+  if (!canReadAccount(auth, node.accountId)) throw E.unsupportedGet(node.id);
+  const acct = world.accountByBareId.get(node.accountId)!;
+  call.touchAccount(acct.accountId, edge === 'insights' ? 'ads_insights' : 'ads_management');
+  const fields = parseFields(call.req.params.get('fields'));
+  // DELETED objects stay readable by id (facts §3.5, §10.4).
+  if (node.kind === 'creative') {
+    if (edge !== undefined) throw E.nonexistingField(edge, AD_CREATIVE.type);
+    return project(AD_CREATIVE, creativeValues(node), fields);
+  }
+  if (node.kind !== 'campaign' && node.kind !== 'adset' && node.kind !== 'ad') throw E.unsupportedGet(node.id);
+  const nt = node.kind === 'campaign' ? CAMPAIGN : node.kind === 'adset' ? AD_SET : AD;
+  if (edge === undefined) return project(nt, renderTree(world, node), fields);
+  if (edge === 'insights') {
+    const scope: Scope = { account: acct, level: node.kind, id: node.id };
+    return call.req.method === 'POST' ? createReportRun(call, scope) : syncInsights(call, scope);
+  }
+  if (node.kind === 'campaign' && edge === 'adsets') return listTree(call, 'adset', node.adsetIds);
+  if (node.kind === 'campaign' && edge === 'ads') return listTree(call, 'ad', acct.adIds.filter((id) => (world.byId.get(id) as { campaignId: string }).campaignId === node.id));
+  if (node.kind === 'adset' && edge === 'ads') return listTree(call, 'ad', node.adIds);
+  if (node.kind === 'ad' && edge === 'adcreatives') return listCreatives(call, [node.creativeId]);
+  throw E.nonexistingField(edge, nt.type);
+}
+
+function canReadAsset(world: World, auth: Auth, node: Page | Pixel | Catalog): boolean {
+  const u = auth.user;
+  const biz = u.businessId ? world.businesses.find((b) => b.id === u.businessId) : undefined;
+  if (node.kind === 'page') return u.pageIds.includes(node.id) || (biz !== undefined && (biz.ownedPageIds.includes(node.id) || biz.clientPageIds.includes(node.id)));
+  if (node.kind === 'catalog') return u.catalogIds.includes(node.id) || (biz !== undefined && (biz.ownedCatalogIds.includes(node.id) || biz.clientCatalogIds.includes(node.id)));
+  if (biz && (biz.ownedPixelIds.includes(node.id) || biz.clientPixelIds.includes(node.id))) return true;
+  return u.accountIds.some((a) => world.accountByBareId.get(a)?.pixelIds.includes(node.id));
+}
+
+function assetNode(call: Call, node: Page | Pixel | Catalog): Body {
+  const world = call.core.world;
+  if (node.kind === 'page') return nodeOnly(call, PAGE, pageValues(node));
+  if (node.kind === 'pixel') return nodeOnly(call, PIXEL, pixelValues(world, node));
+  return nodeOnly(call, CATALOG, catalogValues(world, node));
+}
