@@ -1,6 +1,7 @@
 // A pass-through between the tap's stdout and the target's stdin that counts RECORD messages per
 // stream and keeps the tap's sync_log rows (a few per run) for the summary. Chunks are forwarded
 // untouched, so pipe backpressure still reaches the tap; only sync_log lines are JSON-parsed.
+import { StringDecoder } from 'node:string_decoder';
 import { Transform, type TransformCallback } from 'node:stream';
 
 /** The stream the tap writes one row per account per run to (design.md §3). */
@@ -25,6 +26,8 @@ export class SingerMeter extends Transform {
   private stateMessages = 0;
   private bytes = 0;
   private rest = '';
+  /** Keeps a multi-byte character split across chunks whole. */
+  private readonly decoder = new StringDecoder('utf8');
   private lastStream: string | undefined;
 
   constructor(private readonly onRecord?: (stream: string, count: number) => void) {
@@ -34,7 +37,7 @@ export class SingerMeter extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.bytes += chunk.length;
     this.push(chunk);
-    const text = this.rest + chunk.toString('utf8');
+    const text = this.rest + this.decoder.write(chunk);
     let start = 0;
     for (let nl = text.indexOf('\n', start); nl !== -1; nl = text.indexOf('\n', start)) {
       this.line(text.slice(start, nl));
@@ -45,7 +48,8 @@ export class SingerMeter extends Transform {
   }
 
   override _flush(cb: TransformCallback): void {
-    if (this.rest.trim() !== '') this.line(this.rest);
+    const tail = this.rest + this.decoder.end();
+    if (tail.trim() !== '') this.line(tail);
     this.rest = '';
     cb();
   }

@@ -79,7 +79,7 @@ export function stateFromTargetLine(line: string): Record<string, unknown> | und
  */
 export class StatePersister {
   private pending: Record<string, unknown> | undefined;
-  private lastWrite = 0;
+  private lastWrite = Number.NEGATIVE_INFINITY;
   private writes = 0;
   private latest: Record<string, unknown> | undefined;
 

@@ -123,6 +123,8 @@ export interface SummaryInput {
   models: SyncSummary['models'];
   /** API calls/throttles counted from the tap's metric logs when sync_log does not carry them. */
   apiCallsFromLogs?: number;
+  /** The tap's own end-of-run counts (its `type: "summary"` log line), preferred when present. */
+  tapCounts?: { accounts?: number; added?: number; updated?: number };
   throttlesFromLogs?: number;
 }
 
@@ -162,9 +164,9 @@ export function buildSummary(i: SummaryInput): SyncSummary {
     status: i.exitCode === 0 ? 'ok' : i.exitCode === 5 ? 'partial' : 'failed',
     exit_code: i.exitCode,
     accounts: {
-      found: list.length,
-      added: list.filter((a) => a.added).length,
-      updated: list.filter((a) => !a.added && !isFailedStatus(a.status)).length,
+      found: Math.max(list.length, i.tapCounts?.accounts ?? 0),
+      added: i.tapCounts?.added ?? list.filter((a) => a.added && !isFailedStatus(a.status)).length,
+      updated: i.tapCounts?.updated ?? list.filter((a) => !a.added && !isFailedStatus(a.status)).length,
       failed: failed.length,
       list,
     },

@@ -147,6 +147,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const persister = new StatePersister(o.stateFile);
   const failures: Failure[] = [];
   const metrics: MetricsFromLogs = {};
+  let tapCounts: { accounts?: number; added?: number; updated?: number } | undefined;
   let tapChild: ChildProcess | undefined;
   let stoppedByUs = false;
   const stopTap = (): void => {
@@ -192,6 +193,14 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
           if (component === 'tap') {
             progress.onChildFields(line.fields);
             countMetric(line.fields, metrics);
+            if (line.fields['type'] === 'summary') {
+              const n = (k: string): number | undefined => (typeof line.fields[k] === 'number' ? (line.fields[k] as number) : undefined);
+              tapCounts = {};
+              for (const k of ['accounts', 'added', 'updated'] as const) {
+                const v = n(k);
+                if (v !== undefined) tapCounts[k] = v;
+              }
+            }
           }
           const fatal = fatalFrom(component, line);
           if (fatal) failures.push(fatal);
@@ -278,6 +287,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       models: modelsInfo,
       ...(metrics.apiCalls !== undefined ? { apiCallsFromLogs: metrics.apiCalls } : {}),
       ...(metrics.throttles !== undefined ? { throttlesFromLogs: metrics.throttles } : {}),
+      ...(tapCounts ? { tapCounts } : {}),
     });
     log.info('sync finished', { type: 'summary', summary: { ...summary, accounts: { ...summary.accounts, list: undefined } } });
     return { exitCode, summary };

@@ -1,0 +1,70 @@
+import { expect } from 'chai';
+import { parse } from 'node-html-parser';
+import { renderReport, sumDecimals, type ReportData } from '../../../connector/report/html.js';
+import { niceTicks } from '../../../connector/report/svg.js';
+
+const data = (): ReportData => ({
+  title: 'Spend <&> CAC',
+  generatedAt: '2026-11-25 10:00 UTC',
+  currency: 'USD',
+  period: { from: '2026-10-30', to: '2026-11-02' },
+  spendDaily: [
+    { date: '2026-10-30', channel: 'facebook_ads', spend: '10.10' },
+    { date: '2026-10-31', channel: 'facebook_ads', spend: '20.205' },
+    { date: '2026-11-01', channel: 'facebook_ads', spend: '5' },
+    { date: '2026-11-01', channel: 'google_ads', spend: '7.5' },
+  ],
+  cac: [
+    { month: '2026-10-01', channel: null, spend: '30.305', new_customers: 3, cac: '10.101666667' },
+    { month: '2026-11-01', channel: null, spend: '12.5', new_customers: 0, cac: null },
+    { month: '2026-10-01', channel: 'facebook_ads', spend: '30.305', new_customers: 3, cac: '10.101666667' },
+    { month: '2026-11-01', channel: 'google_ads', spend: '7.5', new_customers: 0, cac: null },
+  ],
+  topCampaigns: [{ account_id: '42', campaign_id: '120000000000001', campaign_name: 'Summer <sale>', currency: 'EUR', spend: '99.99', impressions: 1000, clicks: 10, conversions: null }],
+  sources: ['fct_ad_spend_daily'],
+  notes: [],
+});
+
+describe('stakeholder HTML report', () => {
+  const html = renderReport(data());
+  const root = parse(html);
+
+  it('is a self-contained page: no scripts, no external resources, inline CSS and three SVG charts', () => {
+    expect(root.querySelectorAll('script')).to.have.length(0);
+    expect(root.querySelectorAll('link')).to.have.length(0);
+    expect(html).not.to.match(/(src|href)\s*=\s*["']?(https?:)?\/\//i);
+    expect(html).not.to.match(/url\(/);
+    expect(root.querySelectorAll('style')).to.have.length(1);
+    expect(root.querySelectorAll('svg')).to.have.length(3);
+    expect(html.startsWith('<!DOCTYPE html>')).to.equal(true);
+  });
+
+  it('escapes names coming from the data', () => {
+    expect(root.querySelector('h1')?.text).to.equal('Spend <&> CAC');
+    expect(html).not.to.include('<sale>');
+    expect(root.querySelector('tr[data-campaign-id="120000000000001"]')?.text).to.include('Summer <sale>');
+  });
+
+  it('shows exact totals per channel and per month, with no CAC where there were no customers', () => {
+    const fb = root.querySelector('#spend-by-channel tr[data-channel="facebook_ads"] td[data-value]');
+    expect(fb?.getAttribute('data-value')).to.equal('35.305');
+    expect(fb?.text).to.equal('35.31 USD');
+    expect(root.querySelector('#kpi-spend b')?.getAttribute('data-value')).to.equal('42.805');
+    const nov = root.querySelectorAll('#cac tr[data-month="2026-11"][data-channel="blended"] td');
+    expect(nov.map((td) => td.text)).to.deep.equal(['2026-11', 'blended', '12.50 USD', '0', '—']);
+    expect(root.querySelector('#kpi-customers b')?.getAttribute('data-value')).to.equal('3');
+  });
+
+  it('sums decimal strings exactly', () => {
+    expect(sumDecimals(['0.1', '0.2'])).to.equal('0.30');
+    expect(sumDecimals(['1.005', '-0.005', '99999999999.999999999'])).to.equal('100000000000.999999999');
+    expect(sumDecimals([])).to.equal('0.00');
+  });
+
+  it('chooses round axis ticks that cover the maximum', () => {
+    expect(niceTicks(95)).to.deep.equal([0, 20, 40, 60, 80, 100]);
+    expect(niceTicks(0)).to.deep.equal([0, 1]);
+    const t = niceTicks(12345);
+    expect(t[t.length - 1]).to.be.at.least(12345);
+  });
+});

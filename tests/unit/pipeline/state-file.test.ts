@@ -1,0 +1,57 @@
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfigError } from '../../../connector/core/errors.js';
+import { readStateFile, StatePersister, stateFromTargetLine, writeStateAtomic } from '../../../connector/pipeline/state-file.js';
+
+describe('pipeline state file', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'state-file-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('treats a missing or empty file as a first run and a broken one as a config error', () => {
+    const f = path.join(dir, 'state.json');
+    expect(readStateFile(f)).to.equal(undefined);
+    writeFileSync(f, '');
+    expect(readStateFile(f)).to.equal(undefined);
+    writeFileSync(f, '{"bookmarks": ');
+    expect(() => readStateFile(f)).to.throw(ConfigError, /not valid JSON/);
+  });
+
+  it('replaces the file atomically and leaves no temp file behind', () => {
+    const f = path.join(dir, 'sub', 'state.json');
+    writeStateAtomic(f, { bookmarks: { ads: { '1': { updated_time: 'a' } } } });
+    writeStateAtomic(f, { bookmarks: { ads: { '1': { updated_time: 'b' } } } });
+    expect(JSON.parse(readFileSync(f, 'utf8'))).to.deep.equal({ bookmarks: { ads: { '1': { updated_time: 'b' } } } });
+    expect(readdirSync(path.dirname(f))).to.deep.equal(['state.json']);
+    expect(readStateFile(f)?.bookmarks['ads']?.['1']).to.deep.equal({ updated_time: 'b' });
+  });
+
+  it('reads state from Singer STATE lines and bare state objects, ignoring other output', () => {
+    expect(stateFromTargetLine('{"type":"STATE","value":{"bookmarks":{}}}')).to.deep.equal({ bookmarks: {} });
+    expect(stateFromTargetLine('{"bookmarks":{"x":{}}}')).to.deep.equal({ bookmarks: { x: {} } });
+    expect(stateFromTargetLine('{"type":"RECORD","stream":"x","record":{}}')).to.equal(undefined);
+    expect(stateFromTargetLine('loaded 5 rows')).to.equal(undefined);
+    expect(stateFromTargetLine('{"type":"STATE","value":[1]}')).to.equal(undefined);
+  });
+
+  it('writes at most once per interval but always flushes the newest state at the end', () => {
+    const f = path.join(dir, 'state.json');
+    let now = 0;
+    const p = new StatePersister(f, 1000, () => now);
+    p.offer({ n: 1 });
+    now = 10;
+    p.offer({ n: 2 });
+    p.offer({ n: 3 });
+    expect(JSON.parse(readFileSync(f, 'utf8'))).to.deep.equal({ n: 1 });
+    now = 2000;
+    p.offer({ n: 4 });
+    expect(JSON.parse(readFileSync(f, 'utf8'))).to.deep.equal({ n: 4 });
+    p.offer({ n: 5 });
+    p.flush();
+    expect(JSON.parse(readFileSync(f, 'utf8'))).to.deep.equal({ n: 5 });
+    expect(p.writeCount).to.equal(3);
+    expect(p.committed).to.deep.equal({ n: 5 });
+  });
+});

@@ -1,0 +1,72 @@
+import { expect } from 'chai';
+import { buildSummary, formatSummary, type SummaryInput } from '../../../connector/pipeline/summary.js';
+import { combineExitCodes, childExitCode } from '../../../connector/pipeline/exit-code.js';
+
+const base = (over: Partial<SummaryInput> = {}): SummaryInput => ({
+  runId: 'r1',
+  startedAt: new Date('2026-11-25T10:00:00Z'),
+  finishedAt: new Date('2026-11-25T10:00:12.345Z'),
+  exitCode: 5,
+  syncLog: [
+    { account_id: '1', status: 'ok', is_new_account: false, api_calls: 10, throttles: 1, records: 40, streams: [{ stream: 'ads', status: 'ok', found: 4, added: 1, updated: 3, deleted: 0 }] },
+    { account_id: '2', status: 'ok', is_new_account: true, api_calls: 5, throttles: 0, records: 9, streams: [{ stream: 'ads', status: 'ok', found: 2, added: 2, updated: 0, deleted: 1 }] },
+    { account_id: '3', status: 'failed', is_new_account: false, api_calls: 1, throttles: 0, error_class: 'auth', error_message: 'token expired', hint: 'issue a new system-user token' },
+  ],
+  previousState: { bookmarks: { ads: { '1': {}, '3': {} } } },
+  rows: { sync_log: 3, ads: 6, campaigns: 2 },
+  stateFile: '/var/lib/x/state.json',
+  stateWritten: true,
+  stateMessages: 4,
+  processFailures: [],
+  models: { ran: false },
+  ...over,
+});
+
+describe('sync summary', () => {
+  it('counts accounts found, added, updated and failed from sync_log, and sums API calls and throttles', () => {
+    const s = buildSummary(base());
+    expect(s.accounts).to.include({ found: 3, added: 1, updated: 1, failed: 1 });
+    expect(s.api_calls).to.equal(16);
+    expect(s.throttles).to.equal(1);
+    expect(s.total_rows).to.equal(11);
+    expect(s.objects['ads']).to.deep.equal({ found: 6, added: 3, updated: 3, deleted: 1 });
+    expect(s.status).to.equal('partial');
+    expect(s.duration_s).to.equal(12.3);
+  });
+
+  it('lists each failed account with its error kind and hint, in text too', () => {
+    const s = buildSummary(base());
+    expect(s.failures).to.deep.equal([{ scope: 'account', account_id: '3', kind: 'auth', message: 'token expired', hint: 'issue a new system-user token' }]);
+    const text = formatSummary(s);
+    expect(text).to.include('act_3: [auth] token expired').and.include('→ issue a new system-user token');
+    expect(text).to.match(/accounts\s+3 found · 1 added · 1 updated · 1 failed/);
+    expect(text).to.match(/ads\s+6\s+3 added · 3 updated · 1 deleted/);
+  });
+
+  it("prefers the tap's own added/updated counts when its summary line was seen", () => {
+    const s = buildSummary(base({ tapCounts: { accounts: 3, added: 0, updated: 2 } }));
+    expect(s.accounts).to.include({ found: 3, added: 0, updated: 2 });
+  });
+
+  it('falls back to API counts from metric logs, and says n/a when nobody counted', () => {
+    const none = buildSummary(base({ syncLog: [] }));
+    expect(none.api_calls).to.equal(null);
+    expect(formatSummary(none)).to.include('n/a calls');
+    expect(buildSummary(base({ syncLog: [], apiCallsFromLogs: 7 })).api_calls).to.equal(7);
+  });
+});
+
+describe('pipeline exit code', () => {
+  it('lets the target win, then the tap, then the models step', () => {
+    expect(combineExitCodes({ tap: 5, target: 6 })).to.equal(6);
+    expect(combineExitCodes({ tap: 5, target: 0, models: 2 })).to.equal(5);
+    expect(combineExitCodes({ tap: 0, target: 0, models: 6 })).to.equal(6);
+    expect(combineExitCodes({ tap: 0, target: 0 })).to.equal(0);
+  });
+
+  it('maps a signal death to unexpected, unless we stopped the child', () => {
+    expect(childExitCode({ code: null, signal: 'SIGKILL' })).to.equal(1);
+    expect(childExitCode({ code: null, signal: 'SIGTERM' }, { stoppedByUs: true })).to.equal(7);
+    expect(childExitCode({ code: 3, signal: null })).to.equal(3);
+  });
+});
