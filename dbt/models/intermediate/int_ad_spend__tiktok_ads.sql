@@ -1,0 +1,14 @@
+{#- TikTok Ads (demo seed shaped like TikTok's BASIC campaign report) in the cross-channel
+    contract. `stat_time_day` is the advertiser-time-zone day. -#}
+select
+    cast(stat_time_day as date) as date_day,
+    'tiktok_ads' as platform,
+    cast(advertiser_id as string) as account_id,
+    cast(campaign_id as string) as campaign_id,
+    campaign_name,
+    currency,
+    cast(spend as {{ type_money() }}) as spend,
+    cast(impressions as int64) as impressions,
+    cast(clicks as int64) as clicks,
+    cast(conversion as {{ type_money() }}) as conversions
+from {{ ref('tiktok_ads__campaign_report_daily') }}

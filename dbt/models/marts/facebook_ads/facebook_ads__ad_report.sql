@@ -1,0 +1,88 @@
+{#- Daily performance per ad. Grain: ad_id × date_day (account-zone day). The largest report, so
+    incremental: each run re-processes the last `facebook_ads__lookback_days` days (Meta restates
+    insights for up to 28 days) and replaces those rows by the unique key. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['ad_id', 'date_day'],
+        incremental_strategy='merge',
+        partition_by={'field': 'date_day', 'data_type': 'date', 'granularity': 'day'},
+        cluster_by=['account_id', 'ad_id']
+    )
+}}
+
+with insights as (
+
+    select * from {{ ref('stg_facebook_ads__insights_ad') }}
+    {% if is_incremental() %}
+    where date_day >= (
+        select {{ add_days('max(date_day)', -var('facebook_ads__lookback_days')) }} from {{ this }}
+    )
+    {% endif %}
+
+),
+
+accounts as (
+
+    select * from {{ ref('stg_facebook_ads__ad_accounts') }}
+
+),
+
+campaigns as (
+
+    select * from {{ ref('stg_facebook_ads__campaigns') }}
+
+),
+
+ad_sets as (
+
+    select * from {{ ref('stg_facebook_ads__ad_sets') }}
+
+),
+
+ads as (
+
+    select * from {{ ref('stg_facebook_ads__ads') }}
+
+),
+
+creatives as (
+
+    select * from {{ ref('stg_facebook_ads__ad_creatives') }}
+
+)
+
+select
+    insights.date_day,
+    insights.account_id,
+    coalesce(accounts.account_name, insights.account_name_at_sync) as account_name,
+    insights.campaign_id,
+    coalesce(campaigns.campaign_name, insights.campaign_name_at_sync) as campaign_name,
+    insights.ad_set_id,
+    coalesce(ad_sets.ad_set_name, insights.ad_set_name_at_sync) as ad_set_name,
+    insights.ad_id,
+    coalesce(ads.ad_name, insights.ad_name_at_sync) as ad_name,
+    ads.ad_status,
+    ads.creative_id,
+    creatives.creative_name,
+    coalesce(insights.currency, accounts.currency) as currency,
+    accounts.timezone_name,
+    insights.spend,
+    insights.impressions,
+    insights.clicks,
+    insights.link_clicks,
+    insights.reach,
+    insights.frequency,
+    {{ sum_action_values('insights.actions', var('conversion_action_types')) }} as conversions,
+    cast({{ sum_action_values('insights.action_values', var('conversion_action_types')) }} as {{ type_money() }}) as conversions_value
+from insights
+left join accounts
+    on insights.account_id = accounts.account_id
+left join campaigns
+    on insights.campaign_id = campaigns.campaign_id
+left join ad_sets
+    on insights.ad_set_id = ad_sets.ad_set_id
+left join ads
+    on insights.ad_id = ads.ad_id
+left join creatives
+    on ads.creative_id = creatives.creative_id

@@ -1,0 +1,15 @@
+{#- Per month, channel spend and channel customers add up to the blended figures. -#}
+with by_channel as (
+
+    select month_start, sum(spend) as spend, sum(new_customers) as new_customers
+    from {{ ref('fct_cac_by_channel_monthly') }}
+    group by 1
+
+)
+
+select blended.month_start, blended.spend, by_channel.spend as channel_spend
+from {{ ref('fct_cac_monthly') }} as blended
+left join by_channel
+    on by_channel.month_start = blended.month_start
+where coalesce(by_channel.spend, 0) != blended.spend
+    or coalesce(by_channel.new_customers, 0) != blended.new_customers
