@@ -53,7 +53,12 @@ export interface DiscoveryContext {
   limit: LimitFunction;
   /** Selected columns per asset stream (absent = the stream is not selected). */
   selected: Map<string, string[]>;
+  /** Scopes per token label from debug_token; a token without business_management reaches no business. */
+  scopes?: Map<string, string[]>;
 }
+
+/** Business Manager edges need this scope (facts §9); without it /me/businesses answers (#100) Missing permissions. */
+export const BUSINESS_SCOPE = 'business_management';
 
 /** Columns the tap itself needs from ad accounts, whatever the catalog selects. */
 const ACCOUNT_FIELDS_NEEDED = ['account_id', 'id', 'name', 'currency', 'timezone_name', 'business', 'account_status'];
@@ -131,12 +136,17 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
         result.failedTokens.push({ label: token.label, error: asConnectorError(err) });
         return;
       }
-      const userId = me.id;
+      void me;
       let businesses: Array<Record<string, unknown>> = [];
-      try {
-        businesses = await readEdge('me/businesses', token, fieldsFor(ctx, 'businesses', BUSINESS_FIELDS_NEEDED));
-      } catch (err) {
-        failed(allAssetStreams, `token "${token.label}" /me/businesses`, err);
+      const scopes = ctx.scopes?.get(token.label);
+      if (scopes && !scopes.includes(BUSINESS_SCOPE)) {
+        log.info(`token "${token.label}" has no ${BUSINESS_SCOPE} scope: it reaches only accounts, pages and catalogs assigned to its user`, { token_label: token.label });
+      } else {
+        try {
+          businesses = await readEdge('me/businesses', token, fieldsFor(ctx, 'businesses', BUSINESS_FIELDS_NEEDED));
+        } catch (err) {
+          failed(allAssetStreams, `token "${token.label}" /me/businesses`, err);
+        }
       }
       businesses = businesses.filter((b) => typeof b['id'] === 'string' && (!businessFilter || businessFilter.has(b['id'])));
       for (const b of businesses) merge(result.businesses, b['id'] as string, b, undefined, token.label);
@@ -166,8 +176,6 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
         for (const edge of s.edges) {
           if (edge.path.includes('{business}')) {
             for (const b of businesses) edgeJob(s.name, edge, edge.path.replace('{business}', b['id'] as string), b['id'] as string, needed);
-          } else if (edge.path.includes('{user}')) {
-            if (userId) edgeJob(s.name, edge, edge.path.replace('{user}', userId), null, needed);
           } else if (!edge.path.includes('{account}') && s.name !== 'businesses') {
             edgeJob(s.name, edge, edge.path, null, needed);
           }

@@ -99,7 +99,7 @@ export function planRange(config: TapConfig, account: Pick<AccountInfo, 'timezon
 interface Scope {
   since: string;
   until: string;
-  /** Object filter of a split job: campaign.id / adset.id IN [...]. */
+  /** The campaign / ad set a split job is limited to (the job runs on that node). */
   filter?: { entity: 'campaign' | 'adset'; ids: string[] };
   /** How far splitting went: a scope splits into the next finer one. */
   depth: 'account' | 'campaign' | 'adset';
@@ -143,7 +143,6 @@ export async function readInsightsReport(
 
   const baseParams = (scope: Scope): Record<string, unknown> => {
     const filtering: Array<Record<string, unknown>> = [];
-    if (scope.filter) filtering.push({ field: `${scope.filter.entity}.id`, operator: 'IN', value: scope.filter.ids });
     if (config.include_deleted) filtering.push({ field: 'ad.effective_status', operator: 'IN', value: INSIGHTS_AD_STATUSES });
     return {
       level: report.level,
@@ -163,7 +162,10 @@ export async function readInsightsReport(
   const runJob = (scope: Scope, skip: ReadonlySet<string>, emitted: Set<string>): Promise<void> =>
     ctx.jobLimit(async () => {
       result.jobs++;
-      const spec: ReportRunSpec = { node: `act_${account.accountId}`, params: baseParams(scope), tokens: account.tokens, accountId: account.accountId, label: scope.label };
+      // A split job runs on the campaign/ad set node itself (facts §5.1: runs can be created on any
+      // level's node); its rows keep the report's level, so the grain and keys do not change.
+      const node = scope.filter ? scope.filter.ids[0]! : `act_${account.accountId}`;
+      const spec: ReportRunSpec = { node, params: baseParams(scope), tokens: account.tokens, accountId: account.accountId, label: scope.label };
       const id = await startReportRun(ctx.graph, spec);
       await waitForReportRun(ctx.graph, id, spec, timing);
       for await (const raw of readReportRun<Record<string, unknown>>(ctx.graph, id, spec, config.page_size)) {

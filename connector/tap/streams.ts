@@ -4,7 +4,7 @@
 
 /** How an asset is reached; `relation` is what its access entry records (design §3). */
 export interface AssetEdge {
-  /** `{business}` = a reachable business id, `{user}` = the token's user/system user, `{account}` = act_<id>. */
+  /** `{business}` = a reachable business id, `{account}` = act_<id>; `me/…` = the token's user or system user. */
   path: string;
   relation: 'owned' | 'client' | 'assigned';
 }
@@ -81,7 +81,7 @@ export const ASSET_STREAMS: readonly AssetStream[] = [
     edges: [
       { path: '{business}/owned_ad_accounts', relation: 'owned' },
       { path: '{business}/client_ad_accounts', relation: 'client' },
-      { path: '{user}/assigned_ad_accounts', relation: 'assigned' },
+      { path: 'me/assigned_ad_accounts', relation: 'assigned' },
       { path: 'me/adaccounts', relation: 'assigned' },
     ],
     docs: 'https://developers.facebook.com/docs/marketing-api/reference/ad-account/',
@@ -129,7 +129,7 @@ export const ASSET_STREAMS: readonly AssetStream[] = [
     edges: [
       { path: '{business}/owned_product_catalogs', relation: 'owned' },
       { path: '{business}/client_product_catalogs', relation: 'client' },
-      { path: '{user}/assigned_product_catalogs', relation: 'assigned' },
+      { path: 'me/assigned_product_catalogs', relation: 'assigned' },
     ],
     docs: 'https://developers.facebook.com/docs/marketing-api/reference/product-catalog/',
   },

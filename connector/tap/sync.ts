@@ -100,7 +100,13 @@ export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
 
   for (const s of selected.values()) await deps.write(schemaMessage(s.d.name, s.schema, s.d.keyProperties, s.d.replicationKey ? [s.d.replicationKey] : undefined));
 
-  if (deps.checkTokens) await deps.checkTokens(tokens);
+  const checks = deps.checkTokens ? await deps.checkTokens(tokens) : undefined;
+  const scopes = new Map<string, string[]>();
+  if (Array.isArray(checks)) {
+    for (const c of checks as Array<{ label?: unknown; scopes?: unknown }>) {
+      if (typeof c?.label === 'string' && Array.isArray(c.scopes) && c.scopes.length) scopes.set(c.label, c.scopes.map(String));
+    }
+  }
 
   const limit = pLimit(config.max_concurrency);
   const assetSelection = new Map<string, string[]>();
@@ -108,7 +114,7 @@ export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
     const s = selected.get(a.name);
     if (s) assetSelection.set(a.name, s.fields);
   }
-  const discovery = await discoverAssets({ graph, config, tokens, log: log.child({ phase: 'discovery' }), limit, selected: assetSelection });
+  const discovery = await discoverAssets({ graph, config, tokens, log: log.child({ phase: 'discovery' }), limit, selected: assetSelection, scopes });
   if (discovery.adAccounts.size === 0 && discovery.failedTokens.length === tokens.length && discovery.failedTokens[0]) throw discovery.failedTokens[0].error;
   await emitAssets(discovery, selected, version, clock, emitRecord, deps.write, log);
 
