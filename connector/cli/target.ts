@@ -3,6 +3,10 @@ import { Command } from 'commander';
 import { runCli } from './run.js';
 import { loadTargetConfig } from '../target/config.js';
 import { ConnectorError } from '../core/errors.js';
+import { createDestination } from '../target/factory.js';
+import { Loader } from '../target/loader.js';
+import { SingerWriter } from '../singer/writer.js';
+import { stateMessage } from '../singer/messages.js';
 
 const program = new Command('target-bigquery')
   .description('Singer target loading into BigQuery (or embedded DuckDB) with load jobs and MERGE')
@@ -15,7 +19,24 @@ await runCli('target-bigquery', async (ctx) => {
   } catch (err) {
     throw new ConnectorError('config', (err as Error).message.replace(/^error: /, ''), { hint: 'Run `target-bigquery --help` for usage.' });
   }
-  const { redactor } = loadTargetConfig(program.opts<{ config: string }>().config);
+  const { config, redactor } = loadTargetConfig(program.opts<{ config: string }>().config);
   ctx.setRedactor(redactor);
-  throw new ConnectorError('unexpected', 'loading is not yet available in this build', { hint: 'Tracked by the target issue; only config validation works so far.' });
+  const destination = createDestination(config);
+  const out = new SingerWriter(process.stdout);
+  await destination.open();
+  try {
+    const loader = new Loader({
+      config,
+      destination,
+      log: ctx.log,
+      emitState: async (value) => {
+        await out.write(stateMessage(value));
+      },
+    });
+    const summary = await loader.run(process.stdin);
+    await out.flush();
+    ctx.log.info('load finished', { destination: config.destination, dataset: config.dataset, ...summary });
+  } finally {
+    await destination.close();
+  }
 });

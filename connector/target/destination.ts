@@ -1,0 +1,43 @@
+// The one interface the loader talks to; DuckDB (embedded default) and BigQuery implement it. A
+// destination owns DDL, loading a batch file into staging and merging it; the loader owns batching,
+// ordering and when STATE may be released.
+import type { BigQueryField, MappedField, TableLayout } from './bigquery/schema-map.js';
+import type { EvolutionPlan } from './evolution.js';
+
+/** What the loader knows about one stream's table once its SCHEMA is applied. */
+export interface StreamTable {
+  stream: string;
+  /** Final table name (mapped, safe). */
+  table: string;
+  /** `<table>__history`, when history is kept for this stream. */
+  historyTable: string | undefined;
+  /** Staging table name (BigQuery) / temp table (DuckDB). */
+  stageTable: string;
+  /** Effective columns (table types after evolution), in table order. */
+  fields: MappedField[];
+  keyColumns: string[];
+  orderColumn: string | undefined;
+  layout: TableLayout;
+}
+
+export interface BatchFile {
+  path: string;
+  rows: number;
+  bytes: number;
+}
+
+export interface Destination {
+  readonly kind: 'duckdb' | 'bigquery';
+  /** Opens connections and makes sure the dataset (schema) exists. */
+  open(): Promise<void>;
+  /** Current columns of a table in the target dataset, or undefined when it does not exist. */
+  describe(table: string): Promise<BigQueryField[] | undefined>;
+  createTable(table: string, fields: readonly BigQueryField[], layout: TableLayout): Promise<void>;
+  /** Applies an evolution plan (computed and checked beforehand) to one table. */
+  evolve(table: string, plan: EvolutionPlan): Promise<void>;
+  /** Loads the batch into staging and merges it (and its history) into the final table(s). */
+  commitBatch(t: StreamTable, batch: BatchFile): Promise<void>;
+  /** Marks rows of versions older than `version` deleted (ACTIVATE_VERSION). */
+  softDeleteOlderVersions(t: StreamTable, version: number, at: Date): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,124 @@
+// The embedded default destination: a DuckDB file. A batch file is read with read_json and explicit
+// column types into a temp staging table, then MERGEd (and appended to history) inside one
+// transaction, so a batch is either fully committed or not at all.
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { BigQueryField, TableLayout } from '../bigquery/schema-map.js';
+import type { BatchFile, Destination, StreamTable } from '../destination.js';
+import type { EvolutionPlan } from '../evolution.js';
+import { appendSql, assertIdentifier, historySql, mergeSql, softDeleteSql, SEQUENCE_COLUMN, alterColumnTypeSql, type Dialect } from '../sql.js';
+import { duckType, readJsonColumns } from './types.js';
+import { parseDuckType } from './describe.js';
+
+export interface DuckDbOptions {
+  path: string;
+  dataset: string;
+  /** DuckDB worker threads (default: DuckDB's own choice). */
+  threads?: number;
+}
+
+export function duckDialect(dataset: string): Dialect {
+  return {
+    table: (name) => `"${assertIdentifier(dataset)}"."${assertIdentifier(name)}"`,
+    ident: (name) => `"${assertIdentifier(name)}"`,
+    param: (name, type) => `CAST($${assertIdentifier(name)} AS ${type === 'INT64' ? 'BIGINT' : 'TIMESTAMPTZ'})`,
+    type: duckType,
+  };
+}
+
+export class DuckDbDestination implements Destination {
+  readonly kind = 'duckdb' as const;
+  private instance: DuckDBInstance | undefined;
+  private conn: DuckDBConnection | undefined;
+  private readonly d: Dialect;
+
+  constructor(private readonly opts: DuckDbOptions) {
+    this.d = duckDialect(opts.dataset.toLowerCase());
+  }
+
+  private get c(): DuckDBConnection {
+    if (!this.conn) throw new Error('DuckDbDestination used before open()');
+    return this.conn;
+  }
+
+  async open(): Promise<void> {
+    if (this.opts.path !== ':memory:') mkdirSync(path.dirname(path.resolve(this.opts.path)), { recursive: true });
+    this.instance = await DuckDBInstance.create(this.opts.path, this.opts.threads ? { threads: String(this.opts.threads) } : {});
+    this.conn = await this.instance.connect();
+    await this.c.run(`CREATE SCHEMA IF NOT EXISTS "${assertIdentifier(this.opts.dataset.toLowerCase())}"`);
+  }
+
+  async describe(table: string): Promise<BigQueryField[] | undefined> {
+    const r = await this.c.runAndReadAll(
+      `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $s AND table_name = $t ORDER BY ordinal_position`,
+      { s: this.opts.dataset.toLowerCase(), t: table },
+    );
+    const rows = r.getRowObjectsJson() as { column_name: string; data_type: string }[];
+    if (rows.length === 0) return undefined;
+    return rows.map((row) => parseDuckType(row.column_name, row.data_type));
+  }
+
+  async createTable(table: string, fields: readonly BigQueryField[], _layout: TableLayout): Promise<void> {
+    // DuckDB has no partitions or clustering; the layout only matters on BigQuery.
+    const cols = fields.map((f) => `${this.d.ident(f.name)} ${duckType(f)}`).join(', ');
+    await this.c.run(`CREATE TABLE IF NOT EXISTS ${this.d.table(table)} (${cols})`);
+  }
+
+  async evolve(table: string, plan: EvolutionPlan): Promise<void> {
+    await this.c.run('BEGIN TRANSACTION');
+    try {
+      for (const w of plan.widened) {
+        const field = plan.effective.find((f) => f.name === w.column);
+        if (field) await this.c.run(alterColumnTypeSql(this.d, table, w.column, field));
+      }
+      for (const f of plan.added) await this.c.run(`ALTER TABLE ${this.d.table(table)} ADD COLUMN ${this.d.ident(f.name)} ${duckType(f)}`);
+      for (const n of plan.addedNested) {
+        const target = [...n.path, n.field.name].map((p) => this.d.ident(p)).join('.');
+        await this.c.run(`ALTER TABLE ${this.d.table(table)} ADD COLUMN ${target} ${duckType(n.field)}`);
+      }
+      await this.c.run('COMMIT');
+    } catch (err) {
+      await this.c.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async commitBatch(t: StreamTable, batch: BatchFile): Promise<void> {
+    const stageFields = [...t.fields, { name: SEQUENCE_COLUMN, type: 'INT64', mode: 'NULLABLE' } as const];
+    const stage = `"${assertIdentifier(t.stageTable)}"`;
+    // The temp staging table lives in DuckDB's temp catalog; the dialect's table() would qualify it
+    // with the dataset, so the SQL builders get a dialect whose stage resolves to temp.
+    const d: Dialect = { ...this.d, table: (name) => (name === t.stageTable ? `temp.main.${stage}` : this.d.table(name)) };
+    const columns = t.fields.map((f) => f.name);
+    await this.c.run(`CREATE OR REPLACE TEMP TABLE ${stage} AS SELECT * FROM read_json($file, format = 'newline_delimited', columns = ${readJsonColumns(stageFields)})`, { file: batch.path });
+    await this.c.run('BEGIN TRANSACTION');
+    try {
+      if (t.keyColumns.length === 0) await this.c.run(appendSql(d, t.table, t.stageTable, columns));
+      else await this.c.run(mergeSql(d, { target: t.table, source: t.stageTable, columns, keys: t.keyColumns, orderColumn: t.orderColumn }));
+      if (t.historyTable) await this.c.run(historySql(d, { target: t.historyTable, source: t.stageTable, columns, keys: t.keyColumns }));
+      await this.c.run('COMMIT');
+    } catch (err) {
+      await this.c.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      await this.c.run(`DROP TABLE IF EXISTS temp.main.${stage}`).catch(() => undefined);
+    }
+  }
+
+  async softDeleteOlderVersions(t: StreamTable, version: number, at: Date): Promise<void> {
+    await this.c.run(softDeleteSql(this.d, t.table), { deleted_at: at.toISOString(), version });
+  }
+
+  /** Runs a read-only query (tests, models); values go as parameters. */
+  async query(sql: string, params: Record<string, string | number | boolean | null> = {}): Promise<Record<string, unknown>[]> {
+    return (await this.c.runAndReadAll(sql, params)).getRowObjectsJson() as Record<string, unknown>[];
+  }
+
+  async close(): Promise<void> {
+    this.conn?.closeSync();
+    this.instance?.closeSync();
+    this.conn = undefined;
+    this.instance = undefined;
+  }
+}

@@ -1,0 +1,367 @@
+// The target's message loop: SCHEMA → tables (created or evolved), RECORD → validated rows in a
+// per-stream NDJSON batch, batch full/old → load + MERGE, ACTIVATE_VERSION → soft delete, STATE →
+// echoed only once every batch that preceded it is committed (see "State release" below).
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { ValidateFunction } from 'ajv';
+import { describeAjvErrors, newAjv } from '../core/config.js';
+import { ConnectorError, DataError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { parseLine } from '../singer/reader.js';
+import type { ActivateVersionMessage, RecordMessage, SchemaMessage } from '../singer/messages.js';
+import { DECIMAL_FORMATS, streamFields, tableLayout, toColumnName, toTableName, type BigQueryType, type MappedField } from './bigquery/schema-map.js';
+import { BatchWriter } from './batch.js';
+import type { Destination, StreamTable } from './destination.js';
+import { planEvolution, type EvolutionPlan } from './evolution.js';
+import { toRow } from './rows.js';
+import { UPDATED_TIME_COLUMN } from './sql.js';
+
+export interface LoaderConfig {
+  batch_rows: number;
+  batch_bytes: number;
+  batch_seconds: number;
+  history: boolean;
+  validate_records: boolean;
+  temp_dir?: string;
+}
+
+export interface LoaderOptions {
+  config: LoaderConfig;
+  destination: Destination;
+  log: Logger;
+  /** Writes a STATE message (stdout in the CLI). Called only after the data before it is committed. */
+  emitState: (value: Record<string, unknown>) => Promise<void>;
+  now?: () => Date;
+}
+
+export interface LoadSummary {
+  lines: number;
+  records: Record<string, number>;
+  batches: number;
+  statesEmitted: number;
+}
+
+interface StreamState {
+  schemaKey: string;
+  table: StreamTable;
+  keySources: string[];
+  validate: ValidateFunction | undefined;
+  batch: BatchWriter | undefined;
+}
+
+const SCALAR: BigQueryType[] = ['STRING', 'INT64', 'NUMERIC', 'FLOAT64', 'BOOL', 'DATE', 'TIMESTAMP'];
+
+/**
+ * State release: rather than flushing every stream at each STATE (which makes batches as small as
+ * the tap's checkpoint interval), each STATE is queued with the set of streams that had uncommitted
+ * rows when it arrived. A stream's flush clears it from every queued set; the newest STATE whose
+ * set is empty is emitted. A later STATE's set always contains the still-dirty part of an earlier
+ * one, so emitting the newest clean one never skips a commit.
+ */
+class StateQueue {
+  private entries: { value: Record<string, unknown>; dirty: Set<string> }[] = [];
+
+  push(value: Record<string, unknown>, dirty: Iterable<string>): void {
+    const set = new Set(dirty);
+    const last = this.entries[this.entries.length - 1];
+    // Same pending set as the previous entry: the newer STATE supersedes it.
+    if (last && last.dirty.size === set.size && [...set].every((s) => last.dirty.has(s))) this.entries.pop();
+    this.entries.push({ value, dirty: set });
+  }
+
+  committed(stream: string): void {
+    for (const e of this.entries) e.dirty.delete(stream);
+  }
+
+  /** The newest STATE now safe to emit (and forgets it and everything older). */
+  takeReleasable(): Record<string, unknown> | undefined {
+    let idx = -1;
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      if (this.entries[i]!.dirty.size === 0) {
+        idx = i;
+        break;
+      }
+    }
+    if (idx < 0) return undefined;
+    const value = this.entries[idx]!.value;
+    this.entries = this.entries.slice(idx + 1);
+    return value;
+  }
+
+  get oldestDirty(): Set<string> | undefined {
+    return this.entries[0]?.dirty;
+  }
+}
+
+function newValidatorAjv(): ReturnType<typeof newAjv> {
+  const ajv = newAjv();
+  for (const f of DECIMAL_FORMATS) ajv.addFormat(f, /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/);
+  // Graph writes offsets as +0000; RFC 3339 wants +00:00. Both are accepted (the row mapper
+  // normalises), so a valid Graph timestamp is not a data error (singer-io/tap-facebook#52).
+  ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$/);
+  return ajv;
+}
+
+export class Loader {
+  private readonly streams = new Map<string, StreamState>();
+  /** Table name → stream that owns it (final, history and stage names). */
+  private readonly tableOwners = new Map<string, string>();
+  private readonly states = new StateQueue();
+  private readonly ajv = newValidatorAjv();
+  private readonly validators = new Map<string, ValidateFunction>();
+  private readonly now: () => Date;
+  private tempDir: string | undefined;
+  private batchSeq = 0;
+  private readonly summary: LoadSummary = { lines: 0, records: {}, batches: 0, statesEmitted: 0 };
+  private lastStream: string | undefined;
+
+  constructor(private readonly opts: LoaderOptions) {
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  async run(input: Readable): Promise<LoadSummary> {
+    this.tempDir = mkdtempSync(path.join(this.opts.config.temp_dir ?? os.tmpdir(), 'target-bigquery-'));
+    try {
+      const rl = createInterface({ input, crlfDelay: Infinity });
+      let line = 0;
+      for await (const text of rl) {
+        line++;
+        if (text.trim() === '') continue;
+        await this.handleLine(text, line);
+      }
+      this.summary.lines = line;
+      for (const [stream, st] of this.streams) if (st.batch) await this.flush(stream, st);
+      await this.releaseStates();
+      return this.summary;
+    } finally {
+      for (const st of this.streams.values()) st.batch?.discard();
+      rmSync(this.tempDir, { recursive: true, force: true });
+    }
+  }
+
+  private async handleLine(text: string, line: number): Promise<void> {
+    let message;
+    try {
+      message = parseLine(text, line);
+    } catch (err) {
+      // Name the stream when the broken line still shows it, else the last stream seen.
+      const m = /"stream"\s*:\s*"((?:[^"\\]|\\.){1,300})"/.exec(text);
+      const stream = m?.[1] ?? this.lastStream;
+      const e = err as ConnectorError;
+      throw new DataError(`${e.message}${stream ? ` (stream "${stream}")` : ''}`, { ...(e.hint ? { hint: e.hint } : {}), context: { ...e.context, line, stream } });
+    }
+    switch (message.type) {
+      case 'SCHEMA':
+        this.lastStream = message.stream;
+        return this.handleSchema(message, line);
+      case 'RECORD':
+        this.lastStream = message.stream;
+        return this.handleRecord(message, line, text.length);
+      case 'STATE':
+        this.states.push(message.value, [...this.streams].filter(([, s]) => s.batch).map(([n]) => n));
+        await this.releaseStates();
+        return this.flushOld();
+      case 'ACTIVATE_VERSION':
+        this.lastStream = message.stream;
+        return this.handleActivate(message, line);
+    }
+  }
+
+  private streamOf(stream: string, line: number, what: string): StreamState {
+    const st = this.streams.get(stream);
+    if (!st) {
+      throw new DataError(`line ${line}: ${what} for stream "${stream}" arrived before its SCHEMA`, {
+        context: { line, stream },
+        hint: 'A Singer tap must emit SCHEMA for a stream before its records.',
+      });
+    }
+    return st;
+  }
+
+  private claim(table: string, stream: string, line: number): void {
+    const owner = this.tableOwners.get(table);
+    if (owner !== undefined && owner !== stream) {
+      throw new DataError(`line ${line}: streams "${owner}" and "${stream}" both map to table "${table}"`, {
+        context: { line, stream, table },
+        hint: 'Table names are lower-cased with non [a-z0-9_] characters replaced by "_"; rename one of the streams.',
+      });
+    }
+    this.tableOwners.set(table, stream);
+  }
+
+  private async handleSchema(msg: SchemaMessage, line: number): Promise<void> {
+    const schemaKey = JSON.stringify([msg.schema, msg.key_properties, msg.bookmark_properties ?? null]);
+    const prev = this.streams.get(msg.stream);
+    if (prev && prev.schemaKey === schemaKey) return;
+    const withLine = (err: unknown): never => {
+      if (err instanceof DataError) throw new DataError(`line ${line}: ${err.message}`, { ...(err.hint ? { hint: err.hint } : {}), context: { ...err.context, line, stream: msg.stream } });
+      throw err;
+    };
+
+    let fields: MappedField[];
+    try {
+      fields = streamFields(msg.schema, { stream: msg.stream });
+    } catch (err) {
+      return withLine(err);
+    }
+    const top = new Map(fields.filter((f) => f.source !== undefined).map((f) => [f.source!, f]));
+    const keyColumns = msg.key_properties.map((k) => {
+      const f = top.get(k);
+      if (!f || f.mode === 'REPEATED' || !SCALAR.includes(f.type) || f.name.startsWith('_sdc_')) {
+        throw new DataError(`line ${line}: stream "${msg.stream}": key property "${k}" must be a top-level scalar property of its SCHEMA`, {
+          context: { line, stream: msg.stream, property: k },
+          hint: 'Fix key_properties in the tap, or declare the property with a string/integer/date type.',
+        });
+      }
+      return f.name;
+    });
+    const rk = msg.bookmark_properties?.[0];
+    const rkField = rk === undefined ? undefined : top.get(rk);
+    const orderColumn = rkField && rkField.mode !== 'REPEATED' && SCALAR.includes(rkField.type) && keyColumns.length > 0 ? rkField.name : undefined;
+    const hasUpdatedTime = fields.some((f) => f.name === UPDATED_TIME_COLUMN && f.mode !== 'REPEATED' && SCALAR.includes(f.type));
+
+    const table = toTableName(msg.stream);
+    const historyTable = this.opts.config.history && keyColumns.length > 0 && hasUpdatedTime ? `${table}__history` : undefined;
+    const stageTable = `${table}__sdc_stage`;
+    for (const t of [table, historyTable, stageTable]) if (t) this.claim(t, msg.stream, line);
+    const layout = tableLayout(msg.stream, keyColumns, fields);
+
+    // Plan every change and refuse incompatible ones before anything is written.
+    const dest = this.opts.destination;
+    const existing = await dest.describe(table);
+    let plan: EvolutionPlan | undefined;
+    try {
+      plan = existing ? planEvolution(msg.stream, existing, fields) : undefined;
+    } catch (err) {
+      return withLine(err);
+    }
+    const effective = plan ? plan.effective : fields;
+    const existingHistory = historyTable ? await dest.describe(historyTable) : undefined;
+    let historyPlan: EvolutionPlan | undefined;
+    try {
+      historyPlan = existingHistory ? planEvolution(msg.stream, existingHistory, effective) : undefined;
+    } catch (err) {
+      return withLine(err);
+    }
+    if (historyPlan && historyPlan.effective.length !== effective.length) {
+      // The history table has columns the final table lacks: keep them in step by adding them to
+      // the final table too would be surprising; refuse with a clear message instead.
+      throw new DataError(`line ${line}: stream "${msg.stream}": table "${historyTable}" has columns that "${table}" lacks`, {
+        context: { line, stream: msg.stream },
+        hint: 'Drop the extra history columns or add them to the main table, then re-run.',
+      });
+    }
+
+    let validate: ValidateFunction | undefined;
+    if (this.opts.config.validate_records) {
+      validate = this.validators.get(schemaKey);
+      if (!validate) {
+        try {
+          validate = this.ajv.compile(msg.schema);
+        } catch (err) {
+          throw new DataError(`line ${line}: stream "${msg.stream}": its SCHEMA cannot be used for validation (${(err as Error).message})`, {
+            context: { line, stream: msg.stream },
+            hint: 'Inline external $refs in the SCHEMA message, or set validate_records to false.',
+          });
+        }
+        this.validators.set(schemaKey, validate);
+      }
+    }
+
+    // Rows buffered under the previous SCHEMA are committed with the columns they were built for.
+    if (prev?.batch) await this.flush(msg.stream, prev);
+
+    if (!existing) await dest.createTable(table, effective, layout);
+    else if (plan?.changed) await dest.evolve(table, plan);
+    if (historyTable) {
+      if (!existingHistory) await dest.createTable(historyTable, effective, { clusterFields: keyColumns.slice(0, 4) });
+      else if (historyPlan?.changed) await dest.evolve(historyTable, historyPlan);
+    }
+    if (plan?.changed) {
+      this.opts.log.info('table schema evolved', {
+        stream: msg.stream,
+        table,
+        added: plan.added.map((f) => f.name).concat(plan.addedNested.map((n) => [...n.path, n.field.name].join('.'))),
+        widened: plan.widened,
+      });
+    }
+    this.streams.set(msg.stream, {
+      schemaKey,
+      keySources: msg.key_properties,
+      validate,
+      batch: undefined,
+      table: { stream: msg.stream, table, historyTable, stageTable, fields: effective, keyColumns, orderColumn, layout },
+    });
+  }
+
+  private async handleRecord(msg: RecordMessage, line: number, bytes: number): Promise<void> {
+    const st = this.streamOf(msg.stream, line, 'RECORD');
+    if (st.validate && !st.validate(msg.record)) {
+      throw new DataError(`line ${line}: stream "${msg.stream}": record does not match its SCHEMA: ${describeAjvErrors(st.validate.errors, 'record')}`, {
+        context: { line, stream: msg.stream },
+        hint: 'Fix the tap (or its SCHEMA); the batch containing this record was not merged and the last emitted STATE still stands.',
+      });
+    }
+    const now = this.now();
+    st.batch ??= new BatchWriter(this.tempDir!, `${++this.batchSeq}-${toColumnName(msg.stream).slice(0, 40)}.ndjson`, now);
+    const row = toRow(msg.stream, line, msg.record, st.table.fields, st.keySources, {
+      receivedAt: now.toISOString(),
+      batchedAt: st.batch.batchedAt,
+      extractedAt: msg.time_extracted,
+      version: msg.version,
+      sequence: line,
+    });
+    st.batch.append(row);
+    this.summary.records[msg.stream] = (this.summary.records[msg.stream] ?? 0) + 1;
+    void bytes;
+    const { batch_rows, batch_bytes } = this.opts.config;
+    if (st.batch.rows >= batch_rows || st.batch.bytes >= batch_bytes) {
+      await this.flush(msg.stream, st);
+      await this.releaseStates();
+    } else if ((this.summary.records[msg.stream]! & 1023) === 0) {
+      await this.flushOld();
+    }
+  }
+
+  private async handleActivate(msg: ActivateVersionMessage, line: number): Promise<void> {
+    const st = this.streamOf(msg.stream, line, 'ACTIVATE_VERSION');
+    if (st.batch) await this.flush(msg.stream, st);
+    await this.opts.destination.softDeleteOlderVersions(st.table, msg.version, this.now());
+    this.opts.log.info('version activated', { stream: msg.stream, version: msg.version });
+    await this.releaseStates();
+  }
+
+  /** Flushes batches older than batch_seconds, so a slow stream does not hold STATE back forever. */
+  private async flushOld(): Promise<void> {
+    const limit = this.opts.config.batch_seconds * 1000;
+    const now = this.now().getTime();
+    for (const [stream, st] of this.streams) if (st.batch && now - st.batch.openedAt >= limit) await this.flush(stream, st);
+    await this.releaseStates();
+  }
+
+  private async flush(stream: string, st: StreamState): Promise<void> {
+    const batch = st.batch;
+    if (!batch) return;
+    st.batch = undefined;
+    const file = batch.close();
+    const started = Date.now();
+    try {
+      await this.opts.destination.commitBatch(st.table, file);
+    } finally {
+      rmSync(file.path, { force: true });
+    }
+    this.summary.batches++;
+    this.states.committed(stream);
+    this.opts.log.metric('timer', 'batch_commit_ms', Date.now() - started, { stream, rows: file.rows, bytes: file.bytes });
+  }
+
+  private async releaseStates(): Promise<void> {
+    const value = this.states.takeReleasable();
+    if (value === undefined) return;
+    await this.opts.emitState(value);
+    this.summary.statesEmitted++;
+  }
+}

@@ -1,0 +1,87 @@
+// SQL builders shared by both warehouses: the MERGE that upserts a deduplicated batch, the history
+// append, the keyless append and the ACTIVATE_VERSION soft delete. Identifiers go through the
+// dialect, which refuses anything outside [a-z0-9_]; values never appear here (parameters only).
+import type { BigQueryField } from './bigquery/schema-map.js';
+import { SAFE_IDENTIFIER } from './bigquery/schema-map.js';
+
+export interface Dialect {
+  /** Fully qualified, quoted table inside the target dataset. */
+  table(name: string): string;
+  /** Quoted column identifier. */
+  ident(name: string): string;
+  /** A typed query parameter placeholder. */
+  param(name: string, type: 'INT64' | 'TIMESTAMP'): string;
+  /** Column type in this warehouse's DDL. */
+  type(field: BigQueryField): string;
+}
+
+export function assertIdentifier(name: string): string {
+  if (!SAFE_IDENTIFIER.test(name)) throw new Error(`refusing unsafe identifier ${JSON.stringify(name)}`);
+  return name;
+}
+
+/** Column written to staging only: input line number, so "last record wins" follows input order. */
+export const SEQUENCE_COLUMN = '_sdc_sequence';
+export const UPDATED_TIME_COLUMN = 'updated_time';
+
+export interface MergeSpec {
+  target: string;
+  source: string;
+  columns: readonly string[];
+  keys: readonly string[];
+  /** Replication-key column: the newest value wins within the batch and against the table. */
+  orderColumn?: string | undefined;
+}
+
+function dedupedSource(d: Dialect, source: string, columns: readonly string[], partition: readonly string[], order: readonly string[], filter?: string): string {
+  const cols = columns.map((c) => `S.${d.ident(c)}`).join(', ');
+  const orderBy = [...order.map((c) => `S.${d.ident(c)} DESC`), `S.${d.ident(SEQUENCE_COLUMN)} DESC`].join(', ');
+  return (
+    `SELECT ${cols} FROM ${d.table(source)} AS S WHERE ${filter ?? 'TRUE'} ` +
+    `QUALIFY ROW_NUMBER() OVER (PARTITION BY ${partition.map((k) => `S.${d.ident(k)}`).join(', ')} ORDER BY ${orderBy}) = 1`
+  );
+}
+
+/** Upsert: one row per key from the batch (newest by replication key, then last by input order). */
+export function mergeSql(d: Dialect, m: MergeSpec): string {
+  const on = m.keys.map((k) => `T.${d.ident(k)} = S.${d.ident(k)}`).join(' AND ');
+  const rk = m.orderColumn;
+  const guard = rk ? ` AND (T.${d.ident(rk)} IS NULL OR S.${d.ident(rk)} IS NULL OR S.${d.ident(rk)} >= T.${d.ident(rk)})` : '';
+  const set = m.columns.filter((c) => !m.keys.includes(c)).map((c) => `${d.ident(c)} = S.${d.ident(c)}`).join(', ');
+  const cols = m.columns.map((c) => d.ident(c)).join(', ');
+  const vals = m.columns.map((c) => `S.${d.ident(c)}`).join(', ');
+  return (
+    `MERGE INTO ${d.table(m.target)} AS T USING (${dedupedSource(d, m.source, m.columns.concat(SEQUENCE_COLUMN), m.keys, rk ? [rk] : [])}) AS S ON ${on} ` +
+    `WHEN MATCHED${guard} THEN UPDATE SET ${set} ` +
+    `WHEN NOT MATCHED THEN INSERT (${cols}) VALUES (${vals})`
+  );
+}
+
+/** History: every (key, updated_time) version once; replays of a version are ignored. */
+export function historySql(d: Dialect, m: Omit<MergeSpec, 'orderColumn'>): string {
+  const keys = [...m.keys, UPDATED_TIME_COLUMN];
+  const on = keys.map((k) => `T.${d.ident(k)} = S.${d.ident(k)}`).join(' AND ');
+  const cols = m.columns.map((c) => d.ident(c)).join(', ');
+  const vals = m.columns.map((c) => `S.${d.ident(c)}`).join(', ');
+  const src = dedupedSource(d, m.source, m.columns.concat(SEQUENCE_COLUMN), keys, [], `S.${d.ident(UPDATED_TIME_COLUMN)} IS NOT NULL`);
+  return `MERGE INTO ${d.table(m.target)} AS T USING (${src}) AS S ON ${on} WHEN NOT MATCHED THEN INSERT (${cols}) VALUES (${vals})`;
+}
+
+/** Streams without key properties append the batch as it came. */
+export function appendSql(d: Dialect, target: string, source: string, columns: readonly string[]): string {
+  const cols = columns.map((c) => d.ident(c)).join(', ');
+  return `INSERT INTO ${d.table(target)} (${cols}) SELECT ${columns.map((c) => `S.${d.ident(c)}`).join(', ')} FROM ${d.table(source)} AS S`;
+}
+
+/** ACTIVATE_VERSION: rows of older (or no) table version are marked deleted, never removed. */
+export function softDeleteSql(d: Dialect, target: string): string {
+  const v = d.ident('_sdc_table_version');
+  return (
+    `UPDATE ${d.table(target)} SET ${d.ident('_sdc_deleted_at')} = ${d.param('deleted_at', 'TIMESTAMP')} ` +
+    `WHERE ${d.ident('_sdc_deleted_at')} IS NULL AND (${v} IS NULL OR ${v} < ${d.param('version', 'INT64')})`
+  );
+}
+
+export function alterColumnTypeSql(d: Dialect, table: string, column: string, field: BigQueryField): string {
+  return `ALTER TABLE ${d.table(table)} ALTER COLUMN ${d.ident(column)} SET DATA TYPE ${d.type(field)}`;
+}
