@@ -19,7 +19,8 @@ const IX: Record<string, number> = Object.fromEntries(KEYS.map((k, i) => [k, i])
 const N = KEYS.length;
 const I = (k: string): number => IX[k]!;
 const REACH = I('reach');
-type Vec = Float64Array;
+type Vec = number[];
+const zeros = (): Vec => new Array<number>(N).fill(0);
 
 /** facts §4.3 action types (names as the API spells them). */
 const CONV_ACTION: Record<(typeof CONV)[number], string> = {
@@ -35,8 +36,15 @@ export interface Snapshot {
   nowUnix: number;
 }
 
+/** Day arithmetic on integers (days since 1970-01-01): luxon is far too slow for the inner loop. */
+export function dayNum(day: string): number {
+  return Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10))) / 86400000;
+}
+export function dayStr(n: number): string {
+  return new Date(n * 86400000).toISOString().slice(0, 10);
+}
 function dayAge(day: string, today: string): number {
-  return Math.round(DateTime.fromISO(today, { zone: 'utc' }).diff(DateTime.fromISO(day, { zone: 'utc' }), 'days').days);
+  return dayNum(today) - dayNum(day);
 }
 
 /** Fraction of the account-local "today" that has elapsed at the world clock. */
@@ -50,14 +58,17 @@ function adDay(world: World, acct: AdAccount, camp: Campaign, ad: Ad, day: strin
   const s = world.seed;
   const h = (k: string) => unit(s, ad.id, day, k);
   const p = ad.perf;
-  const dt = DateTime.fromISO(day, { zone: 'utc' });
-  const weekday = dt.weekday >= 6 ? 0.85 : 1;
+  const isoWeekday = ((dayNum(day) + 3) % 7) + 1;
+  const weekday = isoWeekday >= 6 ? 0.85 : 1;
   const sinceStart = dayAge(ad.startDay, day);
   const ramp = sinceStart === 0 ? 0.5 : sinceStart === 1 ? 0.75 : 1;
   const part = age === 0 ? frac : 1; // today's row accumulates from local midnight (facts §4.2)
-  const imp = Math.floor(p.impressionsPerDay * (0.6 + 0.8 * h('i')) * weekday * ramp * part);
+  // Delivery of recent days is restated too (invalid-traffic corrections): a small, clock-dependent
+  // trim that vanishes at 28 days, after which the day is frozen (facts §4.5, §10.6).
+  const trim = age >= RESTATEMENT_DAYS ? 0 : 0.03 * unit(s, ad.id, day, 'trim', age) * ((RESTATEMENT_DAYS - age) / RESTATEMENT_DAYS);
+  const imp = Math.floor(p.impressionsPerDay * (0.6 + 0.8 * h('i')) * weekday * ramp * part * (1 - trim));
   if (imp <= 0) return null;
-  const v: Vec = new Float64Array(N);
+  const v: Vec = zeros();
   const cur = acct.currency;
   const clicks = Math.round(imp * p.ctr * (0.7 + 0.6 * h('c')));
   const link = Math.round(clicks * (0.6 + 0.25 * h('l')));
@@ -149,7 +160,7 @@ function buckets(world: World, ad: Ad, set: AdSet, day: string, breakdowns: stri
 /** Largest-remainder split of every integer metric: the buckets sum exactly to the whole. */
 function split(v: Vec, bs: Bucket[]): Vec[] {
   const total = bs.reduce((a, b) => a + b.weight, 0);
-  const out = bs.map(() => new Float64Array(N));
+  const out = bs.map(() => zeros());
   const order = bs.map((_, i) => i);
   for (let k = 0; k < N; k++) {
     const whole = v[k]!;
@@ -172,7 +183,7 @@ function split(v: Vec, bs: Bucket[]): Vec[] {
 
 /** Parent reach from children: ≥ the largest child, ≤ the sum (audiences overlap). */
 function combine(world: World, parts: Vec[], key: string): Vec {
-  const out = new Float64Array(N);
+  const out = zeros();
   let max = 0;
   let sum = 0;
   for (const p of parts) {
@@ -223,9 +234,9 @@ function periodOf(day: string, q: InsightsQuery): Period {
   }
   const n = q.timeIncrement;
   const k = Math.floor(dayAge(q.since, day) / n);
-  const start = DateTime.fromISO(q.since, { zone: 'utc' }).plus({ days: k * n });
-  const stop = start.plus({ days: n - 1 }).toISODate()!;
-  return { start: start.toISODate()!, stop: stop > q.until ? q.until : stop };
+  const start = dayNum(q.since) + k * n;
+  const stop = dayStr(start + n - 1);
+  return { start: dayStr(start), stop: stop > q.until ? q.until : stop };
 }
 
 export type InsightsRow = Record<string, unknown>;
@@ -251,11 +262,11 @@ export function computeInsights(world: World, q: InsightsQuery, snap: Snapshot):
     const camp = world.byId.get(ad.campaignId) as Campaign;
     if (!statusOk('ad', ad) || !statusOk('adset', set) || !statusOk('campaign', camp)) continue;
     const first = ad.startDay > q.since ? ad.startDay : q.since;
-    for (let d = DateTime.fromISO(first, { zone: 'utc' }); ; d = d.plus({ days: 1 })) {
-      const day = d.toISODate()!;
-      if (day > until) break;
+    const todayN = dayNum(today);
+    for (let n = dayNum(first), last = dayNum(until); n <= last; n++) {
+      const day = dayStr(n);
       if (!adDelivers(world, ad, day)) continue;
-      const v = adDay(world, acct, camp, ad, day, dayAge(day, today), frac);
+      const v = adDay(world, acct, camp, ad, day, todayN - n, frac);
       if (!v) continue;
       if (q.breakdowns.length === 0) cells.push({ ad, set, camp, day, bucket: { key: '', values: {}, weight: 1 }, v });
       else {

@@ -1,0 +1,165 @@
+import { expect } from 'chai';
+import { startSandbox, type Sandbox } from '../../connector/sandbox/index.js';
+import { followAll, graphGet } from './helpers.js';
+
+const ALL = ['ACTIVE', 'PAUSED', 'DELETED', 'ARCHIVED', 'CAMPAIGN_PAUSED', 'ADSET_PAUSED'];
+const filtering = JSON.stringify([{ field: 'ad.effective_status', operator: 'IN', value: ALL }]);
+
+/** Money string → integer minor units, for exact sums. */
+function minor(s: string, offset: number): number {
+  return Math.round(Number(s) * offset);
+}
+
+describe('sandbox: synchronous insights', () => {
+  let sb: Sandbox;
+  const tokenFor = (acct: string) => sb.tokens.find((t) => sb.world.users.find((u) => u.id === t.userId)!.accountIds.includes(acct))!.token;
+  before(async () => {
+    sb = await startSandbox({ world: 'small', seed: 11 });
+  });
+  after(() => sb.close());
+
+  async function daily(acct: string, level: string, since: string, until: string, extra: Record<string, string> = {}) {
+    const first = await graphGet(sb.baseUrl, `/act_${acct}/insights`, tokenFor(acct), {
+      level,
+      time_increment: '1',
+      time_range: JSON.stringify({ since, until }),
+      fields: 'account_id,campaign_id,adset_id,ad_id,impressions,clicks,spend,reach',
+      filtering,
+      limit: '100',
+      ...extra,
+    });
+    expect(first.status, first.text).to.equal(200);
+    return (await followAll(first)).rows;
+  }
+
+  it('is consistent across levels: per day, account spend = Σ campaigns = Σ ad sets = Σ ads to the cent', async () => {
+    for (const acct of sb.world.accounts) {
+      const off = acct.currency.offset;
+      const [a, c, s, d] = await Promise.all(['account', 'campaign', 'adset', 'ad'].map((l) => daily(acct.accountId, l, '2026-10-20', '2026-11-19')));
+      expect(a!.length).to.be.greaterThan(0);
+      for (const row of a!) {
+        const day = row.date_start;
+        for (const [rows, idKey] of [
+          [c!, 'campaign_id'],
+          [s!, 'adset_id'],
+          [d!, 'ad_id'],
+        ] as const) {
+          const kids = rows.filter((r: { date_start: string }) => r.date_start === day);
+          expect(kids.every((k: Record<string, string>) => k[idKey] !== undefined)).to.equal(true);
+          const sum = (k: string) => kids.reduce((t: number, r: Record<string, string>) => t + (k === 'spend' ? minor(r[k]!, off) : Number(r[k])), 0);
+          expect(sum('spend'), `${acct.currency.code} ${day} ${idKey}`).to.equal(minor(row.spend, off));
+          expect(sum('impressions')).to.equal(Number(row.impressions));
+          expect(sum('clicks')).to.equal(Number(row.clicks));
+          // reach is not additive: ≤ Σ children and ≥ the largest child
+          const reaches = kids.map((r: Record<string, string>) => Number(r['reach']));
+          expect(Number(row.reach)).to.be.at.most(reaches.reduce((x: number, y: number) => x + y, 0));
+          expect(Number(row.reach)).to.be.at.least(Math.max(...reaches));
+        }
+      }
+    }
+  });
+
+  it('formats spend in major units: two decimals for USD/EUR, none for JPY and KRW', async () => {
+    for (const acct of sb.world.accounts) {
+      const rows = await daily(acct.accountId, 'account', '2026-11-01', '2026-11-03');
+      for (const r of rows) {
+        if (acct.currency.offset === 1) expect(r.spend).to.match(/^\d+$/);
+        else expect(r.spend).to.match(/^\d+\.\d\d$/);
+      }
+    }
+  });
+
+  it('matches expectedInsights() row for row', async () => {
+    const acct = sb.world.accounts[0]!;
+    const api = await daily(acct.accountId, 'ad', '2026-11-10', '2026-11-15', { fields: 'ad_id,impressions,clicks,spend,reach' });
+    const exp = sb.expectedInsights({ accountId: acct.accountId, level: 'ad', since: '2026-11-10', until: '2026-11-15' });
+    expect(api.map((r) => [r.ad_id, r.date_start, r.spend, r.impressions])).to.deep.equal(exp.map((r) => [r['ad_id'], r['date_start'], r['spend'], r['impressions']]));
+  });
+
+  it('restates the last 28 days when the clock advances and leaves older days frozen', async () => {
+    const local = await startSandbox({ world: 'small', seed: 12 });
+    try {
+      const acct = local.world.accounts.find((a) => a.currency.code === 'USD')!;
+      const tok = local.tokens.find((t) => local.world.users.find((u) => u.id === t.userId)!.accountIds.includes(acct.accountId))!.token;
+      const read = async () => {
+        const r = await graphGet(local.baseUrl, `/act_${acct.accountId}/insights`, tok, {
+          level: 'account',
+          time_increment: '1',
+          time_range: JSON.stringify({ since: '2026-09-01', until: '2026-11-19' }),
+          fields: 'impressions,spend,actions,action_values',
+          action_attribution_windows: JSON.stringify(['1d_click', '7d_click', '28d_click', '1d_view']),
+          limit: '500',
+        });
+        return new Map<string, string>(r.json.data.map((row: { date_start: string }) => [row.date_start, JSON.stringify(row)]));
+      };
+      const before = await read();
+      local.advanceDay(3);
+      const after = await read();
+      // world clock was 2026-11-20: days older than 28 days stay identical, recent days restate
+      let changedRecent = 0;
+      for (const [day, row] of before) {
+        if (day < '2026-10-20') expect(after.get(day), day).to.equal(row);
+        else if (after.get(day) !== row) changedRecent++;
+      }
+      expect(changedRecent).to.be.greaterThan(3);
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('keys action values by attribution window when action_attribution_windows is requested', async () => {
+    const acct = sb.world.accounts.find((a) => sb.world.campaigns.some((c) => c.accountId === a.accountId && c.objective === 'OUTCOME_SALES'))!;
+    const rows = await daily(acct.accountId, 'account', '2026-10-01', '2026-10-31', {
+      fields: 'actions,action_values',
+      action_attribution_windows: JSON.stringify(['1d_click', '7d_click', '28d_click', '1d_view', '7d_view', '28d_view']),
+    });
+    const purchases = rows.flatMap((r) => (r.actions ?? []).filter((x: { action_type: string }) => x.action_type === 'offsite_conversion.fb_pixel_purchase'));
+    expect(purchases.length).to.be.greaterThan(0);
+    for (const p of purchases) {
+      expect(Number(p['1d_click'] ?? 0)).to.be.at.most(Number(p['7d_click'] ?? 0));
+      expect(Number(p['7d_click'] ?? 0)).to.be.at.most(Number(p['28d_click'] ?? 0));
+      expect(p).to.not.have.property('7d_view'); // no longer returned since 2026-01-12
+      expect(Number(p.value)).to.equal(Number(p['7d_click'] ?? 0) + Number(p['1d_view'] ?? 0));
+    }
+  });
+
+  it('splits breakdown rows so they add up to the unbroken total', async () => {
+    const acct = sb.world.accounts[1]!;
+    for (const breakdowns of [['age', 'gender'], ['country'], ['publisher_platform']]) {
+      const rows = await daily(acct.accountId, 'account', '2026-11-05', '2026-11-05', { breakdowns: JSON.stringify(breakdowns), fields: 'impressions,spend' });
+      const [total] = await daily(acct.accountId, 'account', '2026-11-05', '2026-11-05', { fields: 'impressions,spend' });
+      expect(rows.every((r) => breakdowns.every((b) => typeof r[b] === 'string'))).to.equal(true);
+      expect(rows.reduce((t, r) => t + Number(r.impressions), 0)).to.equal(Number(total.impressions));
+      expect(rows.reduce((t, r) => t + minor(r.spend, 100), 0)).to.equal(minor(total.spend, 100));
+    }
+  });
+
+  it('rejects ranges older than 37 months with #3018, unknown and breakdown fields with #100', async () => {
+    const acct = sb.world.accounts[0]!.accountId;
+    const old = await graphGet(sb.baseUrl, `/act_${acct}/insights`, tokenFor(acct), { time_range: JSON.stringify({ since: '2023-01-01', until: '2023-01-31' }) });
+    expect(old.status).to.equal(400);
+    expect(old.json.error.code).to.equal(3018);
+    const unknown = await graphGet(sb.baseUrl, `/act_${acct}/insights`, tokenFor(acct), { fields: 'impressions,landing_page_views' });
+    expect(unknown.json.error).to.include({ code: 100, message: '(#100) landing_page_views is not valid for fields param' });
+    const bd = await graphGet(sb.baseUrl, `/act_${acct}/insights`, tokenFor(acct), { fields: 'impressions,age' });
+    expect(bd.json.error.code).to.equal(100);
+  });
+
+  it('supports date_preset, monthly increments and insights on a campaign node', async () => {
+    const acct = sb.world.accounts[0]!;
+    const tok = tokenFor(acct.accountId);
+    const last7 = await graphGet(sb.baseUrl, `/act_${acct.accountId}/insights`, tok, { date_preset: 'last_7d', time_increment: '1', fields: 'spend' });
+    expect(last7.json.data.length).to.be.within(1, 7);
+    expect(last7.json.data.every((r: { date_start: string }) => r.date_start < '2026-11-20')).to.equal(true);
+    const monthly = await graphGet(sb.baseUrl, `/act_${acct.accountId}/insights`, tok, { time_range: JSON.stringify({ since: '2026-09-15', until: '2026-11-10' }), time_increment: 'monthly', fields: 'spend' });
+    expect(monthly.json.data.map((r: { date_start: string; date_stop: string }) => [r.date_start, r.date_stop])).to.deep.equal([
+      ['2026-09-15', '2026-09-30'],
+      ['2026-10-01', '2026-10-31'],
+      ['2026-11-01', '2026-11-10'],
+    ]);
+    const camp = sb.world.campaigns.find((c) => c.accountId === acct.accountId && c.status === 'ACTIVE')!;
+    const r = await graphGet(sb.baseUrl, `/${camp.id}/insights`, tok, { level: 'ad', time_range: JSON.stringify({ since: '2026-11-01', until: '2026-11-05' }), fields: 'campaign_id,ad_id,spend' });
+    expect(r.json.data.length).to.be.greaterThan(0);
+    expect(r.json.data.every((x: { campaign_id: string }) => x.campaign_id === camp.id)).to.equal(true);
+  });
+});
