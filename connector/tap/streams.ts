@@ -98,6 +98,7 @@ export const ASSET_STREAMS: readonly AssetStream[] = [
     edges: [
       { path: '{business}/owned_pages', relation: 'owned' },
       { path: '{business}/client_pages', relation: 'client' },
+      { path: 'me/assigned_pages', relation: 'assigned' },
     ],
     docs: 'https://developers.facebook.com/docs/marketing-api/reference/business/owned_pages/',
   },
