@@ -57,7 +57,8 @@ export const graphError = (code: number, subcode?: number, extra: Record<string,
 });
 
 export function tapConfig(over: Record<string, unknown>): TapConfig {
-  return validateTapConfig({ access_token: 'sbx_default_00000000aa', retry_base_ms: 1, ...over }).config;
+  const token = 'access_tokens' in over ? {} : { access_token: 'sbx_default_00000000aa' };
+  return validateTapConfig({ ...token, retry_base_ms: 1, ...over }).config;
 }
 
 /** A logger that collects its lines (and the raw text, to grep for secrets). */
