@@ -1,0 +1,69 @@
+import { expect } from 'chai';
+import { startSandbox, type Sandbox } from '../../connector/sandbox/index.js';
+import { graphGet, graphPost, http } from './helpers.js';
+
+describe('sandbox: batch requests and observability', () => {
+  let sb: Sandbox;
+  let token: string;
+  let acct: string;
+  before(async () => {
+    sb = await startSandbox({ world: 'small', seed: 4 });
+    const t = sb.tokens.find((x) => x.label === 'agency')!;
+    token = t.token;
+    acct = sb.world.users.find((u) => u.id === t.userId)!.accountIds[0]!;
+  });
+  after(() => sb.close());
+
+  it('answers a batch with one {code, headers, body-as-string} per sub-request, errors included', async () => {
+    const creatives = sb.world.creatives.filter((c) => c.accountId === acct).slice(0, 3);
+    const batch = [...creatives.map((c) => ({ method: 'GET', relative_url: `v25.0/${c.id}?fields=name,object_type` })), { method: 'GET', relative_url: `act_${acct}/campaigns?fields=bogus` }];
+    const r = await graphPost(sb.baseUrl, '', token, { batch: JSON.stringify(batch) });
+    expect(r.status).to.equal(200);
+    expect(r.json).to.have.length(4);
+    creatives.forEach((c, i) => {
+      expect(r.json[i].code).to.equal(200);
+      expect(JSON.parse(r.json[i].body)).to.deep.equal({ name: c.name, object_type: c.objectType, id: c.id });
+    });
+    expect(r.json[3].code).to.equal(400);
+    expect(JSON.parse(r.json[3].body).error.code).to.equal(100);
+  });
+
+  it('turns a sub-request that times out into null and refuses more than 50 sub-requests', async () => {
+    sb.faults.add({ kind: 'timeout', path: '^/me$', times: 1 });
+    const r = await graphPost(sb.baseUrl, '/', token, { batch: JSON.stringify([{ method: 'GET', relative_url: 'me' }, { method: 'GET', relative_url: 'me' }]), include_headers: 'false' });
+    sb.faults.clear();
+    expect(r.json[0]).to.equal(null);
+    expect(r.json[1]).to.have.keys('code', 'body');
+    const big = await graphPost(sb.baseUrl, '/', token, { batch: JSON.stringify(Array.from({ length: 51 }, () => ({ method: 'GET', relative_url: 'me' }))) });
+    expect(big.status).to.equal(400);
+    expect(big.json.error).to.include({ type: 'GraphBatchException', message: 'Too many requests in batch message. Maximum batch size is 50' });
+  });
+
+  it('counts calls per endpoint pattern, token, account, errors and bytes, and resets over HTTP', async () => {
+    await http(`${sb.baseUrl}/__sandbox/reset-stats`, { method: 'POST' });
+    await graphGet(sb.baseUrl, `/act_${acct}/campaigns`, token);
+    await graphGet(sb.baseUrl, `/act_${acct}/campaigns`, token, { limit: '1' });
+    await graphGet(sb.baseUrl, `/act_${acct}/insights`, token, { fields: 'nope' });
+    await graphGet(sb.baseUrl, '/me', sb.tokens.find((t) => t.label === 'brand')!.token);
+    const s = (await http(`${sb.baseUrl}/__sandbox/stats`)).json;
+    expect(s.byEndpoint['GET /act_{id}/campaigns']).to.equal(2);
+    expect(s.byEndpoint['GET /act_{id}/insights']).to.equal(1);
+    expect(s.byToken).to.deep.equal({ agency: 3, brand: 1 });
+    expect(s.byAccount[acct]).to.equal(3);
+    expect(s.errorsByCode['100']).to.equal(1);
+    expect(s.requests).to.equal(4);
+    expect(s.bytesOut).to.be.greaterThan(100);
+    expect(sb.stats()).to.deep.equal(s);
+  });
+
+  it('moves the world clock over HTTP and changes updated_time of some objects', async () => {
+    const before = new Map(sb.world.campaigns.map((c) => [c.id, c.updatedTime]));
+    const tokens = await http(`${sb.baseUrl}/__sandbox/tokens`);
+    expect(tokens.json.tokens.map((t: { label: string }) => t.label)).to.deep.equal(sb.tokens.map((t) => t.label));
+    const r = await http(`${sb.baseUrl}/__sandbox/advance?days=20`, { method: 'POST' });
+    expect(r.json).to.deep.equal({ today: '2026-12-10', epoch: 20 });
+    const moved = sb.world.campaigns.filter((c) => c.updatedTime !== before.get(c.id));
+    expect(moved.length).to.be.greaterThan(0);
+    for (const c of moved) expect(c.updatedTime).to.be.greaterThan(before.get(c.id)!);
+  });
+});

@@ -1,0 +1,129 @@
+import { expect } from 'chai';
+import { startSandbox, type Sandbox } from '../../connector/sandbox/index.js';
+import { graphGet, graphPost, http } from './helpers.js';
+
+describe('sandbox: fault injection', () => {
+  let sb: Sandbox;
+  let token: string;
+  let acct: string;
+  before(async () => {
+    sb = await startSandbox({ world: 'small', seed: 21 });
+    const t = sb.tokens.find((x) => x.label === 'agency')!;
+    token = t.token;
+    acct = sb.world.users.find((u) => u.id === t.userId)!.accountIds[0]!;
+  });
+  after(() => sb.close());
+  afterEach(() => sb.faults.clear());
+
+  const campaigns = () => graphGet(sb.baseUrl, `/act_${acct}/campaigns`, token);
+
+  it('throttle: serves the chosen code with usage headers at 100 % and a regain estimate, then recovers after `times`', async () => {
+    for (const code of [4, 17, 32, 613, 80000, 80004, 80014]) {
+      sb.faults.add({ kind: 'throttle', code, times: 1, regainMinutes: 7, path: /\/campaigns$/ });
+      const r = await campaigns();
+      expect(r.status, String(code)).to.equal(400);
+      expect(r.json.error.code).to.equal(code);
+      expect(r.json.error.message).to.include(`(#${code})`);
+      const buc = JSON.parse(r.headers.get('x-business-use-case-usage')!);
+      expect(buc[acct][0]).to.include({ call_count: 100, estimated_time_to_regain_access: 7 });
+      expect(JSON.parse(r.headers.get('x-ad-account-usage')!).acc_id_util_pct).to.equal(100);
+      expect((await campaigns()).status).to.equal(200);
+    }
+    expect(sb.stats().throttlesByCode['613']).to.equal(1);
+  });
+
+  it('http_500, http_503 and reduce_data answer with the real bodies', async () => {
+    sb.faults.add({ kind: 'http_500', times: 1 });
+    const a = await campaigns();
+    expect(a.status).to.equal(500);
+    expect(a.json.error).to.include({ code: 1, message: 'An unknown error occurred' });
+    sb.faults.add({ kind: 'http_503', times: 1 });
+    const b = await campaigns();
+    expect(b.status).to.equal(503);
+    expect(b.json.error).to.include({ code: 2, is_transient: true });
+    sb.faults.add({ kind: 'reduce_data', times: 1, path: 'insights' });
+    expect((await campaigns()).status).to.equal(200);
+    const c = await graphGet(sb.baseUrl, `/act_${acct}/insights`, token);
+    expect(c.json.error).to.include({ code: 1, error_subcode: 99, message: "Please reduce the amount of data you're asking for, then retry your request" });
+  });
+
+  it('after/times: lets the first n matches through and fires only `times` times', async () => {
+    sb.faults.add({ kind: 'http_503', after: 2, times: 2 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await campaigns()).status);
+    expect(statuses).to.deep.equal([200, 200, 503, 503, 200, 200]);
+  });
+
+  it('timeout: never answers (the client gives up) or answers after delayMs', async () => {
+    sb.faults.add({ kind: 'timeout', times: 1 });
+    let err: unknown = null;
+    try {
+      await fetch(`${sb.baseUrl}/v25.0/me?access_token=${token}`, { signal: AbortSignal.timeout(300) });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as Error | null)?.name).to.equal('TimeoutError');
+    sb.faults.add({ kind: 'timeout', times: 1, delayMs: 150 });
+    const t0 = performance.now();
+    const r = await graphGet(sb.baseUrl, '/me', token);
+    expect(r.status).to.equal(200);
+    expect(performance.now() - t0).to.be.greaterThan(140);
+  });
+
+  it('reset: destroys the socket mid-request', async () => {
+    sb.faults.add({ kind: 'reset', times: 1 });
+    let err: unknown = null;
+    try {
+      await fetch(`${sb.baseUrl}/v25.0/me?access_token=${token}`);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(TypeError);
+    expect((await graphGet(sb.baseUrl, '/me', token)).status).to.equal(200);
+  });
+
+  it('token_expired: 190/463 for that token from now on, other tokens unaffected, until cleared', async () => {
+    sb.faults.add({ kind: 'token_expired', token: 'agency' });
+    for (let i = 0; i < 2; i++) expect((await graphGet(sb.baseUrl, '/me', token)).json.error).to.include({ code: 190, error_subcode: 463 });
+    expect((await graphGet(sb.baseUrl, '/me', sb.tokens.find((t) => t.label === 'brand')!.token)).status).to.equal(200);
+    const dbg = await graphGet(sb.baseUrl, '/debug_token', sb.tokens.find((t) => t.label === 'brand')!.token, { input_token: token });
+    expect(dbg.json.data.is_valid).to.equal(false);
+    sb.faults.clear();
+    expect((await graphGet(sb.baseUrl, '/me', token)).status).to.equal(200);
+  });
+
+  it('account_forbidden: permission error (#200 or #10) on that account only', async () => {
+    sb.faults.add({ kind: 'account_forbidden', accountId: acct });
+    const r = await campaigns();
+    expect(r.status).to.equal(403);
+    expect(r.json.error.code).to.equal(200);
+    expect((await graphGet(sb.baseUrl, '/me', token)).status).to.equal(200);
+    sb.faults.clear();
+    sb.faults.add({ kind: 'account_forbidden', accountId: `act_${acct}`, code: 10 });
+    expect((await campaigns()).json.error.code).to.equal(10);
+  });
+
+  it('can be scripted over HTTP: POST/GET/DELETE /__sandbox/faults', async () => {
+    const add = await http(`${sb.baseUrl}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'throttle', code: 17, path: '/campaigns$', token: 'agency' }) });
+    expect(add.status).to.equal(200);
+    expect((await campaigns()).json.error.code).to.equal(17);
+    const list = await http(`${sb.baseUrl}/__sandbox/faults`);
+    expect(list.json.faults[0]).to.include({ kind: 'throttle', code: 17, fired: 1 });
+    const bad = await http(`${sb.baseUrl}/__sandbox/faults`, { method: 'POST', body: JSON.stringify({ kind: 'meteor' }) });
+    expect(bad.status).to.equal(400);
+    await http(`${sb.baseUrl}/__sandbox/faults`, { method: 'DELETE' });
+    expect((await campaigns()).status).to.equal(200);
+  });
+
+  it('job faults only touch report runs created while they are active', async () => {
+    sb.faults.add({ kind: 'job_failed', accountId: acct });
+    const id = (await graphPost(sb.baseUrl, `/act_${acct}/insights`, token, { fields: 'impressions' })).json.report_run_id;
+    expect((await campaigns()).status).to.equal(200);
+    for (let i = 0; i < 100; i++) {
+      const r = await graphGet(sb.baseUrl, `/${id}`, token);
+      if (r.json.async_status === 'Job Failed') return;
+      await new Promise((res) => setTimeout(res, 10));
+    }
+    expect.fail('job never failed');
+  });
+});
