@@ -124,6 +124,7 @@ async function loadSeeds(ctx: Context, results: NodeResult[]): Promise<void> {
     try {
       const table = readSeed(join(project.dir, seed.path), (seed.config['column_types'] ?? {}) as Record<string, unknown>);
       await conn.run(`create schema if not exists "${relation.schema}"`);
+      await conn.run('begin transaction');
       await conn.run(`create or replace table ${rel} (${table.columns.map((c) => `"${c.name}" ${c.type}`).join(', ')})`);
       for (let i = 0; i < table.rows.length; i += 500) {
         const chunk = table.rows.slice(i, i + 500);
@@ -131,9 +132,11 @@ async function loadSeeds(ctx: Context, results: NodeResult[]): Promise<void> {
         const cols = table.columns.map((c, j) => `cast(v.c${j} as ${c.type}) as "${c.name}"`).join(', ');
         await conn.run(`insert into ${rel} select ${cols} from (values ${values}) as v(${table.columns.map((_c, j) => `c${j}`).join(', ')})`);
       }
+      await conn.run('commit');
       results.push({ name: seed.name, resource: 'seed', materialized: 'seed', relation: rel, status: 'success', rows: table.rows.length, ms: Date.now() - t0 });
       ctx.log?.progress('seed loaded', { seed: seed.name, rows: table.rows.length });
     } catch (err) {
+      await conn.run('rollback').catch(() => undefined);
       results.push({ name: seed.name, resource: 'seed', materialized: 'seed', relation: rel, status: 'error', error: errorText(err), ms: Date.now() - t0 });
       ctx.log?.error('seed failed', { seed: seed.name, error: errorText(err) });
     }
@@ -166,7 +169,11 @@ async function runModels(ctx: Context, selected: Set<string>, fullRefresh: boole
         continue;
       }
       await conn.run(`create schema if not exists "${relation.schema}"`);
+      // One transaction per model: a file-backed DuckDB syncs once per commit, not per statement,
+      // and a failure leaves the previous version of the relation in place.
+      await conn.run('begin transaction');
       const rows = await materialise(conn, compiled, relation.schema, relation.identifier, incremental);
+      await conn.run('commit');
       results.push({
         name,
         resource: 'model',
@@ -178,6 +185,7 @@ async function runModels(ctx: Context, selected: Set<string>, fullRefresh: boole
       });
       ctx.log?.progress('model built', { model: name, materialized: node.materialized, incremental, rows, ms: Date.now() - t0 });
     } catch (err) {
+      await conn.run('rollback').catch(() => undefined);
       failed.add(name);
       results.push({ name, resource: 'model', materialized: node.materialized, status: 'error', error: `${node.path}: ${errorText(err)}`, ms: Date.now() - t0 });
       ctx.log?.error('model failed', { model: name, path: node.path, error: errorText(err) });
@@ -349,6 +357,8 @@ export interface CompileResult {
   sources: Map<string, { database?: string; schema: string; identifier: string }>;
   /** Seeds with their relation and configured column types. */
   seeds: Array<{ name: string; path: string; relation: { database?: string; schema: string; identifier: string }; columnTypes: Record<string, unknown> }>;
+  /** Singular data tests rendered for the target (ephemeral refs inlined). */
+  tests: Array<{ name: string; path: string; sql: string }>;
 }
 
 /** dbt compile: renders each model for the target's adapter (dispatch picks `<adapter>__` macros). */
@@ -372,6 +382,10 @@ export function compileProject(opts: CompileOptions): CompileResult {
   const sources = new Map<string, { database?: string; schema: string; identifier: string }>();
   for (const key of project.sources.keys()) sources.set(key, renderer.sourceRelation(key));
   const seeds = [...project.seeds.values()].map((s) => ({ name: s.name, path: s.path, relation: renderer.modelRelation(s.name, s.config), columnTypes: (s.config['column_types'] ?? {}) as Record<string, unknown> }));
+  const tests = project.singularTests.map((test) => {
+    const r = renderer.render({ nodeName: test.name, rawSql: test.rawSql });
+    return { name: test.name, path: test.path, sql: injectCtes(r.sql, ephemeralCtesFor(project, renderer, parsed, r.refs)) };
+  });
   const t = project.target;
-  return { target: { name: t.name, type: t.type, schema: t.schema, ...(t.database ? { database: t.database } : {}) }, models, sources, seeds };
+  return { target: { name: t.name, type: t.type, schema: t.schema, ...(t.database ? { database: t.database } : {}) }, models, sources, seeds, tests };
 }

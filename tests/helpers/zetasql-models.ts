@@ -105,10 +105,15 @@ function catalogProto(tables: CatalogTable[], languageOptions: unknown): SimpleC
 }
 
 /**
- * Analyses every compiled model (DAG order) with BigQuery semantics. A model whose analysis
- * fails is reported and its output is not registered, so its consumers fail too (as in BigQuery).
+ * Analyses every compiled model (DAG order) with BigQuery semantics, then each `extra` statement
+ * (singular tests, incremental variants) against the full catalog. A model whose analysis fails
+ * is reported and its output is not registered, so its consumers fail too (as in BigQuery).
  */
-export async function checkCompiledModels(compiled: CompileResult, baseTables: CatalogTable[]): Promise<ModelCheck[]> {
+export async function checkCompiledModels(
+  compiled: CompileResult,
+  baseTables: CatalogTable[],
+  extra: Array<{ name: string; sql: string }> = [],
+): Promise<ModelCheck[]> {
   const harness = await startZetaSql();
   const client = ZetaSQLClient.getInstance();
   const lo = await new LanguageOptions().enableMaximumLanguageFeatures();
@@ -116,29 +121,35 @@ export async function checkCompiledModels(compiled: CompileResult, baseTables: C
   lo.options.supportedStatementKinds = [];
   const languageOptions = lo.serialize();
   const tables = [...baseTables];
+  const analyse = async (name: string, sql: string): Promise<ModelCheck> => {
+    const reg = await client.registerCatalog({ simpleCatalog: catalogProto(tables, languageOptions) });
+    const registeredId = reg?.registeredId;
+    try {
+      const res = await client.analyze({
+        sqlStatement: sql,
+        registeredCatalogId: registeredId ?? 0,
+        options: { languageOptions: languageOptions as never, errorMessageMode: ERROR_MESSAGE_ONE_LINE as never },
+      });
+      const outputs = res?.resolvedStatement?.resolvedQueryStmtNode?.outputColumnList ?? [];
+      return { name, ok: true, fields: outputs.map((c) => fieldFromType(c.name, c.column?.type)) };
+    } catch (err) {
+      const e = err as { details?: string; message?: string };
+      return { name, ok: false, error: e.details ?? e.message ?? String(err) };
+    } finally {
+      if (registeredId !== undefined) await client.unRegisterCatalog({ registeredId }).catch(() => undefined);
+    }
+  };
   const results: ModelCheck[] = [];
   try {
     for (const model of compiled.models) {
-      const reg = await client.registerCatalog({ simpleCatalog: catalogProto(tables, languageOptions) });
-      const registeredId = reg?.registeredId;
-      try {
-        const res = await client.analyze({
-          sqlStatement: model.sql,
-          registeredCatalogId: registeredId ?? 0,
-          options: { languageOptions: languageOptions as never, errorMessageMode: ERROR_MESSAGE_ONE_LINE as never },
-        });
-        const outputs = res?.resolvedStatement?.resolvedQueryStmtNode?.outputColumnList ?? [];
-        const fields = outputs.map((c) => fieldFromType(c.name, c.column?.type));
-        results.push({ name: model.name, ok: true, fields });
+      const check = await analyse(model.name, model.sql);
+      results.push(check);
+      if (check.ok) {
         const rel = compiled.target;
-        tables.push({ ...(rel.database ? { project: rel.database } : {}), dataset: rel.schema, name: model.name, fields });
-      } catch (err) {
-        const e = err as { details?: string; message?: string };
-        results.push({ name: model.name, ok: false, error: e.details ?? e.message ?? String(err) });
-      } finally {
-        if (registeredId !== undefined) await client.unRegisterCatalog({ registeredId }).catch(() => undefined);
+        tables.push({ ...(rel.database ? { project: rel.database } : {}), dataset: rel.schema, name: model.name, fields: check.fields ?? [] });
       }
     }
+    for (const x of extra) results.push(await analyse(x.name, x.sql));
   } finally {
     await harness.stop();
   }
