@@ -123,6 +123,7 @@ export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
   const failed: SyncSummary['failed'] = [];
   let added = 0;
   let updated = 0;
+  let anyStreamOk = false;
   const syncLog = selected.get('sync_log');
   const syncLogShaper = syncLog ? shaperFor(syncLog.schema, syncLog.fields) : undefined;
   const writeSyncLog = async (row: Record<string, unknown>): Promise<void> => {
@@ -150,6 +151,7 @@ export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
         const streamLogs: StreamLog[] = [];
         let accountRecords = 0;
         let error: ConnectorError | undefined;
+        let reportError: ConnectorError | undefined;
         const isNew = !knownAccounts.has(account.accountId);
         const emitFor = (stream: string) => async (r: Record<string, unknown>) => {
           accountRecords++;
@@ -199,7 +201,8 @@ export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
           try {
             const res = await readInsightsReport({ graph, log: alog, config, jobLimit, clock, sleep, emit: emitFor(r.d.name) }, account, r.d.declaration.report, r.schema, r.fields, previous);
             if (res.failures.length) {
-              error = res.failures[0]!;
+              // Object-days that never succeeded fail this report (bookmark kept) but not the account's other streams.
+              reportError ??= res.failures[0]!;
               streamLogs.push({ stream: r.d.name, status: 'failed', found: res.found, added: 0, updated: res.found, deleted: 0, bookmark: strOf(previous?.['date_start']) ?? null });
               continue;
             }
@@ -214,6 +217,8 @@ export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
           }
         }
         const stats = graph.statsFor(account.accountId);
+        error ??= reportError;
+        if (streamLogs.some((x) => x.status === 'ok')) anyStreamOk = true;
         if (error) {
           failed.push({ accountId: account.accountId, kind: error.kind, message: error.message, hint: error.hint });
           alog.failure(error, { account_id: account.accountId });
@@ -243,7 +248,7 @@ export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
 
   await emitState();
   const incompleteDiscovery = [...discovery.incomplete.keys()];
-  const exitCode = exitCodeOf(failed, accounts.length + discovery.unreachable.length, incompleteDiscovery.length > 0);
+  const exitCode = exitCodeOf(failed, anyStreamOk, incompleteDiscovery.length > 0);
   const summary: SyncSummary = { exitCode, runId, accounts: accounts.length, added, updated, failed, incompleteDiscovery, records, state };
   logSummary(log, summary);
   return summary;
@@ -251,11 +256,14 @@ export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
 
 const strOf = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-/** 0 when all went well; when nothing succeeded and every failure is alike, that failure's code; else 5 (partial). */
-function exitCodeOf(failed: SyncSummary['failed'], total: number, incomplete: boolean): ExitCode {
+/**
+ * 0 when all went well; 5 (partial) when something failed but some stream of some account completed;
+ * when nothing completed and every failure is alike, that failure's own code (3 auth, 4 permission, 7 retry later…).
+ */
+function exitCodeOf(failed: SyncSummary['failed'], anyStreamOk: boolean, incomplete: boolean): ExitCode {
   if (failed.length === 0) return incomplete ? EXIT_CODES.partial : EXIT_CODES.ok;
   const first = failed[0]!;
-  if (failed.length >= total && failed.every((f) => f.kind === first.kind)) return new ConnectorError(first.kind as ConnectorError['kind'], first.message).exitCode;
+  if (!anyStreamOk && failed.every((f) => f.kind === first.kind)) return new ConnectorError(first.kind as ConnectorError['kind'], first.message).exitCode;
   return EXIT_CODES.partial;
 }
 

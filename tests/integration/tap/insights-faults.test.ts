@@ -1,0 +1,125 @@
+// Async report runs under sandbox faults: failing, stalling, premature and too-big jobs are retried
+// once, then split (campaigns → ad sets → smaller ranges); every row still arrives exactly once, and
+// a single object-day that never succeeds is reported (exit 5, sync_log), never skipped.
+import { expect } from 'chai';
+import { startSandbox, type Sandbox } from '../../../connector/sandbox/index.js';
+import { addDays, dayInZone } from '../../../connector/core/dates.js';
+import { discover } from '../../../connector/tap/discover.js';
+import { recordingProxy, runTap, tapConfig, tempDir, utcToday, type Recorder, type TapRun } from './helpers.js';
+
+function catalogSelecting(streams: string[]): unknown {
+  const c = discover();
+  for (const e of c.streams) e.metadata[0]!.metadata['selected'] = streams.includes(e.stream);
+  return c;
+}
+
+describe('tap insights report runs under faults (child process, sandbox)', function () {
+  this.timeout(120_000);
+  let sb: Sandbox;
+  let rec: Recorder;
+  let tmp: ReturnType<typeof tempDir>;
+  let accountId: string;
+  let tz: string;
+  const DAYS = 6;
+
+  before(async () => {
+    sb = await startSandbox({ world: 'small', today: utcToday(), jobDurationMs: 20 });
+    rec = await recordingProxy(sb.baseUrl);
+    tmp = tempDir();
+    const acct = [...sb.world.accounts].sort((a, b) => b.campaignIds.length - a.campaignIds.length)[0]!;
+    accountId = acct.accountId;
+    tz = acct.timezone;
+  });
+  afterEach(() => sb.faults.clear());
+  after(async () => {
+    await rec?.close();
+    await sb?.close();
+    tmp?.cleanup();
+  });
+
+  const run = (streams: string[], extra: Record<string, unknown> = {}): Promise<TapRun> =>
+    runTap({
+      config: tapConfig(sb, rec.baseUrl, { insights_max_days_per_job: 3, insights_job_stall_seconds: 0.3, ...extra }),
+      catalog: catalogSelecting([...streams, 'sync_log']),
+      args: ['--account', accountId, '--days', String(DAYS)],
+      dir: tmp.dir,
+    });
+
+  /** The ad-level rows the sandbox serves for the run's range, keyed like the stream. */
+  const expectedAdRows = (): Map<string, string> => {
+    const today = dayInZone(new Date(), tz);
+    const rows = sb.expectedInsights({ accountId, level: 'ad', since: addDays(today, -(DAYS - 1)), until: today });
+    return new Map(rows.map((r) => [`${r['ad_id']}|${r['date_start']}`, r['spend']!]));
+  };
+
+  function expectExactlyOnce(r: TapRun): void {
+    const got = r.records('insights_ad').map((x) => `${String(x['ad_id'])}|${String(x['date_start'])}`);
+    expect(new Set(got).size, 'no duplicates').to.equal(got.length);
+    const want = expectedAdRows();
+    expect(got.length).to.equal(want.size);
+    for (const x of r.records('insights_ad')) expect(x['spend'], `${String(x['ad_id'])} ${String(x['date_start'])}`).to.equal(want.get(`${String(x['ad_id'])}|${String(x['date_start'])}`));
+  }
+
+  it('retries a failing account job once, then splits it per campaign, and still delivers every row exactly once', async () => {
+    sb.resetStats();
+    sb.faults.add({ kind: 'job_failed', path: `^/act_${accountId}/insights$`, times: 4 });
+    const r = await run(['insights_ad']);
+    expect(r.code, r.stderr.slice(-1500)).to.equal(0);
+    expectExactlyOnce(r);
+    const s = sb.stats();
+    expect(s.faultsFired['job_failed']).to.equal(4);
+    expect(s.byEndpoint['POST /{id}/insights'] ?? 0, 'per-campaign jobs').to.be.greaterThan(0);
+    expect(r.logs().some((l) => String(l['msg']).startsWith('splitting insights job'))).to.equal(true);
+  });
+
+  it('abandons a stalled job after insights_job_stall_seconds, splits it and delivers every row exactly once', async () => {
+    sb.resetStats();
+    sb.faults.add({ kind: 'job_stall', path: `^/act_${accountId}/insights$`, times: 4, percent: 40 });
+    const r = await run(['insights_ad']);
+    expect(r.code, r.stderr.slice(-1500)).to.equal(0);
+    expectExactlyOnce(r);
+    expect(sb.stats().faultsFired['job_stall']).to.equal(4);
+    expect(r.logs().some((l) => String(l['msg']).startsWith('splitting insights job'))).to.equal(true);
+    expect(r.logs().some((l) => /made no progress/.test(String(l['msg'])))).to.equal(true);
+  });
+
+  it('never reads a job that says Job Running at 100% before it completes', async () => {
+    sb.resetStats();
+    sb.faults.add({ kind: 'job_premature', path: `^/act_${accountId}/insights$`, polls: 3 });
+    const r = await run(['insights_ad']);
+    expect(r.code, r.stderr.slice(-1500)).to.equal(0);
+    expectExactlyOnce(r);
+    const s = sb.stats();
+    expect(s.faultsFired['job_premature'] ?? 0).to.be.greaterThan(0);
+    expect(s.errorsByCode['2601'] ?? 0, 'results requested before completion').to.equal(0);
+  });
+
+  it('splits a job Meta answers with "reduce the amount of data" instead of retrying it as is', async () => {
+    sb.resetStats();
+    sb.faults.add({ kind: 'reduce_data', method: 'POST', path: `^/act_${accountId}/insights$`, times: 2 });
+    const r = await run(['insights_ad']);
+    expect(r.code, r.stderr.slice(-1500)).to.equal(0);
+    expectExactlyOnce(r);
+    expect(sb.stats().faultsFired['reduce_data']).to.equal(2);
+  });
+
+  it('reports a single object-day that never succeeds (exit 5, sync_log), keeps the old bookmark and completes the rest', async () => {
+    sb.faults.add({ kind: 'job_failed', path: `^/act_${accountId}/insights$` });
+    const r = await run(['insights_account', 'insights_campaign']);
+    expect(r.code, r.stderr.slice(-1500)).to.equal(5);
+    const log = r.records('sync_log').find((l) => l['account_id'] === accountId)!;
+    expect(log['status']).to.equal('failed');
+    expect(log['error_message']).to.match(/single object-day/);
+    expect(log['hint']).to.be.a('string').and.not.equal('');
+    const state = r.lastState() as { bookmarks: Record<string, Record<string, unknown>> };
+    expect(state.bookmarks['insights_account']?.[accountId]).to.equal(undefined);
+    expect(r.records('insights_account')).to.have.length(0);
+    // The account's other report still completes (its jobs fail once each, then run per campaign).
+    expect(r.records('insights_campaign').length).to.be.greaterThan(0);
+    expect(state.bookmarks['insights_campaign']?.[accountId]).to.not.equal(undefined);
+    // Each day of the range is reported on its own, with the day named.
+    const days = r.logs().filter((l) => l['level'] === 'error' && l['stream'] === 'insights_account' && typeof l['since'] === 'string').map((l) => l['since']);
+    expect(new Set(days).size).to.equal(DAYS);
+    expect(days.length).to.be.at.least(DAYS);
+  });
+});
