@@ -313,6 +313,8 @@ export async function buildProject(opts: BuildOptions): Promise<BuildResult> {
   }
   const ctx: Context = { project, parsed, renderer, conn, log: opts.log };
   try {
+    // Naive timestamps cast to TIMESTAMPTZ must not depend on the machine's zone (BigQuery is UTC).
+    await conn.run("set TimeZone = 'UTC'");
     const seeds: NodeResult[] = [];
     await loadSeeds(ctx, seeds);
     const models = await runModels(ctx, selected, opts.fullRefresh === true, seeds);
