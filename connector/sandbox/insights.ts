@@ -2,8 +2,8 @@
 // world clock), generated at ad level in integer minor units and summed upward, so account =
 // Σcampaigns = Σad sets = Σads to the cent (facts §4.3). Nothing is materialised ahead of a query.
 import { DateTime } from 'luxon';
-import { unit } from './prng.js';
-import { adDelivers, effectiveStatus, localDay, type Ad, type AdAccount, type AdSet, type Campaign, type World } from './world.js';
+import { hashPrefix, unit, unitFrom } from './prng.js';
+import { adDelivers, effectiveStatus, localDay, zoneOffset, type Ad, type AdAccount, type AdSet, type Campaign, type World } from './world.js';
 
 export type Level = 'account' | 'campaign' | 'adset' | 'ad';
 export type TimeIncrement = number | 'monthly' | 'all_days';
@@ -49,14 +49,42 @@ function dayAge(day: string, today: string): number {
 
 /** Fraction of the account-local "today" that has elapsed at the world clock. */
 function dayFraction(nowUnix: number, tz: string): number {
-  const dt = DateTime.fromSeconds(nowUnix, { zone: tz });
-  return (dt.hour * 3600 + dt.minute * 60 + dt.second) / 86400;
+  const local = nowUnix + zoneOffset(nowUnix, tz) * 60;
+  return (((local % 86400) + 86400) % 86400) / 86400;
 }
 
 /** One ad, one account-local day: the integer metric vector, or null when nothing delivered. */
+const CONV_IX = Object.fromEntries(CONV.map((c) => [c, WIN.map((w) => I(`${c}:${w}`))])) as Record<(typeof CONV)[number], number[]>;
+const VAL_IX = Object.fromEntries(CONV.map((c) => [c, c === 'lead' ? [] : WIN.map((w) => I(`${c}$:${w}`))])) as Record<(typeof CONV)[number], number[]>;
+const CONV_KEYS = Object.fromEntries(CONV.map((c) => [c, ['28', '7', '1', 'v', 'aov'].map((k) => c + k)])) as Record<(typeof CONV)[number], string[]>;
+
+/**
+ * Conversions: final per-window counts, of which only the part that has "arrived" by this age is
+ * reported. Recent days therefore restate as the clock moves; days > 28 are frozen (facts §4.5).
+ */
+function addConv(v: Vec, pre: number, c: (typeof CONV)[number], base: number, imp: number, age: number, frac: number, aovMinor: number): void {
+  const k = CONV_KEYS[c];
+  const f28 = Math.round(base * (0.6 + 0.8 * unitFrom(pre, k[0]!)));
+  const f7 = Math.round(f28 * (0.75 + 0.15 * unitFrom(pre, k[1]!)));
+  const f1 = Math.round(f7 * (0.6 + 0.2 * unitFrom(pre, k[2]!)));
+  const fv = Math.round(imp * 0.0006 * unitFrom(pre, k[3]!) * (c === 'add_to_cart' ? 3 : 1));
+  const a1 = age >= 1 ? f1 : Math.floor(f1 * frac * 0.8);
+  const a7 = age >= 1 ? f1 + Math.floor(((f7 - f1) * Math.min(age, 7)) / 7) : a1;
+  const a28 = age >= 1 ? a7 + Math.floor(((f28 - f7) * Math.min(age, RESTATEMENT_DAYS)) / RESTATEMENT_DAYS) : a7;
+  const av = age >= 1 ? fv : Math.floor(fv * frac);
+  const counts = [a1, a7, a28, av];
+  const ix = CONV_IX[c];
+  for (let i = 0; i < 4; i++) v[ix[i]!] = counts[i]!;
+  if (c !== 'lead') {
+    const aov = aovMinor * (c === 'purchase' ? 1 : 0.9) * (0.8 + 0.4 * unitFrom(pre, k[4]!));
+    const vx = VAL_IX[c];
+    for (let i = 0; i < 4; i++) v[vx[i]!] = Math.round(counts[i]! * aov);
+  }
+}
+
 function adDay(world: World, acct: AdAccount, camp: Campaign, ad: Ad, day: string, age: number, frac: number): Vec | null {
   const s = world.seed;
-  const h = (k: string) => unit(s, ad.id, day, k);
+  const pre = hashPrefix(s, ad.id, day);
   const p = ad.perf;
   const isoWeekday = ((dayNum(day) + 3) % 7) + 1;
   const weekday = isoWeekday >= 6 ? 0.85 : 1;
@@ -66,25 +94,25 @@ function adDay(world: World, acct: AdAccount, camp: Campaign, ad: Ad, day: strin
   // Delivery of recent days is restated too (invalid-traffic corrections): a small, clock-dependent
   // trim that vanishes at 28 days, after which the day is frozen (facts §4.5, §10.6).
   const trim = age >= RESTATEMENT_DAYS ? 0 : 0.03 * unit(s, ad.id, day, 'trim', age) * ((RESTATEMENT_DAYS - age) / RESTATEMENT_DAYS);
-  const imp = Math.floor(p.impressionsPerDay * (0.6 + 0.8 * h('i')) * weekday * ramp * part * (1 - trim));
+  const imp = Math.floor(p.impressionsPerDay * (0.6 + 0.8 * unitFrom(pre, 'i')) * weekday * ramp * part * (1 - trim));
   if (imp <= 0) return null;
   const v: Vec = zeros();
   const cur = acct.currency;
-  const clicks = Math.round(imp * p.ctr * (0.7 + 0.6 * h('c')));
-  const link = Math.round(clicks * (0.6 + 0.25 * h('l')));
+  const clicks = Math.round(imp * p.ctr * (0.7 + 0.6 * unitFrom(pre, 'c')));
+  const link = Math.round(clicks * (0.6 + 0.25 * unitFrom(pre, 'l')));
   v[I('impressions')] = imp;
   v[I('clicks')] = clicks;
-  v[I('spend')] = Math.round(((imp * p.cpmUsdCents * cur.perUsdCent) / 1000) * (0.85 + 0.3 * h('s')));
-  v[REACH] = Math.max(1, Math.min(imp, Math.round(imp / (p.frequency * (0.95 + 0.1 * h('r'))))));
+  v[I('spend')] = Math.round(((imp * p.cpmUsdCents * cur.perUsdCent) / 1000) * (0.85 + 0.3 * unitFrom(pre, 's')));
+  v[REACH] = Math.max(1, Math.min(imp, Math.round(imp / (p.frequency * (0.95 + 0.1 * unitFrom(pre, 'r'))))));
   v[I('inline_link_clicks')] = link;
   v[I('outbound_clicks')] = Math.round(link * 0.9);
-  const pe = link + Math.round(clicks * 0.3 * h('pe'));
+  const pe = link + Math.round(clicks * 0.3 * unitFrom(pre, 'pe'));
   v[I('post_engagement')] = pe;
-  v[I('page_engagement')] = pe + Math.round(3 * h('pg'));
-  v[I('landing_page_view')] = Math.round(link * (0.7 + 0.2 * h('lpv')));
+  v[I('page_engagement')] = pe + Math.round(3 * unitFrom(pre, 'pg'));
+  v[I('landing_page_view')] = Math.round(link * (0.7 + 0.2 * unitFrom(pre, 'lpv')));
   if (p.video) {
-    const vv = Math.round(imp * (0.2 + 0.15 * h('vv')));
-    const p25 = Math.round(vv * (0.5 + 0.2 * h('p25')));
+    const vv = Math.round(imp * (0.2 + 0.15 * unitFrom(pre, 'vv')));
+    const p25 = Math.round(vv * (0.5 + 0.2 * unitFrom(pre, 'p25')));
     const p50 = Math.round(p25 * 0.62);
     const p75 = Math.round(p50 * 0.7);
     const p95 = Math.round(p75 * 0.8);
@@ -98,28 +126,12 @@ function adDay(world: World, acct: AdAccount, camp: Campaign, ad: Ad, day: strin
   }
   // Conversions: final per-window counts, of which only the part that has "arrived" by this
   // age is reported. Recent days therefore restate as the clock moves; days > 28 are frozen.
-  const conv = (c: (typeof CONV)[number], base: number) => {
-    const f28 = Math.round(base * (0.6 + 0.8 * h(`${c}28`)));
-    const f7 = Math.round(f28 * (0.75 + 0.15 * h(`${c}7`)));
-    const f1 = Math.round(f7 * (0.6 + 0.2 * h(`${c}1`)));
-    const fv = Math.round(imp * 0.0006 * h(`${c}v`) * (c === 'add_to_cart' ? 3 : 1));
-    const a1 = age >= 1 ? f1 : Math.floor(f1 * frac * 0.8);
-    const a7 = age >= 1 ? f1 + Math.floor(((f7 - f1) * Math.min(age, 7)) / 7) : a1;
-    const a28 = age >= 1 ? a7 + Math.floor(((f28 - f7) * Math.min(age, RESTATEMENT_DAYS)) / RESTATEMENT_DAYS) : a7;
-    const av = age >= 1 ? fv : Math.floor(fv * frac);
-    const counts = [a1, a7, a28, av];
-    WIN.forEach((w, i) => (v[I(`${c}:${w}`)] = counts[i]!));
-    if (c !== 'lead') {
-      const aov = p.aovUsdCents * cur.perUsdCent * (c === 'purchase' ? 1 : 0.9) * (0.8 + 0.4 * h(`${c}aov`));
-      WIN.forEach((w, i) => (v[I(`${c}$:${w}`)] = Math.round(counts[i]! * aov)));
-    }
-  };
   if (camp.objective === 'OUTCOME_SALES' || camp.objective === 'OUTCOME_TRAFFIC') {
     const pur = link * p.convRate;
-    conv('purchase', pur);
-    conv('add_to_cart', pur * 3.2);
+    addConv(v, pre, 'purchase', pur, imp, age, frac, p.aovUsdCents * cur.perUsdCent);
+    addConv(v, pre, 'add_to_cart', pur * 3.2, imp, age, frac, p.aovUsdCents * cur.perUsdCent);
   } else if (camp.objective === 'OUTCOME_LEADS') {
-    conv('lead', link * p.convRate * 1.5);
+    addConv(v, pre, 'lead', link * p.convRate * 1.5, imp, age, frac, 0);
   }
   return v;
 }
@@ -141,6 +153,7 @@ interface Bucket {
   values: Record<string, string>;
   weight: number;
 }
+const NO_BUCKET: Bucket = { key: '', values: {}, weight: 1 };
 
 function buckets(world: World, ad: Ad, set: AdSet, day: string, breakdowns: string[]): Bucket[] {
   let out: Bucket[] = [{ key: '', values: {}, weight: 1 }];
@@ -268,7 +281,7 @@ export function computeInsights(world: World, q: InsightsQuery, snap: Snapshot):
       if (!adDelivers(world, ad, day)) continue;
       const v = adDay(world, acct, camp, ad, day, todayN - n, frac);
       if (!v) continue;
-      if (q.breakdowns.length === 0) cells.push({ ad, set, camp, day, bucket: { key: '', values: {}, weight: 1 }, v });
+      if (q.breakdowns.length === 0) cells.push({ ad, set, camp, day, bucket: NO_BUCKET, v });
       else {
         const bs = buckets(world, ad, set, day, q.breakdowns);
         split(v, bs).forEach((bv, i) => {
@@ -299,6 +312,7 @@ export function computeInsights(world: World, q: InsightsQuery, snap: Snapshot):
     return `${p.start}#${idAt[q.level](c)}#${c.bucket.key}`;
   });
   const rows: Array<{ sort: string; row: InsightsRow }> = [];
+  const windows = (q.windows ?? []).filter((w) => RETURNED_WINDOWS.has(w));
   for (const [k, e] of byPeriod) {
     const c = e.cell;
     const node = q.level === 'ad' ? c.ad : q.level === 'adset' ? c.set : q.level === 'campaign' ? c.camp : null;
@@ -306,7 +320,7 @@ export function computeInsights(world: World, q: InsightsQuery, snap: Snapshot):
     if (node && q.statusFilter[q.level as 'ad'] === undefined && effectiveStatus(world, node) === 'DELETED') continue;
     const v = e.parts.length === 1 ? e.parts[0]! : combine(world, e.parts, `period#${k}`);
     const p = periodOf(c.day, q);
-    rows.push({ sort: `${p.start}#${idAt[q.level](c)}#${c.bucket.key}`, row: formatRow(world, q, c, v, p) });
+    rows.push({ sort: `${p.start}#${idAt[q.level](c)}#${c.bucket.key}`, row: formatRow(q, c, v, p, windows) });
   }
   rows.sort((a, b) => (a.sort < b.sort ? -1 : a.sort > b.sort ? 1 : 0));
   return rows.map((r) => r.row);
@@ -335,105 +349,193 @@ export const BREAKDOWN_NAMES = new Set(['impression_device', 'publisher_platform
 /** Since 2026-01-12 7d_view and 28d_view are no longer returned (facts §4.1). */
 const RETURNED_WINDOWS = new Set(['1d_click', '7d_click', '28d_click', '1d_view']);
 
-function formatRow(world: World, q: InsightsQuery, c: { ad: Ad; set: AdSet; camp: Campaign; bucket: Bucket }, v: Vec, p: Period): InsightsRow {
-  const acct = q.account;
-  const g = (k: string) => v[I(k)]!;
-  const lvl = ['account', 'campaign', 'adset', 'ad'].indexOf(q.level);
-  const windows = (q.windows ?? []).filter((w) => RETURNED_WINDOWS.has(w));
-  const money = (m: number) => formatMoney(m, acct);
-  const spendMajor = acct.currency.offset === 1 ? g('spend') : g('spend') / 100;
-  const imp = g('impressions');
-  const clicks = g('clicks');
-  const reach = g('reach');
-  const link = g('inline_link_clicks');
-  type Stat = { action_type: string; counts: Record<string, number>; value: number };
-  const engagement = (type: string, n: number): Stat => ({ action_type: type, value: n, counts: { '1d_click': n, '7d_click': n, '28d_click': n } });
-  const actions: Stat[] = [];
-  const values: Stat[] = [];
-  const push = (list: Stat[], s: Stat) => {
-    if (s.value > 0 || Object.values(s.counts).some((x) => x > 0)) list.push(s);
-  };
-  push(actions, engagement('link_click', link));
-  push(actions, engagement('landing_page_view', g('landing_page_view')));
-  push(actions, engagement('post_engagement', g('post_engagement')));
-  push(actions, engagement('page_engagement', g('page_engagement')));
-  push(actions, engagement('video_view', g('video_view')));
-  for (const cv of CONV) {
-    const counts = Object.fromEntries(WIN.map((w) => [w, g(`${cv}:${w}`)]));
-    // Default attribution (7-day click + 1-day view) goes in `value`.
-    push(actions, { action_type: CONV_ACTION[cv], counts, value: counts['7d_click']! + counts['1d_view']! });
-    if (cv !== 'lead') {
-      const vals = Object.fromEntries(WIN.map((w) => [w, g(`${cv}$:${w}`)]));
-      push(values, { action_type: CONV_ACTION[cv], counts: vals, value: vals['7d_click']! + vals['1d_view']! });
-    }
+interface Stat {
+  action_type: string;
+  counts: Record<string, number>;
+  value: number;
+}
+
+/** Per-row formatting context; actions are built lazily, once, and only if a field needs them. */
+class RowCtx {
+  readonly money: (m: number) => string;
+  readonly spendMajor: number;
+  private acts: { actions: Stat[]; values: Stat[] } | null = null;
+  constructor(
+    readonly acct: AdAccount,
+    readonly v: Vec,
+    readonly windows: string[],
+  ) {
+    this.money = (m: number) => formatMoney(m, acct);
+    this.spendMajor = acct.currency.offset === 1 ? v[I('spend')]! : v[I('spend')]! / 100;
   }
-  const stat = (s: Stat, fmt: (n: number) => string): Record<string, string> => {
-    const o: Record<string, string> = { action_type: s.action_type, value: fmt(s.value) };
-    for (const w of windows) if ((s.counts[w] ?? 0) > 0) o[w] = fmt(s.counts[w]!);
+  g(k: string): number {
+    return this.v[I(k)]!;
+  }
+  stats(): { actions: Stat[]; values: Stat[] } {
+    if (this.acts) return this.acts;
+    const actions: Stat[] = [];
+    const values: Stat[] = [];
+    const push = (list: Stat[], st: Stat) => {
+      if (st.value > 0 || Object.values(st.counts).some((x) => x > 0)) list.push(st);
+    };
+    for (const [type, key] of [
+      ['link_click', 'inline_link_clicks'],
+      ['landing_page_view', 'landing_page_view'],
+      ['post_engagement', 'post_engagement'],
+      ['page_engagement', 'page_engagement'],
+      ['video_view', 'video_view'],
+    ] as const) {
+      const n = this.g(key);
+      push(actions, { action_type: type, value: n, counts: { '1d_click': n, '7d_click': n, '28d_click': n } });
+    }
+    for (const cv of CONV) {
+      const counts: Record<string, number> = {};
+      for (const w of WIN) counts[w] = this.g(`${cv}:${w}`);
+      // Default attribution (7-day click + 1-day view) goes in `value`.
+      push(actions, { action_type: CONV_ACTION[cv], counts, value: counts['7d_click']! + counts['1d_view']! });
+      if (cv !== 'lead') {
+        const vals: Record<string, number> = {};
+        for (const w of WIN) vals[w] = this.g(`${cv}$:${w}`);
+        push(values, { action_type: CONV_ACTION[cv], counts: vals, value: vals['7d_click']! + vals['1d_view']! });
+      }
+    }
+    this.acts = { actions, values };
+    return this.acts;
+  }
+  stat(st: Stat, fmt: (n: number) => string): Record<string, string> {
+    const o: Record<string, string> = { action_type: st.action_type, value: fmt(st.value) };
+    for (const w of this.windows) if ((st.counts[w] ?? 0) > 0) o[w] = fmt(st.counts[w]!);
     return o;
-  };
-  const video = (k: string) => (g(k) > 0 ? [{ action_type: 'video_view', value: String(g(k)) }] : undefined);
-  const costPer = actions.filter((s) => s.value > 0).map((s) => {
-    const o: Record<string, string> = { action_type: s.action_type, value: ratio(spendMajor / s.value) };
-    for (const w of windows) if ((s.counts[w] ?? 0) > 0) o[w] = ratio(spendMajor / s.counts[w]!);
-    return o;
-  });
-  const purchaseValue = values.find((s) => s.action_type === CONV_ACTION.purchase)?.value ?? 0;
-  const all: Record<string, () => unknown> = {
-    account_id: () => acct.accountId,
-    account_name: () => acct.name,
-    account_currency: () => acct.currency.code,
-    campaign_id: () => (lvl >= 1 ? c.camp.id : undefined),
-    campaign_name: () => (lvl >= 1 ? c.camp.name : undefined),
-    adset_id: () => (lvl >= 2 ? c.set.id : undefined),
-    adset_name: () => (lvl >= 2 ? c.set.name : undefined),
-    ad_id: () => (lvl >= 3 ? c.ad.id : undefined),
-    ad_name: () => (lvl >= 3 ? c.ad.name : undefined),
-    objective: () => (lvl >= 1 ? c.camp.objective : undefined),
-    optimization_goal: () => (lvl >= 2 ? c.set.optimizationGoal : undefined),
-    buying_type: () => 'AUCTION',
-    attribution_setting: () => (lvl >= 2 ? '7d_click_1d_view' : undefined),
-    impressions: () => String(imp),
-    clicks: () => String(clicks),
-    spend: () => money(g('spend')),
-    reach: () => String(reach),
-    frequency: () => (reach > 0 ? ratio(imp / reach) : undefined),
-    ctr: () => (imp > 0 ? ratio((clicks / imp) * 100) : undefined),
-    cpc: () => (clicks > 0 ? ratio(spendMajor / clicks) : undefined),
-    cpm: () => (imp > 0 ? ratio((spendMajor / imp) * 1000) : undefined),
-    cpp: () => (reach > 0 ? ratio((spendMajor / reach) * 1000) : undefined),
-    inline_link_clicks: () => String(link),
-    inline_link_click_ctr: () => (imp > 0 ? ratio((link / imp) * 100) : undefined),
-    cost_per_inline_link_click: () => (link > 0 ? ratio(spendMajor / link) : undefined),
-    inline_post_engagement: () => String(g('post_engagement')),
-    outbound_clicks: () => (g('outbound_clicks') > 0 ? [{ action_type: 'outbound_click', value: String(g('outbound_clicks')) }] : undefined),
-    website_ctr: () => (imp > 0 && link > 0 ? [{ action_type: 'link_click', value: ratio((link / imp) * 100) }] : undefined),
-    actions: () => (actions.length ? actions.map((s) => stat(s, String)) : undefined),
-    action_values: () => (values.length ? values.map((s) => stat(s, money)) : undefined),
-    cost_per_action_type: () => (costPer.length ? costPer : undefined),
-    purchase_roas: () => (purchaseValue > 0 && g('spend') > 0 ? [{ action_type: 'omni_purchase', value: ratio(purchaseValue / g('spend')) }] : undefined),
-    video_play_actions: () => video('video_view'),
-    video_p25_watched_actions: () => video('p25'),
-    video_p50_watched_actions: () => video('p50'),
-    video_p75_watched_actions: () => video('p75'),
-    video_p95_watched_actions: () => video('p95'),
-    video_p100_watched_actions: () => video('p100'),
-    video_30_sec_watched_actions: () => video('v30'),
-    social_spend: () => money(0),
+  }
+  video(k: string): unknown {
+    return this.g(k) > 0 ? [{ action_type: 'video_view', value: String(this.g(k)) }] : undefined;
+  }
+}
+
+function fieldValue(f: string, x: RowCtx, lvl: number, c: { ad: Ad; set: AdSet; camp: Campaign }): unknown {
+  const acct = x.acct;
+  const imp = x.g('impressions');
+  const clicks = x.g('clicks');
+  const reach = x.g('reach');
+  const link = x.g('inline_link_clicks');
+  const sm = x.spendMajor;
+  switch (f) {
+    case 'account_id':
+      return acct.accountId;
+    case 'account_name':
+      return acct.name;
+    case 'account_currency':
+      return acct.currency.code;
+    case 'campaign_id':
+      return lvl >= 1 ? c.camp.id : undefined;
+    case 'campaign_name':
+      return lvl >= 1 ? c.camp.name : undefined;
+    case 'adset_id':
+      return lvl >= 2 ? c.set.id : undefined;
+    case 'adset_name':
+      return lvl >= 2 ? c.set.name : undefined;
+    case 'ad_id':
+      return lvl >= 3 ? c.ad.id : undefined;
+    case 'ad_name':
+      return lvl >= 3 ? c.ad.name : undefined;
+    case 'objective':
+      return lvl >= 1 ? c.camp.objective : undefined;
+    case 'optimization_goal':
+      return lvl >= 2 ? c.set.optimizationGoal : undefined;
+    case 'buying_type':
+      return 'AUCTION';
+    case 'attribution_setting':
+      return lvl >= 2 ? '7d_click_1d_view' : undefined;
+    case 'impressions':
+      return String(imp);
+    case 'clicks':
+      return String(clicks);
+    case 'spend':
+      return x.money(x.g('spend'));
+    case 'social_spend':
+      return x.money(0);
+    case 'reach':
+      return String(reach);
+    case 'frequency':
+      return reach > 0 ? ratio(imp / reach) : undefined;
+    case 'ctr':
+      return imp > 0 ? ratio((clicks / imp) * 100) : undefined;
+    case 'cpc':
+      return clicks > 0 ? ratio(sm / clicks) : undefined;
+    case 'cpm':
+      return imp > 0 ? ratio((sm / imp) * 1000) : undefined;
+    case 'cpp':
+      return reach > 0 ? ratio((sm / reach) * 1000) : undefined;
+    case 'inline_link_clicks':
+      return String(link);
+    case 'inline_link_click_ctr':
+      return imp > 0 ? ratio((link / imp) * 100) : undefined;
+    case 'cost_per_inline_link_click':
+      return link > 0 ? ratio(sm / link) : undefined;
+    case 'inline_post_engagement':
+      return String(x.g('post_engagement'));
+    case 'outbound_clicks':
+      return x.g('outbound_clicks') > 0 ? [{ action_type: 'outbound_click', value: String(x.g('outbound_clicks')) }] : undefined;
+    case 'website_ctr':
+      return imp > 0 && link > 0 ? [{ action_type: 'link_click', value: ratio((link / imp) * 100) }] : undefined;
+    case 'actions': {
+      const a = x.stats().actions;
+      return a.length ? a.map((st) => x.stat(st, String)) : undefined;
+    }
+    case 'action_values': {
+      const a = x.stats().values;
+      return a.length ? a.map((st) => x.stat(st, x.money)) : undefined;
+    }
+    case 'cost_per_action_type': {
+      const a = x.stats().actions.filter((st) => st.value > 0);
+      if (!a.length) return undefined;
+      return a.map((st) => {
+        const o: Record<string, string> = { action_type: st.action_type, value: ratio(sm / st.value) };
+        for (const w of x.windows) if ((st.counts[w] ?? 0) > 0) o[w] = ratio(sm / st.counts[w]!);
+        return o;
+      });
+    }
+    case 'purchase_roas': {
+      const pv = x.stats().values.find((st) => st.action_type === CONV_ACTION.purchase)?.value ?? 0;
+      return pv > 0 && x.g('spend') > 0 ? [{ action_type: 'omni_purchase', value: ratio(pv / x.g('spend')) }] : undefined;
+    }
+    case 'video_play_actions':
+      return x.video('video_view');
+    case 'video_p25_watched_actions':
+      return x.video('p25');
+    case 'video_p50_watched_actions':
+      return x.video('p50');
+    case 'video_p75_watched_actions':
+      return x.video('p75');
+    case 'video_p95_watched_actions':
+      return x.video('p95');
+    case 'video_p100_watched_actions':
+      return x.video('p100');
+    case 'video_30_sec_watched_actions':
+      return x.video('v30');
     // Insights created_time/updated_time are plain dates (facts §4.3).
-    created_time: () => localDay(c.ad.createdTime, acct.timezone),
-    updated_time: () => localDay(c.ad.updatedTime, acct.timezone),
-  };
+    case 'created_time':
+      return localDay(c.ad.createdTime, acct.timezone);
+    case 'updated_time':
+      return localDay(c.ad.updatedTime, acct.timezone);
+    default:
+      return undefined; // known to the API but not generated: absent, like empty metrics
+  }
+}
+
+const LEVEL_INDEX: Record<Level, number> = { account: 0, campaign: 1, adset: 2, ad: 3 };
+
+function formatRow(q: InsightsQuery, c: { ad: Ad; set: AdSet; camp: Campaign; bucket: Bucket }, v: Vec, p: Period, windows: string[]): InsightsRow {
+  const x = new RowCtx(q.account, v, windows);
+  const lvl = LEVEL_INDEX[q.level];
   const row: InsightsRow = {};
   for (const f of q.fields) {
-    const fn = all[f];
-    if (!fn) continue;
-    const val = fn();
+    const val = fieldValue(f, x, lvl, c);
     if (val !== undefined) row[f] = val;
   }
   // Always present (facts §10.2), breakdown values as plain row keys (facts §4.3).
   row['date_start'] = p.start;
   row['date_stop'] = p.stop;
-  for (const [k, val] of Object.entries(c.bucket.values)) row[k] = val;
+  for (const k in c.bucket.values) row[k] = c.bucket.values[k];
   return row;
 }

@@ -30,6 +30,32 @@ export function hash32(...parts: Array<string | number>): number {
   return h >>> 0;
 }
 
+/** FNV state after some leading parts: hash many keys under one prefix without re-joining it. */
+export function hashPrefix(...parts: Array<string | number>): number {
+  let h = 0x811c9dc5;
+  const s = parts.join('\u0001') + '\u0001';
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Uniform [0,1) from a prefix state and a final key (same mixing as hash32). */
+export function unitFrom(prefix: number, key: string): number {
+  let h = prefix;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) / 4294967296;
+}
+
 /** Uniform [0,1) from a hash of the parts. */
 export function unit(...parts: Array<string | number>): number {
   return hash32(...parts) / 4294967296;

@@ -364,8 +364,33 @@ export function noonUnix(day: string): number {
   return Math.floor(DateTime.fromISO(`${day}T12:00:00`, { zone: 'utc' }).toSeconds());
 }
 
+const OFFSETS = new Map<string, number>();
+
+/** UTC offset (minutes) of `tz` at the hour containing `unixSeconds`; cached (luxon is ~30 µs a call). */
+export function zoneOffset(unixSeconds: number, tz: string): number {
+  const day = Math.floor(unixSeconds / 86400);
+  const dayKey = `${tz}|d${day}`;
+  let off = OFFSETS.get(dayKey);
+  if (off === undefined) {
+    const a = DateTime.fromSeconds(day * 86400, { zone: tz }).offset;
+    const b = DateTime.fromSeconds(day * 86400 + 86399, { zone: tz }).offset;
+    off = a === b ? a : NaN; // NaN: a DST change inside this UTC day, resolve per hour
+    if (OFFSETS.size > 200000) OFFSETS.clear();
+    OFFSETS.set(dayKey, off);
+  }
+  if (!Number.isNaN(off)) return off;
+  const hourKey = `${tz}|h${Math.floor(unixSeconds / 3600)}`;
+  let h = OFFSETS.get(hourKey);
+  if (h === undefined) {
+    h = DateTime.fromSeconds(Math.floor(unixSeconds / 3600) * 3600, { zone: tz }).offset;
+    OFFSETS.set(hourKey, h);
+  }
+  return h;
+}
+
+/** Account-local calendar day of an instant (facts §4.2, §10.5). */
 export function localDay(unixSeconds: number, tz: string): string {
-  return DateTime.fromSeconds(unixSeconds, { zone: tz }).toISODate()!;
+  return new Date((unixSeconds + zoneOffset(unixSeconds, tz) * 60) * 1000).toISOString().slice(0, 10);
 }
 
 /** Round minor units to a "nice" budget in the account's currency. */
