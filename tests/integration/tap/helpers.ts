@@ -84,7 +84,7 @@ export interface TapRun {
 const TAP_BIN = path.join(REPO_ROOT, 'bin', 'tap-facebook-ads.js');
 
 /** Runs the tap in a child process with the given files; resolves when it exits. */
-export async function runTap(opts: { config: unknown; catalog?: unknown; state?: unknown; args?: string[]; dir: string }): Promise<TapRun> {
+export async function runTap(opts: { config: unknown; catalog?: unknown; state?: unknown; args?: string[]; dir: string; rawStdout?: boolean }): Promise<TapRun> {
   const n = Math.random().toString(36).slice(2, 8);
   const cfg = path.join(opts.dir, `config-${n}.json`);
   writeFileSync(cfg, JSON.stringify(opts.config));
@@ -105,7 +105,7 @@ export async function runTap(opts: { config: unknown; catalog?: unknown; state?:
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-  const messages = stdout
+  const messages = (opts.rawStdout ? '' : stdout)
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as SingerLine);

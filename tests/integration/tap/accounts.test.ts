@@ -1,0 +1,112 @@
+// Per-account behaviour across runs: a failing account is isolated (exit 5, sync_log, bookmarks kept),
+// account_ids restricts the sync, an account added later starts at start_date, and a change of
+// attribution windows re-reads insights instead of mixing rows in the warehouse.
+import { expect } from 'chai';
+import { startSandbox, type Sandbox } from '../../../connector/sandbox/index.js';
+import { addDays, dayInZone } from '../../../connector/core/dates.js';
+import { discover } from '../../../connector/tap/discover.js';
+import { recordingProxy, runTap, tapConfig, tempDir, utcToday, type Recorder, type TapRun } from './helpers.js';
+
+const STREAMS = ['ad_accounts', 'campaigns', 'insights_account', 'sync_log'];
+function catalog(): unknown {
+  const c = discover();
+  for (const e of c.streams) e.metadata[0]!.metadata['selected'] = STREAMS.includes(e.stream);
+  return c;
+}
+type State = { bookmarks: Record<string, Record<string, Record<string, unknown>>> };
+
+describe('tap-facebook-ads per-account isolation and state across runs (child process)', function () {
+  this.timeout(120_000);
+  let sb: Sandbox;
+  let rec: Recorder;
+  let tmp: ReturnType<typeof tempDir>;
+  const start = addDays(utcToday(), -12);
+  const run = (extra: Record<string, unknown>, state?: unknown): Promise<TapRun> =>
+    runTap({ config: tapConfig(sb, rec.baseUrl, { start_date: start, insights_lookback_days: 2, ...extra }), catalog: catalog(), ...(state ? { state } : {}), dir: tmp.dir });
+  const postsFor = (from: number, accountId: string, to?: number) =>
+    rec.calls.slice(from, to).filter((c) => c.method === 'POST' && c.path === `/act_${accountId}/insights`).map((c) => JSON.parse(c.params.get('time_range')!) as { since: string; until: string });
+
+  before(async () => {
+    sb = await startSandbox({ world: 'small', today: utcToday() });
+    rec = await recordingProxy(sb.baseUrl);
+    tmp = tempDir();
+  });
+  afterEach(() => sb.faults.clear());
+  after(async () => {
+    await rec?.close();
+    await sb?.close();
+    tmp?.cleanup();
+  });
+
+  it('isolates an account the token may no longer read: the others complete, exit 5, sync_log says why, its bookmarks do not move', async () => {
+    const [bad, ...good] = sb.world.accounts;
+    sb.faults.add({ kind: 'account_forbidden', accountId: bad!.accountId });
+    const r = await run({});
+    expect(r.code, r.stderr.slice(-1500)).to.equal(5);
+    const logs = new Map(r.records('sync_log').map((l) => [l['account_id'], l]));
+    expect(logs.get(bad!.accountId)).to.include({ status: 'failed', error_class: 'permission' });
+    expect(String(logs.get(bad!.accountId)!['hint'])).to.match(/account_ids|role|permission/i);
+    for (const g of good) expect(logs.get(g.accountId)?.['status'], g.accountId).to.equal('ok');
+    const state = r.lastState() as State;
+    for (const stream of ['campaigns', 'insights_account']) {
+      expect(state.bookmarks[stream]?.[bad!.accountId], stream).to.equal(undefined);
+      for (const g of good) expect(state.bookmarks[stream]?.[g.accountId], `${stream} ${g.accountId}`).to.not.equal(undefined);
+    }
+    const summary = r.logs().find((l) => l['type'] === 'summary')!;
+    expect(String(summary['msg'])).to.include(`1 failed (${bad!.accountId})`);
+  });
+
+  describe('across runs', () => {
+    let first: TapRun;
+    let second: TapRun;
+    let third: TapRun;
+    let mark1: number;
+    let mark2: number;
+    let mark3: number;
+    let only: string;
+    let later: string;
+
+    before(async () => {
+      [only, later] = sb.world.accounts.map((a) => a.accountId) as [string, string];
+      mark1 = rec.calls.length;
+      first = await run({ account_ids: [only] });
+      expect(first.code, first.stderr.slice(-1500)).to.equal(0);
+      mark2 = rec.calls.length;
+      second = await run({ account_ids: [only, `act_${later}`] }, first.lastState());
+      mark3 = rec.calls.length;
+      third = await run({ account_ids: [only, later], action_attribution_windows: ['1d_click'] }, second.lastState());
+    });
+
+    it('syncs only the accounts in account_ids', () => {
+      expect(first.records('ad_accounts').map((a) => a['account_id'])).to.deep.equal([only]);
+      expect(first.records('sync_log').map((a) => a['account_id'])).to.deep.equal([only]);
+      const touched = new Set(rec.calls.slice(mark1, mark2).map((c) => /^\/act_(\d+)(?:\/|$)/.exec(c.path)?.[1]).filter(Boolean));
+      expect([...touched]).to.deep.equal([only]);
+    });
+
+    it('starts an account found later at start_date while the known one re-reads only its lookback', () => {
+      expect(second.code, second.stderr.slice(-1500)).to.equal(0);
+      const tzOf = (id: string) => sb.world.accountByBareId.get(id)!.timezone;
+      const newSince = postsFor(mark2, later, mark3).map((t) => t.since).sort()[0];
+      expect(newSince).to.equal(start);
+      const oldSince = postsFor(mark2, only, mark3).map((t) => t.since).sort()[0];
+      expect(oldSince).to.equal(addDays(dayInZone(new Date(), tzOf(only)), -2));
+      const logs = new Map(second.records('sync_log').map((l) => [l['account_id'], l]));
+      expect(logs.get(later)?.['is_new_account']).to.equal(true);
+      expect(logs.get(only)?.['is_new_account']).to.equal(false);
+    });
+
+    it('re-reads from start_date when the attribution windows changed, records the new windows in rows and state, and says why', () => {
+      expect(third.code, third.stderr.slice(-1500)).to.equal(0);
+      for (const id of [only, later]) expect(postsFor(mark3, id).map((t) => t.since).sort()[0], id).to.equal(start);
+      const rows = third.records('insights_account');
+      expect(rows.length).to.be.greaterThan(0);
+      for (const r of rows) expect(r['attribution_windows']).to.deep.equal(['1d_click']);
+      const posts = rec.calls.slice(mark3).filter((c) => c.method === 'POST' && c.path.endsWith('/insights'));
+      for (const p of posts) expect(JSON.parse(p.params.get('action_attribution_windows')!)).to.deep.equal(['1d_click']);
+      const state = third.lastState() as State;
+      for (const id of [only, later]) expect(state.bookmarks['insights_account']?.[id]?.['attribution_windows']).to.deep.equal(['1d_click']);
+      expect(third.logs().some((l) => l['level'] === 'warn' && /attribution_windows changed/.test(String(l['msg'])))).to.equal(true);
+    });
+  });
+});

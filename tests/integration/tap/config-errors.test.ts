@@ -1,0 +1,48 @@
+// Bad configuration is refused before any Singer message: exit 2, one actionable JSON line on stderr,
+// nothing on stdout (Meltano would otherwise start a target on half a stream).
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../../../connector/core/config.js';
+import { discover } from '../../../connector/tap/discover.js';
+import { runTap, tempDir } from './helpers.js';
+
+const base = { access_token: 'sbx_cfg_0123456789abcdef', api_base_url: 'http://127.0.0.1:9', start_date: '2026-01-01' };
+
+describe('tap-facebook-ads refuses bad configuration (child process)', function () {
+  this.timeout(60_000);
+  let tmp: ReturnType<typeof tempDir>;
+  before(() => (tmp = tempDir()));
+  after(() => tmp.cleanup());
+
+  const cases: Array<{ name: string; config: Record<string, unknown>; catalog?: unknown; args?: string[]; message: RegExp }> = [
+    { name: 'no token at all', config: { start_date: '2026-01-01' }, message: /access_token/ },
+    { name: 'a malformed account id', config: { ...base, account_ids: ['act_12x4'] }, message: /account_ids\[0\].*must match/ },
+    { name: 'start_date after end_date', config: { ...base, end_date: '2025-12-31' }, message: /start_date \(2026-01-01\) is after config\.end_date/ },
+    {
+      name: 'a catalog naming an unknown stream',
+      config: base,
+      catalog: { streams: [...discover().streams, { ...discover().streams[0]!, tap_stream_id: 'adcampaigns', stream: 'adcampaigns' }] },
+      message: /unknown stream "adcampaigns"/,
+    },
+    { name: 'a malformed --account shortcut', config: base, args: ['--account', '12-34'], message: /--account "12-34"/ },
+  ];
+
+  for (const c of cases) {
+    it(`exits 2 with an actionable message and an empty stdout for ${c.name}`, async () => {
+      const r = await runTap({ config: c.config, dir: tmp.dir, ...(c.catalog ? { catalog: c.catalog } : {}), ...(c.args ? { args: c.args } : {}) });
+      expect(r.code, r.stderr).to.equal(2);
+      expect(r.stdout).to.equal('');
+      const last = r.logs().at(-1)!;
+      expect(String(last['msg'])).to.match(c.message);
+      expect(last['hint'], 'every config error says what to do').to.be.a('string').and.not.equal('');
+      expect(r.stderr).to.not.include('sbx_cfg_0123456789abcdef');
+    });
+  }
+
+  it('prints exactly the golden catalog.json for --discover', async () => {
+    const r = await runTap({ config: base, args: ['--discover'], dir: tmp.dir, rawStdout: true });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal(readFileSync(path.join(REPO_ROOT, 'catalog.json'), 'utf8'));
+  });
+});
