@@ -83,6 +83,9 @@ export function accountOfPath(path: string): string | undefined {
   return /(?:^|\/)act_(\d+)(?:[/?]|$)/.exec(path)?.[1];
 }
 
+/** '250 ms', '1.5 s', '3 min': waits are logged at a precision a reader can use. */
+const seconds = (ms: number): string => (ms < 1000 ? `${Math.round(ms)} ms` : ms < 120_000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms / 6000) / 10} min`);
+
 const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class GraphClient {
@@ -270,7 +273,7 @@ export class GraphClient {
         throw this.tooLongError(waitMs, path, accountId, token.label);
       }
       if (waitMs > 0) {
-        this.log.info(`pacing Graph calls: waiting ${Math.ceil(waitMs / 1000)}s because a rate-limit budget is nearly spent`, { budget: reason, wait_ms: waitMs, account_id: accountId, token_label: token.label, ...this.pacer.usage(accountId) });
+        this.log.info(`pacing Graph calls: waiting ${seconds(waitMs)} because a rate-limit budget is nearly spent`, { budget: reason, wait_ms: Math.round(waitMs), account_id: accountId, token_label: token.label, ...this.pacer.usage(accountId) });
         await this.abortable(this.sleep(waitMs), opts.signal);
       }
       if (attempts > 0) this.count(accountId, token.label, 'retries');
@@ -334,7 +337,7 @@ export class GraphClient {
             this.count(accountId, token.label, 'errors');
             throw error;
           }
-          this.log.warn(`Graph call throttled; retry ${failures}/${this.config.max_retries} in ${Math.ceil(waitMs / 1000)}s`, { reason: error.message, wait_ms: waitMs, account_id: accountId, token_label: token.label });
+          this.log.warn(`Graph call throttled; retry ${failures}/${this.config.max_retries} in ${seconds(waitMs)}`, { reason: error.message, wait_ms: Math.round(waitMs), account_id: accountId, token_label: token.label });
           continue; // the pacer makes this (and every other worker on the budget) wait
         }
         failures += 1;
@@ -343,7 +346,7 @@ export class GraphClient {
           throw error;
         }
         const waitMs = this.backoffMs(failures);
-        this.log.warn(`Graph call failed; retry ${failures}/${this.config.max_retries} in ${Math.ceil(waitMs / 100) / 10}s`, { reason: error.message, wait_ms: Math.round(waitMs), account_id: accountId, token_label: token.label });
+        this.log.warn(`Graph call failed; retry ${failures}/${this.config.max_retries} in ${seconds(waitMs)}`, { reason: error.message, wait_ms: Math.round(waitMs), account_id: accountId, token_label: token.label });
         await this.abortable(this.sleep(waitMs), opts.signal);
       }
     }

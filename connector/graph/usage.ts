@@ -106,6 +106,12 @@ export interface PacerOptions {
   maxIntervalMs: number;
 }
 
+/**
+ * Meta's budgets decay over about 300 s (ad-account scoring, facts §7.2), so a reading we have not
+ * refreshed fades out over that window instead of pacing forever when headers stop arriving.
+ */
+export const USAGE_DECAY_MS = 300_000;
+
 const APP_KEY = 'app';
 const acctKey = (id: string): string => `acct:${id}`;
 const tokenKey = (label: string): string => `token:${label}`;
@@ -117,7 +123,7 @@ const tokenKey = (label: string): string => `token:${label}`;
  * concurrent workers slow down together instead of all firing at once when a pause ends.
  */
 export class UsagePacer {
-  private readonly pct = new Map<string, number>();
+  private readonly pct = new Map<string, { value: number; at: number }>();
   private readonly blockedUntil = new Map<string, number>();
   private readonly nextSlot = new Map<string, number>();
 
@@ -126,8 +132,8 @@ export class UsagePacer {
   /** Records a response's reading. */
   observe(reading: UsageReading, accountId?: string): void {
     const now = this.opts.clock();
-    if (reading.appPct !== undefined) this.pct.set(APP_KEY, reading.appPct);
-    for (const [id, p] of reading.accountPct) this.pct.set(acctKey(id), p);
+    if (reading.appPct !== undefined) this.pct.set(APP_KEY, { value: reading.appPct, at: now });
+    for (const [id, p] of reading.accountPct) this.pct.set(acctKey(id), { value: p, at: now });
     for (const [id, s] of reading.regainSeconds) this.block(acctKey(id), now + s * 1000);
     // A full account budget without a regain estimate: wait out the reset window Meta reported.
     if (accountId && reading.resetSeconds !== undefined && (reading.accountPct.get(accountId) ?? 0) >= 100) {
@@ -151,7 +157,15 @@ export class UsagePacer {
 
   /** Current utilisation of the budgets a call would spend (for logs and tests). */
   usage(accountId?: string): { app: number | undefined; account: number | undefined } {
-    return { app: this.pct.get(APP_KEY), account: accountId ? this.pct.get(acctKey(accountId)) : undefined };
+    return { app: this.current(APP_KEY), account: accountId ? this.current(acctKey(accountId)) : undefined };
+  }
+
+  /** The last reading of a budget, faded linearly over USAGE_DECAY_MS since it was observed. */
+  private current(key: string): number | undefined {
+    const r = this.pct.get(key);
+    if (!r) return undefined;
+    const age = Math.max(0, this.opts.clock() - r.at);
+    return r.value * Math.max(0, 1 - age / USAGE_DECAY_MS);
   }
 
   /** Spacing for a budget at `pct` percent. */
@@ -172,14 +186,14 @@ export class UsagePacer {
     let start = now;
     let reason: string | undefined;
     for (const k of keys) {
-      const t = Math.max(this.blockedUntil.get(k) ?? 0, this.intervalFor(this.pct.get(k)) > 0 ? (this.nextSlot.get(k) ?? 0) : 0);
+      const t = Math.max(this.blockedUntil.get(k) ?? 0, this.intervalFor(this.current(k)) > 0 ? (this.nextSlot.get(k) ?? 0) : 0);
       if (t > start) {
         start = t;
         reason = k;
       }
     }
     for (const k of keys) {
-      const interval = this.intervalFor(this.pct.get(k));
+      const interval = this.intervalFor(this.current(k));
       if (interval > 0) this.nextSlot.set(k, start + interval);
     }
     return { waitMs: start - now, reason };

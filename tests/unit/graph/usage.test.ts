@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { UsagePacer, parseUsageHeaders, regainSecondsFor } from '../../../connector/graph/usage.js';
+import { UsagePacer, USAGE_DECAY_MS, parseUsageHeaders, regainSecondsFor } from '../../../connector/graph/usage.js';
 import { GraphClient } from '../../../connector/graph/client.js';
 import { startFakeGraph, tapConfig, memoryLogger, fakeTime, type FakeGraph } from './fake-graph.js';
 
@@ -96,8 +96,9 @@ describe('GraphClient pacing', () => {
     const t0 = time.now();
     await Promise.all([1, 2, 3, 4].map(() => c.request('act_9/ads', { tokens: [A] })));
     // Four workers on one hot account: each reserves the next slot, so together they spend at least
-    // three spacing intervals instead of all firing at once.
-    const interval = new UsagePacer({ threshold: 75, clock: () => 0, maxIntervalMs: 8000 }).intervalFor(95);
+    // three spacing intervals instead of all firing at once (the 95% reading fades a little meanwhile,
+    // USAGE_DECAY_MS, hence the 90% spacing as the lower bound).
+    const interval = new UsagePacer({ threshold: 75, clock: () => 0, maxIntervalMs: 8000 }).intervalFor(90);
     expect(interval).to.be.greaterThan(0);
     expect(time.sleeps.length).to.be.at.least(3);
     expect(time.now() - t0).to.be.at.least(3 * interval);
@@ -116,5 +117,18 @@ describe('GraphClient pacing', () => {
     const c = new GraphClient({ config: tapConfig({ api_base_url: fake.baseUrl, usage_pause_threshold: 75 }), log: memoryLogger().log, clock: time.clock, sleep: time.sleep });
     for (let i = 0; i < 5; i++) await c.request('act_9/ads', { tokens: [A] });
     expect(time.sleeps).to.deep.equal([]);
+  });
+});
+
+describe('usage pacer decay', () => {
+  it('fades a reading that is not refreshed, so pacing stops when headers stop arriving', () => {
+    let now = 0;
+    const p = new UsagePacer({ threshold: 75, clock: () => now, maxIntervalMs: 10_000 });
+    p.observe(parseUsageHeaders({ 'x-ad-account-usage': '{"acc_id_util_pct":100}' }, '1'), '1');
+    expect(p.usage('1').account).to.equal(100);
+    now += USAGE_DECAY_MS / 2;
+    expect(p.usage('1').account).to.equal(50);
+    expect(p.reserve('1', 't').waitMs).to.equal(0);
+    expect(p.reserve('1', 't').waitMs).to.equal(0);
   });
 });
