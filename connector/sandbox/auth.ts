@@ -13,7 +13,7 @@ export interface Auth {
 
 export function findToken(world: World, token: string | undefined): SandboxToken | undefined {
   if (token === undefined) return undefined;
-  return world.tokens.find((t) => t.token === token) ?? world.expiredTokens.find((t) => t.token === token);
+  return world.tokens.find((t) => t.token === token) ?? world.exchangedTokens.find((t) => t.token === token) ?? world.expiredTokens.find((t) => t.token === token);
 }
 
 export function isExpired(world: World, t: SandboxToken, expiredLabels: ReadonlySet<string>): boolean {

@@ -84,6 +84,8 @@ export const E = {
       userTitle: 'Loading Async Ads Report Failed',
       userMsg: 'Sorry, the report cannot be loaded successfully. Please check if your job status is completed instead of failed or running before fetching the data.',
     }),
+  // facts §4.1: data-per-call limit of synchronous insights
+  dataPerCall: () => new GraphError({ status: 400, code: 100, subcode: 1487534, type: 'CodeException', message: "(#100) Please reduce the amount of data you're asking for, then retry your request" }),
   // facts §7.4 transient family
   unknown500: (subcode?: number) => new GraphError({ status: 500, code: 1, message: 'An unknown error occurred', isTransient: false, ...(subcode !== undefined ? { subcode } : {}) }),
   unavailable503: () => new GraphError({ status: 503, code: 2, message: '(#2) Service temporarily unavailable', isTransient: true }),

@@ -6,7 +6,7 @@ import { Call, OutcomeSignal, applyFault, type Core } from './context.js';
 import { E, GraphError } from './errors.js';
 import { hash32 } from './prng.js';
 import type { GraphRequest, GraphResponse, Outcome } from './request.js';
-import { debugToken } from './routes/debug.js';
+import { debugToken, exchangeToken } from './routes/debug.js';
 import { route } from './routes/graph.js';
 import { THROTTLE_CODES, bump, endpointPattern } from './stats.js';
 
@@ -66,6 +66,7 @@ export async function handle(core: Core, req: GraphRequest): Promise<Outcome> {
     if (f) applyFault(call, f);
     if (req.path === '' && req.method === 'POST' && req.params.has('batch')) return await batch(core, req);
     if (req.path === '/debug_token') return ok(core, req, call, debugToken(call));
+    if (req.path === '/oauth/access_token') return ok(core, req, call, exchangeToken(call));
     call.auth = authenticate(core.world, req.token, req.params.get('appsecret_proof'), core.opts.appSecret, core.faults.expiredLabels);
     core.limiter.chargeApp(call.headers);
     return ok(core, req, call, route(call));

@@ -226,6 +226,14 @@ export interface InsightsQuery {
   statusFilter: Partial<Record<'campaign' | 'adset' | 'ad', Set<string>>>;
 }
 
+/** Rough number of (ad, day, breakdown bucket) cells a query touches: the sync data-per-call guard. */
+export function estimateCells(world: World, q: InsightsQuery): number {
+  const days = dayNum(q.until) - dayNum(q.since) + 1;
+  let buckets = 1;
+  for (const b of q.breakdowns) buckets *= b === 'country' ? 3 : (SHAPES[b]?.length ?? 1);
+  return adsInScope(world, q).length * days * buckets;
+}
+
 export function adsInScope(world: World, q: InsightsQuery): Ad[] {
   const all = q.account.adIds.map((id) => world.byId.get(id) as Ad);
   const s = q.scope;
@@ -313,6 +321,8 @@ export function computeInsights(world: World, q: InsightsQuery, snap: Snapshot):
   });
   const rows: Array<{ sort: string; row: InsightsRow }> = [];
   const windows = (q.windows ?? []).filter((w) => RETURNED_WINDOWS.has(w));
+  // Since 2025-06-10 reach/frequency/cpp are omitted with breakdowns older than 13 months (facts §4.1).
+  const noReach = q.breakdowns.length > 0 && q.since < DateTime.fromISO(today, { zone: 'utc' }).minus({ months: 13 }).toISODate()!;
   for (const [k, e] of byPeriod) {
     const c = e.cell;
     const node = q.level === 'ad' ? c.ad : q.level === 'adset' ? c.set : q.level === 'campaign' ? c.camp : null;
@@ -320,7 +330,7 @@ export function computeInsights(world: World, q: InsightsQuery, snap: Snapshot):
     if (node && q.statusFilter[q.level as 'ad'] === undefined && effectiveStatus(world, node) === 'DELETED') continue;
     const v = e.parts.length === 1 ? e.parts[0]! : combine(world, e.parts, `period#${k}`);
     const p = periodOf(c.day, q);
-    rows.push({ sort: `${p.start}#${idAt[q.level](c)}#${c.bucket.key}`, row: formatRow(q, c, v, p, windows) });
+    rows.push({ sort: `${p.start}#${idAt[q.level](c)}#${c.bucket.key}`, row: formatRow(q, c, v, p, windows, noReach) });
   }
   rows.sort((a, b) => (a.sort < b.sort ? -1 : a.sort > b.sort ? 1 : 0));
   return rows.map((r) => r.row);
@@ -525,11 +535,14 @@ function fieldValue(f: string, x: RowCtx, lvl: number, c: { ad: Ad; set: AdSet; 
 
 const LEVEL_INDEX: Record<Level, number> = { account: 0, campaign: 1, adset: 2, ad: 3 };
 
-function formatRow(q: InsightsQuery, c: { ad: Ad; set: AdSet; camp: Campaign; bucket: Bucket }, v: Vec, p: Period, windows: string[]): InsightsRow {
+const REACH_FIELDS = new Set(['reach', 'frequency', 'cpp']);
+
+function formatRow(q: InsightsQuery, c: { ad: Ad; set: AdSet; camp: Campaign; bucket: Bucket }, v: Vec, p: Period, windows: string[], noReach: boolean): InsightsRow {
   const x = new RowCtx(q.account, v, windows);
   const lvl = LEVEL_INDEX[q.level];
   const row: InsightsRow = {};
   for (const f of q.fields) {
+    if (noReach && REACH_FIELDS.has(f)) continue;
     const val = fieldValue(f, x, lvl, c);
     if (val !== undefined) row[f] = val;
   }

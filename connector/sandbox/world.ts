@@ -213,6 +213,8 @@ export interface World {
   tokens: SandboxToken[];
   /** Tokens that are no longer valid (expired); not in `tokens`, used for 190/463 tests. */
   expiredTokens: SandboxToken[];
+  /** Long-lived tokens minted by GET /oauth/access_token (facts §9). */
+  exchangedTokens: SandboxToken[];
   users: WorldUser[];
   businesses: Business[];
   accounts: AdAccount[];
@@ -422,6 +424,7 @@ export function generateWorld(name: WorldName, seed: number, today: string): Wor
     clock: { today, nowUnix, epoch: 0 },
     tokens: [],
     expiredTokens: [],
+    exchangedTokens: [],
     users: [],
     businesses: [],
     accounts: [],

@@ -115,4 +115,26 @@ describe('sandbox: tokens, reach, versions and appsecret_proof', () => {
       await secured.close();
     }
   });
+
+  it('exchanges a valid token for a long-lived one at /oauth/access_token and refuses expired ones', async () => {
+    const t = sb.tokens.find((x) => x.label === 'brand')!;
+    const q = (tok: string) => new URLSearchParams({ grant_type: 'fb_exchange_token', client_id: sb.world.appId, client_secret: 'any', fb_exchange_token: tok }).toString();
+    const r = await http(`${sb.baseUrl}/v25.0/oauth/access_token?${q(t.token)}`);
+    expect(r.json).to.include({ token_type: 'bearer', expires_in: 5183944 });
+    expect(r.json.access_token).to.match(/^sbx_brand_[0-9a-f]{32}$/);
+    const me = await graphGet(sb.baseUrl, '/me', r.json.access_token);
+    expect(me.json.id).to.equal(t.userId);
+    const dead = await http(`${sb.baseUrl}/v25.0/oauth/access_token?${q(sb.world.expiredTokens[0]!.token)}`);
+    expect(dead.json.error).to.include({ code: 190, error_subcode: 463 });
+  });
+
+  it('lists business users and refuses the owner field without business_management', async () => {
+    const bu = await graphGet(sb.baseUrl, '/me/business_users', tok('agency'), { fields: 'name,business' });
+    expect(bu.json.data[0].business.id).to.equal(sb.world.businesses[0]!.id);
+    const own = await graphGet(sb.baseUrl, '/me/adaccounts', tok('freelancer'), { fields: 'account_id,owner' });
+    expect(own.status).to.equal(403);
+    expect(own.json.error).to.include({ code: 200, message: '(#200) Requires business_management permission to manage the object' });
+    const ok = await graphGet(sb.baseUrl, '/me/adaccounts', tok('agency'), { fields: 'account_id,owner' });
+    expect(ok.json.data[0].owner).to.match(/^\d+$/);
+  });
 });

@@ -162,4 +162,23 @@ describe('sandbox: synchronous insights', () => {
     expect(r.json.data.length).to.be.greaterThan(0);
     expect(r.json.data.every((x: { campaign_id: string }) => x.campaign_id === camp.id)).to.equal(true);
   });
+
+  it('omits reach for breakdown queries starting more than 13 months ago', async () => {
+    const acct = sb.world.accounts[0]!;
+    const tok = tokenFor(acct.accountId);
+    const old = await graphGet(sb.baseUrl, `/act_${acct.accountId}/insights`, tok, { time_range: JSON.stringify({ since: '2025-09-01', until: '2026-11-19' }), breakdowns: 'gender', fields: 'impressions,reach' });
+    expect(old.json.data.length).to.be.greaterThan(0);
+    expect(old.json.data.every((r: Record<string, string>) => r['reach'] === undefined && r['impressions'] !== undefined)).to.equal(true);
+    const recent = await graphGet(sb.baseUrl, `/act_${acct.accountId}/insights`, tok, { time_range: JSON.stringify({ since: '2026-09-01', until: '2026-11-19' }), breakdowns: 'gender', fields: 'impressions,reach' });
+    expect(recent.json.data.every((r: Record<string, string>) => r['reach'] !== undefined)).to.equal(true);
+  });
+
+  it('refuses oversized synchronous reads with the data-per-call error 100/1487534', async () => {
+    const acct = sb.world.accounts[0]!;
+    const tok = tokenFor(acct.accountId);
+    const big = { level: 'ad', time_increment: '1', date_preset: 'maximum', breakdowns: 'age,gender,publisher_platform', fields: 'impressions' };
+    const r = await graphGet(sb.baseUrl, `/act_${acct.accountId}/insights`, tok, big);
+    expect(r.status).to.equal(400);
+    expect(r.json.error).to.include({ code: 100, error_subcode: 1487534, type: 'CodeException' });
+  });
 });

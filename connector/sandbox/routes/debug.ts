@@ -1,6 +1,7 @@
 // GET /debug_token (facts §9): token introspection with scopes, expires_at (0 = never) and, for a
 // dead token, is_valid:false plus an error object inside data.
 import { DateTime } from 'luxon';
+import { Rng, hash32 } from '../prng.js';
 import { findToken, isExpired } from '../auth.js';
 import type { Call } from '../context.js';
 import { E } from '../errors.js';
@@ -38,4 +39,27 @@ export function debugToken(call: Call): Record<string, unknown> {
     data['error'] = { code: 190, message: `Error validating access token: Session has expired on ${fmt(at)}. The current time is ${fmt(now)}.`, subcode: 463 };
   }
   return { data };
+}
+
+/**
+ * GET /oauth/access_token?grant_type=fb_exchange_token (facts §9): a long-lived (~60 days) token
+ * for a valid one; expired tokens cannot be exchanged.
+ */
+export function exchangeToken(call: Call): Record<string, unknown> {
+  const world = call.core.world;
+  const p = call.req.params;
+  if (p.get('grant_type') !== 'fb_exchange_token') throw E.invalidParam('grant_type must be fb_exchange_token');
+  if (p.get('client_id') !== world.appId) throw E.invalidParam('Error validating application. Invalid application ID.');
+  const secret = call.core.opts.appSecret;
+  if (p.get('client_secret') === undefined || (secret !== undefined && p.get('client_secret') !== secret)) throw E.invalidParam('Error validating client secret.');
+  const old = findToken(world, p.get('fb_exchange_token'));
+  if (!old) throw E.cannotParseToken();
+  if (isExpired(world, old, call.core.faults.expiredLabels)) {
+    const fmt = (u: number) => DateTime.fromSeconds(u, { zone: 'America/Los_Angeles' }).toFormat('cccc, dd-LLL-yy HH:mm:ss ZZZZ');
+    throw E.tokenExpired(fmt(old.expiresAt || world.clock.nowUnix - 60), fmt(world.clock.nowUnix));
+  }
+  const expiresIn = 5183944; // the value the docs example shows (≈ 60 days)
+  const token = `sbx_${old.label}_${new Rng(hash32(world.seed, 'exchange', old.token, world.clock.nowUnix)).hex(32)}`;
+  if (!world.exchangedTokens.some((t) => t.token === token)) world.exchangedTokens.push({ ...old, token, expiresAt: world.clock.nowUnix + expiresIn });
+  return { access_token: token, token_type: 'bearer', expires_in: expiresIn };
 }

@@ -17,6 +17,7 @@ import {
   AD_CREATIVE,
   AD_SET,
   BUSINESS,
+  BUSINESS_USER,
   CAMPAIGN,
   CATALOG,
   PAGE,
@@ -113,8 +114,15 @@ export function amountSpent(call: Call, acct: AdAccount): number {
   return v;
 }
 
+/** Requesting `owner` without business_management → (#200) (facts §2.2, AB retries without it). */
+function checkOwnerField(call: Call): void {
+  const fields = parseFields(call.req.params.get('fields'));
+  if (fields?.some((f) => f.name === 'owner') && !hasScope(call.requireAuth(), 'business_management')) throw E.permission200();
+}
+
 function accountsOf(call: Call, ids: string[], tasks?: string[]): Body {
   const world = call.core.world;
+  checkOwnerField(call);
   const accts = ids.map((id) => world.accountByBareId.get(id)!).filter(Boolean);
   const fields = parseFields(call.req.params.get('fields'));
   const needsSpend = fields?.some((f) => f.name === 'amount_spent') ?? false;
@@ -137,6 +145,12 @@ function userRoute(call: Call, user: WorldUser, edge: string | undefined, self: 
       if (!hasScope(auth, 'business_management')) throw E.missingPermissions();
       const bs = user.businessId ? world.businesses.filter((b) => b.id === user.businessId) : [];
       return listOf(call, BUSINESS, bs, (b) => businessValues(world, b));
+    }
+    case 'business_users': {
+      // AB reads `business` from here (facts §2.1).
+      const biz = user.businessId ? world.businesses.find((b) => b.id === user.businessId) : undefined;
+      const rows = biz ? [{ ...userValues(user), business: { id: biz.id, name: biz.name }, role: 'ADMIN' }] : [];
+      return listOf(call, BUSINESS_USER, rows, (r) => r);
     }
     case 'accounts':
     case 'assigned_pages':
@@ -191,6 +205,7 @@ function accountRoute(call: Call, acct: AdAccount, edge: string | undefined): Bo
   call.touchAccount(acct.accountId, edge === 'insights' ? 'ads_insights' : 'ads_management');
   const scope: Scope = { account: acct, level: 'account', id: acct.id };
   if (edge === undefined) {
+    checkOwnerField(call);
     const fields = parseFields(call.req.params.get('fields'));
     const needsSpend = fields?.some((f) => f.name === 'amount_spent') ?? false;
     return project(AD_ACCOUNT, accountValues(world, acct, needsSpend ? amountSpent(call, acct) : 0), fields);

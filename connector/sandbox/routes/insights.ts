@@ -4,7 +4,7 @@ import type { Call } from '../context.js';
 import { E } from '../errors.js';
 import { JOB_KINDS } from '../faults.js';
 import { parseFields, project } from '../fields.js';
-import { BREAKDOWN_NAMES, KNOWN_INSIGHTS_FIELDS, SUPPORTED_BREAKDOWNS, computeInsights, type InsightsQuery, type InsightsRow, type Level, type TimeIncrement } from '../insights.js';
+import { BREAKDOWN_NAMES, KNOWN_INSIGHTS_FIELDS, SUPPORTED_BREAKDOWNS, computeInsights, estimateCells, type InsightsQuery, type InsightsRow, type Level, type TimeIncrement } from '../insights.js';
 import { paginate } from '../paging.js';
 import { parseList } from '../request.js';
 import type { ReportRun } from '../report-runs.js';
@@ -143,8 +143,12 @@ export function rowsFor(call: Call, qs: InsightsQuery[], nowUnix: number): Insig
 }
 
 /** GET /{node}/insights — synchronous read, paged with short cursors. */
+/** Synchronous reads above this many (ad × day × bucket) cells fail like the real data-per-call limit. */
+export const SYNC_CELL_LIMIT = 400_000;
+
 export function syncInsights(call: Call, scope: Scope): Record<string, unknown> {
   const qs = parseInsightsQuery(call, scope);
+  if (qs.reduce((n, q) => n + estimateCells(call.core.world, q), 0) > SYNC_CELL_LIMIT) throw E.dataPerCall(); // facts §4.1: use async
   const rows = rowsFor(call, qs, call.core.world.clock.nowUnix);
   const page = paginate(call.req, rows, 'insights');
   return page.body(page.items);

@@ -13,6 +13,7 @@ export function graphTime(unix: number, tz: string): string {
 
 export const USER: NodeType = { type: 'User', known: set('id name first_name last_name'), defaults: ['name', 'id'] };
 export const SYSTEM_USER: NodeType = { type: 'SystemUser', known: set('id name role created_by'), defaults: ['name', 'id'] };
+export const BUSINESS_USER: NodeType = { type: 'BusinessUser', known: set('id name business role email first_name last_name'), defaults: ['name', 'id'] };
 export const BUSINESS: NodeType = {
   type: 'Business',
   known: set('id name created_time updated_time verification_status timezone_id primary_page link vertical is_hidden owned_ad_accounts client_ad_accounts'),
