@@ -31,6 +31,8 @@ export const DEFAULT_CONFIG: LoaderConfig = { batch_rows: 100000, batch_bytes: 1
 export interface Warehouse {
   kind: Kind;
   emulator: BigQueryEmulator | undefined;
+  /** The DuckDB file (DuckDB warehouses only). */
+  duckdbPath: string | undefined;
   /** Opens a fresh destination on the same storage (a re-run after a crash). */
   destination(): Promise<Destination>;
   rows(table: string, orderBy?: string[]): Promise<Record<string, unknown>[]>;
@@ -62,6 +64,7 @@ export async function openWarehouse(kind: Kind): Promise<Warehouse> {
     return {
       kind,
       emulator: undefined,
+      duckdbPath: file,
       async destination() {
         const d = new DuckDbDestination({ path: file, dataset: DATASET });
         opened.push(d);
@@ -90,6 +93,7 @@ export async function openWarehouse(kind: Kind): Promise<Warehouse> {
   return {
     kind,
     emulator,
+    duckdbPath: undefined,
     async destination() {
       const client = new BigQuery({ projectId: PROJECT, location: 'US', apiEndpoint: url, authClient: new PassThroughClient() });
       return new BigQueryDestination({ client, projectId: PROJECT, dataset: DATASET, location: 'US' });

@@ -1,0 +1,84 @@
+// The target-bigquery CLI end to end: stdin Singer lines in, STATE lines out on stdout, one JSON
+// error line on stderr and the documented exit code on failure, for both destinations.
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT } from '../../../connector/core/config.js';
+import { EXIT_CODES } from '../../../connector/core/errors.js';
+import { KINDS, openWarehouse, fixture, DATASET, PROJECT, type Warehouse } from './harness.js';
+
+async function cli(configFile: string, input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const stdin = openSync(input, 'r');
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'target-bigquery.js'), '-c', configFile], {
+    stdio: [stdin, 'pipe', 'pipe'],
+    env: { ...process.env, METADATA_SERVER_DETECTION: 'none' },
+  });
+  closeSync(stdin);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+  return { code, stdout, stderr };
+}
+
+for (const kind of KINDS) {
+  describe(`target-bigquery CLI on ${kind}`, function () {
+    this.timeout(60000);
+    let w: Warehouse;
+    let dir: string;
+    let configFile: string;
+    beforeEach(async () => {
+      w = await openWarehouse(kind);
+      dir = mkdtempSync(path.join(os.tmpdir(), 'target-cli-'));
+      configFile = path.join(dir, 'config.json');
+      const base = { batch_rows: 2, temp_dir: dir };
+      writeFileSync(
+        configFile,
+        JSON.stringify(kind === 'duckdb' ? { ...base, duckdb_path: w.duckdbPath } : { ...base, destination: 'bigquery', project_id: PROJECT, dataset: DATASET, api_endpoint: w.emulator!.url }),
+      );
+    });
+    afterEach(async () => {
+      await w.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('writes only STATE lines on stdout and exits 0 after loading', async () => {
+      const r = await cli(configFile, fixture('duplicate_keys_in_batch'));
+      expect(r.code, r.stderr).to.equal(EXIT_CODES.ok);
+      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+      expect(lines.map((l) => l.type)).to.deep.equal(['STATE']);
+      expect((await w.rows('campaigns')).length).to.equal(2);
+    });
+
+    it('exits 6 on a broken line with one JSON error line naming line and stream, keeping committed STATE', async () => {
+      const r = await cli(configFile, fixture('bad_json_line'));
+      expect(r.code).to.equal(EXIT_CODES.data);
+      const errors = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['level'] === 'error');
+      expect(errors).to.have.length(1);
+      expect(errors[0]).to.include({ error_kind: 'data', exit_code: 6, line: 5, stream: 'campaigns' });
+      expect(String(errors[0]!['msg'])).to.match(/line 5: not valid JSON/);
+      expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).to.deep.equal([{ type: 'STATE', value: { bookmarks: { campaigns: { '1001': { updated_time: '2024-01-01T00:00:00Z' } } } } }]);
+      expect((await w.rows('campaigns', ['id'])).map((x) => x['id'])).to.deep.equal(['1', '2']);
+    });
+  });
+}
+
+describe('target-bigquery CLI configuration', function () {
+  this.timeout(30000);
+  it('exits 2 when the BigQuery destination has no project_id', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'target-cli-'));
+    try {
+      const configFile = path.join(dir, 'config.json');
+      writeFileSync(configFile, JSON.stringify({ destination: 'bigquery', dataset: DATASET }));
+      const r = await cli(configFile, fixture('duplicate_keys_in_batch'));
+      expect(r.code).to.equal(EXIT_CODES.config);
+      expect(r.stderr).to.match(/project_id is required/);
+      expect(r.stdout).to.equal('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
