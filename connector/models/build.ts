@@ -115,9 +115,12 @@ interface Context {
   log: Logger | undefined;
 }
 
-async function loadSeeds(ctx: Context, results: NodeResult[]): Promise<void> {
+/** Loads the seeds; with a selection, only those the selected models read (as `dbt build -s +m` would). */
+async function loadSeeds(ctx: Context, results: NodeResult[], selected: Set<string> | undefined): Promise<void> {
   const { project, conn, renderer } = ctx;
+  const wanted = selected ? new Set([...selected].flatMap((m) => ctx.parsed.get(m)?.refs ?? [])) : undefined;
   for (const seed of project.seeds.values()) {
+    if (wanted && !wanted.has(seed.name)) continue;
     const t0 = Date.now();
     const relation = renderer.modelRelation(seed.name, seed.config);
     const rel = quoteRelation('duckdb', relation);
@@ -266,10 +269,12 @@ async function runTests(ctx: Context, built: Set<string>, selected: Set<string>,
       ctx.log?.error('data test errored', { test: name, kind, error: errorText(err) });
     }
   };
-  const available = (n: string) => built.has(n) || ctx.project.seeds.has(n);
+  const available = (n: string) => built.has(n);
+  const sourcesRead = new Set([...selected].flatMap((m) => ctx.parsed.get(m)?.sources ?? []));
   for (const test of ctx.project.genericTests) {
     const owner = test.attachedTo;
-    if (!owner.startsWith('source:') && !(selected.has(owner) || ctx.project.seeds.has(owner))) continue;
+    if (owner.startsWith('source:') && !sourcesRead.has(owner.slice(7))) continue;
+    if (!owner.startsWith('source:') && !(selected.has(owner) || built.has(owner))) continue;
     if (!owner.startsWith('source:') && !available(owner) && ctx.parsed.get(owner)?.materialized !== 'ephemeral') continue;
     if (!genericTestRefs(test).every((r) => available(r))) continue;
     await record(test.name, 'generic', test.severity, async () => ({ failures: await runGenericTest(ctx, test) }));
@@ -316,11 +321,11 @@ export async function buildProject(opts: BuildOptions): Promise<BuildResult> {
     // Naive timestamps cast to TIMESTAMPTZ must not depend on the machine's zone (BigQuery is UTC).
     await conn.run("set TimeZone = 'UTC'");
     const seeds: NodeResult[] = [];
-    await loadSeeds(ctx, seeds);
+    await loadSeeds(ctx, seeds, opts.select && opts.select.length > 0 ? selected : undefined);
     const models = await runModels(ctx, selected, opts.fullRefresh === true, seeds);
     const tests: BuildResult['tests'] = { passed: 0, failed: [], warned: [], passedNames: [] };
     if (!opts.skipTests) {
-      const built = new Set(models.filter((m) => m.status === 'success').map((m) => m.name));
+      const built = new Set([...seeds, ...models].filter((m) => m.status === 'success').map((m) => m.name));
       await runTests(ctx, built, selected, tests);
     }
     const ok = seeds.every((s) => s.status === 'success') && models.every((m) => m.status === 'success') && tests.failed.length === 0;
