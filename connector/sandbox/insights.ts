@@ -82,19 +82,47 @@ function addConv(v: Vec, pre: number, c: (typeof CONV)[number], base: number, im
   }
 }
 
-function adDay(world: World, acct: AdAccount, camp: Campaign, ad: Ad, day: string, age: number, frac: number): Vec | null {
-  const s = world.seed;
-  const pre = hashPrefix(s, ad.id, day);
+/** Impressions of one ad on one account-local day at a given age; shared by adDay and lifetimeSpend. */
+function impressionsOf(seed: number, pre: number, ad: Ad, day: string, dn: number, age: number, frac: number): number {
   const p = ad.perf;
-  const isoWeekday = ((dayNum(day) + 3) % 7) + 1;
+  const isoWeekday = ((dn + 3) % 7) + 1;
   const weekday = isoWeekday >= 6 ? 0.85 : 1;
-  const sinceStart = dayAge(ad.startDay, day);
+  const sinceStart = dn - dayNum(ad.startDay);
   const ramp = sinceStart === 0 ? 0.5 : sinceStart === 1 ? 0.75 : 1;
   const part = age === 0 ? frac : 1; // today's row accumulates from local midnight (facts §4.2)
   // Delivery of recent days is restated too (invalid-traffic corrections): a small, clock-dependent
   // trim that vanishes at 28 days, after which the day is frozen (facts §4.5, §10.6).
-  const trim = age >= RESTATEMENT_DAYS ? 0 : 0.03 * unit(s, ad.id, day, 'trim', age) * ((RESTATEMENT_DAYS - age) / RESTATEMENT_DAYS);
-  const imp = Math.floor(p.impressionsPerDay * (0.6 + 0.8 * unitFrom(pre, 'i')) * weekday * ramp * part * (1 - trim));
+  const trim = age >= RESTATEMENT_DAYS ? 0 : 0.03 * unit(seed, ad.id, day, 'trim', age) * ((RESTATEMENT_DAYS - age) / RESTATEMENT_DAYS);
+  return Math.floor(p.impressionsPerDay * (0.6 + 0.8 * unitFrom(pre, 'i')) * weekday * ramp * part * (1 - trim));
+}
+
+function spendOf(pre: number, ad: Ad, imp: number, acct: AdAccount): number {
+  return Math.round(((imp * ad.perf.cpmUsdCents * acct.currency.perUsdCent) / 1000) * (0.85 + 0.3 * unitFrom(pre, 's')));
+}
+
+/** Lifetime spend of an account in minor units at the world clock (AdAccount.amount_spent) = Σ insights spend. */
+export function lifetimeSpend(world: World, acct: AdAccount, nowUnix: number): number {
+  const today = localDay(nowUnix, acct.timezone);
+  const todayN = dayNum(today);
+  const frac = dayFraction(nowUnix, acct.timezone);
+  let total = 0;
+  for (const id of acct.adIds) {
+    const ad = world.byId.get(id) as Ad;
+    for (let n = dayNum(ad.startDay); n <= todayN; n++) {
+      const day = dayStr(n);
+      if (!adDelivers(world, ad, day)) continue;
+      const pre = hashPrefix(world.seed, ad.id, day);
+      const imp = impressionsOf(world.seed, pre, ad, day, n, todayN - n, frac);
+      if (imp > 0) total += spendOf(pre, ad, imp, acct);
+    }
+  }
+  return total;
+}
+
+function adDay(world: World, acct: AdAccount, camp: Campaign, ad: Ad, day: string, age: number, frac: number): Vec | null {
+  const pre = hashPrefix(world.seed, ad.id, day);
+  const p = ad.perf;
+  const imp = impressionsOf(world.seed, pre, ad, day, dayNum(day), age, frac);
   if (imp <= 0) return null;
   const v: Vec = zeros();
   const cur = acct.currency;
@@ -102,7 +130,7 @@ function adDay(world: World, acct: AdAccount, camp: Campaign, ad: Ad, day: strin
   const link = Math.round(clicks * (0.6 + 0.25 * unitFrom(pre, 'l')));
   v[I('impressions')] = imp;
   v[I('clicks')] = clicks;
-  v[I('spend')] = Math.round(((imp * p.cpmUsdCents * cur.perUsdCent) / 1000) * (0.85 + 0.3 * unitFrom(pre, 's')));
+  v[I('spend')] = spendOf(pre, ad, imp, acct);
   v[REACH] = Math.max(1, Math.min(imp, Math.round(imp / (p.frequency * (0.95 + 0.1 * unitFrom(pre, 'r'))))));
   v[I('inline_link_clicks')] = link;
   v[I('outbound_clicks')] = Math.round(link * 0.9);

@@ -181,4 +181,13 @@ describe('sandbox: synchronous insights', () => {
     expect(r.status).to.equal(400);
     expect(r.json.error).to.include({ code: 100, error_subcode: 1487534, type: 'CodeException' });
   });
+
+  it('reports amount_spent on the ad account as the lifetime sum of insights spend, in minor units', async () => {
+    for (const acct of sb.world.accounts.slice(0, 3)) {
+      const tok = tokenFor(acct.accountId);
+      const node = await graphGet(sb.baseUrl, `/act_${acct.accountId}`, tok, { fields: 'amount_spent,currency' });
+      const life = await graphGet(sb.baseUrl, `/act_${acct.accountId}/insights`, tok, { date_preset: 'maximum', fields: 'spend' });
+      expect(node.json.amount_spent).to.equal(String(minor(life.json.data[0].spend, acct.currency.offset)));
+    }
+  });
 });

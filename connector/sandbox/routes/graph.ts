@@ -5,10 +5,9 @@ import { canReadAccount, hasScope, isBusinessMember, type Auth } from '../auth.j
 import type { Call } from '../context.js';
 import { E } from '../errors.js';
 import { parseFields, project, type NodeType } from '../fields.js';
-import { computeInsights } from '../insights.js';
+import { lifetimeSpend } from '../insights.js';
 import { paginate } from '../paging.js';
 import type { AdAccount, Business, Catalog, Page, Pixel, World, WorldNode, WorldUser } from '../world.js';
-import { localDay } from '../world.js';
 import { createReportRun, reportRunNode, reportRunResults, syncInsights, type Scope } from './insights.js';
 import { listCreatives, listTree, renderTree, summaryOf } from './objects.js';
 import {
@@ -104,11 +103,7 @@ export function amountSpent(call: Call, acct: AdAccount): number {
   const key = `${acct.accountId}#${core.world.clock.nowUnix}`;
   let v = core.spentCache.get(key);
   if (v === undefined) {
-    const today = localDay(core.world.clock.nowUnix, acct.timezone);
-    const since = localDay(acct.createdTime, acct.timezone);
-    const rows = computeInsights(core.world, { account: acct, scope: { level: 'account', id: acct.id }, level: 'account', since, until: today, timeIncrement: 'all_days', breakdowns: [], windows: null, fields: ['spend'], statusFilter: {} }, { nowUnix: core.world.clock.nowUnix });
-    const spend = rows[0]?.['spend'];
-    v = typeof spend === 'string' ? Math.round(Number(spend) * acct.currency.offset) : 0;
+    v = lifetimeSpend(core.world, acct, core.world.clock.nowUnix);
     core.spentCache.set(key, v);
   }
   return v;
