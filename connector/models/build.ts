@@ -222,26 +222,34 @@ async function runUnitTest(ctx: Context, ut: UnitTest): Promise<string | undefin
   const where = `unit test ${ut.name}`;
   if (!parsed.has(ut.model)) throw new ConfigError(`${where}: model ${ut.model} not found`);
   const refOverrides = new Map<string, string>();
+  const sourceOverrides = new Map<string, string>();
   const ctes: Array<[string, string]> = [];
   for (const [i, g] of ut.given.entries()) {
     const ref = /^\s*ref\(\s*['"]([^'"]+)['"]\s*\)\s*$/.exec(g.input);
-    if (!ref) throw new ConfigError(`${where}: given[${i}] input ${g.input} is not ref('…')`, { hint: 'Unit tests here mock refs only.' });
-    const dep = ref[1]!;
-    const cte = `__dbt__unit__${dep}`;
-    let columns: ColumnType[] = [];
-    if (g.format !== 'sql') {
+    const src = /^\s*source\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)\s*$/.exec(g.input);
+    if (!ref && !src) throw new ConfigError(`${where}: given[${i}] input ${g.input} is not ref('…') or source('…', '…')`);
+    let relation: string;
+    let cte: string;
+    if (ref) {
+      const dep = ref[1]!;
+      cte = `__dbt__unit__${dep}`;
       const upstream = parsed.get(dep);
-      const depRelation =
+      relation =
         upstream?.materialized === 'ephemeral'
           ? `(${compileModel(project, renderer, parsed, dep).sql}) as e`
           : quoteRelation('duckdb', renderer.modelRelation(dep, upstream?.config ?? project.seeds.get(dep)?.config ?? {}));
-      columns = await describe(conn, depRelation);
+      refOverrides.set(dep, cte);
+    } else {
+      const key = `${src![1]}.${src![2]}`;
+      cte = `__dbt__unit__source__${key.replace(/\W/g, '_')}`;
+      relation = quoteRelation('duckdb', renderer.sourceRelation(key));
+      sourceOverrides.set(key, cte);
     }
-    refOverrides.set(dep, cte);
+    const columns = g.format === 'sql' ? [] : await describe(conn, relation);
     ctes.push([cte, fixtureSql(g, columns, `${where} given ${g.input}`)]);
   }
   const vars = { ...ut.vars };
-  const compiled = compileModel(project, renderer, parsed, ut.model, { vars, refOverrides });
+  const compiled = compileModel(project, renderer, parsed, ut.model, { vars, refOverrides, sourceOverrides });
   const sql = injectCtes(compiled.sql, ctes);
   const actual = await readAll(conn, sql);
   const expected = fixtureRows(ut.expect, `${where} expect`);
@@ -252,7 +260,7 @@ async function runUnitTest(ctx: Context, ut: UnitTest): Promise<string | undefin
   return diffRows(expected, actual, columns);
 }
 
-async function runTests(ctx: Context, built: Set<string>, selected: Set<string>, result: BuildResult['tests']): Promise<void> {
+async function runTests(ctx: Context, built: Set<string>, broken: Set<string>, selected: Set<string>, result: BuildResult['tests']): Promise<void> {
   const record = async (name: string, kind: TestFailure['kind'], severity: 'error' | 'warn', run: () => Promise<{ failures: number; message?: string }>) => {
     try {
       const { failures, message } = await run();
@@ -269,7 +277,8 @@ async function runTests(ctx: Context, built: Set<string>, selected: Set<string>,
       ctx.log?.error('data test errored', { test: name, kind, error: errorText(err) });
     }
   };
-  const available = (n: string) => built.has(n);
+  // Nodes outside this run are assumed built earlier (dbt's rule); nodes that failed now are not.
+  const available = (n: string) => !broken.has(n);
   const sourcesRead = new Set([...selected].flatMap((m) => ctx.parsed.get(m)?.sources ?? []));
   for (const test of ctx.project.genericTests) {
     const owner = test.attachedTo;
@@ -281,7 +290,7 @@ async function runTests(ctx: Context, built: Set<string>, selected: Set<string>,
   }
   for (const test of ctx.project.singularTests) {
     const r = ctx.renderer.render({ nodeName: test.name, rawSql: test.rawSql });
-    if (!r.refs.every((n) => available(n) || ctx.parsed.get(n)?.materialized === 'ephemeral')) continue;
+    if (!r.refs.every((n) => available(n))) continue;
     if (r.refs.length > 0 && !r.refs.some((n) => selected.has(n))) continue;
     const sql = injectCtes(r.sql, ephemeralCtesFor(ctx.project, ctx.renderer, ctx.parsed, r.refs));
     const severity = r.config['severity'] === 'warn' ? 'warn' : 'error';
@@ -289,7 +298,7 @@ async function runTests(ctx: Context, built: Set<string>, selected: Set<string>,
   }
   for (const ut of ctx.project.unitTests) {
     if (!selected.has(ut.model)) continue;
-    if (!(ctx.parsed.get(ut.model)?.refs ?? []).every((n) => available(n) || ctx.parsed.get(n)?.materialized === 'ephemeral')) continue;
+    if (!(ctx.parsed.get(ut.model)?.refs ?? []).every((n) => available(n))) continue;
     await record(ut.name, 'unit', 'error', async () => {
       const diff = await runUnitTest(ctx, ut);
       return diff === undefined ? { failures: 0 } : { failures: 1, message: `rows differ:\n${diff}` };
@@ -326,7 +335,8 @@ export async function buildProject(opts: BuildOptions): Promise<BuildResult> {
     const tests: BuildResult['tests'] = { passed: 0, failed: [], warned: [], passedNames: [] };
     if (!opts.skipTests) {
       const built = new Set([...seeds, ...models].filter((m) => m.status === 'success').map((m) => m.name));
-      await runTests(ctx, built, selected, tests);
+      const broken = new Set([...seeds, ...models].filter((m) => m.status !== 'success').map((m) => m.name));
+      await runTests(ctx, built, broken, selected, tests);
     }
     const ok = seeds.every((s) => s.status === 'success') && models.every((m) => m.status === 'success') && tests.failed.length === 0;
     opts.log?.info('models build finished', {

@@ -118,7 +118,7 @@ export function compileModel(
   renderer: Renderer,
   parsed: Map<string, ParsedModel>,
   name: string,
-  opts: { isIncremental?: boolean; vars?: Record<string, unknown>; refOverrides?: Map<string, string> } = {},
+  opts: { isIncremental?: boolean; vars?: Record<string, unknown>; refOverrides?: Map<string, string>; sourceOverrides?: Map<string, string> } = {},
 ): CompiledModel {
   const node = parsed.get(name);
   const model = project.models.get(name);
@@ -132,6 +132,7 @@ export function compileModel(
       isIncremental: incremental,
       ...(opts.vars ? { vars: opts.vars } : {}),
       ...(opts.refOverrides ? { refOverrides: opts.refOverrides } : {}),
+      ...(opts.sourceOverrides ? { sourceOverrides: opts.sourceOverrides } : {}),
     });
   };
   const main = renderOnce(name, opts.isIncremental === true);

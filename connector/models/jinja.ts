@@ -2,6 +2,7 @@
 // return(), adapter.dispatch, {% do %}, {% test %} blocks, Python string/dict methods and the
 // filters dbt adds. Findings behind each shim: research/toolchain.md §3.
 import nunjucks from 'nunjucks';
+import { ConfigError } from '../core/errors.js';
 
 /** Thrown by `return(x)` and caught by the macro wrapper, which hands `x` back to the caller. */
 class MacroReturn {
@@ -71,6 +72,11 @@ function escapeClass(chars: string): string {
  * `{% test x(...) %}` → a macro named `test_x`, `{% do e %}` → a throw-away set.
  */
 export function preprocess(source: string): string {
+  // nunjucks renders Python's `"%s" % x` as NaN without any error: refuse it instead.
+  const percent = /\{[{%][^}]*["'][^"']*%[sdif][^"']*["']\s*%\s*[(\w]/.exec(source);
+  if (percent) {
+    throw new ConfigError(`Python %-formatting is not supported here: ${percent[0]}`, { hint: 'Build the string with ~ (concatenation) or the format filter instead.' });
+  }
   return source
     .replace(/adapter\s*\.\s*dispatch\s*\(/g, '__dispatch(')
     .replace(/\{%(-?)\s*test\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(/g, '{%$1 macro test_$2(')
@@ -113,6 +119,11 @@ export function createDbtEnvironment(opts: DbtEnvironmentOptions): nunjucks.Envi
     return rest;
   });
   env.addFilter('tojson', (v: unknown) => JSON.stringify(v));
+  // Jinja's `"%s-%s" | format(a, b)`, the supported way to format.
+  env.addFilter('format', (fmt: string, ...args: unknown[]) => {
+    let i = 0;
+    return String(fmt).replace(/%[sdif]/g, () => String(args[i++] ?? ''));
+  });
   env.addFilter('as_bool', (v: unknown) => v === true || v === 'true' || v === 'True');
   env.addFilter('as_number', (v: unknown) => Number(v));
   env.addFilter('as_text', (v: unknown) => String(v));

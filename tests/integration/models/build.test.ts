@@ -168,6 +168,19 @@ describe('models build on DuckDB (connector/models running dbt/)', function () {
     expect(Number(got[0]!['spend'])).to.be.closeTo(Number(target['spend']) + 10, 1e-9);
   });
 
+  it('fails a dbt unit test whose expected rows differ, showing expected and actual rows', async function () {
+    const copyRoot = mkdtempSync(path.join(os.tmpdir(), 'models-unit-'));
+    try {
+      const project = copyProject(copyRoot);
+      editFile(project, 'models/marts/marketing/_marketing__models.yml', '{month_start: \'2026-10-01\', spend: 115.5, new_customers: 3, cac: 38.5}', '{month_start: \'2026-10-01\', spend: 115.5, new_customers: 3, cac: 40}');
+      const r = await buildProject({ projectDir: project, connection: conn, select: ['fct_cac_monthly'] });
+      expect(r.tests.failed.map((t) => t.name)).to.deep.equal(['cac_nets_refunds_and_credits_against_spend']);
+      expect(r.tests.failed[0]!.message).to.include('expected: month_start=2026-10-01, spend=115.5, new_customers=3, cac=40').and.include('actual:   month_start=2026-10-01, spend=115.5, new_customers=3, cac=38.5');
+    } finally {
+      rmSync(copyRoot, { recursive: true, force: true });
+    }
+  });
+
   it('fails the build with the grain tests named when the raw insights hold a duplicated campaign-day', async function () {
     const dupTmp = mkdtempSync(path.join(os.tmpdir(), 'models-dup-'));
     const dup = fullFixture();

@@ -37,6 +37,12 @@ describe('models/jinja: dbt Jinja on nunjucks', function () {
     expect(render(`{{ {'a': 1} | tojson }} {{ 'true' | as_bool }}`)).to.equal('{"a":1} true');
   });
 
+  it('refuses Python %-formatting (nunjucks would print NaN) and offers the format filter', function () {
+    expect(() => render(`{{ "%s_%s" % (a, b) }}`)).to.throw(/%-formatting is not supported/);
+    expect(render(`{{ "%s_%s" | format('a', 'b') }}`)).to.equal('a_b');
+    expect(render(`{{ 10 % 3 }}`)).to.equal('1');
+  });
+
   it('separates keyword arguments from positional ones', function () {
     expect(splitKeywordArgs([1, { __keywords: true, a: 2 }])).to.deep.equal({ positional: [1], keywords: { a: 2 } });
     expect(splitKeywordArgs([1, 2])).to.deep.equal({ positional: [1, 2], keywords: {} });
