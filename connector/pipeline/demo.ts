@@ -7,7 +7,7 @@ import { DateTime } from 'luxon';
 import type { Logger } from '../core/log.js';
 import { loadReportData } from '../report/marts.js';
 import { renderReport, type ReportData } from '../report/html.js';
-import { startGraphSandbox } from './sandbox-port.js';
+import { startGraphSandbox, type Sandbox } from './sandbox-port.js';
 import { runSync, type SyncOptions } from './sync.js';
 import { formatSummary, type SyncSummary } from './summary.js';
 
@@ -21,6 +21,10 @@ export interface DemoOptions {
   progressOut?: SyncOptions['progressOut'];
   /** Extra sync options (tests). */
   syncOverrides?: Partial<SyncOptions>;
+  /** A running sandbox to use instead of starting the demo world (tests); it is left running. */
+  sandbox?: Sandbox;
+  /** Days of history to sync (default DEMO_DAYS). */
+  days?: number;
 }
 
 export interface DemoResult {
@@ -29,6 +33,8 @@ export interface DemoResult {
   reportPath: string | null;
   report: ReportData | null;
   files: { tapConfig: string; targetConfig: string; stateFile: string; warehouse: string };
+  /** The days the tap was asked for (sandbox clock). */
+  period: { from: string; to: string };
   text: string;
 }
 
@@ -44,10 +50,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   // Every demo run starts from scratch so it always shows the same world.
   for (const f of [files.stateFile, files.warehouse, `${files.warehouse}.wal`, path.join(dir, 'report.html')]) rmSync(f, { force: true });
 
-  const sandbox = await startGraphSandbox({ world: 'demo', seed: o.seed ?? 1, jobDurationMs: 20 });
+  const sandbox = o.sandbox ?? (await startGraphSandbox({ world: 'demo', seed: o.seed ?? 1, jobDurationMs: 20 }));
   try {
     const today = sandbox.world.clock.today;
-    const start = DateTime.fromISO(today, { zone: 'utc' }).minus({ days: DEMO_DAYS - 1 }).toISODate()!;
+    const start = DateTime.fromISO(today, { zone: 'utc' }).minus({ days: (o.days ?? DEMO_DAYS) - 1 }).toISODate()!;
     const tapConfig = {
       access_tokens: sandbox.tokens.map((t) => ({ label: t.label, token: t.token })),
       api_base_url: sandbox.baseUrl,
@@ -77,9 +83,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       reportPath = path.join(dir, 'report.html');
       writeFileSync(reportPath, renderReport(report));
     }
-    return { exitCode, summary, report, reportPath, files, text: demoText(summary, report, reportPath) };
+    return { exitCode, summary, report, reportPath, files, period: { from: start, to: today }, text: demoText(summary, report, reportPath) };
   } finally {
-    await sandbox.close();
+    if (!o.sandbox) await sandbox.close();
   }
 }
 
@@ -105,6 +111,8 @@ export function reportHighlights(r: ReportData): string[] {
   return [
     `Spend ${r.period.from} → ${r.period.to}: ${[...byChannel].map(([c, v]) => `${c} ${fmt(v)}${cur}`).join(' · ') || 'none'}`,
     last ? `Blended CAC ${last.month.slice(0, 7)}: ${last.cac === null ? 'n/a (no new customers)' : `${fmt(Number(last.cac))}${cur}`} from ${last.new_customers} new customers` : 'CAC: no months with data',
-    top ? `Top campaign: ${top.campaign_name} (act_${top.account_id}) ${fmt(Number(top.spend))}${top.currency ? ` ${top.currency}` : ''}` : 'Top campaign: none',
+    top
+      ? `Top campaign: ${top.campaign_name} (act_${top.account_id}) ${top.spend_reporting === null ? '' : `${fmt(Number(top.spend_reporting))}${cur} = `}${fmt(Number(top.spend))}${top.currency ? ` ${top.currency}` : ''}`
+      : 'Top campaign: none',
   ];
 }

@@ -23,7 +23,10 @@ export interface CampaignRow {
   campaign_id: string;
   campaign_name: string;
   currency: string | null;
+  /** Spend in the account currency. */
   spend: string;
+  /** Spend in the reporting currency (what the ranking uses). */
+  spend_reporting: string | null;
   impressions: number;
   clicks: number;
   conversions: string | null;
@@ -74,7 +77,8 @@ export function renderReport(d: ReportData): string {
   const blended = d.cac.filter((r) => r.channel === null).sort((a, b) => a.month.localeCompare(b.month));
   const byChannel = d.cac.filter((r) => r.channel !== null).sort((a, b) => a.month.localeCompare(b.month) || a.channel!.localeCompare(b.channel!));
   const months = [...new Set([...blended, ...byChannel].map((r) => r.month))].sort();
-  const cacChannels = [...new Set(byChannel.map((r) => r.channel!))].sort();
+  // Bars for paid channels only: a channel without spend (organic, referral) has CAC 0 by definition.
+  const cacChannels = [...new Set(byChannel.filter((r) => Number(r.spend) !== 0).map((r) => r.channel!))].sort();
   const groups = months.map((m) => ({
     label: m.slice(0, 7),
     bars: [
@@ -106,7 +110,7 @@ export function renderReport(d: ReportData): string {
   const campaignRows = d.topCampaigns
     .map(
       (c, i) =>
-        `<tr data-campaign-id="${esc(c.campaign_id)}"><td class="num">${i + 1}</td><td>${esc(c.campaign_name)}<div class="sub">act_${esc(c.account_id)} · ${esc(c.campaign_id)}</div></td>${cell(c.spend, money(c.spend, c.currency))}${cell(c.impressions, int(c.impressions))}${cell(c.clicks, int(c.clicks))}${cell(c.conversions, c.conversions === null ? '—' : int(Number(c.conversions)))}</tr>`,
+        `<tr data-campaign-id="${esc(c.campaign_id)}"><td class="num">${i + 1}</td><td>${esc(c.campaign_name)}<div class="sub">act_${esc(c.account_id)} · ${esc(c.campaign_id)}</div></td>${cell(c.spend_reporting, money(c.spend_reporting, cur))}${cell(c.spend, money(c.spend, c.currency))}${cell(c.impressions, int(c.impressions))}${cell(c.clicks, int(c.clicks))}${cell(c.conversions, c.conversions === null ? '—' : int(Number(c.conversions)))}</tr>`,
     )
     .join('');
   const latest = blended[blended.length - 1];
@@ -176,9 +180,9 @@ ${groups.length ? groupedBarChart(groups, { label: 'CAC by month and channel', u
 
 <section id="top-campaigns">
 <h2>Top campaigns by spend</h2>
-${d.topCampaigns.length ? hBarChart(d.topCampaigns.map((c) => ({ label: c.campaign_name, value: Number(c.spend) })), { label: 'Top campaigns by spend' }) : ''}
+${d.topCampaigns.length ? hBarChart(d.topCampaigns.map((c) => ({ label: c.campaign_name, value: Number(c.spend_reporting ?? 0) })), { label: 'Top campaigns by spend' }) : ''}
 <table>
-<thead><tr><th class="num">#</th><th>Campaign</th><th class="num">Spend</th><th class="num">Impressions</th><th class="num">Clicks</th><th class="num">Conversions</th></tr></thead>
+<thead><tr><th class="num">#</th><th>Campaign</th><th class="num">Spend${cur ? ` (${esc(cur)})` : ''}</th><th class="num">Spend (account currency)</th><th class="num">Impressions</th><th class="num">Clicks</th><th class="num">Conversions</th></tr></thead>
 <tbody>${campaignRows}</tbody>
 </table>
 </section>

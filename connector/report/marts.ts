@@ -51,18 +51,47 @@ export async function loadReportData(o: ReportQueryOptions): Promise<ReportData>
   }
 }
 
+/** The channel whose sync the report is about; its first and last day bound the report. */
+export const FOCUS_PLATFORM = 'facebook_ads';
+
 export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQueryOptions, 'duckdbPath'>): Promise<ReportData> {
   const m = await locateMarts(conn);
-  const spend = await rows(conn, `select cast(date_day as varchar) as date, platform as channel, cast(sum(spend) as varchar) as spend from ${m.spendDaily} group by 1, 2 order by 1, 2`);
-  const blended = await rows(conn, `select cast(date_month as varchar) as month, cast(spend as varchar) as spend, new_customers, cast(cac as varchar) as cac from ${m.cacMonthly} order by 1`);
-  const perChannel = await rows(conn, `select cast(date_month as varchar) as month, channel, cast(spend as varchar) as spend, new_customers, cast(cac as varchar) as cac from ${m.cacByChannel} order by 1, 2`);
+  const bounds = await rows(conn, `select cast(min(date_day) as varchar) as d0, cast(max(date_day) as varchar) as d1, any_value(reporting_currency) as cur from ${m.spendDaily} where platform = '${FOCUS_PLATFORM}'`);
+  const from = s(bounds[0]?.['d0']);
+  const to = s(bounds[0]?.['d1']);
+  if (!from) throw new ConfigError(`${MARTS.spendDaily} has no ${FOCUS_PLATFORM} rows`, { hint: 'The sync loaded no insights: check the sync summary and sync_log for failed accounts.' });
+  const window = `date_day between cast('${from}' as date) and cast('${to}' as date)`;
+  // Months that overlap the synced window (CAC is monthly; partial months are labelled as such).
+  const months = `month_start between date_trunc('month', cast('${from}' as date)) and date_trunc('month', cast('${to}' as date))`;
+  const spend = await rows(
+    conn,
+    `select cast(date_day as varchar) as date, platform as channel, cast(sum(spend_reporting) as varchar) as spend, count(*) filter (where spend_reporting is null) as missing_fx
+       from ${m.spendDaily} where ${window} group by 1, 2 order by 1, 2`,
+  );
+  const blended = await rows(conn, `select cast(month_start as varchar) as month, cast(spend as varchar) as spend, new_customers, cast(cac as varchar) as cac from ${m.cacMonthly} where ${months} order by 1`);
+  const perChannel = await rows(conn, `select cast(month_start as varchar) as month, channel, cast(spend as varchar) as spend, new_customers, cast(cac as varchar) as cac from ${m.cacByChannel} where ${months} order by 1, 2`);
+  // Ranked by spend in the reporting currency (accounts spend in different currencies); the
+  // campaign report gives the account-currency spend and delivery figures.
   const campaigns = await rows(
     conn,
-    `select account_id, campaign_id, any_value(campaign_name) as campaign_name, any_value(currency) as currency, cast(sum(spend) as varchar) as spend,
-            sum(impressions) as impressions, sum(clicks) as clicks, null as conversions
-       from ${m.campaignReport} group by 1, 2 order by sum(spend) desc, 2 limit ${TOP_CAMPAIGNS}`,
+    `with ranked as (
+       select account_id, campaign_id, sum(spend_reporting) as spend_reporting
+         from ${m.spendDaily} where platform = '${FOCUS_PLATFORM}' and ${window}
+        group by 1, 2
+     ), report as (
+       select account_id, campaign_id, max(campaign_name) as campaign_name, max(currency) as currency, sum(spend) as spend,
+              sum(impressions) as impressions, sum(clicks) as clicks, sum(conversions) as conversions
+         from ${m.campaignReport} where ${window}
+        group by 1, 2
+     )
+     select r.account_id, r.campaign_id, report.campaign_name, report.currency, cast(report.spend as varchar) as spend,
+            cast(r.spend_reporting as varchar) as spend_reporting, report.impressions, report.clicks, cast(report.conversions as varchar) as conversions
+       from ranked r join report using (account_id, campaign_id)
+      order by r.spend_reporting desc nulls last, r.campaign_id
+      limit ${TOP_CAMPAIGNS}`,
   );
-  const spendDaily: SpendPoint[] = spend.map((r) => ({ date: s(r['date']), channel: s(r['channel']), spend: s(r['spend']) }));
+  const spendDaily: SpendPoint[] = spend.map((r) => ({ date: s(r['date']), channel: s(r['channel']), spend: s(r['spend'] ?? '0') || '0' }));
+  const missingFx = spend.reduce((a, r) => a + Number(r['missing_fx'] ?? 0), 0);
   const cac: CacRow[] = [
     ...blended.map((r) => ({ month: s(r['month']), channel: null, spend: s(r['spend']), new_customers: Number(r['new_customers'] ?? 0), cac: dec(r['cac']) })),
     ...perChannel.map((r) => ({ month: s(r['month']), channel: s(r['channel']), spend: s(r['spend']), new_customers: Number(r['new_customers'] ?? 0), cac: dec(r['cac']) })),
@@ -73,20 +102,28 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
     campaign_name: s(r['campaign_name']),
     currency: dec(r['currency']),
     spend: s(r['spend']),
+    spend_reporting: dec(r['spend_reporting']),
     impressions: Number(r['impressions'] ?? 0),
     clicks: Number(r['clicks'] ?? 0),
     conversions: dec(r['conversions']),
   }));
-  const dates = spendDaily.map((p) => p.date).sort();
+  const notes: string[] = [];
+  if (missingFx > 0) notes.push(`${missingFx} spend rows have no exchange rate to ${s(bounds[0]?.['cur'])} and are left out of the spend totals (add rates to the fx_rates_daily seed).`);
+  if (from.slice(8) !== '01' || !to.endsWith(lastDayOfMonth(to))) notes.push(`CAC months are whole calendar months from the marts; the first and last month extend beyond the synced days (${from} to ${to}) and include every channel's spend and customers in them.`);
   return {
     title: o.title,
     generatedAt: o.generatedAt,
-    currency: null,
-    period: { from: dates[0] ?? '', to: dates[dates.length - 1] ?? '' },
+    currency: dec(bounds[0]?.['cur']),
+    period: { from, to },
     spendDaily,
     cac,
     topCampaigns,
     sources: Object.values(MARTS),
-    notes: [],
+    notes,
   };
+}
+
+function lastDayOfMonth(day: string): string {
+  const [y, mo] = day.split('-').map(Number);
+  return String(new Date(Date.UTC(y!, mo!, 0)).getUTCDate()).padStart(2, '0');
 }

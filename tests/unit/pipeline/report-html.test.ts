@@ -19,8 +19,9 @@ const data = (): ReportData => ({
     { month: '2026-11-01', channel: null, spend: '12.5', new_customers: 0, cac: null },
     { month: '2026-10-01', channel: 'facebook_ads', spend: '30.305', new_customers: 3, cac: '10.101666667' },
     { month: '2026-11-01', channel: 'google_ads', spend: '7.5', new_customers: 0, cac: null },
+    { month: '2026-10-01', channel: 'organic', spend: '0', new_customers: 4, cac: '0' },
   ],
-  topCampaigns: [{ account_id: '42', campaign_id: '120000000000001', campaign_name: 'Summer <sale>', currency: 'EUR', spend: '99.99', impressions: 1000, clicks: 10, conversions: null }],
+  topCampaigns: [{ account_id: '42', campaign_id: '120000000000001', campaign_name: 'Summer <sale>', currency: 'EUR', spend: '99.99', spend_reporting: '108.50', impressions: 1000, clicks: 10, conversions: null }],
   sources: ['fct_ad_spend_daily'],
   notes: [],
 });
@@ -53,6 +54,17 @@ describe('stakeholder HTML report', () => {
     const nov = root.querySelectorAll('#cac tr[data-month="2026-11"][data-channel="blended"] td');
     expect(nov.map((td) => td.text)).to.deep.equal(['2026-11', 'blended', '12.50 USD', '0', '—']);
     expect(root.querySelector('#kpi-customers b')?.getAttribute('data-value')).to.equal('3');
+  });
+
+  it('charts CAC for paid channels only but lists every channel in the table', () => {
+    const legend = root.querySelectorAll('#cac svg .legend text').map((t) => t.text);
+    expect(legend).to.deep.equal(['facebook_ads', 'google_ads', 'blended']);
+    expect(root.querySelector('#cac tr[data-month="2026-10"][data-channel="organic"]')).to.not.equal(null);
+  });
+
+  it('ranks campaigns in the reporting currency and also shows the account-currency spend', () => {
+    const tds = root.querySelectorAll('tr[data-campaign-id="120000000000001"] td[data-value]').map((td) => td.text);
+    expect(tds.slice(0, 2)).to.deep.equal(['108.50 USD', '99.99 EUR']);
   });
 
   it('sums decimal strings exactly', () => {
