@@ -1,0 +1,60 @@
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runChild } from '../../../bench/proc.js';
+import { targetBench } from '../../../bench/scenarios/target.js';
+import { writeInsightsInput } from '../../../bench/singer-input.js';
+
+describe('bench child runs and a tiny scenario', function () {
+  this.timeout(180_000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const procPollOnly of [false, true]) {
+    it(`counts a child's stdout lines, copies them to a file and reports a peak RSS (${procPollOnly ? '/proc polling' : 'GNU time when installed'})`, async () => {
+      const input = join(dir, `in-${String(procPollOnly)}.txt`);
+      writeFileSync(input, 'a\nb\nc\n');
+      const copy = join(dir, `out-${String(procPollOnly)}.txt`);
+      const seen: string[] = [];
+      // Holds ~40 MB for a moment so even a 50 ms poll sees it.
+      const script = "const b=Buffer.alloc(40e6,1);let d='';process.stdin.on('data',c=>d+=c).on('end',()=>{setTimeout(()=>{process.stdout.write(d.toUpperCase()+b[0]);},150)})";
+      const r = await runChild(process.execPath, { args: ['-e', script], stdinFile: input, stdoutFile: copy, onLine: (l) => seen.push(l), procPollOnly, pollMs: 10 });
+      expect(r.code).to.equal(0);
+      expect(r.stdoutLines).to.equal(4);
+      expect(seen).to.deep.equal(['A', 'B', 'C', '1']);
+      expect(readFileSync(copy, 'utf8')).to.equal('A\nB\nC\n1');
+      expect(r.peakRssBytes).to.be.greaterThan(40e6);
+      if (procPollOnly) expect(r.rssSource).to.equal('proc-poll');
+    });
+  }
+
+  it('kills a child that outlives its timeout', async () => {
+    const r = await runChild(process.execPath, { args: ['-e', 'setTimeout(()=>{},60000)'], timeoutMs: 300 });
+    expect(r.code === 0).to.equal(false);
+    expect(r.wallMs).to.be.lessThan(30_000);
+  });
+
+  it('writes a Singer input file whose lines are SCHEMA, N RECORDs and a final STATE', async () => {
+    const file = join(dir, 'singer.jsonl');
+    const bytes = await writeInsightsInput(file, 5);
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    expect(lines.map((l) => l.type)).to.deep.equal(['SCHEMA', 'RECORD', 'RECORD', 'RECORD', 'RECORD', 'RECORD', 'STATE']);
+    expect(bytes).to.equal(readFileSync(file).length);
+  });
+
+  it('runs the target scenario end to end on a tiny input and reports every size it was given', async () => {
+    const s = await targetBench({ sizes: [20, 60] });
+    expect(s.runs.map((r) => r.rows)).to.deep.equal([20, 60]);
+    for (const r of s.runs) {
+      expect(r.run.code).to.equal(0);
+      expect(r.batches).to.equal(1);
+      expect(r.run.peakRssBytes).to.be.greaterThan(0);
+    }
+    expect(s.tables[0]!.rows).to.have.length(2);
+    expect(s.checks.map((c) => c.met === undefined)).to.deep.equal([false, false]);
+  });
+});
