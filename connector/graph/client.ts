@@ -83,6 +83,8 @@ export function accountOfPath(path: string): string | undefined {
   return /(?:^|\/)act_(\d+)(?:[/?]|$)/.exec(path)?.[1];
 }
 
+const maxDefined = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
+
 /** '250 ms', '1.5 s', '3 min': waits are logged at a precision a reader can use. */
 const seconds = (ms: number): string => (ms < 1000 ? `${Math.round(ms)} ms` : ms < 120_000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms / 6000) / 10} min`);
 
@@ -345,7 +347,7 @@ export class GraphClient {
           this.count(accountId, token.label, 'errors');
           throw error;
         }
-        const waitMs = this.backoffMs(failures);
+        const waitMs = Math.min(this.maxThrottleWaitMs, Math.max(this.backoffMs(failures), (regainSeconds ?? 0) * 1000));
         this.log.warn(`Graph call failed; retry ${failures}/${this.config.max_retries} in ${seconds(waitMs)}`, { reason: error.message, wait_ms: Math.round(waitMs), account_id: accountId, token_label: token.label });
         await this.abortable(this.sleep(waitMs), opts.signal);
       }
@@ -383,7 +385,9 @@ export class GraphClient {
     this.log.debug('graph call', { method, path, http_status: res.status, ms: Date.now() - started, account_id: accountId, token_label: token.label });
     const reading = parseUsageHeaders(res.headers as Record<string, unknown>, accountId);
     this.pacer.observe(reading, accountId);
-    const regain = regainSecondsFor(reading, accountId);
+    // Graph signals waits in usage headers; a proxy or load balancer in front may use Retry-After instead.
+    const retryAfter = Number(res.headers['retry-after']);
+    const regain = maxDefined(regainSecondsFor(reading, accountId), Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
 
     let body: unknown;
     let parsed = true;

@@ -251,6 +251,51 @@ describe('GraphClient', () => {
     });
   });
 
+  describe('waiting', () => {
+    it('refuses a call up front when a successful answer said the account is blocked for longer than the cap', async () => {
+      await serve(() => ({ json: { ok: true }, headers: { 'x-business-use-case-usage': JSON.stringify({ '5': [{ call_count: 100, estimated_time_to_regain_access: 90 }] }) } }));
+      const { c } = client();
+      await c.request('act_5/ads', { tokens: [A] });
+      const err = await c.request('act_5/ads', { tokens: [A] }).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(ThrottledError);
+      expect((err as ThrottledError).retryAfterSeconds).to.equal(90 * 60);
+      expect(fake.seen).to.have.length(1);
+      // Other accounts are not blocked by it.
+      expect(await c.request('act_6/ads', { tokens: [A] })).to.deep.equal({ ok: true });
+    });
+
+    it('honours Retry-After on a 503 without usage headers', async () => {
+      await serve((_r, n) => (n === 1 ? { status: 503, text: 'busy', headers: { 'retry-after': '7' } } : { json: { ok: true } }));
+      const { c, time } = client();
+      await c.request('act_5/ads', { tokens: [A] });
+      expect(Math.max(...time.sleeps)).to.be.at.least(7000);
+    });
+
+    it('stops waiting and rethrows the abort reason when the caller aborts', async () => {
+      await serve(() => 'hang');
+      const mem = memoryLogger();
+      const c = new GraphClient({ config: { ...tapConfig({ api_base_url: fake.baseUrl }), request_timeout_seconds: 30 }, log: mem.log });
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(new Error('run cancelled')), 50);
+      const t0 = Date.now();
+      const err = await c.request('act_5/ads', { tokens: [A], signal: ac.signal }).catch((e: unknown) => e);
+      expect((err as Error).message).to.equal('run cancelled');
+      expect(Date.now() - t0).to.be.lessThan(5000);
+      expect(fake.seen).to.have.length(1);
+    });
+
+    it('keeps per-token totals that add up to the run totals', async () => {
+      await serve((req, n) => (n % 3 === 0 ? { status: 500, json: graphError(1) } : { json: { ok: req.query.get('access_token') } }));
+      const { c } = client();
+      for (let i = 0; i < 6; i++) await c.request(`act_${i}/ads`, { tokens: i % 2 ? [A] : [B] });
+      const t = c.totals();
+      const sum = Object.values(t.by_token).reduce((acc, s) => ({ api_calls: acc.api_calls + s.api_calls, retries: acc.retries + s.retries, throttles: acc.throttles + s.throttles, errors: acc.errors + s.errors }), { api_calls: 0, retries: 0, throttles: 0, errors: 0 });
+      expect(sum).to.deep.equal({ api_calls: t.api_calls, retries: t.retries, throttles: t.throttles, errors: t.errors });
+      expect(t.api_calls).to.equal(fake.seen.length);
+      expect(t.retries).to.be.greaterThan(0);
+    });
+  });
+
   describe('token rotation', () => {
     it('marks a token dead on code 190, warns with its label and continues with the next one', async () => {
       await serve((req) => (req.query.get('access_token') === A.token ? { status: 400, json: graphError(190, 463) } : { json: { ok: true } }));
