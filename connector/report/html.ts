@@ -40,6 +40,8 @@ export interface ReportData {
   spendDaily: SpendPoint[];
   cac: CacRow[];
   topCampaigns: CampaignRow[];
+  /** Campaigns of the focus platform with spend in the period (KPI). */
+  campaignsWithSpend: number;
   /** Source line under the title (which marts were read). */
   sources: string[];
   notes: string[];
@@ -132,7 +134,8 @@ h2{font-size:18px;margin:0 0 12px}
 .meta,.sub,.note{color:var(--muted);font-size:13px}
 .kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:12px;margin:24px 0}
 .kpi{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:14px 16px}
-.kpi b{display:block;font-size:22px;font-variant-numeric:tabular-nums}
+.kpi b{display:block;font-size:21px;font-variant-numeric:tabular-nums;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.scroll{overflow-x:auto}
 section{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:18px 20px;margin:0 0 20px}
 .chart{width:100%;height:auto;display:block;margin:0 0 12px}
 .chart .grid{stroke:var(--line);stroke-width:1}
@@ -153,10 +156,10 @@ footer{color:var(--muted);font-size:12px;margin-top:24px}
 <div class="meta">${esc(d.period.from)} to ${esc(d.period.to)} · generated ${esc(d.generatedAt)}${cur ? ` · amounts in ${esc(cur)}` : ''}</div>
 </header>
 <div class="kpis">
-<div class="kpi" id="kpi-spend"><span class="sub">Ad spend</span><b data-value="${esc(totalSpend)}">${esc(money(totalSpend, cur))}</b></div>
+<div class="kpi" id="kpi-spend"><span class="sub">Ad spend${cur ? ` (${esc(cur)})` : ''}</span><b data-value="${esc(totalSpend)}">${esc(money(totalSpend, null))}</b></div>
 <div class="kpi" id="kpi-customers"><span class="sub">New customers</span><b data-value="${totalNew}">${int(totalNew)}</b></div>
-<div class="kpi" id="kpi-cac"><span class="sub">Blended CAC, ${esc(latest ? latest.month.slice(0, 7) : 'n/a')}</span><b${latest?.cac != null ? ` data-value="${esc(latest.cac)}"` : ''}>${esc(money(latest?.cac ?? null, cur))}</b></div>
-<div class="kpi" id="kpi-campaigns"><span class="sub">Campaigns with spend</span><b>${int(d.topCampaigns.length)}${d.topCampaigns.length >= 10 ? '+' : ''}</b></div>
+<div class="kpi" id="kpi-cac"><span class="sub">Blended CAC, ${esc(latest ? latest.month.slice(0, 7) : 'n/a')}${cur ? ` (${esc(cur)})` : ''}</span><b${latest?.cac != null ? ` data-value="${esc(latest.cac)}"` : ''}>${esc(money(latest?.cac ?? null, null))}</b></div>
+<div class="kpi" id="kpi-campaigns"><span class="sub">Campaigns with spend</span><b data-value="${d.campaignsWithSpend}">${int(d.campaignsWithSpend)}</b></div>
 </div>
 
 <section id="spend-by-channel">
@@ -181,10 +184,10 @@ ${groups.length ? groupedBarChart(groups, { label: 'CAC by month and channel', u
 <section id="top-campaigns">
 <h2>Top campaigns by spend</h2>
 ${d.topCampaigns.length ? hBarChart(d.topCampaigns.map((c) => ({ label: c.campaign_name, value: Number(c.spend_reporting ?? 0) })), { label: 'Top campaigns by spend' }) : ''}
-<table>
-<thead><tr><th class="num">#</th><th>Campaign</th><th class="num">Spend${cur ? ` (${esc(cur)})` : ''}</th><th class="num">Spend (account currency)</th><th class="num">Impressions</th><th class="num">Clicks</th><th class="num">Conversions</th></tr></thead>
+<div class="scroll"><table>
+<thead><tr><th class="num">#</th><th>Campaign</th><th class="num">Spend${cur ? ` (${esc(cur)})` : ''}</th><th class="num">Spend (local)</th><th class="num">Impr.</th><th class="num">Clicks</th><th class="num">Conv.</th></tr></thead>
 <tbody>${campaignRows}</tbody>
-</table>
+</table></div>
 </section>
 ${d.notes.length ? `<section id="notes"><h2>Notes</h2><ul>${d.notes.map((n) => `<li class="note">${esc(n)}</li>`).join('')}</ul></section>` : ''}
 <footer>Source: ${d.sources.map(esc).join(', ')}. Built by fb-ads-elt from the warehouse marts; numbers follow the attribution windows in the tap config and may differ from Ads Manager for recent days (Meta restates up to 28 days).</footer>

@@ -90,6 +90,7 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
       order by r.spend_reporting desc nulls last, r.campaign_id
       limit ${TOP_CAMPAIGNS}`,
   );
+  const counted = await rows(conn, `select count(distinct campaign_id) as n from ${m.spendDaily} where platform = '${FOCUS_PLATFORM}' and ${window} and spend <> 0`);
   const spendDaily: SpendPoint[] = spend.map((r) => ({ date: s(r['date']), channel: s(r['channel']), spend: s(r['spend'] ?? '0') || '0' }));
   const missingFx = spend.reduce((a, r) => a + Number(r['missing_fx'] ?? 0), 0);
   const cac: CacRow[] = [
@@ -118,6 +119,7 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
     spendDaily,
     cac,
     topCampaigns,
+    campaignsWithSpend: Number(counted[0]?.['n'] ?? 0),
     sources: Object.values(MARTS),
     notes,
   };

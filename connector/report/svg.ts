@@ -26,7 +26,11 @@ export function compact(n: number): string {
   if (abs >= 1e3) return `${trim(n / 1e3)}k`;
   return trim(n);
 }
-const trim = (n: number): string => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2)).replace(/\.?0+$/, '') || '0';
+const trim = (n: number): string => {
+  const text = Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2);
+  // Only zeros after the decimal point go ("800" stays "800", "2.50" becomes "2.5").
+  return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
+};
 
 const f1 = (n: number): string => (Math.round(n * 10) / 10).toString();
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { parse } from 'node-html-parser';
 import { renderReport, sumDecimals, type ReportData } from '../../../connector/report/html.js';
-import { niceTicks } from '../../../connector/report/svg.js';
+import { compact, niceTicks } from '../../../connector/report/svg.js';
 
 const data = (): ReportData => ({
   title: 'Spend <&> CAC',
@@ -22,6 +22,7 @@ const data = (): ReportData => ({
     { month: '2026-10-01', channel: 'organic', spend: '0', new_customers: 4, cac: '0' },
   ],
   topCampaigns: [{ account_id: '42', campaign_id: '120000000000001', campaign_name: 'Summer <sale>', currency: 'EUR', spend: '99.99', spend_reporting: '108.50', impressions: 1000, clicks: 10, conversions: null }],
+  campaignsWithSpend: 7,
   sources: ['fct_ad_spend_daily'],
   notes: [],
 });
@@ -71,6 +72,10 @@ describe('stakeholder HTML report', () => {
     expect(sumDecimals(['0.1', '0.2'])).to.equal('0.30');
     expect(sumDecimals(['1.005', '-0.005', '99999999999.999999999'])).to.equal('100000000000.999999999');
     expect(sumDecimals([])).to.equal('0.00');
+  });
+
+  it('labels axes compactly without dropping significant zeros', () => {
+    expect([0, 0.5, 2.5, 10, 100, 800, 1000, 1500, 125000, 2_000_000].map(compact)).to.deep.equal(['0', '0.5', '2.5', '10', '100', '800', '1k', '1.5k', '125k', '2M']);
   });
 
   it('chooses round axis ticks that cover the maximum', () => {
