@@ -60,6 +60,12 @@ export interface DiscoveryContext {
 /** Business Manager edges need this scope (facts §9); without it /me/businesses answers (#100) Missing permissions. */
 export const BUSINESS_SCOPE = 'business_management';
 
+/**
+ * Ad account fields Graph refuses with (#200) to tokens without business_management (facts §2.2
+ * gotchas: Airbyte retries without `owner`). They are left out for such tokens, or after a (#200).
+ */
+export const BUSINESS_MANAGEMENT_FIELDS: readonly string[] = ['owner'];
+
 /** Columns the tap itself needs from ad accounts, whatever the catalog selects. */
 const ACCOUNT_FIELDS_NEEDED = ['account_id', 'id', 'name', 'currency', 'timezone_name', 'business', 'account_status'];
 const BUSINESS_FIELDS_NEEDED = ['id', 'name'];
@@ -117,12 +123,24 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
     log.warn(`discovery of ${streams.join(', ')} is incomplete: ${where} failed: ${e.message}`, { error_kind: e.kind, hint: e.hint, ...e.context });
     for (const s of streams) result.incomplete.set(s, [...(result.incomplete.get(s) ?? []), `${where}: ${e.kind}`]);
   };
-  const readEdge = (path: string, token: TokenRef, fields: string[]): Promise<Array<Record<string, unknown>>> =>
+  const readOnce = (path: string, token: TokenRef, fields: string[]): Promise<Array<Record<string, unknown>>> =>
     limit(async () => {
       const rows: Array<Record<string, unknown>> = [];
       for await (const row of graph.paginate<Record<string, unknown>>(path, { params: { fields }, tokens: [token] })) rows.push(row);
       return rows;
     });
+  const readEdge = async (path: string, token: TokenRef, fields: string[]): Promise<Array<Record<string, unknown>>> => {
+    const scopes = ctx.scopes?.get(token.label);
+    const gated = fields.filter((f) => BUSINESS_MANAGEMENT_FIELDS.includes(f));
+    if (gated.length && scopes && !scopes.includes(BUSINESS_SCOPE)) return readOnce(path, token, fields.filter((f) => !gated.includes(f)));
+    try {
+      return await readOnce(path, token, fields);
+    } catch (err) {
+      if (!gated.length || asConnectorError(err).kind !== 'permission') throw err;
+      log.info(`token "${token.label}" may not read ${gated.join(', ')} on ${path}; reading without`, { token_label: token.label });
+      return readOnce(path, token, fields.filter((f) => !gated.includes(f)));
+    }
+  };
   const businessFilter = config.business_ids ? new Set(config.business_ids) : undefined;
   const allAssetStreams = ASSET_STREAMS.map((s) => s.name);
 
@@ -226,9 +244,9 @@ async function findConfiguredAccounts(ctx: DiscoveryContext, r: DiscoveryResult)
     let lastError: ConnectorError | undefined;
     for (const token of ctx.tokens) {
       try {
-        const raw = await ctx.limit(() =>
-          ctx.graph.request<Record<string, unknown>>(`act_${accountId}`, { params: { fields: fieldsFor(ctx, 'ad_accounts', ACCOUNT_FIELDS_NEEDED) }, tokens: [token], accountId }),
-        );
+        const scopes = ctx.scopes?.get(token.label);
+        const fields = fieldsFor(ctx, 'ad_accounts', ACCOUNT_FIELDS_NEEDED).filter((f) => !(scopes && !scopes.includes(BUSINESS_SCOPE) && BUSINESS_MANAGEMENT_FIELDS.includes(f)));
+        const raw = await ctx.limit(() => ctx.graph.request<Record<string, unknown>>(`act_${accountId}`, { params: { fields }, tokens: [token], accountId }));
         const owner = (raw['business'] as { id?: string } | undefined)?.id ?? null;
         merge(r.adAccounts, accountId, raw, { business_id: owner, relation: 'assigned', token_label: token.label }, token.label);
       } catch (err) {

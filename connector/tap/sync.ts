@@ -98,8 +98,7 @@ export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
   };
   const emitState = (): Promise<void> => deps.write(stateMessage(state as unknown as Record<string, unknown>));
 
-  for (const s of selected.values()) await deps.write(schemaMessage(s.d.name, s.schema, s.d.keyProperties, s.d.replicationKey ? [s.d.replicationKey] : undefined));
-
+  // Tokens are checked before the first Singer line, so a dead token leaves stdout empty (exit 3).
   const checks = deps.checkTokens ? await deps.checkTokens(tokens) : undefined;
   const scopes = new Map<string, string[]>();
   if (Array.isArray(checks)) {
@@ -107,6 +106,8 @@ export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
       if (typeof c?.label === 'string' && Array.isArray(c.scopes) && c.scopes.length) scopes.set(c.label, c.scopes.map(String));
     }
   }
+
+  for (const s of selected.values()) await deps.write(schemaMessage(s.d.name, s.schema, s.d.keyProperties, s.d.replicationKey ? [s.d.replicationKey] : undefined));
 
   const limit = pLimit(config.max_concurrency);
   const assetSelection = new Map<string, string[]>();

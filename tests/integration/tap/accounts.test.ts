@@ -5,12 +5,16 @@ import { expect } from 'chai';
 import { startSandbox, type Sandbox } from '../../../connector/sandbox/index.js';
 import { addDays, dayInZone } from '../../../connector/core/dates.js';
 import { discover } from '../../../connector/tap/discover.js';
-import { recordingProxy, runTap, tapConfig, tempDir, utcToday, type Recorder, type TapRun } from './helpers.js';
+import { killRunningTaps, recordingProxy, runTap, tapConfig, tempDir, utcToday, type Recorder, type TapRun } from './helpers.js';
 
-const STREAMS = ['ad_accounts', 'campaigns', 'insights_account', 'sync_log'];
+const STREAMS = ['ad_accounts', 'pages', 'campaigns', 'insights_account', 'sync_log'];
+/** Selects a few streams and deselects one campaign column (objective), to check fields= follows the catalog. */
 function catalog(): unknown {
   const c = discover();
-  for (const e of c.streams) e.metadata[0]!.metadata['selected'] = STREAMS.includes(e.stream);
+  for (const e of c.streams) {
+    e.metadata[0]!.metadata['selected'] = STREAMS.includes(e.stream);
+    if (e.stream === 'campaigns') e.metadata.find((m) => m.breadcrumb[1] === 'objective')!.metadata['selected'] = false;
+  }
   return c;
 }
 type State = { bookmarks: Record<string, Record<string, Record<string, unknown>>> };
@@ -33,6 +37,7 @@ describe('tap-facebook-ads per-account isolation and state across runs (child pr
   });
   afterEach(() => sb.faults.clear());
   after(async () => {
+    killRunningTaps();
     await rec?.close();
     await sb?.close();
     tmp?.cleanup();
@@ -41,7 +46,19 @@ describe('tap-facebook-ads per-account isolation and state across runs (child pr
   it('isolates an account the token may no longer read: the others complete, exit 5, sync_log says why, its bookmarks do not move', async () => {
     const [bad, ...good] = sb.world.accounts;
     sb.faults.add({ kind: 'account_forbidden', accountId: bad!.accountId });
+    // And one business edge of the pages stream keeps failing: pages must not be activated.
+    sb.faults.add({ kind: 'http_500', path: '^/\\d+/owned_pages$' });
+    const mark = rec.calls.length;
     const r = await run({});
+    const activated = r.messages.filter((m) => m.type === 'ACTIVATE_VERSION').map((m) => m.stream);
+    expect(activated).to.include('ad_accounts');
+    expect(activated).to.not.include('pages');
+    // fields= follows the catalog: the deselected column is neither requested nor emitted.
+    const campaignCalls = rec.calls.slice(mark).filter((c) => /^\/act_\d+\/campaigns$/.test(c.path));
+    expect(campaignCalls.length).to.be.greaterThan(0);
+    for (const c of campaignCalls) expect(c.params.get('fields')).to.not.match(/\bobjective\b/);
+    expect(r.records('campaigns').every((x) => !('objective' in x))).to.equal(true);
+    expect(r.messages.find((m) => m.type === 'SCHEMA' && m.stream === 'campaigns')!.schema!['properties']).to.not.have.property('objective');
     expect(r.code, r.stderr.slice(-1500)).to.equal(5);
     const logs = new Map(r.records('sync_log').map((l) => [l['account_id'], l]));
     expect(logs.get(bad!.accountId)).to.include({ status: 'failed', error_class: 'permission' });

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../../connector/core/config.js';
 import { discover } from '../../../connector/tap/discover.js';
-import { runTap, tempDir } from './helpers.js';
+import { startSandbox } from '../../../connector/sandbox/index.js';
+import { killRunningTaps, runTap, tempDir } from './helpers.js';
 
 const base = { access_token: 'sbx_cfg_0123456789abcdef', api_base_url: 'http://127.0.0.1:9', start_date: '2026-01-01' };
 
@@ -13,7 +14,10 @@ describe('tap-facebook-ads refuses bad configuration (child process)', function 
   this.timeout(60_000);
   let tmp: ReturnType<typeof tempDir>;
   before(() => (tmp = tempDir()));
-  after(() => tmp.cleanup());
+  after(() => {
+    killRunningTaps();
+    tmp.cleanup();
+  });
 
   const cases: Array<{ name: string; config: Record<string, unknown>; catalog?: unknown; args?: string[]; message: RegExp }> = [
     { name: 'no token at all', config: { start_date: '2026-01-01' }, message: /access_token/ },
@@ -39,6 +43,22 @@ describe('tap-facebook-ads refuses bad configuration (child process)', function 
       expect(r.stderr).to.not.include('sbx_cfg_0123456789abcdef');
     });
   }
+
+  it('exits 3 naming the token when a token has expired, before writing anything to stdout', async () => {
+    const sb = await startSandbox({ world: 'small' });
+    try {
+      const expired = sb.world.expiredTokens[0]!;
+      const r = await runTap({ config: { ...base, api_base_url: sb.baseUrl, retry_base_ms: 5, access_tokens: [{ label: 'old_one', token: expired.token }], access_token: undefined }, dir: tmp.dir });
+      expect(r.code, r.stderr).to.equal(3);
+      expect(r.stdout).to.equal('');
+      const last = r.logs().at(-1)!;
+      expect(String(last['msg'])).to.match(/old_one/);
+      expect(String(last['hint'])).to.match(/system user/i);
+      expect(r.stderr).to.not.include(expired.token);
+    } finally {
+      await sb.close();
+    }
+  });
 
   it('prints exactly the golden catalog.json for --discover', async () => {
     const r = await runTap({ config: base, args: ['--discover'], dir: tmp.dir, rawStdout: true });

@@ -82,6 +82,13 @@ export interface TapRun {
 }
 
 const TAP_BIN = path.join(REPO_ROOT, 'bin', 'tap-facebook-ads.js');
+const running = new Set<import('node:child_process').ChildProcess>();
+
+/** Kills tap processes still running (a test that timed out must not leak a child into the next one). */
+export function killRunningTaps(): void {
+  for (const c of running) c.kill('SIGKILL');
+  running.clear();
+}
 
 /** Runs the tap in a child process with the given files; resolves when it exits. */
 export async function runTap(opts: { config: unknown; catalog?: unknown; state?: unknown; args?: string[]; dir: string; rawStdout?: boolean }): Promise<TapRun> {
@@ -100,6 +107,8 @@ export async function runTap(opts: { config: unknown; catalog?: unknown; state?:
     args.push('--state', f);
   }
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -141,6 +150,8 @@ export function tapConfig(sb: Sandbox, baseUrl: string, extra: Record<string, un
     insights_poll_interval_seconds: 0.01,
     retry_base_ms: 5,
     max_concurrency: 4,
+    // The breaker's default 60 s pause would stall tests that inject repeated 5xx faults.
+    circuit_breaker: { failures: 5, pause_seconds: 0.05 },
     ...extra,
   };
 }

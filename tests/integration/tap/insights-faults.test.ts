@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { startSandbox, type Sandbox } from '../../../connector/sandbox/index.js';
 import { addDays, dayInZone } from '../../../connector/core/dates.js';
 import { discover } from '../../../connector/tap/discover.js';
-import { recordingProxy, runTap, tapConfig, tempDir, utcToday, type Recorder, type TapRun } from './helpers.js';
+import { killRunningTaps, recordingProxy, runTap, tapConfig, tempDir, utcToday, type Recorder, type TapRun } from './helpers.js';
 
 function catalogSelecting(streams: string[]): unknown {
   const c = discover();
@@ -32,6 +32,7 @@ describe('tap insights report runs under faults (child process, sandbox)', funct
   });
   afterEach(() => sb.faults.clear());
   after(async () => {
+    killRunningTaps();
     await rec?.close();
     await sb?.close();
     tmp?.cleanup();

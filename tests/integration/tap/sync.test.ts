@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { startSandbox, type Sandbox } from '../../../connector/sandbox/index.js';
 import { addDays, dayInZone } from '../../../connector/core/dates.js';
-import { recordingProxy, runTap, schemaProblems, sumDecimals, tapConfig, tempDir, utcToday, type Recorder, type TapRun } from './helpers.js';
+import { killRunningTaps, recordingProxy, runTap, schemaProblems, sumDecimals, tapConfig, tempDir, utcToday, type Recorder, type TapRun } from './helpers.js';
 
 const KEYS: Record<string, string[]> = {
   businesses: ['id'],
@@ -52,9 +52,11 @@ describe('tap-facebook-ads against the sandbox (child process, small world)', fu
     sb = await startSandbox({ world: 'small', today: utcToday() });
     rec = await recordingProxy(sb.baseUrl);
     tmp = tempDir();
-    run1 = await runTap({ config: tapConfig(sb, rec.baseUrl, { start_date: start }), dir: tmp.dir });
+    // A small page size so every edge and report is read over several pages.
+    run1 = await runTap({ config: tapConfig(sb, rec.baseUrl, { start_date: start, page_size: 10 }), dir: tmp.dir });
   });
   after(async () => {
+    killRunningTaps();
     await rec?.close();
     await sb?.close();
     tmp?.cleanup();
@@ -99,6 +101,12 @@ describe('tap-facebook-ads against the sandbox (child process, small world)', fu
       seen.add(acct.currency.code);
     }
     expect([...seen]).to.include.members(['USD', 'JPY', 'KRW']);
+  });
+
+  it('follows paging.next through multi-page edges and report results', () => {
+    const paged = rec.calls.filter((c) => c.params.has('after'));
+    expect(paged.some((c) => /\/ads$/.test(c.path)), 'ads edge read over several pages').to.equal(true);
+    expect(paged.some((c) => /^\/\d+\/insights$/.test(c.path)), 'report results read over several pages').to.equal(true);
   });
 
   it('emits records that validate against their SCHEMA and keys that are unique within the run', () => {
@@ -181,7 +189,7 @@ describe('tap-facebook-ads against the sandbox (child process, small world)', fu
       before1 = new Map(run1.records('insights_account').map((r) => [`${r['account_id']}|${r['date_start']}`, r]));
       sb.advanceDay();
       callsBefore = rec.calls.length;
-      run2 = await runTap({ config: tapConfig(sb, rec.baseUrl, { start_date: start, insights_lookback_days: lookback }), state: run1.lastState(), dir: tmp.dir });
+      run2 = await runTap({ config: tapConfig(sb, rec.baseUrl, { start_date: start, insights_lookback_days: lookback, page_size: 10 }), state: run1.lastState(), dir: tmp.dir });
     });
 
     it('re-reads only objects changed since the bookmark, filtered on the server', () => {
@@ -195,6 +203,12 @@ describe('tap-facebook-ads against the sandbox (child process, small world)', fu
       const campaignCalls = rec.calls.slice(callsBefore).filter((c) => /^\/act_\d+\/campaigns$/.test(c.path));
       expect(campaignCalls.length).to.equal(sb.world.accounts.length);
       for (const c of campaignCalls) expect(c.params.get('filtering')).to.match(/campaign\.updated_time.*GREATER_THAN/);
+    });
+
+    it('re-reads only the creatives of changed ads, by id', () => {
+      const creatives = new Set(run2.records('ads').map((a) => String((a['creative'] as { id: string }).id)));
+      expect(run2.records('ad_creatives').map((c) => String(c['id'])).sort()).to.deep.equal([...creatives].sort());
+      expect(rec.calls.slice(callsBefore).filter((c) => /\/adcreatives$/.test(c.path))).to.have.length(0);
     });
 
     it('shows objects whose status changed since the last run with their new status', () => {
