@@ -1,7 +1,8 @@
 // The dbt project compiled for BigQuery (bigquery__ macros, `project`.`dataset`.`table`) and
 // analysed by ZetaSQL against the target's BigQuery table schemas, the seeds and upstream outputs.
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -46,6 +47,22 @@ describe('models compiled for BigQuery, checked by ZetaSQL', function () {
     expect(compiled.models.some((m) => m.materialized === 'ephemeral'), 'ephemerals are inlined, not compiled alone').to.equal(false);
     const fct = compiled.models.find((m) => m.name === 'fct_ad_spend_daily')!;
     expect(fct.sql).to.match(/^with __dbt__cte__int_ad_spend__facebook_ads as \(/);
+  });
+
+  it('`fb-ads-elt models compile --target bigquery` writes one SQL file per non-ephemeral model', function () {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'models-compile-'));
+    try {
+      const run = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'models', 'compile', '--target', 'bigquery', '--out', out], { encoding: 'utf8', timeout: 60000 });
+      expect(run.status, run.stderr).to.equal(0);
+      const summary = JSON.parse(run.stdout) as { target: { type: string }; models: Array<{ name: string; path: string; relation: string }> };
+      expect(summary.target.type).to.equal('bigquery');
+      const files = readdirSync(out, { recursive: true }).map(String).filter((f) => f.endsWith('.sql'));
+      expect(files.length).to.equal(summary.models.length);
+      const fct = summary.models.find((m) => m.name === 'fct_cac_monthly')!;
+      expect(readFileSync(path.join(out, 'fb_ads_elt', fct.path), 'utf8')).to.include('safe_divide(');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('every model, the incremental branch and every singular test pass ZetaSQL analysis with BigQuery features', async function () {
