@@ -201,3 +201,55 @@ describe('Graph client against the sandbox with injected faults', function () {
     expect((err as AuthError).message).to.include(`"${expired.label}"`);
   });
 });
+
+describe('usage-header pacing against the sandbox call budgets', function () {
+  this.timeout(60_000);
+  const CALLS = 120;
+
+  /** A sandbox whose account budget is 30 calls per minute, regaining on the test's fake clock. */
+  const budgeted = async (time: ReturnType<typeof fakeTime>) => {
+    const sb = await startSandbox({ world: 'small', seed: 5, rateLimits: { accountBudget: 30, appBudget: 1_000_000, regainSeconds: 60, now: time.now } });
+    const tok = sb.tokens[0]!;
+    const account = sb.world.users.find((u) => u.id === tok.userId)!.accountIds[0]!;
+    return { sb, tok, account };
+  };
+
+  it('slows down before the budget is spent and is never throttled, where calls that ignore usage are', async () => {
+    // Without pacing: fire the calls, and when throttled wait the announced time and go on.
+    const rawTime = fakeTime();
+    const raw = await budgeted(rawTime);
+    let rawThrottles = 0;
+    try {
+      for (let i = 0; i < CALLS; i++) {
+        for (;;) {
+          const res = await fetch(`${raw.sb.baseUrl}/${raw.sb.apiVersion}/act_${raw.account}?fields=id&access_token=${raw.tok.token}`);
+          if (res.status === 200) break;
+          rawThrottles++;
+          const buc = JSON.parse(res.headers.get('x-business-use-case-usage') ?? '{}') as Record<string, Array<{ estimated_time_to_regain_access: number }>>;
+          await rawTime.sleep((buc[raw.account]?.[0]?.estimated_time_to_regain_access ?? 1) * 60_000);
+        }
+      }
+    } finally {
+      await raw.sb.close();
+    }
+
+    const time = fakeTime();
+    const { sb, tok, account } = await budgeted(time);
+    try {
+      const mem = memoryLogger();
+      const config = tapConfig({ api_base_url: sb.baseUrl, api_version: sb.apiVersion, access_token: tok.token, usage_pause_threshold: 75, retry_base_ms: 1000 });
+      const client = new GraphClient({ config, log: mem.log, clock: time.clock, sleep: time.sleep });
+      for (let i = 0; i < CALLS; i++) await client.request(`act_${account}`, { tokens: [{ label: tok.label, token: tok.token }], params: { fields: ['id'] } });
+      expect(rawThrottles, 'the budget binds').to.be.greaterThan(0);
+      expect(sb.stats().throttles).to.equal(0);
+      expect(client.statsFor(account)).to.deep.equal({ api_calls: CALLS, throttles: 0, retries: 0, errors: 0 });
+      expect(mem.text()).to.include('pacing Graph calls');
+      // Spreading the calls costs about the (fake) time of running into the blocks and waiting them
+      // out, which here is the budget's own floor; real throttles add penalty blocks on top.
+      const start = Date.parse('2026-11-20T00:00:00Z');
+      expect(time.now() - start).to.be.at.most(1.25 * (rawTime.now() - start));
+    } finally {
+      await sb.close();
+    }
+  });
+});
