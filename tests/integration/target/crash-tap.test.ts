@@ -1,0 +1,141 @@
+// Exactly-once with the real pipeline: tap-facebook-ads reads the loopback Graph sandbox and pipes
+// into target-bigquery (DuckDB); the target is SIGKILLed at random moments, and each restart runs
+// the tap with the last STATE the target emitted, as an orchestrator would. The final tables must
+// equal a clean run's row for row (run-specific columns aside: extraction/receipt times, table
+// versions, and sync_log, which records each run by design).
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT } from '../../../connector/core/config.js';
+import { startSandbox, type Sandbox } from '../../../connector/sandbox/index.js';
+import { openWarehouse, type Warehouse } from './harness.js';
+
+const KILLS = 10;
+
+interface PipelineRun {
+  killed: boolean;
+  targetCode: number | null;
+  lastState: Record<string, unknown> | undefined;
+  stderr: string;
+}
+
+async function pipeline(tapConfig: string, targetConfig: string, stateFile: string | undefined, killAfterMs?: number): Promise<PipelineRun> {
+  const env = { ...process.env, METADATA_SERVER_DETECTION: 'none', LOG_LEVEL: 'warn' };
+  const tap = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'tap-facebook-ads.js'), '--config', tapConfig, ...(stateFile ? ['--state', stateFile] : [])], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const target = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'target-bigquery.js'), '--config', targetConfig], { stdio: ['pipe', 'pipe', 'pipe'], env });
+  tap.stdout!.pipe(target.stdin!);
+  target.stdin!.on('error', () => undefined); // EPIPE once the target is killed
+  let out = '';
+  let err = '';
+  target.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  target.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  tap.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  let killed = false;
+  const timer =
+    killAfterMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          killed = target.exitCode === null;
+          target.kill('SIGKILL');
+        }, killAfterMs);
+  const targetCode = await new Promise<number | null>((resolve) => target.once('close', (c) => resolve(c)));
+  if (timer) clearTimeout(timer);
+  if (tap.exitCode === null) {
+    const gone = new Promise((r) => tap.once('close', r));
+    tap.kill('SIGKILL');
+    await gone;
+  }
+  let lastState: Record<string, unknown> | undefined;
+  for (const line of out.split('\n')) if (line.trim()) lastState = (JSON.parse(line) as { value: Record<string, unknown> }).value;
+  return { killed, targetCode, lastState, stderr: err };
+}
+
+/** Rows without the columns that legitimately differ between runs. */
+function comparable(rows: Record<string, unknown>[]): string[] {
+  return rows
+    .map((r) => {
+      const { _sdc_received_at: _a, _sdc_batched_at: _b, _sdc_extracted_at: _c, _sdc_table_version: _d, _sdc_deleted_at: del, ...rest } = r;
+      return JSON.stringify({ ...rest, deleted: del !== null && del !== undefined });
+    })
+    .sort();
+}
+
+describe('target-bigquery crash safety with the real tap against the Graph sandbox', function () {
+  this.timeout(600000);
+  let sandbox: Sandbox;
+  let dir: string;
+  let clean: Warehouse;
+  let crashed: Warehouse;
+  before(async () => {
+    sandbox = await startSandbox({ world: 'small', seed: 7, jobDurationMs: 0, today: '2026-11-20', rateLimits: false });
+    dir = mkdtempSync(path.join(os.tmpdir(), 'target-crash-tap-'));
+    clean = await openWarehouse('duckdb');
+    crashed = await openWarehouse('duckdb');
+  });
+  after(async () => {
+    await sandbox?.close();
+    await clean?.close();
+    await crashed?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(`loads the same rows as a clean run after ${KILLS} SIGKILLs of the target, each resumed from its last emitted STATE`, async () => {
+    const tapConfig = path.join(dir, 'tap.json');
+    writeFileSync(
+      tapConfig,
+      JSON.stringify({
+        access_tokens: sandbox.tokens.map((t) => ({ label: t.label, token: t.token })),
+        api_base_url: sandbox.baseUrl,
+        start_date: '2026-11-13',
+        end_date: '2026-11-19',
+        insights_lookback_days: 3,
+      }),
+    );
+    const cfg = (w: Warehouse, name: string): string => {
+      const f = path.join(dir, name);
+      writeFileSync(f, JSON.stringify({ duckdb_path: w.duckdbPath, batch_rows: 150, temp_dir: dir }));
+      return f;
+    };
+    const cleanCfg = cfg(clean, 'clean.json');
+    const crashCfg = cfg(crashed, 'crash.json');
+
+    const t0 = Date.now();
+    const first = await pipeline(tapConfig, cleanCfg, undefined);
+    expect(first.targetCode, first.stderr).to.equal(0);
+    const span = Date.now() - t0;
+
+    let seed = Date.now() % 100000;
+    const rand = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const stateFile = path.join(dir, 'state.json');
+    let state: Record<string, unknown> | undefined;
+    let kills = 0;
+    let runs = 0;
+    while (kills < KILLS && runs < KILLS * 3) {
+      runs++;
+      if (state) writeFileSync(stateFile, JSON.stringify(state));
+      const r = await pipeline(tapConfig, crashCfg, state ? stateFile : undefined, Math.floor(span * (0.1 + 0.85 * rand())));
+      if (r.killed) kills++;
+      else expect(r.targetCode, r.stderr).to.equal(0);
+      state = r.lastState ?? state;
+    }
+    if (state) writeFileSync(stateFile, JSON.stringify(state));
+    const last = await pipeline(tapConfig, crashCfg, state ? stateFile : undefined);
+    expect(last.targetCode, last.stderr).to.equal(0);
+    expect(kills).to.equal(KILLS);
+
+    const tables = (await clean.tables()).filter((t) => t !== 'sync_log');
+    expect(tables).to.include.members(['campaigns', 'ads', 'insights_ad', 'campaigns__history']);
+    expect(await crashed.tables()).to.include.members(tables);
+    let total = 0;
+    for (const t of tables) {
+      const a = comparable(await clean.rows(t));
+      const b = comparable(await crashed.rows(t));
+      expect(b.length, `${t} row count`).to.equal(a.length);
+      expect(b, t).to.deep.equal(a);
+      total += a.length;
+    }
+    expect(total).to.be.greaterThan(500);
+  });
+});
