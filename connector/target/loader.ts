@@ -61,7 +61,7 @@ const SCALAR: BigQueryType[] = ['STRING', 'INT64', 'NUMERIC', 'FLOAT64', 'BOOL',
  * set is empty is emitted. A later STATE's set always contains the still-dirty part of an earlier
  * one, so emitting the newest clean one never skips a commit.
  */
-class StateQueue {
+export class StateQueue {
   private entries: { value: Record<string, unknown>; dirty: Set<string> }[] = [];
 
   push(value: Record<string, unknown>, dirty: Iterable<string>): void {
