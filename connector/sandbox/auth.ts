@@ -16,7 +16,7 @@ export function findToken(world: World, token: string | undefined): SandboxToken
   return world.tokens.find((t) => t.token === token) ?? world.exchangedTokens.find((t) => t.token === token) ?? world.expiredTokens.find((t) => t.token === token);
 }
 
-export function isExpired(world: World, t: SandboxToken, expiredLabels: ReadonlySet<string>): boolean {
+export function isExpired(world: World, t: SandboxToken, expiredLabels: ReadonlyMap<string, number>): boolean {
   return expiredLabels.has(t.label) || (t.expiresAt !== 0 && t.expiresAt <= world.clock.nowUnix);
 }
 
@@ -25,7 +25,7 @@ function fbTime(unix: number): string {
   return DateTime.fromSeconds(unix, { zone: 'America/Los_Angeles' }).toFormat('cccc, dd-LLL-yy HH:mm:ss ZZZZ');
 }
 
-export function authenticate(world: World, token: string | undefined, proof: string | undefined, appSecret: string | undefined, expiredLabels: ReadonlySet<string>): Auth {
+export function authenticate(world: World, token: string | undefined, proof: string | undefined, appSecret: string | undefined, expiredLabels: ReadonlyMap<string, number>): Auth {
   if (token === undefined || token === '') throw E.noToken();
   const t = findToken(world, token);
   if (!t) throw E.cannotParseToken();
@@ -35,6 +35,8 @@ export function authenticate(world: World, token: string | undefined, proof: str
     const ok = proof.length === want.length && timingSafeEqual(Buffer.from(proof), Buffer.from(want));
     if (!ok) throw E.proofInvalid();
   }
+  const killed = expiredLabels.get(t.label);
+  if (killed !== undefined && killed !== 463) throw E.tokenInvalidated(killed, world.appId);
   if (isExpired(world, t, expiredLabels)) {
     const at = t.expiresAt !== 0 && t.expiresAt <= world.clock.nowUnix ? t.expiresAt : world.clock.nowUnix - 60;
     throw E.tokenExpired(fbTime(at), fbTime(world.clock.nowUnix));

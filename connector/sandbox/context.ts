@@ -76,7 +76,7 @@ export function applyFault(call: Call, f: FaultSpec): void {
   if (f.kind === 'reset') throw new OutcomeSignal({ kind: 'reset' });
   if (f.kind === 'token_expired') {
     const label = f.token ?? call.tokenLabel;
-    if (label !== null) call.core.faults.expiredLabels.add(label);
+    if (label !== null) call.core.faults.expiredLabels.set(label, f.subcode ?? 463);
     return; // authentication (or re-authentication) now fails with 190/463
   }
   const err: GraphError = faultError(f, call.accountId, call.req.path);

@@ -64,6 +64,19 @@ export const E = {
   // facts §7.4 code 190; 104 "access token required" is the usual Graph answer [unconfirmed in facts]
   noToken: () => new GraphError({ status: 400, code: 104, message: 'An access token is required to request this resource.' }),
   cannotParseToken: () => new GraphError({ status: 401, code: 190, message: 'Invalid OAuth access token - Cannot parse access token' }),
+  /** 190 with the other subcodes (facts §7.4: 458 app not authorized, 460 password changed, 467 invalid). */
+  tokenInvalidated: (subcode: number, appId: string) =>
+    new GraphError({
+      status: 400,
+      code: 190,
+      subcode,
+      message:
+        subcode === 458
+          ? `Error validating access token: The user has not authorized application ${appId}.`
+          : subcode === 460
+            ? 'Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.'
+            : 'Error validating access token: The user is not logged in.',
+    }),
   tokenExpired: (expiredAt: string, now: string) =>
     new GraphError({ status: 400, code: 190, subcode: 463, message: `Error validating access token: Session has expired on ${expiredAt}. The current time is ${now}.` }),
   // facts §7.4 codes 200 / 10

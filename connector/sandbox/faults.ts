@@ -32,6 +32,7 @@ export interface FaultSpec {
   after?: number;
   /** throttle: 4 | 17 | 32 | 613 | 80000..80014 (default 80000); account_forbidden: 200 | 10 (default 200) */
   code?: number;
+  /** throttle: error_subcode; token_expired: 458 | 460 | 463 (default) | 467 */
   subcode?: number;
   /** throttle: estimated_time_to_regain_access in minutes (default 5) */
   regainMinutes?: number;
@@ -64,8 +65,8 @@ export const JOB_KINDS: ReadonlySet<FaultKind> = new Set(['job_failed', 'job_sta
 export class Faults {
   private entries: Entry[] = [];
   private nextId = 1;
-  /** Token labels expired by a `token_expired` fault ("from now on"). */
-  readonly expiredLabels = new Set<string>();
+  /** Token labels killed by a `token_expired` fault ("from now on") → the 190 subcode to answer. */
+  readonly expiredLabels = new Map<string, number>();
   readonly firedByKind: Record<string, number> = {};
 
   add(spec: FaultSpec): number {

@@ -99,7 +99,12 @@ async function serve(core: Core, hooks: ControlHooks, req: IncomingMessage, res:
   const raw = await readBody(req);
   const method = (req.method ?? 'GET').toUpperCase();
 
-  if (url.pathname.startsWith('/__sandbox/')) return control(core, hooks, method, url, raw, res);
+  if (url.pathname.startsWith('/__sandbox/')) {
+    // A fake world, but still: the control surface answers loopback callers only.
+    const ip = req.socket.remoteAddress ?? '';
+    if (!(ip === '::1' || ip.startsWith('127.') || ip.startsWith('::ffff:127.'))) return sendJson(res, 403, { error: 'control endpoints answer loopback callers only' });
+    return control(core, hooks, method, url, raw, res);
+  }
 
   core.stats.requests++;
   const body = parseBody(req.headers['content-type'], raw);

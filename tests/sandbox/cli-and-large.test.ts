@@ -58,4 +58,17 @@ describe('sandbox: CLI and the large world', () => {
       await sb.close();
     }
   });
+
+  it('builds a demo world of 6–8 accounts with more than 90 days of history', async () => {
+    const sb = await startSandbox({ world: 'demo', seed: 1 });
+    try {
+      expect(sb.world.accounts.length).to.be.within(6, 8);
+      const acct = sb.world.accounts[0]!;
+      const t = sb.tokens.find((x) => sb.world.users.find((u) => u.id === x.userId)!.accountIds.includes(acct.accountId))!;
+      const r = await graphGet(sb.baseUrl, `/act_${acct.accountId}/insights`, t.token, { level: 'account', time_increment: '1', date_preset: 'last_90d', fields: 'spend', limit: '200' });
+      expect(r.json.data).to.have.length(90);
+    } finally {
+      await sb.close();
+    }
+  });
 });

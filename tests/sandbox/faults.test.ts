@@ -92,6 +92,15 @@ describe('sandbox: fault injection', () => {
     expect((await graphGet(sb.baseUrl, '/me', token)).status).to.equal(200);
   });
 
+  it('token_expired with another subcode answers 190/460 (password changed) or 190/458 (app not authorized)', async () => {
+    sb.faults.add({ kind: 'token_expired', token: 'agency', subcode: 460 });
+    const r = await graphGet(sb.baseUrl, '/me', token);
+    expect(r.json.error).to.include({ code: 190, error_subcode: 460 });
+    sb.faults.clear();
+    sb.faults.add({ kind: 'token_expired', token: 'agency', subcode: 458 });
+    expect((await graphGet(sb.baseUrl, '/me', token)).json.error.message).to.include(sb.world.appId);
+  });
+
   it('account_forbidden: permission error (#200 or #10) on that account only', async () => {
     sb.faults.add({ kind: 'account_forbidden', accountId: acct });
     const r = await campaigns();
