@@ -84,12 +84,13 @@ export function selectModels(parsed: Map<string, ParsedModel>, selectors: string
 }
 
 /** Ephemeral models a node reads, directly or through other ephemerals, upstream first. */
-export function ephemeralChain(name: string, parsed: Map<string, ParsedModel>): string[] {
+export function ephemeralChain(name: string, parsed: Map<string, ParsedModel>, mocked: ReadonlySet<string> = new Set()): string[] {
   const out: string[] = [];
   const visit = (n: string) => {
     for (const r of parsed.get(n)?.refs ?? []) {
       const dep = parsed.get(r);
-      if (dep?.materialized === 'ephemeral' && !out.includes(r)) {
+      // A mocked ephemeral (unit-test input) replaces its whole upstream: do not descend into it.
+      if (dep?.materialized === 'ephemeral' && !mocked.has(r) && !out.includes(r)) {
         visit(r);
         out.push(r);
       }
@@ -137,9 +138,7 @@ export function compileModel(
   };
   const main = renderOnce(name, opts.isIncremental === true);
   const overridden = opts.refOverrides ?? new Map<string, string>();
-  const ctes: Array<[string, string]> = ephemeralChain(name, parsed)
-    .filter((e) => !overridden.has(e))
-    .map((e) => [ephemeralCteName(e), renderOnce(e, false).sql]);
+  const ctes: Array<[string, string]> = ephemeralChain(name, parsed, new Set(overridden.keys())).map((e) => [ephemeralCteName(e), renderOnce(e, false).sql]);
   const relation = node.materialized === 'ephemeral' ? undefined : renderer.modelRelation(name, main.config);
   return {
     name,

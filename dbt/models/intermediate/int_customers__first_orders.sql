@@ -1,6 +1,9 @@
 {#- One row per customer: their first qualifying order (not refunded/cancelled), the month it
     falls in (in var('cac_time_zone')) and the channel that order came from. The orders relation
-    and its column names come from var('cac_orders'), so any shop/CRM table can be mapped. -#}
+    and its column names come from var('cac_orders'), so any shop/CRM table can be mapped.
+    A view, not ephemeral like the other int_ models: dbt can only unit-test a model whose
+    relation exists, and the CAC denominator is worth querying on its own. -#}
+{{ config(materialized='view') }}
 {%- set src = var('cac_orders') -%}
 {%- set excluded = var('cac_excluded_order_statuses', []) -%}
 with orders as (
