@@ -85,3 +85,21 @@ export function softDeleteSql(d: Dialect, target: string): string {
 export function alterColumnTypeSql(d: Dialect, table: string, column: string, field: BigQueryField): string {
   return `ALTER TABLE ${d.table(table)} ALTER COLUMN ${d.ident(column)} SET DATA TYPE ${d.type(field)}`;
 }
+
+/** BigQuery column type in DDL, nested STRUCT/ARRAY included. */
+export function bigQueryDdlType(f: BigQueryField): string {
+  const base = f.type === 'RECORD' ? `STRUCT<${(f.fields ?? []).map((c) => `\`${assertIdentifier(c.name)}\` ${bigQueryDdlType(c)}`).join(', ')}>` : f.type;
+  return f.mode === 'REPEATED' ? `ARRAY<${base}>` : base;
+}
+
+/**
+ * The DDL equivalent of what the BigQuery destination creates through the tables API (same
+ * columns, partitioning and clustering): printed by `--print-ddl`-style tooling and analyzed by
+ * ZetaSQL in tests so every mapped stream schema is known to be valid BigQuery.
+ */
+export function createTableSql(d: Dialect, table: string, fields: readonly BigQueryField[], layout: { partitionField?: string; clusterFields: readonly string[] }): string {
+  const cols = fields.map((f) => `${d.ident(f.name)} ${bigQueryDdlType(f)}`).join(', ');
+  const part = layout.partitionField ? ` PARTITION BY ${d.ident(layout.partitionField)}` : '';
+  const cluster = layout.clusterFields.length ? ` CLUSTER BY ${layout.clusterFields.map((c) => d.ident(c)).join(', ')}` : '';
+  return `CREATE TABLE IF NOT EXISTS ${d.table(table)} (${cols})${part}${cluster}`;
+}
