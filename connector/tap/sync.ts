@@ -17,7 +17,7 @@ import type { GraphPort, CallStats, TokenRef } from './graph-port.js';
 import { readEntityStream, type StreamCounts } from './read-entities.js';
 import { readInsightsReport } from './read-insights.js';
 import { shapeRecord, shaperFor } from './records.js';
-import { ASSET_STREAMS, ENTITY_STREAMS, type EntityStream } from './streams.js';
+import { ASSET_STREAMS, ENTITY_STREAMS } from './streams.js';
 
 export interface SyncDeps {
   config: TapConfig;
@@ -192,31 +192,32 @@ export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
             streamLogs.push({ stream: es.name, status: 'failed', found: 0, added: 0, updated: 0, deleted: 0, bookmark: strOf(previous?.['updated_time']) ?? null });
           }
         }
-        for (const r of reports) {
-          if (error) {
-            streamLogs.push({ stream: r.d.name, status: 'skipped', found: 0, added: 0, updated: 0, deleted: 0, bookmark: null });
-            continue;
-          }
-          if (r.d.declaration.kind !== 'insights') continue;
-          const previous = getBookmark(state, r.d.name, account.accountId);
-          try {
-            const res = await readInsightsReport({ graph, log: alog, config, jobLimit, clock, sleep, emit: emitFor(r.d.name) }, account, r.d.declaration.report, r.schema, r.fields, previous);
-            if (res.failures.length) {
-              // Object-days that never succeeded fail this report (bookmark kept) but not the account's other streams.
-              reportError ??= res.failures[0]!;
-              streamLogs.push({ stream: r.d.name, status: 'failed', found: res.found, added: 0, updated: res.found, deleted: 0, bookmark: strOf(previous?.['date_start']) ?? null });
-              continue;
+        // The account's reports run side by side (their report runs share jobLimit with every other
+        // account), so a single large account still keeps several jobs in flight.
+        const reportLogs = await Promise.all(
+          reports.map(async (r): Promise<StreamLog> => {
+            const previous = getBookmark(state, r.d.name, account.accountId);
+            const kept = strOf(previous?.['date_start']) ?? null;
+            if (error || r.d.declaration.kind !== 'insights') return { stream: r.d.name, status: 'skipped', found: 0, added: 0, updated: 0, deleted: 0, bookmark: null };
+            try {
+              const res = await readInsightsReport({ graph, log: alog, config, jobLimit, clock, sleep, emit: emitFor(r.d.name) }, account, r.d.declaration.report, r.schema, r.fields, previous);
+              if (res.failures.length) {
+                // Object-days that never succeeded fail this report (bookmark kept) but not the account's other streams.
+                reportError ??= res.failures[0]!;
+                return { stream: r.d.name, status: 'failed', found: res.found, added: 0, updated: res.found, deleted: 0, bookmark: kept };
+              }
+              if (res.bookmark && res.bookmark !== previous) {
+                state = setBookmark(state, r.d.name, account.accountId, res.bookmark);
+                await emitState();
+              }
+              return { stream: r.d.name, status: 'ok', found: res.found, added: res.fresh, updated: res.found - res.fresh, deleted: 0, bookmark: strOf(res.bookmark?.['date_start']) ?? null };
+            } catch (err) {
+              reportError ??= asConnectorError(err);
+              return { stream: r.d.name, status: 'failed', found: 0, added: 0, updated: 0, deleted: 0, bookmark: kept };
             }
-            if (res.bookmark && res.bookmark !== previous) {
-              state = setBookmark(state, r.d.name, account.accountId, res.bookmark);
-              await emitState();
-            }
-            streamLogs.push({ stream: r.d.name, status: 'ok', found: res.found, added: res.fresh, updated: res.found - res.fresh, deleted: 0, bookmark: strOf(res.bookmark?.['date_start']) ?? null });
-          } catch (err) {
-            error = asConnectorError(err);
-            streamLogs.push({ stream: r.d.name, status: 'failed', found: 0, added: 0, updated: 0, deleted: 0, bookmark: strOf(previous?.['date_start']) ?? null });
-          }
-        }
+          }),
+        );
+        streamLogs.push(...reportLogs);
         const stats = graph.statsFor(account.accountId);
         error ??= reportError;
         if (streamLogs.some((x) => x.status === 'ok')) anyStreamOk = true;
@@ -319,4 +320,3 @@ async function emitAssets(
   }
 }
 
-export type { EntityStream };
