@@ -252,6 +252,10 @@ export interface InsightsQuery {
   fields: string[];
   /** `<entity>.effective_status` filters (facts §3.5); absent = default visibility. */
   statusFilter: Partial<Record<'campaign' | 'adset' | 'ad', Set<string>>>;
+  /** `<entity>.id IN [...]` filters (facts §4.1 filtering); absent = no restriction. */
+  idFilter?: Partial<Record<'campaign' | 'adset' | 'ad', Set<string>>>;
+  /** action_breakdowns beyond action_type (SINGER asks for action_target_id, action_destination). */
+  actionBreakdowns?: string[];
 }
 
 /** Rough number of (ad, day, breakdown bucket) cells a query touches: the sync data-per-call guard. */
@@ -310,6 +314,8 @@ export function computeInsights(world: World, q: InsightsQuery, snap: Snapshot):
     const set = world.byId.get(ad.adsetId) as AdSet;
     const camp = world.byId.get(ad.campaignId) as Campaign;
     if (!statusOk('ad', ad) || !statusOk('adset', set) || !statusOk('campaign', camp)) continue;
+    const ids = q.idFilter;
+    if (ids && ((ids.ad && !ids.ad.has(ad.id)) || (ids.adset && !ids.adset.has(set.id)) || (ids.campaign && !ids.campaign.has(camp.id)))) continue;
     const first = ad.startDay > q.since ? ad.startDay : q.since;
     const todayN = dayNum(today);
     for (let n = dayNum(first), last = dayNum(until); n <= last; n++) {
@@ -402,6 +408,7 @@ class RowCtx {
     readonly acct: AdAccount,
     readonly v: Vec,
     readonly windows: string[],
+    readonly actionKeys: Record<string, string>,
   ) {
     this.money = (m: number) => formatMoney(m, acct);
     this.spendMajor = acct.currency.offset === 1 ? v[I('spend')]! : v[I('spend')]! / 100;
@@ -442,6 +449,8 @@ class RowCtx {
   }
   stat(st: Stat, fmt: (n: number) => string): Record<string, string> {
     const o: Record<string, string> = { action_type: st.action_type, value: fmt(st.value) };
+    // With extra action breakdowns each element names its target/destination (facts §4.3).
+    for (const [k, val] of Object.entries(this.actionKeys)) o[k] = val;
     for (const w of this.windows) if ((st.counts[w] ?? 0) > 0) o[w] = fmt(st.counts[w]!);
     return o;
   }
@@ -566,7 +575,12 @@ const LEVEL_INDEX: Record<Level, number> = { account: 0, campaign: 1, adset: 2, 
 const REACH_FIELDS = new Set(['reach', 'frequency', 'cpp']);
 
 function formatRow(q: InsightsQuery, c: { ad: Ad; set: AdSet; camp: Campaign; bucket: Bucket }, v: Vec, p: Period, windows: string[], noReach: boolean): InsightsRow {
-  const x = new RowCtx(q.account, v, windows);
+  const keys: Record<string, string> = {};
+  for (const b of q.actionBreakdowns ?? []) {
+    const target = c.set.pixelId ?? c.set.pageId;
+    if ((b === 'action_target_id' || b === 'action_destination') && target !== null) keys[b] = target;
+  }
+  const x = new RowCtx(q.account, v, windows, keys);
   const lvl = LEVEL_INDEX[q.level];
   const row: InsightsRow = {};
   for (const f of q.fields) {

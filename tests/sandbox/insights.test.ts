@@ -190,4 +190,18 @@ describe('sandbox: synchronous insights', () => {
       expect(node.json.amount_spent).to.equal(String(minor(life.json.data[0].spend, acct.currency.offset)));
     }
   });
+
+  it('filters insights by campaign.id and names action targets when action_breakdowns ask for them', async () => {
+    const acct = sb.world.accounts[0]!;
+    const camp = sb.world.campaigns.find((c) => c.accountId === acct.accountId && c.status === 'ACTIVE')!;
+    const rows = await daily(acct.accountId, 'ad', '2026-11-01', '2026-11-05', {
+      fields: 'campaign_id,ad_id,spend,actions',
+      filtering: JSON.stringify([{ field: 'campaign.id', operator: 'IN', value: [camp.id] }]),
+      action_breakdowns: JSON.stringify(['action_type', 'action_target_id']),
+    });
+    expect(rows.length).to.be.greaterThan(0);
+    expect(new Set(rows.map((r) => r.campaign_id))).to.deep.equal(new Set([camp.id]));
+    const el = rows.flatMap((r) => r.actions ?? [])[0];
+    expect(el.action_target_id).to.match(/^\d+$/);
+  });
 });

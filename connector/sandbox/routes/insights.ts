@@ -117,17 +117,23 @@ export function parseInsightsQuery(call: Call, scope: Scope): InsightsQuery[] {
   });
   const windows = parseList(p.get('action_attribution_windows'));
   const statusFilter: InsightsQuery['statusFilter'] = {};
+  const idFilter: NonNullable<InsightsQuery['idFilter']> = {};
   for (const f of parseFiltering(p.get('filtering'))) {
-    const m = /^(campaign|adset|ad)\.effective_status$/.exec(f.field);
-    if (!m) continue; // metric filters (e.g. ad.impressions GREATER_THAN 0) change nothing: empty rows are absent anyway
     const vals = Array.isArray(f.value) ? f.value.map(String) : [String(f.value)];
-    statusFilter[m[1] as 'ad'] = new Set(vals);
+    const m = /^(campaign|adset|ad)\.(effective_status|id)$/.exec(f.field);
+    if (!m) continue; // metric filters (e.g. ad.impressions GREATER_THAN 0) change nothing: empty rows are absent anyway
+    if (m[2] === 'id') {
+      if (f.operator !== 'IN' && f.operator !== 'EQUAL') throw E.invalidParam(`Operator ${f.operator} is not supported for field ${f.field}`);
+      idFilter[m[1] as 'ad'] = new Set(vals);
+    } else statusFilter[m[1] as 'ad'] = new Set(vals);
   }
-  return ranges.map((r) => ({ account: scope.account, scope: { level: scope.level, id: scope.id }, level, since: r.since, until: r.until, timeIncrement, breakdowns, windows, fields, statusFilter }));
+  const actionBreakdowns = (parseList(p.get('action_breakdowns')) ?? []).filter((b) => b !== 'action_type');
+  return ranges.map((r) => ({ account: scope.account, scope: { level: scope.level, id: scope.id }, level, since: r.since, until: r.until, timeIncrement, breakdowns, windows, fields, statusFilter, idFilter, actionBreakdowns }));
 }
 
 function signature(q: InsightsQuery, nowUnix: number): string {
-  return JSON.stringify([q.account.accountId, q.scope, q.level, q.since, q.until, q.timeIncrement, q.breakdowns, q.windows, q.fields, Object.entries(q.statusFilter).map(([k, v]) => [k, [...v].sort()]), nowUnix]);
+  const sets = (m: Partial<Record<string, Set<string>>> | undefined) => Object.entries(m ?? {}).map(([k, v]) => [k, [...(v ?? [])].sort()]);
+  return JSON.stringify([q.account.accountId, q.scope, q.level, q.since, q.until, q.timeIncrement, q.breakdowns, q.windows, q.fields, sets(q.statusFilter), sets(q.idFilter), q.actionBreakdowns, nowUnix]);
 }
 
 export function rowsFor(call: Call, qs: InsightsQuery[], nowUnix: number): InsightsRow[] {
