@@ -26,6 +26,16 @@ export function parseDays(v: string | undefined): number | undefined {
   return Number(v);
 }
 
+/**
+ * Ends the process with a pipeline exit code once stdout has drained. The shared CLI runner only
+ * maps thrown errors to codes, and a partial success (5) is a result, not an error.
+ */
+async function exitWith(code: number): Promise<void> {
+  if (code === 0) return;
+  await new Promise<void>((resolve) => (process.stdout.writableNeedDrain ? process.stdout.once('drain', () => resolve()) : resolve()));
+  process.exit(code);
+}
+
 /** SIGINT/SIGTERM stop the run gracefully: the tap stops, the target commits, state is saved. */
 function abortOnSignals(): { signal: AbortSignal; dispose(): void } {
   const ac = new AbortController();
@@ -64,7 +74,8 @@ export function registerPipeline(program: Command): void {
           signal: stop.signal,
         });
         process.stdout.write(flags.json ? JSON.stringify(summary) + '\n' : formatSummary(summary));
-        process.exitCode = exitCode;
+        stop.dispose();
+        await exitWith(exitCode);
       } finally {
         stop.dispose();
       }
@@ -103,6 +114,6 @@ export function registerPipeline(program: Command): void {
       const log = new Logger({ component: 'fb-ads-elt-demo', level: (process.env['LOG_LEVEL'] as 'info' | undefined) ?? 'warn' });
       const result = await runDemo({ dir: flags.dir, seed: Number(flags.seed), log, progressOut: process.stderr });
       process.stdout.write(result.text);
-      process.exitCode = result.exitCode;
+      await exitWith(result.exitCode);
     });
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { DateTime } from 'luxon';
 import type { Logger } from '../core/log.js';
 import { loadReportData } from '../report/marts.js';
-import { renderReport, type ReportData } from '../report/html.js';
+import { money, renderReport, type ReportData } from '../report/html.js';
 import { startGraphSandbox, type Sandbox } from './sandbox-port.js';
 import { runSync, type SyncOptions } from './sync.js';
 import { formatSummary, type SyncSummary } from './summary.js';
@@ -73,6 +73,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       stateFile: files.stateFile,
       models: true,
       log: o.log,
+      // The terminal shows progress and the summary; child logs only when something is wrong.
+      relayLevel: 'warn',
       ...(o.progressOut ? { progressOut: o.progressOut } : {}),
       ...o.syncOverrides,
     });
@@ -112,7 +114,7 @@ export function reportHighlights(r: ReportData): string[] {
     `Spend ${r.period.from} → ${r.period.to}: ${[...byChannel].map(([c, v]) => `${c} ${fmt(v)}${cur}`).join(' · ') || 'none'}`,
     last ? `Blended CAC ${last.month.slice(0, 7)}: ${last.cac === null ? 'n/a (no new customers)' : `${fmt(Number(last.cac))}${cur}`} from ${last.new_customers} new customers` : 'CAC: no months with data',
     top
-      ? `Top campaign: ${top.campaign_name} (act_${top.account_id}) ${top.spend_reporting === null ? '' : `${fmt(Number(top.spend_reporting))}${cur} = `}${fmt(Number(top.spend))}${top.currency ? ` ${top.currency}` : ''}`
+      ? `Top campaign: ${top.campaign_name} (act_${top.account_id}) ${top.spend_reporting === null ? '' : `${money(top.spend_reporting, r.currency)} = `}${money(top.spend, top.currency)}`
       : 'Top campaign: none',
   ];
 }

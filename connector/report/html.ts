@@ -47,10 +47,20 @@ export interface ReportData {
   notes: string[];
 }
 
-const money = (v: string | null, currency: string | null): string => {
+/** Minor-unit digits of a currency (JPY and KRW have none), from the runtime's ISO 4217 data. */
+export function currencyDigits(code: string | null): number {
+  if (!code) return 2;
+  try {
+    return new Intl.NumberFormat('en-US', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return 2;
+  }
+}
+
+export const money = (v: string | null, currency: string | null): string => {
   if (v === null) return '—';
-  const n = Number(v);
-  const text = n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const digits = currencyDigits(currency);
+  const text = Number(v).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
   return currency ? `${text} ${currency}` : text;
 };
 const int = (n: number): string => n.toLocaleString('en-US');

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { parse } from 'node-html-parser';
-import { renderReport, sumDecimals, type ReportData } from '../../../connector/report/html.js';
+import { money, renderReport, sumDecimals, type ReportData } from '../../../connector/report/html.js';
 import { compact, niceTicks } from '../../../connector/report/svg.js';
 
 const data = (): ReportData => ({
@@ -66,6 +66,12 @@ describe('stakeholder HTML report', () => {
   it('ranks campaigns in the reporting currency and also shows the account-currency spend', () => {
     const tds = root.querySelectorAll('tr[data-campaign-id="120000000000001"] td[data-value]').map((td) => td.text);
     expect(tds.slice(0, 2)).to.deep.equal(['108.50 USD', '99.99 EUR']);
+  });
+
+  it('shows amounts with the minor-unit digits of their currency', () => {
+    expect(money('27598943.000000000', 'KRW')).to.equal('27,598,943 KRW');
+    expect(money('1234.5', 'EUR')).to.equal('1,234.50 EUR');
+    expect(money(null, 'USD')).to.equal('—');
   });
 
   it('sums decimal strings exactly', () => {

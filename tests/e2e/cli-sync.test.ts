@@ -1,0 +1,95 @@
+// `fb-ads-elt sync` as a user runs it: the shipped bin, real tap and target processes, the Graph
+// sandbox on loopback with injected faults, a DuckDB file and a state file between runs.
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT } from '../../connector/core/config.js';
+import { startSandbox, type Sandbox } from '../../connector/sandbox/index.js';
+import type { SyncSummary } from '../../connector/pipeline/summary.js';
+
+interface CliRun {
+  code: number | null;
+  summary: SyncSummary;
+  stderr: string;
+}
+
+function runCli(args: string[]): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'sync', ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      try {
+        resolve({ code, summary: JSON.parse(out) as SyncSummary, stderr: err });
+      } catch (e) {
+        reject(new Error(`no JSON summary on stdout (exit ${code}): ${out}\n${err.slice(-2000)}`, { cause: e }));
+      }
+    });
+  });
+}
+
+describe('fb-ads-elt sync (CLI, against the sandbox)', function () {
+  this.timeout(300_000);
+  let sandbox: Sandbox;
+  let dir: string;
+  let args: string[];
+
+  before(async () => {
+    sandbox = await startSandbox({ world: 'small', seed: 5, jobDurationMs: 10 });
+    dir = mkdtempSync(path.join(tmpdir(), 'e2e-cli-sync-'));
+    writeFileSync(
+      path.join(dir, 'tap.json'),
+      JSON.stringify({ access_tokens: sandbox.tokens.map((t) => ({ label: t.label, token: t.token })), api_base_url: sandbox.baseUrl, start_date: '2026-11-12', end_date: sandbox.world.clock.today, insights_poll_interval_seconds: 0.02, retry_base_ms: 10, max_retries: 1 }),
+    );
+    writeFileSync(path.join(dir, 'target.json'), JSON.stringify({ destination: 'duckdb', duckdb_path: path.join(dir, 'w.duckdb') }));
+    args = ['--config', path.join(dir, 'tap.json'), '--target-config', path.join(dir, 'target.json'), '--state-file', path.join(dir, 'state.json')];
+  });
+  afterEach(() => sandbox.faults.clear());
+  after(async () => {
+    await sandbox?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('syncs, saves the committed state and prints a JSON summary, relaying redacted JSON logs on stderr', async () => {
+    const r = await runCli(args);
+    expect(r.code, r.stderr.slice(-3000)).to.equal(0);
+    expect(r.summary.status).to.equal('ok');
+    expect(r.summary.accounts.found).to.equal(sandbox.world.accounts.length);
+    expect(r.summary.rows['insights_account']).to.be.greaterThan(0);
+    const state = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as { bookmarks: Record<string, Record<string, unknown>> };
+    expect(Object.keys(state.bookmarks['campaigns'] ?? {})).to.have.length(sandbox.world.accounts.length);
+    const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+    for (const l of lines) expect(() => JSON.parse(l), l).not.to.throw();
+    for (const t of sandbox.tokens) expect(r.stderr).not.to.include(t.token);
+  });
+
+  it('exits 5 when one account is forbidden, names it with a hint, and still commits the others', async () => {
+    const victim = sandbox.world.accounts[1]!.accountId;
+    sandbox.faults.add({ kind: 'account_forbidden', accountId: victim });
+    const r = await runCli([...args, '--days', '2']);
+    expect(r.code, r.stderr.slice(-3000)).to.equal(5);
+    expect(r.summary.status).to.equal('partial');
+    const failure = r.summary.failures.find((f) => f.account_id === victim);
+    expect(failure).to.include({ scope: 'account', kind: 'permission' });
+    expect(failure?.hint).to.be.a('string').and.not.equal('');
+    expect(r.summary.accounts.failed).to.equal(1);
+    expect(r.summary.accounts.added).to.equal(0);
+    expect(r.summary.accounts.list.filter((a) => a.status === 'ok')).to.have.length(sandbox.world.accounts.length - 1);
+  });
+
+  it('exits 3 with the token hint when every token has expired, leaving the state file as it was', async () => {
+    const before = readFileSync(path.join(dir, 'state.json'), 'utf8');
+    for (const t of sandbox.tokens) sandbox.faults.add({ kind: 'token_expired', token: t.label });
+    const r = await runCli([...args, '--account', sandbox.world.accounts[0]!.accountId]);
+    expect(r.code, r.stderr.slice(-3000)).to.equal(3);
+    expect(r.summary.status).to.equal('failed');
+    expect(r.summary.failures.map((f) => f.kind)).to.include('auth');
+    expect(r.summary.failures.some((f) => /token/i.test(f.hint ?? ''))).to.equal(true);
+    expect(readFileSync(path.join(dir, 'state.json'), 'utf8')).to.equal(before);
+  });
+});
