@@ -287,15 +287,19 @@ export class GraphClient {
         const { classified, regainSeconds } = err;
         const { error } = classified;
         if (classified.failure === 'token_dead') {
+          const first = !this.dead.has(token.label);
           this.dead.set(token.label, error.message);
           const others = opts.tokens.filter((t) => !this.dead.has(t.label)).map((t) => t.label);
-          this.log.warn(`token "${token.label}" was rejected by Meta and is not used again in this run`, {
-            token_label: token.label,
-            graph_code: error.context['graph_code'],
-            graph_subcode: error.context['graph_subcode'],
-            next_token: others[0],
-            hint: error.hint,
-          });
+          // Calls in flight with the same token die too; one warning per token is enough.
+          if (first) {
+            this.log.warn(`token "${token.label}" was rejected by Meta and is not used again in this run`, {
+              token_label: token.label,
+              graph_code: error.context['graph_code'],
+              graph_subcode: error.context['graph_subcode'],
+              next_token: others[0],
+              hint: error.hint,
+            });
+          }
           if (others.length > 0) continue;
           this.count(accountId, token.label, 'errors');
           throw this.noTokenError(opts.tokens, path, accountId, error);
@@ -316,23 +320,24 @@ export class GraphClient {
         }
         if (classified.failure === 'throttle') {
           const waitMs = Math.max(this.backoffMs(failures + 1), (regainSeconds ?? 0) * 1000);
-          if ((regainSeconds ?? 0) * 1000 > this.maxThrottleWaitMs) {
-            this.count(accountId, token.label, 'errors');
-            throw this.tooLongError((regainSeconds ?? 0) * 1000, path, accountId, token.label, error);
-          }
           const until = this.now() + waitMs;
           if (classified.scope === 'token' || classified.scope === 'app') {
             this.pacer.blockToken(token.label, until);
             // Another token has its own user/app budget: use it before sleeping (and without spending a retry).
-            const fresh = opts.tokens.find((t) => !this.dead.has(t.label) && t.label !== token.label && this.pacer.tokenFreeAt(t.label) <= this.now());
+            const fresh = opts.tokens.find((t) => !this.dead.has(t.label) && !deniedTo.has(t.label) && t.label !== token.label && this.pacer.tokenFreeAt(t.label) <= this.now());
             if (fresh) {
               this.log.warn(`token "${token.label}" is throttled; continuing with token "${fresh.label}"`, { reason: error.message, account_id: accountId });
               continue;
             }
-          } else if (accountId) {
-            this.pacer.blockAccount(accountId, until);
-          } else {
-            this.pacer.blockToken(token.label, until);
+          }
+          if ((regainSeconds ?? 0) * 1000 > this.maxThrottleWaitMs) {
+            this.count(accountId, token.label, 'errors');
+            throw this.tooLongError((regainSeconds ?? 0) * 1000, path, accountId, token.label, error);
+          }
+          // Token/app throttles were parked on the token above; the others block the account's budget.
+          if (classified.scope !== 'token' && classified.scope !== 'app') {
+            if (accountId) this.pacer.blockAccount(accountId, until);
+            else this.pacer.blockToken(token.label, until);
           }
           failures += 1;
           if (failures > this.config.max_retries) {
@@ -383,12 +388,6 @@ export class GraphClient {
       throw new AttemptFailure(classified, undefined);
     }
     this.log.debug('graph call', { method, path, http_status: res.status, ms: Date.now() - started, account_id: accountId, token_label: token.label });
-    const reading = parseUsageHeaders(res.headers as Record<string, unknown>, accountId);
-    this.pacer.observe(reading, accountId);
-    // Graph signals waits in usage headers; a proxy or load balancer in front may use Retry-After instead.
-    const retryAfter = Number(res.headers['retry-after']);
-    const regain = maxDefined(regainSecondsFor(reading, accountId), Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
-
     let body: unknown;
     let parsed = true;
     try {
@@ -397,7 +396,15 @@ export class GraphClient {
       parsed = false;
     }
     const errorBody = parsed && body && typeof body === 'object' && 'error' in body ? this.cleanErrorBody((body as { error: unknown }).error) : undefined;
-    if (res.status >= 200 && res.status < 300 && parsed && !errorBody) return body as T;
+    const success = res.status >= 200 && res.status < 300 && parsed && !errorBody;
+    const reading = parseUsageHeaders(res.headers as Record<string, unknown>, accountId);
+    this.pacer.observe(reading, accountId, success);
+    if (success) return body as T;
+    // Graph signals waits in usage headers (a full ad-account budget at least for its reset window);
+    // a proxy or load balancer in front may use Retry-After instead.
+    const retryAfter = Number(res.headers['retry-after']);
+    const fullAccount = accountId !== undefined && (reading.accountPct.get(accountId) ?? 0) >= 100 ? reading.resetSeconds : undefined;
+    const regain = maxDefined(regainSecondsFor(reading, accountId) ?? fullAccount, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
     if (res.status >= 200 && res.status < 300 && !parsed) {
       // PYSDK treats a 2xx non-JSON body ("Service Unavailable") as a failure; so do we, as transient.
       const classified = classifyGraphError({ status: 503, body: undefined, path, accountId, tokenLabel: token.label });

@@ -129,11 +129,16 @@ export class UsagePacer {
 
   constructor(private readonly opts: PacerOptions) {}
 
-  /** Records a response's reading. */
-  observe(reading: UsageReading, accountId?: string): void {
+  /**
+   * Records a response's reading. `blocks` = apply the waits it announces to the accounts it names;
+   * the client passes false for error answers, whose wait it applies to whatever the error's scope is
+   * (a user-level throttle parks the token, not the account every other token also reads).
+   */
+  observe(reading: UsageReading, accountId?: string, blocks = true): void {
     const now = this.opts.clock();
     if (reading.appPct !== undefined) this.pct.set(APP_KEY, { value: reading.appPct, at: now });
     for (const [id, p] of reading.accountPct) this.pct.set(acctKey(id), { value: p, at: now });
+    if (!blocks) return;
     for (const [id, s] of reading.regainSeconds) this.block(acctKey(id), now + s * 1000);
     // A full account budget without a regain estimate: wait out the reset window Meta reported.
     if (accountId && reading.resetSeconds !== undefined && (reading.accountPct.get(accountId) ?? 0) >= 100) {

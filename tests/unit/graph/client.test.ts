@@ -238,6 +238,16 @@ describe('GraphClient', () => {
       expect(c.statsFor('5')).to.deep.equal({ api_calls: 3, throttles: 3, retries: 2, errors: 1 });
     });
 
+    it('prefers another token over giving up when a user-level throttle announces a wait beyond the cap', async () => {
+      await serve((req) =>
+        req.query.get('access_token') === A.token
+          ? { status: 400, json: graphError(17, 2446079), headers: { 'x-business-use-case-usage': JSON.stringify({ '5': [{ call_count: 100, estimated_time_to_regain_access: 120 }] }) } }
+          : { json: { ok: true } },
+      );
+      const { c } = client();
+      expect(await c.request('act_5/ads', { tokens: [A, B] })).to.deep.equal({ ok: true });
+    });
+
     it('moves to the next token before sleeping when a token is throttled at user/app level', async () => {
       await serve((req) => (req.query.get('access_token') === A.token ? { status: 400, json: graphError(17, 2446079) } : { json: { ok: true } }));
       const { c, time } = client();
@@ -306,6 +316,15 @@ describe('GraphClient', () => {
       expect(fake.seen.filter((s) => s.query.get('access_token') === A.token)).to.have.length(1);
       const warn = parsed(mem.text()).find((l) => l['level'] === 'warn' && String(l['msg']).includes('agency'));
       expect(warn?.['msg']).to.include('not used again');
+    });
+
+    it('warns once per dead token even when several calls in flight die with it', async () => {
+      await serve((req) => (req.query.get('access_token') === A.token ? { status: 400, json: graphError(190, 460) } : { json: { ok: true } }));
+      const { c, mem } = client();
+      await Promise.all([1, 2, 3, 4].map((i) => c.request(`act_${i}`, { tokens: [A, B] })));
+      const warns = parsed(mem.text()).filter((l) => l['level'] === 'warn' && l['token_label'] === 'agency');
+      expect(warns).to.have.length(1);
+      expect(c.deadTokens()).to.deep.equal(['agency']);
     });
 
     it('throws AuthError naming the dead token when no other token can reach the object', async () => {
