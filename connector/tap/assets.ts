@@ -254,13 +254,16 @@ async function findConfiguredAccounts(ctx: DiscoveryContext, r: DiscoveryResult)
       }
     }
     if (!r.adAccounts.has(accountId)) {
+      const kind = lastError && lastError.kind !== 'unexpected' ? lastError.kind : 'permission';
       r.unreachable.push({
         accountId,
-        error:
-          lastError ??
-          new ConnectorError('permission', `ad account ${accountId} is not reachable by any configured token`, {
-            hint: 'Assign the account to the system user (Business Settings → Accounts → Ad accounts → Add people) or remove it from config.account_ids.',
-          }),
+        error: new ConnectorError(kind, `ad account ${accountId} is not reachable by any configured token${lastError ? ` (${lastError.message})` : ''}`, {
+          hint:
+            kind === 'permission' || kind === 'config'
+              ? 'Assign the account to the token’s system user (Business Settings → Accounts → Ad accounts → Add people) or remove it from config.account_ids.'
+              : (lastError?.hint ?? 'Re-run later.'),
+          context: { ...(lastError?.context ?? {}), account_id: accountId },
+        }),
       });
     }
   }

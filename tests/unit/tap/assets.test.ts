@@ -1,0 +1,112 @@
+// Discovery merging with a small scripted Graph: one record per object whatever the number of paths,
+// access entries kept per path, restrictions applied, failures marking streams incomplete.
+import { expect } from 'chai';
+import pLimit from 'p-limit';
+import { Logger } from '../../../connector/core/log.js';
+import { PermissionError, TransientError } from '../../../connector/core/errors.js';
+import { discoverAssets } from '../../../connector/tap/assets.js';
+import { validateTapConfig } from '../../../connector/tap/config.js';
+import type { CallStats, GraphCall, GraphPort } from '../../../connector/tap/graph-port.js';
+
+type Edges = Record<string, Array<Record<string, unknown>> | Error>;
+
+class FakeGraph implements GraphPort {
+  readonly calls: string[] = [];
+  constructor(private readonly byToken: Record<string, Edges>) {}
+  private answer(path: string, opts: GraphCall): Array<Record<string, unknown>> {
+    const label = opts.tokens[0]!.label;
+    this.calls.push(`${label} ${path}`);
+    const a = this.byToken[label]?.[path];
+    if (a instanceof Error) throw a;
+    if (!a) throw new PermissionError(`no ${path} for ${label}`);
+    return a;
+  }
+  async request<T>(path: string, opts: GraphCall): Promise<T> {
+    if (path === 'me') return { id: `user_${opts.tokens[0]!.label}` } as T;
+    return this.answer(path, opts)[0] as T;
+  }
+  async *paginate<T>(path: string, opts: GraphCall): AsyncGenerator<T> {
+    for (const r of this.answer(path, opts)) yield r as T;
+  }
+  statsFor(): CallStats {
+    return { api_calls: 0, throttles: 0, retries: 0, errors: 0 };
+  }
+  deadTokens(): string[] {
+    return [];
+  }
+}
+
+const acct = (id: string, business?: string) => ({ id: `act_${id}`, account_id: id, name: `A${id}`, currency: 'USD', timezone_name: 'UTC', ...(business ? { business: { id: business, name: 'B' } } : {}) });
+const silent = new Logger({ component: 'test', sink: { write: () => true } });
+const tokens = [
+  { label: 'agency', token: 'sbx_agency_0123456789' },
+  { label: 'brand', token: 'sbx_brand_0123456789' },
+];
+const world = (): Record<string, Edges> => ({
+  agency: {
+    'me/businesses': [{ id: '900', name: 'Agency' }],
+    '900/owned_ad_accounts': [acct('1', '900')],
+    '900/client_ad_accounts': [acct('2', '800')],
+    'me/assigned_ad_accounts': [acct('1', '900')],
+    'me/adaccounts': [acct('1', '900'), acct('2', '800')],
+  },
+  brand: {
+    'me/businesses': [{ id: '800', name: 'Brand' }],
+    '800/owned_ad_accounts': [acct('2', '800'), acct('3', '800')],
+    '800/client_ad_accounts': [],
+    'me/assigned_ad_accounts': [],
+    'me/adaccounts': [acct('3', '800')],
+  },
+});
+
+async function run(edges: Record<string, Edges>, extra: Record<string, unknown> = {}) {
+  const config = validateTapConfig({ access_tokens: tokens, ...extra }).config;
+  const graph = new FakeGraph(edges);
+  const result = await discoverAssets({ graph, config, tokens, log: silent, limit: pLimit(2), selected: new Map([['ad_accounts', ['account_id', 'id', 'name']]]) });
+  return { result, graph };
+}
+
+describe('tap asset discovery (scripted Graph)', () => {
+  it('merges an account reached through several tokens and businesses into one entry with every path', async () => {
+    const { result } = await run(world());
+    expect([...result.adAccounts.keys()].sort()).to.deep.equal(['1', '2', '3']);
+    const access = (id: string) => result.adAccounts.get(id)!.access.map((a) => `${a.business_id}|${a.relation}|${a.token_label}`).sort();
+    expect(access('2')).to.deep.equal(['800|assigned|agency', '800|owned|brand', '900|client|agency']);
+    expect(access('1')).to.deep.equal(['900|assigned|agency', '900|owned|agency']);
+    expect([...result.adAccounts.get('2')!.tokenLabels].sort()).to.deep.equal(['agency', 'brand']);
+    expect(result.incomplete.size).to.equal(0);
+  });
+
+  it('restricts to account_ids and business_ids', async () => {
+    expect([...(await run(world(), { account_ids: ['act_3'] })).result.adAccounts.keys()]).to.deep.equal(['3']);
+    expect([...(await run(world(), { business_ids: ['900'] })).result.adAccounts.keys()].sort()).to.deep.equal(['1', '2']);
+  });
+
+  it('marks a stream incomplete when one edge fails, and keeps what the other paths found', async () => {
+    const edges = world();
+    edges['brand']!['800/owned_ad_accounts'] = new TransientError('boom');
+    const { result } = await run(edges);
+    expect([...result.incomplete.keys()]).to.deep.equal(['ad_accounts']);
+    expect([...result.adAccounts.keys()].sort()).to.deep.equal(['1', '2', '3']);
+  });
+
+  it('looks a configured account up directly before declaring it unreachable, with a hint', async () => {
+    const edges = world();
+    edges['brand']!['act_42'] = [acct('42')];
+    const { result, graph } = await run(edges, { account_ids: ['42', '77'] });
+    expect([...result.adAccounts.keys()]).to.deep.equal(['42']);
+    expect(result.adAccounts.get('42')!.access).to.deep.equal([{ business_id: null, relation: 'assigned', token_label: 'brand' }]);
+    expect(result.unreachable.map((u) => u.accountId)).to.deep.equal(['77']);
+    expect(result.unreachable[0]!.error.hint).to.be.a('string');
+    expect(graph.calls).to.include('agency act_77');
+  });
+
+  it('skips Business Manager edges for a token whose scopes lack business_management', async () => {
+    const config = validateTapConfig({ access_tokens: tokens }).config;
+    const graph = new FakeGraph(world());
+    const result = await discoverAssets({ graph, config, tokens, log: silent, limit: pLimit(2), selected: new Map(), scopes: new Map([['brand', ['ads_read']]]) });
+    expect(graph.calls.filter((c) => c.startsWith('brand ') && /businesses|owned|client/.test(c))).to.deep.equal([]);
+    expect(result.incomplete.size).to.equal(0);
+    expect(result.adAccounts.get('3')!.access.map((a) => a.relation)).to.deep.equal(['assigned']);
+  });
+});
