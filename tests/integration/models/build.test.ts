@@ -23,8 +23,9 @@ async function rows(conn: DuckDBConnection, sql: string): Promise<Record<string,
   return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
 }
 
-async function warehouse(tmp: string, file: string, fixture: Fixture): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> {
-  const instance = await DuckDBInstance.create(path.join(tmp, file));
+/** Raw tables in a DuckDB database: in memory (fast: no fsync per commit) unless a file is named. */
+async function warehouse(tmp: string, file: string | undefined, fixture: Fixture): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> {
+  const instance = await DuckDBInstance.create(file === undefined ? ':memory:' : path.join(tmp, file));
   const conn = await instance.connect();
   await loadRawWarehouse(conn, fixture, tmp);
   return { instance, conn };
@@ -51,7 +52,7 @@ describe('models build on DuckDB (connector/models running dbt/)', function () {
 
   before(async function () {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'models-build-'));
-    ({ instance, conn } = await warehouse(tmp, 'warehouse.duckdb', fixture));
+    ({ instance, conn } = await warehouse(tmp, undefined, fixture));
     result = await buildProject({ projectDir: PROJECT_DIR, connection: conn, target: 'duckdb' });
   });
 
@@ -185,7 +186,7 @@ describe('models build on DuckDB (connector/models running dbt/)', function () {
     const dupTmp = mkdtempSync(path.join(os.tmpdir(), 'models-dup-'));
     const dup = fullFixture();
     dup['insights_campaign'] = [...dup['insights_campaign']!, dup['insights_campaign']![0]!];
-    const { instance: i2, conn: c2 } = await warehouse(dupTmp, 'dup.duckdb', dup);
+    const { instance: i2, conn: c2 } = await warehouse(dupTmp, undefined, dup);
     try {
       const r = await buildProject({ projectDir: PROJECT_DIR, connection: c2 });
       expect(r.ok).to.equal(false);
@@ -204,7 +205,7 @@ describe('models build on DuckDB (connector/models running dbt/)', function () {
     const project = copyProject(copyRoot);
     const dropped = fixture['campaigns']![0]!['id'];
     editFile(project, 'models/marts/facebook_ads/facebook_ads__campaign_report.sql', 'left join campaigns\n    on insights.campaign_id = campaigns.campaign_id', `left join campaigns\n    on insights.campaign_id = campaigns.campaign_id\nwhere insights.campaign_id != '${String(dropped)}'`);
-    const { instance: i2, conn: c2 } = await warehouse(copyRoot, 'recon.duckdb', fixture);
+    const { instance: i2, conn: c2 } = await warehouse(copyRoot, undefined, fixture);
     try {
       const r = await buildProject({ projectDir: project, connection: c2 });
       expect(r.tests.failed.map((t) => t.name)).to.deep.equal(['assert_facebook_campaign_spend_reconciles']);
