@@ -1,7 +1,8 @@
 // Generates the README's reference tables from their sources of truth (spec.json, the target and
 // serve config schemas, catalog.json), so the docs cannot drift: a test compares README.md with
 // this output. Regenerate with `node --import tsx connector/pipeline/readme-tables.ts --write`.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import yaml from 'js-yaml';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadSchema, REPO_ROOT } from '../core/config.js';
@@ -99,12 +100,37 @@ export function warehouseTable(): string {
   return lines.join('\n');
 }
 
+/** The dbt models (staging, intermediate, marts) with their descriptions, from dbt/models/**.yml. */
+export function dbtModelsTable(): string {
+  const root = path.join(REPO_ROOT, 'dbt', 'models');
+  const described = new Map<string, string>();
+  const sqlFiles: { layer: string; name: string }[] = [];
+  const walk = (dir: string, layer: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p, layer || e.name);
+      else if (e.name.endsWith('.sql')) sqlFiles.push({ layer, name: e.name.slice(0, -4) });
+      else if (e.name.endsWith('.yml')) {
+        const doc = yaml.load(readFileSync(p, 'utf8')) as { models?: { name: string; description?: string }[] } | null;
+        for (const m of doc?.models ?? []) if (m.description) described.set(m.name, m.description.replace(/\s+/g, ' ').trim());
+      }
+    }
+  };
+  walk(root, '');
+  const order = ['staging', 'intermediate', 'marts'];
+  sqlFiles.sort((a, b) => order.indexOf(a.layer) - order.indexOf(b.layer) || a.name.localeCompare(b.name));
+  const lines = ['| model | layer | what it is |', '|---|---|---|'];
+  for (const f of sqlFiles) lines.push(`| \`${f.name}\` | ${f.layer} | ${cellText(described.get(f.name) ?? '')} |`);
+  return lines.join('\n');
+}
+
 export const README_BLOCKS: Record<string, () => string> = {
   'config-tap': () => configTable('spec.json'),
   'config-target': () => configTable('schemas/target-config.json'),
   'config-serve': () => configTable('schemas/serve-config.json'),
   streams: streamsTable,
   warehouse: warehouseTable,
+  'dbt-models': dbtModelsTable,
 };
 
 const marker = (id: string, end: boolean): string => `<!-- generated:${id}:${end ? 'end' : 'start'} -->`;

@@ -203,4 +203,12 @@ describe('deploy/airflow DAG example', () => {
     checkFbAdsEltCommand(line, (p) => path.join(REPO_ROOT, p.slice(INSTALL_ROOT.length + 1)));
     expect(text).to.match(/max_active_runs=1/);
   });
+
+  it('builds the models with a dbt target that dbt/profiles.yml defines, from the project directory', () => {
+    const dbt = /DBT_COMMAND = f"cd \{FB_ADS_ELT_HOME\}\/(\S+) && dbt build --target (\S+) --profiles-dir \."/.exec(text);
+    expect(dbt, 'DBT_COMMAND has the expected shape').to.not.equal(null);
+    const profiles = yaml.load(readFileSync(path.join(REPO_ROOT, dbt![1]!, 'profiles.yml'), 'utf8')) as Record<string, { outputs: Record<string, { type: string }> }>;
+    const project = yaml.load(readFileSync(path.join(REPO_ROOT, dbt![1]!, 'dbt_project.yml'), 'utf8')) as { profile: string };
+    expect(profiles[project.profile]?.outputs[dbt![2]!]?.type).to.equal('bigquery');
+  });
 });
