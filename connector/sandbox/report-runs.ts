@@ -3,7 +3,7 @@
 // computed once from the world clock captured at creation.
 import { Rng, hash32 } from './prng.js';
 import type { FaultSpec } from './faults.js';
-import type { InsightsQuery, InsightsRow } from './insights.js';
+import type { InsightsQuery } from './insights.js';
 
 export type AsyncStatus = 'Job Not Started' | 'Job Started' | 'Job Running' | 'Job Completed' | 'Job Failed' | 'Job Skipped';
 
@@ -19,7 +19,6 @@ export interface ReportRun {
   fault: FaultSpec | null;
   /** polls answered after the job reached 100 % (job_premature) */
   pollsAfterDone: number;
-  rows: InsightsRow[] | null;
 }
 
 export interface RunState {
@@ -41,12 +40,12 @@ export class ReportRuns {
     return this.runs.size;
   }
 
-  create(r: Omit<ReportRun, 'id' | 'pollsAfterDone' | 'rows'>): ReportRun {
+  create(r: Omit<ReportRun, 'id' | 'pollsAfterDone'>): ReportRun {
     this.counter++;
     let id = '';
     do id = new Rng(hash32(this.seed, 'report_run', this.counter, id)).digits(16);
     while (this.runs.has(id));
-    const run: ReportRun = { ...r, id, pollsAfterDone: 0, rows: null };
+    const run: ReportRun = { ...r, id, pollsAfterDone: 0 };
     this.runs.set(id, run);
     return run;
   }

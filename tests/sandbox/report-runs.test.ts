@@ -38,6 +38,27 @@ describe('sandbox: async insights report runs', () => {
   }
 
   it('runs the whole lifecycle: POST → report_run_id, polling to Job Completed at 100 %, then paged results', async () => {
+    // Its own sandbox with a slower job, so the early states are observable even on a busy machine.
+    const slow = await startSandbox({ world: 'small', seed: 5, jobDurationMs: 1500 });
+    try {
+      await lifecycle(slow);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  async function lifecycle(sb: Sandbox): Promise<void> {
+    const poll = async (id: string, until: (s: string) => boolean, maxMs = 6000) => {
+      const seen: string[] = [];
+      const t0 = Date.now();
+      for (;;) {
+        const r = await graphGet(sb.baseUrl, `/${id}`, token);
+        expect(r.status, r.text).to.equal(200);
+        seen.push(`${r.json.async_status}:${r.json.async_percent_completion}`);
+        if (until(r.json.async_status) || Date.now() - t0 > maxMs) return { last: r.json, seen };
+        await sleep(50);
+      }
+    };
     const created = await graphPost(sb.baseUrl, `/act_${acct}/insights`, token, params);
     expect(created.status, created.text).to.equal(200);
     expect(created.json.report_run_id).to.match(/^\d{16}$/);
@@ -55,7 +76,10 @@ describe('sandbox: async insights report runs', () => {
     const sync = await followAll(await graphGet(sb.baseUrl, `/act_${acct}/insights`, token, { ...params, limit: '100' }));
     expect(rows).to.deep.equal(sync.rows);
     expect(sb.stats().jobsCreated).to.be.greaterThan(0);
-  });
+    const states = seen.map((x) => x.split(':')[0]);
+    const order = ['Job Not Started', 'Job Started', 'Job Running', 'Job Completed'];
+    for (let i = 1; i < states.length; i++) expect(order.indexOf(states[i]!)).to.be.at.least(order.indexOf(states[i - 1]!));
+  }
 
   it('ends a run with Job Failed and the v25 error fields under the job_failed fault', async () => {
     sb.faults.add({ kind: 'job_failed', times: 1 });

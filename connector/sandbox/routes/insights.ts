@@ -136,14 +136,27 @@ function signature(q: InsightsQuery, nowUnix: number): string {
   return JSON.stringify([q.account.accountId, q.scope, q.level, q.since, q.until, q.timeIncrement, q.breakdowns, q.windows, q.fields, sets(q.statusFilter), sets(q.idFilter), q.actionBreakdowns, nowUnix]);
 }
 
+const CACHE_ROWS = 300_000;
+
+/** Rows of a query at a clock, from the LRU cache shared by sync reads and report-run results. */
 export function rowsFor(call: Call, qs: InsightsQuery[], nowUnix: number): InsightsRow[] {
   const cache = call.core.insightsCache;
   const key = qs.map((q) => signature(q, nowUnix)).join('|');
   let rows = cache.get(key);
-  if (!rows) {
-    rows = qs.flatMap((q) => computeInsights(call.core.world, q, { nowUnix }));
+  if (rows) {
+    cache.delete(key); // most recently used goes last
     cache.set(key, rows);
-    if (cache.size > 16) cache.delete(cache.keys().next().value!);
+    return rows;
+  }
+  rows = qs.flatMap((q) => computeInsights(call.core.world, q, { nowUnix }));
+  cache.set(key, rows);
+  // Bounded memory: a handful of result sets, at most ~CACHE_ROWS rows in all.
+  let total = 0;
+  for (const r of cache.values()) total += r.length;
+  while (cache.size > 1 && (cache.size > 16 || total > CACHE_ROWS)) {
+    const oldest = cache.keys().next().value!;
+    total -= cache.get(oldest)!.length;
+    cache.delete(oldest);
   }
   return rows;
 }
@@ -209,9 +222,8 @@ export function reportRunResults(call: Call, run: ReportRun): Record<string, unk
   const core = call.core;
   const st = core.runs.state(run, core.nowMs(), false);
   if (!st.readable) throw E.reportNotReady();
-  if (!run.rows) {
-    run.rows = run.queries.flatMap((q) => computeInsights(core.world, q, { nowUnix: run.nowUnix }));
-  }
-  const page = paginate(call.req, run.rows, 'insights');
+  // Results are a pure function of the run's queries and clock: recomputed if evicted, never stored per run.
+  const rows = rowsFor(call, run.queries, run.nowUnix);
+  const page = paginate(call.req, rows, 'insights');
   return page.body(page.items);
 }
