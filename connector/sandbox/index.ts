@@ -60,6 +60,8 @@ export const EXPECTED_FIELDS = ['account_id', 'account_name', 'account_currency'
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const seed = opts.seed ?? 1;
+  if (opts.today !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(opts.today)) throw new Error(`startSandbox: today must be YYYY-MM-DD, got "${opts.today}"`);
+  if (!Number.isInteger(seed)) throw new Error(`startSandbox: seed must be an integer, got ${seed}`);
   const world = generateWorld(opts.world ?? 'small', seed, opts.today ?? DEFAULT_TODAY);
   const faults = new Faults();
   const limiter = new RateLimiter(opts.rateLimits ?? true);
