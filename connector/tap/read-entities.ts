@@ -10,7 +10,7 @@ import type { JsonSchema } from '../singer/messages.js';
 import type { AccountInfo } from './assets.js';
 import type { GraphPort } from './graph-port.js';
 import { shapeRecord, shaperFor } from './records.js';
-import { propertiesOf } from './schemas.js';
+import { loadStreamSchema, propertiesOf } from './schemas.js';
 import { requestFields, type EntityStream } from './streams.js';
 
 export interface StreamCounts {
@@ -59,9 +59,12 @@ export async function readEntityStream(
   previous: Bookmark | undefined,
   creatives?: { ids: Set<string> | undefined; adsBookmarkBefore: string | undefined },
 ): Promise<EntityReadResult> {
-  const props = propertiesOf(schema);
   const since = typeof previous?.['updated_time'] === 'string' ? previous['updated_time'] : undefined;
-  const helperFields = ['id', 'updated_time', 'created_time', 'effective_status', 'status', ...(stream.name === 'ads' ? ['creative'] : [])].filter((f) => f in props);
+  // Columns the reader needs even when the catalog deselected them (they are requested, not emitted):
+  // the cursor, created_time/status for the sync_log counts, and ads' creative for incremental creatives.
+  const full = propertiesOf(loadStreamSchema(stream.schemaFile));
+  const helperFields = ['id', 'updated_time', 'created_time', 'effective_status', 'status'].filter((f) => f in full);
+  if (stream.name === 'ads') helperFields.push('creative');
   const fields = [...new Set([...requestFields(stream, selected), ...helperFields])];
   const shaper = shaperFor(schema, selected, stream.minorUnitFields);
   const res: EntityReadResult = { found: 0, added: 0, updated: 0, deleted: 0, bookmark: previous, creativeIds: new Set() };
