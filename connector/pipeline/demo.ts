@@ -61,6 +61,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       start_date: start,
       end_date: today,
       insights_poll_interval_seconds: 0.02,
+      // One report run per account and level covers the whole demo period (fewer round trips).
+      insights_max_days_per_job: 93,
       retry_base_ms: 20,
       max_concurrency: 8,
     };

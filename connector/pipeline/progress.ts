@@ -78,13 +78,14 @@ export class ProgressReporter {
     this.shown = true;
   }
 
+  /** `[mm:ss] phase: act_… · stream · N rows · K accounts` — most useful first, so truncation loses the least. */
   describe(): string {
-    const parts = [`[${formatElapsed(this.elapsedSeconds())}]`, this.phase];
-    if (this.accounts.size) parts.push(`${this.accounts.size} account${this.accounts.size === 1 ? '' : 's'} seen`);
+    const parts: string[] = [];
     if (this.account) parts.push(`act_${this.account.replace(/^act_/, '')}`);
     if (this.stream) parts.push(this.stream);
     parts.push(`${this.rows.toLocaleString('en-US')} rows`);
-    return parts.join(' · ');
+    if (this.accounts.size) parts.push(`${this.accounts.size} account${this.accounts.size === 1 ? '' : 's'}`);
+    return `[${formatElapsed(this.elapsedSeconds())}] ${this.phase}: ${parts.join(' · ')}`;
   }
 
   private tick(): void {

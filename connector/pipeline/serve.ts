@@ -32,6 +32,8 @@ export interface RunView {
   exit_code?: number;
   /** Rows loaded so far per stream (live while running). */
   rows?: Record<string, number>;
+  /** While running: the account and stream the tap last reported, and states committed so far. */
+  progress?: { account_id?: string; stream?: string; states_committed: number };
   summary?: Omit<SyncSummary, 'accounts'> & { accounts: Omit<SyncSummary['accounts'], 'list'> };
   error?: { kind: string; message: string; hint?: string };
 }
@@ -223,7 +225,8 @@ export class SyncServer {
 
   private start(params: RunParams): RunView {
     const run_id = newRunId();
-    const view: RunView = { run_id, status: 'running', params, started_at: new Date().toISOString(), rows: {} };
+    const view: RunView = { run_id, status: 'running', params, started_at: new Date().toISOString(), progress: { states_committed: 0 } };
+    const progress = view.progress!;
     const abort = new AbortController();
     const c = this.o.config;
     const log = this.o.log.child({ run_id });
@@ -240,6 +243,16 @@ export class SyncServer {
         runId: run_id,
         log: this.o.log,
         signal: abort.signal,
+        onChildLog: (component, line) => {
+          if (component !== 'tap') return;
+          const a = line.fields['account_id'];
+          const st = line.fields['stream'];
+          if (typeof a === 'string') progress.account_id = a;
+          if (typeof st === 'string') progress.stream = st;
+        },
+        onState: () => {
+          progress.states_committed++;
+        },
         ...this.o.syncDefaults,
       })
       .then(
@@ -258,8 +271,9 @@ export class SyncServer {
   }
 
   private finish(view: RunView, summary: SyncSummary | undefined, error: RunView['error'], exitCode?: number): void {
+    const { progress: _live, ...rest } = view;
     const finished: RunView = {
-      ...view,
+      ...rest,
       status: summary ? summary.status : 'failed',
       finished_at: new Date().toISOString(),
       exit_code: summary ? summary.exit_code : (exitCode ?? 1),

@@ -119,6 +119,8 @@ describe('end to end: sandbox → tap → target (DuckDB) → dbt models → HTM
       expect(html).not.to.match(/(src|href)\s*=\s*["']?(https?:)?\/\//i);
       expect(root.querySelectorAll('svg')).to.have.length(3);
       expect(root.querySelectorAll('#spend-by-channel svg path').length).to.be.greaterThan(0);
+      expect(root.querySelector('#top-campaigns')?.text).not.to.match(/NaN|undefined|null/);
+      expect(html).not.to.match(/NaN|undefined|\[object /);
     });
 
     it('shows each channel’s spend over the synced days as the marts sum it', async () => {

@@ -88,6 +88,13 @@ describe('fb-ads-elt serve HTTP API (over loopback, stand-in tap and target)', (
     expect(await second.json()).to.deep.include({ run_id: first.run_id });
     const st = (await (await call('GET', STATUS_PATH)).json()) as { running: { run_id: string; status: string } };
     expect(st.running).to.include({ run_id: first.run_id, status: 'running' });
+    // The running run shows live progress: the stand-in commits two states, then hangs.
+    let progress: { account_id?: string; states_committed: number } = { states_committed: 0 };
+    for (let i = 0; i < 200 && progress.states_committed < 2; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      progress = ((await (await call('GET', STATUS_PATH)).json()) as { running: { progress: typeof progress } }).running.progress;
+    }
+    expect(progress).to.deep.include({ states_committed: 2, account_id: '222' });
   });
 
   it('answers 400 with a message for bad JSON and bad parameters, without starting a run', async () => {
