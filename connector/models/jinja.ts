@@ -4,10 +4,18 @@
 import nunjucks from 'nunjucks';
 import { ConfigError } from '../core/errors.js';
 
-/** Thrown by `return(x)` and caught by the macro wrapper, which hands `x` back to the caller. */
+/**
+ * Thrown by `return(x)` and caught by the macro wrapper, which hands `x` back to the caller. Marked
+ * with a registry symbol rather than checked with instanceof: the nunjucks runtime is patched once
+ * per process, but this module can be instantiated twice (ESM and CJS loader paths under tsx), and a
+ * second copy's class would not be recognised by the first copy's wrapper.
+ */
+const MACRO_RETURN = Symbol.for('fb-ads-elt.models.macro-return');
 class MacroReturn {
+  readonly [MACRO_RETURN] = true;
   constructor(readonly value: unknown) {}
 }
+const isMacroReturn = (err: unknown): err is MacroReturn => typeof err === 'object' && err !== null && MACRO_RETURN in err;
 
 // nunjucks keeps its runtime helpers on a shared module object; the compiled templates look them
 // up on every call, so wrapping them once (idempotently) changes behaviour for every environment.
@@ -28,7 +36,7 @@ function patchRuntime(): void {
       try {
         return func.apply(this, args);
       } catch (err) {
-        if (err instanceof MacroReturn) return err.value;
+        if (isMacroReturn(err)) return err.value;
         throw err;
       }
     });
