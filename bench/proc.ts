@@ -15,6 +15,8 @@ export interface ChildRun {
   wallMs: number;
   /** Peak resident set size in bytes (ru_maxrss via GNU time, else polled VmHWM), 0 when neither was available. */
   peakRssBytes: number;
+  /** CPU seconds (user + system) of the child, from GNU time; undefined without it. */
+  cpuSeconds: number | undefined;
   /** Where the peak came from. */
   rssSource: 'gnu-time' | 'proc-poll' | 'none';
   stdoutLines: number;
@@ -60,7 +62,7 @@ export function runChild(command: string, opts: ChildOptions): Promise<ChildRun>
   const started = performance.now();
   const timeDir = !opts.procPollOnly && existsSync(GNU_TIME) ? mkdtempSync(join(tmpdir(), 'bench-rss-')) : undefined;
   const timeFile = timeDir ? join(timeDir, 'maxrss') : undefined;
-  const [cmd, args] = timeFile ? [GNU_TIME, ['-f', '%M', '-o', timeFile, command, ...opts.args]] : [command, opts.args];
+  const [cmd, args] = timeFile ? [GNU_TIME, ['-f', '%M %U %S', '-o', timeFile, command, ...opts.args]] : [command, opts.args];
   const child = spawn(cmd, args, {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
@@ -129,10 +131,15 @@ export function runChild(command: string, opts: ChildOptions): Promise<ChildRun>
       }
       const wallMs = performance.now() - started;
       let timed: number | undefined;
+      let cpuSeconds: number | undefined;
       if (timeFile && timeDir) {
         try {
-          const m = /(\d+)\s*$/.exec(readFileSync(timeFile, 'utf8'));
-          if (m) timed = Number(m[1]) * 1024;
+          // The last line is "%M %U %S"; a failing command adds a "Command exited…" line before it.
+          const m = /(\d+) ([\d.]+) ([\d.]+)\s*$/.exec(readFileSync(timeFile, 'utf8'));
+          if (m) {
+            timed = Number(m[1]) * 1024;
+            cpuSeconds = Number(m[2]) + Number(m[3]);
+          }
         } catch {
           timed = undefined; // killed before GNU time wrote the file
         }
@@ -141,7 +148,7 @@ export function runChild(command: string, opts: ChildOptions): Promise<ChildRun>
       // GNU time exits with the child's status; a signal shows as 128+n there.
       const peakRssBytes = timed ?? peak;
       const rssSource = timed !== undefined ? 'gnu-time' : peak > 0 ? 'proc-poll' : 'none';
-      resolve({ code, signal, wallMs, peakRssBytes, rssSource, stdoutLines: lines, stdoutBytes: bytes, kept, stderr });
+      resolve({ code, signal, wallMs, peakRssBytes, rssSource, cpuSeconds, stdoutLines: lines, stdoutBytes: bytes, kept, stderr });
     });
   });
 }

@@ -27,6 +27,8 @@ export interface Section {
   notes: string[];
   /** Seconds this scenario took (the bench has a 10-minute budget). */
   seconds: number;
+  /** Performance problems this scenario exposed in other parts: file, cause, measured effect. */
+  findings?: string[];
 }
 
 export interface Machine {

@@ -22,6 +22,7 @@ export interface BenchPlan {
   targetSmallBatchBytes: number;
   syncAccounts: number;
   naiveAccounts: number;
+  incrementalAccounts: number;
   syncDays: number;
   memoryCounts: number[];
   memoryDays: number;
@@ -33,33 +34,35 @@ export interface BenchPlan {
 }
 
 export const FULL: BenchPlan = {
-  targetSizes: [10_000, 100_000, 300_000],
-  targetSmallBatchBytes: 16 * 1024 * 1024,
+  targetSizes: [10_000, 100_000],
+  targetSmallBatchBytes: 4 * 1024 * 1024,
   syncAccounts: 20,
   naiveAccounts: 1,
+  incrementalAccounts: 5,
   syncDays: 90,
   memoryCounts: [5, 20, 48],
-  memoryDays: 7,
-  latencyMs: 50,
-  jobDurationMs: 150,
+  memoryDays: 1,
+  latencyMs: 30,
+  jobDurationMs: 100,
   pollSeconds: 0.05,
-  modelsDays: 30,
-  modelsLargeAccounts: 10,
+  modelsDays: 7,
+  modelsLargeAccounts: 3,
 };
 
 export const QUICK: BenchPlan = {
   targetSizes: [2_000, 20_000],
-  targetSmallBatchBytes: 4 * 1024 * 1024,
+  targetSmallBatchBytes: 2 * 1024 * 1024,
   syncAccounts: 4,
   naiveAccounts: 1,
+  incrementalAccounts: 2,
   syncDays: 30,
   memoryCounts: [2, 8],
   memoryDays: 3,
   latencyMs: 20,
   jobDurationMs: 60,
   pollSeconds: 0.03,
-  modelsDays: 14,
-  modelsLargeAccounts: 3,
+  modelsDays: 7,
+  modelsLargeAccounts: 2,
 };
 
 export interface BenchArgs {
@@ -114,7 +117,7 @@ export async function runBench(args: BenchArgs): Promise<Results> {
         }
         if (want('sync')) {
           say(`sync: ${plan.syncAccounts} accounts tuned, ${plan.naiveAccounts} naive, ${plan.syncDays} days`);
-          const r = await syncBench(sb, { dir, accounts: plan.syncAccounts, naiveAccounts: plan.naiveAccounts, days: plan.syncDays, today, latencyMs: plan.latencyMs, jobDurationMs: plan.jobDurationMs, pollSeconds: plan.pollSeconds });
+          const r = await syncBench(sb, { dir, accounts: plan.syncAccounts, naiveAccounts: plan.naiveAccounts, incrementalAccounts: plan.incrementalAccounts, days: plan.syncDays, today, latencyMs: plan.latencyMs, jobDurationMs: plan.jobDurationMs, pollSeconds: plan.pollSeconds });
           sections.push(r.full, r.incremental);
         }
       } finally {
@@ -128,7 +131,7 @@ export async function runBench(args: BenchArgs): Promise<Results> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  for (const s of sections) findings.push(...((s as Section & { findings?: string[] }).findings ?? []));
+  for (const s of sections) findings.push(...(s.findings ?? []));
   const command = `npm run bench${args.quick ? ' -- --quick' : ''}${args.only.length < SCENARIOS.length ? `${args.quick ? '' : ' --'} --only ${args.only.join(',')}` : ''}`;
   return { command, date, machine, mode: args.quick ? 'quick' : 'full', sections, totalSeconds: (performance.now() - started) / 1000, findings };
 }

@@ -13,6 +13,8 @@ export interface TapRun {
   records: number;
   recordsByStream: Record<string, number>;
   lastState: Record<string, unknown> | undefined;
+  /** CPU the bench process spent meanwhile: the in-process sandbox serving this run. */
+  sandboxCpuSeconds: number;
 }
 
 export interface TapRunOptions {
@@ -54,6 +56,7 @@ export async function runTap(sb: Sandbox, o: TapRunOptions): Promise<TapRun> {
   let records = 0;
   const recordsByStream: Record<string, number> = {};
   let lastState: string | undefined;
+  const cpu0 = process.cpuUsage();
   const run = await runChild(process.execPath, {
     args,
     cwd: REPO_ROOT,
@@ -68,8 +71,18 @@ export async function runTap(sb: Sandbox, o: TapRunOptions): Promise<TapRun> {
       } else if (line.startsWith('{"type":"STATE"')) lastState = line;
     },
   });
+  const cpu = process.cpuUsage(cpu0);
   const stats = sb.stats();
   if (run.code !== 0) throw new Error(`tap ${o.name} exited ${run.code ?? run.signal}: ${run.stderr.slice(-3000)}`);
   const value = lastState ? ((JSON.parse(lastState) as { value?: Record<string, unknown> }).value ?? undefined) : undefined;
-  return { run, stats, records, recordsByStream, lastState: value };
+  return { run, stats, records, recordsByStream, lastState: value, sandboxCpuSeconds: (cpu.user + cpu.system) / 1e6 };
+}
+
+/** Wall time of `tap-facebook-ads --discover` (no API calls): Node + tsx + module loading, paid by every run. */
+export async function tapStartupMs(dir: string, config: Record<string, unknown>): Promise<number> {
+  const cfg = join(dir, 'startup.config.json');
+  writeFileSync(cfg, JSON.stringify(config));
+  const r = await runChild(process.execPath, { args: [join(REPO_ROOT, 'bin/tap-facebook-ads.js'), '--config', cfg, '--discover'], cwd: REPO_ROOT, timeoutMs: 120_000 });
+  if (r.code !== 0) throw new Error(`tap --discover exited ${r.code}: ${r.stderr.slice(-1000)}`);
+  return r.wallMs;
 }

@@ -96,6 +96,13 @@ export async function modelsBench(o: ModelsBenchOptions): Promise<Section> {
   const buildRatio = ratio(large.build.wallMs, demo.build.wallMs);
   const dataRatio = ratio(large.records, demo.records);
   const ok = demo.build.code === 0 && large.build.code === 0;
+  const modelMs = (w: WorldBuild) => (w.summary?.models ?? []).reduce((a, m) => a + (m.ms ?? 0), 0);
+  const findings =
+    buildRatio !== undefined && dataRatio !== undefined && buildRatio < dataRatio / 2
+      ? [
+          `connector/models build: ${fmtMs(demo.build.wallMs)} on the demo world and ${fmtMs(large.build.wallMs)} on ${fmtRatio(dataRatio)} the data (large slice): the time is mostly fixed cost, not data. The models' own SQL took ${fmtMs(modelMs(demo))} / ${fmtMs(modelMs(large))} of it (the runner's per-model ms); the rest is process start-up (tsx), project parsing/rendering, seeds and the data tests.`,
+        ]
+      : [];
   return {
     title: 'Models build (dbt project on DuckDB via the models runner)',
     setup: `Each world synced by the tap (${o.days} days, tokens ${MEMORY_TOKENS.join(', ')}), loaded by target-bigquery into a fresh DuckDB file, then \`fb-ads-elt models build --duckdb-path <file>\` (seeds, every model, data tests) timed as a child process. Demo world = baseline; large world = its first ${o.largeAccounts} reachable accounts.`,
@@ -110,6 +117,7 @@ export async function modelsBench(o: ModelsBenchOptions): Promise<Section> {
         close: 'fix the failing model/test named above (connector/models or dbt/), then re-run the bench.',
       }),
     ],
+    findings,
     notes: ['No numeric target was set for the models build; it is reported so a regression shows up as a ratio change between runs.'],
     seconds: (performance.now() - started) / 1000,
   };
