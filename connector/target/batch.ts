@@ -16,7 +16,13 @@ export class BatchWriter {
   private chunk: string[] = [];
   private chunkBytes = 0;
 
-  constructor(dir: string, name: string, now: Date) {
+  constructor(
+    /** Unique within a run: STATE release tracks batches by id. */
+    readonly id: number,
+    dir: string,
+    name: string,
+    now: Date,
+  ) {
     this.path = path.join(dir, name);
     this.openedAt = now.getTime();
     this.batchedAt = now.toISOString();

@@ -56,15 +56,17 @@ const SCALAR: BigQueryType[] = ['STRING', 'INT64', 'NUMERIC', 'FLOAT64', 'BOOL',
 
 /**
  * State release: rather than flushing every stream at each STATE (which makes batches as small as
- * the tap's checkpoint interval), each STATE is queued with the set of streams that had uncommitted
- * rows when it arrived. A stream's flush clears it from every queued set; the newest STATE whose
- * set is empty is emitted. A later STATE's set always contains the still-dirty part of an earlier
- * one, so emitting the newest clean one never skips a commit.
+ * the tap's checkpoint interval), each STATE is queued with the set of batches (open or being
+ * committed) that hold rows received before it. A committed batch is cleared from every queued
+ * set; the newest STATE whose set is empty is emitted. A later STATE's set always contains the
+ * still-uncommitted part of an earlier one, so emitting the newest clean one never skips a commit.
+ * When any stream's batch is full, every stream is flushed, so STATE is released at least once
+ * per full batch. Commits run one at a time, overlapping with reading the next rows.
  */
 export class StateQueue {
-  private entries: { value: Record<string, unknown>; dirty: Set<string> }[] = [];
+  private entries: { value: Record<string, unknown>; dirty: Set<number> }[] = [];
 
-  push(value: Record<string, unknown>, dirty: Iterable<string>): void {
+  push(value: Record<string, unknown>, dirty: Iterable<number>): void {
     const set = new Set(dirty);
     const last = this.entries[this.entries.length - 1];
     // Same pending set as the previous entry: the newer STATE supersedes it.
@@ -72,8 +74,8 @@ export class StateQueue {
     this.entries.push({ value, dirty: set });
   }
 
-  committed(stream: string): void {
-    for (const e of this.entries) e.dirty.delete(stream);
+  committed(batchId: number): void {
+    for (const e of this.entries) e.dirty.delete(batchId);
   }
 
   /** The newest STATE now safe to emit (and forgets it and everything older). */
@@ -89,10 +91,6 @@ export class StateQueue {
     const value = this.entries[idx]!.value;
     this.entries = this.entries.slice(idx + 1);
     return value;
-  }
-
-  get oldestDirty(): Set<string> | undefined {
-    return this.entries[0]?.dirty;
   }
 }
 
@@ -117,6 +115,9 @@ export class Loader {
   private batchSeq = 0;
   private readonly summary: LoadSummary = { lines: 0, records: {}, batches: 0, statesEmitted: 0 };
   private lastStream: string | undefined;
+  /** The commit running in the background (at most one), and the batch ids it covers. */
+  private inFlight: Promise<void> | undefined;
+  private readonly inFlightIds = new Set<number>();
 
   constructor(private readonly opts: LoaderOptions) {
     this.now = opts.now ?? (() => new Date());
@@ -134,9 +135,12 @@ export class Loader {
       }
       this.summary.lines = line;
       for (const [stream, st] of this.streams) if (st.batch) await this.flush(stream, st);
+      await this.settle();
       await this.releaseStates();
       return this.summary;
     } finally {
+      // A failed run still lets the commit in flight finish (or fail) before files go away.
+      await this.inFlight?.catch(() => undefined);
       for (const st of this.streams.values()) st.batch?.discard();
       rmSync(this.tempDir, { recursive: true, force: true });
     }
@@ -161,7 +165,7 @@ export class Loader {
         this.lastStream = message.stream;
         return this.handleRecord(message, line, text.length);
       case 'STATE':
-        this.states.push(message.value, [...this.streams].filter(([, s]) => s.batch).map(([n]) => n));
+        this.states.push(message.value, [...[...this.streams.values()].flatMap((s) => (s.batch ? [s.batch.id] : [])), ...this.inFlightIds]);
         await this.releaseStates();
         return this.flushOld();
       case 'ACTIVATE_VERSION':
@@ -196,6 +200,7 @@ export class Loader {
     const schemaKey = JSON.stringify([msg.schema, msg.key_properties, msg.bookmark_properties ?? null]);
     const prev = this.streams.get(msg.stream);
     if (prev && prev.schemaKey === schemaKey) return;
+    await this.settle();
     const withLine = (err: unknown): never => {
       if (err instanceof DataError) throw new DataError(`line ${line}: ${err.message}`, { ...(err.hint ? { hint: err.hint } : {}), context: { ...err.context, line, stream: msg.stream } });
       throw err;
@@ -273,6 +278,7 @@ export class Loader {
 
     // Rows buffered under the previous SCHEMA are committed with the columns they were built for.
     if (prev?.batch) await this.flush(msg.stream, prev);
+    await this.settle();
 
     if (!existing) await dest.createTable(table, effective, layout);
     else if (plan?.changed) await dest.evolve(table, plan);
@@ -306,7 +312,10 @@ export class Loader {
       });
     }
     const now = this.now();
-    st.batch ??= new BatchWriter(this.tempDir!, `${++this.batchSeq}-${toColumnName(msg.stream).slice(0, 40)}.ndjson`, now);
+    if (!st.batch) {
+      const id = ++this.batchSeq;
+      st.batch = new BatchWriter(id, this.tempDir!, `${id}-${toColumnName(msg.stream).slice(0, 40)}.ndjson`, now);
+    }
     const row = toRow(msg.stream, line, msg.record, st.table.fields, st.keySources, {
       receivedAt: now.toISOString(),
       batchedAt: st.batch.batchedAt,
@@ -319,7 +328,10 @@ export class Loader {
     void bytes;
     const { batch_rows, batch_bytes } = this.opts.config;
     if (st.batch.rows >= batch_rows || st.batch.bytes >= batch_bytes) {
+      // A full batch also flushes the other streams' (smaller) batches: otherwise a slow stream
+      // would hold every STATE back until its own batch fills or ages out.
       await this.flush(msg.stream, st);
+      for (const [other, ost] of this.streams) if (ost.batch) await this.flush(other, ost);
       await this.releaseStates();
     } else if ((this.summary.records[msg.stream]! & 1023) === 0) {
       await this.flushOld();
@@ -329,6 +341,7 @@ export class Loader {
   private async handleActivate(msg: ActivateVersionMessage, line: number): Promise<void> {
     const st = this.streamOf(msg.stream, line, 'ACTIVATE_VERSION');
     if (st.batch) await this.flush(msg.stream, st);
+    await this.settle();
     await this.opts.destination.softDeleteOlderVersions(st.table, msg.version, this.now());
     this.opts.log.info('version activated', { stream: msg.stream, version: msg.version });
     await this.releaseStates();
@@ -342,20 +355,42 @@ export class Loader {
     await this.releaseStates();
   }
 
+  /**
+   * Closes the stream's batch and starts committing it in the background once the previous
+   * commit is done; reading continues meanwhile. Its STATEs are released when it completes.
+   */
   private async flush(stream: string, st: StreamState): Promise<void> {
     const batch = st.batch;
     if (!batch) return;
     st.batch = undefined;
     const file = batch.close();
-    const started = Date.now();
-    try {
-      await this.opts.destination.commitBatch(st.table, file);
-    } finally {
-      rmSync(file.path, { force: true });
-    }
-    this.summary.batches++;
-    this.states.committed(stream);
-    this.opts.log.metric('timer', 'batch_commit_ms', Date.now() - started, { stream, rows: file.rows, bytes: file.bytes });
+    const table = st.table;
+    this.inFlightIds.add(batch.id);
+    await this.settle();
+    const commit = async (): Promise<void> => {
+      const started = Date.now();
+      try {
+        await this.opts.destination.commitBatch(table, file);
+      } finally {
+        rmSync(file.path, { force: true });
+      }
+      this.summary.batches++;
+      this.inFlightIds.delete(batch.id);
+      this.states.committed(batch.id);
+      this.opts.log.metric('timer', 'batch_commit_ms', Date.now() - started, { stream, rows: file.rows, bytes: file.bytes });
+      await this.releaseStates();
+    };
+    const p = commit();
+    // Observed here so a failure never becomes an unhandled rejection; rethrown by settle().
+    p.catch(() => undefined);
+    this.inFlight = p;
+  }
+
+  /** Waits for the commit in flight; rethrows its failure. */
+  private async settle(): Promise<void> {
+    const p = this.inFlight;
+    this.inFlight = undefined;
+    if (p) await p;
   }
 
   private async releaseStates(): Promise<void> {

@@ -8,7 +8,7 @@ import type { BigQueryField, TableLayout } from '../bigquery/schema-map.js';
 import type { BatchFile, Destination, StreamTable } from '../destination.js';
 import type { EvolutionPlan } from '../evolution.js';
 import { appendSql, assertIdentifier, historySql, mergeSql, softDeleteSql, SEQUENCE_COLUMN, alterColumnTypeSql, type Dialect } from '../sql.js';
-import { duckType, readJsonColumns } from './types.js';
+import { castExpr, duckType, loadType, readJsonColumns } from './types.js';
 import { parseDuckType } from './describe.js';
 
 export interface DuckDbOptions {
@@ -91,7 +91,11 @@ export class DuckDbDestination implements Destination {
     // with the dataset, so the SQL builders get a dialect whose stage resolves to temp.
     const d: Dialect = { ...this.d, table: (name) => (name === t.stageTable ? `temp.main.${stage}` : this.d.table(name)) };
     const columns = t.fields.map((f) => f.name);
-    await this.c.run(`CREATE OR REPLACE TEMP TABLE ${stage} AS SELECT * FROM read_json($file, format = 'newline_delimited', columns = ${readJsonColumns(stageFields)})`, { file: batch.path });
+    const select = stageFields.map((f) => `${castExpr(f, `R.${this.d.ident(f.name)}`)} AS ${this.d.ident(f.name)}`).join(', ');
+    await this.c.run(
+      `CREATE OR REPLACE TEMP TABLE ${stage} AS SELECT ${select} FROM read_json($file, format = 'newline_delimited', columns = ${readJsonColumns(stageFields.map(loadType))}) AS R`,
+      { file: batch.path },
+    );
     await this.c.run('BEGIN TRANSACTION');
     try {
       if (t.keyColumns.length === 0) await this.c.run(appendSql(d, t.table, t.stageTable, columns));

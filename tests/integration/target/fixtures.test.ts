@@ -156,11 +156,13 @@ for (const kind of KINDS) {
       expect(events).to.deep.equal([
         'commit pages 2',
         `state ${JSON.stringify(bmState({ s: 1 }))}`,
+        // campaigns fills up and pages (dirty too) is flushed with it: STATE 2 needed only the
+        // campaigns batch, STATE 3 also the pages one.
         'commit campaigns 2',
         `state ${JSON.stringify(bmState({ s: 2 }))}`,
-        'commit pages 2',
-        `state ${JSON.stringify(bmState({ s: 3 }))}`,
         'commit pages 1',
+        `state ${JSON.stringify(bmState({ s: 3 }))}`,
+        'commit pages 2',
         `state ${JSON.stringify(bmState({ s: 4 }))}`,
       ]);
       expect((await w.rows('pages')).length).to.equal(5);

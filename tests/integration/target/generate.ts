@@ -66,7 +66,7 @@ function rnd(i: number, salt: number): number {
   x ^= x >>> 15;
   x = Math.imul(x, 0x846ca68b) >>> 0;
   x ^= x >>> 16;
-  return x / 4294967296;
+  return (x >>> 0) / 4294967296;
 }
 
 const DAY0 = Date.UTC(2024, 0, 1);

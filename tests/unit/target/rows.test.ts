@@ -44,12 +44,12 @@ describe('target row conversion', () => {
 describe('target STATE release queue', () => {
   it('releases the newest STATE whose preceding batches are all committed, never an earlier-dirty one', () => {
     const q = new StateQueue();
-    q.push({ n: 1 }, ['a']);
-    q.push({ n: 2 }, ['a', 'b']);
+    q.push({ n: 1 }, [1]);
+    q.push({ n: 2 }, [1, 2]);
     expect(q.takeReleasable()).to.equal(undefined);
-    q.committed('a');
+    q.committed(1);
     expect(q.takeReleasable()).to.deep.equal({ n: 1 });
-    q.committed('b');
+    q.committed(2);
     expect(q.takeReleasable()).to.deep.equal({ n: 2 });
     expect(q.takeReleasable()).to.equal(undefined);
     q.push({ n: 3 }, []);
