@@ -1,21 +1,20 @@
-// One tap run: SCHEMA for every selected stream, token checks, asset discovery (full-table streams
-// wrapped in ACTIVATE_VERSION when discovery was complete), then per ad account (bounded parallelism)
-// its entity streams and insights reports, STATE after each finished stream, one sync_log row, and a
-// human summary. An account that fails is isolated: others complete, exit code 5 names it.
+// One tap run: token checks, SCHEMA for every selected stream, asset discovery (full-table streams
+// wrapped in ACTIVATE_VERSION when discovery was complete), then every ad account (bounded parallelism,
+// see sync-account.ts), one sync_log row each, and a human summary. An account that fails is isolated:
+// the others complete and exit code 5 names it.
 import pLimit from 'p-limit';
 import { randomUUID } from 'node:crypto';
-import { ConnectorError, EXIT_CODES, asConnectorError, type ExitCode } from '../core/errors.js';
+import { ConnectorError, EXIT_CODES, type ExitCode } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { isStreamSelected, parseCatalog, projectSchema, selectedFields, type Catalog } from '../singer/catalog.js';
-import { activateVersionMessage, recordMessage, schemaMessage, stateMessage, type JsonSchema, type SingerMessage } from '../singer/messages.js';
-import { getBookmark, setBookmark, type Bookmark, type TapState } from '../singer/state.js';
+import { activateVersionMessage, recordMessage, schemaMessage, stateMessage, type SingerMessage } from '../singer/messages.js';
+import { getBookmark, setBookmark, type TapState } from '../singer/state.js';
 import { accountInfo, discoverAssets, type AccountInfo, type DiscoveryResult, type FoundAsset } from './assets.js';
 import type { TapConfig } from './config.js';
 import { tokensOf } from './config.js';
-import { describeStreams, type DescribedStream } from './discover.js';
+import { describeStreams } from './discover.js';
 import type { GraphPort, CallStats, TokenRef } from './graph-port.js';
-import { readEntityStream, type StreamCounts } from './read-entities.js';
-import { readInsightsReport } from './read-insights.js';
+import { syncAccount, type AccountRunContext, type SelectedStream } from './sync-account.js';
 import { shapeRecord, shaperFor } from './records.js';
 import { ASSET_STREAMS, ENTITY_STREAMS } from './streams.js';
 
@@ -46,22 +45,10 @@ export interface SyncSummary {
   state: TapState;
 }
 
-interface Selected {
-  d: DescribedStream;
-  fields: string[];
-  schema: JsonSchema;
-}
-
-interface StreamLog extends StreamCounts {
-  stream: string;
-  status: 'ok' | 'failed' | 'skipped';
-  bookmark: string | null;
-}
-
 /** Streams the run reads: the catalog's selection, or every stream when no catalog is given. */
-export function selectStreams(config: TapConfig, rawCatalog: unknown): Map<string, Selected> {
+export function selectStreams(config: TapConfig, rawCatalog: unknown): Map<string, SelectedStream> {
   const described = describeStreams(config);
-  const out = new Map<string, Selected>();
+  const out = new Map<string, SelectedStream>();
   if (rawCatalog === undefined) {
     for (const d of described) {
       const fields = Object.keys((d.schema['properties'] ?? {}) as object);
@@ -139,93 +126,39 @@ export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
     await writeSyncLog({ run_id: runId, account_id: u.accountId, account_name: null, started_at: started.toISOString(), finished_at: now, status: 'failed', is_new_account: !knownAccounts.has(u.accountId), streams: [], records: 0, api_calls: 0, throttles: 0, retries: 0, errors: 1, error_class: u.error.kind, error_message: u.error.message, hint: u.error.hint ?? null });
   }
 
+  const accountCtx: AccountRunContext = {
+    config,
+    graph,
+    log,
+    limit,
+    jobLimit: pLimit(config.max_concurrency),
+    clock,
+    sleep,
+    entityStreams: ENTITY_STREAMS.filter((e) => selected.has(e.name)),
+    reports: [...selected.values()].filter((s) => s.d.declaration.kind === 'insights'),
+    selected,
+    emitRecord: (stream, record) => emitRecord(stream, record),
+    getBookmark: (stream, accountId) => getBookmark(state, stream, accountId),
+    commitBookmark: async (stream, accountId, bookmark) => {
+      state = setBookmark(state, stream, accountId, bookmark);
+      await emitState();
+    },
+  };
   const accountLimit = pLimit(config.max_concurrency);
-  const jobLimit = pLimit(config.max_concurrency);
-  const entityStreams = ENTITY_STREAMS.filter((e) => selected.has(e.name));
-  const reports = [...selected.values()].filter((s) => s.d.declaration.kind === 'insights');
-
   await Promise.all(
     accounts.map((account) =>
       accountLimit(async () => {
-        const alog = log.child({ account_id: account.accountId });
         const accountStarted = clock();
-        const streamLogs: StreamLog[] = [];
-        let accountRecords = 0;
-        let error: ConnectorError | undefined;
-        let reportError: ConnectorError | undefined;
         const isNew = !knownAccounts.has(account.accountId);
-        const emitFor = (stream: string) => async (r: Record<string, unknown>) => {
-          accountRecords++;
-          await emitRecord(stream, r);
-        };
-        let adsResult: { ids: Set<string>; before: string | undefined } | undefined;
-        for (const es of entityStreams) {
-          if (error) {
-            streamLogs.push({ stream: es.name, status: 'skipped', found: 0, added: 0, updated: 0, deleted: 0, bookmark: null });
-            continue;
-          }
-          const sel = selected.get(es.name)!;
-          const previous = getBookmark(state, es.name, account.accountId);
-          try {
-            const res = await readEntityStream(
-              { graph, log: alog, limit, includeDeleted: config.include_deleted, clock, emit: emitFor(es.name) },
-              account,
-              es,
-              sel.schema,
-              sel.fields,
-              previous,
-              es.incrementalVia === 'ads' ? { ids: adsResult?.ids, adsBookmarkBefore: adsResult?.before } : undefined,
-            );
-            if (es.name === 'ads') adsResult = { ids: res.creativeIds, before: strOf(previous?.['updated_time']) };
-            let bookmark: Bookmark | undefined = res.bookmark;
-            if (es.incrementalVia === 'ads') {
-              const adsNow = strOf(getBookmark(state, 'ads', account.accountId)?.['updated_time']);
-              bookmark = selected.has('ads') && adsNow ? { ads_updated_time: adsNow } : undefined;
-            }
-            if (bookmark) {
-              state = setBookmark(state, es.name, account.accountId, bookmark);
-              await emitState();
-            }
-            streamLogs.push({ stream: es.name, status: 'ok', found: res.found, added: res.added, updated: res.updated, deleted: res.deleted, bookmark: strOf(bookmark?.['updated_time'] ?? bookmark?.['ads_updated_time']) ?? null });
-          } catch (err) {
-            error = asConnectorError(err);
-            streamLogs.push({ stream: es.name, status: 'failed', found: 0, added: 0, updated: 0, deleted: 0, bookmark: strOf(previous?.['updated_time']) ?? null });
-          }
-        }
-        // The account's reports run side by side (their report runs share jobLimit with every other
-        // account), so a single large account still keeps several jobs in flight.
-        const reportLogs = await Promise.all(
-          reports.map(async (r): Promise<StreamLog> => {
-            const previous = getBookmark(state, r.d.name, account.accountId);
-            const kept = strOf(previous?.['date_start']) ?? null;
-            if (error || r.d.declaration.kind !== 'insights') return { stream: r.d.name, status: 'skipped', found: 0, added: 0, updated: 0, deleted: 0, bookmark: null };
-            try {
-              const res = await readInsightsReport({ graph, log: alog, config, jobLimit, clock, sleep, emit: emitFor(r.d.name) }, account, r.d.declaration.report, r.schema, r.fields, previous);
-              if (res.failures.length) {
-                // Object-days that never succeeded fail this report (bookmark kept) but not the account's other streams.
-                reportError ??= res.failures[0]!;
-                return { stream: r.d.name, status: 'failed', found: res.found, added: 0, updated: res.found, deleted: 0, bookmark: kept };
-              }
-              if (res.bookmark && res.bookmark !== previous) {
-                state = setBookmark(state, r.d.name, account.accountId, res.bookmark);
-                await emitState();
-              }
-              return { stream: r.d.name, status: 'ok', found: res.found, added: res.fresh, updated: res.found - res.fresh, deleted: 0, bookmark: strOf(res.bookmark?.['date_start']) ?? null };
-            } catch (err) {
-              reportError ??= asConnectorError(err);
-              return { stream: r.d.name, status: 'failed', found: 0, added: 0, updated: 0, deleted: 0, bookmark: kept };
-            }
-          }),
-        );
-        streamLogs.push(...reportLogs);
+        const outcome = await syncAccount(accountCtx, account);
+        const { error } = outcome;
         const stats = graph.statsFor(account.accountId);
-        error ??= reportError;
-        if (streamLogs.some((x) => x.status === 'ok')) anyStreamOk = true;
+        if (outcome.streams.some((x) => x.status === 'ok')) anyStreamOk = true;
         if (error) {
           failed.push({ accountId: account.accountId, kind: error.kind, message: error.message, hint: error.hint });
-          alog.failure(error, { account_id: account.accountId });
+          log.failure(error, { account_id: account.accountId });
         } else if (isNew) added++;
-        else if (streamLogs.some((s) => s.found > 0 && ENTITY_STREAMS.some((e) => e.name === s.stream))) updated++;
+        else if (outcome.streams.some((s) => s.found > 0 && ENTITY_STREAMS.some((e) => e.name === s.stream))) updated++;
         await writeSyncLog({
           run_id: runId,
           account_id: account.accountId,
@@ -234,8 +167,8 @@ export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
           finished_at: clock().toISOString(),
           status: error ? 'failed' : 'ok',
           is_new_account: isNew,
-          streams: streamLogs,
-          records: accountRecords,
+          streams: outcome.streams,
+          records: outcome.records,
           api_calls: stats.api_calls,
           throttles: stats.throttles,
           retries: stats.retries,
@@ -256,7 +189,6 @@ export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
   return summary;
 }
 
-const strOf = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /**
  * 0 when all went well; 5 (partial) when something failed but some stream of some account completed;
@@ -291,7 +223,7 @@ function logSummary(log: Logger, s: SyncSummary): void {
 
 async function emitAssets(
   r: DiscoveryResult,
-  selected: Map<string, Selected>,
+  selected: Map<string, SelectedStream>,
   version: number,
   clock: () => Date,
   emitRecord: (stream: string, record: Record<string, unknown>, v?: number) => Promise<void>,

@@ -1,0 +1,139 @@
+// One ad account's share of a run: its entity streams in order (campaigns → ad sets → ads →
+// creatives), then its insights reports side by side; each finished stream moves its bookmark and
+// emits STATE. Failures stay inside the account: the outcome says what failed and why.
+import type { LimitFunction } from 'p-limit';
+import { asConnectorError, type ConnectorError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import type { JsonSchema } from '../singer/messages.js';
+import type { Bookmark } from '../singer/state.js';
+import type { AccountInfo } from './assets.js';
+import type { TapConfig } from './config.js';
+import type { DescribedStream } from './discover.js';
+import type { GraphPort } from './graph-port.js';
+import { readEntityStream } from './read-entities.js';
+import { readInsightsReport } from './read-insights.js';
+import type { EntityStream } from './streams.js';
+
+export interface SelectedStream {
+  d: DescribedStream;
+  fields: string[];
+  schema: JsonSchema;
+}
+
+/** One sync_log.streams entry. */
+export interface StreamLog {
+  stream: string;
+  status: 'ok' | 'failed' | 'skipped';
+  found: number;
+  added: number;
+  updated: number;
+  deleted: number;
+  bookmark: string | null;
+}
+
+export interface AccountRunContext {
+  config: TapConfig;
+  graph: GraphPort;
+  log: Logger;
+  /** Bounds per-object calls (creatives by id). */
+  limit: LimitFunction;
+  /** Bounds report runs in flight across all accounts. */
+  jobLimit: LimitFunction;
+  clock: () => Date;
+  sleep: (ms: number) => Promise<void>;
+  entityStreams: EntityStream[];
+  reports: SelectedStream[];
+  selected: ReadonlyMap<string, SelectedStream>;
+  emitRecord: (stream: string, record: Record<string, unknown>) => Promise<void>;
+  getBookmark: (stream: string, accountId: string) => Bookmark | undefined;
+  /** Stores the bookmark and emits STATE. */
+  commitBookmark: (stream: string, accountId: string, bookmark: Bookmark) => Promise<void>;
+}
+
+export interface AccountOutcome {
+  streams: StreamLog[];
+  records: number;
+  error: ConnectorError | undefined;
+}
+
+const strOf = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const skipped = (stream: string): StreamLog => ({ stream, status: 'skipped', found: 0, added: 0, updated: 0, deleted: 0, bookmark: null });
+const failedLog = (stream: string, kept: string | null, found = 0): StreamLog => ({ stream, status: 'failed', found, added: 0, updated: found, deleted: 0, bookmark: kept });
+
+export async function syncAccount(ctx: AccountRunContext, account: AccountInfo): Promise<AccountOutcome> {
+  const alog = ctx.log.child({ account_id: account.accountId });
+  const streams: StreamLog[] = [];
+  let records = 0;
+  // A hard error (permission, auth, retries exhausted) stops the account's remaining streams.
+  let error: ConnectorError | undefined;
+  // Object-days that never succeeded fail their report only; the account's other streams go on.
+  let reportError: ConnectorError | undefined;
+  const emitFor = (stream: string) => async (r: Record<string, unknown>) => {
+    records++;
+    await ctx.emitRecord(stream, r);
+  };
+
+  let ads: { ids: Set<string>; before: string | undefined } | undefined;
+  for (const es of ctx.entityStreams) {
+    if (error) {
+      streams.push(skipped(es.name));
+      continue;
+    }
+    const sel = ctx.selected.get(es.name)!;
+    const previous = ctx.getBookmark(es.name, account.accountId);
+    try {
+      const res = await readEntityStream(
+        { graph: ctx.graph, log: alog, limit: ctx.limit, includeDeleted: ctx.config.include_deleted, clock: ctx.clock, emit: emitFor(es.name) },
+        account,
+        es,
+        sel.schema,
+        sel.fields,
+        previous,
+        es.incrementalVia === 'ads' ? { ids: ads?.ids, adsBookmarkBefore: ads?.before } : undefined,
+      );
+      if (es.name === 'ads') ads = { ids: res.creativeIds, before: strOf(previous?.['updated_time']) };
+      let bookmark: Bookmark | undefined = res.bookmark;
+      if (es.incrementalVia === 'ads') {
+        // Creatives remember which ads bookmark they are in step with; out of step → a full read next time.
+        const adsNow = strOf(ctx.getBookmark('ads', account.accountId)?.['updated_time']);
+        bookmark = ctx.selected.has('ads') && adsNow ? { ads_updated_time: adsNow } : undefined;
+      }
+      if (bookmark) await ctx.commitBookmark(es.name, account.accountId, bookmark);
+      streams.push({ stream: es.name, status: 'ok', found: res.found, added: res.added, updated: res.updated, deleted: res.deleted, bookmark: strOf(bookmark?.['updated_time'] ?? bookmark?.['ads_updated_time']) ?? null });
+    } catch (err) {
+      error = asConnectorError(err);
+      streams.push(failedLog(es.name, strOf(previous?.['updated_time']) ?? null));
+    }
+  }
+
+  // Reports run side by side (their report runs share jobLimit with every other account), so a
+  // single large account still keeps several jobs in flight.
+  const reportLogs = await Promise.all(
+    ctx.reports.map(async (r): Promise<StreamLog> => {
+      if (error || r.d.declaration.kind !== 'insights') return skipped(r.d.name);
+      const previous = ctx.getBookmark(r.d.name, account.accountId);
+      const kept = strOf(previous?.['date_start']) ?? null;
+      try {
+        const res = await readInsightsReport(
+          { graph: ctx.graph, log: alog, config: ctx.config, jobLimit: ctx.jobLimit, clock: ctx.clock, sleep: ctx.sleep, emit: emitFor(r.d.name) },
+          account,
+          r.d.declaration.report,
+          r.schema,
+          r.fields,
+          previous,
+        );
+        if (res.failures.length) {
+          reportError ??= res.failures[0]!;
+          return failedLog(r.d.name, kept, res.found);
+        }
+        if (res.bookmark && res.bookmark !== previous) await ctx.commitBookmark(r.d.name, account.accountId, res.bookmark);
+        return { stream: r.d.name, status: 'ok', found: res.found, added: res.fresh, updated: res.found - res.fresh, deleted: 0, bookmark: strOf(res.bookmark?.['date_start']) ?? null };
+      } catch (err) {
+        reportError ??= asConnectorError(err);
+        return failedLog(r.d.name, kept);
+      }
+    }),
+  );
+  streams.push(...reportLogs);
+  return { streams, records, error: error ?? reportError };
+}
