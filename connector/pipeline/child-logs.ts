@@ -42,7 +42,9 @@ export async function relayChildLogs(stream: Readable, opts: RelayOptions): Prom
     } catch {
       parsed = undefined;
     }
-    const line: Record<string, unknown> = parsed ?? { ts: new Date().toISOString(), level: 'error', component: opts.component, msg: redacted, note: 'not a JSON log line' };
+    // Node's own process warnings ("(node:123) SomeWarning: …") are warnings, not failures.
+    const nodeWarning = /^\(node:\d+\) \w*Warning\b|^\(Use `node --trace-/.test(redacted);
+    const line: Record<string, unknown> = parsed ?? { ts: new Date().toISOString(), level: nodeWarning ? 'warn' : 'error', component: opts.component, msg: redacted, note: 'not a JSON log line' };
     const level = typeof line['level'] === 'string' ? line['level'] : 'info';
     const msg = typeof line['msg'] === 'string' ? line['msg'] : '';
     opts.observe?.({ level, msg, fields: line });
