@@ -38,7 +38,10 @@ export function graphUrl(baseUrl: string, version: string, path: string): string
 export function nextPageUrl(next: string, baseUrl: string): URL {
   const parsed = new URL(next, baseUrl);
   const base = new URL(baseUrl);
-  const url = new URL(parsed.pathname + parsed.search, base.origin);
+  // A base with a path prefix (a proxy in front of Graph) keeps it when Meta's own host is named.
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const pathname = parsed.origin === base.origin || prefix === '' ? parsed.pathname : `${prefix}${parsed.pathname}`;
+  const url = new URL(pathname + parsed.search, base.origin);
   for (const p of AUTH_PARAMS) url.searchParams.delete(p);
   return url;
 }

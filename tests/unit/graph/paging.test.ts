@@ -25,6 +25,11 @@ describe('Graph parameter encoding and paging helpers', () => {
     expect(u.searchParams.get('after')).to.equal('QVFI');
   });
 
+  it('keeps the path prefix of a proxied base URL when the next URL names Meta\'s own host', () => {
+    expect(nextPageUrl('https://graph.facebook.com/v25.0/act_1/ads?after=Q', 'https://proxy.internal/graph/').pathname).to.equal('/graph/v25.0/act_1/ads');
+    expect(nextPageUrl('https://proxy.internal/graph/v25.0/act_1/ads?after=Q', 'https://proxy.internal/graph').pathname).to.equal('/graph/v25.0/act_1/ads');
+  });
+
   it('strips credentials from a URL before it is shown', () => {
     expect(stripAuth('act_1/ads?access_token=sbx_x_123456&after=2')).to.equal('act_1/ads?after=2');
     expect(stripAuth('debug_token?input_token=sbx_y_99999999')).to.equal('debug_token');
