@@ -73,6 +73,27 @@ describe('tap-facebook-ads per-account isolation and state across runs (child pr
     expect(String(summary['msg'])).to.include(`1 failed (${bad!.accountId})`);
   });
 
+  it('keeps syncing through another token when one dies mid-run, and isolates the accounts only that token could read', async () => {
+    const reach = new Map<string, Set<string>>();
+    for (const t of sb.tokens) {
+      const u = sb.world.users.find((x) => x.id === t.userId)!;
+      const b = u.businessId && t.scopes.includes('business_management') ? sb.world.businesses.find((x) => x.id === u.businessId) : undefined;
+      for (const a of [...(b?.ownedAccountIds ?? []), ...(b?.clientAccountIds ?? []), ...u.accountIds]) reach.set(a, new Set([...(reach.get(a) ?? []), t.label]));
+    }
+    // The token that is the only way to some accounts dies on its first campaigns read.
+    const victim = sb.tokens.find((t) => [...reach.values()].some((labels) => labels.size === 1 && labels.has(t.label)))!;
+    const only = [...reach.entries()].filter(([, l]) => l.size === 1 && l.has(victim.label)).map(([a]) => a);
+    expect(only.length, 'some account is reachable by the victim alone').to.be.greaterThan(0);
+    expect([...reach.values()].some((l) => l.size > 1 && l.has(victim.label)), 'the victim shares some account with another token').to.equal(true);
+    sb.faults.add({ kind: 'token_expired', token: victim.label, path: '^/act_\\d+/campaigns$', times: 1 });
+    const r = await run({});
+    expect(r.code, r.stderr.slice(-1500)).to.equal(5);
+    const logs = new Map(r.records('sync_log').map((l) => [String(l['account_id']), l]));
+    for (const a of only) expect(logs.get(a), a).to.include({ status: 'failed', error_class: 'auth' });
+    for (const [a, labels] of reach) if (labels.size > 1) expect(logs.get(a)?.['status'], `${a} is also readable by ${[...labels].join(', ')}`).to.equal('ok');
+    expect(r.stderr).to.not.include(victim.token);
+  });
+
   describe('across runs', () => {
     let first: TapRun;
     let second: TapRun;
