@@ -174,8 +174,11 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     log.info('sync started', { state_file: o.stateFile, has_state: !!previousState, account: o.account, days: o.days, models: !!o.models });
     progress.start();
     progress.setPhase('syncing');
-    const targetChild = spawn(targetCmd[0]!, [...targetCmd.slice(1), '--config', path.resolve(cwd, o.targetConfigPath)], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    tapChild = spawn(tapCmd[0]!, [...tapCmd.slice(1), ...tapArgs], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Own process groups: a Ctrl-C on the terminal reaches only us, so we can stop the tap and let
+    // the target commit, instead of both children dying mid-batch. If we die, the pipes close and
+    // the children end too (the tap on EPIPE, the target on EOF after committing).
+    const targetChild = spawn(targetCmd[0]!, [...targetCmd.slice(1), '--config', path.resolve(cwd, o.targetConfigPath)], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    tapChild = spawn(tapCmd[0]!, [...tapCmd.slice(1), ...tapArgs], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const tap = tapChild;
     const onAbort = (): void => stopTap();
     o.signal?.addEventListener('abort', onAbort, { once: true });
@@ -239,7 +242,12 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     const tapCode = childExitCode(tapOutcome, { stoppedByUs });
     const targetCode = childExitCode(targetOutcome);
     if (tapCode !== 0 && !failures.some((f) => f.scope === 'tap')) {
-      failures.push({ scope: 'tap', kind: stoppedByUs ? 'stopped' : 'exit', message: stoppedByUs ? 'the tap was stopped before it finished' : `tap exited with ${tapOutcome.code ?? tapOutcome.signal}`, ...(tapCode === 5 ? { hint: 'Some accounts failed; the others were committed. See the failures above.' } : {}) });
+      const hint = stoppedByUs
+        ? 'What was committed before the stop is kept; run again to continue from the saved state.'
+        : tapCode === EXIT_CODES.partial
+          ? 'Some accounts failed; the others were committed. See the failures above.'
+          : undefined;
+      failures.push({ scope: 'tap', kind: stoppedByUs ? 'stopped' : 'exit', message: stoppedByUs ? 'the tap was stopped before it finished' : `tap exited with ${tapOutcome.code ?? tapOutcome.signal}`, ...(hint ? { hint } : {}) });
     }
     if (targetCode !== 0 && !failures.some((f) => f.scope === 'target')) {
       failures.push({ scope: 'target', kind: 'exit', message: `target exited with ${targetOutcome.code ?? targetOutcome.signal}`, hint: 'Nothing after the last saved state was committed; re-run to continue from it.' });
