@@ -75,8 +75,11 @@ export class BigQueryEmulator {
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections?.();
+    this.server = undefined;
     this.conn?.closeSync();
     this.db?.closeSync();
+    this.conn = undefined;
+    this.db = undefined;
     if (this.tmp) rmSync(this.tmp, { recursive: true, force: true });
   }
 

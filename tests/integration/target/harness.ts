@@ -47,7 +47,7 @@ export interface RunResult {
   error: ConnectorError | undefined;
 }
 
-export async function openWarehouse(kind: Kind): Promise<Warehouse> {
+export async function openWarehouse(kind: Kind, opts: { bigQueryRetries?: number } = {}): Promise<Warehouse> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'target-test-'));
   const opened: Destination[] = [];
   if (kind === 'duckdb') {
@@ -95,7 +95,7 @@ export async function openWarehouse(kind: Kind): Promise<Warehouse> {
     emulator,
     duckdbPath: undefined,
     async destination() {
-      const client = new BigQuery({ projectId: PROJECT, location: 'US', apiEndpoint: url, authClient: new PassThroughClient() });
+      const client = new BigQuery({ projectId: PROJECT, location: 'US', apiEndpoint: url, authClient: new PassThroughClient(), ...(opts.bigQueryRetries === undefined ? {} : { retryOptions: { autoRetry: opts.bigQueryRetries > 0, maxRetries: opts.bigQueryRetries } }) });
       return new BigQueryDestination({ client, projectId: PROJECT, dataset: DATASET, location: 'US' });
     },
     rows: (table, orderBy = []) => emulator.rows(DATASET, table, orderBy),
@@ -120,8 +120,8 @@ export async function runLoader(w: Warehouse, input: string | Readable, config: 
   }
   const states: Record<string, unknown>[] = [];
   const log = new Logger({ component: 'target-test', level: 'error', sink: { write: () => true } });
-  await destination.open();
   try {
+    await destination.open();
     const loader = new Loader({ config: { ...DEFAULT_CONFIG, ...config }, destination, log, emitState: async (v) => {
         states.push(v);
         events?.push(`state ${JSON.stringify(v)}`);
