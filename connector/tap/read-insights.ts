@@ -16,13 +16,15 @@ import type { TapConfig } from './config.js';
 import type { GraphPort } from './graph-port.js';
 import { insightsKey, insightsRequestFields, LEVEL_ID, type InsightsReport } from './insights.js';
 import { shapeRecord, shaperFor } from './records.js';
+import { ENTITY_STREAMS } from './streams.js';
 
 /** Insights keep 37 months of history; asking earlier fails with #3018 (facts §4.5). */
 export const INSIGHTS_RETENTION_MONTHS = 37;
 /** Daily rows: date_start = date_stop (issue 6). Stored in state so a bookmark keeps its meaning. */
 export const TIME_INCREMENT = 1;
-/** Ad statuses sent with include_deleted so deleted/archived ads still count (facts §3.5; airbyte#36998). */
-const INSIGHTS_AD_STATUSES = ['ACTIVE', 'PAUSED', 'DELETED', 'ARCHIVED', 'IN_PROCESS', 'WITH_ISSUES', 'CAMPAIGN_PAUSED', 'ADSET_PAUSED', 'DISAPPROVED', 'PENDING_REVIEW', 'PREAPPROVED', 'PENDING_BILLING_INFO'];
+const statusesOf = (stream: string): string[] => ENTITY_STREAMS.find((e) => e.name === stream)!.allStatuses;
+/** Every ad status, sent with include_deleted so deleted/archived ads still count (facts §3.5; airbyte#36998). */
+const INSIGHTS_AD_STATUSES = statusesOf('ads');
 
 export interface InsightsReadContext {
   graph: GraphPort;
@@ -189,7 +191,7 @@ export async function readInsightsReport(
     if (!next || LEVEL_RANK[report.level] < LEVEL_RANK[next]) return undefined;
     const path = next === 'campaign' ? `act_${account.accountId}/campaigns` : `${scope.filter!.ids[0]}/adsets`;
     const params: Record<string, unknown> = { fields: ['id'] };
-    if (config.include_deleted) params['effective_status'] = next === 'campaign' ? ['ACTIVE', 'PAUSED', 'DELETED', 'ARCHIVED', 'IN_PROCESS', 'WITH_ISSUES'] : ['ACTIVE', 'PAUSED', 'DELETED', 'ARCHIVED', 'IN_PROCESS', 'WITH_ISSUES', 'CAMPAIGN_PAUSED'];
+    if (config.include_deleted) params['effective_status'] = statusesOf(next === 'campaign' ? 'campaigns' : 'ad_sets');
     const ids: string[] = [];
     for await (const row of ctx.graph.paginate<{ id?: string }>(path, { params, tokens: account.tokens, accountId: account.accountId })) if (typeof row.id === 'string') ids.push(row.id);
     if (ids.length === 0) return undefined;
