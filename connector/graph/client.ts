@@ -287,20 +287,7 @@ export class GraphClient {
         const { classified, regainSeconds } = err;
         const { error } = classified;
         if (classified.failure === 'token_dead') {
-          const first = !this.dead.has(token.label);
-          this.dead.set(token.label, error.message);
-          const others = opts.tokens.filter((t) => !this.dead.has(t.label)).map((t) => t.label);
-          // Calls in flight with the same token die too; one warning per token is enough.
-          if (first) {
-            this.log.warn(`token "${token.label}" was rejected by Meta and is not used again in this run`, {
-              token_label: token.label,
-              graph_code: error.context['graph_code'],
-              graph_subcode: error.context['graph_subcode'],
-              next_token: others[0],
-              hint: error.hint,
-            });
-          }
-          if (others.length > 0) continue;
+          if (this.onTokenDead(token, error, opts.tokens)) continue;
           this.count(accountId, token.label, 'errors');
           throw this.noTokenError(opts.tokens, path, accountId, error);
         }
@@ -319,32 +306,14 @@ export class GraphClient {
           throw error;
         }
         if (classified.failure === 'throttle') {
-          const waitMs = Math.max(this.backoffMs(failures + 1), (regainSeconds ?? 0) * 1000);
-          const until = this.now() + waitMs;
-          if (classified.scope === 'token' || classified.scope === 'app') {
-            this.pacer.blockToken(token.label, until);
-            // Another token has its own user/app budget: use it before sleeping (and without spending a retry).
-            const fresh = opts.tokens.find((t) => !this.dead.has(t.label) && !deniedTo.has(t.label) && t.label !== token.label && this.pacer.tokenFreeAt(t.label) <= this.now());
-            if (fresh) {
-              this.log.warn(`token "${token.label}" is throttled; continuing with token "${fresh.label}"`, { reason: error.message, account_id: accountId });
-              continue;
-            }
-          }
-          if ((regainSeconds ?? 0) * 1000 > this.maxThrottleWaitMs) {
-            this.count(accountId, token.label, 'errors');
-            throw this.tooLongError((regainSeconds ?? 0) * 1000, path, accountId, token.label, error);
-          }
-          // Token/app throttles were parked on the token above; the others block the account's budget.
-          if (classified.scope !== 'token' && classified.scope !== 'app') {
-            if (accountId) this.pacer.blockAccount(accountId, until);
-            else this.pacer.blockToken(token.label, until);
-          }
+          const next = this.onThrottle(classified, regainSeconds, failures + 1, token, opts.tokens, deniedTo, accountId, path);
+          if (next === 'rotate') continue;
           failures += 1;
           if (failures > this.config.max_retries) {
             this.count(accountId, token.label, 'errors');
             throw error;
           }
-          this.log.warn(`Graph call throttled; retry ${failures}/${this.config.max_retries} in ${seconds(waitMs)}`, { reason: error.message, wait_ms: Math.round(waitMs), account_id: accountId, token_label: token.label });
+          this.log.warn(`Graph call throttled; retry ${failures}/${this.config.max_retries} in ${seconds(next.waitMs)}`, { reason: error.message, wait_ms: Math.round(next.waitMs), account_id: accountId, token_label: token.label });
           continue; // the pacer makes this (and every other worker on the budget) wait
         }
         failures += 1;
@@ -357,6 +326,54 @@ export class GraphClient {
         await this.abortable(this.sleep(waitMs), opts.signal);
       }
     }
+  }
+
+  /** Marks a token dead for the run (190); true when another candidate can take over. */
+  private onTokenDead(token: TokenRef, error: ConnectorError, candidates: TokenRef[]): boolean {
+    const first = !this.dead.has(token.label);
+    this.dead.set(token.label, error.message);
+    const others = candidates.filter((t) => !this.dead.has(t.label)).map((t) => t.label);
+    // Calls in flight with the same token die too; one warning per token is enough.
+    if (first) {
+      this.log.warn(`token "${token.label}" was rejected by Meta and is not used again in this run`, {
+        token_label: token.label,
+        graph_code: error.context['graph_code'],
+        graph_subcode: error.context['graph_subcode'],
+        next_token: others[0],
+        hint: error.hint,
+      });
+    }
+    return others.length > 0;
+  }
+
+  /**
+   * Where a throttle's wait goes: a user/app-level throttle parks the token and, when another
+   * candidate is free, the call moves on at once ('rotate'); otherwise the wait blocks the account
+   * (or the token) in the shared pacer, which holds every worker on that budget. A wait beyond
+   * maxThrottleWaitMs is not slept through: ThrottledError tells the orchestrator to re-run later.
+   */
+  private onThrottle(classified: Classified, regainSeconds: number | undefined, attempt: number, token: TokenRef, candidates: TokenRef[], deniedTo: Set<string>, accountId: string | undefined, path: string): 'rotate' | { waitMs: number } {
+    const regainMs = (regainSeconds ?? 0) * 1000;
+    const waitMs = Math.max(this.backoffMs(attempt), regainMs);
+    const until = this.now() + waitMs;
+    const tokenLevel = classified.scope === 'token' || classified.scope === 'app';
+    if (tokenLevel) {
+      this.pacer.blockToken(token.label, until);
+      const fresh = candidates.find((t) => !this.dead.has(t.label) && !deniedTo.has(t.label) && t.label !== token.label && this.pacer.tokenFreeAt(t.label) <= this.now());
+      if (fresh) {
+        this.log.warn(`token "${token.label}" is throttled; continuing with token "${fresh.label}"`, { reason: classified.error.message, account_id: accountId });
+        return 'rotate';
+      }
+    }
+    if (regainMs > this.maxThrottleWaitMs) {
+      this.count(accountId, token.label, 'errors');
+      throw this.tooLongError(regainMs, path, accountId, token.label, classified.error);
+    }
+    if (!tokenLevel) {
+      if (accountId) this.pacer.blockAccount(accountId, until);
+      else this.pacer.blockToken(token.label, until);
+    }
+    return { waitMs };
   }
 
   /** One HTTP attempt: resolves with the parsed body or throws AttemptFailure. */
