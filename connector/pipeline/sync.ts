@@ -262,7 +262,8 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
         const r = await runner({
           duckdbPath: duckdbPathOf(target, cwd),
           ...(o.modelsProjectDir ? { projectDir: o.modelsProjectDir } : {}),
-          vars: { ...o.modelsVars },
+          // The models read the raw tables from the schema the target wrote them to.
+          vars: { facebook_ads_schema: target.dataset, ...o.modelsVars },
           log: log.child({ step: 'models' }),
         });
         modelsCode = 0;

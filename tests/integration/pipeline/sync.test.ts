@@ -117,13 +117,15 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     expect(existsSync(path.join(s.dir, 'args.json'))).to.equal(false);
   });
 
-  it('builds the models after a committed sync, on the DuckDB file of the target config', async () => {
+  it('builds the models after a committed sync, on the DuckDB file and schema of the target config', async () => {
+    writeFileSync(s.targetConfig, JSON.stringify({ destination: 'duckdb', duckdb_path: path.join(s.dir, 'warehouse.duckdb'), dataset: 'meta_raw' }));
     const calls: string[] = [];
     const r = await runSync(
       opts({
         models: true,
         modelsRunner: async (m) => {
           calls.push(m.duckdbPath);
+          expect(m.vars).to.deep.equal({ facebook_ads_schema: 'meta_raw' });
           return { models: 12, raw: null };
         },
       }),
