@@ -56,6 +56,7 @@ for (const kind of KINDS) {
         ['2', 'second, same time'],
       ]);
       expect(await w.tables()).to.not.include('pages__history');
+      if (kind === 'bigquery') expect(w.emulator!.tables.get(`${DATASET}.campaigns`)!.clustering).to.deep.equal({ fields: ['id'] });
     });
 
     it('widens an integer column to NUMERIC in place when the SCHEMA turns it into a decimal', async () => {
@@ -202,6 +203,18 @@ for (const kind of KINDS) {
           for (const name of await z!.tableNames(s.sql)) expect(name.slice(0, 2), s.sql).to.deep.equal([PROJECT, DATASET]);
         }
       }
+    });
+
+    it('appends every record of a stream without key properties, duplicates included', async () => {
+      const r = await runLoader(w, fixture('keyless_append'), { batch_rows: 2 });
+      expect(r.error).to.equal(undefined);
+      expect(r.states).to.deep.equal([bmState({ ad_events: { n: 2 } }), bmState({ ad_events: { n: 3 } })]);
+      expect((await w.rows('ad_events', ['ad_id'])).map((x) => [x['ad_id'], x['event']])).to.deep.equal([
+        ['1', 'click'],
+        ['1', 'click'],
+        ['2', 'view'],
+      ]);
+      expect(await w.tables()).to.not.include('ad_events__history');
     });
 
     it('refuses two streams that map to the same table, naming both', async () => {
