@@ -74,7 +74,7 @@ export function fmtBytes(b: number): string {
   if (!Number.isFinite(b) || b <= 0) return 'n/a';
   if (b >= 1024 ** 3) return `${(b / 1024 ** 3).toFixed(2)} GiB`;
   if (b >= 1024 ** 2) return `${(b / 1024 ** 2).toFixed(0)} MiB`;
-  return `${(b / 1024).toFixed(0)} KiB`;
+  return `${(b / 1024).toFixed(b < 10 * 1024 ? 1 : 0)} KiB`;
 }
 
 export function fmtMs(ms: number): string {

@@ -137,7 +137,7 @@ export async function syncBench(sb: Sandbox, o: SyncBenchOptions): Promise<{ ful
     seconds: fullSeconds,
     findings: [
       `connector/sandbox/insights.ts computeInsights (test infrastructure, but it sets the pace of this bench): one account, ${o.days} days, in the bench process: ${cost.map((c) => `${c.level} ${fmtNum(c.rows)} rows in ${fmtMs(c.ms)}`).join(', ')}. Every level walks every ad-day and rolls up (so an account-level report costs about what the ad-level one does), and the 4 insights reports of a sync pay it 4×. In the tuned 20-account sync the sandbox used ${cpu(tuned.sandboxCpuSeconds)} CPU against the tap's ${cpu(tuned.run.cpuSeconds)}. Caching per-account ad-day vectors across levels would make the sandbox several times cheaper.`,
-      `bin/tap-facebook-ads.js: \`--discover\` (no API call) takes ${fmtMs(startup)}: tsx compiles the TypeScript sources at every start; every run pays it (${Math.round((100 * startup) / tunedSubset.run.wallMs)} % of the 1-account tuned run).`,
+      `bin/tap-facebook-ads.js: \`--discover\` (no API call) takes ${fmtMs(startup)}: Node plus the tsx loader resolving and transforming the TypeScript modules; every run pays it (${Math.round((100 * startup) / tunedSubset.run.wallMs)} % of the 1-account tuned run).`,
     ],
   };
 

@@ -38,7 +38,7 @@ export async function tapMemoryBench(sb: Sandbox, o: TapMemoryOptions): Promise<
   const recordsGrowth = ratio(last.run.records, first.run.records);
   return {
     title: 'Tap memory as accounts grow',
-    setup: `Sandbox \`large\` world, the tokens ${MEMORY_TOKENS.join(', ')}, the first N reachable accounts, all streams, ${o.days} days of insights (${addDaysIso(o.today, -(o.days - 1))} .. ${o.today}); tap stdout is read and counted by the bench and discarded. Peak RSS of the tap process (ru_maxrss via GNU time when present, else VmHWM polled). The baseline is the smallest run.`,
+    setup: `Sandbox \`large\` world, the tokens ${MEMORY_TOKENS.join(', ')}, the first N reachable accounts, all streams, ${o.days} day${o.days === 1 ? '' : 's'} of insights (${addDaysIso(o.today, -(o.days - 1))} .. ${o.today}); tap stdout is read and counted by the bench and discarded. Peak RSS of the tap process (ru_maxrss via GNU time when present, else VmHWM polled). The baseline is the smallest run.`,
     tables: [
       {
         head: ['accounts', 'records', 'bytes out', 'wall', 'peak RSS', 'RSS ÷ smallest', 'records ÷ smallest'],

@@ -31,6 +31,7 @@ describe('bench report and ratio code', () => {
     expect(fmtBytes(300 * 1024 * 1024)).to.equal('300 MiB');
     expect(fmtBytes(2 * 1024 ** 3)).to.equal('2.00 GiB');
     expect(fmtBytes(0)).to.equal('n/a');
+    expect(fmtBytes(1536)).to.equal('1.5 KiB');
     expect(fmtMs(250)).to.equal('250 ms');
     expect(fmtMs(2500)).to.equal('2.5 s');
     expect(fmtMs(90_000)).to.equal('1.5 min');
