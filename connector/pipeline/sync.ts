@@ -149,6 +149,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const metrics: MetricsFromLogs = {};
   let tapCounts: { accounts?: number; added?: number; updated?: number } | undefined;
   let tapChild: ChildProcess | undefined;
+  let targetChild: ChildProcess | undefined;
   let stoppedByUs = false;
   const stopTap = (): void => {
     if (tapChild && tapChild.exitCode === null && tapChild.signalCode === null) {
@@ -177,9 +178,10 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     // Own process groups: a Ctrl-C on the terminal reaches only us, so we can stop the tap and let
     // the target commit, instead of both children dying mid-batch. If we die, the pipes close and
     // the children end too (the tap on EPIPE, the target on EOF after committing).
-    const targetChild = spawn(targetCmd[0]!, [...targetCmd.slice(1), '--config', path.resolve(cwd, o.targetConfigPath)], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    targetChild = spawn(targetCmd[0]!, [...targetCmd.slice(1), '--config', path.resolve(cwd, o.targetConfigPath)], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     tapChild = spawn(tapCmd[0]!, [...tapCmd.slice(1), ...tapArgs], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const tap = tapChild;
+    const targetProc = targetChild;
     const onAbort = (): void => stopTap();
     o.signal?.addEventListener('abort', onAbort, { once: true });
     if (o.signal?.aborted) stopTap();
@@ -213,12 +215,12 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
 
     const meter = new SingerMeter((stream) => progress.onRecord(stream));
     // A target that dies closes its stdin: the pipe then fails, and the tap must stop too.
-    const piped = pipeline(tap.stdout!, meter, targetChild.stdin!).catch((err: NodeJS.ErrnoException) => {
+    const piped = pipeline(tap.stdout!, meter, targetProc.stdin!).catch((err: NodeJS.ErrnoException) => {
       log.debug('tap→target pipe closed early', { code: err.code, error: err.message });
       stopTap();
     });
     const statesRead = (async () => {
-      for await (const line of createInterface({ input: targetChild.stdout!, crlfDelay: Infinity })) {
+      for await (const line of createInterface({ input: targetProc.stdout!, crlfDelay: Infinity })) {
         const state = stateFromTargetLine(line);
         if (!state) continue;
         persister.offer(state);
@@ -227,12 +229,12 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     })();
     const [tapOutcome, targetOutcome] = await Promise.all([
       waitForExit(tap),
-      waitForExit(targetChild).then((r) => {
+      waitForExit(targetProc).then((r) => {
         if (r.code !== 0) stopTap();
         return r;
       }),
       relay('tap', tap),
-      relay('target', targetChild),
+      relay('target', targetProc),
       piped,
       statesRead,
     ]);
@@ -303,6 +305,8 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   } finally {
     progress.stop();
     stopTap();
+    // On an early failure the target still waits for input: end it so it commits and exits.
+    if (targetChild?.stdin && !targetChild.stdin.destroyed) targetChild.stdin.end();
     rmSync(scratch, { recursive: true, force: true });
   }
 }

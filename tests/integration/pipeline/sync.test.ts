@@ -150,6 +150,16 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     expect(failedModels.summary.failures.find((f) => f.scope === 'models')).to.include({ hint: 'fix the model' });
   });
 
+  it('fails with the spawn error when the tap command cannot be started', async () => {
+    let err: unknown;
+    try {
+      await runSync(opts({ tapCommand: [path.join(s.dir, 'no-such-tap')] }));
+    } catch (e) {
+      err = e;
+    }
+    expect((err as NodeJS.ErrnoException | undefined)?.code).to.equal('ENOENT');
+  });
+
   it('stops the tap when aborted and ends with the retry-later exit code', async () => {
     const ac = new AbortController();
     // Abort once the target committed something, so the test does not depend on timing.
