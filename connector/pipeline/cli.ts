@@ -7,7 +7,7 @@ import { runSync } from './sync.js';
 import { formatSummary } from './summary.js';
 import { loadServeConfig } from './serve-config.js';
 import { SyncServer } from './serve.js';
-import { runDemo } from './demo.js';
+import { DEMO_DAYS, runDemo } from './demo.js';
 
 interface SyncFlags {
   config: string;
@@ -110,9 +110,14 @@ export function registerPipeline(program: Command): void {
     .description('offline demo: Graph sandbox → tap → DuckDB → dbt models → .demo/report.html')
     .option('--dir <dir>', 'where configs, the warehouse and the report go', '.demo')
     .option('--seed <n>', 'sandbox world seed', '1')
-    .action(async (flags: { dir: string; seed: string }) => {
+    .option('--days <n>', `days of history to sync (default ${DEMO_DAYS})`)
+    .option('--world <name>', 'sandbox world: demo (7 accounts) or small (5 accounts, faster)', 'demo')
+    .action(async (flags: { dir: string; seed: string; days?: string; world: string }) => {
       const log = new Logger({ component: 'fb-ads-elt-demo', level: (process.env['LOG_LEVEL'] as 'info' | undefined) ?? 'warn' });
-      const result = await runDemo({ dir: flags.dir, seed: Number(flags.seed), log, progressOut: process.stderr });
+      if (flags.world !== 'demo' && flags.world !== 'small') throw new ConfigError(`--world must be demo or small, got "${flags.world}"`);
+      if (!/^[0-9]+$/.test(flags.seed)) throw new ConfigError(`--seed must be a whole number, got "${flags.seed}"`);
+      const days = parseDays(flags.days);
+      const result = await runDemo({ dir: flags.dir, seed: Number(flags.seed), world: flags.world, ...(days ? { days } : {}), log, progressOut: process.stderr });
       process.stdout.write(result.text);
       await exitWith(result.exitCode);
     });

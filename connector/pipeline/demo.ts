@@ -25,6 +25,8 @@ export interface DemoOptions {
   sandbox?: Sandbox;
   /** Days of history to sync (default DEMO_DAYS). */
   days?: number;
+  /** Sandbox world when the demo starts its own (default 'demo'). */
+  world?: 'small' | 'demo';
 }
 
 export interface DemoResult {
@@ -50,7 +52,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   // Every demo run starts from scratch so it always shows the same world.
   for (const f of [files.stateFile, files.warehouse, `${files.warehouse}.wal`, path.join(dir, 'report.html')]) rmSync(f, { force: true });
 
-  const sandbox = o.sandbox ?? (await startGraphSandbox({ world: 'demo', seed: o.seed ?? 1, jobDurationMs: 20 }));
+  const sandbox = o.sandbox ?? (await startGraphSandbox({ world: o.world ?? 'demo', seed: o.seed ?? 1, jobDurationMs: 20 }));
   try {
     const today = sandbox.world.clock.today;
     const start = DateTime.fromISO(today, { zone: 'utc' }).minus({ days: (o.days ?? DEMO_DAYS) - 1 }).toISODate()!;

@@ -1,0 +1,46 @@
+// `fb-ads-elt demo` (what `npm run demo` runs), on the small sandbox world and a short period so it
+// stays quick: configs, warehouse and report land in --dir, the terminal gets the summary.
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse } from 'node-html-parser';
+import { REPO_ROOT } from '../../connector/core/config.js';
+
+describe('fb-ads-elt demo (CLI)', function () {
+  this.timeout(300_000);
+  let dir: string;
+  before(() => (dir = mkdtempSync(path.join(tmpdir(), 'e2e-demo-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs sandbox → sync → models → report offline and prints the summary and where the report is', async () => {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'demo', '--dir', dir, '--world', 'small', '--days', '10'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, err.slice(-3000)).to.equal(0);
+    expect(out).to.match(/^fb-ads-elt sync OK in/);
+    expect(out).to.include(`Report: ${path.join(dir, 'report.html')}`);
+    expect(out).to.match(/Blended CAC \d{4}-\d\d: /);
+    for (const f of ['tap.json', 'target.json', 'state.json', 'warehouse.duckdb', 'report.html']) expect(existsSync(path.join(dir, f)), f).to.equal(true);
+    const tap = JSON.parse(readFileSync(path.join(dir, 'tap.json'), 'utf8')) as { api_base_url: string; start_date: string; end_date: string };
+    expect(tap.api_base_url).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const html = parse(readFileSync(path.join(dir, 'report.html'), 'utf8'));
+    expect(html.querySelector('.meta')?.text).to.include(tap.end_date);
+    expect(html.querySelectorAll('svg')).to.have.length(3);
+    // Sandbox tokens never reach the terminal.
+    expect(out + err).not.to.match(/sbx_[a-z]+_[0-9a-f]{16,}/);
+  });
+
+  it('refuses an unknown world with exit 2', async () => {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'demo', '--dir', dir, '--world', 'huge'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).to.equal(2);
+    expect(err).to.include('--world must be demo or small');
+  });
+});
