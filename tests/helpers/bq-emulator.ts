@@ -237,7 +237,8 @@ export class BigQueryEmulator {
       const w = wantBy.get(h.name.toLowerCase());
       if (!w) throw new Error(`Provided Schema does not match Table ${ds}.${t}. Field ${[...parent, h.name].join('.')} is missing in new schema`);
       if (w.type !== h.type || (w.mode ?? 'NULLABLE') !== (h.mode ?? 'NULLABLE')) throw new Error(`Provided Schema does not match Table ${ds}.${t}. Field ${[...parent, h.name].join('.')} has changed type from ${h.type} to ${w.type}`);
-      if (h.type === 'RECORD') await this.applySchemaPatch(ds, t, h.fields ?? [], w.fields ?? [], [...parent, h.name]);
+      // DuckDB reaches into a list of structs through "element".
+      if (h.type === 'RECORD') await this.applySchemaPatch(ds, t, h.fields ?? [], w.fields ?? [], [...parent, h.name, ...(h.mode === 'REPEATED' ? ['element'] : [])]);
     }
     const haveNames = new Set(have.map((f) => f.name.toLowerCase()));
     for (const w of want) {

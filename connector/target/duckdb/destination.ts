@@ -74,7 +74,16 @@ export class DuckDbDestination implements Destination {
       }
       for (const f of plan.added) await this.c.run(`ALTER TABLE ${this.d.table(table)} ADD COLUMN ${this.d.ident(f.name)} ${duckType(f)}`);
       for (const n of plan.addedNested) {
-        const target = [...n.path, n.field.name].map((p) => this.d.ident(p)).join('.');
+        // DuckDB addresses a field inside a list of structs through the list's "element".
+        const segments: string[] = [];
+        let level: readonly BigQueryField[] | undefined = plan.effective;
+        for (const name of n.path) {
+          const f: BigQueryField | undefined = level?.find((x) => x.name === name);
+          segments.push(this.d.ident(name));
+          if (f?.mode === 'REPEATED') segments.push('element');
+          level = f?.fields;
+        }
+        const target = [...segments, this.d.ident(n.field.name)].join('.');
         await this.c.run(`ALTER TABLE ${this.d.table(table)} ADD COLUMN ${target} ${duckType(n.field)}`);
       }
       await this.c.run('COMMIT');

@@ -82,17 +82,19 @@ for (const kind of KINDS) {
       expect(r.states).to.have.length(1);
     });
 
-    it('adds new columns, top-level and inside a record, leaving older rows NULL there', async () => {
+    it('adds new columns, top-level, inside a record and inside a list of records, leaving older rows NULL there', async () => {
       const r = await runLoader(w, fixture('new_column'), { batch_rows: 1 });
       expect(r.error).to.equal(undefined);
       const cols = await w.columns('ads');
       expect(cols?.find((c) => c.name === 'bid_amount')?.type).to.equal('INT64');
       expect(cols?.find((c) => c.name === 'tracking')?.fields?.map((f) => f.name)).to.deep.equal(['pixel_id', 'app_id']);
+      expect(cols?.find((c) => c.name === 'labels')?.fields?.map((f) => f.name)).to.deep.equal(['name', 'id']);
       const rows = await w.rows('ads', ['id']);
       expect(rows.map((x) => [x['id'], x['bid_amount'], x['tracking']])).to.deep.equal([
         ['a1', null, { pixel_id: 'px1', app_id: null }],
         ['a2', '150', { pixel_id: 'px2', app_id: 'app9' }],
       ]);
+      expect(rows.map((x) => x['labels'])).to.deep.equal([[{ name: 'l1', id: null }], [{ name: 'l2', id: '9' }]]);
     });
 
     it('stores closed nested arrays as REPEATED RECORD and open objects as JSON', async () => {
