@@ -8,6 +8,8 @@ export class SingerWriter {
   private readonly out: Writable;
   private count = 0;
   private closedError: Error | undefined;
+  /** One shared wait: many concurrent producers (accounts, reports) block on the same drain. */
+  private pendingDrain: Promise<void> | undefined;
 
   constructor(out: Writable = process.stdout) {
     this.out = out;
@@ -27,6 +29,13 @@ export class SingerWriter {
   }
 
   private drained(): Promise<void> {
+    this.pendingDrain ??= this.waitForDrain().finally(() => {
+      this.pendingDrain = undefined;
+    });
+    return this.pendingDrain;
+  }
+
+  private waitForDrain(): Promise<void> {
     // Rejects if the reader went away (EPIPE, close) instead of hanging forever; listeners are
     // removed on every outcome so millions of waits do not pile up handlers.
     return new Promise<void>((resolve, reject) => {

@@ -71,3 +71,21 @@ describe('SingerWriter', () => {
     expect(String(failed)).to.include('EPIPE');
   });
 });
+
+describe('SingerWriter with concurrent producers', () => {
+  it('shares one drain wait among many producers instead of adding a listener each', async () => {
+    const sink = new SlowSink();
+    const w = new SingerWriter(sink);
+    const producers = Array.from({ length: 50 }, (_, p) =>
+      (async () => {
+        for (let i = 0; i < 2000; i++) await w.write(recordMessage('insights_ad', { id: `${p}-${i}`, pad: 'x'.repeat(100) }, new Date()));
+      })(),
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    // Every producer is blocked on backpressure now, yet the sink has one drain listener, not 50.
+    expect(sink.listenerCount('drain')).to.be.at.most(2);
+    sink.resume();
+    await Promise.all(producers);
+    expect(sink.received).to.equal(100_000);
+  });
+});
