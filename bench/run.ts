@@ -34,7 +34,7 @@ export interface BenchPlan {
 }
 
 export const FULL: BenchPlan = {
-  targetSizes: [10_000, 100_000],
+  targetSizes: [10_000, 100_000, 1_000_000],
   targetSmallBatchBytes: 4 * 1024 * 1024,
   syncAccounts: 20,
   naiveAccounts: 1,
