@@ -108,7 +108,7 @@ export async function runBench(args: BenchArgs): Promise<Results> {
     }
     if (want('tap-memory') || want('sync')) {
       say('starting the sandbox (large world)');
-      // The world clock is today, so the tap's "today" (wall clock) and the sandbox agree.
+      // The world follows today's calendar; the tap is pinned to the sandbox's clock (bench/tap-run.ts).
       const sb = await startSandbox({ world: 'large', seed: 1, today, latencyMs: plan.latencyMs, jobDurationMs: plan.jobDurationMs, rateLimits: true });
       try {
         if (want('tap-memory')) {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../connector/core/config.js';
 import type { Sandbox, SandboxStats } from '../connector/sandbox/index.js';
 import { runChild, type ChildRun } from './proc.js';
+import { nowEnv } from '../connector/core/clock.js';
 
 export interface TapRun {
   run: ChildRun;
@@ -60,7 +61,8 @@ export async function runTap(sb: Sandbox, o: TapRunOptions): Promise<TapRun> {
   const run = await runChild(process.execPath, {
     args,
     cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info' },
+    // The tap runs on the sandbox's clock, so its "today" is the world's (core/clock.ts).
+    env: { ...process.env, LOG_LEVEL: 'info', ...nowEnv(sb.now()) },
     ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
     ...(o.stdoutFile ? { stdoutFile: o.stdoutFile } : {}),
     onLine: (line) => {

@@ -10,6 +10,7 @@ import { emptyState, parseState } from '../singer/state.js';
 import { SingerWriter } from '../singer/writer.js';
 import { GraphClient } from '../graph/client.js';
 import { checkTokens } from '../graph/tokens.js';
+import { runClock } from '../core/clock.js';
 
 const program = new Command('tap-facebook-ads')
   .description('Singer tap for the Meta (Facebook) Marketing API')
@@ -39,6 +40,7 @@ await runCli('tap-facebook-ads', async (ctx) => {
     throw new ConnectorError('config', (err as Error).message.replace(/^error: /, ''), { hint: 'Run `tap-facebook-ads --help` for usage.' });
   }
   const opts = program.opts<Opts>();
+  const clock = runClock();
   const { config, redactor } = loadTapConfig(opts.config);
   ctx.setRedactor(redactor);
   if (opts.account !== undefined) {
@@ -61,7 +63,7 @@ await runCli('tap-facebook-ads', async (ctx) => {
   selectStreams(config, catalog);
   const state = opts.state ? parseState(readJsonFile(opts.state, 'State')) : emptyState();
   const log = ctx.log;
-  const graph = new GraphClient({ config, log });
+  const graph = new GraphClient({ config, log, clock });
   const summary = await runSync({
     config,
     graph,
@@ -69,7 +71,8 @@ await runCli('tap-facebook-ads', async (ctx) => {
     write: (m) => out.write(m),
     ...(catalog !== undefined ? { catalog } : {}),
     state,
-    checkTokens: (tokens) => checkTokens(graph, tokens, config, log),
+    clock,
+    checkTokens: (tokens) => checkTokens(graph, tokens, config, log, { clock }),
     ...(process.env['FB_ADS_ELT_RUN_ID'] ? { runId: process.env['FB_ADS_ELT_RUN_ID'] } : {}),
   });
   await out.flush();

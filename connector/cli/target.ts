@@ -7,6 +7,7 @@ import { createDestination } from '../target/factory.js';
 import { Loader } from '../target/loader.js';
 import { SingerWriter } from '../singer/writer.js';
 import { stateMessage } from '../singer/messages.js';
+import { runClock } from '../core/clock.js';
 
 const program = new Command('target-bigquery')
   .description('Singer target loading into BigQuery (or embedded DuckDB) with load jobs and MERGE')
@@ -29,6 +30,7 @@ await runCli('target-bigquery', async (ctx) => {
       config,
       destination,
       log: ctx.log,
+      now: runClock(),
       emitState: async (value) => {
         await out.write(stateMessage(value));
       },

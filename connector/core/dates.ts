@@ -3,9 +3,6 @@
 import { DateTime, Interval } from 'luxon';
 import { ConfigError } from './errors.js';
 
-export type Clock = () => Date;
-export const systemClock: Clock = () => new Date();
-
 /** ISO day (YYYY-MM-DD) of `now` in the IANA zone `tz`. */
 export function dayInZone(now: Date, tz: string): string {
   const dt = DateTime.fromJSDate(now, { zone: tz });
@@ -17,6 +14,13 @@ export function parseDay(day: string): DateTime {
   const dt = DateTime.fromISO(day, { zone: 'utc' });
   if (!dt.isValid || !/^\d{4}-\d{2}-\d{2}/.test(day)) throw new ConfigError(`"${day}" is not a date (YYYY-MM-DD expected)`);
   return dt.startOf('day');
+}
+
+/** A strict calendar day (YYYY-MM-DD, a date that exists) from user input; ConfigError naming `what` otherwise. */
+export function parseIsoDay(value: string, what: string): string {
+  const dt = /^\d{4}-\d{2}-\d{2}$/.test(value) ? DateTime.fromISO(value, { zone: 'utc' }) : undefined;
+  if (!dt?.isValid) throw new ConfigError(`${what} "${value}" is not a calendar day`, { hint: 'Use YYYY-MM-DD, e.g. 2026-11-20.' });
+  return value;
 }
 
 export function addDays(day: string, n: number): string {

@@ -2,6 +2,7 @@
 // models once), serve (HTTP trigger + status) and demo (sandbox → … → HTML report, offline).
 import type { Command } from 'commander';
 import { ConfigError } from '../core/errors.js';
+import { parseIsoDay } from '../core/dates.js';
 import { Logger } from '../core/log.js';
 import { runSync } from './sync.js';
 import { formatSummary } from './summary.js';
@@ -112,12 +113,14 @@ export function registerPipeline(program: Command): void {
     .option('--seed <n>', 'sandbox world seed', '1')
     .option('--days <n>', `days of history to sync (default ${DEMO_DAYS})`)
     .option('--world <name>', 'sandbox world: demo (7 accounts) or small (5 accounts, faster)', 'demo')
-    .action(async (flags: { dir: string; seed: string; days?: string; world: string }) => {
+    .option('--today <day>', 'pin the demo world to this day (YYYY-MM-DD, UTC); default: today by FB_ADS_ELT_NOW or the system clock')
+    .action(async (flags: { dir: string; seed: string; days?: string; world: string; today?: string }) => {
       const log = new Logger({ component: 'fb-ads-elt-demo', level: (process.env['LOG_LEVEL'] as 'info' | undefined) ?? 'warn' });
       if (flags.world !== 'demo' && flags.world !== 'small') throw new ConfigError(`--world must be demo or small, got "${flags.world}"`);
       if (!/^[0-9]+$/.test(flags.seed)) throw new ConfigError(`--seed must be a whole number, got "${flags.seed}"`);
       const days = parseDays(flags.days);
-      const result = await runDemo({ dir: flags.dir, seed: Number(flags.seed), world: flags.world, ...(days ? { days } : {}), log, progressOut: process.stderr });
+      if (flags.today !== undefined) parseIsoDay(flags.today, '--today');
+      const result = await runDemo({ dir: flags.dir, seed: Number(flags.seed), world: flags.world, ...(days ? { days } : {}), ...(flags.today ? { today: flags.today } : {}), log, progressOut: process.stderr });
       process.stdout.write(result.text);
       await exitWith(result.exitCode);
     });

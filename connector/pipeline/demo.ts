@@ -1,9 +1,12 @@
 // `npm run demo`: the whole product offline in one command. Starts the Graph sandbox (demo world)
 // in-process, writes tap/target configs into .demo/, syncs into .demo/warehouse.duckdb through the
 // real tap and target processes, builds the dbt models, and writes .demo/report.html.
+// The world follows the run's clock (today by the calendar unless --today pins it), and the sync is
+// pinned to the sandbox's clock, so the tap's "today" is the world's whatever the machine's date.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DateTime } from 'luxon';
+import { runClock, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import { loadReportData } from '../report/marts.js';
 import { money, renderReport, type ReportData } from '../report/html.js';
@@ -27,6 +30,10 @@ export interface DemoOptions {
   days?: number;
   /** Sandbox world when the demo starts its own (default 'demo'). */
   world?: 'small' | 'demo';
+  /** Pins the world to noon UTC of this day (YYYY-MM-DD) when the demo starts its own sandbox. */
+  today?: string;
+  /** Where the world's "now" comes from otherwise (default FB_ADS_ELT_NOW or the system clock). */
+  clock?: Clock;
 }
 
 export interface DemoResult {
@@ -52,7 +59,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   // Every demo run starts from scratch so it always shows the same world.
   for (const f of [files.stateFile, files.warehouse, `${files.warehouse}.wal`, path.join(dir, 'report.html')]) rmSync(f, { force: true });
 
-  const sandbox = o.sandbox ?? (await startGraphSandbox({ world: o.world ?? 'demo', seed: o.seed ?? 1, jobDurationMs: 20 }));
+  const when = o.today !== undefined ? { today: o.today } : { now: (o.clock ?? runClock())() };
+  const sandbox = o.sandbox ?? (await startGraphSandbox({ world: o.world ?? 'demo', seed: o.seed ?? 1, jobDurationMs: 20, ...when }));
+  const clock: Clock = () => sandbox.now();
   try {
     const today = sandbox.world.clock.today;
     const start = DateTime.fromISO(today, { zone: 'utc' }).minus({ days: (o.days ?? DEMO_DAYS) - 1 }).toISODate()!;
@@ -76,6 +85,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       targetConfigPath: files.targetConfig,
       stateFile: files.stateFile,
       models: true,
+      clock,
       log: o.log,
       // The terminal shows progress and the summary; child logs only when something is wrong.
       relayLevel: 'warn',
@@ -85,7 +95,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     let report: ReportData | null = null;
     let reportPath: string | null = null;
     if (summary.models.ran && summary.models.exit_code === 0) {
-      report = await loadReportData({ duckdbPath: files.warehouse, title: 'Meta Ads demo — spend and customer acquisition', generatedAt: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC' });
+      report = await loadReportData({ duckdbPath: files.warehouse, title: 'Meta Ads demo — spend and customer acquisition', generatedAt: clock().toISOString().slice(0, 16).replace('T', ' ') + ' UTC' });
       reportPath = path.join(dir, 'report.html');
       writeFileSync(reportPath, renderReport(report));
     }

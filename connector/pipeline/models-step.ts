@@ -11,6 +11,8 @@ export interface ModelsStepOptions {
   projectDir?: string;
   /** dbt vars (e.g. the schema the raw tables are in). */
   vars?: Record<string, unknown>;
+  /** The run's instant (core/clock.ts): the models' notion of "today" (e.g. the ad report's lookback). */
+  now: Date;
   log: Logger;
 }
 

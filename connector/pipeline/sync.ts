@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
+import { nowEnv, runClock, type Clock } from '../core/clock.js';
 import { asConnectorError, ConfigError, EXIT_CODES } from '../core/errors.js';
 import { loadSchema, readJsonFile, REPO_ROOT } from '../core/config.js';
 import type { Logger, LogSink } from '../core/log.js';
@@ -51,6 +52,8 @@ export interface SyncOptions {
   targetCommand?: string[];
   modelsRunner?: ModelsRunner;
   env?: NodeJS.ProcessEnv;
+  /** The run's clock (core/clock.ts), read once: the tap, the target and the models get that instant. Default: FB_ADS_ELT_NOW or the system clock. */
+  clock?: Clock;
   cwd?: string;
   /** Aborting stops the tap; the target then commits what it has and the run ends (exit 7). */
   signal?: AbortSignal;
@@ -125,7 +128,7 @@ function fatalFrom(component: 'tap' | 'target', line: ChildLogLine): Failure | u
 }
 
 export async function runSync(o: SyncOptions): Promise<SyncResult> {
-  const startedAt = new Date();
+  const startedAt = (o.clock ?? runClock(o.env ?? process.env))();
   const runId = o.runId ?? newRunId(startedAt);
   const cwd = o.cwd ?? process.cwd();
   const { redactor, secrets, target } = loadPipelineConfigs(o.tapConfigPath, o.targetConfigPath);
@@ -170,7 +173,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     if (o.days !== undefined) tapArgs.push('--days', String(o.days));
     const tapCmd = o.tapCommand ?? DEFAULT_TAP_COMMAND;
     const targetCmd = o.targetCommand ?? DEFAULT_TARGET_COMMAND;
-    const env = { ...(o.env ?? process.env), FB_ADS_ELT_RUN_ID: runId };
+    const env = { ...(o.env ?? process.env), FB_ADS_ELT_RUN_ID: runId, ...nowEnv(startedAt) };
 
     log.info('sync started', { state_file: o.stateFile, has_state: !!previousState, account: o.account, days: o.days, models: !!o.models });
     progress.start();
@@ -266,6 +269,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
           ...(o.modelsProjectDir ? { projectDir: o.modelsProjectDir } : {}),
           // The models read the raw tables from the schema the target wrote them to.
           vars: { facebook_ads_schema: target.dataset, ...o.modelsVars },
+          now: startedAt,
           log: log.child({ step: 'models' }),
         });
         modelsCode = 0;

@@ -1,6 +1,7 @@
 // `fb-ads-elt sandbox`: runs the Graph API sandbox in its own process, prints ONE JSON line
 // (base_url, api_version, tokens) on stdout and serves until SIGTERM/SIGINT.
 import type { Command } from 'commander';
+import { NOW_ENV, runClock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
 import { parseFaultSpec, type FaultSpec } from './faults.js';
 import { startSandbox } from './index.js';
@@ -30,7 +31,7 @@ export function registerSandbox(program: Command): void {
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--seed <n>', 'world seed', int('seed'), 1)
     .option('--world <name>', 'small | demo | large', 'small')
-    .option('--today <day>', 'world clock day (YYYY-MM-DD, UTC)')
+    .option('--today <day>', `pin the world clock to noon UTC of this day (YYYY-MM-DD); default: now (${NOW_ENV} or the system clock)`)
     .option('--latency-ms <n>', 'added latency per request', int('latency-ms'), 0)
     .option('--job-duration-ms <n>', 'time an async report run takes to complete', int('job-duration-ms'))
     .option('--app-secret <secret>', 'require and verify appsecret_proof')
@@ -46,12 +47,13 @@ export function registerSandbox(program: Command): void {
         world: o.world as WorldName,
         latencyMs: o.latencyMs,
         rateLimits: o.rateLimits,
-        ...(o.today !== undefined ? { today: o.today } : {}),
+        ...(o.today !== undefined ? { today: o.today } : { now: runClock()() }),
         ...(o.jobDurationMs !== undefined ? { jobDurationMs: o.jobDurationMs } : {}),
         ...(o.appSecret !== undefined ? { appSecret: o.appSecret } : {}),
       });
       for (const f of o.fault) sb.faults.add(f);
-      process.stdout.write(`${JSON.stringify({ base_url: sb.baseUrl, api_version: sb.apiVersion, tokens: sb.tokens.map((t) => ({ label: t.label, token: t.token })) })}\n`);
+      // `now` is the world clock: run the tap with FB_ADS_ELT_NOW=<now> so its "today" is the world's.
+      process.stdout.write(`${JSON.stringify({ base_url: sb.baseUrl, api_version: sb.apiVersion, now: sb.now().toISOString(), tokens: sb.tokens.map((t) => ({ label: t.label, token: t.token })) })}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGTERM', stop);

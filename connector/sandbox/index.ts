@@ -8,7 +8,7 @@ import { RateLimiter, type RateLimitOptions } from './ratelimit.js';
 import { ReportRuns } from './report-runs.js';
 import { createSandboxServer } from './server.js';
 import { emptyStats, type SandboxStats } from './stats.js';
-import { DEFAULT_TODAY, advanceWorld, generateWorld, type World, type WorldName } from './world.js';
+import { DEFAULT_TODAY, advanceWorld, generateWorld, noonUnix, type World, type WorldName } from './world.js';
 
 export type { World, WorldName, SandboxToken, AdAccount, Campaign, AdSet, Ad, Creative, Business, Page, Pixel, Catalog, WorldUser } from './world.js';
 export type { FaultSpec, FaultKind } from './faults.js';
@@ -23,7 +23,10 @@ export interface SandboxOptions {
   world?: WorldName;
   host?: string;
   port?: number;
+  /** Pins the world clock to noon UTC of this day (YYYY-MM-DD). */
   today?: string;
+  /** Pins the world clock to this instant (the demo passes the run's clock). Default: noon UTC of DEFAULT_TODAY. */
+  now?: Date;
   latencyMs?: number;
   jobDurationMs?: number;
   appSecret?: string;
@@ -47,6 +50,8 @@ export interface Sandbox {
   faults: Faults;
   stats(): SandboxStats;
   resetStats(): void;
+  /** The world clock, which the tap must share (FB_ADS_ELT_NOW, core/clock.ts) to see the world's days as its own. */
+  now(): Date;
   advanceDay(days?: number): void;
   /** Moves the rate-limit clock (budgets regain) without waiting. */
   advanceTime(seconds: number): void;
@@ -62,7 +67,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const seed = opts.seed ?? 1;
   if (opts.today !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(opts.today)) throw new Error(`startSandbox: today must be YYYY-MM-DD, got "${opts.today}"`);
   if (!Number.isInteger(seed)) throw new Error(`startSandbox: seed must be an integer, got ${seed}`);
-  const world = generateWorld(opts.world ?? 'small', seed, opts.today ?? DEFAULT_TODAY);
+  if (opts.today !== undefined && opts.now !== undefined) throw new Error('startSandbox: give today or now, not both');
+  if (opts.now !== undefined && Number.isNaN(opts.now.getTime())) throw new Error('startSandbox: now is not a valid date');
+  const nowUnix = opts.now !== undefined ? Math.floor(opts.now.getTime() / 1000) : noonUnix(opts.today ?? DEFAULT_TODAY);
+  const world = generateWorld(opts.world ?? 'small', seed, nowUnix);
   const faults = new Faults();
   const limiter = new RateLimiter(opts.rateLimits ?? true);
   const jobDurationMs = opts.jobDurationMs ?? 30;
@@ -112,6 +120,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     faults,
     stats,
     resetStats,
+    now: () => new Date(world.clock.nowUnix * 1000),
     advanceDay,
     advanceTime,
     expectedInsights(q) {

@@ -167,6 +167,11 @@ function write(core: Core, res: ServerResponse, out: GraphResponse): void {
   res.end(buf);
 }
 
+/** The world clock as the control endpoints announce it; `now` is what FB_ADS_ELT_NOW must be set to. */
+function clockView(core: Core): { today: string; now: string; epoch: number } {
+  return { today: core.world.clock.today, now: new Date(core.world.clock.nowUnix * 1000).toISOString(), epoch: core.world.clock.epoch };
+}
+
 function control(core: Core, hooks: ControlHooks, method: string, url: URL, raw: Buffer, res: ServerResponse): void {
   const what = url.pathname.slice('/__sandbox/'.length);
   try {
@@ -175,13 +180,14 @@ function control(core: Core, hooks: ControlHooks, method: string, url: URL, raw:
       hooks.resetStats();
       return sendJson(res, 200, { ok: true });
     }
+    if (what === 'clock' && method === 'GET') return sendJson(res, 200, clockView(core));
     if (what === 'advance' && method === 'POST') {
       const days = Number(url.searchParams.get('days') ?? '0');
       const seconds = Number(url.searchParams.get('seconds') ?? '0');
       if (!Number.isInteger(days) || days < 0 || !Number.isFinite(seconds) || seconds < 0) return sendJson(res, 400, { error: 'days must be a non-negative integer, seconds a non-negative number' });
       if (days > 0) hooks.advanceDay(days);
       if (seconds > 0) hooks.advanceSeconds(seconds);
-      return sendJson(res, 200, { today: core.world.clock.today, epoch: core.world.clock.epoch });
+      return sendJson(res, 200, clockView(core));
     }
     if (what === 'faults' && method === 'POST') {
       const input: unknown = JSON.parse(raw.toString('utf8') || 'null');

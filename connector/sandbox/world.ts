@@ -198,7 +198,7 @@ export interface Catalog {
 export interface WorldClock {
   /** UTC day of the world clock. */
   today: string;
-  /** The world's "now": noon UTC of `today` (no wall clock anywhere in payloads). */
+  /** The world's "now" (unix seconds): fixed at start, moved only by advanceWorld; payloads never read a wall clock. */
   nowUnix: number;
   /** Number of advanceDay steps taken (for stats and tests). */
   epoch: number;
@@ -360,6 +360,7 @@ const GOALS: Record<string, [string, string]> = {
 const WORDS = ['Spring', 'Summer', 'Autumn', 'Winter', 'Evergreen', 'Launch', 'Retargeting', 'Prospecting', 'Brand', 'Promo', 'Clearance', 'Loyalty'];
 const CTAS = ['SHOP_NOW', 'LEARN_MORE', 'SIGN_UP', 'BUY_NOW', 'WATCH_MORE'];
 
+/** The world day of a sandbox started without `today` or `now` (tests and the bench: reproducible worlds). */
 export const DEFAULT_TODAY = '2026-11-20';
 
 export function noonUnix(day: string): number {
@@ -402,7 +403,14 @@ function money(usdCents: number, cur: Currency): number {
   return Math.max(step, Math.round(minor / step) * step);
 }
 
-export function generateWorld(name: WorldName, seed: number, today: string): World {
+/** UTC day (YYYY-MM-DD) of an instant in unix seconds. */
+export function utcDay(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toISOString().slice(0, 10);
+}
+
+/** A world as it stands at `nowUnix` (unix seconds): deterministic in (name, seed, nowUnix). */
+export function generateWorld(name: WorldName, seed: number, nowUnix: number): World {
+  const today = utcDay(nowUnix);
   const spec = name === 'small' ? smallSpec() : name === 'demo' ? demoSpec() : largeSpec();
   const rng = new Rng(seed * 7919 + (name === 'small' ? 1 : name === 'demo' ? 2 : 3));
   const used = new Set<string>();
@@ -415,7 +423,6 @@ export function generateWorld(name: WorldName, seed: number, today: string): Wor
       }
     }
   };
-  const nowUnix = noonUnix(today);
   const world: World = {
     name,
     seed,
@@ -716,8 +723,8 @@ export function adDelivers(world: World, ad: Ad, day: string): boolean {
  */
 export function advanceWorld(world: World, days: number): void {
   for (let i = 0; i < days; i++) {
-    world.clock.today = DateTime.fromISO(world.clock.today, { zone: 'utc' }).plus({ days: 1 }).toISODate()!;
-    world.clock.nowUnix = noonUnix(world.clock.today);
+    world.clock.nowUnix += 86_400;
+    world.clock.today = utcDay(world.clock.nowUnix);
     world.clock.epoch += 1;
     const now = world.clock.nowUnix;
     const touched = (n: TreeNode, u: number) => {

@@ -4,6 +4,7 @@
 // the others complete and exit code 5 names it.
 import pLimit from 'p-limit';
 import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock } from '../core/clock.js';
 import { ConnectorError, EXIT_CODES, type ExitCode } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { isStreamSelected, parseCatalog, projectSchema, selectedFields, type Catalog } from '../singer/catalog.js';
@@ -26,7 +27,8 @@ export interface SyncDeps {
   write: (m: SingerMessage) => Promise<void>;
   catalog?: unknown;
   state: TapState;
-  clock?: () => Date;
+  /** The run's clock (core/clock.ts): decides each account's "today" and time_extracted. Default: system clock. */
+  clock?: Clock;
   sleep?: (ms: number) => Promise<void>;
   /** debug_token checks (connector/graph/tokens.ts checkTokens), run before anything is read. */
   checkTokens?: (tokens: TokenRef[]) => Promise<unknown>;
@@ -69,11 +71,13 @@ export function selectStreams(config: TapConfig, rawCatalog: unknown): Map<strin
 
 export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
   const { config, graph, log } = deps;
-  const clock = deps.clock ?? (() => new Date());
+  const clock = deps.clock ?? systemClock;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const runId = deps.runId ?? randomUUID();
+  // Table versions order runs against each other in the warehouse (ACTIVATE_VERSION), so they come
+  // from the machine's wall clock even when the run's clock is pinned to another day.
+  const version = Date.now();
   const started = clock();
-  const version = started.getTime();
   const tokens = tokensOf(config);
   if (tokens.length === 0) throw new ConnectorError('config', 'config has no access token', { hint: 'Set config.access_token or config.access_tokens.' });
   const selected = selectStreams(config, deps.catalog);

@@ -15,7 +15,10 @@ describe('fb-ads-elt demo (CLI)', function () {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('runs sandbox → sync → models → report offline and prints the summary and where the report is', async () => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'demo', '--dir', dir, '--world', 'small', '--days', '10'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The demo world follows the run clock (no --today): pinned to just after a year end in UTC, when
+    // accounts west of UTC are still in the old year, so the test means the same on any date.
+    const env = { ...process.env, FB_ADS_ELT_NOW: '2027-01-01T00:30:00Z' };
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'demo', '--dir', dir, '--world', 'small', '--days', '10'], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -28,6 +31,7 @@ describe('fb-ads-elt demo (CLI)', function () {
     for (const f of ['tap.json', 'target.json', 'state.json', 'warehouse.duckdb', 'report.html']) expect(existsSync(path.join(dir, f)), f).to.equal(true);
     const tap = JSON.parse(readFileSync(path.join(dir, 'tap.json'), 'utf8')) as { api_base_url: string; start_date: string; end_date: string };
     expect(tap.api_base_url).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(tap).to.include({ start_date: '2026-12-23', end_date: '2027-01-01' });
     const html = parse(readFileSync(path.join(dir, 'report.html'), 'utf8'));
     expect(html.querySelector('.meta')?.text).to.include(tap.end_date);
     expect(html.querySelectorAll('svg')).to.have.length(3);
@@ -35,12 +39,22 @@ describe('fb-ads-elt demo (CLI)', function () {
     expect(out + err).not.to.match(/sbx_[a-z]+_[0-9a-f]{16,}/);
   });
 
-  it('refuses an unknown world with exit 2', async () => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'demo', '--dir', dir, '--world', 'huge'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /** Runs `fb-ads-elt demo` with bad arguments: the exit code and the message of its last error line. */
+  const refused = async (args: string[]): Promise<{ code: number | null; msg: string }> => {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'demo', '--dir', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    expect(code).to.equal(2);
-    expect(err).to.include('--world must be demo or small');
+    return { code, msg: (JSON.parse(err.trim().split('\n').at(-1)!) as { msg: string }).msg };
+  };
+
+  it('refuses a --today that is not a calendar day with exit 2, before starting anything', async () => {
+    expect(await refused(['--today', '2026-02-30'])).to.deep.equal({ code: 2, msg: '--today "2026-02-30" is not a calendar day' });
+  });
+
+  it('refuses an unknown world with exit 2', async () => {
+    const r = await refused(['--world', 'huge']);
+    expect(r.code).to.equal(2);
+    expect(r.msg).to.include('--world must be demo or small');
   });
 });

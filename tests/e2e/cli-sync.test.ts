@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../connector/core/config.js';
+import { nowEnv } from '../../connector/core/clock.js';
 import { startSandbox, type Sandbox } from '../../connector/sandbox/index.js';
 import type { SyncSummary } from '../../connector/pipeline/summary.js';
 
@@ -15,9 +16,10 @@ interface CliRun {
   stderr: string;
 }
 
-function runCli(args: string[]): Promise<CliRun> {
+/** Runs `fb-ads-elt sync` pinned to `now` (FB_ADS_ELT_NOW), as a user pins a run to the sandbox's clock. */
+function runCli(now: Date, args: string[]): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'sync', ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'sync', ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...nowEnv(now) } });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -56,7 +58,7 @@ describe('fb-ads-elt sync (CLI, against the sandbox)', function () {
   });
 
   it('syncs, saves the committed state and prints a JSON summary, relaying redacted JSON logs on stderr', async () => {
-    const r = await runCli(args);
+    const r = await runCli(sandbox.now(), args);
     expect(r.code, r.stderr.slice(-3000)).to.equal(0);
     expect(r.summary.status).to.equal('ok');
     expect(r.summary.accounts.found).to.equal(sandbox.world.accounts.length);
@@ -71,7 +73,7 @@ describe('fb-ads-elt sync (CLI, against the sandbox)', function () {
   it('exits 5 when one account is forbidden, names it with a hint, and still commits the others', async () => {
     const victim = sandbox.world.accounts[1]!.accountId;
     sandbox.faults.add({ kind: 'account_forbidden', accountId: victim });
-    const r = await runCli([...args, '--days', '2']);
+    const r = await runCli(sandbox.now(), [...args, '--days', '2']);
     expect(r.code, r.stderr.slice(-3000)).to.equal(5);
     expect(r.summary.status).to.equal('partial');
     const failure = r.summary.failures.find((f) => f.account_id === victim);
@@ -85,7 +87,7 @@ describe('fb-ads-elt sync (CLI, against the sandbox)', function () {
   it('exits 3 with the token hint when every token has expired, leaving the state file as it was', async () => {
     const before = readFileSync(path.join(dir, 'state.json'), 'utf8');
     for (const t of sandbox.tokens) sandbox.faults.add({ kind: 'token_expired', token: t.label });
-    const r = await runCli([...args, '--account', sandbox.world.accounts[0]!.accountId]);
+    const r = await runCli(sandbox.now(), [...args, '--account', sandbox.world.accounts[0]!.accountId]);
     expect(r.code, r.stderr.slice(-3000)).to.equal(3);
     expect(r.summary.status).to.equal('failed');
     expect(r.summary.failures.map((f) => f.kind)).to.include('auth');

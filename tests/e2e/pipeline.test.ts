@@ -180,6 +180,7 @@ describe('end to end: sandbox → tap → target (DuckDB) → dbt models → HTM
       targetConfigPath: demo.files.targetConfig,
       stateFile: demo.files.stateFile,
       models: true,
+      clock: () => sandbox.now(),
       log: log(),
       logSink: sink,
       relayLevel: 'warn',

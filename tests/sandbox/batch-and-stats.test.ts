@@ -61,7 +61,9 @@ describe('sandbox: batch requests and observability', () => {
     const tokens = await http(`${sb.baseUrl}/__sandbox/tokens`);
     expect(tokens.json.tokens.map((t: { label: string }) => t.label)).to.deep.equal(sb.tokens.map((t) => t.label));
     const r = await http(`${sb.baseUrl}/__sandbox/advance?days=20`, { method: 'POST' });
-    expect(r.json).to.deep.equal({ today: '2026-12-10', epoch: 20 });
+    expect(r.json).to.deep.equal({ today: '2026-12-10', now: '2026-12-10T12:00:00.000Z', epoch: 20 });
+    expect(sb.now().toISOString()).to.equal('2026-12-10T12:00:00.000Z');
+    expect((await http(`${sb.baseUrl}/__sandbox/clock`)).json).to.deep.equal(r.json);
     const moved = sb.world.campaigns.filter((c) => c.updatedTime !== before.get(c.id));
     expect(moved.length).to.be.greaterThan(0);
     for (const c of moved) expect(c.updatedTime).to.be.greaterThan(before.get(c.id)!);

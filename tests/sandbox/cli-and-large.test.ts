@@ -11,12 +11,16 @@ describe('sandbox: CLI and the large world', () => {
     const child = spawn(process.execPath, ['bin/fb-ads-elt.js', 'sandbox', '--port', '0', '--seed', '5', '--world', 'small', '--fault', '{"kind":"http_503","times":1,"path":"^/me$"}'], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Without --today the world follows the run clock: pinned here, so the test holds on any date.
+      env: { ...process.env, FB_ADS_ELT_NOW: '2027-03-28T01:30:00Z' },
     });
     try {
       const lines = createInterface({ input: child.stdout! });
       const [line] = (await once(lines, 'line')) as [string];
       const info = JSON.parse(line);
       expect(info.base_url).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(Date.parse(info.now) - Date.parse('2027-03-28T01:30:00Z')).to.be.within(0, 10_000);
+      expect((await http(`${info.base_url}/__sandbox/clock`)).json.today).to.equal('2027-03-28');
       expect(info.api_version).to.equal('v25.0');
       expect(info.tokens.map((t: { label: string }) => t.label)).to.include.members(['agency', 'brand', 'freelancer']);
       const tok = info.tokens[0].token;

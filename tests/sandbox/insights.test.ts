@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { DateTime } from 'luxon';
 import { startSandbox, type Sandbox } from '../../connector/sandbox/index.js';
 import { followAll, graphGet } from './helpers.js';
 
@@ -203,5 +204,25 @@ describe('sandbox: synchronous insights', () => {
     expect(new Set(rows.map((r) => r.campaign_id))).to.deep.equal(new Set([camp.id]));
     const el = rows.flatMap((r) => r.actions ?? [])[0];
     expect(el.action_target_id).to.match(/^\d+$/);
+  });
+
+  it('follows a world pinned to any instant: each account’s last day is its own local today (a year end just after midnight UTC)', async () => {
+    const now = new Date('2027-01-01T00:30:00Z');
+    const pinned = await startSandbox({ world: 'small', seed: 11, now });
+    try {
+      expect(pinned.now().toISOString()).to.equal(now.toISOString());
+      expect(pinned.world.clock.today).to.equal('2027-01-01');
+      const zones = new Set<string>();
+      for (const acct of pinned.world.accounts) {
+        const rows = pinned.expectedInsights({ accountId: acct.accountId, level: 'account', since: '2026-12-28', until: '2027-01-02' });
+        const local = DateTime.fromJSDate(now, { zone: acct.timezone }).toISODate();
+        expect(rows.map((r) => r['date_start']).sort().at(-1), acct.timezone).to.equal(local);
+        zones.add(local!);
+      }
+      // The small world spans zones on both sides of UTC, so both years' last days are seen.
+      expect([...zones].sort()).to.deep.equal(['2026-12-31', '2027-01-01']);
+    } finally {
+      await pinned.close();
+    }
   });
 });

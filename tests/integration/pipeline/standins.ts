@@ -10,7 +10,7 @@ import { writeFileSync, readFileSync } from 'node:fs';
 const args = process.argv.slice(2);
 const arg = (n) => { const i = args.indexOf(n); return i === -1 ? undefined : args[i + 1]; };
 const env = process.env;
-if (env.STANDIN_ARGS_FILE) writeFileSync(env.STANDIN_ARGS_FILE, JSON.stringify({ args, state: arg('--state') ? JSON.parse(readFileSync(arg('--state'), 'utf8')) : null, run_id: env.FB_ADS_ELT_RUN_ID }));
+if (env.STANDIN_ARGS_FILE) writeFileSync(env.STANDIN_ARGS_FILE, JSON.stringify({ args, state: arg('--state') ? JSON.parse(readFileSync(arg('--state'), 'utf8')) : null, run_id: env.FB_ADS_ELT_RUN_ID, now: env.FB_ADS_ELT_NOW }));
 const log = (level, msg, fields = {}) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), level, component: 'tap-facebook-ads', msg, ...fields }) + '\n');
 const out = (m) => new Promise((r) => (process.stdout.write(JSON.stringify(m) + '\n') ? r() : process.stdout.once('drain', r)));
 const accounts = (env.STANDIN_ACCOUNTS ?? '111,222').split(',');
@@ -43,6 +43,7 @@ const TARGET = String.raw`
 import { createInterface } from 'node:readline';
 import { appendFileSync } from 'node:fs';
 const env = process.env;
+if (env.STANDIN_TARGET_NOW_FILE) appendFileSync(env.STANDIN_TARGET_NOW_FILE, String(env.FB_ADS_ELT_NOW));
 const failAfter = env.STANDIN_TARGET_FAIL_AFTER_STATES === undefined ? Infinity : Number(env.STANDIN_TARGET_FAIL_AFTER_STATES);
 let records = 0, states = 0;
 for await (const line of createInterface({ input: process.stdin })) {

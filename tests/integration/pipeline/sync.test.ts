@@ -26,7 +26,45 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     ...over,
     env: { ...process.env, STANDIN_ARGS_FILE: path.join(s.dir, 'args.json'), ...over.env },
   });
-  const tapArgs = (): { args: string[]; state: unknown; run_id: string } => JSON.parse(readFileSync(path.join(s.dir, 'args.json'), 'utf8')) as { args: string[]; state: unknown; run_id: string };
+  const tapArgs = (): { args: string[]; state: unknown; run_id: string; now?: string } => JSON.parse(readFileSync(path.join(s.dir, 'args.json'), 'utf8')) as { args: string[]; state: unknown; run_id: string; now?: string };
+
+  it('reads its clock once and pins the tap, the target and the models to that instant (FB_ADS_ELT_NOW)', async () => {
+    writeFileSync(s.targetConfig, JSON.stringify({ destination: 'duckdb', duckdb_path: path.join(s.dir, 'warehouse.duckdb') }));
+    const instants = ['2027-01-01T00:30:00.000Z', '2027-01-02T00:30:00.000Z'];
+    let reads = 0;
+    let modelsNow: Date | undefined;
+    const targetNow = path.join(s.dir, 'target-now.txt');
+    const r = await runSync(
+      opts({
+        clock: () => new Date(instants[Math.min(reads++, 1)]!),
+        models: true,
+        modelsRunner: async (m) => {
+          modelsNow = m.now;
+          return { raw: null };
+        },
+        env: { STANDIN_TARGET_NOW_FILE: targetNow },
+      }),
+    );
+    expect(r.exitCode, sink.text).to.equal(0);
+    expect(reads).to.equal(1);
+    expect(tapArgs().now).to.equal(instants[0]);
+    expect(readFileSync(targetNow, 'utf8')).to.equal(instants[0]);
+    expect(modelsNow?.toISOString()).to.equal(instants[0]);
+  });
+
+  it('takes its clock from FB_ADS_ELT_NOW when set, and refuses a value without a zone (exit 2)', async () => {
+    const r = await runSync(opts({ env: { FB_ADS_ELT_NOW: '2026-02-28T23:59:59+01:00' } }));
+    expect(r.exitCode, sink.text).to.equal(0);
+    expect(tapArgs().now).to.equal('2026-02-28T22:59:59.000Z');
+    let err: unknown;
+    try {
+      await runSync(opts({ env: { FB_ADS_ELT_NOW: '2026-02-28 10:00' } }));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(ConfigError);
+    expect((err as ConfigError).message).to.include('FB_ADS_ELT_NOW');
+  });
 
   it('pipes every record from the tap into the target and counts rows per stream', async () => {
     const records = path.join(s.dir, 'records.jsonl');
@@ -126,6 +164,7 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
         modelsRunner: async (m) => {
           calls.push(m.duckdbPath);
           expect(m.vars).to.deep.equal({ facebook_ads_schema: 'meta_raw' });
+          expect(m.now).to.be.instanceOf(Date);
           return { models: 12, raw: null };
         },
       }),

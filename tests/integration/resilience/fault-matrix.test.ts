@@ -12,6 +12,7 @@ import pLimit from 'p-limit';
 import { startSandbox, type Sandbox, type FaultSpec, type SandboxStats } from '../../../connector/sandbox/index.js';
 import { discover } from '../../../connector/tap/discover.js';
 import { REPO_ROOT } from '../../../connector/core/config.js';
+import { nowEnv } from '../../../connector/core/clock.js';
 
 const APP_SECRET = 'fault-matrix-app-secret-77';
 /** Streams the matrix reads: enough to cover discovery, incremental entities and async insights. */
@@ -111,12 +112,13 @@ describe('fault matrix: the real tap against the sandbox', function () {
     ...over,
   });
 
-  const runTap = async (cfg: Record<string, unknown>): Promise<Run> => {
+  /** Runs the tap on `sb`'s clock (FB_ADS_ELT_NOW), so the world's days are the tap's whatever today is. */
+  const runTap = async (sb: Sandbox, cfg: Record<string, unknown>): Promise<Run> => {
     const cfgFile = path.join(dir, `config-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
     writeFileSync(cfgFile, JSON.stringify(cfg));
     const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/tap-facebook-ads.js'), '--config', cfgFile, '--catalog', path.join(dir, 'catalog.json')], {
       cwd: REPO_ROOT,
-      env: { ...process.env, LOG_LEVEL: 'info' },
+      env: { ...process.env, LOG_LEVEL: 'info', ...nowEnv(sb.now()) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.add(child);
@@ -297,7 +299,7 @@ describe('fault matrix: the real tap against the sandbox', function () {
     }
     writeFileSync(path.join(dir, 'catalog.json'), JSON.stringify(catalog));
     const base = await newSandbox();
-    const baseline = await runTap(configFor(base));
+    const baseline = await runTap(base, configFor(base));
     if (baseline.code !== 0) throw new Error(`baseline tap run failed (${baseline.code}): ${baseline.stderr.slice(-2000)}`);
     const reach = new Map<string, Set<string>>();
     for (const rec of baseline.records.get('ad_accounts')?.values() ?? []) {
@@ -315,7 +317,7 @@ describe('fault matrix: the real tap against the sandbox', function () {
           try {
             for (const f of sc.faults(ctx)) sb.faults.add(f);
             const cfg = configFor(sb, { ...sc.over, ...(sc.tokens ? { access_tokens: sc.tokens(ctx) } : {}) });
-            results.set(sc.name, { run: await runTap(cfg), stats: sb.stats() });
+            results.set(sc.name, { run: await runTap(sb, cfg), stats: sb.stats() });
           } finally {
             sandboxes.delete(sb);
             await sb.close();

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { startSandbox, type Sandbox } from '../../../connector/sandbox/index.js';
 import { addDays, dayInZone } from '../../../connector/core/dates.js';
 import { discover } from '../../../connector/tap/discover.js';
-import { killRunningTaps, recordingProxy, runTap, tapConfig, tempDir, utcToday, type Recorder, type TapRun } from './helpers.js';
+import { killRunningTaps, recordingProxy, runTap, tapConfig, tempDir, TEST_TODAY, type Recorder, type TapRun } from './helpers.js';
 
 const STREAMS = ['ad_accounts', 'pages', 'campaigns', 'insights_account', 'sync_log'];
 /** Selects a few streams and deselects one campaign column (objective), to check fields= follows the catalog. */
@@ -24,14 +24,14 @@ describe('tap-facebook-ads per-account isolation and state across runs (child pr
   let sb: Sandbox;
   let rec: Recorder;
   let tmp: ReturnType<typeof tempDir>;
-  const start = addDays(utcToday(), -12);
+  const start = addDays(TEST_TODAY, -12);
   const run = (extra: Record<string, unknown>, state?: unknown): Promise<TapRun> =>
-    runTap({ config: tapConfig(sb, rec.baseUrl, { start_date: start, insights_lookback_days: 2, ...extra }), catalog: catalog(), ...(state ? { state } : {}), dir: tmp.dir });
+    runTap({ now: sb.now(), config: tapConfig(sb, rec.baseUrl, { start_date: start, insights_lookback_days: 2, ...extra }), catalog: catalog(), ...(state ? { state } : {}), dir: tmp.dir });
   const postsFor = (from: number, accountId: string, to?: number) =>
     rec.calls.slice(from, to).filter((c) => c.method === 'POST' && c.path === `/act_${accountId}/insights`).map((c) => JSON.parse(c.params.get('time_range')!) as { since: string; until: string });
 
   before(async () => {
-    sb = await startSandbox({ world: 'small', today: utcToday() });
+    sb = await startSandbox({ world: 'small', today: TEST_TODAY });
     rec = await recordingProxy(sb.baseUrl);
     tmp = tempDir();
   });
@@ -128,7 +128,7 @@ describe('tap-facebook-ads per-account isolation and state across runs (child pr
       const newSince = postsFor(mark2, later, mark3).map((t) => t.since).sort()[0];
       expect(newSince).to.equal(start);
       const oldSince = postsFor(mark2, only, mark3).map((t) => t.since).sort()[0];
-      expect(oldSince).to.equal(addDays(dayInZone(new Date(), tzOf(only)), -2));
+      expect(oldSince).to.equal(addDays(dayInZone(sb.now(), tzOf(only)), -2));
       const logs = new Map(second.records('sync_log').map((l) => [l['account_id'], l]));
       expect(logs.get(later)?.['is_new_account']).to.equal(true);
       expect(logs.get(only)?.['is_new_account']).to.equal(false);

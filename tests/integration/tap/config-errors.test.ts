@@ -34,7 +34,7 @@ describe('tap-facebook-ads refuses bad configuration (child process)', function 
 
   for (const c of cases) {
     it(`exits 2 with an actionable message and an empty stdout for ${c.name}`, async () => {
-      const r = await runTap({ config: c.config, dir: tmp.dir, ...(c.catalog ? { catalog: c.catalog } : {}), ...(c.args ? { args: c.args } : {}) });
+      const r = await runTap({ now: null, config: c.config, dir: tmp.dir, ...(c.catalog ? { catalog: c.catalog } : {}), ...(c.args ? { args: c.args } : {}) });
       expect(r.code, r.stderr).to.equal(2);
       expect(r.stdout).to.equal('');
       const last = r.logs().at(-1)!;
@@ -48,7 +48,7 @@ describe('tap-facebook-ads refuses bad configuration (child process)', function 
     const sb = await startSandbox({ world: 'small' });
     try {
       const expired = sb.world.expiredTokens[0]!;
-      const r = await runTap({ config: { ...base, api_base_url: sb.baseUrl, retry_base_ms: 5, access_tokens: [{ label: 'old_one', token: expired.token }], access_token: undefined }, dir: tmp.dir });
+      const r = await runTap({ now: sb.now(), config: { ...base, api_base_url: sb.baseUrl, retry_base_ms: 5, access_tokens: [{ label: 'old_one', token: expired.token }], access_token: undefined }, dir: tmp.dir });
       expect(r.code, r.stderr).to.equal(3);
       expect(r.stdout).to.equal('');
       const last = r.logs().at(-1)!;
@@ -61,7 +61,7 @@ describe('tap-facebook-ads refuses bad configuration (child process)', function 
   });
 
   it('prints exactly the golden catalog.json for --discover', async () => {
-    const r = await runTap({ config: base, args: ['--discover'], dir: tmp.dir, rawStdout: true });
+    const r = await runTap({ now: null, config: base, args: ['--discover'], dir: tmp.dir, rawStdout: true });
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.equal(readFileSync(path.join(REPO_ROOT, 'catalog.json'), 'utf8'));
   });

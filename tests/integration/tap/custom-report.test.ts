@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { startSandbox, type Sandbox } from '../../../connector/sandbox/index.js';
 import { addDays, dayInZone } from '../../../connector/core/dates.js';
-import { killRunningTaps, recordingProxy, runTap, schemaProblems, sumDecimals, tapConfig, tempDir, utcToday, type Recorder } from './helpers.js';
+import { killRunningTaps, recordingProxy, runTap, schemaProblems, sumDecimals, tapConfig, tempDir, TEST_TODAY, type Recorder } from './helpers.js';
 
 describe('tap-facebook-ads with a custom insights report from config (child process)', function () {
   this.timeout(90_000);
@@ -12,7 +12,7 @@ describe('tap-facebook-ads with a custom insights report from config (child proc
   let rec: Recorder;
   let tmp: ReturnType<typeof tempDir>;
   before(async () => {
-    sb = await startSandbox({ world: 'small', today: utcToday() });
+    sb = await startSandbox({ world: 'small', today: TEST_TODAY });
     rec = await recordingProxy(sb.baseUrl);
     tmp = tempDir();
   });
@@ -26,14 +26,14 @@ describe('tap-facebook-ads with a custom insights report from config (child proc
   it('syncs a campaign × country report keyed by campaign, day and country whose countries add up to the campaign spend', async () => {
     const acct = sb.world.accounts[0]!;
     const config = tapConfig(sb, rec.baseUrl, { insights_reports: [{ name: 'insights_campaign_country', level: 'campaign', breakdowns: ['country'] }] });
-    const discovered = await runTap({ config, args: ['--discover'], dir: tmp.dir, rawStdout: true });
+    const discovered = await runTap({ now: sb.now(), config, args: ['--discover'], dir: tmp.dir, rawStdout: true });
     const catalog = JSON.parse(discovered.stdout) as { streams: Array<{ stream: string; key_properties: string[]; metadata: Array<{ breadcrumb: string[]; metadata: Record<string, unknown> }> }> };
     const entry = catalog.streams.find((s) => s.stream === 'insights_campaign_country')!;
     expect(entry.key_properties).to.deep.equal(['campaign_id', 'date_start', 'country']);
     for (const s of catalog.streams) s.metadata[0]!.metadata['selected'] = ['insights_campaign_country', 'insights_campaign'].includes(s.stream);
 
     const mark = rec.calls.length;
-    const r = await runTap({ config, catalog, args: ['--account', acct.accountId, '--days', '3'], dir: tmp.dir });
+    const r = await runTap({ now: sb.now(), config, catalog, args: ['--account', acct.accountId, '--days', '3'], dir: tmp.dir });
     expect(r.code, r.stderr.slice(-1500)).to.equal(0);
     expect(schemaProblems(r.messages)).to.deep.equal([]);
     const rows = r.records('insights_campaign_country');
@@ -47,7 +47,7 @@ describe('tap-facebook-ads with a custom insights report from config (child proc
       expect(JSON.parse(p.params.get('breakdowns')!)).to.deep.equal(['country']);
       expect(p.params.get('fields')).to.not.match(/\bcountry\b/);
     }
-    const today = dayInZone(new Date(), acct.timezone);
+    const today = dayInZone(sb.now(), acct.timezone);
     expect(rows.every((x) => String(x['date_start']) >= addDays(today, -2))).to.equal(true);
     for (const c of r.records('insights_campaign')) {
       const parts = rows.filter((x) => x['campaign_id'] === c['campaign_id'] && x['date_start'] === c['date_start']).map((x) => x['spend']);

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { newAjv, REPO_ROOT } from '../../../connector/core/config.js';
+import { NOW_ENV, nowEnv } from '../../../connector/core/clock.js';
 import { addTapFormats } from '../../../connector/tap/schemas.js';
 import type { Sandbox } from '../../../connector/sandbox/index.js';
 
@@ -90,8 +91,12 @@ export function killRunningTaps(): void {
   running.clear();
 }
 
-/** Runs the tap in a child process with the given files; resolves when it exits. */
-export async function runTap(opts: { config: unknown; catalog?: unknown; state?: unknown; args?: string[]; dir: string; rawStdout?: boolean }): Promise<TapRun> {
+/**
+ * Runs the tap in a child process with the given files; resolves when it exits. `now` pins the tap's
+ * clock (FB_ADS_ELT_NOW) — pass the sandbox's `now()` so the tap's "today" is the world's; null only
+ * for runs that never reach a date decision (config errors, discovery).
+ */
+export async function runTap(opts: { config: unknown; now: Date | null; catalog?: unknown; state?: unknown; args?: string[]; dir: string; rawStdout?: boolean }): Promise<TapRun> {
   const n = Math.random().toString(36).slice(2, 8);
   const cfg = path.join(opts.dir, `config-${n}.json`);
   writeFileSync(cfg, JSON.stringify(opts.config));
@@ -106,7 +111,10 @@ export async function runTap(opts: { config: unknown; catalog?: unknown; state?:
     writeFileSync(f, JSON.stringify(opts.state));
     args.push('--state', f);
   }
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } });
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
+  delete env[NOW_ENV];
+  if (opts.now) Object.assign(env, nowEnv(opts.now));
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   running.add(child);
   child.on('exit', () => running.delete(child));
   let stdout = '';
@@ -138,8 +146,8 @@ export function tempDir(): { dir: string; cleanup(): void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Today (UTC) as the sandbox's world day, so the tap's real clock and the world agree. */
-export const utcToday = (): string => new Date().toISOString().slice(0, 10);
+/** The world day the tap tests pin their sandbox to (any day works: the tap runs on the sandbox's clock). */
+export const TEST_TODAY = '2026-11-20';
 
 /** Base tap config against a sandbox (through `baseUrl`, usually a recorder). Fast polling and backoff for tests. */
 export function tapConfig(sb: Sandbox, baseUrl: string, extra: Record<string, unknown> = {}): Record<string, unknown> {

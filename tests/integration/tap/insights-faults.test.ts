@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { startSandbox, type Sandbox } from '../../../connector/sandbox/index.js';
 import { addDays, dayInZone } from '../../../connector/core/dates.js';
 import { discover } from '../../../connector/tap/discover.js';
-import { killRunningTaps, recordingProxy, runTap, tapConfig, tempDir, utcToday, type Recorder, type TapRun } from './helpers.js';
+import { killRunningTaps, recordingProxy, runTap, tapConfig, tempDir, TEST_TODAY, type Recorder, type TapRun } from './helpers.js';
 
 function catalogSelecting(streams: string[]): unknown {
   const c = discover();
@@ -23,7 +23,7 @@ describe('tap insights report runs under faults (child process, sandbox)', funct
   const DAYS = 6;
 
   before(async () => {
-    sb = await startSandbox({ world: 'small', today: utcToday(), jobDurationMs: 20 });
+    sb = await startSandbox({ world: 'small', today: TEST_TODAY, jobDurationMs: 20 });
     rec = await recordingProxy(sb.baseUrl);
     tmp = tempDir();
     const acct = [...sb.world.accounts].sort((a, b) => b.campaignIds.length - a.campaignIds.length)[0]!;
@@ -40,6 +40,7 @@ describe('tap insights report runs under faults (child process, sandbox)', funct
 
   const run = (streams: string[], extra: Record<string, unknown> = {}): Promise<TapRun> =>
     runTap({
+      now: sb.now(),
       config: tapConfig(sb, rec.baseUrl, { insights_max_days_per_job: 3, insights_job_stall_seconds: 0.3, ...extra }),
       catalog: catalogSelecting([...streams, 'sync_log']),
       args: ['--account', accountId, '--days', String(DAYS)],
@@ -48,7 +49,7 @@ describe('tap insights report runs under faults (child process, sandbox)', funct
 
   /** The ad-level rows the sandbox serves for the run's range, keyed like the stream. */
   const expectedAdRows = (): Map<string, string> => {
-    const today = dayInZone(new Date(), tz);
+    const today = dayInZone(sb.now(), tz);
     const rows = sb.expectedInsights({ accountId, level: 'ad', since: addDays(today, -(DAYS - 1)), until: today });
     return new Map(rows.map((r) => [`${r['ad_id']}|${r['date_start']}`, r['spend']!]));
   };

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { startSandbox, type Sandbox } from '../../../connector/sandbox/index.js';
 import { addDays, dayInZone } from '../../../connector/core/dates.js';
-import { killRunningTaps, recordingProxy, runTap, schemaProblems, sumDecimals, tapConfig, tempDir, utcToday, type Recorder, type TapRun } from './helpers.js';
+import { killRunningTaps, recordingProxy, runTap, schemaProblems, sumDecimals, tapConfig, tempDir, TEST_TODAY, type Recorder, type TapRun } from './helpers.js';
 
 const KEYS: Record<string, string[]> = {
   businesses: ['id'],
@@ -46,14 +46,14 @@ describe('tap-facebook-ads against the sandbox (child process, small world)', fu
   let tmp: ReturnType<typeof tempDir>;
   let run1: TapRun;
   let run2: TapRun;
-  const start = addDays(utcToday(), -20);
+  const start = addDays(TEST_TODAY, -20);
 
   before(async () => {
-    sb = await startSandbox({ world: 'small', today: utcToday() });
+    sb = await startSandbox({ world: 'small', today: TEST_TODAY });
     rec = await recordingProxy(sb.baseUrl);
     tmp = tempDir();
     // A small page size so every edge and report is read over several pages.
-    run1 = await runTap({ config: tapConfig(sb, rec.baseUrl, { start_date: start, page_size: 10 }), dir: tmp.dir });
+    run1 = await runTap({ now: sb.now(), config: tapConfig(sb, rec.baseUrl, { start_date: start, page_size: 10 }), dir: tmp.dir });
   });
   after(async () => {
     killRunningTaps();
@@ -143,7 +143,7 @@ describe('tap-facebook-ads against the sandbox (child process, small world)', fu
         return m;
       };
       const levels = ['insights_account', 'insights_campaign', 'insights_adset', 'insights_ad'].map(byDay);
-      const until = dayInZone(new Date(), acct.timezone);
+      const until = dayInZone(sb.now(), acct.timezone);
       const expected = sb.expectedInsights({ accountId: acct.accountId, level: 'account', since: start, until });
       expect(levels[0]!.size, acct.accountId).to.equal(expected.length);
       for (const e of expected) {
@@ -175,7 +175,7 @@ describe('tap-facebook-ads against the sandbox (child process, small world)', fu
     const state = run1.lastState() as { bookmarks: Record<string, Record<string, Record<string, unknown>>> };
     for (const a of sb.world.accounts) {
       expect(state.bookmarks['campaigns']?.[a.accountId]?.['updated_time'], a.accountId).to.be.a('string');
-      expect(state.bookmarks['insights_ad']?.[a.accountId]).to.include({ date_start: dayInZone(new Date(), a.timezone) });
+      expect(state.bookmarks['insights_ad']?.[a.accountId]).to.include({ date_start: dayInZone(sb.now(), a.timezone) });
       expect(state.bookmarks['insights_ad']?.[a.accountId]?.['attribution_windows']).to.deep.equal(['7d_click', '1d_view']);
     }
     expect(run1.logs().some((l) => /found \d+ ad accounts, \d+ updated, \d+ added/.test(String(l['msg'])))).to.equal(true);
@@ -189,7 +189,7 @@ describe('tap-facebook-ads against the sandbox (child process, small world)', fu
       before1 = new Map(run1.records('insights_account').map((r) => [`${r['account_id']}|${r['date_start']}`, r]));
       sb.advanceDay();
       callsBefore = rec.calls.length;
-      run2 = await runTap({ config: tapConfig(sb, rec.baseUrl, { start_date: start, insights_lookback_days: lookback, page_size: 10 }), state: run1.lastState(), dir: tmp.dir });
+      run2 = await runTap({ now: sb.now(), config: tapConfig(sb, rec.baseUrl, { start_date: start, insights_lookback_days: lookback, page_size: 10 }), state: run1.lastState(), dir: tmp.dir });
     });
 
     it('re-reads only objects changed since the bookmark, filtered on the server', () => {
@@ -225,7 +225,7 @@ describe('tap-facebook-ads against the sandbox (child process, small world)', fu
     it('re-emits restated days inside the lookback with the new values and does not re-read older days', () => {
       let restated = 0;
       for (const acct of sb.world.accounts) {
-        const today = dayInZone(new Date(), acct.timezone);
+        const today = dayInZone(sb.now(), acct.timezone);
         const since = addDays(today, -lookback);
         const rows = run2.records('insights_account').filter((r) => r['account_id'] === acct.accountId);
         expect(rows.every((r) => String(r['date_start']) >= since), acct.accountId).to.equal(true);

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../../connector/core/config.js';
+import { nowEnv } from '../../../connector/core/clock.js';
 import { startSandbox, type Sandbox } from '../../../connector/sandbox/index.js';
 import { openWarehouse, type Warehouse } from './harness.js';
 
@@ -21,8 +22,8 @@ interface PipelineRun {
   stderr: string;
 }
 
-async function pipeline(tapConfig: string, targetConfig: string, stateFile: string | undefined, killAfterMs?: number): Promise<PipelineRun> {
-  const env = { ...process.env, METADATA_SERVER_DETECTION: 'none', LOG_LEVEL: 'warn' };
+async function pipeline(now: Date, tapConfig: string, targetConfig: string, stateFile: string | undefined, killAfterMs?: number): Promise<PipelineRun> {
+  const env = { ...process.env, METADATA_SERVER_DETECTION: 'none', LOG_LEVEL: 'warn', ...nowEnv(now) };
   const tap = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'tap-facebook-ads.js'), '--config', tapConfig, ...(stateFile ? ['--state', stateFile] : [])], { stdio: ['ignore', 'pipe', 'pipe'], env });
   const target = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'target-bigquery.js'), '--config', targetConfig], { stdio: ['pipe', 'pipe', 'pipe'], env });
   tap.stdout!.pipe(target.stdin!);
@@ -102,7 +103,7 @@ describe('target-bigquery crash safety with the real tap against the Graph sandb
     const crashCfg = cfg(crashed, 'crash.json');
 
     const t0 = Date.now();
-    const first = await pipeline(tapConfig, cleanCfg, undefined);
+    const first = await pipeline(sandbox.now(), tapConfig, cleanCfg, undefined);
     expect(first.targetCode, first.stderr).to.equal(0);
     const span = Date.now() - t0;
 
@@ -115,13 +116,13 @@ describe('target-bigquery crash safety with the real tap against the Graph sandb
     while (kills < KILLS && runs < KILLS * 3) {
       runs++;
       if (state) writeFileSync(stateFile, JSON.stringify(state));
-      const r = await pipeline(tapConfig, crashCfg, state ? stateFile : undefined, Math.floor(span * (0.1 + 0.85 * rand())));
+      const r = await pipeline(sandbox.now(), tapConfig, crashCfg, state ? stateFile : undefined, Math.floor(span * (0.1 + 0.85 * rand())));
       if (r.killed) kills++;
       else expect(r.targetCode, r.stderr).to.equal(0);
       state = r.lastState ?? state;
     }
     if (state) writeFileSync(stateFile, JSON.stringify(state));
-    const last = await pipeline(tapConfig, crashCfg, state ? stateFile : undefined);
+    const last = await pipeline(sandbox.now(), tapConfig, crashCfg, state ? stateFile : undefined);
     expect(last.targetCode, last.stderr).to.equal(0);
     expect(kills).to.equal(KILLS);
 
