@@ -9,6 +9,8 @@ import { formatSummary } from './summary.js';
 import { loadServeConfig } from './serve-config.js';
 import { SyncServer } from './serve.js';
 import { DEMO_DAYS, runDemo } from './demo.js';
+import { formatDoctor, runDoctor } from './doctor.js';
+import { runClock } from '../core/clock.js';
 
 interface SyncFlags {
   config: string;
@@ -104,6 +106,20 @@ export function registerPipeline(program: Command): void {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+    });
+
+  program
+    .command('doctor')
+    .description('check the configs, every token (debug_token) and every ad account it reaches, and say what to fix')
+    .requiredOption('-c, --config <file>', 'tap config JSON (spec.json)')
+    .option('-t, --target-config <file>', 'target config JSON to validate too')
+    .option('--json', 'print the report as JSON on stdout')
+    .action(async (flags: { config: string; targetConfig?: string; json?: boolean }) => {
+      const log = new Logger({ component: 'fb-ads-elt-doctor', level: (process.env['LOG_LEVEL'] as 'info' | undefined) ?? 'error' });
+      const report = await runDoctor({ tapConfigPath: flags.config, targetConfigPath: flags.targetConfig, log, clock: runClock() });
+      const text = flags.json ? JSON.stringify(report, null, 2) + '\n' : formatDoctor(report);
+      process.stdout.write(log.redactor.redact(text));
+      await exitWith(report.exit_code);
     });
 
   program

@@ -6,6 +6,7 @@ import { ConnectorError, asConnectorError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { TapConfig } from './config.js';
 import type { GraphPort, TokenRef } from './graph-port.js';
+import { BUSINESS_SCOPE } from '../graph/tokens.js';
 import { ASSET_STREAMS, requestFields, type AssetEdge, type AssetStream } from './streams.js';
 
 export interface AccessEntry {
@@ -57,8 +58,6 @@ export interface DiscoveryContext {
   scopes?: Map<string, string[]>;
 }
 
-/** Business Manager edges need this scope (facts §9); without it /me/businesses answers (#100) Missing permissions. */
-export const BUSINESS_SCOPE = 'business_management';
 
 /**
  * Ad account fields Graph refuses with (#200) to tokens without business_management (facts §2.2

@@ -1,0 +1,186 @@
+// `fb-ads-elt doctor`: the first command a new user runs. Checks the tap config (and the target's),
+// asks Meta about every token (debug_token: type, scopes, expiry, data-access expiry), lists the ad
+// accounts each token reaches and probes whether insights can be read there — then says what to fix.
+// Read-only: it writes nothing and emits no Singer lines.
+import pLimit from 'p-limit';
+import type { Clock } from '../core/clock.js';
+import { asConnectorError, EXIT_CODES, type ConnectorError, type ExitCode } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { GraphClient } from '../graph/client.js';
+import { inspectToken, type TokenInspection } from '../graph/tokens.js';
+import { accountInfo, discoverAssets } from '../tap/assets.js';
+import { loadTapConfig, tokensOf, type TapConfig } from '../tap/config.js';
+import { loadTargetConfig } from '../target/config.js';
+
+export interface DoctorOptions {
+  tapConfigPath: string;
+  targetConfigPath?: string | undefined;
+  log: Logger;
+  clock: Clock;
+}
+
+export interface DoctorFinding {
+  ok: boolean;
+  /** What was checked, in a sentence. */
+  what: string;
+  /** What to do about it (absent when ok). */
+  fix?: string | undefined;
+  kind?: string | undefined;
+  exit_code?: ExitCode | undefined;
+}
+
+export interface DoctorToken {
+  label: string;
+  valid: boolean;
+  type: string | null;
+  scopes: string[];
+  expires_at: string | null;
+  data_access_expires_at: string | null;
+  warnings: string[];
+  problem: DoctorFinding | null;
+}
+
+export interface DoctorAccount {
+  account_id: string;
+  name: string | null;
+  currency: string | null;
+  timezone: string;
+  account_status: number | null;
+  tokens: string[];
+  /** Whether a one-day insights read succeeded with the first token that reaches it. */
+  insights: DoctorFinding;
+}
+
+export interface DoctorReport {
+  exit_code: ExitCode;
+  config: DoctorFinding[];
+  tokens: DoctorToken[];
+  accounts: DoctorAccount[];
+  /** Configured account_ids no token reaches, and discovery edges that failed. */
+  discovery: DoctorFinding[];
+  next_steps: string[];
+}
+
+/** Meta's account_status values (AdAccount reference): only 1 delivers; the others explain missing data. */
+const ACCOUNT_STATUS: Record<number, string> = { 1: 'ACTIVE', 2: 'DISABLED', 3: 'UNSETTLED', 7: 'PENDING_RISK_REVIEW', 8: 'PENDING_SETTLEMENT', 9: 'IN_GRACE_PERIOD', 100: 'PENDING_CLOSURE', 101: 'CLOSED', 201: 'ANY_ACTIVE', 202: 'ANY_CLOSED' };
+
+const finding = (e: ConnectorError, what: string): DoctorFinding => ({ ok: false, what: `${what}: ${e.message}`, fix: e.hint, kind: e.kind, exit_code: e.exitCode });
+
+/** The exit code of the most basic problem: a config error hides everything after it, then auth, permission, retry-later. */
+const PRECEDENCE: readonly ExitCode[] = [EXIT_CODES.config, EXIT_CODES.auth, EXIT_CODES.permission, EXIT_CODES.retryLater, EXIT_CODES.data, EXIT_CODES.unexpected];
+function exitCodeOf(problems: DoctorFinding[]): ExitCode {
+  const codes = new Set(problems.filter((p) => !p.ok).map((p) => p.exit_code ?? EXIT_CODES.unexpected));
+  return PRECEDENCE.find((c) => codes.has(c)) ?? EXIT_CODES.ok;
+}
+
+export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
+  const report: DoctorReport = { exit_code: EXIT_CODES.ok, config: [], tokens: [], accounts: [], discovery: [], next_steps: [] };
+  let config: TapConfig;
+  try {
+    const loaded = loadTapConfig(o.tapConfigPath);
+    config = loaded.config;
+    report.config.push({ ok: true, what: `tap config ${o.tapConfigPath} is valid (${tokensOf(config).length} token(s), ${config.account_ids ? `${config.account_ids.length} account id(s)` : 'every reachable account'}${config.start_date ? `, from ${config.start_date}` : ''})` });
+  } catch (err) {
+    report.config.push(finding(asConnectorError(err), `tap config ${o.tapConfigPath}`));
+    return finish(report);
+  }
+  if (o.targetConfigPath) {
+    try {
+      const { config: target } = loadTargetConfig(o.targetConfigPath);
+      report.config.push({ ok: true, what: `target config ${o.targetConfigPath} is valid (${target.destination}, dataset ${target.dataset})` });
+    } catch (err) {
+      report.config.push(finding(asConnectorError(err), `target config ${o.targetConfigPath}`));
+    }
+  }
+
+  const graph = new GraphClient({ config, log: o.log, clock: o.clock });
+  const now = o.clock().getTime();
+  const inspected: TokenInspection[] = [];
+  for (const t of tokensOf(config)) {
+    try {
+      inspected.push(await inspectToken(graph, t, now, config.token_expiry_warning_days));
+    } catch (err) {
+      const e = asConnectorError(err);
+      report.tokens.push({ label: t.label, valid: false, type: null, scopes: [], expires_at: null, data_access_expires_at: null, warnings: [], problem: finding(e, `token "${t.label}" could not be checked`) });
+    }
+  }
+  for (const i of inspected) {
+    report.tokens.push({
+      label: i.label,
+      valid: !i.problem,
+      type: i.type ?? null,
+      scopes: i.scopes,
+      expires_at: i.expiresAt?.toISOString() ?? null,
+      data_access_expires_at: i.dataAccessExpiresAt?.toISOString() ?? null,
+      warnings: i.warnings,
+      problem: i.problem ? { ...finding(i.problem, ''), what: i.problem.message } : null,
+    });
+  }
+
+  const usable = inspected.filter((i) => !i.problem).map((i) => tokensOf(config).find((t) => t.label === i.label)!);
+  if (usable.length > 0) await probeAccounts(o, config, graph, usable, inspected, report);
+  return finish(report);
+}
+
+/** Discovery as the tap runs it, then a one-day account-level insights read per account. */
+async function probeAccounts(o: DoctorOptions, config: TapConfig, graph: GraphClient, usable: ReturnType<typeof tokensOf>, inspected: TokenInspection[], report: DoctorReport): Promise<void> {
+  const limit = pLimit(config.max_concurrency);
+  const scopes = new Map(inspected.filter((i) => i.scopes.length).map((i) => [i.label, i.scopes]));
+  const found = await discoverAssets({ graph, config, tokens: usable, log: o.log.child({ phase: 'discovery' }), limit, selected: new Map([['ad_accounts', ['account_status']]]), scopes });
+  for (const [stream, why] of found.incomplete) report.discovery.push({ ok: false, what: `discovery of ${stream} is incomplete (${why.join('; ')})`, fix: 'Give the token business_management and assign it to the Business Manager, or list account_ids explicitly.', kind: 'permission', exit_code: EXIT_CODES.permission });
+  for (const u of found.unreachable) report.discovery.push(finding(u.error, `configured account ${u.accountId} is not reachable by any token`));
+  for (const f of found.failedTokens) report.discovery.push(finding(f.error, `token "${f.label}" could not list its assets`));
+  const accounts = [...found.adAccounts.entries()].map(([id, a]) => ({ info: accountInfo(usable, id, a), raw: a.raw }));
+  report.accounts = await Promise.all(
+    accounts.map(({ info, raw }) =>
+      limit(async (): Promise<DoctorAccount> => {
+        const status = typeof raw['account_status'] === 'number' ? raw['account_status'] : null;
+        let insights: DoctorFinding = { ok: true, what: 'insights readable (yesterday, account level)' };
+        try {
+          await graph.request(`act_${info.accountId}/insights`, { params: { level: 'account', date_preset: 'yesterday', fields: ['spend'], limit: 1 }, tokens: info.tokens });
+        } catch (err) {
+          insights = finding(asConnectorError(err), 'insights not readable');
+        }
+        return { account_id: info.accountId, name: info.name, currency: info.currency, timezone: info.timezone, account_status: status, tokens: info.tokens.map((t) => t.label), insights };
+      }),
+    ),
+  );
+  report.accounts.sort((a, b) => a.account_id.localeCompare(b.account_id));
+}
+
+function finish(report: DoctorReport): DoctorReport {
+  const problems = [...report.config, ...report.tokens.flatMap((t) => (t.problem ? [t.problem] : [])), ...report.discovery, ...report.accounts.map((a) => a.insights)].filter((p) => !p.ok);
+  report.exit_code = exitCodeOf(problems);
+  const steps = new Set(problems.map((p) => p.fix).filter((f): f is string => !!f));
+  for (const t of report.tokens) for (const w of t.warnings) steps.add(`${w}.`);
+  for (const a of report.accounts) {
+    if (a.account_status !== null && a.account_status !== 1) steps.add(`act_${a.account_id} is ${ACCOUNT_STATUS[a.account_status] ?? `in status ${a.account_status}`}: it delivers no new spend; leave it out with account_ids if you do not need its history.`);
+  }
+  if (report.tokens.length && report.tokens.every((t) => t.valid) && report.accounts.length === 0 && report.config.every((c) => c.ok)) {
+    steps.add('No token reaches an ad account: assign the ad accounts to the (system) user behind the token in Business Settings → Accounts → Ad accounts.');
+  }
+  report.next_steps = [...steps];
+  if (report.next_steps.length === 0) report.next_steps.push('Everything checks out: run `fb-ads-elt sync --config … --target-config … --state-file …`.');
+  return report;
+}
+
+/** The report for a terminal: one line per check, ✔/✘, then what to do next. */
+export function formatDoctor(r: DoctorReport): string {
+  const mark = (ok: boolean): string => (ok ? '✔' : '✘');
+  const lines = ['fb-ads-elt doctor', '', 'Configuration'];
+  for (const c of r.config) lines.push(`  ${mark(c.ok)} ${c.what}`);
+  if (r.tokens.length) lines.push('', 'Tokens (debug_token)');
+  for (const t of r.tokens) {
+    const expiry = t.valid ? `${t.expires_at ? `expires ${t.expires_at}` : 'never expires'}${t.data_access_expires_at ? `, data access until ${t.data_access_expires_at}` : ''}` : (t.problem?.what ?? 'not valid');
+    lines.push(`  ${mark(t.valid)} ${t.label}${t.type ? ` (${t.type})` : ''}: ${t.valid ? `scopes ${t.scopes.join(', ') || 'none'}; ${expiry}` : expiry}`);
+  }
+  if (r.tokens.some((t) => t.valid)) lines.push('', `Ad accounts (${r.accounts.length} reachable)`);
+  for (const a of r.accounts) {
+    const status = a.account_status !== null && a.account_status !== 1 ? `, ${ACCOUNT_STATUS[a.account_status] ?? `status ${a.account_status}`}` : '';
+    lines.push(`  ${mark(a.insights.ok)} act_${a.account_id} ${a.name ?? ''} (${a.currency ?? '?'}, ${a.timezone}${status}) via ${a.tokens.join(', ')}${a.insights.ok ? '' : ` — ${a.insights.what}`}`);
+  }
+  for (const d of r.discovery) lines.push(`  ${mark(d.ok)} ${d.what}`);
+  lines.push('', 'Next steps');
+  for (const s of r.next_steps) lines.push(`  - ${s}`);
+  return lines.join('\n') + '\n';
+}

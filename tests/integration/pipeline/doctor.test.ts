@@ -1,0 +1,86 @@
+// `fb-ads-elt doctor` as a new user runs it: the shipped bin against the Graph sandbox, on the
+// sandbox's clock. It must name what is wrong (config key, token, account) with what to do, and
+// exit with the code of the most basic problem.
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { nowEnv } from '../../../connector/core/clock.js';
+import { REPO_ROOT } from '../../../connector/core/config.js';
+import type { DoctorReport } from '../../../connector/pipeline/doctor.js';
+import { startSandbox, type Sandbox } from '../../../connector/sandbox/index.js';
+
+describe('fb-ads-elt doctor (CLI, against the sandbox)', function () {
+  this.timeout(120_000);
+  let sb: Sandbox;
+  let dir: string;
+  before(async () => {
+    sb = await startSandbox({ world: 'small', seed: 4 });
+    dir = mkdtempSync(path.join(tmpdir(), 'doctor-'));
+  });
+  afterEach(() => sb.faults.clear());
+  after(async () => {
+    await sb?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const tokens = (): Array<{ label: string; token: string }> => sb.tokens.map((t) => ({ label: t.label, token: t.token }));
+  const doctor = async (config: unknown, extra: string[] = []): Promise<{ code: number | null; out: string; err: string }> => {
+    const file = path.join(dir, `tap-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(file, JSON.stringify(config));
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'doctor', '--config', file, ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...nowEnv(sb.now()) } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    return { code, out, err };
+  };
+  const base = (): Record<string, unknown> => ({ access_tokens: tokens(), api_base_url: sb.baseUrl, retry_base_ms: 5, max_retries: 1 });
+
+  it('reports every token and every reachable account and exits 0 when all is well', async () => {
+    const r = await doctor(base(), ['--json']);
+    expect(r.code, r.err).to.equal(0);
+    const report = JSON.parse(r.out) as DoctorReport;
+    expect(report.tokens.map((t) => t.label)).to.deep.equal(sb.tokens.map((t) => t.label));
+    expect(report.tokens.every((t) => t.valid && t.scopes.includes('ads_read'))).to.equal(true);
+    expect(report.accounts.map((a) => a.account_id).sort()).to.deep.equal(sb.world.accounts.map((a) => a.accountId).sort());
+    expect(report.accounts.every((a) => a.insights.ok)).to.equal(true);
+    // A token without business_management is flagged as a next step, with what it costs.
+    const noBm = sb.tokens.find((t) => !t.scopes.includes('business_management'));
+    if (noBm) expect(report.next_steps.join('\n')).to.include(`token "${noBm.label}" has no business_management scope`);
+    for (const t of sb.tokens) expect(r.out + r.err).not.to.include(t.token);
+  });
+
+  it('names an account a token cannot read insights on, with the fix, and exits 4', async () => {
+    const victim = sb.world.accounts[0]!.accountId;
+    sb.faults.add({ kind: 'account_forbidden', accountId: victim });
+    const r = await doctor(base());
+    expect(r.code, r.err).to.equal(4);
+    const line = r.out.split('\n').find((l) => l.includes(`act_${victim}`));
+    expect(line).to.match(/^ {2}✘ /);
+    expect(line).to.include('insights not readable');
+    expect(r.out).to.match(/Next steps\n {2}- \S/);
+  });
+
+  it('names an invalid token and exits 3, still checking the accounts the other tokens reach', async () => {
+    const r = await doctor({ ...base(), access_tokens: [...tokens(), { label: 'pasted_wrong', token: 'not-a-real-token-at-all' }] }, ['--json']);
+    expect(r.code, r.err).to.equal(3);
+    const report = JSON.parse(r.out) as DoctorReport;
+    const bad = report.tokens.find((t) => t.label === 'pasted_wrong')!;
+    expect(bad.valid).to.equal(false);
+    expect(bad.problem?.what).to.include('token "pasted_wrong" is not valid');
+    expect(bad.problem?.fix).to.include('long-lived token');
+    expect(report.accounts).to.have.length(sb.world.accounts.length);
+    expect(r.out).not.to.include('not-a-real-token-at-all');
+  });
+
+  it('names the config key that is wrong and exits 2 without calling Meta', async () => {
+    sb.resetStats();
+    const r = await doctor({ ...base(), insights_lookback_days: 90 });
+    expect(r.code, r.err).to.equal(2);
+    expect(r.out).to.match(/✘ tap config .*insights_lookback_days/);
+    expect(sb.stats().requests).to.equal(0);
+  });
+});
