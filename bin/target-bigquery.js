@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// Thin launcher: registers tsx so the TypeScript sources run without a build step, then hands over.
-import { register } from 'tsx/esm/api';
-register();
-await import('../connector/cli/target.ts');
+// `target-bigquery`: see launch.js (compiled build, or the TypeScript sources through tsx while they are edited).
+import { launch } from './launch.js';
+await launch('target');

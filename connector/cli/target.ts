@@ -22,7 +22,7 @@ await runCli('target-bigquery', async (ctx) => {
   }
   const { config, redactor } = loadTargetConfig(program.opts<{ config: string }>().config);
   ctx.setRedactor(redactor);
-  const destination = createDestination(config);
+  const destination = await createDestination(config);
   const out = new SingerWriter(process.stdout);
   await destination.open();
   try {

@@ -1,7 +1,7 @@
 // Config loading: read a JSON file, validate it with ajv against the schema that documents it
 // (spec.json for the tap, schemas/target-config.json for the target), fill defaults, and register
 // every "writeOnly" value with the redactor. Errors name the field and what is allowed.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
@@ -12,8 +12,15 @@ import { Redactor, secretsFromSchema } from './secrets.js';
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
 
-/** Repository root (this file lives in connector/core/). */
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** Repository root: the nearest folder above this module with package.json (sources in connector/core/, the build in dist/connector/core/). */
+export const REPO_ROOT = findRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'spec.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package root above ${from}`);
+  }
+}
 
 export type JsonObject = Record<string, unknown>;
 

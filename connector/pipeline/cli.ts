@@ -4,13 +4,11 @@ import type { Command } from 'commander';
 import { ConfigError } from '../core/errors.js';
 import { parseIsoDay } from '../core/dates.js';
 import { Logger } from '../core/log.js';
-import { runSync } from './sync.js';
-import { formatSummary } from './summary.js';
-import { loadServeConfig } from './serve-config.js';
-import { SyncServer } from './serve.js';
-import { DEMO_DAYS, runDemo } from './demo.js';
-import { formatDoctor, runDoctor } from './doctor.js';
 import { runClock } from '../core/clock.js';
+import { DEMO_DAYS } from './demo-defaults.js';
+
+// Each command imports its implementation when it runs: `fb-ads-elt --version` or `sync` must not
+// pay for the demo's sandbox, the report renderer or the HTTP server (start-up time, issue 20).
 
 interface SyncFlags {
   config: string;
@@ -64,6 +62,7 @@ export function registerPipeline(program: Command): void {
       const log = new Logger({ component: 'fb-ads-elt' });
       const stop = abortOnSignals();
       try {
+        const [{ runSync }, { formatSummary }] = await Promise.all([import('./sync.js'), import('./summary.js')]);
         const { exitCode, summary } = await runSync({
           tapConfigPath: flags.config,
           targetConfigPath: flags.targetConfig,
@@ -91,6 +90,7 @@ export function registerPipeline(program: Command): void {
     .option('-p, --port <port>', 'TCP port (overrides the config; 0 = any free port)')
     .option('--host <host>', 'interface to listen on (overrides the config)')
     .action(async (flags: { config: string; port?: string; host?: string }) => {
+      const [{ loadServeConfig }, { SyncServer }, { runSync }] = await Promise.all([import('./serve-config.js'), import('./serve.js'), import('./sync.js')]);
       const { config, redactor } = loadServeConfig(flags.config);
       const log = new Logger({ component: 'fb-ads-elt-serve', redactor });
       if (flags.port !== undefined && !/^[0-9]{1,5}$/.test(flags.port)) throw new ConfigError(`--port must be a number, got "${flags.port}"`);
@@ -116,6 +116,7 @@ export function registerPipeline(program: Command): void {
     .option('--json', 'print the report as JSON on stdout')
     .action(async (flags: { config: string; targetConfig?: string; json?: boolean }) => {
       const log = new Logger({ component: 'fb-ads-elt-doctor', level: (process.env['LOG_LEVEL'] as 'info' | undefined) ?? 'error' });
+      const { formatDoctor, runDoctor } = await import('./doctor.js');
       const report = await runDoctor({ tapConfigPath: flags.config, targetConfigPath: flags.targetConfig, log, clock: runClock() });
       const text = flags.json ? JSON.stringify(report, null, 2) + '\n' : formatDoctor(report);
       process.stdout.write(log.redactor.redact(text));
@@ -136,6 +137,7 @@ export function registerPipeline(program: Command): void {
       if (!/^[0-9]+$/.test(flags.seed)) throw new ConfigError(`--seed must be a whole number, got "${flags.seed}"`);
       const days = parseDays(flags.days);
       if (flags.today !== undefined) parseIsoDay(flags.today, '--today');
+      const { runDemo } = await import('./demo.js');
       const result = await runDemo({ dir: flags.dir, seed: Number(flags.seed), world: flags.world, ...(days ? { days } : {}), ...(flags.today ? { today: flags.today } : {}), log, progressOut: process.stderr });
       process.stdout.write(result.text);
       await exitWith(result.exitCode);

@@ -13,9 +13,8 @@ import { money, renderReport, type ReportData } from '../report/html.js';
 import { startGraphSandbox, type Sandbox } from './sandbox-port.js';
 import { runSync, type SyncOptions } from './sync.js';
 import { formatSummary, type SyncSummary } from './summary.js';
+import { DEMO_DAYS } from './demo-defaults.js';
 
-/** Days of history the demo syncs (the demo world has 90+). */
-export const DEMO_DAYS = 90;
 
 export interface DemoOptions {
   dir: string;

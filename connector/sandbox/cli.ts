@@ -4,7 +4,6 @@ import type { Command } from 'commander';
 import { NOW_ENV, runClock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
 import { parseFaultSpec, type FaultSpec } from './faults.js';
-import { startSandbox } from './index.js';
 import type { WorldName } from './world.js';
 
 function int(name: string) {
@@ -40,6 +39,8 @@ export function registerSandbox(program: Command): void {
     .action(async (o: { port: number; host: string; seed: number; world: string; today?: string; latencyMs: number; jobDurationMs?: number; appSecret?: string; rateLimits: boolean; fault: FaultSpec[] }) => {
       if (!['small', 'demo', 'large'].includes(o.world)) throw new ConfigError(`--world must be small, demo or large, got "${o.world}"`);
       if (o.today !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(o.today)) throw new ConfigError(`--today must be YYYY-MM-DD, got "${o.today}"`);
+      // Loaded only when the command runs: the sandbox never sits on the product's start path.
+      const { startSandbox } = await import('./index.js');
       const sb = await startSandbox({
         port: o.port,
         host: o.host,

@@ -286,7 +286,8 @@ describe('GraphClient', () => {
       const mem = memoryLogger();
       const c = new GraphClient({ config: { ...tapConfig({ api_base_url: fake.baseUrl }), request_timeout_seconds: 30 }, log: mem.log });
       const ac = new AbortController();
-      setTimeout(() => ac.abort(new Error('run cancelled')), 50);
+      // Abort once the request is in flight (a fixed delay raced the request on a loaded machine).
+      const inFlight = setInterval(() => fake.seen.length > 0 && (clearInterval(inFlight), ac.abort(new Error('run cancelled'))), 5);
       const t0 = Date.now();
       const err = await c.request('act_5/ads', { tokens: [A], signal: ac.signal }).catch((e: unknown) => e);
       expect((err as Error).message).to.equal('run cancelled');
