@@ -29,8 +29,27 @@ export async function runCli(component: string, main: (ctx: CliContext) => Promi
     if (e.kind === 'unexpected' && process.env['DEBUG'] && err instanceof Error) log.debug(err.stack ?? '', {});
     code = e.exitCode;
   }
-  // Let stdout drain before exiting so no Singer line is cut in half.
-  await new Promise<void>((resolve) => (process.stdout.writableNeedDrain ? process.stdout.once('drain', () => resolve()) : resolve()));
+  return exitAfterFlush(code);
+}
+
+/**
+ * Resolves once everything written to the stream so far has been handed to the OS. A pipe or a
+ * socket created by spawn() is asynchronous: writes below the high-water mark sit in a queue with
+ * writableNeedDrain still false, and process.exit() drops them (issue 17: the tap's last records,
+ * sync_log row and STATE vanished about one run in six). A zero-length write completes after every
+ * write queued before it, so its callback is the flush point.
+ */
+export function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (stream.destroyed || stream.writableEnded || stream.writableLength === 0) return resolve();
+    stream.write('', () => resolve());
+  });
+}
+
+/** Exits with `code` only after stdout and stderr are flushed: no Singer line, metric or error is lost. */
+export async function exitAfterFlush(code: number): Promise<never> {
+  process.exitCode = code;
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   process.exit(code);
 }
 

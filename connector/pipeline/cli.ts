@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { ConfigError } from '../core/errors.js';
 import { parseIsoDay } from '../core/dates.js';
 import { Logger } from '../core/log.js';
+import { exitAfterFlush } from '../cli/run.js';
 import { runClock } from '../core/clock.js';
 import { DEMO_DAYS } from './demo-defaults.js';
 
@@ -33,8 +34,7 @@ export function parseDays(v: string | undefined): number | undefined {
  */
 async function exitWith(code: number): Promise<void> {
   if (code === 0) return;
-  await new Promise<void>((resolve) => (process.stdout.writableNeedDrain ? process.stdout.once('drain', () => resolve()) : resolve()));
-  process.exit(code);
+  await exitAfterFlush(code);
 }
 
 /** SIGINT/SIGTERM stop the run gracefully: the tap stops, the target commits, state is saved. */
