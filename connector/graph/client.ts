@@ -10,7 +10,7 @@ import type { Logger } from '../core/log.js';
 import type { Redactor } from '../core/secrets.js';
 import type { TapConfig } from '../tap/config.js';
 import { GraphBreaker } from './breaker.js';
-import { ReduceDataError, classifyGraphError, classifyNetworkError, type Classified, type GraphErrorBody } from './errors.js';
+import { ReduceDataError, classifyGraphError, classifyNetworkError, type Classified, type GraphErrorBody, type ThrottleScope } from './errors.js';
 import { encodeParams, graphUrl, isPage, nextLink, nextPageUrl, stripAuth } from './paging.js';
 import { UsagePacer, parseUsageHeaders, regainSecondsFor } from './usage.js';
 
@@ -28,6 +28,11 @@ export interface GraphCallOptions {
   accountId?: string;
   method?: 'GET' | 'POST';
   signal?: AbortSignal;
+  /**
+   * The caller can ask for less (a smaller page, fewer days, a finer level): a "reduce the amount of
+   * data" answer is then handed back at once instead of being retried unchanged.
+   */
+  shrinkable?: boolean;
 }
 
 export interface CallStats {
@@ -55,6 +60,11 @@ export interface GraphClientOptions {
 }
 
 const DEFAULT_MAX_THROTTLE_WAIT_MS = 15 * 60_000;
+/**
+ * Smallest page an edge read shrinks to when Meta answers "reduce the amount of data" (HTTP 500
+ * code 1): the page halves from config.page_size down to this, as Airbyte does (streams/common.py).
+ */
+export const MIN_PAGE_SIZE = 1;
 /** Pacing at a full budget, in units of retry_base_ms (30 s at the default 1 s): the waits we choose scale together. */
 const PACER_MAX_INTERVAL_UNITS = 30;
 const DEFAULT_MAX_BACKOFF_MS = 5 * 60_000;
@@ -153,21 +163,32 @@ export class GraphClient {
     return this.call<T>(url, encodeParams(opts.params), opts);
   }
 
-  /** Yields the rows of an edge, following `paging.next` until it is absent (never stopping on a short page). */
+  /**
+   * Yields the rows of an edge, following `paging.next` until it is absent (never stopping on a short
+   * page). When Meta answers a page with "reduce the amount of data", the page size halves (down to
+   * MIN_PAGE_SIZE) and the read goes on from the same cursor with the smaller size.
+   */
   async *paginate<T = Record<string, unknown>>(path: string, opts: GraphCallOptions): AsyncGenerator<T> {
     const params = encodeParams({ limit: this.config.page_size, ...opts.params });
     let url = new URL(graphUrl(this.config.api_base_url, this.config.api_version, path));
     let body: Record<string, string> = params;
     for (;;) {
+      // Meta counts calls, not rows, so we only shrink the page when the response itself is too big.
+      const limit = Number(body['limit'] ?? url.searchParams.get('limit'));
+      const shrinkable = Number.isFinite(limit) && limit > MIN_PAGE_SIZE;
       let page: unknown;
       try {
-        page = await this.call<unknown>(url, body, opts);
+        page = await this.call<unknown>(url, body, { ...opts, shrinkable });
       } catch (err) {
-        // Meta counts calls, not rows, so we only shrink the page when the response itself is too big.
-        const limit = Number(body['limit'] ?? url.searchParams.get('limit'));
-        if (err instanceof ReduceDataError && Number.isFinite(limit) && limit > 1) {
-          const smaller = Math.max(1, Math.floor(limit / 2));
-          this.log.warn(`response too big: retrying the page with limit ${smaller} instead of ${limit}`, { path: this.shownPath(url), account_id: this.accountFor(url, opts) });
+        if (err instanceof ReduceDataError && shrinkable) {
+          const smaller = Math.max(MIN_PAGE_SIZE, Math.floor(limit / 2));
+          this.log.warn(`Meta asked for less data: reading ${this.shownPath(url)} with page size ${smaller} instead of ${limit}`, {
+            path: this.shownPath(url),
+            account_id: this.accountFor(url, opts),
+            page_size: smaller,
+            previous_page_size: limit,
+            graph_code: err.context['graph_code'],
+          });
           if ('limit' in body) body = { ...body, limit: String(smaller) };
           else url.searchParams.set('limit', String(smaller));
           continue;
@@ -186,6 +207,18 @@ export class GraphClient {
       url = nextPageUrl(next, this.config.api_base_url);
       body = {}; // the next URL already carries every parameter
     }
+  }
+
+  /**
+   * Applies a throttle that did not come from an HTTP answer (an async report run that failed with a
+   * rate-limit code) to the shared pacer, so every worker on that budget waits; returns the wait.
+   */
+  holdAfterThrottle(scope: ThrottleScope | undefined, attempt: number, accountId: string | undefined): number {
+    const waitMs = this.backoffMs(Math.max(1, attempt));
+    const until = this.now() + waitMs;
+    if (scope === 'app' || accountId === undefined) this.pacer.blockApp(until);
+    else this.pacer.blockAccount(accountId, until);
+    return waitMs;
   }
 
   statsFor(accountId: string): CallStats {
@@ -301,7 +334,7 @@ export class GraphClient {
             continue;
           }
         }
-        if (!classified.retry) {
+        if (!classified.retry || (classified.failure === 'reduce_data' && opts.shrinkable)) {
           this.count(accountId, token.label, 'errors');
           throw error;
         }
@@ -347,17 +380,17 @@ export class GraphClient {
   }
 
   /**
-   * Where a throttle's wait goes: a user/app-level throttle parks the token and, when another
-   * candidate is free, the call moves on at once ('rotate'); otherwise the wait blocks the account
-   * (or the token) in the shared pacer, which holds every worker on that budget. A wait beyond
+   * Where a throttle's wait goes. A user-level throttle ('token', code 17/32) parks the token and,
+   * when another candidate is free, the call moves on at once ('rotate'). An app-level one (code 4)
+   * is the budget every token of the app shares: the whole client pauses. An ad-account one
+   * (17/2446079, 613, 80000–80014) pauses that account only, whichever token reads it. A wait beyond
    * maxThrottleWaitMs is not slept through: ThrottledError tells the orchestrator to re-run later.
    */
   private onThrottle(classified: Classified, regainSeconds: number | undefined, attempt: number, token: TokenRef, candidates: TokenRef[], deniedTo: Set<string>, accountId: string | undefined, path: string): 'rotate' | { waitMs: number } {
     const regainMs = (regainSeconds ?? 0) * 1000;
     const waitMs = Math.max(this.backoffMs(attempt), regainMs);
     const until = this.now() + waitMs;
-    const tokenLevel = classified.scope === 'token' || classified.scope === 'app';
-    if (tokenLevel) {
+    if (classified.scope === 'token') {
       this.pacer.blockToken(token.label, until);
       const fresh = candidates.find((t) => !this.dead.has(t.label) && !deniedTo.has(t.label) && t.label !== token.label && this.pacer.tokenFreeAt(t.label) <= this.now());
       if (fresh) {
@@ -369,7 +402,10 @@ export class GraphClient {
       this.count(accountId, token.label, 'errors');
       throw this.tooLongError(regainMs, path, accountId, token.label, classified.error);
     }
-    if (!tokenLevel) {
+    if (classified.scope === 'app') {
+      this.pacer.blockApp(until);
+      this.log.warn(`the app's rate limit is reached: every Graph call pauses for ${seconds(waitMs)}`, { reason: classified.error.message, wait_ms: Math.round(waitMs), account_id: accountId });
+    } else if (classified.scope !== 'token') {
       if (accountId) this.pacer.blockAccount(accountId, until);
       else this.pacer.blockToken(token.label, until);
     }

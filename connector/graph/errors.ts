@@ -25,8 +25,9 @@ export interface GraphErrorBody {
 }
 
 /**
- * Who a throttle applies to, which decides what helps: another token helps for 'token' and 'app'
- * (a different user or app has its own budget); 'account' budgets are per ad account, so only waiting helps.
+ * Who a throttle applies to, which decides what helps: another token helps only for 'token' (a
+ * different user has its own budget); 'app' is shared by every token of the app, so every worker
+ * pauses; 'account' budgets are per ad account whoever reads it, so only that account pauses.
  */
 export type ThrottleScope = 'app' | 'token' | 'account';
 
@@ -34,9 +35,9 @@ export type ThrottleScope = 'app' | 'token' | 'account';
 export type FailureClass = 'throttle' | 'transient' | 'token_dead' | 'reduce_data' | 'fatal';
 
 /**
- * The response was too big or too slow to compute (code 1 subcode 99 as the sandbox and Meta's
- * "reduce the amount of data" emit it, code 100 subcodes 1487534/1504018). Callers split the request
- * (fewer days, fewer fields, smaller page); it is a DataError so an unsplittable request still exits 6.
+ * The response was too big or too slow to compute (HTTP 500 code 1 without a subcode, code 100
+ * subcodes 1487534/1504018). Callers that can ask for less (a smaller page, fewer days, a finer
+ * level) do so and go on; it is a DataError so a request that cannot shrink further still exits 6.
  */
 export class ReduceDataError extends DataError {
   constructor(message: string, details: ErrorDetails = {}) {
@@ -45,17 +46,32 @@ export class ReduceDataError extends DataError {
   }
 }
 
-type Kind = 'config' | 'auth' | 'permission' | 'throttled' | 'transient' | 'data' | 'reduce_data' | 'unexpected';
+/**
+ * Meta refused one object (an ad, a creative, a campaign node) while the account as a whole is
+ * readable: code 100 with an object-level subcode. Callers reading object by object skip it with a
+ * warning and keep the account; anywhere else it fails like any data error (exit 6).
+ */
+export class ObjectSkipError extends DataError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details);
+    this.name = 'ObjectSkipError';
+  }
+}
+
+type Kind = 'config' | 'auth' | 'permission' | 'throttled' | 'transient' | 'data' | 'reduce_data' | 'object' | 'unexpected';
 
 interface Rule {
   /** Graph error code, or an inclusive range. Absent = any code (status-only rows). */
   code?: number | readonly [number, number];
-  subcode?: number;
+  /** A subcode to match, or null: the body must carry none. Absent = any subcode. */
+  subcode?: number | null;
   status?: number;
   kind: Kind;
   /** May the client retry it (with backoff) before surfacing it? */
   retry: boolean;
   scope?: ThrottleScope;
+  /** The token itself is expired or revoked: it is not used again in this run (others take over). */
+  tokenDead?: boolean;
   /** Short reason for logs and messages (never message text from Meta). */
   reason: string;
   hint: string;
@@ -73,35 +89,62 @@ const PERMISSION_HINT =
  * (code, subcode) rows come before the code-only row. Sources: facts §7.4 and §7.5.
  */
 export const GRAPH_ERROR_TABLE: readonly Rule[] = [
-  // 1/99: "unknown error" that Meta also uses for responses too big to build; the sandbox's reduce_data.
-  { code: 1, subcode: 99, kind: 'reduce_data', retry: false, reason: 'response too big (code 1/99)', hint: 'Request fewer days, fewer fields or a smaller page_size; the tap splits insights requests automatically.' },
+  // Code 1 family (DOCS marketing-api/error-reference; AB unit_tests/test_errors.py payloads).
+  // 1/99 "An unknown error occurred" (HTTP 500) is a passing failure: retried unchanged.
+  { code: 1, subcode: 99, kind: 'transient', retry: true, reason: 'unknown server error (code 1/99)', hint: 'Meta had an internal error; re-run later. If it persists for one report, check its level and breakdowns.' },
   { code: 1, subcode: 2853001, kind: 'config', retry: false, reason: 'profile not linked to a business page', hint: 'Use an ad account owned by a business, or link the profile to the delegate page.' },
-  // Plain code 1 is Graph's catch-all 500; retried, and if it never clears it is most likely "reduce the amount of data".
-  { code: 1, kind: 'transient', retry: true, reason: 'unknown server error (code 1)', hint: 'Meta had an internal error; re-run later. If it persists for one request, ask for fewer days or fields.' },
+  // 1 without a subcode at HTTP 500 is how Meta says "Please reduce the amount of data you're asking
+  // for, then retry your request" (AB test_errors.py error_500_reduce_the_amount_of_data). Meta sends
+  // its generic "An unknown error occurred" with the same code, status and no subcode, so no field
+  // tells the two apart; Airbyte (streams/common.py reduce_request_record_limit) answers both by
+  // halving the page, and so do we: a smaller request is the right answer to either. Retried
+  // unchanged only where the caller cannot make the request smaller (GraphCallOptions.shrinkable).
+  { code: 1, subcode: null, status: 500, kind: 'reduce_data', retry: true, reason: 'response too big (code 1, HTTP 500)', hint: 'Meta asks for less data per call: the tap halves the page size (insights: splits the job by days and level) and goes on. If it still fails at the smallest size, deselect fields of this stream.' },
+  { code: 1, kind: 'transient', retry: true, reason: 'unknown server error (code 1)', hint: 'Meta had an internal error; re-run later.' },
+  // Async report-run failures carry these in error_code/error_subcode (DOCS insights/error-codes, v25+).
+  { code: 2, subcode: 1504041, kind: 'config', retry: false, reason: 'invalid breakdowns for this report (code 2/1504041)', hint: 'Meta rejects this combination of breakdowns/action_breakdowns: change the report in config.insights_reports (see README "Insights reports") or deselect it.' },
+  { code: 2, subcode: 1504042, kind: 'config', retry: false, reason: 'invalid custom metrics for this report (code 2/1504042)', hint: 'Meta rejects a field of this report: remove it from config.insights_reports[].fields or deselect it in the catalog.' },
+  { code: 2, subcode: 1504043, kind: 'transient', retry: true, reason: 'intermittent report failure (code 2/1504043)', hint: 'Meta failed to build the report this time; the tap restarts it, and re-running later is safe.' },
   { code: 2, kind: 'transient', retry: true, reason: 'service temporarily unavailable (code 2)', hint: 'Meta is temporarily unavailable; re-run later.' },
+  // Code 4 is the app's budget, shared by every token of the app: every worker pauses (DOCS marketing-apis/rate-limiting).
+  { code: 4, subcode: 1504022, kind: 'throttled', retry: true, scope: 'app', reason: 'app request limit reached (code 4/1504022)', hint: THROTTLE_HINT },
+  { code: 4, subcode: 1504039, kind: 'throttled', retry: true, scope: 'app', reason: 'app request limit reached (code 4/1504039)', hint: THROTTLE_HINT },
   { code: 4, kind: 'throttled', retry: true, scope: 'app', reason: 'app request limit reached (code 4)', hint: THROTTLE_HINT },
   { code: 10, kind: 'permission', retry: false, reason: 'app lacks permission (code 10)', hint: 'The app behind the token lacks permission for this call: grant ads_read to the app/system user, or drop the account from config.account_ids.' },
+  // 17/2446079 and 613/1487742 are ad-account budgets (DOCS marketing-apis/rate-limiting): another
+  // token reading the same account spends the same budget, so only that account pauses.
+  { code: 17, subcode: 2446079, kind: 'throttled', retry: true, scope: 'account', reason: 'ad account request limit reached (code 17/2446079)', hint: THROTTLE_HINT },
   { code: 17, kind: 'throttled', retry: true, scope: 'token', reason: 'user request limit reached (code 17)', hint: THROTTLE_HINT },
   { code: 32, kind: 'throttled', retry: true, scope: 'token', reason: 'page request limit reached (code 32)', hint: THROTTLE_HINT },
   { code: 100, subcode: 33, kind: 'permission', retry: false, reason: 'object does not exist or the token cannot see it (code 100/33)', hint: 'Check the id exists and that the token has access to it; remove it from config (account_ids/business_ids) otherwise.' },
   { code: 100, subcode: 1487534, kind: 'reduce_data', retry: false, reason: 'data-per-call limit (code 100/1487534)', hint: 'Request fewer days, fewer fields or breakdowns; the tap splits insights requests automatically.' },
   { code: 100, subcode: 1504018, kind: 'reduce_data', retry: false, reason: 'synchronous request timed out (code 100/1504018)', hint: 'Use a smaller date range or async insights jobs.' },
+  // 100 with a subcode naming one object's problem (the issue's example 2446289): the account is fine.
+  { code: 100, subcode: 2446289, kind: 'object', retry: false, reason: 'one object cannot be read (code 100/2446289)', hint: 'Meta refuses this one object (often deleted or restricted); the tap skips it with this warning and reads the rest of the account.' },
   { code: 100, kind: 'config', retry: false, reason: 'invalid parameter (code 100)', hint: 'A field or parameter is not valid for this API version: check config.api_version, insights_reports fields and breakdowns, and that config.app_secret belongs to the app that issued the token.' },
-  { code: 190, subcode: 458, kind: 'auth', retry: false, reason: 'the app is not authorised for this token (code 190/458)', hint: TOKEN_HINT },
-  { code: 190, subcode: 460, kind: 'auth', retry: false, reason: 'the token was invalidated by a password change (code 190/460)', hint: TOKEN_HINT },
-  { code: 190, subcode: 463, kind: 'auth', retry: false, reason: 'the token has expired (code 190/463)', hint: TOKEN_HINT },
-  { code: 190, subcode: 467, kind: 'auth', retry: false, reason: 'the token is invalid or logged out (code 190/467)', hint: TOKEN_HINT },
-  { code: 190, subcode: 492, kind: 'auth', retry: false, reason: 'the token session is invalid (code 190/492)', hint: TOKEN_HINT },
-  { code: 190, kind: 'auth', retry: false, reason: 'the token is invalid (code 190)', hint: TOKEN_HINT },
+  // Only these 190 subcodes say the token itself is expired or revoked (DOCS graph-api/guides/error-handling).
+  { code: 190, subcode: 458, kind: 'auth', retry: false, tokenDead: true, reason: 'the app is not authorised for this token (code 190/458)', hint: TOKEN_HINT },
+  { code: 190, subcode: 460, kind: 'auth', retry: false, tokenDead: true, reason: 'the token was invalidated by a password change (code 190/460)', hint: TOKEN_HINT },
+  { code: 190, subcode: 463, kind: 'auth', retry: false, tokenDead: true, reason: 'the token has expired (code 190/463)', hint: TOKEN_HINT },
+  { code: 190, subcode: 467, kind: 'auth', retry: false, tokenDead: true, reason: 'the token is invalid or logged out (code 190/467)', hint: TOKEN_HINT },
+  { code: 190, subcode: 492, kind: 'auth', retry: false, tokenDead: true, reason: 'the token session is invalid (code 190/492)', hint: TOKEN_HINT },
+  // HTTP 401 "Invalid OAuth access token - Cannot parse access token": the string is not a token.
+  { code: 190, status: 401, kind: 'auth', retry: false, tokenDead: true, reason: 'the token cannot be parsed (code 190, HTTP 401)', hint: TOKEN_HINT },
+  // 190 without a subcode also answers a valid token that lacks a page permission ("Any of the
+  // pages_read_engagement, … permission(s) must be granted before impersonating a user's page",
+  // AB test_errors.py error_400_permission_must_be_granted): this call fails, the token stays in use.
+  { code: 190, kind: 'permission', retry: false, reason: 'the token lacks a permission for this object (code 190)', hint: 'The token is valid but lacks a page permission for this object: grant pages_read_engagement/pages_show_list to the system user, or deselect the page-based stream. If every call fails like this, check the token with Meta\'s Access Token Debugger.' },
   { code: 200, kind: 'permission', retry: false, reason: 'missing permission (code 200)', hint: 'Grant the token business_management/ads_read and a role on the object, or drop the account from config.account_ids.' },
   { code: 294, kind: 'permission', retry: false, reason: 'ads_management permission required (code 294)', hint: 'Grant ads_management (or ads_read for reading) to the token.' },
   { code: [201, 299], kind: 'permission', retry: false, reason: 'missing permission (code 2xx)', hint: PERMISSION_HINT },
+  { code: 613, subcode: 1487742, kind: 'throttled', retry: true, scope: 'account', reason: 'ad account request limit reached (code 613/1487742)', hint: THROTTLE_HINT },
   { code: 613, kind: 'throttled', retry: true, scope: 'account', reason: 'ad account request limit reached (code 613)', hint: THROTTLE_HINT },
   { code: 960, kind: 'transient', retry: true, reason: 'batch request aborted (code 960)', hint: 'Meta aborted the request; re-run later.' },
   { code: 2601, kind: 'transient', retry: true, reason: 'report run results not ready (code 2601)', hint: 'The async report was read before it finished; the tap re-polls it.' },
   { code: 2635, kind: 'config', retry: false, reason: 'deprecated Marketing API version (code 2635)', hint: 'Set config.api_version to a current version (e.g. v25.0).' },
   { code: 3018, kind: 'config', retry: false, reason: 'start date beyond 37 months (code 3018)', hint: 'Insights keep 37 months of history: move config.start_date forward.' },
   { code: [80000, 80014], kind: 'throttled', retry: true, scope: 'account', reason: 'business use case rate limit', hint: THROTTLE_HINT },
+  // Negative codes are internal; -2/2490547 "Report Failed" says retry later (DOCS insights/error-codes).
   { code: -2, kind: 'transient', retry: true, reason: 'report run failed (code -2)', hint: 'The async report failed on Meta’s side; the tap restarts or splits it.' },
   // Status-only fallbacks for bodies without a known code.
   { status: 429, kind: 'throttled', retry: true, scope: 'app', reason: 'HTTP 429', hint: THROTTLE_HINT },
@@ -128,6 +171,7 @@ const matches = (rule: Rule, status: number, code: number | undefined, subcode: 
   if (code === undefined) return false;
   const codeOk = typeof rule.code === 'number' ? rule.code === code : code >= rule.code[0] && code <= rule.code[1];
   if (!codeOk) return false;
+  if (rule.subcode === null) return subcode === undefined;
   return rule.subcode === undefined || rule.subcode === subcode;
 };
 
@@ -203,6 +247,9 @@ export function classifyGraphError(c: GraphFailureContext): Classified {
     case 'reduce_data':
       error = new ReduceDataError(message, details);
       break;
+    case 'object':
+      error = new ObjectSkipError(message, details);
+      break;
     case 'data':
       error = new DataError(message, details);
       break;
@@ -213,7 +260,7 @@ export function classifyGraphError(c: GraphFailureContext): Classified {
       error = new ConnectorError('unexpected', message, details);
   }
   const failure: FailureClass =
-    rule.kind === 'throttled' ? 'throttle' : rule.kind === 'transient' ? 'transient' : rule.kind === 'reduce_data' ? 'reduce_data' : rule.kind === 'auth' && c.body?.code === 190 ? 'token_dead' : 'fatal';
+    rule.kind === 'throttled' ? 'throttle' : rule.kind === 'transient' ? 'transient' : rule.kind === 'reduce_data' ? 'reduce_data' : rule.tokenDead ? 'token_dead' : 'fatal';
   return { error, retry: rule.retry || (rule.kind === 'reduce_data' && c.body?.is_transient === true), failure, scope: rule.scope };
 }
 

@@ -4,4 +4,4 @@ import type { GraphClient } from '../graph/client.js';
 
 export type { TokenRef, CallStats, GraphCallOptions as GraphCall } from '../graph/client.js';
 
-export type GraphPort = Pick<GraphClient, 'request' | 'paginate' | 'statsFor' | 'deadTokens'>;
+export type GraphPort = Pick<GraphClient, 'request' | 'paginate' | 'statsFor' | 'deadTokens' | 'holdAfterThrottle'>;

@@ -49,7 +49,7 @@ describe('circuit breaker', () => {
               // A healthy account's call starts while the breaker is (about to be) open.
               setTimeout(() => (other = c.request('act_2/ads', { tokens: [A] })), 20);
             }
-            return { status: 500, json: graphError(1) };
+            return { status: 500, json: graphError(1, 99) };
           }
           return { json: { ok: 1 } };
         }

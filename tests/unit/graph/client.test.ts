@@ -117,13 +117,34 @@ describe('GraphClient', () => {
     });
 
     it('halves the page size when Meta says the response is too big, then carries on', async () => {
-      await serve((req) => (Number(req.query.get('limit')) > 100 ? { status: 500, json: graphError(1, 99) } : { json: { data: [{ id: req.query.get('limit') }] } }));
-      const { c, mem } = client({ page_size: 400 });
+      const tooBig = { status: 500, json: graphError(1, undefined, { message: "Please reduce the amount of data you're asking for, then retry your request" }) };
+      await serve((req) => (Number(req.query.get('limit')) > 100 ? tooBig : { json: { data: [{ id: req.query.get('limit') }] } }));
+      const { c, mem, time } = client({ page_size: 400 });
       const rows: Array<{ id: string }> = [];
       for await (const r of c.paginate<{ id: string }>('act_1/ads', { tokens: [A] })) rows.push(r);
       expect(rows).to.deep.equal([{ id: '100' }]);
       expect(fake.seen.map((s) => s.query.get('limit'))).to.deep.equal(['400', '200', '100']);
-      expect(mem.text()).to.include('limit 100 instead of 200');
+      expect(time.sleeps, 'a smaller request is sent at once, not after a backoff').to.deep.equal([]);
+      expect(mem.text()).to.include('page size 100 instead of 200');
+    });
+
+    it('retries 1/99 "An unknown error occurred" unchanged instead of shrinking the page', async () => {
+      await serve((_r, n) => (n === 1 ? { status: 500, json: graphError(1, 99, { message: 'An unknown error occurred' }) } : { json: { data: [{ id: '1' }] } }));
+      const { c } = client({ page_size: 400 });
+      for await (const _ of c.paginate('act_1/ads', { tokens: [A] })) void _;
+      expect(fake.seen.map((s) => s.query.get('limit'))).to.deep.equal(['400', '400']);
+    });
+
+    it('stops shrinking at MIN_PAGE_SIZE and then fails with a data error naming the edge', async () => {
+      await serve(() => ({ status: 500, json: graphError(1) }));
+      const { c } = client({ page_size: 4, max_retries: 1 });
+      const err = await (async () => {
+        for await (const _ of c.paginate('act_1/ads', { tokens: [A] })) void _;
+      })().catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(ReduceDataError);
+      // 4 → 2 → 1, then at the floor the request cannot shrink: retried unchanged (max_retries 1), then thrown.
+      expect(fake.seen.map((s) => s.query.get('limit'))).to.deep.equal(['4', '2', '1', '1']);
+      expect((err as ReduceDataError).message).to.include('act_1/ads');
     });
 
     it('rejects a node answer where an edge page was expected', async () => {
@@ -196,12 +217,19 @@ describe('GraphClient', () => {
       expect(fake.seen).to.have.length(2);
     });
 
-    it('surfaces ReduceDataError from request() without retrying, so the caller can split', async () => {
-      await serve(() => ({ status: 500, json: graphError(1, 99) }));
+    it('hands a reduce-data answer back at once to a caller that can shrink the request, so it can split', async () => {
+      await serve(() => ({ status: 500, json: graphError(1) }));
       const { c } = client();
-      const err = await c.request('act_5/insights', { tokens: [A] }).catch((e: unknown) => e);
+      const err = await c.request('act_5/insights', { tokens: [A], method: 'POST', shrinkable: true }).catch((e: unknown) => e);
       expect(err).to.be.instanceOf(ReduceDataError).and.to.be.instanceOf(DataError);
       expect(fake.seen).to.have.length(1);
+    });
+
+    it('retries a reduce-data answer unchanged where nothing can shrink (a node read)', async () => {
+      await serve((_r, n) => (n === 1 ? { status: 500, json: graphError(1) } : { json: { id: 'act_5' } }));
+      const { c } = client();
+      expect(await c.request('act_5', { tokens: [A] })).to.deep.equal({ id: 'act_5' });
+      expect(fake.seen).to.have.length(2);
     });
   });
 
@@ -241,15 +269,15 @@ describe('GraphClient', () => {
     it('prefers another token over giving up when a user-level throttle announces a wait beyond the cap', async () => {
       await serve((req) =>
         req.query.get('access_token') === A.token
-          ? { status: 400, json: graphError(17, 2446079), headers: { 'x-business-use-case-usage': JSON.stringify({ '5': [{ call_count: 100, estimated_time_to_regain_access: 120 }] }) } }
+          ? { status: 400, json: graphError(17), headers: { 'x-business-use-case-usage': JSON.stringify({ '5': [{ call_count: 100, estimated_time_to_regain_access: 120 }] }) } }
           : { json: { ok: true } },
       );
       const { c } = client();
       expect(await c.request('act_5/ads', { tokens: [A, B] })).to.deep.equal({ ok: true });
     });
 
-    it('moves to the next token before sleeping when a token is throttled at user/app level', async () => {
-      await serve((req) => (req.query.get('access_token') === A.token ? { status: 400, json: graphError(17, 2446079) } : { json: { ok: true } }));
+    it('moves to the next token before sleeping when a token is throttled at user level (code 17 without a subcode)', async () => {
+      await serve((req) => (req.query.get('access_token') === A.token ? { status: 400, json: graphError(17) } : { json: { ok: true } }));
       const { c, time } = client();
       expect(await c.request('act_5/ads', { tokens: [A, B] })).to.deep.equal({ ok: true });
       expect(time.sleeps).to.deep.equal([]);
@@ -258,6 +286,33 @@ describe('GraphClient', () => {
       // The throttled token stays parked: the next call goes straight to the other one.
       await c.request('act_5/ads', { tokens: [A, B] });
       expect(fake.seen.map((s) => s.query.get('access_token'))).to.deep.equal([A.token, B.token, B.token]);
+    });
+  });
+
+  describe('throttle scopes', () => {
+    it('pauses the ad account on 17/2446079 instead of moving to another token (the budget is the account\'s)', async () => {
+      await serve((_r, n) => (n === 1 ? { status: 400, json: graphError(17, 2446079) } : { json: { ok: true } }));
+      const { c, time } = client();
+      expect(await c.request('act_5/ads', { tokens: [A, B] })).to.deep.equal({ ok: true });
+      expect(fake.seen.map((s) => s.query.get('access_token')), 'same token after the pause').to.deep.equal([A.token, A.token]);
+      expect(time.sleeps.length).to.be.greaterThan(0);
+      // Another account is not held by it.
+      const before = time.sleeps.length;
+      await c.request('act_6/ads', { tokens: [A] });
+      expect(time.sleeps.length).to.equal(before);
+    });
+
+    it('pauses every worker on code 4 (the app budget), whatever account or token they use', async () => {
+      await serve((_r, n) => (n === 1 ? { status: 400, json: graphError(4, 1504022) } : { json: { ok: true } }));
+      const { c, time, mem } = client();
+      expect(await c.request('act_5/ads', { tokens: [A, B] })).to.deep.equal({ ok: true });
+      expect(fake.seen.map((s) => s.query.get('access_token')), 'no token rotation: every token shares the app').to.deep.equal([A.token, A.token]);
+      expect(mem.text()).to.include('every Graph call pauses');
+      const before = time.sleeps.length;
+      const holdMs = c.holdAfterThrottle('app', 3, undefined);
+      await c.request('act_6/ads', { tokens: [B] });
+      expect(time.sleeps.length, 'another account and token wait for the app pause').to.equal(before + 1);
+      expect(time.sleeps.at(-1)).to.be.closeTo(holdMs, 5);
     });
   });
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { classifyGraphError, classifyNetworkError, ReduceDataError, GRAPH_ERROR_TABLE } from '../../../connector/graph/errors.js';
+import { classifyGraphError, classifyNetworkError, ObjectSkipError, ReduceDataError, GRAPH_ERROR_TABLE } from '../../../connector/graph/errors.js';
 import { AuthError, ConfigError, ConnectorError, EXIT_CODES, PermissionError, ThrottledError, TransientError } from '../../../connector/core/errors.js';
 
 type Expect = { type: new (...a: never[]) => ConnectorError; exit: number; retry: boolean; scope?: 'app' | 'token' | 'account'; hint: RegExp };
@@ -9,33 +9,46 @@ const TRANSIENT = { type: TransientError, exit: EXIT_CODES.retryLater, retry: tr
 const AUTH = { type: AuthError, exit: EXIT_CODES.auth, retry: false, hint: /new token with ads_read/ };
 const PERM = { type: PermissionError, exit: EXIT_CODES.permission, retry: false, hint: /ads_read|access|permission|ads_management/i };
 const REDUCE = { type: ReduceDataError, exit: EXIT_CODES.data, retry: false, hint: /fewer|smaller/i };
+const SHRINK = { ...REDUCE, retry: true, hint: /halves the page size/ };
+const OBJECT = { type: ObjectSkipError, exit: EXIT_CODES.data, retry: false, hint: /skips it/ };
 const CONFIG = { type: ConfigError, exit: EXIT_CODES.config, retry: false, hint: /./ };
 
 // Every row of the facts catalogue (meta-marketing-api.md §7.4): code, subcode, HTTP status → outcome.
 const CATALOGUE: Array<[number, number | undefined, number, Expect]> = [
-  [1, undefined, 500, TRANSIENT],
-  [1, 99, 500, REDUCE], // the sandbox's and Meta's "reduce the amount of data" (brief: callers split)
+  // "Please reduce the amount of data…" is HTTP 500 code 1 without a subcode (issue 18 part 3):
+  // shrink and go on; retried unchanged only where the request cannot shrink.
+  [1, undefined, 500, SHRINK],
+  [1, undefined, 400, TRANSIENT],
+  [1, 99, 500, TRANSIENT], // "An unknown error occurred" is passing (DOCS error-reference)
   [1, 2853001, 400, { ...CONFIG, hint: /business/ }],
   [2, undefined, 503, TRANSIENT],
+  // Async report-run failures (DOCS insights/error-codes): status is whatever the poll answered.
+  [2, 1504041, 200, { ...CONFIG, hint: /breakdowns/ }],
+  [2, 1504042, 200, { ...CONFIG, hint: /fields/ }],
+  [2, 1504043, 200, TRANSIENT],
   [4, 1504022, 400, { ...THROTTLE, scope: 'app' }],
   [4, 1504039, 400, { ...THROTTLE, scope: 'app' }],
   [10, undefined, 403, PERM],
   [10, undefined, 400, PERM],
-  [17, 2446079, 400, { ...THROTTLE, scope: 'token' }],
+  [17, 2446079, 400, { ...THROTTLE, scope: 'account' }], // ad-account budget: another token shares it
+  [17, undefined, 400, { ...THROTTLE, scope: 'token' }],
   [32, undefined, 400, { ...THROTTLE, scope: 'token' }],
   [100, undefined, 400, { ...CONFIG, hint: /api_version|fields/ }],
   [100, 33, 400, PERM],
   [100, 1487534, 400, REDUCE],
   [100, 1504018, 400, REDUCE],
+  [100, 2446289, 400, OBJECT],
   [190, 458, 400, AUTH],
   [190, 460, 400, AUTH],
   [190, 463, 400, AUTH],
   [190, 467, 400, AUTH],
   [190, 492, 400, AUTH],
-  [190, undefined, 401, AUTH],
+  [190, undefined, 401, AUTH], // "Cannot parse access token"
+  [190, undefined, 400, { ...PERM, hint: /pages_read_engagement/ }], // valid token, missing page permission
   [200, undefined, 403, { ...PERM, hint: /business_management/ }],
   [294, undefined, 400, { ...PERM, hint: /ads_management/ }],
   [613, 1487742, 400, { ...THROTTLE, scope: 'account' }],
+  [613, undefined, 400, { ...THROTTLE, scope: 'account' }],
   [960, undefined, 400, TRANSIENT],
   [2601, 1815107, 400, TRANSIENT],
   [2635, undefined, 400, { ...CONFIG, hint: /api_version/ }],
@@ -66,9 +79,19 @@ describe('Graph error table', () => {
     });
   }
 
-  it('marks only code 190 as a dead token (rotation trigger), not other auth failures', () => {
-    expect(classifyGraphError({ status: 400, body: { code: 190, error_subcode: 463 }, path: 'me' }).failure).to.equal('token_dead');
+  it('declares a token dead only for the expiry/invalidation subcodes of 190 (and an unparseable token)', () => {
+    for (const sub of [458, 460, 463, 467, 492]) expect(classifyGraphError({ status: 400, body: { code: 190, error_subcode: sub }, path: 'me' }).failure, `190/${sub}`).to.equal('token_dead');
+    expect(classifyGraphError({ status: 401, body: { code: 190 }, path: 'me' }).failure).to.equal('token_dead');
+    // 190 without a subcode on HTTP 400: a valid token lacking a page permission (AB test_errors.py).
+    expect(classifyGraphError({ status: 400, body: { code: 190 }, path: '123/insights' }).failure).to.equal('fatal');
     expect(classifyGraphError({ status: 401, body: undefined, path: 'me' }).failure).to.equal('fatal');
+  });
+
+  it('pauses every worker for code 4 (the app budget) and only the account for 17/2446079 and 613/1487742', () => {
+    expect(classifyGraphError({ status: 400, body: { code: 4, error_subcode: 1504022 }, path: 'p' }).scope).to.equal('app');
+    expect(classifyGraphError({ status: 400, body: { code: 4, error_subcode: 1504039 }, path: 'p' }).scope).to.equal('app');
+    expect(classifyGraphError({ status: 400, body: { code: 17, error_subcode: 2446079 }, path: 'p' }).scope).to.equal('account');
+    expect(classifyGraphError({ status: 400, body: { code: 613, error_subcode: 1487742 }, path: 'p' }).scope).to.equal('account');
   });
 
   it('never decides by message text: the same code with different messages gives the same class', () => {

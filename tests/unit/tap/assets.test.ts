@@ -28,6 +28,9 @@ class FakeGraph implements GraphPort {
   async *paginate<T>(path: string, opts: GraphCall): AsyncGenerator<T> {
     for (const r of this.answer(path, opts)) yield r as T;
   }
+  holdAfterThrottle(): number {
+    return 0;
+  }
   statsFor(): CallStats {
     return { api_calls: 0, throttles: 0, retries: 0, errors: 0 };
   }
