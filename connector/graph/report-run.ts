@@ -1,7 +1,8 @@
 // Async insights jobs (AdReportRun, facts §5): POST /<node>/insights → poll GET /<id> with backoff →
 // read GET /<id>/insights pages only once the run says 'Job Completed' at 100%. A run that fails,
 // is skipped, stalls (no progress for stallMs) or outlives timeoutMs raises a typed error the caller splits on.
-import { TransientError } from '../core/errors.js';
+import { ConnectorError, TransientError } from '../core/errors.js';
+import { classifyGraphError, type ThrottleScope } from './errors.js';
 
 interface TokenRef {
   label: string;
@@ -13,6 +14,7 @@ interface Call {
   accountId?: string;
   method?: 'GET' | 'POST';
   signal?: AbortSignal;
+  shrinkable?: boolean;
 }
 /** The part of GraphClient a report run needs. */
 export interface ReportRunGraph {
@@ -59,11 +61,36 @@ export interface ReportRunTiming {
   onPoll?: (status: ReportRunStatus) => void;
 }
 
-/** The run ended 'Job Failed'/'Job Skipped' (v25+ carries error_code/subcode/message). */
-export class JobFailedError extends TransientError {
+/**
+ * The run ended 'Job Failed'/'Job Skipped'. From v25 the run carries error_code/error_subcode, which
+ * the Graph error table classifies like any other error (DOCS insights/error-codes): 4/1504022 app
+ * throttled (wait, do not split), 2/1504041–1504042 invalid report (config: fail it, no retries),
+ * -2/2490547 and 2/1504043 retry later. A run without a code is treated as transient (restart, split).
+ */
+export class JobFailedError extends ConnectorError {
+  /** Whose budget a throttled run spent ('app' for code 4), for the pause that follows. */
+  readonly scope: ThrottleScope | undefined;
   constructor(spec: ReportRunSpec, status: ReportRunStatus) {
-    super(`insights report run ${status.id} for ${spec.label} ended "${status.async_status}"${status.error_message ? `: ${status.error_message}` : ''}`, {
-      hint: 'Meta could not build this report; the tap retries it once, then splits it into smaller jobs.',
+    const code = typeof status.error_code === 'number' ? status.error_code : undefined;
+    const classified =
+      code === undefined
+        ? undefined
+        : classifyGraphError({
+            status: 200,
+            body: {
+              code,
+              ...(typeof status.error_subcode === 'number' ? { error_subcode: status.error_subcode } : {}),
+              ...(status.error_message ? { message: status.error_message } : {}),
+              ...(status.error_user_msg ? { error_user_msg: status.error_user_msg } : {}),
+            },
+            path: `${status.id} (report run)`,
+            accountId: spec.accountId,
+          });
+    const kind = classified && classified.error.kind !== 'unexpected' ? classified.error.kind : 'transient';
+    const why = status.error_user_msg ?? status.error_message;
+    const codeText = code !== undefined ? ` [code ${code}${status.error_subcode !== undefined ? `/${status.error_subcode}` : ''}]` : '';
+    super(kind, `insights report run ${status.id} for ${spec.label} ended "${status.async_status}"${codeText}${why ? `: ${why}` : ''}`, {
+      hint: (classified && kind !== 'transient' ? classified.error.hint : undefined) ?? 'Meta could not build this report; the tap retries it once, then splits it into smaller jobs.',
       context: {
         report_run_id: status.id,
         async_status: status.async_status,
@@ -73,6 +100,7 @@ export class JobFailedError extends TransientError {
       },
     });
     this.name = 'JobFailedError';
+    this.scope = classified?.scope;
   }
 }
 
@@ -93,6 +121,8 @@ export async function startReportRun(graph: ReportRunGraph, spec: ReportRunSpec)
     params: spec.params,
     tokens: spec.tokens,
     accountId: spec.accountId,
+    // A report that is too big is split by the caller (fewer days, a finer level), never re-sent as is.
+    shrinkable: true,
   });
   const id = res.report_run_id ?? res.id;
   if (typeof id !== 'string' || !id) {

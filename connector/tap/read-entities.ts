@@ -4,6 +4,7 @@
 import type { LimitFunction } from 'p-limit';
 import { unixSeconds } from '../core/dates.js';
 import { asConnectorError } from '../core/errors.js';
+import { ObjectSkipError } from '../graph/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Bookmark } from '../singer/state.js';
 import type { JsonSchema } from '../singer/messages.js';
@@ -101,8 +102,9 @@ export async function readEntityStream(
             await handle(raw);
           } catch (err) {
             const e = asConnectorError(err);
-            if (e.kind !== 'permission') throw err;
-            ctx.log.warn(`creative ${id} of account ${account.accountId} cannot be read; skipped`, { error_kind: e.kind, hint: e.hint });
+            // One creative refused (no access, or 100 with an object-level subcode): the account goes on.
+            if (e.kind !== 'permission' && !(err instanceof ObjectSkipError)) throw err;
+            ctx.log.warn(`creative ${id} of account ${account.accountId} cannot be read; skipped`, { error_kind: e.kind, hint: e.hint, graph_code: e.context['graph_code'], graph_subcode: e.context['graph_subcode'] });
           }
         }),
       ),

@@ -2,13 +2,15 @@
 // planned in the account's time zone (bookmark − lookback, clamped to start_date and 37-month retention);
 // it is cut into jobs of insights_max_days_per_job run concurrently. A job that fails or stalls is
 // retried once, then split (campaigns → ad sets → halves of the range) until it succeeds or a single
-// object-day fails, which is reported, never skipped.
+// object-day fails, which is reported, never skipped. Runs Meta failed with a code are answered by it:
+// throttled → wait and re-run unsplit; invalid report → fail the report at once; one object refused
+// (100/2446289 on a campaign/ad set node) → skip that object with a warning.
 import type { LimitFunction } from 'p-limit';
 import { addDays, addMonths, dayInZone, maxDay, minDay, splitRange } from '../core/dates.js';
 import { ConnectorError, asConnectorError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { ReduceDataError } from '../graph/errors.js';
-import { readReportRun, startReportRun, waitForReportRun, type ReportRunSpec, type ReportRunTiming } from '../graph/report-run.js';
+import { ObjectSkipError, ReduceDataError } from '../graph/errors.js';
+import { JobFailedError, readReportRun, startReportRun, waitForReportRun, type ReportRunSpec, type ReportRunTiming } from '../graph/report-run.js';
 import type { Bookmark } from '../singer/state.js';
 import type { JsonSchema } from '../singer/messages.js';
 import type { AccountInfo } from './assets.js';
@@ -206,22 +208,60 @@ export async function readInsightsReport(
     return [mk(scope.since, mid), mk(addDays(mid, 1), scope.until)];
   };
 
+  /** Set once the report cannot succeed (Meta rejects its definition): queued jobs do not start. */
+  let stopped = false;
+
   const runScope = async (scope: Scope, skip: ReadonlySet<string>): Promise<void> => {
     let lastError: unknown;
     const emitted = new Set<string>();
+    let throttles = 0;
     for (let attempt = 0; attempt < 2; attempt++) {
+      if (stopped) return;
       try {
         await runJob(scope, new Set([...skip, ...emitted]), emitted);
         return;
       } catch (err) {
         lastError = err;
         const e = asConnectorError(err);
+        if (err instanceof JobFailedError && e.kind === 'config') {
+          // Invalid breakdowns/metrics (2/1504041, 2/1504042): every slice would fail the same way.
+          stopped = true;
+          const failure = new ConnectorError('config', `insights ${report.name} for account ${account.accountId}: Meta rejects the report definition: ${e.message}`, {
+            ...(e.hint ? { hint: e.hint } : {}),
+            context: { ...e.context, account_id: account.accountId, stream: report.name },
+          });
+          alog.failure(failure);
+          result.failures.push(failure);
+          return;
+        }
+        if (err instanceof JobFailedError && e.kind === 'throttled') {
+          // App/account throttled the run (4/1504022, 4/1504039): wait and re-run it as is; splitting
+          // would only spend more of the budget that ran out.
+          throttles++;
+          if (throttles > config.max_retries) {
+            result.failures.push(e);
+            alog.failure(e);
+            return;
+          }
+          const waitMs = ctx.graph.holdAfterThrottle(err.scope, throttles, account.accountId);
+          alog.warn(`insights job ${scope.label} was throttled by Meta; re-running it in ${Math.round(waitMs)} ms (${throttles}/${config.max_retries})`, { error_kind: e.kind, wait_ms: Math.round(waitMs), ...e.context });
+          attempt--;
+          continue;
+        }
+        if (err instanceof ObjectSkipError && scope.filter) {
+          alog.warn(`insights ${report.name}: ${scope.filter.entity} ${scope.filter.ids[0]} of account ${account.accountId} cannot be read and is skipped: ${e.message}`, { error_kind: e.kind, ...(e.hint ? { hint: e.hint } : {}), ...e.context });
+          return;
+        }
         // Permission/auth/config problems do not get better by splitting: the account fails.
         if (e.kind === 'auth' || e.kind === 'permission' || e.kind === 'config') throw err;
         alog.warn(`insights job ${scope.label} failed (attempt ${attempt + 1}): ${e.message}`, { error_kind: e.kind, ...e.context });
-        if (err instanceof ReduceDataError) break;
+        if (err instanceof ReduceDataError) {
+          alog.info(`Meta asked for less data: splitting insights job ${scope.label} by level and days instead of retrying it`, { since: scope.since, until: scope.until, depth: scope.depth });
+          break;
+        }
       }
     }
+    if (stopped) return;
     const inherited = new Set([...skip, ...emitted]);
     let children: Scope[] | undefined;
     try {
