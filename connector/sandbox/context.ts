@@ -64,10 +64,16 @@ export class Call {
     if (this.accountId !== null) return;
     this.accountId = bareId;
     bump(this.core.stats.byAccount, bareId);
-    const f = this.req.skipFaults ? null : this.core.faults.match({ method: this.req.method, path: this.req.path, tokenLabel: this.tokenLabel, accountId: bareId }, null, 'account');
+    const f = this.req.skipFaults ? null : this.core.faults.match({ method: this.req.method, path: this.req.path, tokenLabel: this.tokenLabel, accountId: bareId, limit: limitOf(this.req) }, null, 'account');
     if (f) applyFault(this, f);
     this.core.limiter.chargeAccount(this.headers, bareId, useCase);
   }
+}
+
+/** The request's `limit` parameter as a number (faults that model "too big a page" look at it). */
+export function limitOf(req: GraphRequest): number | null {
+  const v = Number(req.params.get('limit'));
+  return req.params.has('limit') && Number.isFinite(v) ? v : null;
 }
 
 /** Turns a matched fault into the error/outcome it stands for. */

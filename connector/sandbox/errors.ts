@@ -5,7 +5,8 @@ export interface GraphErrorSpec {
   status: number;
   code: number;
   message: string;
-  type?: string;
+  /** Graph's exception type; null = the body carries none (as in the captured reduce-data answer). */
+  type?: string | null;
   subcode?: number;
   userTitle?: string;
   userMsg?: string;
@@ -23,7 +24,9 @@ export class GraphError extends Error {
   }
   body(fbtraceId: string): Record<string, unknown> {
     const s = this.spec;
-    const e: Record<string, unknown> = { message: s.message, type: s.type ?? 'OAuthException', code: s.code };
+    const e: Record<string, unknown> = { message: s.message };
+    if (s.type !== null) e['type'] = s.type ?? 'OAuthException';
+    e['code'] = s.code;
     if (s.subcode !== undefined) e['error_subcode'] = s.subcode;
     if (s.isTransient !== undefined) e['is_transient'] = s.isTransient;
     if (s.userTitle !== undefined) e['error_user_title'] = s.userTitle;
@@ -102,7 +105,22 @@ export const E = {
   // facts §7.4 transient family
   unknown500: (subcode?: number) => new GraphError({ status: 500, code: 1, message: 'An unknown error occurred', isTransient: false, ...(subcode !== undefined ? { subcode } : {}) }),
   unavailable503: () => new GraphError({ status: 503, code: 2, message: '(#2) Service temporarily unavailable', isTransient: true }),
-  reduceData: () => new GraphError({ status: 500, code: 1, subcode: 99, message: "Please reduce the amount of data you're asking for, then retry your request" }),
+  // HTTP 500, code 1, no subcode, no type: as captured in AB unit_tests/test_errors.py
+  // (error_500_reduce_the_amount_of_data) and macbre/farerskie-kadry-feed#10.
+  reduceData: () => new GraphError({ status: 500, code: 1, type: null, message: "Please reduce the amount of data you're asking for, then retry your request" }),
+  // 190 without a subcode on a valid token that lacks a page permission (AB unit_tests/test_errors.py
+  // error_400_permission_must_be_granted).
+  pagePermission: () =>
+    new GraphError({
+      status: 400,
+      code: 190,
+      message:
+        "Any of the pages_read_engagement, pages_manage_metadata, pages_read_user_content, pages_manage_ads, pages_show_list or pages_messaging permission(s) must be granted before impersonating a user's page.",
+    }),
+  // 100 with an object-level subcode: one object cannot be read, the account can (issue 18 part 3
+  // names 2446289; the message text is [unconfirmed], only code and subcode matter to clients).
+  objectUnavailable: (id: string, subcode = 2446289) =>
+    new GraphError({ status: 400, code: 100, subcode, message: `(#100) Object ${id} is not available`, userTitle: 'Object Not Available', userMsg: 'This object cannot be read right now.' }),
   // facts §8
   batchTooBig: () => new GraphError({ status: 400, code: 1, type: 'GraphBatchException', message: 'Too many requests in batch message. Maximum batch size is 50' }),
   // facts §7.4 throttle codes
@@ -124,4 +142,34 @@ export function throttleSubcode(code: number): number | undefined {
   if (code === 17 || code === 80000) return 2446079;
   if (code === 613) return 1487742;
   return undefined;
+}
+
+/** Fields of a failed AdReportRun (v25+ error_* fields, DOCS blog 2026-01-08). */
+export interface AsyncFailure {
+  error_code: number;
+  error_subcode: number;
+  error_message: string;
+  error_user_title: string;
+  error_user_msg: string;
+}
+
+/**
+ * The async failures Meta documents (DOCS marketing-api/insights/error-codes: code, subcode, summary,
+ * description). error_user_title/error_user_msg are the page's summary/description; error_message
+ * ("a message corresponding to the error_code") is not quoted on the page, so the summary stands in [unconfirmed].
+ */
+export const ASYNC_FAILURES: readonly AsyncFailure[] = [
+  { error_code: -2, error_subcode: 2490547, error_message: 'Report Failed', error_user_title: 'Report Failed', error_user_msg: 'Generating the report failed. Try again later.' },
+  { error_code: 4, error_subcode: 1504022, error_message: 'Too Many API Requests', error_user_title: 'Too Many API Requests', error_user_msg: 'Your app has exceeded the allowed number of API requests. Wait before retrying. For more info, see API Rate Limits.' },
+  { error_code: 4, error_subcode: 1504039, error_message: 'Too Many API Requests', error_user_title: 'Too Many API Requests', error_user_msg: 'Your app has exceeded the allowed number of API requests. Wait before retrying. For more info, see API Rate Limits.' },
+  { error_code: 2, error_subcode: 1504041, error_message: 'Invalid Breakdowns', error_user_title: 'Invalid Breakdowns', error_user_msg: 'No data is available for the requested metrics and breakdowns. Try different metrics or breakdowns. See Breakdowns.' },
+  { error_code: 2, error_subcode: 1504042, error_message: 'Invalid Custom Metrics', error_user_title: 'Invalid Custom Metrics', error_user_msg: 'You are querying invalid custom metrics. Try selecting different ones.' },
+  { error_code: 2, error_subcode: 1504043, error_message: 'Intermittent Error', error_user_title: 'Intermittent Error', error_user_msg: 'Your request encountered an intermittent error. Retry at a later time.' },
+];
+
+/** The documented failure for (code, subcode); -2/2490547 "Report Failed" when none is named. */
+export function asyncFailure(code: number | undefined, subcode: number | undefined): AsyncFailure {
+  const hit = ASYNC_FAILURES.find((f) => (code === undefined || f.error_code === code) && (subcode === undefined || f.error_subcode === subcode));
+  if (!hit) throw new Error(`no documented async failure with code ${String(code)} and subcode ${String(subcode)} (one of ${ASYNC_FAILURES.map((f) => `${f.error_code}/${f.error_subcode}`).join(', ')})`);
+  return code === undefined && subcode === undefined ? ASYNC_FAILURES[0]! : hit;
 }

@@ -12,6 +12,10 @@ export function faultError(f: FaultSpec, accountId: string | null, path: string)
       return E.unavailable503();
     case 'reduce_data':
       return E.reduceData();
+    case 'page_permission':
+      return E.pagePermission();
+    case 'object_error':
+      return E.objectUnavailable(/^\/(\d+)/.exec(path)?.[1] ?? path, f.subcode);
     case 'account_forbidden':
       return f.code === 10 ? E.permission10() : E.permission200();
     case 'throttle': {

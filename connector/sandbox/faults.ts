@@ -2,6 +2,8 @@
 // optional path/method/token/account, can skip the first `after` matches and fire `times` times.
 // Kinds and the errors they produce follow facts §5.1, §7.4 and §10.12.
 
+import { asyncFailure } from './errors.js';
+
 export type FaultKind =
   | 'throttle'
   | 'http_500'
@@ -11,11 +13,13 @@ export type FaultKind =
   | 'reduce_data'
   | 'token_expired'
   | 'account_forbidden'
+  | 'page_permission'
+  | 'object_error'
   | 'job_failed'
   | 'job_stall'
   | 'job_premature';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['throttle', 'http_500', 'http_503', 'timeout', 'reset', 'reduce_data', 'token_expired', 'account_forbidden', 'job_failed', 'job_stall', 'job_premature'];
+export const FAULT_KINDS: readonly FaultKind[] = ['throttle', 'http_500', 'http_503', 'timeout', 'reset', 'reduce_data', 'token_expired', 'account_forbidden', 'page_permission', 'object_error', 'job_failed', 'job_stall', 'job_premature'];
 
 export interface FaultSpec {
   kind: FaultKind;
@@ -30,10 +34,15 @@ export interface FaultSpec {
   times?: number;
   /** let the first n matching requests through */
   after?: number;
-  /** throttle: 4 | 17 | 32 | 613 | 80000..80014 (default 80000); account_forbidden: 200 | 10 (default 200) */
+  /**
+   * throttle: 4 | 17 | 32 | 613 | 80000..80014 (default 80000); account_forbidden: 200 | 10 (default 200);
+   * job_failed: the run's error_code (a documented async failure, default -2)
+   */
   code?: number;
-  /** throttle: error_subcode; token_expired: 458 | 460 | 463 (default) | 467 */
+  /** throttle: error_subcode; token_expired: 458 | 460 | 463 (default) | 467; object_error: default 2446289; job_failed: error_subcode */
   subcode?: number;
+  /** reduce_data: fire only when the request's `limit` is above this (facts §10.12: too big a page) */
+  maxLimit?: number;
   /** throttle: estimated_time_to_regain_access in minutes (default 5) */
   regainMinutes?: number;
   /** job_stall: percent the job stays at (default 0) */
@@ -49,6 +58,8 @@ export interface FaultTarget {
   path: string;
   tokenLabel: string | null;
   accountId: string | null;
+  /** the request's `limit` parameter, if any */
+  limit?: number | null;
 }
 
 interface Entry {
@@ -71,6 +82,7 @@ export class Faults {
 
   add(spec: FaultSpec): number {
     if (!FAULT_KINDS.includes(spec.kind)) throw new Error(`unknown fault kind "${String(spec.kind)}" (one of ${FAULT_KINDS.join(', ')})`);
+    if (spec.kind === 'job_failed') asyncFailure(spec.code, spec.subcode); // throws on a pair Meta does not document
     const re = spec.path === undefined ? null : spec.path instanceof RegExp ? spec.path : new RegExp(spec.path);
     const id = this.nextId++;
     this.entries.push({ id, spec: { ...spec }, re, seen: 0, fired: 0 });
@@ -101,6 +113,7 @@ export class Faults {
       if (s.method !== undefined && s.method.toUpperCase() !== t.method) continue;
       if (s.token !== undefined && s.token !== t.tokenLabel) continue;
       if (e.re && !e.re.test(t.path)) continue;
+      if (s.maxLimit !== undefined && !(t.limit !== undefined && t.limit !== null && t.limit > s.maxLimit)) continue;
       if (s.times !== undefined && e.fired >= s.times) continue;
       e.seen++;
       if (s.after !== undefined && e.seen <= s.after) continue;
@@ -128,7 +141,7 @@ export function parseFaultSpec(input: unknown): FaultSpec {
       spec[k] = o[k] as string;
     }
   }
-  for (const k of ['times', 'after', 'code', 'subcode', 'regainMinutes', 'percent', 'polls', 'delayMs'] as const) {
+  for (const k of ['times', 'after', 'code', 'subcode', 'maxLimit', 'regainMinutes', 'percent', 'polls', 'delayMs'] as const) {
     if (o[k] !== undefined) {
       if (typeof o[k] !== 'number') throw new Error(`fault "${k}" must be a number`);
       spec[k] = o[k] as number;

@@ -2,7 +2,7 @@
 // (facts §1.3/§1.4), app budget, routing, batch (facts §8), error bodies and stats. Pure with
 // respect to HTTP so batch sub-requests run through the very same path.
 import { authenticate, findToken } from './auth.js';
-import { Call, OutcomeSignal, applyFault, type Core } from './context.js';
+import { Call, OutcomeSignal, applyFault, limitOf, type Core } from './context.js';
 import { E, GraphError } from './errors.js';
 import { hash32 } from './prng.js';
 import type { GraphRequest, GraphResponse, Outcome } from './request.js';
@@ -62,7 +62,7 @@ export async function handle(core: Core, req: GraphRequest): Promise<Outcome> {
     const major = Number(/^v(\d+)\.\d+$/.exec(req.version)?.[1] ?? NaN);
     if (!(major >= MIN_VERSION)) throw E.deprecatedVersion(core.opts.apiVersion);
     if (major > MAX_VERSION) throw E.unknownPath(req.version);
-    const f = req.skipFaults ? null : core.faults.match({ method: req.method, path: req.path, tokenLabel: label, accountId: null }, null, 'request');
+    const f = req.skipFaults ? null : core.faults.match({ method: req.method, path: req.path, tokenLabel: label, accountId: null, limit: limitOf(req) }, null, 'request');
     if (f) applyFault(call, f);
     if (req.path === '' && req.method === 'POST' && req.params.has('batch')) return await batch(core, req);
     if (req.path === '/debug_token') return ok(core, req, call, debugToken(call));

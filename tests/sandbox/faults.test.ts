@@ -44,7 +44,37 @@ describe('sandbox: fault injection', () => {
     sb.faults.add({ kind: 'reduce_data', times: 1, path: 'insights' });
     expect((await campaigns()).status).to.equal(200);
     const c = await graphGet(sb.baseUrl, `/act_${acct}/insights`, token);
-    expect(c.json.error).to.include({ code: 1, error_subcode: 99, message: "Please reduce the amount of data you're asking for, then retry your request" });
+    // HTTP 500, code 1, no subcode, no type (AB unit_tests/test_errors.py; macbre/farerskie-kadry-feed#10).
+    expect(c.status).to.equal(500);
+    expect(c.json.error).to.include({ code: 1, message: "Please reduce the amount of data you're asking for, then retry your request" });
+    expect(c.json.error).to.not.have.any.keys('error_subcode', 'type');
+    expect(c.json.error.fbtrace_id).to.be.a('string');
+  });
+
+  it('reduce_data with maxLimit: only pages larger than maxLimit are refused', async () => {
+    sb.faults.add({ kind: 'reduce_data', maxLimit: 2, path: /\/campaigns$/ });
+    const big = await graphGet(sb.baseUrl, `/act_${acct}/campaigns`, token, { limit: '3' });
+    expect(big.status).to.equal(500);
+    const small = await graphGet(sb.baseUrl, `/act_${acct}/campaigns`, token, { limit: '2' });
+    expect(small.status).to.equal(200);
+  });
+
+  it('page_permission: 190 without a subcode on HTTP 400, as a valid token lacking a page permission gets it', async () => {
+    sb.faults.add({ kind: 'page_permission', times: 1, path: /\/campaigns$/ });
+    const r = await campaigns();
+    expect(r.status).to.equal(400);
+    expect(r.json.error).to.include({ code: 190, type: 'OAuthException' });
+    expect(r.json.error).to.not.have.key('error_subcode');
+    expect(r.json.error.message).to.include('pages_read_engagement');
+    expect((await campaigns()).status, 'the token still works').to.equal(200);
+  });
+
+  it('object_error: 100 with an object-level subcode (default 2446289) for the matched object only', async () => {
+    sb.faults.add({ kind: 'object_error', path: '^/12345$' });
+    const r = await graphGet(sb.baseUrl, '/12345', token);
+    expect(r.status).to.equal(400);
+    expect(r.json.error).to.include({ code: 100, error_subcode: 2446289 });
+    expect((await campaigns()).status).to.equal(200);
   });
 
   it('after/times: lets the first n matches through and fires only `times` times', async () => {

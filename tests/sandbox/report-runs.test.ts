@@ -93,6 +93,17 @@ describe('sandbox: async insights report runs', () => {
     expect((await poll(ok, (s) => s === 'Job Completed')).last.async_status).to.equal('Job Completed');
   });
 
+  it('fails a run with any documented async failure (DOCS insights/error-codes) named by code/subcode', async () => {
+    for (const [code, subcode, title] of [[4, 1504022, 'Too Many API Requests'], [4, 1504039, 'Too Many API Requests'], [2, 1504041, 'Invalid Breakdowns'], [2, 1504042, 'Invalid Custom Metrics'], [2, 1504043, 'Intermittent Error'], [-2, 2490547, 'Report Failed']] as const) {
+      sb.faults.add({ kind: 'job_failed', code, subcode, times: 1 });
+      const id = (await graphPost(sb.baseUrl, `/act_${acct}/insights`, token, params)).json.report_run_id;
+      const { last } = await poll(id, (s) => s === 'Job Failed' || s === 'Job Completed');
+      expect(last, `${code}/${subcode}`).to.include({ async_status: 'Job Failed', error_code: code, error_subcode: subcode, error_user_title: title });
+      expect(last['error_user_msg']).to.be.a('string');
+    }
+    expect(() => sb.faults.add({ kind: 'job_failed', code: 2, subcode: 1 })).to.throw(/no documented async failure/);
+  });
+
   it('keeps a stalled run at the configured percentage forever under job_stall', async () => {
     sb.faults.add({ kind: 'job_stall', percent: 42 });
     const id = (await graphPost(sb.baseUrl, `/act_${acct}/insights`, token, params)).json.report_run_id;

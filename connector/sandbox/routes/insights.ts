@@ -1,7 +1,7 @@
 // Insights: synchronous GET, async POST → report run, report-run polling and results (facts §4, §5).
 import { DateTime } from 'luxon';
 import type { Call } from '../context.js';
-import { E } from '../errors.js';
+import { E, asyncFailure } from '../errors.js';
 import { JOB_KINDS } from '../faults.js';
 import { parseFields, project } from '../fields.js';
 import { BREAKDOWN_NAMES, KNOWN_INSIGHTS_FIELDS, SUPPORTED_BREAKDOWNS, computeInsights, estimateCells, type InsightsQuery, type InsightsRow, type Level, type TimeIncrement } from '../insights.js';
@@ -207,12 +207,8 @@ export function reportRunNode(call: Call, run: ReportRun): Record<string, unknow
     date_start: run.query.since,
     date_stop: run.query.until,
     is_running: !(st.status === 'Job Completed' || failed),
-    // v25 error fields of a failed run (facts §5.1): -2 / 2490547 "Report Failed".
-    error_code: failed ? -2 : undefined,
-    error_subcode: failed ? 2490547 : undefined,
-    error_message: failed ? 'Report Failed' : undefined,
-    error_user_title: failed ? 'Report Failed' : undefined,
-    error_user_msg: failed ? 'Generating the report failed. Try again later.' : undefined,
+    // v25 error fields of a failed run (facts §5.1): the fault's documented failure, -2/2490547 by default.
+    ...(failed ? asyncFailure(run.fault?.code, run.fault?.subcode) : {}),
   };
   return project(REPORT_RUN, values, parseFields(call.req.params.get('fields')));
 }
