@@ -1,0 +1,225 @@
+// Issue 18 part 3 end to end: the tap (child process, as Meltano runs it) against the loopback
+// sandbox serving each error exactly as Meta sends it (payloads and their sources:
+// tests/fixtures/graph/SOURCES.md). Dates are pinned (sandbox `today`, config start/end dates), so
+// nothing depends on the day the test runs.
+import { expect } from 'chai';
+import { startSandbox, type Sandbox } from '../../../connector/sandbox/index.js';
+import { discover } from '../../../connector/tap/discover.js';
+import { killRunningTaps, recordingProxy, runTap, tapConfig, tempDir, type Recorder, type TapRun } from './helpers.js';
+
+const TODAY = '2026-11-20';
+const RANGE = { start_date: '2026-11-14', end_date: '2026-11-17' };
+
+function catalogSelecting(streams: string[]): unknown {
+  const c = discover();
+  for (const e of c.streams) e.metadata[0]!.metadata['selected'] = streams.includes(e.stream);
+  return c;
+}
+
+const keysOf = (r: TapRun, stream: string, key: string[]): string[] => r.records(stream).map((x) => key.map((k) => String(x[k])).join('|')).sort();
+const msgs = (r: TapRun): string[] => r.logs().map((l) => String(l['msg']));
+
+describe('tap answers each Meta error as Meta sends it (issue 18 part 3, child process, sandbox)', function () {
+  this.timeout(120_000);
+  let sb: Sandbox;
+  let rec: Recorder;
+  let tmp: ReturnType<typeof tempDir>;
+  /** An account one token reaches, and one two tokens reach (EU in the small world). */
+  let solo: string;
+  let shared: string;
+  const baseline = new Map<string, TapRun>();
+
+  before(async () => {
+    sb = await startSandbox({ world: 'small', today: TODAY, jobDurationMs: 20 });
+    rec = await recordingProxy(sb.baseUrl);
+    tmp = tempDir();
+    const reach = (id: string): number => sb.world.users.filter((u) => u.accountIds.includes(id)).length;
+    const accounts = sb.world.accounts.filter((a) => !a.isPersonal);
+    solo = accounts.find((a) => reach(a.accountId) === 1 && a.campaignIds.length > 1)!.accountId;
+    shared = accounts.find((a) => reach(a.accountId) === 2)!.accountId;
+  });
+  afterEach(() => sb.faults.clear());
+  after(async () => {
+    killRunningTaps();
+    await rec?.close();
+    await sb?.close();
+    tmp?.cleanup();
+  });
+
+  const run = (streams: string[], opts: { account?: string; extra?: Record<string, unknown> } = {}): Promise<TapRun> =>
+    runTap({
+      config: tapConfig(sb, rec.baseUrl, { ...RANGE, ...opts.extra }),
+      catalog: catalogSelecting([...streams, 'sync_log']),
+      args: opts.account ? ['--account', opts.account] : [],
+      dir: tmp.dir,
+    });
+
+  /** The same run without faults, once per shape, to compare complete output against. */
+  const clean = async (name: string, make: () => Promise<TapRun>): Promise<TapRun> => {
+    if (!baseline.has(name)) {
+      sb.faults.clear();
+      const r = await make();
+      expect(r.code, r.stderr.slice(-1500)).to.equal(0);
+      baseline.set(name, r);
+    }
+    return baseline.get(name)!;
+  };
+
+  describe('"Please reduce the amount of data" (HTTP 500, code 1, no subcode)', () => {
+    it('halves the page size of the edge, goes on from the same cursor and completes with every record', async () => {
+      const want = await clean('ads', () => run(['ads'], { account: solo, extra: { page_size: 10 } }));
+      sb.faults.add({ kind: 'reduce_data', maxLimit: 2, path: `^/act_${solo}/ads$` });
+      rec.calls.length = 0;
+      const r = await run(['ads'], { account: solo, extra: { page_size: 10 } });
+      expect(r.code, r.stderr.slice(-1500)).to.equal(0);
+      expect(keysOf(r, 'ads', ['id'])).to.deep.equal(keysOf(want, 'ads', ['id']));
+      const limits = rec.calls.filter((c) => c.path === `/act_${solo}/ads`).map((c) => c.params.get('limit'));
+      expect(limits.slice(0, 3)).to.deep.equal(['10', '5', '2']);
+      expect(msgs(r).filter((m) => /Meta asked for less data: reading act_\d+\/ads with page size/.test(m))).to.have.length(2);
+    });
+
+    it('shrinks the result pages of a report run the same way', async () => {
+      const want = await clean('insights_ad', () => run(['insights_ad'], { account: solo }));
+      sb.faults.add({ kind: 'reduce_data', maxLimit: 3, path: '^/\\d+/insights$' });
+      const r = await run(['insights_ad'], { account: solo });
+      expect(r.code, r.stderr.slice(-1500)).to.equal(0);
+      expect(keysOf(r, 'insights_ad', ['ad_id', 'date_start'])).to.deep.equal(keysOf(want, 'insights_ad', ['ad_id', 'date_start']));
+      expect(r.logs().some((l) => l['page_size'] === 3)).to.equal(true);
+    });
+
+    it('splits a report run Meta refuses to build by level and days, without retrying it unchanged', async () => {
+      const want = await clean('insights_ad', () => run(['insights_ad'], { account: solo }));
+      sb.resetStats();
+      sb.faults.add({ kind: 'reduce_data', method: 'POST', path: `^/act_${solo}/insights$`, times: 1 });
+      const r = await run(['insights_ad'], { account: solo });
+      expect(r.code, r.stderr.slice(-1500)).to.equal(0);
+      expect(keysOf(r, 'insights_ad', ['ad_id', 'date_start'])).to.deep.equal(keysOf(want, 'insights_ad', ['ad_id', 'date_start']));
+      expect(msgs(r).some((m) => m.startsWith('Meta asked for less data: splitting insights job'))).to.equal(true);
+      expect(sb.stats().byEndpoint['POST /{id}/insights'] ?? 0, 'per-campaign jobs').to.be.greaterThan(0);
+    });
+  });
+
+  it('retries 1/99 "An unknown error occurred" unchanged (same page size) and completes', async () => {
+    const want = await clean('campaigns', () => run(['campaigns'], { account: solo }));
+    sb.faults.add({ kind: 'http_500', subcode: 99, times: 1, path: `^/act_${solo}/campaigns$` });
+    rec.calls.length = 0;
+    const r = await run(['campaigns'], { account: solo });
+    expect(r.code, r.stderr.slice(-1500)).to.equal(0);
+    expect(keysOf(r, 'campaigns', ['id'])).to.deep.equal(keysOf(want, 'campaigns', ['id']));
+    const limits = rec.calls.filter((c) => c.path === `/act_${solo}/campaigns`).map((c) => c.params.get('limit'));
+    expect(limits[0]).to.equal(limits[1]);
+    expect(msgs(r).some((m) => /Graph call failed; retry 1\//.test(m))).to.equal(true);
+  });
+
+  describe('async report runs that end "Job Failed" with error_code/error_subcode', () => {
+    for (const subcode of [1504022, 1504039]) {
+      it(`waits and re-runs a job throttled with 4/${subcode}, without splitting it`, async () => {
+        const want = await clean('insights_ad', () => run(['insights_ad'], { account: solo }));
+        sb.resetStats();
+        sb.faults.add({ kind: 'job_failed', code: 4, subcode, times: 1, path: `^/act_${solo}/insights$` });
+        const r = await run(['insights_ad'], { account: solo });
+        expect(r.code, r.stderr.slice(-1500)).to.equal(0);
+        expect(keysOf(r, 'insights_ad', ['ad_id', 'date_start'])).to.deep.equal(keysOf(want, 'insights_ad', ['ad_id', 'date_start']));
+        expect(msgs(r).some((m) => /was throttled by Meta; re-running it/.test(m))).to.equal(true);
+        expect(msgs(r).some((m) => m.startsWith('splitting insights job'))).to.equal(false);
+        expect(sb.stats().byEndpoint['POST /{id}/insights'] ?? 0, 'no per-campaign jobs').to.equal(0);
+      });
+    }
+
+    for (const [subcode, title] of [[1504041, 'Invalid Breakdowns'], [1504042, 'Invalid Custom Metrics']] as const) {
+      it(`fails the report at once on 2/${subcode} (${title}) with a clear message, no retry or split cascade`, async () => {
+        sb.resetStats();
+        sb.faults.add({ kind: 'job_failed', code: 2, subcode, path: `^/act_${solo}/insights$` });
+        const r = await run(['campaigns', 'insights_account'], { account: solo });
+        expect(r.code, 'the campaigns stream completed, the report failed: partial').to.equal(5);
+        expect(sb.stats().faultsFired['job_failed'], 'one job, no retry').to.equal(1);
+        expect(sb.stats().byEndpoint['POST /{id}/insights'] ?? 0, 'no split').to.equal(0);
+        const log = r.records('sync_log').find((l) => l['account_id'] === solo)!;
+        expect(log['error_class']).to.equal('config');
+        expect(String(log['error_message'])).to.include('rejects the report definition').and.include(`2/${subcode}`).and.include(title === 'Invalid Breakdowns' ? 'breakdowns' : 'custom metrics');
+        expect(String(log['hint'])).to.include('insights_reports');
+        expect(r.records('campaigns').length).to.be.greaterThan(0);
+      });
+    }
+
+    for (const [code, subcode] of [[-2, 2490547], [2, 1504043]] as const) {
+      it(`retries a job that failed with ${code}/${subcode} ("retry later") and completes`, async () => {
+        const want = await clean('insights_ad', () => run(['insights_ad'], { account: solo }));
+        sb.faults.add({ kind: 'job_failed', code, subcode, times: 1, path: `^/act_${solo}/insights$` });
+        const r = await run(['insights_ad'], { account: solo });
+        expect(r.code, r.stderr.slice(-1500)).to.equal(0);
+        expect(keysOf(r, 'insights_ad', ['ad_id', 'date_start'])).to.deep.equal(keysOf(want, 'insights_ad', ['ad_id', 'date_start']));
+        expect(msgs(r).some((m) => m.includes(`[code ${code}/${subcode}]`) && m.includes('attempt 1'))).to.equal(true);
+      });
+    }
+  });
+
+  describe('throttles pause whom the budget belongs to', () => {
+    for (const [code, subcode] of [[17, 2446079], [613, 1487742]] as const) {
+      it(`pauses the ad account on ${code}/${subcode} and keeps its token (another token shares the account's budget)`, async () => {
+        const want = await clean('campaigns-shared', () => run(['campaigns'], { account: shared }));
+        sb.faults.add({ kind: 'throttle', code, subcode, regainMinutes: 0, times: 1, path: `^/act_${shared}/campaigns$` });
+        rec.calls.length = 0;
+        const r = await run(['campaigns'], { account: shared });
+        expect(r.code, r.stderr.slice(-1500)).to.equal(0);
+        expect(keysOf(r, 'campaigns', ['id'])).to.deep.equal(keysOf(want, 'campaigns', ['id']));
+        const tokens = rec.calls.filter((c) => c.path === `/act_${shared}/campaigns`).map((c) => c.params.get('access_token'));
+        expect(tokens.length).to.be.at.least(2);
+        expect(tokens[1], 'no rotation to the other token').to.equal(tokens[0]);
+        expect(msgs(r).some((m) => /is throttled; continuing with token/.test(m))).to.equal(false);
+        expect(msgs(r).some((m) => /Graph call throttled; retry 1\//.test(m))).to.equal(true);
+      });
+    }
+
+    it('pauses every worker on code 4 (the app budget) instead of moving to another token', async () => {
+      sb.faults.add({ kind: 'throttle', code: 4, subcode: 1504022, regainMinutes: 0, times: 1, path: `^/act_${shared}/campaigns$` });
+      rec.calls.length = 0;
+      const r = await run(['campaigns'], { account: shared });
+      expect(r.code, r.stderr.slice(-1500)).to.equal(0);
+      const tokens = rec.calls.filter((c) => c.path === `/act_${shared}/campaigns`).map((c) => c.params.get('access_token'));
+      expect(tokens[1]).to.equal(tokens[0]);
+      expect(msgs(r).some((m) => m.startsWith("the app's rate limit is reached: every Graph call pauses"))).to.equal(true);
+    });
+  });
+
+  it('does not declare a token dead on 190 without a subcode: that account fails with a permission error, the token reads the others', async () => {
+    const agency = sb.tokens.find((t) => t.label === 'agency')!;
+    const mine = sb.world.users.find((u) => u.id === agency.userId)!.accountIds;
+    const victim = mine.find((id) => id === solo) ?? mine[0]!;
+    sb.faults.add({ kind: 'page_permission', path: `^/act_${victim}/campaigns$` });
+    const r = await runTap({
+      config: tapConfig(sb, rec.baseUrl, { ...RANGE, access_tokens: [{ label: 'agency', token: agency.token }] }),
+      catalog: catalogSelecting(['campaigns', 'sync_log']),
+      dir: tmp.dir,
+    });
+    expect(r.code, r.stderr.slice(-1500)).to.equal(5);
+    expect(msgs(r).some((m) => /is not used again in this run/.test(m)), 'no dead-token warning').to.equal(false);
+    const logs = r.records('sync_log');
+    const failed = logs.find((l) => l['account_id'] === victim)!;
+    expect(failed['status']).to.equal('failed');
+    expect(failed['error_class']).to.equal('permission');
+    expect(String(failed['hint'])).to.include('pages_read_engagement');
+    const others = logs.filter((l) => l['account_id'] !== victim && mine.includes(String(l['account_id'])));
+    expect(others.length).to.be.greaterThan(0);
+    for (const o of others) expect(o['status'], String(o['account_id'])).to.equal('ok');
+    expect(new Set(r.records('campaigns').map((c) => c['account_id']))).to.not.include(victim);
+  });
+
+  it('skips one object Meta refuses with 100/2446289 (a campaign of a split report) with a warning, and keeps the account', async () => {
+    const want = await clean('insights_campaign', () => run(['insights_campaign'], { account: solo }));
+    const campaign = String(want.records('insights_campaign')[0]!['campaign_id']);
+    // The account-level job fails twice, so the report is split per campaign; one campaign is refused.
+    sb.faults.add({ kind: 'job_failed', times: 2, path: `^/act_${solo}/insights$` });
+    sb.faults.add({ kind: 'object_error', method: 'POST', path: `^/${campaign}/insights$` });
+    const r = await run(['insights_campaign'], { account: solo });
+    expect(r.code, r.stderr.slice(-1500)).to.equal(0);
+    const rows = r.records('insights_campaign');
+    expect(rows.length).to.be.greaterThan(0);
+    expect(rows.some((x) => x['campaign_id'] === campaign)).to.equal(false);
+    const warn = r.logs().find((l) => /cannot be read and is skipped/.test(String(l['msg'])))!;
+    expect(warn, 'a warning names the object').to.not.equal(undefined);
+    expect(String(warn['msg'])).to.include(campaign);
+    expect(warn['graph_subcode']).to.equal(2446289);
+    expect(r.records('sync_log').find((l) => l['account_id'] === solo)!['status']).to.equal('ok');
+  });
+});
