@@ -5,7 +5,7 @@ import { createHmac } from 'node:crypto';
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
 import { exponentialDelay, isNetworkError } from 'axios-retry';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { AuthError, ConnectorError, DataError, ThrottledError } from '../core/errors.js';
+import { AuthError, ConnectorError, DataError, ThrottledError, TransientError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Redactor } from '../core/secrets.js';
 import type { TapConfig } from '../tap/config.js';
@@ -189,6 +189,7 @@ export class GraphClient {
             previous_page_size: limit,
             graph_code: err.context['graph_code'],
           });
+          this.count(this.accountFor(url, opts), undefined, 'retries');
           if ('limit' in body) body = { ...body, limit: String(smaller) };
           else url.searchParams.set('limit', String(smaller));
           continue;
@@ -334,7 +335,9 @@ export class GraphClient {
             continue;
           }
         }
-        if (!classified.retry || (classified.failure === 'reduce_data' && opts.shrinkable)) {
+        // Handed back to a caller that asks for less instead: not a failed call, so not counted as one.
+        if (classified.failure === 'reduce_data' && opts.shrinkable) throw error;
+        if (!classified.retry) {
           this.count(accountId, token.label, 'errors');
           throw error;
         }
@@ -352,7 +355,9 @@ export class GraphClient {
         failures += 1;
         if (failures > this.config.max_retries) {
           this.count(accountId, token.label, 'errors');
-          throw error;
+          // A "reduce data" answer to a request that cannot shrink, still there after every retry: the
+          // same code 1 is Meta's generic internal error, so it is reported as "re-run later" (exit 7).
+          throw classified.failure === 'reduce_data' && classified.retry ? new TransientError(error.message, { ...(error.hint ? { hint: error.hint } : {}), context: error.context }) : error;
         }
         const waitMs = Math.min(this.maxThrottleWaitMs, Math.max(this.backoffMs(failures), (regainSeconds ?? 0) * 1000));
         this.log.warn(`Graph call failed; retry ${failures}/${this.config.max_retries} in ${seconds(waitMs)}`, { reason: error.message, wait_ms: Math.round(waitMs), account_id: accountId, token_label: token.label });

@@ -103,7 +103,9 @@ export const E = {
   // facts §4.1: data-per-call limit of synchronous insights
   dataPerCall: () => new GraphError({ status: 400, code: 100, subcode: 1487534, type: 'CodeException', message: "(#100) Please reduce the amount of data you're asking for, then retry your request" }),
   // facts §7.4 transient family
-  unknown500: (subcode?: number) => new GraphError({ status: 500, code: 1, message: 'An unknown error occurred', isTransient: false, ...(subcode !== undefined ? { subcode } : {}) }),
+  // Meta's generic 500 as captured: code 1, subcode 99, no type (AB unit_tests/test_errors.py
+  // error_500_unknown). Code 1 without a subcode is what `reduceData` sends.
+  unknown500: (subcode = 99) => new GraphError({ status: 500, code: 1, subcode, type: null, message: 'An unknown error occurred' }),
   unavailable503: () => new GraphError({ status: 503, code: 2, message: '(#2) Service temporarily unavailable', isTransient: true }),
   // HTTP 500, code 1, no subcode, no type: as captured in AB unit_tests/test_errors.py
   // (error_500_reduce_the_amount_of_data) and macbre/farerskie-kadry-feed#10.

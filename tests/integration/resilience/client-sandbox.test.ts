@@ -87,9 +87,9 @@ describe('Graph client against the sandbox with injected faults', function () {
     });
   }
 
-  it('moves to the second token without sleeping when the first is throttled at user level (code 17)', async () => {
+  it('moves to the second token without sleeping when the first is throttled at user level (code 32: its own budget)', async () => {
     const { client, time } = make();
-    sb.faults.add({ kind: 'throttle', code: 17, token: shared.tokens[0].label, regainMinutes: 0 });
+    sb.faults.add({ kind: 'throttle', code: 32, token: shared.tokens[0].label, regainMinutes: 0 });
     const ids = await campaigns(client, shared.account, shared.tokens);
     expect(ids.length).to.be.greaterThan(0);
     expect(time.sleeps.filter((ms) => ms >= 1000)).to.deep.equal([]);
@@ -143,7 +143,7 @@ describe('Graph client against the sandbox with injected faults', function () {
     sb.faults.add({ kind: 'reduce_data', path: `/act_${solo.account}/campaigns`, times: 1 });
     const ids = await campaigns(client, solo.account, [solo.token]);
     expect(ids.length).to.be.greaterThan(0);
-    expect(mem.text()).to.include('limit 4 instead of 8');
+    expect(mem.text()).to.include('page size 4 instead of 8');
   });
 
   it('finishes with the second token when the first expires mid-run, and reports the dead one by label', async () => {

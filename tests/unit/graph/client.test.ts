@@ -135,16 +135,19 @@ describe('GraphClient', () => {
       expect(fake.seen.map((s) => s.query.get('limit'))).to.deep.equal(['400', '400']);
     });
 
-    it('stops shrinking at MIN_PAGE_SIZE and then fails with a data error naming the edge', async () => {
+    it('stops shrinking at MIN_PAGE_SIZE, retries there, then fails as retry-later naming the edge', async () => {
       await serve(() => ({ status: 500, json: graphError(1) }));
       const { c } = client({ page_size: 4, max_retries: 1 });
       const err = await (async () => {
         for await (const _ of c.paginate('act_1/ads', { tokens: [A] })) void _;
       })().catch((e: unknown) => e);
-      expect(err).to.be.instanceOf(ReduceDataError);
+      // Meta's generic "unknown error" is the same code 1: after the floor and every retry, "re-run later".
+      expect(err).to.be.instanceOf(TransientError);
+      expect((err as TransientError).exitCode).to.equal(7);
       // 4 → 2 → 1, then at the floor the request cannot shrink: retried unchanged (max_retries 1), then thrown.
       expect(fake.seen.map((s) => s.query.get('limit'))).to.deep.equal(['4', '2', '1', '1']);
-      expect((err as ReduceDataError).message).to.include('act_1/ads');
+      expect((err as TransientError).message).to.include('act_1/ads');
+      expect(c.statsFor('1')).to.include({ api_calls: 4, retries: 3, errors: 1 });
     });
 
     it('rejects a node answer where an edge page was expected', async () => {
