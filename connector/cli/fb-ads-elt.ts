@@ -2,12 +2,13 @@
 // and the models runner. Each subcommand registers itself from the module that implements it.
 import { Command } from 'commander';
 import { runCli } from './run.js';
-import { ConnectorError } from '../core/errors.js';
+import { addAboutFlags, parseOutcome, printAboutIfAsked } from './about.js';
 import { registerSandbox } from '../sandbox/cli.js';
 import { registerModels } from '../models/cli.js';
 import { registerPipeline } from '../pipeline/cli.js';
 
 const program = new Command('fb-ads-elt').description('Meta Ads -> BigQuery ELT: sync, serve, demo, sandbox, models').exitOverride();
+addAboutFlags(program, 'fb-ads-elt');
 registerPipeline(program);
 registerSandbox(program);
 registerModels(program);
@@ -16,12 +17,11 @@ await runCli('fb-ads-elt', async () => {
   try {
     await program.parseAsync(process.argv);
   } catch (err) {
-    if (err instanceof ConnectorError) throw err;
-    const code = (err as { code?: string }).code;
-    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return;
-    if (typeof code === 'string' && code.startsWith('commander.')) {
-      throw new ConnectorError('config', (err as Error).message.replace(/^error: /, ''), { hint: 'Run `fb-ads-elt --help` for usage.' });
-    }
+    const code = (err as { code?: unknown }).code;
+    // Without a subcommand commander shows the help; options are parsed by then, so --about is known.
+    if (code === 'commander.help' && printAboutIfAsked(program, 'fb-ads-elt')) return;
+    if (code === 'commander.help') return; // bare `fb-ads-elt`: the help is the answer
+    if (typeof code === 'string' && code.startsWith('commander.')) return void parseOutcome(err, 'fb-ads-elt');
     throw err;
   }
 });

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { runCli } from './run.js';
 import { bareAccountId, loadTapConfig } from '../tap/config.js';
-import { ConfigError, ConnectorError } from '../core/errors.js';
+import { ConfigError, EXIT_CODES } from '../core/errors.js';
 import { readJsonFile } from '../core/config.js';
 import { discover } from '../tap/discover.js';
 import { selectStreams, runSync } from '../tap/sync.js';
@@ -11,10 +11,11 @@ import { SingerWriter } from '../singer/writer.js';
 import { GraphClient } from '../graph/client.js';
 import { checkTokens } from '../graph/tokens.js';
 import { runClock } from '../core/clock.js';
+import { addAboutFlags, parseOutcome, printAboutIfAsked } from './about.js';
 
 const program = new Command('tap-facebook-ads')
   .description('Singer tap for the Meta (Facebook) Marketing API')
-  .requiredOption('-c, --config <file>', 'tap config JSON (see spec.json)')
+  .option('-c, --config <file>', 'tap config JSON (see spec.json); required unless --help/--version/--about')
   .option('-d, --discover', 'print the catalog and exit')
   .option('--catalog <file>', 'Singer catalog selecting streams and fields')
   .option('-p, --properties <file>', 'legacy alias of --catalog')
@@ -22,9 +23,10 @@ const program = new Command('tap-facebook-ads')
   .option('--account <id>', 'sync only this ad account (shortcut for account_ids)')
   .option('--days <n>', 'read insights for the last N days only (today included, in each account’s time zone)')
   .exitOverride();
+addAboutFlags(program, 'tap-facebook-ads');
 
 interface Opts {
-  config: string;
+  config?: string;
   discover?: boolean;
   catalog?: string;
   properties?: string;
@@ -37,9 +39,12 @@ await runCli('tap-facebook-ads', async (ctx) => {
   try {
     program.parse(process.argv);
   } catch (err) {
-    throw new ConnectorError('config', (err as Error).message.replace(/^error: /, ''), { hint: 'Run `tap-facebook-ads --help` for usage.' });
+    parseOutcome(err, 'tap-facebook-ads');
+    return EXIT_CODES.ok; // --help or --version was printed
   }
+  if (printAboutIfAsked(program, 'tap-facebook-ads')) return EXIT_CODES.ok;
   const opts = program.opts<Opts>();
+  if (opts.config === undefined) throw new ConfigError("required option '-c, --config <file>' not specified", { hint: 'Run `tap-facebook-ads --help` for usage.' });
   const clock = runClock();
   const { config, redactor } = loadTapConfig(opts.config);
   ctx.setRedactor(redactor);

@@ -2,7 +2,8 @@
 import { Command } from 'commander';
 import { runCli } from './run.js';
 import { loadTargetConfig } from '../target/config.js';
-import { ConnectorError } from '../core/errors.js';
+import { ConfigError, EXIT_CODES } from '../core/errors.js';
+import { addAboutFlags, parseOutcome, printAboutIfAsked } from './about.js';
 import { createDestination } from '../target/factory.js';
 import { Loader } from '../target/loader.js';
 import { SingerWriter } from '../singer/writer.js';
@@ -11,16 +12,21 @@ import { runClock } from '../core/clock.js';
 
 const program = new Command('target-bigquery')
   .description('Singer target loading into BigQuery (or embedded DuckDB) with load jobs and MERGE')
-  .requiredOption('-c, --config <file>', 'target config JSON (see schemas/target-config.json)')
+  .option('-c, --config <file>', 'target config JSON (see schemas/target-config.json); required unless --help/--version/--about')
   .exitOverride();
+addAboutFlags(program, 'target-bigquery');
 
 await runCli('target-bigquery', async (ctx) => {
   try {
     program.parse(process.argv);
   } catch (err) {
-    throw new ConnectorError('config', (err as Error).message.replace(/^error: /, ''), { hint: 'Run `target-bigquery --help` for usage.' });
+    parseOutcome(err, 'target-bigquery');
+    return EXIT_CODES.ok; // --help or --version was printed
   }
-  const { config, redactor } = loadTargetConfig(program.opts<{ config: string }>().config);
+  if (printAboutIfAsked(program, 'target-bigquery')) return EXIT_CODES.ok;
+  const configFile = program.opts<{ config?: string }>().config;
+  if (configFile === undefined) throw new ConfigError("required option '-c, --config <file>' not specified", { hint: 'Run `target-bigquery --help` for usage.' });
+  const { config, redactor } = loadTargetConfig(configFile);
   ctx.setRedactor(redactor);
   const destination = await createDestination(config);
   const out = new SingerWriter(process.stdout);
