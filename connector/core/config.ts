@@ -58,7 +58,12 @@ export function describeAjvErrors(errors: ErrorObject[] | null | undefined, root
   if (!errors?.length) return 'unknown validation error';
   const seen = new Set<string>();
   const parts: string[] = [];
+  // A value that is one of several formats (anyOf with an errorMessage): that message speaks for the
+  // branches, whose own failures ("must match format …" once per format) would only repeat it.
+  const explained = errors.filter((e) => (e.keyword === 'anyOf' || e.keyword === 'oneOf') && e.parentSchema?.['errorMessage']);
+  const branchOfExplained = (e: ErrorObject): boolean => e.keyword === 'format' && explained.some((x) => x.instancePath === e.instancePath && e.schemaPath.startsWith(`${x.schemaPath}/`));
   for (const e of errors) {
+    if (branchOfExplained(e)) continue;
     const where = root + e.instancePath.replace(/\//g, '.').replace(/\.(\d+)(?=\.|$)/g, '[$1]');
     let text: string;
     switch (e.keyword) {
@@ -79,7 +84,10 @@ export function describeAjvErrors(errors: ErrorObject[] | null | undefined, root
         break;
       case 'anyOf':
       case 'oneOf':
-        text = `${where} ${e.message ?? 'is invalid'}${e.parentSchema?.['errorMessage'] ? `: ${String(e.parentSchema['errorMessage'])}` : ''}`;
+        text =
+          e.parentSchema?.['errorMessage'] && typeof e.data === 'string'
+            ? `${where} "${e.data}" is not accepted: ${String(e.parentSchema['errorMessage'])}`
+            : `${where} ${e.message ?? 'is invalid'}${e.parentSchema?.['errorMessage'] ? `: ${String(e.parentSchema['errorMessage'])}` : ''}`;
         break;
       default:
         text = `${where} ${e.message ?? 'is invalid'}`;

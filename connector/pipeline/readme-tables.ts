@@ -21,6 +21,8 @@ function typeOf(p: Prop): string {
     return `list of ${items['type'] === 'object' ? 'objects' : String(items['type'] ?? 'values')}`;
   }
   if (p['format'] === 'date') return 'date (YYYY-MM-DD)';
+  const formats = Array.isArray(p['anyOf']) ? (p['anyOf'] as Prop[]).map((x) => x['format']) : [];
+  if (formats.includes('date') && formats.includes('date-time')) return 'date (YYYY-MM-DD) or date-time (RFC 3339)';
   if (p['format'] === 'uri') return 'URL';
   return t;
 }

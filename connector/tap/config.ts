@@ -55,7 +55,20 @@ export const SPEC_PATH = 'spec.json';
 /** Bare digits of an ad account id (config accepts act_123 or 123). */
 export const bareAccountId = (id: string): string => id.replace(/^act_/, '');
 
+/**
+ * The day a start_date/end_date names. spec.json accepts YYYY-MM-DD and RFC 3339 date-times (as
+ * Meltano and singer-io configs write them); a date-time counts as the calendar date written in it,
+ * time and offset ignored ("2025-01-01T00:00:00+02:00" is 2025-01-01, not 2024-12-31 in UTC), which
+ * is what singer-io/tap-facebook and Airbyte do with such values. The day is then read in each ad
+ * account's time zone, exactly like a bare date.
+ */
+export function dayOfConfigDate(value: string): string {
+  return value.slice(0, 10);
+}
+
 function check(c: TapConfig): void {
+  if (c.start_date !== undefined) c.start_date = dayOfConfigDate(c.start_date);
+  if (c.end_date !== undefined) c.end_date = dayOfConfigDate(c.end_date);
   if (c.access_token && c.access_tokens) {
     throw new ConfigError('config has both access_token and access_tokens', { hint: 'Keep one: put the single token into access_tokens with a label.' });
   }

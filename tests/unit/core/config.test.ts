@@ -50,6 +50,27 @@ describe('tap config', () => {
     expect(configError(() => validateTapConfig({ access_token: token, acces_token: 'x' })).message).to.include('unknown field "acces_token"');
   });
 
+  it('accepts start_date/end_date as YYYY-MM-DD or RFC 3339 date-times, counting a date-time as the date written in it', () => {
+    const day = (v: string): string | undefined => validateTapConfig({ access_token: token, start_date: v }).config.start_date;
+    expect(day('2025-01-01')).to.equal('2025-01-01');
+    expect(day('2025-01-01T00:00:00Z'), 'as Meltano and singer-io configs write it').to.equal('2025-01-01');
+    expect(day('2025-01-01T00:00:00+02:00'), 'not 2024-12-31 (its UTC date)').to.equal('2025-01-01');
+    expect(day('2025-01-01T23:30:00-08:00'), 'not 2025-01-02 (its UTC date)').to.equal('2025-01-01');
+    expect(day('2025-01-01T12:00:00.123Z')).to.equal('2025-01-01');
+    expect(validateTapConfig({ access_token: token, end_date: '2025-01-31T00:00:00Z' }).config.end_date).to.equal('2025-01-31');
+    // Order is checked on the days: the same day as a date and as a later date-time is fine.
+    expect(validateTapConfig({ access_token: token, start_date: '2025-01-31T18:00:00Z', end_date: '2025-01-31' }).config.start_date).to.equal('2025-01-31');
+  });
+
+  it('refuses any other start_date/end_date form, naming the key, the value and the accepted formats', () => {
+    for (const bad of ['2025-01-01T00:00:00', '01/02/2025', '2025-13-01', '2025-1-1', 'yesterday']) {
+      const m = configError(() => validateTapConfig({ access_token: token, start_date: bad })).message;
+      expect(m, bad).to.include(`config.start_date "${bad}" is not accepted: use YYYY-MM-DD or an RFC 3339 date-time such as 2025-01-01T00:00:00Z`);
+      expect(m, 'one sentence, not one per format tried').to.not.include('must match format');
+    }
+    expect(configError(() => validateTapConfig({ access_token: token, end_date: '31.01.2025' })).message).to.include('config.end_date "31.01.2025" is not accepted');
+  });
+
   it('never echoes a secret in a validation error', () => {
     const e = configError(() => validateTapConfig({ access_tokens: [{ label: 'bad label!', token }] }));
     expect(e.message).not.to.include(token);
