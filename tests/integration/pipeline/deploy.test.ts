@@ -136,7 +136,8 @@ describe('deploy/meltano/meltano.yml', () => {
 
   const expectedKind = (p: Record<string, unknown>): string => {
     if (p['enum']) return 'options';
-    if (p['type'] === 'string' && p['format'] === 'date') return 'date_iso8601';
+    const formats = Array.isArray(p['anyOf']) ? (p['anyOf'] as Array<Record<string, unknown>>).map((x) => x['format']) : [p['format']];
+    if (p['type'] === 'string' && formats.includes('date')) return 'date_iso8601';
     return ({ string: 'string', integer: 'integer', number: 'decimal', boolean: 'boolean', array: 'array', object: 'object' } as Record<string, string>)[String(p['type'])]!;
   };
   const checkSettings = (plugin: MeltanoPlugin, schemaPath: string): void => {
@@ -165,11 +166,11 @@ describe('deploy/meltano/meltano.yml', () => {
   it('mirrors every field of spec.json in the tap settings, secrets marked sensitive', () => checkSettings(tap, 'spec.json'));
   it('mirrors every field of schemas/target-config.json in the target settings', () => checkSettings(target, 'schemas/target-config.json'));
 
-  it('declares the capabilities whose flags the tap CLI accepts (catalog, discover, state)', () => {
-    expect(tap.capabilities).to.have.members(['catalog', 'discover', 'state']);
+  it('declares the capabilities whose flags the tap CLI accepts (about, catalog, discover, state)', () => {
+    expect(tap.capabilities).to.have.members(['about', 'catalog', 'discover', 'state']);
     // Help text only (its exit code is the CLI's business).
     const help = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'tap-facebook-ads.js'), '--help'], { encoding: 'utf8' }).stdout;
-    for (const flag of ['--config', '--discover', '--catalog', '--state', '--properties']) expect(help).to.include(flag);
+    for (const flag of ['--config', '--discover', '--catalog', '--state', '--properties', '--about']) expect(help).to.include(flag);
     const targetHelp = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'target-bigquery.js'), '--help'], { encoding: 'utf8' }).stdout;
     expect(targetHelp).to.include('--config');
   });
