@@ -1,6 +1,7 @@
 // Issue 18 part 3 end to end: the tap (child process, as Meltano runs it) against the loopback
 // sandbox serving each error exactly as Meta sends it (payloads and their sources:
-// tests/fixtures/graph/SOURCES.md). Dates are pinned (sandbox `today`, config start/end dates), so
+// tests/fixtures/graph/SOURCES.md). Dates are pinned (sandbox `today`, config start/end dates, and the
+// tap runs on the sandbox clock via runTap `now`), so
 // nothing depends on the day the test runs.
 import { expect } from 'chai';
 import { startSandbox, type Sandbox } from '../../../connector/sandbox/index.js';
@@ -48,6 +49,7 @@ describe('tap answers each Meta error as Meta sends it (issue 18 part 3, child p
 
   const run = (streams: string[], opts: { account?: string; extra?: Record<string, unknown> } = {}): Promise<TapRun> =>
     runTap({
+      now: sb.now(),
       config: tapConfig(sb, rec.baseUrl, { ...RANGE, ...opts.extra }),
       catalog: catalogSelecting([...streams, 'sync_log']),
       args: opts.account ? ['--account', opts.account] : [],
@@ -188,6 +190,7 @@ describe('tap answers each Meta error as Meta sends it (issue 18 part 3, child p
     const victim = mine.find((id) => id === solo) ?? mine[0]!;
     sb.faults.add({ kind: 'page_permission', path: `^/act_${victim}/campaigns$` });
     const r = await runTap({
+      now: sb.now(),
       config: tapConfig(sb, rec.baseUrl, { ...RANGE, access_tokens: [{ label: 'agency', token: agency.token }] }),
       catalog: catalogSelecting(['campaigns', 'sync_log']),
       dir: tmp.dir,
