@@ -59,7 +59,9 @@ export async function inspectToken(client: GraphClient, t: TokenRef, now: number
     const res = await client.request<{ data?: DebugTokenData }>('debug_token', { params: { input_token: t.token }, tokens: [t] });
     data = res.data ?? {};
   } catch (err) {
-    if (!(err instanceof AuthError)) throw err;
+    // debug_token reads no page or ad object, only the token itself: any 190 here (also one without
+    // a subcode, which elsewhere can mean a missing page permission) says the token is not usable.
+    if (!(err instanceof AuthError || (err instanceof PermissionError && err.context['graph_code'] === 190))) throw err;
     const problem = new AuthError(`token "${t.label}" is not valid: Meta rejected it when checking it (debug_token)`, { hint: LONG_LIVED_TOKEN_HOWTO, context: { ...err.context, token_label: t.label } });
     return { label: t.label, type: undefined, userId: undefined, scopes: [], expiresAt: null, dataAccessExpiresAt: null, warnings: [], problem };
   }

@@ -13,6 +13,7 @@ const toks = {
   narrow: { label: 'narrow', token: 'sbx_narrow_0099aabb' },
   invalid: { label: 'invalid', token: 'sbx_invalid_77889900' },
   dead: { label: 'dead', token: 'sbx_dead_1234abcd' },
+  garbled: { label: 'garbled', token: 'sbx_garbled_5678ef01' },
 };
 const info: Record<string, Record<string, unknown>> = {
   [toks.forever.token]: { is_valid: true, type: 'USER', user_id: '1001', scopes: ['ads_read', 'business_management'], expires_at: 0 },
@@ -28,6 +29,7 @@ describe('checkTokens', () => {
     fake = await startFakeGraph((req) => {
       if (!req.path.endsWith('/debug_token')) return { status: 404, json: graphError(100) };
       if (req.query.get('access_token') === toks.dead.token) return { status: 400, json: graphError(190, 463) };
+      if (req.query.get('access_token') === toks.garbled.token) return { status: 400, json: graphError(190, undefined, { message: 'Invalid OAuth access token.' }) };
       return { json: { data: info[req.query.get('input_token') ?? ''] ?? { is_valid: false } } };
     });
   });
@@ -81,6 +83,14 @@ describe('checkTokens', () => {
     expect(e2).to.be.instanceOf(AuthError);
     expect((e2 as AuthError).message).to.include('"dead"');
     expect(client.deadTokens()).to.deep.equal(['dead']);
+  });
+
+  it('treats 190 without a subcode on debug_token as an invalid token (exit 3): no page is involved there', async () => {
+    const { client, config, mem, clock } = setup();
+    const err = await checkTokens(client, [toks.garbled], config, mem.log, { clock }).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(AuthError);
+    expect((err as AuthError).message).to.include('"garbled"');
+    expect((err as AuthError).exitCode).to.equal(3);
   });
 
   it('fails with a PermissionError when a token lacks ads_read', async () => {
