@@ -208,6 +208,29 @@ describe('tap answers each Meta error as Meta sends it (issue 18 part 3, child p
     expect(new Set(r.records('campaigns').map((c) => c['account_id']))).to.not.include(victim);
   });
 
+  it('skips one creative Meta refuses with 100/2446289 when re-reading creatives by id, and keeps the account', async () => {
+    // Its own sandbox: the world clock moves (advanceDay) so that some ads change between the runs.
+    const own = await startSandbox({ world: 'small', today: TODAY, jobDurationMs: 20 });
+    try {
+      const go = (state?: unknown): Promise<TapRun> =>
+        runTap({ now: own.now(), config: tapConfig(own, own.baseUrl, RANGE), catalog: catalogSelecting(['ads', 'ad_creatives', 'sync_log']), ...(state ? { state } : {}), dir: tmp.dir });
+      const first = await go();
+      expect(first.code, first.stderr.slice(-1500)).to.equal(0);
+      own.advanceDay(3);
+      const creativeIds = new Set(own.world.accounts.flatMap((a) => a.creativeIds));
+      own.faults.add({ kind: 'object_error', path: `^/(${[...creativeIds].join('|')})$`, times: 1 });
+      const second = await go(first.lastState());
+      expect(second.code, second.stderr.slice(-1500)).to.equal(0);
+      expect(own.stats().faultsFired['object_error'], 'a creative was read by id and refused').to.equal(1);
+      const warn = second.logs().find((l) => /^creative \d+ of account \d+ cannot be read; skipped/.test(String(l['msg'])));
+      expect(warn, 'a warning names the creative').to.not.equal(undefined);
+      expect(warn!['graph_subcode']).to.equal(2446289);
+      for (const l of second.records('sync_log')) expect(l['status'], String(l['account_id'])).to.equal('ok');
+    } finally {
+      await own.close();
+    }
+  });
+
   it('skips one object Meta refuses with 100/2446289 (a campaign of a split report) with a warning, and keeps the account', async () => {
     const want = await clean('insights_campaign', () => run(['insights_campaign'], { account: solo }));
     const campaign = String(want.records('insights_campaign')[0]!['campaign_id']);
