@@ -67,6 +67,12 @@ const DEFAULT_MAX_THROTTLE_WAIT_MS = 15 * 60_000;
 export const MIN_PAGE_SIZE = 1;
 /** Pacing at a full budget, in units of retry_base_ms (30 s at the default 1 s): the waits we choose scale together. */
 const PACER_MAX_INTERVAL_UNITS = 30;
+/**
+ * First wait after a report run failed for the app's/account's rate limit (4/1504022, 4/1504039), in
+ * units of retry_base_ms (30 s at the default), doubling per repeat: Meta says "wait before retrying"
+ * without saying how long, and a run carries no usage headers to read the wait from.
+ */
+const JOB_THROTTLE_WAIT_UNITS = 30;
 const DEFAULT_MAX_BACKOFF_MS = 5 * 60_000;
 /** What we identify as; Meta support asks for it when debugging (facts §1.3 lists the SDKs' own). */
 const USER_AGENT = 'fb-ads-elt/0.1 (tap-facebook-ads; node)';
@@ -215,7 +221,7 @@ export class GraphClient {
    * rate-limit code) to the shared pacer, so every worker on that budget waits; returns the wait.
    */
   holdAfterThrottle(scope: ThrottleScope | undefined, attempt: number, accountId: string | undefined): number {
-    const waitMs = this.backoffMs(Math.max(1, attempt));
+    const waitMs = Math.min(this.maxBackoffMs, JOB_THROTTLE_WAIT_UNITS * this.config.retry_base_ms * 2 ** (Math.max(1, attempt) - 1));
     const until = this.now() + waitMs;
     if (scope === 'app' || accountId === undefined) this.pacer.blockApp(until);
     else this.pacer.blockAccount(accountId, until);
