@@ -10,7 +10,7 @@ with orders as (
 
     select
         cast({{ src.customer_id }} as string) as customer_id,
-        cast({{ src.ordered_at }} as {{ type_timestamp() }}) as ordered_at,
+        cast({{ src.ordered_at }} as {{ type_instant() }}) as ordered_at,
         cast({{ src.channel }} as string) as acquisition_channel,
         cast({{ src.status }} as string) as order_status
     from {{ ref(src.relation) }}

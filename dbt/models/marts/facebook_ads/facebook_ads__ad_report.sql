@@ -1,13 +1,16 @@
 {#- Daily performance per ad. Grain: ad_id × date_day (account-zone day). The largest report, so
-    incremental: each run re-processes the last `facebook_ads__lookback_days` days (Meta restates
-    insights for up to 28 days) and replaces those rows by the unique key. -#}
+    incremental: each run re-processes the last `facebook_ads__lookback_days` whole days (Meta
+    restates insights for up to 28 days) and replaces them, with each adapter's own strategy:
+    BigQuery overwrites those day partitions (insert_overwrite: no full-table MERGE scan), DuckDB
+    deletes the re-processed keys and inserts them again (delete+insert). -#}
+{% set on_bigquery = target.type == 'bigquery' %}
 {{
     config(
         materialized='incremental',
         unique_key=['ad_id', 'date_day'],
-        incremental_strategy='merge',
-        partition_by={'field': 'date_day', 'data_type': 'date', 'granularity': 'day'},
-        cluster_by=['account_id', 'ad_id']
+        incremental_strategy='insert_overwrite' if on_bigquery else 'delete+insert',
+        partition_by={'field': 'date_day', 'data_type': 'date', 'granularity': 'day'} if on_bigquery else none,
+        cluster_by=['account_id', 'ad_id'] if on_bigquery else none
     )
 }}
 

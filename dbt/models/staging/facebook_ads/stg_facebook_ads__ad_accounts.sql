@@ -37,8 +37,8 @@ renamed as (
         cast(amount_spent as {{ type_money() }}) as lifetime_amount_spent,
 
         ---------- timestamps
-        cast(created_time as {{ type_timestamp() }}) as created_at,
-        cast(_sdc_batched_at as {{ type_timestamp() }}) as loaded_at
+        cast(created_time as {{ type_instant() }}) as created_at,
+        cast(_sdc_batched_at as {{ type_instant() }}) as loaded_at
 
     from source
 

@@ -18,7 +18,7 @@ renamed as (
         cast(lifetime_budget as {{ type_money() }}) as lifetime_budget,
         cast(bid_amount as {{ type_money() }}) as bid_amount,
         currency,
-        cast(updated_time as {{ type_timestamp() }}) as valid_from
+        cast(updated_time as {{ type_instant() }}) as valid_from
 
     from source
 

@@ -30,10 +30,10 @@ renamed as (
         currency,
 
         ---------- timestamps
-        cast(start_time as {{ type_timestamp() }}) as start_at,
-        cast(end_time as {{ type_timestamp() }}) as end_at,
-        cast(created_time as {{ type_timestamp() }}) as created_at,
-        cast(updated_time as {{ type_timestamp() }}) as updated_at
+        cast(start_time as {{ type_instant() }}) as start_at,
+        cast(end_time as {{ type_instant() }}) as end_at,
+        cast(created_time as {{ type_instant() }}) as created_at,
+        cast(updated_time as {{ type_instant() }}) as updated_at
 
     from source
 

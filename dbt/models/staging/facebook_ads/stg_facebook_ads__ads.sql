@@ -25,8 +25,8 @@ renamed as (
         _sdc_deleted_at is not null as is_removed_from_source,
 
         ---------- timestamps
-        cast(created_time as {{ type_timestamp() }}) as created_at,
-        cast(updated_time as {{ type_timestamp() }}) as updated_at
+        cast(created_time as {{ type_instant() }}) as created_at,
+        cast(updated_time as {{ type_instant() }}) as updated_at
 
     from source
 

@@ -13,7 +13,7 @@ renamed as (
         name as business_name,
         verification_status,
         _sdc_deleted_at is not null as is_removed_from_source,
-        cast(created_time as {{ type_timestamp() }}) as created_at
+        cast(created_time as {{ type_instant() }}) as created_at
 
     from source
 

@@ -32,7 +32,7 @@ renamed as (
         action_values,
 
         ---------- timestamps
-        cast(_sdc_extracted_at as {{ type_timestamp() }}) as extracted_at
+        cast(_sdc_extracted_at as {{ type_instant() }}) as extracted_at
 
     from source
 

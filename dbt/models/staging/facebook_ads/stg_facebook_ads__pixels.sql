@@ -12,8 +12,8 @@ renamed as (
         name as pixel_name,
         is_unavailable,
         data_use_setting,
-        cast(creation_time as {{ type_timestamp() }}) as created_at,
-        cast(last_fired_time as {{ type_timestamp() }}) as last_fired_at,
+        cast(creation_time as {{ type_instant() }}) as created_at,
+        cast(last_fired_time as {{ type_instant() }}) as last_fired_at,
         _sdc_deleted_at is not null as is_removed_from_source
 
     from source

@@ -21,8 +21,8 @@ renamed as (
         errors,
         error_class,
         hint as error_hint,
-        cast(started_at as {{ type_timestamp() }}) as started_at,
-        cast(finished_at as {{ type_timestamp() }}) as finished_at
+        cast(started_at as {{ type_instant() }}) as started_at,
+        cast(finished_at as {{ type_instant() }}) as finished_at
 
     from source
 
