@@ -1,10 +1,10 @@
 // Entry point of `fb-ads-elt`: one binary for the pipeline (sync, serve, demo), the Graph sandbox
-// and the models runner. Each subcommand registers itself from the module that implements it.
+// and the dbt project (run by real dbt). Each subcommand registers itself from the module that implements it.
 import { Command } from 'commander';
 import { runCli } from './run.js';
 import { addAboutFlags, parseOutcome, printAboutIfAsked } from './about.js';
 import { registerSandbox } from '../sandbox/cli.js';
-import { registerModels } from '../models/cli.js';
+import { registerModels } from '../dbt/cli.js';
 import { registerPipeline } from '../pipeline/cli.js';
 
 const program = new Command('fb-ads-elt').description('Meta Ads -> BigQuery ELT: sync, serve, demo, sandbox, models').exitOverride();

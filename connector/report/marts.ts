@@ -25,7 +25,7 @@ export async function locateMarts(conn: DuckDBConnection): Promise<Record<keyof 
   const out: Partial<Record<keyof typeof MARTS, string>> = {};
   for (const [k, name] of Object.entries(MARTS) as [keyof typeof MARTS, string][]) {
     const hit = found.find((r) => r['table_name'] === name);
-    if (!hit) throw new ConfigError(`the warehouse has no ${name} model`, { hint: 'Build the models first: `fb-ads-elt sync … --models` or `fb-ads-elt models build`.' });
+    if (!hit) throw new ConfigError(`the warehouse has no ${name} model`, { hint: 'Build the models first: `fb-ads-elt sync … --models` or `fb-ads-elt models build --duckdb-path <file>`.' });
     out[k] = `"${String(hit['table_schema'])}"."${name}"`;
   }
   return out as Record<keyof typeof MARTS, string>;

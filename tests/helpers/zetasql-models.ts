@@ -6,11 +6,16 @@ import type { TypeProto } from '@fivetrandevelopers/zetasql/lib/types/zetasql/Ty
 import type { SimpleCatalogProto } from '@fivetrandevelopers/zetasql/lib/types/zetasql/SimpleCatalogProto.js';
 import type { SimpleTableProto } from '@fivetrandevelopers/zetasql/lib/types/zetasql/SimpleTableProto.js';
 import type { BigQueryField, BigQueryType } from '../../connector/target/bigquery/schema-map.js';
-import type { CompileResult } from '../../connector/models/build.js';
 import { startZetaSql, type CatalogTable } from './zetasql.js';
 
 const PRODUCT_EXTERNAL = 1;
 const ERROR_MESSAGE_ONE_LINE = 1;
+
+/** Models compiled for BigQuery in DAG order (ephemerals inlined), and where they are built. */
+export interface CompiledForBigQuery {
+  models: Array<{ name: string; sql: string }>;
+  target: { database?: string; schema: string };
+}
 
 export interface ModelCheck {
   name: string;
@@ -110,7 +115,7 @@ function catalogProto(tables: CatalogTable[], languageOptions: unknown): SimpleC
  * is reported and its output is not registered, so its consumers fail too (as in BigQuery).
  */
 export async function checkCompiledModels(
-  compiled: CompileResult,
+  compiled: CompiledForBigQuery,
   baseTables: CatalogTable[],
   extra: Array<{ name: string; sql: string }> = [],
 ): Promise<ModelCheck[]> {

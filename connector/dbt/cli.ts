@@ -1,0 +1,66 @@
+// `fb-ads-elt models build|dbt`: real dbt on a DuckDB warehouse with a generated profile (the
+// project's .venv or FB_ADS_ELT_DBT). Summary JSON on stdout, dbt's progress as JSON logs on stderr.
+import type { Command } from 'commander';
+import yaml from 'js-yaml';
+import { ConfigError, DataError } from '../core/errors.js';
+import { Logger } from '../core/log.js';
+import { dbtBuild, runDbt } from './run.js';
+
+/** `--vars` takes JSON or YAML, like dbt's. */
+export function parseVars(text: string | undefined): Record<string, unknown> {
+  if (text === undefined || text.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = yaml.load(text, { schema: yaml.CORE_SCHEMA });
+  } catch (err) {
+    throw new ConfigError(`--vars is not valid JSON/YAML: ${(err as Error).message.split('\n')[0]}`, { hint: `Example: --vars '{"reporting_currency": "EUR"}'` });
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError('--vars must be a mapping', { hint: `Example: --vars '{"reporting_currency": "EUR"}'` });
+  }
+  return parsed as Record<string, unknown>;
+}
+
+interface CommonFlags {
+  duckdbPath: string;
+  project?: string;
+  vars?: string;
+}
+
+function common(flags: CommonFlags) {
+  return {
+    duckdbPath: flags.duckdbPath,
+    log: new Logger({ component: 'dbt' }),
+    vars: parseVars(flags.vars),
+    ...(flags.project ? { projectDir: flags.project } : {}),
+  };
+}
+
+export function registerModels(program: Command): void {
+  const models = program.command('models').description('run the dbt project with real dbt on a DuckDB warehouse (generated profile)');
+  const shared = (c: Command): Command =>
+    c
+      .requiredOption('--duckdb-path <file>', 'the DuckDB warehouse the target wrote (dbt builds its models into schema analytics)')
+      .option('--project <dir>', 'dbt project directory (default: the bundled dbt/)')
+      .option('--vars <json>', 'dbt vars, JSON or YAML mapping (e.g. facebook_ads_schema when the target dataset is not facebook_ads)');
+
+  shared(models.command('build'))
+    .description('dbt build: seeds, models, data tests and unit tests; exits 6 naming every failing model or test')
+    .option('--select <selector...>', 'dbt node selection, e.g. +fct_cac_monthly')
+    .option('--full-refresh', 'rebuild incremental models from scratch')
+    .action(async (flags: CommonFlags & { select?: string[]; fullRefresh?: boolean }) => {
+      const r = await dbtBuild({ ...common(flags), ...(flags.select ? { select: flags.select } : {}), ...(flags.fullRefresh ? { fullRefresh: true } : {}) });
+      const count: Record<string, number> = {};
+      for (const n of r.results.nodes) count[`${n.resourceType}:${n.status}`] = (count[`${n.resourceType}:${n.status}`] ?? 0) + 1;
+      process.stdout.write(JSON.stringify({ ok: true, models: r.models, elapsed_seconds: r.results.elapsedSeconds, nodes: count }, null, 2) + '\n');
+    });
+
+  shared(models.command('dbt'))
+    .description('any other dbt command on the warehouse, e.g. `models dbt --duckdb-path w.duckdb -- docs generate`')
+    .argument('<dbt-args...>', 'dbt command and its arguments (after --)')
+    .action(async (dbtArgs: string[], flags: CommonFlags) => {
+      const r = await runDbt(dbtArgs, common(flags));
+      process.stdout.write(JSON.stringify({ ok: r.exitCode === 0, exit_code: r.exitCode, target_path: r.targetPath }) + '\n');
+      if (r.exitCode !== 0) throw new DataError(`dbt ${dbtArgs.join(' ')} failed (dbt exit ${r.exitCode}): ${r.errors.slice(-3).join(' | ')}`, { hint: 'The dbt log lines above say which node failed and why.' });
+    });
+}

@@ -1,0 +1,230 @@
+// The dbt project built by real dbt (connector/dbt: one `dbt build`, generated DuckDB profile) on
+// raw tables shaped like the target's output (fixture rows → schema-mapped tables, written by the
+// Node DuckDB, read by dbt's Python DuckDB and back): every node, figures by hand, the incremental
+// branch, and a broken build that must exit 6 naming each failing model and test.
+import { expect } from 'chai';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import yaml from 'js-yaml';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { REPO_ROOT } from '../../../connector/core/config.js';
+import { Logger } from '../../../connector/core/log.js';
+import { dbtBuild, dbtWorkDir, type DbtBuildResult } from '../../../connector/dbt/run.js';
+import { MemorySink } from '../pipeline/standins.js';
+import { deriveUpperInsights, loadRawWarehouse, readFixture, type Fixture, type Row } from './raw-warehouse.js';
+import { copyProject, editFile, PROJECT_DIR, projectVars, seedRows } from './project-copy.js';
+
+const FIXTURE = path.join(REPO_ROOT, 'tests', 'integration', 'dbt', 'fixtures', 'raw-facebook-ads.json');
+
+function fullFixture(): Fixture {
+  const raw = readFixture(FIXTURE);
+  return { ...raw, ...deriveUpperInsights(raw['insights_ad'] ?? []) };
+}
+
+/** Writes the raw tables into a DuckDB file and closes it (dbt, another process, opens it next). */
+async function writeWarehouse(file: string, fixture: Fixture): Promise<void> {
+  const instance = await DuckDBInstance.create(file);
+  const conn = await instance.connect();
+  try {
+    await loadRawWarehouse(conn, fixture, path.dirname(file));
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** Opens the file for one callback only, so dbt is never locked out between steps. */
+async function withWarehouse<T>(file: string, fn: (conn: DuckDBConnection) => Promise<T>, readOnly = true): Promise<T> {
+  const instance = await DuckDBInstance.create(file, readOnly ? { access_mode: 'READ_ONLY' } : {});
+  const conn = await instance.connect();
+  try {
+    return await fn(conn);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** USD per unit of `currency` on `day`: that day's fixing or the latest earlier one within `maxStale` days. */
+function fxLookup(maxStale: number): (currency: string, day: string) => number | undefined {
+  const byCurrency = new Map<string, Array<[string, number]>>();
+  for (const r of seedRows('fx_rates_daily')) byCurrency.set(r['currency']!, [...(byCurrency.get(r['currency']!) ?? []), [r['rate_date']!, Number(r['usd_per_unit'])]]);
+  return (currency, day) => {
+    if (currency === 'USD') return 1;
+    const earliest = new Date(Date.parse(`${day}T00:00:00Z`) - maxStale * 86400000).toISOString().slice(0, 10);
+    const candidates = (byCurrency.get(currency) ?? []).filter(([d]) => d <= day && d >= earliest).sort(([a], [b]) => (a < b ? 1 : -1));
+    return candidates[0]?.[1];
+  };
+}
+
+describe('dbt build of dbt/ on DuckDB (real dbt, generated profile)', function () {
+  this.timeout(600_000);
+  let tmp: string;
+  let file: string;
+  let result: DbtBuildResult;
+  const fixture = fullFixture();
+  const sink = new MemorySink();
+  const log = new Logger({ component: 'test', sink, level: 'debug' });
+  const rows = (sql: string): Promise<Record<string, unknown>[]> => withWarehouse(file, async (c) => (await c.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[]);
+
+  before(async function () {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'dbt-build-'));
+    file = path.join(tmp, 'warehouse.duckdb');
+    await writeWarehouse(file, fixture);
+    result = await dbtBuild({ duckdbPath: file, log });
+  });
+
+  after(function () {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('builds every seed and model and passes every data test and unit test of the project', function () {
+    const notOk = result.results.nodes.filter((n) => !['success', 'pass'].includes(n.status));
+    expect(notOk, JSON.stringify(notOk, null, 1)).to.deep.equal([]);
+    const built = (type: string): string[] => result.results.nodes.filter((n) => n.resourceType === type).map((n) => n.name);
+    const modelFiles = readdirSync(path.join(PROJECT_DIR, 'models'), { recursive: true }).map(String).filter((f) => f.endsWith('.sql')).map((f) => path.basename(f, '.sql'));
+    // Ephemeral models are inlined into their consumers, so dbt does not run them on their own.
+    expect(built('model').sort()).to.deep.equal(modelFiles.filter((m) => !/^int_(ad_spend|fx_rates)__/.test(m)).sort());
+    expect(result.models).to.equal(built('model').length);
+    expect(built('seed')).to.have.length(readdirSync(path.join(PROJECT_DIR, 'seeds')).filter((f) => f.endsWith('.csv')).length);
+    const singular = readdirSync(path.join(PROJECT_DIR, 'tests')).filter((f) => f.endsWith('.sql')).map((f) => path.basename(f, '.sql'));
+    const unit = (yaml.load(readFileSync(path.join(PROJECT_DIR, 'models', 'marts', 'marketing', '_marketing__models.yml'), 'utf8')) as { unit_tests: Array<{ name: string; model: string }> }).unit_tests.map((u) => `${u.model}::${u.name}`);
+    expect(singular.length).to.be.greaterThan(3);
+    expect(unit.length).to.be.greaterThan(3);
+    expect(built('test')).to.include.members(singular);
+    expect(built('unit_test')).to.include.members(unit);
+    expect(built('test').some((n) => n.startsWith('grain_is_unique_fct_ad_spend_daily'))).to.equal(true);
+  });
+
+  it("relays dbt's progress as JSON log lines naming the node", function () {
+    const lines = sink.text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.find((l) => l['dbt_event'] === 'LogModelResult' && l['node'] === 'model.fb_ads_elt.fct_cac_monthly')).to.include({ level: 'info', component: 'test' });
+    expect(lines.at(-1)).to.include({ msg: 'dbt finished', exit_code: 0 });
+  });
+
+  it('keeps each Facebook report at its own grain, with spend per account and day equal to the raw ad rows', async function () {
+    const expected = new Map<string, number>();
+    for (const r of fixture['insights_ad'] ?? []) {
+      const k = `${String(r['account_id'])}|${String(r['date_start'])}`;
+      expected.set(k, (expected.get(k) ?? 0) + Number(r['spend']));
+    }
+    for (const report of ['account', 'campaign', 'ad_set', 'ad']) {
+      const got = await rows(`select account_id, cast(date_day as varchar) as d, sum(spend) as spend, count(*) as n from analytics.facebook_ads__${report}_report group by 1, 2`);
+      expect(got.length, report).to.equal(expected.size);
+      for (const g of got) expect(Number(g['spend']), `${report} ${String(g['account_id'])} ${String(g['d'])}`).to.be.closeTo(expected.get(`${String(g['account_id'])}|${String(g['d'])}`)!, 1e-9);
+    }
+    const adRows = await rows('select count(*) as n from analytics.facebook_ads__ad_report');
+    expect(Number(adRows[0]!['n'])).to.equal(fixture['insights_ad']!.length);
+  });
+
+  it('joins current names and keeps deleted campaigns and ads with their status', async function () {
+    const deleted = fixture['campaigns']!.find((c) => c['status'] === 'DELETED')!;
+    const got = await rows(`select distinct campaign_name, campaign_status from analytics.facebook_ads__campaign_report where campaign_id = '${String(deleted['id'])}'`);
+    expect(got).to.deep.equal([{ campaign_name: deleted['name'], campaign_status: 'DELETED' }]);
+    const nullNames = await rows('select count(*) as n from analytics.facebook_ads__ad_report where ad_name is null or campaign_name is null or ad_set_name is null or creative_name is null');
+    expect(Number(nullNames[0]!['n'])).to.equal(0);
+  });
+
+  it('counts as conversions exactly the action types listed in var conversion_action_types', async function () {
+    const types = projectVars()['conversion_action_types'] as string[];
+    const got = await rows('select ad_id, cast(date_day as varchar) as d, conversions, conversions_value from analytics.facebook_ads__ad_report');
+    let nonZero = 0;
+    for (const r of fixture['insights_ad']!) {
+      const sum = (list: unknown) => ((list as Row[] | undefined) ?? []).filter((a) => types.includes(String(a['action_type']))).reduce((s, a) => s + Number(a['value']), 0);
+      const g = got.find((x) => x['ad_id'] === r['ad_id'] && x['d'] === r['date_start'])!;
+      expect(Number(g['conversions'])).to.be.closeTo(sum(r['actions']), 1e-9);
+      expect(Number(g['conversions_value'])).to.be.closeTo(sum(r['action_values']), 1e-9);
+      if (sum(r['actions']) > 0) nonZero++;
+    }
+    expect(nonZero).to.be.greaterThan(0);
+  });
+
+  it('unions every platform in var ad_platforms and converts spend at the day rate, else the latest earlier fixing', async function () {
+    const platforms = await rows('select platform, count(*) as n from analytics.fct_ad_spend_daily group by 1 order by 1');
+    expect(platforms.map((p) => p['platform'])).to.deep.equal(['facebook_ads', 'google_ads', 'tiktok_ads']);
+    const fx = fxLookup(Number(projectVars()['fx_max_staleness_days']));
+    const eurRows = await rows("select cast(date_day as varchar) as d, spend, spend_reporting, cast(fx_rate_date as varchar) as fx_day from analytics.fct_ad_spend_daily where currency = 'EUR'");
+    let weekendRows = 0;
+    for (const r of eurRows) {
+      const rate = fx('EUR', String(r['d']));
+      expect(rate, String(r['d'])).to.not.equal(undefined);
+      expect(Number(r['spend_reporting'])).to.be.closeTo(Number(r['spend']) * rate!, 1e-6);
+      if (r['fx_day'] !== r['d']) weekendRows++;
+    }
+    expect(weekendRows, 'rows on days without a fixing use an earlier one').to.be.greaterThan(0);
+    const credits = await rows('select count(*) as n from analytics.fct_ad_spend_daily where spend < 0');
+    expect(Number(credits[0]!['n']), 'credits and billing adjustments stay negative').to.be.greaterThan(0);
+  });
+
+  it('computes blended CAC for October 2026 equal to a hand computation from the raw rows, seeds and FX rates', async function () {
+    const fx = fxLookup(Number(projectVars()['fx_max_staleness_days']));
+    const inOctober = (d: string) => d.startsWith('2026-10');
+    let spend = 0;
+    const currencyOf = new Map(fixture['ad_accounts']!.map((a) => [String(a['account_id']), String(a['currency'])]));
+    for (const r of fixture['insights_ad']!) if (inOctober(String(r['date_start']))) spend += Number(r['spend']) * fx(currencyOf.get(String(r['account_id']))!, String(r['date_start']))!;
+    for (const r of seedRows('google_ads__campaign_stats_daily')) if (inOctober(r['date']!)) spend += (Number(r['cost_micros']) / 1e6) * fx(r['currency_code']!, r['date']!)!;
+    for (const r of seedRows('tiktok_ads__campaign_report_daily')) if (inOctober(r['stat_time_day']!)) spend += Number(r['spend']) * fx(r['currency']!, r['stat_time_day']!)!;
+    const excluded = projectVars()['cac_excluded_order_statuses'] as string[];
+    const firstOrder = new Map<string, string>();
+    for (const o of seedRows('shop_orders')) {
+      if (excluded.includes(o['status']!)) continue;
+      const at = new Date(o['ordered_at']!.replace(' ', 'T')).toISOString();
+      const prev = firstOrder.get(o['customer_id']!);
+      if (prev === undefined || at < prev) firstOrder.set(o['customer_id']!, at);
+    }
+    const newCustomers = [...firstOrder.values()].filter((at) => inOctober(at)).length;
+    expect(newCustomers).to.be.greaterThan(0);
+    const got = await rows("select spend, new_customers, cac from analytics.fct_cac_monthly where month_start = date '2026-10-01'");
+    expect(got).to.have.length(1);
+    expect(Number(got[0]!['new_customers'])).to.equal(newCustomers);
+    expect(Number(got[0]!['spend'])).to.be.closeTo(spend, 1e-5);
+    expect(Number(got[0]!['cac'])).to.be.closeTo(spend / newCustomers, 1e-6);
+  });
+
+  it('re-runs the ad report incrementally: restated rows in the lookback window are replaced, not duplicated', async function () {
+    const count = async (): Promise<number> => Number((await rows('select count(*) as n from analytics.facebook_ads__ad_report'))[0]!['n']);
+    const before = await count();
+    const target = fixture['insights_ad']!.at(-1)!;
+    await withWarehouse(file, (c) => c.run(`update facebook_ads.insights_ad set spend = spend + 10 where ad_id = '${String(target['ad_id'])}' and date_start = date '${String(target['date_start'])}'`), false);
+    const again = await dbtBuild({ duckdbPath: file, log, select: ['facebook_ads__ad_report'] });
+    expect(again.models).to.equal(1);
+    expect(await count()).to.equal(before);
+    const got = await rows(`select spend from analytics.facebook_ads__ad_report where ad_id = '${String(target['ad_id'])}' and date_day = date '${String(target['date_start'])}'`);
+    expect(Number(got[0]!['spend'])).to.be.closeTo(Number(target['spend']) + 10, 1e-9);
+    expect(readdirSync(path.join(dbtWorkDir(file), 'target')), "dbt's target/ sits beside the warehouse and keeps its parse cache").to.include('partial_parse.msgpack');
+  });
+
+  it('`fb-ads-elt models build` exits 6 naming the broken model, the failed unit test, grain test and reconciliation test', async function () {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'dbt-broken-'));
+    try {
+      const project = copyProject(root);
+      // Four independent breakages on separate branches of the DAG, so none hides another by a skip.
+      editFile(project, 'models/marts/facebook_ads/facebook_ads__ad_set_report.sql', '    insights.impressions,', '    insights.impression_count as impressions,');
+      editFile(project, 'models/marts/marketing/_marketing__models.yml', "{month_start: '2026-10-01', spend: 115.5, new_customers: 3, cac: 38.5}", "{month_start: '2026-10-01', spend: 115.5, new_customers: 3, cac: 40}");
+      const dropped = fixture['campaigns']![0]!['id'];
+      editFile(project, 'models/marts/facebook_ads/facebook_ads__campaign_report.sql', 'left join campaigns\n    on insights.campaign_id = campaigns.campaign_id', `left join campaigns\n    on insights.campaign_id = campaigns.campaign_id\nwhere insights.campaign_id != '${String(dropped)}'`);
+      const dup = fullFixture();
+      dup['insights_account'] = [...dup['insights_account']!, dup['insights_account']![0]!];
+      const broken = path.join(root, 'broken.duckdb');
+      await writeWarehouse(broken, dup);
+
+      const run = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'models', 'build', '--project', project, '--duckdb-path', broken], { encoding: 'utf8', timeout: 300_000 });
+      expect(run.status, run.stderr.slice(-3000)).to.equal(6);
+      expect(run.stdout).to.equal('');
+      const last = JSON.parse(run.stderr.trim().split('\n').at(-1)!) as { level: string; exit_code: number; msg: string; failed: string[]; skipped: number };
+      expect(last).to.include({ level: 'error', exit_code: 6 });
+      expect(last.failed).to.include.members([
+        'model facebook_ads__ad_set_report',
+        'unit test fct_cac_monthly::cac_nets_refunds_and_credits_against_spend',
+        'test assert_facebook_campaign_spend_reconciles',
+        'test grain_is_unique_stg_facebook_ads__insights_account',
+      ]);
+      expect(last.msg).to.match(/impression_count/);
+      expect(last.skipped).to.be.greaterThan(0);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
