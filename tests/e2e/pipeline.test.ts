@@ -12,6 +12,8 @@ import { Logger } from '../../connector/core/log.js';
 import { runDemo, type DemoResult } from '../../connector/pipeline/demo.js';
 import { runSync } from '../../connector/pipeline/sync.js';
 import { locateMarts } from '../../connector/report/marts.js';
+import { readRunResults } from '../../connector/dbt/results.js';
+import { dbtWorkDir, runDbt } from '../../connector/dbt/run.js';
 import { MemorySink } from '../integration/pipeline/standins.js';
 
 /** A decimal string as integer cents, rounded half away from zero (how a person compares money). */
@@ -167,6 +169,26 @@ describe('end to end: sandbox → tap → target (DuckDB) → dbt models → HTM
         expect(Number(vals[2])).to.equal(Number(top[i]!['impressions']));
         expect(Number(vals[3])).to.equal(Number(top[i]!['clicks']));
       });
+    });
+  });
+
+  describe('the dbt project on the demo warehouse', () => {
+    it('was built by real dbt: run_results.json beside the warehouse lists every model as a success', () => {
+      const results = readRunResults(path.join(dbtWorkDir(demo.files.warehouse), 'target', 'run_results.json'));
+      expect(results, 'dbt wrote run_results.json').to.not.equal(undefined);
+      expect(results!.failed).to.deep.equal([]);
+      const models = results!.nodes.filter((n) => n.resourceType === 'model');
+      expect(models.length).to.equal(demo.summary.models.models);
+      expect(models.map((m) => m.name)).to.include.members(['fct_cac_monthly', 'facebook_ads__ad_report']);
+      expect(results!.nodes.some((n) => n.resourceType === 'unit_test' && n.status === 'pass')).to.equal(true);
+    });
+
+    it('`dbt docs generate` documents every model with the columns of the built tables', async () => {
+      const r = await runDbt(['docs', 'generate'], { duckdbPath: demo.files.warehouse, log: log() });
+      expect(r.exitCode, sink.text.slice(-3000)).to.equal(0);
+      const catalog = JSON.parse(readFileSync(path.join(r.targetPath, 'catalog.json'), 'utf8')) as { nodes: Record<string, { columns: Record<string, unknown> }> };
+      expect(Object.keys(catalog.nodes['model.fb_ads_elt.fct_cac_monthly']?.columns ?? {})).to.include.members(['month_start', 'cac']);
+      expect(existsSync(path.join(r.targetPath, 'index.html'))).to.equal(true);
     });
   });
 

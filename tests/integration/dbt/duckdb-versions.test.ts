@@ -35,7 +35,7 @@ describe('DuckDB in Node and in the dbt venv share one warehouse file', function
     const file = path.join(tmp, 'shared.duckdb');
     const db = await DuckDBInstance.create(file);
     const conn = await db.connect();
-    await conn.run(`create schema facebook_ads; create table facebook_ads.t (id varchar, spend decimal(38,9), actions json, at timestamptz)`);
+    await conn.run(`create schema facebook_ads; create table facebook_ads.t (id varchar, spend decimal(38,9), actions json, loaded_at timestamptz)`);
     await conn.run(`insert into facebook_ads.t values ('12345678901234567', 12.345678901, '[{"action_type":"lead","value":"2"}]', timestamptz '2026-11-03 06:05:00+00')`);
     conn.closeSync();
     db.closeSync();
@@ -44,7 +44,7 @@ describe('DuckDB in Node and in the dbt venv share one warehouse file', function
       [
         'import duckdb, sys',
         'c = duckdb.connect(sys.argv[1])',
-        "r = c.execute(\"select id, cast(spend as varchar), json_extract_string(actions, '$[0].action_type'), epoch(at) from facebook_ads.t\").fetchone()",
+        "r = c.execute(\"select id, cast(spend as varchar), json_extract_string(actions, '$[0].action_type'), epoch(loaded_at) from facebook_ads.t\").fetchone()",
         "print('|'.join(str(x) for x in r))",
         "c.execute('create schema analytics; create table analytics.m as select id, spend * 2 as spend2, list_transform([1, 2], lambda x: x + 1) as l from facebook_ads.t')",
         'c.close()',
