@@ -14,6 +14,8 @@ export interface DbtNodeResult {
   status: string;
   message: string | null;
   failures: number | null;
+  /** dbt's execution_time for the node. */
+  seconds: number;
 }
 
 export interface DbtRunResults {
@@ -40,6 +42,7 @@ interface RawResult {
   status?: unknown;
   message?: unknown;
   failures?: unknown;
+  execution_time?: unknown;
 }
 
 export function parseRunResults(text: string): DbtRunResults {
@@ -52,6 +55,7 @@ export function parseRunResults(text: string): DbtRunResults {
       status: String(r.status ?? 'unknown'),
       message: typeof r.message === 'string' ? r.message : null,
       failures: typeof r.failures === 'number' ? r.failures : null,
+      seconds: typeof r.execution_time === 'number' ? r.execution_time : 0,
     };
   });
   return {

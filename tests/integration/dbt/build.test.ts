@@ -200,11 +200,12 @@ describe('dbt build of dbt/ on DuckDB (real dbt, generated profile)', function (
     const root = mkdtempSync(path.join(os.tmpdir(), 'dbt-broken-'));
     try {
       const project = copyProject(root);
-      // Four independent breakages on separate branches of the DAG, so none hides another by a skip.
+      // Four breakages on separate branches of the DAG: a failing test skips everything downstream
+      // of the model it tests, so none may sit above another.
       editFile(project, 'models/marts/facebook_ads/facebook_ads__ad_set_report.sql', '    insights.impressions,', '    insights.impression_count as impressions,');
       editFile(project, 'models/marts/marketing/_marketing__models.yml', "{month_start: '2026-10-01', spend: 115.5, new_customers: 3, cac: 38.5}", "{month_start: '2026-10-01', spend: 115.5, new_customers: 3, cac: 40}");
       const dropped = fixture['campaigns']![0]!['id'];
-      editFile(project, 'models/marts/facebook_ads/facebook_ads__campaign_report.sql', 'left join campaigns\n    on insights.campaign_id = campaigns.campaign_id', `left join campaigns\n    on insights.campaign_id = campaigns.campaign_id\nwhere insights.campaign_id != '${String(dropped)}'`);
+      editFile(project, 'models/marts/facebook_ads/facebook_ads__ad_report.sql', 'left join creatives\n    on ads.creative_id = creatives.creative_id', `left join creatives\n    on ads.creative_id = creatives.creative_id\nwhere insights.campaign_id != '${String(dropped)}'`);
       const dup = fullFixture();
       dup['insights_account'] = [...dup['insights_account']!, dup['insights_account']![0]!];
       const broken = path.join(root, 'broken.duckdb');
@@ -218,9 +219,9 @@ describe('dbt build of dbt/ on DuckDB (real dbt, generated profile)', function (
       expect(last.failed).to.include.members([
         'model facebook_ads__ad_set_report',
         'unit test fct_cac_monthly::cac_nets_refunds_and_credits_against_spend',
-        'test assert_facebook_campaign_spend_reconciles',
-        'test grain_is_unique_stg_facebook_ads__insights_account',
+        'test assert_facebook_ad_spend_reconciles',
       ]);
+      expect(last.failed.some((n) => n.startsWith('test grain_is_unique_stg_facebook_ads__insights_account')), 'grain test').to.equal(true);
       expect(last.msg).to.match(/impression_count/);
       expect(last.skipped).to.be.greaterThan(0);
     } finally {

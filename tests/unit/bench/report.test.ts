@@ -6,7 +6,6 @@ import { check, fmtBytes, fmtMs, fmtNum, fmtRatio, ratio, renderResults, renderT
 import { parseArgs, SCENARIOS } from '../../../bench/run.js';
 import { perAccountCalls, addDaysIso, NAIVE_KNOBS } from '../../../bench/scenarios/sync.js';
 import { commitTime } from '../../../bench/scenarios/target.js';
-import { parseModelSummary } from '../../../bench/scenarios/models.js';
 import { insightsAdRecord, insightsAdSchema } from '../../../bench/singer-input.js';
 import { emptyStats } from '../../../connector/sandbox/stats.js';
 import { readJsonFile, REPO_ROOT } from '../../../connector/core/config.js';
@@ -114,11 +113,6 @@ describe('bench report and ratio code', () => {
       JSON.stringify({ metric: 'batch_commit_ms', value: 80 }),
     ];
     expect(commitTime(lines.join('\n'))).to.deep.equal({ ms: 200, batches: 2 });
-  });
-
-  it('reads the models runner summary from its stdout', () => {
-    expect(parseModelSummary('{\n "ok": true,\n "models": [{"name":"m","status":"success"}]\n}\n')?.models?.[0]?.name).to.equal('m');
-    expect(parseModelSummary('no json')).to.equal(undefined);
   });
 
   it('generates insights_ad records that the announced schema accepts, with distinct keys', () => {
