@@ -135,7 +135,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   for (const v of secrets) o.log.redactor.add(v);
   if (o.models && target.destination !== 'duckdb') {
     throw new ConfigError('--models builds the dbt project on DuckDB only, but the target writes to BigQuery', {
-      hint: 'Run `dbt build --project-dir dbt --target bigquery` after the sync (see README "Deploy"), or drop --models.',
+      hint: 'Run `.venv/bin/dbt build --project-dir dbt --profiles-dir dbt --target bigquery` after the sync (see README "dbt models"), or drop --models.',
     });
   }
   if (o.days !== undefined && (!Number.isInteger(o.days) || o.days < 1)) throw new ConfigError(`--days must be a positive integer, got ${o.days}`);
