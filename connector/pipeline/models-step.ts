@@ -1,5 +1,6 @@
 // The pipeline's models step: real `dbt build` (connector/dbt) on the DuckDB file the target wrote.
 // Only this file knows the dbt runner's API, so the pipeline depends on one call (tests stand in).
+import { nowEnv } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 
 export interface ModelsStepOptions {
@@ -24,6 +25,9 @@ export type ModelsRunner = (o: ModelsStepOptions) => Promise<ModelsStepResult>;
 export const buildModels: ModelsRunner = async (o) => {
   // Imported lazily: `sync` without --models never loads the dbt runner.
   const { dbtBuild } = await import('../dbt/run.js');
-  const r = await dbtBuild({ duckdbPath: o.duckdbPath, log: o.log, ...(o.projectDir ? { projectDir: o.projectDir } : {}), ...(o.vars ? { vars: o.vars } : {}) });
+  // dbt gets the run's instant like every other child of the run (no model reads it today: the ad
+  // report's lookback counts back from its own latest day, not from the calendar).
+  const env = { ...process.env, ...nowEnv(o.now) };
+  const r = await dbtBuild({ duckdbPath: o.duckdbPath, log: o.log, env, ...(o.projectDir ? { projectDir: o.projectDir } : {}), ...(o.vars ? { vars: o.vars } : {}) });
   return { models: r.models, raw: r.results };
 };
