@@ -1,6 +1,6 @@
 // The project's Python tools (dbt, its adapters, sqlfluff): a virtual environment in .venv/ built
 // from the pinned lock in requirements/, and where their executables are. `npm ci` installs it
-// (install-python-env.ts); FB_ADS_ELT_DBT points the product at an existing dbt instead.
+// (cli/install-python-env.ts, from `prepare`); FB_ADS_ELT_DBT points the product at an existing dbt instead.
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
