@@ -21,12 +21,15 @@ SCENARIOS=(
 )
 
 # Everything that decides or checks a day: dates, lookback and restatement, token expiry, the
-# 37-month clamp, time zones, the sandbox world, the pipeline and the demo end to end.
+# 37-month clamp, time zones, the sandbox world, doctor's expiry checks, the models' run date, the
+# pipeline and the demo end to end.
 FILES=(
   'tests/unit/**/*.test.ts'
   'tests/sandbox/*.test.ts'
   'tests/integration/tap/*.test.ts'
   'tests/integration/pipeline/sync.test.ts'
+  'tests/integration/pipeline/doctor.test.ts'
+  'tests/integration/dbt/build.test.ts'
   'tests/integration/resilience/fault-matrix.test.ts'
   'tests/integration/target/crash-tap.test.ts'
   'tests/e2e/*.test.ts'
