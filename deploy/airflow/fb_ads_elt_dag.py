@@ -1,32 +1,84 @@
-"""Airflow example: sync Meta Ads into BigQuery every hour, then build the dbt models.
+"""Airflow 3 example: sync Meta Ads into BigQuery every hour, then build the dbt models.
 
-Copy this file into your DAGs folder. It assumes the repository is installed at FB_ADS_ELT_HOME
-(git clone + npm ci) on the workers, configs in /etc/fb-ads-elt (see README "Configuration"), and
-dbt-bigquery installed for the models step. Exit codes (README "Exit codes") decide what happens:
-0 ok; 5 partial (some accounts failed; the others are committed) fails the task so someone looks,
-but the models still run on what was committed; 7 (throttled/transient) is retried by Airflow.
+Copy this file into your DAGs folder. It assumes the repository is installed at FB_ADS_ELT_HOME on
+the workers (git clone + npm ci, which also installs the project's pinned dbt into .venv/), the
+configs in FB_ADS_ELT_CONFIG_DIR (tap.json, target.json; README "Configuration") and a writable
+FB_ADS_ELT_STATE_DIR. deploy/airflow/test-dag.sh runs it end to end against the Graph sandbox.
+
+Exit codes (README "Exit codes") decide what Airflow does:
+  7 retry later (throttled, unreachable)  -> retried with backoff;
+  2 config, 3 auth, 4 permission, 6 data  -> fail at once: a retry cannot fix them, a person must;
+  5 partial (some accounts failed, the others committed) -> fail at once so someone looks; the
+    models still build on what was committed (trigger_rule all_done).
+
+Sharding (FB_ADS_ELT_SHARDS=N, N > 1, for accounts that outgrow one process): the ad accounts
+listed in tap.json's account_ids are spread over N mapped sync tasks by a stable hash of the
+account id, each with its own state file (state.shard-<k>-of-<N>.json). One more mapped task,
+"assets", syncs the full-table streams (businesses, ad_accounts, pages, pixels, catalogs) for every
+account: a shard syncing them for its accounts only would mark the other shards' rows deleted.
+Changing N moves accounts between state files; a moved account starts again from start_date.
 """
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
+import tempfile
+import zlib
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from airflow import DAG
-from airflow.operators.bash import BashOperator
+from airflow.sdk import DAG, task
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-FB_ADS_ELT_HOME = os.environ.get("FB_ADS_ELT_HOME", "/opt/fb-ads-elt")
-CONFIG_DIR = os.environ.get("FB_ADS_ELT_CONFIG_DIR", "/etc/fb-ads-elt")
-STATE_FILE = os.environ.get("FB_ADS_ELT_STATE_FILE", "/var/lib/fb-ads-elt/state.json")
+FB_ADS_ELT_HOME = Path(os.environ.get("FB_ADS_ELT_HOME", "/opt/fb-ads-elt"))
+CONFIG_DIR = Path(os.environ.get("FB_ADS_ELT_CONFIG_DIR", "/etc/fb-ads-elt"))
+STATE_DIR = Path(os.environ.get("FB_ADS_ELT_STATE_DIR", "/var/lib/fb-ads-elt"))
+SHARDS = int(os.environ.get("FB_ADS_ELT_SHARDS", "1"))
+# The dbt target of dbt/profiles.yml: bigquery (its settings from DBT_BIGQUERY_* env) or duckdb.
+DBT_TARGET = os.environ.get("FB_ADS_ELT_DBT_TARGET", "bigquery")
 
-SYNC_COMMAND = (
-    f"{FB_ADS_ELT_HOME}/bin/fb-ads-elt.js sync"
-    f" --config {CONFIG_DIR}/tap.json"
-    f" --target-config {CONFIG_DIR}/target.json"
-    f" --state-file {STATE_FILE}"
-    " --json"
-)
+FB_ADS_ELT = FB_ADS_ELT_HOME / "bin" / "fb-ads-elt.js"
+TAP = FB_ADS_ELT_HOME / "bin" / "tap-facebook-ads.js"
+# The dbt that `npm ci` installed from requirements/python.lock.txt: no second dbt to keep in step.
+DBT = FB_ADS_ELT_HOME / ".venv" / "bin" / "dbt"
+TAP_CONFIG = CONFIG_DIR / "tap.json"
+TARGET_CONFIG = CONFIG_DIR / "target.json"
 
-DBT_COMMAND = f"cd {FB_ADS_ELT_HOME}/dbt && dbt build --target bigquery --profiles-dir ."
+EXIT_OK, EXIT_PARTIAL, EXIT_RETRY_LATER = 0, 5, 7
+EXIT_MEANING = {1: "unexpected error (a bug)", 2: "config error", 3: "auth error (token)", 4: "permission error",
+                5: "partial success", 6: "data or model error", 7: "retry later (throttled or unreachable)"}
+
+
+def raise_for_exit(what: str, code: int) -> None:
+    """Only exit 7 is worth retrying; every other failure waits for a person (AirflowFailException)."""
+    if code == EXIT_OK:
+        return
+    message = f"{what} exited {code}: {EXIT_MEANING.get(code, 'failed')}; its log lines above say what to do"
+    if code == EXIT_RETRY_LATER:
+        raise AirflowException(message)
+    raise AirflowFailException(message)
+
+
+def _destination() -> str:
+    try:
+        return json.loads(TARGET_CONFIG.read_text()).get("destination", "duckdb")
+    except (OSError, ValueError):
+        return "bigquery"
+
+
+def _shard_of(account_id: str, shards: int) -> int:
+    # crc32 is stable across processes and Python versions (hash() is salted per process).
+    return zlib.crc32(str(account_id).removeprefix("act_").encode()) % shards
+
+
+def _private_copy(tmp: Path, name: str, value: dict) -> str:
+    path = tmp / name
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+        json.dump(value, f)
+    return str(path)
+
 
 with DAG(
     dag_id="fb_ads_elt",
@@ -34,24 +86,84 @@ with DAG(
     schedule=timedelta(hours=1),
     start_date=datetime(2026, 1, 1),
     catchup=False,
-    # One run at a time: the state file is read at the start and replaced after each commit.
+    # One run at a time: each state file is read at the start and replaced after each commit.
     max_active_runs=1,
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=15), "retry_exponential_backoff": True},
+    default_args={"retries": 0},
     tags=["meta-ads", "elt"],
 ) as dag:
-    sync = BashOperator(
-        task_id="sync",
-        bash_command=SYNC_COMMAND,
-        # The summary JSON on stdout becomes the task's XCom (accounts, rows, failures with hints).
-        do_xcom_push=True,
+
+    @task
+    def plan_shards() -> list[dict]:
+        """The sync tasks to map: one over everything, or the assets shard plus N account shards."""
+        if SHARDS <= 1:
+            return [{"name": "all", "state_file": str(STATE_DIR / "state.json")}]
+        account_ids = json.loads(TAP_CONFIG.read_text()).get("account_ids") or []
+        if not account_ids:
+            raise AirflowFailException(f"FB_ADS_ELT_SHARDS={SHARDS} needs the ad accounts listed in {TAP_CONFIG} (account_ids)")
+        discovered = subprocess.run([str(TAP), "--config", str(TAP_CONFIG), "--discover"], stdout=subprocess.PIPE, text=True)
+        raise_for_exit("tap-facebook-ads --discover", discovered.returncode)
+        streams = json.loads(discovered.stdout)["streams"]
+
+        def replication(s: dict) -> str:
+            top = next(m["metadata"] for m in s["metadata"] if m["breadcrumb"] == [])
+            return top.get("forced-replication-method") or top.get("replication-method", "")
+
+        # sync_log is append-only (one row per account per run): every shard writes its own.
+        full = [s["tap_stream_id"] for s in streams if replication(s) == "FULL_TABLE" and s["tap_stream_id"] != "sync_log"]
+        per_account = [s["tap_stream_id"] for s in streams if s["tap_stream_id"] not in full]
+        plan = [{"name": "assets", "state_file": str(STATE_DIR / "state.assets.json"), "streams": full + ["sync_log"]}]
+        for k in range(SHARDS):
+            ids = [a for a in account_ids if _shard_of(a, SHARDS) == k]
+            if ids:
+                plan.append({"name": f"shard-{k}-of-{SHARDS}", "account_ids": ids, "streams": per_account,
+                             "state_file": str(STATE_DIR / f"state.shard-{k}-of-{SHARDS}.json")})
+        return plan
+
+    @task(
+        retries=3,
+        retry_delay=timedelta(minutes=5),
+        retry_exponential_backoff=True,
         execution_timeout=timedelta(hours=6),
+        map_index_template="{{ task.op_kwargs['shard']['name'] }}",
+        # DuckDB has one writer per file: its shards take turns. BigQuery takes them all at once.
+        max_active_tis_per_dagrun=1 if _destination() == "duckdb" else None,
     )
+    def sync(shard: dict) -> dict:
+        """One `fb-ads-elt sync`; its summary JSON (accounts, rows, failures with hints) is the XCom."""
+        tmp = Path(tempfile.mkdtemp(prefix="fb-ads-elt-"))  # mode 0700: the token copy stays private
+        try:
+            config = str(TAP_CONFIG)
+            argv = [str(FB_ADS_ELT), "sync", "--target-config", str(TARGET_CONFIG), "--state-file", shard["state_file"], "--json"]
+            if "account_ids" in shard:
+                config = _private_copy(tmp, "tap.json", {**json.loads(TAP_CONFIG.read_text()), "account_ids": shard["account_ids"]})
+            if "streams" in shard:
+                discovered = subprocess.run([str(TAP), "--config", config, "--discover"], stdout=subprocess.PIPE, text=True)
+                raise_for_exit("tap-facebook-ads --discover", discovered.returncode)
+                catalog = json.loads(discovered.stdout)
+                for s in catalog["streams"]:
+                    for m in s["metadata"]:
+                        if m["breadcrumb"] == []:
+                            m["metadata"]["selected"] = s["tap_stream_id"] in shard["streams"]
+                argv += ["--catalog", _private_copy(tmp, "catalog.json", catalog)]
+            Path(shard["state_file"]).parent.mkdir(parents=True, exist_ok=True)
+            # stderr (JSON log lines) goes straight to the task log; stdout is the summary.
+            run = subprocess.run(argv + ["--config", config], stdout=subprocess.PIPE, text=True)
+            print(run.stdout)
+            raise_for_exit(f"fb-ads-elt sync ({shard['name']})", run.returncode)
+            return json.loads(run.stdout)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
-    models = BashOperator(
-        task_id="dbt_build",
-        bash_command=DBT_COMMAND,
-        # Build on whatever was committed, even after a partial sync.
-        trigger_rule="all_done",
-    )
+    @task(trigger_rule="all_done")
+    def dbt_build() -> None:
+        """dbt build with the project's own dbt; a failing model or test is not retried."""
+        env = {**os.environ, "DBT_TARGET": DBT_TARGET, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        if DBT_TARGET == "duckdb":
+            env.setdefault("DBT_DUCKDB_PATH", json.loads(TARGET_CONFIG.read_text())["duckdb_path"])
+        argv = [str(DBT), "build", "--project-dir", str(FB_ADS_ELT_HOME / "dbt"), "--profiles-dir", str(FB_ADS_ELT_HOME / "dbt"),
+                "--target", DBT_TARGET, "--target-path", str(STATE_DIR / "dbt" / "target"), "--log-path", str(STATE_DIR / "dbt" / "logs")]
+        run = subprocess.run(argv, env=env)
+        if run.returncode != 0:
+            raise AirflowFailException(f"dbt build exited {run.returncode}: the dbt log above names the failing model or test")
 
-    sync >> models
+    sync.expand(shard=plan_shards()) >> dbt_build()
