@@ -7,7 +7,6 @@ import { addAboutFlags, parseOutcome, printAboutIfAsked } from './about.js';
 import { createDestination } from '../target/factory.js';
 import { Loader } from '../target/loader.js';
 import { SingerWriter } from '../singer/writer.js';
-import { stateMessage } from '../singer/messages.js';
 import { runClock } from '../core/clock.js';
 
 const program = new Command('target-bigquery')
@@ -37,9 +36,10 @@ await runCli('target-bigquery', async (ctx) => {
       destination,
       log: ctx.log,
       now: runClock(),
-      emitState: async (value) => {
-        await out.write(stateMessage(value));
-      },
+      // A Singer target writes the state VALUE on stdout, one JSON object a line (singer-io's
+      // spec, singer-python's emit_state, the Meltano SDK), never the STATE message around it:
+      // Meltano stores each line as the state it hands the next run's tap.
+      emitState: (value) => out.writeJson(value),
     });
     const summary = await loader.run(process.stdin);
     await out.flush();

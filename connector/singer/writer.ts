@@ -23,9 +23,14 @@ export class SingerWriter {
   }
 
   async write(message: SingerMessage): Promise<void> {
+    return this.writeJson(message);
+  }
+
+  /** Any JSON object as one line, e.g. a target's state value (a target writes no Singer messages). */
+  async writeJson(value: object): Promise<void> {
     if (this.closedError) throw this.closedError;
     this.count++;
-    if (!this.out.write(JSON.stringify(message) + '\n')) await this.drained();
+    if (!this.out.write(JSON.stringify(value) + '\n')) await this.drained();
   }
 
   private drained(): Promise<void> {

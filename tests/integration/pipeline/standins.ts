@@ -55,7 +55,7 @@ for await (const line of createInterface({ input: process.stdin })) {
       process.exit(6);
     }
     states++;
-    process.stdout.write(line + '\n');
+    process.stdout.write(JSON.stringify(m.value) + '\n'); // the state value, as target-bigquery writes it
   }
 }
 process.stderr.write(JSON.stringify({ level: 'info', component: 'target-bigquery', msg: 'done', records }) + '\n');

@@ -1,4 +1,4 @@
-// The target-bigquery CLI end to end: stdin Singer lines in, STATE lines out on stdout, one JSON
+// The target-bigquery CLI end to end: stdin Singer lines in, state values out on stdout, one JSON
 // error line on stderr and the documented exit code on failure, for both destinations.
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
@@ -45,11 +45,13 @@ for (const kind of KINDS) {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it('writes only STATE lines on stdout and exits 0 after loading', async () => {
+    it('writes the value of each committed STATE on stdout, as the Singer spec says, and exits 0 after loading', async () => {
       const r = await cli(configFile, fixture('duplicate_keys_in_batch'));
       expect(r.code, r.stderr).to.equal(EXIT_CODES.ok);
-      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
-      expect(lines.map((l) => l.type)).to.deep.equal(['STATE']);
+      // The tap's value itself (what Meltano stores and hands the next run's tap), never wrapped
+      // in {"type": "STATE", "value": …}.
+      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown);
+      expect(lines).to.deep.equal([{ bookmarks: { campaigns: { '1001': { updated_time: '2024-01-03T00:00:00+0000' } } } }]);
       expect((await w.rows('campaigns')).length).to.equal(2);
     });
 
@@ -60,7 +62,7 @@ for (const kind of KINDS) {
       expect(errors).to.have.length(1);
       expect(errors[0]).to.include({ error_kind: 'data', exit_code: 6, line: 5, stream: 'campaigns' });
       expect(String(errors[0]!['msg'])).to.match(/line 5: not valid JSON/);
-      expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).to.deep.equal([{ type: 'STATE', value: { bookmarks: { campaigns: { '1001': { updated_time: '2024-01-01T00:00:00Z' } } } } }]);
+      expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).to.deep.equal([{ bookmarks: { campaigns: { '1001': { updated_time: '2024-01-01T00:00:00Z' } } } }]);
       expect((await w.rows('campaigns', ['id'])).map((x) => x['id'])).to.deep.equal(['1', '2']);
     });
   });

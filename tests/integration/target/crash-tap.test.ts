@@ -49,7 +49,7 @@ async function pipeline(now: Date, tapConfig: string, targetConfig: string, stat
     await gone;
   }
   let lastState: Record<string, unknown> | undefined;
-  for (const line of out.split('\n')) if (line.trim()) lastState = (JSON.parse(line) as { value: Record<string, unknown> }).value;
+  for (const line of out.split('\n')) if (line.trim()) lastState = JSON.parse(line) as Record<string, unknown>;
   return { killed, targetCode, lastState, stderr: err };
 }
 
