@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import yaml from 'js-yaml';
 import { loadSchema, REPO_ROOT } from '../../../connector/core/config.js';
 import { registerPipeline } from '../../../connector/pipeline/cli.js';
+import { venvExecutable } from '../../../connector/dbt/python-env.js';
 
 const DEPLOY = path.join(REPO_ROOT, 'deploy');
 const INSTALL_ROOT = '/opt/fb-ads-elt';
@@ -130,7 +131,7 @@ interface MeltanoPlugin {
 
 describe('deploy/meltano/meltano.yml', () => {
   const dir = path.join(DEPLOY, 'meltano');
-  const doc = yaml.load(readFileSync(path.join(dir, 'meltano.yml'), 'utf8')) as { plugins: { extractors: MeltanoPlugin[]; loaders: MeltanoPlugin[] }; environments: { name: string }[] };
+  const doc = yaml.load(readFileSync(path.join(dir, 'meltano.yml'), 'utf8')) as { version?: number; plugins: { extractors: MeltanoPlugin[]; loaders: MeltanoPlugin[] }; environments: { name: string }[] };
   const tap = doc.plugins.extractors.find((p) => p.name === 'tap-facebook-ads')!;
   const target = doc.plugins.loaders.find((p) => p.name === 'target-bigquery')!;
 
@@ -175,6 +176,21 @@ describe('deploy/meltano/meltano.yml', () => {
     expect(targetHelp).to.include('--config');
   });
 
+  it('has no deprecated top-level key (Meltano 4 warns on version: 1 at every command)', () => {
+    expect(Object.keys(doc)).to.not.include('version');
+  });
+
+  it('ships Meltano Hub definitions identical to what deploy/meltano/hub.ts generates from the schemas', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(dir, 'hub.ts'), '--check'], { encoding: 'utf8', cwd: REPO_ROOT });
+    expect(r.status, r.stderr).to.equal(0);
+    const hubTap = yaml.load(readFileSync(path.join(dir, 'hub', 'extractors', 'tap-facebook-ads', 'fb-ads-elt.yml'), 'utf8')) as MeltanoPlugin & { variant: string };
+    expect(hubTap.capabilities).to.have.members(['about', 'catalog', 'discover', 'state']);
+    checkSettings(hubTap, 'spec.json');
+    // The project file and the Hub definition agree on every setting's name, kind and secrecy.
+    const shape = (p: MeltanoPlugin) => p.settings.map((x) => [x.name, x.kind, !!x.sensitive]);
+    expect(shape(hubTap)).to.deep.equal(shape(tap));
+  });
+
   it('has a dev environment on DuckDB and a prod environment on BigQuery', () => {
     const envs = JSON.stringify(doc.environments);
     expect(doc.environments.map((e) => e.name)).to.deep.equal(['dev', 'prod']);
@@ -198,18 +214,30 @@ describe('deploy/airflow DAG example', () => {
   });
 
   it('runs fb-ads-elt sync with flags the CLI accepts, one run at a time', () => {
-    const sync = /SYNC_COMMAND = \(([\s\S]*?)\n\)/.exec(text)?.[1];
-    expect(sync).to.be.a('string');
-    const line = [...sync!.matchAll(/f?"([^"]*)"/g)].map((m) => m[1]!).join('').replace('{FB_ADS_ELT_HOME}', INSTALL_ROOT).replace(/\{[A-Z_]+\}/g, '/x');
-    checkFbAdsEltCommand(line, (p) => path.join(REPO_ROOT, p.slice(INSTALL_ROOT.length + 1)));
+    const body = text.slice(text.indexOf('def sync('), text.indexOf('def dbt_build('));
+    const argv = /argv = \[str\(FB_ADS_ELT\), "sync", ([^\]]*)\]/.exec(body)?.[1];
+    expect(argv, 'the sync task builds its argv from FB_ADS_ELT').to.be.a('string');
+    const flags = [...argv!.matchAll(/"(--[a-z-]+)"/g), ...body.matchAll(/argv \+= \["(--[a-z-]+)"/g), ...body.matchAll(/argv \+ \["(--[a-z-]+)"/g)].map((m) => m[1]!);
+    checkFbAdsEltCommand([`${INSTALL_ROOT}/bin/fb-ads-elt.js sync`, ...flags].join(' '), (p) => path.join(REPO_ROOT, p.slice(INSTALL_ROOT.length + 1)));
+    expect(text).to.match(/FB_ADS_ELT = FB_ADS_ELT_HOME \/ "bin" \/ "fb-ads-elt\.js"/);
     expect(text).to.match(/max_active_runs=1/);
   });
 
-  it('builds the models with a dbt target that dbt/profiles.yml defines, from the project directory', () => {
-    const dbt = /DBT_COMMAND = f"cd \{FB_ADS_ELT_HOME\}\/(\S+) && dbt build --target (\S+) --profiles-dir \."/.exec(text);
-    expect(dbt, 'DBT_COMMAND has the expected shape').to.not.equal(null);
-    const profiles = yaml.load(readFileSync(path.join(REPO_ROOT, dbt![1]!, 'profiles.yml'), 'utf8')) as Record<string, { outputs: Record<string, { type: string }> }>;
-    const project = yaml.load(readFileSync(path.join(REPO_ROOT, dbt![1]!, 'dbt_project.yml'), 'utf8')) as { profile: string };
-    expect(profiles[project.profile]?.outputs[dbt![2]!]?.type).to.equal('bigquery');
+  it('builds the models with the project’s own dbt and a dbt target that dbt/profiles.yml defines', () => {
+    expect(text).to.match(/DBT = FB_ADS_ELT_HOME \/ "\.venv" \/ "bin" \/ "dbt"/);
+    expect(path.relative(REPO_ROOT, venvExecutable('dbt'))).to.equal(path.join('.venv', 'bin', 'dbt'));
+    const target = /DBT_TARGET = os\.environ\.get\("FB_ADS_ELT_DBT_TARGET", "(\w+)"\)/.exec(text)?.[1];
+    const profiles = yaml.load(readFileSync(path.join(REPO_ROOT, 'dbt', 'profiles.yml'), 'utf8')) as Record<string, { outputs: Record<string, { type: string }> }>;
+    const project = yaml.load(readFileSync(path.join(REPO_ROOT, 'dbt', 'dbt_project.yml'), 'utf8')) as { profile: string };
+    expect(profiles[project.profile]?.outputs[target!]?.type).to.equal('bigquery');
+    expect(profiles[project.profile]?.outputs['duckdb']?.type).to.equal('duckdb');
+  });
+
+  it('retries only exit 7 and never imports a deprecated Airflow 2 module', () => {
+    expect(text).to.not.match(/airflow\.operators|from airflow import DAG/);
+    expect(text).to.match(/from airflow\.sdk import/);
+    expect(text).to.match(/if code == EXIT_RETRY_LATER:\n\s+raise AirflowException/);
+    expect(text).to.match(/EXIT_OK, EXIT_PARTIAL, EXIT_RETRY_LATER = 0, 5, 7/);
+    expect(text).to.match(/default_args=\{"retries": 0\}/);
   });
 });
