@@ -27,7 +27,9 @@ export interface HubSetting {
 /** Meltano's setting kinds for a JSON Schema property (Meltano has `decimal` for numbers). */
 export function settingKind(p: Schema): string {
   if (p['enum']) return 'options';
-  if (p['type'] === 'string' && p['format'] === 'date') return 'date_iso8601';
+  // A date, or "a date or a date-time" (anyOf of formats): Meltano's date setting either way.
+  const formats = Array.isArray(p['anyOf']) ? (p['anyOf'] as Schema[]).map((x) => x['format']) : [p['format']];
+  if (p['type'] === 'string' && formats.includes('date')) return 'date_iso8601';
   const kinds: Record<string, string> = { string: 'string', integer: 'integer', number: 'decimal', boolean: 'boolean', array: 'array', object: 'object' };
   const kind = kinds[String(p['type'])];
   if (!kind) throw new Error(`no Meltano setting kind for JSON Schema type ${JSON.stringify(p['type'])}`);
