@@ -79,6 +79,7 @@ await runCli('tap-facebook-ads', async (ctx) => {
     clock,
     checkTokens: (tokens) => checkTokens(graph, tokens, config, log, { clock }),
     ...(process.env['FB_ADS_ELT_RUN_ID'] ? { runId: process.env['FB_ADS_ELT_RUN_ID'] } : {}),
+    ...(opts.account !== undefined ? { narrowedBy: '--account' } : {}),
   });
   await out.flush();
   return summary.exitCode;

@@ -129,6 +129,8 @@ function fatalFrom(component: 'tap' | 'target', line: ChildLogLine): Failure | u
 
 export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const startedAt = (o.clock ?? runClock(o.env ?? process.env))();
+  // Durations come from the monotonic clock: a pinned run clock may stand still or sit years away.
+  const t0 = performance.now();
   const runId = o.runId ?? newRunId(startedAt);
   const cwd = o.cwd ?? process.cwd();
   const { redactor, secrets, target } = loadPipelineConfigs(o.tapConfigPath, o.targetConfigPath);
@@ -290,7 +292,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     const summary = buildSummary({
       runId,
       startedAt,
-      finishedAt: new Date(),
+      finishedAt: new Date(startedAt.getTime() + Math.round(performance.now() - t0)),
       exitCode,
       syncLog: redactor.redactValue(meter.syncLog),
       previousState,

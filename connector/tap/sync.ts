@@ -33,6 +33,12 @@ export interface SyncDeps {
   /** debug_token checks (connector/graph/tokens.ts checkTokens), run before anything is read. */
   checkTokens?: (tokens: TokenRef[]) => Promise<unknown>;
   runId?: string;
+  /**
+   * Why this run sees only part of what the tokens reach (e.g. "--account"): full-table streams are
+   * then upserted without ACTIVATE_VERSION, since activating would mark every asset outside the
+   * narrowed run as deleted in the warehouse.
+   */
+  narrowedBy?: string;
 }
 
 export interface SyncSummary {
@@ -108,7 +114,7 @@ export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
   }
   const discovery = await discoverAssets({ graph, config, tokens, log: log.child({ phase: 'discovery' }), limit, selected: assetSelection, scopes });
   if (discovery.adAccounts.size === 0 && discovery.failedTokens.length === tokens.length && discovery.failedTokens[0]) throw discovery.failedTokens[0].error;
-  await emitAssets(discovery, selected, version, clock, emitRecord, deps.write, log);
+  await emitAssets(discovery, selected, version, clock, emitRecord, deps.write, log, deps.narrowedBy);
 
   const accounts: AccountInfo[] = [...discovery.adAccounts.entries()].map(([id, a]) => accountInfo(tokens, id, a));
   const knownAccounts = new Set(Object.values(state.bookmarks).flatMap((per) => Object.keys(per)));
@@ -233,6 +239,7 @@ async function emitAssets(
   emitRecord: (stream: string, record: Record<string, unknown>, v?: number) => Promise<void>,
   write: (m: SingerMessage) => Promise<void>,
   log: Logger,
+  narrowedBy: string | undefined,
 ): Promise<void> {
   const maps: Record<string, Map<string, FoundAsset>> = { businesses: r.businesses, ad_accounts: r.adAccounts, pages: r.pages, pixels: r.pixels, product_catalogs: r.productCatalogs };
   for (const a of ASSET_STREAMS) {
@@ -252,6 +259,7 @@ async function emitAssets(
       await emitRecord(a.name, shapeRecord(asset.raw, shaper, { currency, extractedAt: clock(), extra }), version);
     }
     if (r.incomplete.has(a.name)) log.warn(`${a.name} not activated: discovery failed for ${r.incomplete.get(a.name)!.join('; ')}`);
+    else if (narrowedBy) log.info(`${a.name} not activated: ${narrowedBy} narrows this run, so assets outside it keep their rows`, { stream: a.name });
     else await write(activateVersionMessage(a.name, version));
   }
 }

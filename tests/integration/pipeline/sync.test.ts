@@ -52,6 +52,16 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     expect(modelsNow?.toISOString()).to.equal(instants[0]);
   });
 
+  it('measures its duration on the monotonic clock, whatever instant the run clock is pinned to', async () => {
+    for (const pinned of ['2030-01-01T00:00:00Z', '2019-06-01T00:00:00Z']) {
+      const r = await runSync(opts({ clock: () => new Date(pinned) }));
+      expect(r.exitCode, sink.text).to.equal(0);
+      expect(r.summary.started_at).to.equal(new Date(pinned).toISOString());
+      expect(r.summary.duration_s).to.be.within(0, 60);
+      expect(Date.parse(r.summary.finished_at) - Date.parse(r.summary.started_at)).to.be.within(0, 60_000);
+    }
+  });
+
   it('takes its clock from FB_ADS_ELT_NOW when set, and refuses a value without a zone (exit 2)', async () => {
     const r = await runSync(opts({ env: { FB_ADS_ELT_NOW: '2026-02-28T23:59:59+01:00' } }));
     expect(r.exitCode, sink.text).to.equal(0);

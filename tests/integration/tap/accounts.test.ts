@@ -147,4 +147,13 @@ describe('tap-facebook-ads per-account isolation and state across runs (child pr
       expect(third.logs().some((l) => l['level'] === 'warn' && /attribution_windows changed/.test(String(l['msg'])))).to.equal(true);
     });
   });
+  it('a one-off --account run upserts the full-table streams without activating them, so no other account is marked deleted', async () => {
+    const id = sb.world.accounts[1]!.accountId;
+    const narrowed = await runTap({ now: sb.now(), config: tapConfig(sb, rec.baseUrl, { start_date: start, insights_lookback_days: 2 }), catalog: catalog(), args: ['--account', id, '--days', '1'], dir: tmp.dir });
+    expect(narrowed.code, narrowed.stderr.slice(-2000)).to.equal(0);
+    expect(narrowed.records('ad_accounts').map((a) => a['account_id'])).to.deep.equal([id]);
+    expect(narrowed.messages.filter((m) => m.type === 'ACTIVATE_VERSION')).to.deep.equal([]);
+    expect(narrowed.logs().some((l) => String(l['msg']).startsWith('ad_accounts not activated: --account narrows this run'))).to.equal(true);
+    // (Without --account the run activates what it read: tests/integration/tap/sync.test.ts.)
+  });
 });
