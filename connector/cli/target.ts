@@ -8,6 +8,7 @@ import { createDestination } from '../target/factory.js';
 import { Loader } from '../target/loader.js';
 import { SingerWriter } from '../singer/writer.js';
 import { runClock } from '../core/clock.js';
+import { COMMITTED_TAG } from '../singer/record-counts.js';
 
 const program = new Command('target-bigquery')
   .description('Singer target loading into BigQuery (or embedded DuckDB) with load jobs and MERGE')
@@ -41,8 +42,10 @@ await runCli('target-bigquery', async (ctx) => {
       // Meltano stores each line as the state it hands the next run's tap.
       emitState: (value) => out.writeJson(value),
     });
-    const summary = await loader.run(process.stdin);
+    const { committed, ...summary } = await loader.run(process.stdin);
     await out.flush();
+    // What reached the warehouse, per stream and account: `fb-ads-elt sync` checks it against the tap's counts.
+    committed.report(ctx.log, { status: COMMITTED_TAG });
     ctx.log.info('load finished', { destination: config.destination, dataset: config.dataset, ...summary });
   } finally {
     await destination.close();

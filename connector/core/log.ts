@@ -63,9 +63,13 @@ export class Logger {
     this.emit('info', what, { ...fields, type: 'progress' });
   }
 
-  /** Singer-style metric points (counters and timers) for records, requests, jobs. */
+  /**
+   * Singer metric points (counters and timers) for records, requests, jobs. The message is the
+   * Singer/Meltano SDK text (`METRIC: {"type":"counter","metric":"record_count","value":N,"tags":{…}}`)
+   * so tools that grep for it work; the same facts are also fields of the JSON line.
+   */
   metric(type: 'counter' | 'timer', metric: string, value: number, tags: Record<string, unknown> = {}): void {
-    this.emit('info', `metric ${metric}`, { type: 'metric', metric_type: type, metric, value, tags });
+    this.emit('info', `METRIC: ${JSON.stringify({ type, metric, value, tags })}`, { type: 'metric', metric_type: type, metric, value, tags });
   }
 
   private emit(level: Level, msg: string, fields?: Record<string, unknown>): void {

@@ -22,6 +22,7 @@ import { newRunId } from './run-id.js';
 import { SingerMeter } from './singer-meter.js';
 import { readStateFile, StatePersister, stateFromTargetLine } from './state-file.js';
 import { buildSummary, type Failure, type SyncSummary } from './summary.js';
+import { CountCheck, withCountFailures } from './verify-counts.js';
 
 /** The shipped CLIs, run with the same Node (bins register tsx themselves). */
 export const DEFAULT_TAP_COMMAND = [process.execPath, path.join(REPO_ROOT, 'bin', 'tap-facebook-ads.js')];
@@ -152,6 +153,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const persister = new StatePersister(o.stateFile);
   const failures: Failure[] = [];
   const metrics: MetricsFromLogs = {};
+  const counts = new CountCheck();
   let tapCounts: { accounts?: number; added?: number; updated?: number } | undefined;
   let tapChild: ChildProcess | undefined;
   let targetChild: ChildProcess | undefined;
@@ -212,6 +214,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
               }
             }
           }
+          counts.observe(component, line.fields);
           const fatal = fatalFrom(component, line);
           if (fatal) failures.push(fatal);
           o.onChildLog?.(component, line);
@@ -260,9 +263,13 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       failures.push({ scope: 'target', kind: 'exit', message: `target exited with ${targetOutcome.code ?? targetOutcome.signal}`, hint: 'Nothing after the last saved state was committed; re-run to continue from it.' });
     }
 
+    // Both ended as if all went well: prove it, every record the tap wrote was committed.
+    const countFailures = targetCode === 0 && (tapCode === 0 || tapCode === EXIT_CODES.partial) ? counts.failures(meter.snapshot().records) : [];
+    failures.push(...countFailures);
+
     let modelsCode: number | undefined;
     let modelsInfo: SyncSummary['models'] = { ran: false };
-    if (o.models && targetCode === 0 && (tapCode === 0 || tapCode === EXIT_CODES.partial)) {
+    if (o.models && targetCode === 0 && (tapCode === 0 || tapCode === EXIT_CODES.partial) && countFailures.length === 0) {
       progress.setPhase('building models');
       const runner = o.modelsRunner ?? buildModels;
       try {
@@ -287,7 +294,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     }
     progress.stop();
 
-    const exitCode = combineExitCodes({ tap: tapCode, target: targetCode, models: modelsCode });
+    const exitCode = withCountFailures(combineExitCodes({ tap: tapCode, target: targetCode, models: modelsCode }), countFailures);
     const snap = meter.snapshot();
     const summary = buildSummary({
       runId,

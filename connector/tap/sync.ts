@@ -17,6 +17,7 @@ import { describeStreams } from './discover.js';
 import type { GraphPort, CallStats, TokenRef } from './graph-port.js';
 import { syncAccount, type AccountRunContext, type SelectedStream } from './sync-account.js';
 import { shapeRecord, shaperFor } from './records.js';
+import { accountOf, RecordCounts } from '../singer/record-counts.js';
 import { ASSET_STREAMS, ENTITY_STREAMS } from './streams.js';
 
 export interface SyncDeps {
@@ -89,8 +90,12 @@ export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
   const selected = selectStreams(config, deps.catalog);
   let state = deps.state;
   let records = 0;
+  // What this run wrote, per stream and account, reported as record_count metrics at the end so the
+  // orchestrator can check every line reached the warehouse.
+  const written = new RecordCounts();
   const emitRecord = async (stream: string, record: Record<string, unknown>, v?: number): Promise<void> => {
     records++;
+    written.add(stream, accountOf(record));
     await deps.write(recordMessage(stream, record, clock(), v));
   };
   const emitState = (): Promise<void> => deps.write(stateMessage(state as unknown as Record<string, unknown>));
@@ -195,6 +200,7 @@ export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
   const incompleteDiscovery = [...discovery.incomplete.keys()];
   const exitCode = exitCodeOf(failed, anyStreamOk, incompleteDiscovery.length > 0);
   const summary: SyncSummary = { exitCode, runId, accounts: accounts.length, added, updated, failed, incompleteDiscovery, records, state };
+  written.report(log);
   logSummary(log, summary);
   return summary;
 }

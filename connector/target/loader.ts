@@ -18,6 +18,7 @@ import type { Destination, StreamTable } from './destination.js';
 import { planEvolution, type EvolutionPlan } from './evolution.js';
 import { toRow } from './rows.js';
 import { UPDATED_TIME_COLUMN } from './sql.js';
+import { accountOf, RecordCounts } from '../singer/record-counts.js';
 
 export interface LoaderConfig {
   batch_rows: number;
@@ -42,6 +43,8 @@ export interface LoadSummary {
   records: Record<string, number>;
   batches: number;
   statesEmitted: number;
+  /** Records whose batch was committed, per stream and account (reported as record_count metrics). */
+  committed: RecordCounts;
 }
 
 interface StreamState {
@@ -113,7 +116,9 @@ export class Loader {
   private readonly now: () => Date;
   private tempDir: string | undefined;
   private batchSeq = 0;
-  private readonly summary: LoadSummary = { lines: 0, records: {}, batches: 0, statesEmitted: 0 };
+  private readonly summary: LoadSummary = { lines: 0, records: {}, batches: 0, statesEmitted: 0, committed: new RecordCounts() };
+  /** Records per account in each batch not yet committed, by batch id. */
+  private readonly batchCounts = new Map<number, RecordCounts>();
   private lastStream: string | undefined;
   /** The commit running in the background (at most one), and the batch ids it covers. */
   private inFlight: Promise<void> | undefined;
@@ -324,6 +329,9 @@ export class Loader {
       sequence: line,
     });
     st.batch.append(row);
+    let counts = this.batchCounts.get(st.batch.id);
+    if (!counts) this.batchCounts.set(st.batch.id, (counts = new RecordCounts()));
+    counts.add(msg.stream, accountOf(msg.record));
     this.summary.records[msg.stream] = (this.summary.records[msg.stream] ?? 0) + 1;
     void bytes;
     const { batch_rows, batch_bytes } = this.opts.config;
@@ -375,6 +383,9 @@ export class Loader {
         rmSync(file.path, { force: true });
       }
       this.summary.batches++;
+      const counts = this.batchCounts.get(batch.id);
+      if (counts) this.summary.committed.addAll(counts);
+      this.batchCounts.delete(batch.id);
       this.inFlightIds.delete(batch.id);
       this.states.committed(batch.id);
       this.opts.log.metric('timer', 'batch_commit_ms', Date.now() - started, { stream, rows: file.rows, bytes: file.bytes });

@@ -12,7 +12,18 @@ const arg = (n) => { const i = args.indexOf(n); return i === -1 ? undefined : ar
 const env = process.env;
 if (env.STANDIN_ARGS_FILE) writeFileSync(env.STANDIN_ARGS_FILE, JSON.stringify({ args, state: arg('--state') ? JSON.parse(readFileSync(arg('--state'), 'utf8')) : null, run_id: env.FB_ADS_ELT_RUN_ID, now: env.FB_ADS_ELT_NOW }));
 const log = (level, msg, fields = {}) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), level, component: 'tap-facebook-ads', msg, ...fields }) + '\n');
-const out = (m) => new Promise((r) => (process.stdout.write(JSON.stringify(m) + '\n') ? r() : process.stdout.once('drain', r)));
+const written = new Map();
+const out = (m) => {
+  if (m.type === 'RECORD') { const k = m.stream + '|' + (m.record.account_id ?? ''); written.set(k, (written.get(k) ?? 0) + 1); }
+  return new Promise((r) => (process.stdout.write(JSON.stringify(m) + '\n') ? r() : process.stdout.once('drain', r)));
+};
+const reportCounts = (counts, extra = {}) => {
+  for (const [k, value] of counts) {
+    const [stream, account] = k.split('|');
+    const tags = { stream, ...(account ? { account_id: account } : {}), ...extra };
+    log('info', 'METRIC: ' + JSON.stringify({ type: 'counter', metric: 'record_count', value, tags }), { type: 'metric', metric_type: 'counter', metric: 'record_count', value, tags });
+  }
+};
 const accounts = (env.STANDIN_ACCOUNTS ?? '111,222').split(',');
 const failed = (env.STANDIN_FAILED ?? '').split(',').filter(Boolean);
 const rowsPer = Number(env.STANDIN_ROWS ?? 3);
@@ -34,6 +45,8 @@ for (const a of accounts) {
   await out({ type: 'RECORD', stream: 'sync_log', record: { run_id: 'r', account_id: a, status: 'ok', api_calls: 4, throttles: 0 } });
 }
 if (env.STANDIN_HANG) await new Promise(() => setInterval(() => {}, 1000));
+if (env.STANDIN_EXTRA_WRITTEN) written.set('campaigns|' + accounts[0], (written.get('campaigns|' + accounts[0]) ?? 0) + Number(env.STANDIN_EXTRA_WRITTEN));
+reportCounts(written);
 const code = Number(env.STANDIN_TAP_EXIT ?? (failed.length ? 5 : 0));
 if (code === 2) log('error', 'config.account_ids[0] must match', { error_kind: 'config', hint: 'fix account_ids', exit_code: 2 });
 process.exitCode = code;
@@ -46,9 +59,11 @@ const env = process.env;
 if (env.STANDIN_TARGET_NOW_FILE) appendFileSync(env.STANDIN_TARGET_NOW_FILE, String(env.FB_ADS_ELT_NOW));
 const failAfter = env.STANDIN_TARGET_FAIL_AFTER_STATES === undefined ? Infinity : Number(env.STANDIN_TARGET_FAIL_AFTER_STATES);
 let records = 0, states = 0;
+const log = (level, msg, fields = {}) => process.stderr.write(JSON.stringify({ level, component: 'target-bigquery', msg, ...fields }) + '\n');
+const committed = new Map();
 for await (const line of createInterface({ input: process.stdin })) {
   const m = JSON.parse(line);
-  if (m.type === 'RECORD') { records++; if (env.STANDIN_RECORDS_FILE) appendFileSync(env.STANDIN_RECORDS_FILE, line + '\n'); }
+  if (m.type === 'RECORD') { records++; const k = m.stream + '|' + (m.record.account_id ?? ''); committed.set(k, (committed.get(k) ?? 0) + 1); if (env.STANDIN_RECORDS_FILE) appendFileSync(env.STANDIN_RECORDS_FILE, line + '\n'); }
   if (m.type === 'STATE') {
     if (states >= failAfter) {
       process.stderr.write(JSON.stringify({ level: 'error', component: 'target-bigquery', msg: 'load job failed: table is broken', error_kind: 'data', hint: 'drop the table', exit_code: 6 }) + '\n');
@@ -58,7 +73,12 @@ for await (const line of createInterface({ input: process.stdin })) {
     process.stdout.write(JSON.stringify(m.value) + '\n'); // the state value, as target-bigquery writes it
   }
 }
-process.stderr.write(JSON.stringify({ level: 'info', component: 'target-bigquery', msg: 'done', records }) + '\n');
+for (const [k, value] of committed) {
+  const [stream, account] = k.split('|');
+  const tags = { stream, ...(account ? { account_id: account } : {}), status: 'committed' };
+  log('info', 'METRIC: ' + JSON.stringify({ type: 'counter', metric: 'record_count', value, tags }), { type: 'metric', metric_type: 'counter', metric: 'record_count', value, tags });
+}
+log('info', 'done', { records });
 `;
 
 export interface Standins {

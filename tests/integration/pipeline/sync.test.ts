@@ -120,6 +120,24 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     expect(r.summary.accounts.failed).to.equal(1);
   });
 
+  it('fails with exit 6 naming the stream and the account when the target committed fewer records than the tap says it wrote', async () => {
+    const r = await runSync(opts({ env: { STANDIN_ACCOUNTS: '111,222', STANDIN_EXTRA_WRITTEN: '6' } }));
+    expect(r.exitCode).to.equal(6);
+    expect(r.summary.status).to.equal('failed');
+    const lost = r.summary.failures.filter((f) => f.scope === 'pipeline');
+    expect(lost).to.have.length(1);
+    expect(lost[0]).to.include({ kind: 'data', account_id: '111' });
+    expect(lost[0]!.message).to.equal('stream "campaigns", account 111: the tap wrote 9 records but the target committed 3 (the pipe carried 6 for the whole stream)');
+  });
+
+  it('fails with exit 6 when a tap that sent records reported no record counts (its last log lines were lost)', async () => {
+    const quiet = path.join(s.dir, 'quiet-tap.mjs');
+    writeFileSync(quiet, readFileSync(s.tap[s.tap.length - 1]!, 'utf8').replace('reportCounts(written);', ''));
+    const r = await runSync(opts({ tapCommand: [...s.tap.slice(0, -1), quiet] }));
+    expect(r.exitCode).to.equal(6);
+    expect(r.summary.failures.find((f) => f.scope === 'pipeline')?.message).to.match(/^the tap sent 8 records but reported no record_count metrics/);
+  });
+
   it('lets a target failure win over the tap, stops the tap, and keeps only the state committed before the failure', async () => {
     const r = await runSync(opts({ env: { STANDIN_TARGET_FAIL_AFTER_STATES: '1', STANDIN_ACCOUNTS: '111,222,333', STANDIN_HANG: '1' } }));
     expect(r.exitCode).to.equal(6);

@@ -55,6 +55,31 @@ for (const kind of KINDS) {
       expect((await w.rows('campaigns')).length).to.equal(2);
     });
 
+    it('reports what it committed as record_count metrics per stream and account, tagged committed', async () => {
+      const input = path.join(dir, 'two-accounts.jsonl');
+      const rec = (id: string, account: string): string => JSON.stringify({ type: 'RECORD', stream: 'campaigns', record: { id, account_id: account } });
+      writeFileSync(
+        input,
+        [
+          JSON.stringify({ type: 'SCHEMA', stream: 'campaigns', schema: { type: 'object', properties: { id: { type: 'string' }, account_id: { type: 'string' } } }, key_properties: ['id'] }),
+          rec('1', 'A'),
+          rec('2', 'A'),
+          rec('3', 'B'),
+          rec('1', 'A'),
+          JSON.stringify({ type: 'STATE', value: { done: true } }),
+        ].join('\n') + '\n',
+      );
+      const r = await cli(configFile, input);
+      expect(r.code, r.stderr).to.equal(EXIT_CODES.ok);
+      const metrics = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['metric'] === 'record_count');
+      expect(metrics.map((m) => [m['value'], m['tags']])).to.have.deep.members([
+        [3, { stream: 'campaigns', account_id: 'A', status: 'committed' }],
+        [1, { stream: 'campaigns', account_id: 'B', status: 'committed' }],
+      ]);
+      expect(String(metrics[0]!['msg'])).to.match(/^METRIC: \{"type":"counter","metric":"record_count","value":\d+,"tags":\{"stream":"campaigns"/);
+      expect((await w.rows('campaigns')).length).to.equal(3);
+    });
+
     it('exits 6 on a broken line with one JSON error line naming line and stream, keeping committed STATE', async () => {
       const r = await cli(configFile, fixture('bad_json_line'));
       expect(r.code).to.equal(EXIT_CODES.data);
