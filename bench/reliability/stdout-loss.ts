@@ -75,6 +75,7 @@ try {
     outcomes.push({ code: r.code, tapRecords, committed, stderrTail: r.stderr.slice(-1500) });
     const lost = tapRecords === undefined ? '?' : tapRecords - committed;
     console.log(`run ${i + 1}/${runs}: exit ${r.code}, tap wrote ${tapRecords}, committed ${committed}, lost ${lost}`);
+    if (r.code !== 0) console.log(r.stderr.split('\n').filter((l) => /"level":"error"/.test(l)).slice(-5).join('\n'));
     rmSync(dir, { recursive: true, force: true });
   }
 } finally {

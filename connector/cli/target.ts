@@ -9,6 +9,7 @@ import { Loader } from '../target/loader.js';
 import { SingerWriter } from '../singer/writer.js';
 import { runClock } from '../core/clock.js';
 import { COMMITTED_TAG } from '../singer/record-counts.js';
+import { stringifyExact } from '../singer/exact-json.js';
 
 const program = new Command('target-bigquery')
   .description('Singer target loading into BigQuery (or embedded DuckDB) with load jobs and MERGE')
@@ -29,7 +30,8 @@ await runCli('target-bigquery', async (ctx) => {
   const { config, redactor } = loadTargetConfig(configFile);
   ctx.setRedactor(redactor);
   const destination = await createDestination(config);
-  const out = new SingerWriter(process.stdout);
+  // STATE is echoed digit for digit: a bookmark beyond 2^53 comes back as it was sent.
+  const out = new SingerWriter(process.stdout, (m) => stringifyExact(m));
   await destination.open();
   try {
     const loader = new Loader({

@@ -1,6 +1,7 @@
 // The Singer message shapes (SCHEMA, RECORD, STATE, ACTIVATE_VERSION), typed, plus the structural
 // check the target applies to every parsed line before trusting it.
 import { DataError } from '../core/errors.js';
+import { isLosslessNumber } from './exact-json.js';
 
 export type JsonSchema = Record<string, unknown>;
 export type SingerRecord = Record<string, unknown>;
@@ -34,6 +35,16 @@ export const MESSAGE_TYPES = ['SCHEMA', 'RECORD', 'STATE', 'ACTIVATE_VERSION'] a
 
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
+/**
+ * A table version is a whole number the warehouse stores in INT64 and compares exactly: taps use a
+ * millisecond timestamp. Beyond 2^53 it could not be compared exactly, so it is refused here.
+ */
+function checkVersion(v: unknown, what: string): void {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+    throw new DataError(`${what} must be a whole number between 0 and 2^53 (a millisecond timestamp), got ${isLosslessNumber(v) ? (v as { value: string }).value.slice(0, 40) : JSON.stringify(v)?.slice(0, 40)}`);
+  }
+}
+
 /** Checks a parsed JSON value is a well-formed Singer message; throws DataError naming the problem. */
 export function asSingerMessage(value: unknown): SingerMessage {
   if (!isObj(value)) throw new DataError('a Singer message must be a JSON object');
@@ -55,14 +66,14 @@ export function asSingerMessage(value: unknown): SingerMessage {
     case 'RECORD':
       needStream();
       if (!isObj(value['record'])) throw new DataError('RECORD message needs a "record" object');
-      if (value['version'] !== undefined && typeof value['version'] !== 'number') throw new DataError('RECORD "version" must be a number');
+      if (value['version'] !== undefined) checkVersion(value['version'], 'RECORD "version"');
       return value as unknown as RecordMessage;
     case 'STATE':
       if (!isObj(value['value'])) throw new DataError('STATE message needs a "value" object');
       return value as unknown as StateMessage;
     case 'ACTIVATE_VERSION':
       needStream();
-      if (typeof value['version'] !== 'number') throw new DataError('ACTIVATE_VERSION message needs a numeric "version"');
+      checkVersion(value['version'], 'ACTIVATE_VERSION "version"');
       return value as unknown as ActivateVersionMessage;
     default:
       throw new DataError(`unknown message type "${type}" (expected one of ${MESSAGE_TYPES.join(', ')})`);

@@ -1,9 +1,11 @@
 // Reads Singer messages line by line from a stream (the target's stdin). Errors name the line
 // number and the problem, because a user debugging a broken pipe needs to find the line.
 import type { Readable } from 'node:stream';
+import { isUtf8 } from 'node:buffer';
 import { createInterface } from 'node:readline';
 import { DataError } from '../core/errors.js';
 import { asSingerMessage, type SingerMessage } from './messages.js';
+import { parseExact } from './exact-json.js';
 
 export interface NumberedMessage {
   line: number;
@@ -14,9 +16,18 @@ export interface NumberedMessage {
 
 /** Parses one line; throws DataError carrying the line number. */
 export function parseLine(text: string, line: number): SingerMessage {
+  return parseLineExact(text, line).message;
+}
+
+/**
+ * Parses one line without rounding any number (see exact-json.ts); `exact` says whether some
+ * number was kept as a LosslessNumber. Throws DataError carrying the line number.
+ */
+export function parseLineExact(text: string, line: number): { message: SingerMessage; exact: boolean } {
   let value: unknown;
+  let exact: boolean;
   try {
-    value = JSON.parse(text);
+    ({ value, exact } = parseExact(text));
   } catch (err) {
     throw new DataError(`line ${line}: not valid JSON (${(err as Error).message})`, {
       context: { line },
@@ -24,10 +35,50 @@ export function parseLine(text: string, line: number): SingerMessage {
     });
   }
   try {
-    return asSingerMessage(value);
+    return { message: asSingerMessage(value), exact };
   } catch (err) {
     throw new DataError(`line ${line}: ${(err as Error).message}`, { context: { line }, hint: 'Fix the producer of this message.' });
   }
+}
+
+/**
+ * Yields the lines of a byte stream, refusing bytes that are not UTF-8 (a decoder that replaced
+ * them with U+FFFD would let two keys that differ only in their bad bytes merge into one row).
+ * A line ends at \n; a \r before it is dropped. Throws DataError naming the line.
+ */
+export async function* readUtf8Lines(input: Readable): AsyncGenerator<string> {
+  let line = 0;
+  let pending: Buffer[] = [];
+  // Lines are split on the 0x0A byte (never part of a multi-byte UTF-8 sequence), then each is checked whole.
+  const decode = (bytes: Buffer): string => {
+    line++;
+    let end = bytes.length;
+    if (end > 0 && bytes[end - 1] === 13) end--;
+    const body = bytes.subarray(0, end);
+    if (!isUtf8(body)) {
+      throw new DataError(`line ${line}: not valid UTF-8`, {
+        context: { line },
+        hint: 'Singer messages are UTF-8 JSON; fix the encoding in the producer (this line and everything after it were not loaded).',
+      });
+    }
+    return body.toString('utf8');
+  };
+  for await (const raw of input) {
+    const chunk = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : (raw as Buffer);
+    let start = 0;
+    for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
+      const piece = chunk.subarray(start, nl);
+      if (pending.length > 0) {
+        pending.push(piece);
+        const whole = Buffer.concat(pending);
+        pending = [];
+        yield decode(whole);
+      } else yield decode(piece);
+      start = nl + 1;
+    }
+    if (start < chunk.length) pending.push(chunk.subarray(start));
+  }
+  if (pending.length > 0) yield decode(Buffer.concat(pending));
 }
 
 /**

@@ -11,7 +11,11 @@ export class SingerWriter {
   /** One shared wait: many concurrent producers (accounts, reports) block on the same drain. */
   private pendingDrain: Promise<void> | undefined;
 
-  constructor(out: Writable = process.stdout) {
+  constructor(
+    out: Writable = process.stdout,
+    /** How a value becomes its line (the target passes an exact serializer: a state may hold LosslessNumbers). */
+    private readonly serialize: (value: object) => string = JSON.stringify,
+  ) {
     this.out = out;
     out.on('error', (err: Error) => {
       this.closedError = err;
@@ -30,7 +34,7 @@ export class SingerWriter {
   async writeJson(value: object): Promise<void> {
     if (this.closedError) throw this.closedError;
     this.count++;
-    if (!this.out.write(JSON.stringify(value) + '\n')) await this.drained();
+    if (!this.out.write(this.serialize(value) + '\n')) await this.drained();
   }
 
   private drained(): Promise<void> {

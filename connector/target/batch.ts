@@ -28,8 +28,9 @@ export class BatchWriter {
     this.batchedAt = now.toISOString();
   }
 
-  append(row: Record<string, unknown>): void {
-    const text = JSON.stringify(row) + '\n';
+  /** Appends one row given as its JSON text (no newline). */
+  append(json: string): void {
+    const text = json + '\n';
     // Byte length without encoding: exact for ASCII, a lower bound otherwise (good enough for sizing).
     this.chunk.push(text);
     this.chunkBytes += text.length;

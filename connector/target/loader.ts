@@ -4,13 +4,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { ValidateFunction } from 'ajv';
 import { describeAjvErrors, newAjv } from '../core/config.js';
 import { ConnectorError, DataError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { parseLine } from '../singer/reader.js';
+import { parseLineExact, readUtf8Lines } from '../singer/reader.js';
+import { approximate, stringifyExact } from '../singer/exact-json.js';
 import type { ActivateVersionMessage, RecordMessage, SchemaMessage } from '../singer/messages.js';
 import { DECIMAL_FORMATS, streamFields, tableLayout, toColumnName, toTableName, type BigQueryType, type MappedField } from './bigquery/schema-map.js';
 import { BatchWriter } from './batch.js';
@@ -54,6 +54,13 @@ interface StreamState {
   validate: ValidateFunction | undefined;
   batch: BatchWriter | undefined;
 }
+
+/**
+ * Row size (NDJSON bytes) a batch refuses from: DuckDB's read_json refuses objects over 16 MiB
+ * by default (maximum_object_size) and BigQuery rows cap at 100 MB; the smaller one rules so a row
+ * is refused here, per record, instead of failing the whole batch at load time.
+ */
+export const MAX_ROW_BYTES = 16 * 2 ** 20;
 
 const SCALAR: BigQueryType[] = ['STRING', 'INT64', 'NUMERIC', 'FLOAT64', 'BOOL', 'DATE', 'TIMESTAMP'];
 
@@ -131,9 +138,8 @@ export class Loader {
   async run(input: Readable): Promise<LoadSummary> {
     this.tempDir = mkdtempSync(path.join(this.opts.config.temp_dir ?? os.tmpdir(), 'target-bigquery-'));
     try {
-      const rl = createInterface({ input, crlfDelay: Infinity });
       let line = 0;
-      for await (const text of rl) {
+      for await (const text of readUtf8Lines(input)) {
         line++;
         if (text.trim() === '') continue;
         await this.handleLine(text, line);
@@ -153,8 +159,9 @@ export class Loader {
 
   private async handleLine(text: string, line: number): Promise<void> {
     let message;
+    let exact: boolean;
     try {
-      message = parseLine(text, line);
+      ({ message, exact } = parseLineExact(text, line));
     } catch (err) {
       // Name the stream when the broken line still shows it, else the last stream seen.
       const m = /"stream"\s*:\s*"((?:[^"\\]|\\.){1,300})"/.exec(text);
@@ -168,7 +175,7 @@ export class Loader {
         return this.handleSchema(message, line);
       case 'RECORD':
         this.lastStream = message.stream;
-        return this.handleRecord(message, line, text.length);
+        return this.handleRecord(message, line, exact);
       case 'STATE':
         this.states.push(message.value, [...[...this.streams.values()].flatMap((s) => (s.batch ? [s.batch.id] : [])), ...this.inFlightIds]);
         await this.releaseStates();
@@ -308,9 +315,10 @@ export class Loader {
     });
   }
 
-  private async handleRecord(msg: RecordMessage, line: number, bytes: number): Promise<void> {
+  private async handleRecord(msg: RecordMessage, line: number, exact: boolean): Promise<void> {
     const st = this.streamOf(msg.stream, line, 'RECORD');
-    if (st.validate && !st.validate(msg.record)) {
+    // ajv checks types on plain numbers; the exact literals are kept for the row itself.
+    if (st.validate && !st.validate(exact ? approximate(msg.record) : msg.record)) {
       throw new DataError(`line ${line}: stream "${msg.stream}": record does not match its SCHEMA: ${describeAjvErrors(st.validate.errors, 'record')}`, {
         context: { line, stream: msg.stream },
         hint: 'Fix the tap (or its SCHEMA); the batch containing this record was not merged and the last emitted STATE still stands.',
@@ -328,12 +336,20 @@ export class Loader {
       version: msg.version,
       sequence: line,
     });
-    st.batch.append(row);
+    const json = stringifyExact(row, exact);
+    // UTF-8 bytes are at most 3 per UTF-16 unit: count them only when the row could be too big.
+    const bytes = json.length * 3 < MAX_ROW_BYTES ? json.length : Buffer.byteLength(json);
+    if (bytes >= MAX_ROW_BYTES) {
+      throw new DataError(`line ${line}: stream "${msg.stream}": the record is ${(bytes / 2 ** 20).toFixed(1)} MiB as a row, more than the ${MAX_ROW_BYTES / 2 ** 20} MiB a warehouse row may hold`, {
+        context: { line, stream: msg.stream },
+        hint: 'Leave the oversized property out of the catalog selection, or split it in the tap.',
+      });
+    }
+    st.batch.append(json);
     let counts = this.batchCounts.get(st.batch.id);
     if (!counts) this.batchCounts.set(st.batch.id, (counts = new RecordCounts()));
     counts.add(msg.stream, accountOf(msg.record));
     this.summary.records[msg.stream] = (this.summary.records[msg.stream] ?? 0) + 1;
-    void bytes;
     const { batch_rows, batch_bytes } = this.opts.config;
     if (st.batch.rows >= batch_rows || st.batch.bytes >= batch_bytes) {
       // A full batch also flushes the other streams' (smaller) batches: otherwise a slow stream

@@ -2,12 +2,26 @@
 // type without float rounding (decimals stay strings), nested records mapped recursively, and the
 // _sdc metadata filled in. Anything that cannot be carried exactly is a DataError, never a guess.
 import { DataError } from '../core/errors.js';
+import { isLosslessNumber, isSafeNumber, type LosslessNumber } from 'lossless-json';
 import type { MappedField } from './bigquery/schema-map.js';
+import { stringifyExact } from '../singer/exact-json.js';
 
 /** Scale of the warehouse decimal type (BigQuery NUMERIC, DuckDB DECIMAL(38,9)). */
 export const NUMERIC_SCALE = 9;
 /** BigQuery NUMERIC holds 29 integer digits; more cannot be stored exactly. */
 export const NUMERIC_INTEGER_DIGITS = 29;
+/** Decimal exponents beyond this are refused before any digit is expanded. */
+const MAX_DECIMAL_EXPONENT = 100;
+/** INT64 bounds (BigQuery INT64, DuckDB BIGINT). */
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+/** JSON columns store integers as int64/uint64 (BigQuery's JSON type, DuckDB's yyjson), else a double. */
+const JSON_INT_MIN = INT64_MIN;
+const JSON_INT_MAX = 2n ** 64n - 1n;
+/** BigQuery refuses JSON nested deeper than 500 levels; the same limit applies on DuckDB so both agree. */
+export const MAX_JSON_DEPTH = 500;
+/** Lone UTF-16 surrogates: no UTF-8 form exists, so every warehouse refuses or replaces them. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export interface RowMeta {
   receivedAt: string;
@@ -44,6 +58,8 @@ export function normaliseDecimal(v: string | number, path: string): string {
   let intPart = m[2] ?? '';
   let frac = m[3] ?? '';
   const exp = m[4] ? Number(m[4]) : 0;
+  // Beyond this the value cannot fit NUMERIC anyway; refusing early also bounds the work (1e999999999).
+  if (Math.abs(exp) > MAX_DECIMAL_EXPONENT && /[1-9]/.test(`${m[2] ?? ''}${m[3] ?? ''}`)) throw new ValueError(path, `${s.slice(0, 60)} is outside what NUMERIC holds (exponent beyond ±${MAX_DECIMAL_EXPONENT})`);
   if (exp > 0) {
     const take = frac.slice(0, exp).padEnd(exp, '0');
     intPart += take;
@@ -80,6 +96,65 @@ export function normaliseDecimal(v: string | number, path: string): string {
   return out === '0' ? '0' : `${sign}${out}`;
 }
 
+/** The literal of a number, exact also for a LosslessNumber, for messages and checks. */
+const literal = (v: unknown): string => (isLosslessNumber(v) ? (v as LosslessNumber).value : typeof v === 'number' ? String(v) : (JSON.stringify(v)?.slice(0, 60) ?? String(v)));
+const show = (v: unknown): string => literal(v).slice(0, 60);
+
+function checkString(v: string, path: string): string {
+  if (LONE_SURROGATE.test(v)) throw new ValueError(path, 'contains a lone UTF-16 surrogate (\\uD800-\\uDFFF without its pair), which has no UTF-8 form');
+  return v;
+}
+
+function int64(digits: string, path: string): string {
+  const n = BigInt(digits);
+  if (n < INT64_MIN || n > INT64_MAX) throw new ValueError(path, `${digits.slice(0, 60)} is outside INT64 (-2^63 to 2^63-1)`);
+  return digits.replace(/^\+/, '');
+}
+
+/** A real calendar day within year 0001-9999 (Feb 30 and month 13 are not). */
+function isCalendarDay(y: number, m: number, d: number): boolean {
+  if (y < 1 || m < 1 || m > 12 || d < 1) return false;
+  const days = [31, y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]!;
+  return d <= days;
+}
+
+const DATE_HEAD = /^(\d{4})-(\d{2})-(\d{2})/;
+const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
+
+function dateValue(v: unknown, path: string): string {
+  const m = typeof v === 'string' ? DATE_HEAD.exec(v) : null;
+  if (!m || !isCalendarDay(Number(m[1]), Number(m[2]), Number(m[3]))) throw new ValueError(path, `expected a calendar date YYYY-MM-DD, got ${show(v)}`);
+  return m[0];
+}
+
+function timestampValue(v: unknown, path: string): string {
+  const m = typeof v === 'string' ? TIMESTAMP_RE.exec(v) : null;
+  const ok = m && isCalendarDay(Number(m[1]), Number(m[2]), Number(m[3])) && Number(m[4]) < 24 && Number(m[5]) < 60 && Number(m[6] ?? 0) < 60;
+  if (!ok) throw new ValueError(path, `expected an RFC 3339 timestamp with a real date and time, got ${show(v)}`);
+  return normaliseTimestamp(v as string);
+}
+
+/**
+ * A JSON column value, checked: numbers must be ones the warehouse's JSON type stores as written
+ * (integers within int64/uint64, or decimals a double carries), strings well-formed, nesting at
+ * most MAX_JSON_DEPTH levels.
+ */
+function checkJson(v: unknown, path: string, depth: number): void {
+  if (depth > MAX_JSON_DEPTH) throw new ValueError(path, `is nested deeper than ${MAX_JSON_DEPTH} levels (BigQuery's JSON limit)`);
+  if (typeof v === 'string') checkString(v, path);
+  else if (isLosslessNumber(v)) {
+    const lit = (v as LosslessNumber).value;
+    const asInt = /^-?\d+$/.test(lit) ? BigInt(lit) : undefined;
+    if (asInt === undefined || asInt < JSON_INT_MIN || asInt > JSON_INT_MAX) {
+      throw new ValueError(path, `${lit.slice(0, 60)} would be changed by the warehouse's JSON type (not an int64/uint64 and not a double); send it as a string`);
+    }
+  } else if (Array.isArray(v)) v.forEach((el, i) => checkJson(el, `${path}[${i}]`, depth + 1));
+  else if (v && typeof v === 'object') for (const [k, el] of Object.entries(v)) {
+    checkString(k, `${path} (a key)`);
+    checkJson(el, `${path}.${k}`, depth + 1);
+  }
+}
+
 /** RFC 3339 offsets written as +HHMM (Graph style) become +HH:MM, which every warehouse parses. */
 function normaliseTimestamp(v: string): string {
   return v.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
@@ -100,41 +175,45 @@ function convert(field: MappedField, v: unknown, path: string): unknown {
 function convertOne(field: MappedField, v: unknown, path: string): unknown {
   switch (field.type) {
     case 'STRING':
-      if (typeof v === 'string') return v;
-      if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-      return JSON.stringify(v);
+      if (typeof v === 'string') return checkString(v, path);
+      if (typeof v === 'number' || typeof v === 'boolean' || isLosslessNumber(v)) return literal(v);
+      checkJson(v, path, 0);
+      return stringifyExact(v);
     case 'INT64':
       if (typeof v === 'number') {
-        if (!Number.isSafeInteger(v)) throw new ValueError(path, `${v} is not an integer that JSON numbers carry exactly (|n| <= 2^53); send it as a string`);
+        if (!Number.isInteger(v)) throw new ValueError(path, `expected an integer, got ${v}`);
         return v;
       }
-      if (typeof v === 'string' && /^[+-]?\d{1,19}$/.test(v)) return v;
-      throw new ValueError(path, `expected an integer, got ${JSON.stringify(v)?.slice(0, 60)}`);
+      if (isLosslessNumber(v) && /^-?\d+$/.test(literal(v))) return int64(literal(v), path);
+      if (typeof v === 'string' && /^[+-]?\d{1,19}$/.test(v)) return int64(v, path);
+      throw new ValueError(path, `expected an integer, got ${show(v)}`);
     case 'NUMERIC':
       if (typeof v === 'string' || typeof v === 'number') return normaliseDecimal(v, path);
+      if (isLosslessNumber(v)) return normaliseDecimal(literal(v), path);
       throw new ValueError(path, `expected a decimal, got ${typeof v}`);
-    case 'FLOAT64':
-      if (typeof v === 'number') return v;
-      if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
-      throw new ValueError(path, `expected a number, got ${JSON.stringify(v)?.slice(0, 60)}`);
+    case 'FLOAT64': {
+      // A FLOAT64 keeps what a double carries; anything it would round, overflow or underflow is refused.
+      const text = typeof v === 'number' ? String(v) : isLosslessNumber(v) ? literal(v) : typeof v === 'string' ? v.trim() : undefined;
+      if (text === undefined || text === '' || Number.isNaN(Number(text))) throw new ValueError(path, `expected a number, got ${show(v)}`);
+      if (!Number.isFinite(Number(text)) || !isSafeNumber(text)) throw new ValueError(path, `${text.slice(0, 60)} cannot be stored in FLOAT64 without changing it; declare the property as a decimal string (format singer.decimal)`);
+      return Number(text);
+    }
     case 'BOOL':
       if (typeof v === 'boolean') return v;
       if (v === 'true' || v === 'false') return v === 'true';
-      throw new ValueError(path, `expected a boolean, got ${JSON.stringify(v)?.slice(0, 60)}`);
-    case 'DATE': {
-      const m = typeof v === 'string' ? /^\d{4}-\d{2}-\d{2}/.exec(v) : null;
-      if (!m) throw new ValueError(path, `expected a date YYYY-MM-DD, got ${JSON.stringify(v)?.slice(0, 60)}`);
-      return m[0];
-    }
+      throw new ValueError(path, `expected a boolean, got ${show(v)}`);
+    case 'DATE':
+      return dateValue(v, path);
     case 'TIMESTAMP':
-      if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(Date.parse(normaliseTimestamp(v)))) return normaliseTimestamp(v);
-      throw new ValueError(path, `expected an RFC 3339 timestamp, got ${JSON.stringify(v)?.slice(0, 60)}`);
+      return timestampValue(v, path);
     case 'JSON':
+      checkJson(v, path, 0);
       return v;
     case 'RECORD': {
-      if (typeof v !== 'object' || Array.isArray(v)) throw new ValueError(path, `expected an object, got ${Array.isArray(v) ? 'a list' : typeof v}`);
+      if (typeof v !== 'object' || Array.isArray(v) || isLosslessNumber(v)) throw new ValueError(path, `expected an object, got ${Array.isArray(v) ? 'a list' : typeof v}`);
       const src = v as Record<string, unknown>;
-      const out: Record<string, unknown> = {};
+      // No prototype: a column named __proto__ is an ordinary key here, never the object's prototype.
+      const out = Object.create(null) as Record<string, unknown>;
       for (const f of field.fields ?? []) out[f.name] = f.source === undefined ? null : convert(f, src[f.source], `${path}.${f.source}`);
       return out;
     }
@@ -155,7 +234,7 @@ export function toRow(stream: string, line: number, record: Record<string, unkno
       });
     }
   }
-  const row: Record<string, unknown> = {};
+  const row = Object.create(null) as Record<string, unknown>;
   try {
     for (const f of fields) {
       switch (f.name) {
@@ -177,8 +256,9 @@ export function toRow(stream: string, line: number, record: Record<string, unkno
     }
   } catch (err) {
     if (!(err instanceof ValueError)) throw err;
-    throw new DataError(`line ${line}: stream "${stream}": property ${err.path}: ${err.message}`, {
-      context: { line, stream, property: err.path },
+    const property = err.path.length > 120 ? `${err.path.slice(0, 120)}…` : err.path;
+    throw new DataError(`line ${line}: stream "${stream}": property ${property}: ${err.message}`, {
+      context: { line, stream, property },
       hint: 'Fix the value in the tap, or widen the property type in its SCHEMA.',
     });
   }

@@ -252,7 +252,8 @@ export function streamFields(schema: Schema, opts: SchemaMapOptions = {}): Mappe
   }
   const props = Object.fromEntries(Object.entries(top['properties'] as Schema).filter(([k]) => !METADATA_NAMES.has(k)));
   const fields = mapProperties(props, ctx);
-  for (const meta of METADATA_FIELDS) {
+  // _sdc_sequence orders rows inside a batch (stage only): a property mapping to it would be overwritten.
+  for (const meta of [...METADATA_FIELDS, { name: '_sdc_sequence' }]) {
     const clash = fields.find((f) => f.name === meta.name);
     if (clash) {
       throw new DataError(`stream "${opts.stream ?? '?'}": property "${clash.source ?? clash.name}" maps to the reserved metadata column "${meta.name}"`, {
@@ -260,6 +261,7 @@ export function streamFields(schema: Schema, opts: SchemaMapOptions = {}): Mappe
         context: { stream: opts.stream, column: meta.name },
       });
     }
+    if (!('type' in meta)) continue;
     // The tap's own _sdc_extracted_at / _sdc_deleted_at values are kept when present.
     const fromRecord = meta.name === '_sdc_extracted_at' || meta.name === '_sdc_deleted_at' || meta.name === '_sdc_table_version';
     fields.push(fromRecord ? { ...meta, source: meta.name } : { ...meta });

@@ -52,7 +52,7 @@ describe('Singer reader', () => {
   it('checks the shape of each message type', () => {
     expect(() => parseLine('{"type":"RECORD","stream":"ads"}', 7)).to.throw(/line 7: RECORD message needs a "record" object/);
     expect(() => parseLine('{"type":"STATE"}', 1)).to.throw(/STATE message needs a "value" object/);
-    expect(() => parseLine('{"type":"ACTIVATE_VERSION","stream":"ads","version":"x"}', 1)).to.throw(/numeric "version"/);
+    expect(() => parseLine('{"type":"ACTIVATE_VERSION","stream":"ads","version":"x"}', 1)).to.throw(/ACTIVATE_VERSION "version" must be a whole number/);
     expect(() => parseLine('[1,2]', 1)).to.throw(/must be a JSON object/);
     expect(() => parseLine('{"type":"SCHEMA","stream":"a","schema":{},"key_properties":"id"}', 3)).to.throw(/key_properties/);
   });

@@ -1,5 +1,6 @@
 // Unit tests for value conversion (exact decimals, integers, timestamps) and the STATE release queue.
 import { expect } from 'chai';
+import { LosslessNumber } from 'lossless-json';
 import { normaliseDecimal, toRow } from '../../../connector/target/rows.js';
 import { StateQueue } from '../../../connector/target/loader.js';
 import { streamFields } from '../../../connector/target/bigquery/schema-map.js';
@@ -27,10 +28,13 @@ describe('target row conversion', () => {
     expect(() => normaliseDecimal('12,5', 'x')).to.throw(/not a decimal/);
   });
 
-  it('refuses integers JSON cannot carry exactly and names line, stream and property', () => {
+  it('keeps integers exactly (beyond 2^53 as the exact literal), refuses what INT64 cannot hold and names line, stream and property', () => {
     const fields = streamFields({ type: 'object', properties: { id: { type: 'string' }, n: { type: 'integer' } } });
     expect(toRow('s', 7, { id: 'a', n: 2 ** 53 - 1 }, fields, ['id'], meta)['n']).to.equal(2 ** 53 - 1);
-    expect(() => toRow('s', 7, { id: 'a', n: 2 ** 53 + 2 }, fields, ['id'], meta)).to.throw(DataError, /line 7: stream "s": property n: .* send it as a string/);
+    expect(toRow('s', 7, { id: 'a', n: new LosslessNumber('9007199254740993') }, fields, ['id'], meta)['n']).to.equal('9007199254740993');
+    expect(toRow('s', 7, { id: 'a', n: '-9223372036854775808' }, fields, ['id'], meta)['n']).to.equal('-9223372036854775808');
+    expect(() => toRow('s', 7, { id: 'a', n: new LosslessNumber('9223372036854775808') }, fields, ['id'], meta)).to.throw(DataError, /line 7: stream "s": property n: 9223372036854775808 is outside INT64/);
+    expect(() => toRow('s', 7, { id: 'a', n: 1.5 }, fields, ['id'], meta)).to.throw(DataError, /line 7: stream "s": property n: expected an integer, got 1.5/);
     expect(() => toRow('s', 8, { n: 1 }, fields, ['id'], meta)).to.throw(DataError, /line 8: stream "s": key property "id" is missing or null/);
   });
 

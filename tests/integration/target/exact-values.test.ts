@@ -1,0 +1,93 @@
+// Issue 17 "nothing silently changed": every value the warehouse would refuse or change is caught
+// per record before it enters a batch (exit 6 naming stream, line and property), or kept exactly.
+// Driven through the in-process loader on a real DuckDB file; read back from the table.
+import { expect } from 'chai';
+import { Readable } from 'node:stream';
+import { EXIT_CODES } from '../../../connector/core/errors.js';
+import { DuckDbDestination } from '../../../connector/target/duckdb/destination.js';
+import { DATASET, openWarehouse, runLoader, type Warehouse } from './harness.js';
+
+const schema = (props: Record<string, unknown>, key = ['id']): string => JSON.stringify({ type: 'SCHEMA', stream: 's', schema: { type: 'object', properties: { id: { type: 'string' }, ...props } }, key_properties: key });
+const rec = (record: Record<string, unknown> | string): string => (typeof record === 'string' ? `{"type":"RECORD","stream":"s","record":${record}}` : JSON.stringify({ type: 'RECORD', stream: 's', record }));
+const STATE = JSON.stringify({ type: 'STATE', value: { ok: true } });
+
+describe('target values kept exactly or refused per record (DuckDB)', function () {
+  this.timeout(60_000);
+  let w: Warehouse;
+  beforeEach(async () => (w = await openWarehouse('duckdb')));
+  afterEach(async () => w.close());
+
+  const load = (lines: string[], config = {}) => runLoader(w, Readable.from([lines.join('\n') + '\n']), config);
+
+  it('keeps integers beyond 2^53 exact in INT64, NUMERIC, STRING and JSON columns', async () => {
+    const r = await load([
+      schema({ i: { type: 'integer' }, n: { type: 'number', format: 'singer.decimal' }, s: { type: 'string' }, j: { type: 'object' }, u: { type: ['integer', 'string'] } }),
+      rec('{"id":"a","i":9007199254740993,"n":123456789012345678901.123456789,"s":"x","j":{"big":18446744073709551615,"l":[9007199254740993]},"u":9007199254740993}'),
+      STATE,
+    ]);
+    expect(r.error?.message).to.equal(undefined);
+    const [row] = await w.rows('s');
+    expect(String(row!['i'])).to.equal('9007199254740993');
+    expect(String(row!['n'])).to.equal('123456789012345678901.123456789');
+    expect(row!['j']).to.equal('{"big":18446744073709551615,"l":[9007199254740993]}');
+    // A union column is JSON: the literal is kept as written.
+    expect(row!['u']).to.equal('9007199254740993');
+    expect(r.states).to.deep.equal([{ ok: true }]);
+  });
+
+  it('keeps a property named __proto__ as an ordinary column', async () => {
+    const r = await load([schema({}).replace('"properties":{', '"properties":{"__proto__":{"type":"string"},"x":{"type":"object"},'), rec('{"id":"a","__proto__":"kept","x":{"__proto__":{"y":1}}}'), STATE]);
+    expect(r.error?.message).to.equal(undefined);
+    // Read back as a list of values: an object built from the row would treat __proto__ specially.
+    const d = new DuckDbDestination({ path: w.duckdbPath!, dataset: DATASET });
+    await d.open();
+    try {
+      expect(await d.query(`SELECT "__proto__"::VARCHAR || ' ' || x::VARCHAR AS v FROM ${DATASET}.s`)).to.deep.equal([{ v: 'kept {"__proto__":{"y":1}}' }]);
+    } finally {
+      await d.close();
+    }
+  });
+
+  it('refuses bytes that are not UTF-8 (two keys differing only there would merge) with exit 6 naming the line', async () => {
+    const head = Buffer.from(`${schema({})}\n${rec({ id: 'a' })}\n`);
+    const bad = (b: number): Buffer => Buffer.concat([Buffer.from('{"type":"RECORD","stream":"s","record":{"id":"k'), Buffer.from([b]), Buffer.from('"}}\n')]);
+    const r = await runLoader(w, Readable.from([Buffer.concat([head, bad(0xff), bad(0xfe), Buffer.from(STATE + '\n')])]));
+    expect(r.error?.exitCode).to.equal(EXIT_CODES.data);
+    expect(r.error?.message).to.match(/^line 3: not valid UTF-8/);
+    expect(r.states).to.deep.equal([]);
+    expect(await w.tables()).to.include('s');
+    expect(await w.rows('s')).to.deep.equal([]);
+  });
+
+  it('refuses a record over the row size limit with exit 6 naming line and stream, before it enters a batch', async () => {
+    const r = await load([schema({ s: { type: 'string' } }), rec({ id: 'a', s: 'x'.repeat(17 * 2 ** 20) }), STATE]);
+    expect(r.error?.exitCode).to.equal(EXIT_CODES.data);
+    expect(r.error?.message).to.match(/^line 2: stream "s": the record is 17\.0 MiB as a row, more than the 16 MiB a warehouse row may hold/);
+  });
+
+  const refused: Array<[string, string[], RegExp, object?]> = [
+    ['an integer beyond INT64', [schema({ i: { type: 'integer' } }), rec('{"id":"a","i":9223372036854775808}')], /line 2: stream "s": property i: 9223372036854775808 is outside INT64/],
+    ['a 19-digit integer beyond INT64 with validation off', [schema({ i: { type: 'integer' } }), rec('{"id":"a","i":9999999999999999999}')], /line 2: stream "s": property i: 9999999999999999999 is outside INT64/, { validate_records: false }],
+    ['1e400 in a FLOAT64 column', [schema({ f: { type: 'number', format: 'double' } }), rec('{"id":"a","f":1e400}')], /line 2: stream "s": property f: 1e400/],
+    ['2^53+1 in a FLOAT64 column (a double would round it)', [schema({ f: { type: 'number' } }), rec('{"id":"a","f":9007199254740993}')], /line 2: stream "s": property f: 9007199254740993 cannot be stored in FLOAT64 without changing it/],
+    ['1e400 in a NUMERIC column', [schema({ n: { type: 'number', format: 'singer.decimal' } }), rec('{"id":"a","n":1e400}')], /line 2: stream "s": property n: /],
+    ['a decimal a JSON column would round', [schema({ j: { type: 'object' } }), rec('{"id":"a","j":{"x":0.10000000000000000555}}')], /line 2: stream "s": property j.x: /],
+    ['an impossible date', [schema({ d: { type: 'string', format: 'date' } }), rec({ id: 'a', d: '2024-02-30' })], /line 2: stream "s": record does not match its SCHEMA: record\.d must match format "date"/],
+    ['an impossible date with validation off', [schema({ d: { type: 'string', format: 'date' } }), rec({ id: 'a', d: '2024-02-30' })], /line 2: stream "s": property d: expected a calendar date YYYY-MM-DD, got "2024-02-30"/, { validate_records: false }],
+    ['an integer a JSON column cannot hold (beyond uint64)', [schema({ j: { type: 'object' } }), rec('{"id":"a","j":{"big":123456789012345678901234567890}}')], /line 2: stream "s": property j.big: 123456789012345678901234567890 would be changed/],
+    ['an impossible timestamp', [schema({ t: { type: 'string', format: 'date-time' } }), rec({ id: 'a', t: '2024-02-30T00:00:00Z' })], /line 2: stream "s": property t: /],
+    ['a lone UTF-16 surrogate', [schema({ s: { type: 'string' } }), rec('{"id":"a","s":"x\\ud800y"}')], /line 2: stream "s": property s: /],
+    ['a lone surrogate in a key', [schema({}), rec('{"id":"\\udc00"}')], /line 2: stream "s": property id: /],
+    ['nesting deeper than the warehouse allows', [schema({ j: { type: 'object' } }), rec(`{"id":"a","j":${'{"a":'.repeat(600)}1${'}'.repeat(600)}}`)], /line 2: stream "s": property j/],
+    ['a property named _sdc_sequence (the target\'s own ordering column)', [schema({ _sdc_sequence: { type: 'integer' } }), rec({ id: 'a', _sdc_sequence: 5 })], /line 1: stream "s": property "_sdc_sequence" maps to the reserved metadata column "_sdc_sequence"/],
+    ['a table version beyond 2^53', [schema({}), '{"type":"ACTIVATE_VERSION","stream":"s","version":99999999999999999999}'], /line 2: ACTIVATE_VERSION "version" must be a whole number/],
+  ];
+  for (const [what, lines, message, config] of refused) {
+    it(`refuses ${what} with exit 6 naming line, stream and property, echoing no STATE after it`, async () => {
+      const r = await load([...lines, STATE], config);
+      expect(r.error?.exitCode, r.error?.message).to.equal(EXIT_CODES.data);
+      expect(r.error?.message).to.match(message);
+      expect(r.states).to.deep.equal([]);
+    });
+  }
+});
