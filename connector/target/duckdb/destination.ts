@@ -4,6 +4,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { ConnectorError } from '../../core/errors.js';
 import type { BigQueryField, TableLayout } from '../bigquery/schema-map.js';
 import type { BatchFile, Destination, StreamTable } from '../destination.js';
 import type { EvolutionPlan } from '../evolution.js';
@@ -27,6 +28,20 @@ export function duckDialect(dataset: string): Dialect {
   };
 }
 
+/**
+ * DuckDB lets one process write a file at a time; a second run gets "Could not set lock on file …
+ * Conflicting lock is held in <program> (PID n)". That is not a bug but a run to retry later (exit 7).
+ */
+export function lockHeldError(err: unknown, file: string): ConnectorError | undefined {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (!/Could not set lock on file/i.test(msg)) return undefined;
+  const pid = /\(PID (\d+)\)/.exec(msg)?.[1];
+  return new ConnectorError('transient', `another run holds ${path.resolve(file)}${pid ? ` (pid ${pid})` : ''}`, {
+    hint: 'Only one process can write a DuckDB file at a time: wait for that run to finish (or stop it), then re-run. Nothing was written by this one.',
+    context: { duckdb_path: path.resolve(file), ...(pid ? { pid: Number(pid) } : {}) },
+  });
+}
+
 export class DuckDbDestination implements Destination {
   readonly kind = 'duckdb' as const;
   private instance: DuckDBInstance | undefined;
@@ -44,7 +59,11 @@ export class DuckDbDestination implements Destination {
 
   async open(): Promise<void> {
     if (this.opts.path !== ':memory:') mkdirSync(path.dirname(path.resolve(this.opts.path)), { recursive: true });
-    this.instance = await DuckDBInstance.create(this.opts.path, this.opts.threads ? { threads: String(this.opts.threads) } : {});
+    try {
+      this.instance = await DuckDBInstance.create(this.opts.path, this.opts.threads ? { threads: String(this.opts.threads) } : {});
+    } catch (err) {
+      throw lockHeldError(err, this.opts.path) ?? err;
+    }
     this.conn = await this.instance.connect();
     await this.c.run(`CREATE SCHEMA IF NOT EXISTS "${assertIdentifier(this.opts.dataset.toLowerCase())}"`);
   }

@@ -116,4 +116,24 @@ describe('target-bigquery CLI configuration', function () {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('exits 7 with "another run holds <file> (pid N)" when another process holds the DuckDB file', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'target-cli-'));
+    const file = path.join(dir, 'w.duckdb');
+    const holder = spawn(process.execPath, ['--input-type=module', '-e', `import { DuckDBInstance } from '@duckdb/node-api'; await DuckDBInstance.create(${JSON.stringify(file)}); console.log('held'); setInterval(() => {}, 1000);`], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise((r) => holder.stdout.once('data', r));
+      const configFile = path.join(dir, 'config.json');
+      writeFileSync(configFile, JSON.stringify({ duckdb_path: file }));
+      const r = await cli(configFile, fixture('duplicate_keys_in_batch'));
+      expect(r.code).to.equal(EXIT_CODES.retryLater);
+      const error = JSON.parse(r.stderr.trim().split('\n').pop()!) as Record<string, unknown>;
+      expect(error['msg']).to.equal(`another run holds ${file} (pid ${holder.pid})`);
+      expect(error['hint']).to.match(/wait for that run to finish/);
+      expect(r.stdout).to.equal('');
+    } finally {
+      holder.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
