@@ -2,13 +2,13 @@
 // target committed persisted atomically for the next run, the models built on request, and a
 // summary. Tap and target are child processes driven only through their CLI contracts.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import { nowEnv, runClock, type Clock } from '../core/clock.js';
 import { asConnectorError, ConfigError, EXIT_CODES } from '../core/errors.js';
+import { makeScratch } from '../core/scratch.js';
 import { loadSchema, readJsonFile, REPO_ROOT } from '../core/config.js';
 import type { Logger, LogSink } from '../core/log.js';
 import { Redactor, secretsFromSchema } from '../core/secrets.js';
@@ -147,7 +147,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const previousState = o.stateFile ? readStateFile(o.stateFile) : undefined;
 
   // The tap reads a private copy: the real file is rewritten while the run goes on.
-  const scratch = mkdtempSync(path.join(tmpdir(), 'fb-ads-elt-sync-'));
+  const scratch = makeScratch('sync');
   const tty = !!o.progressOut?.isTTY;
   const progress = new ProgressReporter({ tty, out: o.progressOut ?? process.stderr, log, ...(o.progressIntervalMs ? { intervalMs: o.progressIntervalMs } : {}) });
   const persister = new StatePersister(o.stateFile);

@@ -1,13 +1,13 @@
 // The target's message loop: SCHEMA → tables (created or evolved), RECORD → validated rows in a
 // per-stream NDJSON batch, batch full/old → load + MERGE, ACTIVATE_VERSION → soft delete, STATE →
 // echoed only once every batch that preceded it is committed (see "State release" below).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ValidateFunction } from 'ajv';
 import { describeAjvErrors, newAjv } from '../core/config.js';
 import { ConnectorError, DataError } from '../core/errors.js';
+import { makeScratch } from '../core/scratch.js';
 import type { Logger } from '../core/log.js';
 import { parseLineExact, readUtf8Lines } from '../singer/reader.js';
 import { approximate, stringifyExact } from '../singer/exact-json.js';
@@ -136,7 +136,8 @@ export class Loader {
   }
 
   async run(input: Readable): Promise<LoadSummary> {
-    this.tempDir = mkdtempSync(path.join(this.opts.config.temp_dir ?? os.tmpdir(), 'target-bigquery-'));
+    // Private (0700) and swept at the next start if this process is killed (core/scratch.ts).
+    this.tempDir = makeScratch('target', this.opts.config.temp_dir ?? os.tmpdir());
     try {
       let line = 0;
       for await (const text of readUtf8Lines(input)) {

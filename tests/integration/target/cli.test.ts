@@ -2,11 +2,12 @@
 // error line on stderr and the documented exit code on failure, for both destinations.
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../../connector/core/config.js';
 import { EXIT_CODES } from '../../../connector/core/errors.js';
+import { scratchRoot } from '../../../connector/core/scratch.js';
 import { KINDS, openWarehouse, fixture, DATASET, PROJECT, type Warehouse } from './harness.js';
 
 async function cli(configFile: string, input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -133,6 +134,33 @@ describe('target-bigquery CLI configuration', function () {
       expect(r.stdout).to.equal('');
     } finally {
       holder.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves row data only in a private folder after kill -9, and the next start removes it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'target-cli-'));
+    try {
+      const configFile = path.join(dir, 'config.json');
+      writeFileSync(configFile, JSON.stringify({ duckdb_path: path.join(dir, 'w.duckdb'), temp_dir: dir }));
+      const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'target-bigquery.js'), '-c', configFile], { stdio: ['pipe', 'ignore', 'ignore'] });
+      child.stdin.write(JSON.stringify({ type: 'SCHEMA', stream: 's', schema: { type: 'object', properties: { id: { type: 'string' }, pad: { type: 'string' } } }, key_properties: ['id'] }) + '\n');
+      for (let i = 0; i < 400; i++) child.stdin.write(JSON.stringify({ type: 'RECORD', stream: 's', record: { id: String(i), pad: 'x'.repeat(1000) } }) + '\n');
+      const root = scratchRoot(dir);
+      const deadline = Date.now() + 20_000;
+      const batchFiles = (): string[] => readdirSync(root).flatMap((d) => readdirSync(path.join(root, d)).map((f) => path.join(root, d, f)));
+      while (batchFiles().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const [file] = batchFiles();
+      expect(file, 'a batch file with row data exists while it runs').to.be.a('string');
+      expect(statSync(file!).mode & 0o077, 'not readable by group or others').to.equal(0);
+      expect(statSync(path.dirname(file!)).mode & 0o077).to.equal(0);
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('close', r));
+      expect(existsSync(file!), 'kill -9 leaves it').to.equal(true);
+      const r = await cli(configFile, fixture('duplicate_keys_in_batch'));
+      expect(r.code, r.stderr).to.equal(EXIT_CODES.ok);
+      expect(readdirSync(root), 'the next run removed it and its own').to.deep.equal([]);
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
