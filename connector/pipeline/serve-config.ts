@@ -2,6 +2,7 @@
 // with relative paths resolved from the config file's directory so a systemd unit can use any cwd.
 import path from 'node:path';
 import { loadConfigFile, validateConfig, loadSchema, type LoadedConfig } from '../core/config.js';
+import { ConfigError } from '../core/errors.js';
 
 /** Mirrors schemas/serve-config.json (after defaults). */
 export interface ServeConfig {
@@ -32,12 +33,38 @@ function resolvePaths(c: ServeConfig, baseDir: string): ServeConfig {
   };
 }
 
+/** Fewest distinct characters a bearer secret needs (16 spaces or "aaaa…" pass a length check alone). */
+export const SECRET_MIN_DISTINCT = 8;
+/** Placeholder words; a secret made only of them, digits and punctuation is a placeholder. */
+const PLACEHOLDER = /change[-_]?me|password|passwd|secret|example|your|token|key|bearer|admin|test|[\d\W_]/gi;
+
+/** Why a bearer secret is too weak to guard the API, or undefined when it is fine. Never echoes it. */
+export function weakSecretReason(secret: string): string | undefined {
+  if (/\s/.test(secret)) return 'it contains whitespace (a blank or padded value is a copy-paste mistake)';
+  if (new Set(secret).size < SECRET_MIN_DISTINCT) return `it has fewer than ${SECRET_MIN_DISTINCT} different characters`;
+  for (let unit = 1; unit <= secret.length / 2; unit++) if (secret.length % unit === 0 && secret.slice(0, unit).repeat(secret.length / unit) === secret) return 'it repeats one short pattern';
+  let steps = 0;
+  for (let i = 1; i < secret.length; i++) if (Math.abs(secret.charCodeAt(i) - secret.charCodeAt(i - 1)) === 1) steps++;
+  if (steps * 2 > secret.length) return 'it is mostly a run of consecutive characters (like 0123456789abcdef)';
+  if (secret.replace(PLACEHOLDER, '') === '') return 'it looks like a placeholder (changeme, password, example…)';
+  return undefined;
+}
+
+function checkSecret(loaded: LoadedConfig<ServeConfig>): void {
+  const why = weakSecretReason(loaded.config.bearer_secret);
+  if (why) {
+    throw new ConfigError(`serve config: bearer_secret is too weak: ${why}`, { hint: 'Generate one with `openssl rand -hex 32` and put it in bearer_secret.' });
+  }
+}
+
 export function validateServeConfig(raw: unknown, baseDir: string): LoadedConfig<ServeConfig> {
   const loaded = validateConfig<ServeConfig>(raw, loadSchema(SERVE_SCHEMA_PATH), { what: 'serve config' });
+  checkSecret(loaded);
   return { ...loaded, config: resolvePaths(loaded.config, baseDir) };
 }
 
 export function loadServeConfig(file: string): LoadedConfig<ServeConfig> {
   const loaded = loadConfigFile<ServeConfig>(file, SERVE_SCHEMA_PATH, { what: 'serve config' });
+  checkSecret(loaded);
   return { ...loaded, config: resolvePaths(loaded.config, path.dirname(path.resolve(file))) };
 }

@@ -1,10 +1,12 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Logger } from '../../../connector/core/log.js';
 import { REPO_ROOT } from '../../../connector/core/config.js';
+import { ConfigError } from '../../../connector/core/errors.js';
 import { SyncServer, SYNC_PATH, STATUS_PATH } from '../../../connector/pipeline/serve.js';
 import { validateServeConfig, type ServeConfig } from '../../../connector/pipeline/serve-config.js';
 import { runSync } from '../../../connector/pipeline/sync.js';
@@ -51,6 +53,28 @@ describe('fb-ads-elt serve HTTP API (over loopback, stand-in tap and target)', (
       expect((await call(method, p, undefined, `Basic ${SECRET}`)).status).to.equal(401);
     }
     expect((await call('GET', STATUS_PATH)).status).to.equal(200);
+  });
+
+  it('closes the connection after a 401 even while the client is still trickling a body', async () => {
+    await start();
+    const { port } = new URL(base);
+    const sock = net.connect(Number(port), '127.0.0.1');
+    await new Promise((r) => sock.once('connect', r));
+    let answer = '';
+    sock.on('data', (c: Buffer) => (answer += c.toString()));
+    const closed = new Promise<number>((r) => sock.once('close', () => r(Date.now())));
+    sock.write(`POST ${SYNC_PATH} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{`);
+    const trickle = setInterval(() => sock.writable && sock.write(' '), 50);
+    const started = Date.now();
+    try {
+      const at = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 5000))]);
+      expect(at, 'the server hung up').to.be.greaterThan(0);
+      expect(at - started).to.be.lessThan(5000);
+      expect(answer).to.match(/^HTTP\/1\.1 401/);
+    } finally {
+      clearInterval(trickle);
+      sock.destroy();
+    }
   });
 
   it('triggers a run with 202, then reports it per account in sync-status once finished', async () => {
@@ -169,6 +193,22 @@ describe('serve config (schemas/serve-config.json)', () => {
     }
     expect(msg).to.match(/unknown field "prot"/);
     expect(msg).not.to.include(SECRET);
+  });
+
+  it('refuses a blank, space-only or trivially weak secret as a config error (exit 2) without echoing it', () => {
+    const weak = ['', ' '.repeat(24), `  ${SECRET}  `, 'a'.repeat(32), 'abcdabcdabcdabcdabcd', '0123456789abcdefghij', 'password1234567890', 'changeme-changeme'];
+    for (const bearer_secret of weak) {
+      let err: unknown;
+      try {
+        validateServeConfig({ bearer_secret, tap_config: 'a', target_config: 'b' }, '/x');
+      } catch (e) {
+        err = e;
+      }
+      expect(err, JSON.stringify(bearer_secret)).to.be.instanceOf(ConfigError);
+      expect((err as ConfigError).exitCode).to.equal(2);
+      expect((err as Error).message).to.match(/bearer_secret/);
+      if (bearer_secret.trim().length >= 4) expect((err as Error).message).not.to.include(bearer_secret.trim());
+    }
   });
 
   it('resolves relative paths from the config file directory and fills defaults', () => {
