@@ -42,16 +42,27 @@ function dedupedSource(d: Dialect, source: string, columns: readonly string[], p
   );
 }
 
-/** Upsert: one row per key from the batch (newest by replication key, then last by input order). */
+/** Table version column (ACTIVATE_VERSION): a row of an older version never overwrites a newer one. */
+export const VERSION_COLUMN = '_sdc_table_version';
+
+/**
+ * Upsert: one row per key from the batch (newest table version, then newest by replication key,
+ * then last by input order). Against the table, a stale record never wins: an older table version
+ * never overwrites a newer row, and a row soft-deleted by an activation is revived only by a newer
+ * version (the same old version arriving late is stale).
+ */
 export function mergeSql(d: Dialect, m: MergeSpec): string {
   const on = m.keys.map((k) => `T.${d.ident(k)} = S.${d.ident(k)}`).join(' AND ');
   const rk = m.orderColumn;
-  const guard = rk ? ` AND (T.${d.ident(rk)} IS NULL OR S.${d.ident(rk)} IS NULL OR S.${d.ident(rk)} >= T.${d.ident(rk)})` : '';
+  const versioned = m.columns.includes(VERSION_COLUMN);
+  const v = d.ident(VERSION_COLUMN);
+  const versionGuard = versioned ? ` AND (S.${v} IS NULL OR T.${v} IS NULL OR S.${v} > T.${v} OR (S.${v} = T.${v} AND T.${d.ident('_sdc_deleted_at')} IS NULL))` : '';
+  const guard = (rk ? ` AND (T.${d.ident(rk)} IS NULL OR S.${d.ident(rk)} IS NULL OR S.${d.ident(rk)} >= T.${d.ident(rk)})` : '') + versionGuard;
   const set = m.columns.filter((c) => !m.keys.includes(c)).map((c) => `${d.ident(c)} = S.${d.ident(c)}`).join(', ');
   const cols = m.columns.map((c) => d.ident(c)).join(', ');
   const vals = m.columns.map((c) => `S.${d.ident(c)}`).join(', ');
   return (
-    `MERGE INTO ${d.table(m.target)} AS T USING (${dedupedSource(d, m.source, m.columns.concat(SEQUENCE_COLUMN), m.keys, rk ? [rk] : [])}) AS S ON ${on} ` +
+    `MERGE INTO ${d.table(m.target)} AS T USING (${dedupedSource(d, m.source, m.columns.concat(SEQUENCE_COLUMN), m.keys, [...(versioned ? [VERSION_COLUMN] : []), ...(rk ? [rk] : [])])}) AS S ON ${on} ` +
     `WHEN MATCHED${guard} THEN UPDATE SET ${set} ` +
     `WHEN NOT MATCHED THEN INSERT (${cols}) VALUES (${vals})`
   );
@@ -75,7 +86,7 @@ export function appendSql(d: Dialect, target: string, source: string, columns: r
 
 /** ACTIVATE_VERSION: rows of older (or no) table version are marked deleted, never removed. */
 export function softDeleteSql(d: Dialect, target: string): string {
-  const v = d.ident('_sdc_table_version');
+  const v = d.ident(VERSION_COLUMN);
   return (
     `UPDATE ${d.table(target)} SET ${d.ident('_sdc_deleted_at')} = ${d.param('deleted_at', 'TIMESTAMP')} ` +
     `WHERE ${d.ident('_sdc_deleted_at')} IS NULL AND (${v} IS NULL OR ${v} < ${d.param('version', 'INT64')})`

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { Readable } from 'node:stream';
 import { EXIT_CODES } from '../../../connector/core/errors.js';
 import { DuckDbDestination } from '../../../connector/target/duckdb/destination.js';
-import { DATASET, openWarehouse, runLoader, type Warehouse } from './harness.js';
+import { DATASET, KINDS, openWarehouse, runLoader, type Warehouse } from './harness.js';
 
 const schema = (props: Record<string, unknown>, key = ['id']): string => JSON.stringify({ type: 'SCHEMA', stream: 's', schema: { type: 'object', properties: { id: { type: 'string' }, ...props } }, key_properties: key });
 const rec = (record: Record<string, unknown> | string): string => (typeof record === 'string' ? `{"type":"RECORD","stream":"s","record":${record}}` : JSON.stringify({ type: 'RECORD', stream: 's', record }));
@@ -91,3 +91,34 @@ describe('target values kept exactly or refused per record (DuckDB)', function (
     });
   }
 });
+
+for (const kind of KINDS) {
+  describe(`stale records after ACTIVATE_VERSION (${kind})`, function () {
+    this.timeout(60_000);
+    let w: Warehouse;
+    beforeEach(async () => (w = await openWarehouse(kind)));
+    afterEach(async () => w.close());
+    const v = (id: string, version: number, name: string): string => JSON.stringify({ type: 'RECORD', stream: 's', version, record: { id, name } });
+    const act = (version: number): string => JSON.stringify({ type: 'ACTIVATE_VERSION', stream: 's', version });
+
+    it('never lets a record of an older table version overwrite a newer row or revive a row the activation deleted', async () => {
+      const lines = [schema({ name: { type: 'string' } }), v('a', 1, 'a1'), v('b', 1, 'b1'), act(1), v('a', 2, 'a2'), act(2), v('a', 1, 'a1 stale'), v('b', 1, 'b1 stale'), STATE];
+      const r = await runLoader(w, Readable.from([lines.join('\n') + '\n']));
+      expect(r.error?.message).to.equal(undefined);
+      const rows = await w.rows('s', ['id']);
+      expect(rows.map((x) => [x['id'], x['name'], Number(x['_sdc_table_version']), x['_sdc_deleted_at'] === null])).to.deep.equal([
+        ['a', 'a2', 2, true],
+        ['b', 'b1', 1, false],
+      ]);
+      expect(r.states).to.deep.equal([{ ok: true }]);
+    });
+
+    it('lets a newer version revive a deleted row', async () => {
+      const lines = [schema({ name: { type: 'string' } }), v('b', 1, 'b1'), act(1), act(2), v('b', 3, 'b3'), act(3)];
+      const r = await runLoader(w, Readable.from([lines.join('\n') + '\n']));
+      expect(r.error?.message).to.equal(undefined);
+      const rows = await w.rows('s', ['id']);
+      expect(rows.map((x) => [x['id'], x['name'], x['_sdc_deleted_at'] === null])).to.deep.equal([['b', 'b3', true]]);
+    });
+  });
+}
