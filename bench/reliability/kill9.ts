@@ -3,7 +3,7 @@
 // SIGKILL to the target (odd rounds) or to the sync process itself (even rounds) after a random
 // delay, then `sync` again until it exits 0 (a leftover target still holding the file gives exit 7:
 // wait and retry). Tables are compared row by row on every column except the _sdc_* metadata;
-// sync_log is compared by account (one row per account per run, so runs add rows by design).
+// sync_log is compared by (account, status): one row per account per run, so runs add rows by design.
 // Usage: node --import tsx bench/reliability/kill9.ts [rounds=20] [seed=1]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -66,10 +66,12 @@ async function snapshot(file: string): Promise<Map<string, string[]>> {
   try {
     const tables = (await c.runAndReadAll(`select table_name from information_schema.tables where table_schema='facebook_ads' and table_name not like '%__sdc_stage' order by 1`)).getRows().map((r) => String(r[0]));
     for (const t of tables) {
-      const cols = (await c.runAndReadAll(`select column_name from information_schema.columns where table_schema='facebook_ads' and table_name='${t}' and column_name not like '\\_sdc\\_%' escape '\\' and column_name not in ('run_id','started_at','finished_at','api_calls','throttles','retries','errors','is_new_account','streams') order by ordinal_position`)).getRows().map((r) => `"${String(r[0])}"`);
-      const rows = (await c.runAndReadAll(`select ${cols.join(', ')} from facebook_ads."${t}" where _sdc_deleted_at is null`)).getRows().map((r) => JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
-      // sync_log gets one row per account per run: compare which accounts ended ok, once each.
-      out.set(t, t === 'sync_log' ? [...new Set(rows)].sort() : rows.sort());
+      const cols = (await c.runAndReadAll(`select column_name from information_schema.columns where table_schema='facebook_ads' and table_name='${t}' and column_name not like '\\_sdc\\_%' escape '\\' order by ordinal_position`)).getRows().map((r) => `"${String(r[0])}"`);
+      // sync_log gets one row per account per run, and a resumed run reads less (incremental): compare
+      // which accounts ended ok, once each.
+      const select = t === 'sync_log' ? 'select distinct account_id, status' : `select ${cols.join(', ')}`;
+      const rows = (await c.runAndReadAll(`${select} from facebook_ads."${t}" where _sdc_deleted_at is null`)).getRows().map((r) => JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+      out.set(t, rows.sort());
     }
   } finally {
     c.closeSync();
