@@ -38,7 +38,9 @@ export async function launch(name) {
     ({ register } = await import('tsx/esm/api'));
   } catch {
     process.stderr.write(`${JSON.stringify({ level: 'error', msg: 'no build in dist/ and no tsx to run the sources', hint: 'Run `npm run build` (or `npm ci`, which builds).', exit_code: 1 })}\n`);
-    process.exit(1);
+    // exitCode, not exit(): the error line may still be queued on a piped stderr (issue 17).
+    process.exitCode = 1;
+    return;
   }
   register();
   await import(pathToFileURL(path.join(ROOT, 'connector', 'cli', `${name}.ts`)).href);
