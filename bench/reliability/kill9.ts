@@ -114,7 +114,8 @@ try {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kill9-'));
     const args = configs(dir);
     const victim = i % 2 === 0 ? 'target' : 'sync';
-    const delay = Math.round(500 + rand() * Math.max(1000, cleanMs - 500));
+    // Within the first 80 % of a clean run's length, so the kill lands while it still runs (load varies).
+    const delay = Math.round(500 + rand() * Math.max(1000, cleanMs * 0.8 - 500));
     const run = start(args);
     await new Promise((r) => setTimeout(r, delay));
     let killed = false;
