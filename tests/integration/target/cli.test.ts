@@ -81,12 +81,12 @@ for (const kind of KINDS) {
       expect((await w.rows('campaigns')).length).to.equal(3);
     });
 
-    it('echoes a STATE holding an integer beyond 2^53 digit for digit', async () => {
+    it('emits a state holding an integer beyond 2^53 digit for digit', async () => {
       const input = path.join(dir, 'big-state.jsonl');
       writeFileSync(input, `${JSON.stringify({ type: 'SCHEMA', stream: 'campaigns', schema: { type: 'object', properties: { id: { type: 'string' } } }, key_properties: ['id'] })}\n{"type":"STATE","value":{"cursor":9007199254740993,"f":0.5}}\n`);
       const r = await cli(configFile, input);
       expect(r.code, r.stderr).to.equal(EXIT_CODES.ok);
-      expect(r.stdout).to.equal('{"type":"STATE","value":{"cursor":9007199254740993,"f":0.5}}\n');
+      expect(r.stdout).to.equal('{"cursor":9007199254740993,"f":0.5}\n');
     });
 
     it('exits 6 on a broken line with one JSON error line naming line and stream, keeping committed STATE', async () => {
