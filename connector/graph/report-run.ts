@@ -45,6 +45,21 @@ export interface ReportRunSpec {
   accountId: string;
   /** For logs and errors: which slice this is. */
   label: string;
+  /** The run's Graph version ('v24.0'): decides which status fields exist. Absent = the newest. */
+  apiVersion?: string;
+}
+
+/** Graph version from which a failed run carries these error fields (facts §5.1, Meta changelog 2026-01-08). */
+const V25_ERROR_FIELDS_SINCE = 25;
+
+/**
+ * Fields a poll asks for. error_subcode/error_message/error_user_title/error_user_msg exist from v25.0
+ * only: asking an older version for them is (#100) Tried accessing nonexisting field, so every poll fails.
+ */
+export function reportRunStatusFields(apiVersion: string | undefined): string[] {
+  const base = ['id', 'async_status', 'async_percent_completion', 'error_code'];
+  const major = apiVersion === undefined ? Infinity : Number(/^v(\d+)\./.exec(apiVersion)?.[1] ?? Infinity);
+  return major >= V25_ERROR_FIELDS_SINCE ? [...base, 'error_subcode', 'error_message', 'error_user_title', 'error_user_msg'] : base;
 }
 
 export interface ReportRunTiming {
@@ -142,7 +157,7 @@ export async function waitForReportRun(graph: ReportRunGraph, id: string, spec: 
   let delay = t.pollMs;
   for (;;) {
     const status = await graph.request<ReportRunStatus>(id, {
-      params: { fields: ['id', 'async_status', 'async_percent_completion', 'error_code', 'error_subcode', 'error_message', 'error_user_title', 'error_user_msg'] },
+      params: { fields: reportRunStatusFields(spec.apiVersion) },
       tokens: spec.tokens,
       accountId: spec.accountId,
       ...(t.signal ? { signal: t.signal } : {}),

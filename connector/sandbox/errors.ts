@@ -1,5 +1,6 @@
 // Graph error bodies exactly as the API shapes them (facts §7.3) and the catalogue of the ones the
 // sandbox serves (facts §7.4). Route code throws GraphError; the server turns it into a response.
+import { INSIGHTS_FIELDS_DOC } from './meta-sdk/rules.js';
 
 export interface GraphErrorSpec {
   status: number;
@@ -42,7 +43,13 @@ export const E = {
   // facts §7.4 code 100 family
   invalidParam: (msg: string) => new GraphError({ status: 400, code: 100, message: `(#100) ${msg}` }),
   nonexistingField: (field: string, type: string) => new GraphError({ status: 400, code: 100, message: `(#100) Tried accessing nonexisting field (${field}) on node type (${type})` }),
-  notValidForFields: (field: string) => new GraphError({ status: 400, code: 100, message: `(#100) ${field} is not valid for fields param` }),
+  /** Lists every offending name (meta-sdk/rules.ts, INSIGHTS_FIELDS_DOC). */
+  notValidForFields: (fields: readonly string[]) =>
+    new GraphError({
+      status: 400,
+      code: 100,
+      message: `(#100) ${fields.join(', ')} ${fields.length === 1 ? 'is' : 'are'} not valid for fields param. please check ${INSIGHTS_FIELDS_DOC} for all valid values`,
+    }),
   unsupportedGet: (id: string) =>
     new GraphError({
       status: 400,

@@ -1,6 +1,10 @@
-// `fields=` parsing and projection (facts §10.1): only requested fields plus `id`; unknown field
-// → (#100) Tried accessing nonexisting field; known-but-empty fields are simply absent.
+// `fields=` parsing and projection (facts §10.1): only requested fields plus `id`; a field the node
+// type does not have at the request's API version (meta.ts) → (#100) Tried accessing nonexisting
+// field, naming the first one (meta-sdk/rules.ts); known-but-empty fields are simply absent.
 import { E } from './errors.js';
+import { hasField, type NodeType } from './meta.js';
+
+export type { NodeType } from './meta.js';
 
 export interface FieldSel {
   name: string;
@@ -47,16 +51,15 @@ export function parseFields(raw: string | undefined): FieldSel[] | null {
   return parseList();
 }
 
-export interface NodeType {
-  /** Name used in the nonexisting-field error, e.g. 'AdAccount'. */
-  type: string;
-  known: ReadonlySet<string>;
-  defaults: readonly string[];
+/** Throws Graph's (#100) for the first requested field the node type lacks at `version`. */
+export function checkFields(nt: NodeType, fields: FieldSel[] | null, version: string): void {
+  const bad = fields?.find((f) => !hasField(nt, f.name, version));
+  if (bad) throw E.nonexistingField(bad.name, nt.type);
 }
 
-export function project(nt: NodeType, values: Record<string, unknown>, fields: FieldSel[] | null): Record<string, unknown> {
-  const sel = fields ?? nt.defaults.map((name) => ({ name, sub: null }));
-  for (const f of sel) if (!nt.known.has(f.name)) throw E.nonexistingField(f.name, nt.type);
+export function project(nt: NodeType, values: Record<string, unknown>, fields: FieldSel[] | null, version: string): Record<string, unknown> {
+  checkFields(nt, fields, version);
+  const sel = fields ?? nt.defaults.filter((name) => hasField(nt, name, version)).map((name) => ({ name, sub: null }));
   const out: Record<string, unknown> = {};
   for (const f of sel) {
     const v = values[f.name];

@@ -174,7 +174,9 @@ const SHAPES: Record<string, Array<[string, number]>> = {
   device_platform: [['mobile', 0.85], ['desktop', 0.15]],
   impression_device: [['android_smartphone', 0.5], ['iphone', 0.35], ['desktop', 0.1], ['ipad', 0.04], ['other', 0.01]],
 };
-export const SUPPORTED_BREAKDOWNS = ['age', 'gender', 'country', 'publisher_platform', 'device_platform', 'impression_device'];
+/** Breakdowns with a generated distribution; any other breakdown Meta accepts comes back as one 'unknown' bucket. */
+export const SHAPED_BREAKDOWNS = ['age', 'gender', 'country', 'publisher_platform', 'device_platform', 'impression_device'];
+const UNSHAPED: Array<[string, number]> = [['unknown', 1]];
 
 interface Bucket {
   key: string;
@@ -186,7 +188,7 @@ const NO_BUCKET: Bucket = { key: '', values: {}, weight: 1 };
 function buckets(world: World, ad: Ad, set: AdSet, day: string, breakdowns: string[]): Bucket[] {
   let out: Bucket[] = [{ key: '', values: {}, weight: 1 }];
   for (const dim of breakdowns) {
-    const shape: Array<[string, number]> = dim === 'country' ? set.countries.map((c, i) => [c, i === 0 ? 1 : 0.4]) : SHAPES[dim]!;
+    const shape: Array<[string, number]> = dim === 'country' ? set.countries.map((c, i) => [c, i === 0 ? 1 : 0.4]) : (SHAPES[dim] ?? UNSHAPED);
     const next: Bucket[] = [];
     for (const b of out) {
       for (const [val, w] of shape) {
@@ -379,16 +381,6 @@ export function formatMoney(minor: number, acct: AdAccount): string {
 function ratio(x: number): string {
   return String(Number(x.toFixed(6)));
 }
-
-/** Every insights field the sandbox knows (facts §4.4 AB + SINGER lists). Known but not generated = omitted. */
-export const KNOWN_INSIGHTS_FIELDS = new Set(
-  `account_currency account_id account_name action_values actions ad_click_actions ad_id ad_impression_actions ad_name adset_id adset_name attribution_setting auction_bid auction_competitiveness auction_max_competitor_bid buying_type campaign_id campaign_name canvas_avg_view_percent canvas_avg_view_time catalog_segment_actions catalog_segment_value catalog_segment_value_mobile_purchase_roas catalog_segment_value_omni_purchase_roas catalog_segment_value_website_purchase_roas clicks conversion_rate_ranking conversion_values conversions converted_product_quantity converted_product_value cost_per_15_sec_video_view cost_per_2_sec_continuous_video_view cost_per_action_type cost_per_ad_click cost_per_conversion cost_per_estimated_ad_recallers cost_per_inline_link_click cost_per_inline_post_engagement cost_per_outbound_click cost_per_thruplay cost_per_unique_action_type cost_per_unique_click cost_per_unique_inline_link_click cost_per_unique_outbound_click cpc cpm cpp created_time ctr date_start date_stop engagement_rate_ranking estimated_ad_recallers frequency full_view_impressions full_view_reach impressions inline_link_click_ctr inline_link_clicks inline_post_engagement instant_experience_clicks_to_open instant_experience_clicks_to_start instant_experience_outbound_clicks mobile_app_purchase_roas objective optimization_goal outbound_clicks outbound_clicks_ctr purchase_roas qualifying_question_qualify_answer_rate quality_ranking reach social_spend spend unique_actions unique_clicks unique_ctr unique_inline_link_click_ctr unique_inline_link_clicks unique_link_clicks_ctr unique_outbound_clicks unique_outbound_clicks_ctr updated_time video_15_sec_watched_actions video_30_sec_watched_actions video_avg_time_watched_actions video_continuous_2_sec_watched_actions video_p100_watched_actions video_p25_watched_actions video_p50_watched_actions video_p75_watched_actions video_p95_watched_actions video_play_actions video_play_curve_actions video_play_retention_0_to_15s_actions video_play_retention_20_to_60s_actions video_play_retention_graph_actions video_time_watched_actions website_ctr website_purchase_roas`.split(
-    ' ',
-  ),
-);
-
-/** Breakdown names are not fields (facts §4.1 — SINGER strips them; sending them is an error). */
-export const BREAKDOWN_NAMES = new Set(['impression_device', 'publisher_platform', 'platform_position', 'age', 'gender', 'country', 'placement', 'region', 'dma', 'comscore_market', 'device_platform', 'hourly_stats_aggregated_by_advertiser_time_zone', 'product_id']);
 
 /** Since 2026-01-12 7d_view and 28d_view are no longer returned (facts §4.1). */
 const RETURNED_WINDOWS = new Set(['1d_click', '7d_click', '28d_click', '1d_view']);

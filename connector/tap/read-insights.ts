@@ -169,7 +169,7 @@ export async function readInsightsReport(
       // A split job runs on the campaign/ad set node itself (facts §5.1: runs can be created on any
       // level's node); its rows keep the report's level, so the grain and keys do not change.
       const node = scope.filter ? scope.filter.ids[0]! : `act_${account.accountId}`;
-      const spec: ReportRunSpec = { node, params: baseParams(scope), tokens: account.tokens, accountId: account.accountId, label: scope.label };
+      const spec: ReportRunSpec = { node, params: baseParams(scope), tokens: account.tokens, accountId: account.accountId, label: scope.label, apiVersion: config.api_version };
       const id = await startReportRun(ctx.graph, spec);
       await waitForReportRun(ctx.graph, id, spec, timing);
       for await (const raw of readReportRun<Record<string, unknown>>(ctx.graph, id, spec, config.page_size)) {

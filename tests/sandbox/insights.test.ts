@@ -141,7 +141,7 @@ describe('sandbox: synchronous insights', () => {
     expect(old.status).to.equal(400);
     expect(old.json.error.code).to.equal(3018);
     const unknown = await graphGet(sb.baseUrl, `/act_${acct}/insights`, tokenFor(acct), { fields: 'impressions,landing_page_views' });
-    expect(unknown.json.error).to.include({ code: 100, message: '(#100) landing_page_views is not valid for fields param' });
+    expect(unknown.json.error).to.include({ code: 100, message: '(#100) landing_page_views is not valid for fields param. please check https://developers.facebook.com/docs/marketing-api/reference/ads-insights/ for all valid values' });
     const bd = await graphGet(sb.baseUrl, `/act_${acct}/insights`, tokenFor(acct), { fields: 'impressions,age' });
     expect(bd.json.error.code).to.equal(100);
   });

@@ -93,11 +93,11 @@ describe('sandbox: object edges, field selection, filtering and paging', () => {
     expect(Object.keys(bare.json.data[0])).to.deep.equal(['id']);
   });
 
-  it('answers an unknown field with (#100) Tried accessing nonexisting field', async () => {
+  it('answers an unknown field with (#100) Tried accessing nonexisting field, naming the node type as Graph does', async () => {
     const r = await graphGet(sb.baseUrl, `/act_${agencyAccount()}/campaigns`, agency, { fields: 'name,colour' });
     expect(r.status).to.equal(400);
     expect(r.json.error.code).to.equal(100);
-    expect(r.json.error.message).to.equal('(#100) Tried accessing nonexisting field (colour) on node type (Campaign)');
+    expect(r.json.error.message).to.equal('(#100) Tried accessing nonexisting field (colour) on node type (AdCampaignGroup)');
     expect(r.json.error.fbtrace_id).to.be.a('string');
   });
 

@@ -4,7 +4,8 @@
 import { canReadAccount, hasScope, isBusinessMember, type Auth } from '../auth.js';
 import type { Call } from '../context.js';
 import { E } from '../errors.js';
-import { parseFields, project, type NodeType } from '../fields.js';
+import { checkFields, parseFields, project, type NodeType } from '../fields.js';
+import { checkEnumParams, nodeType, requireEdge, type SdkEdge } from '../meta.js';
 import { lifetimeSpend } from '../insights.js';
 import { paginate } from '../paging.js';
 import type { AdAccount, Business, Catalog, Page, Pixel, World, WorldNode, WorldUser } from '../world.js';
@@ -15,12 +16,15 @@ import {
   AD_ACCOUNT,
   AD_CREATIVE,
   AD_SET,
+  ASSIGNED_USER,
   BUSINESS,
   BUSINESS_USER,
   CAMPAIGN,
   CATALOG,
+  CLIENT_AD_ACCOUNT,
   PAGE,
   PIXEL,
+  REPORT_RUN,
   SYSTEM_USER,
   USER,
   accountValues,
@@ -60,8 +64,9 @@ export function route(call: Call): Body {
     if (!canReadAccount(auth, run.accountId)) throw E.unsupportedGet(head);
     call.touchAccount(run.accountId, 'ads_insights');
     if (edge === undefined) return reportRunNode(call, run);
-    if (edge === 'insights' && method === 'GET') return reportRunResults(call, run);
-    throw E.unknownPath(edge);
+    if (method !== 'GET') throw E.unsupportedPost(head);
+    edgeSpec(call, REPORT_RUN, edge);
+    return reportRunResults(call, run);
   }
   const node = world.byId.get(head);
   if (!node) throw E.unsupportedGet(head);
@@ -82,20 +87,36 @@ export function route(call: Call): Body {
     case 'pixel':
     case 'catalog':
       if (!canReadAsset(world, auth, node)) throw E.unsupportedGet(head);
-      if (edge !== undefined) throw E.unknownPath(edge);
+      if (edge !== undefined) return emptyEdge(call, edgeSpec(call, assetType(node), edge));
       return assetNode(call, node);
   }
 }
 
 function nodeOnly(call: Call, nt: NodeType, values: Body): Body {
-  return project(nt, values, parseFields(call.req.params.get('fields')));
+  return project(nt, values, parseFields(call.req.params.get('fields')), call.req.version);
 }
 
 function listOf<T>(call: Call, nt: NodeType, items: T[], render: (t: T) => Body): Body {
   const fields = parseFields(call.req.params.get('fields'));
-  if (fields) for (const f of fields) if (!nt.known.has(f.name)) throw E.nonexistingField(f.name, nt.type);
+  checkFields(nt, fields, call.req.version);
   const page = paginate(call.req, items, 'object');
-  return page.body(page.items.map((t) => project(nt, render(t), fields)), summaryOf(call, items.length));
+  return page.body(page.items.map((t) => project(nt, render(t), fields, call.req.version)), summaryOf(call, items.length));
+}
+
+/**
+ * An edge as Meta's SDK declares it: an edge the node type lacks → (#100) nonexisting field; enum
+ * parameters outside the SDK's values → (#100) must be one of. Returns the edge for the route.
+ */
+function edgeSpec(call: Call, nt: NodeType, edge: string): SdkEdge {
+  const spec = requireEdge(nt, edge);
+  checkEnumParams(spec.params, (n) => call.req.params.get(n));
+  return spec;
+}
+
+/** An edge Graph has but the seeded world holds nothing for: fields checked against its node type, no rows. */
+function emptyEdge(call: Call, spec: SdkEdge): Body {
+  if (spec.target === null || spec.target === 'AbstractCrudObject') return paginate(call.req, [], 'object').body([], summaryOf(call, 0));
+  return listOf(call, nodeType(spec.target), [], () => ({}));
 }
 
 export function amountSpent(call: Call, acct: AdAccount): number {
@@ -115,13 +136,13 @@ function checkOwnerField(call: Call): void {
   if (fields?.some((f) => f.name === 'owner') && !hasScope(call.requireAuth(), 'business_management')) throw E.permission200();
 }
 
-function accountsOf(call: Call, ids: string[], tasks?: string[]): Body {
+function accountsOf(call: Call, ids: string[], tasks?: string[], nt: NodeType = AD_ACCOUNT): Body {
   const world = call.core.world;
   checkOwnerField(call);
   const accts = ids.map((id) => world.accountByBareId.get(id)!).filter(Boolean);
   const fields = parseFields(call.req.params.get('fields'));
   const needsSpend = fields?.some((f) => f.name === 'amount_spent') ?? false;
-  return listOf(call, AD_ACCOUNT, accts, (a) => accountValues(world, a, needsSpend ? amountSpent(call, a) : 0, tasks));
+  return listOf(call, nt, accts, (a) => accountValues(world, a, needsSpend ? amountSpent(call, a) : 0, tasks));
 }
 
 function userRoute(call: Call, user: WorldUser, edge: string | undefined, self: boolean): Body {
@@ -129,6 +150,7 @@ function userRoute(call: Call, user: WorldUser, edge: string | undefined, self: 
   const auth = call.requireAuth();
   const nt = user.kind === 'system_user' && !self ? SYSTEM_USER : USER;
   if (edge === undefined) return nodeOnly(call, nt, userValues(user));
+  const spec = edgeSpec(call, nt, edge);
   switch (edge) {
     case 'adaccounts':
     case 'assigned_ad_accounts':
@@ -153,7 +175,7 @@ function userRoute(call: Call, user: WorldUser, edge: string | undefined, self: 
     case 'assigned_product_catalogs':
       return listOf(call, CATALOG, user.catalogIds.map((id) => world.byId.get(id) as Catalog), (c) => catalogValues(world, c));
     default:
-      throw E.nonexistingField(edge, nt.type);
+      return emptyEdge(call, spec);
   }
 }
 
@@ -162,6 +184,7 @@ function businessRoute(call: Call, biz: Business, edge: string | undefined): Bod
   const auth = call.requireAuth();
   if (!isBusinessMember(auth, biz.id)) throw E.unsupportedGet(biz.id);
   if (edge === undefined) return nodeOnly(call, BUSINESS, businessValues(world, biz));
+  const spec = edgeSpec(call, BUSINESS, edge);
   if (!hasScope(auth, 'business_management')) throw E.permission200();
   const pages = (ids: string[]) => listOf(call, PAGE, ids.map((id) => world.byId.get(id) as Page), pageValues);
   const pixels = (ids: string[]) => listOf(call, PIXEL, ids.map((id) => world.byId.get(id) as Pixel), (p) => pixelValues(world, p));
@@ -170,8 +193,8 @@ function businessRoute(call: Call, biz: Business, edge: string | undefined): Bod
     case 'owned_ad_accounts':
       return accountsOf(call, biz.ownedAccountIds);
     case 'client_ad_accounts':
-      // Client nodes also carry permitted_tasks (facts §2.1).
-      return accountsOf(call, biz.clientAccountIds, ['ADVERTISE', 'ANALYZE']);
+      // Client nodes also carry permitted_tasks (facts §2.1, meta-sdk/rules.ts EDGE_FIELDS).
+      return accountsOf(call, biz.clientAccountIds, ['ADVERTISE', 'ANALYZE'], CLIENT_AD_ACCOUNT);
     case 'owned_pages':
       return pages(biz.ownedPageIds);
     case 'client_pages':
@@ -187,11 +210,8 @@ function businessRoute(call: Call, biz: Business, edge: string | undefined): Bod
       return catalogs(biz.clientCatalogIds);
     case 'system_users':
       return listOf(call, SYSTEM_USER, biz.systemUserIds.map((id) => world.users.find((u) => u.id === id)!), userValues);
-    case 'pending_owned_ad_accounts':
-    case 'pending_client_ad_accounts':
-      return listOf(call, AD_ACCOUNT, [], () => ({}));
     default:
-      throw E.nonexistingField(edge, BUSINESS.type);
+      return emptyEdge(call, spec);
   }
 }
 
@@ -203,8 +223,9 @@ function accountRoute(call: Call, acct: AdAccount, edge: string | undefined): Bo
     checkOwnerField(call);
     const fields = parseFields(call.req.params.get('fields'));
     const needsSpend = fields?.some((f) => f.name === 'amount_spent') ?? false;
-    return project(AD_ACCOUNT, accountValues(world, acct, needsSpend ? amountSpent(call, acct) : 0), fields);
+    return project(AD_ACCOUNT, accountValues(world, acct, needsSpend ? amountSpent(call, acct) : 0), fields, call.req.version);
   }
+  const spec = call.req.method === 'POST' ? undefined : edgeSpec(call, AD_ACCOUNT, edge);
   switch (edge) {
     case 'campaigns':
       return listTree(call, 'campaign', acct.campaignIds);
@@ -218,9 +239,31 @@ function accountRoute(call: Call, acct: AdAccount, edge: string | undefined): Bo
       return listOf(call, PIXEL, acct.pixelIds.map((id) => world.byId.get(id) as Pixel), (p) => pixelValues(world, p));
     case 'insights':
       return call.req.method === 'POST' ? createReportRun(call, scope) : syncInsights(call, scope);
+    case 'assigned_users':
+      return assignedUsers(call, acct);
     default:
-      throw E.nonexistingField(edge, AD_ACCOUNT.type);
+      return emptyEdge(call, spec!);
   }
+}
+
+/**
+ * GET /act_X/assigned_users?business=<id>: the business's users and system users with access to the
+ * account (Airbyte's ad_account stream reads it). Graph reference AdAccount › assigned_users: `business`
+ * is required.
+ */
+function assignedUsers(call: Call, acct: AdAccount): Body {
+  const world = call.core.world;
+  const bizId = call.req.params.get('business');
+  if (bizId === undefined || bizId === '') throw E.invalidParam('The parameter business is required');
+  const biz = world.businesses.find((b) => b.id === bizId);
+  const users = biz ? world.users.filter((u) => u.businessId === biz.id && u.accountIds.includes(acct.accountId)) : [];
+  return listOf(call, ASSIGNED_USER, users, (u) => ({
+    ...userValues(u),
+    user_type: u.kind === 'system_user' ? 'SYSTEM_USER' : 'BUSINESS_USER',
+    business: { id: biz!.id, name: biz!.name },
+    tasks: ['MANAGE', 'ADVERTISE', 'ANALYZE', 'DRAFT'],
+    permitted_tasks: ['MANAGE', 'ADVERTISE', 'ANALYZE', 'DRAFT'],
+  }));
 }
 
 function treeRoute(call: Call, node: WorldNode & { accountId: string }, edge: string | undefined): Body {
@@ -231,22 +274,18 @@ function treeRoute(call: Call, node: WorldNode & { accountId: string }, edge: st
   call.touchAccount(acct.accountId, edge === 'insights' ? 'ads_insights' : 'ads_management');
   const fields = parseFields(call.req.params.get('fields'));
   // DELETED objects stay readable by id (facts §3.5, §10.4).
-  if (node.kind === 'creative') {
-    if (edge !== undefined) throw E.nonexistingField(edge, AD_CREATIVE.type);
-    return project(AD_CREATIVE, creativeValues(node), fields);
-  }
-  if (node.kind !== 'campaign' && node.kind !== 'adset' && node.kind !== 'ad') throw E.unsupportedGet(node.id);
-  const nt = node.kind === 'campaign' ? CAMPAIGN : node.kind === 'adset' ? AD_SET : AD;
-  if (edge === undefined) return project(nt, renderTree(world, node), fields);
-  if (edge === 'insights') {
-    const scope: Scope = { account: acct, level: node.kind, id: node.id };
-    return call.req.method === 'POST' ? createReportRun(call, scope) : syncInsights(call, scope);
-  }
+  if (node.kind !== 'campaign' && node.kind !== 'adset' && node.kind !== 'ad' && node.kind !== 'creative') throw E.unsupportedGet(node.id);
+  const nt = node.kind === 'creative' ? AD_CREATIVE : node.kind === 'campaign' ? CAMPAIGN : node.kind === 'adset' ? AD_SET : AD;
+  if (edge === undefined) return project(nt, node.kind === 'creative' ? creativeValues(node) : renderTree(world, node), fields, call.req.version);
+  if (edge === 'insights' && call.req.method === 'POST' && node.kind !== 'creative') return createReportRun(call, { account: acct, level: node.kind, id: node.id });
+  const spec = edgeSpec(call, nt, edge);
+  if (node.kind === 'creative') return emptyEdge(call, spec);
+  if (edge === 'insights') return syncInsights(call, { account: acct, level: node.kind, id: node.id });
   if (node.kind === 'campaign' && edge === 'adsets') return listTree(call, 'adset', node.adsetIds);
   if (node.kind === 'campaign' && edge === 'ads') return listTree(call, 'ad', acct.adIds.filter((id) => (world.byId.get(id) as { campaignId: string }).campaignId === node.id));
   if (node.kind === 'adset' && edge === 'ads') return listTree(call, 'ad', node.adIds);
   if (node.kind === 'ad' && edge === 'adcreatives') return listCreatives(call, [node.creativeId]);
-  throw E.nonexistingField(edge, nt.type);
+  return emptyEdge(call, spec);
 }
 
 function canReadAsset(world: World, auth: Auth, node: Page | Pixel | Catalog): boolean {
@@ -256,6 +295,10 @@ function canReadAsset(world: World, auth: Auth, node: Page | Pixel | Catalog): b
   if (node.kind === 'catalog') return u.catalogIds.includes(node.id) || (biz !== undefined && (biz.ownedCatalogIds.includes(node.id) || biz.clientCatalogIds.includes(node.id)));
   if (biz && (biz.ownedPixelIds.includes(node.id) || biz.clientPixelIds.includes(node.id))) return true;
   return u.accountIds.some((a) => world.accountByBareId.get(a)?.pixelIds.includes(node.id));
+}
+
+function assetType(node: Page | Pixel | Catalog): NodeType {
+  return node.kind === 'page' ? PAGE : node.kind === 'pixel' ? PIXEL : CATALOG;
 }
 
 function assetNode(call: Call, node: Page | Pixel | Catalog): Body {

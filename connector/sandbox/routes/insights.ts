@@ -4,7 +4,8 @@ import type { Call } from '../context.js';
 import { E, asyncFailure } from '../errors.js';
 import { JOB_KINDS } from '../faults.js';
 import { parseFields, project } from '../fields.js';
-import { BREAKDOWN_NAMES, KNOWN_INSIGHTS_FIELDS, SUPPORTED_BREAKDOWNS, computeInsights, estimateCells, type InsightsQuery, type InsightsRow, type Level, type TimeIncrement } from '../insights.js';
+import { checkEnumParams, edgeOf, hasField, nodeType, type SdkEdge } from '../meta.js';
+import { computeInsights, estimateCells, type InsightsQuery, type InsightsRow, type Level, type TimeIncrement } from '../insights.js';
 import { paginate } from '../paging.js';
 import { parseList } from '../request.js';
 import type { ReportRun } from '../report-runs.js';
@@ -47,11 +48,20 @@ function preset(name: string, today: string): { since: string; until: string } {
       return { since: d.startOf('week').toISODate()!, until: today };
     case 'last_week_mon_sun':
       return { since: d.minus({ weeks: 1 }).startOf('week').toISODate()!, until: d.minus({ weeks: 1 }).endOf('week').toISODate()! };
+    case 'this_week_sun_today': {
+      const sunday = d.minus({ days: d.weekday % 7 });
+      return { since: sunday.toISODate()!, until: today };
+    }
+    case 'last_week_sun_sat': {
+      const sunday = d.minus({ days: (d.weekday % 7) + 7 });
+      return { since: sunday.toISODate()!, until: sunday.plus({ days: 6 }).toISODate()! };
+    }
     case 'maximum':
     case 'data_maximum':
       return { since: plus(today, { months: -37, days: 1 }), until: today };
     default:
-      throw E.invalidParam(`date_preset must be one of the following values: today, yesterday, this_month, last_month, this_quarter, maximum, data_maximum, last_3d, last_7d, last_14d, last_28d, last_30d, last_90d, last_week_mon_sun, last_quarter, last_year, this_week_mon_today, this_year`);
+      // Values are checked against the SDK's enum first; a new SDK value the sandbox cannot date yet is a sandbox gap.
+      throw E.invalidParam(`date_preset ${name} is not supported by the sandbox`);
   }
 }
 
@@ -69,6 +79,16 @@ function parseRange(raw: string, what: string): { since: string; until: string }
   return { since: o['since'], until: o['until'] };
 }
 
+const ADS_INSIGHTS = nodeType('AdsInsights');
+const SCOPE_CLASS: Record<Level, string> = { account: 'AdAccount', campaign: 'Campaign', adset: 'AdSet', ad: 'Ad' };
+
+/** The insights edge of the scope's node type as the SDK declares it (GET: sync read, POST: report run). */
+function insightsEdge(scope: Scope, method: string): SdkEdge {
+  const e = edgeOf(SCOPE_CLASS[scope.level], 'insights', method === 'POST' ? 'POST' : 'GET');
+  if (!e) throw new Error(`graph-api.json lacks ${method} ${SCOPE_CLASS[scope.level]}/insights`);
+  return e;
+}
+
 export interface Scope {
   account: AdAccount;
   level: Level;
@@ -82,12 +102,11 @@ export function parseInsightsQuery(call: Call, scope: Scope): InsightsQuery[] {
   const today = localDay(world.clock.nowUnix, scope.account.timezone);
   const fieldsRaw = parseFields(p.get('fields'));
   const fields = fieldsRaw ? fieldsRaw.map((f) => f.name) : ['impressions', 'spend'];
-  for (const f of fields) {
-    // Breakdown names and unknown/removed fields fail the whole request (facts §4.1, §4.4).
-    if (BREAKDOWN_NAMES.has(f) || (!KNOWN_INSIGHTS_FIELDS.has(f) && f !== 'date_start' && f !== 'date_stop')) throw E.notValidForFields(f);
-  }
+  // Any field AdsInsights lacks (breakdown names, removed metrics) fails the whole request, all named (facts §4.1, §4.4).
+  const invalid = fields.filter((f) => !hasField(ADS_INSIGHTS, f, call.req.version));
+  if (invalid.length) throw E.notValidForFields(invalid);
+  checkEnumParams(insightsEdge(scope, call.req.method).params, (n) => p.get(n));
   const level = (p.get('level') ?? scope.level) as Level;
-  if (!LEVELS.includes(level)) throw E.invalidParam(`level must be one of the following values: ${LEVELS.join(', ')}`);
   if (LEVELS.indexOf(level) < LEVELS.indexOf(scope.level)) throw E.invalidParam(`level ${level} is not valid on a ${scope.level} node`);
   let ranges: Array<{ since: string; until: string }>;
   if (p.get('time_ranges') !== undefined) {
@@ -112,9 +131,6 @@ export function parseInsightsQuery(call: Call, scope: Scope): InsightsQuery[] {
   else if (/^\d+$/.test(ti) && Number(ti) >= 1 && Number(ti) <= 90) timeIncrement = Number(ti);
   else throw E.invalidParam('time_increment must be an integer between 1 and 90, "monthly" or "all_days"');
   const breakdowns = parseList(p.get('breakdowns')) ?? [];
-  breakdowns.forEach((b, i) => {
-    if (!SUPPORTED_BREAKDOWNS.includes(b)) throw E.invalidParam(`breakdowns[${i}] must be one of the following values: ${SUPPORTED_BREAKDOWNS.join(', ')}`);
-  });
   const windows = parseList(p.get('action_attribution_windows'));
   const statusFilter: InsightsQuery['statusFilter'] = {};
   const idFilter: NonNullable<InsightsQuery['idFilter']> = {};
@@ -210,7 +226,7 @@ export function reportRunNode(call: Call, run: ReportRun): Record<string, unknow
     // v25 error fields of a failed run (facts §5.1): the fault's documented failure, -2/2490547 by default.
     ...(failed ? asyncFailure(run.fault?.code, run.fault?.subcode) : {}),
   };
-  return project(REPORT_RUN, values, parseFields(call.req.params.get('fields')));
+  return project(REPORT_RUN, values, parseFields(call.req.params.get('fields')), call.req.version);
 }
 
 /** GET /{report_run_id}/insights (facts §5.1 step 4); before completion → 2601/1815107. */

@@ -3,7 +3,7 @@
 // DELETED objects, cursor paging (facts §6) and summary.total_count.
 import type { Call } from '../context.js';
 import { E } from '../errors.js';
-import { parseFields, project, type NodeType } from '../fields.js';
+import { checkFields, parseFields, project, type NodeType } from '../fields.js';
 import { paginate } from '../paging.js';
 import { parseList } from '../request.js';
 import { effectiveStatus, type Ad, type AdSet, type Campaign, type Creative, type World } from '../world.js';
@@ -129,18 +129,18 @@ export function listTree(call: Call, kind: TreeKind, ids: string[]): Record<stri
   // Newest first, like the live edges; ties broken by id for determinism.
   nodes.sort((a, b) => b.createdTime - a.createdTime || (a.id < b.id ? -1 : 1));
   const page = paginate(call.req, nodes, 'object');
-  const rendered = page.items.map((n) => project(TYPES[kind], renderTree(world, n), fields));
-  if (page.items.length === 0 && fields) for (const fs of fields) if (!TYPES[kind].known.has(fs.name)) throw E.nonexistingField(fs.name, TYPES[kind].type);
+  checkFields(TYPES[kind], fields, call.req.version);
+  const rendered = page.items.map((n) => project(TYPES[kind], renderTree(world, n), fields, call.req.version));
   return page.body(rendered, summaryOf(call, nodes.length));
 }
 
 export function listCreatives(call: Call, ids: string[]): Record<string, unknown> {
   const world = call.core.world;
   const fields = parseFields(call.req.params.get('fields'));
-  if (fields) for (const fs of fields) if (!AD_CREATIVE.known.has(fs.name)) throw E.nonexistingField(fs.name, AD_CREATIVE.type);
+  checkFields(AD_CREATIVE, fields, call.req.version);
   const nodes = ids.map((id) => world.byId.get(id) as Creative);
   const page = paginate(call.req, nodes, 'object');
-  return page.body(page.items.map((c) => project(AD_CREATIVE, creativeValues(c), fields)), summaryOf(call, nodes.length));
+  return page.body(page.items.map((c) => project(AD_CREATIVE, creativeValues(c), fields, call.req.version)), summaryOf(call, nodes.length));
 }
 
 /** PYSDK adds summary=true to every edge read (facts §3.5); answer with total_count. */

@@ -2,90 +2,30 @@
 // budgets as strings in minor units, a few integers as JSON numbers, datetimes as ±HHMM strings in
 // the account's time zone (facts §3.4, §10.5).
 import { DateTime } from 'luxon';
-import type { NodeType } from '../fields.js';
+import { nodeType } from '../meta.js';
 import { effectiveStatus, type Ad, type AdAccount, type AdSet, type Business, type Campaign, type Catalog, type Creative, type Page, type Pixel, type World, type WorldUser } from '../world.js';
-
-const set = (s: string) => new Set(s.split(/\s+/).filter(Boolean));
 
 export function graphTime(unix: number, tz: string): string {
   return DateTime.fromSeconds(unix, { zone: tz }).toFormat("yyyy-MM-dd'T'HH:mm:ssZZZ");
 }
 
-export const USER: NodeType = { type: 'User', known: set('id name first_name last_name'), defaults: ['name', 'id'] };
-export const SYSTEM_USER: NodeType = { type: 'SystemUser', known: set('id name role created_by'), defaults: ['name', 'id'] };
-export const BUSINESS_USER: NodeType = { type: 'BusinessUser', known: set('id name business role email first_name last_name'), defaults: ['name', 'id'] };
-export const BUSINESS: NodeType = {
-  type: 'Business',
-  known: set('id name created_time updated_time verification_status timezone_id primary_page link vertical is_hidden owned_ad_accounts client_ad_accounts'),
-  defaults: ['id', 'name'],
-};
-export const AD_ACCOUNT: NodeType = {
-  type: 'AdAccount',
-  known: set(
-    `id account_id name account_status disable_reason currency timezone_id timezone_name timezone_offset_hours_utc amount_spent balance spend_cap
-     min_daily_budget min_campaign_group_spend_cap business owner created_time age is_personal is_prepay_account funding_source funding_source_details
-     capabilities user_tasks tos_accepted end_advertiser end_advertiser_name media_agency partner io_number tax_id tax_id_status tax_id_type
-     business_name business_street business_street2 business_city business_state business_zip business_country_code attribution_spec
-     is_attribution_spec_system_default failed_delivery_checks extended_credit_invoice_group rf_spec permitted_tasks is_tax_id_required
-     is_notifications_enabled offsite_pixels_tos_accepted user_tos_accepted`,
-  ),
-  defaults: ['account_id', 'id'],
-};
-export const CAMPAIGN: NodeType = {
-  type: 'Campaign',
-  known: set(
-    `id account_id name objective status configured_status effective_status buying_type bid_strategy daily_budget lifetime_budget budget_remaining
-     spend_cap special_ad_categories special_ad_category special_ad_category_country smart_promotion_type source_campaign_id boosted_object_id
-     budget_rebalance_flag issues_info adlabels pacing_type promoted_object created_time start_time stop_time updated_time can_use_spend_cap
-     last_budget_toggling_time primary_attribution recommendations topline_id`,
-  ),
-  defaults: ['id'],
-};
-export const AD_SET: NodeType = {
-  type: 'AdSet',
-  known: set(
-    `id account_id campaign_id campaign name status configured_status effective_status daily_budget lifetime_budget budget_remaining bid_amount
-     bid_info bid_strategy bid_constraints billing_event optimization_goal promoted_object targeting attribution_spec destination_type
-     learning_stage_info is_dynamic_creative created_time start_time end_time updated_time adlabels issues_info pacing_type recommendations
-     source_adset_id daily_min_spend_target daily_spend_cap lifetime_min_spend_target lifetime_spend_cap`,
-  ),
-  defaults: ['id'],
-};
-export const AD: NodeType = {
-  type: 'Ad',
-  known: set(
-    `id account_id campaign_id adset_id campaign adset name status configured_status effective_status creative bid_amount bid_type bid_info
-     tracking_specs conversion_specs targeting recommendations source_ad_id last_updated_by_app_id issues_info preview_shareable_link
-     created_time updated_time adlabels engagement_audience`,
-  ),
-  defaults: ['id'],
-};
-export const AD_CREATIVE: NodeType = {
-  type: 'AdCreative',
-  known: set(
-    `id account_id name status title body object_type object_story_id effective_object_story_id object_story_spec asset_feed_spec
-     call_to_action_type image_hash image_url thumbnail_url video_id link_url url_tags actor_id instagram_user_id effective_instagram_media_id
-     instagram_permalink_url source_instagram_media_id product_set_id template_url template_url_spec image_crops adlabels applink_treatment
-     link_og_id object_id object_url`,
-  ),
-  defaults: ['id'],
-};
-export const PAGE: NodeType = { type: 'Page', known: set('id name category link fan_count is_published username verification_status'), defaults: ['name', 'id'] };
-export const PIXEL: NodeType = {
-  type: 'AdsPixel',
-  known: set('id name code creation_time last_fired_time is_unavailable data_use_setting owner_business owner_ad_account first_party_cookie_status automatic_matching_fields enable_automatic_matching is_created_by_business'),
-  defaults: ['id'],
-};
-export const CATALOG: NodeType = {
-  type: 'ProductCatalog',
-  known: set('id name business owner_business product_count feed_count vertical is_catalog_segment da_display_settings'),
-  defaults: ['id'],
-};
-export const REPORT_RUN: NodeType = {
-  type: 'AdReportRun',
-  known: set('id account_id async_status async_percent_completion date_start date_stop time_ref time_completed is_running emails friendly_name schedule_id async_report_url error_code error_message error_subcode error_user_title error_user_msg'),
-  defaults: ['id', 'account_id', 'time_ref', 'time_completed', 'async_status', 'async_percent_completion', 'date_start', 'date_stop', 'error_code', 'error_message', 'error_subcode', 'error_user_title', 'error_user_msg', 'is_running'],
-};
+// Node types as Meta's SDK declares them (meta.ts): the values below may leave SDK fields out
+// (absent, as Graph omits empty fields), never add a field the SDK does not have.
+export const USER = nodeType('User');
+export const SYSTEM_USER = nodeType('SystemUser');
+export const BUSINESS_USER = nodeType('BusinessUser');
+export const BUSINESS = nodeType('Business');
+export const AD_ACCOUNT = nodeType('AdAccount');
+export const CLIENT_AD_ACCOUNT = nodeType('AdAccount', 'Business/client_ad_accounts');
+export const CAMPAIGN = nodeType('Campaign');
+export const AD_SET = nodeType('AdSet');
+export const AD = nodeType('Ad');
+export const AD_CREATIVE = nodeType('AdCreative');
+export const PAGE = nodeType('Page');
+export const PIXEL = nodeType('AdsPixel');
+export const CATALOG = nodeType('ProductCatalog');
+export const REPORT_RUN = nodeType('AdReportRun');
+export const ASSIGNED_USER = nodeType('AssignedUser', 'AdAccount/assigned_users');
 
 function acctOf(world: World, bare: string): AdAccount {
   return world.accountByBareId.get(bare)!;
