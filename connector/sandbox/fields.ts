@@ -11,16 +11,27 @@ export interface FieldSel {
   sub: FieldSel[] | null;
 }
 
-/** Parses 'a,b{c,d},e' (Graph field expansion) or a JSON array of names. */
+/**
+ * A Python list repr, `['a', 'b']`: MeltanoLabs tap-facebook 0.9.0 puts it in `fields=` on every object
+ * stream (streams/ad_accounts.py `f"/adaccounts?fields={columns}"`) and is used against the real API,
+ * so Graph evidently reads it as a list of names [inferred; not confirmed against Graph].
+ */
+const PY_LIST = /^\[\s*'[^']*'(\s*,\s*'[^']*')*\s*\]$/;
+
+/** Parses 'a,b{c,d},e' (Graph field expansion), a JSON array of names or a Python list repr of names. */
 export function parseFields(raw: string | undefined): FieldSel[] | null {
   if (raw === undefined) return null;
   let t = raw.trim();
   if (t.startsWith('[')) {
-    try {
-      const arr: unknown = JSON.parse(t);
-      if (Array.isArray(arr)) t = arr.map(String).join(',');
-    } catch {
-      throw E.invalidParam('Param fields must be a comma separated list or a JSON array');
+    const quoted = PY_LIST.test(t) ? [...t.matchAll(/'([^']*)'/g)].map((m) => m[1]!) : null;
+    if (quoted) t = quoted.join(',');
+    else {
+      try {
+        const arr: unknown = JSON.parse(t);
+        if (Array.isArray(arr)) t = arr.map(String).join(',');
+      } catch {
+        throw E.invalidParam('Param fields must be a comma separated list or a JSON array');
+      }
     }
   }
   let i = 0;

@@ -8,7 +8,7 @@ import { hash32 } from './prng.js';
 import type { GraphRequest, GraphResponse, Outcome } from './request.js';
 import { debugToken, exchangeToken } from './routes/debug.js';
 import { route } from './routes/graph.js';
-import { THROTTLE_CODES, bump, endpointPattern } from './stats.js';
+import { REJECTED_KEEP, THROTTLE_CODES, bump, endpointPattern } from './stats.js';
 
 export const MIN_VERSION = 19;
 export const MAX_VERSION = 26;
@@ -43,6 +43,10 @@ export function errorResponse(core: Core, req: GraphRequest, err: GraphError, he
   const code = err.spec.code;
   core.stats.errors++;
   bump(core.stats.errorsByCode, String(code));
+  const params = Object.fromEntries([...req.params].filter(([k]) => k !== 'access_token' && k !== 'appsecret_proof'));
+  const rejected = core.stats.rejected;
+  rejected.push({ method: req.method, path: req.path, version: req.version, params, status: err.spec.status, code, ...(err.spec.subcode !== undefined ? { subcode: err.spec.subcode } : {}), message: err.spec.message });
+  if (rejected.length > REJECTED_KEEP) rejected.splice(0, rejected.length - REJECTED_KEEP);
   if (THROTTLE_CODES.has(code)) {
     core.stats.throttles++;
     bump(core.stats.throttlesByCode, String(code));

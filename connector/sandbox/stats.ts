@@ -17,10 +17,27 @@ export interface SandboxStats {
   bytesOut: number;
   jobsCreated: number;
   faultsFired: Record<string, number>;
+  /** The last REJECTED_KEEP error answers with their request (token and proof left out): what a client got refused. */
+  rejected: RejectedCall[];
 }
 
+export interface RejectedCall {
+  method: string;
+  /** Path without version, e.g. '/act_1/insights'. */
+  path: string;
+  version: string;
+  params: Record<string, string>;
+  status: number;
+  code: number;
+  subcode?: number;
+  message: string;
+}
+
+/** Bounded so a long bench run cannot grow the sandbox without end. */
+export const REJECTED_KEEP = 1000;
+
 export function emptyStats(): SandboxStats {
-  return { requests: 0, calls: 0, batches: 0, byEndpoint: {}, byToken: {}, byAccount: {}, throttles: 0, throttlesByCode: {}, errors: 0, errorsByCode: {}, bytesOut: 0, jobsCreated: 0, faultsFired: {} };
+  return { requests: 0, calls: 0, batches: 0, byEndpoint: {}, byToken: {}, byAccount: {}, throttles: 0, throttlesByCode: {}, errors: 0, errorsByCode: {}, bytesOut: 0, jobsCreated: 0, faultsFired: {}, rejected: [] };
 }
 
 export function bump(m: Record<string, number>, k: string, n = 1): void {
