@@ -2,6 +2,8 @@
 // values from meta-sdk/graph-api.json (generated from Meta's SDK, see meta-sdk/README.md), plus the
 // hand-kept, sourced rules in meta-sdk/rules.ts. Never derived from the tap's declarations.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../core/config.js';
 import { E } from './errors.js';
 import { DEFAULT_FIELDS, EDGE_FIELDS, FIELD_SINCE, GRAPH_TYPE_NAME } from './meta-sdk/rules.js';
 
@@ -32,9 +34,9 @@ export interface GraphApiMeta {
 }
 
 let loaded: GraphApiMeta | undefined;
-/** The generated file, read once on first use. */
+/** The generated file, read once on first use (from the sources: the build does not copy it to dist/). */
 export function graphApiMeta(): GraphApiMeta {
-  loaded ??= JSON.parse(readFileSync(new URL('./meta-sdk/graph-api.json', import.meta.url), 'utf8')) as GraphApiMeta;
+  loaded ??= JSON.parse(readFileSync(path.join(REPO_ROOT, 'connector/sandbox/meta-sdk/graph-api.json'), 'utf8')) as GraphApiMeta;
   return loaded;
 }
 
