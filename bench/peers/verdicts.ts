@@ -28,6 +28,14 @@ export const PEER_FAULT_STREAMS: Readonly<Record<PeerName, Readonly<Record<strin
     // GET /me/adaccounts asks for ~37 flattened sub-object names (agency_client_declaration_*,
     // funding_source_details_*, …) that are not AdAccount fields; the tap then exits.
     adaccounts: 'asks AdAccount for flattened sub-object names that are not fields',
+    // GET /act_X/advideos asks AdVideo for account_id, which it does not have (Airbyte's videos stream
+    // drops account_id from its request for that reason, streams.py Videos.fields), and for flattened
+    // names (from_object, status_processing_progress, status_value).
+    videos: 'asks AdVideo for account_id and flattened sub-object names that are not fields',
+    // GET /act_X/adcreatives asks for page_link/page_message (flattened names) and for
+    // effective_instagram_story_id, instagram_actor_id, instagram_story_id, gone from the SDK's AdCreative
+    // (whether v22.0, the version it calls, still has those three the SDK cannot say; the flattened names fail anyway).
+    creatives: 'asks AdCreative for flattened names (page_link, page_message) and instagram_* fields the SDK no longer has',
   },
   singer: {},
 };
