@@ -6,6 +6,7 @@ import path from 'node:path';
 import { REPO_ROOT } from '../core/config.js';
 import { E } from './errors.js';
 import { DEFAULT_FIELDS, EDGE_FIELDS, FIELD_SINCE, GRAPH_TYPE_NAME } from './meta-sdk/rules.js';
+import { parseList } from './request.js';
 
 export interface SdkParam {
   type: string;
@@ -88,20 +89,6 @@ export function requireEdge(nt: NodeType, name: string, method: 'GET' | 'POST' =
   return e;
 }
 
-/** Splits a list parameter as Graph reads it: a JSON array or a comma-separated string. */
-function listValues(raw: string): string[] {
-  const t = raw.trim();
-  if (t.startsWith('[')) {
-    try {
-      const v: unknown = JSON.parse(t);
-      if (Array.isArray(v)) return v.map(String);
-    } catch {
-      /* not JSON: treated as a comma list below */
-    }
-  }
-  return t.split(',').map((s) => s.trim()).filter((s) => s !== '');
-}
-
 /**
  * Enum-typed parameters of an edge (or of the node read itself) checked against the SDK's values:
  * "(#100) breakdowns[0] must be one of the following values: …" (facebook-python-business-sdk#287,
@@ -114,7 +101,7 @@ export function checkEnumParams(params: Record<string, SdkParam> | undefined, ge
     if (raw === undefined || !spec.enum) continue;
     const allowed = new Set(spec.enum);
     const isList = spec.type.startsWith('list<');
-    const values = isList ? listValues(raw) : [raw];
+    const values = isList ? (parseList(raw) ?? []) : [raw];
     values.forEach((v, i) => {
       if (!allowed.has(v)) throw E.invalidParam(`${isList ? `${name}[${i}]` : name} must be one of the following values: ${spec.enum!.join(', ')}`);
     });

@@ -225,7 +225,8 @@ function accountRoute(call: Call, acct: AdAccount, edge: string | undefined): Bo
     const needsSpend = fields?.some((f) => f.name === 'amount_spent') ?? false;
     return project(AD_ACCOUNT, accountValues(world, acct, needsSpend ? amountSpent(call, acct) : 0), fields, call.req.version);
   }
-  const spec = call.req.method === 'POST' ? undefined : edgeSpec(call, AD_ACCOUNT, edge);
+  if (edge === 'insights' && call.req.method === 'POST') return createReportRun(call, scope);
+  const spec = edgeSpec(call, AD_ACCOUNT, edge);
   switch (edge) {
     case 'campaigns':
       return listTree(call, 'campaign', acct.campaignIds);
@@ -238,11 +239,11 @@ function accountRoute(call: Call, acct: AdAccount, edge: string | undefined): Bo
     case 'adspixels':
       return listOf(call, PIXEL, acct.pixelIds.map((id) => world.byId.get(id) as Pixel), (p) => pixelValues(world, p));
     case 'insights':
-      return call.req.method === 'POST' ? createReportRun(call, scope) : syncInsights(call, scope);
+      return syncInsights(call, scope);
     case 'assigned_users':
       return assignedUsers(call, acct);
     default:
-      return emptyEdge(call, spec!);
+      return emptyEdge(call, spec);
   }
 }
 
