@@ -127,7 +127,7 @@ function selectSinger(catalog: { streams: Array<{ tap_stream_id: string; metadat
 }
 
 async function runSingerLike(ctx: Ctx, peer: 'singer' | 'meltano', account: string, skip: readonly string[]): Promise<PeerRun> {
-  const dir = path.join(OUT_DIR, `${peer}-${account}${skip.length ? '-pass2' : ''}`);
+  const dir = path.join(OUT_DIR, `${peer}-${account}-pass${skip.length + 1}`);
   mkdirSync(dir, { recursive: true });
   const config = peer === 'singer'
     ? { account_id: account, access_token: ctx.token, start_date: `${ctx.start}T00:00:00Z`, end_date: `${ctx.end}T00:00:00Z`, insights_buffer_days: 1 }
@@ -155,7 +155,7 @@ interface AirbyteStream {
 const skipLabel = (skip: readonly string[]): string => (skip.length ? `, without ${skip.join(', ')}` : '');
 
 async function runAirbyte(ctx: Ctx, skip: readonly string[]): Promise<PeerRun> {
-  const dir = path.join(OUT_DIR, `airbyte${skip.length ? '-pass2' : ''}`);
+  const dir = path.join(OUT_DIR, `airbyte-pass${skip.length + 1}`);
   mkdirSync(dir, { recursive: true });
   const config = {
     account_ids: ctx.accounts,
@@ -237,7 +237,10 @@ function report(runs: PeerRun[], ctx: Ctx, command: string, started: Date): stri
     const recs = Object.values(r.records).reduce((a, b) => a + b, 0);
     lines.push(`| ${r.label} | ${r.timedOut ? 'timeout' : String(r.exitCode)} | ${r.seconds.toFixed(0)} | ${r.calls} | ${recs} | ${r.rejected.length} | ${n('sandbox')} | ${n('peer')} | ${n('expected')} | ${r.blocked.length ? r.blocked.join(', ') : 'none'} |`);
   }
-  lines.push('', '`SDK-valid` = a request Meta\'s SDK metadata says is valid that the sandbox refused: each one is a sandbox bug to fix. `peer faults` = requests the real API would refuse too (reason given). `other` = answers a client must handle (e.g. a business without a matching user).', '');
+  lines.push('', '`SDK-valid` = a request Meta\'s SDK metadata says is valid that the sandbox refused: each one is a sandbox bug to fix. `peer faults` = requests the real API would refuse too (reason given). `other` = answers a client must handle (e.g. a report read before its run completed).', '');
+  lines.push('A peer fault that stops a stream or the whole peer would hide the rest, so each peer runs again without the streams such faults stop, one more per pass (bench/peers/verdicts.ts `PEER_FAULT_STREAMS`):', '');
+  for (const [peer, streams] of Object.entries(PEER_FAULT_STREAMS)) for (const [stream, why] of Object.entries(streams)) lines.push(`- ${peer} \`${stream}\`: ${why}`);
+  lines.push('');
   for (const r of runs) {
     lines.push(`## ${r.label}`, '');
     const recs = Object.entries(r.records).sort(([a], [b]) => a.localeCompare(b));
@@ -278,9 +281,10 @@ async function main(): Promise<void> {
     const runs: PeerRun[] = [];
     const once = (peer: PeerName, skip: readonly string[]): Promise<PeerRun> => (peer === 'airbyte' ? runAirbyte(ctx, skip) : runSingerLike(ctx, peer, accounts[0]!, skip));
     for (const peer of args.only) {
-      // Pass 1 with every stream; pass 2 without the streams a peer fault stops (verdicts.ts), so the rest are exercised too.
+      // Pass i leaves out the first i streams a peer fault stops (verdicts.ts), so each fault shows up
+      // with its own rejection and the last pass exercises everything else.
       const broken = Object.keys(PEER_FAULT_STREAMS[peer]);
-      for (const skip of broken.length ? [[], broken] : [[]]) {
+      for (const skip of broken.map((_, i) => broken.slice(0, i)).concat([broken])) {
         process.stderr.write(`peers: running ${peer}${skipLabel(skip)}…\n`);
         const last = await once(peer, skip);
         runs.push(last);
