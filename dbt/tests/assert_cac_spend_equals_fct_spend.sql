@@ -2,7 +2,7 @@
     Σ fct_ad_spend_daily.spend_reporting, and new customers equal the first-order count. -#}
 with cac as (
 
-    select sum(spend) as spend, sum(new_customers) as new_customers
+    select coalesce(sum(spend), 0) as spend, coalesce(sum(new_customers), 0) as new_customers
     from {{ ref('fct_cac_monthly') }}
 
 ),

@@ -1,4 +1,5 @@
-{#- Per month, channel spend and channel customers add up to the blended figures. -#}
+{#- Per month, channel spend and channel customers add up to the blended figures (NULL spend,
+    a month or channel whose spend is not tracked, counts as none). -#}
 with by_channel as (
 
     select month_start, sum(spend) as spend, sum(new_customers) as new_customers
@@ -11,5 +12,5 @@ select blended.month_start, blended.spend, by_channel.spend as channel_spend
 from {{ ref('fct_cac_monthly') }} as blended
 left join by_channel
     on by_channel.month_start = blended.month_start
-where coalesce(by_channel.spend, 0) != blended.spend
+where coalesce(by_channel.spend, 0) != coalesce(blended.spend, 0)
     or coalesce(by_channel.new_customers, 0) != blended.new_customers

@@ -1,6 +1,7 @@
-{#- Google Ads (demo seed shaped like the Google Ads API campaign report) in the cross-channel
+{#- Google Ads (demo seed, built only when var('fb_ads_elt__demo') is on; shaped like the Google Ads API campaign report) in the cross-channel
     contract. Google reports cost in micros of the customer currency and days in the customer's
     time zone, which stays as is (see DECISIONLOG "Time zones"). -#}
+{{ config(enabled=demo_enabled()) }}
 select
     cast(date as date) as date_day,
     'google_ads' as platform,

@@ -1,5 +1,6 @@
-{#- TikTok Ads (demo seed shaped like TikTok's BASIC campaign report) in the cross-channel
+{#- TikTok Ads (demo seed, built only when var('fb_ads_elt__demo') is on; shaped like TikTok's BASIC campaign report) in the cross-channel
     contract. `stat_time_day` is the advertiser-time-zone day. -#}
+{{ config(enabled=demo_enabled()) }}
 select
     cast(stat_time_day as date) as date_day,
     'tiktok_ads' as platform,

@@ -1,19 +1,15 @@
 {#- One row per customer: their first qualifying order (not refunded/cancelled), the month it
-    falls in (in var('cac_time_zone')) and the channel that order came from. The orders relation
-    and its column names come from var('cac_orders'), so any shop/CRM table can be mapped.
+    falls in (calendar month in var('reporting_time_zone')), the channel the shop recorded and the
+    channel it maps to (var('cac_channel_platforms'): case-insensitive, facebook/instagram →
+    facebook_ads; unmapped values stay channels of their own; empty ones are `unattributed`).
     A view, not ephemeral like the other int_ models: dbt can only unit-test a model whose
     relation exists, and the CAC denominator is worth querying on its own. -#}
-{{ config(materialized='view') }}
-{%- set src = var('cac_orders') -%}
-{%- set excluded = var('cac_excluded_order_statuses', []) -%}
+{{ config(materialized='view', enabled=cac_orders_relation_name() is not none) }}
+{%- set excluded = var('cac_excluded_order_statuses', []) | map('lower') | list -%}
+{%- set platforms = var('cac_channel_platforms', {}) or {} -%}
 with orders as (
 
-    select
-        cast({{ src.customer_id }} as string) as customer_id,
-        cast({{ src.ordered_at }} as {{ type_instant() }}) as ordered_at,
-        cast({{ src.channel }} as string) as acquisition_channel,
-        cast({{ src.status }} as string) as order_status
-    from {{ ref(src.relation) }}
+    select * from {{ ref('stg_cac__orders') }}
 
 ),
 
@@ -22,12 +18,12 @@ qualifying as (
     select
         customer_id,
         ordered_at,
-        coalesce(acquisition_channel, 'unattributed') as acquisition_channel,
+        acquisition_channel,
         row_number() over (partition by customer_id order by ordered_at, acquisition_channel) as order_rank
     from orders
     where customer_id is not null
     {%- if excluded | length > 0 %}
-        and coalesce(order_status, '') not in ({{ quoted_list(excluded) }})
+        and coalesce(lower(order_status), '') not in ({{ quoted_list(excluded) }})
     {%- endif %}
 
 )
@@ -35,7 +31,14 @@ qualifying as (
 select
     customer_id,
     ordered_at as first_ordered_at,
-    {{ month_start(date_in_zone('ordered_at', var('cac_time_zone'))) }} as acquisition_month,
-    acquisition_channel
+    {{ month_start(date_in_zone('ordered_at', var('reporting_time_zone'))) }} as acquisition_month,
+    acquisition_channel,
+    case
+        when coalesce(trim(acquisition_channel), '') = '' then 'unattributed'
+        {%- for value, platform in platforms.items() %}
+        when lower(trim(acquisition_channel)) = '{{ value | lower | replace("'", "''") }}' then '{{ platform | replace("'", "''") }}'
+        {%- endfor %}
+        else lower(trim(acquisition_channel))
+    end as channel
 from qualifying
 where order_rank = 1

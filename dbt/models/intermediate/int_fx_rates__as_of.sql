@@ -16,7 +16,7 @@ with needed as (
 
 rates as (
 
-    select rate_date, currency, usd_per_unit from {{ ref('fx_rates_daily') }}
+    select rate_date, currency, usd_per_unit from {{ ref('stg_fx__rates_daily') }}
     union all
     select distinct date_day as rate_date, 'USD' as currency, cast(1 as {{ type_money() }}) as usd_per_unit
     from needed

@@ -1,8 +1,11 @@
 {#- Daily performance per ad. Grain: ad_id × date_day (account-zone day). The largest report, so
-    incremental: each run re-processes the last `facebook_ads__lookback_days` whole days (Meta
-    restates insights for up to 28 days) and replaces them, with each adapter's own strategy:
-    BigQuery overwrites those day partitions (insert_overwrite: no full-table MERGE scan), DuckDB
-    deletes the re-processed keys and inserts them again (delete+insert). -#}
+    incremental. Each run re-processes every day from `facebook_ads__lookback_days` before the run
+    date (run_date(): Meta restates insights for up to 28 days) plus every day that received rows
+    since the last build (backfills, newly added accounts), and replaces those days with each
+    adapter's own strategy: BigQuery overwrites the day partitions (insert_overwrite: no
+    full-table MERGE scan), DuckDB deletes the re-processed keys and inserts them again
+    (delete+insert). A column added to the model is added to the table (append_new_columns);
+    none is ever dropped from it. -#}
 {% set on_bigquery = target.type == 'bigquery' %}
 {{
     config(
@@ -10,7 +13,8 @@
         unique_key=['ad_id', 'date_day'],
         incremental_strategy='insert_overwrite' if on_bigquery else 'delete+insert',
         partition_by={'field': 'date_day', 'data_type': 'date', 'granularity': 'day'} if on_bigquery else none,
-        cluster_by=['account_id', 'ad_id'] if on_bigquery else none
+        cluster_by=['account_id', 'ad_id'] if on_bigquery else none,
+        on_schema_change='append_new_columns'
     )
 }}
 
@@ -18,9 +22,11 @@ with insights as (
 
     select * from {{ ref('stg_facebook_ads__insights_ad') }}
     {% if is_incremental() %}
-    where date_day >= (
-        select {{ add_days('max(date_day)', -var('facebook_ads__lookback_days')) }} from {{ this }}
-    )
+    where date_day >= {{ add_days(run_date(), -var('facebook_ads__lookback_days')) }}
+        or date_day in (
+            select date_day from {{ ref('stg_facebook_ads__insights_ad') }}
+            where loaded_at > (select max(loaded_at) from {{ this }})
+        )
     {% endif %}
 
 ),
@@ -77,7 +83,8 @@ select
     insights.reach,
     insights.frequency,
     {{ sum_action_values('insights.actions', var('conversion_action_types')) }} as conversions,
-    cast({{ sum_action_values('insights.action_values', var('conversion_action_types')) }} as {{ type_money() }}) as conversions_value
+    cast({{ sum_action_values('insights.action_values', var('conversion_action_types')) }} as {{ type_money() }}) as conversions_value,
+    insights.loaded_at
 from insights
 left join accounts
     on insights.account_id = accounts.account_id

@@ -1,8 +1,10 @@
 {#- Blended customer acquisition cost per month: all ad spend (every platform, in the reporting
     currency, refunds/credits netted) / customers whose first qualifying order is in that month.
-    Months with spend and no new customers, or customers and no spend, both appear; CAC is NULL
-    when there are no new customers (never a division error). Spend months are the platforms'
-    account-zone months; customer months are in var('cac_time_zone'). -#}
+    Spend is tracked from the first to the last month with any spend row; outside that window
+    spend and CAC are NULL (unknown, not 0). CAC is NULL too when there are no new customers or
+    no spend row of the month could be converted. Months are calendar months (see DECISIONLOG,
+    "Time zones"). spend_rows_without_fx flags a month whose spend lacks an FX rate. -#}
+{{ config(enabled=cac_orders_relation_name() is not none) }}
 with spend as (
 
     select
@@ -11,6 +13,15 @@ with spend as (
         count(*) - count(spend_reporting) as spend_rows_without_fx
     from {{ ref('fct_ad_spend_daily') }}
     group by 1
+
+),
+
+tracked as (
+
+    select
+        min(month_start) as first_month,
+        max(month_start) as last_month
+    from spend
 
 ),
 
@@ -26,21 +37,36 @@ customers as (
 
 months as (
 
-    select month_start from spend
-    union all
-    select month_start from customers
+    select distinct month_start
+    from (
+        select month_start from spend
+        union all
+        select month_start from customers
+    ) as all_months
+
+),
+
+joined as (
+
+    select
+        months.month_start,
+        coalesce(months.month_start between tracked.first_month and tracked.last_month, false) as is_spend_tracked,
+        spend.month_start is not null as has_spend_rows,
+        spend.spend,
+        coalesce(spend.spend_rows_without_fx, 0) as spend_rows_without_fx,
+        coalesce(customers.new_customers, 0) as new_customers
+    from months
+    cross join tracked
+    left join spend
+        on spend.month_start = months.month_start
+    left join customers
+        on customers.month_start = months.month_start
 
 )
 
 select
-    months.month_start,
+    month_start,
     '{{ var('reporting_currency') }}' as reporting_currency,
-    coalesce(spend.spend, 0) as spend,
-    coalesce(customers.new_customers, 0) as new_customers,
-    cast({{ safe_divide('coalesce(spend.spend, 0)', 'customers.new_customers') }} as {{ type_money() }}) as cac,
-    coalesce(spend.spend_rows_without_fx, 0) as spend_rows_without_fx
-from (select distinct month_start from months) as months
-left join spend
-    on spend.month_start = months.month_start
-left join customers
-    on customers.month_start = months.month_start
+    is_spend_tracked,
+    {{ cac_measures() }}
+from joined

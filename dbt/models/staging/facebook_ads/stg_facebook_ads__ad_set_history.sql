@@ -1,4 +1,5 @@
 {#- Every version of every ad set (target history table), for budget/bid/status over time. -#}
+{{ config(enabled=var('facebook_ads__using_history', true)) }}
 with source as (
 
     select * from {{ source('facebook_ads', 'ad_sets__history') }}

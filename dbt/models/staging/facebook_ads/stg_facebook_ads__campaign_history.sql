@@ -1,6 +1,7 @@
 {#- Every version of every campaign the tap saw (target history table: one row per id +
     updated_time), so budget and status changes over time survive the MERGE into `campaigns`.
     valid_from/valid_to bound the period each version was current. -#}
+{{ config(enabled=var('facebook_ads__using_history', true)) }}
 with source as (
 
     select * from {{ source('facebook_ads', 'campaigns__history') }}

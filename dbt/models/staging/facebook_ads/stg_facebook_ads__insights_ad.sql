@@ -38,7 +38,8 @@ renamed as (
         action_values,
 
         ---------- timestamps
-        cast(_sdc_extracted_at as {{ type_instant() }}) as extracted_at
+        cast(_sdc_extracted_at as {{ type_instant() }}) as extracted_at,
+        cast(_sdc_batched_at as {{ type_instant() }}) as loaded_at
 
     from source
 

@@ -1,0 +1,32 @@
+{#- The optional parts of the project, each switched by a var in dbt_project.yml so a project
+    that lacks them still builds: the demo data (seeds), the orders behind CAC and the FX rates.
+    *_relation_name() returns what to read, or none when the part is off. -#}
+{% macro demo_enabled() %}{{ return(var('fb_ads_elt__demo', false) in [true, 'true', 'True']) }}{% endmacro %}
+
+{% macro cac_orders_relation_name() %}
+{%- set named = (var('cac_orders', {}) or {}).get('relation') -%}
+{{ return(named or ('shop_orders' if demo_enabled() else none)) }}
+{% endmacro %}
+
+{% macro fx_rates_relation_name() %}
+{%- set named = (var('fx_rates', {}) or {}).get('relation') -%}
+{{ return(named or ('fx_rates_daily' if demo_enabled() else none)) }}
+{% endmacro %}
+
+{#- A relation named in a var: a model or seed name (a ref, so dbt orders the DAG and unit tests
+    can stand in for it), or a table written `schema.table` / `database.schema.table`, read as is. -#}
+{% macro relation_named(name) %}
+{%- if '.' in name -%}{{ return(name) }}{%- else -%}{{ return(ref(name)) }}{%- endif -%}
+{% endmacro %}
+
+{#- The run's date as a SQL DATE: var('run_date'), else the UTC date of FB_ADS_ELT_NOW (the instant
+    fb-ads-elt hands every step of a run), else the warehouse's current date. -#}
+{% macro run_date() %}
+{%- set pinned = var('run_date', none) -%}
+{%- set now = env_var('FB_ADS_ELT_NOW', '') | trim -%}
+{%- if not pinned and now -%}
+{%- set instant = modules.datetime.datetime.fromisoformat(now.replace('Z', '+00:00').replace('z', '+00:00')) -%}
+{%- set pinned = instant.astimezone(modules.datetime.timezone.utc).strftime('%Y-%m-%d') -%}
+{%- endif -%}
+{%- if pinned -%}{{ return("cast('" ~ pinned ~ "' as date)") }}{%- else -%}{{ return('current_date') }}{%- endif -%}
+{% endmacro %}

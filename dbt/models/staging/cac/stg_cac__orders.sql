@@ -1,0 +1,24 @@
+{#- The shop's orders, renamed to the four columns CAC needs. The relation and its column names
+    come from var('cac_orders') (any shop or CRM table); off when no orders relation is named. -#}
+{%- set relation = cac_orders_relation_name() -%}
+{{ config(enabled=relation is not none) }}
+{%- set src = var('cac_orders', {}) or {} -%}
+with source as (
+
+    {#- dbt parses a disabled model too: read nothing then. #}
+    select * from {{ relation_named(relation) if relation is not none else '(select 1) as no_orders' }}
+
+),
+
+renamed as (
+
+    select
+        cast({{ src.get('customer_id', 'customer_id') }} as string) as customer_id,
+        cast({{ src.get('ordered_at', 'ordered_at') }} as {{ type_instant() }}) as ordered_at,
+        cast({{ src.get('channel', 'acquisition_channel') }} as string) as acquisition_channel,
+        cast({{ src.get('status', 'status') }} as string) as order_status
+    from source
+
+)
+
+select * from renamed
