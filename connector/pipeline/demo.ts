@@ -15,6 +15,8 @@ import { runSync, type SyncOptions } from './sync.js';
 import { formatSummary, type SyncSummary } from './summary.js';
 import { DEMO_DAYS } from './demo-defaults.js';
 
+/** dbt vars of a demo build: the switch that turns on the demo seeds (dbt/dbt_project.yml). */
+export const DEMO_MODELS_VARS = { fb_ads_elt__demo: true } as const;
 
 export interface DemoOptions {
   dir: string;
@@ -84,6 +86,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       targetConfigPath: files.targetConfig,
       stateFile: files.stateFile,
       models: true,
+      // The demo data (Google Ads, TikTok, shop orders, FX seeds) is off unless this switch is on.
+      modelsVars: DEMO_MODELS_VARS,
       clock,
       log: o.log,
       // The terminal shows progress and the summary; child logs only when something is wrong.

@@ -1,0 +1,85 @@
+// dbt/integration_tests built by real dbt on DuckDB: the project installed as a package (dbt deps,
+// local path), raw tables and a shop's orders/FX with its own column names as seeds, the CAC marts
+// compared with the hand computation in dbt/integration_tests/README.md (seeds/expected), and the
+// package's CAC edge-case unit tests run inside the user's build.
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import yaml from 'js-yaml';
+import { REPO_ROOT } from '../../../connector/core/config.js';
+import { Logger } from '../../../connector/core/log.js';
+import { resolveDbt } from '../../../connector/dbt/python-env.js';
+import { dbtBuild, runDbt, type DbtBuildResult } from '../../../connector/dbt/run.js';
+import { MemorySink } from '../pipeline/standins.js';
+import { PROJECT_DIR } from './project-copy.js';
+
+const IT_DIR = path.join(REPO_ROOT, 'dbt', 'integration_tests');
+
+describe('dbt/integration_tests: the project as a package on a hand-computable world (real dbt, DuckDB)', function () {
+  this.timeout(600_000);
+  let tmp: string;
+  let file: string;
+  let result: DbtBuildResult;
+  const sink = new MemorySink();
+  const log = new Logger({ component: 'test', sink, level: 'warn' });
+
+  before(async function () {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'dbt-it-'));
+    file = path.join(tmp, 'it.duckdb');
+    const o = { duckdbPath: file, projectDir: IT_DIR, log, threads: 2 };
+    // `dbt deps` links ../ into dbt_packages/ (a local package: no network, no profile needed).
+    const deps = spawnSync(resolveDbt(), ['deps', '--project-dir', IT_DIR, '--profiles-dir', PROJECT_DIR], { encoding: 'utf8', env: { ...process.env, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false', DO_NOT_TRACK: '1' } });
+    expect(deps.status, deps.stdout + deps.stderr).to.equal(0);
+    const seed = await runDbt(['seed'], o);
+    expect(seed.exitCode, `dbt seed: ${seed.errors.join(' | ')}`).to.equal(0);
+    // Seeds first: the package's sources have no DAG edge to the seeds that stand in for them.
+    result = await dbtBuild(o);
+  });
+  after(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('builds every model of the package and passes every test, warning only about the month without an FX rate', () => {
+    const notOk = result.results.nodes.filter((n) => !['success', 'pass'].includes(n.status));
+    expect(notOk.map((n) => `${n.name} ${n.status}`).sort()).to.deep.equal(['assert_cac_months_have_fx_rates warn', 'not_null_fct_ad_spend_daily_spend_reporting warn']);
+    const models = result.results.nodes.filter((n) => n.resourceType === 'model').map((n) => n.name);
+    expect(models).to.include.members(['stg_cac__orders', 'int_customers__first_orders', 'fct_cac_monthly', 'fct_cac_by_channel_monthly', 'facebook_ads__account_monthly_reach']);
+    expect(models, 'demo platforms stay off').to.not.include.members(['int_ad_spend__google_ads']);
+  });
+
+  it('matches the hand computation of blended and per-channel CAC (seeds/expected) row for row', () => {
+    const tests = result.results.nodes.filter((n) => n.resourceType === 'test' && n.name.startsWith('is_the_hand_computation_of_'));
+    expect(tests).to.have.length(2);
+    expect(tests.map((t) => t.status)).to.deep.equal(['pass', 'pass']);
+  });
+
+  it("runs the package's unit tests for every CAC edge case in the user's build", () => {
+    const declared = (yaml.load(readFileSync(path.join(PROJECT_DIR, 'models', 'marts', 'marketing', '_marketing__models.yml'), 'utf8')) as { unit_tests: Array<{ name: string; model: string }> }).unit_tests;
+    const ran = result.results.nodes.filter((n) => n.resourceType === 'unit_test');
+    expect(ran.map((n) => n.name)).to.include.members(declared.map((u) => `${u.model}::${u.name}`));
+    expect(ran.every((n) => n.status === 'pass')).to.equal(true);
+  });
+
+  it('shows "undefined" CAC as NULL, never 0, in the built tables', async () => {
+    const db = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
+    const conn = await db.connect();
+    try {
+      const rows = (await conn.runAndReadAll("select strftime(month_start, '%Y-%m') as m, cast(cac as varchar) as cac from analytics.fct_cac_monthly order by 1")).getRowObjectsJson();
+      expect(rows).to.deep.equal([
+        { m: '2026-08', cac: null },
+        { m: '2026-09', cac: '37.500000000' },
+        { m: '2026-10', cac: '103.333333333' },
+        { m: '2026-11', cac: null },
+        { m: '2026-12', cac: null },
+      ]);
+      const zero = (await conn.runAndReadAll('select count(*) as n from analytics.fct_cac_by_channel_monthly where cac = 0')).getRowObjectsJson();
+      expect(Number(zero[0]!['n'])).to.equal(0);
+    } finally {
+      conn.closeSync();
+      db.closeSync();
+    }
+  });
+});
