@@ -9,7 +9,7 @@ import { DateTime } from 'luxon';
 import { runClock, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import { loadReportData } from '../report/marts.js';
-import { money, renderReport, type ReportData } from '../report/html.js';
+import { definedCac, money, renderReport, type ReportData } from '../report/html.js';
 import { startGraphSandbox, type Sandbox } from './sandbox-port.js';
 import { runSync, type SyncOptions } from './sync.js';
 import { formatSummary, type SyncSummary } from './summary.js';
@@ -129,7 +129,7 @@ export function reportHighlights(r: ReportData): string[] {
   const top = r.topCampaigns[0];
   return [
     `Spend ${r.period.from} → ${r.period.to}: ${[...byChannel].map(([c, v]) => `${c} ${fmt(v)}${cur}`).join(' · ') || 'none'}`,
-    last ? `Blended CAC ${last.month.slice(0, 7)}: ${last.cac === null ? 'n/a (no new customers)' : `${fmt(Number(last.cac))}${cur}`} from ${last.new_customers} new customers` : 'CAC: no months with data',
+    last ? `Blended CAC ${last.month.slice(0, 7)}: ${definedCac(last) === null ? '— (undefined: no tracked spend or no new customers)' : `${fmt(Number(last.cac))}${cur}`} from ${last.new_customers} new customers` : 'CAC: no months with data',
     top
       ? `Top campaign: ${top.campaign_name} (act_${top.account_id}) ${top.spend_reporting === null ? '' : `${money(top.spend_reporting, r.currency)} = `}${money(top.spend, top.currency)}`
       : 'Top campaign: none',

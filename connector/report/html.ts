@@ -13,10 +13,15 @@ export interface CacRow {
   month: string;
   /** null for the blended (all channels) rows. */
   channel: string | null;
-  spend: string;
+  /** null when the month's spend is not tracked (before/after the synced spend, non-paid channels). */
+  spend: string | null;
   new_customers: number;
-  /** null when there were no new customers (CAC undefined, never divided by zero). */
+  /** null where CAC is undefined (no tracked spend, no new customers, organic/unattributed): shown as "—", never 0. */
   cac: string | null;
+  /** Spend rows of the month without an FX rate (left out of spend): the month is marked. */
+  spendRowsWithoutFx?: number;
+  /** false for channels that never have spend (organic, unattributed): their CAC is undefined. */
+  paid?: boolean;
 }
 export interface CampaignRow {
   account_id: string;
@@ -37,6 +42,12 @@ export interface ReportData {
   /** Reporting currency of spend/CAC in the cross-channel marts, when the marts say. */
   currency: string | null;
   period: { from: string; to: string };
+  /** Months (YYYY-MM) only partly covered by the synced days: marked in the CAC table and chart. */
+  partialMonths?: string[];
+  /** The zone whose calendar months the CAC marts use (dbt var reporting_time_zone), when known. */
+  timeZone?: string | null;
+  /** false when the warehouse has no CAC marts (no orders relation configured). */
+  cacAvailable?: boolean;
   spendDaily: SpendPoint[];
   cac: CacRow[];
   topCampaigns: CampaignRow[];
@@ -82,6 +93,17 @@ export function sumDecimals(values: string[]): string {
   return `${neg ? '-' : ''}${s.slice(0, -SCALE)}.${frac}`;
 }
 
+/** A row's CAC, or null where it is undefined: no tracked spend or no new customers (never shown as 0). */
+export function definedCac(r: Pick<CacRow, 'cac' | 'spend' | 'new_customers' | 'paid'>): string | null {
+  return r.cac === null || r.spend === null || r.new_customers === 0 || r.paid === false ? null : r.cac;
+}
+
+/** The report's statement of the one time-zone rule (dbt/DECISIONLOG.md, "Time zones"). */
+export function timeZoneRule(zone: string | null | undefined): string {
+  const z = zone ?? 'the dbt var reporting_time_zone';
+  return `Months are calendar months in ${z}: a customer's first order counts in the month it falls in there, and ad spend counts by the day each ad account reports in (Meta reports in the account's own time zone, which should be ${z} too).`;
+}
+
 export function renderReport(d: ReportData): string {
   const channels = [...new Set(d.spendDaily.map((p) => p.channel))].sort();
   const series: Series[] = channels.map((c) => ({ name: c, points: d.spendDaily.filter((p) => p.channel === c).map((p) => ({ x: p.date, y: Number(p.spend) })) }));
@@ -89,16 +111,17 @@ export function renderReport(d: ReportData): string {
   const blended = d.cac.filter((r) => r.channel === null).sort((a, b) => a.month.localeCompare(b.month));
   const byChannel = d.cac.filter((r) => r.channel !== null).sort((a, b) => a.month.localeCompare(b.month) || a.channel!.localeCompare(b.channel!));
   const months = [...new Set([...blended, ...byChannel].map((r) => r.month))].sort();
-  // Bars for paid channels only: a channel without spend (organic, referral) has CAC 0 by definition.
-  const cacChannels = [...new Set(byChannel.filter((r) => Number(r.spend) !== 0).map((r) => r.channel!))].sort();
+  const partial = new Set(d.partialMonths ?? []);
+  const monthLabel = (m: string): string => `${m.slice(0, 7)}${partial.has(m.slice(0, 7)) ? '*' : ''}`;
+  const fxMissing = (m: string): boolean => blended.some((r) => r.month === m && (r.spendRowsWithoutFx ?? 0) > 0);
+  // Bars for channels with a defined CAC somewhere: organic/unattributed have none (no spend).
+  const cacChannels = [...new Set(byChannel.filter((r) => definedCac(r) !== null).map((r) => r.channel!))].sort();
+  const barValue = (r: CacRow | undefined): number | null => ((v) => (v === null ? null : Number(v)))(r ? definedCac(r) : null);
   const groups = months.map((m) => ({
-    label: m.slice(0, 7),
+    label: monthLabel(m),
     bars: [
-      ...cacChannels.map((c) => {
-        const r = byChannel.find((x) => x.month === m && x.channel === c);
-        return { name: c, value: r?.cac === null || r?.cac === undefined ? null : Number(r.cac) };
-      }),
-      ...(blended.length ? [{ name: 'blended', value: ((r) => (r?.cac == null ? null : Number(r.cac)))(blended.find((x) => x.month === m)) }] : []),
+      ...cacChannels.map((c) => ({ name: c, value: barValue(byChannel.find((x) => x.month === m && x.channel === c)) })),
+      ...(blended.length ? [{ name: 'blended', value: barValue(blended.find((x) => x.month === m)) }] : []),
     ],
   }));
   const totalNew = blended.reduce((a, r) => a + r.new_customers, 0);
@@ -114,11 +137,15 @@ export function renderReport(d: ReportData): string {
     .join('');
   const cacTable = [...blended.map((r) => ({ ...r, channel: 'blended' })), ...byChannel]
     .sort((a, b) => a.month.localeCompare(b.month) || (a.channel === 'blended' ? 1 : b.channel === 'blended' ? -1 : a.channel!.localeCompare(b.channel!)))
-    .map(
-      (r) =>
-        `<tr data-month="${esc(r.month.slice(0, 7))}" data-channel="${esc(r.channel!)}"${r.channel === 'blended' ? ' class="blended"' : ''}><td>${esc(r.month.slice(0, 7))}</td><td>${esc(r.channel!)}</td>${cell(r.spend, money(r.spend, cur))}${cell(r.new_customers, int(r.new_customers))}${cell(r.cac, money(r.cac, cur))}</tr>`,
-    )
+    .map((r) => {
+      const m = r.month.slice(0, 7);
+      const cac = definedCac(r);
+      const classes = [...(r.channel === 'blended' ? ['blended'] : []), ...(partial.has(m) ? ['partial'] : [])];
+      const flags = [...(partial.has(m) ? ['<span class="flag" title="only part of this month was synced">partial</span>'] : []), ...((r.spendRowsWithoutFx ?? 0) > 0 ? [`<span class="flag fx" title="${r.spendRowsWithoutFx} spend rows without an exchange rate are left out">FX missing</span>`] : [])];
+      return `<tr data-month="${esc(m)}" data-channel="${esc(r.channel!)}"${partial.has(m) ? ' data-partial="true"' : ''}${(r.spendRowsWithoutFx ?? 0) > 0 ? ` data-missing-fx="${r.spendRowsWithoutFx}"` : ''}${classes.length ? ` class="${classes.join(' ')}"` : ''}><td>${esc(monthLabel(m))}${flags.join('')}</td><td>${esc(r.channel!)}</td>${cell(r.spend, money(r.spend, cur))}${cell(r.new_customers, int(r.new_customers))}${cell(cac, money(cac, cur), cac === null ? 'num undefined' : 'num')}</tr>`;
+    })
     .join('');
+  const latestCac = ((r) => (r ? definedCac(r) : null))(blended[blended.length - 1]);
   const campaignRows = d.topCampaigns
     .map(
       (c, i) =>
@@ -155,6 +182,9 @@ th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertic
 th{font-weight:600;color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.03em}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.blended td{font-weight:600}
+.flag{display:inline-block;margin-left:6px;padding:0 5px;border-radius:4px;background:#fef3c7;color:#92400e;font-size:11px;font-weight:600;white-space:nowrap}
+.flag.fx{background:#fee2e2;color:#991b1b}
+code{font-size:13px}
 footer{color:var(--muted);font-size:12px;margin-top:24px}
 @media print{body{background:#fff}section,.kpi{break-inside:avoid;border-color:#ccc}}
 </style>
@@ -168,7 +198,7 @@ footer{color:var(--muted);font-size:12px;margin-top:24px}
 <div class="kpis">
 <div class="kpi" id="kpi-spend"><span class="sub">Ad spend${cur ? ` (${esc(cur)})` : ''}</span><b data-value="${esc(totalSpend)}">${esc(money(totalSpend, null))}</b></div>
 <div class="kpi" id="kpi-customers"><span class="sub">New customers</span><b data-value="${totalNew}">${int(totalNew)}</b></div>
-<div class="kpi" id="kpi-cac"><span class="sub">Blended CAC, ${esc(latest ? latest.month.slice(0, 7) : 'n/a')}${cur ? ` (${esc(cur)})` : ''}</span><b${latest?.cac != null ? ` data-value="${esc(latest.cac)}"` : ''}>${esc(money(latest?.cac ?? null, null))}</b></div>
+<div class="kpi" id="kpi-cac"><span class="sub">Blended CAC, ${esc(latest ? monthLabel(latest.month) : 'n/a')}${cur ? ` (${esc(cur)})` : ''}</span><b${latestCac !== null ? ` data-value="${esc(latestCac)}"` : ''}>${esc(money(latestCac, null))}</b></div>
 <div class="kpi" id="kpi-campaigns"><span class="sub">Campaigns with spend</span><b data-value="${d.campaignsWithSpend}">${int(d.campaignsWithSpend)}</b></div>
 </div>
 
@@ -183,12 +213,13 @@ ${series.length ? lineChart(series, { label: 'Daily spend by channel', unit }) :
 
 <section id="cac">
 <h2>Customer acquisition cost by month and channel</h2>
-${groups.length ? groupedBarChart(groups, { label: 'CAC by month and channel', unit }) : '<p class="note">No customers or spend in this period.</p>'}
-<table>
+${d.cacAvailable === false ? '<p class="note">No CAC: no orders relation is configured (dbt var <code>cac_orders</code>).</p>' : groups.length ? groupedBarChart(groups, { label: 'CAC by month and channel', unit }) : '<p class="note">No customers or spend in this period.</p>'}
+<div class="scroll"><table>
 <thead><tr><th>Month</th><th>Channel</th><th class="num">Spend</th><th class="num">New customers</th><th class="num">CAC</th></tr></thead>
 <tbody>${cacTable}</tbody>
-</table>
-<p class="note">CAC = spend ÷ new customers in the month; “—” where a channel acquired no customers.</p>
+</table></div>
+<p class="note">CAC = spend ÷ new customers in the month. “—” where it is undefined: months outside the tracked spend, channels without spend (organic, unattributed), months without new customers. <span class="flag">partial</span> (and * on the month) marks a month only partly synced; <span class="flag fx">FX missing</span> a month whose spend lacks exchange rates.</p>
+<p class="note" id="time-zone-rule">${esc(timeZoneRule(d.timeZone))}</p>
 </section>
 
 <section id="top-campaigns">

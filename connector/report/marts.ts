@@ -1,7 +1,8 @@
 // Reads the report's figures from the dbt marts in a DuckDB warehouse: daily spend by channel
 // (fct_ad_spend_daily), CAC by month blended and per channel (fct_cac_monthly,
-// fct_cac_by_channel_monthly) and the top campaigns (facebook_ads__campaign_report).
-// Aggregation happens in SQL on exact DECIMALs; values come back as decimal strings.
+// fct_cac_by_channel_monthly: optional, they exist only when an orders relation is configured)
+// and the top campaigns (facebook_ads__campaign_report). Aggregation happens in SQL on exact
+// DECIMALs; values come back as decimal strings, NULL (undefined CAC, untracked spend) as null.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { ConfigError } from '../core/errors.js';
 import type { CacRow, CampaignRow, ReportData, SpendPoint } from './html.js';
@@ -13,22 +14,26 @@ export const MARTS = {
   campaignReport: 'facebook_ads__campaign_report',
 } as const;
 
+/** Marts the report can do without: CAC needs the shop's orders (dbt var cac_orders). */
+export const OPTIONAL_MARTS: ReadonlySet<keyof typeof MARTS> = new Set(['cacMonthly', 'cacByChannel']);
+
 export const TOP_CAMPAIGNS = 10;
 
 async function rows(conn: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
   return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
 }
 
-/** Where each mart lives (schema-qualified, quoted); a missing mart is a clear error. */
-export async function locateMarts(conn: DuckDBConnection): Promise<Record<keyof typeof MARTS, string>> {
+/** Where each mart lives (schema-qualified, quoted); a missing required mart is a clear error, a missing optional one is absent. */
+export async function locateMarts(conn: DuckDBConnection): Promise<Partial<Record<keyof typeof MARTS, string>> & Record<'spendDaily' | 'campaignReport', string>> {
   const found = await rows(conn, `select table_schema, table_name from information_schema.tables where table_name in (${Object.values(MARTS).map((n) => `'${n}'`).join(',')}) and table_catalog = current_database()`);
   const out: Partial<Record<keyof typeof MARTS, string>> = {};
   for (const [k, name] of Object.entries(MARTS) as [keyof typeof MARTS, string][]) {
     const hit = found.find((r) => r['table_name'] === name);
+    if (!hit && OPTIONAL_MARTS.has(k)) continue;
     if (!hit) throw new ConfigError(`the warehouse has no ${name} model`, { hint: 'Build the models first: `fb-ads-elt sync … --models` or `fb-ads-elt models build --duckdb-path <file>`.' });
     out[k] = `"${String(hit['table_schema'])}"."${name}"`;
   }
-  return out as Record<keyof typeof MARTS, string>;
+  return out as Partial<Record<keyof typeof MARTS, string>> & Record<'spendDaily' | 'campaignReport', string>;
 }
 
 const s = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
@@ -68,8 +73,9 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
     `select cast(date_day as varchar) as date, platform as channel, cast(sum(spend_reporting) as varchar) as spend, count(*) filter (where spend_reporting is null) as missing_fx
        from ${m.spendDaily} where ${window} group by 1, 2 order by 1, 2`,
   );
-  const blended = await rows(conn, `select cast(month_start as varchar) as month, cast(spend as varchar) as spend, new_customers, cast(cac as varchar) as cac from ${m.cacMonthly} where ${months} order by 1`);
-  const perChannel = await rows(conn, `select cast(month_start as varchar) as month, channel, cast(spend as varchar) as spend, new_customers, cast(cac as varchar) as cac from ${m.cacByChannel} where ${months} order by 1, 2`);
+  const cacColumns = `cast(month_start as varchar) as month, cast(spend as varchar) as spend, new_customers, cast(cac as varchar) as cac, spend_rows_without_fx, reporting_time_zone`;
+  const blended = m.cacMonthly ? await rows(conn, `select ${cacColumns} from ${m.cacMonthly} where ${months} order by 1`) : [];
+  const perChannel = m.cacByChannel ? await rows(conn, `select channel, is_paid_channel, ${cacColumns} from ${m.cacByChannel} where ${months} order by month, 1`) : [];
   // Ranked by spend in the reporting currency (accounts spend in different currencies); the
   // campaign report gives the account-currency spend and delivery figures.
   const campaigns = await rows(
@@ -93,10 +99,17 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
   const counted = await rows(conn, `select count(distinct campaign_id) as n from ${m.spendDaily} where platform = '${FOCUS_PLATFORM}' and ${window} and spend <> 0`);
   const spendDaily: SpendPoint[] = spend.map((r) => ({ date: s(r['date']), channel: s(r['channel']), spend: s(r['spend'] ?? '0') || '0' }));
   const missingFx = spend.reduce((a, r) => a + Number(r['missing_fx'] ?? 0), 0);
-  const cac: CacRow[] = [
-    ...blended.map((r) => ({ month: s(r['month']), channel: null, spend: s(r['spend']), new_customers: Number(r['new_customers'] ?? 0), cac: dec(r['cac']) })),
-    ...perChannel.map((r) => ({ month: s(r['month']), channel: s(r['channel']), spend: s(r['spend']), new_customers: Number(r['new_customers'] ?? 0), cac: dec(r['cac']) })),
-  ];
+  const cacRow = (r: Record<string, unknown>, channel: string | null): CacRow => ({
+    month: s(r['month']),
+    channel,
+    spend: dec(r['spend']),
+    new_customers: Number(r['new_customers'] ?? 0),
+    cac: dec(r['cac']),
+    spendRowsWithoutFx: Number(r['spend_rows_without_fx'] ?? 0),
+    ...(typeof r['is_paid_channel'] === 'boolean' ? { paid: r['is_paid_channel'] } : {}),
+  });
+  const cac: CacRow[] = [...blended.map((r) => cacRow(r, null)), ...perChannel.map((r) => cacRow(r, s(r['channel'])))];
+  const timeZone = dec(blended[0]?.['reporting_time_zone'] ?? perChannel[0]?.['reporting_time_zone']);
   const topCampaigns: CampaignRow[] = campaigns.map((r) => ({
     account_id: s(r['account_id']),
     campaign_id: s(r['campaign_id']),
@@ -109,13 +122,18 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
     conversions: dec(r['conversions']),
   }));
   const notes: string[] = [];
-  if (missingFx > 0) notes.push(`${missingFx} spend rows have no exchange rate to ${s(bounds[0]?.['cur'])} and are left out of the spend totals (add rates to the fx_rates_daily seed).`);
-  if (from.slice(8) !== '01' || !to.endsWith(lastDayOfMonth(to))) notes.push(`CAC months are whole calendar months from the marts; the first and last month extend beyond the synced days (${from} to ${to}) and include every channel's spend and customers in them.`);
+  if (missingFx > 0) notes.push(`${missingFx} spend rows have no exchange rate to ${s(bounds[0]?.['cur'])} and are left out of the spend totals (add the rates to the relation named in the dbt var fx_rates).`);
+  if (!m.cacMonthly) notes.push('No CAC: the warehouse has no orders to count new customers from. Name your orders relation in the dbt var cac_orders and build the models again.');
+  const partialMonths = [...(from.slice(8) !== '01' ? [from.slice(0, 7)] : []), ...(to.endsWith(lastDayOfMonth(to)) ? [] : [to.slice(0, 7)])];
+  if (partialMonths.length > 0) notes.push(`Partial months (marked *): ${[...new Set(partialMonths)].join(' and ')}. Facebook spend was synced from ${from} to ${to} only, while new customers count the whole month, so a partial month's CAC is understated.`);
   return {
     title: o.title,
     generatedAt: o.generatedAt,
     currency: dec(bounds[0]?.['cur']),
     period: { from, to },
+    partialMonths: [...new Set(partialMonths)],
+    timeZone,
+    cacAvailable: !!m.cacMonthly,
     spendDaily,
     cac,
     topCampaigns,

@@ -9,7 +9,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { parse, type HTMLElement } from 'node-html-parser';
 import { startSandbox, type Sandbox } from '../../connector/sandbox/index.js';
 import { Logger } from '../../connector/core/log.js';
-import { runDemo, type DemoResult } from '../../connector/pipeline/demo.js';
+import { DEMO_MODELS_VARS, runDemo, type DemoResult } from '../../connector/pipeline/demo.js';
 import { runSync } from '../../connector/pipeline/sync.js';
 import { locateMarts } from '../../connector/report/marts.js';
 import { readRunResults } from '../../connector/dbt/results.js';
@@ -202,6 +202,7 @@ describe('end to end: sandbox → tap → target (DuckDB) → dbt models → HTM
       targetConfigPath: demo.files.targetConfig,
       stateFile: demo.files.stateFile,
       models: true,
+      modelsVars: DEMO_MODELS_VARS,
       clock: () => sandbox.now(),
       log: log(),
       logSink: sink,

@@ -45,7 +45,7 @@ function dagOrder(nodes: Record<string, ManifestNode>): string[] {
   return order.filter((id) => nodes[id]!.resource_type === 'model' && nodes[id]!.config.materialized !== 'ephemeral' && nodes[id]!.compiled_code);
 }
 
-export async function compileForBigQuery(o: { emulatorUrl: string; projectDir?: string; select?: string[] }): Promise<BigQueryCompile> {
+export async function compileForBigQuery(o: { emulatorUrl: string; projectDir?: string; select?: string[]; vars?: Record<string, unknown> }): Promise<BigQueryCompile> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'dbt-bq-compile-'));
   try {
     writeFileSync(
@@ -68,7 +68,7 @@ export async function compileForBigQuery(o: { emulatorUrl: string; projectDir?: 
       ].join('\n'),
     );
     const target = path.join(work, 'target');
-    const args = ['compile', '--project-dir', o.projectDir ?? DEFAULT_DBT_PROJECT, '--profiles-dir', work, '--target', 'bigquery', '--target-path', target, '--log-path', path.join(work, 'logs'), '--no-populate-cache', ...(o.select ? ['--select', ...o.select] : [])];
+    const args = ['compile', '--project-dir', o.projectDir ?? DEFAULT_DBT_PROJECT, '--profiles-dir', work, '--target', 'bigquery', '--target-path', target, '--log-path', path.join(work, 'logs'), '--no-populate-cache', ...(o.select ? ['--select', ...o.select] : []), ...(o.vars ? ['--vars', JSON.stringify(o.vars)] : [])];
     // Asynchronous on purpose: the emulator answering dbt runs on this process's event loop.
     const child = spawn(resolveDbt(), args, { env: { ...process.env, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false', DO_NOT_TRACK: '1', METADATA_SERVER_DETECTION: 'none' } });
     let log = '';

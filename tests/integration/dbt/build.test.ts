@@ -12,6 +12,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { REPO_ROOT } from '../../../connector/core/config.js';
 import { Logger } from '../../../connector/core/log.js';
 import { dbtBuild, dbtWorkDir, type DbtBuildResult } from '../../../connector/dbt/run.js';
+import { DEMO_MODELS_VARS } from '../../../connector/pipeline/demo.js';
 import { MemorySink } from '../pipeline/standins.js';
 import { deriveUpperInsights, loadRawWarehouse, readFixture, type Fixture, type Row } from './raw-warehouse.js';
 import { copyProject, editFile, PROJECT_DIR, projectVars, seedRows } from './project-copy.js';
@@ -59,7 +60,7 @@ function fxLookup(maxStale: number): (currency: string, day: string) => number |
   };
 }
 
-describe('dbt build of dbt/ on DuckDB (real dbt, generated profile)', function () {
+describe('dbt build of dbt/ on DuckDB with the demo data on (real dbt, generated profile)', function () {
   this.timeout(600_000);
   let tmp: string;
   let file: string;
@@ -73,7 +74,7 @@ describe('dbt build of dbt/ on DuckDB (real dbt, generated profile)', function (
     tmp = mkdtempSync(path.join(os.tmpdir(), 'dbt-build-'));
     file = path.join(tmp, 'warehouse.duckdb');
     await writeWarehouse(file, fixture);
-    result = await dbtBuild({ duckdbPath: file, log });
+    result = await dbtBuild({ duckdbPath: file, log, vars: DEMO_MODELS_VARS });
   });
 
   after(function () {
@@ -82,7 +83,10 @@ describe('dbt build of dbt/ on DuckDB (real dbt, generated profile)', function (
 
   it('builds every seed and model and passes every data test and unit test of the project', function () {
     const notOk = result.results.nodes.filter((n) => !['success', 'pass'].includes(n.status));
-    expect(notOk, JSON.stringify(notOk, null, 1)).to.deep.equal([]);
+    // The fixture's accounts report in their own zones, not in reporting_time_zone (UTC): a warning, by design.
+    const zoned = fixture['ad_accounts']!.filter((a) => a['timezone_name'] !== projectVars()['reporting_time_zone']).length;
+    expect(zoned).to.be.greaterThan(0);
+    expect(notOk.map((n) => `${n.name} ${n.status} ${n.failures}`), JSON.stringify(notOk, null, 1)).to.deep.equal([`assert_ad_accounts_use_the_reporting_time_zone warn ${zoned}`]);
     const built = (type: string): string[] => result.results.nodes.filter((n) => n.resourceType === type).map((n) => n.name);
     const modelFiles = readdirSync(path.join(PROJECT_DIR, 'models'), { recursive: true }).map(String).filter((f) => f.endsWith('.sql')).map((f) => path.basename(f, '.sql'));
     // Ephemeral models are inlined into their consumers, so dbt does not run them on their own.
@@ -183,16 +187,29 @@ describe('dbt build of dbt/ on DuckDB (real dbt, generated profile)', function (
     expect(Number(got[0]!['cac'])).to.be.closeTo(spend / newCustomers, 1e-6);
   });
 
-  it('re-runs the ad report incrementally: restated rows in the lookback window are replaced, not duplicated', async function () {
+  it('re-runs the ad report incrementally: days within the lookback before the run date and days loaded since the last build are replaced, not duplicated', async function () {
     const count = async (): Promise<number> => Number((await rows('select count(*) as n from analytics.facebook_ads__ad_report'))[0]!['n']);
     const before = await count();
     const target = fixture['insights_ad']!.at(-1)!;
-    await withWarehouse(file, (c) => c.run(`update facebook_ads.insights_ad set spend = spend + 10 where ad_id = '${String(target['ad_id'])}' and date_start = date '${String(target['date_start'])}'`), false);
-    const again = await dbtBuild({ duckdbPath: file, log, select: ['facebook_ads__ad_report'] });
+    const ad = `ad_id = '${String(target['ad_id'])}'`;
+    // A restatement inside the window (the run date is the row's own day), and a backfilled day
+    // far outside it, loaded after the last build (the target stamps _sdc_batched_at per load).
+    await withWarehouse(
+      file,
+      async (c) => {
+        await c.run(`update facebook_ads.insights_ad set spend = spend + 10 where ${ad} and date_start = date '${String(target['date_start'])}'`);
+        await c.run(`insert into facebook_ads.insights_ad select * replace (date '2025-01-15' as date_start, date '2025-01-15' as date_stop, timestamptz '2030-01-01 00:00:00+00' as _sdc_batched_at) from facebook_ads.insights_ad where ${ad} and date_start = date '${String(target['date_start'])}'`);
+      },
+      false,
+    );
+    const again = await dbtBuild({ duckdbPath: file, log, vars: { ...DEMO_MODELS_VARS, run_date: String(target['date_start']) }, select: ['facebook_ads__ad_report'] });
     expect(again.models).to.equal(1);
-    expect(await count()).to.equal(before);
-    const got = await rows(`select spend from analytics.facebook_ads__ad_report where ad_id = '${String(target['ad_id'])}' and date_day = date '${String(target['date_start'])}'`);
-    expect(Number(got[0]!['spend'])).to.be.closeTo(Number(target['spend']) + 10, 1e-9);
+    expect(await count()).to.equal(before + 1);
+    const got = await rows(`select cast(date_day as varchar) as d, spend from analytics.facebook_ads__ad_report where ${ad} and date_day in (date '${String(target['date_start'])}', date '2025-01-15') order by 1`);
+    expect(got.map((g) => g['d'])).to.deep.equal(['2025-01-15', String(target['date_start'])]);
+    for (const g of got) expect(Number(g['spend'])).to.be.closeTo(Number(target['spend']) + 10, 1e-9);
+    const dups = await rows('select count(*) as n from (select ad_id, date_day from analytics.facebook_ads__ad_report group by 1, 2 having count(*) > 1)');
+    expect(Number(dups[0]!['n'])).to.equal(0);
     expect(readdirSync(path.join(dbtWorkDir(file), 'target')), "dbt's target/ sits beside the warehouse and keeps its parse cache").to.include('partial_parse.msgpack');
   });
 
@@ -211,7 +228,7 @@ describe('dbt build of dbt/ on DuckDB (real dbt, generated profile)', function (
       const broken = path.join(root, 'broken.duckdb');
       await writeWarehouse(broken, dup);
 
-      const run = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'models', 'build', '--project', project, '--duckdb-path', broken], { encoding: 'utf8', timeout: 300_000 });
+      const run = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'models', 'build', '--project', project, '--duckdb-path', broken, '--vars', JSON.stringify(DEMO_MODELS_VARS)], { encoding: 'utf8', timeout: 300_000 });
       expect(run.status, run.stderr.slice(-3000)).to.equal(6);
       expect(run.stdout).to.equal('');
       const last = JSON.parse(run.stderr.trim().split('\n').at(-1)!) as { level: string; exit_code: number; msg: string; failed: string[]; skipped: number };
@@ -227,5 +244,34 @@ describe('dbt build of dbt/ on DuckDB (real dbt, generated profile)', function (
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('dbt build of dbt/ in production (no vars) on a warehouse with only the Facebook raw tables', function () {
+  this.timeout(600_000);
+  let tmp: string;
+  let file: string;
+  let result: DbtBuildResult;
+  const log = new Logger({ component: 'test', sink: new MemorySink(), level: 'warn' });
+
+  before(async function () {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'dbt-prod-'));
+    file = path.join(tmp, 'warehouse.duckdb');
+    await writeWarehouse(file, fullFixture());
+    result = await dbtBuild({ duckdbPath: file, log });
+  });
+  after(function () {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('builds every Facebook model and the spend fact, loads no demo seed, and leaves CAC off until an orders relation is named', async function () {
+    expect(result.results.failed).to.deep.equal([]);
+    const types = new Set(result.results.nodes.map((n) => n.resourceType));
+    expect(types.has('seed'), 'no demo seed is loaded').to.equal(false);
+    const models = result.results.nodes.filter((n) => n.resourceType === 'model').map((n) => n.name);
+    expect(models).to.include.members(['facebook_ads__ad_report', 'facebook_ads__account_monthly_reach', 'fct_ad_spend_daily', 'stg_fx__rates_daily']);
+    expect(models.filter((m) => /cac|google|tiktok/.test(m))).to.deep.equal([]);
+    const platforms = await withWarehouse(file, async (c) => (await c.runAndReadAll('select distinct platform from analytics.fct_ad_spend_daily')).getRowObjectsJson());
+    expect(platforms).to.deep.equal([{ platform: 'facebook_ads' }]);
   });
 });

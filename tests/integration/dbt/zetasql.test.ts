@@ -11,6 +11,10 @@ import { checkCompiledModels, seedFields, type ModelCheck } from '../../helpers/
 import type { CatalogTable } from '../../helpers/zetasql.js';
 import { rawCatalogTables } from './raw-warehouse.js';
 import { copyProject, editFile } from './project-copy.js';
+import { DEMO_MODELS_VARS } from '../../../connector/pipeline/demo.js';
+
+// Every optional part on (the demo data and CAC), and a pinned run date for the ad report's lookback.
+const VARS = { ...DEMO_MODELS_VARS, run_date: '2026-11-20' };
 
 function baseTables(c: BigQueryCompile): CatalogTable[] {
   return [...rawCatalogTables(BQ_PROJECT, 'facebook_ads'), ...c.seeds.map((s) => ({ project: BQ_PROJECT, dataset: s.schema, name: s.name, fields: seedFields(s.columnTypes) }))];
@@ -24,7 +28,7 @@ describe('models compiled for BigQuery by real dbt, checked by ZetaSQL', functio
   before(async () => {
     emulator = new BigQueryEmulator(BQ_PROJECT);
     await emulator.start();
-    compiled = await compileForBigQuery({ emulatorUrl: emulator.url });
+    compiled = await compileForBigQuery({ emulatorUrl: emulator.url, vars: VARS });
   });
   after(async () => emulator?.stop());
 
@@ -47,9 +51,10 @@ describe('models compiled for BigQuery by real dbt, checked by ZetaSQL', functio
       body: JSON.stringify({ tableReference: { tableId: 'facebook_ads__ad_report' }, schema: { fields: [{ name: 'date_day', type: 'DATE', mode: 'NULLABLE' }] } }),
     });
     expect(created.status).to.equal(200);
-    const incremental = await compileForBigQuery({ emulatorUrl: emulator.url, select: ['facebook_ads__ad_report'] });
+    const incremental = await compileForBigQuery({ emulatorUrl: emulator.url, select: ['facebook_ads__ad_report'], vars: VARS });
     const branch = incremental.models.find((m) => m.name === 'facebook_ads__ad_report')!;
-    expect(branch.sql).to.match(/where date_day >= \(\s*select date_add\(max\(date_day\), interval -28 day\)/);
+    // The lookback counts back from the run date; days loaded since the last build come too.
+    expect(branch.sql).to.match(/where date_day >= date_add\(cast\('2026-11-20' as date\), interval -28 day\)\s+or date_day in \(/);
 
     const results = await checkCompiledModels(compiled, baseTables(compiled), [{ name: 'facebook_ads__ad_report (incremental run)', sql: branch.sql }, ...compiled.tests.map((t) => ({ name: `test ${t.name}`, sql: t.sql }))]);
     const failures = results.filter((r: ModelCheck) => !r.ok);
@@ -64,7 +69,7 @@ describe('models compiled for BigQuery by real dbt, checked by ZetaSQL', functio
     try {
       const project = copyProject(root);
       editFile(project, 'models/marts/facebook_ads/facebook_ads__ad_set_report.sql', '    insights.impressions,', '    insights.impression_count as impressions,');
-      const broken = await compileForBigQuery({ emulatorUrl: emulator.url, projectDir: project, select: ['+facebook_ads__ad_set_report'] });
+      const broken = await compileForBigQuery({ emulatorUrl: emulator.url, projectDir: project, select: ['+facebook_ads__ad_set_report'], vars: VARS });
       const results = await checkCompiledModels(broken, baseTables(broken));
       const report = results.find((r) => r.name === 'facebook_ads__ad_set_report')!;
       expect(report.ok).to.equal(false);
