@@ -186,6 +186,7 @@ tr.blended td{font-weight:600}
 .flag.fx{background:#fee2e2;color:#991b1b}
 code{font-size:13px}
 footer{color:var(--muted);font-size:12px;margin-top:24px}
+@media (max-width:480px){main{padding:20px 10px 32px}section{padding:14px 10px}table{font-size:13px}th,td{padding:5px 4px}.flag{margin-left:3px}}
 @media print{body{background:#fff}section,.kpi{break-inside:avoid;border-color:#ccc}}
 </style>
 </head>

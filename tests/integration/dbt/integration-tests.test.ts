@@ -4,7 +4,7 @@
 // package's CAC edge-case unit tests run inside the user's build.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -13,6 +13,9 @@ import { REPO_ROOT } from '../../../connector/core/config.js';
 import { Logger } from '../../../connector/core/log.js';
 import { resolveDbt } from '../../../connector/dbt/python-env.js';
 import { dbtBuild, runDbt, type DbtBuildResult } from '../../../connector/dbt/run.js';
+import { renderReport } from '../../../connector/report/html.js';
+import { loadReportData } from '../../../connector/report/marts.js';
+import { chromiumInstalled, INSTALL_HINT, launchChromium, renderAt, type Browser, type RenderedReport } from '../../helpers/browser.js';
 import { MemorySink } from '../pipeline/standins.js';
 import { PROJECT_DIR } from './project-copy.js';
 
@@ -81,5 +84,68 @@ describe('dbt/integration_tests: the project as a package on a hand-computable w
       conn.closeSync();
       db.closeSync();
     }
+  });
+
+  describe('its HTML report in headless Chromium (Debian chromium, playwright-core)', function () {
+    let browser: Browser | undefined;
+    const seen: RenderedReport[] = [];
+
+    before(async function () {
+      if (!chromiumInstalled()) {
+        // Fails in CI (CI=true, as .ci/run and every CI service set it); a developer's machine
+        // without Chromium skips, loudly, instead of failing the whole suite.
+        if (process.env['CI'] === 'true') throw new Error(INSTALL_HINT);
+        console.warn(`\n  !!! SKIPPED: the report's browser checks. ${INSTALL_HINT}\n`);
+        this.skip();
+      }
+      const data = await loadReportData({ duckdbPath: file, title: 'Integration world — spend and customer acquisition', generatedAt: '2026-12-01 06:00 UTC' });
+      const html = path.join(tmp, 'report.html');
+      writeFileSync(html, renderReport(data));
+      browser = await launchChromium();
+      for (const width of [1280, 375]) seen.push(await renderAt(browser, html, width));
+    });
+    after(async () => browser?.close());
+
+    it('logs no console error and never scrolls sideways, at desktop (1280 px) and phone (375 px) widths', () => {
+      for (const r of seen) {
+        expect(r.consoleErrors, `${r.width}px`).to.deep.equal([]);
+        expect(r.scrollWidth, `${r.width}px: document scrollWidth`).to.be.at.most(r.viewportWidth);
+      }
+    });
+
+    it('shows the three charts and the three tables with a non-empty size at both widths', () => {
+      for (const r of seen) {
+        expect(r.charts.map((c) => c.id), `${r.width}px`).to.deep.equal(['spend-by-channel', 'cac', 'top-campaigns']);
+        expect(r.tables.map((t) => t.id), `${r.width}px`).to.deep.equal(['spend-by-channel', 'cac', 'top-campaigns']);
+        for (const box of [...r.charts, ...r.tables]) expect(box.width > 0 && box.height > 0, `${r.width}px ${box.id} ${box.width}×${box.height}`).to.equal(true);
+      }
+    });
+
+    it('shows "—" wherever CAC is undefined and the hand-computed CAC elsewhere, never 0.00', () => {
+      const expected = {
+        '2026-09 blended': '37.50 USD',
+        '2026-09 facebook_ads': '50.00 USD',
+        '2026-09 organic': '—',
+        '2026-10 blended': '103.33 USD',
+        '2026-10 facebook_ads': '310.00 USD',
+        '2026-10 tiktok_ads': '—',
+        '2026-10 unattributed': '—',
+        '2026-11 blended': '—',
+        '2026-11 facebook_ads': '—',
+      };
+      for (const r of seen) {
+        expect(Object.fromEntries(r.cacRows.map((row) => [`${row.month} ${row.channel}`, row.cac])), `${r.width}px`).to.deep.equal(expected);
+        expect(r.cacRows.filter((row) => /^-?0\.00\b/.test(row.cac))).to.deep.equal([]);
+      }
+    });
+
+    it('marks the partial first and last months and the month whose spend lacks an FX rate, and states the time-zone rule', () => {
+      for (const r of seen) {
+        expect([...new Set(r.cacRows.filter((row) => row.partial).map((row) => row.month))], `${r.width}px`).to.deep.equal(['2026-09', '2026-11']);
+        expect(r.cacRows.filter((row) => row.missingFx).map((row) => `${row.month} ${row.channel}`)).to.deep.equal(['2026-11 facebook_ads', '2026-11 blended']);
+        expect(r.cacRows.every((row) => row.flagsVisible), `${r.width}px: flags visible`).to.equal(true);
+        expect(r.timeZoneRule).to.include('calendar months in America/New_York');
+      }
+    });
   });
 });

@@ -8,6 +8,8 @@ const data = (): ReportData => ({
   generatedAt: '2026-11-25 10:00 UTC',
   currency: 'USD',
   period: { from: '2026-10-30', to: '2026-11-02' },
+  partialMonths: ['2026-10', '2026-11'],
+  timeZone: 'Europe/Berlin',
   spendDaily: [
     { date: '2026-10-30', channel: 'facebook_ads', spend: '10.10' },
     { date: '2026-10-31', channel: 'facebook_ads', spend: '20.205' },
@@ -16,10 +18,12 @@ const data = (): ReportData => ({
   ],
   cac: [
     { month: '2026-10-01', channel: null, spend: '30.305', new_customers: 3, cac: '10.101666667' },
-    { month: '2026-11-01', channel: null, spend: '12.5', new_customers: 0, cac: null },
+    { month: '2026-11-01', channel: null, spend: '12.5', new_customers: 0, cac: null, spendRowsWithoutFx: 2 },
     { month: '2026-10-01', channel: 'facebook_ads', spend: '30.305', new_customers: 3, cac: '10.101666667' },
     { month: '2026-11-01', channel: 'google_ads', spend: '7.5', new_customers: 0, cac: null },
-    { month: '2026-10-01', channel: 'organic', spend: '0', new_customers: 4, cac: '0' },
+    // As an older build of the marts wrote it: organic with spend 0 and CAC 0. Still undefined.
+    { month: '2026-10-01', channel: 'organic', spend: '0', new_customers: 4, cac: '0', paid: false },
+    { month: '2026-10-01', channel: 'unattributed', spend: null, new_customers: 1, cac: null, paid: false },
   ],
   topCampaigns: [{ account_id: '42', campaign_id: '120000000000001', campaign_name: 'Summer <sale>', currency: 'EUR', spend: '99.99', spend_reporting: '108.50', impressions: 1000, clicks: 10, conversions: null }],
   campaignsWithSpend: 7,
@@ -53,13 +57,38 @@ describe('stakeholder HTML report', () => {
     expect(fb?.text).to.equal('35.31 USD');
     expect(root.querySelector('#kpi-spend b')?.getAttribute('data-value')).to.equal('42.805');
     const nov = root.querySelectorAll('#cac tr[data-month="2026-11"][data-channel="blended"] td');
-    expect(nov.map((td) => td.text)).to.deep.equal(['2026-11', 'blended', '12.50 USD', '0', '—']);
+    expect(nov.map((td) => td.text)).to.deep.equal(['2026-11*partialFX missing', 'blended', '12.50 USD', '0', '—']);
     expect(root.querySelector('#kpi-customers b')?.getAttribute('data-value')).to.equal('3');
+  });
+
+  it('shows "—", never 0.00, where CAC is undefined: organic, unattributed, untracked spend, no new customers', () => {
+    for (const channel of ['organic', 'unattributed']) {
+      const tds = root.querySelectorAll(`#cac tr[data-month="2026-10"][data-channel="${channel}"] td`);
+      expect(tds[4]!.text, channel).to.equal('—');
+      expect(tds[4]!.getAttribute('data-value'), channel).to.equal(undefined);
+    }
+    expect(root.querySelector('#cac tr[data-channel="unattributed"] td:nth-child(3)')?.text).to.equal('—');
+    expect(root.querySelector('#kpi-cac b')?.text).to.equal('—');
+    expect(root.querySelectorAll('#cac td.undefined').map((td) => td.text)).to.deep.equal(['—', '—', '—', '—']);
+  });
+
+  it('marks partial months and months whose spend lacks an FX rate, and states the time-zone rule', () => {
+    expect(root.querySelectorAll('#cac tr[data-partial="true"]')).to.have.length(6);
+    expect(root.querySelectorAll('#cac svg text').map((t) => t.text)).to.include.members(['2026-10*', '2026-11*']);
+    const fx = root.querySelectorAll('#cac tr[data-missing-fx]');
+    expect(fx.map((tr) => `${tr.getAttribute('data-month')} ${tr.getAttribute('data-channel')} ${tr.getAttribute('data-missing-fx')}`)).to.deep.equal(['2026-11 blended 2']);
+    expect(fx[0]!.querySelector('.flag.fx')?.text).to.equal('FX missing');
+    expect(root.querySelector('#time-zone-rule')?.text).to.include('calendar months in Europe/Berlin');
+  });
+
+  it('says why there is no CAC when the warehouse has no CAC marts', () => {
+    const page = parse(renderReport({ ...data(), cac: [], cacAvailable: false }));
+    expect(page.querySelector('#cac')?.text).to.include('No CAC: no orders relation is configured');
   });
 
   it('charts CAC for paid channels only but lists every channel in the table', () => {
     const legend = root.querySelectorAll('#cac svg .legend text').map((t) => t.text);
-    expect(legend).to.deep.equal(['facebook_ads', 'google_ads', 'blended']);
+    expect(legend).to.deep.equal(['facebook_ads', 'blended']);
     expect(root.querySelector('#cac tr[data-month="2026-10"][data-channel="organic"]')).to.not.equal(null);
   });
 
