@@ -139,13 +139,16 @@ describe('end to end: sandbox → tap → target (DuckDB) → dbt models → HTM
       const inMonths = `month_start between date_trunc('month', date '${from}') and date_trunc('month', date '${to}')`;
       const blended = await query(demo.files.warehouse, (m) => `select strftime(month_start, '%Y-%m') as m, cast(spend as varchar) as spend, new_customers, cast(cac as varchar) as cac from ${m['cacMonthly']} where ${inMonths}`);
       const channel = await query(demo.files.warehouse, (m) => `select strftime(month_start, '%Y-%m') as m, channel, cast(spend as varchar) as spend, new_customers, cast(cac as varchar) as cac from ${m['cacByChannel']} where ${inMonths}`);
+      expect(channel.filter((c) => ['organic', 'unattributed'].includes(String(c['channel'])) && c['cac'] !== null), 'organic and unattributed CAC is NULL').to.deep.equal([]);
       expect(blended.length).to.be.greaterThan(0);
       const rowsShown = root.querySelectorAll('#cac tbody tr');
       expect(rowsShown).to.have.length(blended.length + channel.length);
       for (const r of [...blended.map((b): Record<string, unknown> => ({ ...b, channel: 'blended' })), ...channel]) {
         const tds = root.querySelectorAll(`#cac tr[data-month="${String(r['m'])}"][data-channel="${String(r['channel'])}"] td`);
         expect(tds, `${String(r['m'])} ${String(r['channel'])}`).to.have.length(5);
-        expect(cents(tds[2]!.getAttribute('data-value'))).to.equal(cents(r['spend']));
+        // Untracked spend (organic, unattributed, outside the synced months) and undefined CAC are "—", never 0.
+        if (r['spend'] === null) expect(tds[2]!.text).to.equal('—');
+        else expect(cents(tds[2]!.getAttribute('data-value'))).to.equal(cents(r['spend']));
         expect(Number(tds[3]!.getAttribute('data-value'))).to.equal(Number(r['new_customers']));
         if (r['cac'] === null) expect(tds[4]!.text).to.equal('—');
         else expect(cents(tds[4]!.getAttribute('data-value'))).to.equal(cents(r['cac']));
