@@ -5,4 +5,4 @@
 select account_id, timezone_name
 from {{ ref('stg_facebook_ads__ad_accounts') }}
 where timezone_name is not null
-    and timezone_name != '{{ var('reporting_time_zone') }}'
+    and timezone_name != '{{ reporting_time_zone() }}'

@@ -31,7 +31,7 @@ qualifying as (
 select
     customer_id,
     ordered_at as first_ordered_at,
-    {{ month_start(date_in_zone('ordered_at', var('reporting_time_zone'))) }} as acquisition_month,
+    {{ month_start(date_in_zone('ordered_at', reporting_time_zone())) }} as acquisition_month,
     acquisition_channel,
     case
         when coalesce(trim(acquisition_channel), '') = '' then 'unattributed'

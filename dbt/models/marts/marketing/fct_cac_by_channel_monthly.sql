@@ -77,7 +77,7 @@ select
     month_start,
     channel,
     '{{ var('reporting_currency') }}' as reporting_currency,
-    '{{ var('reporting_time_zone') }}' as reporting_time_zone,
+    '{{ reporting_time_zone() }}' as reporting_time_zone,
     is_paid_channel,
     is_spend_tracked,
     {{ cac_measures() }}

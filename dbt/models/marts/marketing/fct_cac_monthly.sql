@@ -67,7 +67,7 @@ joined as (
 select
     month_start,
     '{{ var('reporting_currency') }}' as reporting_currency,
-    '{{ var('reporting_time_zone') }}' as reporting_time_zone,
+    '{{ reporting_time_zone() }}' as reporting_time_zone,
     is_spend_tracked,
     {{ cac_measures() }}
 from joined
