@@ -142,7 +142,7 @@ export function renderReport(d: ReportData): string {
       const cac = definedCac(r);
       const classes = [...(r.channel === 'blended' ? ['blended'] : []), ...(partial.has(m) ? ['partial'] : [])];
       const flags = [...(partial.has(m) ? ['<span class="flag" title="only part of this month was synced">partial</span>'] : []), ...((r.spendRowsWithoutFx ?? 0) > 0 ? [`<span class="flag fx" title="${r.spendRowsWithoutFx} spend rows without an exchange rate are left out">FX missing</span>`] : [])];
-      return `<tr data-month="${esc(m)}" data-channel="${esc(r.channel!)}"${partial.has(m) ? ' data-partial="true"' : ''}${(r.spendRowsWithoutFx ?? 0) > 0 ? ` data-missing-fx="${r.spendRowsWithoutFx}"` : ''}${classes.length ? ` class="${classes.join(' ')}"` : ''}><td>${esc(monthLabel(m))}${flags.join('')}</td><td>${esc(r.channel!)}</td>${cell(r.spend, money(r.spend, cur))}${cell(r.new_customers, int(r.new_customers))}${cell(cac, money(cac, cur), cac === null ? 'num undefined' : 'num')}</tr>`;
+      return `<tr data-month="${esc(m)}" data-channel="${esc(r.channel!)}"${partial.has(m) ? ' data-partial="true"' : ''}${(r.spendRowsWithoutFx ?? 0) > 0 ? ` data-missing-fx="${r.spendRowsWithoutFx}"` : ''}${classes.length ? ` class="${classes.join(' ')}"` : ''}><td>${esc(monthLabel(m))}${flags.join('')}</td><td>${esc(r.channel!)}</td>${cell(r.spend, money(r.spend, cur))}${cell(r.new_customers, int(r.new_customers))}${cell(cac, money(cac, cur), cac === null ? 'num no-cac' : 'num')}</tr>`;
     })
     .join('');
   const latestCac = ((r) => (r ? definedCac(r) : null))(blended[blended.length - 1]);

@@ -26,7 +26,7 @@
 {%- set now = env_var('FB_ADS_ELT_NOW', '') | trim -%}
 {%- if not pinned and now -%}
 {%- set instant = modules.datetime.datetime.fromisoformat(now.replace('Z', '+00:00').replace('z', '+00:00')) -%}
-{%- set pinned = instant.astimezone(modules.datetime.timezone.utc).strftime('%Y-%m-%d') -%}
+{%- set pinned = instant.astimezone(modules.pytz.utc).strftime('%Y-%m-%d') -%}
 {%- endif -%}
 {%- if pinned -%}{{ return("cast('" ~ pinned ~ "' as date)") }}{%- else -%}{{ return('current_date') }}{%- endif -%}
 {% endmacro %}

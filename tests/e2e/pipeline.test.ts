@@ -187,7 +187,7 @@ describe('end to end: sandbox → tap → target (DuckDB) → dbt models → HTM
     });
 
     it('`dbt docs generate` documents every model with the columns of the built tables', async () => {
-      const r = await runDbt(['docs', 'generate'], { duckdbPath: demo.files.warehouse, log: log() });
+      const r = await runDbt(['docs', 'generate'], { duckdbPath: demo.files.warehouse, log: log(), vars: DEMO_MODELS_VARS });
       expect(r.exitCode, sink.text.slice(-3000)).to.equal(0);
       const catalog = JSON.parse(readFileSync(path.join(r.targetPath, 'catalog.json'), 'utf8')) as { nodes: Record<string, { columns: Record<string, unknown> }> };
       expect(Object.keys(catalog.nodes['model.fb_ads_elt.fct_cac_monthly']?.columns ?? {})).to.include.members(['month_start', 'cac']);

@@ -202,7 +202,12 @@ describe('dbt build of dbt/ on DuckDB with the demo data on (real dbt, generated
       },
       false,
     );
-    const again = await dbtBuild({ duckdbPath: file, log, vars: { ...DEMO_MODELS_VARS, run_date: String(target['date_start']) }, select: ['facebook_ads__ad_report'] });
+    // The run's instant as fb-ads-elt hands it to dbt (FB_ADS_ELT_NOW): 23:30 in New York is the next UTC day.
+    const env = { ...process.env, FB_ADS_ELT_NOW: `${String(target['date_start'])}T23:30:00-05:00` };
+    const again = await dbtBuild({ duckdbPath: file, log, env, vars: DEMO_MODELS_VARS, select: ['facebook_ads__ad_report'] });
+    const compiled = readFileSync(path.join(dbtWorkDir(file), 'target', 'compiled', 'fb_ads_elt', 'models', 'marts', 'facebook_ads', 'facebook_ads__ad_report.sql'), 'utf8');
+    const nextDay = new Date(Date.parse(`${String(target['date_start'])}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    expect(compiled, 'the lookback counts back from the UTC date of FB_ADS_ELT_NOW').to.include(`cast('${nextDay}' as date)`);
     expect(again.models).to.equal(1);
     expect(await count()).to.equal(before + 1);
     const got = await rows(`select cast(date_day as varchar) as d, spend from analytics.facebook_ads__ad_report where ${ad} and date_day in (date '${String(target['date_start'])}', date '2025-01-15') order by 1`);
