@@ -129,7 +129,7 @@ export function reportHighlights(r: ReportData): string[] {
   const top = r.topCampaigns[0];
   return [
     `Spend ${r.period.from} → ${r.period.to}: ${[...byChannel].map(([c, v]) => `${c} ${fmt(v)}${cur}`).join(' · ') || 'none'}`,
-    last ? `Blended CAC ${last.month.slice(0, 7)}: ${definedCac(last) === null ? '— (undefined: no tracked spend or no new customers)' : `${fmt(Number(last.cac))}${cur}`} from ${last.new_customers} new customers` : 'CAC: no months with data',
+    last ? `Blended CAC ${last.month.slice(0, 7)}: ${definedCac(last) === null ? '— (not defined: no tracked spend or no new customers)' : `${fmt(Number(last.cac))}${cur}`} from ${last.new_customers} new customers` : 'CAC: no months with data',
     top
       ? `Top campaign: ${top.campaign_name} (act_${top.account_id}) ${top.spend_reporting === null ? '' : `${money(top.spend_reporting, r.currency)} = `}${money(top.spend, top.currency)}`
       : 'Top campaign: none',

@@ -219,7 +219,7 @@ ${d.cacAvailable === false ? '<p class="note">No CAC: no orders relation is conf
 <thead><tr><th>Month</th><th>Channel</th><th class="num">Spend</th><th class="num">New customers</th><th class="num">CAC</th></tr></thead>
 <tbody>${cacTable}</tbody>
 </table></div>
-<p class="note">CAC = spend ÷ new customers in the month. “—” where it is undefined: months outside the tracked spend, channels without spend (organic, unattributed), months without new customers. <span class="flag">partial</span> (and * on the month) marks a month only partly synced; <span class="flag fx">FX missing</span> a month whose spend lacks exchange rates.</p>
+<p class="note">CAC = spend ÷ new customers in the month. “—” where CAC is not defined: months outside the tracked spend, channels without spend (organic, unattributed), months without new customers. <span class="flag">partial</span> (and * on the month) marks a month only partly synced; <span class="flag fx">FX missing</span> a month whose spend lacks exchange rates.</p>
 <p class="note" id="time-zone-rule">${esc(timeZoneRule(d.timeZone))}</p>
 </section>
 

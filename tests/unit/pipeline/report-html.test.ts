@@ -70,6 +70,7 @@ describe('stakeholder HTML report', () => {
     expect(root.querySelector('#cac tr[data-channel="unattributed"] td:nth-child(3)')?.text).to.equal('—');
     expect(root.querySelector('#kpi-cac b')?.text).to.equal('—');
     expect(root.querySelectorAll('#cac td.no-cac').map((td) => td.text)).to.deep.equal(['—', '—', '—', '—']);
+    expect(html).not.to.match(/NaN|undefined|\[object /);
   });
 
   it('marks partial months and months whose spend lacks an FX rate, and states the time-zone rule', () => {
