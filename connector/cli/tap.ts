@@ -1,15 +1,7 @@
 // Entry point of `tap-facebook-ads` (Singer tap). Argument parsing and wiring only; the work lives in connector/tap.
 import { Command } from 'commander';
 import { runCli } from './run.js';
-import { bareAccountId, loadTapConfig } from '../tap/config.js';
 import { ConfigError, EXIT_CODES } from '../core/errors.js';
-import { readJsonFile } from '../core/config.js';
-import { discover } from '../tap/discover.js';
-import { selectStreams, runSync } from '../tap/sync.js';
-import { emptyState, parseState } from '../singer/state.js';
-import { SingerWriter } from '../singer/writer.js';
-import { GraphClient } from '../graph/client.js';
-import { checkTokens } from '../graph/tokens.js';
 import { runClock } from '../core/clock.js';
 import { addAboutFlags, parseOutcome, printAboutIfAsked } from './about.js';
 
@@ -46,6 +38,18 @@ await runCli('tap-facebook-ads', async (ctx) => {
   const opts = program.opts<Opts>();
   if (opts.config === undefined) throw new ConfigError("required option '-c, --config <file>' not specified", { hint: 'Run `tap-facebook-ads --help` for usage.' });
   const clock = runClock();
+  // The tap's machinery (ajv, axios, the streams) loads after argument parsing: --help, --version and
+  // --about answer without it (start-up time, issue 20).
+  const [{ bareAccountId, loadTapConfig }, { readJsonFile }, { discover }, { selectStreams, runSync }, { emptyState, parseState }, { SingerWriter }, { GraphClient }, { checkTokens }] = await Promise.all([
+    import('../tap/config.js'),
+    import('../core/config.js'),
+    import('../tap/discover.js'),
+    import('../tap/sync.js'),
+    import('../singer/state.js'),
+    import('../singer/writer.js'),
+    import('../graph/client.js'),
+    import('../graph/tokens.js'),
+  ]);
   const { config, redactor } = loadTapConfig(opts.config);
   ctx.setRedactor(redactor);
   if (opts.account !== undefined) {
