@@ -7,7 +7,12 @@ import { registerSandbox } from '../sandbox/cli.js';
 import { registerModels } from '../dbt/cli.js';
 import { registerPipeline } from '../pipeline/cli.js';
 
-const program = new Command('fb-ads-elt').description('Meta Ads -> BigQuery ELT: sync, serve, demo, sandbox, models').exitOverride();
+// commander's own error text is not written: runCli prints one JSON error line with a hint instead
+// (two error lines for one mistake confused users). Help goes to stdout as before.
+const program = new Command('fb-ads-elt')
+  .description('Meta Ads -> BigQuery ELT: sync, serve, demo, sandbox, models')
+  .configureOutput({ writeErr: () => undefined })
+  .exitOverride();
 addAboutFlags(program, 'fb-ads-elt');
 registerPipeline(program);
 registerSandbox(program);
@@ -20,7 +25,7 @@ await runCli('fb-ads-elt', async () => {
     const code = (err as { code?: unknown }).code;
     // Without a subcommand commander shows the help; options are parsed by then, so --about is known.
     if (code === 'commander.help' && printAboutIfAsked(program, 'fb-ads-elt')) return;
-    if (code === 'commander.help') return; // bare `fb-ads-elt`: the help is the answer
+    if (code === 'commander.help') return void program.outputHelp(); // bare `fb-ads-elt`: the help is the answer
     if (typeof code === 'string' && code.startsWith('commander.')) return void parseOutcome(err, 'fb-ads-elt');
     throw err;
   }
