@@ -11,6 +11,7 @@ import { REPO_ROOT } from '../../../connector/core/config.js';
 import { startSandbox, type Sandbox } from '../../../connector/sandbox/index.js';
 import { RecordCounts } from '../../../connector/singer/record-counts.js';
 import { tapConfig, tempDir } from './helpers.js';
+import { nowEnv } from '../../../connector/core/clock.js';
 
 describe('tap-facebook-ads with a reader that falls behind', function () {
   this.timeout(120_000);
@@ -28,7 +29,8 @@ describe('tap-facebook-ads with a reader that falls behind', function () {
   it('delivers every line written before it exits, and its record_count metrics add up to the RECORD lines per stream and account', async () => {
     const config = path.join(tmp.dir, 'tap.json');
     writeFileSync(config, JSON.stringify(tapConfig(sb, sb.baseUrl, { insights_lookback_days: 3 })));
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'tap-facebook-ads.js'), '--config', config, '--days', '3'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // On the sandbox's clock (FB_ADS_ELT_NOW): token expiry and "today" are the world's on any date.
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'tap-facebook-ads.js'), '--config', config, '--days', '3'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...nowEnv(sb.now()) } });
     // A reader that falls behind: after every chunk it stops reading for 50 ms, far slower than the
     // tap writes, so the tap often finishes with writes still queued in its process.
     const chunks: Buffer[] = [];

@@ -31,8 +31,12 @@ describe('scratch folders', () => {
       const legacyNew = path.join(base, 'fb-ads-elt-sync-XyZ789');
       mkdirSync(legacyOld);
       mkdirSync(legacyNew);
-      const twoDaysAgo = (Date.now() - 2 * 24 * 3600 * 1000) / 1000;
+      // Both ages set from the process clock: the kernel stamps a new folder with its own time, which
+      // differs from the process clock under libfaketime (the clock matrix), and age is judged on the latter.
+      const now = Date.now() / 1000;
+      const twoDaysAgo = now - 2 * 24 * 3600;
       utimesSync(legacyOld, twoDaysAgo, twoDaysAgo);
+      utimesSync(legacyNew, now, now);
       const mine = makeScratch('sync', base);
       expect(readdirSync(root).sort()).to.deep.equal([`sync-${live.pid}-abc123`, path.basename(mine)].sort());
       expect(existsSync(legacyOld)).to.equal(false);
