@@ -1,7 +1,7 @@
 // Registers the `fb-ads-elt` subcommands implemented in connector/pipeline: sync (tap → target →
 // models once), serve (HTTP trigger + status) and demo (sandbox → … → HTML report, offline).
 import type { Command } from 'commander';
-import { ConfigError } from '../core/errors.js';
+import { asConnectorError, ConfigError } from '../core/errors.js';
 import { parseIsoDay } from '../core/dates.js';
 import { Logger } from '../core/log.js';
 import { exitAfterFlush } from '../cli/run.js';
@@ -35,6 +35,12 @@ export function parseDays(v: string | undefined): number | undefined {
 async function exitWith(code: number): Promise<void> {
   if (code === 0) return;
   await exitAfterFlush(code);
+}
+
+/** The `--json` answer of a sync that failed before it ran: the summary's status, exit code and failures. */
+export function failedBeforeStart(err: unknown): { status: 'failed'; exit_code: number; failures: { scope: 'pipeline'; kind: string; message: string; hint?: string }[] } {
+  const e = asConnectorError(err);
+  return { status: 'failed', exit_code: e.exitCode, failures: [{ scope: 'pipeline', kind: e.kind, message: e.message, ...(e.hint ? { hint: e.hint } : {}) }] };
 }
 
 /** SIGINT/SIGTERM stop the run gracefully: the tap stops, the target commits, state is saved. */
@@ -78,6 +84,11 @@ export function registerPipeline(program: Command): void {
         process.stdout.write(flags.json ? JSON.stringify(summary) + '\n' : formatSummary(summary));
         stop.dispose();
         await exitWith(exitCode);
+      } catch (err) {
+        // A scheduler parsing `--json` output gets a JSON answer even when the run never started
+        // (bad config, missing file); the error line on stderr and the exit code stay as they were.
+        if (flags.json) process.stdout.write(log.redactor.redact(JSON.stringify(failedBeforeStart(err))) + '\n');
+        throw err;
       } finally {
         stop.dispose();
       }

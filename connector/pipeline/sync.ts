@@ -143,6 +143,13 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   }
   if (o.days !== undefined && (!Number.isInteger(o.days) || o.days < 1)) throw new ConfigError(`--days must be a positive integer, got ${o.days}`);
   if (o.catalogPath && !existsSync(o.catalogPath)) throw new ConfigError(`catalog file ${o.catalogPath} does not exist`, { hint: 'Create one with `tap-facebook-ads --config tap.json --discover > catalog.json`.' });
+  if (o.stateFile && !existsSync(path.dirname(path.resolve(o.stateFile)))) {
+    // Creating it would hide a typo: the next run, spelled right, would start over from nothing.
+    throw new ConfigError(`the folder of state file ${o.stateFile} does not exist`, {
+      hint: `Check the spelling, or create it first (mkdir -p ${path.dirname(o.stateFile)}).`,
+      context: { state_file: o.stateFile },
+    });
+  }
   const log = o.log.child({ run_id: runId });
   const previousState = o.stateFile ? readStateFile(o.stateFile) : undefined;
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../../connector/core/config.js';
@@ -40,4 +40,38 @@ describe('every CLI given a missing or malformed config', () => {
       expect(r.stderr).not.to.include('sbx_tok_0123456789');
     });
   }
+});
+
+describe('fb-ads-elt sync refusing to start', () => {
+  const sdir = mkdtempSync(path.join(tmpdir(), 'cli-sync-refuses-'));
+  after(() => rmSync(sdir, { recursive: true, force: true }));
+  const put = (name: string, value: unknown): string => {
+    const p = path.join(sdir, name);
+    writeFileSync(p, typeof value === 'string' ? value : JSON.stringify(value));
+    return p;
+  };
+  const tap = put('tap.json', { access_token: 'sbx_tok_0123456789abcdef', start_date: '2026-01-01' });
+  const target = put('target.json', { destination: 'duckdb', duckdb_path: path.join(sdir, 'w.duckdb') });
+
+  it('--json still answers with JSON on stdout (status failed, exit code, the error) when the config is malformed', () => {
+    const r = run('fb-ads-elt.js', ['sync', '--json', '--config', put('bad.json', '{"access_token": "sbx_tok_0123456789abcdef",}'), '--target-config', target]);
+    expect(r.status).to.equal(2);
+    const answer = JSON.parse(r.stdout) as { status: string; exit_code: number; failures: { kind: string; message: string; hint?: string }[] };
+    expect(answer.status).to.equal('failed');
+    expect(answer.exit_code).to.equal(2);
+    expect(answer.failures[0]!.kind).to.equal('config');
+    expect(answer.failures[0]!.message).to.include('bad.json');
+    expect(r.stdout + r.stderr).not.to.include('sbx_tok_0123456789abcdef');
+  });
+
+  it('a state file in a folder that does not exist is refused (exit 2, naming it), and the folder is not created', () => {
+    const typo = path.join(sdir, 'stat', 'state.json');
+    const r = run('fb-ads-elt.js', ['sync', '--config', tap, '--target-config', target, '--state-file', typo]);
+    expect(r.status).to.equal(2);
+    expect(r.stdout).to.equal('');
+    const last = JSON.parse(r.stderr.trim().split('\n').pop()!) as Record<string, unknown>;
+    expect(String(last['msg'] ?? last['message'])).to.include(typo);
+    expect(String(last['hint'])).to.include('mkdir -p');
+    expect(existsSync(path.dirname(typo))).to.equal(false);
+  });
 });
