@@ -87,7 +87,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       stateFile: files.stateFile,
       models: true,
       // The demo data (Google Ads, TikTok, shop orders, FX seeds) is off unless this switch is on.
-      modelsVars: DEMO_MODELS_VARS,
+      // …and its seeds' dates move to surround the world's days (dbt var fb_ads_elt__demo_today).
+      modelsVars: { ...DEMO_MODELS_VARS, fb_ads_elt__demo_today: today },
       clock,
       log: o.log,
       // The terminal shows progress and the summary; child logs only when something is wrong.

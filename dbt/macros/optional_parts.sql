@@ -30,3 +30,28 @@
 {%- endif -%}
 {%- if pinned -%}{{ return("cast('" ~ pinned ~ "' as date)") }}{%- else -%}{{ return('current_date') }}{%- endif -%}
 {% endmacro %}
+
+{#- The demo seeds hold dates around var('fb_ads_elt__demo_seed_anchor'). `fb-ads-elt demo` passes
+    its world's day as var('fb_ads_elt__demo_today'), and every seed date moves by the days between
+    them, so the demo's Google Ads, TikTok, orders and FX rates always surround the synced Facebook
+    days, whatever the date of the run. 0 (no move) outside the demo or without that var. -#}
+{% macro demo_seed_shift_days() %}
+{%- set today = var('fb_ads_elt__demo_today', none) -%}
+{%- if not demo_enabled() or not today -%}{{ return(0) }}{%- endif -%}
+{%- set day = modules.datetime.date.fromisoformat(today | string) -%}
+{%- set anchor = modules.datetime.date.fromisoformat(var('fb_ads_elt__demo_seed_anchor') | string) -%}
+{{ return((day - anchor).days) }}
+{% endmacro %}
+
+{#- `expr` (a demo seed's DATE, or TIMESTAMP when is_timestamp) moved by demo_seed_shift_days(). -#}
+{% macro demo_seed_shifted(expr, is_timestamp=false) %}
+{%- set n = demo_seed_shift_days() -%}
+{%- if n == 0 -%}{{ return(expr) }}{%- endif -%}
+{%- if target.type == 'bigquery' -%}
+{{ return(('timestamp_add' if is_timestamp else 'date_add') ~ '(' ~ expr ~ ', interval ' ~ n ~ ' day)') }}
+{%- elif is_timestamp -%}
+{{ return('(' ~ expr ~ ' + interval (' ~ n ~ ') day)') }}
+{%- else -%}
+{{ return('cast(' ~ expr ~ ' + interval (' ~ n ~ ') day as date)') }}
+{%- endif -%}
+{% endmacro %}

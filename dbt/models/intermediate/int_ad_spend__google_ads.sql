@@ -3,7 +3,7 @@
     time zone, which stays as is (see DECISIONLOG "Time zones"). -#}
 {{ config(enabled=demo_enabled()) }}
 select
-    cast(date as date) as date_day,
+    cast({{ demo_seed_shifted('date') }} as date) as date_day,
     'google_ads' as platform,
     cast(customer_id as string) as account_id,
     cast(campaign_id as string) as campaign_id,

@@ -2,7 +2,7 @@
     contract. `stat_time_day` is the advertiser-time-zone day. -#}
 {{ config(enabled=demo_enabled()) }}
 select
-    cast(stat_time_day as date) as date_day,
+    cast({{ demo_seed_shifted('stat_time_day') }} as date) as date_day,
     'tiktok_ads' as platform,
     cast(advertiser_id as string) as account_id,
     cast(campaign_id as string) as campaign_id,

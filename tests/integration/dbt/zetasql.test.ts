@@ -14,7 +14,8 @@ import { copyProject, editFile } from './project-copy.js';
 import { DEMO_MODELS_VARS } from '../../../connector/pipeline/demo.js';
 
 // Every optional part on (the demo data and CAC), and a pinned run date for the ad report's lookback.
-const VARS = { ...DEMO_MODELS_VARS, run_date: '2026-11-20' };
+// A demo day away from the seeds' anchor, so the BigQuery form of their date shift is compiled and analysed too.
+const VARS = { ...DEMO_MODELS_VARS, run_date: '2026-11-20', fb_ads_elt__demo_today: '2027-02-28' };
 
 function baseTables(c: BigQueryCompile): CatalogTable[] {
   return [...rawCatalogTables(BQ_PROJECT, 'facebook_ads'), ...c.seeds.map((s) => ({ project: BQ_PROJECT, dataset: s.schema, name: s.name, fields: seedFields(s.columnTypes) }))];

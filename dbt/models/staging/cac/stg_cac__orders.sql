@@ -3,6 +3,7 @@
 {%- set relation = cac_orders_relation_name() -%}
 {{ config(enabled=relation is not none) }}
 {%- set src = var('cac_orders', {}) or {} -%}
+{%- set ordered_at = src.get('ordered_at', 'ordered_at') -%}
 with source as (
 
     {#- dbt parses a disabled model too: read nothing then. #}
@@ -14,7 +15,7 @@ renamed as (
 
     select
         cast({{ src.get('customer_id', 'customer_id') }} as string) as customer_id,
-        cast({{ src.get('ordered_at', 'ordered_at') }} as {{ type_instant() }}) as ordered_at,
+        cast({{ ordered_at if src.get('relation') else demo_seed_shifted(ordered_at, is_timestamp=true) }} as {{ type_instant() }}) as ordered_at,
         cast({{ src.get('channel', 'acquisition_channel') }} as string) as acquisition_channel,
         cast({{ src.get('status', 'status') }} as string) as order_status
     from source
