@@ -19,6 +19,7 @@ interface SyncFlags {
   account?: string;
   days?: string;
   models?: boolean;
+  vars?: string;
   json?: boolean;
 }
 
@@ -63,12 +64,14 @@ export function registerPipeline(program: Command): void {
     .option('--account <id>', 'sync only this ad account')
     .option('--days <n>', 'sync only the last N days')
     .option('--models', 'build the dbt models on DuckDB after a committed sync')
+    .option('--vars <yaml>', "dbt vars for --models, a JSON or YAML mapping as dbt takes them (e.g. '{cac_orders: {relation: shop.orders}}')")
     .option('--json', 'print the summary as JSON on stdout instead of text')
     .action(async (flags: SyncFlags) => {
       const log = new Logger({ component: 'fb-ads-elt' });
       const stop = abortOnSignals();
       try {
-        const [{ runSync }, { formatSummary }] = await Promise.all([import('./sync.js'), import('./summary.js')]);
+        const [{ runSync }, { formatSummary }, { parseVars }] = await Promise.all([import('./sync.js'), import('./summary.js'), import('../dbt/cli.js')]);
+        if (flags.vars !== undefined && !flags.models) throw new ConfigError('--vars sets dbt vars, so it needs --models', { hint: 'Add --models, or drop --vars.' });
         const { exitCode, summary } = await runSync({
           tapConfigPath: flags.config,
           targetConfigPath: flags.targetConfig,
@@ -77,6 +80,7 @@ export function registerPipeline(program: Command): void {
           account: flags.account,
           days: parseDays(flags.days),
           models: !!flags.models,
+          modelsVars: parseVars(flags.vars),
           log,
           progressOut: process.stderr,
           signal: stop.signal,

@@ -12,6 +12,7 @@ export interface ServeConfig {
   state_file?: string;
   catalog?: string;
   models: boolean;
+  dbt_vars?: Record<string, unknown>;
   host: string;
   port: number;
   status_file?: string;

@@ -239,6 +239,7 @@ export class SyncServer {
         stateFile: c.state_file,
         catalogPath: c.catalog,
         models: c.models,
+        ...(c.dbt_vars ? { modelsVars: c.dbt_vars } : {}),
         account: params.account_id,
         days: params.days,
         runId: run_id,

@@ -9,7 +9,7 @@ import { REPO_ROOT } from '../../../connector/core/config.js';
 import { ConfigError } from '../../../connector/core/errors.js';
 import { SyncServer, SYNC_PATH, STATUS_PATH } from '../../../connector/pipeline/serve.js';
 import { validateServeConfig, type ServeConfig } from '../../../connector/pipeline/serve-config.js';
-import { runSync } from '../../../connector/pipeline/sync.js';
+import { runSync, type SyncOptions } from '../../../connector/pipeline/sync.js';
 import { makeStandins, MemorySink, type Standins } from './standins.js';
 
 const SECRET = 'serve-secret-' + 'ab12'.repeat(6);
@@ -20,13 +20,13 @@ describe('fb-ads-elt serve HTTP API (over loopback, stand-in tap and target)', (
   let server: SyncServer;
   let base: string;
 
-  async function start(env: Record<string, string> = {}, extra: Record<string, unknown> = {}): Promise<void> {
+  async function start(env: Record<string, string> = {}, extra: Record<string, unknown> = {}, syncExtra: Partial<SyncOptions> = {}): Promise<void> {
     const { config } = validateServeConfig({ bearer_secret: SECRET, tap_config: 'tap.json', target_config: 'target.json', state_file: 'state.json', port: 0, ...extra }, s.dir);
     server = new SyncServer({
       config: config as ServeConfig,
       log: new Logger({ component: 'serve', sink }),
       runSync,
-      syncDefaults: { tapCommand: s.tap, targetCommand: s.target, logSink: sink, env: { ...process.env, ...env } },
+      syncDefaults: { tapCommand: s.tap, targetCommand: s.target, logSink: sink, env: { ...process.env, ...env }, ...syncExtra },
     });
     const port = await server.listen();
     base = `http://127.0.0.1:${port}`;
@@ -150,6 +150,16 @@ describe('fb-ads-elt serve HTTP API (over loopback, stand-in tap and target)', (
     const { readFileSync } = await import('node:fs');
     const { args } = JSON.parse(readFileSync(path.join(s.dir, 'args.json'), 'utf8')) as { args: string[] };
     expect(args.join(' ')).to.include('--account 222').and.include('--days 7');
+  });
+
+  it("hands the config's dbt_vars to the models build of each run", async () => {
+    writeFileSync(s.targetConfig, JSON.stringify({ destination: 'duckdb', duckdb_path: path.join(s.dir, 'warehouse.duckdb'), dataset: 'meta_raw' }));
+    const seen: Record<string, unknown>[] = [];
+    const dbt_vars = { cac_orders: { relation: 'shop.orders' }, reporting_currency: 'EUR' };
+    await start({}, { models: true, dbt_vars }, { modelsRunner: async (m) => (seen.push(m.vars ?? {}), { models: 1, raw: null }) });
+    expect((await call('POST', SYNC_PATH)).status).to.equal(202);
+    await server.idle();
+    expect(seen).to.deep.equal([{ facebook_ads_schema: 'meta_raw', ...dbt_vars }]);
   });
 
   it('records a run that failed before spawning (bad tap config) as failed with its hint', async () => {

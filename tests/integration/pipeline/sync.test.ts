@@ -202,6 +202,15 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     expect(r.summary.models).to.deep.equal({ ran: true, exit_code: 0, models: 12 });
   });
 
+  it("hands the user's dbt vars (sync --vars, serve's dbt_vars) to the models build, over the target's schema default", async () => {
+    writeFileSync(s.targetConfig, JSON.stringify({ destination: 'duckdb', duckdb_path: path.join(s.dir, 'warehouse.duckdb'), dataset: 'meta_raw' }));
+    let vars: Record<string, unknown> | undefined;
+    const modelsVars = { cac_orders: { relation: 'shop.orders' }, reporting_currency: 'EUR' };
+    const r = await runSync(opts({ models: true, modelsVars, modelsRunner: async (m) => ((vars = m.vars), { models: 3, raw: null }) }));
+    expect(r.exitCode).to.equal(0);
+    expect(vars).to.deep.equal({ facebook_ads_schema: 'meta_raw', ...modelsVars });
+  });
+
   it('does not build the models when the target failed, and reports a models failure with its exit code', async () => {
     let called = 0;
     const runner = async (): Promise<never> => {

@@ -64,6 +64,20 @@ describe('fb-ads-elt sync refusing to start', () => {
     expect(r.stdout + r.stderr).not.to.include('sbx_tok_0123456789abcdef');
   });
 
+  for (const [args, pattern] of [
+    [['--vars', '{reporting_currency: EUR}'], /--vars sets dbt vars, so it needs --models/],
+    [['--models', '--vars', '{reporting_currency: [EUR'], /--vars is not valid JSON\/YAML/],
+    [['--models', '--vars', '[1, 2]'], /--vars must be a mapping/],
+  ] as const) {
+    it(`sync ${args.join(' ')} is refused with exit 2 before anything runs`, () => {
+      const r = run('fb-ads-elt.js', ['sync', '--config', tap, '--target-config', target, ...args]);
+      expect(r.status).to.equal(2);
+      const last = JSON.parse(r.stderr.trim().split('\n').pop()!) as Record<string, unknown>;
+      expect(String(last['msg'])).to.match(pattern);
+      expect(existsSync(path.join(sdir, 'w.duckdb'))).to.equal(false);
+    });
+  }
+
   it('a state file in a folder that does not exist is refused (exit 2, naming it), and the folder is not created', () => {
     const typo = path.join(sdir, 'stat', 'state.json');
     const r = run('fb-ads-elt.js', ['sync', '--config', tap, '--target-config', target, '--state-file', typo]);
