@@ -75,14 +75,14 @@ interface LoadedConfigs {
 }
 
 /** Validates both configs before anything is spawned (exit 2 early) and collects their secrets. */
-export function loadPipelineConfigs(tapConfigPath: string, targetConfigPath: string): LoadedConfigs {
+export function loadPipelineConfigs(tapConfigPath: string, targetConfigPath: string, cwd = process.cwd()): LoadedConfigs {
   const tapRaw = readJsonFile(tapConfigPath, 'tap config');
   const targetRaw = readJsonFile(targetConfigPath, 'target config');
   const secrets = [...secretsFromSchema(loadSchema(SPEC_PATH), tapRaw), ...secretsFromSchema(loadSchema(TARGET_SCHEMA_PATH), targetRaw)];
   const redactor = new Redactor(secrets);
   try {
     validateTapConfig(tapRaw);
-    const { config: target } = validateTargetConfig(targetRaw);
+    const { config: target } = validateTargetConfig(targetRaw, cwd);
     return { redactor, secrets, target };
   } catch (err) {
     const e = asConnectorError(err);
@@ -134,7 +134,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const t0 = performance.now();
   const runId = o.runId ?? newRunId(startedAt);
   const cwd = o.cwd ?? process.cwd();
-  const { redactor, secrets, target } = loadPipelineConfigs(o.tapConfigPath, o.targetConfigPath);
+  const { redactor, secrets, target } = loadPipelineConfigs(o.tapConfigPath, o.targetConfigPath, cwd);
   for (const v of secrets) o.log.redactor.add(v);
   if (o.models && target.destination !== 'duckdb') {
     throw new ConfigError('--models builds the dbt project on DuckDB only, but the target writes to BigQuery', {

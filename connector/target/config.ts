@@ -1,5 +1,9 @@
-// The target's configuration: schemas/target-config.json validated by ajv with defaults filled.
+// The target's configuration: schemas/target-config.json validated by ajv with defaults filled,
+// and a DuckDB file the process can actually create or write (checked before any line is read).
+import { accessSync, constants, statSync } from 'node:fs';
+import path from 'node:path';
 import { loadConfigFile, validateConfig, loadSchema, type LoadedConfig } from '../core/config.js';
+import { ConfigError } from '../core/errors.js';
 
 /** Mirrors schemas/target-config.json (after defaults). */
 export interface TargetConfig {
@@ -21,10 +25,46 @@ export interface TargetConfig {
 
 export const TARGET_SCHEMA_PATH = 'schemas/target-config.json';
 
-export function validateTargetConfig(raw: unknown): LoadedConfig<TargetConfig> {
-  return validateConfig<TargetConfig>(raw, loadSchema(TARGET_SCHEMA_PATH), { what: 'target config' });
+export function validateTargetConfig(raw: unknown, cwd = process.cwd()): LoadedConfig<TargetConfig> {
+  return checkWritable(validateConfig<TargetConfig>(raw, loadSchema(TARGET_SCHEMA_PATH), { what: 'target config' }), cwd);
 }
 
 export function loadTargetConfig(file: string): LoadedConfig<TargetConfig> {
-  return loadConfigFile<TargetConfig>(file, TARGET_SCHEMA_PATH, { what: 'target config' });
+  return checkWritable(loadConfigFile<TargetConfig>(file, TARGET_SCHEMA_PATH, { what: 'target config' }), process.cwd());
+}
+
+/**
+ * Refuses (ConfigError, exit 2) a duckdb_path the process cannot write: the file, or else the
+ * nearest folder that exists (the target creates the missing ones). Without this a read-only place
+ * — the default relative `warehouse.duckdb` under systemd's ProtectSystem=strict, a read-only mount —
+ * surfaced as DuckDB's "IO Error" and exit 1 after the tap had already started.
+ */
+function checkWritable(loaded: LoadedConfig<TargetConfig>, cwd: string): LoadedConfig<TargetConfig> {
+  if (loaded.config.destination !== 'duckdb') return loaded;
+  const file = path.resolve(cwd, loaded.config.duckdb_path);
+  let probe = file;
+  while (!exists(probe) && path.dirname(probe) !== probe) probe = path.dirname(probe);
+  const refuse = (why: string): never => {
+    throw new ConfigError(`target config: duckdb_path ${file} cannot be written: ${why}`, {
+      hint: 'Point duckdb_path at a writable place, as an absolute path (under systemd: inside ReadWritePaths, e.g. /var/lib/fb-ads-elt/warehouse.duckdb).',
+      context: { duckdb_path: file },
+    });
+  };
+  if (probe !== file && !statSync(probe).isDirectory()) refuse(`${probe} is not a folder`);
+  try {
+    accessSync(probe, constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    refuse(code === 'EROFS' ? `${probe} is on a read-only file system` : `no write permission on ${probe} (${code ?? 'error'})`);
+  }
+  return loaded;
+}
+
+function exists(p: string): boolean {
+  try {
+    statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
 }

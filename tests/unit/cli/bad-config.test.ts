@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../../connector/core/config.js';
@@ -87,5 +87,39 @@ describe('fb-ads-elt sync refusing to start', () => {
     expect(String(last['msg'] ?? last['message'])).to.include(typo);
     expect(String(last['hint'])).to.include('mkdir -p');
     expect(existsSync(path.dirname(typo))).to.equal(false);
+  });
+});
+
+describe('a duckdb_path the target cannot write', () => {
+  const wdir = mkdtempSync(path.join(tmpdir(), 'cli-duckdb-path-'));
+  after(() => rmSync(wdir, { recursive: true, force: true }));
+  const notAFolder = path.join(wdir, 'a-file');
+  writeFileSync(notAFolder, 'x');
+  const target = path.join(wdir, 'target.json');
+  writeFileSync(target, JSON.stringify({ destination: 'duckdb', duckdb_path: path.join(notAFolder, 'sub', 'w.duckdb') }));
+  const tap = path.join(wdir, 'tap.json');
+  writeFileSync(tap, JSON.stringify({ access_token: 'sbx_tok_0123456789abcdef', start_date: '2026-01-01' }));
+
+  for (const [bin, args] of [
+    ['target-bigquery.js', ['--config', target]],
+    ['fb-ads-elt.js', ['sync', '--config', tap, '--target-config', target]],
+  ] as const) {
+    it(`${bin} ${args[0]} refuses it with exit 2 naming the path, before reading any input`, () => {
+      const r = run(bin, [...args]);
+      expect(r.status).to.equal(2);
+      const last = JSON.parse(r.stderr.trim().split('\n').pop()!) as Record<string, unknown>;
+      expect(String(last['msg'])).to.include(`${notAFolder} is not a folder`);
+      expect(String(last['hint'])).to.include('writable');
+    });
+  }
+
+  it('refuses a folder without write permission (as a user other than root, who may write anywhere)', function () {
+    if (process.getuid?.() === 0) this.skip();
+    const locked = path.join(wdir, 'locked');
+    mkdirSync(locked, { mode: 0o500 });
+    writeFileSync(target, JSON.stringify({ destination: 'duckdb', duckdb_path: path.join(locked, 'w.duckdb') }));
+    const r = run('target-bigquery.js', ['--config', target]);
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.include('no write permission');
   });
 });
