@@ -8,9 +8,9 @@ import { RateLimiter, type RateLimitOptions } from './ratelimit.js';
 import { ReportRuns } from './report-runs.js';
 import { createSandboxServer } from './server.js';
 import { emptyStats, type SandboxStats } from './stats.js';
-import { DEFAULT_TODAY, advanceWorld, generateWorld, noonUnix, type World, type WorldName } from './world.js';
+import { DEFAULT_TODAY, advanceWorld, generateWorld, noonUnix, setStatus, type Status, type World, type WorldName } from './world.js';
 
-export type { World, WorldName, SandboxToken, AdAccount, Campaign, AdSet, Ad, Creative, Business, Page, Pixel, Catalog, WorldUser } from './world.js';
+export type { World, WorldName, Status, SandboxToken, AdAccount, Campaign, AdSet, Ad, Creative, Business, Page, Pixel, Catalog, WorldUser } from './world.js';
 export type { FaultSpec, FaultKind } from './faults.js';
 export type { SandboxStats } from './stats.js';
 export type { RateLimitOptions } from './ratelimit.js';
@@ -53,6 +53,8 @@ export interface Sandbox {
   /** The world clock, which the tap must share (FB_ADS_ELT_NOW, core/clock.ts) to see the world's days as its own. */
   now(): Date;
   advanceDay(days?: number): void;
+  /** The advertiser sets a campaign's/ad set's/ad's status (its updated_time moves, its children's does not). */
+  setStatus(id: string, status: Status): void;
   /** Moves the rate-limit clock (budgets regain) without waiting. */
   advanceTime(seconds: number): void;
   expectedInsights(q: ExpectedInsightsQuery): Array<Record<string, string>>;
@@ -123,6 +125,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     now: () => new Date(world.clock.nowUnix * 1000),
     advanceDay,
     advanceTime,
+    setStatus(id, status) {
+      setStatus(world, id, status);
+      core.insightsCache.clear();
+    },
     expectedInsights(q) {
       const bare = q.accountId.replace(/^act_/, '');
       const account = world.accountByBareId.get(bare);

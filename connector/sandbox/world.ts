@@ -705,6 +705,26 @@ export function effectiveStatus(world: World, node: Campaign | AdSet | Ad): stri
   return node.status;
 }
 
+/**
+ * An advertiser changes one campaign's, ad set's or ad's status, as POST /{id}?status= does: the
+ * object's own updated_time moves; its children keep theirs although their effective_status follows
+ * (CAMPAIGN_PAUSED, ADSET_PAUSED, ARCHIVED, DELETED — see effectiveStatus). Delivery stops the day a
+ * status leaves ACTIVE and resumes the day it returns.
+ */
+export function setStatus(world: World, id: string, status: Status): Campaign | AdSet | Ad {
+  const n = world.byId.get(id) as Campaign | AdSet | Ad | undefined;
+  if (!n || (n.kind !== 'campaign' && n.kind !== 'adset' && n.kind !== 'ad')) throw new Error(`setStatus: ${id} is not a campaign, ad set or ad of this world`);
+  if (n.status === 'DELETED') throw new Error(`setStatus: ${id} is DELETED; Meta does not undelete objects`);
+  if (n.status === 'ARCHIVED' && status !== 'DELETED' && status !== 'ARCHIVED') throw new Error(`setStatus: ${id} is ARCHIVED; Meta only lets it be deleted`);
+  const acct = world.accountByBareId.get(n.accountId)!;
+  const today = localDay(world.clock.nowUnix, acct.timezone);
+  if (n.status === 'ACTIVE' && status !== 'ACTIVE') n.stoppedDay = today;
+  if (status === 'ACTIVE') n.stoppedDay = null;
+  n.status = status;
+  n.updatedTime = world.clock.nowUnix;
+  return n;
+}
+
 /** Whether an ad delivered on an account-local day: inside its own and its parents' live span. */
 export function adDelivers(world: World, ad: Ad, day: string): boolean {
   const set = world.byId.get(ad.adsetId) as AdSet;

@@ -71,6 +71,7 @@ function buildFilter(call: Call, kind: TreeKind): Filter {
     } else f.statuses = f.statuses ? new Set([...f.statuses].filter((x) => s.has(x))) : s;
   };
   for (const flt of parseFiltering(call.req.params.get('filtering'))) {
+    const prefix = /^(campaign|adset|ad)\./.exec(flt.field)?.[1];
     const field = flt.field.replace(/^(campaign|adset|ad)\./, '');
     const values = Array.isArray(flt.value) ? flt.value.map(String) : [String(flt.value)];
     if (field === 'effective_status' || field === 'configured_status' || field === 'status') {
@@ -84,8 +85,11 @@ function buildFilter(call: Call, kind: TreeKind): Filter {
       const v = num(flt.value);
       f.test.push((n) => cmp(field === 'updated_time' ? n.updatedTime : n.createdTime, v));
     } else if (field === 'id') {
+      // `campaign.id` on the ad sets/ads edges and `adset.id` on the ads edge name the parent
+      // (how connectors list the children of given parents in one call); on its own edge, the object.
       const s = new Set(values);
-      f.test.push((n) => (flt.operator === 'NOT_IN' ? !s.has(n.id) : s.has(n.id)));
+      const idOf = parentIdOf(prefix, kind);
+      f.test.push((n) => (flt.operator === 'NOT_IN' ? !s.has(idOf(n)) : s.has(idOf(n))));
     } else if (field === 'name') {
       const needle = String(flt.value).toLowerCase();
       f.test.push((n) => n.name.toLowerCase().includes(needle) === (flt.operator !== 'NOT_CONTAIN'));
@@ -105,6 +109,12 @@ function buildFilter(call: Call, kind: TreeKind): Filter {
   }
   void world;
   return f;
+}
+
+function parentIdOf(prefix: string | undefined, kind: TreeKind): (n: Campaign | AdSet | Ad) => string {
+  if (prefix === 'campaign' && kind !== 'campaign') return (n) => (n as AdSet | Ad).campaignId;
+  if (prefix === 'adset' && kind === 'ad') return (n) => (n as Ad).adsetId;
+  return (n) => n.id;
 }
 
 function visible(world: World, n: Campaign | AdSet | Ad, f: Filter): boolean {
