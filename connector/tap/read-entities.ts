@@ -1,6 +1,7 @@
 // Reads one entity stream (campaigns, ad sets, ads, creatives) of one ad account: server-side
 // incremental on `<entity>.updated_time` (facts §3.5), ARCHIVED/DELETED listed when include_deleted,
-// records streamed out as pages arrive. The caller moves the bookmark only after this returns.
+// records streamed out as pages arrive; then the children of parents whose status changed
+// (status-cascade.ts), re-read by parent id. The caller moves the bookmark only after this returns.
 import type { LimitFunction } from 'p-limit';
 import { unixSeconds } from '../core/dates.js';
 import { asConnectorError } from '../core/errors.js';
@@ -13,6 +14,7 @@ import type { GraphPort } from './graph-port.js';
 import { shapeRecord, shaperFor } from './records.js';
 import { loadStreamSchema, propertiesOf } from './schemas.js';
 import { requestFields, type EntityStream } from './streams.js';
+import type { ChildRead, StatusWatch } from './status-cascade.js';
 
 export interface StreamCounts {
   found: number;
@@ -26,6 +28,16 @@ export interface EntityReadResult extends StreamCounts {
   bookmark: Bookmark | undefined;
   /** ads only: creative ids of the ads read (drives incremental creatives). */
   creativeIds: Set<string>;
+  /** Records re-read only because a parent's status changed (counted in found/updated too). */
+  cascaded: number;
+}
+
+/** Parent/child status propagation for this read (status-cascade.ts). */
+export interface CascadeWork {
+  /** Set when this stream is a parent: sees every record read, says which parents changed. */
+  watch?: StatusWatch;
+  /** Children of changed parents to re-read from this stream's edge. */
+  childReads: readonly ChildRead[];
 }
 
 export interface EntityReadContext {
@@ -59,6 +71,7 @@ export async function readEntityStream(
   selected: readonly string[],
   previous: Bookmark | undefined,
   creatives?: { ids: Set<string> | undefined; adsBookmarkBefore: string | undefined },
+  cascade?: CascadeWork,
 ): Promise<EntityReadResult> {
   const since = typeof previous?.['updated_time'] === 'string' ? previous['updated_time'] : undefined;
   // Columns the reader needs even when the catalog deselected them (they are requested, not emitted):
@@ -68,26 +81,36 @@ export async function readEntityStream(
   if (stream.name === 'ads') helperFields.push('creative');
   const fields = [...new Set([...requestFields(stream, selected), ...helperFields])];
   const shaper = shaperFor(schema, selected, stream.minorUnitFields);
-  const res: EntityReadResult = { found: 0, added: 0, updated: 0, deleted: 0, bookmark: previous, creativeIds: new Set() };
+  const res: EntityReadResult = { found: 0, added: 0, updated: 0, deleted: 0, bookmark: previous, creativeIds: new Set(), cascaded: 0 };
   let maxUpdated = since;
+  const emittedIds = new Set<string>();
 
-  const handle = async (raw: Record<string, unknown>): Promise<void> => {
+  const handle = async (raw: Record<string, unknown>, viaParent = false): Promise<void> => {
     const record = shapeRecord(raw, shaper, {
       currency: account.currency,
       extractedAt: ctx.clock(),
       extra: { account_id: account.accountId, ...(selected.includes('currency') ? { currency: account.currency } : {}) },
     });
     const updated = typeof record['updated_time'] === 'string' ? record['updated_time'] : typeof raw['updated_time'] === 'string' ? String(raw['updated_time']) : undefined;
-    // Client-side guard in case the server ignored the filter: never re-emit what the bookmark covers.
-    if (since && updated && stream.serverSideIncremental && updated <= since) return;
+    // Client-side guard in case the server ignored the filter: never re-emit what the bookmark covers
+    // (children re-read for a parent's status change are older than the bookmark on purpose).
+    if (!viaParent && since && updated && stream.serverSideIncremental && updated <= since) return;
+    const id = typeof raw['id'] === 'string' ? raw['id'] : undefined;
+    if (id !== undefined) {
+      if (emittedIds.has(id)) return;
+      emittedIds.add(id);
+    }
+    cascade?.watch?.observe(raw);
+    if (viaParent) res.cascaded++;
     const created = typeof record['created_time'] === 'string' ? record['created_time'] : undefined;
     res.found++;
     if (!since || (created && created > since)) res.added++;
     else res.updated++;
     if (isDeleted(raw)) res.deleted++;
     if (updated && (!maxUpdated || updated > maxUpdated)) maxUpdated = updated;
+    // A status change does not touch the creative: only ads changed themselves drive creative re-reads.
     const creative = raw['creative'] as { id?: unknown } | undefined;
-    if (typeof creative?.id === 'string') res.creativeIds.add(creative.id);
+    if (!viaParent && typeof creative?.id === 'string') res.creativeIds.add(creative.id);
     await ctx.emit(record);
   };
 
@@ -116,6 +139,20 @@ export async function readEntityStream(
       await handle(raw);
     }
   }
-  if (stream.replicationKey) res.bookmark = maxUpdated ? { updated_time: maxUpdated } : previous;
+  for (const child of cascade?.childReads ?? []) {
+    // With include_deleted the children of an archived/deleted parent are listed too (they are
+    // ARCHIVED/DELETED now; Graph hides those unless a status filter asks for them).
+    const filtering = [{ field: child.filterField, operator: 'IN', value: child.ids }, ...entityFiltering(stream, undefined, ctx.includeDeleted)];
+    for await (const raw of ctx.graph.paginate<Record<string, unknown>>(`act_${account.accountId}/${stream.edge}`, { params: { fields, filtering }, tokens: account.tokens, accountId: account.accountId })) {
+      await handle(raw, true);
+    }
+  }
+  if (cascade?.childReads.length) {
+    ctx.log.info(`re-read ${res.cascaded} ${stream.name} of ${new Set(cascade.childReads.flatMap((c) => c.ids)).size} parents whose status changed`, { stream: stream.name, cascaded: res.cascaded });
+  }
+  if (stream.replicationKey) {
+    const base = maxUpdated ? { updated_time: maxUpdated } : previous;
+    res.bookmark = base && cascade?.watch ? { ...base, ...cascade.watch.bookmarkFields() } : base;
+  }
   return res;
 }

@@ -13,6 +13,7 @@ import type { GraphPort } from './graph-port.js';
 import { readEntityStream } from './read-entities.js';
 import { readInsightsReport } from './read-insights.js';
 import type { EntityStream } from './streams.js';
+import { childReads, isParentStream, StatusWatch, waitsForChildren } from './status-cascade.js';
 
 export interface SelectedStream {
   d: DescribedStream;
@@ -74,13 +75,18 @@ export async function syncAccount(ctx: AccountRunContext, account: AccountInfo):
   };
 
   let ads: { ids: Set<string>; before: string | undefined } | undefined;
-  for (const es of ctx.entityStreams) {
+  const watches: StatusWatch[] = [];
+  /** Parent bookmarks held back until the children their status change re-reads are read too. */
+  const held: Array<{ stream: string; bookmark: Bookmark; watch: StatusWatch }> = [];
+  const names = ctx.entityStreams.map((e) => e.name);
+  for (const [index, es] of ctx.entityStreams.entries()) {
     if (error) {
       streams.push(skipped(es.name));
       continue;
     }
     const sel = ctx.selected.get(es.name)!;
     const previous = ctx.getBookmark(es.name, account.accountId);
+    const watch = isParentStream(es.name) ? new StatusWatch(es.name, previous) : undefined;
     try {
       const res = await readEntityStream(
         { graph: ctx.graph, log: alog, limit: ctx.limit, includeDeleted: ctx.config.include_deleted, clock: ctx.clock, emit: emitFor(es.name) },
@@ -90,7 +96,9 @@ export async function syncAccount(ctx: AccountRunContext, account: AccountInfo):
         sel.fields,
         previous,
         es.incrementalVia === 'ads' ? { ids: ads?.ids, adsBookmarkBefore: ads?.before } : undefined,
+        { ...(watch ? { watch } : {}), childReads: childReads(es.name, watches) },
       );
+      if (watch) watches.push(watch);
       if (es.name === 'ads') ads = { ids: res.creativeIds, before: strOf(previous?.['updated_time']) };
       let bookmark: Bookmark | undefined = res.bookmark;
       if (es.incrementalVia === 'ads') {
@@ -98,7 +106,13 @@ export async function syncAccount(ctx: AccountRunContext, account: AccountInfo):
         const adsNow = strOf(ctx.getBookmark('ads', account.accountId)?.['updated_time']);
         bookmark = ctx.selected.has('ads') && adsNow ? { ads_updated_time: adsNow } : undefined;
       }
-      if (bookmark) await ctx.commitBookmark(es.name, account.accountId, bookmark);
+      if (bookmark && watch && waitsForChildren(watch, names.slice(index + 1))) held.push({ stream: es.name, bookmark, watch });
+      else if (bookmark) await ctx.commitBookmark(es.name, account.accountId, bookmark);
+      // Parents whose children are all read now: their bookmarks may move.
+      for (const h of held.filter((x) => !waitsForChildren(x.watch, names.slice(index + 1)))) {
+        held.splice(held.indexOf(h), 1);
+        await ctx.commitBookmark(h.stream, account.accountId, h.bookmark);
+      }
       streams.push({ stream: es.name, status: 'ok', found: res.found, added: res.added, updated: res.updated, deleted: res.deleted, bookmark: strOf(bookmark?.['updated_time'] ?? bookmark?.['ads_updated_time']) ?? null });
     } catch (err) {
       error = asConnectorError(err);

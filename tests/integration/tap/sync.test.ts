@@ -192,11 +192,17 @@ describe('tap-facebook-ads against the sandbox (child process, small world)', fu
       run2 = await runTap({ now: sb.now(), config: tapConfig(sb, rec.baseUrl, { start_date: start, insights_lookback_days: lookback, page_size: 10 }), state: run1.lastState(), dir: tmp.dir });
     });
 
-    it('re-reads only objects changed since the bookmark, filtered on the server', () => {
+    it('re-reads only objects changed since the bookmark, filtered on the server (plus the children of any parent whose status changed)', () => {
       expect(run2.code, run2.stderr.slice(-2000)).to.equal(0);
       const state1 = run1.lastState() as { bookmarks: Record<string, Record<string, Record<string, string>>> };
+      // Parents whose status the world changed: their children's effective_status followed (status-cascade).
+      const statusOf = (run: TapRun, stream: string) => new Map(run.records(stream).map((r) => [String(r['id']), r['status']]));
+      const [c1, c2, s1, s2] = [statusOf(run1, 'campaigns'), statusOf(run2, 'campaigns'), statusOf(run1, 'ad_sets'), statusOf(run2, 'ad_sets')];
+      const movedCampaigns = new Set([...c2].filter(([id, st]) => c1.get(id) !== st).map(([id]) => id));
+      const movedSets = new Set([...s2].filter(([id, st]) => s1.get(id) !== st).map(([id]) => id));
+      const viaParent = (n: { kind: string; campaignId?: string; adsetId?: string }): boolean => (n.kind !== 'campaign' && movedCampaigns.has(n.campaignId!)) || (n.kind === 'ad' && movedSets.has(n.adsetId!));
       for (const [stream, list] of [['campaigns', sb.world.campaigns], ['ad_sets', sb.world.adsets], ['ads', sb.world.ads]] as const) {
-        const changed = list.filter((n) => n.updatedTime > Date.parse(state1.bookmarks[stream]![n.accountId]!['updated_time']!) / 1000).map((n) => n.id).sort();
+        const changed = (list as ReadonlyArray<(typeof list)[number]>).filter((n) => n.updatedTime > Date.parse(state1.bookmarks[stream]![n.accountId]!['updated_time']!) / 1000 || viaParent(n)).map((n) => n.id).sort();
         expect(run2.records(stream).map((r) => String(r['id'])).sort(), stream).to.deep.equal(changed);
         expect(run2.records(stream).length, stream).to.be.lessThan(run1.records(stream).length);
       }
