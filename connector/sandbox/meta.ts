@@ -92,12 +92,14 @@ export function requireEdge(nt: NodeType, name: string, method: 'GET' | 'POST' =
 /**
  * Enum-typed parameters of an edge (or of the node read itself) checked against the SDK's values:
  * "(#100) breakdowns[0] must be one of the following values: …" (facebook-python-business-sdk#287,
- * facebook-nodejs-business-sdk#15). Parameters the SDK does not type are left to the route.
+ * facebook-nodejs-business-sdk#15); bool parameters must be booleans. Parameters the SDK does not type are left to the route.
  */
 export function checkEnumParams(params: Record<string, SdkParam> | undefined, get: (name: string) => string | undefined): void {
   if (!params) return;
   for (const [name, spec] of Object.entries(params)) {
     const raw = get(name);
+    // bool params (use_unified_attribution_setting, …) take true/false (the SDKs send those, PHP's 1/0).
+    if (raw !== undefined && spec.type === 'bool' && !/^(true|false|1|0)$/.test(raw)) throw E.invalidParam(`Param ${name} must be a boolean`);
     if (raw === undefined || !spec.enum) continue;
     const allowed = new Set(spec.enum);
     const isList = spec.type.startsWith('list<');

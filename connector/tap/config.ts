@@ -2,6 +2,7 @@
 // a schema cannot say (dates in order, account ids normalised). Tokens become labelled entries.
 import { ConfigError } from '../core/errors.js';
 import { loadConfigFile, loadSchema, validateConfig, type LoadedConfig } from '../core/config.js';
+import { checkAttributionConfig } from './attribution.js';
 
 export interface TokenConfig {
   label: string;
@@ -28,6 +29,8 @@ export interface TapConfig {
   end_date?: string;
   insights_lookback_days: number;
   action_attribution_windows: string[];
+  use_unified_attribution_setting: boolean;
+  use_account_attribution_setting: boolean;
   action_breakdowns: string[];
   include_deleted: boolean;
   api_version: string;
@@ -79,6 +82,7 @@ function check(c: TapConfig): void {
     throw new ConfigError(`config.start_date (${c.start_date}) is after config.end_date (${c.end_date})`, { hint: 'Swap them or drop end_date to sync up to today.' });
   }
   if (c.account_ids) c.account_ids = [...new Set(c.account_ids.map(bareAccountId))];
+  checkAttributionConfig(c);
 }
 
 export function validateTapConfig(raw: unknown): LoadedConfig<TapConfig> {

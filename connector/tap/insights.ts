@@ -37,7 +37,7 @@ export function insightsKey(level: InsightsLevel, breakdowns: readonly string[])
 }
 
 /** Columns the tap fills itself; `date_start`/`date_stop` and breakdown columns come back without being asked (facts §4.1, §10.2). */
-export const INSIGHTS_COMPUTED: readonly string[] = ['attribution_windows', 'date_start', 'date_stop'];
+export const INSIGHTS_COMPUTED: readonly string[] = ['attribution_windows', 'use_unified_attribution_setting', 'use_account_attribution_setting', 'date_start', 'date_stop'];
 
 /** Every report this run offers: the built-ins plus config.insights_reports. */
 export function reportsFor(config: Pick<TapConfig, 'insights_reports'> | undefined, reserved: readonly string[] = []): InsightsReport[] {

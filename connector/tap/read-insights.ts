@@ -16,6 +16,7 @@ import type { JsonSchema } from '../singer/messages.js';
 import type { AccountInfo } from './assets.js';
 import type { TapConfig } from './config.js';
 import type { GraphPort } from './graph-port.js';
+import { attributionSettings, withAttributionOf } from './attribution.js';
 import { insightsKey, insightsRequestFields, LEVEL_ID, type InsightsReport } from './insights.js';
 import { shapeRecord, shaperFor } from './records.js';
 import { ENTITY_STREAMS } from './streams.js';
@@ -64,6 +65,7 @@ export interface InsightsReadResult {
 export function bookmarkParams(config: TapConfig, report: InsightsReport): Record<string, unknown> {
   return {
     attribution_windows: [...config.action_attribution_windows],
+    ...attributionSettings(config),
     action_breakdowns: [...(report.actionBreakdowns ?? config.action_breakdowns)],
     time_increment: TIME_INCREMENT,
   };
@@ -88,7 +90,7 @@ export function planRange(config: TapConfig, account: Pick<AccountInfo, 'timezon
   let resetReason: string | undefined;
   const last = typeof previous?.['date_start'] === 'string' ? previous['date_start'] : undefined;
   if (previous && last) {
-    resetReason = sameParams(previous, bookmarkParams(config, report));
+    resetReason = sameParams(withAttributionOf(previous), bookmarkParams(config, report));
     if (!resetReason) since = maxDay(start, minDay(addDays(last, 1), addDays(today, -config.insights_lookback_days)));
   }
   let clampedToRetention = false;
@@ -132,6 +134,7 @@ export async function readInsightsReport(
   const key = insightsKey(report.level, report.breakdowns);
   const lastDay = plan.resetReason ? undefined : typeof previous?.['date_start'] === 'string' ? previous['date_start'] : undefined;
   const windows = [...config.action_attribution_windows];
+  const attribution = attributionSettings(config);
   const actionBreakdowns = report.actionBreakdowns ?? config.action_breakdowns;
   const fields = [...new Set([...insightsRequestFields(report, selected), LEVEL_ID[report.level], 'account_id', 'account_currency'])];
   const shaper = shaperFor(schema, selected);
@@ -154,6 +157,7 @@ export async function readInsightsReport(
       time_increment: TIME_INCREMENT,
       time_range: { since: scope.since, until: scope.until },
       action_attribution_windows: windows,
+      ...attribution,
       action_breakdowns: actionBreakdowns,
       ...(report.breakdowns.length ? { breakdowns: report.breakdowns } : {}),
       ...(filtering.length ? { filtering } : {}),
@@ -173,7 +177,7 @@ export async function readInsightsReport(
       const id = await startReportRun(ctx.graph, spec);
       await waitForReportRun(ctx.graph, id, spec, timing);
       for await (const raw of readReportRun<Record<string, unknown>>(ctx.graph, id, spec, config.page_size)) {
-        const extra: Record<string, unknown> = { attribution_windows: windows };
+        const extra: Record<string, unknown> = { attribution_windows: windows, ...attribution };
         if (raw['account_currency'] === undefined || raw['account_currency'] === null) extra['account_currency'] = account.currency;
         if (raw['account_id'] === undefined) extra['account_id'] = account.accountId;
         for (const b of report.breakdowns) if (raw[b] === undefined || raw[b] === null) extra[b] = '';
