@@ -3,6 +3,7 @@
 // breakdowns) and schemas are composed (insights_<level>.json + breakdown fragment), never copied.
 import { ConfigError } from '../core/errors.js';
 import type { JsonSchema } from '../singer/messages.js';
+import { checkBreakdownRules, HOURLY_BREAKDOWNS, hourlyRefuses } from './breakdown-rules.js';
 import type { TapConfig } from './config.js';
 import { composeInsightsSchema, loadStreamSchema, propertiesOf } from './schemas.js';
 
@@ -46,6 +47,7 @@ export function reportsFor(config: Pick<TapConfig, 'insights_reports'> | undefin
     if (out.some((o) => o.name === r.name) || reserved.includes(r.name)) {
       throw new ConfigError(`config.insights_reports: the name "${r.name}" is already used by another stream`, { hint: 'Give the report a unique name, e.g. insights_ad_country.' });
     }
+    checkBreakdownRules({ name: r.name, breakdowns: r.breakdowns ?? [], ...(r.fields ? { fields: r.fields } : {}) });
     out.push({
       name: r.name,
       level: r.level,
@@ -73,6 +75,9 @@ export function reportSchema(report: InsightsReport): JsonSchema {
     const required = (schema['required'] as string[] | undefined) ?? [];
     const keep = new Set([...report.fields, ...required, ...insightsKey(report.level, report.breakdowns), ...INSIGHTS_COMPUTED, 'account_currency']);
     schema = { ...schema, properties: Object.fromEntries(Object.entries(props).filter(([k]) => keep.has(k))) };
+  } else if (report.breakdowns.some((b) => HOURLY_BREAKDOWNS.includes(b))) {
+    // All metrics of the level, less those Meta has no hourly figures for (breakdown-rules.ts).
+    schema = { ...schema, properties: Object.fromEntries(Object.entries(propertiesOf(schema)).filter(([k]) => !hourlyRefuses(k))) };
   }
   return { ...schema, description: `${String(schema['description'] ?? '')} Report "${report.name}": level ${report.level}${report.breakdowns.length ? `, breakdowns ${report.breakdowns.join(', ')}` : ''}.` };
 }

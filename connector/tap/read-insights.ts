@@ -17,6 +17,7 @@ import type { AccountInfo } from './assets.js';
 import type { TapConfig } from './config.js';
 import type { GraphPort } from './graph-port.js';
 import { attributionSettings, withAttributionOf } from './attribution.js';
+import { asksReach, chunksAtReachCutoff, REACH_BREAKDOWN_MONTHS, REACH_FIELDS } from './breakdown-rules.js';
 import { insightsKey, insightsRequestFields, LEVEL_ID, type InsightsReport } from './insights.js';
 import { shapeRecord, shaperFor } from './records.js';
 import { ENTITY_STREAMS } from './streams.js';
@@ -153,7 +154,7 @@ export async function readInsightsReport(
     if (config.include_deleted) filtering.push({ field: 'ad.effective_status', operator: 'IN', value: INSIGHTS_AD_STATUSES });
     return {
       level: report.level,
-      fields,
+      fields: asksReach(report.breakdowns, scope.since, plan.today) ? fields : fields.filter((f) => !REACH_FIELDS.includes(f)),
       time_increment: TIME_INCREMENT,
       time_range: { since: scope.since, until: scope.until },
       action_attribution_windows: windows,
@@ -290,7 +291,11 @@ export async function readInsightsReport(
     await Promise.all(children.map((c) => runScope(c, inherited)));
   };
 
-  const chunks = splitRange(plan.since, plan.until, config.insights_max_days_per_job);
+  const chunks = chunksAtReachCutoff(report.breakdowns, plan.since, plan.until, plan.today, config.insights_max_days_per_job);
+  const noReach = chunks.filter((c) => !asksReach(report.breakdowns, c.since, plan.today));
+  if (noReach.length && fields.some((f) => REACH_FIELDS.includes(f))) {
+    alog.info(`insights ${report.name}: ${REACH_FIELDS.join(', ')} not asked for ${noReach[0]!.since}..${noReach.at(-1)!.until}; Meta omits them for breakdown queries older than ${REACH_BREAKDOWN_MONTHS} months (those rows keep them null)`, { since: noReach[0]!.since, until: noReach.at(-1)!.until });
+  }
   alog.progress('insights', { since: plan.since, until: plan.until, jobs: chunks.length });
   await Promise.all(chunks.map((c) => runScope({ since: c.since, until: c.until, depth: 'account', label: `${report.name} act_${account.accountId} ${c.since}..${c.until}` }, new Set())));
   if (result.failures.length === 0) result.bookmark = { date_start: plan.until, ...bookmarkParams(config, report) };

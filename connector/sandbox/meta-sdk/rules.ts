@@ -71,3 +71,11 @@ export const EDGE_FIELDS: Readonly<Record<string, readonly string[]>> = {
   // 6.1.9 reads assigned_user["tasks"] with no `fields=` (streams.py, AdAccount.get_task_permissions).
   'AdAccount/assigned_users': ['permitted_tasks', 'tasks'],
 };
+
+/**
+ * Insights breakdowns that only exist inside another: asked alone, Meta answers HTTP 400
+ * "(#100) Current combination of data breakdown columns (action_type, platform_position) is invalid"
+ * — columns listed as action breakdowns (default action_type) then breakdowns (daroczig/fbRads#132,
+ * 2020, and its fix: ask publisher_platform with it).
+ */
+export const BREAKDOWN_NEEDS: Readonly<Record<string, string>> = { platform_position: 'publisher_platform' };

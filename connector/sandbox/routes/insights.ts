@@ -5,6 +5,7 @@ import { E, asyncFailure } from '../errors.js';
 import { JOB_KINDS } from '../faults.js';
 import { parseFields, project } from '../fields.js';
 import { checkEnumParams, edgeOf, hasField, nodeType, type SdkEdge } from '../meta.js';
+import { BREAKDOWN_NEEDS } from '../meta-sdk/rules.js';
 import { computeInsights, estimateCells, type InsightsQuery, type InsightsRow, type Level, type TimeIncrement } from '../insights.js';
 import { paginate } from '../paging.js';
 import { parseList } from '../request.js';
@@ -131,6 +132,9 @@ export function parseInsightsQuery(call: Call, scope: Scope): InsightsQuery[] {
   else if (/^\d+$/.test(ti) && Number(ti) >= 1 && Number(ti) <= 90) timeIncrement = Number(ti);
   else throw E.invalidParam('time_increment must be an integer between 1 and 90, "monthly" or "all_days"');
   const breakdowns = parseList(p.get('breakdowns')) ?? [];
+  if (breakdowns.some((b) => BREAKDOWN_NEEDS[b] !== undefined && !breakdowns.includes(BREAKDOWN_NEEDS[b]!))) {
+    throw E.invalidParam(`Current combination of data breakdown columns (${[...(parseList(p.get('action_breakdowns')) ?? ['action_type']), ...breakdowns].join(', ')}) is invalid`);
+  }
   const windows = parseList(p.get('action_attribution_windows'));
   const statusFilter: InsightsQuery['statusFilter'] = {};
   const idFilter: NonNullable<InsightsQuery['idFilter']> = {};
