@@ -124,3 +124,44 @@ describe('tap-facebook-ads: a parent status change reaches its children in the w
     });
   });
 });
+
+describe('tap-facebook-ads: a status change is not lost when the children fail to read (child process)', function () {
+  this.timeout(120_000);
+  let sb: Sandbox;
+  let tmp: ReturnType<typeof tempDir>;
+  after(async () => {
+    killRunningTaps();
+    await sb?.close();
+    tmp?.cleanup();
+  });
+
+  it('keeps the parents\' bookmarks when the ads read fails, so the next run still re-reads the paused campaign\'s children', async () => {
+    sb = await startSandbox({ world: 'small', today: TEST_TODAY });
+    tmp = tempDir();
+    const config = tapConfig(sb, sb.baseUrl, { start_date: TEST_TODAY });
+    const discovered = await runTap({ now: sb.now(), config, args: ['--discover'], dir: tmp.dir, rawStdout: true });
+    const catalog = JSON.parse(discovered.stdout) as { streams: Array<{ stream: string; metadata: Array<{ metadata: Record<string, unknown> }> }> };
+    for (const s of catalog.streams) s.metadata[0]!.metadata['selected'] = ENTITY.includes(s.stream);
+    const acct = sb.world.accounts[0]!;
+    const args = ['--account', acct.accountId];
+    const r1 = await runTap({ now: sb.now(), config, catalog, args, dir: tmp.dir });
+    expect(r1.code, r1.stderr.slice(-1500)).to.equal(0);
+    const camp = sb.world.campaigns.find((c) => c.accountId === acct.accountId && c.status === 'ACTIVE' && c.adsetIds.length > 0)!;
+    sb.setStatus(camp.id, 'PAUSED');
+    sb.faults.add({ kind: 'account_forbidden', path: `^/act_${acct.accountId}/ads$` });
+    const r2 = await runTap({ now: sb.now(), config, catalog, args, state: r1.lastState(), dir: tmp.dir });
+    expect(r2.code, r2.stderr.slice(-1500)).to.not.equal(0);
+    const before = (r1.lastState() as { bookmarks: Record<string, Record<string, unknown>> }).bookmarks;
+    const held = (r2.lastState() as { bookmarks: Record<string, Record<string, unknown>> }).bookmarks;
+    expect(held['campaigns']![acct.accountId], 'campaigns bookmark held back').to.deep.equal(before['campaigns']![acct.accountId]);
+    expect(held['ad_sets']![acct.accountId]).to.deep.equal(before['ad_sets']![acct.accountId]);
+    sb.faults.clear();
+    const r3 = await runTap({ now: sb.now(), config, catalog, args, state: r2.lastState(), dir: tmp.dir });
+    expect(r3.code, r3.stderr.slice(-1500)).to.equal(0);
+    const ads = new Map(r3.records('ads').map((a) => [String(a['id']), String(a['effective_status'])]));
+    const children = sb.world.ads.filter((a) => a.campaignId === camp.id);
+    expect(children.length).to.be.greaterThan(0);
+    for (const a of children) expect(ads.get(a.id), a.id).to.equal(effectiveStatus(sb.world, a));
+    expect([...ads.values()]).to.include('CAMPAIGN_PAUSED');
+  });
+});
