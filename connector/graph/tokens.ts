@@ -16,6 +16,15 @@ export const BUSINESS_SCOPE = 'business_management';
 export const LONG_LIVED_TOKEN_HOWTO =
   'Issue a long-lived token: in Business Settings → Users → System users, add a system user with access to the ad accounts, install the app for it and "Generate new token" with ads_read (and business_management), choosing "Never" expiry; put it into config.access_tokens.';
 
+/**
+ * debug_token `type`: USER (a person, or a business-scoped user), SYSTEM_USER (a Business Manager system
+ * user: Meta's debug_token example in docs/whatsapp/permissions), PAGE, APP. It decides which /me edges
+ * discovery reads (tap/streams.ts AssetEdge.tokenTypes).
+ */
+export type TokenType = 'USER' | 'SYSTEM_USER' | 'PAGE' | 'APP';
+const TOKEN_TYPES: readonly string[] = ['USER', 'SYSTEM_USER', 'PAGE', 'APP'] satisfies readonly TokenType[];
+export const isTokenType = (t: unknown): t is TokenType => typeof t === 'string' && TOKEN_TYPES.includes(t);
+
 export interface TokenCheck {
   label: string;
   type: string | undefined;
@@ -26,6 +35,8 @@ export interface TokenCheck {
   dataAccessExpiresAt: Date | null;
   /** Sentences for the log / sync_log, already emitted as warnings. */
   warnings: string[];
+  /** Invalid, expired or without a read scope: the run goes on without this token (checkTokens). */
+  problem: AuthError | PermissionError | undefined;
 }
 
 interface DebugTokenData {
@@ -42,10 +53,7 @@ const DAY_MS = 86_400_000;
 const toDate = (secs: number | undefined): Date | null => (typeof secs === 'number' && secs > 0 ? new Date(secs * 1000) : null);
 
 /** What /debug_token says of one token, and the first problem that stops it from syncing. */
-export interface TokenInspection extends TokenCheck {
-  /** Invalid, expired or without a read scope: what checkTokens throws and doctor reports. */
-  problem: AuthError | PermissionError | undefined;
-}
+export type TokenInspection = TokenCheck;
 
 /**
  * Asks /debug_token about one token (the token inspecting itself, which needs no app token) and
@@ -97,9 +105,11 @@ export async function inspectToken(client: GraphClient, t: TokenRef, now: number
 }
 
 /**
- * Checks every token with /debug_token before a sync. Throws AuthError naming the label of an
- * invalid or expired token and PermissionError for a token without a read scope; logs a warning
- * (and returns it) for tokens expiring within config.token_expiry_warning_days.
+ * Checks every token with /debug_token before a sync. A token that is invalid, expired or lacks a read
+ * scope is returned with its problem and logged as an error naming its label: the run goes on with the
+ * others (their accounts are synced, the run ends partial). When no token is usable, the first problem
+ * is thrown (AuthError exit 3, PermissionError exit 4) before anything is read. Logs a warning for
+ * tokens expiring within config.token_expiry_warning_days.
  */
 export async function checkTokens(
   client: GraphClient,
@@ -110,15 +120,19 @@ export async function checkTokens(
 ): Promise<TokenCheck[]> {
   const now = (opts.clock ?? systemClock)().getTime();
   const out: TokenCheck[] = [];
-  for (const t of tokens) {
-    const { problem, ...check } = await inspectToken(client, t, now, config.token_expiry_warning_days);
-    if (problem) throw problem;
-    const ctx = { token_label: t.label, token_type: check.type, user_id: check.userId };
+  for (const t of tokens) out.push(await inspectToken(client, t, now, config.token_expiry_warning_days));
+  const firstProblem = out.find((c) => c.problem)?.problem;
+  if (firstProblem && out.every((c) => c.problem)) throw firstProblem;
+  for (const check of out) {
+    const ctx = { token_label: check.label, token_type: check.type, user_id: check.userId };
+    if (check.problem) {
+      log.error(`${check.problem.message}: this run goes on without it, with the other tokens`, { ...ctx, error_kind: check.problem.kind, hint: check.problem.hint });
+      continue;
+    }
     for (const w of check.warnings) {
       if (w.includes(BUSINESS_SCOPE)) log.info(w, ctx);
       else log.warn(w, { ...ctx, hint: LONG_LIVED_TOKEN_HOWTO });
     }
-    out.push(check);
   }
   return out;
 }

@@ -8,6 +8,7 @@ import { asConnectorError, EXIT_CODES, type ConnectorError, type ExitCode } from
 import type { Logger } from '../core/log.js';
 import { GraphClient } from '../graph/client.js';
 import { inspectToken, type TokenInspection } from '../graph/tokens.js';
+import { accountStatusName, UNSYNCED_ACCOUNT_STATUSES } from '../tap/account-status.js';
 import { accountInfo, discoverAssets } from '../tap/assets.js';
 import { loadTapConfig, tokensOf, type TapConfig } from '../tap/config.js';
 import { loadTargetConfig } from '../target/config.js';
@@ -62,7 +63,6 @@ export interface DoctorReport {
 }
 
 /** Meta's account_status values (AdAccount reference): only 1 delivers; the others explain missing data. */
-const ACCOUNT_STATUS: Record<number, string> = { 1: 'ACTIVE', 2: 'DISABLED', 3: 'UNSETTLED', 7: 'PENDING_RISK_REVIEW', 8: 'PENDING_SETTLEMENT', 9: 'IN_GRACE_PERIOD', 100: 'PENDING_CLOSURE', 101: 'CLOSED', 201: 'ANY_ACTIVE', 202: 'ANY_CLOSED' };
 
 const finding = (e: ConnectorError, what: string): DoctorFinding => ({ ok: false, what: `${what}: ${e.message}`, fix: e.hint, kind: e.kind, exit_code: e.exitCode });
 
@@ -154,7 +154,10 @@ function finish(report: DoctorReport): DoctorReport {
   const steps = new Set(problems.map((p) => p.fix).filter((f): f is string => !!f));
   for (const t of report.tokens) for (const w of t.warnings) steps.add(`${w}.`);
   for (const a of report.accounts) {
-    if (a.account_status !== null && a.account_status !== 1) steps.add(`act_${a.account_id} is ${ACCOUNT_STATUS[a.account_status] ?? `in status ${a.account_status}`}: it delivers no new spend; leave it out with account_ids if you do not need its history.`);
+    if (a.account_status !== null && a.account_status !== 1) {
+      const what = UNSYNCED_ACCOUNT_STATUSES.has(a.account_status) ? 'sync lists it in ad_accounts but reads nothing from it (sync_log: skipped)' : 'it may deliver little or no new spend';
+      steps.add(`act_${a.account_id} is ${accountStatusName(a.account_status)}: ${what}.`);
+    }
   }
   if (report.tokens.length && report.tokens.every((t) => t.valid) && report.accounts.length === 0 && report.config.every((c) => c.ok)) {
     steps.add('No token reaches an ad account: assign the ad accounts to the (system) user behind the token in Business Settings → Accounts → Ad accounts.');
@@ -176,7 +179,7 @@ export function formatDoctor(r: DoctorReport): string {
   }
   if (r.tokens.some((t) => t.valid)) lines.push('', `Ad accounts (${r.accounts.length} reachable)`);
   for (const a of r.accounts) {
-    const status = a.account_status !== null && a.account_status !== 1 ? `, ${ACCOUNT_STATUS[a.account_status] ?? `status ${a.account_status}`}` : '';
+    const status = a.account_status !== null && a.account_status !== 1 ? `, ${accountStatusName(a.account_status)}` : '';
     lines.push(`  ${mark(a.insights.ok)} act_${a.account_id} ${a.name ?? ''} (${a.currency ?? '?'}, ${a.timezone}${status}) via ${a.tokens.join(', ')}${a.insights.ok ? '' : ` — ${a.insights.what}`}`);
   }
   for (const d of r.discovery) lines.push(`  ${mark(d.ok)} ${d.what}`);

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../core/config.js';
 import { E } from './errors.js';
-import { DEFAULT_FIELDS, EDGE_FIELDS, FIELD_SINCE, GRAPH_TYPE_NAME } from './meta-sdk/rules.js';
+import { BUSINESS_SCOPED_USER_CLASSES, DEFAULT_FIELDS, EDGE_FIELDS, FIELD_SINCE, GRAPH_TYPE_NAME } from './meta-sdk/rules.js';
 import { parseList } from './request.js';
 
 export interface SdkParam {
@@ -80,6 +80,19 @@ export function edgeOf(sdkClass: string, name: string, method: 'GET' | 'POST' = 
   const n = node(sdkClass);
   const edges = method === 'GET' ? n.edges : n.post_edges;
   return edges && Object.hasOwn(edges, name) ? edges[name] : undefined;
+}
+
+let businessScoped: ReadonlySet<string> | undefined;
+/**
+ * User edges that exist only for a business-scoped user (system user): the GET edges every
+ * business-scoped user class declares in the SDK (meta-sdk/rules.ts BUSINESS_SCOPED_USER_CLASSES).
+ */
+export function businessScopedUserEdges(): ReadonlySet<string> {
+  if (!businessScoped) {
+    const [first, ...rest] = BUSINESS_SCOPED_USER_CLASSES.map((c) => Object.keys(node(c).edges ?? {}));
+    businessScoped = new Set((first ?? []).filter((e) => rest.every((r) => r.includes(e))));
+  }
+  return businessScoped;
 }
 
 /** Edge lookup that answers an unknown edge the way Graph does: (#100) nonexisting field on the node type. */

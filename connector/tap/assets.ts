@@ -1,12 +1,15 @@
 // Discovery of every reachable asset across tokens and Business Managers (in parallel, bounded):
-// per token /me/businesses → owned/client edges, the token user's assigned edges and /me/adaccounts.
-// An object reached several ways becomes ONE entry whose access list keeps every path (never the token).
+// per token the /me edges its type has (a person: /me/adaccounts, /me/accounts; a system user also its
+// assigned_* edges), /me/businesses → owned/client edges. An object reached several ways becomes ONE
+// entry whose access list keeps every path (never the token). Accounts that cannot be synced (closed,
+// or listed by a business edge only while the token has no role on them) are kept apart with a reason.
 import type { LimitFunction } from 'p-limit';
 import { ConnectorError, asConnectorError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { TapConfig } from './config.js';
 import type { GraphPort, TokenRef } from './graph-port.js';
-import { BUSINESS_SCOPE } from '../graph/tokens.js';
+import { BUSINESS_SCOPE, type TokenType } from '../graph/tokens.js';
+import { accountStatusName, UNSYNCED_ACCOUNT_STATUSES } from './account-status.js';
 import { ASSET_STREAMS, requestFields, type AssetEdge, type AssetStream } from './streams.js';
 
 export interface AccessEntry {
@@ -44,6 +47,18 @@ export interface DiscoveryResult {
   unreachable: Array<{ accountId: string; error: ConnectorError }>;
   /** Tokens whose discovery failed completely (e.g. dead token). */
   failedTokens: Array<{ label: string; error: ConnectorError }>;
+  /** Accounts listed (and emitted in ad_accounts) but not synced, each with why. */
+  skipped: Map<string, SkippedAccount>;
+  /** Per token: its debug_token type, the /me and business edges read, the /me edges its type lacks. */
+  edgesByToken: Map<string, { type: TokenType | null; edges: string[]; notApplicable: string[] }>;
+}
+
+export interface SkippedAccount {
+  /** Sentence for sync_log.error_message and the log. */
+  reason: string;
+  /** Error kind when Meta refused the account (no role: permission); null when the tap chose to skip it (closed). */
+  errorClass: ConnectorError['kind'] | null;
+  hint: string;
 }
 
 export interface DiscoveryContext {
@@ -56,6 +71,10 @@ export interface DiscoveryContext {
   selected: Map<string, string[]>;
   /** Scopes per token label from debug_token; a token without business_management reaches no business. */
   scopes?: Map<string, string[]>;
+  /** debug_token type per token label: which /me edges exist for it. Unknown = every /me edge is read. */
+  types?: Map<string, TokenType>;
+  /** Tokens debug_token found dead or unusable: their assets are unknown this run (discovery incomplete). */
+  deadTokens?: Array<{ label: string; error: ConnectorError }>;
 }
 
 
@@ -114,6 +133,8 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
     incomplete: new Map(),
     unreachable: [],
     failedTokens: [],
+    skipped: new Map(),
+    edgesByToken: new Map(),
   };
   const { graph, config, log, limit } = ctx;
   const wanted = (name: string): boolean => name === 'ad_accounts' || name === 'businesses' || ctx.selected.has(name);
@@ -142,6 +163,10 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
   };
   const businessFilter = config.business_ids ? new Set(config.business_ids) : undefined;
   const allAssetStreams = ASSET_STREAMS.map((s) => s.name);
+  for (const dead of ctx.deadTokens ?? []) {
+    failed(allAssetStreams, `token "${dead.label}" (debug_token)`, dead.error);
+    result.failedTokens.push(dead);
+  }
 
   await Promise.all(
     ctx.tokens.map(async (token) => {
@@ -154,15 +179,21 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
         return;
       }
       void me;
+      const type = ctx.types?.get(token.label);
+      // An edge the token's /me node does not have is not asked: its absence is not an incomplete discovery.
+      const applies = (edge: AssetEdge): boolean => type === undefined || edge.tokenTypes.includes(type);
+      const meEdges = ASSET_STREAMS.flatMap((s) => s.edges.filter((e) => e.path.startsWith('me/') && wanted(s.name)));
+      const businessEdge = stream('businesses').edges[0]!;
+      const noScope = ctx.scopes?.get(token.label)?.includes(BUSINESS_SCOPE) === false;
+      const readsBusinesses = applies(businessEdge) && !noScope;
       let businesses: Array<Record<string, unknown>> = [];
-      const scopes = ctx.scopes?.get(token.label);
-      if (scopes && !scopes.includes(BUSINESS_SCOPE)) {
+      if (applies(businessEdge) && noScope) {
         log.info(`token "${token.label}" has no ${BUSINESS_SCOPE} scope: it reaches only accounts, pages and catalogs assigned to its user`, { token_label: token.label });
-      } else {
+      } else if (readsBusinesses) {
         try {
-          businesses = await readEdge('me/businesses', token, fieldsFor(ctx, 'businesses', BUSINESS_FIELDS_NEEDED));
+          businesses = await readEdge(businessEdge.path, token, fieldsFor(ctx, 'businesses', BUSINESS_FIELDS_NEEDED));
         } catch (err) {
-          failed(allAssetStreams, `token "${token.label}" /me/businesses`, err);
+          failed(allAssetStreams, `token "${token.label}" /${businessEdge.path}`, err);
         }
       }
       businesses = businesses.filter((b) => typeof b['id'] === 'string' && (!businessFilter || businessFilter.has(b['id'])));
@@ -193,19 +224,66 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
         for (const edge of s.edges) {
           if (edge.path.includes('{business}')) {
             for (const b of businesses) edgeJob(s.name, edge, edge.path.replace('{business}', b['id'] as string), b['id'] as string, needed);
-          } else if (!edge.path.includes('{account}') && s.name !== 'businesses') {
+          } else if (!edge.path.includes('{account}') && s.name !== 'businesses' && applies(edge)) {
             edgeJob(s.name, edge, edge.path, null, needed);
           }
         }
       }
+      const read = [...meEdges.filter((e) => applies(e) && (e !== businessEdge || readsBusinesses)).map((e) => e.path), ...(businesses.length ? ASSET_STREAMS.flatMap((s) => (wanted(s.name) ? s.edges.filter((e) => e.path.startsWith('{business}/')).map((e) => e.path) : [])) : [])];
+      const notApplicable = meEdges.filter((e) => !applies(e)).map((e) => e.path);
+      result.edgesByToken.set(token.label, { type: type ?? null, edges: read, notApplicable });
+      log.info(
+        `token "${token.label}" (${type ?? 'type unknown'}) reads ${read.join(', ') || 'no listing edge (only account_ids are looked up with it)'}${notApplicable.length ? `; not edges of a ${type} token: ${notApplicable.join(', ')}` : ''}`,
+        { token_label: token.label, token_type: type ?? null, edges: read, not_applicable: notApplicable },
+      );
       await Promise.all(jobs);
     }),
   );
 
   restrictAccounts(result, config);
   await findConfiguredAccounts(ctx, result);
+  await findUnsyncableAccounts(ctx, result);
   if (ctx.selected.has('pixels')) await discoverAccountPixels(ctx, result, failed);
   return result;
+}
+
+/**
+ * Accounts listed but not to be synced: closed or disabled ones (account_status, account-status.ts), and
+ * ones only a business edge (owned/client) listed — no /me edge, so the token may have no role on them.
+ * Those are read once (GET act_<id>); a permission answer (200/10, 100/33) skips them with a reason
+ * instead of failing every run. Any other failure leaves them to the sync, which reports it.
+ */
+async function findUnsyncableAccounts(ctx: DiscoveryContext, r: DiscoveryResult): Promise<void> {
+  const probes: Array<Promise<void>> = [];
+  for (const [accountId, a] of r.adAccounts) {
+    const status = a.raw['account_status'];
+    if (typeof status === 'number' && UNSYNCED_ACCOUNT_STATUSES.has(status)) {
+      r.skipped.set(accountId, {
+        reason: `ad account ${accountId} is ${accountStatusName(status)} (account_status ${status}): it delivers nothing, so none of its objects or insights are read`,
+        errorClass: null,
+        hint: 'Nothing to do: its rows from earlier runs stay in the warehouse. If it is reopened, the next run syncs it again.',
+      });
+      continue;
+    }
+    if (a.access.some((x) => x.relation === 'assigned')) continue;
+    probes.push(
+      (async () => {
+        try {
+          await ctx.limit(() => ctx.graph.request(`act_${accountId}`, { params: { fields: ['account_id'] }, tokens: tokensFor(ctx.tokens, a.tokenLabels), accountId }));
+        } catch (err) {
+          const e = asConnectorError(err);
+          if (e.kind !== 'permission') return;
+          const via = [...new Set(a.access.map((x) => `${x.relation} by business ${x.business_id}`))].join(', ');
+          r.skipped.set(accountId, {
+            reason: `ad account ${accountId} is listed by a Business Manager (${via}) but the token${a.tokenLabels.size === 1 ? '' : 's'} listing it (${[...a.tokenLabels].map((l) => `"${l}"`).join(', ')}) ha${a.tokenLabels.size === 1 ? 's' : 've'} no role on it: ${e.message}`,
+            errorClass: 'permission',
+            hint: 'To sync it, assign it to the token’s system user (Business Settings → Accounts → Ad accounts → Add people, "View performance"); to silence this, leave it out with account_ids or business_ids.',
+          });
+        }
+      })(),
+    );
+  }
+  await Promise.all(probes);
 }
 
 function mapFor(r: DiscoveryResult, name: string): Map<string, FoundAsset> {

@@ -1,13 +1,28 @@
 // THE list of entity and asset streams, as data: schema file, Graph edges, keys, replication. Request
 // `fields=` come from the (catalog-selected) schema minus the `computed` columns the tap fills itself.
 // Adding a stream = one schema file + one entry here (+ a sandbox route); the contract suite loops over it.
+import type { TokenType } from '../graph/tokens.js';
 
 /** How an asset is reached; `relation` is what its access entry records (design §3). */
 export interface AssetEdge {
   /** `{business}` = a reachable business id, `{account}` = act_<id>; `me/…` = the token's user or system user. */
   path: string;
   relation: 'owned' | 'client' | 'assigned';
+  /**
+   * `me/…` edges: the debug_token types whose /me node has this edge. A token of another type is not
+   * asked (it is not an incomplete discovery: the edge does not exist for it). Meta's SDK puts the
+   * assigned_* edges on SystemUser and BusinessUser, and its User reference says they concern "this
+   * business scoped user": a person's token answers (#100) nonexisting field (… on node type (User)).
+   */
+  tokenTypes: readonly TokenType[];
 }
+
+/** /me edges of a person and of a system user alike (both resolve /me to a User node). */
+const ANY_USER: readonly TokenType[] = ['USER', 'SYSTEM_USER'];
+/** Edges of a business-scoped user only. */
+const SYSTEM_USER: readonly TokenType[] = ['SYSTEM_USER'];
+/** Business and ad account edges are reached through ids, whatever the token type. */
+const ANY: readonly TokenType[] = ['USER', 'SYSTEM_USER', 'PAGE', 'APP'];
 
 interface StreamBase {
   name: string;
@@ -66,7 +81,7 @@ export const ASSET_STREAMS: readonly AssetStream[] = [
     activateVersion: true,
     computed: ['token_labels'],
     minorUnitFields: [],
-    edges: [{ path: 'me/businesses', relation: 'assigned' }],
+    edges: [{ path: 'me/businesses', relation: 'assigned', tokenTypes: ANY_USER }],
     docs: 'https://developers.facebook.com/docs/graph-api/reference/user/businesses/',
   },
   {
@@ -79,10 +94,10 @@ export const ASSET_STREAMS: readonly AssetStream[] = [
     computed: ['access'],
     minorUnitFields: ['amount_spent', 'balance', 'spend_cap', 'min_daily_budget'],
     edges: [
-      { path: '{business}/owned_ad_accounts', relation: 'owned' },
-      { path: '{business}/client_ad_accounts', relation: 'client' },
-      { path: 'me/assigned_ad_accounts', relation: 'assigned' },
-      { path: 'me/adaccounts', relation: 'assigned' },
+      { path: '{business}/owned_ad_accounts', relation: 'owned', tokenTypes: ANY },
+      { path: '{business}/client_ad_accounts', relation: 'client', tokenTypes: ANY },
+      { path: 'me/assigned_ad_accounts', relation: 'assigned', tokenTypes: SYSTEM_USER },
+      { path: 'me/adaccounts', relation: 'assigned', tokenTypes: ANY_USER },
     ],
     docs: 'https://developers.facebook.com/docs/marketing-api/reference/ad-account/',
   },
@@ -96,9 +111,11 @@ export const ASSET_STREAMS: readonly AssetStream[] = [
     computed: ['access'],
     minorUnitFields: [],
     edges: [
-      { path: '{business}/owned_pages', relation: 'owned' },
-      { path: '{business}/client_pages', relation: 'client' },
-      { path: 'me/assigned_pages', relation: 'assigned' },
+      { path: '{business}/owned_pages', relation: 'owned', tokenTypes: ANY },
+      { path: '{business}/client_pages', relation: 'client', tokenTypes: ANY },
+      { path: 'me/assigned_pages', relation: 'assigned', tokenTypes: SYSTEM_USER },
+      // The pages a person has a role on (a system user's are its assigned_pages).
+      { path: 'me/accounts', relation: 'assigned', tokenTypes: ['USER'] },
     ],
     docs: 'https://developers.facebook.com/docs/marketing-api/reference/business/owned_pages/',
   },
@@ -112,9 +129,9 @@ export const ASSET_STREAMS: readonly AssetStream[] = [
     computed: ['access', 'ad_account_ids'],
     minorUnitFields: [],
     edges: [
-      { path: '{business}/owned_pixels', relation: 'owned' },
-      { path: '{business}/client_pixels', relation: 'client' },
-      { path: '{account}/adspixels', relation: 'assigned' },
+      { path: '{business}/owned_pixels', relation: 'owned', tokenTypes: ANY },
+      { path: '{business}/client_pixels', relation: 'client', tokenTypes: ANY },
+      { path: '{account}/adspixels', relation: 'assigned', tokenTypes: ANY },
     ],
     docs: 'https://developers.facebook.com/docs/marketing-api/reference/ads-pixel/',
   },
@@ -128,9 +145,9 @@ export const ASSET_STREAMS: readonly AssetStream[] = [
     computed: ['access'],
     minorUnitFields: [],
     edges: [
-      { path: '{business}/owned_product_catalogs', relation: 'owned' },
-      { path: '{business}/client_product_catalogs', relation: 'client' },
-      { path: 'me/assigned_product_catalogs', relation: 'assigned' },
+      { path: '{business}/owned_product_catalogs', relation: 'owned', tokenTypes: ANY },
+      { path: '{business}/client_product_catalogs', relation: 'client', tokenTypes: ANY },
+      { path: 'me/assigned_product_catalogs', relation: 'assigned', tokenTypes: SYSTEM_USER },
     ],
     docs: 'https://developers.facebook.com/docs/marketing-api/reference/product-catalog/',
   },

@@ -15,6 +15,7 @@ import type { TapConfig } from './config.js';
 import { tokensOf } from './config.js';
 import { describeStreams } from './discover.js';
 import type { GraphPort, CallStats, TokenRef } from './graph-port.js';
+import { isTokenType, type TokenCheck, type TokenType } from '../graph/tokens.js';
 import { syncAccount, type AccountRunContext, type SelectedStream } from './sync-account.js';
 import { shapeRecord, shaperFor } from './records.js';
 import { accountOf, RecordCounts } from '../singer/record-counts.js';
@@ -31,8 +32,11 @@ export interface SyncDeps {
   /** The run's clock (core/clock.ts): decides each account's "today" and time_extracted. Default: system clock. */
   clock?: Clock;
   sleep?: (ms: number) => Promise<void>;
-  /** debug_token checks (connector/graph/tokens.ts checkTokens), run before anything is read. */
-  checkTokens?: (tokens: TokenRef[]) => Promise<unknown>;
+  /**
+   * debug_token checks (connector/graph/tokens.ts checkTokens), run before anything is read: they throw
+   * when no token is usable; a token returned with a problem is left out and the run goes on without it.
+   */
+  checkTokens?: (tokens: TokenRef[]) => Promise<TokenCheck[]>;
   runId?: string;
   /**
    * Why this run sees only part of what the tokens reach (e.g. "--account"): full-table streams are
@@ -49,6 +53,8 @@ export interface SyncSummary {
   added: number;
   updated: number;
   failed: Array<{ accountId: string; kind: string; message: string; hint: string | undefined }>;
+  /** Accounts listed but not synced (closed, or no role on them), each with why. */
+  skipped: Array<{ accountId: string; reason: string }>;
   incompleteDiscovery: string[];
   records: number;
   state: TapState;
@@ -100,14 +106,18 @@ export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
   };
   const emitState = (): Promise<void> => deps.write(stateMessage(state as unknown as Record<string, unknown>));
 
-  // Tokens are checked before the first Singer line, so a dead token leaves stdout empty (exit 3).
-  const checks = deps.checkTokens ? await deps.checkTokens(tokens) : undefined;
+  // Tokens are checked before the first Singer line, so a run without a usable token leaves stdout
+  // empty (exit 3/4); a dead token among working ones is left out and reported (exit 5).
+  const checks = deps.checkTokens ? await deps.checkTokens(tokens) : [];
   const scopes = new Map<string, string[]>();
-  if (Array.isArray(checks)) {
-    for (const c of checks as Array<{ label?: unknown; scopes?: unknown }>) {
-      if (typeof c?.label === 'string' && Array.isArray(c.scopes) && c.scopes.length) scopes.set(c.label, c.scopes.map(String));
-    }
+  const types = new Map<string, TokenType>();
+  const deadTokens: Array<{ label: string; error: ConnectorError }> = [];
+  for (const c of checks) {
+    if (c.problem) deadTokens.push({ label: c.label, error: c.problem });
+    if (c.scopes.length) scopes.set(c.label, c.scopes);
+    if (isTokenType(c.type)) types.set(c.label, c.type);
   }
+  const usable = tokens.filter((t) => !deadTokens.some((d) => d.label === t.label));
 
   for (const s of selected.values()) await deps.write(schemaMessage(s.d.name, s.schema, s.d.keyProperties, s.d.replicationKey ? [s.d.replicationKey] : undefined));
 
@@ -117,11 +127,11 @@ export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
     const s = selected.get(a.name);
     if (s) assetSelection.set(a.name, s.fields);
   }
-  const discovery = await discoverAssets({ graph, config, tokens, log: log.child({ phase: 'discovery' }), limit, selected: assetSelection, scopes });
+  const discovery = await discoverAssets({ graph, config, tokens: usable, log: log.child({ phase: 'discovery' }), limit, selected: assetSelection, scopes, types, deadTokens });
   if (discovery.adAccounts.size === 0 && discovery.failedTokens.length === tokens.length && discovery.failedTokens[0]) throw discovery.failedTokens[0].error;
   await emitAssets(discovery, selected, version, clock, emitRecord, deps.write, log, deps.narrowedBy);
 
-  const accounts: AccountInfo[] = [...discovery.adAccounts.entries()].map(([id, a]) => accountInfo(tokens, id, a));
+  const accounts: AccountInfo[] = [...discovery.adAccounts.entries()].filter(([id]) => !discovery.skipped.has(id)).map(([id, a]) => accountInfo(usable, id, a));
   const knownAccounts = new Set(Object.values(state.bookmarks).flatMap((per) => Object.keys(per)));
   const failed: SyncSummary['failed'] = [];
   let added = 0;
@@ -134,11 +144,35 @@ export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
     await emitRecord('sync_log', shapeRecord(row, syncLogShaper, { extractedAt: clock() }));
   };
 
+  /** A sync_log row for an account this run did not read (unreachable, skipped, lost with a dead token). */
+  const notReadRow = (accountId: string, name: string | null, status: 'failed' | 'skipped', why: { kind: string | null; message: string; hint: string | undefined }) => {
+    const stats = graph.statsFor(accountId);
+    return writeSyncLog({ run_id: runId, account_id: accountId, account_name: name, started_at: started.toISOString(), finished_at: clock().toISOString(), status, is_new_account: !knownAccounts.has(accountId), streams: [], records: 0, ...stats, errors: status === 'failed' ? Math.max(1, stats.errors) : stats.errors, error_class: why.kind, error_message: why.message, hint: why.hint ?? null });
+  };
   for (const u of discovery.unreachable) {
     failed.push({ accountId: u.accountId, kind: u.error.kind, message: u.error.message, hint: u.error.hint });
     log.failure(u.error, { account_id: u.accountId });
-    const now = clock().toISOString();
-    await writeSyncLog({ run_id: runId, account_id: u.accountId, account_name: null, started_at: started.toISOString(), finished_at: now, status: 'failed', is_new_account: !knownAccounts.has(u.accountId), streams: [], records: 0, api_calls: 0, throttles: 0, retries: 0, errors: 1, error_class: u.error.kind, error_message: u.error.message, hint: u.error.hint ?? null });
+    await notReadRow(u.accountId, null, 'failed', u.error);
+  }
+  const skipped: SyncSummary['skipped'] = [];
+  for (const [accountId, s] of discovery.skipped) {
+    const raw = discovery.adAccounts.get(accountId)?.raw;
+    skipped.push({ accountId, reason: s.reason });
+    log.warn(`account ${accountId} skipped: ${s.reason}`, { account_id: accountId, error_kind: s.errorClass, hint: s.hint });
+    await notReadRow(accountId, typeof raw?.['name'] === 'string' ? raw['name'] : null, 'skipped', { kind: s.errorClass, message: s.reason, hint: s.hint });
+  }
+  // Accounts earlier runs synced that no usable token listed this time: with a dead token they are
+  // most likely its own, so they are reported (failed, its error) instead of silently vanishing.
+  const firstDead = discovery.failedTokens[0];
+  if (firstDead) {
+    const labels = discovery.failedTokens.map((f) => `"${f.label}"`).join(', ');
+    for (const accountId of [...knownAccounts].sort()) {
+      if (discovery.adAccounts.has(accountId) || discovery.unreachable.some((u) => u.accountId === accountId) || (config.account_ids && !config.account_ids.includes(accountId))) continue;
+      const message = `ad account ${accountId} was not reached this run: token ${labels} could not be used (${firstDead.error.message}) and no other token lists it`;
+      failed.push({ accountId, kind: firstDead.error.kind, message, hint: firstDead.error.hint });
+      log.error(message, { account_id: accountId, error_kind: firstDead.error.kind, hint: firstDead.error.hint });
+      await notReadRow(accountId, null, 'failed', { kind: firstDead.error.kind, message, hint: firstDead.error.hint });
+    }
   }
 
   const accountCtx: AccountRunContext = {
@@ -199,7 +233,7 @@ export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
   await emitState();
   const incompleteDiscovery = [...discovery.incomplete.keys()];
   const exitCode = exitCodeOf(failed, anyStreamOk, incompleteDiscovery.length > 0);
-  const summary: SyncSummary = { exitCode, runId, accounts: accounts.length, added, updated, failed, incompleteDiscovery, records, state };
+  const summary: SyncSummary = { exitCode, runId, accounts: accounts.length, added, updated, failed, skipped, incompleteDiscovery, records, state };
   written.report(log);
   logSummary(log, summary);
   return summary;
@@ -220,6 +254,7 @@ function exitCodeOf(failed: SyncSummary['failed'], anyStreamOk: boolean, incompl
 function logSummary(log: Logger, s: SyncSummary): void {
   const parts = [`found ${s.accounts} ad account${s.accounts === 1 ? '' : 's'}`, `${s.updated} updated`, `${s.added} added`];
   if (s.failed.length) parts.push(`${s.failed.length} failed (${s.failed.map((f) => f.accountId).join(', ')})`);
+  if (s.skipped.length) parts.push(`${s.skipped.length} skipped (${s.skipped.map((f) => f.accountId).join(', ')})`);
   log.info(`Sync ${s.exitCode === 0 ? 'finished' : 'finished with problems'}: ${parts.join(', ')}; ${s.records} records.`, {
     type: 'summary',
     run_id: s.runId,

@@ -81,13 +81,30 @@ describe('sandbox: tokens, reach, versions and appsecret_proof', () => {
   it('describes tokens at /debug_token, including the shape of an expired one', async () => {
     const t = sb.tokens.find((x) => x.label === 'brand')!;
     const ok = await graphGet(sb.baseUrl, '/debug_token', tok('agency'), { input_token: t.token });
-    expect(ok.json.data).to.include({ app_id: sb.world.appId, is_valid: true, expires_at: t.expiresAt, user_id: t.userId, type: 'USER' });
+    expect(ok.json.data).to.include({ app_id: sb.world.appId, is_valid: true, expires_at: t.expiresAt, user_id: t.userId, type: 'SYSTEM_USER' });
+    const person = await graphGet(sb.baseUrl, '/debug_token', tok('agency'), { input_token: tok('freelancer') });
+    expect(person.json.data.type).to.equal('USER');
     expect(ok.json.data.scopes).to.deep.equal(t.scopes);
     const never = await graphGet(sb.baseUrl, '/debug_token', tok('agency'), { input_token: tok('agency') });
     expect(never.json.data.expires_at).to.equal(0);
     const dead = await graphGet(sb.baseUrl, '/debug_token', tok('agency'), { input_token: sb.world.expiredTokens[0]!.token });
     expect(dead.json.data.is_valid).to.equal(false);
     expect(dead.json.data.error).to.include({ code: 190, subcode: 463 });
+  });
+
+  it('answers /me/assigned_* like Meta: a system user lists its assigned assets, a plain user gets (#100) nonexisting field on node type (User)', async () => {
+    const system = await graphGet(sb.baseUrl, '/me/assigned_ad_accounts', tok('agency'), { fields: 'account_id' });
+    expect(system.status).to.equal(200);
+    expect(system.json.data.length).to.be.greaterThan(0);
+    for (const edge of ['assigned_ad_accounts', 'assigned_pages', 'assigned_product_catalogs']) {
+      const person = await graphGet(sb.baseUrl, `/me/${edge}`, tok('freelancer'), { fields: 'id' });
+      expect(person.status, edge).to.equal(400);
+      expect(person.json.error).to.include({ code: 100, message: `(#100) Tried accessing nonexisting field (${edge}) on node type (User)` });
+    }
+    // The edges a person has: their ad accounts and pages.
+    const own = await graphGet(sb.baseUrl, '/me/adaccounts', tok('freelancer'), { fields: 'account_id' });
+    expect(own.json.data.length).to.be.greaterThan(0);
+    expect((await graphGet(sb.baseUrl, '/me/accounts', tok('freelancer'), { fields: 'id' })).json.data.length).to.be.greaterThan(0);
   });
 
   it('serves v19.0 to v26.0 and answers older versions with #2635', async () => {

@@ -79,3 +79,14 @@ export const EDGE_FIELDS: Readonly<Record<string, readonly string[]>> = {
  * 2020, and its fix: ask publisher_platform with it).
  */
 export const BREAKDOWN_NEEDS: Readonly<Record<string, string>> = { platform_position: 'publisher_platform' };
+
+/**
+ * SDK classes of the business-scoped user kinds. Meta's SDK generates one `User` class holding the
+ * edges of every kind of user, but its reference pages say the assigned_* edges concern "this business
+ * scoped user" (docs graph-api/reference/user/assigned_pages, marketing-api/reference/system-user/
+ * assigned_ad_accounts, business-user/assigned_ad_accounts). So an edge these classes declare exists on
+ * a User node only when the user is business-scoped (a system user); on a plain person's token Graph
+ * answers "(#100) Tried accessing nonexisting field (assigned_ad_accounts) on node type (User)" (the
+ * real-answer scenario of issue 18). meta.ts derives the edge list from the SDK.
+ */
+export const BUSINESS_SCOPED_USER_CLASSES: readonly string[] = ['SystemUser', 'BusinessUser'];

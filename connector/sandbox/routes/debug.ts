@@ -22,7 +22,9 @@ export function debugToken(call: Call): Record<string, unknown> {
   const now = world.clock.nowUnix;
   const data: Record<string, unknown> = {
     app_id: world.appId,
-    type: 'USER', // system users report USER too (facts §9 [unconfirmed])
+    // A system user's token reports SYSTEM_USER (Meta's debug_token example in docs/whatsapp/permissions:
+    // "type": "SYSTEM_USER", expires_at 0); a person's token reports USER.
+    type: t.kind === 'system_user' ? 'SYSTEM_USER' : 'USER',
     application: world.appName,
     data_access_expires_at: now + 90 * 86400,
     expires_at: t.expiresAt,

@@ -5,7 +5,7 @@ import { canReadAccount, hasScope, isBusinessMember, type Auth } from '../auth.j
 import type { Call } from '../context.js';
 import { E } from '../errors.js';
 import { checkFields, parseFields, project, type NodeType } from '../fields.js';
-import { checkEnumParams, nodeType, requireEdge, type SdkEdge } from '../meta.js';
+import { businessScopedUserEdges, checkEnumParams, nodeType, requireEdge, type SdkEdge } from '../meta.js';
 import { lifetimeSpend } from '../insights.js';
 import { paginate } from '../paging.js';
 import type { AdAccount, Business, Catalog, Page, Pixel, World, WorldNode, WorldUser } from '../world.js';
@@ -150,6 +150,8 @@ function userRoute(call: Call, user: WorldUser, edge: string | undefined, self: 
   const auth = call.requireAuth();
   const nt = user.kind === 'system_user' && !self ? SYSTEM_USER : USER;
   if (edge === undefined) return nodeOnly(call, nt, userValues(user));
+  // A plain person is a User node without the business-scoped (assigned_*) edges (meta-sdk/rules.ts).
+  if (user.kind === 'user' && businessScopedUserEdges().has(edge)) throw E.nonexistingField(edge, nt.type);
   const spec = edgeSpec(call, nt, edge);
   switch (edge) {
     case 'adaccounts':

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { newAjv, REPO_ROOT } from '../../../connector/core/config.js';
 import { NOW_ENV, nowEnv } from '../../../connector/core/clock.js';
 import { addTapFormats } from '../../../connector/tap/schemas.js';
-import type { Sandbox } from '../../../connector/sandbox/index.js';
+import { startSandbox, type Sandbox } from '../../../connector/sandbox/index.js';
+import { discover } from '../../../connector/tap/discover.js';
 
 export interface RecordedCall {
   method: string;
@@ -196,4 +197,33 @@ export function sumDecimals(values: Array<unknown>): string {
   const digits = (neg ? -total : total).toString().padStart(scale + 1, '0');
   const out = scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
   return (neg ? '-' : '') + out.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+}
+
+/**
+ * Call inside a describe(): a small-world sandbox pinned to TEST_TODAY behind a recording proxy, and a
+ * temp dir, set up in before() and torn down (with any tap still running) in after(); faults are
+ * cleared after each test. Read the fields inside tests and hooks, not at describe time.
+ */
+export function sandboxedTap(): { sb: Sandbox; rec: Recorder; tmp: ReturnType<typeof tempDir> } {
+  const h = {} as { sb: Sandbox; rec: Recorder; tmp: ReturnType<typeof tempDir> };
+  before(async () => {
+    h.sb = await startSandbox({ world: 'small', today: TEST_TODAY });
+    h.rec = await recordingProxy(h.sb.baseUrl);
+    h.tmp = tempDir();
+  });
+  afterEach(() => h.sb.faults.clear());
+  after(async () => {
+    killRunningTaps();
+    await h.rec?.close();
+    await h.sb?.close();
+    h.tmp?.cleanup();
+  });
+  return h;
+}
+
+/** The discovered catalog with only the named streams selected. */
+export function catalogSelecting(streams: readonly string[]): unknown {
+  const c = discover();
+  for (const e of c.streams) e.metadata[0]!.metadata['selected'] = streams.includes(e.stream);
+  return c;
 }

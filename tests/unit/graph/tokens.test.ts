@@ -66,12 +66,25 @@ describe('checkTokens', () => {
     expect(r!.warnings.filter((w) => w.includes('expires'))).to.deep.equal([]);
   });
 
-  it('fails with an AuthError naming the label of an expired token', async () => {
+  it('fails with an AuthError naming the label of an expired token when it is the only one', async () => {
     const { client, config, mem, clock } = setup();
-    const err = await checkTokens(client, [toks.forever, toks.gone], config, mem.log, { clock }).catch((e: unknown) => e);
+    const err = await checkTokens(client, [toks.gone], config, mem.log, { clock }).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(AuthError);
     expect((err as AuthError).message).to.include('token "gone" expired');
     expect((err as AuthError).exitCode).to.equal(3);
+  });
+
+  it('returns an expired token among working ones with its problem, logged as an error naming it, instead of failing the run', async () => {
+    const { client, config, mem, clock } = setup();
+    const checks = await checkTokens(client, [toks.forever, toks.gone, toks.narrow], config, mem.log, { clock });
+    expect(checks.map((c) => [c.label, c.problem?.exitCode ?? null])).to.deep.equal([
+      ['forever', null],
+      ['gone', 3],
+      ['narrow', 4],
+    ]);
+    const errors = parsed(mem.text()).filter((l) => l['level'] === 'error');
+    expect(errors.map((l) => l['token_label'])).to.deep.equal(['gone', 'narrow']);
+    expect(String(errors[0]!['msg'])).to.include('token "gone" expired').and.to.include('goes on');
   });
 
   it('fails with an AuthError for a token debug_token calls invalid, and for one Meta rejects outright', async () => {

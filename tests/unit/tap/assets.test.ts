@@ -112,4 +112,36 @@ describe('tap asset discovery (scripted Graph)', () => {
     expect(result.incomplete.size).to.equal(0);
     expect(result.adAccounts.get('3')!.access.map((a) => a.relation)).to.deep.equal(['assigned']);
   });
+
+  it('asks each token only the /me edges its debug_token type has: a person no assigned_*, a page token no listing edge; neither is incomplete', async () => {
+    const config = validateTapConfig({ access_tokens: tokens }).config;
+    const edges = world();
+    delete edges['agency']!['me/assigned_ad_accounts'];
+    Object.assign(edges['agency']!, { 'me/accounts': [{ id: 'p1', name: 'Page' }], '900/owned_pages': [], '900/client_pages': [] });
+    edges['brand'] = {};
+    const graph = new FakeGraph(edges);
+    const types = new Map([['agency', 'USER'], ['brand', 'PAGE']] as const);
+    const result = await discoverAssets({ graph, config, tokens, log: silent, limit: pLimit(2), selected: new Map([['pages', ['id']]]), types: new Map(types) });
+    expect(graph.calls.filter((c) => /assigned_/.test(c))).to.deep.equal([]);
+    expect(graph.calls.filter((c) => c.startsWith('brand ') && c !== 'brand me')).to.deep.equal([]);
+    expect(graph.calls).to.include('agency me/accounts');
+    expect(result.incomplete.size, [...result.incomplete.values()].join('; ')).to.equal(0);
+    expect(result.edgesByToken.get('agency')).to.deep.include({ type: 'USER', notApplicable: ['me/assigned_ad_accounts', 'me/assigned_pages'] });
+    expect(result.edgesByToken.get('brand')!.edges).to.deep.equal([]);
+  });
+
+  it('keeps closed accounts and accounts a business lists without a role out of the sync, each with a reason', async () => {
+    const edges = world();
+    edges['brand']!['800/owned_ad_accounts'] = [acct('2', '800'), acct('3', '800'), { ...acct('4', '800'), account_status: 101 }, acct('5', '800')];
+    edges['brand']!['act_5'] = new PermissionError('(#100) Object with ID act_5 does not exist, cannot be loaded due to missing permissions');
+    const { result, graph } = await run(edges);
+    expect([...result.adAccounts.keys()].sort()).to.deep.equal(['1', '2', '3', '4', '5']);
+    expect([...result.skipped.keys()].sort()).to.deep.equal(['4', '5']);
+    expect(result.skipped.get('4')).to.include({ errorClass: null });
+    expect(result.skipped.get('4')!.reason).to.include('CLOSED');
+    expect(result.skipped.get('5')).to.include({ errorClass: 'permission' });
+    expect(result.skipped.get('5')!.reason).to.include('no role');
+    // Only the account no /me edge listed is probed; the closed one needs no call.
+    expect(graph.calls.filter((c) => / act_/.test(c))).to.deep.equal(['brand act_5']);
+  });
 });
