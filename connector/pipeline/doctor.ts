@@ -7,7 +7,7 @@ import type { Clock } from '../core/clock.js';
 import { asConnectorError, EXIT_CODES, type ConnectorError, type ExitCode } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { GraphClient } from '../graph/client.js';
-import { inspectToken, type TokenInspection } from '../graph/tokens.js';
+import { inspectToken, isTokenType, type TokenInspection } from '../graph/tokens.js';
 import { accountStatusName, UNSYNCED_ACCOUNT_STATUSES } from '../tap/account-status.js';
 import { accountInfo, discoverAssets } from '../tap/assets.js';
 import { loadTapConfig, tokensOf, type TapConfig } from '../tap/config.js';
@@ -50,6 +50,8 @@ export interface DoctorAccount {
   tokens: string[];
   /** Whether a one-day insights read succeeded with the first token that reaches it. */
   insights: DoctorFinding;
+  /** Why sync lists this account but reads nothing from it (closed, no role), or null. */
+  skipped: string | null;
 }
 
 export interface DoctorReport {
@@ -126,7 +128,8 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
 async function probeAccounts(o: DoctorOptions, config: TapConfig, graph: GraphClient, usable: ReturnType<typeof tokensOf>, inspected: TokenInspection[], report: DoctorReport): Promise<void> {
   const limit = pLimit(config.max_concurrency);
   const scopes = new Map(inspected.filter((i) => i.scopes.length).map((i) => [i.label, i.scopes]));
-  const found = await discoverAssets({ graph, config, tokens: usable, log: o.log.child({ phase: 'discovery' }), limit, selected: new Map([['ad_accounts', ['account_status']]]), scopes });
+  const types = new Map(inspected.flatMap((i) => (isTokenType(i.type) ? [[i.label, i.type] as const] : [])));
+  const found = await discoverAssets({ graph, config, tokens: usable, log: o.log.child({ phase: 'discovery' }), limit, selected: new Map([['ad_accounts', ['account_status']]]), scopes, types });
   for (const [stream, why] of found.incomplete) report.discovery.push({ ok: false, what: `discovery of ${stream} is incomplete (${why.join('; ')})`, fix: 'Give the token business_management and assign it to the Business Manager, or list account_ids explicitly.', kind: 'permission', exit_code: EXIT_CODES.permission });
   for (const u of found.unreachable) report.discovery.push(finding(u.error, `configured account ${u.accountId} is not reachable by any token`));
   for (const f of found.failedTokens) report.discovery.push(finding(f.error, `token "${f.label}" could not list its assets`));
@@ -135,13 +138,17 @@ async function probeAccounts(o: DoctorOptions, config: TapConfig, graph: GraphCl
     accounts.map(({ info, raw }) =>
       limit(async (): Promise<DoctorAccount> => {
         const status = typeof raw['account_status'] === 'number' ? raw['account_status'] : null;
+        const skip = found.skipped.get(info.accountId);
+        const base = { account_id: info.accountId, name: info.name, currency: info.currency, timezone: info.timezone, account_status: status, tokens: info.tokens.map((t) => t.label) };
+        // Sync reads nothing from it, so neither does doctor: what to do (if anything) is its hint.
+        if (skip) return { ...base, insights: { ok: true, what: 'not read: sync skips it' }, skipped: `${skip.reason}. ${skip.hint}` };
         let insights: DoctorFinding = { ok: true, what: 'insights readable (yesterday, account level)' };
         try {
           await graph.request(`act_${info.accountId}/insights`, { params: { level: 'account', date_preset: 'yesterday', fields: ['spend'], limit: 1 }, tokens: info.tokens });
         } catch (err) {
           insights = finding(asConnectorError(err), 'insights not readable');
         }
-        return { account_id: info.accountId, name: info.name, currency: info.currency, timezone: info.timezone, account_status: status, tokens: info.tokens.map((t) => t.label), insights };
+        return { ...base, insights, skipped: null };
       }),
     ),
   );
@@ -154,7 +161,8 @@ function finish(report: DoctorReport): DoctorReport {
   const steps = new Set(problems.map((p) => p.fix).filter((f): f is string => !!f));
   for (const t of report.tokens) for (const w of t.warnings) steps.add(`${w}.`);
   for (const a of report.accounts) {
-    if (a.account_status !== null && a.account_status !== 1) {
+    if (a.skipped) steps.add(a.skipped);
+    else if (a.account_status !== null && a.account_status !== 1) {
       const what = UNSYNCED_ACCOUNT_STATUSES.has(a.account_status) ? 'sync lists it in ad_accounts but reads nothing from it (sync_log: skipped)' : 'it may deliver little or no new spend';
       steps.add(`act_${a.account_id} is ${accountStatusName(a.account_status)}: ${what}.`);
     }
@@ -180,7 +188,8 @@ export function formatDoctor(r: DoctorReport): string {
   if (r.tokens.some((t) => t.valid)) lines.push('', `Ad accounts (${r.accounts.length} reachable)`);
   for (const a of r.accounts) {
     const status = a.account_status !== null && a.account_status !== 1 ? `, ${accountStatusName(a.account_status)}` : '';
-    lines.push(`  ${mark(a.insights.ok)} act_${a.account_id} ${a.name ?? ''} (${a.currency ?? '?'}, ${a.timezone}${status}) via ${a.tokens.join(', ')}${a.insights.ok ? '' : ` — ${a.insights.what}`}`);
+    const note = a.skipped ? ' — skipped by sync (see next steps)' : a.insights.ok ? '' : ` — ${a.insights.what}`;
+    lines.push(`  ${a.skipped ? '–' : mark(a.insights.ok)} act_${a.account_id} ${a.name ?? ''} (${a.currency ?? '?'}, ${a.timezone}${status}) via ${a.tokens.join(', ')}${note}`);
   }
   for (const d of r.discovery) lines.push(`  ${mark(d.ok)} ${d.what}`);
   lines.push('', 'Next steps');

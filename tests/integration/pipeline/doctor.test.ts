@@ -53,6 +53,24 @@ describe('fb-ads-elt doctor (CLI, against the sandbox)', function () {
     for (const t of sb.tokens) expect(r.out + r.err).not.to.include(t.token);
   });
 
+  it('lists a closed account as one sync skips, says so in the next steps, reads nothing from it and still exits 0', async () => {
+    const acct = sb.world.accounts[1]!;
+    const status = acct.accountStatus;
+    acct.accountStatus = 101;
+    sb.resetStats();
+    try {
+      const r = await doctor(base(), ['--json']);
+      expect(r.code, r.err).to.equal(0);
+      const report = JSON.parse(r.out) as DoctorReport;
+      expect(report.accounts.find((a) => a.account_id === acct.accountId)?.skipped).to.include('CLOSED');
+      expect(report.next_steps.join('\n')).to.include(`ad account ${acct.accountId} is CLOSED`);
+      expect(report.accounts.filter((a) => a.account_id !== acct.accountId).every((a) => a.skipped === null)).to.equal(true);
+      expect(sb.stats().byAccount[acct.accountId] ?? 0, 'calls on the closed account').to.equal(0);
+    } finally {
+      acct.accountStatus = status;
+    }
+  });
+
   it('names an account a token cannot read insights on, with the fix, and exits 4', async () => {
     const victim = sb.world.accounts[0]!.accountId;
     sb.faults.add({ kind: 'account_forbidden', accountId: victim });
