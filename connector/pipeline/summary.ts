@@ -188,7 +188,9 @@ export function formatSummary(s: SyncSummary): string {
   const lines: string[] = [];
   lines.push(`fb-ads-elt sync ${s.status.toUpperCase()} in ${s.duration_s} s (run ${s.run_id}, exit ${s.exit_code})`);
   const a = s.accounts;
-  lines.push(`  accounts  ${a.found} found · ${a.added} added · ${a.updated} updated · ${a.failed} failed`);
+  // Skipped accounts (closed, or no role on them) are listed but not synced; sync_log says why.
+  const skipped = a.list.filter((x) => x.status === 'skipped').length;
+  lines.push(`  accounts  ${a.found} found · ${a.added} added · ${a.updated} updated · ${a.failed} failed${skipped ? ` · ${skipped} skipped` : ''}`);
   const streams = Object.entries(s.rows).filter(([k]) => k !== 'sync_log');
   lines.push(`  rows      ${fmt(s.total_rows)} in total${streams.length ? '' : ' (no records)'}`);
   for (const [stream, n] of streams) {

@@ -252,7 +252,8 @@ function exitCodeOf(failed: SyncSummary['failed'], anyStreamOk: boolean, incompl
 }
 
 function logSummary(log: Logger, s: SyncSummary): void {
-  const parts = [`found ${s.accounts} ad account${s.accounts === 1 ? '' : 's'}`, `${s.updated} updated`, `${s.added} added`];
+  const found = s.accounts + s.skipped.length;
+  const parts = [`found ${found} ad account${found === 1 ? '' : 's'}`, `${s.updated} updated`, `${s.added} added`];
   if (s.failed.length) parts.push(`${s.failed.length} failed (${s.failed.map((f) => f.accountId).join(', ')})`);
   if (s.skipped.length) parts.push(`${s.skipped.length} skipped (${s.skipped.map((f) => f.accountId).join(', ')})`);
   log.info(`Sync ${s.exitCode === 0 ? 'finished' : 'finished with problems'}: ${parts.join(', ')}; ${s.records} records.`, {

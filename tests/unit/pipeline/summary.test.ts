@@ -43,6 +43,14 @@ describe('sync summary', () => {
     expect(text).to.match(/ads\s+6\s+3 added · 3 updated · 1 deleted/);
   });
 
+  it('counts skipped accounts (closed, no role) apart from failed ones, in text too', () => {
+    const skipped = { account_id: '4', status: 'skipped', is_new_account: false, api_calls: 1, error_class: 'permission', error_message: 'no role on it', hint: 'assign it' };
+    const s = buildSummary(base({ syncLog: [...base().syncLog, skipped] }));
+    expect(s.accounts.failed).to.equal(1);
+    expect(s.failures.map((f) => f.account_id)).to.deep.equal(['3']);
+    expect(formatSummary(s)).to.match(/accounts\s+4 found · \d+ added · \d+ updated · 1 failed · 1 skipped/);
+  });
+
   it("prefers the tap's own added/updated counts when its summary line was seen", () => {
     const s = buildSummary(base({ tapCounts: { accounts: 3, added: 0, updated: 2 } }));
     expect(s.accounts).to.include({ found: 3, added: 0, updated: 2 });
