@@ -55,6 +55,8 @@ export interface SyncSummary {
   failed: Array<{ accountId: string; kind: string; message: string; hint: string | undefined }>;
   /** Accounts listed but not synced (closed, or no role on them), each with why. */
   skipped: Array<{ accountId: string; reason: string }>;
+  /** Labels of tokens that could not be used this run (dead at debug_token, or /me failed). */
+  failedTokens: string[];
   incompleteDiscovery: string[];
   records: number;
   state: TapState;
@@ -233,7 +235,7 @@ export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
   await emitState();
   const incompleteDiscovery = [...discovery.incomplete.keys()];
   const exitCode = exitCodeOf(failed, anyStreamOk, incompleteDiscovery.length > 0);
-  const summary: SyncSummary = { exitCode, runId, accounts: accounts.length, added, updated, failed, skipped, incompleteDiscovery, records, state };
+  const summary: SyncSummary = { exitCode, runId, accounts: accounts.length, added, updated, failed, skipped, failedTokens: discovery.failedTokens.map((f) => f.label), incompleteDiscovery, records, state };
   written.report(log);
   logSummary(log, summary);
   return summary;
@@ -256,6 +258,7 @@ function logSummary(log: Logger, s: SyncSummary): void {
   const parts = [`found ${found} ad account${found === 1 ? '' : 's'}`, `${s.updated} updated`, `${s.added} added`];
   if (s.failed.length) parts.push(`${s.failed.length} failed (${s.failed.map((f) => f.accountId).join(', ')})`);
   if (s.skipped.length) parts.push(`${s.skipped.length} skipped (${s.skipped.map((f) => f.accountId).join(', ')})`);
+  if (s.failedTokens.length) parts.push(`token${s.failedTokens.length === 1 ? '' : 's'} ${s.failedTokens.map((l) => `"${l}"`).join(', ')} not usable`);
   log.info(`Sync ${s.exitCode === 0 ? 'finished' : 'finished with problems'}: ${parts.join(', ')}; ${s.records} records.`, {
     type: 'summary',
     run_id: s.runId,
@@ -268,7 +271,9 @@ function logSummary(log: Logger, s: SyncSummary): void {
   for (const f of s.failed) log.error(`account ${f.accountId} failed: ${f.message}`, { account_id: f.accountId, error_kind: f.kind, hint: f.hint });
   if (s.incompleteDiscovery.length) {
     log.warn(`discovery was incomplete for ${s.incompleteDiscovery.join(', ')}: those streams were not activated (rows from earlier runs are kept)`, {
-      hint: 'Check the warnings above: a token without business_management or a business it lost access to is the usual cause.',
+      hint: s.failedTokens.length
+        ? 'A token could not be used (see the error lines above): replace it, and the next run lists its assets again.'
+        : 'Check the warnings above: a token without business_management or a business it lost access to is the usual cause.',
     });
   }
 }

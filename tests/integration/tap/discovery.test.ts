@@ -139,6 +139,7 @@ describe('tap-facebook-ads discovery for every kind of token (child process)', f
     }
     const dead = r.logs().find((l) => l['token_label'] === 'brand' && l['level'] === 'error');
     expect(dead, 'an error line names the dead token').to.not.equal(undefined);
+    expect(String(r.logs().find((l) => l['type'] === 'summary')?.['msg'])).to.include('token "brand" not usable');
     // Its accounts are unknown this run: the asset streams are not activated (no row is deleted).
     expect(activated(r)).to.not.include('ad_accounts');
     expect(r.stderr).to.not.include(token('brand').token);
