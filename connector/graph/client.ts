@@ -10,6 +10,7 @@ import type { Logger } from '../core/log.js';
 import type { Redactor } from '../core/secrets.js';
 import type { TapConfig } from '../tap/config.js';
 import { GraphBreaker } from './breaker.js';
+import { checkCallBudget } from './call-budget.js';
 import { ReduceDataError, classifyGraphError, classifyNetworkError, type Classified, type GraphErrorBody, type ThrottleScope } from './errors.js';
 import { encodeParams, graphUrl, isPage, nextLink, nextPageUrl, stripAuth } from './paging.js';
 import { UsagePacer, parseUsageHeaders, regainSecondsFor } from './usage.js';
@@ -309,6 +310,7 @@ export class GraphClient {
     for (;;) {
       const token = this.pickToken(opts.tokens.filter((t) => !deniedTo.has(t.label)));
       if (!token) throw this.noTokenError(opts.tokens, path, accountId);
+      if (accountId) checkCallBudget(accountId, this.byAccount.get(accountId)?.api_calls ?? 0, this.config.max_api_calls_per_account, path);
       const { waitMs, reason } = this.pacer.reserve(accountId, token.label);
       if (waitMs > this.maxThrottleWaitMs) {
         this.count(accountId, token.label, 'errors');

@@ -1,6 +1,7 @@
 // Async insights jobs (AdReportRun, facts §5): POST /<node>/insights → poll GET /<id> with backoff →
 // read GET /<id>/insights pages only once the run says 'Job Completed' at 100%. A run that fails,
-// is skipped, stalls (no progress for stallMs) or outlives timeoutMs raises a typed error the caller splits on.
+// is skipped, stalls (running with no progress for stallMs) or outlives timeoutMs raises a typed
+// error the caller answers; a run still queued ('Job Not Started') is waited for, never called stalled.
 import { ConnectorError, TransientError } from '../core/errors.js';
 import { classifyGraphError, type ThrottleScope } from './errors.js';
 
@@ -24,6 +25,8 @@ export interface ReportRunGraph {
 
 /** Terminal and running states of `async_status` (facts §5.1 item 3). */
 export const JOB_COMPLETED = 'Job Completed';
+/** Queued at Meta: not started yet, so no progress is expected (a busy queue, not a stuck job). */
+export const JOB_NOT_STARTED = 'Job Not Started';
 const FAILED_STATES = new Set(['Job Failed', 'Job Skipped']);
 
 export interface ReportRunStatus {
@@ -66,9 +69,9 @@ export interface ReportRunTiming {
   /** First poll delay; grows ×1.5 per poll up to maxPollMs (Singer/Airbyte poll every 5–30 s). */
   pollMs: number;
   maxPollMs: number;
-  /** No change of async_percent_completion for this long → JobStalledError (airbytehq/airbyte#7723). */
+  /** Running with no change of async_percent_completion for this long → JobStalledError (airbytehq/airbyte#7723). */
   stallMs: number;
-  /** Overall limit from creation to completion. */
+  /** Overall limit from creation to completion, queue time included. */
   timeoutMs: number;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
@@ -119,7 +122,7 @@ export class JobFailedError extends ConnectorError {
   }
 }
 
-/** The run stopped progressing (or took longer than the timeout). */
+/** The run started but stopped progressing (or, running, took longer than the timeout): smaller jobs may do better. */
 export class JobStalledError extends TransientError {
   constructor(spec: ReportRunSpec, status: ReportRunStatus, why: string) {
     super(`insights report run ${status.id} for ${spec.label} ${why} (last state "${status.async_status ?? '?'}" at ${status.async_percent_completion ?? 0}%)`, {
@@ -127,6 +130,56 @@ export class JobStalledError extends TransientError {
       context: { report_run_id: status.id, async_status: status.async_status, percent: status.async_percent_completion, account_id: spec.accountId },
     });
     this.name = 'JobStalledError';
+  }
+}
+
+/**
+ * The run never left Meta's queue ('Job Not Started') within the timeout. Splitting would only queue
+ * more runs behind it, so the caller ends the report and the next run retries it (exit 7).
+ */
+export class JobQueuedError extends TransientError {
+  constructor(spec: ReportRunSpec, status: ReportRunStatus, waitedMs: number) {
+    super(`insights report run ${status.id} for ${spec.label} was still queued ("${JOB_NOT_STARTED}") after ${Math.round(waitedMs / 1000)} s`, {
+      hint: 'Meta’s report queue for this account is saturated (other tools may be running reports on it); re-run later, or raise insights_job_timeout_seconds to wait longer.',
+      context: { report_run_id: status.id, async_status: status.async_status, account_id: spec.accountId },
+    });
+    this.name = 'JobQueuedError';
+  }
+}
+
+/**
+ * Judges one run's successive statuses: done, keep waiting (and how long until a stall would be
+ * declared), or a typed error. Progress is the percentage moving; the stall clock runs only once the
+ * run has left the queue, the overall timeout from creation.
+ */
+export class RunWatch {
+  private lastPercent = -1;
+  private lastChange: number;
+  constructor(
+    private readonly spec: ReportRunSpec,
+    private readonly t: Pick<ReportRunTiming, 'stallMs' | 'timeoutMs'>,
+    private readonly started: number,
+  ) {
+    this.lastChange = started;
+  }
+
+  /** 'done' when the rows may be read; otherwise the longest sleep before the next verdict is due. */
+  observe(s: ReportRunStatus, now: number): 'done' | { waitAtMostMs: number } {
+    const percent = typeof s.async_percent_completion === 'number' ? s.async_percent_completion : Number(s.async_percent_completion ?? 0);
+    if (s.async_status === JOB_COMPLETED && percent >= 100) return 'done';
+    if (s.async_status && FAILED_STATES.has(s.async_status)) throw new JobFailedError(this.spec, s);
+    const queued = s.async_status === JOB_NOT_STARTED;
+    if (queued || percent !== this.lastPercent || s.async_status === undefined) {
+      this.lastPercent = percent;
+      this.lastChange = now;
+    }
+    if (now - this.started >= this.t.timeoutMs) {
+      if (queued) throw new JobQueuedError(this.spec, s, now - this.started);
+      throw new JobStalledError(this.spec, s, `did not finish within ${Math.round(this.t.timeoutMs / 1000)} s`);
+    }
+    if (now - this.lastChange >= this.t.stallMs) throw new JobStalledError(this.spec, s, `made no progress for ${Math.round((now - this.lastChange) / 1000)} s`);
+    const untilTimeout = this.t.timeoutMs - (now - this.started);
+    return { waitAtMostMs: Math.max(0, Math.min(untilTimeout, queued ? untilTimeout : this.t.stallMs - (now - this.lastChange))) + 1 };
   }
 }
 
@@ -149,32 +202,27 @@ export async function startReportRun(graph: ReportRunGraph, spec: ReportRunSpec)
   return id;
 }
 
+/** One status read of a run. */
+export async function pollReportRun(graph: ReportRunGraph, id: string, spec: ReportRunSpec, signal?: AbortSignal): Promise<ReportRunStatus> {
+  const status = await graph.request<ReportRunStatus>(id, {
+    params: { fields: reportRunStatusFields(spec.apiVersion) },
+    tokens: spec.tokens,
+    accountId: spec.accountId,
+    ...(signal ? { signal } : {}),
+  });
+  return { ...status, id };
+}
+
 /** Polls until 'Job Completed' at 100%; anything short of that is never treated as done. */
 export async function waitForReportRun(graph: ReportRunGraph, id: string, spec: ReportRunSpec, t: ReportRunTiming): Promise<ReportRunStatus> {
-  const started = t.now();
-  let lastPercent = -1;
-  let lastChange = started;
+  const watch = new RunWatch(spec, t, t.now());
   let delay = t.pollMs;
   for (;;) {
-    const status = await graph.request<ReportRunStatus>(id, {
-      params: { fields: reportRunStatusFields(spec.apiVersion) },
-      tokens: spec.tokens,
-      accountId: spec.accountId,
-      ...(t.signal ? { signal: t.signal } : {}),
-    });
-    const s: ReportRunStatus = { ...status, id };
+    const s = await pollReportRun(graph, id, spec, t.signal);
     t.onPoll?.(s);
-    const percent = typeof s.async_percent_completion === 'number' ? s.async_percent_completion : Number(s.async_percent_completion ?? 0);
-    if (s.async_status === JOB_COMPLETED && percent >= 100) return s;
-    if (s.async_status && FAILED_STATES.has(s.async_status)) throw new JobFailedError(spec, s);
-    const now = t.now();
-    if (percent !== lastPercent || s.async_status === undefined) {
-      lastPercent = percent;
-      lastChange = now;
-    }
-    if (now - lastChange >= t.stallMs) throw new JobStalledError(spec, s, `made no progress for ${Math.round((now - lastChange) / 1000)} s`);
-    if (now - started >= t.timeoutMs) throw new JobStalledError(spec, s, `did not finish within ${Math.round(t.timeoutMs / 1000)} s`);
-    await t.sleep(Math.min(delay, Math.max(0, t.stallMs - (now - lastChange)) + 1));
+    const verdict = watch.observe(s, t.now());
+    if (verdict === 'done') return s;
+    await t.sleep(Math.min(delay, verdict.waitAtMostMs));
     delay = Math.min(t.maxPollMs, Math.max(1, delay * 1.5));
   }
 }

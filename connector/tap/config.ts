@@ -41,6 +41,7 @@ export interface TapConfig {
   request_timeout_seconds: number;
   circuit_breaker: { failures: number; pause_seconds: number };
   max_concurrency: number;
+  max_api_calls_per_account: number;
   usage_pause_threshold: number;
   insights_job_timeout_seconds: number;
   insights_job_stall_seconds: number;

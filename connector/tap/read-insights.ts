@@ -1,16 +1,16 @@
 // Reads one insights report of one ad account as daily rows through async report runs. The range is
-// planned in the account's time zone (bookmark − lookback, clamped to start_date and 37-month retention);
-// it is cut into jobs of insights_max_days_per_job run concurrently. A job that fails or stalls is
-// retried once, then split (campaigns → ad sets → halves of the range) until it succeeds or a single
-// object-day fails, which is reported, never skipped. Runs Meta failed with a code are answered by it:
-// throttled → wait and re-run unsplit; invalid report → fail the report at once; one object refused
-// (100/2446289 on a campaign/ad set node) → skip that object with a warning.
+// planned in the account's time zone (bookmark − lookback, clamped to start_date and 37-month retention)
+// and cut into jobs of insights_max_days_per_job (insights-job.ts), run by a scheduler with a bounded
+// number in flight. Each job is driven to its end by one decision table (settle/answer below); the work
+// a failing account can cause is bounded: one restart per job, splits only into children that delivered,
+// a failed-run margin per report, no retry of a throttle that outlived its waits, and the account's
+// call cap (graph/call-budget.ts).
 import type { LimitFunction } from 'p-limit';
-import { addDays, addMonths, dayInZone, maxDay, minDay, splitRange } from '../core/dates.js';
-import { ConnectorError, asConnectorError } from '../core/errors.js';
+import { addDays, addMonths, dayInZone, maxDay, minDay } from '../core/dates.js';
+import { ConnectorError, ThrottledError, asConnectorError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { ObjectSkipError, ReduceDataError } from '../graph/errors.js';
-import { JobFailedError, readReportRun, startReportRun, waitForReportRun, type ReportRunSpec, type ReportRunTiming } from '../graph/report-run.js';
+import { JobFailedError, JobQueuedError, type ReportRunTiming } from '../graph/report-run.js';
 import type { Bookmark } from '../singer/state.js';
 import type { JsonSchema } from '../singer/messages.js';
 import type { AccountInfo } from './assets.js';
@@ -18,8 +18,10 @@ import type { TapConfig } from './config.js';
 import type { GraphPort } from './graph-port.js';
 import { attributionSettings, withAttributionOf } from './attribution.js';
 import { asksReach, chunksAtReachCutoff, REACH_BREAKDOWN_MONTHS, REACH_FIELDS } from './breakdown-rules.js';
+import { InsightsJob, type InsightsJobEnv, type JobWindow } from './insights-job.js';
 import { insightsKey, insightsRequestFields, LEVEL_ID, type InsightsReport } from './insights.js';
-import { shapeRecord, shaperFor } from './records.js';
+import { JobScheduler } from './job-scheduler.js';
+import { shapeRecord, shaperFor, type Shaper } from './records.js';
 import { ENTITY_STREAMS } from './streams.js';
 
 /** Insights keep 37 months of history; asking earlier fails with #3018 (facts §4.5). */
@@ -103,17 +105,18 @@ export function planRange(config: TapConfig, account: Pick<AccountInfo, 'timezon
   return { since, until, today, clampedToRetention, ...(resetReason ? { resetReason } : {}) };
 }
 
-interface Scope {
-  since: string;
-  until: string;
-  /** The campaign / ad set a split job is limited to (the job runs on that node). */
-  filter?: { entity: 'campaign' | 'adset'; ids: string[] };
-  /** How far splitting went: a scope splits into the next finer one. */
-  depth: 'account' | 'campaign' | 'adset';
-  label: string;
-}
+/** Runs a failed or stalled job gets before it is split: the first and one restart (as Airbyte does). */
+export const JOB_ATTEMPTS = 2;
+/**
+ * A report read gives up on an account once its failed runs outnumber its completed ones by this
+ * many: failures that smaller jobs do not cure are not about size, and every further split would only
+ * spend the account's budget (issue 18 measured 1,914–6,452 calls for one failing account against
+ * 117 for a healthy one when every campaign and ad set ever created got its own jobs).
+ */
+export const FAILED_RUN_MARGIN = 6;
 
-const LEVEL_RANK = { account: 0, campaign: 1, adset: 2, ad: 3 } as const;
+/** Errors no smaller or later job can cure within this run: they end the account's report read. */
+const ENDS_THE_READ: ReadonlySet<ConnectorError['kind']> = new Set(['auth', 'permission', 'config', 'throttled', 'unexpected']);
 
 export async function readInsightsReport(
   ctx: InsightsReadContext,
@@ -123,181 +126,215 @@ export async function readInsightsReport(
   selected: readonly string[],
   previous: Bookmark | undefined,
 ): Promise<InsightsReadResult> {
-  const { config, log } = ctx;
   const result: InsightsReadResult = { found: 0, fresh: 0, jobs: 0, splits: 0, failures: [], bookmark: previous, plan: undefined };
-  const plan = planRange(config, account, report, previous, ctx.clock());
+  const plan = planRange(ctx.config, account, report, previous, ctx.clock());
   result.plan = plan;
   if (!plan) return result;
-  const alog = log.child({ account_id: account.accountId, stream: report.name });
-  if (plan.resetReason) alog.warn(`re-reading insights from ${plan.since} because ${plan.resetReason}; rows under different parameters must not mix`, { since: plan.since });
-  if (plan.clampedToRetention) alog.warn(`insights start clamped to ${plan.since}: Meta keeps ${INSIGHTS_RETENTION_MONTHS} months of history`, { hint: 'Move config.start_date forward to silence this.' });
+  await new ReportRead(ctx, account, report, shaperFor(schema, selected), selected, plan, previous, result).run();
+  if (result.failures.length === 0) result.bookmark = { date_start: plan.until, ...bookmarkParams(ctx.config, report) };
+  return result;
+}
 
-  const key = insightsKey(report.level, report.breakdowns);
-  const lastDay = plan.resetReason ? undefined : typeof previous?.['date_start'] === 'string' ? previous['date_start'] : undefined;
-  const windows = [...config.action_attribution_windows];
-  const attribution = attributionSettings(config);
-  const actionBreakdowns = report.actionBreakdowns ?? config.action_breakdowns;
-  const fields = [...new Set([...insightsRequestFields(report, selected), LEVEL_ID[report.level], 'account_id', 'account_currency'])];
-  const shaper = shaperFor(schema, selected);
-  const pollMs = Math.max(1, config.insights_poll_interval_seconds * 1000);
-  const timing: ReportRunTiming = {
-    pollMs,
-    maxPollMs: Math.max(pollMs, Math.min(30_000, pollMs * 12)),
-    stallMs: config.insights_job_stall_seconds * 1000,
-    timeoutMs: config.insights_job_timeout_seconds * 1000,
-    now: () => ctx.clock().getTime(),
-    sleep: ctx.sleep,
-  };
+/** One report of one account being read: its jobs, the scheduler running them and the answer to each failure. */
+class ReportRead {
+  private readonly log: Logger;
+  private readonly scheduler: JobScheduler<InsightsJob>;
+  private readonly env: InsightsJobEnv;
+  private readonly key: string[];
+  private readonly asksReachFields: boolean;
+  /** Days after this one are fresh (the rest are lookback re-reads). */
+  private readonly lastDay: string | undefined;
+  private failedRuns = 0;
+  private completedRuns = 0;
 
-  const baseParams = (scope: Scope): Record<string, unknown> => {
-    const filtering: Array<Record<string, unknown>> = [];
-    if (config.include_deleted) filtering.push({ field: 'ad.effective_status', operator: 'IN', value: INSIGHTS_AD_STATUSES });
-    return {
-      level: report.level,
-      fields: asksReach(report.breakdowns, scope.since, plan.today) ? fields : fields.filter((f) => !REACH_FIELDS.includes(f)),
-      time_increment: TIME_INCREMENT,
-      time_range: { since: scope.since, until: scope.until },
-      action_attribution_windows: windows,
-      ...attribution,
-      action_breakdowns: actionBreakdowns,
-      ...(report.breakdowns.length ? { breakdowns: report.breakdowns } : {}),
-      ...(filtering.length ? { filtering } : {}),
+  constructor(
+    private readonly ctx: InsightsReadContext,
+    private readonly account: AccountInfo,
+    private readonly report: InsightsReport,
+    private readonly shaper: Shaper,
+    selected: readonly string[],
+    private readonly plan: InsightsPlan,
+    previous: Bookmark | undefined,
+    private readonly result: InsightsReadResult,
+  ) {
+    const { config } = ctx;
+    this.log = ctx.log.child({ account_id: account.accountId, stream: report.name });
+    this.scheduler = new JobScheduler<InsightsJob>(ctx.jobLimit);
+    this.key = insightsKey(report.level, report.breakdowns);
+    this.lastDay = plan.resetReason ? undefined : typeof previous?.['date_start'] === 'string' ? previous['date_start'] : undefined;
+    const fields = [...new Set([...insightsRequestFields(report, selected), LEVEL_ID[report.level], 'account_id', 'account_currency'])];
+    this.asksReachFields = fields.some((f) => REACH_FIELDS.includes(f));
+    const pollMs = Math.max(1, config.insights_poll_interval_seconds * 1000);
+    const timing: ReportRunTiming = {
+      pollMs,
+      maxPollMs: Math.max(pollMs, Math.min(30_000, pollMs * 12)),
+      stallMs: config.insights_job_stall_seconds * 1000,
+      timeoutMs: config.insights_job_timeout_seconds * 1000,
+      now: () => ctx.clock().getTime(),
+      sleep: ctx.sleep,
     };
-  };
+    const filtering = config.include_deleted ? [{ field: 'ad.effective_status', operator: 'IN', value: INSIGHTS_AD_STATUSES }] : [];
+    const withoutReach = fields.filter((f) => !REACH_FIELDS.includes(f));
+    this.env = {
+      graph: ctx.graph,
+      accountId: account.accountId,
+      tokens: account.tokens,
+      reportName: report.name,
+      reportLevel: report.level,
+      apiVersion: config.api_version,
+      pageSize: config.page_size,
+      timing,
+      signal: this.scheduler.signal,
+      // A job on a campaign/ad set/ad node keeps the report's level, so the grain and keys never change.
+      runParams: (w: JobWindow) => ({
+        level: report.level,
+        fields: asksReach(report.breakdowns, w.since, plan.today) ? fields : withoutReach,
+        time_increment: TIME_INCREMENT,
+        time_range: { since: w.since, until: w.until },
+        action_attribution_windows: [...config.action_attribution_windows],
+        ...attributionSettings(config),
+        action_breakdowns: report.actionBreakdowns ?? config.action_breakdowns,
+        ...(report.breakdowns.length ? { breakdowns: report.breakdowns } : {}),
+        ...(filtering.length ? { filtering } : {}),
+      }),
+    };
+  }
 
-  const rowKey = (r: Record<string, unknown>): string => key.map((k) => String(r[k] ?? '')).join('\u0001');
+  async run(): Promise<void> {
+    const { plan, log } = this;
+    if (plan.resetReason) log.warn(`re-reading insights from ${plan.since} because ${plan.resetReason}; rows under different parameters must not mix`, { since: plan.since });
+    if (plan.clampedToRetention) log.warn(`insights start clamped to ${plan.since}: Meta keeps ${INSIGHTS_RETENTION_MONTHS} months of history`, { hint: 'Move config.start_date forward to silence this.' });
+    const { breakdowns } = this.report;
+    const chunks = chunksAtReachCutoff(breakdowns, plan.since, plan.until, plan.today, this.ctx.config.insights_max_days_per_job);
+    const noReach = chunks.filter((c) => !asksReach(breakdowns, c.since, plan.today));
+    if (noReach.length && this.asksReachFields) {
+      log.info(`insights ${this.report.name}: ${REACH_FIELDS.join(', ')} not asked for ${noReach[0]!.since}..${noReach.at(-1)!.until}; Meta omits them for breakdown queries older than ${REACH_BREAKDOWN_MONTHS} months (those rows keep them null)`, { since: noReach[0]!.since, until: noReach.at(-1)!.until });
+    }
+    log.progress('insights', { since: plan.since, until: plan.until, jobs: chunks.length });
+    const jobs = chunks.map((w) => new InsightsJob(this.env, `act_${this.account.accountId}`, 'account', w));
+    await this.scheduler.run(jobs, (job) => this.settle(job));
+  }
 
-  /** One report run; rows whose key an abandoned ancestor already emitted are skipped (exactly once). */
-  const runJob = (scope: Scope, skip: ReadonlySet<string>, emitted: Set<string>): Promise<void> =>
-    ctx.jobLimit(async () => {
-      result.jobs++;
-      // A split job runs on the campaign/ad set node itself (facts §5.1: runs can be created on any
-      // level's node); its rows keep the report's level, so the grain and keys do not change.
-      const node = scope.filter ? scope.filter.ids[0]! : `act_${account.accountId}`;
-      const spec: ReportRunSpec = { node, params: baseParams(scope), tokens: account.tokens, accountId: account.accountId, label: scope.label, apiVersion: config.api_version };
-      const id = await startReportRun(ctx.graph, spec);
-      await waitForReportRun(ctx.graph, id, spec, timing);
-      for await (const raw of readReportRun<Record<string, unknown>>(ctx.graph, id, spec, config.page_size)) {
-        const extra: Record<string, unknown> = { attribution_windows: windows, ...attribution };
-        if (raw['account_currency'] === undefined || raw['account_currency'] === null) extra['account_currency'] = account.currency;
-        if (raw['account_id'] === undefined) extra['account_id'] = account.accountId;
-        for (const b of report.breakdowns) if (raw[b] === undefined || raw[b] === null) extra[b] = '';
-        const record = shapeRecord(raw, shaper, { extractedAt: ctx.clock(), extra });
-        if (record['date_start'] === null && typeof raw['date_start'] === 'string') record['date_start'] = raw['date_start'];
-        const k = rowKey(record);
-        if (skip.has(k) || emitted.has(k)) continue;
-        emitted.add(k);
-        result.found++;
-        if (!lastDay || String(record['date_start']) > lastDay) result.fresh++;
-        await ctx.emit(record);
-      }
-    });
-
-  const listChildren = async (scope: Scope): Promise<Scope[] | undefined> => {
-    const next = scope.depth === 'account' ? 'campaign' : scope.depth === 'campaign' ? 'adset' : undefined;
-    if (!next || LEVEL_RANK[report.level] < LEVEL_RANK[next]) return undefined;
-    const path = next === 'campaign' ? `act_${account.accountId}/campaigns` : `${scope.filter!.ids[0]}/adsets`;
-    const params: Record<string, unknown> = { fields: ['id'] };
-    if (config.include_deleted) params['effective_status'] = statusesOf(next === 'campaign' ? 'campaigns' : 'ad_sets');
-    const ids: string[] = [];
-    for await (const row of ctx.graph.paginate<{ id?: string }>(path, { params, tokens: account.tokens, accountId: account.accountId })) if (typeof row.id === 'string') ids.push(row.id);
-    if (ids.length === 0) return undefined;
-    return ids.map((id) => ({ since: scope.since, until: scope.until, filter: { entity: next, ids: [id] }, depth: next, label: `${report.name} ${next} ${id} ${scope.since}..${scope.until}` }));
-  };
-
-  const halves = (scope: Scope): Scope[] | undefined => {
-    if (scope.since === scope.until) return undefined;
-    const days = splitRange(scope.since, scope.until, 1).length;
-    const mid = addDays(scope.since, Math.ceil(days / 2) - 1);
-    const mk = (since: string, until: string): Scope => ({ ...scope, since, until, label: `${scope.label.replace(/ \S+\.\.\S+$/, '')} ${since}..${until}` });
-    return [mk(scope.since, mid), mk(addDays(mid, 1), scope.until)];
-  };
-
-  /** Set once the report cannot succeed (Meta rejects its definition): queued jobs do not start. */
-  let stopped = false;
-
-  const runScope = async (scope: Scope, skip: ReadonlySet<string>): Promise<void> => {
-    let lastError: unknown;
-    const emitted = new Set<string>();
-    let throttles = 0;
-    for (let attempt = 0; attempt < 2; attempt++) {
-      if (stopped) return;
+  /** Drives one job to its end: run, wait, read; on failure the answer says restart or which jobs replace it. */
+  private async settle(job: InsightsJob): Promise<InsightsJob[]> {
+    for (;;) {
       try {
-        await runJob(scope, new Set([...skip, ...emitted]), emitted);
-        return;
+        this.result.jobs++;
+        await (job.attempts === 0 ? job.start() : job.restart());
+        await job.wait();
+        await this.emitRows(job);
+        this.completedRuns++;
+        return [];
       } catch (err) {
-        lastError = err;
-        const e = asConnectorError(err);
-        if (err instanceof JobFailedError && e.kind === 'config') {
-          // Invalid breakdowns/metrics (2/1504041, 2/1504042): every slice would fail the same way.
-          stopped = true;
-          const failure = new ConnectorError('config', `insights ${report.name} for account ${account.accountId}: Meta rejects the report definition: ${e.message}`, {
-            ...(e.hint ? { hint: e.hint } : {}),
-            context: { ...e.context, account_id: account.accountId, stream: report.name },
-          });
-          alog.failure(failure);
-          result.failures.push(failure);
-          return;
-        }
-        if (err instanceof JobFailedError && e.kind === 'throttled') {
-          // App/account throttled the run (4/1504022, 4/1504039): wait and re-run it as is; splitting
-          // would only spend more of the budget that ran out.
-          throttles++;
-          if (throttles > config.max_retries) {
-            result.failures.push(e);
-            alog.failure(e);
-            return;
-          }
-          const waitMs = ctx.graph.holdAfterThrottle(err.scope, throttles, account.accountId);
-          alog.warn(`insights job ${scope.label} was throttled by Meta; re-running it in ${Math.round(waitMs)} ms (${throttles}/${config.max_retries})`, { error_kind: e.kind, wait_ms: Math.round(waitMs), ...e.context });
-          attempt--;
-          continue;
-        }
-        if (err instanceof ObjectSkipError && scope.filter) {
-          alog.warn(`insights ${report.name}: ${scope.filter.entity} ${scope.filter.ids[0]} of account ${account.accountId} cannot be read and is skipped: ${e.message}`, { error_kind: e.kind, ...(e.hint ? { hint: e.hint } : {}), ...e.context });
-          return;
-        }
-        // Permission/auth/config problems do not get better by splitting: the account fails.
-        if (e.kind === 'auth' || e.kind === 'permission' || e.kind === 'config') throw err;
-        alog.warn(`insights job ${scope.label} failed (attempt ${attempt + 1}): ${e.message}`, { error_kind: e.kind, ...e.context });
-        if (err instanceof ReduceDataError) {
-          alog.info(`Meta asked for less data: splitting insights job ${scope.label} by level and days instead of retrying it`, { since: scope.since, until: scope.until, depth: scope.depth });
-          break;
-        }
+        const next = await this.answer(job, err);
+        if (next !== 'restart') return next;
       }
     }
-    if (stopped) return;
-    const inherited = new Set([...skip, ...emitted]);
-    let children: Scope[] | undefined;
+  }
+
+  /** The decision table for a job that did not complete. Throwing ends the read (and fails the account). */
+  private async answer(job: InsightsJob, err: unknown): Promise<'restart' | InsightsJob[]> {
+    if (this.scheduler.stopped) return [];
+    const e = asConnectorError(err);
+    // Invalid breakdowns/metrics (2/1504041, 2/1504042): every slice would fail the same way.
+    if (err instanceof JobFailedError && e.kind === 'config') return this.fail(this.failure(e, `Meta rejects the report definition: ${e.message}`), true);
+    // The run failed for a rate limit (4/1504022, 4/1504039): wait and re-run it as is; smaller jobs would only spend more of the budget that ran out.
+    if (err instanceof JobFailedError && e.kind === 'throttled') return this.waitOutThrottle(job, err);
+    if (err instanceof ObjectSkipError && job.onObject) {
+      this.log.warn(`insights ${this.report.name}: ${job.nodeLevel} ${job.node} of account ${this.account.accountId} cannot be read and is skipped: ${e.message}`, { error_kind: e.kind, ...(e.hint ? { hint: e.hint } : {}), ...e.context });
+      return [];
+    }
+    // A throttle that outlived the client's waits, the account's call cap, a dead token, a bug: no smaller job helps.
+    if (ENDS_THE_READ.has(e.kind)) throw err;
+    // Still queued at Meta when the timeout came: more (smaller) runs would only queue behind it.
+    if (err instanceof JobQueuedError) return this.fail(this.failure(e, e.message), true);
+    this.failedRuns++;
+    this.log.warn(`insights job ${job.label} failed (attempt ${job.attempts}): ${e.message}`, { error_kind: e.kind, ...e.context });
+    if (this.failedRuns > this.completedRuns + FAILED_RUN_MARGIN) {
+      const why = `${this.failedRuns} report runs failed and ${this.completedRuns} completed, so smaller jobs do not help; stopped splitting (last: ${e.message})`;
+      return this.fail(this.failure(e, why, 'Meta could not build this report now; re-run later (the bookmark did not move, so these days are read again). If it persists, deselect fields or breakdowns of this report or lower insights_max_days_per_job.'), true);
+    }
+    if (err instanceof ReduceDataError) {
+      this.log.info(`Meta asked for less data: splitting insights job ${job.label} instead of retrying it`, { since: job.window.since, until: job.window.until, node_level: job.nodeLevel });
+      return this.split(job, e);
+    }
+    return job.attempts < JOB_ATTEMPTS ? 'restart' : this.split(job, e);
+  }
+
+  private waitOutThrottle(job: InsightsJob, err: JobFailedError): 'restart' {
+    const { config } = this.ctx;
+    job.throttles++;
+    if (job.throttles > config.max_retries) {
+      throw new ThrottledError(`insights ${this.report.name} for account ${this.account.accountId}: Meta still fails its report runs for the rate limit after ${config.max_retries} waits: ${err.message}`, {
+        ...(err.hint ? { hint: err.hint } : {}),
+        context: { ...err.context, stream: this.report.name },
+      });
+    }
+    const waitMs = this.ctx.graph.holdAfterThrottle(err.scope, job.throttles, this.account.accountId);
+    this.log.warn(`insights job ${job.label} was throttled by Meta; re-running it in ${Math.round(waitMs)} ms (${job.throttles}/${config.max_retries})`, { error_kind: err.kind, wait_ms: Math.round(waitMs), ...err.context });
+    return 'restart';
+  }
+
+  /** Jobs for the children that delivered (or the halves of the window); a single object-day that still fails is reported. */
+  private async split(job: InsightsJob, cause: ConnectorError): Promise<InsightsJob[]> {
+    let children: InsightsJob[] | undefined;
     try {
-      children = (await listChildren(scope)) ?? halves(scope);
+      children = await job.split();
     } catch (err) {
       const e = asConnectorError(err);
-      if (e.kind === 'auth' || e.kind === 'permission' || e.kind === 'config') throw err;
-      children = halves(scope);
+      if (this.scheduler.stopped) return [];
+      if (ENDS_THE_READ.has(e.kind)) throw err;
+      this.log.warn(`asking insights which objects of ${job.label} delivered failed (${e.message}); splitting its days instead`, { error_kind: e.kind, ...e.context });
+      children = job.halves();
     }
     if (!children) {
-      const e = asConnectorError(lastError);
-      const failure = new ConnectorError(e.kind === 'unexpected' ? 'transient' : e.kind, `insights ${report.name} for account ${account.accountId}: ${scope.label} could not be read even as a single object-day: ${e.message}`, {
-        hint: 'Meta could not build this slice; re-run later (the bookmark did not move, so it will be retried). If it persists, deselect fields or breakdowns of this report.',
-        context: { ...e.context, account_id: account.accountId, stream: report.name, since: scope.since, until: scope.until, ...(scope.filter ? { [`${scope.filter.entity}_id`]: scope.filter.ids[0] } : {}) },
-      });
-      alog.failure(failure);
-      result.failures.push(failure);
-      return;
+      const what = job.onObject ? `${job.nodeLevel} ${job.node} on ${job.window.since}` : `${job.window.since}`;
+      this.fail(this.failure(cause, `${what} could not be read even as a single object-day: ${cause.message}`, 'Meta could not build this slice; re-run later (the bookmark did not move, so it will be retried). If it persists, deselect fields or breakdowns of this report.', job), false);
+      return [];
     }
-    result.splits++;
-    alog.info(`splitting insights job ${scope.label} into ${children.length} jobs`, { children: children.length });
-    await Promise.all(children.map((c) => runScope(c, inherited)));
-  };
-
-  const chunks = chunksAtReachCutoff(report.breakdowns, plan.since, plan.until, plan.today, config.insights_max_days_per_job);
-  const noReach = chunks.filter((c) => !asksReach(report.breakdowns, c.since, plan.today));
-  if (noReach.length && fields.some((f) => REACH_FIELDS.includes(f))) {
-    alog.info(`insights ${report.name}: ${REACH_FIELDS.join(', ')} not asked for ${noReach[0]!.since}..${noReach.at(-1)!.until}; Meta omits them for breakdown queries older than ${REACH_BREAKDOWN_MONTHS} months (those rows keep them null)`, { since: noReach[0]!.since, until: noReach.at(-1)!.until });
+    if (children.length === 0) {
+      this.log.info(`no ${job.splitsInto} of ${job.label} has insights in its window: the failed job had no rows to read`, { since: job.window.since, until: job.window.until });
+      return [];
+    }
+    this.result.splits++;
+    this.log.info(`splitting insights job ${job.label} into ${children.length} jobs (${job.splitsInto === 'days' ? 'halves of its days' : `the ${job.splitsInto}s that delivered in its window`})`, { children: children.length, into: job.splitsInto });
+    return children;
   }
-  alog.progress('insights', { since: plan.since, until: plan.until, jobs: chunks.length });
-  await Promise.all(chunks.map((c) => runScope({ since: c.since, until: c.until, depth: 'account', label: `${report.name} act_${account.accountId} ${c.since}..${c.until}` }, new Set())));
-  if (result.failures.length === 0) result.bookmark = { date_start: plan.until, ...bookmarkParams(config, report) };
-  return result;
+
+  private failure(e: ConnectorError, why: string, hint?: string, job?: InsightsJob): ConnectorError {
+    const where = job ? { since: job.window.since, until: job.window.until, ...(job.onObject ? { [LEVEL_ID[job.nodeLevel]]: job.node } : {}) } : {};
+    const h = hint ?? e.hint;
+    return new ConnectorError(e.kind === 'unexpected' ? 'transient' : e.kind, `insights ${this.report.name} for account ${this.account.accountId}: ${why}`, {
+      ...(h ? { hint: h } : {}),
+      context: { ...e.context, account_id: this.account.accountId, stream: this.report.name, ...where },
+    });
+  }
+
+  /** Records a failure of the report; `stop` when no other job of it can succeed either. */
+  private fail(failure: ConnectorError, stop: boolean): InsightsJob[] {
+    this.log.failure(failure);
+    this.result.failures.push(failure);
+    if (stop) this.scheduler.stop(failure.message);
+    return [];
+  }
+
+  /** Emits the completed run's rows; a row an abandoned ancestor (or an earlier attempt) emitted is skipped. */
+  private async emitRows(job: InsightsJob): Promise<void> {
+    const { account, report, ctx } = this;
+    const recorded = { attribution_windows: [...ctx.config.action_attribution_windows], ...attributionSettings(ctx.config) };
+    for await (const raw of job.rows()) {
+      const extra: Record<string, unknown> = { ...recorded };
+      if (raw['account_currency'] === undefined || raw['account_currency'] === null) extra['account_currency'] = account.currency;
+      if (raw['account_id'] === undefined) extra['account_id'] = account.accountId;
+      for (const b of report.breakdowns) if (raw[b] === undefined || raw[b] === null) extra[b] = '';
+      const record = shapeRecord(raw, this.shaper, { extractedAt: ctx.clock(), extra });
+      if (record['date_start'] === null && typeof raw['date_start'] === 'string') record['date_start'] = raw['date_start'];
+      const k = this.key.map((f) => String(record[f] ?? '')).join('\u0001');
+      if (job.skip.has(k) || job.emitted.has(k)) continue;
+      job.emitted.add(k);
+      this.result.found++;
+      if (!this.lastDay || String(record['date_start']) > this.lastDay) this.result.fresh++;
+      await ctx.emit(record);
+    }
+  }
 }
