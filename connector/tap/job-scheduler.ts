@@ -26,14 +26,17 @@ export class JobScheduler<J> {
   async run(jobs: readonly J[], step: (job: J) => Promise<J[]>): Promise<void> {
     let failure: { error: unknown } | undefined;
     const launch = async (job: J): Promise<void> => {
-      let next: J[];
-      try {
-        next = await this.limit(() => (this.stopped ? Promise.resolve([]) : step(job)));
-      } catch (error) {
-        failure ??= { error };
-        this.stop(error instanceof Error ? error.message : String(error));
-        return;
-      }
+      // The stop happens inside the limited call, before its slot goes to the next queued job.
+      const next = await this.limit(async (): Promise<J[]> => {
+        if (this.stopped) return [];
+        try {
+          return await step(job);
+        } catch (error) {
+          failure ??= { error };
+          this.stop(error instanceof Error ? error.message : String(error));
+          return [];
+        }
+      });
       await Promise.all(next.map(launch));
     };
     await Promise.all(jobs.map(launch));

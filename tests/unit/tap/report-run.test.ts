@@ -1,7 +1,7 @@
 // Unit tests of the async report-run driver against a scripted fake: it polls until 'Job Completed' at
 // 100%, never reads earlier, backs off, and raises typed errors for failed, skipped and stalled runs.
 import { expect } from 'chai';
-import { JobFailedError, JobStalledError, readReportRun, startReportRun, waitForReportRun, type ReportRunGraph, type ReportRunSpec, type ReportRunStatus, type ReportRunTiming } from '../../../connector/graph/report-run.js';
+import { JobFailedError, JobQueuedError, JobStalledError, readReportRun, startReportRun, waitForReportRun, type ReportRunGraph, type ReportRunSpec, type ReportRunStatus, type ReportRunTiming } from '../../../connector/graph/report-run.js';
 
 class ScriptedGraph implements ReportRunGraph {
   readonly calls: Array<{ path: string; method: string; params: Record<string, unknown> | undefined }> = [];
@@ -88,6 +88,25 @@ describe('async report runs (graph/report-run)', () => {
       { id: 'run1', async_status: 'Job Completed', async_percent_completion: 100 },
     ]);
     expect((await waitForReportRun(slow, 'run1', spec, timing({ stallMs: 1000 }))).async_status).to.equal('Job Completed');
+  });
+
+  it('never calls a queued run ("Job Not Started") stalled: it waits past stallMs, then only the timeout ends the wait', async () => {
+    const queuedThenDone = new ScriptedGraph([
+      ...Array.from({ length: 30 }, () => ({ id: 'run1', async_status: 'Job Not Started', async_percent_completion: 0 })),
+      { id: 'run1', async_status: 'Job Started', async_percent_completion: 1 },
+      { id: 'run1', async_status: 'Job Completed', async_percent_completion: 100 },
+    ]);
+    const t = timing({ stallMs: 1000 });
+    expect((await waitForReportRun(queuedThenDone, 'run1', spec, t)).async_status).to.equal('Job Completed');
+    expect(t.now()).to.be.greaterThan(3000);
+
+    const queued = new ScriptedGraph([{ id: 'run1', async_status: 'Job Not Started', async_percent_completion: 0 }]);
+    const err = await waitForReportRun(queued, 'run1', spec, timing({ stallMs: 1000, timeoutMs: 5000 })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(JobQueuedError);
+    expect((err as Error).message).to.match(/still queued \("Job Not Started"\) after 5 s/);
   });
 
   it('gives up after timeoutMs even when the run keeps inching forward', async () => {
