@@ -4,14 +4,7 @@
 import { expect } from 'chai';
 import { startSandbox, type Sandbox } from '../../../connector/sandbox/index.js';
 import { addDays, dayInZone } from '../../../connector/core/dates.js';
-import { discover } from '../../../connector/tap/discover.js';
-import { killRunningTaps, recordingProxy, runTap, tapConfig, tempDir, TEST_TODAY, type Recorder, type TapRun } from './helpers.js';
-
-function catalogSelecting(streams: string[]): unknown {
-  const c = discover();
-  for (const e of c.streams) e.metadata[0]!.metadata['selected'] = streams.includes(e.stream);
-  return c;
-}
+import { catalogSelecting, killRunningTaps, recordingProxy, runTap, tapConfig, tempDir, TEST_TODAY, type Recorder, type TapRun } from './helpers.js';
 
 describe('tap insights report runs under faults (child process, sandbox)', function () {
   this.timeout(120_000);

@@ -5,17 +5,10 @@
 // nothing depends on the day the test runs.
 import { expect } from 'chai';
 import { startSandbox, type Sandbox } from '../../../connector/sandbox/index.js';
-import { discover } from '../../../connector/tap/discover.js';
-import { killRunningTaps, recordingProxy, runTap, tapConfig, tempDir, type Recorder, type TapRun } from './helpers.js';
+import { catalogSelecting, killRunningTaps, recordingProxy, runTap, tapConfig, tempDir, type Recorder, type TapRun } from './helpers.js';
 
 const TODAY = '2026-11-20';
 const RANGE = { start_date: '2026-11-14', end_date: '2026-11-17' };
-
-function catalogSelecting(streams: string[]): unknown {
-  const c = discover();
-  for (const e of c.streams) e.metadata[0]!.metadata['selected'] = streams.includes(e.stream);
-  return c;
-}
 
 const keysOf = (r: TapRun, stream: string, key: string[]): string[] => r.records(stream).map((x) => key.map((k) => String(x[k])).join('|')).sort();
 const msgs = (r: TapRun): string[] => r.logs().map((l) => String(l['msg']));
