@@ -58,7 +58,7 @@ export interface InsightsReadResult {
   fresh: number;
   jobs: number;
   splits: number;
-  /** Object-days that could not be read even at the smallest split: the account's report failed. */
+  /** Why the report failed for this account (a single object-day, too many failed runs, a rejected definition, a queue that never moved); empty = complete. */
   failures: ConnectorError[];
   bookmark: Bookmark | undefined;
   plan: InsightsPlan | undefined;
