@@ -9,7 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { newAjv, REPO_ROOT } from '../../../connector/core/config.js';
 import { NOW_ENV, nowEnv } from '../../../connector/core/clock.js';
-import { discover } from '../../../connector/tap/discover.js';
 import { addTapFormats } from '../../../connector/tap/schemas.js';
 import { startSandbox, type Sandbox } from '../../../connector/sandbox/index.js';
 import { discover } from '../../../connector/tap/discover.js';
@@ -146,13 +145,6 @@ export async function runTap(opts: { config: unknown; now: Date | null; catalog?
 export function tempDir(): { dir: string; cleanup(): void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tap-it-'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** The discovered catalog with exactly these streams selected. */
-export function catalogSelecting(streams: string[]): unknown {
-  const c = discover();
-  for (const e of c.streams) e.metadata[0]!.metadata['selected'] = streams.includes(e.stream);
-  return c;
 }
 
 /** The world day the tap tests pin their sandbox to (any day works: the tap runs on the sandbox's clock). */
