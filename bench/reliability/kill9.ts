@@ -64,7 +64,7 @@ async function snapshot(file: string): Promise<Map<string, string[]>> {
   const c = await db.connect();
   const out = new Map<string, string[]>();
   try {
-    const tables = (await c.runAndReadAll(`select table_name from information_schema.tables where table_schema='facebook_ads' and table_name not like '%__sdc_stage' order by 1`)).getRows().map((r) => String(r[0]));
+    const tables = (await c.runAndReadAll(`select table_name from information_schema.tables where table_schema='facebook_ads' and table_name not like '%__sdc_stage' and not starts_with(table_name, '_sdc_') order by 1`)).getRows().map((r) => String(r[0]));
     for (const t of tables) {
       const cols = (await c.runAndReadAll(`select column_name from information_schema.columns where table_schema='facebook_ads' and table_name='${t}' and column_name not like '\\_sdc\\_%' escape '\\' order by ordinal_position`)).getRows().map((r) => `"${String(r[0])}"`);
       // sync_log gets one row per account per run, and a resumed run reads less (incremental): compare

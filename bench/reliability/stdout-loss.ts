@@ -33,7 +33,7 @@ async function committedRows(file: string): Promise<number> {
   const db = await DuckDBInstance.create(file);
   const c = await db.connect();
   try {
-    const tables = (await c.runAndReadAll(`select table_name from information_schema.tables where table_schema='facebook_ads' and table_name not like '%__history' and table_name not like '%__sdc_stage'`)).getRows().map((r) => String(r[0]));
+    const tables = (await c.runAndReadAll(`select table_name from information_schema.tables where table_schema='facebook_ads' and table_name not like '%__history' and table_name not like '%__sdc_stage' and not starts_with(table_name, '_sdc_')`)).getRows().map((r) => String(r[0]));
     let total = 0;
     for (const t of tables) total += Number((await c.runAndReadAll(`select count(*) from facebook_ads."${t}"`)).getRows()[0]![0]);
     return total;

@@ -8,7 +8,7 @@ import { createDestination } from '../target/factory.js';
 import { Loader } from '../target/loader.js';
 import { SingerWriter } from '../singer/writer.js';
 import { runClock } from '../core/clock.js';
-import { COMMITTED_TAG } from '../singer/record-counts.js';
+import { COMMITTED_TAG, STALE_TAG } from '../singer/record-counts.js';
 import { stringifyExact } from '../singer/exact-json.js';
 
 const program = new Command('target-bigquery')
@@ -44,11 +44,14 @@ await runCli('target-bigquery', async (ctx) => {
       // Meltano stores each line as the state it hands the next run's tap.
       emitState: (value) => out.writeJson(value),
     });
-    const { committed, ...summary } = await loader.run(process.stdin);
+    const { committed, stale, ...summary } = await loader.run(process.stdin);
     await out.flush();
-    // What reached the warehouse, per stream and account: `fb-ads-elt sync` checks it against the tap's counts.
+    // What reached the warehouse (and what was dropped as stale), per stream and account:
+    // `fb-ads-elt sync` checks the two together against the tap's counts.
     committed.report(ctx.log, { status: COMMITTED_TAG });
-    ctx.log.info('load finished', { destination: config.destination, dataset: config.dataset, ...summary });
+    stale.report(ctx.log, { status: STALE_TAG });
+    const staleRecords = stale.entries().reduce((n, e) => n + e.count, 0);
+    ctx.log.info('load finished', { destination: config.destination, dataset: config.dataset, ...summary, stale_records: staleRecords });
   } finally {
     await destination.close();
   }

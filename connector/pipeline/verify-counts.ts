@@ -2,18 +2,19 @@
 // metrics (what it wrote) against the target's (what it committed), per stream and account. Any
 // difference fails the run with exit 6, naming the stream and the account.
 import { EXIT_CODES } from '../core/errors.js';
-import { compareCounts, COMMITTED_TAG, RecordCounts } from '../singer/record-counts.js';
+import { compareCounts, COMMITTED_TAG, RecordCounts, STALE_TAG } from '../singer/record-counts.js';
 import type { Failure } from './summary.js';
 
 /** Collects both sides from the children's relayed log lines. */
 export class CountCheck {
   readonly written = new RecordCounts();
+  /** Committed, or dropped as stale by the documented ACTIVATE_VERSION rule: either way not lost. */
   readonly committed = new RecordCounts();
   private tapReported = false;
 
   observe(component: 'tap' | 'target', fields: Record<string, unknown>): void {
     if (component === 'tap') this.tapReported = this.written.addMetricLine(fields) || this.tapReported;
-    else this.committed.addMetricLine(fields, (tags) => tags['status'] === COMMITTED_TAG);
+    else this.committed.addMetricLine(fields, (tags) => tags['status'] === COMMITTED_TAG || tags['status'] === STALE_TAG);
   }
 
   /**

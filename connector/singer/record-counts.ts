@@ -6,6 +6,8 @@ import type { Logger } from '../core/log.js';
 export const RECORD_COUNT_METRIC = 'record_count';
 /** The target tags its counts `status: committed`: they cover only rows whose batch was merged. */
 export const COMMITTED_TAG = 'committed';
+/** Records the target dropped as stale (a table version older than the activated one): accounted for, not lost. */
+export const STALE_TAG = 'stale';
 
 /** The account a record belongs to: its `account_id` property when that is a string (every per-account stream has one). */
 export function accountOf(record: Record<string, unknown>): string | undefined {

@@ -37,7 +37,16 @@ export interface Destination {
   evolve(table: string, plan: EvolutionPlan): Promise<void>;
   /** Loads the batch into staging and merges it (and its history) into the final table(s). */
   commitBatch(t: StreamTable, batch: BatchFile): Promise<void>;
-  /** Marks rows of versions older than `version` deleted (ACTIVATE_VERSION). */
-  softDeleteOlderVersions(t: StreamTable, version: number, at: Date): Promise<void>;
+  /**
+   * The table's activated version (the last ACTIVATE_VERSION applied to it), as kept in the
+   * warehouse beside the table; undefined when it was never activated (or was dropped since).
+   */
+  activatedVersion(table: string): Promise<number | undefined>;
+  /**
+   * ACTIVATE_VERSION: keeps `version` as the table's activated version, then marks rows of older
+   * (or no) versions deleted. The version is stored first, so a crash in between never lets a
+   * stale record in later; the soft delete is repeated by the next activation.
+   */
+  activateVersion(t: StreamTable, version: number, at: Date): Promise<void>;
   close(): Promise<void>;
 }

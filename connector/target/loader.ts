@@ -17,7 +17,7 @@ import { BatchWriter } from './batch.js';
 import type { Destination, StreamTable } from './destination.js';
 import { planEvolution, type EvolutionPlan } from './evolution.js';
 import { toRow } from './rows.js';
-import { UPDATED_TIME_COLUMN } from './sql.js';
+import { RESERVED_TABLE_PREFIX, UPDATED_TIME_COLUMN } from './sql.js';
 import { accountOf, RecordCounts } from '../singer/record-counts.js';
 
 export interface LoaderConfig {
@@ -45,6 +45,8 @@ export interface LoadSummary {
   statesEmitted: number;
   /** Records whose batch was committed, per stream and account (reported as record_count metrics). */
   committed: RecordCounts;
+  /** Stale records dropped: their table version is older than the table's activated version. */
+  stale: RecordCounts;
 }
 
 interface StreamState {
@@ -53,6 +55,8 @@ interface StreamState {
   keySources: string[];
   validate: ValidateFunction | undefined;
   batch: BatchWriter | undefined;
+  /** The table's activated version (kept in the warehouse, so it holds across runs). */
+  activated: number | undefined;
 }
 
 /**
@@ -123,7 +127,7 @@ export class Loader {
   private readonly now: () => Date;
   private tempDir: string | undefined;
   private batchSeq = 0;
-  private readonly summary: LoadSummary = { lines: 0, records: {}, batches: 0, statesEmitted: 0, committed: new RecordCounts() };
+  private readonly summary: LoadSummary = { lines: 0, records: {}, batches: 0, statesEmitted: 0, committed: new RecordCounts(), stale: new RecordCounts() };
   /** Records per account in each batch not yet committed, by batch id. */
   private readonly batchCounts = new Map<number, RecordCounts>();
   private lastStream: string | undefined;
@@ -242,6 +246,12 @@ export class Loader {
     const hasUpdatedTime = fields.some((f) => f.name === UPDATED_TIME_COLUMN && f.mode !== 'REPEATED' && SCALAR.includes(f.type));
 
     const table = toTableName(msg.stream);
+    if (table.startsWith(RESERVED_TABLE_PREFIX)) {
+      throw new DataError(`line ${line}: stream "${msg.stream}" maps to table "${table}", but table names starting with "${RESERVED_TABLE_PREFIX}" are the target's own`, {
+        context: { line, stream: msg.stream, table },
+        hint: 'Rename the stream in the tap (or with a stream map).',
+      });
+    }
     const historyTable = this.opts.config.history && keyColumns.length > 0 && hasUpdatedTime ? `${table}__history` : undefined;
     const stageTable = `${table}__sdc_stage`;
     for (const t of [table, historyTable, stageTable]) if (t) this.claim(t, msg.stream, line);
@@ -312,6 +322,7 @@ export class Loader {
       keySources: msg.key_properties,
       validate,
       batch: undefined,
+      activated: existing ? await dest.activatedVersion(table) : undefined,
       table: { stream: msg.stream, table, historyTable, stageTable, fields: effective, keyColumns, orderColumn, layout },
     });
   }
@@ -325,6 +336,7 @@ export class Loader {
         hint: 'Fix the tap (or its SCHEMA); the batch containing this record was not merged and the last emitted STATE still stands.',
       });
     }
+    if (msg.version !== undefined && st.activated !== undefined && msg.version < st.activated) return this.dropStale(msg, st, line);
     const now = this.now();
     if (!st.batch) {
       const id = ++this.batchSeq;
@@ -363,11 +375,29 @@ export class Loader {
     }
   }
 
+  /**
+   * A record of a table version older than the activated one belongs to a run that was superseded
+   * (Singer ACTIVATE_VERSION): loading it would revive or overwrite rows, or add a row the newer
+   * version does not have. It is dropped, counted (record_count, status "stale") and logged.
+   */
+  private dropStale(msg: RecordMessage, st: StreamState, line: number): void {
+    if (!this.summary.stale.entries().some((e) => e.stream === msg.stream)) {
+      this.opts.log.warn('stale records dropped: their table version is older than the activated one', { stream: msg.stream, line, version: msg.version, activated_version: st.activated });
+    }
+    this.summary.stale.add(msg.stream, accountOf(msg.record));
+  }
+
   private async handleActivate(msg: ActivateVersionMessage, line: number): Promise<void> {
     const st = this.streamOf(msg.stream, line, 'ACTIVATE_VERSION');
+    if (st.activated !== undefined && msg.version < st.activated) {
+      // A superseded run's activation: applying it would change nothing but the stored version.
+      this.opts.log.warn('stale ACTIVATE_VERSION ignored: the table has a newer activated version', { stream: msg.stream, line, version: msg.version, activated_version: st.activated });
+      return;
+    }
     if (st.batch) await this.flush(msg.stream, st);
     await this.settle();
-    await this.opts.destination.softDeleteOlderVersions(st.table, msg.version, this.now());
+    await this.opts.destination.activateVersion(st.table, msg.version, this.now());
+    st.activated = msg.version;
     this.opts.log.info('version activated', { stream: msg.stream, version: msg.version });
     await this.releaseStates();
   }

@@ -84,6 +84,16 @@ export function appendSql(d: Dialect, target: string, source: string, columns: r
   return `INSERT INTO ${d.table(target)} (${cols}) SELECT ${columns.map((c) => `S.${d.ident(c)}`).join(', ')} FROM ${d.table(source)} AS S`;
 }
 
+/**
+ * Where a table's activated version is kept (ACTIVATE_VERSION), so a later run still knows it:
+ * DuckDB keeps one row per table in this table of the dataset (written in the soft delete's
+ * transaction, cleared when the target creates the table afresh); BigQuery keeps it as this label
+ * on the table itself. Table names starting with `_sdc_` are the target's own (streams cannot use them).
+ */
+export const VERSIONS_TABLE = '_sdc_table_versions';
+export const ACTIVATED_VERSION_LABEL = 'sdc_activated_version';
+export const RESERVED_TABLE_PREFIX = '_sdc_';
+
 /** ACTIVATE_VERSION: rows of older (or no) table version are marked deleted, never removed. */
 export function softDeleteSql(d: Dialect, target: string): string {
   const v = d.ident(VERSION_COLUMN);

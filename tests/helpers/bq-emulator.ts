@@ -27,6 +27,7 @@ export interface RecordedStatement {
 
 interface TableMeta {
   fields: BigQueryField[];
+  labels?: Record<string, string>;
   timePartitioning?: unknown;
   clustering?: unknown;
   expirationTime?: string;
@@ -81,6 +82,12 @@ export class BigQueryEmulator {
     this.conn = undefined;
     this.db = undefined;
     if (this.tmp) rmSync(this.tmp, { recursive: true, force: true });
+  }
+
+  /** Drops a table as a user would in the console (tests of manual changes). */
+  async dropTable(dataset: string, table: string): Promise<void> {
+    this.tables.delete(`${dataset}.${table}`);
+    await this.c.run(`DROP TABLE ${quoteIdent(dataset)}.${quoteIdent(table)}`);
   }
 
   failNextQuery(match: RegExp, message = 'injected failure', reason = 'invalidQuery'): void {
@@ -176,6 +183,7 @@ export class BigQueryEmulator {
       schema: { fields: meta.fields },
       ...(meta.timePartitioning ? { timePartitioning: meta.timePartitioning } : {}),
       ...(meta.clustering ? { clustering: meta.clustering } : {}),
+      ...(meta.labels ? { labels: meta.labels } : {}),
       type: 'TABLE',
     };
   }
@@ -215,7 +223,14 @@ export class BigQueryEmulator {
       return;
     }
     if (method === 'PATCH' || method === 'PUT') {
-      const body = JSON.parse((await this.body(req)).toString('utf8')) as { schema?: { fields?: BigQueryField[] } };
+      const body = JSON.parse((await this.body(req)).toString('utf8')) as { schema?: { fields?: BigQueryField[] }; labels?: Record<string, string | null> };
+      if (body.labels) {
+        try {
+          meta.labels = patchLabels(meta.labels, body.labels);
+        } catch (err) {
+          return this.send(res, 400, { error: { code: 400, message: (err as Error).message, errors: [{ reason: 'invalid', message: (err as Error).message }] } });
+        }
+      }
       if (body.schema?.fields) {
         try {
           await this.applySchemaPatch(ds, id, meta.fields, body.schema.fields, []);
@@ -403,6 +418,23 @@ interface QueryParam {
   name: string;
   parameterType: { type: string };
   parameterValue?: { value?: string };
+}
+
+/**
+ * BigQuery's label rules (cloud.google.com/bigquery/docs/labels-intro#requirements): at most 64 per
+ * resource, keys 1-63 chars starting with a lowercase letter, values 0-63 chars, both only
+ * lowercase letters, digits, _ and -. A patch merges into the existing labels; null removes one.
+ */
+function patchLabels(have: Record<string, string> | undefined, patch: Record<string, string | null>): Record<string, string> {
+  const out = { ...have };
+  for (const [k, v] of Object.entries(patch)) {
+    if (!/^[a-z][a-z0-9_-]{0,62}$/.test(k)) throw new Error(`Invalid label key: ${k}`);
+    if (v === null) delete out[k];
+    else if (!/^[a-z0-9_-]{0,63}$/.test(v)) throw new Error(`Invalid label value: ${v}`);
+    else out[k] = v;
+  }
+  if (Object.keys(out).length > 64) throw new Error('Too many labels');
+  return out;
 }
 
 /** BigQuery rules the target must respect when it creates tables. */

@@ -9,7 +9,7 @@ import type { TargetConfig } from '../config.js';
 import type { BatchFile, Destination, StreamTable } from '../destination.js';
 import type { EvolutionPlan } from '../evolution.js';
 import { withoutSources } from '../evolution.js';
-import { alterColumnTypeSql, appendSql, assertIdentifier, historySql, mergeSql, SEQUENCE_COLUMN, softDeleteSql, type Dialect } from '../sql.js';
+import { ACTIVATED_VERSION_LABEL, alterColumnTypeSql, appendSql, assertIdentifier, historySql, mergeSql, SEQUENCE_COLUMN, softDeleteSql, type Dialect } from '../sql.js';
 import type { BigQueryField, TableLayout } from './schema-map.js';
 
 export interface BigQueryDestinationOptions {
@@ -164,7 +164,26 @@ export class BigQueryDestination implements Destination {
       .catch(() => undefined);
   }
 
-  async softDeleteOlderVersions(t: StreamTable, version: number, at: Date): Promise<void> {
+  async activatedVersion(table: string): Promise<number | undefined> {
+    let labels: Record<string, string> | undefined;
+    try {
+      const [meta] = await this.dataset.table(table).getMetadata();
+      labels = (meta as { labels?: Record<string, string> }).labels;
+    } catch (err) {
+      if ((err as ApiErrorLike).code === 404) return undefined;
+      throw mapBigQueryError(err, `reading table ${table}`);
+    }
+    const v = labels?.[ACTIVATED_VERSION_LABEL];
+    return v !== undefined && /^\d{1,16}$/.test(v) ? Number(v) : undefined;
+  }
+
+  async activateVersion(t: StreamTable, version: number, at: Date): Promise<void> {
+    // The label lives and dies with the table; it is written before the soft delete (see Destination).
+    try {
+      await this.dataset.table(t.table).setMetadata({ labels: { [ACTIVATED_VERSION_LABEL]: String(version) } });
+    } catch (err) {
+      throw mapBigQueryError(err, `recording the activated version of ${t.table}`, t.stream);
+    }
     await this.query(softDeleteSql(this.d, t.table), `soft-deleting old versions in ${t.table}`, t.stream, {
       params: { deleted_at: BigQuery.timestamp(at), version },
       types: { deleted_at: 'TIMESTAMP', version: 'INT64' },

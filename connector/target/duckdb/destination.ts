@@ -8,7 +8,7 @@ import { ConnectorError } from '../../core/errors.js';
 import type { BigQueryField, TableLayout } from '../bigquery/schema-map.js';
 import type { BatchFile, Destination, StreamTable } from '../destination.js';
 import type { EvolutionPlan } from '../evolution.js';
-import { appendSql, assertIdentifier, historySql, mergeSql, softDeleteSql, SEQUENCE_COLUMN, alterColumnTypeSql, type Dialect } from '../sql.js';
+import { appendSql, assertIdentifier, historySql, mergeSql, softDeleteSql, SEQUENCE_COLUMN, alterColumnTypeSql, VERSIONS_TABLE, type Dialect } from '../sql.js';
 import { castExpr, duckType, loadType, readJsonColumns } from './types.js';
 import { parseDuckType } from './describe.js';
 
@@ -79,6 +79,9 @@ export class DuckDbDestination implements Destination {
   }
 
   async createTable(table: string, fields: readonly BigQueryField[], _layout: TableLayout): Promise<void> {
+    // A table created afresh (first run, or dropped by hand since) has no activated version yet:
+    // a row left from its predecessor would make every record of the next full sync look stale.
+    if (await this.describe(VERSIONS_TABLE)) await this.c.run(`DELETE FROM ${this.d.table(VERSIONS_TABLE)} WHERE table_name = $t`, { t: table });
     // DuckDB has no partitions or clustering; the layout only matters on BigQuery.
     const cols = fields.map((f) => `${this.d.ident(f.name)} ${duckType(f)}`).join(', ');
     await this.c.run(`CREATE TABLE IF NOT EXISTS ${this.d.table(table)} (${cols})`);
@@ -138,8 +141,29 @@ export class DuckDbDestination implements Destination {
     }
   }
 
-  async softDeleteOlderVersions(t: StreamTable, version: number, at: Date): Promise<void> {
-    await this.c.run(softDeleteSql(this.d, t.table), { deleted_at: at.toISOString(), version });
+  async activatedVersion(table: string): Promise<number | undefined> {
+    if (!(await this.describe(VERSIONS_TABLE))) return undefined;
+    const r = await this.c.runAndReadAll(`SELECT activated_version FROM ${this.d.table(VERSIONS_TABLE)} WHERE table_name = $t`, { t: table });
+    const v = r.getRows()[0]?.[0];
+    return v === undefined || v === null ? undefined : Number(v);
+  }
+
+  async activateVersion(t: StreamTable, version: number, at: Date): Promise<void> {
+    const versions = this.d.table(VERSIONS_TABLE);
+    await this.c.run(`CREATE TABLE IF NOT EXISTS ${versions} (table_name VARCHAR PRIMARY KEY, activated_version BIGINT NOT NULL, activated_at TIMESTAMPTZ NOT NULL)`);
+    // One transaction: the stored version and the rows it deleted never disagree.
+    await this.c.run('BEGIN TRANSACTION');
+    try {
+      await this.c.run(
+        `INSERT INTO ${versions} VALUES ($t, $version, CAST($at AS TIMESTAMPTZ)) ON CONFLICT (table_name) DO UPDATE SET activated_version = excluded.activated_version, activated_at = excluded.activated_at`,
+        { t: t.table, version, at: at.toISOString() },
+      );
+      await this.c.run(softDeleteSql(this.d, t.table), { deleted_at: at.toISOString(), version });
+      await this.c.run('COMMIT');
+    } catch (err) {
+      await this.c.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
   }
 
   /** Runs a read-only query (tests, models); values go as parameters. */

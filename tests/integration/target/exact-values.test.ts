@@ -80,6 +80,7 @@ describe('target values kept exactly or refused per record (DuckDB)', function (
     ['a lone surrogate in a key', [schema({}), rec('{"id":"\\udc00"}')], /line 2: stream "s": property id: /],
     ['nesting deeper than the warehouse allows', [schema({ j: { type: 'object' } }), rec(`{"id":"a","j":${'{"a":'.repeat(600)}1${'}'.repeat(600)}}`)], /line 2: stream "s": property j/],
     ['a property named _sdc_sequence (the target\'s own ordering column)', [schema({ _sdc_sequence: { type: 'integer' } }), rec({ id: 'a', _sdc_sequence: 5 })], /line 1: stream "s": property "_sdc_sequence" maps to the reserved metadata column "_sdc_sequence"/],
+    ['a stream whose table name is the target\'s own', ['{"type":"SCHEMA","stream":"_SDC_table_versions","schema":{"type":"object","properties":{"id":{"type":"string"}}},"key_properties":["id"]}'], /^line 1: stream "_SDC_table_versions" maps to table "_sdc_table_versions", but table names starting with "_sdc_" are the target's own/],
     ['a table version beyond 2^53', [schema({}), '{"type":"ACTIVATE_VERSION","stream":"s","version":99999999999999999999}'], /line 2: ACTIVATE_VERSION "version" must be a whole number/],
   ];
   for (const [what, lines, message, config] of refused) {
@@ -111,6 +112,35 @@ for (const kind of KINDS) {
         ['b', 'b1', 1, false],
       ]);
       expect(r.states).to.deep.equal([{ ok: true }]);
+    });
+
+    it('drops a stale record for a key not yet in the table, in the same run and in a later one (the activated version is kept in the warehouse), and counts it', async () => {
+      const first = await runLoader(w, Readable.from([[schema({ name: { type: 'string' } }), v('a', 5, 'a5'), act(5), v('b', 4, 'b4 stale'), STATE].join('\n') + '\n']));
+      expect(first.error?.message).to.equal(undefined);
+      expect(first.summary!.stale.entries()).to.deep.equal([{ stream: 's', account: undefined, count: 1 }]);
+      // A later run (new loader, new connection) of a superseded version: its keys are not in the table.
+      const later = [schema({ name: { type: 'string' } }), v('c', 4, 'c4 stale'), v('a', 3, 'a3 stale'), act(4), v('d', 5, 'd5'), v('e', 6, 'e6'), STATE];
+      const second = await runLoader(w, Readable.from([later.join('\n') + '\n']));
+      expect(second.error?.message).to.equal(undefined);
+      expect(second.summary!.stale.entries()).to.deep.equal([{ stream: 's', account: undefined, count: 2 }]);
+      const rows = await w.rows('s', ['id']);
+      expect(rows.map((x) => [x['id'], x['name'], Number(x['_sdc_table_version']), x['_sdc_deleted_at'] === null])).to.deep.equal([
+        ['a', 'a5', 5, true],
+        ['d', 'd5', 5, true],
+        ['e', 'e6', 6, true],
+      ]);
+      // The stale ACTIVATE_VERSION 4 changed nothing: version 5 is still the activated one.
+      expect(await w.activatedVersion('s')).to.equal(5);
+      expect(second.states).to.deep.equal([{ ok: true }]);
+    });
+
+    it('forgets the activated version when the table is created afresh (dropped by hand)', async () => {
+      expect((await runLoader(w, Readable.from([[schema({ name: { type: 'string' } }), v('a', 5, 'a5'), act(5)].join('\n') + '\n']))).error).to.equal(undefined);
+      await w.dropTable('s');
+      const r = await runLoader(w, Readable.from([[schema({ name: { type: 'string' } }), v('b', 1, 'b1')].join('\n') + '\n']));
+      expect(r.error?.message).to.equal(undefined);
+      expect(r.summary!.stale.size).to.equal(0);
+      expect((await w.rows('s', ['id'])).map((x) => x['id'])).to.deep.equal(['b']);
     });
 
     it('lets a newer version revive a deleted row', async () => {

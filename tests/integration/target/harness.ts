@@ -38,7 +38,20 @@ export interface Warehouse {
   rows(table: string, orderBy?: string[]): Promise<Record<string, unknown>[]>;
   tables(): Promise<string[]>;
   columns(table: string): Promise<BigQueryField[] | undefined>;
+  /** The table's activated version as the destination reads it back from the warehouse. */
+  activatedVersion(table: string): Promise<number | undefined>;
+  /** Drops a table behind the target's back (a user's manual change). */
+  dropTable(table: string): Promise<void>;
   close(): Promise<void>;
+}
+
+async function withDestination<T>(d: Destination, f: (d: Destination) => Promise<T>): Promise<T> {
+  await d.open();
+  try {
+    return await f(d);
+  } finally {
+    await d.close();
+  }
 }
 
 export interface RunResult {
@@ -81,6 +94,10 @@ export async function openWarehouse(kind: Kind, opts: { bigQueryRetries?: number
           await d.close();
         }
       },
+      activatedVersion: (table) => withDestination(new DuckDbDestination({ path: file, dataset: DATASET }), (d) => d.activatedVersion(table)),
+      async dropTable(table) {
+        await reader(`DROP TABLE "${DATASET}"."${table}"`);
+      },
       async close() {
         for (const d of opened) await d.close().catch(() => undefined);
         rmSync(dir, { recursive: true, force: true });
@@ -90,17 +107,22 @@ export async function openWarehouse(kind: Kind, opts: { bigQueryRetries?: number
   process.env['METADATA_SERVER_DETECTION'] = 'none';
   const emulator = new BigQueryEmulator(PROJECT);
   const url = await emulator.start();
+  const bigQueryDestination = (): BigQueryDestination => {
+    const client = new BigQuery({ projectId: PROJECT, location: 'US', apiEndpoint: url, authClient: new PassThroughClient(), ...(opts.bigQueryRetries === undefined ? {} : { retryOptions: { autoRetry: opts.bigQueryRetries > 0, maxRetries: opts.bigQueryRetries } }) });
+    return new BigQueryDestination({ client, projectId: PROJECT, dataset: DATASET, location: 'US' });
+  };
   return {
     kind,
     emulator,
     duckdbPath: undefined,
-    async destination() {
-      const client = new BigQuery({ projectId: PROJECT, location: 'US', apiEndpoint: url, authClient: new PassThroughClient(), ...(opts.bigQueryRetries === undefined ? {} : { retryOptions: { autoRetry: opts.bigQueryRetries > 0, maxRetries: opts.bigQueryRetries } }) });
-      return new BigQueryDestination({ client, projectId: PROJECT, dataset: DATASET, location: 'US' });
-    },
+    destination: async () => bigQueryDestination(),
     rows: (table, orderBy = []) => emulator.rows(DATASET, table, orderBy),
     tables: async () => [...emulator.tables.keys()].filter((k) => k.startsWith(`${DATASET}.`)).map((k) => k.slice(DATASET.length + 1)).sort(),
     columns: async (table) => emulator.tables.get(`${DATASET}.${table}`)?.fields,
+    activatedVersion: (table) => withDestination(bigQueryDestination(), (d) => d.activatedVersion(table)),
+    async dropTable(table) {
+      await emulator.dropTable(DATASET, table);
+    },
     async close() {
       await emulator.stop();
       rmSync(dir, { recursive: true, force: true });
