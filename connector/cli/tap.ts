@@ -40,7 +40,7 @@ await runCli('tap-facebook-ads', async (ctx) => {
   const clock = runClock();
   // The tap's machinery (ajv, axios, the streams) loads after argument parsing: --help, --version and
   // --about answer without it (start-up time, issue 20).
-  const [{ bareAccountId, loadTapConfig }, { readJsonFile }, { discover }, { selectStreams, runSync }, { emptyState, parseState }, { SingerWriter }, { GraphClient }, { checkTokens }] = await Promise.all([
+  const [{ bareAccountId, loadTapConfig }, { readJsonFile }, { discover }, { selectStreams, runSync }, { emptyState, parseState }, { SingerWriter }, { GraphClient }, { checkTokens }, { parseJsonExact, stringifyExact }] = await Promise.all([
     import('../tap/config.js'),
     import('../core/config.js'),
     import('../tap/discover.js'),
@@ -49,6 +49,7 @@ await runCli('tap-facebook-ads', async (ctx) => {
     import('../singer/writer.js'),
     import('../graph/client.js'),
     import('../graph/tokens.js'),
+    import('../singer/exact-json.js'),
   ]);
   const { config, redactor } = loadTapConfig(opts.config);
   ctx.setRedactor(redactor);
@@ -61,7 +62,7 @@ await runCli('tap-facebook-ads', async (ctx) => {
     if (!Number.isInteger(n) || n < 1 || n > 1200) throw new ConfigError(`--days "${opts.days}" must be a whole number of days between 1 and 1200`, { hint: 'E.g. --days 7 re-reads the last week of insights.' });
     config.last_days = n;
   }
-  const out = new SingerWriter(process.stdout);
+  const out = new SingerWriter(process.stdout, (m) => ((m as { type?: unknown }).type === 'STATE' ? stringifyExact(m) : JSON.stringify(m)));
   if (opts.discover) {
     process.stdout.write(JSON.stringify(discover(config), null, 2) + '\n');
     return;
@@ -70,7 +71,8 @@ await runCli('tap-facebook-ads', async (ctx) => {
   const catalog = catalogFile ? readJsonFile(catalogFile, 'Catalog') : undefined;
   // Fail on a bad catalog before anything reaches stdout.
   selectStreams(config, catalog);
-  const state = opts.state ? parseState(readJsonFile(opts.state, 'State')) : emptyState();
+  // Read without rounding, written back exactly (STATE lines only: records take the fast path).
+  const state = opts.state ? parseState(readJsonFile(opts.state, 'State', parseJsonExact)) : emptyState();
   const log = ctx.log;
   const graph = new GraphClient({ config, log, clock });
   const summary = await runSync({

@@ -24,7 +24,8 @@ function findRoot(from: string): string {
 
 export type JsonObject = Record<string, unknown>;
 
-export function readJsonFile(file: string, what: string): unknown {
+/** Reads and parses a JSON file; `parse` may be a lossless parser (state files, see singer/exact-json.ts). */
+export function readJsonFile(file: string, what: string, parse: (text: string) => unknown = JSON.parse): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -35,7 +36,7 @@ export function readJsonFile(file: string, what: string): unknown {
     });
   }
   try {
-    return JSON.parse(text);
+    return parse(text);
   } catch (err) {
     throw new ConfigError(`${what} file ${file} is not valid JSON: ${(err as Error).message}`, {
       hint: 'Fix the JSON syntax (a trailing comma or a missing quote is the usual cause).',

@@ -1,9 +1,11 @@
 // The state file between runs: read the previous run's state for the tap, and persist the last
 // state the target committed atomically (temp file + rename), so a crash never leaves half a file.
+// Numbers are read and written without rounding (a bookmark beyond 2^53 keeps every digit).
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { parseState, type TapState } from '../singer/state.js';
+import { parseJsonExact, stringifyExact } from '../singer/exact-json.js';
 
 /** Reads a state file; a missing file means "first run" (undefined), a broken one is a config error. */
 export function readStateFile(file: string): TapState | undefined {
@@ -17,7 +19,7 @@ export function readStateFile(file: string): TapState | undefined {
   if (text.trim() === '') return undefined;
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseJsonExact(text);
   } catch (err) {
     throw new ConfigError(`state file ${file} is not valid JSON: ${(err as Error).message}`, {
       hint: 'It is only ever written by rename, so something else edited it; restore it from a backup or delete it for a full re-sync.',
@@ -37,7 +39,7 @@ export function writeStateAtomic(file: string, state: Record<string, unknown>): 
   try {
     const fd = openSync(tmp, 'w', 0o600);
     try {
-      writeSync(fd, JSON.stringify(state) + '\n');
+      writeSync(fd, stringifyExact(state) + '\n');
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -58,7 +60,7 @@ export function stateFromTargetLine(line: string): Record<string, unknown> | und
   if (!text.startsWith('{')) return undefined;
   let v: unknown;
   try {
-    v = JSON.parse(text);
+    v = parseJsonExact(text);
   } catch {
     return undefined;
   }

@@ -73,6 +73,21 @@ export function stringifyExact(value: unknown, exact = true): string {
   return text;
 }
 
+/** A deep copy of a JSON value that keeps LosslessNumbers (immutable, so shared) exactly as they are. */
+export function cloneExact<T>(value: T): T {
+  if (isLosslessNumber(value)) return value;
+  if (Array.isArray(value)) return value.map(cloneExact) as T;
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = cloneExact(v);
+    return out as T;
+  }
+  return value;
+}
+
+/** JSON text to a value without rounding any number (see parseExact); throws SyntaxError. */
+export const parseJsonExact = (text: string): unknown => parseExact(text).value;
+
 /** A copy with LosslessNumbers as (rounded) numbers: for type checks that only need "is a number". */
 export function approximate(value: unknown): unknown {
   if (isLosslessNumber(value)) return Number((value as LosslessNumber).value);

@@ -2,6 +2,7 @@
 // its meaning (e.g. attribution windows). Helpers return new objects; state is never mutated in place
 // because the last emitted STATE must stay exactly what was emitted.
 import { ConfigError } from '../core/errors.js';
+import { cloneExact } from './exact-json.js';
 
 export type Bookmark = Record<string, unknown>;
 export interface TapState {
@@ -28,7 +29,8 @@ export function parseState(raw: unknown): TapState {
       throw new ConfigError(`state.bookmarks.${stream} must be an object keyed by account id`);
     }
   }
-  return { ...v, bookmarks: structuredClone(bookmarks) as TapState['bookmarks'] };
+  // Not structuredClone: it would turn a LosslessNumber (a number beyond 2^53 read exactly) into a plain object.
+  return { ...v, bookmarks: cloneExact(bookmarks) as TapState['bookmarks'] };
 }
 
 export function getBookmark(state: TapState, stream: string, accountId: string): Bookmark | undefined {

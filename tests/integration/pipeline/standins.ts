@@ -10,7 +10,7 @@ import { writeFileSync, readFileSync } from 'node:fs';
 const args = process.argv.slice(2);
 const arg = (n) => { const i = args.indexOf(n); return i === -1 ? undefined : args[i + 1]; };
 const env = process.env;
-if (env.STANDIN_ARGS_FILE) writeFileSync(env.STANDIN_ARGS_FILE, JSON.stringify({ args, state: arg('--state') ? JSON.parse(readFileSync(arg('--state'), 'utf8')) : null, run_id: env.FB_ADS_ELT_RUN_ID, now: env.FB_ADS_ELT_NOW }));
+if (env.STANDIN_ARGS_FILE) writeFileSync(env.STANDIN_ARGS_FILE, JSON.stringify({ args, state: arg('--state') ? JSON.parse(readFileSync(arg('--state'), 'utf8')) : null, state_text: arg('--state') ? readFileSync(arg('--state'), 'utf8') : null, run_id: env.FB_ADS_ELT_RUN_ID, now: env.FB_ADS_ELT_NOW }));
 const log = (level, msg, fields = {}) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), level, component: 'tap-facebook-ads', msg, ...fields }) + '\n');
 const written = new Map();
 const out = (m) => {
@@ -70,7 +70,8 @@ for await (const line of createInterface({ input: process.stdin })) {
       process.exit(6);
     }
     states++;
-    process.stdout.write(JSON.stringify(m.value) + '\n'); // the state value, as target-bigquery writes it
+    // The state value, as target-bigquery writes it (or a given text: numbers JSON.stringify would round).
+    process.stdout.write((env.STANDIN_TARGET_STATE_TEXT ?? JSON.stringify(m.value)) + '\n');
   }
 }
 for (const [k, value] of committed) {

@@ -26,7 +26,8 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     ...over,
     env: { ...process.env, STANDIN_ARGS_FILE: path.join(s.dir, 'args.json'), ...over.env },
   });
-  const tapArgs = (): { args: string[]; state: unknown; run_id: string; now?: string } => JSON.parse(readFileSync(path.join(s.dir, 'args.json'), 'utf8')) as { args: string[]; state: unknown; run_id: string; now?: string };
+  type TapArgs = { args: string[]; state: unknown; state_text: string | null; run_id: string; now?: string };
+  const tapArgs = (): TapArgs => JSON.parse(readFileSync(path.join(s.dir, 'args.json'), 'utf8')) as TapArgs;
 
   it('reads its clock once and pins the tap, the target and the models to that instant (FB_ADS_ELT_NOW)', async () => {
     writeFileSync(s.targetConfig, JSON.stringify({ destination: 'duckdb', duckdb_path: path.join(s.dir, 'warehouse.duckdb') }));
@@ -99,6 +100,14 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     expect(tapArgs().args).to.include('--state');
     expect(tapArgs().state).to.deep.equal(saved);
     expect(second.summary.accounts).to.include({ found: 2, added: 1, updated: 1 });
+  });
+
+  it('keeps numbers beyond 2^53 in the state exact, from the target\'s line to the file and the next run\'s tap', async () => {
+    const text = '{"bookmarks":{"campaigns":{"111":{"updated_time":"2026-11-01T00:00:00Z","cursor":9007199254740993}}},"seq":18446744073709551615}';
+    expect((await runSync(opts({ env: { STANDIN_TARGET_STATE_TEXT: text } }))).exitCode).to.equal(0);
+    expect(readFileSync(path.join(s.dir, 'state.json'), 'utf8')).to.equal(text + '\n');
+    expect((await runSync(opts())).exitCode).to.equal(0);
+    expect(tapArgs().state_text).to.equal(text + '\n');
   });
 
   it('leaves no temp file next to the state file after writing it', async () => {

@@ -97,7 +97,7 @@ export function killRunningTaps(): void {
  * clock (FB_ADS_ELT_NOW) — pass the sandbox's `now()` so the tap's "today" is the world's; null only
  * for runs that never reach a date decision (config errors, discovery).
  */
-export async function runTap(opts: { config: unknown; now: Date | null; catalog?: unknown; state?: unknown; args?: string[]; dir: string; rawStdout?: boolean }): Promise<TapRun> {
+export async function runTap(opts: { config: unknown; now: Date | null; catalog?: unknown; state?: unknown; stateText?: string; args?: string[]; dir: string; rawStdout?: boolean }): Promise<TapRun> {
   const n = Math.random().toString(36).slice(2, 8);
   const cfg = path.join(opts.dir, `config-${n}.json`);
   writeFileSync(cfg, JSON.stringify(opts.config));
@@ -107,9 +107,9 @@ export async function runTap(opts: { config: unknown; now: Date | null; catalog?
     writeFileSync(f, JSON.stringify(opts.catalog));
     args.push('--catalog', f);
   }
-  if (opts.state !== undefined) {
+  if (opts.state !== undefined || opts.stateText !== undefined) {
     const f = path.join(opts.dir, `state-${n}.json`);
-    writeFileSync(f, JSON.stringify(opts.state));
+    writeFileSync(f, opts.stateText ?? JSON.stringify(opts.state));
     args.push('--state', f);
   }
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };

@@ -4,6 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../../../connector/core/errors.js';
 import { readStateFile, StatePersister, stateFromTargetLine, writeStateAtomic } from '../../../connector/pipeline/state-file.js';
+import { parseJsonExact, stringifyExact } from '../../../connector/singer/exact-json.js';
+import { parseState } from '../../../connector/singer/state.js';
+
+/** A state whose numbers JSON.parse would round (2^53+1, 2^64-1, a 20-digit decimal). */
+const BIG_STATE = '{"bookmarks":{"ads":{"1":{"updated_time":"a","cursor":9007199254740993}}},"seq":18446744073709551615,"f":0.12345678901234567890123}';
 
 describe('pipeline state file', () => {
   let dir: string;
@@ -26,6 +31,18 @@ describe('pipeline state file', () => {
     expect(JSON.parse(readFileSync(f, 'utf8'))).to.deep.equal({ bookmarks: { ads: { '1': { updated_time: 'b' } } } });
     expect(readdirSync(path.dirname(f))).to.deep.equal(['state.json']);
     expect(readStateFile(f)?.bookmarks['ads']?.['1']).to.deep.equal({ updated_time: 'b' });
+  });
+
+  it('keeps numbers beyond 2^53 digit for digit: target line → state file → next run\'s read and the tap\'s copy', () => {
+    // JSON.parse would read 9007199254740992, 18446744073709552000 and 0.12345678901234568.
+    expect(JSON.stringify(JSON.parse(BIG_STATE))).not.to.equal(BIG_STATE);
+    const fromTarget = stateFromTargetLine(`{"type":"STATE","value":${BIG_STATE}}`)!;
+    const f = path.join(dir, 'state.json');
+    writeStateAtomic(f, fromTarget);
+    expect(readFileSync(f, 'utf8')).to.equal(BIG_STATE + '\n');
+    expect(stringifyExact(readStateFile(f))).to.equal(BIG_STATE);
+    // The tap reads its --state copy the same way, and its bookmarks are copied without losing a digit.
+    expect(stringifyExact(parseState(parseJsonExact(readFileSync(f, 'utf8'))))).to.equal(BIG_STATE);
   });
 
   it('reads state from Singer STATE lines and bare state objects, ignoring other output', () => {
