@@ -2,7 +2,7 @@
 // duplicates). Each round: fresh DuckDB file and state file, `fb-ads-elt sync` against the sandbox,
 // SIGKILL to the target (odd rounds) or to the sync process itself (even rounds) after a random
 // delay, then `sync` again until it exits 0 (a leftover target still holding the file gives exit 7:
-// wait and retry). Tables are compared row by row on every column except the _sdc_* metadata;
+// wait and retry). The killed target's sync must exit 7 naming it. Tables are compared row by row on every column except the _sdc_* metadata;
 // sync_log is compared by (account, status): one row per account per run, so runs add rows by design.
 // Usage: node --import tsx bench/reliability/kill9.ts [rounds=20] [seed=1]
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -129,9 +129,12 @@ try {
       }
     }
     const first = await run.done;
+    // A killed target must end its sync with 7 (retry later) naming it; a kill that missed, with 0.
+    const expected: Array<number | null> = victim === 'sync' ? [null] : [0, 7];
+    const unexpectedExit = !expected.includes(first.code) || (victim === 'target' && first.code === 7 && !first.stderr.includes('target-bigquery was killed by SIGKILL'));
     const attempts = await untilOk(args);
     const d = diff(clean, await snapshot(path.join(dir, 'w.duckdb')));
-    results.push({ round: i + 1, victim, delay_ms: delay, killed, first_exit: first.code ?? first.signal, resume_attempts: attempts, ...d });
+    results.push({ round: i + 1, victim, delay_ms: delay, killed, first_exit: first.code ?? first.signal, unexpected_exit: unexpectedExit, resume_attempts: attempts, ...d });
     console.log(JSON.stringify(results.at(-1)));
     rmSync(dir, { recursive: true, force: true });
   }
@@ -140,5 +143,7 @@ try {
 }
 const killedRounds = results.filter((r) => r['killed']).length;
 const bad = results.filter((r) => (r['lost'] as number) > 0 || (r['extra'] as number) > 0);
-console.log(JSON.stringify({ rounds, killed: killedRounds, rounds_with_difference: bad.length, lost: bad.reduce((n, r) => n + (r['lost'] as number), 0), duplicates_or_extra: bad.reduce((n, r) => n + (r['extra'] as number), 0) }));
-if (bad.length) process.exitCode = 1;
+const unexpected = results.filter((r) => r['unexpected_exit']).length;
+const byVictim = (v: string): number => results.filter((r) => r['killed'] && r['victim'] === v).length;
+console.log(JSON.stringify({ rounds, killed: killedRounds, killed_target: byVictim('target'), killed_sync: byVictim('sync'), rounds_with_difference: bad.length, lost: bad.reduce((n, r) => n + (r['lost'] as number), 0), duplicates_or_extra: bad.reduce((n, r) => n + (r['extra'] as number), 0), unexpected_exits: unexpected }));
+if (bad.length || unexpected) process.exitCode = 1;

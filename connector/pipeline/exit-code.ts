@@ -8,10 +8,20 @@ export interface ChildOutcome {
   signal: NodeJS.Signals | null;
 }
 
-/** A child's outcome as one of our exit codes; a signal death is "unexpected" unless we asked for it. */
+/**
+ * Signals that stop a process from outside (an operator's kill -9, the OOM killer, a scheduler's
+ * timeout, a closed terminal): the child did not fail, it was stopped, and a re-run continues from
+ * the saved state, so the run ends with "retry later". A crash signal (SIGSEGV, SIGABRT…) stays a bug.
+ */
+const STOPPED_FROM_OUTSIDE: ReadonlySet<string> = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT']);
+
+/** True when a child ended by a signal that stopped it from outside (see STOPPED_FROM_OUTSIDE). */
+export const killedFromOutside = (o: ChildOutcome): boolean => o.code === null && o.signal !== null && STOPPED_FROM_OUTSIDE.has(o.signal);
+
+/** A child's outcome as one of our exit codes; a crash signal is "unexpected" unless we asked for it. */
 export function childExitCode(o: ChildOutcome, { stoppedByUs = false } = {}): number {
   if (o.code !== null) return o.code;
-  return stoppedByUs ? EXIT_CODES.retryLater : EXIT_CODES.unexpected;
+  return stoppedByUs || killedFromOutside(o) ? EXIT_CODES.retryLater : EXIT_CODES.unexpected;
 }
 
 export function combineExitCodes(p: { tap: number; target: number; models?: number | undefined }): number {

@@ -15,7 +15,7 @@ import { Redactor, secretsFromSchema } from '../core/secrets.js';
 import { validateTapConfig, SPEC_PATH } from '../tap/config.js';
 import { validateTargetConfig, TARGET_SCHEMA_PATH, type TargetConfig } from '../target/config.js';
 import { relayChildLogs, type ChildLogLine } from './child-logs.js';
-import { childExitCode, combineExitCodes, type ChildOutcome } from './exit-code.js';
+import { childExitCode, combineExitCodes, killedFromOutside, type ChildOutcome } from './exit-code.js';
 import { buildModels, type ModelsRunner } from './models-step.js';
 import { ProgressReporter } from './progress.js';
 import { newRunId } from './run-id.js';
@@ -264,10 +264,18 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
         : tapCode === EXIT_CODES.partial
           ? 'Some accounts failed; the others were committed. See the failures above.'
           : undefined;
-      failures.push({ scope: 'tap', kind: stoppedByUs ? 'stopped' : 'exit', message: stoppedByUs ? 'the tap was stopped before it finished' : `tap exited with ${tapOutcome.code ?? tapOutcome.signal}`, ...(hint ? { hint } : {}) });
+      const killed = !stoppedByUs && killedFromOutside(tapOutcome);
+      const message = stoppedByUs ? 'the tap was stopped before it finished' : killed ? `tap-facebook-ads was killed by ${tapOutcome.signal} before it finished` : `tap exited with ${tapOutcome.code ?? tapOutcome.signal}`;
+      failures.push({ scope: 'tap', kind: stoppedByUs ? 'stopped' : killed ? 'killed' : 'exit', message, ...(hint ? { hint } : killed ? { hint: 'What was committed before it is kept; run again to continue from the saved state.' } : {}) });
     }
     if (targetCode !== 0 && !failures.some((f) => f.scope === 'target')) {
-      failures.push({ scope: 'target', kind: 'exit', message: `target exited with ${targetOutcome.code ?? targetOutcome.signal}`, hint: 'Nothing after the last saved state was committed; re-run to continue from it.' });
+      const killed = killedFromOutside(targetOutcome);
+      failures.push({
+        scope: 'target',
+        kind: killed ? 'killed' : 'exit',
+        message: killed ? `target-bigquery was killed by ${targetOutcome.signal} before it finished` : `target exited with ${targetOutcome.code ?? targetOutcome.signal}`,
+        hint: `Nothing after the last saved state was committed; re-run to continue from it.${killed ? ' Something outside the run stopped the target (an operator, the OOM killer, a timeout).' : ''}`,
+      });
     }
 
     // Both ended as if all went well: prove it, every record the tap wrote was committed.

@@ -70,6 +70,7 @@ for await (const line of createInterface({ input: process.stdin })) {
       process.exit(6);
     }
     states++;
+    if (states > Number(env.STANDIN_TARGET_KILL9_AFTER_STATES ?? Infinity)) process.kill(process.pid, 'SIGKILL');
     // The state value, as target-bigquery writes it (or a given text: numbers JSON.stringify would round).
     process.stdout.write((env.STANDIN_TARGET_STATE_TEXT ?? JSON.stringify(m.value)) + '\n');
   }

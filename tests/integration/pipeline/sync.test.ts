@@ -245,6 +245,17 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     expect((err as NodeJS.ErrnoException | undefined)?.code).to.equal('ENOENT');
   });
 
+  it('ends with the retry-later exit code naming the target when the target is killed with -9, keeping the state it committed', async () => {
+    // The stand-in target sends SIGKILL to itself after echoing its first state (a real kill -9).
+    const r = await runSync(opts({ env: { STANDIN_TARGET_KILL9_AFTER_STATES: '1', STANDIN_HANG: '1' } }));
+    expect(r.exitCode).to.equal(7);
+    const failure = r.summary.failures.find((f) => f.scope === 'target');
+    expect(failure).to.include({ kind: 'killed', message: 'target-bigquery was killed by SIGKILL before it finished' });
+    expect(failure?.hint).to.match(/^Nothing after the last saved state was committed; re-run/);
+    const saved = JSON.parse(readFileSync(path.join(s.dir, 'state.json'), 'utf8')) as { bookmarks: { campaigns: Record<string, unknown> } };
+    expect(Object.keys(saved.bookmarks.campaigns)).to.deep.equal(['111']);
+  });
+
   it('stops the tap when aborted and ends with the retry-later exit code', async () => {
     const ac = new AbortController();
     // Abort once the target committed something, so the test does not depend on timing.

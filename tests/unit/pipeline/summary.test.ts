@@ -72,8 +72,11 @@ describe('pipeline exit code', () => {
     expect(combineExitCodes({ tap: 0, target: 0 })).to.equal(0);
   });
 
-  it('maps a signal death to unexpected, unless we stopped the child', () => {
-    expect(childExitCode({ code: null, signal: 'SIGKILL' })).to.equal(1);
+  it('maps a kill from outside (kill -9, SIGTERM) to retry later, a crash signal to unexpected unless we stopped the child', () => {
+    expect(childExitCode({ code: null, signal: 'SIGKILL' })).to.equal(7);
+    expect(childExitCode({ code: null, signal: 'SIGTERM' })).to.equal(7);
+    expect(childExitCode({ code: null, signal: 'SIGSEGV' })).to.equal(1);
+    expect(childExitCode({ code: null, signal: 'SIGABRT' }, { stoppedByUs: true })).to.equal(7);
     expect(childExitCode({ code: null, signal: 'SIGTERM' }, { stoppedByUs: true })).to.equal(7);
     expect(childExitCode({ code: 3, signal: null })).to.equal(3);
   });
