@@ -77,11 +77,8 @@ export function stringifyExact(value: unknown, exact = true): string {
 export function cloneExact<T>(value: T): T {
   if (isLosslessNumber(value)) return value;
   if (Array.isArray(value)) return value.map(cloneExact) as T;
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = cloneExact(v);
-    return out as T;
-  }
+  // fromEntries defines own properties: a key named __proto__ stays a key (assignment would set the prototype).
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cloneExact(v)])) as T;
   return value;
 }
 
@@ -92,10 +89,6 @@ export const parseJsonExact = (text: string): unknown => parseExact(text).value;
 export function approximate(value: unknown): unknown {
   if (isLosslessNumber(value)) return Number((value as LosslessNumber).value);
   if (Array.isArray(value)) return value.map(approximate);
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = approximate(v);
-    return out;
-  }
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, approximate(v)]));
   return value;
 }

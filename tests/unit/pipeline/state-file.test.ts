@@ -45,6 +45,11 @@ describe('pipeline state file', () => {
     expect(stringifyExact(parseState(parseJsonExact(readFileSync(f, 'utf8'))))).to.equal(BIG_STATE);
   });
 
+  it('keeps a state key named __proto__ as a key when copying bookmarks (never the copy\'s prototype)', () => {
+    const text = '{"bookmarks":{"__proto__":{"1":{"cursor":9007199254740993}},"ads":{}}}';
+    expect(stringifyExact(parseState(parseJsonExact(text)))).to.equal(text);
+  });
+
   it('reads state from Singer STATE lines and bare state objects, ignoring other output', () => {
     expect(stateFromTargetLine('{"type":"STATE","value":{"bookmarks":{}}}')).to.deep.equal({ bookmarks: {} });
     expect(stateFromTargetLine('{"bookmarks":{"x":{}}}')).to.deep.equal({ bookmarks: { x: {} } });
