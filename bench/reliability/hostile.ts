@@ -83,6 +83,11 @@ const GENERATORS: Record<string, Gen> = {
   },
   json_number_changed: (r) => recRaw(`"j":{"x":${pick(r, [digits(r, 21), `0.${digits(r, 22)}1`, '1e400'])}}`),
   reserved_property: (r) => JSON.stringify({ type: 'SCHEMA', stream: 'items', key_properties: ['id'], schema: { type: 'object', properties: { id: { type: 'string' }, [pick(r, ['_sdc_sequence', '_SDC_SEQUENCE'])]: { type: 'integer' } } } }),
+  // Table names starting with _sdc_ are the target's own (the activated versions table).
+  reserved_table_name: (r) => JSON.stringify({ ...SCHEMA, stream: pick(r, ['_sdc_table_versions', '_SDC_table_versions', '_sdc_x', '_sdc_items']) }),
+  // Names that map to a table another stream owns (its final or staging table).
+  stream_name_collision: (r) => JSON.stringify({ ...SCHEMA, stream: pick(r, ['Items', 'ITEMS', 'iTeMs', 'items__sdc_stage', 'ITEMS__SDC_STAGE']) }),
+  huge_value: (r) => recRaw(`"s":"${'x'.repeat(16 * 2 ** 20 + Math.floor(r() * 2 ** 20))}"`),
   bad_key_property: (r) => JSON.stringify({ type: 'SCHEMA', stream: 'items', key_properties: [pick(r, ['nope', 'j', 'missing'])], schema: SCHEMA.schema }),
 };
 export const CATEGORIES = Object.keys(GENERATORS);
