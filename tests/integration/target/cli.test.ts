@@ -56,9 +56,9 @@ for (const kind of KINDS) {
       expect((await w.rows('campaigns')).length).to.equal(2);
     });
 
-    it('reports what it committed as record_count metrics per stream and account, tagged committed', async () => {
+    it('reports what it committed (and dropped as stale) as record_count metrics per stream and account, tagged committed or stale', async () => {
       const input = path.join(dir, 'two-accounts.jsonl');
-      const rec = (id: string, account: string): string => JSON.stringify({ type: 'RECORD', stream: 'campaigns', record: { id, account_id: account } });
+      const rec = (id: string, account: string, version?: number): string => JSON.stringify({ type: 'RECORD', stream: 'campaigns', ...(version ? { version } : {}), record: { id, account_id: account } });
       writeFileSync(
         input,
         [
@@ -67,16 +67,22 @@ for (const kind of KINDS) {
           rec('2', 'A'),
           rec('3', 'B'),
           rec('1', 'A'),
+          JSON.stringify({ type: 'ACTIVATE_VERSION', stream: 'campaigns', version: 20 }),
+          rec('4', 'B', 10),
           JSON.stringify({ type: 'STATE', value: { done: true } }),
         ].join('\n') + '\n',
       );
       const r = await cli(configFile, input);
       expect(r.code, r.stderr).to.equal(EXIT_CODES.ok);
-      const metrics = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['metric'] === 'record_count');
+      const logs = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const metrics = logs.filter((l) => l['metric'] === 'record_count');
       expect(metrics.map((m) => [m['value'], m['tags']])).to.have.deep.members([
         [3, { stream: 'campaigns', account_id: 'A', status: 'committed' }],
         [1, { stream: 'campaigns', account_id: 'B', status: 'committed' }],
+        [1, { stream: 'campaigns', account_id: 'B', status: 'stale' }],
       ]);
+      expect(logs.find((l) => String(l['msg']).startsWith('stale records dropped'))).to.include({ level: 'warn', stream: 'campaigns', line: 7, version: 10, activated_version: 20 });
+      expect(logs.find((l) => l['msg'] === 'load finished')).to.include({ stale_records: 1 });
       expect(String(metrics[0]!['msg'])).to.match(/^METRIC: \{"type":"counter","metric":"record_count","value":\d+,"tags":\{"stream":"campaigns"/);
       expect((await w.rows('campaigns')).length).to.equal(3);
     });
