@@ -51,6 +51,8 @@ export function insightsAdRecord(i: number, ads: number, extractedAt: string): R
     date_stop: day,
     account_currency: 'USD',
     attribution_windows: WINDOWS,
+    use_unified_attribution_setting: true,
+    use_account_attribution_setting: false,
     impressions,
     clicks,
     unique_clicks: Math.max(1, clicks - 1),
