@@ -179,6 +179,9 @@ export class GraphClient {
     const params = encodeParams({ limit: this.config.page_size, ...opts.params });
     let url = new URL(graphUrl(this.config.api_base_url, this.config.api_version, path));
     let body: Record<string, string> = params;
+    // Next links already followed: Meta has answered a last page with a `next` repeating the cursor
+    // just read (facebook-python-business-sdk#661), which would otherwise loop until throttled.
+    const followed = new Set<string>();
     for (;;) {
       // Meta counts calls, not rows, so we only shrink the page when the response itself is too big.
       const limit = Number(body['limit'] ?? url.searchParams.get('limit'));
@@ -212,7 +215,18 @@ export class GraphClient {
       for (const row of page.data ?? []) yield row as T;
       const next = nextLink(page);
       if (!next) return;
-      url = nextPageUrl(next, this.config.api_base_url);
+      const nextUrl = nextPageUrl(next, this.config.api_base_url);
+      if (followed.has(nextUrl.toString()) || nextUrl.toString() === url.toString()) {
+        // The page behind it was read already: its rows are out, reading it again adds nothing.
+        this.log.warn(`Graph paging of ${this.shownPath(url)} repeats a page already read; the edge ends here`, {
+          path: this.shownPath(url),
+          account_id: this.accountFor(url, opts),
+          after: nextUrl.searchParams.get('after') ?? undefined,
+        });
+        return;
+      }
+      followed.add(nextUrl.toString());
+      url = nextUrl;
       body = {}; // the next URL already carries every parameter
     }
   }

@@ -107,9 +107,13 @@ export const GRAPH_ERROR_TABLE: readonly Rule[] = [
   { code: 2, subcode: 1504043, kind: 'transient', retry: true, reason: 'intermittent report failure (code 2/1504043)', hint: 'Meta failed to build the report this time; the tap restarts it, and re-running later is safe.' },
   { code: 2, kind: 'transient', retry: true, reason: 'service temporarily unavailable (code 2)', hint: 'Meta is temporarily unavailable; re-run later.' },
   // Code 4 is the app's budget, shared by every token of the app: every worker pauses (DOCS marketing-apis/rate-limiting).
+  // 3 "API Method": the app lacks the capability (e.g. Marketing API not added, ads_read not approved): no retry helps.
+  { code: 3, kind: 'permission', retry: false, reason: 'the app lacks the capability for this call (code 3)', hint: 'Add the Marketing API product to the app behind the token and get ads_read approved (App Dashboard → App Review), then re-run.' },
   { code: 4, subcode: 1504022, kind: 'throttled', retry: true, scope: 'app', reason: 'app request limit reached (code 4/1504022)', hint: THROTTLE_HINT },
   { code: 4, subcode: 1504039, kind: 'throttled', retry: true, scope: 'app', reason: 'app request limit reached (code 4/1504039)', hint: THROTTLE_HINT },
   { code: 4, kind: 'throttled', retry: true, scope: 'app', reason: 'app request limit reached (code 4)', hint: THROTTLE_HINT },
+  // 102 "API Session": without a subcode the login/token expired or was revoked (DOCS graph-api/guides/error-handling).
+  { code: 102, kind: 'auth', retry: false, tokenDead: true, reason: 'the token session is no longer valid (code 102)', hint: TOKEN_HINT },
   { code: 10, kind: 'permission', retry: false, reason: 'app lacks permission (code 10)', hint: 'The app behind the token lacks permission for this call: grant ads_read to the app/system user, or drop the account from config.account_ids.' },
   // 17/2446079 and 613/1487742 are ad-account budgets (DOCS marketing-apis/rate-limiting): another
   // token reading the same account spends the same budget, so only that account pauses.
@@ -128,6 +132,10 @@ export const GRAPH_ERROR_TABLE: readonly Rule[] = [
   { code: 190, subcode: 463, kind: 'auth', retry: false, tokenDead: true, reason: 'the token has expired (code 190/463)', hint: TOKEN_HINT },
   { code: 190, subcode: 467, kind: 'auth', retry: false, tokenDead: true, reason: 'the token is invalid or logged out (code 190/467)', hint: TOKEN_HINT },
   { code: 190, subcode: 492, kind: 'auth', retry: false, tokenDead: true, reason: 'the token session is invalid (code 190/492)', hint: TOKEN_HINT },
+  // 459 "user checkpointed" and 464 "unconfirmed user": the token cannot be used until its person acts
+  // on facebook.com (DOCS graph-api/guides/error-handling, authentication subcodes).
+  { code: 190, subcode: 459, kind: 'auth', retry: false, tokenDead: true, reason: 'the token\'s user is checkpointed (code 190/459)', hint: 'The person behind this token must log in at www.facebook.com and clear the security checkpoint; or use a system-user token, which has no checkpoints.' },
+  { code: 190, subcode: 464, kind: 'auth', retry: false, tokenDead: true, reason: 'the token\'s user is not confirmed (code 190/464)', hint: 'The person behind this token must confirm their Facebook account; or use a system-user token instead.' },
   // HTTP 401 "Invalid OAuth access token - Cannot parse access token": the string is not a token.
   { code: 190, status: 401, kind: 'auth', retry: false, tokenDead: true, reason: 'the token cannot be parsed (code 190, HTTP 401)', hint: TOKEN_HINT },
   // 190 without a subcode also answers a valid token that lacks a page permission ("Any of the
@@ -136,7 +144,14 @@ export const GRAPH_ERROR_TABLE: readonly Rule[] = [
   { code: 190, kind: 'permission', retry: false, reason: 'the token lacks a permission for this object (code 190)', hint: 'The token is valid but lacks a page permission for this object: grant pages_read_engagement/pages_show_list to the system user, or deselect the page-based stream. If every call fails like this, check the token with Meta\'s Access Token Debugger.' },
   { code: 200, kind: 'permission', retry: false, reason: 'missing permission (code 200)', hint: 'Grant the token business_management/ads_read and a role on the object, or drop the account from config.account_ids.' },
   { code: 294, kind: 'permission', retry: false, reason: 'ads_management permission required (code 294)', hint: 'Grant ads_management (or ads_read for reading) to the token.' },
+  // 270: the app has development access only (DOCS marketing-api/overview/authorization, access levels).
+  { code: 270, kind: 'permission', retry: false, reason: 'the app has development access only (code 270)', hint: 'The app behind the token has Development access to the Marketing API: use a token of a user who is admin of both the app and the ad account, or request Standard Access (ads_management / Ads Management Standard Access) for the app.' },
   { code: [201, 299], kind: 'permission', retry: false, reason: 'missing permission (code 2xx)', hint: PERMISSION_HINT },
+  // 341 "Application limit reached": the app's budget, like code 4 (DOCS graph-api/guides/error-handling).
+  { code: 341, kind: 'throttled', retry: true, scope: 'app', reason: 'application limit reached (code 341)', hint: THROTTLE_HINT },
+  // 368 "Temporarily blocked for policies violations": Meta says wait and retry, but minutes of in-run
+  // retries do not lift a policy block; the run ends as "retry later" (exit 7) with where to look.
+  { code: 368, kind: 'transient', retry: false, reason: 'temporarily blocked for a policy violation (code 368)', hint: 'Meta has temporarily blocked this token/app for a policy reason: check Business Support Home (Account Quality) for restrictions on the user, app or ad account, then re-run later.' },
   { code: 613, subcode: 1487742, kind: 'throttled', retry: true, scope: 'account', reason: 'ad account request limit reached (code 613/1487742)', hint: THROTTLE_HINT },
   { code: 613, kind: 'throttled', retry: true, scope: 'account', reason: 'ad account request limit reached (code 613)', hint: THROTTLE_HINT },
   { code: 960, kind: 'transient', retry: true, reason: 'batch request aborted (code 960)', hint: 'Meta aborted the request; re-run later.' },

@@ -72,7 +72,10 @@ export function parseUsageHeaders(headers: Record<string, unknown>, accountId?: 
 
   const buc = parseJson(get(USAGE_HEADERS.buc));
   if (buc && typeof buc === 'object' && !Array.isArray(buc)) {
-    for (const [id, entries] of Object.entries(buc as Record<string, unknown>)) {
+    for (const [key, entries] of Object.entries(buc as Record<string, unknown>)) {
+      // Keyed by the business object id; for an ad account that is its bare id, but "act_<id>" is
+      // seen in public clients' fixtures too; both must reach the same budget.
+      const id = key.startsWith('act_') ? key.slice(4) : key;
       const list = Array.isArray(entries) ? entries : [entries];
       for (const e of list) {
         if (!e || typeof e !== 'object') continue;
@@ -138,6 +141,11 @@ export class UsagePacer {
     const now = this.opts.clock();
     if (reading.appPct !== undefined) this.pct.set(APP_KEY, { value: reading.appPct, at: now });
     for (const [id, p] of reading.accountPct) this.pct.set(acctKey(id), { value: p, at: now });
+    // A budget read above the threshold spaces the very next call too, not only the ones after it.
+    for (const k of [...(reading.appPct !== undefined ? [APP_KEY] : []), ...[...reading.accountPct.keys()].map(acctKey)]) {
+      const interval = this.intervalFor(this.current(k));
+      if (interval > 0) this.nextSlot.set(k, Math.max(this.nextSlot.get(k) ?? 0, now + interval));
+    }
     if (!blocks) return;
     for (const [id, s] of reading.regainSeconds) this.block(acctKey(id), now + s * 1000);
     // A full account budget without a regain estimate: wait out the reset window Meta reported.
