@@ -6,7 +6,7 @@ import type { Faults, FaultSpec } from './faults.js';
 import type { InsightsRow } from './insights.js';
 import type { RateLimiter, UseCase } from './ratelimit.js';
 import type { ReportRuns } from './report-runs.js';
-import type { GraphRequest } from './request.js';
+import type { GraphRequest, GraphResponse, Outcome } from './request.js';
 import { bump, type SandboxStats } from './stats.js';
 import type { World } from './world.js';
 import { faultError } from './fault-errors.js';
@@ -37,15 +37,23 @@ export interface Core {
 
 /** Thrown to turn a call into a non-response (faults `timeout`, `reset`). */
 export class OutcomeSignal extends Error {
-  constructor(
-    readonly outcome: { kind: 'reset' } | { kind: 'hang'; delayMs: number | null },
-  ) {
-    super(outcome.kind);
+  constructor(readonly outcome: Outcome) {
+    super('kind' in outcome ? outcome.kind : `HTTP ${outcome.status}`);
   }
+}
+
+/** What a proxy or load balancer in front of Graph answers when Graph does not (not JSON). */
+function gatewayPage(status: number): GraphResponse {
+  const title = status === 504 ? '504 Gateway Time-out' : status === 503 ? '503 Service Temporarily Unavailable' : '502 Bad Gateway';
+  return { status, headers: { 'content-type': 'text/html' }, body: `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n</body>\r\n</html>\r\n` };
 }
 
 export class Call {
   readonly headers: Record<string, string> = {};
+  /** Fault `truncated_json`: the 200 body is cut off mid-way, as a dropped connection leaves it. */
+  truncate = false;
+  /** Fault `paging_repeat`: the page's `next` asks for this very page again. */
+  repeatPage = false;
   auth: Auth | null = null;
   accountId: string | null = null;
   constructor(
@@ -80,6 +88,15 @@ export function limitOf(req: GraphRequest): number | null {
 export function applyFault(call: Call, f: FaultSpec): void {
   if (f.kind === 'timeout') throw new OutcomeSignal({ kind: 'hang', delayMs: f.delayMs ?? null });
   if (f.kind === 'reset') throw new OutcomeSignal({ kind: 'reset' });
+  if (f.kind === 'proxy_html') throw new OutcomeSignal(gatewayPage(f.status ?? 502));
+  if (f.kind === 'truncated_json') {
+    call.truncate = true;
+    return;
+  }
+  if (f.kind === 'paging_repeat') {
+    call.repeatPage = true;
+    return;
+  }
   if (f.kind === 'token_expired') {
     const label = f.token ?? call.tokenLabel;
     if (label !== null) call.core.faults.expiredLabels.set(label, f.subcode ?? 463);

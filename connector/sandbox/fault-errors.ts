@@ -1,5 +1,6 @@
 // The error each fault kind serves (facts §7.4): throttles carry usage headers saying 100 % and a
 // non-zero estimated_time_to_regain_access (facts §7.1).
+import { documentedError } from './documented-errors.js';
 import { E, GraphError, throttleSubcode } from './errors.js';
 import type { FaultSpec } from './faults.js';
 import { accountHeaders, appHeaders } from './ratelimit.js';
@@ -18,6 +19,8 @@ export function faultError(f: FaultSpec, accountId: string | null, path: string)
       return E.objectUnavailable(/^\/(\d+)/.exec(path)?.[1] ?? path, f.subcode);
     case 'account_forbidden':
       return f.code === 10 ? E.permission10() : E.permission200();
+    case 'graph_error':
+      return documentedError(f.name ?? '', accountId ?? (/\/act_(\d+)/.exec(path)?.[1] ?? '0'));
     case 'throttle': {
       const code = f.code ?? 80000;
       const regain = f.regainMinutes ?? 5;

@@ -2,6 +2,7 @@
 // optional path/method/token/account, can skip the first `after` matches and fire `times` times.
 // Kinds and the errors they produce follow facts §5.1, §7.4 and §10.12.
 
+import { documentedError } from './documented-errors.js';
 import { asyncFailure } from './errors.js';
 
 export type FaultKind =
@@ -17,9 +18,13 @@ export type FaultKind =
   | 'object_error'
   | 'job_failed'
   | 'job_stall'
-  | 'job_premature';
+  | 'job_premature'
+  | 'graph_error'
+  | 'proxy_html'
+  | 'truncated_json'
+  | 'paging_repeat';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['throttle', 'http_500', 'http_503', 'timeout', 'reset', 'reduce_data', 'token_expired', 'account_forbidden', 'page_permission', 'object_error', 'job_failed', 'job_stall', 'job_premature'];
+export const FAULT_KINDS: readonly FaultKind[] = ['throttle', 'http_500', 'http_503', 'timeout', 'reset', 'reduce_data', 'token_expired', 'account_forbidden', 'page_permission', 'object_error', 'job_failed', 'job_stall', 'job_premature', 'graph_error', 'proxy_html', 'truncated_json', 'paging_repeat'];
 
 export interface FaultSpec {
   kind: FaultKind;
@@ -51,6 +56,10 @@ export interface FaultSpec {
   polls?: number;
   /** timeout: answer after this delay instead of never */
   delayMs?: number;
+  /** graph_error: the documented answer to serve, by name (documented-errors.ts, e.g. "error_368") */
+  name?: string;
+  /** proxy_html: the gateway's HTTP status (default 502) */
+  status?: number;
 }
 
 export interface FaultTarget {
@@ -83,6 +92,7 @@ export class Faults {
   add(spec: FaultSpec): number {
     if (!FAULT_KINDS.includes(spec.kind)) throw new Error(`unknown fault kind "${String(spec.kind)}" (one of ${FAULT_KINDS.join(', ')})`);
     if (spec.kind === 'job_failed') asyncFailure(spec.code, spec.subcode); // throws on a pair Meta does not document
+    if (spec.kind === 'graph_error') documentedError(spec.name ?? '', '0'); // throws on a name with no documented answer
     const re = spec.path === undefined ? null : spec.path instanceof RegExp ? spec.path : new RegExp(spec.path);
     const id = this.nextId++;
     this.entries.push({ id, spec: { ...spec }, re, seen: 0, fired: 0 });
@@ -135,13 +145,13 @@ export function parseFaultSpec(input: unknown): FaultSpec {
   const o = input as Record<string, unknown>;
   if (typeof o['kind'] !== 'string' || !FAULT_KINDS.includes(o['kind'] as FaultKind)) throw new Error(`fault "kind" must be one of ${FAULT_KINDS.join(', ')}`);
   const spec: FaultSpec = { kind: o['kind'] as FaultKind };
-  for (const k of ['path', 'method', 'token', 'accountId'] as const) {
+  for (const k of ['path', 'method', 'token', 'accountId', 'name'] as const) {
     if (o[k] !== undefined) {
       if (typeof o[k] !== 'string') throw new Error(`fault "${k}" must be a string`);
       spec[k] = o[k] as string;
     }
   }
-  for (const k of ['times', 'after', 'code', 'subcode', 'maxLimit', 'regainMinutes', 'percent', 'polls', 'delayMs'] as const) {
+  for (const k of ['times', 'after', 'code', 'subcode', 'maxLimit', 'regainMinutes', 'percent', 'polls', 'delayMs', 'status'] as const) {
     if (o[k] !== undefined) {
       if (typeof o[k] !== 'number') throw new Error(`fault "${k}" must be a number`);
       spec[k] = o[k] as number;

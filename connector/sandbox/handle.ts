@@ -4,6 +4,7 @@
 import { authenticate, findToken } from './auth.js';
 import { Call, OutcomeSignal, applyFault, limitOf, type Core } from './context.js';
 import { E, GraphError } from './errors.js';
+import { linkFor } from './paging.js';
 import { hash32 } from './prng.js';
 import type { GraphRequest, GraphResponse, Outcome } from './request.js';
 import { debugToken, exchangeToken } from './routes/debug.js';
@@ -83,7 +84,18 @@ export async function handle(core: Core, req: GraphRequest): Promise<Outcome> {
 
 function ok(core: Core, req: GraphRequest, call: Call, body: unknown): GraphResponse {
   void core;
-  return { status: 200, headers: { ...baseHeaders(req), ...call.headers }, body: JSON.stringify(body) };
+  if (call.repeatPage) repeatNext(req, body);
+  const text = JSON.stringify(body);
+  return { status: 200, headers: { ...baseHeaders(req), ...call.headers }, body: call.truncate ? text.slice(0, Math.max(1, Math.floor(text.length / 2))) : text };
+}
+
+/** Fault `paging_repeat`: `next` names the cursor just read (facebook-python-business-sdk#661). */
+function repeatNext(req: GraphRequest, body: unknown): void {
+  const page = body as { data?: unknown; paging?: Record<string, unknown> };
+  if (!Array.isArray(page?.data)) return;
+  const after = req.params.get('after');
+  const limit = req.params.get('limit');
+  page.paging = { ...(page.paging ?? {}), next: linkFor(req, { ...(limit !== undefined ? { limit } : {}), ...(after !== undefined ? { after } : {}) }) };
 }
 
 /** POST / with batch=[…] (facts §8): ≤ 50 sub-requests, each a call of its own. */

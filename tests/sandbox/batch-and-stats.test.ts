@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startSandbox, type Sandbox } from '../../connector/sandbox/index.js';
-import { graphGet, graphPost, http } from './helpers.js';
+import { agencyOf, graphGet, graphPost, http } from './helpers.js';
 
 describe('sandbox: batch requests and observability', () => {
   let sb: Sandbox;
@@ -8,9 +8,7 @@ describe('sandbox: batch requests and observability', () => {
   let acct: string;
   before(async () => {
     sb = await startSandbox({ world: 'small', seed: 4 });
-    const t = sb.tokens.find((x) => x.label === 'agency')!;
-    token = t.token;
-    acct = sb.world.users.find((u) => u.id === t.userId)!.accountIds[0]!;
+    ({ token, acct } = agencyOf(sb));
   });
   after(() => sb.close());
 

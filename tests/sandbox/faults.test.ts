@@ -1,6 +1,7 @@
 import { expect } from 'chai';
+import { DOCUMENTED_ERROR_NAMES, documentedError } from '../../connector/sandbox/documented-errors.js';
 import { startSandbox, type Sandbox } from '../../connector/sandbox/index.js';
-import { graphGet, graphPost, http } from './helpers.js';
+import { agencyOf, graphGet, graphPost, http } from './helpers.js';
 
 describe('sandbox: fault injection', () => {
   let sb: Sandbox;
@@ -8,14 +9,12 @@ describe('sandbox: fault injection', () => {
   let acct: string;
   before(async () => {
     sb = await startSandbox({ world: 'small', seed: 21 });
-    const t = sb.tokens.find((x) => x.label === 'agency')!;
-    token = t.token;
-    acct = sb.world.users.find((u) => u.id === t.userId)!.accountIds[0]!;
+    ({ token, acct } = agencyOf(sb));
   });
   after(() => sb.close());
   afterEach(() => sb.faults.clear());
 
-  const campaigns = () => graphGet(sb.baseUrl, `/act_${acct}/campaigns`, token);
+  const campaigns = (params: Record<string, string> = {}) => graphGet(sb.baseUrl, `/act_${acct}/campaigns`, token, params);
 
   it('throttle: serves the chosen code with usage headers at 100 % and a regain estimate, then recovers after `times`', async () => {
     for (const code of [4, 17, 32, 613, 80000, 80004, 80014]) {
@@ -164,5 +163,50 @@ describe('sandbox: fault injection', () => {
       await new Promise((res) => setTimeout(res, 10));
     }
     expect.fail('job never failed');
+  });
+
+  it('graph_error serves each documented answer with its status, code, subcode and headers, then recovers', async () => {
+    for (const name of DOCUMENTED_ERROR_NAMES) {
+      sb.faults.add({ kind: 'graph_error', name, times: 1, path: /\/campaigns$/ });
+      const r = await campaigns();
+      const want = documentedError(name, acct);
+      expect(r.status, name).to.equal(want.spec.status);
+      expect(r.json.error.code, name).to.equal(want.spec.code);
+      expect(r.json.error.error_subcode, name).to.equal(want.spec.subcode);
+      expect(r.json.error.fbtrace_id, name).to.be.a('string');
+      for (const [h, v] of Object.entries(want.headers)) expect(r.headers.get(h), `${name} ${h}`).to.equal(v);
+      expect((await campaigns()).status, name).to.equal(200);
+    }
+  });
+
+  it('graph_error refuses a name with no documented answer', () => {
+    expect(() => sb.faults.add({ kind: 'graph_error', name: 'error_999' })).to.throw(/no documented Graph error named "error_999"/);
+  });
+
+  it('proxy_html answers a gateway\'s HTML page (not JSON) with the chosen status', async () => {
+    sb.faults.add({ kind: 'proxy_html', status: 504, times: 1 });
+    const r = await campaigns();
+    expect(r.status).to.equal(504);
+    expect(r.headers.get('content-type')).to.equal('text/html');
+    expect(r.text).to.include('<h1>504 Gateway Time-out</h1>');
+    expect(r.json).to.equal(undefined);
+  });
+
+  it('truncated_json cuts a 200 body mid-way, so it does not parse', async () => {
+    sb.faults.add({ kind: 'truncated_json', times: 1 });
+    const r = await campaigns();
+    expect(r.status).to.equal(200);
+    expect(r.text.startsWith('{"data":[')).to.equal(true);
+    expect(r.json).to.equal(undefined);
+  });
+
+  it('paging_repeat gives a page a `next` that asks for the same cursor again', async () => {
+    const first = await campaigns({ limit: '1' });
+    const after = first.json.paging.cursors.after as string;
+    sb.faults.add({ kind: 'paging_repeat', path: /\/campaigns$/ });
+    const second = await campaigns({ limit: '1', after });
+    const next = new URL(second.json.paging.next as string);
+    expect(next.searchParams.get('after')).to.equal(after);
+    expect(next.searchParams.get('limit')).to.equal('1');
   });
 });

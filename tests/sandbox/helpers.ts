@@ -47,3 +47,9 @@ export async function followAll(first: Res, max = 1000): Promise<{ rows: any[]; 
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The agency token of a running sandbox and the first ad account it reaches (most sandbox tests read these). */
+export function agencyOf(sb: { tokens: ReadonlyArray<{ label: string; token: string; userId: string }>; world: { users: ReadonlyArray<{ id: string; accountIds: readonly string[] }> } }): { token: string; acct: string } {
+  const t = sb.tokens.find((x) => x.label === 'agency')!;
+  return { token: t.token, acct: sb.world.users.find((u) => u.id === t.userId)!.accountIds[0]! };
+}
