@@ -212,12 +212,7 @@ export function sandboxedTap(): { sb: Sandbox; rec: Recorder; tmp: ReturnType<ty
     h.tmp = tempDir();
   });
   afterEach(() => h.sb.faults.clear());
-  after(async () => {
-    killRunningTaps();
-    await h.rec?.close();
-    await h.sb?.close();
-    h.tmp?.cleanup();
-  });
+  after(() => closeTapRig(h));
   return h;
 }
 
@@ -226,4 +221,15 @@ export function catalogSelecting(streams: readonly string[]): unknown {
   const c = discover();
   for (const e of c.streams) e.metadata[0]!.metadata['selected'] = streams.includes(e.stream);
   return c;
+}
+
+/** The `msg` of every log line of a run. */
+export const logMessages = (r: TapRun): string[] => r.logs().map((l) => String(l['msg']));
+
+/** Ends what a tap test suite started: running taps, the recording proxy, the sandbox, the temp dir. */
+export async function closeTapRig(rig: { rec?: Recorder | undefined; sb?: Sandbox | undefined; tmp?: { cleanup(): void } | undefined }): Promise<void> {
+  killRunningTaps();
+  await rig.rec?.close();
+  await rig.sb?.close();
+  rig.tmp?.cleanup();
 }

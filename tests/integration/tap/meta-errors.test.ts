@@ -5,13 +5,13 @@
 // nothing depends on the day the test runs.
 import { expect } from 'chai';
 import { startSandbox, type Sandbox } from '../../../connector/sandbox/index.js';
-import { catalogSelecting, killRunningTaps, recordingProxy, runTap, tapConfig, tempDir, type Recorder, type TapRun } from './helpers.js';
+import { catalogSelecting, logMessages, killRunningTaps, recordingProxy, runTap, tapConfig, tempDir, type Recorder, type TapRun } from './helpers.js';
 
 const TODAY = '2026-11-20';
 const RANGE = { start_date: '2026-11-14', end_date: '2026-11-17' };
 
 const keysOf = (r: TapRun, stream: string, key: string[]): string[] => r.records(stream).map((x) => key.map((k) => String(x[k])).join('|')).sort();
-const msgs = (r: TapRun): string[] => r.logs().map((l) => String(l['msg']));
+const msgs = logMessages;
 
 describe('tap answers each Meta error as Meta sends it (issue 18 part 3, child process, sandbox)', function () {
   this.timeout(120_000);
