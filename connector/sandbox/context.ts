@@ -54,6 +54,8 @@ export class Call {
   truncate = false;
   /** Fault `paging_repeat`: the page's `next` asks for this very page again. */
   repeatPage = false;
+  /** Fault `multi_day_row`: the page's first insights row covers three days (date_stop = date_start + 2). */
+  multiDayRow = false;
   auth: Auth | null = null;
   accountId: string | null = null;
   constructor(
@@ -95,6 +97,10 @@ export function applyFault(call: Call, f: FaultSpec): void {
   }
   if (f.kind === 'paging_repeat') {
     call.repeatPage = true;
+    return;
+  }
+  if (f.kind === 'multi_day_row') {
+    call.multiDayRow = true;
     return;
   }
   if (f.kind === 'token_expired') {

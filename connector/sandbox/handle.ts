@@ -85,8 +85,19 @@ export async function handle(core: Core, req: GraphRequest): Promise<Outcome> {
 function ok(core: Core, req: GraphRequest, call: Call, body: unknown): GraphResponse {
   void core;
   if (call.repeatPage) repeatNext(req, body);
+  if (call.multiDayRow) stretchFirstRow(body);
   const text = JSON.stringify(body);
   return { status: 200, headers: { ...baseHeaders(req), ...call.headers }, body: call.truncate ? text.slice(0, Math.max(1, Math.floor(text.length / 2))) : text };
+}
+
+/** Fault `multi_day_row`: a daily report's row that sums three days, dates as Graph writes them. */
+function stretchFirstRow(body: unknown): void {
+  const row = (body as { data?: unknown })?.data;
+  const first = Array.isArray(row) ? (row[0] as Record<string, unknown> | undefined) : undefined;
+  if (typeof first?.['date_start'] !== 'string') return;
+  const stop = new Date(`${first['date_start']}T00:00:00Z`);
+  stop.setUTCDate(stop.getUTCDate() + 2);
+  first['date_stop'] = stop.toISOString().slice(0, 10);
 }
 
 /** Fault `paging_repeat`: `next` names the cursor just read (facebook-python-business-sdk#661). */

@@ -7,7 +7,7 @@
 // call cap (graph/call-budget.ts).
 import type { LimitFunction } from 'p-limit';
 import { addDays, addMonths, dayInZone, maxDay, minDay } from '../core/dates.js';
-import { ConnectorError, ThrottledError, asConnectorError } from '../core/errors.js';
+import { ConnectorError, DataError, ThrottledError, asConnectorError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { ObjectSkipError, ReduceDataError } from '../graph/errors.js';
 import { JobFailedError, JobQueuedError, type ReportRunTiming } from '../graph/report-run.js';
@@ -21,7 +21,7 @@ import { asksReach, chunksAtReachCutoff, REACH_BREAKDOWN_MONTHS, REACH_FIELDS } 
 import { InsightsJob, type InsightsJobEnv, type JobWindow } from './insights-job.js';
 import { insightsKey, insightsRequestFields, LEVEL_ID, type InsightsReport } from './insights.js';
 import { JobScheduler } from './job-scheduler.js';
-import { shapeRecord, shaperFor, type Shaper } from './records.js';
+import { notOneDay, shapeRecord, shaperFor, type Shaper } from './records.js';
 import { ENTITY_STREAMS } from './streams.js';
 
 /** Insights keep 37 months of history; asking earlier fails with #3018 (facts §4.5). */
@@ -322,7 +322,13 @@ class ReportRead {
   private async emitRows(job: InsightsJob): Promise<void> {
     const { account, report, ctx } = this;
     const recorded = { attribution_windows: [...ctx.config.action_attribution_windows], ...attributionSettings(ctx.config) };
+    let multiDay: string | undefined;
     for await (const raw of job.rows()) {
+      const span = notOneDay(raw);
+      if (span !== undefined) {
+        multiDay ??= span; // refused below, never stored under its date_start
+        continue;
+      }
       const extra: Record<string, unknown> = { ...recorded };
       if (raw['account_currency'] === undefined || raw['account_currency'] === null) extra['account_currency'] = account.currency;
       if (raw['account_id'] === undefined) extra['account_id'] = account.accountId;
@@ -335,6 +341,11 @@ class ReportRead {
       this.result.found++;
       if (!this.lastDay || String(record['date_start']) > this.lastDay) this.result.fresh++;
       await ctx.emit(record);
+    }
+    if (multiDay !== undefined) {
+      const why = `Meta answered ${job.label} with a row covering ${multiDay} although the report is daily (time_increment=1); such rows are not stored`;
+      const hint = 'Re-run later (the bookmark did not move). If it persists, report it to Meta with the report run id from the log; a row summing several days would double count spend.';
+      this.fail(this.failure(new DataError(why, { context: { dates: multiDay } }), why, hint, job), false);
     }
   }
 }

@@ -41,9 +41,35 @@ function coerce(value: unknown, how: Coercion): unknown {
       return typeof value === 'string' && value !== '' ? graphTimeToRfc3339(value) : null;
     case 'date':
       return typeof value === 'string' && value !== '' ? value.slice(0, 10) : null;
+    case 'stat_list':
+      return Array.isArray(value) ? value.map(statStrings) : null;
     default:
       return value;
   }
+}
+
+/**
+ * One AdsActionStats element with every number as a decimal string: Meta documents its values as
+ * numeric strings ("12"), and a JSON number (as some answers and proxies re-encode them) must land
+ * the same way rather than fail the schema.
+ */
+function statStrings(item: unknown): unknown {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) return item;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(item)) out[k] = typeof v === 'number' ? toDecimalString(v) : v;
+  return out;
+}
+
+/**
+ * A row of a daily report (time_increment=1) covers exactly one day. A row whose date_stop differs from
+ * its date_start sums several days: stored under date_start it would overstate that day and double
+ * count the days it covers, so it is refused by the caller with this description.
+ */
+export function notOneDay(raw: Record<string, unknown>): string | undefined {
+  const start = raw['date_start'];
+  const stop = raw['date_stop'];
+  if (typeof start !== 'string' || typeof stop !== 'string' || start === stop) return undefined;
+  return `${start}..${stop}`;
 }
 
 /**

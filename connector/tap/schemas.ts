@@ -68,7 +68,7 @@ export function composeInsightsSchema(base: JsonSchema, breakdowns: readonly str
   return { ...base, properties: props, required };
 }
 
-export type Coercion = 'integer' | 'number' | 'decimal' | 'datetime' | 'date' | 'none';
+export type Coercion = 'integer' | 'number' | 'decimal' | 'datetime' | 'date' | 'stat_list' | 'none';
 
 /** How a Graph value is turned into the schema's type (Graph sends numbers as strings, facts §0.2). */
 export function coercionOf(prop: JsonObject | undefined): Coercion {
@@ -79,6 +79,10 @@ export function coercionOf(prop: JsonObject | undefined): Coercion {
   if (prop['format'] === 'date') return 'date';
   if (types.includes('integer')) return 'integer';
   if (types.includes('number')) return 'number';
+  // A list of objects whose open-ended keys are strings: AdsActionStats (`value`, `7d_click`, …).
+  const items = prop['items'] as JsonObject | undefined;
+  const extra = items?.['additionalProperties'] as JsonObject | undefined;
+  if (types.includes('array') && extra && ([] as unknown[]).concat(extra['type'] ?? []).includes('string')) return 'stat_list';
   return 'none';
 }
 

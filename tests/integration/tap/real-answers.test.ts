@@ -108,4 +108,18 @@ describe('tap on Meta\'s real answers (issue 18 real-answer scenarios, child pro
     expect(r.code, r.stderr.slice(-1500)).to.equal(2);
     expect(r.stderr).to.include('api_version');
   });
+
+  it('an insights row covering three days in a daily report: not stored, the account ends partial (exit 5) and its bookmark holds', async () => {
+    sb.faults.add({ kind: 'multi_day_row', method: 'GET', path: '^/\\d+/insights$', times: 1 });
+    const r = await runTap({ now: sb.now(), config: tapConfig(sb, rec.baseUrl, RANGE), catalog: catalogSelecting(['campaigns', 'insights_ad', 'sync_log']), args: ['--account', acct], dir: tmp.dir });
+    expect(r.code, r.stderr.slice(-1500)).to.equal(5);
+    const rows = r.records('insights_ad');
+    expect(rows.length).to.be.greaterThan(0);
+    for (const x of rows) expect(x['date_stop'], String(x['ad_id'])).to.equal(x['date_start']);
+    expect(String(syncLog(r)['error_message'])).to.match(/a row covering \d{4}-\d\d-\d\d\.\.\d{4}-\d\d-\d\d although the report is daily/);
+    expect(syncLog(r)['error_class']).to.equal('data');
+    const bookmarks = (r.lastState() as { bookmarks?: Record<string, Record<string, unknown>> } | undefined)?.bookmarks ?? {};
+    expect(bookmarks['insights_ad']?.[acct], 'no insights bookmark moved').to.equal(undefined);
+    expect(ids(r)).to.deep.equal(want);
+  });
 });

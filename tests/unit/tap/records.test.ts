@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { shapeRecord, shaperFor } from '../../../connector/tap/records.js';
+import { notOneDay, shapeRecord, shaperFor } from '../../../connector/tap/records.js';
 import { loadStreamSchema } from '../../../connector/tap/schemas.js';
 
 describe('tap record shaping', () => {
@@ -27,5 +27,41 @@ describe('tap record shaping', () => {
     const s = loadStreamSchema('insights_ad');
     const r = shapeRecord({ ad_id: '9', impressions: '185', clicks: '9', ctr: '4.864865', spend: '14.35', date_start: '2026-11-01' }, shaperFor(s, Object.keys(s['properties'] as object)), { extractedAt: at });
     expect(r).to.include({ impressions: 185, clicks: 9, ctr: '4.864865', spend: '14.35', date_start: '2026-11-01' });
+  });
+
+  describe('insights rows as Meta answers them (issue 18 real-answer scenarios)', () => {
+    const s = loadStreamSchema('insights_ad');
+    const all = shaperFor(s, Object.keys(s['properties'] as object));
+    // Meta's AdsInsights reference example: numbers as strings, actions with per-window keys.
+    const metaRow = {
+      account_id: '1234', ad_id: '120210000000000042', impressions: '2466', clicks: '41', spend: '87.51', cpm: '35.486618', ctr: '1.662612',
+      actions: [{ action_type: 'link_click', value: '37' }, { action_type: 'offsite_conversion.fb_pixel_purchase', value: '3', '7d_click': '2', '1d_view': '1' }],
+      date_start: '2026-11-14', date_stop: '2026-11-14',
+    };
+
+    it('keeps spend and ratios as exact decimal strings and counts as integers', () => {
+      expect(shapeRecord(metaRow, all, { extractedAt: at })).to.include({ impressions: 2466, clicks: 41, spend: '87.51', cpm: '35.486618', ctr: '1.662612' });
+    });
+
+    it('keeps action values as strings, and turns a JSON number into the same decimal string', () => {
+      const r = shapeRecord({ ...metaRow, actions: [{ action_type: 'purchase', value: 3, '7d_click': 2.5, '1d_view': '1' }] }, all, { extractedAt: at });
+      expect(r['actions']).to.deep.equal([{ action_type: 'purchase', value: '3', '7d_click': '2.5', '1d_view': '1' }]);
+      expect(shapeRecord(metaRow, all, { extractedAt: at })['actions']).to.deep.equal(metaRow.actions);
+    });
+
+    it('lands a field Meta left out and one it sent as null the same way: null', () => {
+      const a = shapeRecord(metaRow, all, { extractedAt: at }); // metaRow carries no reach
+      const b = shapeRecord({ ...metaRow, reach: null, actions: null }, all, { extractedAt: at });
+      expect(a['reach']).to.equal(null);
+      expect(b['reach']).to.equal(null);
+      expect(b['actions']).to.equal(null);
+      expect(shapeRecord({ ...metaRow, spend: '' }, all, { extractedAt: at })['spend']).to.equal(null);
+    });
+
+    it('calls a row whose date_stop differs from date_start not one day', () => {
+      expect(notOneDay(metaRow)).to.equal(undefined);
+      expect(notOneDay({ ...metaRow, date_stop: '2026-11-16' })).to.equal('2026-11-14..2026-11-16');
+      expect(notOneDay({ date_start: '2026-11-14' })).to.equal(undefined);
+    });
   });
 });
