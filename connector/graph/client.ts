@@ -471,7 +471,9 @@ export class GraphClient {
     let body: unknown;
     let parsed = true;
     try {
-      body = res.data === '' ? undefined : JSON.parse(res.data);
+      // An empty 2xx body is no answer at all (a proxy that dropped it), not an empty result.
+      if (res.data === '' && res.status >= 200 && res.status < 300) parsed = false;
+      else body = res.data === '' ? undefined : JSON.parse(res.data);
     } catch {
       parsed = false;
     }

@@ -176,6 +176,14 @@ describe('GraphClient reacts to Meta\'s real answers (issue 18 real-answer scena
       expect(fake.seen).to.have.length(2);
     });
 
+    it('an empty body with HTTP 200: retried, never taken for an empty result', async () => {
+      await serve((_r, n) => (n === 1 ? { status: 200, text: '' } : OK));
+      const { c } = client();
+      const out = await c.request<{ data: unknown[] }>(PATH, { tokens: [A] });
+      expect(out.data).to.have.length(1);
+      expect(fake.seen).to.have.length(2);
+    });
+
     it('a truncated JSON body with HTTP 200: retried, never parsed as data', async () => {
       await serve((_r, n) => (n === 1 ? { status: 200, text: '{"data":[{"id":"1","name":"Spring' } : OK));
       const { c } = client();
