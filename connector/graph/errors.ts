@@ -195,6 +195,10 @@ export function ruleFor(status: number, body: GraphErrorBody | undefined): Rule 
   const code = typeof body?.code === 'number' ? body.code : undefined;
   const subcode = typeof body?.error_subcode === 'number' ? body.error_subcode : undefined;
   const row = GRAPH_ERROR_TABLE.find((r) => matches(r, status, code, subcode));
+  // Meta's is_transient says "the same request can succeed later" (DOCS marketing-api/error-reference):
+  // it outranks a code row that would give up at once, except where the token or its rights are the
+  // problem (no retry changes those) and where one object is refused (the reader skips it instead).
+  if (row && body?.is_transient === true && !row.retry && (row.kind === 'config' || row.kind === 'data' || row.kind === 'unexpected')) return { ...FALLBACK_TRANSIENT, reason: `${row.reason}, flagged transient` };
   if (row) return row;
   // Status rows also apply when the code is unknown (e.g. a 503 with an unlisted code).
   const byStatus = GRAPH_ERROR_TABLE.find((r) => r.code === undefined && r.status === status);

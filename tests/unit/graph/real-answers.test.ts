@@ -160,6 +160,18 @@ describe('GraphClient reacts to Meta\'s real answers (issue 18 real-answer scena
       });
     }
 
+    it('is_transient: true outranks a code that would give up (here 100): retried, exit 7 if it persists', async () => {
+      // The field as Meta documents it (marketing-api error reference): the same request can succeed later.
+      const flagged = { status: 400, json: { error: { message: '(#100) An unexpected error occurred', type: 'OAuthException', code: 100, is_transient: true, fbtrace_id: 'AbCdEfGhIjK' } } };
+      await serve((_r, n) => (n === 1 ? flagged : OK));
+      const first = client();
+      await first.c.request(PATH, { tokens: [A] });
+      expect(fake.seen).to.have.length(2);
+      fake.handle = () => flagged;
+      const e = await failure(client().c.request(PATH, { tokens: [A] }));
+      expect(e.exitCode).to.equal(7);
+    });
+
     it('a proxy\'s HTML 502 page: retried, then exit 7 naming HTTP 502 (no HTML in the message)', async () => {
       await serve(() => ({ status: 502, text: '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>', headers: { 'content-type': 'text/html' } }));
       const { c } = client();
