@@ -141,12 +141,12 @@ export class UsagePacer {
     const now = this.opts.clock();
     if (reading.appPct !== undefined) this.pct.set(APP_KEY, { value: reading.appPct, at: now });
     for (const [id, p] of reading.accountPct) this.pct.set(acctKey(id), { value: p, at: now });
+    if (!blocks) return;
     // A budget read above the threshold spaces the very next call too, not only the ones after it.
     for (const k of [...(reading.appPct !== undefined ? [APP_KEY] : []), ...[...reading.accountPct.keys()].map(acctKey)]) {
       const interval = this.intervalFor(this.current(k));
       if (interval > 0) this.nextSlot.set(k, Math.max(this.nextSlot.get(k) ?? 0, now + interval));
     }
-    if (!blocks) return;
     for (const [id, s] of reading.regainSeconds) this.block(acctKey(id), now + s * 1000);
     // A full account budget without a regain estimate: wait out the reset window Meta reported.
     if (accountId && reading.resetSeconds !== undefined && (reading.accountPct.get(accountId) ?? 0) >= 100) {
