@@ -112,6 +112,9 @@ export const GRAPH_ERROR_TABLE: readonly Rule[] = [
   { code: 4, subcode: 1504022, kind: 'throttled', retry: true, scope: 'app', reason: 'app request limit reached (code 4/1504022)', hint: THROTTLE_HINT },
   { code: 4, subcode: 1504039, kind: 'throttled', retry: true, scope: 'app', reason: 'app request limit reached (code 4/1504039)', hint: THROTTLE_HINT },
   { code: 4, kind: 'throttled', retry: true, scope: 'app', reason: 'app request limit reached (code 4)', hint: THROTTLE_HINT },
+  // 104 "An access token is required": our calls always carry one, so it was lost on the way (Airbyte
+  // retries this code as a connection problem, streams/common.py); if it stays, the token is the issue.
+  { code: 104, kind: 'auth', retry: true, reason: 'Meta received no access token (code 104)', hint: 'Meta did not receive the access token: check that config.access_token(s) is set and that no proxy between you and Meta strips the access_token parameter.' },
   // 102 "API Session": without a subcode the login/token expired or was revoked (DOCS graph-api/guides/error-handling).
   { code: 102, kind: 'auth', retry: false, tokenDead: true, reason: 'the token session is no longer valid (code 102)', hint: TOKEN_HINT },
   { code: 10, kind: 'permission', retry: false, reason: 'app lacks permission (code 10)', hint: 'The app behind the token lacks permission for this call: grant ads_read to the app/system user, or drop the account from config.account_ids.' },

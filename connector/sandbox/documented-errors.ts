@@ -35,6 +35,7 @@ export const DOCUMENTED_ERRORS: Readonly<Record<string, Documented>> = {
   error_1_reduce_data: { source: 'Airbyte unit_tests/test_errors.py error_500_reduce_the_amount_of_data', make: () => E.reduceData() },
   error_2_unavailable: { source: `${DOCS_ERRORS} (2 "API Service": temporary, retry)`, make: () => E.unavailable503() },
   error_2_http_500: { source: `${DOCS_ERRORS} (2 at HTTP 500 with is_transient); message [unconfirmed]`, make: () => new GraphError({ status: 500, code: 2, message: 'An unexpected error has occurred. Please retry your request later.', isTransient: true }) },
+  error_104: { source: 'Graph\'s answer to a call without a token; Airbyte streams/common.py FACEBOOK_CONNECTION_RESET_ERROR_CODE = 104 (retried)', make: () => E.noToken() },
   error_102: { source: `${DOCS_ERRORS} (102 "API Session", no subcode: token expired or revoked); message [unconfirmed]`, make: () => new GraphError({ status: 400, code: 102, message: 'Session key invalid or no longer valid' }) },
   error_190_458: { source: `${DOCS_ERRORS} (190/458 app not installed)`, make: () => E.tokenInvalidated(458, '123456789') },
   error_190_459: { source: `${DOCS_ERRORS} (190/459 user checkpointed); message [unconfirmed]`, make: tokenError(459, 'Error validating access token: You cannot access the app till you log in to www.facebook.com and follow the instructions given.') },

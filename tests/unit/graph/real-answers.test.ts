@@ -227,6 +227,16 @@ describe('GraphClient reacts to Meta\'s real answers (issue 18 real-answer scena
       expect(c.deadTokens()).to.deep.equal(['agency']);
     });
 
+    it('104 (no token received): retried as a lost parameter, then exit 3 naming the token; the token is not declared dead', async () => {
+      await serve(() => answer('error_104'));
+      const { c } = client();
+      const e = await failure(c.request(PATH, { tokens: [A] }));
+      expect(e.exitCode).to.equal(3);
+      expect(e.hint).to.include('access_token');
+      expect(fake.seen).to.have.length(3);
+      expect(c.deadTokens()).to.deep.equal([]);
+    });
+
     it('190 without a subcode (page permission): this call fails with exit 4, the token stays alive', async () => {
       await serve(() => answer('error_190_page_permission'));
       const { c } = client();
