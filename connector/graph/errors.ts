@@ -176,6 +176,13 @@ export const GRAPH_ERROR_TABLE: readonly Rule[] = [
 
 const FALLBACK_TRANSIENT: Rule = { kind: 'transient', retry: true, reason: 'transient error', hint: 'Meta flagged the error as transient; re-run later.' };
 const FALLBACK_5XX: Rule = { kind: 'transient', retry: true, reason: 'server error', hint: 'Meta had a server error; re-run later.' };
+/** A 4xx whose body is no Graph error (a proxy's page, or an answer cut off): nothing to classify by. */
+const FALLBACK_NOT_GRAPH: Rule = {
+  kind: 'transient',
+  retry: true,
+  reason: 'answer that is not a Graph error',
+  hint: 'Something other than Graph answered (a proxy or load balancer), or the answer was cut off: check config.api_base_url and any proxy in between; re-run later.',
+};
 const FALLBACK_UNKNOWN: Rule = {
   kind: 'unexpected',
   retry: false,
@@ -208,6 +215,7 @@ export function ruleFor(status: number, body: GraphErrorBody | undefined): Rule 
   if (body?.is_transient === true) return FALLBACK_TRANSIENT;
   if (byStatus) return byStatus;
   if (status >= 500) return FALLBACK_5XX;
+  if (code === undefined) return FALLBACK_NOT_GRAPH;
   return FALLBACK_UNKNOWN;
 }
 

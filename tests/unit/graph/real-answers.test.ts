@@ -188,6 +188,16 @@ describe('GraphClient reacts to Meta\'s real answers (issue 18 real-answer scena
       expect(fake.seen).to.have.length(2);
     });
 
+    it('a 400 whose error body is cut off: retried (nothing to classify by), then exit 7 naming HTTP 400, not "unclassified" exit 1', async () => {
+      await serve(() => ({ status: 400, text: '{"error":{"message":"(#100) Tried accessing nonexist' }));
+      const { c } = client();
+      const e = await failure(c.request(PATH, { tokens: [A] }));
+      expect(e.exitCode).to.equal(7);
+      expect(e.message).to.include('HTTP 400');
+      expect(e.hint).to.include('proxy');
+      expect(fake.seen).to.have.length(3);
+    });
+
     it('an empty body with HTTP 200: retried, never taken for an empty result', async () => {
       await serve((_r, n) => (n === 1 ? { status: 200, text: '' } : OK));
       const { c } = client();
