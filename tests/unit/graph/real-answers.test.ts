@@ -115,6 +115,18 @@ describe('GraphClient reacts to Meta\'s real answers (issue 18 real-answer scena
       expect(time.sleeps, 'another account is not held').to.have.length(1);
     });
 
+    it('x-business-use-case-usage on a success with estimated_time_to_regain_access 30 (beyond the cap): the next call on that account is not sent, exit 7 at once', async () => {
+      const header = JSON.stringify({ '123': [{ type: 'ads_insights', call_count: 100, total_cputime: 100, total_time: 100, estimated_time_to_regain_access: 30 }] });
+      await serve(() => ({ json: { data: [] }, headers: { 'x-business-use-case-usage': header } }));
+      const { c, time } = client();
+      await c.request(PATH, { tokens: [A] });
+      const e = await failure(c.request(PATH, { tokens: [A] }));
+      expect(e.exitCode).to.equal(7);
+      expect(e.message).to.include('wait 30 min');
+      expect(fake.seen).to.have.length(1);
+      expect(time.sleeps).to.deep.equal([]);
+    });
+
     it('x-business-use-case-usage keyed "act_123" applies to account 123 too', async () => {
       const header = JSON.stringify({ act_123: [{ type: 'ads_insights', call_count: 100, total_cputime: 30, total_time: 41, estimated_time_to_regain_access: 2 }] });
       await serve((_r, n) => (n === 1 ? { json: { data: [] }, headers: { 'x-business-use-case-usage': header } } : OK));
