@@ -1,6 +1,7 @@
 // Singer state: bookmarks per stream and per ad account, plus the parameters that give a bookmark
 // its meaning (e.g. attribution windows). Helpers return new objects; state is never mutated in place
 // because the last emitted STATE must stay exactly what was emitted.
+import { DateTime } from 'luxon';
 import { ConfigError } from '../core/errors.js';
 import { cloneExact } from './exact-json.js';
 
@@ -14,12 +15,18 @@ export function emptyState(): TapState {
   return { bookmarks: {} };
 }
 
-/** Accepts a raw --state file value (or a Meltano-wrapped `{value: …}` / last STATE message). */
+/**
+ * Accepts a raw --state file value: the state itself, the last STATE message (`{"type":"STATE",
+ * "value": …}`) or what `meltano state get` prints (`{"singer_state": …}`). Every bookmark value the
+ * tap reads is checked here, so a hand-edited or foreign state fails the run before any call (exit 2,
+ * naming the path) instead of reaching Meta as a filter it refuses on every later run.
+ */
 export function parseState(raw: unknown): TapState {
   if (raw === null || raw === undefined) return emptyState();
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError('state must be a JSON object', { hint: 'Pass the value of the last STATE message, or omit --state for a full sync.' });
   let v = raw as Record<string, unknown>;
   if (v['type'] === 'STATE' && v['value'] && typeof v['value'] === 'object') v = v['value'] as Record<string, unknown>;
+  else if (v['singer_state'] && typeof v['singer_state'] === 'object' && !Array.isArray(v['singer_state']) && v['bookmarks'] === undefined) v = v['singer_state'] as Record<string, unknown>;
   const bookmarks = v['bookmarks'] ?? {};
   if (typeof bookmarks !== 'object' || Array.isArray(bookmarks) || bookmarks === null) {
     throw new ConfigError('state.bookmarks must be an object of streams', { hint: 'Delete the state file to start over, or fix it by hand.' });
@@ -28,9 +35,36 @@ export function parseState(raw: unknown): TapState {
     if (!perAccount || typeof perAccount !== 'object' || Array.isArray(perAccount)) {
       throw new ConfigError(`state.bookmarks.${stream} must be an object keyed by account id`);
     }
+    for (const [account, bookmark] of Object.entries(perAccount as Record<string, unknown>)) checkBookmark(`state.bookmarks.${stream}.${account}`, bookmark);
   }
   // Not structuredClone: it would turn a LosslessNumber (a number beyond 2^53 read exactly) into a plain object.
   return { ...v, bookmarks: cloneExact(bookmarks) as TapState['bookmarks'] };
+}
+
+const BAD_STATE_HINT = 'The tap only ever writes valid values: restore the state from a backup, or delete this bookmark (or the file) to re-read it from start_date.';
+
+/** Bookmark keys whose values the tap sends to Meta, and what each must be. */
+const BOOKMARK_VALUES: Record<string, { what: string; valid: (v: string) => boolean }> = {
+  updated_time: { what: 'an RFC 3339 date-time', valid: isDateTime },
+  ads_updated_time: { what: 'an RFC 3339 date-time', valid: isDateTime },
+  date_start: { what: 'a calendar day (YYYY-MM-DD)', valid: (v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && DateTime.fromISO(v, { zone: 'utc' }).isValid },
+};
+
+function checkBookmark(where: string, bookmark: unknown): void {
+  if (!bookmark || typeof bookmark !== 'object' || Array.isArray(bookmark)) throw new ConfigError(`${where} must be an object`, { hint: BAD_STATE_HINT });
+  for (const [key, rule] of Object.entries(BOOKMARK_VALUES)) {
+    const value = (bookmark as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || !rule.valid(value)) {
+      throw new ConfigError(`${where}.${key} must be ${rule.what}, got ${JSON.stringify(value)?.slice(0, 60)}`, { hint: BAD_STATE_HINT, context: { path: `${where}.${key}` } });
+    }
+  }
+}
+
+/** A date-time with a zone, as RFC 3339 writes it or as Graph sends it (2026-11-20T10:00:00+0000). */
+function isDateTime(v: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/i.test(v)) return false;
+  return DateTime.fromISO(v.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'), { setZone: true }).isValid;
 }
 
 export function getBookmark(state: TapState, stream: string, accountId: string): Bookmark | undefined {

@@ -8,7 +8,7 @@ import { parseJsonExact, stringifyExact } from '../../../connector/singer/exact-
 import { parseState } from '../../../connector/singer/state.js';
 
 /** A state whose numbers JSON.parse would round (2^53+1, 2^64-1, a 20-digit decimal). */
-const BIG_STATE = '{"bookmarks":{"ads":{"1":{"updated_time":"a","cursor":9007199254740993}}},"seq":18446744073709551615,"f":0.12345678901234567890123}';
+const BIG_STATE = '{"bookmarks":{"ads":{"1":{"updated_time":"2026-01-01T00:00:00Z","cursor":9007199254740993}}},"seq":18446744073709551615,"f":0.12345678901234567890123}';
 
 describe('pipeline state file', () => {
   let dir: string;
@@ -26,11 +26,11 @@ describe('pipeline state file', () => {
 
   it('replaces the file atomically and leaves no temp file behind', () => {
     const f = path.join(dir, 'sub', 'state.json');
-    writeStateAtomic(f, { bookmarks: { ads: { '1': { updated_time: 'a' } } } });
-    writeStateAtomic(f, { bookmarks: { ads: { '1': { updated_time: 'b' } } } });
-    expect(JSON.parse(readFileSync(f, 'utf8'))).to.deep.equal({ bookmarks: { ads: { '1': { updated_time: 'b' } } } });
+    writeStateAtomic(f, { bookmarks: { ads: { '1': { updated_time: '2026-01-01T00:00:00Z' } } } });
+    writeStateAtomic(f, { bookmarks: { ads: { '1': { updated_time: '2026-01-02T00:00:00Z' } } } });
+    expect(JSON.parse(readFileSync(f, 'utf8'))).to.deep.equal({ bookmarks: { ads: { '1': { updated_time: '2026-01-02T00:00:00Z' } } } });
     expect(readdirSync(path.dirname(f))).to.deep.equal(['state.json']);
-    expect(readStateFile(f)?.bookmarks['ads']?.['1']).to.deep.equal({ updated_time: 'b' });
+    expect(readStateFile(f)?.bookmarks['ads']?.['1']).to.deep.equal({ updated_time: '2026-01-02T00:00:00Z' });
   });
 
   it('keeps numbers beyond 2^53 digit for digit: target line → state file → next run\'s read and the tap\'s copy', () => {

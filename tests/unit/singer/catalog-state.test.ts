@@ -51,4 +51,23 @@ describe('Singer state', () => {
     expect(() => parseState({ bookmarks: { ads: 3 } })).to.throw(ConfigError, /state.bookmarks.ads/);
     expect(() => parseState([1])).to.throw(ConfigError);
   });
+
+  it("accepts what `meltano state get` prints (singer_state) as the state inside it", () => {
+    const inner = { bookmarks: { campaigns: { '1': { updated_time: '2026-11-20T10:00:00+0000' } } } };
+    expect(parseState({ singer_state: inner }).bookmarks).to.deep.equal(inner.bookmarks);
+  });
+
+  it('refuses a bookmark value the tap would send to Meta when it is not a date-time or a day, naming its path', () => {
+    const bad = (bookmark: unknown, stream = 'campaigns'): () => unknown => () => parseState({ bookmarks: { [stream]: { '1025728468230903': bookmark } } });
+    expect(bad({ updated_time: 'yesterday' })).to.throw(ConfigError, /state\.bookmarks\.campaigns\.1025728468230903\.updated_time must be an RFC 3339 date-time, got "yesterday"/);
+    expect(bad({ updated_time: '2026-11-20T10:00:00' })).to.throw(ConfigError, /updated_time/);
+    expect(bad({ updated_time: 1732096800 })).to.throw(ConfigError, /updated_time/);
+    expect(bad({ ads_updated_time: '2026-02-30T00:00:00Z' }, 'ad_creatives')).to.throw(ConfigError, /ads_updated_time/);
+    expect(bad({ date_start: '2026-02-30' }, 'insights_ad')).to.throw(ConfigError, /date_start must be a calendar day/);
+    expect(bad('2026-01-01')).to.throw(ConfigError, /must be an object/);
+    // What the tap writes, and what Graph sends, are accepted.
+    for (const ok of [{ updated_time: '2026-11-20T10:00:00+0000' }, { updated_time: '2026-11-20T10:00:00Z' }, { updated_time: '2026-11-20T10:00:00.123+02:00' }, { date_start: '2026-02-28', attribution_windows: ['7d_click'] }]) {
+      expect(bad(ok)).not.to.throw();
+    }
+  });
 });
