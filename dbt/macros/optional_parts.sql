@@ -43,6 +43,14 @@
 {{ return((day - anchor).days) }}
 {% endmacro %}
 
+{#- A filter keeping a demo seed's rows (their moved `expr`) up to the demo's day: nothing after
+    "today" in the tables. `true` outside the demo or without var('fb_ads_elt__demo_today'). -#}
+{% macro demo_seed_until_today(expr) %}
+{%- set today = var('fb_ads_elt__demo_today', none) -%}
+{%- if not demo_enabled() or not today -%}{{ return('true') }}{%- endif -%}
+{{ return('cast(' ~ expr ~ " as date) <= cast('" ~ (today | string) ~ "' as date)") }}
+{% endmacro %}
+
 {#- `expr` (a demo seed's DATE, or TIMESTAMP when is_timestamp) moved by demo_seed_shift_days(). -#}
 {% macro demo_seed_shifted(expr, is_timestamp=false) %}
 {%- set n = demo_seed_shift_days() -%}

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { parse } from 'node-html-parser';
 import { REPO_ROOT } from '../../connector/core/config.js';
 
@@ -18,7 +19,7 @@ describe('fb-ads-elt demo (CLI)', function () {
     // The demo world follows the run clock (no --today): pinned to just after a year end in UTC, when
     // accounts west of UTC are still in the old year, so the test means the same on any date. The
     // year is far from the one the demo seeds were written around: their dates follow the world.
-    const env = { ...process.env, FB_ADS_ELT_NOW: '2030-01-01T00:30:00Z' };
+    const env = { ...process.env, FB_ADS_ELT_NOW: '2030-01-20T00:30:00Z' };
     const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'demo', '--dir', dir, '--world', 'small', '--days', '10'], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
@@ -33,10 +34,22 @@ describe('fb-ads-elt demo (CLI)', function () {
     for (const f of ['tap.json', 'target.json', 'state.json', 'warehouse.duckdb', 'report.html']) expect(existsSync(path.join(dir, f)), f).to.equal(true);
     const tap = JSON.parse(readFileSync(path.join(dir, 'tap.json'), 'utf8')) as { api_base_url: string; start_date: string; end_date: string };
     expect(tap.api_base_url).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(tap).to.include({ start_date: '2029-12-23', end_date: '2030-01-01' });
+    expect(tap).to.include({ start_date: '2030-01-11', end_date: '2030-01-20' });
     const html = parse(readFileSync(path.join(dir, 'report.html'), 'utf8'));
     expect(html.querySelector('.meta')?.text).to.include(tap.end_date);
     expect(html.querySelectorAll('svg')).to.have.length(3);
+    // The moved seeds stop at the demo's day: nothing dated after "today" in the tables.
+    const db = await DuckDBInstance.create(path.join(dir, 'warehouse.duckdb'), { access_mode: 'READ_ONLY' });
+    try {
+      const conn = await db.connect();
+      const last = (await conn.runAndReadAll(
+        "select (select max(date_day) from analytics.fct_ad_spend_daily where platform <> 'facebook_ads')::varchar as spend, (select max(cast(ordered_at as date)) from analytics.stg_cac__orders)::varchar as orders",
+      )).getRowObjectsJson()[0] as { spend: string; orders: string };
+      expect(last).to.deep.equal({ spend: '2030-01-20', orders: '2030-01-20' });
+      conn.closeSync();
+    } finally {
+      db.closeSync();
+    }
     // Sandbox tokens never reach the terminal.
     expect(out + err).not.to.match(/sbx_[a-z]+_[0-9a-f]{16,}/);
   });

@@ -14,3 +14,4 @@ select
     cast(clicks as int64) as clicks,
     cast(conversions as {{ type_money() }}) as conversions
 from {{ ref('google_ads__campaign_stats_daily') }}
+where {{ demo_seed_until_today(demo_seed_shifted('date')) }}

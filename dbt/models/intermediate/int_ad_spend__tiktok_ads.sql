@@ -13,3 +13,4 @@ select
     cast(clicks as int64) as clicks,
     cast(conversion as {{ type_money() }}) as conversions
 from {{ ref('tiktok_ads__campaign_report_daily') }}
+where {{ demo_seed_until_today(demo_seed_shifted('stat_time_day')) }}

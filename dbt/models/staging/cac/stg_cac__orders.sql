@@ -19,6 +19,9 @@ renamed as (
         cast({{ src.get('channel', 'acquisition_channel') }} as string) as acquisition_channel,
         cast({{ src.get('status', 'status') }} as string) as order_status
     from source
+    {%- if not src.get('relation') %}
+    where {{ demo_seed_until_today(demo_seed_shifted(ordered_at, is_timestamp=true)) }}
+    {%- endif %}
 
 )
 
