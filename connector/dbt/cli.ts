@@ -1,6 +1,7 @@
 // `fb-ads-elt models build|dbt`: real dbt on a DuckDB warehouse with a generated profile (the
 // project's .venv or FB_ADS_ELT_DBT). Summary JSON on stdout, dbt's progress as JSON logs on stderr.
 import type { Command } from 'commander';
+import { existsSync, statSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { ConfigError, DataError } from '../core/errors.js';
 import { Logger } from '../core/log.js';
@@ -28,6 +29,10 @@ interface CommonFlags {
 }
 
 function common(flags: CommonFlags) {
+  // dbt-duckdb would create an empty database at a mistyped path and fail every model after a minute.
+  if (!existsSync(flags.duckdbPath) || statSync(flags.duckdbPath).isDirectory()) {
+    throw new ConfigError(`--duckdb-path ${flags.duckdbPath} is not a DuckDB warehouse file`, { hint: 'Pass the duckdb_path of your target config (the file a sync wrote), e.g. .demo/warehouse.duckdb.' });
+  }
   return {
     duckdbPath: flags.duckdbPath,
     log: new Logger({ component: 'dbt' }),

@@ -1,5 +1,6 @@
 // Registers the `fb-ads-elt` subcommands implemented in connector/pipeline: sync (tap → target →
 // models once), serve (HTTP trigger + status) and demo (sandbox → … → HTML report, offline).
+import path from 'node:path';
 import type { Command } from 'commander';
 import { asConnectorError, ConfigError } from '../core/errors.js';
 import { parseIsoDay } from '../core/dates.js';
@@ -105,11 +106,16 @@ export function registerPipeline(program: Command): void {
     .option('-p, --port <port>', 'TCP port (overrides the config; 0 = any free port)')
     .option('--host <host>', 'interface to listen on (overrides the config)')
     .action(async (flags: { config: string; port?: string; host?: string }) => {
-      const [{ loadServeConfig }, { SyncServer }, { runSync }] = await Promise.all([import('./serve-config.js'), import('./serve.js'), import('./sync.js')]);
+      const [{ loadServeConfig }, { SyncServer }, { runSync, loadPipelineConfigs }] = await Promise.all([import('./serve-config.js'), import('./serve.js'), import('./sync.js')]);
       const { config, redactor } = loadServeConfig(flags.config);
+      // Runs start from the serve config's folder, so relative paths inside the tap and target configs
+      // (duckdb_path) land beside it whatever the service's working directory; and both configs are
+      // checked now (exit 2), not when the first trigger arrives.
+      const cwd = path.dirname(path.resolve(flags.config));
+      loadPipelineConfigs(config.tap_config, config.target_config, cwd);
       const log = new Logger({ component: 'fb-ads-elt-serve', redactor });
       if (flags.port !== undefined && !/^[0-9]{1,5}$/.test(flags.port)) throw new ConfigError(`--port must be a number, got "${flags.port}"`);
-      const server = new SyncServer({ config, log, runSync });
+      const server = new SyncServer({ config, log, runSync, syncDefaults: { cwd } });
       const port = await server.listen(flags.port === undefined ? config.port : Number(flags.port), flags.host ?? config.host);
       // One line on stdout so a supervisor (or a test) learns the port when --port 0 was asked.
       process.stdout.write(JSON.stringify({ url: `http://${flags.host ?? config.host}:${port}`, port }) + '\n');

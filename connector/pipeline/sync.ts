@@ -2,7 +2,7 @@
 // target committed persisted atomically for the next run, the models built on request, and a
 // summary. Tap and target are child processes driven only through their CLI contracts.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, existsSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
@@ -128,6 +128,23 @@ function fatalFrom(component: 'tap' | 'target', line: ChildLogLine): Failure | u
   };
 }
 
+function isFolder(p: string): boolean {
+  return existsSync(p) && statSync(p).isDirectory();
+}
+
+/** The state file must be writable before anything runs: found out after the commit, the run's state is lost. */
+function checkStateWritable(file: string): void {
+  const target = existsSync(file) ? file : path.dirname(path.resolve(file));
+  try {
+    accessSync(target, constants.W_OK);
+  } catch (err) {
+    throw new ConfigError(`state file ${file} cannot be written (${(err as NodeJS.ErrnoException).code ?? 'error'} on ${target})`, {
+      hint: 'Point --state-file at a writable place (under systemd: inside ReadWritePaths, e.g. /var/lib/fb-ads-elt/state.json).',
+      context: { state_file: file },
+    });
+  }
+}
+
 export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const startedAt = (o.clock ?? runClock(o.env ?? process.env))();
   // Durations come from the monotonic clock: a pinned run clock may stand still or sit years away.
@@ -143,13 +160,14 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   }
   if (o.days !== undefined && (!Number.isInteger(o.days) || o.days < 1)) throw new ConfigError(`--days must be a positive integer, got ${o.days}`);
   if (o.catalogPath && !existsSync(o.catalogPath)) throw new ConfigError(`catalog file ${o.catalogPath} does not exist`, { hint: 'Create one with `tap-facebook-ads --config tap.json --discover > catalog.json`.' });
-  if (o.stateFile && !existsSync(path.dirname(path.resolve(o.stateFile)))) {
+  if (o.stateFile && !isFolder(path.dirname(path.resolve(o.stateFile)))) {
     // Creating it would hide a typo: the next run, spelled right, would start over from nothing.
-    throw new ConfigError(`the folder of state file ${o.stateFile} does not exist`, {
+    throw new ConfigError(`the folder of state file ${o.stateFile} does not exist (or is not a folder)`, {
       hint: `Check the spelling, or create it first (mkdir -p ${path.dirname(o.stateFile)}).`,
       context: { state_file: o.stateFile },
     });
   }
+  if (o.stateFile) checkStateWritable(o.stateFile);
   const log = o.log.child({ run_id: runId });
   const previousState = o.stateFile ? readStateFile(o.stateFile) : undefined;
 

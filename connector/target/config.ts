@@ -51,6 +51,7 @@ function checkWritable(loaded: LoadedConfig<TargetConfig>, cwd: string): LoadedC
     });
   };
   if (probe !== file && !statSync(probe).isDirectory()) refuse(`${probe} is not a folder`);
+  if (probe === file && statSync(file).isDirectory()) refuse('it is a folder (name the database file inside it, e.g. warehouse.duckdb)');
   try {
     accessSync(probe, constants.W_OK);
   } catch (err) {

@@ -123,3 +123,44 @@ describe('a duckdb_path the target cannot write', () => {
     expect(r.stderr).to.include('no write permission');
   });
 });
+
+describe('paths a run cannot use, refused (exit 2) before anything runs', () => {
+  const pdir = mkdtempSync(path.join(tmpdir(), 'cli-paths-'));
+  after(() => rmSync(pdir, { recursive: true, force: true }));
+  const put = (name: string, value: unknown): string => {
+    const p = path.join(pdir, name);
+    writeFileSync(p, JSON.stringify(value));
+    return p;
+  };
+  const tap = put('tap.json', { access_token: 'sbx_tok_0123456789abcdef', start_date: '2026-01-01' });
+  const target = put('target.json', { destination: 'duckdb', duckdb_path: path.join(pdir, 'w.duckdb') });
+  const lastLine = (stderr: string): Record<string, unknown> => JSON.parse(stderr.trim().split('\n').pop()!) as Record<string, unknown>;
+
+  it('a state file whose folder is a file', () => {
+    const r = run('fb-ads-elt.js', ['sync', '--config', tap, '--target-config', target, '--state-file', path.join(tap, 'state.json')]);
+    expect(r.status).to.equal(2);
+    expect(String(lastLine(r.stderr)['msg'])).to.include('does not exist (or is not a folder)');
+  });
+
+  it('a duckdb_path that is a folder', () => {
+    const r = run('target-bigquery.js', ['--config', put('target-dir.json', { destination: 'duckdb', duckdb_path: pdir })]);
+    expect(r.status).to.equal(2);
+    expect(String(lastLine(r.stderr)['msg'])).to.include('it is a folder');
+  });
+
+  it('models build on a warehouse file that does not exist (a typo), without creating it', () => {
+    const typo = path.join(pdir, 'warehuose.duckdb');
+    const r = run('fb-ads-elt.js', ['models', 'build', '--duckdb-path', typo]);
+    expect(r.status).to.equal(2);
+    expect(String(lastLine(r.stderr)['msg'])).to.include(`--duckdb-path ${typo} is not a DuckDB warehouse file`);
+    expect(existsSync(typo)).to.equal(false);
+  });
+
+  it('serve with a tap config that is missing: refused at start, not at the first trigger', () => {
+    const serve = put('serve.json', { bearer_secret: 'Zq8-vT3r!pL0x#Wk5mN7', tap_config: 'no-such-tap.json', target_config: 'target.json', port: 0 });
+    const r = run('fb-ads-elt.js', ['serve', '--config', serve]);
+    expect(r.status).to.equal(2);
+    expect(String(lastLine(r.stderr)['msg'])).to.include('no-such-tap.json');
+    expect(r.stdout).to.equal('');
+  });
+});
