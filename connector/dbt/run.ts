@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { REPO_ROOT } from '../core/config.js';
-import { ConfigError, DataError } from '../core/errors.js';
+import { ConfigError, DataError, TransientError } from '../core/errors.js';
 import type { Level, Logger } from '../core/log.js';
 import { writeDuckdbProfile } from './profile.js';
 import { describeFailure, label, readRunResults, type DbtRunResults } from './results.js';
@@ -28,6 +28,8 @@ export interface DbtRunOptions {
   env?: NodeJS.ProcessEnv;
   /** dbt threads; default the machine's cores. */
   threads?: number;
+  /** Stops dbt (SIGINT, as a terminal's Ctrl-C would): the run then ends with StoppedError. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -111,6 +113,10 @@ export async function runDbt(args: string[], o: DbtRunOptions): Promise<DbtInvoc
   o.log.info('dbt started', { command: args[0], argv: [dbt, ...argv].join(' '), threads });
   try {
     const child = spawn(dbt, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A supervisor's SIGTERM reaches only fb-ads-elt (systemd KillMode=mixed): pass the stop on to dbt.
+    const stop = (): void => void child.kill('SIGINT');
+    o.signal?.addEventListener('abort', stop, { once: true });
+    child.once('close', () => o.signal?.removeEventListener('abort', stop));
     const spawned = new Promise<number>((resolve, reject) => {
       child.once('error', reject);
       child.once('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
@@ -141,9 +147,19 @@ export interface DbtBuildResult {
 }
 
 /** `dbt build` (seeds, models, data tests, unit tests) in one subprocess; throws a DataError on any failure. */
+/** The models build was stopped by a signal: a retryable end (exit 7), not a failing model. */
+function stoppedError(): TransientError {
+  return new TransientError('the models build was stopped before it finished (SIGINT/SIGTERM); what the sync committed is kept', {
+    hint: 'Build them again with `fb-ads-elt models build --duckdb-path <warehouse>` or let the next `sync --models` do it.',
+  });
+}
+
 export async function dbtBuild(o: DbtBuildOptions): Promise<DbtBuildResult> {
   const args = ['build', ...(o.select?.length ? ['--select', ...o.select] : []), ...(o.fullRefresh ? ['--full-refresh'] : [])];
+  if (o.signal?.aborted) throw stoppedError();
   const run = await runDbt(args, o);
+  // Interrupted dbt answers with tracebacks and partial results: report the stop, not those.
+  if (o.signal?.aborted) throw stoppedError();
   const results = readRunResults(path.join(run.targetPath, 'run_results.json'));
   if (!results) {
     throw new DataError(`dbt build failed before running any model (exit ${run.exitCode}): ${run.errors.slice(-3).join(' | ') || 'see the dbt log lines above'}`, {

@@ -12,6 +12,8 @@ export interface ModelsStepOptions {
   /** The run's instant (core/clock.ts): the models' notion of "today" (e.g. the ad report's lookback). */
   now: Date;
   log: Logger;
+  /** Aborted when the run is stopped (Ctrl-C, SIGTERM): dbt is stopped too and the step ends with exit 7. */
+  signal?: AbortSignal;
 }
 
 export interface ModelsStepResult {
@@ -28,6 +30,6 @@ export const buildModels: ModelsRunner = async (o) => {
   // dbt gets the run's instant like every other child of the run (no model reads it today: the ad
   // report's lookback counts back from its own latest day, not from the calendar).
   const env = { ...process.env, ...nowEnv(o.now) };
-  const r = await dbtBuild({ duckdbPath: o.duckdbPath, log: o.log, env, ...(o.projectDir ? { projectDir: o.projectDir } : {}), ...(o.vars ? { vars: o.vars } : {}) });
+  const r = await dbtBuild({ duckdbPath: o.duckdbPath, log: o.log, env, ...(o.projectDir ? { projectDir: o.projectDir } : {}), ...(o.vars ? { vars: o.vars } : {}), ...(o.signal ? { signal: o.signal } : {}) });
   return { models: r.models, raw: r.results };
 };

@@ -313,6 +313,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
           vars: { facebook_ads_schema: target.dataset, ...o.modelsVars },
           now: startedAt,
           log: log.child({ step: 'models' }),
+          ...(o.signal ? { signal: o.signal } : {}),
         });
         modelsCode = 0;
         modelsInfo = { ran: true, exit_code: 0, ...(r.models !== undefined ? { models: r.models } : {}) };
