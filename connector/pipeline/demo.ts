@@ -112,7 +112,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 function demoText(summary: SyncSummary, report: ReportData | null, reportPath: string | null): string {
   const lines = [formatSummary(summary).trimEnd()];
   if (report && reportPath) {
-    lines.push('', ...reportHighlights(report), '', `Report: ${reportPath}  (open it in a browser)`, `Warehouse: query it with DuckDB, e.g. duckdb ${path.join(path.dirname(reportPath), 'warehouse.duckdb')}`);
+    lines.push('', ...reportHighlights(report), '', `Report: ${reportPath}  (open it in a browser)`, `Warehouse: ${path.join(path.dirname(reportPath), 'warehouse.duckdb')} (any DuckDB client; README "Quick start" shows one)`);
   } else {
     lines.push('', 'No report: the sync or the models did not finish (see the failures above).');
   }
