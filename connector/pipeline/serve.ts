@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { asConnectorError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { newRunId } from './run-id.js';
+import { runClock, type Clock } from '../core/clock.js';
 import { writeStateAtomic } from './state-file.js';
 import type { SyncOptions, SyncResult } from './sync.js';
 import type { SyncSummary } from './summary.js';
@@ -62,6 +63,11 @@ export interface SyncServerOptions {
   runSync: SyncRunner;
   /** Extra SyncOptions for every run (tests pass stand-in commands here). */
   syncDefaults?: Partial<SyncOptions>;
+  /**
+   * The server's clock, read once at start (default FB_ADS_ELT_NOW or the system clock): with a
+   * pinned instant, later runs are later (the clock moves on), not all stamped the same instant.
+   */
+  clock?: Clock;
 }
 
 function digest(s: string): Buffer {
@@ -141,7 +147,11 @@ export class SyncServer {
   private running: { view: RunView; done: Promise<void>; abort: AbortController } | undefined;
   private store: StatusStore = { runs: [], accounts: {} };
 
-  constructor(private readonly o: SyncServerOptions) {}
+  private readonly clock: Clock;
+
+  constructor(private readonly o: SyncServerOptions) {
+    this.clock = o.clock ?? runClock();
+  }
 
   /** Starts listening; resolves with the bound port. Loads the status history first, if kept. */
   async listen(port = this.o.config.port, host = this.o.config.host): Promise<number> {
@@ -225,8 +235,9 @@ export class SyncServer {
   }
 
   private start(params: RunParams): RunView {
-    const run_id = newRunId();
-    const view: RunView = { run_id, status: 'running', params, started_at: new Date().toISOString(), progress: { states_committed: 0 } };
+    const startedAt = this.clock();
+    const run_id = newRunId(startedAt);
+    const view: RunView = { run_id, status: 'running', params, started_at: startedAt.toISOString(), progress: { states_committed: 0 } };
     const progress = view.progress!;
     const abort = new AbortController();
     const c = this.o.config;
@@ -243,6 +254,8 @@ export class SyncServer {
         account: params.account_id,
         days: params.days,
         runId: run_id,
+        // The run's clock is the server's, so its started_at, run id and FB_ADS_ELT_NOW agree.
+        clock: this.clock,
         log: this.o.log,
         signal: abort.signal,
         onChildLog: (component, line) => {
@@ -277,7 +290,7 @@ export class SyncServer {
     const finished: RunView = {
       ...rest,
       status: summary ? summary.status : 'failed',
-      finished_at: new Date().toISOString(),
+      finished_at: this.clock().toISOString(),
       exit_code: summary ? summary.exit_code : (exitCode ?? 1),
       ...(summary ? { rows: summary.rows, summary: { ...summary, accounts: { found: summary.accounts.found, added: summary.accounts.added, updated: summary.accounts.updated, failed: summary.accounts.failed } } } : {}),
       ...(error ? { error } : {}),

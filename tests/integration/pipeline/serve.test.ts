@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { clockStartingAt, type Clock } from '../../../connector/core/clock.js';
 import { Logger } from '../../../connector/core/log.js';
 import { REPO_ROOT } from '../../../connector/core/config.js';
 import { ConfigError } from '../../../connector/core/errors.js';
@@ -20,12 +21,13 @@ describe('fb-ads-elt serve HTTP API (over loopback, stand-in tap and target)', (
   let server: SyncServer;
   let base: string;
 
-  async function start(env: Record<string, string> = {}, extra: Record<string, unknown> = {}, syncExtra: Partial<SyncOptions> = {}): Promise<void> {
+  async function start(env: Record<string, string> = {}, extra: Record<string, unknown> = {}, syncExtra: Partial<SyncOptions> = {}, clock?: Clock): Promise<void> {
     const { config } = validateServeConfig({ bearer_secret: SECRET, tap_config: 'tap.json', target_config: 'target.json', state_file: 'state.json', port: 0, ...extra }, s.dir);
     server = new SyncServer({
       config: config as ServeConfig,
       log: new Logger({ component: 'serve', sink }),
       runSync,
+      ...(clock ? { clock } : {}),
       syncDefaults: { tapCommand: s.tap, targetCommand: s.target, logSink: sink, env: { ...process.env, ...env }, ...syncExtra },
     });
     const port = await server.listen();
@@ -102,6 +104,24 @@ describe('fb-ads-elt serve HTTP API (over loopback, stand-in tap and target)', (
     expect(st.accounts.every((a) => a.last_run_id === run_id)).to.equal(true);
     expect(st.accounts[2]?.last_success_at).to.equal(undefined);
     expect(st.errors.find((e) => e.account_id === '333')?.hint).to.match(/ads_read/);
+  });
+
+  it('stamps each run from the server clock: with a pinned instant, later runs are later and run id, started_at and the run clock agree', async () => {
+    const seen: Date[] = [];
+    await start({}, {}, {}, clockStartingAt(new Date('2030-05-01T00:00:00Z')));
+    const runs: { run_id: string; started_at: string }[] = [];
+    for (let i = 0; i < 2; i++) {
+      const { run_id } = (await (await call('POST', SYNC_PATH)).json()) as { run_id: string };
+      await server.idle();
+      const st = (await (await call('GET', STATUS_PATH)).json()) as { last_run: { run_id: string; started_at: string; summary?: { started_at: string } } };
+      expect(st.last_run.run_id).to.equal(run_id);
+      runs.push(st.last_run);
+      if (st.last_run.summary) seen.push(new Date(st.last_run.summary.started_at));
+    }
+    for (const r of runs) expect(r.run_id.startsWith('20300501T0000')).to.equal(true);
+    expect(Date.parse(runs[1]!.started_at)).to.be.greaterThan(Date.parse(runs[0]!.started_at));
+    expect(seen).to.have.length(2);
+    for (const [i, d] of seen.entries()) expect(d.toISOString()).to.equal(runs[i]!.started_at);
   });
 
   it('refuses a second trigger with 409 naming the running run', async () => {
