@@ -40,7 +40,7 @@ export function loadTargetConfig(file: string): LoadedConfig<TargetConfig> {
  * surfaced as DuckDB's "IO Error" and exit 1 after the tap had already started.
  */
 function checkWritable(loaded: LoadedConfig<TargetConfig>, cwd: string): LoadedConfig<TargetConfig> {
-  if (loaded.config.destination !== 'duckdb') return loaded;
+  if (loaded.config.destination !== 'duckdb') return checkCredentialsFile(loaded, cwd);
   const file = path.resolve(cwd, loaded.config.duckdb_path);
   let probe = file;
   while (!exists(probe) && path.dirname(probe) !== probe) probe = path.dirname(probe);
@@ -57,6 +57,27 @@ function checkWritable(loaded: LoadedConfig<TargetConfig>, cwd: string): LoadedC
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     refuse(code === 'EROFS' ? `${probe} is on a read-only file system` : `no write permission on ${probe} (${code ?? 'error'})`);
+  }
+  return loaded;
+}
+
+/** A credentials_path that is not a readable file is a config error now, not an auth error at the first load job. */
+function checkCredentialsFile(loaded: LoadedConfig<TargetConfig>, cwd: string): LoadedConfig<TargetConfig> {
+  const given = loaded.config.credentials_path;
+  if (given === undefined) return loaded;
+  const file = path.resolve(cwd, given);
+  let problem: string | undefined;
+  try {
+    if (!statSync(file).isFile()) problem = 'it is not a file';
+    else accessSync(file, constants.R_OK);
+  } catch (err) {
+    problem = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `it cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+  }
+  if (problem) {
+    throw new ConfigError(`target config: credentials_path ${file}: ${problem}`, {
+      hint: 'Point it at the service account key JSON file (readable by the user the sync runs as), or drop it to use application default credentials.',
+      context: { credentials_path: file },
+    });
   }
   return loaded;
 }

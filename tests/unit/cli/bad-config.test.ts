@@ -142,6 +142,13 @@ describe('paths a run cannot use, refused (exit 2) before anything runs', () => 
     expect(String(lastLine(r.stderr)['msg'])).to.include('does not exist (or is not a folder)');
   });
 
+  it('a BigQuery credentials_path that does not exist (doctor and the target say so before any call)', () => {
+    const bq = put('target-bq.json', { destination: 'bigquery', project_id: 'my-project-1', dataset: 'facebook_ads', credentials_path: path.join(pdir, 'sa.json') });
+    const r = run('target-bigquery.js', ['--config', bq]);
+    expect(r.status).to.equal(2);
+    expect(String(lastLine(r.stderr)['msg'])).to.include(`credentials_path ${path.join(pdir, 'sa.json')}: no such file`);
+  });
+
   it('a duckdb_path that is a folder', () => {
     const r = run('target-bigquery.js', ['--config', put('target-dir.json', { destination: 'duckdb', duckdb_path: pdir })]);
     expect(r.status).to.equal(2);
