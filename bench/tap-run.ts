@@ -7,6 +7,7 @@ import { REPO_ROOT } from '../connector/core/config.js';
 import type { Sandbox, SandboxStats } from '../connector/sandbox/index.js';
 import { runChild, type ChildRun } from './proc.js';
 import { nowEnv } from '../connector/core/clock.js';
+import { nodeCommand } from '../connector/cli/node-flags.js';
 
 export interface TapRun {
   run: ChildRun;
@@ -27,6 +28,15 @@ export interface TapRunOptions {
   timeoutMs?: number;
   /** Keep the tap's Singer output in this file (a target loads it next). */
   stdoutFile?: string;
+  /** Run `node <bin>` without the V8 flags of the bin's shebang (the bench's before/after of those flags). */
+  withoutNodeFlags?: boolean;
+}
+
+const TAP_BIN = join(REPO_ROOT, 'bin/tap-facebook-ads.js');
+/** How the tap is started everywhere (its shebang's flags, connector/cli/node-flags.ts), or plain `node <bin>`. */
+function tapCommand(plain?: boolean): { node: string; args: string[] } {
+  const [node = process.execPath, ...args] = plain ? [process.execPath, TAP_BIN] : nodeCommand(TAP_BIN);
+  return { node, args };
 }
 
 /** Ad accounts the sandbox's tokens reach, in world order (the bench slices this list). */
@@ -45,7 +55,8 @@ const STREAM_RE = /^\{"type":"RECORD","stream":"([^"]+)"/;
 export async function runTap(sb: Sandbox, o: TapRunOptions): Promise<TapRun> {
   const cfg = join(o.dir, `${o.name}.config.json`);
   writeFileSync(cfg, JSON.stringify(o.config));
-  const args = [join(REPO_ROOT, 'bin/tap-facebook-ads.js'), '--config', cfg, ...(o.args ?? [])];
+  const { node, args: nodeArgs } = tapCommand(o.withoutNodeFlags);
+  const args = [...nodeArgs, '--config', cfg, ...(o.args ?? [])];
   if (o.state) {
     const st = join(o.dir, `${o.name}.state.json`);
     writeFileSync(st, JSON.stringify(o.state));
@@ -58,7 +69,7 @@ export async function runTap(sb: Sandbox, o: TapRunOptions): Promise<TapRun> {
   const recordsByStream: Record<string, number> = {};
   let lastState: string | undefined;
   const cpu0 = process.cpuUsage();
-  const run = await runChild(process.execPath, {
+  const run = await runChild(node, {
     args,
     cwd: REPO_ROOT,
     // The tap runs on the sandbox's clock, so its "today" is the world's (core/clock.ts).
@@ -80,11 +91,12 @@ export async function runTap(sb: Sandbox, o: TapRunOptions): Promise<TapRun> {
   return { run, stats, records, recordsByStream, lastState: value, sandboxCpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
-/** Wall time of `tap-facebook-ads --discover` (no API calls): Node + tsx + module loading, paid by every run. */
+/** Wall time of `tap-facebook-ads --discover` (no API calls): Node + module loading, paid by every run. */
 export async function tapStartupMs(dir: string, config: Record<string, unknown>): Promise<number> {
   const cfg = join(dir, 'startup.config.json');
   writeFileSync(cfg, JSON.stringify(config));
-  const r = await runChild(process.execPath, { args: [join(REPO_ROOT, 'bin/tap-facebook-ads.js'), '--config', cfg, '--discover'], cwd: REPO_ROOT, timeoutMs: 120_000 });
+  const { node, args } = tapCommand();
+  const r = await runChild(node, { args: [...args, '--config', cfg, '--discover'], cwd: REPO_ROOT, timeoutMs: 120_000 });
   if (r.code !== 0) throw new Error(`tap --discover exited ${r.code}: ${r.stderr.slice(-1000)}`);
   return r.wallMs;
 }

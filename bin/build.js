@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(ROOT, 'dist');
@@ -21,6 +21,10 @@ if (r.status !== 0) {
   rmSync(fresh, { recursive: true, force: true });
   process.exit(r.status ?? 1);
 }
+// Config validators compiled once from their schemas (connector/core/validators.ts): the bins then
+// validate their configs without ajv's compiler.
+const { writePrecompiledValidators } = await import(pathToFileURL(path.join(fresh, 'connector', 'core', 'validators.js')).href);
+writePrecompiledValidators(ROOT, fresh);
 writeFileSync(path.join(fresh, '.build-stamp'), '');
 if (existsSync(dist)) renameSync(dist, old);
 renameSync(fresh, dist);

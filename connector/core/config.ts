@@ -1,16 +1,16 @@
 // Config loading: read a JSON file, validate it with ajv against the schema that documents it
-// (spec.json for the tap, schemas/target-config.json for the target), fill defaults, and register
-// every "writeOnly" value with the redactor. Errors name the field and what is allowed.
+// (spec.json for the tap, schemas/target-config.json for the target; precompiled by the build, see
+// validators.ts), fill defaults, and register every "writeOnly" value with the redactor. Errors name
+// the field and what is allowed.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type { ErrorObject } from 'ajv';
 import { ConfigError } from './errors.js';
 import { Redactor, secretsFromSchema } from './secrets.js';
+import { configValidator } from './validators.js';
 
-// ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
+export { newAjv } from './validators.js';
 
 /** Repository root: the nearest folder above this module with package.json (sources in connector/core/, the build in dist/connector/core/). */
 export const REPO_ROOT = findRoot(path.dirname(fileURLToPath(import.meta.url)));
@@ -46,12 +46,6 @@ export function readJsonFile(file: string, what: string, parse: (text: string) =
 
 export function loadSchema(relPath: string): JsonObject {
   return readJsonFile(path.join(REPO_ROOT, relPath), 'Schema') as JsonObject;
-}
-
-export function newAjv(opts: { useDefaults?: boolean } = {}): Ajv {
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, useDefaults: opts.useDefaults ?? false, allowUnionTypes: true });
-  addFormats(ajv);
-  return ajv;
 }
 
 /** Renders ajv errors as one sentence per problem, naming the field (JSON pointer → dotted path). */
@@ -108,13 +102,13 @@ export interface LoadedConfig<T> {
  * Validates `raw` against `schema` (defaults applied) and returns it typed, with a redactor that
  * knows every secret in it. Cross-field rules live in the caller's `check`.
  */
-export function validateConfig<T>(raw: unknown, schema: JsonObject, opts: { what: string; check?: (c: T) => void } = { what: 'config' }): LoadedConfig<T> {
+export function validateConfig<T>(raw: unknown, schema: JsonObject, opts: { what: string; check?: (c: T) => void; /** the schema's path from the root: its precompiled validator */ schemaPath?: string } = { what: 'config' }): LoadedConfig<T> {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(`${opts.what} must be a JSON object`, { hint: 'See README "Configuration" for an example.' });
   }
   const copy = structuredClone(raw) as JsonObject;
   const redactor = new Redactor(secretsFromSchema(schema, copy));
-  const validate: ValidateFunction = newAjv({ useDefaults: true }).compile(schema);
+  const validate = configValidator(REPO_ROOT, opts.schemaPath, schema);
   if (!validate(copy)) {
     throw new ConfigError(`Invalid ${opts.what}: ${redactor.redact(describeAjvErrors(validate.errors))}`, {
       hint: 'Fix the fields named above; every field is described in README "Configuration".',
@@ -125,5 +119,5 @@ export function validateConfig<T>(raw: unknown, schema: JsonObject, opts: { what
 }
 
 export function loadConfigFile<T>(file: string, schemaRelPath: string, opts: { what: string; check?: (c: T) => void }): LoadedConfig<T> {
-  return validateConfig<T>(readJsonFile(file, opts.what), loadSchema(schemaRelPath), opts);
+  return validateConfig<T>(readJsonFile(file, opts.what), loadSchema(schemaRelPath), { ...opts, schemaPath: schemaRelPath });
 }

@@ -1,15 +1,15 @@
 // `fb-ads-elt models build|dbt`: real dbt on a DuckDB warehouse with a generated profile (the
 // project's .venv or FB_ADS_ELT_DBT). Summary JSON on stdout, dbt's progress as JSON logs on stderr.
+// This module only declares the commands: the dbt runner loads when one runs.
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
-import yaml from 'js-yaml';
 import { ConfigError, DataError } from '../core/errors.js';
 import { Logger } from '../core/log.js';
-import { dbtBuild, runDbt } from './run.js';
 
 /** `--vars` takes JSON or YAML, like dbt's. */
-export function parseVars(text: string | undefined): Record<string, unknown> {
+export async function parseVars(text: string | undefined): Promise<Record<string, unknown>> {
   if (text === undefined || text.trim() === '') return {};
+  const { default: yaml } = await import('js-yaml');
   let parsed: unknown;
   try {
     parsed = yaml.load(text, { schema: yaml.CORE_SCHEMA });
@@ -28,7 +28,7 @@ interface CommonFlags {
   vars?: string;
 }
 
-function common(flags: CommonFlags) {
+async function common(flags: CommonFlags) {
   // dbt-duckdb would create an empty database at a mistyped path and fail every model after a minute.
   if (!existsSync(flags.duckdbPath) || statSync(flags.duckdbPath).isDirectory()) {
     throw new ConfigError(`--duckdb-path ${flags.duckdbPath} is not a DuckDB warehouse file`, { hint: 'Pass the duckdb_path of your target config (the file a sync wrote), e.g. .demo/warehouse.duckdb.' });
@@ -36,7 +36,7 @@ function common(flags: CommonFlags) {
   return {
     duckdbPath: flags.duckdbPath,
     log: new Logger({ component: 'dbt' }),
-    vars: parseVars(flags.vars),
+    vars: await parseVars(flags.vars),
     ...(flags.project ? { projectDir: flags.project } : {}),
   };
 }
@@ -54,7 +54,8 @@ export function registerModels(program: Command): void {
     .option('--select <selector...>', 'dbt node selection, e.g. +fct_cac_monthly')
     .option('--full-refresh', 'rebuild incremental models from scratch')
     .action(async (flags: CommonFlags & { select?: string[]; fullRefresh?: boolean }) => {
-      const r = await dbtBuild({ ...common(flags), ...(flags.select ? { select: flags.select } : {}), ...(flags.fullRefresh ? { fullRefresh: true } : {}) });
+      const { dbtBuild } = await import('./run.js');
+      const r = await dbtBuild({ ...(await common(flags)), ...(flags.select ? { select: flags.select } : {}), ...(flags.fullRefresh ? { fullRefresh: true } : {}) });
       const count: Record<string, number> = {};
       for (const n of r.results.nodes) count[`${n.resourceType}:${n.status}`] = (count[`${n.resourceType}:${n.status}`] ?? 0) + 1;
       process.stdout.write(JSON.stringify({ ok: true, models: r.models, elapsed_seconds: r.results.elapsedSeconds, nodes: count }, null, 2) + '\n');
@@ -64,7 +65,8 @@ export function registerModels(program: Command): void {
     .description('any other dbt command on the warehouse, e.g. `models dbt --duckdb-path w.duckdb -- docs generate`')
     .argument('<dbt-args...>', 'dbt command and its arguments (after --)')
     .action(async (dbtArgs: string[], flags: CommonFlags) => {
-      const r = await runDbt(dbtArgs, common(flags));
+      const { runDbt } = await import('./run.js');
+      const r = await runDbt(dbtArgs, await common(flags));
       process.stdout.write(JSON.stringify({ ok: r.exitCode === 0, exit_code: r.exitCode, target_path: r.targetPath }) + '\n');
       if (r.exitCode !== 0) throw new DataError(`dbt ${dbtArgs.join(' ')} failed (dbt exit ${r.exitCode}): ${r.errors.slice(-3).join(' | ')}`, { hint: 'The dbt log lines above say which node failed and why.' });
     });

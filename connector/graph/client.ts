@@ -2,8 +2,6 @@
 // parameter encoding, cursor paging, and the resilience around each attempt (usage-header pacing,
 // retries with backoff, token rotation, circuit breaker), with errors typed by the table in errors.ts.
 import { createHmac } from 'node:crypto';
-import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
-import { exponentialDelay, isNetworkError } from 'axios-retry';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { AuthError, ConnectorError, DataError, ThrottledError, TransientError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
@@ -12,6 +10,7 @@ import type { TapConfig } from '../tap/config.js';
 import { GraphBreaker } from './breaker.js';
 import { checkCallBudget } from './call-budget.js';
 import { ReduceDataError, classifyGraphError, classifyNetworkError, type Classified, type GraphErrorBody, type ThrottleScope } from './errors.js';
+import { HttpFailure, httpRequest, type HttpAnswer } from './http.js';
 import { encodeParams, graphUrl, isPage, nextLink, nextPageUrl, stripAuth } from './paging.js';
 import { UsagePacer, parseUsageHeaders, regainSecondsFor } from './usage.js';
 
@@ -113,7 +112,7 @@ export class GraphClient {
   private readonly redactor: Redactor;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
-  private readonly http: AxiosInstance;
+  private readonly headers: Record<string, string>;
   private readonly pacer: UsagePacer;
   private readonly breaker: GraphBreaker;
   private readonly maxThrottleWaitMs: number;
@@ -140,15 +139,8 @@ export class GraphClient {
     this.maxThrottleWaitMs = opts.maxThrottleWaitMs ?? DEFAULT_MAX_THROTTLE_WAIT_MS;
     this.maxBackoffMs = opts.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS;
     this.inflight = pLimit(opts.config.max_concurrency);
-    this.http = axios.create({
-      timeout: opts.config.request_timeout_seconds * 1000,
-      // We classify every status ourselves; a redirect could carry the token to another host.
-      validateStatus: () => true,
-      maxRedirects: 0,
-      responseType: 'text',
-      transformResponse: [(d: unknown) => d],
-      headers: { 'User-Agent': opts.config.user_agent ?? USER_AGENT, Accept: 'application/json' },
-    });
+    // Every status is classified here, and redirects are never followed (one could carry the token to another host): http.ts does neither.
+    this.headers = { 'User-Agent': opts.config.user_agent ?? USER_AGENT, Accept: 'application/json' };
     this.pacer = new UsagePacer({
       threshold: opts.config.usage_pause_threshold,
       clock: this.now,
@@ -297,8 +289,9 @@ export class GraphClient {
   }
 
   private backoffMs(attempt: number): number {
-    // axios-retry's exponential delay: 2^attempt × factor plus up to 20% jitter; factor = base/2 makes attempt 1 ≈ base.
-    return Math.min(this.maxBackoffMs, exponentialDelay(attempt, undefined, this.config.retry_base_ms / 2));
+    // Exponential with up to 20 % jitter (so parallel workers do not retry in step): 2^attempt × base/2, i.e. attempt 1 ≈ base.
+    const delay = 2 ** attempt * (this.config.retry_base_ms / 2);
+    return Math.min(this.maxBackoffMs, delay + delay * 0.2 * Math.random());
   }
 
   private proofFor(token: string): string | undefined {
@@ -449,37 +442,36 @@ export class GraphClient {
     for (const [k, v] of Object.entries(auth)) target.searchParams.set(k, v);
     if (method === 'GET') for (const [k, v] of Object.entries(params)) target.searchParams.set(k, v);
     this.count(accountId, token.label, 'api_calls');
-    let res: AxiosResponse<string>;
+    let res: HttpAnswer;
     const started = Date.now();
     try {
-      res = await this.inflight(() => this.http.request<string>({
-        url: target.toString(),
+      res = await this.inflight(() => httpRequest({
+        url: target,
         method,
-        ...(method === 'POST' ? { data: new URLSearchParams(params).toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } } : {}),
+        timeoutMs: this.config.request_timeout_seconds * 1000,
+        headers: method === 'POST' ? { ...this.headers, 'Content-Type': 'application/x-www-form-urlencoded' } : this.headers,
+        ...(method === 'POST' ? { body: new URLSearchParams(params).toString() } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
       }));
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? err;
-      const ax = err instanceof AxiosError ? err : undefined;
-      const code = ax?.code ?? (err as NodeJS.ErrnoException).code;
-      const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
-      const classified = classifyNetworkError({ code, timedOut, path, accountId, tokenLabel: token.label, timeoutSeconds: this.config.request_timeout_seconds });
-      if (ax && isNetworkError(ax)) classified.retry = true;
-      throw new AttemptFailure(classified, undefined);
+      const code = err instanceof HttpFailure ? err.code : (err as NodeJS.ErrnoException).code;
+      const timedOut = err instanceof HttpFailure ? err.timedOut : code === 'ETIMEDOUT';
+      throw new AttemptFailure(classifyNetworkError({ code, timedOut, path, accountId, tokenLabel: token.label, timeoutSeconds: this.config.request_timeout_seconds }), undefined);
     }
     this.log.debug('graph call', { method, path, http_status: res.status, ms: Date.now() - started, account_id: accountId, token_label: token.label });
     let body: unknown;
     let parsed = true;
     try {
       // An empty 2xx body is no answer at all (a proxy that dropped it), not an empty result.
-      if (res.data === '' && res.status >= 200 && res.status < 300) parsed = false;
-      else body = res.data === '' ? undefined : JSON.parse(res.data);
+      if (res.body === '' && res.status >= 200 && res.status < 300) parsed = false;
+      else body = res.body === '' ? undefined : JSON.parse(res.body);
     } catch {
       parsed = false;
     }
     const errorBody = parsed && body && typeof body === 'object' && 'error' in body ? this.cleanErrorBody((body as { error: unknown }).error) : undefined;
     const success = res.status >= 200 && res.status < 300 && parsed && !errorBody;
-    const reading = parseUsageHeaders(res.headers as Record<string, unknown>, accountId);
+    const reading = parseUsageHeaders(res.headers, accountId);
     this.pacer.observe(reading, accountId, success);
     if (success) return body as T;
     // Graph signals waits in usage headers (a full ad-account budget at least for its reset window);

@@ -294,22 +294,28 @@ export function classifyGraphError(c: GraphFailureContext): Classified {
   return { error, retry: rule.retry || (rule.kind === 'reduce_data' && c.body?.is_transient === true), failure, scope: rule.scope };
 }
 
-/** Network-level failure codes (no HTTP answer) that are worth retrying. */
-const TRANSIENT_NET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'UND_ERR_SOCKET', 'ERR_BAD_RESPONSE']);
+/**
+ * Certificate verification failures (OpenSSL's X509_V_ERR_* names as Node reports them, and Node's own
+ * host-name check): a retry meets the same certificate, so these are not retried. Every other failure
+ * without an HTTP answer is (reset, refused, timed out, a lost name lookup, a truncated answer…).
+ */
+const CERT_FAILURE = /^(?:CERT_\w+|CRL_\w+|UNABLE_TO_\w+|ERROR_IN_(?:CERT|CRL)_\w+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|INVALID_CA|INVALID_PURPOSE|PATH_LENGTH_EXCEEDED|HOSTNAME_MISMATCH|ERR_TLS_CERT_ALTNAME_INVALID)$/;
 
 /** Classifies a request that got no usable HTTP answer (reset, refused, timed out). */
 export function classifyNetworkError(c: { code: string | undefined; timedOut: boolean; path: string; accountId?: string | undefined; tokenLabel?: string | undefined; timeoutSeconds: number }): Classified {
   const what = c.timedOut ? `timed out after ${c.timeoutSeconds}s` : `failed (${c.code ?? 'network error'})`;
   const where = c.accountId ? ` for ad account ${c.accountId}` : '';
+  const certFailure = c.code !== undefined && CERT_FAILURE.test(c.code);
   const hint = c.timedOut
     ? 'Meta did not answer in time; re-run later or raise config.request_timeout_seconds.'
     : c.code === 'ECONNREFUSED' || c.code === 'ENOTFOUND'
       ? 'The Graph host could not be reached: check network access and config.api_base_url.'
-      : 'The connection to Meta failed; re-run later.';
+      : certFailure
+        ? "The Graph host's TLS certificate did not verify: check config.api_base_url; behind a proxy that re-signs HTTPS, give Node its CA with NODE_EXTRA_CA_CERTS."
+        : 'The connection to Meta failed; re-run later.';
   const error = new TransientError(`Graph API request${where} on ${c.path} ${what}`, {
     hint,
     context: { network_error: c.timedOut ? 'timeout' : (c.code ?? 'unknown'), path: c.path, account_id: c.accountId, token_label: c.tokenLabel },
   });
-  const retry = c.timedOut || c.code === undefined || TRANSIENT_NET_CODES.has(c.code);
-  return { error, retry, failure: 'transient', scope: undefined };
+  return { error, retry: !certFailure, failure: 'transient', scope: undefined };
 }

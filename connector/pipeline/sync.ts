@@ -17,6 +17,7 @@ import { validateTargetConfig, TARGET_SCHEMA_PATH, type TargetConfig } from '../
 import { relayChildLogs, type ChildLogLine } from './child-logs.js';
 import { childExitCode, combineExitCodes, killedFromOutside, type ChildOutcome } from './exit-code.js';
 import { buildModels, type ModelsRunner } from './models-step.js';
+import { nodeCommand } from '../cli/node-flags.js';
 import { ProgressReporter } from './progress.js';
 import { newRunId } from './run-id.js';
 import { SingerMeter } from './singer-meter.js';
@@ -24,9 +25,9 @@ import { readStateFile, StatePersister, stateFromTargetLine } from './state-file
 import { buildSummary, type Failure, type SyncSummary } from './summary.js';
 import { CountCheck, withCountFailures } from './verify-counts.js';
 
-/** The shipped CLIs, run with the same Node (bins register tsx themselves). */
-export const DEFAULT_TAP_COMMAND = [process.execPath, path.join(REPO_ROOT, 'bin', 'tap-facebook-ads.js')];
-export const DEFAULT_TARGET_COMMAND = [process.execPath, path.join(REPO_ROOT, 'bin', 'target-bigquery.js')];
+/** The shipped CLIs, run with the same Node and their shebang's flags (bins register tsx themselves). */
+export const DEFAULT_TAP_COMMAND = nodeCommand(path.join(REPO_ROOT, 'bin', 'tap-facebook-ads.js'));
+export const DEFAULT_TARGET_COMMAND = nodeCommand(path.join(REPO_ROOT, 'bin', 'target-bigquery.js'));
 
 export interface SyncOptions {
   tapConfigPath: string;

@@ -1,9 +1,10 @@
 // `fb-ads-elt sandbox`: runs the Graph API sandbox in its own process, prints ONE JSON line
-// (base_url, api_version, tokens) on stdout and serves until SIGTERM/SIGINT.
+// (base_url, api_version, tokens) on stdout and serves until SIGTERM/SIGINT. This module only
+// declares the command: the sandbox itself loads when the command runs (never on a bin's start path).
 import type { Command } from 'commander';
 import { NOW_ENV, runClock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
-import { parseFaultSpec, type FaultSpec } from './faults.js';
+import type { FaultSpec } from './faults.js';
 import type { WorldName } from './world.js';
 
 function int(name: string) {
@@ -14,12 +15,17 @@ function int(name: string) {
   };
 }
 
-function collectFault(v: string, prev: FaultSpec[]): FaultSpec[] {
-  try {
-    return [...prev, parseFaultSpec(JSON.parse(v))];
-  } catch (err) {
-    throw new ConfigError(`--fault ${v}: ${(err as Error).message}`, { hint: 'Example: --fault \'{"kind":"throttle","code":80000,"times":2}\'' });
-  }
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+async function parseFaults(specs: string[]): Promise<FaultSpec[]> {
+  const { parseFaultSpec } = await import('./faults.js');
+  return specs.map((v) => {
+    try {
+      return parseFaultSpec(JSON.parse(v));
+    } catch (err) {
+      throw new ConfigError(`--fault ${v}: ${(err as Error).message}`, { hint: 'Example: --fault \'{"kind":"throttle","code":80000,"times":2}\'' });
+    }
+  });
 }
 
 export function registerSandbox(program: Command): void {
@@ -35,10 +41,11 @@ export function registerSandbox(program: Command): void {
     .option('--job-duration-ms <n>', 'time an async report run takes to complete', int('job-duration-ms'))
     .option('--app-secret <secret>', 'require and verify appsecret_proof')
     .option('--no-rate-limits', 'disable call budgets')
-    .option('--fault <json>', 'fault spec as JSON (repeatable)', collectFault, [] as FaultSpec[])
-    .action(async (o: { port: number; host: string; seed: number; world: string; today?: string; latencyMs: number; jobDurationMs?: number; appSecret?: string; rateLimits: boolean; fault: FaultSpec[] }) => {
+    .option('--fault <json>', 'fault spec as JSON (repeatable)', collect, [] as string[])
+    .action(async (o: { port: number; host: string; seed: number; world: string; today?: string; latencyMs: number; jobDurationMs?: number; appSecret?: string; rateLimits: boolean; fault: string[] }) => {
       if (!['small', 'demo', 'large'].includes(o.world)) throw new ConfigError(`--world must be small, demo or large, got "${o.world}"`);
       if (o.today !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(o.today)) throw new ConfigError(`--today must be YYYY-MM-DD, got "${o.today}"`);
+      const faults = await parseFaults(o.fault);
       // Loaded only when the command runs: the sandbox never sits on the product's start path.
       const { startSandbox } = await import('./index.js');
       const sb = await startSandbox({
@@ -52,7 +59,7 @@ export function registerSandbox(program: Command): void {
         ...(o.jobDurationMs !== undefined ? { jobDurationMs: o.jobDurationMs } : {}),
         ...(o.appSecret !== undefined ? { appSecret: o.appSecret } : {}),
       });
-      for (const f of o.fault) sb.faults.add(f);
+      for (const f of faults) sb.faults.add(f);
       // `now` is the world clock: run the tap with FB_ADS_ELT_NOW=<now> so its "today" is the world's.
       process.stdout.write(`${JSON.stringify({ base_url: sb.baseUrl, api_version: sb.apiVersion, now: sb.now().toISOString(), tokens: sb.tokens.map((t) => ({ label: t.label, token: t.token })) })}\n`);
       await new Promise<void>((resolve) => {

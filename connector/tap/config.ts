@@ -87,7 +87,7 @@ function check(c: TapConfig): void {
 }
 
 export function validateTapConfig(raw: unknown): LoadedConfig<TapConfig> {
-  return validateConfig<TapConfig>(raw, loadSchemaCached(), { what: 'tap config', check });
+  return validateConfig<TapConfig>(raw, loadSchemaCached(), { what: 'tap config', check, schemaPath: SPEC_PATH });
 }
 
 export function loadTapConfig(file: string): LoadedConfig<TapConfig> {

@@ -137,4 +137,14 @@ describe('Graph error table', () => {
     expect(r.retry).to.equal(true);
     expect(r.error.context).to.include({ network_error: 'ECONNRESET' });
   });
+
+  it('retries any other failure without an answer but not a certificate that did not verify', () => {
+    expect(classifyNetworkError({ code: 'EPROTO', timedOut: false, path: 'p', timeoutSeconds: 1 }).retry).to.equal(true);
+    expect(classifyNetworkError({ code: undefined, timedOut: false, path: 'p', timeoutSeconds: 1 }).retry).to.equal(true);
+    for (const code of ['CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID']) {
+      const c = classifyNetworkError({ code, timedOut: false, path: 'p', timeoutSeconds: 1 });
+      expect(c.retry, code).to.equal(false);
+      expect(c.error.hint, code).to.include('NODE_EXTRA_CA_CERTS');
+    }
+  });
 });
