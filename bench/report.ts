@@ -25,7 +25,7 @@ export interface Section {
   tables: Table[];
   checks: TargetCheck[];
   notes: string[];
-  /** Seconds this scenario took (the bench has a 10-minute budget). */
+  /** Seconds this scenario took (the whole bench has a 20-minute budget). */
   seconds: number;
   /** Performance problems this scenario exposed in other parts: file, cause, measured effect. */
   findings?: string[];

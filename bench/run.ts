@@ -1,6 +1,9 @@
-// `npm run bench`: runs the benchmark scenarios (target throughput/memory, tap memory, full and
-// incremental sync vs a naive baseline, models build) and writes bench/RESULTS.md with the figures,
-// the command, the machine and the date. `--quick` is a smaller run; `--only a,b` picks scenarios.
+// `npm run bench`: runs the benchmark scenarios (start-up, target throughput/memory, the real peers
+// side by side with our tap's memory on their world, sharding on paper, tap memory as accounts grow,
+// full and incremental sync vs a naive baseline, models build) and writes bench/RESULTS.md with the
+// figures, the command, the machine and the date. `--quick` is a smaller run; `--only a,b` picks
+// scenarios; `--no-peers` leaves the Python peers out (they install from PyPI into bench/peers/.venv).
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,8 +16,14 @@ import { syncBench } from './scenarios/sync.js';
 import { tapMemoryBench } from './scenarios/tap-memory.js';
 import { targetBench } from './scenarios/target.js';
 import { modelsBench } from './scenarios/models.js';
+import { peersWorldBench, type PeersWorldResult } from './scenarios/peers.js';
+import { shardingBench } from './scenarios/sharding.js';
+import { startupBench } from './scenarios/startup.js';
+import { targetPeerBench } from './scenarios/target-peer.js';
 
-export const SCENARIOS = ['target', 'tap-memory', 'sync', 'models'] as const;
+export const SCENARIOS = ['startup', 'target', 'peers', 'sharding', 'tap-memory', 'sync', 'models'] as const;
+/** The section the target scenario writes (bench/scenarios/target.ts); a placeholder when it did not run. */
+export const TARGET_SECTION = 'Target throughput (DuckDB)';
 type Scenario = (typeof SCENARIOS)[number];
 
 export interface BenchPlan {
@@ -31,6 +40,13 @@ export interface BenchPlan {
   pollSeconds: number;
   modelsDays: number;
   modelsLargeAccounts: number;
+  startupRuns: number;
+  startupSourceRuns: number;
+  peersDays: number;
+  /** Runs of our tap as shipped on the peers' world (memory: the highest). */
+  peersOursRuns: number;
+  /** Rows of the Singer file ours and target-duckdb both load. */
+  targetPeerRows: number;
 }
 
 export const FULL: BenchPlan = {
@@ -47,6 +63,11 @@ export const FULL: BenchPlan = {
   pollSeconds: 0.05,
   modelsDays: 7,
   modelsLargeAccounts: 3,
+  startupRuns: 9,
+  startupSourceRuns: 3,
+  peersDays: 30,
+  peersOursRuns: 3,
+  targetPeerRows: 50_000,
 };
 
 export const QUICK: BenchPlan = {
@@ -63,16 +84,23 @@ export const QUICK: BenchPlan = {
   pollSeconds: 0.03,
   modelsDays: 7,
   modelsLargeAccounts: 2,
+  startupRuns: 5,
+  startupSourceRuns: 1,
+  peersDays: 7,
+  peersOursRuns: 1,
+  targetPeerRows: 5_000,
 };
 
 export interface BenchArgs {
   quick: boolean;
   only: Scenario[];
   out: string;
+  /** Run the Python peers (installing them first); --no-peers turns it off. */
+  peers: boolean;
 }
 
 export function parseArgs(argv: string[]): BenchArgs {
-  const a: BenchArgs = { quick: false, only: [...SCENARIOS], out: join(REPO_ROOT, 'bench', 'RESULTS.md') };
+  const a: BenchArgs = { quick: false, only: [...SCENARIOS], out: join(REPO_ROOT, 'bench', 'RESULTS.md'), peers: true };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i]!;
     if (v === '--quick') a.quick = true;
@@ -82,9 +110,21 @@ export function parseArgs(argv: string[]): BenchArgs {
       if (bad.length || list.length === 0) throw new Error(`--only takes a comma-separated list of ${SCENARIOS.join(', ')}; got "${list.join(',')}"`);
       a.only = list as Scenario[];
     } else if (v === '--out') a.out = argv[++i] ?? a.out;
-    else throw new Error(`unknown argument "${v}" (use --quick, --only <list>, --out <file>)`);
+    else if (v === '--no-peers') a.peers = false;
+    else throw new Error(`unknown argument "${v}" (use --quick, --only <list>, --out <file>, --no-peers)`);
   }
   return a;
+}
+
+/** A section kept in RESULTS.md's layout for a scenario this run left out. */
+function notRun(title: string, how: string): Section {
+  return { title, setup: `Not measured in this run; produced by ${how}.`, tables: [], checks: [], notes: [], seconds: 0 };
+}
+
+/** Installs the Python peers (bench/peers/install.sh, idempotent); false when that fails (the report says so). */
+function installPeers(): boolean {
+  const r = spawnSync('bash', [join(REPO_ROOT, 'bench', 'peers', 'install.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  return r.status === 0;
 }
 
 const say = (msg: string): void => {
@@ -102,10 +142,27 @@ export async function runBench(args: BenchArgs): Promise<Results> {
   const dir = mkdtempSync(join(tmpdir(), 'fb-ads-elt-bench-'));
   const want = (s: Scenario) => args.only.includes(s);
   try {
+    if (want('startup')) {
+      say(`start-up: --version of each bin, ${plan.startupRuns} runs`);
+      sections.push(await startupBench({ runs: plan.startupRuns, sourceRuns: plan.startupSourceRuns }));
+    }
     if (want('target')) {
       say(`target: ${plan.targetSizes.join(', ')} rows`);
       sections.push(await targetBench({ sizes: plan.targetSizes, smallBatchBytes: plan.targetSmallBatchBytes }));
+    } else sections.push(notRun(TARGET_SECTION, 'bench/scenarios/target.ts: `npm run bench -- --only target`'));
+    let peersWorld: PeersWorldResult | undefined;
+    if (want('peers') || want('sharding')) {
+      const peersLeftOut = !want('peers') ? 'the peers scenario was not selected' : !args.peers ? '`--no-peers`' : installPeers() ? undefined : 'bench/peers/install.sh failed (its output is in the bench log)';
+      const withPeers = peersLeftOut === undefined;
+      say(`peers' world: ours${withPeers ? ', Airbyte, singer-io, MeltanoLabs' : ''}, ${plan.peersDays} days`);
+      peersWorld = await peersWorldBench({ dir, days: plan.peersDays, oursRuns: plan.peersOursRuns, peersLeftOut, timeoutMs: 600_000 });
+      if (want('peers')) sections.push(...peersWorld.sections);
+      if (want('peers')) {
+        say(`target side by side: ${plan.targetPeerRows} rows`);
+        sections.push(await targetPeerBench({ dir, rows: plan.targetPeerRows, timeoutMs: 600_000, withPeer: withPeers }));
+      }
     }
+    if (want('sharding') && peersWorld) sections.push(shardingBench(peersWorld.callsPerAccount));
     if (want('tap-memory') || want('sync')) {
       say('starting the sandbox (large world)');
       // The world follows today's calendar; the tap is pinned to the sandbox's clock (bench/tap-run.ts).
@@ -132,7 +189,8 @@ export async function runBench(args: BenchArgs): Promise<Results> {
     rmSync(dir, { recursive: true, force: true });
   }
   for (const s of sections) findings.push(...(s.findings ?? []));
-  const command = `npm run bench${args.quick ? ' -- --quick' : ''}${args.only.length < SCENARIOS.length ? `${args.quick ? '' : ' --'} --only ${args.only.join(',')}` : ''}`;
+  const extra = [...(args.quick ? ['--quick'] : []), ...(args.only.length < SCENARIOS.length ? ['--only', args.only.join(',')] : []), ...(args.peers ? [] : ['--no-peers'])];
+  const command = `npm run bench${extra.length ? ` -- ${extra.join(' ')}` : ''}`;
   return { command, date, machine, mode: args.quick ? 'quick' : 'full', sections, totalSeconds: (performance.now() - started) / 1000, findings };
 }
 

@@ -57,19 +57,19 @@ function parseArgs(argv: string[]): { only: PeerName[]; days: number; timeoutS: 
   return { only, days, timeoutS, out: get('out') ?? path.join(HERE, 'RESULTS.md'), sandbox: get('sandbox') };
 }
 
-function bin(peer: PeerName, name: string): string {
+/** An executable of a peer's virtual environment (install.sh). */
+export function bin(peer: PeerName | 'target-duckdb', name: string): string {
   return path.join(HERE, '.venv', peer, 'bin', name);
+}
+
+/** The environment that points a Python peer at the sandbox from outside its code (redirect/sitecustomize.py). */
+export function peerEnv(sandboxUrl: string, blockedLog: string): NodeJS.ProcessEnv {
+  return { ...process.env, PYTHONPATH: REDIRECT, FB_PEERS_SANDBOX_URL: sandboxUrl, FB_PEERS_BLOCKED_LOG: blockedLog, PYTHONDONTWRITEBYTECODE: '1' };
 }
 
 /** Runs one peer command with the redirect loaded; stdout to a file, returns exit code and stderr tail. */
 function runPy(ctx: Ctx, dir: string, file: string, args: string[], stdoutFile: string): Promise<{ code: number | null; timedOut: boolean; stderr: string }> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PYTHONPATH: REDIRECT,
-    FB_PEERS_SANDBOX_URL: ctx.sb.baseUrl,
-    FB_PEERS_BLOCKED_LOG: path.join(dir, 'blocked.log'),
-    PYTHONDONTWRITEBYTECODE: '1',
-  };
+  const env = peerEnv(ctx.sb.baseUrl, path.join(dir, 'blocked.log'));
   return new Promise((resolve) => {
     const child = spawn(file, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
@@ -92,7 +92,7 @@ function runPy(ctx: Ctx, dir: string, file: string, args: string[], stdoutFile: 
   });
 }
 
-function jsonLines(file: string): Array<Record<string, unknown>> {
+export function jsonLines(file: string): Array<Record<string, unknown>> {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split('\n')
@@ -115,10 +115,10 @@ function countRecords(lines: Array<Record<string, unknown>>, streamOf: (m: Recor
   return out;
 }
 
-/** Selects every stream of a Singer catalog (breadcrumb [] metadata) but the skipped ones. */
-function selectSinger(catalog: { streams: Array<{ tap_stream_id: string; metadata?: Array<{ breadcrumb: string[]; metadata: Record<string, unknown> }> }> }, skip: readonly string[]): unknown {
+/** Selects every stream of a Singer catalog (breadcrumb [] metadata) but the skipped ones, or only `keep` when given. */
+export function selectSinger(catalog: { streams: Array<{ tap_stream_id: string; metadata?: Array<{ breadcrumb: string[]; metadata: Record<string, unknown> }> }> }, skip: readonly string[], keep?: readonly string[]): unknown {
   for (const s of catalog.streams) {
-    const selected = !skip.includes(s.tap_stream_id);
+    const selected = keep ? keep.includes(s.tap_stream_id) : !skip.includes(s.tap_stream_id);
     const top = s.metadata?.find((m) => m.breadcrumb.length === 0);
     if (top) top.metadata['selected'] = selected;
     else (s.metadata ??= []).push({ breadcrumb: [], metadata: { selected } });
@@ -301,4 +301,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
