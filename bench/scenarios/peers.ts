@@ -10,6 +10,7 @@ import { DateTime } from 'luxon';
 import { startSandbox, type Sandbox } from '../../connector/sandbox/index.js';
 import { REPO_ROOT } from '../../connector/core/config.js';
 import { bin, jsonLines, peerEnv, selectSinger, type PeerName } from '../peers/run.js';
+import { PEER_FAULT_STREAMS } from '../peers/verdicts.js';
 import { runChild, type ChildRun } from '../proc.js';
 import { check, fmtBytes, fmtMs, fmtNum, fmtRatio, ratio, type Section } from '../report.js';
 import { runTap, type TapRun } from '../tap-run.js';
@@ -31,6 +32,9 @@ export const SELECTION: Record<'ours' | PeerName, { streams: string[]; insights:
   singer: { streams: ['campaigns', 'adsets', 'ads', 'adcreative', 'ads_insights'], insights: 'ads_insights' },
   meltano: { streams: ['campaigns', 'adsets', 'ads', 'creatives', 'adsinsights_default'], insights: 'adsinsights_default' },
 };
+
+/** A peer's selection without the streams its own faults stop (verdicts.ts PEER_FAULT_STREAMS: the real API refuses them too). */
+const readable = (peer: PeerName): string[] => SELECTION[peer].streams.filter((s) => !(s in PEER_FAULT_STREAMS[peer]));
 
 const PEER_LABEL: Record<PeerName, string> = {
   airbyte: 'Airbyte source-facebook-marketing 6.1.9',
@@ -60,14 +64,18 @@ export function spendByAccountDay(lines: Array<Record<string, unknown>>, stream:
   return out;
 }
 
-/** Compares spend per account and day with the world's truth: '' when equal, else what differs. */
+/** Compares spend per account and day with the world's truth: '' when equal, else what differs (missing, extra, other amounts). */
 export function spendDiff(got: Map<string, number>, truth: Map<string, number>): string {
-  const keys = new Set([...got.keys(), ...truth.keys()]);
-  const bad = [...keys].filter((k) => (got.get(k) ?? 0) !== (truth.get(k) ?? 0)).sort();
+  const keys = [...new Set([...got.keys(), ...truth.keys()])].sort();
+  const bad = keys.filter((k) => (got.get(k) ?? 0) !== (truth.get(k) ?? 0));
   if (bad.length === 0) return '';
-  const k = bad[0]!;
   const money = (c: number | undefined): string => (c === undefined ? 'none' : (c / 100).toFixed(2));
-  return `${bad.length} of ${keys.size} account-days differ (e.g. ${k.replace('|', ' on ')}: ${money(got.get(k))} vs ${money(truth.get(k))})`;
+  const missing = bad.filter((k) => !got.has(k));
+  const extra = bad.filter((k) => !truth.has(k));
+  const other = bad.filter((k) => got.has(k) && truth.has(k));
+  const eg = (k: string | undefined): string => (k === undefined ? '' : ` (e.g. ${k.replace('|', ' on ')}: ${money(got.get(k))} vs ${money(truth.get(k))})`);
+  const parts = [missing.length ? `${missing.length} missing${eg(missing[0])}` : '', extra.length ? `${extra.length} not in the world's window${eg(extra[0])}` : '', other.length ? `${other.length} with another amount${eg(other[0])}` : ''].filter(Boolean);
+  return `${bad.length} of ${truth.size} account-days differ: ${parts.join('; ')}`;
 }
 
 interface TapSide {
@@ -107,7 +115,7 @@ async function runPeer(sb: Sandbox, o: PeersOptions, peer: PeerName, account: st
   const cfg = join(dir, `${name}.config.json`);
   const out = join(dir, `${name}.out.jsonl`);
   const env = peerEnv(sb.baseUrl, join(dir, `${name}.blocked.log`));
-  const sel = SELECTION[peer].streams;
+  const sel = readable(peer);
   let exe: string;
   let readArgs: string[];
   if (peer === 'airbyte') {
@@ -229,6 +237,8 @@ export async function peersWorldBench(o: PeersOptions): Promise<PeersWorldResult
           notes.push(`${PEER_LABEL[peer]} did not run: its virtual environment is not installed (bench/peers/install.sh).`);
           continue;
         }
+        const left = SELECTION[peer].streams.filter((st) => !readable(peer).includes(st));
+        for (const st of left) notes.push(`${PEER_LABEL[peer]} ran without \`${st}\`: ${PEER_FAULT_STREAMS[peer][st] ?? ''} (a peer fault the real API refuses too; bench/peers/verdicts.ts).`);
         const runs = peer === 'airbyte' ? [await runPeer(sb, o, peer, undefined, accounts, w, agency.token)] : [];
         if (peer !== 'airbyte') for (const a of accounts) runs.push(await runPeer(sb, o, peer, a, accounts, w, agency.token));
         sides.push(peerSide(peer, runs, truth, live));
