@@ -81,7 +81,7 @@ export function registerPipeline(program: Command): void {
           account: flags.account,
           days: parseDays(flags.days),
           models: !!flags.models,
-          modelsVars: parseVars(flags.vars),
+          modelsVars: await parseVars(flags.vars),
           log,
           progressOut: process.stderr,
           signal: stop.signal,
