@@ -119,6 +119,9 @@ function countRecords(lines: Array<Record<string, unknown>>, streamOf: (m: Recor
 export function selectSinger(catalog: { streams: Array<{ tap_stream_id: string; metadata?: Array<{ breadcrumb: string[]; metadata: Record<string, unknown> }> }> }, skip: readonly string[], keep?: readonly string[]): unknown {
   for (const s of catalog.streams) {
     const selected = keep ? keep.includes(s.tap_stream_id) : !skip.includes(s.tap_stream_id);
+    // With `keep` (the side-by-side bench) every field of a kept stream too: singer-io emits only
+    // the key fields of a stream whose fields are not selected one by one.
+    if (keep) for (const m of s.metadata ?? []) if (m.breadcrumb.length === 2) m.metadata['selected'] = selected;
     const top = s.metadata?.find((m) => m.breadcrumb.length === 0);
     if (top) top.metadata['selected'] = selected;
     else (s.metadata ??= []).push({ breadcrumb: [], metadata: { selected } });

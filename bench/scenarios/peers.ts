@@ -52,15 +52,20 @@ export function recordOf(m: Record<string, unknown>, stream: string): Record<str
   return rec?.['stream'] === stream ? (rec['data'] as Record<string, unknown> | undefined) : undefined;
 }
 
-/** Spend in cents per "account|day" from Singer/Airbyte lines of one insights stream. */
+/**
+ * Spend in cents per "account|day" from Singer/Airbyte lines of one ad-level insights stream, as a
+ * target merging on the row key (ad, day) would hold it: a row read twice counts once, the last wins.
+ */
 export function spendByAccountDay(lines: Array<Record<string, unknown>>, stream: string): Map<string, number> {
-  const out = new Map<string, number>();
+  const rows = new Map<string, { key: string; cents: number }>();
   for (const m of lines) {
     const r = recordOf(m, stream);
     if (!r) continue;
-    const key = `${String(r['account_id']).replace(/^act_/, '')}|${String(r['date_start']).slice(0, 10)}`;
-    out.set(key, (out.get(key) ?? 0) + Math.round(Number(r['spend'] ?? 0) * 100));
+    const day = String(r['date_start']).slice(0, 10);
+    rows.set(`${String(r['ad_id'])}|${day}`, { key: `${String(r['account_id']).replace(/^act_/, '')}|${day}`, cents: Math.round(Number(r['spend'] ?? 0) * 100) });
   }
+  const out = new Map<string, number>();
+  for (const { key, cents } of rows.values()) out.set(key, (out.get(key) ?? 0) + cents);
   return out;
 }
 
@@ -260,7 +265,7 @@ export async function peersWorldBench(o: PeersOptions): Promise<PeersWorldResult
     ];
     const taps: Section = {
       title: 'Taps side by side: ours and the real peers on one sandbox world',
-      setup: `One sandbox (\`small\` world, clock = the run's clock, report runs complete at once, rate-limit budgets out of reach), token \`agency\` (${accounts.length} accounts), ${o.days} days (${w.since} .. ${w.until}). Every tap reads the same: campaigns, ad sets, ads, creatives and ad-level daily insights (${Object.entries(SELECTION).map(([k, v]) => `${k}: ${v.streams.join(', ')}`).join('; ')}). The peers' Graph host is redirected to the sandbox from outside their code (bench/peers/redirect). singer-io and MeltanoLabs take one account per process: their three processes ran one after the other and their walls, calls and records are summed (peak RSS: the highest). Discovery is not timed. "Spend matches" compares spend per account and day with the world's truth (sandbox expectedInsights, deleted ads included).`,
+      setup: `One sandbox (\`small\` world, clock = the run's clock, report runs complete at once, rate-limit budgets out of reach), token \`agency\` (${accounts.length} accounts), ${o.days} days (${w.since} .. ${w.until}). Every tap reads the same: campaigns, ad sets, ads, creatives and ad-level daily insights (${Object.entries(SELECTION).map(([k, v]) => `${k}: ${v.streams.join(', ')}`).join('; ')}). The peers' Graph host is redirected to the sandbox from outside their code (bench/peers/redirect). singer-io and MeltanoLabs take one account per process: their three processes ran one after the other and their walls, calls and records are summed (peak RSS: the highest). Discovery is not timed. "Spend matches" compares spend per account and day (rows deduplicated on ad and day, as a target merging on the key holds them) with the world's truth (sandbox expectedInsights, deleted ads included).`,
       tables: [{ head: ['tap', 'processes', 'wall', 'Graph calls', 'records', 'ad-level insights rows', 'peak RSS', 'spend matches the world', 'exit', 'wall ÷ ours', 'calls ÷ ours', 'RSS ÷ ours'], rows: sides.map(row) }],
       checks: [],
       notes: [

@@ -6,13 +6,16 @@ import { median } from '../../../bench/scenarios/startup.js';
 
 describe('bench: peers side by side and sharding on paper', () => {
   it('reads records of Singer and Airbyte lines alike, and only of the asked stream', () => {
-    const singer = { type: 'RECORD', stream: 'ads_insights', record: { account_id: '1', date_start: '2026-11-01', spend: '1.10' } };
-    const airbyte = { type: 'RECORD', record: { stream: 'ads_insights', data: { account_id: 'act_1', date_start: '2026-11-01T00:00:00', spend: 2.2 } } };
+    const singer = { type: 'RECORD', stream: 'ads_insights', record: { ad_id: '7', account_id: '1', date_start: '2026-11-01', spend: '1.10' } };
+    const airbyte = { type: 'RECORD', record: { stream: 'ads_insights', data: { ad_id: '8', account_id: 'act_1', date_start: '2026-11-01T00:00:00', spend: 2.2 } } };
     expect(recordOf(singer, 'ads_insights')).to.include({ spend: '1.10' });
     expect(recordOf(airbyte, 'ads_insights')).to.include({ spend: 2.2 });
     expect(recordOf(singer, 'ads')).to.equal(undefined);
     expect(recordOf({ type: 'STATE', value: {} }, 'ads_insights')).to.equal(undefined);
     expect([...spendByAccountDay([singer, airbyte], 'ads_insights')]).to.deep.equal([['1|2026-11-01', 330]]);
+    // The same ad and day read twice (MeltanoLabs' overlapping windows) counts once, the last read wins.
+    const again = { ...singer, record: { ...singer.record, spend: '1.20' } };
+    expect([...spendByAccountDay([singer, airbyte, again], 'ads_insights')]).to.deep.equal([['1|2026-11-01', 340]]);
   });
 
   it('says which account-days differ from the truth, and nothing when all match', () => {
