@@ -9,6 +9,7 @@ import { ConfigError } from '../core/errors.js';
 export interface TargetConfig {
   destination: 'duckdb' | 'bigquery';
   duckdb_path: string;
+  duckdb_memory_limit: string;
   project_id?: string;
   dataset: string;
   location: string;

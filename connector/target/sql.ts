@@ -31,6 +31,16 @@ export interface MergeSpec {
   keys: readonly string[];
   /** Replication-key column: the newest value wins within the batch and against the table. */
   orderColumn?: string | undefined;
+  /**
+   * SQL conditions on the target alias T that every row matching a batch key satisfies (the
+   * batch's min..max of a key column). They change no match, only let the warehouse skip blocks.
+   */
+  targetFilter?: readonly string[] | undefined;
+}
+
+/** Dedup ordering of a MERGE source: newest table version, then newest replication key, then input order. */
+function mergeOrder(m: MergeSpec): string[] {
+  return [...(m.columns.includes(VERSION_COLUMN) ? [VERSION_COLUMN] : []), ...(m.orderColumn ? [m.orderColumn] : [])];
 }
 
 function dedupedSource(d: Dialect, source: string, columns: readonly string[], partition: readonly string[], order: readonly string[], filter?: string): string {
@@ -52,7 +62,7 @@ export const VERSION_COLUMN = '_sdc_table_version';
  * version (the same old version arriving late is stale).
  */
 export function mergeSql(d: Dialect, m: MergeSpec): string {
-  const on = m.keys.map((k) => `T.${d.ident(k)} = S.${d.ident(k)}`).join(' AND ');
+  const on = [...m.keys.map((k) => `T.${d.ident(k)} = S.${d.ident(k)}`), ...(m.targetFilter ?? [])].join(' AND ');
   const rk = m.orderColumn;
   const versioned = m.columns.includes(VERSION_COLUMN);
   const v = d.ident(VERSION_COLUMN);
@@ -62,7 +72,7 @@ export function mergeSql(d: Dialect, m: MergeSpec): string {
   const cols = m.columns.map((c) => d.ident(c)).join(', ');
   const vals = m.columns.map((c) => `S.${d.ident(c)}`).join(', ');
   return (
-    `MERGE INTO ${d.table(m.target)} AS T USING (${dedupedSource(d, m.source, m.columns.concat(SEQUENCE_COLUMN), m.keys, [...(versioned ? [VERSION_COLUMN] : []), ...(rk ? [rk] : [])])}) AS S ON ${on} ` +
+    `MERGE INTO ${d.table(m.target)} AS T USING (${dedupedSource(d, m.source, m.columns.concat(SEQUENCE_COLUMN), m.keys, mergeOrder(m))}) AS S ON ${on} ` +
     `WHEN MATCHED${guard} THEN UPDATE SET ${set} ` +
     `WHEN NOT MATCHED THEN INSERT (${cols}) VALUES (${vals})`
   );

@@ -8,7 +8,7 @@ import { ConnectorError } from '../../core/errors.js';
 import type { BigQueryField, TableLayout } from '../bigquery/schema-map.js';
 import type { BatchFile, Destination, StreamTable } from '../destination.js';
 import type { EvolutionPlan } from '../evolution.js';
-import { appendSql, assertIdentifier, historySql, mergeSql, softDeleteSql, SEQUENCE_COLUMN, alterColumnTypeSql, VERSIONS_TABLE, type Dialect } from '../sql.js';
+import { assertIdentifier, historySql, mergeSql, softDeleteSql, SEQUENCE_COLUMN, alterColumnTypeSql, VERSIONS_TABLE, type Dialect, type MergeSpec } from '../sql.js';
 import { castExpr, duckType, loadType, readJsonColumns } from './types.js';
 import { parseDuckType } from './describe.js';
 
@@ -17,7 +17,15 @@ export interface DuckDbOptions {
   dataset: string;
   /** DuckDB worker threads (default: DuckDB's own choice). */
   threads?: number;
+  /**
+   * DuckDB's memory_limit (e.g. "256MB"): its buffer pool spills to `<file>.tmp` beyond it. DuckDB's
+   * own default is 80 % of RAM, which lets a long load's RSS follow the table's size.
+   */
+  memoryLimit?: string;
 }
+
+/** Key column types whose batch min..max prunes the table scan (DuckDB keeps min/max per row group). */
+const RANGE_TYPES = new Set(['DATE', 'INT64', 'TIMESTAMP']);
 
 export function duckDialect(dataset: string): Dialect {
   return {
@@ -42,6 +50,12 @@ export function lockHeldError(err: unknown, file: string): ConnectorError | unde
   });
 }
 
+/** read_json of a batch file (parameter $file) with these columns; decimals come as text (see loadType). */
+const readBatch = (fields: readonly BigQueryField[]): string => `read_json($file, format = 'newline_delimited', columns = ${readJsonColumns(fields.map(loadType))})`;
+
+/** A SQL string literal (values read back from DuckDB itself: dates, integers, timestamps). */
+const sqlString = (v: string): string => `'${v.replace(/'/g, "''")}'`;
+
 export class DuckDbDestination implements Destination {
   readonly kind = 'duckdb' as const;
   private instance: DuckDBInstance | undefined;
@@ -60,7 +74,10 @@ export class DuckDbDestination implements Destination {
   async open(): Promise<void> {
     if (this.opts.path !== ':memory:') mkdirSync(path.dirname(path.resolve(this.opts.path)), { recursive: true });
     try {
-      this.instance = await DuckDBInstance.create(this.opts.path, this.opts.threads ? { threads: String(this.opts.threads) } : {});
+      this.instance = await DuckDBInstance.create(this.opts.path, {
+        ...(this.opts.threads ? { threads: String(this.opts.threads) } : {}),
+        ...(this.opts.memoryLimit ? { memory_limit: this.opts.memoryLimit } : {}),
+      });
     } catch (err) {
       throw lockHeldError(err, this.opts.path) ?? err;
     }
@@ -123,21 +140,34 @@ export class DuckDbDestination implements Destination {
     const d: Dialect = { ...this.d, table: (name) => (name === t.stageTable ? `temp.main.${stage}` : this.d.table(name)) };
     const columns = t.fields.map((f) => f.name);
     const select = stageFields.map((f) => `${castExpr(f, `R.${this.d.ident(f.name)}`)} AS ${this.d.ident(f.name)}`).join(', ');
-    await this.c.run(
-      `CREATE OR REPLACE TEMP TABLE ${stage} AS SELECT ${select} FROM read_json($file, format = 'newline_delimited', columns = ${readJsonColumns(stageFields.map(loadType))}) AS R`,
-      { file: batch.path },
-    );
+    const typedRows = `SELECT ${select} FROM ${readBatch(stageFields)} AS R`;
+    const params = { file: batch.path };
+    const insertFile = `INSERT INTO ${d.table(t.table)} (${columns.map((c) => d.ident(c)).join(', ')}) SELECT ${columns.map((c) => `S.${d.ident(c)}`).join(', ')} FROM (${typedRows}) AS S`;
+    let staged = false;
     await this.c.run('BEGIN TRANSACTION');
     try {
-      if (t.keyColumns.length === 0) await this.c.run(appendSql(d, t.table, t.stageTable, columns));
-      else await this.c.run(mergeSql(d, { target: t.table, source: t.stageTable, columns, keys: t.keyColumns, orderColumn: t.orderColumn }));
-      if (t.historyTable) await this.c.run(historySql(d, { target: t.historyTable, source: t.stageTable, columns, keys: t.keyColumns }));
+      if (t.keyColumns.length === 0) {
+        // Keyless streams append the file as it came: no stage, nothing to join.
+        await this.c.run(insertFile, params);
+      } else {
+        const probe = t.historyTable ? undefined : await this.probe(d, t, batch);
+        const spec: MergeSpec = { target: t.table, source: t.stageTable, columns, keys: t.keyColumns, orderColumn: t.orderColumn, targetFilter: probe?.targetFilter };
+        if (probe?.fresh) {
+          // Every key is new and none repeats: what MERGE would do is a plain insert of the file.
+          await this.c.run(insertFile, params);
+        } else {
+          await this.c.run(`CREATE OR REPLACE TEMP TABLE ${stage} AS ${typedRows}`, params);
+          staged = true;
+          await this.c.run(mergeSql(d, spec));
+          if (t.historyTable) await this.c.run(historySql(d, { target: t.historyTable, source: t.stageTable, columns, keys: t.keyColumns }));
+        }
+      }
       await this.c.run('COMMIT');
     } catch (err) {
       await this.c.run('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      await this.c.run(`DROP TABLE IF EXISTS temp.main.${stage}`).catch(() => undefined);
+      if (staged) await this.c.run(`DROP TABLE IF EXISTS temp.main.${stage}`).catch(() => undefined);
     }
   }
 
@@ -164,6 +194,32 @@ export class DuckDbDestination implements Destination {
       await this.c.run('ROLLBACK').catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Reads only the batch's keys: whether they repeat within the batch or already exist in the
+   * table (either needs MERGE, whose join grows with the table), and the batch's min..max of each
+   * range-prunable key column, which the presence probe and the MERGE use to skip row groups.
+   */
+  private async probe(d: Dialect, t: StreamTable, batch: BatchFile): Promise<{ fresh: boolean; targetFilter: string[] }> {
+    const keyFields = t.keyColumns.map((k) => t.fields.find((f) => f.name === k)!);
+    const ranged = keyFields.filter((f) => RANGE_TYPES.has(f.type));
+    const keys = keyFields.map((f) => `K.${d.ident(f.name)}`).join(', ');
+    const bounds = ranged.flatMap((f) => [`CAST(min(K.${d.ident(f.name)}) AS VARCHAR)`, `CAST(max(K.${d.ident(f.name)}) AS VARCHAR)`]);
+    const keysOf = `${readBatch(keyFields)} AS K`;
+    const stats = (
+      await this.c.runAndReadAll(`SELECT count(*) = (SELECT count(*) FROM (SELECT DISTINCT ${keys} FROM ${keysOf})) AS distinct_keys${bounds.map((b, i) => `, ${b} AS b${i}`).join('')} FROM ${keysOf}`, { file: batch.path })
+    ).getRows()[0] ?? [];
+    const targetFilter = ranged.flatMap((f, i) => {
+      const [lo, hi] = [stats[1 + 2 * i], stats[2 + 2 * i]];
+      if (typeof lo !== 'string' || typeof hi !== 'string') return [];
+      // Literals, not parameters: DuckDB prunes row groups on constants it sees while planning.
+      return [`T.${d.ident(f.name)} BETWEEN CAST(${sqlString(lo)} AS ${duckType(f)}) AND CAST(${sqlString(hi)} AS ${duckType(f)})`];
+    });
+    if (stats[0] !== true) return { fresh: false, targetFilter };
+    const on = keyFields.map((f) => `T.${d.ident(f.name)} = K.${d.ident(f.name)}`).join(' AND ');
+    const present = await this.c.runAndReadAll(`SELECT 1 FROM ${d.table(t.table)} AS T WHERE ${[...targetFilter, `EXISTS (SELECT 1 FROM ${keysOf} WHERE ${on})`].join(' AND ')} LIMIT 1`, { file: batch.path });
+    return { fresh: present.currentRowCount === 0, targetFilter };
   }
 
   /** Runs a read-only query (tests, models); values go as parameters. */
