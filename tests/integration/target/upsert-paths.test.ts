@@ -3,23 +3,10 @@
 // a backfill in several batches, then a lookback re-read that overlaps it, then a late day.
 import { expect } from 'chai';
 import { KINDS, openWarehouse, runLoader, type Warehouse } from './harness.js';
+import { GEN_SCHEMAS } from './generate.js';
 
-const SCHEMA = {
-  type: 'SCHEMA',
-  stream: 'insights_ad',
-  key_properties: ['ad_id', 'date_start'],
-  bookmark_properties: ['date_start'],
-  schema: {
-    type: 'object',
-    properties: {
-      ad_id: { type: 'string' },
-      account_id: { type: 'string' },
-      date_start: { type: 'string', format: 'date' },
-      spend: { type: ['null', 'string'], format: 'singer.decimal' },
-      impressions: { type: ['null', 'integer'] },
-    },
-  },
-};
+// The crash tests' insights_ad SCHEMA (keys ad_id + date_start, bookmark date_start).
+const SCHEMA = GEN_SCHEMAS.find((m) => m.stream === 'insights_ad');
 
 const record = (ad: string, day: string, spend: string, impressions: number): string =>
   JSON.stringify({ type: 'RECORD', stream: 'insights_ad', record: { ad_id: ad, account_id: '77', date_start: day, spend, impressions } });
