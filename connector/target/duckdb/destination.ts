@@ -206,20 +206,24 @@ export class DuckDbDestination implements Destination {
     const ranged = keyFields.filter((f) => RANGE_TYPES.has(f.type));
     const keys = keyFields.map((f) => `K.${d.ident(f.name)}`).join(', ');
     const bounds = ranged.flatMap((f) => [`CAST(min(K.${d.ident(f.name)}) AS VARCHAR)`, `CAST(max(K.${d.ident(f.name)}) AS VARCHAR)`]);
-    const keysOf = `${readBatch(keyFields)} AS K`;
-    const stats = (
-      await this.c.runAndReadAll(`SELECT count(*) = (SELECT count(*) FROM (SELECT DISTINCT ${keys} FROM ${keysOf})) AS distinct_keys${bounds.map((b, i) => `, ${b} AS b${i}`).join('')} FROM ${keysOf}`, { file: batch.path })
-    ).getRows()[0] ?? [];
-    const targetFilter = ranged.flatMap((f, i) => {
-      const [lo, hi] = [stats[1 + 2 * i], stats[2 + 2 * i]];
-      if (typeof lo !== 'string' || typeof hi !== 'string') return [];
-      // Literals, not parameters: DuckDB prunes row groups on constants it sees while planning.
-      return [`T.${d.ident(f.name)} BETWEEN CAST(${sqlString(lo)} AS ${duckType(f)}) AND CAST(${sqlString(hi)} AS ${duckType(f)})`];
-    });
-    if (stats[0] !== true) return { fresh: false, targetFilter };
-    const on = keyFields.map((f) => `T.${d.ident(f.name)} = K.${d.ident(f.name)}`).join(' AND ');
-    const present = await this.c.runAndReadAll(`SELECT 1 FROM ${d.table(t.table)} AS T WHERE ${[...targetFilter, `EXISTS (SELECT 1 FROM ${keysOf} WHERE ${on})`].join(' AND ')} LIMIT 1`, { file: batch.path });
-    return { fresh: present.currentRowCount === 0, targetFilter };
+    // The file is read once (keys only) into a small temp table that the checks below share.
+    const keysTable = `temp.main."${assertIdentifier(`${t.stageTable}_keys`)}"`;
+    await this.c.run(`CREATE OR REPLACE TEMP TABLE ${keysTable} AS SELECT ${keys} FROM ${readBatch(keyFields)} AS K`, { file: batch.path });
+    try {
+      const stats = (await this.c.runAndReadAll(`SELECT count(*) = count(DISTINCT (${keys}))${bounds.map((b) => `, ${b}`).join('')} FROM ${keysTable} AS K`)).getRows()[0] ?? [];
+      const targetFilter = ranged.flatMap((f, i) => {
+        const [lo, hi] = [stats[1 + 2 * i], stats[2 + 2 * i]];
+        if (typeof lo !== 'string' || typeof hi !== 'string') return [];
+        // Literals, not parameters: DuckDB prunes row groups on constants it sees while planning.
+        return [`T.${d.ident(f.name)} BETWEEN CAST(${sqlString(lo)} AS ${duckType(f)}) AND CAST(${sqlString(hi)} AS ${duckType(f)})`];
+      });
+      if (stats[0] !== true) return { fresh: false, targetFilter };
+      const on = keyFields.map((f) => `T.${d.ident(f.name)} = K.${d.ident(f.name)}`).join(' AND ');
+      const present = await this.c.runAndReadAll(`SELECT 1 FROM ${d.table(t.table)} AS T WHERE ${[...targetFilter, `EXISTS (SELECT 1 FROM ${keysTable} AS K WHERE ${on})`].join(' AND ')} LIMIT 1`);
+      return { fresh: present.currentRowCount === 0, targetFilter };
+    } finally {
+      await this.c.run(`DROP TABLE IF EXISTS ${keysTable}`);
+    }
   }
 
   /** Runs a read-only query (tests, models); values go as parameters. */
