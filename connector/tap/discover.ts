@@ -21,9 +21,12 @@ export interface DescribedStream {
   declaration: Declaration;
 }
 
-/** Every stream this config offers, in sync order (assets, entities, insights, sync_log). */
-export function describeStreams(config?: Pick<TapConfig, 'insights_reports'>): DescribedStream[] {
-  const out: DescribedStream[] = TAP_STREAMS.map((s) => ({
+/**
+ * Every stream this config offers, in sync order (assets, entities, insights, sync_log). `streams` is
+ * the registry (streams.ts); a test passes its own to show a new declaration flows through.
+ */
+export function describeStreams(config?: Pick<TapConfig, 'insights_reports'>, streams: readonly TapStream[] = TAP_STREAMS): DescribedStream[] {
+  const out: DescribedStream[] = streams.map((s) => ({
     name: s.name,
     schema: loadStreamSchema(s.schemaFile),
     keyProperties: s.keyProperties,
@@ -31,7 +34,7 @@ export function describeStreams(config?: Pick<TapConfig, 'insights_reports'>): D
     replicationMethod: s.replicationMethod,
     declaration: { kind: 'stream', stream: s },
   }));
-  const reserved = [...TAP_STREAMS.map((s) => s.name), SYNC_LOG_STREAM.name];
+  const reserved = [...streams.map((s) => s.name), SYNC_LOG_STREAM.name];
   for (const r of reportsFor(config, reserved)) {
     out.push({
       name: r.name,
@@ -70,6 +73,6 @@ function entryFor(d: DescribedStream): CatalogEntry {
   });
 }
 
-export function discover(config?: Pick<TapConfig, 'insights_reports'>): Catalog {
-  return { streams: describeStreams(config).map(entryFor) };
+export function discover(config?: Pick<TapConfig, 'insights_reports'>, streams: readonly TapStream[] = TAP_STREAMS): Catalog {
+  return { streams: describeStreams(config, streams).map(entryFor) };
 }

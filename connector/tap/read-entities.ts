@@ -26,8 +26,8 @@ export interface StreamCounts {
 export interface EntityReadResult extends StreamCounts {
   /** The bookmark to store once the caller decides the stream finished; undefined = keep none. */
   bookmark: Bookmark | undefined;
-  /** ads only: creative ids of the ads read (drives incremental creatives). */
-  creativeIds: Set<string>;
+  /** Ids found in the stream's `linkField` (ads: their creatives), for the stream read via this one. */
+  linkedIds: Set<string>;
   /** Records re-read only because a parent's status changed (counted in found/updated too). */
   cascaded: number;
 }
@@ -63,6 +63,9 @@ export function entityFiltering(stream: EntityStream, since: string | undefined,
   return out;
 }
 
+/** The bookmark key under which a stream read via another remembers that stream's cursor (`ads_updated_time`). */
+export const viaBookmarkKey = (via: string): string => `${via}_updated_time`;
+
 export async function readEntityStream(
   ctx: EntityReadContext,
   account: AccountInfo,
@@ -70,18 +73,19 @@ export async function readEntityStream(
   schema: JsonSchema,
   selected: readonly string[],
   previous: Bookmark | undefined,
-  creatives?: { ids: Set<string> | undefined; adsBookmarkBefore: string | undefined },
+  via?: { ids: Set<string> | undefined; bookmarkBefore: string | undefined },
   cascade?: CascadeWork,
 ): Promise<EntityReadResult> {
   const since = typeof previous?.['updated_time'] === 'string' ? previous['updated_time'] : undefined;
   // Columns the reader needs even when the catalog deselected them (they are requested, not emitted):
-  // the cursor, created_time/status for the sync_log counts, and ads' creative for incremental creatives.
+  // the cursor, created_time/status for the sync_log counts, and the link field (ads' creative) for the
+  // stream read via this one.
   const full = propertiesOf(loadStreamSchema(stream.schemaFile));
   const helperFields = ['id', 'updated_time', 'created_time', 'effective_status', 'status'].filter((f) => f in full);
-  if (stream.name === 'ads') helperFields.push('creative');
+  if (stream.linkField) helperFields.push(stream.linkField);
   const fields = [...new Set([...requestFields(stream, selected), ...helperFields])];
   const shaper = shaperFor(schema, selected, stream.minorUnitFields);
-  const res: EntityReadResult = { found: 0, added: 0, updated: 0, deleted: 0, bookmark: previous, creativeIds: new Set(), cascaded: 0 };
+  const res: EntityReadResult = { found: 0, added: 0, updated: 0, deleted: 0, bookmark: previous, linkedIds: new Set(), cascaded: 0 };
   let maxUpdated = since;
   const emittedIds = new Set<string>();
 
@@ -109,16 +113,16 @@ export async function readEntityStream(
     if (isDeleted(raw)) res.deleted++;
     if (updated && (!maxUpdated || updated > maxUpdated)) maxUpdated = updated;
     // A status change does not touch the creative: only ads changed themselves drive creative re-reads.
-    const creative = raw['creative'] as { id?: unknown } | undefined;
-    if (!viaParent && typeof creative?.id === 'string') res.creativeIds.add(creative.id);
+    const link = stream.linkField ? (raw[stream.linkField] as { id?: unknown } | undefined) : undefined;
+    if (!viaParent && typeof link?.id === 'string') res.linkedIds.add(link.id);
     await ctx.emit(record);
   };
 
-  const byIds = stream.incrementalVia === 'ads' && creatives?.ids !== undefined && previous !== undefined && previous['ads_updated_time'] === creatives.adsBookmarkBefore && creatives.adsBookmarkBefore !== undefined;
+  const byIds = stream.incrementalVia !== undefined && via?.ids !== undefined && previous !== undefined && via.bookmarkBefore !== undefined && previous[viaBookmarkKey(stream.incrementalVia)] === via.bookmarkBefore;
   if (byIds) {
     // Creatives of ads changed since the last run, one GET each (they are few after the first run).
     await Promise.all(
-      [...creatives!.ids!].map((id) =>
+      [...via!.ids!].map((id) =>
         ctx.limit(async () => {
           try {
             const raw = await ctx.graph.request<Record<string, unknown>>(id, { params: { fields }, tokens: account.tokens, accountId: account.accountId });

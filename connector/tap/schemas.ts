@@ -26,11 +26,14 @@ function inline(node: unknown, baseDir: string): unknown {
   return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, inline(v, baseDir)]));
 }
 
-/** The schema of a stream file, refs inlined, `$schema`/`$id` dropped (they mean nothing to a target). */
+/**
+ * The schema of a stream file, refs inlined, `$schema`/`$id` dropped (they mean nothing to a target).
+ * `file` names schemas/streams/<file>.json; an absolute path (without .json) is a schema kept elsewhere.
+ */
 export function loadStreamSchema(file: string): JsonSchema {
   let s = cache.get(file);
   if (!s) {
-    const full = path.join(SCHEMA_DIR, 'streams', `${file}.json`);
+    const full = path.resolve(SCHEMA_DIR, 'streams', `${file}.json`);
     const { $schema: _s, $id: _i, ...body } = readJsonFile(full, `Schema of stream ${file}`) as JsonObject;
     s = inline(body, path.dirname(full)) as JsonSchema;
     cache.set(file, s);

@@ -37,12 +37,24 @@ interface StreamBase {
   docs: string;
 }
 
+/**
+ * Columns an asset stream may compute from what discovery found (its `computed` list picks them), so
+ * the behaviour is named by the declaration, not by a check on the stream's name in the sync code.
+ */
+export type AssetComputedColumn = 'access' | 'token_labels' | 'ad_account_ids';
+
 export interface AssetStream extends StreamBase {
   kind: 'asset';
   replicationMethod: 'FULL_TABLE';
   /** Wrapped in ACTIVATE_VERSION when discovery succeeded for every token and business. */
   activateVersion: true;
   edges: AssetEdge[];
+  computed: AssetComputedColumn[];
+  /**
+   * Graph's `id` is this prefix + the key column (ad accounts: `act_<account_id>`): discovery keys the
+   * asset by the bare id, and the record gets both columns.
+   */
+  graphIdPrefix?: string;
 }
 
 export interface EntityStream extends StreamBase {
@@ -54,7 +66,7 @@ export interface EntityStream extends StreamBase {
    * ad_creatives: after a first full read of the edge, only the creatives of ads changed since the
    * last run are re-read by id (GET /{creative_id}); creatives are nearly immutable and can be thousands.
    */
-  incrementalVia?: 'ads';
+  incrementalVia?: string;
   /** Edge under the ad account node: GET act_<id>/<edge>. */
   edge: string;
   /** Graph filtering prefix (`campaign.updated_time`), facts §3.5. */
@@ -63,6 +75,11 @@ export interface EntityStream extends StreamBase {
   allStatuses: string[];
   /** Whether Graph accepts `<prefix>.updated_time` filtering on this edge (server-side incremental). */
   serverSideIncremental: boolean;
+  /**
+   * A reference field (`{id}`) always requested and whose ids are collected, for the stream whose
+   * `incrementalVia` names this one (ads' `creative` → the creatives to re-read by id).
+   */
+  linkField?: string;
 }
 
 export type TapStream = AssetStream | EntityStream;
@@ -92,6 +109,7 @@ export const ASSET_STREAMS: readonly AssetStream[] = [
     replicationMethod: 'FULL_TABLE',
     activateVersion: true,
     computed: ['access'],
+    graphIdPrefix: 'act_',
     minorUnitFields: ['amount_spent', 'balance', 'spend_cap', 'min_daily_budget'],
     edges: [
       { path: '{business}/owned_ad_accounts', relation: 'owned', tokenTypes: ANY },
@@ -195,6 +213,7 @@ export const ENTITY_STREAMS: readonly EntityStream[] = [
     filterPrefix: 'ad',
     allStatuses: AD_STATUSES,
     serverSideIncremental: true,
+    linkField: 'creative',
     computed: ['currency'],
     minorUnitFields: ['bid_amount'],
     docs: 'https://developers.facebook.com/docs/marketing-api/reference/adgroup/',

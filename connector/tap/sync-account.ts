@@ -10,7 +10,7 @@ import type { AccountInfo } from './assets.js';
 import type { TapConfig } from './config.js';
 import type { DescribedStream } from './discover.js';
 import type { GraphPort } from './graph-port.js';
-import { readEntityStream } from './read-entities.js';
+import { readEntityStream, viaBookmarkKey } from './read-entities.js';
 import { readInsightsReport } from './read-insights.js';
 import type { EntityStream } from './streams.js';
 import { childReads, isParentStream, StatusWatch, waitsForChildren } from './status-cascade.js';
@@ -74,7 +74,8 @@ export async function syncAccount(ctx: AccountRunContext, account: AccountInfo):
     await ctx.emitRecord(stream, r);
   };
 
-  let ads: { ids: Set<string>; before: string | undefined } | undefined;
+  // What each stream read (ids in its linkField, its bookmark before this run), for a stream read via it.
+  const links = new Map<string, { ids: Set<string>; before: string | undefined }>();
   const watches: StatusWatch[] = [];
   /** Parent bookmarks held back until the children their status change re-reads are read too. */
   const held: Array<{ stream: string; bookmark: Bookmark; watch: StatusWatch }> = [];
@@ -95,16 +96,16 @@ export async function syncAccount(ctx: AccountRunContext, account: AccountInfo):
         sel.schema,
         sel.fields,
         previous,
-        es.incrementalVia === 'ads' ? { ids: ads?.ids, adsBookmarkBefore: ads?.before } : undefined,
+        es.incrementalVia !== undefined ? { ids: links.get(es.incrementalVia)?.ids, bookmarkBefore: links.get(es.incrementalVia)?.before } : undefined,
         { ...(watch ? { watch } : {}), childReads: childReads(es.name, watches) },
       );
       if (watch) watches.push(watch);
-      if (es.name === 'ads') ads = { ids: res.creativeIds, before: strOf(previous?.['updated_time']) };
+      if (es.linkField) links.set(es.name, { ids: res.linkedIds, before: strOf(previous?.['updated_time']) });
       let bookmark: Bookmark | undefined = res.bookmark;
-      if (es.incrementalVia === 'ads') {
+      if (es.incrementalVia !== undefined) {
         // Creatives remember which ads bookmark they are in step with; out of step → a full read next time.
-        const adsNow = strOf(ctx.getBookmark('ads', account.accountId)?.['updated_time']);
-        bookmark = ctx.selected.has('ads') && adsNow ? { ads_updated_time: adsNow } : undefined;
+        const viaNow = strOf(ctx.getBookmark(es.incrementalVia, account.accountId)?.['updated_time']);
+        bookmark = ctx.selected.has(es.incrementalVia) && viaNow ? { [viaBookmarkKey(es.incrementalVia)]: viaNow } : undefined;
       }
       if (bookmark && watch && waitsForChildren(watch, names.slice(index + 1))) held.push({ stream: es.name, bookmark, watch });
       else if (bookmark) await ctx.commitBookmark(es.name, account.accountId, bookmark);
@@ -113,7 +114,8 @@ export async function syncAccount(ctx: AccountRunContext, account: AccountInfo):
         held.splice(held.indexOf(h), 1);
         await ctx.commitBookmark(h.stream, account.accountId, h.bookmark);
       }
-      streams.push({ stream: es.name, status: 'ok', found: res.found, added: res.added, updated: res.updated, deleted: res.deleted, bookmark: strOf(bookmark?.['updated_time'] ?? bookmark?.['ads_updated_time']) ?? null });
+      const shown = bookmark?.['updated_time'] ?? (es.incrementalVia !== undefined ? bookmark?.[viaBookmarkKey(es.incrementalVia)] : undefined);
+      streams.push({ stream: es.name, status: 'ok', found: res.found, added: res.added, updated: res.updated, deleted: res.deleted, bookmark: strOf(shown) ?? null });
     } catch (err) {
       error = asConnectorError(err);
       streams.push(failedLog(es.name, strOf(previous?.['updated_time']) ?? null));

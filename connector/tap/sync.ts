@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../core/clock.js';
 import { ConnectorError, EXIT_CODES, type ExitCode } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import { isTokenType, type TokenCheck, type TokenType } from '../graph/tokens.js';
 import { isStreamSelected, parseCatalog, projectSchema, selectedFields, type Catalog } from '../singer/catalog.js';
 import { activateVersionMessage, recordMessage, schemaMessage, stateMessage, type SingerMessage } from '../singer/messages.js';
 import { getBookmark, setBookmark, type TapState } from '../singer/state.js';
@@ -15,11 +16,10 @@ import type { TapConfig } from './config.js';
 import { tokensOf } from './config.js';
 import { describeStreams } from './discover.js';
 import type { GraphPort, CallStats, TokenRef } from './graph-port.js';
-import { isTokenType, type TokenCheck, type TokenType } from '../graph/tokens.js';
 import { syncAccount, type AccountRunContext, type SelectedStream } from './sync-account.js';
 import { shapeRecord, shaperFor } from './records.js';
 import { accountOf, RecordCounts } from '../singer/record-counts.js';
-import { ASSET_STREAMS, ENTITY_STREAMS } from './streams.js';
+import { SYNC_LOG_STREAM, TAP_STREAMS, type AssetComputedColumn, type AssetStream, type EntityStream, type TapStream } from './streams.js';
 
 export interface SyncDeps {
   config: TapConfig;
@@ -44,6 +44,8 @@ export interface SyncDeps {
    * narrowed run as deleted in the warehouse.
    */
   narrowedBy?: string;
+  /** The stream registry (streams.ts); a test passes its own to show a new declaration is synced. */
+  streams?: readonly TapStream[];
 }
 
 export interface SyncSummary {
@@ -63,8 +65,8 @@ export interface SyncSummary {
 }
 
 /** Streams the run reads: the catalog's selection, or every stream when no catalog is given. */
-export function selectStreams(config: TapConfig, rawCatalog: unknown): Map<string, SelectedStream> {
-  const described = describeStreams(config);
+export function selectStreams(config: TapConfig, rawCatalog: unknown, streams: readonly TapStream[] = TAP_STREAMS): Map<string, SelectedStream> {
+  const described = describeStreams(config, streams);
   const out = new Map<string, SelectedStream>();
   if (rawCatalog === undefined) {
     for (const d of described) {
@@ -84,138 +86,219 @@ export function selectStreams(config: TapConfig, rawCatalog: unknown): Map<strin
   return out;
 }
 
+/**
+ * One run's shared facts and outputs, built once by `startRun` and handed to each step: the selection,
+ * the clock, the Singer writers (records counted for the record_count metrics) and the state so far.
+ */
+interface SyncRun {
+  deps: SyncDeps;
+  clock: Clock;
+  runId: string;
+  /**
+   * Table versions order runs against each other in the warehouse (ACTIVATE_VERSION), so they come
+   * from the machine's wall clock even when the run's clock is pinned to another day.
+   */
+  version: number;
+  started: Date;
+  tokens: TokenRef[];
+  /** The tokens debug_token did not rule out (all of them without token checks). */
+  usable: TokenRef[];
+  selected: Map<string, SelectedStream>;
+  assetStreams: AssetStream[];
+  entityStreams: EntityStream[];
+  state: TapState;
+  records: number;
+  /** What this run wrote, per stream and account: reported as record_count metrics at the end. */
+  written: RecordCounts;
+  /** Accounts some earlier run bookmarked (sync_log's is_new_account). */
+  knownAccounts: Set<string>;
+}
+
 export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
-  const { config, graph, log } = deps;
+  const run = startRun(deps);
+  const tokens = await checkTokens(run);
+  await emitSchemas(run);
+  const discovery = await discover(run, tokens);
+  await emitAssets(run, discovery);
+  const notRead = await logNotRead(run, discovery);
+  const accounts = await syncAccounts(run, discovery);
+  const failed = [...notRead.failed, ...accounts.failed];
+  await emitState(run);
+  return finish(run, discovery, accounts, failed, notRead.skipped);
+}
+
+function startRun(deps: SyncDeps): SyncRun {
   const clock = deps.clock ?? systemClock;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const runId = deps.runId ?? randomUUID();
-  // Table versions order runs against each other in the warehouse (ACTIVATE_VERSION), so they come
-  // from the machine's wall clock even when the run's clock is pinned to another day.
-  const version = Date.now();
-  const started = clock();
-  const tokens = tokensOf(config);
+  const tokens = tokensOf(deps.config);
   if (tokens.length === 0) throw new ConnectorError('config', 'config has no access token', { hint: 'Set config.access_token or config.access_tokens.' });
-  const selected = selectStreams(config, deps.catalog);
-  let state = deps.state;
-  let records = 0;
-  // What this run wrote, per stream and account, reported as record_count metrics at the end so the
-  // orchestrator can check every line reached the warehouse.
-  const written = new RecordCounts();
-  const emitRecord = async (stream: string, record: Record<string, unknown>, v?: number): Promise<void> => {
-    records++;
-    written.add(stream, accountOf(record));
-    await deps.write(recordMessage(stream, record, clock(), v));
+  const streams = deps.streams ?? TAP_STREAMS;
+  const selected = selectStreams(deps.config, deps.catalog, streams);
+  return {
+    deps,
+    clock,
+    runId: deps.runId ?? randomUUID(),
+    version: Date.now(),
+    started: clock(),
+    tokens,
+    usable: tokens,
+    selected,
+    assetStreams: streams.filter((s): s is AssetStream => s.kind === 'asset'),
+    entityStreams: streams.filter((s): s is EntityStream => s.kind === 'entity'),
+    state: deps.state,
+    records: 0,
+    written: new RecordCounts(),
+    knownAccounts: new Set(Object.values(deps.state.bookmarks).flatMap((per) => Object.keys(per))),
   };
-  const emitState = (): Promise<void> => deps.write(stateMessage(state as unknown as Record<string, unknown>));
+}
 
-  // Tokens are checked before the first Singer line, so a run without a usable token leaves stdout
-  // empty (exit 3/4); a dead token among working ones is left out and reported (exit 5).
-  const checks = deps.checkTokens ? await deps.checkTokens(tokens) : [];
-  const scopes = new Map<string, string[]>();
-  const types = new Map<string, TokenType>();
-  const deadTokens: Array<{ label: string; error: ConnectorError }> = [];
+async function emitRecord(run: SyncRun, stream: string, record: Record<string, unknown>, version?: number): Promise<void> {
+  run.records++;
+  run.written.add(stream, accountOf(record));
+  await run.deps.write(recordMessage(stream, record, run.clock(), version));
+}
+
+const emitState = (run: SyncRun): Promise<void> => run.deps.write(stateMessage(run.state as unknown as Record<string, unknown>));
+
+/** One sync_log row, when the catalog selects sync_log. */
+async function writeSyncLog(run: SyncRun, row: Record<string, unknown>): Promise<void> {
+  const syncLog = run.selected.get(SYNC_LOG_STREAM.name);
+  if (!syncLog) return;
+  await emitRecord(run, SYNC_LOG_STREAM.name, shapeRecord(row, shaperFor(syncLog.schema, syncLog.fields), { extractedAt: run.clock() }));
+}
+
+/** What debug_token said of the tokens: scopes and types per label, and the ones left out. */
+interface TokenFacts {
+  scopes: Map<string, string[]>;
+  types: Map<string, TokenType>;
+  deadTokens: Array<{ label: string; error: ConnectorError }>;
+}
+
+/**
+ * Tokens are checked before the first Singer line, so a run without a usable token leaves stdout
+ * empty (exit 3/4); a dead token among working ones is left out (run.usable) and reported (exit 5).
+ */
+async function checkTokens(run: SyncRun): Promise<TokenFacts> {
+  const checks = run.deps.checkTokens ? await run.deps.checkTokens(run.tokens) : [];
+  const facts: TokenFacts = { scopes: new Map(), types: new Map(), deadTokens: [] };
   for (const c of checks) {
-    if (c.problem) deadTokens.push({ label: c.label, error: c.problem });
-    if (c.scopes.length) scopes.set(c.label, c.scopes);
-    if (isTokenType(c.type)) types.set(c.label, c.type);
+    if (c.problem) facts.deadTokens.push({ label: c.label, error: c.problem });
+    if (c.scopes.length) facts.scopes.set(c.label, c.scopes);
+    if (isTokenType(c.type)) facts.types.set(c.label, c.type);
   }
-  const usable = tokens.filter((t) => !deadTokens.some((d) => d.label === t.label));
+  run.usable = run.tokens.filter((t) => !facts.deadTokens.some((d) => d.label === t.label));
+  return facts;
+}
 
-  for (const s of selected.values()) await deps.write(schemaMessage(s.d.name, s.schema, s.d.keyProperties, s.d.replicationKey ? [s.d.replicationKey] : undefined));
+async function emitSchemas(run: SyncRun): Promise<void> {
+  for (const s of run.selected.values()) await run.deps.write(schemaMessage(s.d.name, s.schema, s.d.keyProperties, s.d.replicationKey ? [s.d.replicationKey] : undefined));
+}
 
-  const limit = pLimit(config.max_concurrency);
+async function discover(run: SyncRun, tokens: TokenFacts): Promise<DiscoveryResult> {
+  const { graph, config, log } = run.deps;
   const assetSelection = new Map<string, string[]>();
-  for (const a of ASSET_STREAMS) {
-    const s = selected.get(a.name);
+  for (const a of run.assetStreams) {
+    const s = run.selected.get(a.name);
     if (s) assetSelection.set(a.name, s.fields);
   }
-  const discovery = await discoverAssets({ graph, config, tokens: usable, log: log.child({ phase: 'discovery' }), limit, selected: assetSelection, scopes, types, deadTokens });
-  if (discovery.adAccounts.size === 0 && discovery.failedTokens.length === tokens.length && discovery.failedTokens[0]) throw discovery.failedTokens[0].error;
-  await emitAssets(discovery, selected, version, clock, emitRecord, deps.write, log, deps.narrowedBy);
+  const discovery = await discoverAssets({ graph, config, tokens: run.usable, log: log.child({ phase: 'discovery' }), limit: pLimit(config.max_concurrency), selected: assetSelection, scopes: tokens.scopes, types: tokens.types, deadTokens: tokens.deadTokens });
+  if (discovery.adAccounts.size === 0 && discovery.failedTokens.length === run.tokens.length && discovery.failedTokens[0]) throw discovery.failedTokens[0].error;
+  return discovery;
+}
 
-  const accounts: AccountInfo[] = [...discovery.adAccounts.entries()].filter(([id]) => !discovery.skipped.has(id)).map(([id, a]) => accountInfo(usable, id, a));
-  const knownAccounts = new Set(Object.values(state.bookmarks).flatMap((per) => Object.keys(per)));
+/** A sync_log row for an account this run did not read (unreachable, skipped, lost with a dead token). */
+async function notReadRow(run: SyncRun, accountId: string, name: string | null, status: 'failed' | 'skipped', why: { kind: string | null; message: string; hint: string | undefined }): Promise<void> {
+  const stats = run.deps.graph.statsFor(accountId);
+  await writeSyncLog(run, { run_id: run.runId, account_id: accountId, account_name: name, started_at: run.started.toISOString(), finished_at: run.clock().toISOString(), status, is_new_account: !run.knownAccounts.has(accountId), streams: [], records: 0, ...stats, errors: status === 'failed' ? Math.max(1, stats.errors) : stats.errors, error_class: why.kind, error_message: why.message, hint: why.hint ?? null });
+}
+
+/**
+ * Accounts the run does not read, each with its sync_log row: configured ones no token reaches and
+ * ones known from earlier runs lost with a dead token (failures), closed or role-less ones (skipped).
+ */
+async function logNotRead(run: SyncRun, discovery: DiscoveryResult): Promise<{ failed: SyncSummary['failed']; skipped: SyncSummary['skipped'] }> {
+  const { log, config } = run.deps;
   const failed: SyncSummary['failed'] = [];
-  let added = 0;
-  let updated = 0;
-  let anyStreamOk = false;
-  const syncLog = selected.get('sync_log');
-  const syncLogShaper = syncLog ? shaperFor(syncLog.schema, syncLog.fields) : undefined;
-  const writeSyncLog = async (row: Record<string, unknown>): Promise<void> => {
-    if (!syncLog || !syncLogShaper) return;
-    await emitRecord('sync_log', shapeRecord(row, syncLogShaper, { extractedAt: clock() }));
-  };
-
-  /** A sync_log row for an account this run did not read (unreachable, skipped, lost with a dead token). */
-  const notReadRow = (accountId: string, name: string | null, status: 'failed' | 'skipped', why: { kind: string | null; message: string; hint: string | undefined }) => {
-    const stats = graph.statsFor(accountId);
-    return writeSyncLog({ run_id: runId, account_id: accountId, account_name: name, started_at: started.toISOString(), finished_at: clock().toISOString(), status, is_new_account: !knownAccounts.has(accountId), streams: [], records: 0, ...stats, errors: status === 'failed' ? Math.max(1, stats.errors) : stats.errors, error_class: why.kind, error_message: why.message, hint: why.hint ?? null });
-  };
   for (const u of discovery.unreachable) {
     failed.push({ accountId: u.accountId, kind: u.error.kind, message: u.error.message, hint: u.error.hint });
     log.failure(u.error, { account_id: u.accountId });
-    await notReadRow(u.accountId, null, 'failed', u.error);
+    await notReadRow(run, u.accountId, null, 'failed', u.error);
   }
   const skipped: SyncSummary['skipped'] = [];
   for (const [accountId, s] of discovery.skipped) {
     const raw = discovery.adAccounts.get(accountId)?.raw;
     skipped.push({ accountId, reason: s.reason });
     log.warn(`account ${accountId} skipped: ${s.reason}`, { account_id: accountId, error_kind: s.errorClass, hint: s.hint });
-    await notReadRow(accountId, typeof raw?.['name'] === 'string' ? raw['name'] : null, 'skipped', { kind: s.errorClass, message: s.reason, hint: s.hint });
+    await notReadRow(run, accountId, typeof raw?.['name'] === 'string' ? raw['name'] : null, 'skipped', { kind: s.errorClass, message: s.reason, hint: s.hint });
   }
   // Accounts earlier runs synced that no usable token listed this time: with a dead token they are
   // most likely its own, so they are reported (failed, its error) instead of silently vanishing.
   const firstDead = discovery.failedTokens[0];
   if (firstDead) {
     const labels = discovery.failedTokens.map((f) => `"${f.label}"`).join(', ');
-    for (const accountId of [...knownAccounts].sort()) {
+    for (const accountId of [...run.knownAccounts].sort()) {
       if (discovery.adAccounts.has(accountId) || discovery.unreachable.some((u) => u.accountId === accountId) || (config.account_ids && !config.account_ids.includes(accountId))) continue;
       const message = `ad account ${accountId} was not reached this run: token ${labels} could not be used (${firstDead.error.message}) and no other token lists it`;
       failed.push({ accountId, kind: firstDead.error.kind, message, hint: firstDead.error.hint });
       log.error(message, { account_id: accountId, error_kind: firstDead.error.kind, hint: firstDead.error.hint });
-      await notReadRow(accountId, null, 'failed', { kind: firstDead.error.kind, message, hint: firstDead.error.hint });
+      await notReadRow(run, accountId, null, 'failed', { kind: firstDead.error.kind, message, hint: firstDead.error.hint });
     }
   }
+  return { failed, skipped };
+}
 
+interface AccountsOutcome {
+  accounts: number;
+  added: number;
+  updated: number;
+  failed: SyncSummary['failed'];
+  anyStreamOk: boolean;
+}
+
+/** Every ad account with bounded parallelism; one sync_log row each. */
+async function syncAccounts(run: SyncRun, discovery: DiscoveryResult): Promise<AccountsOutcome> {
+  const { config, graph, log } = run.deps;
+  const accounts: AccountInfo[] = [...discovery.adAccounts.entries()].filter(([id]) => !discovery.skipped.has(id)).map(([id, a]) => accountInfo(run.usable, id, a));
+  const out: AccountsOutcome = { accounts: accounts.length, added: 0, updated: 0, failed: [], anyStreamOk: false };
+  const entityNames = new Set(run.entityStreams.map((e) => e.name));
   const accountCtx: AccountRunContext = {
     config,
     graph,
     log,
-    limit,
+    limit: pLimit(config.max_concurrency),
     jobLimit: pLimit(config.max_concurrency),
-    clock,
-    sleep,
-    entityStreams: ENTITY_STREAMS.filter((e) => selected.has(e.name)),
-    reports: [...selected.values()].filter((s) => s.d.declaration.kind === 'insights'),
-    selected,
-    emitRecord: (stream, record) => emitRecord(stream, record),
-    getBookmark: (stream, accountId) => getBookmark(state, stream, accountId),
+    clock: run.clock,
+    sleep: run.deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
+    entityStreams: run.entityStreams.filter((e) => run.selected.has(e.name)),
+    reports: [...run.selected.values()].filter((s) => s.d.declaration.kind === 'insights'),
+    selected: run.selected,
+    emitRecord: (stream, record) => emitRecord(run, stream, record),
+    getBookmark: (stream, accountId) => getBookmark(run.state, stream, accountId),
     commitBookmark: async (stream, accountId, bookmark) => {
-      state = setBookmark(state, stream, accountId, bookmark);
-      await emitState();
+      run.state = setBookmark(run.state, stream, accountId, bookmark);
+      await emitState(run);
     },
   };
   const accountLimit = pLimit(config.max_concurrency);
   await Promise.all(
     accounts.map((account) =>
       accountLimit(async () => {
-        const accountStarted = clock();
-        const isNew = !knownAccounts.has(account.accountId);
+        const accountStarted = run.clock();
+        const isNew = !run.knownAccounts.has(account.accountId);
         const outcome = await syncAccount(accountCtx, account);
         const { error } = outcome;
         const stats = graph.statsFor(account.accountId);
-        if (outcome.streams.some((x) => x.status === 'ok')) anyStreamOk = true;
+        if (outcome.streams.some((x) => x.status === 'ok')) out.anyStreamOk = true;
         if (error) {
-          failed.push({ accountId: account.accountId, kind: error.kind, message: error.message, hint: error.hint });
+          out.failed.push({ accountId: account.accountId, kind: error.kind, message: error.message, hint: error.hint });
           log.failure(error, { account_id: account.accountId });
-        } else if (isNew) added++;
-        else if (outcome.streams.some((s) => s.found > 0 && ENTITY_STREAMS.some((e) => e.name === s.stream))) updated++;
-        await writeSyncLog({
-          run_id: runId,
+        } else if (isNew) out.added++;
+        else if (outcome.streams.some((s) => s.found > 0 && entityNames.has(s.stream))) out.updated++;
+        await writeSyncLog(run, {
+          run_id: run.runId,
           account_id: account.accountId,
           account_name: account.name,
           started_at: accountStarted.toISOString(),
-          finished_at: clock().toISOString(),
+          finished_at: run.clock().toISOString(),
           status: error ? 'failed' : 'ok',
           is_new_account: isNew,
           streams: outcome.streams,
@@ -231,16 +314,17 @@ export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
       }),
     ),
   );
-
-  await emitState();
-  const incompleteDiscovery = [...discovery.incomplete.keys()];
-  const exitCode = exitCodeOf(failed, anyStreamOk, incompleteDiscovery.length > 0);
-  const summary: SyncSummary = { exitCode, runId, accounts: accounts.length, added, updated, failed, skipped, failedTokens: discovery.failedTokens.map((f) => f.label), incompleteDiscovery, records, state };
-  written.report(log);
-  logSummary(log, summary);
-  return summary;
+  return out;
 }
 
+function finish(run: SyncRun, discovery: DiscoveryResult, accounts: AccountsOutcome, failed: SyncSummary['failed'], skipped: SyncSummary['skipped']): SyncSummary {
+  const incompleteDiscovery = [...discovery.incomplete.keys()];
+  const exitCode = exitCodeOf(failed, accounts.anyStreamOk, incompleteDiscovery.length > 0);
+  const summary: SyncSummary = { exitCode, runId: run.runId, accounts: accounts.accounts, added: accounts.added, updated: accounts.updated, failed, skipped, failedTokens: discovery.failedTokens.map((f) => f.label), incompleteDiscovery, records: run.records, state: run.state };
+  run.written.report(run.deps.log);
+  logSummary(run.deps.log, summary);
+  return summary;
+}
 
 /**
  * 0 when all went well; 5 (partial) when something failed but some stream of some account completed;
@@ -278,36 +362,33 @@ function logSummary(log: Logger, s: SyncSummary): void {
   }
 }
 
-async function emitAssets(
-  r: DiscoveryResult,
-  selected: Map<string, SelectedStream>,
-  version: number,
-  clock: () => Date,
-  emitRecord: (stream: string, record: Record<string, unknown>, v?: number) => Promise<void>,
-  write: (m: SingerMessage) => Promise<void>,
-  log: Logger,
-  narrowedBy: string | undefined,
-): Promise<void> {
+/** How each computed asset column is derived from what discovery found (sorted: rows are stable across runs). */
+const ASSET_COLUMNS: Record<AssetComputedColumn, (a: FoundAsset) => unknown> = {
+  access: (a) => [...a.access].sort((x, y) => `${x.token_label}|${x.business_id}|${x.relation}`.localeCompare(`${y.token_label}|${y.business_id}|${y.relation}`)),
+  token_labels: (a) => [...a.tokenLabels].sort(),
+  ad_account_ids: (a) => [...a.adAccountIds].sort(),
+};
+
+/** Asset records (full table, one version per run), then ACTIVATE_VERSION unless discovery was partial or the run narrowed. */
+async function emitAssets(run: SyncRun, r: DiscoveryResult): Promise<void> {
+  const { log, narrowedBy } = run.deps;
   const maps: Record<string, Map<string, FoundAsset>> = { businesses: r.businesses, ad_accounts: r.adAccounts, pages: r.pages, pixels: r.pixels, product_catalogs: r.productCatalogs };
-  for (const a of ASSET_STREAMS) {
-    const sel = selected.get(a.name);
+  for (const a of run.assetStreams) {
+    const sel = run.selected.get(a.name);
     if (!sel) continue;
     const shaper = shaperFor(sel.schema, sel.fields, a.minorUnitFields);
     for (const [id, asset] of maps[a.name]!) {
-      const extra: Record<string, unknown> = {};
-      if (a.name === 'businesses') extra['token_labels'] = [...asset.tokenLabels].sort();
-      else extra['access'] = [...asset.access].sort((x, y) => `${x.token_label}|${x.business_id}|${x.relation}`.localeCompare(`${y.token_label}|${y.business_id}|${y.relation}`));
-      if (a.name === 'pixels') extra['ad_account_ids'] = [...asset.adAccountIds].sort();
-      if (a.name === 'ad_accounts') {
-        extra['account_id'] = id;
-        extra['id'] = `act_${id}`;
+      const extra: Record<string, unknown> = Object.fromEntries(a.computed.map((c) => [c, ASSET_COLUMNS[c](asset)]));
+      if (a.graphIdPrefix !== undefined) {
+        extra[a.keyProperties[0]!] = id;
+        extra['id'] = `${a.graphIdPrefix}${id}`;
       }
       const currency = typeof asset.raw['currency'] === 'string' ? asset.raw['currency'] : null;
-      await emitRecord(a.name, shapeRecord(asset.raw, shaper, { currency, extractedAt: clock(), extra }), version);
+      await emitRecord(run, a.name, shapeRecord(asset.raw, shaper, { currency, extractedAt: run.clock(), extra }), run.version);
     }
     if (r.incomplete.has(a.name)) log.warn(`${a.name} not activated: discovery failed for ${r.incomplete.get(a.name)!.join('; ')}`);
     else if (narrowedBy) log.info(`${a.name} not activated: ${narrowedBy} narrows this run, so assets outside it keep their rows`, { stream: a.name });
-    else await write(activateVersionMessage(a.name, version));
+    else await run.deps.write(activateVersionMessage(a.name, run.version));
   }
 }
 
