@@ -90,6 +90,24 @@ describe('contract: every entity and asset stream declaration', () => {
     for (const e of ENTITY_STREAMS.filter((x) => x.name !== 'ad_creatives')) expect(e.allStatuses, e.name).to.include('ARCHIVED');
   });
 
+  it('reads a stream incrementally via another only when that one is declared before it with a link field', () => {
+    for (const [i, e] of ENTITY_STREAMS.entries()) {
+      if (e.incrementalVia === undefined) continue;
+      const via = ENTITY_STREAMS.findIndex((x) => x.name === e.incrementalVia);
+      expect(via, e.name).to.be.within(0, i - 1);
+      expect(ENTITY_STREAMS[via]!.linkField, e.incrementalVia).to.be.a('string');
+      expect(propertiesOf(loadStreamSchema(ENTITY_STREAMS[via]!.schemaFile)), e.incrementalVia).to.have.property(ENTITY_STREAMS[via]!.linkField!);
+    }
+  });
+
+  it('gives an asset stream with a Graph id prefix a single key column besides id', () => {
+    for (const a of ASSET_STREAMS.filter((x) => x.graphIdPrefix !== undefined)) {
+      expect(a.keyProperties, a.name).to.have.length(1);
+      expect(a.keyProperties[0], a.name).to.not.equal('id');
+      expect(propertiesOf(loadStreamSchema(a.schemaFile)), a.name).to.have.property('id');
+    }
+  });
+
   it('activates every asset stream as a full-table version', () => {
     for (const a of ASSET_STREAMS) expect([a.replicationMethod, a.activateVersion]).to.deep.equal(['FULL_TABLE', true]);
   });

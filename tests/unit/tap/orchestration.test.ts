@@ -1,0 +1,191 @@
+// The tap's orchestration (connector/tap/sync.ts) in-process, with an injected fake Graph port: a new
+// stream declared in a test flows through discovery, sync and the target's loader; an account that
+// fails is isolated; creatives follow the ads read before them; assets carry their computed columns.
+import { expect } from 'chai';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { ConnectorError } from '../../../connector/core/errors.js';
+import { Logger } from '../../../connector/core/log.js';
+import type { Catalog } from '../../../connector/singer/catalog.js';
+import type { SingerMessage } from '../../../connector/singer/messages.js';
+import { emptyState, type TapState } from '../../../connector/singer/state.js';
+import { validateTapConfig } from '../../../connector/tap/config.js';
+import { discover } from '../../../connector/tap/discover.js';
+import { TAP_STREAMS, type EntityStream, type TapStream } from '../../../connector/tap/streams.js';
+import { runSync, type SyncSummary } from '../../../connector/tap/sync.js';
+import { DuckDbDestination } from '../../../connector/target/duckdb/destination.js';
+import { Loader } from '../../../connector/target/loader.js';
+import { fakeWithAccounts, type FakeGraphPort } from './fake-graph-port.js';
+
+/** The run's clock is pinned: nothing depends on the day the test runs. */
+const NOW = new Date('2026-03-10T12:00:00Z');
+const quiet = (): Logger => new Logger({ component: 'tap-test', level: 'error', sink: { write: () => true } });
+const ACCOUNTS = [
+  { account_id: '111', name: 'Shop US', currency: 'USD', timezone_name: 'America/New_York' },
+  { account_id: '222', name: 'Shop JP', currency: 'JPY', timezone_name: 'Asia/Tokyo' },
+];
+
+function catalogSelecting(streams: readonly string[], registry: readonly TapStream[] = TAP_STREAMS): Catalog {
+  const c = discover(undefined, registry);
+  for (const e of c.streams) e.metadata[0]!.metadata['selected'] = streams.includes(e.stream);
+  return c;
+}
+
+interface Run {
+  summary: SyncSummary;
+  messages: SingerMessage[];
+  records(stream: string): Array<Record<string, unknown>>;
+}
+
+async function sync(graph: FakeGraphPort, catalog: Catalog, opts: { state?: TapState; streams?: readonly TapStream[] } = {}): Promise<Run> {
+  const messages: SingerMessage[] = [];
+  const { config } = validateTapConfig({ access_token: 'fake_token_0123456789', start_date: '2026-03-01' });
+  const summary = await runSync({
+    config,
+    graph,
+    log: quiet(),
+    write: async (m) => void messages.push(m),
+    catalog,
+    state: opts.state ?? emptyState(),
+    clock: () => NOW,
+    sleep: async () => undefined,
+    runId: 'run-1',
+    ...(opts.streams ? { streams: opts.streams } : {}),
+  });
+  return { summary, messages, records: (s) => messages.flatMap((m) => (m.type === 'RECORD' && m.stream === s ? [m.record] : [])) };
+}
+
+describe('tap orchestration in-process (fake Graph port)', () => {
+  describe('a stream added by one declaration and one schema file', () => {
+    let dir: string;
+    let registry: TapStream[];
+    before(() => {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'new-stream-'));
+      // Ad labels (GET act_<id>/adlabels) are a real Marketing API edge the tap does not ship.
+      writeFileSync(
+        path.join(dir, 'ad_labels.json'),
+        JSON.stringify({
+          type: 'object',
+          additionalProperties: false,
+          required: ['id', 'account_id', '_sdc_extracted_at'],
+          properties: {
+            id: { type: 'string' },
+            account_id: { type: 'string' },
+            name: { type: ['null', 'string'] },
+            created_time: { type: ['null', 'string'], format: 'date-time' },
+            updated_time: { type: ['null', 'string'], format: 'date-time' },
+            _sdc_extracted_at: { type: 'string', format: 'date-time' },
+          },
+        }),
+      );
+      const adLabels: EntityStream = {
+        name: 'ad_labels',
+        kind: 'entity',
+        schemaFile: path.join(dir, 'ad_labels'),
+        keyProperties: ['id'],
+        replicationMethod: 'INCREMENTAL',
+        replicationKey: 'updated_time',
+        edge: 'adlabels',
+        filterPrefix: 'adlabel',
+        allStatuses: ['ACTIVE', 'DELETED'],
+        serverSideIncremental: false,
+        computed: [],
+        minorUnitFields: [],
+        docs: 'https://developers.facebook.com/docs/marketing-api/reference/ad-label/',
+      };
+      registry = [...TAP_STREAMS, adLabels];
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('is discovered, synced per account with its own bookmark, and loaded into a warehouse table', async () => {
+      const entry = discover(undefined, registry).streams.find((s) => s.stream === 'ad_labels');
+      expect(entry, 'catalog entry').to.not.equal(undefined);
+      expect([entry!.key_properties, entry!.replication_key, entry!.replication_method]).to.deep.equal([['id'], 'updated_time', 'INCREMENTAL']);
+
+      const graph = fakeWithAccounts(ACCOUNTS);
+      graph.edges.set('act_111/adlabels', [
+        { id: '9001', name: 'summer', created_time: '2026-03-02T10:00:00+0000', updated_time: '2026-03-05T10:00:00+0000' },
+        { id: '9002', name: 'winter', created_time: '2026-03-03T10:00:00+0000', updated_time: '2026-03-06T10:00:00+0000' },
+      ]);
+      graph.edges.set('act_222/adlabels', [{ id: '9003', name: 'sale', created_time: '2026-03-04T10:00:00+0000', updated_time: '2026-03-04T11:00:00+0000' }]);
+      const run = await sync(graph, catalogSelecting(['ad_accounts', 'ad_labels', 'sync_log'], registry), { streams: registry });
+
+      expect(run.summary.exitCode).to.equal(0);
+      const fields = graph.calls.find((c) => c.path === 'act_111/adlabels')!.params['fields'] as string[];
+      expect([...fields].sort()).to.deep.equal(['account_id', 'created_time', 'id', 'name', 'updated_time']);
+      expect(run.records('ad_labels').map((r) => [r['id'], r['account_id'], r['updated_time']])).to.have.deep.members([
+        ['9001', '111', '2026-03-05T10:00:00Z'],
+        ['9002', '111', '2026-03-06T10:00:00Z'],
+        ['9003', '222', '2026-03-04T11:00:00Z'],
+      ]);
+      expect(run.summary.state.bookmarks['ad_labels']).to.deep.equal({ '111': { updated_time: '2026-03-06T10:00:00Z' }, '222': { updated_time: '2026-03-04T11:00:00Z' } });
+
+      const destination = new DuckDbDestination({ path: path.join(dir, 'warehouse.duckdb'), dataset: 'facebook_ads' });
+      await destination.open();
+      try {
+        const loader = new Loader({ config: { batch_rows: 1000, batch_bytes: 1 << 24, batch_seconds: 300, history: true, validate_records: true }, destination, log: quiet(), emitState: async () => undefined, now: () => NOW });
+        const lines = run.messages.map((m) => JSON.stringify(m) + '\n');
+        const loaded = await loader.run(Readable.from(lines));
+        expect(loaded.records['ad_labels']).to.equal(3);
+        const rows = await destination.query('SELECT id, account_id, name FROM facebook_ads.ad_labels ORDER BY id');
+        expect(rows).to.deep.equal([
+          { id: '9001', account_id: '111', name: 'summer' },
+          { id: '9002', account_id: '111', name: 'winter' },
+          { id: '9003', account_id: '222', name: 'sale' },
+        ]);
+      } finally {
+        await destination.close();
+      }
+    });
+  });
+
+  it('isolates an account whose read fails: the other completes, exit 5, sync_log says why, its bookmark does not move', async () => {
+    const graph = fakeWithAccounts(ACCOUNTS);
+    graph.edges.set('act_111/campaigns', [{ id: '1', account_id: '111', name: 'c1', created_time: '2026-03-02T00:00:00+0000', updated_time: '2026-03-02T00:00:00+0000' }]);
+    graph.failures.set('act_222/campaigns', new ConnectorError('permission', '(#200) no access to ad account 222', { hint: 'Assign the account to the system user.' }));
+    const run = await sync(graph, catalogSelecting(['ad_accounts', 'campaigns', 'sync_log']));
+
+    expect(run.summary.exitCode).to.equal(5);
+    expect(run.summary.failed.map((f) => [f.accountId, f.kind])).to.deep.equal([['222', 'permission']]);
+    expect(Object.keys(run.summary.state.bookmarks['campaigns'] ?? {})).to.deep.equal(['111']);
+    const log = new Map(run.records('sync_log').map((r) => [r['account_id'], r]));
+    expect([log.get('111')?.['status'], log.get('222')?.['status'], log.get('222')?.['error_class'], log.get('222')?.['hint']]).to.deep.equal(['ok', 'failed', 'permission', 'Assign the account to the system user.']);
+  });
+
+  it('re-reads, on the next run, only the creatives of ads changed since the ads bookmark, by id', async () => {
+    const graph = fakeWithAccounts(ACCOUNTS.slice(0, 1));
+    const ad = (id: string, creative: string, updated: string) => ({ id, account_id: '111', name: id, creative: { id: creative }, created_time: '2026-03-01T00:00:00+0000', updated_time: updated });
+    graph.edges.set('act_111/ads', [ad('a1', 'cr1', '2026-03-02T00:00:00+0000'), ad('a2', 'cr2', '2026-03-03T00:00:00+0000')]);
+    graph.edges.set('act_111/adcreatives', [
+      { id: 'cr1', account_id: '111', name: 'one' },
+      { id: 'cr2', account_id: '111', name: 'two' },
+    ]);
+    const catalog = catalogSelecting(['ad_accounts', 'ads', 'ad_creatives']);
+    const first = await sync(graph, catalog);
+    expect(first.records('ad_creatives').map((r) => r['id'])).to.deep.equal(['cr1', 'cr2']);
+    expect(first.summary.state.bookmarks['ad_creatives']?.['111']).to.deep.equal({ ads_updated_time: '2026-03-03T00:00:00Z' });
+
+    graph.calls.length = 0;
+    graph.edges.set('act_111/ads', [ad('a1', 'cr1', '2026-03-02T00:00:00+0000'), ad('a2', 'cr2', '2026-03-08T00:00:00+0000')]);
+    graph.objects.set('cr2', { id: 'cr2', account_id: '111', name: 'two, edited' });
+    const second = await sync(graph, catalog, { state: first.summary.state });
+    expect(second.records('ads').map((r) => r['id'])).to.deep.equal(['a2']);
+    expect(second.records('ad_creatives').map((r) => [r['id'], r['name']])).to.deep.equal([['cr2', 'two, edited']]);
+    expect(graph.accountPaths()).to.deep.equal(['act_111/ads', 'cr2']);
+    expect(second.summary.state.bookmarks['ad_creatives']?.['111']).to.deep.equal({ ads_updated_time: '2026-03-08T00:00:00Z' });
+  });
+
+  it('emits asset rows with their declared computed columns and activates the version they carry', async () => {
+    const run = await sync(fakeWithAccounts(ACCOUNTS), catalogSelecting(['ad_accounts']));
+    const rows = run.records('ad_accounts').map((r) => [r['account_id'], r['id'], r['access']]);
+    expect(rows).to.deep.equal([
+      ['111', 'act_111', [{ business_id: null, relation: 'assigned', token_label: 'default' }]],
+      ['222', 'act_222', [{ business_id: null, relation: 'assigned', token_label: 'default' }]],
+    ]);
+    const versions = run.messages.flatMap((m) => (m.type === 'RECORD' && m.stream === 'ad_accounts' ? [m.version] : []));
+    const activate = run.messages.filter((m) => m.type === 'ACTIVATE_VERSION');
+    expect(activate.map((m) => [m.stream, m.version])).to.deep.equal([['ad_accounts', versions[0]]]);
+  });
+});
