@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { runCli } from './run.js';
 import { ConfigError, EXIT_CODES } from '../core/errors.js';
 import { runClock } from '../core/clock.js';
+import { parseDays } from '../core/days.js';
 import { addAboutFlags, parseOutcome, printAboutIfAsked } from './about.js';
 
 const program = new Command('tap-facebook-ads')
@@ -57,11 +58,8 @@ await runCli('tap-facebook-ads', async (ctx) => {
     if (!/^(act_)?\d{1,20}$/.test(opts.account)) throw new ConfigError(`--account "${opts.account}" is not an ad account id`, { hint: 'Pass the digits of the account (act_ prefix optional), e.g. --account 1234567890.' });
     config.account_ids = [bareAccountId(opts.account)];
   }
-  if (opts.days !== undefined) {
-    const n = Number(opts.days);
-    if (!Number.isInteger(n) || n < 1 || n > 1200) throw new ConfigError(`--days "${opts.days}" must be a whole number of days between 1 and 1200`, { hint: 'E.g. --days 7 re-reads the last week of insights.' });
-    config.last_days = n;
-  }
+  const days = parseDays(opts.days);
+  if (days !== undefined) config.last_days = days;
   const out = new SingerWriter(process.stdout, (m) => ((m as { type?: unknown }).type === 'STATE' ? stringifyExact(m) : JSON.stringify(m)));
   if (opts.discover) {
     process.stdout.write(JSON.stringify(discover(config), null, 2) + '\n');

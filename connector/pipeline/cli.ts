@@ -8,6 +8,7 @@ import { Logger } from '../core/log.js';
 import { exitAfterFlush } from '../cli/run.js';
 import { runClock } from '../core/clock.js';
 import { DEMO_DAYS } from './demo-defaults.js';
+import { parseDays } from '../core/days.js';
 
 // Each command imports its implementation when it runs: `fb-ads-elt --version` or `sync` must not
 // pay for the demo's sandbox, the report renderer or the HTTP server (start-up time, issue 20).
@@ -24,11 +25,6 @@ interface SyncFlags {
   json?: boolean;
 }
 
-export function parseDays(v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^[0-9]+$/.test(v) || Number(v) < 1) throw new ConfigError(`--days must be a positive whole number, got "${v}"`, { hint: 'Example: --days 7 re-reads the last 7 days.' });
-  return Number(v);
-}
 
 /**
  * Ends the process with a pipeline exit code once stdout has drained. The shared CLI runner only

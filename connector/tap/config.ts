@@ -1,58 +1,23 @@
 // The tap's configuration: spec.json validated by ajv (defaults filled), then the cross-field rules
 // a schema cannot say (dates in order, account ids normalised). Tokens become labelled entries.
 import { ConfigError } from '../core/errors.js';
+import type { FromSchema } from 'json-schema-to-ts';
 import { loadConfigFile, loadSchema, validateConfig, type LoadedConfig } from '../core/config.js';
 import { checkAttributionConfig } from './attribution.js';
+import type { TAP_SPEC } from './spec.generated.js';
 
-export interface TokenConfig {
-  label: string;
-  token: string;
-}
-
-export interface InsightsReportConfig {
-  name: string;
-  level: 'account' | 'campaign' | 'adset' | 'ad';
-  breakdowns?: string[];
-  action_breakdowns?: string[];
-  fields?: string[];
-}
-
-/** Mirrors spec.json (after defaults). */
-export interface TapConfig {
-  access_token?: string;
-  access_tokens?: TokenConfig[];
-  app_secret?: string;
-  app_id?: string;
-  account_ids?: string[];
-  business_ids?: string[];
-  start_date?: string;
-  end_date?: string;
-  insights_lookback_days: number;
-  action_attribution_windows: string[];
-  use_unified_attribution_setting: boolean;
-  use_account_attribution_setting: boolean;
-  action_breakdowns: string[];
-  include_deleted: boolean;
-  api_version: string;
-  api_base_url: string;
-  page_size: number;
-  max_retries: number;
-  retry_base_ms: number;
-  request_timeout_seconds: number;
-  circuit_breaker: { failures: number; pause_seconds: number };
-  max_concurrency: number;
-  max_api_calls_per_account: number;
-  usage_pause_threshold: number;
-  insights_job_timeout_seconds: number;
-  insights_job_stall_seconds: number;
-  insights_poll_interval_seconds: number;
-  insights_max_days_per_job: number;
-  insights_reports?: InsightsReportConfig[];
-  token_expiry_warning_days: number;
-  user_agent?: string;
+/**
+ * The tap config after validation (defaults filled), derived from spec.json itself: spec.generated.ts
+ * is spec.json as a TypeScript constant (a golden test keeps them equal), so a field added to the
+ * schema is typed here without being written twice.
+ */
+export type TapConfig = FromSchema<typeof TAP_SPEC, { keepDefaultedPropertiesOptional: false }> & {
   /** CLI `--days N` only (not in spec.json): insights start N-1 days before today in each account's zone. */
   last_days?: number;
-}
+};
+
+export type TokenConfig = NonNullable<TapConfig['access_tokens']>[number];
+export type InsightsReportConfig = NonNullable<TapConfig['insights_reports']>[number];
 
 export const SPEC_PATH = 'spec.json';
 

@@ -2,6 +2,8 @@
 // schemas/target-config.json (the config schemas are the source of truth; these files follow).
 //   node --import tsx deploy/meltano/hub.ts           rewrites deploy/meltano/hub/**.yml
 //   node --import tsx deploy/meltano/hub.ts --check   exits 1 when a file differs (a test runs this)
+//   node --import tsx deploy/meltano/hub.ts --write-meltano   rewrites the settings lists of meltano.yml
+//   (tests/golden/spec.test.ts checks they equal these definitions' settings)
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,6 +106,28 @@ export function renderDefinition(def: Record<string, unknown>): string {
   );
 }
 
+/**
+ * meltano.yml with each plugin's `settings:` list replaced by its Hub definition's (labels left out:
+ * Meltano derives them); the rest of the file, comments included, is kept as written.
+ */
+export function withMeltanoSettings(text: string): string {
+  const defs = Object.values(hubDefinitions());
+  let out = text;
+  for (const def of defs) {
+    const settings = (def['settings'] as HubSetting[]).map(({ label: _l, ...rest }) => rest);
+    const start = out.indexOf(`\n    - name: ${String(def['name'])}\n`);
+    const at = out.indexOf('\n      settings:\n', start);
+    if (start === -1 || at === -1) throw new Error(`meltano.yml has no settings list for ${String(def['name'])}`);
+    const body = at + '\n      settings:\n'.length;
+    // The list ends at the first line indented less than its items (the plugin's next key or plugin).
+    const rest = out.slice(body).split('\n');
+    const end = rest.findIndex((l) => l.trim() !== '' && !l.startsWith('        '));
+    const dumped = yaml.dump(settings, { lineWidth: 120, noRefs: true, sortKeys: false }).replace(/^/gm, '        ').trimEnd();
+    out = out.slice(0, body) + dumped + '\n' + rest.slice(end).join('\n');
+  }
+  return out;
+}
+
 function main(check: boolean): number {
   let stale = 0;
   for (const [rel, def] of Object.entries(hubDefinitions())) {
@@ -128,4 +152,9 @@ function main(check: boolean): number {
   return stale === 0 ? 0 : 1;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) process.exitCode = main(process.argv.includes('--check'));
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes('--write-meltano')) {
+    const file = path.join(REPO_ROOT, 'deploy', 'meltano', 'meltano.yml');
+    writeFileSync(file, withMeltanoSettings(readFileSync(file, 'utf8')));
+  } else process.exitCode = main(process.argv.includes('--check'));
+}
