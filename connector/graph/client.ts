@@ -6,7 +6,6 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { AuthError, ConnectorError, DataError, ThrottledError, TransientError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Redactor } from '../core/secrets.js';
-import type { TapConfig } from '../tap/config.js';
 import { GraphBreaker } from './breaker.js';
 import { checkCallBudget } from './call-budget.js';
 import { ReduceDataError, classifyGraphError, classifyNetworkError, type Classified, type GraphErrorBody, type ThrottleScope } from './errors.js';
@@ -46,8 +45,27 @@ export interface CallStats {
   errors: number;
 }
 
+/**
+ * What the client is told (the tap passes its validated config, which has these fields): the Graph
+ * host and version, paging, retries, pacing and the app secret for appsecret_proof. Tokens come with
+ * each call and are registered with the redactor there.
+ */
+export interface GraphClientConfig {
+  api_base_url: string;
+  api_version: string;
+  page_size: number;
+  max_retries: number;
+  retry_base_ms: number;
+  request_timeout_seconds: number;
+  circuit_breaker: { failures: number; pause_seconds: number };
+  max_concurrency: number;
+  usage_pause_threshold: number;
+  user_agent?: string | undefined;
+  app_secret?: string | undefined;
+}
+
 export interface GraphClientOptions {
-  config: TapConfig;
+  config: GraphClientConfig;
   log: Logger;
   clock?: () => Date;
   sleep?: (ms: number) => Promise<void>;
@@ -107,7 +125,7 @@ const seconds = (ms: number): string => (ms < 1000 ? `${Math.round(ms)} ms` : ms
 const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class GraphClient {
-  private readonly config: TapConfig;
+  private readonly config: GraphClientConfig;
   private readonly log: Logger;
   private readonly redactor: Redactor;
   private readonly now: () => number;
@@ -129,10 +147,9 @@ export class GraphClient {
     this.config = opts.config;
     this.log = opts.log.child({ component: 'graph' });
     this.redactor = opts.log.redactor;
-    // Register every secret we hold, so even a log line someone else writes cannot carry them.
+    // Register the secret we hold, so even a log line someone else writes cannot carry it (tokens are
+    // registered as each call brings them).
     this.redactor.add(opts.config.app_secret);
-    this.redactor.add(opts.config.access_token);
-    for (const t of opts.config.access_tokens ?? []) this.redactor.add(t.token);
     const clock = opts.clock ?? (() => new Date());
     this.now = () => clock().getTime();
     this.sleep = opts.sleep ?? defaultSleep;

@@ -4,7 +4,6 @@
 import { systemClock, type Clock } from '../core/clock.js';
 import { AuthError, PermissionError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import type { TapConfig } from '../tap/config.js';
 import type { GraphClient, TokenRef } from './client.js';
 
 /** Scopes that let a token read ads and insights (ads_management includes reading, facts §9). */
@@ -114,7 +113,7 @@ export async function inspectToken(client: GraphClient, t: TokenRef, now: number
 export async function checkTokens(
   client: GraphClient,
   tokens: TokenRef[],
-  config: TapConfig,
+  config: { token_expiry_warning_days: number },
   log: Logger,
   opts: { clock?: Clock } = {},
 ): Promise<TokenCheck[]> {
