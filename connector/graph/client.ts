@@ -59,6 +59,7 @@ export interface GraphClientConfig {
   request_timeout_seconds: number;
   circuit_breaker: { failures: number; pause_seconds: number };
   max_concurrency: number;
+  max_api_calls_per_account: number;
   usage_pause_threshold: number;
   user_agent?: string | undefined;
   app_secret?: string | undefined;

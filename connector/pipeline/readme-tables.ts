@@ -6,7 +6,7 @@ import yaml from 'js-yaml';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadSchema, REPO_ROOT } from '../core/config.js';
-import { loadStreamFields, tableLayout, toTableName } from '../target/bigquery/schema-map.js';
+import { loadStreamFields, tableLayout, toTableName } from '../target/fields.js';
 
 type Prop = Record<string, unknown>;
 
@@ -93,7 +93,7 @@ export function warehouseTable(): string {
     const table = toTableName(s.tap_stream_id);
     // The target keeps versions of streams that carry updated_time (connector/target/loader.ts).
     const history = s.key_properties.length > 0 && fields.some((f) => f.name === 'updated_time' && f.mode !== 'REPEATED');
-    const layout = tableLayout(s.tap_stream_id, s.key_properties, fields);
+    const layout = tableLayout(s.key_properties, fields);
     const phys = [layout.partitionField ? `partition by day(\`${layout.partitionField}\`)` : '', layout.clusterFields.length ? `cluster by ${layout.clusterFields.map((c) => `\`${c}\``).join(', ')}` : '']
       .filter(Boolean)
       .join('; ');

@@ -1,7 +1,7 @@
 // The one interface the loader talks to; DuckDB (embedded default) and BigQuery implement it. A
 // destination owns DDL, loading a batch file into staging and merging it; the loader owns batching,
 // ordering and when STATE may be released.
-import type { BigQueryField, MappedField, TableLayout } from './bigquery/schema-map.js';
+import type { WarehouseField, MappedField, TableLayout } from './fields.js';
 import type { EvolutionPlan } from './evolution.js';
 
 /** What the loader knows about one stream's table once its SCHEMA is applied. */
@@ -31,8 +31,8 @@ export interface Destination {
   /** Opens connections and makes sure the dataset (schema) exists. */
   open(): Promise<void>;
   /** Current columns of a table in the target dataset, or undefined when it does not exist. */
-  describe(table: string): Promise<BigQueryField[] | undefined>;
-  createTable(table: string, fields: readonly BigQueryField[], layout: TableLayout): Promise<void>;
+  describe(table: string): Promise<WarehouseField[] | undefined>;
+  createTable(table: string, fields: readonly WarehouseField[], layout: TableLayout): Promise<void>;
   /** Applies an evolution plan (computed and checked beforehand) to one table. */
   evolve(table: string, plan: EvolutionPlan): Promise<void>;
   /** Loads the batch into staging and merges it (and its history) into the final table(s). */

@@ -9,12 +9,12 @@
 //  - anything else (e.g. STRING → INT64, DATE → TIMESTAMP, list ↔ single value) is refused:
 //    BigQuery cannot retype it in place and we never silently rebuild a table.
 import { DataError } from '../core/errors.js';
-import type { BigQueryField, BigQueryType, MappedField } from './bigquery/schema-map.js';
+import type { WarehouseField, FieldType, MappedField } from './fields.js';
 
 export interface Widening {
   column: string;
-  from: BigQueryType;
-  to: BigQueryType;
+  from: FieldType;
+  to: FieldType;
 }
 
 export interface EvolutionPlan {
@@ -28,7 +28,7 @@ export interface EvolutionPlan {
   changed: boolean;
 }
 
-const KEEP_WIDER: Record<BigQueryType, BigQueryType[]> = {
+const KEEP_WIDER: Record<FieldType, FieldType[]> = {
   NUMERIC: ['INT64'],
   FLOAT64: ['INT64'],
   STRING: ['INT64', 'FLOAT64', 'NUMERIC', 'BOOL', 'DATE', 'TIMESTAMP'],
@@ -39,17 +39,17 @@ const KEEP_WIDER: Record<BigQueryType, BigQueryType[]> = {
   TIMESTAMP: [],
   RECORD: [],
 };
-const WIDEN_IN_PLACE: Partial<Record<BigQueryType, BigQueryType[]>> = { INT64: ['NUMERIC', 'FLOAT64'] };
+const WIDEN_IN_PLACE: Partial<Record<FieldType, FieldType[]>> = { INT64: ['NUMERIC', 'FLOAT64'] };
 
-function refuse(stream: string, column: string, have: BigQueryField, want: BigQueryField): never {
-  const show = (f: BigQueryField): string => `${f.mode === 'REPEATED' ? 'REPEATED ' : ''}${f.type}`;
+function refuse(stream: string, column: string, have: WarehouseField, want: WarehouseField): never {
+  const show = (f: WarehouseField): string => `${f.mode === 'REPEATED' ? 'REPEATED ' : ''}${f.type}`;
   throw new DataError(`stream "${stream}": column "${column}" is ${show(have)} in the warehouse but the new SCHEMA makes it ${show(want)}; this change cannot be applied in place`, {
     hint: 'Keep the property\'s type in the tap, or rename the property (a new column is added automatically); to retype, migrate the column yourself and re-run.',
     context: { stream, column },
   });
 }
 
-function mergeField(stream: string, path: string[], have: BigQueryField, want: MappedField, plan: EvolutionPlan): MappedField {
+function mergeField(stream: string, path: string[], have: WarehouseField, want: MappedField, plan: EvolutionPlan): MappedField {
   const name = path.join('.');
   const haveRepeated = have.mode === 'REPEATED';
   const wantRepeated = want.mode === 'REPEATED';
@@ -73,7 +73,7 @@ function mergeField(stream: string, path: string[], have: BigQueryField, want: M
   return refuse(stream, name, have, want);
 }
 
-function mergeFields(stream: string, parent: string[], have: readonly BigQueryField[], want: readonly MappedField[], plan: EvolutionPlan): MappedField[] {
+function mergeFields(stream: string, parent: string[], have: readonly WarehouseField[], want: readonly MappedField[], plan: EvolutionPlan): MappedField[] {
   const out: MappedField[] = [];
   const wantByName = new Map(want.map((f) => [f.name, f]));
   for (const h of have) {
@@ -91,11 +91,11 @@ function mergeFields(stream: string, parent: string[], have: readonly BigQueryFi
 }
 
 /** Table columns not in the SCHEMA are kept with no source (always NULL in new rows). */
-function stripSource(f: BigQueryField): MappedField {
+function stripSource(f: WarehouseField): MappedField {
   return { name: f.name, type: f.type, mode: f.mode, ...(f.fields ? { fields: f.fields.map(stripSource) } : {}) };
 }
 
-export function planEvolution(stream: string, existing: readonly BigQueryField[], wanted: readonly MappedField[]): EvolutionPlan {
+export function planEvolution(stream: string, existing: readonly WarehouseField[], wanted: readonly MappedField[]): EvolutionPlan {
   const plan: EvolutionPlan = { effective: [], added: [], addedNested: [], widened: [], changed: false };
   plan.effective = mergeFields(stream, [], existing, wanted, plan);
   plan.changed = plan.added.length + plan.addedNested.length + plan.widened.length > 0;
@@ -103,6 +103,6 @@ export function planEvolution(stream: string, existing: readonly BigQueryField[]
 }
 
 /** Columns as the warehouse API wants them (no `source`), with sub-fields. */
-export function withoutSources(fields: readonly MappedField[]): BigQueryField[] {
+export function withoutSources(fields: readonly MappedField[]): WarehouseField[] {
   return fields.map((f) => ({ name: f.name, type: f.type, mode: f.mode, ...(f.fields ? { fields: withoutSources(f.fields) } : {}) }));
 }

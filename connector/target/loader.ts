@@ -12,7 +12,7 @@ import type { Logger } from '../core/log.js';
 import { parseLineExact, readUtf8Lines } from '../singer/reader.js';
 import { approximate, stringifyExact } from '../singer/exact-json.js';
 import type { ActivateVersionMessage, RecordMessage, SchemaMessage } from '../singer/messages.js';
-import { DECIMAL_FORMATS, streamFields, tableLayout, toColumnName, toTableName, type BigQueryType, type MappedField } from './bigquery/schema-map.js';
+import { DECIMAL_FORMATS, streamFields, tableLayout, toColumnName, toTableName, type FieldType, type MappedField } from './fields.js';
 import { BatchWriter } from './batch.js';
 import type { Destination, StreamTable } from './destination.js';
 import { planEvolution, type EvolutionPlan } from './evolution.js';
@@ -66,7 +66,7 @@ interface StreamState {
  */
 export const MAX_ROW_BYTES = 16 * 2 ** 20;
 
-const SCALAR: BigQueryType[] = ['STRING', 'INT64', 'NUMERIC', 'FLOAT64', 'BOOL', 'DATE', 'TIMESTAMP'];
+const SCALAR: FieldType[] = ['STRING', 'INT64', 'NUMERIC', 'FLOAT64', 'BOOL', 'DATE', 'TIMESTAMP'];
 
 /**
  * State release: rather than flushing every stream at each STATE (which makes batches as small as
@@ -255,7 +255,7 @@ export class Loader {
     const historyTable = this.opts.config.history && keyColumns.length > 0 && hasUpdatedTime ? `${table}__history` : undefined;
     const stageTable = `${table}__sdc_stage`;
     for (const t of [table, historyTable, stageTable]) if (t) this.claim(t, msg.stream, line);
-    const layout = tableLayout(msg.stream, keyColumns, fields);
+    const layout = tableLayout(keyColumns, fields);
 
     // Plan every change and refuse incompatible ones before anything is written.
     const dest = this.opts.destination;

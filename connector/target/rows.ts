@@ -3,7 +3,7 @@
 // _sdc metadata filled in. Anything that cannot be carried exactly is a DataError, never a guess.
 import { DataError } from '../core/errors.js';
 import { isLosslessNumber, isSafeNumber, type LosslessNumber } from 'lossless-json';
-import type { MappedField } from './bigquery/schema-map.js';
+import type { MappedField } from './fields.js';
 import { stringifyExact } from '../singer/exact-json.js';
 
 /** Scale of the warehouse decimal type (BigQuery NUMERIC, DuckDB DECIMAL(38,9)). */

@@ -1,8 +1,8 @@
 // SQL builders shared by both warehouses: the MERGE that upserts a deduplicated batch, the history
 // append, the keyless append and the ACTIVATE_VERSION soft delete. Identifiers go through the
 // dialect, which refuses anything outside [a-z0-9_]; values never appear here (parameters only).
-import type { BigQueryField } from './bigquery/schema-map.js';
-import { SAFE_IDENTIFIER } from './bigquery/schema-map.js';
+import type { WarehouseField } from './fields.js';
+import { SAFE_IDENTIFIER } from './fields.js';
 
 export interface Dialect {
   /** Fully qualified, quoted table inside the target dataset. */
@@ -12,7 +12,7 @@ export interface Dialect {
   /** A typed query parameter placeholder. */
   param(name: string, type: 'INT64' | 'TIMESTAMP'): string;
   /** Column type in this warehouse's DDL. */
-  type(field: BigQueryField): string;
+  type(field: WarehouseField): string;
 }
 
 export function assertIdentifier(name: string): string {
@@ -113,12 +113,12 @@ export function softDeleteSql(d: Dialect, target: string): string {
   );
 }
 
-export function alterColumnTypeSql(d: Dialect, table: string, column: string, field: BigQueryField): string {
+export function alterColumnTypeSql(d: Dialect, table: string, column: string, field: WarehouseField): string {
   return `ALTER TABLE ${d.table(table)} ALTER COLUMN ${d.ident(column)} SET DATA TYPE ${d.type(field)}`;
 }
 
 /** BigQuery column type in DDL, nested STRUCT/ARRAY included. */
-export function bigQueryDdlType(f: BigQueryField): string {
+export function bigQueryDdlType(f: WarehouseField): string {
   const base = f.type === 'RECORD' ? `STRUCT<${(f.fields ?? []).map((c) => `\`${assertIdentifier(c.name)}\` ${bigQueryDdlType(c)}`).join(', ')}>` : f.type;
   return f.mode === 'REPEATED' ? `ARRAY<${base}>` : base;
 }
@@ -128,7 +128,7 @@ export function bigQueryDdlType(f: BigQueryField): string {
  * columns, partitioning and clustering): printed by `--print-ddl`-style tooling and analyzed by
  * ZetaSQL in tests so every mapped stream schema is known to be valid BigQuery.
  */
-export function createTableSql(d: Dialect, table: string, fields: readonly BigQueryField[], layout: { partitionField?: string; clusterFields: readonly string[] }): string {
+export function createTableSql(d: Dialect, table: string, fields: readonly WarehouseField[], layout: { partitionField?: string; clusterFields: readonly string[] }): string {
   const cols = fields.map((f) => `${d.ident(f.name)} ${bigQueryDdlType(f)}`).join(', ');
   const part = layout.partitionField ? ` PARTITION BY ${d.ident(layout.partitionField)}` : '';
   const cluster = layout.clusterFields.length ? ` CLUSTER BY ${layout.clusterFields.map((c) => d.ident(c)).join(', ')}` : '';

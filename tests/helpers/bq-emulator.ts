@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import type { BigQueryField } from '../../connector/target/bigquery/schema-map.js';
+import type { WarehouseField } from '../../connector/target/fields.js';
 import { duckType, readJsonColumns } from '../../connector/target/duckdb/types.js';
 
 export interface RecordedRequest {
@@ -26,7 +26,7 @@ export interface RecordedStatement {
 }
 
 interface TableMeta {
-  fields: BigQueryField[];
+  fields: WarehouseField[];
   labels?: Record<string, string>;
   timePartitioning?: unknown;
   clustering?: unknown;
@@ -47,7 +47,7 @@ export class BigQueryEmulator {
   readonly tables = new Map<string, TableMeta>();
   readonly datasets = new Set<string>();
   /** Last schema of every table that ever existed (staging tables are deleted after each MERGE). */
-  readonly knownTables = new Map<string, BigQueryField[]>();
+  readonly knownTables = new Map<string, WarehouseField[]>();
   private readonly jobs = new Map<string, JobState>();
   private server: http.Server | undefined;
   private db: DuckDBInstance | undefined;
@@ -188,14 +188,14 @@ export class BigQueryEmulator {
     };
   }
 
-  private async createDuckTable(ds: string, t: string, fields: BigQueryField[]): Promise<void> {
+  private async createDuckTable(ds: string, t: string, fields: WarehouseField[]): Promise<void> {
     const cols = fields.map((f) => `${quoteIdent(f.name)} ${duckType(f)}`).join(', ');
     await this.c.run(`CREATE TABLE ${quoteIdent(ds)}.${quoteIdent(t)} (${cols})`);
   }
 
   private async handleTables(req: http.IncomingMessage, res: http.ServerResponse, method: string, ds: string, rest: string[]): Promise<void> {
     if (rest.length === 0 && method === 'POST') {
-      const body = JSON.parse((await this.body(req)).toString('utf8')) as { tableReference?: { tableId?: string }; schema?: { fields?: BigQueryField[] }; timePartitioning?: unknown; clustering?: unknown };
+      const body = JSON.parse((await this.body(req)).toString('utf8')) as { tableReference?: { tableId?: string }; schema?: { fields?: WarehouseField[] }; timePartitioning?: unknown; clustering?: unknown };
       const id = body.tableReference?.tableId ?? '';
       const key = `${ds}.${id}`;
       if (this.tables.has(key)) return this.send(res, 409, { error: { code: 409, message: `Already Exists: Table ${this.projectId}:${key}`, errors: [{ reason: 'duplicate' }] } });
@@ -223,7 +223,7 @@ export class BigQueryEmulator {
       return;
     }
     if (method === 'PATCH' || method === 'PUT') {
-      const body = JSON.parse((await this.body(req)).toString('utf8')) as { schema?: { fields?: BigQueryField[] }; labels?: Record<string, string | null> };
+      const body = JSON.parse((await this.body(req)).toString('utf8')) as { schema?: { fields?: WarehouseField[] }; labels?: Record<string, string | null> };
       if (body.labels) {
         try {
           meta.labels = patchLabels(meta.labels, body.labels);
@@ -246,7 +246,7 @@ export class BigQueryEmulator {
   }
 
   /** Like BigQuery: a patch may add NULLABLE/REPEATED fields, never drop or retype one. */
-  private async applySchemaPatch(ds: string, t: string, have: BigQueryField[], want: BigQueryField[], parent: string[]): Promise<void> {
+  private async applySchemaPatch(ds: string, t: string, have: WarehouseField[], want: WarehouseField[], parent: string[]): Promise<void> {
     const wantBy = new Map(want.map((f) => [f.name.toLowerCase(), f]));
     for (const h of have) {
       const w = wantBy.get(h.name.toLowerCase());
@@ -325,7 +325,7 @@ export class BigQueryEmulator {
     if (!this.datasets.has(dest.datasetId)) throw new Error(`Not found: Dataset ${dest.datasetId}`);
     if (load['sourceFormat'] !== 'NEWLINE_DELIMITED_JSON') throw new Error(`unsupported sourceFormat ${String(load['sourceFormat'])}`);
     const key = `${dest.datasetId}.${dest.tableId}`;
-    const schema = (load['schema'] as { fields?: BigQueryField[] } | undefined)?.fields;
+    const schema = (load['schema'] as { fields?: WarehouseField[] } | undefined)?.fields;
     let meta = this.tables.get(key);
     if (load['writeDisposition'] === 'WRITE_TRUNCATE' && meta && schema) {
       await this.c.run(`DROP TABLE ${quoteIdent(dest.datasetId)}.${quoteIdent(dest.tableId)}`);
@@ -405,8 +405,8 @@ export class BigQueryEmulator {
       if (!field) throw new Error(`Column ${col} not found in ${ds}.${t}`);
       const allowed: Record<string, string[]> = { INT64: ['NUMERIC', 'BIGNUMERIC', 'FLOAT64'], NUMERIC: ['BIGNUMERIC', 'FLOAT64'] };
       if (field.type !== type && !(allowed[field.type] ?? []).includes(type)) throw new Error(`ALTER TABLE ALTER COLUMN SET DATA TYPE requires that the existing column type (${field.type}) is assignable to the new type (${type})`);
-      await this.c.run(`ALTER TABLE ${quoteIdent(ds)}.${quoteIdent(t)} ALTER COLUMN ${quoteIdent(col)} SET DATA TYPE ${duckType({ ...field, type: type as BigQueryField['type'] })}`);
-      field.type = type as BigQueryField['type'];
+      await this.c.run(`ALTER TABLE ${quoteIdent(ds)}.${quoteIdent(t)} ALTER COLUMN ${quoteIdent(col)} SET DATA TYPE ${duckType({ ...field, type: type as WarehouseField['type'] })}`);
+      field.type = type as WarehouseField['type'];
       return;
     }
     if (!/^(MERGE INTO|INSERT INTO|UPDATE) /.test(text)) throw new Error(`emulator does not support this statement: ${sql.slice(0, 80)}`);

@@ -5,7 +5,7 @@ import { LanguageOptions, TypeKind, ZetaSQLClient } from '@fivetrandevelopers/ze
 import type { TypeProto } from '@fivetrandevelopers/zetasql/lib/types/zetasql/TypeProto.js';
 import type { SimpleCatalogProto } from '@fivetrandevelopers/zetasql/lib/types/zetasql/SimpleCatalogProto.js';
 import type { SimpleTableProto } from '@fivetrandevelopers/zetasql/lib/types/zetasql/SimpleTableProto.js';
-import type { BigQueryField, BigQueryType } from '../../connector/target/bigquery/schema-map.js';
+import type { WarehouseField, FieldType } from '../../connector/target/fields.js';
 import { startZetaSql, type CatalogTable } from './zetasql.js';
 
 const PRODUCT_EXTERNAL = 1;
@@ -21,10 +21,10 @@ export interface ModelCheck {
   name: string;
   ok: boolean;
   error?: string;
-  fields?: BigQueryField[];
+  fields?: WarehouseField[];
 }
 
-const KIND_TO_BQ: Record<string, BigQueryType> = {
+const KIND_TO_BQ: Record<string, FieldType> = {
   TYPE_STRING: 'STRING',
   TYPE_INT64: 'INT64',
   TYPE_INT32: 'INT64',
@@ -46,7 +46,7 @@ function kindName(kind: unknown): string {
 }
 
 /** ZetaSQL's resolved type → the BigQuery field shape (so a model's output can be registered as a table). */
-export function fieldFromType(name: string, t: TypeProto | null | undefined): BigQueryField {
+export function fieldFromType(name: string, t: TypeProto | null | undefined): WarehouseField {
   const kind = kindName(t?.typeKind);
   if (kind === 'TYPE_ARRAY') return { ...fieldFromType(name, t?.arrayType?.elementType), mode: 'REPEATED' };
   const type = KIND_TO_BQ[kind];
@@ -58,8 +58,8 @@ export function fieldFromType(name: string, t: TypeProto | null | undefined): Bi
   return { name, type, mode: 'NULLABLE' };
 }
 
-function typeOf(f: BigQueryField): TypeProto {
-  const scalar: Record<Exclude<BigQueryType, 'RECORD'>, TypeProto> = {
+function typeOf(f: WarehouseField): TypeProto {
+  const scalar: Record<Exclude<FieldType, 'RECORD'>, TypeProto> = {
     STRING: { typeKind: TypeKind.TYPE_STRING },
     INT64: { typeKind: TypeKind.TYPE_INT64 },
     FLOAT64: { typeKind: TypeKind.TYPE_DOUBLE },
@@ -77,8 +77,8 @@ function typeOf(f: BigQueryField): TypeProto {
 }
 
 /** dbt seed column_types (as rendered for BigQuery) → BigQuery fields. */
-export function seedFields(columnTypes: Record<string, unknown>): BigQueryField[] {
-  const map: Record<string, BigQueryType> = { string: 'STRING', int64: 'INT64', numeric: 'NUMERIC', date: 'DATE', timestamp: 'TIMESTAMP', bool: 'BOOL', float64: 'FLOAT64' };
+export function seedFields(columnTypes: Record<string, unknown>): WarehouseField[] {
+  const map: Record<string, FieldType> = { string: 'STRING', int64: 'INT64', numeric: 'NUMERIC', date: 'DATE', timestamp: 'TIMESTAMP', bool: 'BOOL', float64: 'FLOAT64' };
   return Object.entries(columnTypes).map(([name, t]) => {
     const type = map[String(t).toLowerCase()];
     if (!type) throw new Error(`seed column ${name}: type ${String(t)} is not a BigQuery type`);

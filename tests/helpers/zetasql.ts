@@ -11,7 +11,7 @@ import type { TypeProto } from '@fivetrandevelopers/zetasql/lib/types/zetasql/Ty
 import type { SimpleCatalogProto } from '@fivetrandevelopers/zetasql/lib/types/zetasql/SimpleCatalogProto.js';
 import type { SimpleTableProto } from '@fivetrandevelopers/zetasql/lib/types/zetasql/SimpleTableProto.js';
 import type { LanguageOptionsProto } from '@fivetrandevelopers/zetasql/lib/types/zetasql/LanguageOptionsProto.js';
-import type { BigQueryField } from '../../connector/target/bigquery/schema-map.js';
+import type { WarehouseField } from '../../connector/target/fields.js';
 
 /** Values of zetasql's ProductMode / ErrorMessageMode enums (their .js files are CommonJS). */
 const PRODUCT_EXTERNAL = 1;
@@ -21,7 +21,7 @@ export interface CatalogTable {
   project?: string;
   dataset: string;
   name: string;
-  fields: BigQueryField[];
+  fields: WarehouseField[];
 }
 
 export type AnalyzeResult = { ok: true } | { ok: false; error: string };
@@ -73,7 +73,7 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs = 20000)
   }
 }
 
-function typeOf(f: BigQueryField): TypeProto {
+function typeOf(f: WarehouseField): TypeProto {
   const base = ((): TypeProto => {
     switch (f.type) {
       case 'STRING':

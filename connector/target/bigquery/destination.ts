@@ -10,7 +10,7 @@ import type { BatchFile, Destination, StreamTable } from '../destination.js';
 import type { EvolutionPlan } from '../evolution.js';
 import { withoutSources } from '../evolution.js';
 import { ACTIVATED_VERSION_LABEL, alterColumnTypeSql, appendSql, assertIdentifier, historySql, mergeSql, SEQUENCE_COLUMN, softDeleteSql, type Dialect } from '../sql.js';
-import type { BigQueryField, TableLayout } from './schema-map.js';
+import type { WarehouseField, TableLayout } from '../fields.js';
 
 export interface BigQueryDestinationOptions {
   client: BigQuery;
@@ -101,17 +101,17 @@ export class BigQueryDestination implements Destination {
     }
   }
 
-  async describe(table: string): Promise<BigQueryField[] | undefined> {
+  async describe(table: string): Promise<WarehouseField[] | undefined> {
     try {
       const [meta] = await this.dataset.table(table).getMetadata();
-      return ((meta as { schema?: { fields?: BigQueryField[] } }).schema?.fields ?? []).map(normaliseField);
+      return ((meta as { schema?: { fields?: WarehouseField[] } }).schema?.fields ?? []).map(normaliseField);
     } catch (err) {
       if ((err as ApiErrorLike).code === 404) return undefined;
       throw mapBigQueryError(err, `reading table ${table}`);
     }
   }
 
-  async createTable(table: string, fields: readonly BigQueryField[], layout: TableLayout): Promise<void> {
+  async createTable(table: string, fields: readonly WarehouseField[], layout: TableLayout): Promise<void> {
     try {
       await this.dataset.createTable(table, {
         schema: { fields: withoutSources(fields) },
@@ -206,8 +206,8 @@ export class BigQueryDestination implements Destination {
 }
 
 /** BigQuery reports INTEGER/FLOAT/BOOLEAN/STRUCT legacy names on some tables; use one spelling. */
-function normaliseField(f: BigQueryField): BigQueryField {
-  const alias: Record<string, BigQueryField['type']> = { INTEGER: 'INT64', FLOAT: 'FLOAT64', BOOLEAN: 'BOOL', STRUCT: 'RECORD', BIGNUMERIC: 'NUMERIC' };
+function normaliseField(f: WarehouseField): WarehouseField {
+  const alias: Record<string, WarehouseField['type']> = { INTEGER: 'INT64', FLOAT: 'FLOAT64', BOOLEAN: 'BOOL', STRUCT: 'RECORD', BIGNUMERIC: 'NUMERIC' };
   const type = alias[f.type as string] ?? f.type;
   return { name: f.name, type, mode: f.mode ?? 'NULLABLE', ...(f.fields ? { fields: f.fields.map(normaliseField) } : {}) };
 }

@@ -1,8 +1,8 @@
 // Reads DuckDB's type strings (information_schema) back into BigQuery-shaped fields, so schema
 // evolution compares like with like on both destinations.
-import type { BigQueryField, BigQueryType } from '../bigquery/schema-map.js';
+import type { WarehouseField, FieldType } from '../fields.js';
 
-const SCALARS: Record<string, BigQueryType> = {
+const SCALARS: Record<string, FieldType> = {
   VARCHAR: 'STRING',
   BIGINT: 'INT64',
   INTEGER: 'INT64',
@@ -35,7 +35,7 @@ function splitTop(s: string): string[] {
   return parts;
 }
 
-export function parseDuckType(name: string, type: string): BigQueryField {
+export function parseDuckType(name: string, type: string): WarehouseField {
   let t = type.trim();
   let repeated = false;
   if (t.endsWith('[]')) {

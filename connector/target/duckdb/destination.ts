@@ -5,7 +5,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ConnectorError } from '../../core/errors.js';
-import type { BigQueryField, TableLayout } from '../bigquery/schema-map.js';
+import type { WarehouseField, TableLayout } from '../fields.js';
 import type { BatchFile, Destination, StreamTable } from '../destination.js';
 import type { EvolutionPlan } from '../evolution.js';
 import { assertIdentifier, historySql, mergeSql, softDeleteSql, SEQUENCE_COLUMN, alterColumnTypeSql, VERSIONS_TABLE, type Dialect, type MergeSpec } from '../sql.js';
@@ -85,7 +85,7 @@ export class DuckDbDestination implements Destination {
     await this.c.run(`CREATE SCHEMA IF NOT EXISTS "${assertIdentifier(this.opts.dataset.toLowerCase())}"`);
   }
 
-  async describe(table: string): Promise<BigQueryField[] | undefined> {
+  async describe(table: string): Promise<WarehouseField[] | undefined> {
     const r = await this.c.runAndReadAll(
       `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $s AND table_name = $t ORDER BY ordinal_position`,
       { s: this.opts.dataset.toLowerCase(), t: table },
@@ -95,7 +95,7 @@ export class DuckDbDestination implements Destination {
     return rows.map((row) => parseDuckType(row.column_name, row.data_type));
   }
 
-  async createTable(table: string, fields: readonly BigQueryField[], _layout: TableLayout): Promise<void> {
+  async createTable(table: string, fields: readonly WarehouseField[], _layout: TableLayout): Promise<void> {
     // A table created afresh (first run, or dropped by hand since) has no activated version yet:
     // a row left from its predecessor would make every record of the next full sync look stale.
     if (await this.describe(VERSIONS_TABLE)) await this.c.run(`DELETE FROM ${this.d.table(VERSIONS_TABLE)} WHERE table_name = $t`, { t: table });
@@ -115,9 +115,9 @@ export class DuckDbDestination implements Destination {
       for (const n of plan.addedNested) {
         // DuckDB addresses a field inside a list of structs through the list's "element".
         const segments: string[] = [];
-        let level: readonly BigQueryField[] | undefined = plan.effective;
+        let level: readonly WarehouseField[] | undefined = plan.effective;
         for (const name of n.path) {
-          const f: BigQueryField | undefined = level?.find((x) => x.name === name);
+          const f: WarehouseField | undefined = level?.find((x) => x.name === name);
           segments.push(this.d.ident(name));
           if (f?.mode === 'REPEATED') segments.push('element');
           level = f?.fields;

@@ -1,9 +1,9 @@
 // BigQuery column types expressed in DuckDB: the embedded destination and the test BigQuery
 // emulator both store BigQuery-shaped tables in DuckDB, so the translation lives in one place.
-import type { BigQueryField } from '../bigquery/schema-map.js';
+import type { WarehouseField } from '../fields.js';
 import { assertIdentifier } from '../sql.js';
 
-export function duckType(f: BigQueryField): string {
+export function duckType(f: WarehouseField): string {
   let base: string;
   switch (f.type) {
     case 'STRING':
@@ -38,18 +38,18 @@ export function duckType(f: BigQueryField): string {
 }
 
 /** The `columns={…}` argument of read_json for these fields (names are safe identifiers). */
-export function readJsonColumns(fields: readonly BigQueryField[]): string {
+export function readJsonColumns(fields: readonly WarehouseField[]): string {
   return `{${fields.map((f) => `'${assertIdentifier(f.name)}': '${duckType(f)}'`).join(', ')}}`;
 }
 
-const hasNumeric = (f: BigQueryField): boolean => f.type === 'NUMERIC' || (f.fields ?? []).some(hasNumeric);
+const hasNumeric = (f: WarehouseField): boolean => f.type === 'NUMERIC' || (f.fields ?? []).some(hasNumeric);
 
 /**
  * Column types for read_json: decimals are read as text. DuckDB's JSON→DECIMAL(38,9) and
  * VARCHAR→DECIMAL(38,9) conversions go through a slow 128-bit path (~10 µs a value here, the
  * largest cost of a load); see `castExpr` for the fast exact route.
  */
-export function loadType(f: BigQueryField): BigQueryField {
+export function loadType(f: WarehouseField): WarehouseField {
   if (f.type === 'NUMERIC') return { ...f, type: 'STRING' };
   // A top-level JSON column is read as its text and cast to JSON once, on insert: read as JSON,
   // DuckDB would parse it into a document and write it back out (~40 % of read_json's time here).
@@ -65,7 +65,7 @@ function decimalExpr(x: string): string {
 
 let lambdaDepth = 0;
 /** SQL turning the loaded (text-decimal) value `x` into the column's real type. */
-export function castExpr(f: BigQueryField, x: string): string {
+export function castExpr(f: WarehouseField, x: string): string {
   if (!hasNumeric(f)) return x;
   const one = (v: string): string => {
     if (f.type === 'NUMERIC') return decimalExpr(v);

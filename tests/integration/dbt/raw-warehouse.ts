@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { loadStreamFields, type BigQueryField } from '../../../connector/target/bigquery/schema-map.js';
+import { loadStreamFields, type WarehouseField } from '../../../connector/target/fields.js';
 import type { CatalogTable } from '../../helpers/zetasql.js';
 
 export const RAW_STREAMS = [
@@ -33,7 +33,7 @@ export function readFixture(file: string): Fixture {
   return JSON.parse(readFileSync(file, 'utf8')) as Fixture;
 }
 
-function duckType(f: BigQueryField): string {
+function duckType(f: WarehouseField): string {
   const base = ((): string => {
     switch (f.type) {
       case 'STRING':

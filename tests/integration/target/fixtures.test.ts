@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { KINDS, openWarehouse, runLoader, fixture, assertStatementsAnalyze, DATASET, PROJECT, type Warehouse } from './harness.js';
 import { startZetaSql, type ZetaSqlHarness } from '../../helpers/zetasql.js';
 import { EXIT_CODES } from '../../../connector/core/errors.js';
-import { toTableName, toColumnName, SAFE_IDENTIFIER } from '../../../connector/target/bigquery/schema-map.js';
+import { toTableName, toColumnName, SAFE_IDENTIFIER } from '../../../connector/target/fields.js';
 
 const bmState = (b: Record<string, unknown>): Record<string, unknown> => ({ bookmarks: b });
 

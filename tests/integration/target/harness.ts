@@ -15,7 +15,7 @@ import { Loader, type LoaderConfig, type LoadSummary } from '../../../connector/
 import { Logger } from '../../../connector/core/log.js';
 import { asConnectorError, type ConnectorError } from '../../../connector/core/errors.js';
 import { REPO_ROOT } from '../../../connector/core/config.js';
-import type { BigQueryField } from '../../../connector/target/bigquery/schema-map.js';
+import type { WarehouseField } from '../../../connector/target/fields.js';
 import type { ZetaSqlHarness } from '../../helpers/zetasql.js';
 
 export type Kind = 'duckdb' | 'bigquery';
@@ -37,7 +37,7 @@ export interface Warehouse {
   destination(): Promise<Destination>;
   rows(table: string, orderBy?: string[]): Promise<Record<string, unknown>[]>;
   tables(): Promise<string[]>;
-  columns(table: string): Promise<BigQueryField[] | undefined>;
+  columns(table: string): Promise<WarehouseField[] | undefined>;
   /** The table's activated version as the destination reads it back from the warehouse. */
   activatedVersion(table: string): Promise<number | undefined>;
   /** Drops a table behind the target's back (a user's manual change). */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { newAjv } from '../../../connector/core/config.js';
-import { DECIMAL_FORMATS } from '../../../connector/target/bigquery/schema-map.js';
+import { DECIMAL_FORMATS } from '../../../connector/target/fields.js';
 import { cpuModel } from '../../../bench/machine.js';
 import { check, fmtBytes, fmtMs, fmtNum, fmtRatio, ratio, renderResults, renderTable, type Results } from '../../../bench/report.js';
 import { parseArgs, SCENARIOS } from '../../../bench/run.js';

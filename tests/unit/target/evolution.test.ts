@@ -1,9 +1,9 @@
 // Unit tests for schema evolution planning: additions, in-place widening, kept wider types, refusals.
 import { expect } from 'chai';
 import { planEvolution } from '../../../connector/target/evolution.js';
-import type { BigQueryField, MappedField } from '../../../connector/target/bigquery/schema-map.js';
+import type { WarehouseField, MappedField } from '../../../connector/target/fields.js';
 
-const f = (name: string, type: BigQueryField['type'], mode: BigQueryField['mode'] = 'NULLABLE', fields?: MappedField[]): MappedField => ({ name, source: name, type, mode, ...(fields ? { fields } : {}) });
+const f = (name: string, type: WarehouseField['type'], mode: WarehouseField['mode'] = 'NULLABLE', fields?: MappedField[]): MappedField => ({ name, source: name, type, mode, ...(fields ? { fields } : {}) });
 
 describe('target schema evolution', () => {
   it('adds new columns and sub-fields and keeps columns the SCHEMA dropped', () => {

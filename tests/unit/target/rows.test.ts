@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { LosslessNumber } from 'lossless-json';
 import { normaliseDecimal, toRow } from '../../../connector/target/rows.js';
 import { StateQueue } from '../../../connector/target/loader.js';
-import { streamFields } from '../../../connector/target/bigquery/schema-map.js';
+import { streamFields } from '../../../connector/target/fields.js';
 import { DataError } from '../../../connector/core/errors.js';
 
 const meta = { receivedAt: '2024-01-01T00:00:00.000Z', batchedAt: '2024-01-01T00:00:00.000Z', extractedAt: undefined, version: undefined, sequence: 1 };

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../../../connector/core/config.js';
-import { loadStreamFields, tableLayout, toTableName, toColumnName } from '../../../../connector/target/bigquery/schema-map.js';
+import { loadStreamFields, tableLayout, toTableName, toColumnName } from '../../../../connector/target/fields.js';
 import { bigQueryDialect } from '../../../../connector/target/bigquery/destination.js';
 import { createTableSql, mergeSql, historySql, softDeleteSql, SEQUENCE_COLUMN } from '../../../../connector/target/sql.js';
 import { startZetaSql, type ZetaSqlHarness } from '../../../helpers/zetasql.js';
@@ -55,7 +55,7 @@ describe('BigQuery DDL and DML for every stream schema', function () {
       const t = toTableName(s);
       const cols = fields.map((f) => f.name);
       const orderColumn = fields.some((f) => f.name === 'updated_time') ? 'updated_time' : undefined;
-      const ddl = createTableSql(d, `${t}_new`, fields, tableLayout(s, keys, fields));
+      const ddl = createTableSql(d, `${t}_new`, fields, tableLayout(keys, fields));
       for (const sql of [
         ddl,
         mergeSql(d, { target: t, source: `${t}__sdc_stage`, columns: cols, keys, orderColumn }),

@@ -1,7 +1,7 @@
 // Unit tests for the JSON Schema → BigQuery column mapping and the identifier rules.
 import { expect } from 'chai';
-import { streamFields, toColumnName, toTableName, tableLayout, loadStreamFields, SAFE_IDENTIFIER, type MappedField } from '../../../../connector/target/bigquery/schema-map.js';
-import { DataError } from '../../../../connector/core/errors.js';
+import { streamFields, toColumnName, toTableName, tableLayout, loadStreamFields, SAFE_IDENTIFIER, type MappedField } from '../../../connector/target/fields.js';
+import { DataError } from '../../../connector/core/errors.js';
 
 const byName = (fields: MappedField[], n: string): MappedField => {
   const f = fields.find((x) => x.name === n);
@@ -85,16 +85,16 @@ describe('target schema map', () => {
       .to.throw(DataError, /stream "s1": properties "a-b" and "a_b" both map to column "a_b"/);
   });
 
-  it('partitions insights tables by date_start and clusters them by account and object id', () => {
+  it('partitions a table keyed by day (date_start, as insights reports are) by it and clusters it by account and object id, whatever the stream is called', () => {
     const fields = streamFields({ type: 'object', properties: { account_id: { type: 'string' }, ad_id: { type: 'string' }, date_start: { type: 'string', format: 'date' } } });
-    expect(tableLayout('insights_ad', ['ad_id', 'date_start'], fields)).to.deep.equal({ partitionField: 'date_start', clusterFields: ['account_id', 'ad_id'] });
+    expect(tableLayout(['ad_id', 'date_start'], fields)).to.deep.equal({ partitionField: 'date_start', clusterFields: ['account_id', 'ad_id'] });
     const ent = streamFields({ type: 'object', properties: { id: { type: 'string' } } });
-    expect(tableLayout('campaigns', ['id'], ent)).to.deep.equal({ clusterFields: ['id'] });
+    expect(tableLayout(['id'], ent)).to.deep.equal({ clusterFields: ['id'] });
   });
 
   it('maps every stream schema in schemas/streams, resolving fragment references', async () => {
     const { readdirSync } = await import('node:fs');
-    const { REPO_ROOT } = await import('../../../../connector/core/config.js');
+    const { REPO_ROOT } = await import('../../../connector/core/config.js');
     const names = readdirSync(`${REPO_ROOT}/schemas/streams`).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
     for (const n of names) {
       const fields = loadStreamFields(n);

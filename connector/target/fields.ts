@@ -1,23 +1,24 @@
-// Pure mapping from a Singer stream's JSON Schema to warehouse columns (BigQuery field shape; the
-// DuckDB destination translates the same fields), plus the rules that turn untrusted stream and
-// property names into safe identifiers. No I/O except `loadStreamFields`, which reads schemas/streams.
+// The target's neutral column model and the pure mapping from a Singer stream's JSON Schema to it,
+// plus the rules that turn untrusted stream and property names into safe identifiers. Types are named
+// as in BigQuery's standard SQL (the strictest destination); each destination translates them
+// (duckdb/types.ts). No I/O except `loadStreamFields`, which reads schemas/streams.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { readJsonFile, REPO_ROOT } from '../../core/config.js';
-import { DataError } from '../../core/errors.js';
+import { readJsonFile, REPO_ROOT } from '../core/config.js';
+import { DataError } from '../core/errors.js';
 
-export type BigQueryType = 'STRING' | 'INT64' | 'FLOAT64' | 'NUMERIC' | 'BOOL' | 'DATE' | 'TIMESTAMP' | 'JSON' | 'RECORD';
-export type BigQueryMode = 'NULLABLE' | 'REQUIRED' | 'REPEATED';
+export type FieldType = 'STRING' | 'INT64' | 'FLOAT64' | 'NUMERIC' | 'BOOL' | 'DATE' | 'TIMESTAMP' | 'JSON' | 'RECORD';
+export type FieldMode = 'NULLABLE' | 'REQUIRED' | 'REPEATED';
 
-export interface BigQueryField {
+export interface WarehouseField {
   name: string;
-  type: BigQueryType;
-  mode: BigQueryMode;
-  fields?: BigQueryField[];
+  type: FieldType;
+  mode: FieldMode;
+  fields?: WarehouseField[];
 }
 
 /** A column plus the record property it is read from (absent for the _sdc columns the target adds). */
-export interface MappedField extends BigQueryField {
+export interface MappedField extends WarehouseField {
   source?: string;
   fields?: MappedField[];
 }
@@ -28,7 +29,7 @@ type Schema = Record<string, unknown>;
  * Metadata columns the target adds to every table (design.md §3). `_sdc_extracted_at` and
  * `_sdc_deleted_at` are taken from the record when the tap sends them.
  */
-export const METADATA_FIELDS: readonly BigQueryField[] = [
+export const METADATA_FIELDS: readonly WarehouseField[] = [
   { name: '_sdc_extracted_at', type: 'TIMESTAMP', mode: 'NULLABLE' },
   { name: '_sdc_received_at', type: 'TIMESTAMP', mode: 'NULLABLE' },
   { name: '_sdc_batched_at', type: 'TIMESTAMP', mode: 'NULLABLE' },
@@ -216,7 +217,7 @@ function itemAllowsNull(items: Schema, ctx: Ctx): boolean {
   return Array.isArray(branches) && branches.some((b) => isObj(b) && (b['type'] === 'null' || (Array.isArray(b['type']) && b['type'].includes('null'))));
 }
 
-const scalar = (name: string, source: string, type: BigQueryType): MappedField => ({ name, source, type, mode: 'NULLABLE' });
+const scalar = (name: string, source: string, type: FieldType): MappedField => ({ name, source, type, mode: 'NULLABLE' });
 
 function mapProperties(props: Schema, ctx: Ctx): MappedField[] {
   const out: MappedField[] = [];
@@ -269,23 +270,26 @@ export function streamFields(schema: Schema, opts: SchemaMapOptions = {}): Mappe
   return fields;
 }
 
-/** Strips the `source` annotations: the shape BigQuery's tables API and load jobs accept. */
-export function toBigQueryFields(fields: readonly MappedField[]): BigQueryField[] {
-  return fields.map((f) => ({ name: f.name, type: f.type, mode: f.mode, ...(f.fields ? { fields: toBigQueryFields(f.fields) } : {}) }));
-}
-
-/** Physical layout: insights tables are partitioned by day and clustered by account and object. */
+/** Physical layout: daily fact tables are partitioned by day and clustered by account and object. */
 export interface TableLayout {
   partitionField?: string;
   clusterFields: string[];
 }
 
-export function tableLayout(stream: string, keyColumns: readonly string[], fields: readonly BigQueryField[]): TableLayout {
-  const has = (n: string, types: BigQueryType[]): boolean => fields.some((f) => f.name === n && f.mode !== 'REPEATED' && types.includes(f.type));
-  const clusterable: BigQueryType[] = ['STRING', 'INT64', 'NUMERIC', 'DATE', 'TIMESTAMP', 'BOOL'];
-  if (stream.startsWith('insights_')) {
+/** The key column that makes a stream a daily fact table (every insights report's key has it). */
+export const DAY_KEY = 'date_start';
+
+/**
+ * Partitioning and clustering from what the stream's SCHEMA message declares: a table keyed by day
+ * (`date_start` among its key properties) is partitioned by it and clustered by account and the
+ * object ids of its key; any other by `id`, else by its key. The stream's name plays no part.
+ */
+export function tableLayout(keyColumns: readonly string[], fields: readonly WarehouseField[]): TableLayout {
+  const has = (n: string, types: FieldType[]): boolean => fields.some((f) => f.name === n && f.mode !== 'REPEATED' && types.includes(f.type));
+  const clusterable: FieldType[] = ['STRING', 'INT64', 'NUMERIC', 'DATE', 'TIMESTAMP', 'BOOL'];
+  if (keyColumns.includes(DAY_KEY)) {
     const cluster = ['account_id', ...keyColumns.filter((k) => k !== 'account_id' && k.endsWith('_id'))].filter((c) => has(c, clusterable));
-    return { ...(has('date_start', ['DATE', 'TIMESTAMP']) ? { partitionField: 'date_start' } : {}), clusterFields: [...new Set(cluster)].slice(0, 4) };
+    return { ...(has(DAY_KEY, ['DATE', 'TIMESTAMP']) ? { partitionField: DAY_KEY } : {}), clusterFields: [...new Set(cluster)].slice(0, 4) };
   }
   if (has('id', clusterable)) return { clusterFields: ['id'] };
   return { clusterFields: keyColumns.filter((k) => has(k, clusterable)).slice(0, 4) };
