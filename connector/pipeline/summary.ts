@@ -1,6 +1,7 @@
 // The end-of-run summary: what was found, added, updated and loaded, the API cost, and every
-// failure with its hint. Built from the tap's sync_log rows (one per account), the pipe's record
-// counts and the children's fatal errors; rendered as text for people and JSON for machines.
+// failure with its hint. Built from the tap's sync_log rows (one per account, read by the columns
+// schemas/streams/sync_log.json names), its record and request metrics, and the children's fatal
+// errors; rendered as text for people and JSON for machines.
 import type { TapState } from '../singer/state.js';
 
 export interface Failure {
@@ -45,12 +46,10 @@ export interface SyncSummary {
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
-function num(row: Record<string, unknown>, ...names: string[]): number | undefined {
-  for (const n of names) {
-    const v = row[n];
-    if (typeof v === 'number' && Number.isFinite(v)) return v;
-    if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
-  }
+function num(row: Record<string, unknown>, name: string): number | undefined {
+  const v = row[name];
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
   return undefined;
 }
 
@@ -78,9 +77,9 @@ export function accountsFromSyncLog(rows: Record<string, unknown>[], known: Set<
     const add = (k: 'api_calls' | 'throttles' | 'records', v: number | undefined): void => {
       if (v !== undefined) entry[k] = (entry[k] ?? 0) + v;
     };
-    add('api_calls', num(row, 'api_calls', 'calls', 'requests'));
-    add('throttles', num(row, 'throttles', 'throttled', 'throttle_count'));
-    add('records', num(row, 'records', 'rows', 'records_emitted'));
+    add('api_calls', num(row, 'api_calls'));
+    add('throttles', num(row, 'throttles'));
+    add('records', num(row, 'records'));
     if (Array.isArray(row['streams'])) {
       entry.streams ??= {};
       for (const st of row['streams'] as Record<string, unknown>[]) {
@@ -93,10 +92,10 @@ export function accountsFromSyncLog(rows: Record<string, unknown>[], known: Set<
         cur.deleted += num(st, 'deleted') ?? 0;
       }
     }
-    const kind = str(row['error_class']) ?? str(row['error_kind']);
-    const message = str(row['error_message']) ?? str(row['error']);
+    const kind = str(row['error_class']);
+    const message = str(row['error_message']);
     if (kind || message) {
-      const hint = str(row['error_hint']) ?? str(row['hint']);
+      const hint = str(row['hint']);
       entry.error = { kind: kind ?? 'error', message: message ?? kind ?? 'failed', ...(hint ? { hint } : {}) };
     }
     byId.set(id, entry);
@@ -121,11 +120,13 @@ export interface SummaryInput {
   stateMessages: number;
   processFailures: Failure[];
   models: SyncSummary['models'];
-  /** API calls/throttles counted from the tap's metric logs when sync_log does not carry them. */
-  apiCallsFromLogs?: number;
+  /**
+   * The tap's request metrics (http_request_count, throttled_request_count): every call of the run,
+   * discovery included. Without them, the sum of sync_log's per-account figures.
+   */
+  requests?: { api_calls: number; throttles: number };
   /** The tap's own end-of-run counts (its `type: "summary"` log line), preferred when present. */
   tapCounts?: { accounts?: number; added?: number; updated?: number };
-  throttlesFromLogs?: number;
 }
 
 export function buildSummary(i: SummaryInput): SyncSummary {
@@ -173,8 +174,8 @@ export function buildSummary(i: SummaryInput): SyncSummary {
     rows,
     total_rows: total,
     objects,
-    api_calls: sumOf('api_calls') ?? i.apiCallsFromLogs ?? null,
-    throttles: sumOf('throttles') ?? i.throttlesFromLogs ?? null,
+    api_calls: i.requests?.api_calls ?? sumOf('api_calls') ?? null,
+    throttles: i.requests?.throttles ?? sumOf('throttles') ?? null,
     state: { file: i.stateFile ?? null, written: i.stateWritten, state_messages: i.stateMessages },
     models: i.models,
     failures,

@@ -21,6 +21,7 @@ import { nodeCommand } from '../cli/node-flags.js';
 import { ProgressReporter } from './progress.js';
 import { newRunId } from './run-id.js';
 import { SingerMeter } from './singer-meter.js';
+import { addRequestMetricLine, type RequestCounts } from '../singer/request-metrics.js';
 import { readStateFile, StatePersister, stateFromTargetLine } from './state-file.js';
 import { buildSummary, type Failure, type SyncSummary } from './summary.js';
 import { CountCheck, withCountFailures } from './verify-counts.js';
@@ -103,20 +104,6 @@ function waitForExit(child: ChildProcess): Promise<ChildOutcome> {
   });
 }
 
-interface MetricsFromLogs {
-  apiCalls?: number;
-  throttles?: number;
-}
-
-/** Reads API-call and throttle counters from the tap's Singer-style metric log lines. */
-function countMetric(fields: Record<string, unknown>, acc: MetricsFromLogs): void {
-  if (fields['type'] !== 'metric' || fields['metric_type'] !== 'counter') return;
-  const name = String(fields['metric'] ?? '');
-  const value = typeof fields['value'] === 'number' ? fields['value'] : 0;
-  if (/^(http_request_count|api_calls?|graph_requests?)$/.test(name)) acc.apiCalls = (acc.apiCalls ?? 0) + value;
-  else if (/throttl/.test(name)) acc.throttles = (acc.throttles ?? 0) + value;
-}
-
 /** The one JSON error line runCli writes when a child fails (it carries exit_code and a hint). */
 function fatalFrom(component: 'tap' | 'target', line: ChildLogLine): Failure | undefined {
   if (line.level !== 'error' || typeof line.fields['exit_code'] !== 'number') return undefined;
@@ -178,7 +165,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const progress = new ProgressReporter({ tty, out: o.progressOut ?? process.stderr, log, ...(o.progressIntervalMs ? { intervalMs: o.progressIntervalMs } : {}) });
   const persister = new StatePersister(o.stateFile);
   const failures: Failure[] = [];
-  const metrics: MetricsFromLogs = {};
+  const requests: Partial<RequestCounts> = {};
   const counts = new CountCheck();
   let tapCounts: { accounts?: number; added?: number; updated?: number } | undefined;
   let tapChild: ChildProcess | undefined;
@@ -230,7 +217,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
         observe: (line) => {
           if (component === 'tap') {
             progress.onChildFields(line.fields);
-            countMetric(line.fields, metrics);
+            addRequestMetricLine(line.fields, requests);
             if (line.fields['type'] === 'summary') {
               const n = (k: string): number | undefined => (typeof line.fields[k] === 'number' ? (line.fields[k] as number) : undefined);
               tapCounts = {};
@@ -338,14 +325,14 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       exitCode,
       syncLog: redactor.redactValue(meter.syncLog),
       previousState,
-      rows: snap.records,
+      // Rows per stream as the tap reports them (record_count); the pipe's own count when it reported none.
+      rows: counts.tapReported ? counts.writtenPerStream() : snap.records,
       stateFile: o.stateFile,
       stateWritten: persister.writeCount > 0,
       stateMessages: snap.stateMessages,
       processFailures: failures,
       models: modelsInfo,
-      ...(metrics.apiCalls !== undefined ? { apiCallsFromLogs: metrics.apiCalls } : {}),
-      ...(metrics.throttles !== undefined ? { throttlesFromLogs: metrics.throttles } : {}),
+      ...(requests.api_calls !== undefined ? { requests: { api_calls: requests.api_calls, throttles: requests.throttles ?? 0 } } : {}),
       ...(tapCounts ? { tapCounts } : {}),
     });
     log.info('sync finished', { type: 'summary', summary: { ...summary, accounts: { ...summary.accounts, list: undefined } } });

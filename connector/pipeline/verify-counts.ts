@@ -10,11 +10,19 @@ export class CountCheck {
   readonly written = new RecordCounts();
   /** Committed, or dropped as stale by the documented ACTIVATE_VERSION rule: either way not lost. */
   readonly committed = new RecordCounts();
-  private tapReported = false;
+  /** Whether the tap reported record_count metrics at all (an older or foreign tap may not). */
+  tapReported = false;
 
   observe(component: 'tap' | 'target', fields: Record<string, unknown>): void {
     if (component === 'tap') this.tapReported = this.written.addMetricLine(fields) || this.tapReported;
     else this.committed.addMetricLine(fields, (tags) => tags['status'] === COMMITTED_TAG || tags['status'] === STALE_TAG);
+  }
+
+  /** What the tap says it wrote, per stream (summed over accounts). */
+  writtenPerStream(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const e of this.written.entries()) out[e.stream] = (out[e.stream] ?? 0) + e.count;
+    return out;
   }
 
   /**

@@ -19,11 +19,13 @@ import type { GraphPort, CallStats, TokenRef } from './graph-port.js';
 import { syncAccount, type AccountRunContext, type SelectedStream } from './sync-account.js';
 import { shapeRecord, shaperFor } from './records.js';
 import { accountOf, RecordCounts } from '../singer/record-counts.js';
+import { reportRequests } from '../singer/request-metrics.js';
 import { SYNC_LOG_STREAM, TAP_STREAMS, type AssetComputedColumn, type AssetStream, type EntityStream, type TapStream } from './streams.js';
 
 export interface SyncDeps {
   config: TapConfig;
-  graph: GraphPort & { statsFor(accountId: string): CallStats };
+  /** The Graph port plus the client's counters, reported as request metrics at the end of the run. */
+  graph: GraphPort & { statsFor(accountId: string): CallStats; totals(): CallStats };
   log: Logger;
   /** Writes one Singer message to stdout with backpressure (SingerWriter.write). */
   write: (m: SingerMessage) => Promise<void>;
@@ -322,6 +324,8 @@ function finish(run: SyncRun, discovery: DiscoveryResult, accounts: AccountsOutc
   const exitCode = exitCodeOf(failed, accounts.anyStreamOk, incompleteDiscovery.length > 0);
   const summary: SyncSummary = { exitCode, runId: run.runId, accounts: accounts.accounts, added: accounts.added, updated: accounts.updated, failed, skipped, failedTokens: discovery.failedTokens.map((f) => f.label), incompleteDiscovery, records: run.records, state: run.state };
   run.written.report(run.deps.log);
+  const perAccount = new Map([...discovery.adAccounts.keys(), ...discovery.unreachable.map((u) => u.accountId)].map((id) => [id, run.deps.graph.statsFor(id)]));
+  reportRequests(run.deps.log, perAccount, run.deps.graph.totals());
   logSummary(run.deps.log, summary);
   return summary;
 }

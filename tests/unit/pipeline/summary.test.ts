@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { buildSummary, formatSummary, type SummaryInput } from '../../../connector/pipeline/summary.js';
+import { accountsFromSyncLog, buildSummary, formatSummary, type SummaryInput } from '../../../connector/pipeline/summary.js';
 import { combineExitCodes, childExitCode } from '../../../connector/pipeline/exit-code.js';
 
 const base = (over: Partial<SummaryInput> = {}): SummaryInput => ({
@@ -56,11 +56,18 @@ describe('sync summary', () => {
     expect(s.accounts).to.include({ found: 3, added: 0, updated: 2 });
   });
 
-  it('falls back to API counts from metric logs, and says n/a when nobody counted', () => {
+  it("takes API calls and throttles from the tap's request metrics (every call, discovery included) over sync_log's per-account sums, and says n/a when nobody counted", () => {
     const none = buildSummary(base({ syncLog: [] }));
     expect(none.api_calls).to.equal(null);
     expect(formatSummary(none)).to.include('n/a calls');
-    expect(buildSummary(base({ syncLog: [], apiCallsFromLogs: 7 })).api_calls).to.equal(7);
+    expect(buildSummary(base({ syncLog: [], requests: { api_calls: 7, throttles: 2 } }))).to.include({ api_calls: 7, throttles: 2 });
+    expect(buildSummary(base({ requests: { api_calls: 19, throttles: 1 } }))).to.include({ api_calls: 19, throttles: 1 });
+  });
+
+  it('reads sync_log by the columns its schema names, not by guessed alternatives', () => {
+    const [a] = accountsFromSyncLog([{ account_id: '9', status: 'failed', calls: 4, error_kind: 'auth', error: 'x', error_hint: 'y', error_class: 'permission', error_message: 'no access', hint: 'assign it' }], new Set());
+    expect(a!.api_calls).to.equal(undefined);
+    expect(a!.error).to.deep.equal({ kind: 'permission', message: 'no access', hint: 'assign it' });
   });
 });
 

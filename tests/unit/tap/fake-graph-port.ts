@@ -48,6 +48,10 @@ export class FakeGraphPort implements GraphPort {
     return { api_calls: this.calls.filter((c) => c.accountId === accountId).length, throttles: 0, retries: 0, errors: 0 };
   }
 
+  totals(): CallStats & { by_token: Record<string, CallStats> } {
+    return { api_calls: this.calls.length, throttles: 0, retries: 0, errors: 0, by_token: {} };
+  }
+
   deadTokens(): string[] {
     return [];
   }

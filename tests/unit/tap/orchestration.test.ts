@@ -39,13 +39,13 @@ interface Run {
   records(stream: string): Array<Record<string, unknown>>;
 }
 
-async function sync(graph: FakeGraphPort, catalog: Catalog, opts: { state?: TapState; streams?: readonly TapStream[] } = {}): Promise<Run> {
+async function sync(graph: FakeGraphPort, catalog: Catalog, opts: { state?: TapState; streams?: readonly TapStream[]; log?: Logger } = {}): Promise<Run> {
   const messages: SingerMessage[] = [];
   const { config } = validateTapConfig({ access_token: 'fake_token_0123456789', start_date: '2026-03-01' });
   const summary = await runSync({
     config,
     graph,
-    log: quiet(),
+    log: opts.log ?? quiet(),
     write: async (m) => void messages.push(m),
     catalog,
     state: opts.state ?? emptyState(),
@@ -175,6 +175,23 @@ describe('tap orchestration in-process (fake Graph port)', () => {
     expect(second.records('ad_creatives').map((r) => [r['id'], r['name']])).to.deep.equal([['cr2', 'two, edited']]);
     expect(graph.accountPaths()).to.deep.equal(['act_111/ads', 'cr2']);
     expect(second.summary.state.bookmarks['ad_creatives']?.['111']).to.deep.equal({ ads_updated_time: '2026-03-08T00:00:00Z' });
+  });
+
+  it('reports http_request_count per account and for the calls outside any (discovery) as Singer metrics', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const log = new Logger({ component: 'tap-test', level: 'info', sink: { write: (l: string) => lines.push(JSON.parse(l) as Record<string, unknown>) } });
+    const graph = fakeWithAccounts(ACCOUNTS);
+    graph.edges.set('act_111/campaigns', []);
+    graph.edges.set('act_222/campaigns', []);
+    await sync(graph, catalogSelecting(['ad_accounts', 'campaigns']), { log });
+    const metrics = lines.filter((l) => l['type'] === 'metric' && l['metric'] === 'http_request_count').map((l) => [(l['tags'] as Record<string, unknown>)['account_id'] ?? null, l['value']]);
+    const perAccount = (id: string): number => graph.calls.filter((c) => c.accountId === id).length;
+    expect(metrics).to.have.deep.members([
+      ['111', perAccount('111')],
+      ['222', perAccount('222')],
+      [null, graph.calls.length - perAccount('111') - perAccount('222')],
+    ]);
+    expect(perAccount('111')).to.equal(1);
   });
 
   it('emits asset rows with their declared computed columns and activates the version they carry', async () => {
