@@ -10,7 +10,7 @@ export function cpuModel(cpuinfo: string): string | undefined {
 }
 
 export function describeMachine(): Machine {
-  let info = '';
+  let info: string;
   try {
     info = readFileSync('/proc/cpuinfo', 'utf8');
   } catch {

@@ -35,7 +35,7 @@ export async function checkCase(c: HostileCase, file: string, tempDir: string): 
     exitCode = e.exitCode;
     message = e.message;
   }
-  let rowIds: string[] = [];
+  let rowIds: string[];
   try {
     rowIds = (await dest.query(`SELECT id FROM facebook_ads.items ORDER BY id`)).map((r) => String(r['id']));
   } catch {

@@ -122,7 +122,7 @@ export function formatAbout(info: AboutInfo, format: AboutFormat): string {
 }
 
 /** Adds `-V/--version`, `--about` and `--format` to a bin's program. */
-export function addAboutFlags(program: Command, bin: BinName): Command {
+export function addAboutFlags(program: Command, _bin: BinName): Command {
   return program
     .version(packageVersion(), '-V, --version', 'print the version (package.json) and exit')
     .option('--about', 'print name, version, capabilities and settings (Meltano SDK style) and exit')

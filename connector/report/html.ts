@@ -113,7 +113,6 @@ export function renderReport(d: ReportData): string {
   const months = [...new Set([...blended, ...byChannel].map((r) => r.month))].sort();
   const partial = new Set(d.partialMonths ?? []);
   const monthLabel = (m: string): string => `${m.slice(0, 7)}${partial.has(m.slice(0, 7)) ? '*' : ''}`;
-  const fxMissing = (m: string): boolean => blended.some((r) => r.month === m && (r.spendRowsWithoutFx ?? 0) > 0);
   // Bars for channels with a defined CAC somewhere: organic/unattributed have none (no spend).
   const cacChannels = [...new Set(byChannel.filter((r) => definedCac(r) !== null).map((r) => r.channel!))].sort();
   const barValue = (r: CacRow | undefined): number | null => ((v) => (v === null ? null : Number(v)))(r ? definedCac(r) : null);

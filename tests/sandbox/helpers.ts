@@ -9,7 +9,7 @@ export interface Res {
 export async function http(url: string, init: RequestInit = {}): Promise<Res> {
   const r = await fetch(url, init);
   const text = await r.text();
-  let json: unknown = undefined;
+  let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
@@ -33,8 +33,8 @@ export function graphPost(baseUrl: string, path: string, token: string, form: Re
 }
 
 /** Follows paging.next verbatim (as the Node SDK does) and returns every row. */
-export async function followAll(first: Res, max = 1000): Promise<{ rows: any[]; pages: number }> {
-  const rows: any[] = [...first.json.data];
+export async function followAll(first: Res, max = 1000): Promise<{ rows: Array<Res['json']>; pages: number }> {
+  const rows: Array<Res['json']> = [...first.json.data];
   let res = first;
   let pages = 1;
   while (res.json?.paging?.next && pages < max) {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { startSandbox, type Sandbox } from '../../connector/sandbox/index.js';
 import { graphApiMeta } from '../../connector/sandbox/meta.js';
-import { graphGet, graphPost, http, sleep, type Res } from './helpers.js';
+import { graphPost, http, sleep, type Res } from './helpers.js';
 
 const INSIGHTS_DOC = 'please check https://developers.facebook.com/docs/marketing-api/reference/ads-insights/ for all valid values';
 
