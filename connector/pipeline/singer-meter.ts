@@ -3,9 +3,8 @@
 // untouched, so pipe backpressure still reaches the tap; only sync_log lines are JSON-parsed.
 import { StringDecoder } from 'node:string_decoder';
 import { Transform, type TransformCallback } from 'node:stream';
+import { SYNC_LOG_STREAM } from '../tap/streams.js';
 
-/** The stream the tap writes one row per account per run to (design.md §3). */
-export const SYNC_LOG_STREAM = 'sync_log';
 /** Lines longer than this are only counted, never kept as a partial line (bounded memory). */
 const MAX_PENDING_BYTES = 64 * 1024 * 1024;
 
@@ -78,7 +77,7 @@ export class SingerMeter extends Transform {
     this.records.set(stream, n);
     this.lastStream = stream;
     this.onRecord?.(stream, n);
-    if (stream === SYNC_LOG_STREAM) {
+    if (stream === SYNC_LOG_STREAM.name) {
       try {
         const msg = JSON.parse(text) as { record?: Record<string, unknown> };
         if (msg.record) this.syncLog.push(msg.record);

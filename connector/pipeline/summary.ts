@@ -3,6 +3,7 @@
 // schemas/streams/sync_log.json names), its record and request metrics, and the children's fatal
 // errors; rendered as text for people and JSON for machines.
 import type { TapState } from '../singer/state.js';
+import { SYNC_LOG_STREAM } from '../tap/streams.js';
 
 export interface Failure {
   /** Which part failed: one account inside the tap, or a whole process. */
@@ -192,7 +193,7 @@ export function formatSummary(s: SyncSummary): string {
   // Skipped accounts (closed, or no role on them) are listed but not synced; sync_log says why.
   const skipped = a.list.filter((x) => x.status === 'skipped').length;
   lines.push(`  accounts  ${a.found} found · ${a.added} added · ${a.updated} updated · ${a.failed} failed${skipped ? ` · ${skipped} skipped` : ''}`);
-  const streams = Object.entries(s.rows).filter(([k]) => k !== 'sync_log');
+  const streams = Object.entries(s.rows).filter(([k]) => k !== SYNC_LOG_STREAM.name);
   lines.push(`  rows      ${fmt(s.total_rows)} in total${streams.length ? '' : ' (no records)'}`);
   for (const [stream, n] of streams) {
     const o = s.objects[stream];
