@@ -84,20 +84,20 @@ export interface DiscoveryContext {
  */
 export const BUSINESS_MANAGEMENT_FIELDS: readonly string[] = ['owner'];
 
-/** Columns the tap itself needs from ad accounts, whatever the catalog selects. */
-const ACCOUNT_FIELDS_NEEDED = ['account_id', 'id', 'name', 'currency', 'timezone_name', 'business', 'account_status'];
-const BUSINESS_FIELDS_NEEDED = ['id', 'name'];
-
 const stream = (name: string): AssetStream => {
   const s = ASSET_STREAMS.find((a) => a.name === name);
   if (!s) throw new Error(`no asset stream ${name}`);
   return s;
 };
 
-function fieldsFor(ctx: DiscoveryContext, name: string, needed: readonly string[]): string[] {
+/** The root of Business Manager discovery: its edge is read first, every `{business}` edge follows from it. */
+const BUSINESSES = stream('businesses');
+
+/** The declaration's needed fields plus the selected ones Graph returns. */
+function fieldsFor(ctx: DiscoveryContext, name: string): string[] {
   const s = stream(name);
   const selected = ctx.selected.get(name) ?? [];
-  return [...new Set([...needed, ...requestFields(s, selected)])];
+  return [...new Set([...s.neededFields, ...requestFields(s, selected)])];
 }
 
 const addAccess = (asset: FoundAsset, entry: AccessEntry): void => {
@@ -118,8 +118,10 @@ function merge(map: Map<string, FoundAsset>, id: string, raw: Record<string, unk
   return asset;
 }
 
-const accountIdOf = (raw: Record<string, unknown>): string | undefined => {
-  const a = raw['account_id'] ?? (typeof raw['id'] === 'string' ? raw['id'].replace(/^act_/, '') : undefined);
+/** The id an asset is keyed by: its key column, or Graph's id without the declared prefix (act_<id> → <id>). */
+const assetIdOf = (s: AssetStream, raw: Record<string, unknown>): string | undefined => {
+  const id = typeof raw['id'] === 'string' ? raw['id'] : undefined;
+  const a = s.graphIdPrefix === undefined ? id : (raw[s.keyProperties[0]!] ?? (id?.startsWith(s.graphIdPrefix) ? id.slice(s.graphIdPrefix.length) : id));
   return typeof a === 'string' && a ? a : undefined;
 };
 
@@ -137,7 +139,7 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
     edgesByToken: new Map(),
   };
   const { graph, config, log, limit } = ctx;
-  const wanted = (name: string): boolean => name === 'ad_accounts' || name === 'businesses' || ctx.selected.has(name);
+  const wanted = (name: string): boolean => stream(name).alwaysDiscovered === true || ctx.selected.has(name);
   const failed = (streams: readonly string[], where: string, err: unknown): void => {
     const e = asConnectorError(err);
     log.warn(`discovery of ${streams.join(', ')} is incomplete: ${where} failed: ${e.message}`, { error_kind: e.kind, hint: e.hint, ...e.context });
@@ -183,7 +185,7 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
       // An edge the token's /me node does not have is not asked: its absence is not an incomplete discovery.
       const applies = (edge: AssetEdge): boolean => type === undefined || edge.tokenTypes.includes(type);
       const meEdges = ASSET_STREAMS.flatMap((s) => s.edges.filter((e) => e.path.startsWith('me/') && wanted(s.name)));
-      const businessEdge = stream('businesses').edges[0]!;
+      const businessEdge = BUSINESSES.edges[0]!;
       const noScope = ctx.scopes?.get(token.label)?.includes(BUSINESS_SCOPE) === false;
       const readsBusinesses = applies(businessEdge) && !noScope;
       let businesses: Array<Record<string, unknown>> = [];
@@ -191,7 +193,7 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
         log.info(`token "${token.label}" has no ${BUSINESS_SCOPE} scope: it reaches only accounts, pages and catalogs assigned to its user`, { token_label: token.label });
       } else if (readsBusinesses) {
         try {
-          businesses = await readEdge(businessEdge.path, token, fieldsFor(ctx, 'businesses', BUSINESS_FIELDS_NEEDED));
+          businesses = await readEdge(businessEdge.path, token, fieldsFor(ctx, BUSINESSES.name));
         } catch (err) {
           failed(allAssetStreams, `token "${token.label}" /${businessEdge.path}`, err);
         }
@@ -200,17 +202,18 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
       for (const b of businesses) merge(result.businesses, b['id'] as string, b, undefined, token.label);
 
       const jobs: Array<Promise<void>> = [];
-      const edgeJob = (name: string, edge: AssetEdge, path: string, businessId: string | null, needed: readonly string[]): void => {
+      const edgeJob = (name: string, edge: AssetEdge, path: string, businessId: string | null): void => {
         if (!wanted(name)) return;
+        const s = stream(name);
         jobs.push(
           (async () => {
             try {
-              const rows = await readEdge(path, token, fieldsFor(ctx, name, needed));
+              const rows = await readEdge(path, token, fieldsFor(ctx, name));
               const target = mapFor(result, name);
               for (const row of rows) {
-                const id = name === 'ad_accounts' ? accountIdOf(row) : typeof row['id'] === 'string' ? row['id'] : undefined;
+                const id = assetIdOf(s, row);
                 if (!id) continue;
-                const owner = name === 'ad_accounts' ? ((row['business'] as { id?: string } | undefined)?.id ?? null) : null;
+                const owner = s.ownerField ? ((row[s.ownerField] as { id?: string } | undefined)?.id ?? null) : null;
                 merge(target, id, row, { business_id: businessId ?? owner, relation: edge.relation, token_label: token.label }, token.label);
               }
             } catch (err) {
@@ -220,12 +223,11 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
         );
       };
       for (const s of ASSET_STREAMS) {
-        const needed = s.name === 'ad_accounts' ? ACCOUNT_FIELDS_NEEDED : ['id', 'name'];
         for (const edge of s.edges) {
           if (edge.path.includes('{business}')) {
-            for (const b of businesses) edgeJob(s.name, edge, edge.path.replace('{business}', b['id'] as string), b['id'] as string, needed);
-          } else if (!edge.path.includes('{account}') && s.name !== 'businesses' && applies(edge)) {
-            edgeJob(s.name, edge, edge.path, null, needed);
+            for (const b of businesses) edgeJob(s.name, edge, edge.path.replace('{business}', b['id'] as string), b['id'] as string);
+          } else if (!edge.path.includes('{account}') && s !== BUSINESSES && applies(edge)) {
+            edgeJob(s.name, edge, edge.path, null);
           }
         }
       }
@@ -322,7 +324,7 @@ async function findConfiguredAccounts(ctx: DiscoveryContext, r: DiscoveryResult)
     for (const token of ctx.tokens) {
       try {
         const scopes = ctx.scopes?.get(token.label);
-        const fields = fieldsFor(ctx, 'ad_accounts', ACCOUNT_FIELDS_NEEDED).filter((f) => !(scopes && !scopes.includes(BUSINESS_SCOPE) && BUSINESS_MANAGEMENT_FIELDS.includes(f)));
+        const fields = fieldsFor(ctx, 'ad_accounts').filter((f) => !(scopes && !scopes.includes(BUSINESS_SCOPE) && BUSINESS_MANAGEMENT_FIELDS.includes(f)));
         const raw = await ctx.limit(() => ctx.graph.request<Record<string, unknown>>(`act_${accountId}`, { params: { fields }, tokens: [token], accountId }));
         const owner = (raw['business'] as { id?: string } | undefined)?.id ?? null;
         merge(r.adAccounts, accountId, raw, { business_id: owner, relation: 'assigned', token_label: token.label }, token.label);
@@ -347,7 +349,7 @@ async function findConfiguredAccounts(ctx: DiscoveryContext, r: DiscoveryResult)
 }
 
 async function discoverAccountPixels(ctx: DiscoveryContext, r: DiscoveryResult, failed: (s: readonly string[], where: string, err: unknown) => void): Promise<void> {
-  const fields = fieldsFor(ctx, 'pixels', ['id', 'name']);
+  const fields = fieldsFor(ctx, 'pixels');
   await Promise.all(
     [...r.adAccounts.entries()].map(async ([accountId, account]) => {
       const tokens = tokensFor(ctx.tokens, account.tokenLabels);

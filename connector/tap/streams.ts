@@ -55,6 +55,12 @@ export interface AssetStream extends StreamBase {
    * asset by the bare id, and the record gets both columns.
    */
   graphIdPrefix?: string;
+  /** Fields discovery reads whatever the catalog selects (what the tap itself needs from the asset). */
+  neededFields: string[];
+  /** Discovered even when the catalog deselects the stream: the run needs it (accounts to sync, businesses to reach edges). */
+  alwaysDiscovered?: true;
+  /** Graph field holding the owning business (`{id}`), recorded as the access entry's business when the edge is not a business's. */
+  ownerField?: string;
 }
 
 export interface EntityStream extends StreamBase {
@@ -97,6 +103,8 @@ export const ASSET_STREAMS: readonly AssetStream[] = [
     replicationMethod: 'FULL_TABLE',
     activateVersion: true,
     computed: ['token_labels'],
+    neededFields: ['id', 'name'],
+    alwaysDiscovered: true,
     minorUnitFields: [],
     edges: [{ path: 'me/businesses', relation: 'assigned', tokenTypes: ANY_USER }],
     docs: 'https://developers.facebook.com/docs/graph-api/reference/user/businesses/',
@@ -110,6 +118,9 @@ export const ASSET_STREAMS: readonly AssetStream[] = [
     activateVersion: true,
     computed: ['access'],
     graphIdPrefix: 'act_',
+    neededFields: ['account_id', 'id', 'name', 'currency', 'timezone_name', 'business', 'account_status'],
+    alwaysDiscovered: true,
+    ownerField: 'business',
     minorUnitFields: ['amount_spent', 'balance', 'spend_cap', 'min_daily_budget'],
     edges: [
       { path: '{business}/owned_ad_accounts', relation: 'owned', tokenTypes: ANY },
@@ -127,6 +138,7 @@ export const ASSET_STREAMS: readonly AssetStream[] = [
     replicationMethod: 'FULL_TABLE',
     activateVersion: true,
     computed: ['access'],
+    neededFields: ['id', 'name'],
     minorUnitFields: [],
     edges: [
       { path: '{business}/owned_pages', relation: 'owned', tokenTypes: ANY },
@@ -145,6 +157,7 @@ export const ASSET_STREAMS: readonly AssetStream[] = [
     replicationMethod: 'FULL_TABLE',
     activateVersion: true,
     computed: ['access', 'ad_account_ids'],
+    neededFields: ['id', 'name'],
     minorUnitFields: [],
     edges: [
       { path: '{business}/owned_pixels', relation: 'owned', tokenTypes: ANY },
@@ -161,6 +174,7 @@ export const ASSET_STREAMS: readonly AssetStream[] = [
     replicationMethod: 'FULL_TABLE',
     activateVersion: true,
     computed: ['access'],
+    neededFields: ['id', 'name'],
     minorUnitFields: [],
     edges: [
       { path: '{business}/owned_product_catalogs', relation: 'owned', tokenTypes: ANY },
