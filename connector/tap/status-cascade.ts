@@ -4,12 +4,12 @@
 // remembers which of its objects are PAUSED (state `paused_ids`); a parent arriving with a status that
 // differs from that memory has its children re-read by parent id, so the cost follows the parents that changed.
 import type { Bookmark } from '../singer/state.js';
+import { ENTITY_STREAMS } from './streams.js';
 
-/** Parent streams and the Graph `filtering` field that lists a child edge's rows by that parent. */
-const PARENTS: Readonly<Record<string, { filterField: string; children: readonly string[] }>> = {
-  campaigns: { filterField: 'campaign.id', children: ['ad_sets', 'ads'] },
-  ad_sets: { filterField: 'adset.id', children: ['ads'] },
-};
+/** Parent streams (declared with statusChildren) and the Graph `filtering` field that lists a child edge's rows by that parent. */
+const PARENTS: Readonly<Record<string, { filterField: string; children: readonly string[] }>> = Object.fromEntries(
+  ENTITY_STREAMS.flatMap((e) => (e.statusChildren ? [[e.name, { filterField: `${e.filterPrefix}.id`, children: e.statusChildren }]] : [])),
+);
 
 /** State key of a parent stream's bookmark: ids whose configured status is PAUSED. */
 export const PAUSED_KEY = 'paused_ids';

@@ -86,6 +86,11 @@ export interface EntityStream extends StreamBase {
    * `incrementalVia` names this one (ads' `creative` → the creatives to re-read by id).
    */
   linkField?: string;
+  /**
+   * Streams whose objects' effective_status follows this one's status (a paused campaign's ad sets and
+   * ads): when it changes, they are re-read by `<filterPrefix>.id` (status-cascade.ts).
+   */
+  statusChildren?: string[];
 }
 
 export type TapStream = AssetStream | EntityStream;
@@ -195,6 +200,7 @@ export const ENTITY_STREAMS: readonly EntityStream[] = [
     replicationKey: 'updated_time',
     edge: 'campaigns',
     filterPrefix: 'campaign',
+    statusChildren: ['ad_sets', 'ads'],
     allStatuses: CAMPAIGN_STATUSES,
     serverSideIncremental: true,
     computed: ['currency'],
@@ -210,6 +216,7 @@ export const ENTITY_STREAMS: readonly EntityStream[] = [
     replicationKey: 'updated_time',
     edge: 'adsets',
     filterPrefix: 'adset',
+    statusChildren: ['ads'],
     allStatuses: ADSET_STATUSES,
     serverSideIncremental: true,
     computed: ['currency'],

@@ -100,6 +100,11 @@ describe('contract: every entity and asset stream declaration', () => {
     }
   });
 
+  it('names as status children only entity streams read after their parent', () => {
+    const names = ENTITY_STREAMS.map((e) => e.name);
+    for (const [i, e] of ENTITY_STREAMS.entries()) for (const c of e.statusChildren ?? []) expect(names.indexOf(c), `${e.name} → ${c}`).to.be.greaterThan(i);
+  });
+
   it('gives an asset stream with a Graph id prefix a single key column besides id', () => {
     for (const a of ASSET_STREAMS.filter((x) => x.graphIdPrefix !== undefined)) {
       expect(a.keyProperties, a.name).to.have.length(1);
