@@ -51,7 +51,7 @@ export function lockHeldError(err: unknown, file: string): ConnectorError | unde
 }
 
 /** read_json of a batch file (parameter $file) with these columns; decimals come as text (see loadType). */
-const readBatch = (fields: readonly BigQueryField[]): string => `read_json($file, format = 'newline_delimited', columns = ${readJsonColumns(fields.map(loadType))})`;
+const readBatch = (fields: readonly WarehouseField[]): string => `read_json($file, format = 'newline_delimited', columns = ${readJsonColumns(fields.map(loadType))})`;
 
 /** A SQL string literal (values read back from DuckDB itself: dates, integers, timestamps). */
 const sqlString = (v: string): string => `'${v.replace(/'/g, "''")}'`;
