@@ -22,6 +22,10 @@ export function describeMachine(): Machine {
     ramBytes: os.totalmem(),
     node: process.version,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
-    load: os.loadavg().map((l) => l.toFixed(2)).join(' / ') + ' (1 / 5 / 15 min)',
+    load:
+      os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' / ') + ' (1 / 5 / 15 min)',
   };
 }

@@ -174,7 +174,17 @@ export async function runBench(args: BenchArgs): Promise<Results> {
         }
         if (want('sync')) {
           say(`sync: ${plan.syncAccounts} accounts tuned, ${plan.naiveAccounts} naive, ${plan.syncDays} days`);
-          const r = await syncBench(sb, { dir, accounts: plan.syncAccounts, naiveAccounts: plan.naiveAccounts, incrementalAccounts: plan.incrementalAccounts, days: plan.syncDays, today, latencyMs: plan.latencyMs, jobDurationMs: plan.jobDurationMs, pollSeconds: plan.pollSeconds });
+          const r = await syncBench(sb, {
+            dir,
+            accounts: plan.syncAccounts,
+            naiveAccounts: plan.naiveAccounts,
+            incrementalAccounts: plan.incrementalAccounts,
+            days: plan.syncDays,
+            today,
+            latencyMs: plan.latencyMs,
+            jobDurationMs: plan.jobDurationMs,
+            pollSeconds: plan.pollSeconds,
+          });
           sections.push(r.full, r.incremental);
         }
       } finally {

@@ -15,14 +15,17 @@ import { startSandbox } from '../../connector/sandbox/index.js';
 
 const rounds = Number(process.argv[2] ?? 20);
 let seed = Number(process.argv[3] ?? 1);
-const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 
 const sandbox = await startSandbox({ world: 'small', seed: 5, jobDurationMs: 5 });
 const TODAY = sandbox.world.clock.today;
 const START = new Date(Date.parse(TODAY) - 10 * 86_400_000).toISOString().slice(0, 10);
 
 function configs(dir: string): string[] {
-  writeFileSync(path.join(dir, 'tap.json'), JSON.stringify({ access_tokens: sandbox.tokens.map((t) => ({ label: t.label, token: t.token })), api_base_url: sandbox.baseUrl, start_date: START, end_date: TODAY, insights_poll_interval_seconds: 0.02, retry_base_ms: 10, max_retries: 1 }));
+  writeFileSync(
+    path.join(dir, 'tap.json'),
+    JSON.stringify({ access_tokens: sandbox.tokens.map((t) => ({ label: t.label, token: t.token })), api_base_url: sandbox.baseUrl, start_date: START, end_date: TODAY, insights_poll_interval_seconds: 0.02, retry_base_ms: 10, max_retries: 1 }),
+  );
   // Small batches: many commits, so a kill lands between commits as often as inside one.
   writeFileSync(path.join(dir, 'target.json'), JSON.stringify({ destination: 'duckdb', duckdb_path: path.join(dir, 'w.duckdb'), batch_rows: 50 }));
   return ['sync', '--config', path.join(dir, 'tap.json'), '--target-config', path.join(dir, 'target.json'), '--state-file', path.join(dir, 'state.json'), '--json'];
@@ -145,5 +148,16 @@ const killedRounds = results.filter((r) => r['killed']).length;
 const bad = results.filter((r) => (r['lost'] as number) > 0 || (r['extra'] as number) > 0);
 const unexpected = results.filter((r) => r['unexpected_exit']).length;
 const byVictim = (v: string): number => results.filter((r) => r['killed'] && r['victim'] === v).length;
-console.log(JSON.stringify({ rounds, killed: killedRounds, killed_target: byVictim('target'), killed_sync: byVictim('sync'), rounds_with_difference: bad.length, lost: bad.reduce((n, r) => n + (r['lost'] as number), 0), duplicates_or_extra: bad.reduce((n, r) => n + (r['extra'] as number), 0), unexpected_exits: unexpected }));
+console.log(
+  JSON.stringify({
+    rounds,
+    killed: killedRounds,
+    killed_target: byVictim('target'),
+    killed_sync: byVictim('sync'),
+    rounds_with_difference: bad.length,
+    lost: bad.reduce((n, r) => n + (r['lost'] as number), 0),
+    duplicates_or_extra: bad.reduce((n, r) => n + (r['extra'] as number), 0),
+    unexpected_exits: unexpected,
+  }),
+);
 if (bad.length || unexpected) process.exitCode = 1;

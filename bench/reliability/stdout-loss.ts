@@ -15,7 +15,6 @@ const busy = Number(process.argv[3] ?? os.availableParallelism() * 2);
 const world = (process.argv[4] ?? 'small') as 'small' | 'demo';
 const days = Number(process.argv[5] ?? 14);
 
-
 /** CPU hogs that spin in 50 ms slices and end when our stdin pipe to them closes (even if we are killed). */
 const SPIN = 'const spin=()=>{const t=Date.now();while(Date.now()-t<50);setImmediate(spin)};spin();process.stdin.on("end",()=>process.exit());process.stdin.resume()';
 function busyLoops(n: number): ChildProcess[] {
@@ -33,7 +32,9 @@ async function committedRows(file: string): Promise<number> {
   const db = await DuckDBInstance.create(file);
   const c = await db.connect();
   try {
-    const tables = (await c.runAndReadAll(`select table_name from information_schema.tables where table_schema='facebook_ads' and table_name not like '%__history' and table_name not like '%__sdc_stage' and not starts_with(table_name, '_sdc_')`)).getRows().map((r) => String(r[0]));
+    const tables = (await c.runAndReadAll(`select table_name from information_schema.tables where table_schema='facebook_ads' and table_name not like '%__history' and table_name not like '%__sdc_stage' and not starts_with(table_name, '_sdc_')`))
+      .getRows()
+      .map((r) => String(r[0]));
     let total = 0;
     for (const t of tables) total += Number((await c.runAndReadAll(`select count(*) from facebook_ads."${t}"`)).getRows()[0]![0]);
     return total;
@@ -75,7 +76,14 @@ try {
     outcomes.push({ code: r.code, tapRecords, committed, stderrTail: r.stderr.slice(-1500) });
     const lost = tapRecords === undefined ? '?' : tapRecords - committed;
     console.log(`run ${i + 1}/${runs}: exit ${r.code}, tap wrote ${tapRecords}, committed ${committed}, lost ${lost}`);
-    if (r.code !== 0) console.log(r.stderr.split('\n').filter((l) => /"level":"error"/.test(l)).slice(-5).join('\n'));
+    if (r.code !== 0)
+      console.log(
+        r.stderr
+          .split('\n')
+          .filter((l) => /"level":"error"/.test(l))
+          .slice(-5)
+          .join('\n'),
+      );
     rmSync(dir, { recursive: true, force: true });
   }
 } finally {

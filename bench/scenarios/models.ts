@@ -93,12 +93,30 @@ export async function modelsBench(o: ModelsBenchOptions): Promise<Section> {
     setup: `Each world synced by the tap (${o.days} days, tokens ${MEMORY_TOKENS.join(', ')}), loaded by target-bigquery into a fresh DuckDB file, then \`fb-ads-elt models build --duckdb-path <file>\` (one real \`dbt build\`: seeds, every model, data and unit tests) timed as a child process. Demo world = baseline; large world = its first ${o.largeAccounts} reachable accounts.`,
     tables: [
       { head: ['world', 'accounts', 'tap records', 'tap', 'target load', 'models build', 'exit', 'models', 'failed tests', 'build peak RSS'], rows: [row(demo), row(large)] },
-      { head: ['comparison', 'large ÷ demo'], rows: [['tap records (data size)', fmtRatio(dataRatio)], ['models build wall time', fmtRatio(buildRatio)]] },
+      {
+        head: ['comparison', 'large ÷ demo'],
+        rows: [
+          ['tap records (data size)', fmtRatio(dataRatio)],
+          ['models build wall time', fmtRatio(buildRatio)],
+        ],
+      },
       ...(slowest.length ? [{ head: ['slowest models (large world)', 'ms'], rows: slowest.map((m) => [m.name, fmtNum(Math.round(m.seconds * 1000))]) }] : []),
     ],
     checks: [
       check('models build succeeds on both worlds (timing only reported)', ok ? `exit 0 on both; build time scales ${fmtRatio(buildRatio)} for ${fmtRatio(dataRatio)} the data` : `exit ${demo.build.code} (demo) / ${large.build.code} (large)`, ok, {
-        why: `dbt build failed: ${[demo, large].filter((w) => w.build.code !== 0).map((w) => `${w.world}: ${w.build.stderr.split('\n').filter((l) => l.includes('"error"')).slice(-1)[0]?.slice(0, 400) ?? w.build.stderr.slice(-400)}`).join('; ')}`,
+        why: `dbt build failed: ${[demo, large]
+          .filter((w) => w.build.code !== 0)
+          .map(
+            (w) =>
+              `${w.world}: ${
+                w.build.stderr
+                  .split('\n')
+                  .filter((l) => l.includes('"error"'))
+                  .slice(-1)[0]
+                  ?.slice(0, 400) ?? w.build.stderr.slice(-400)
+              }`,
+          )
+          .join('; ')}`,
         close: 'fix the failing model/test named above (dbt/), then re-run the bench.',
       }),
     ],

@@ -197,7 +197,21 @@ export async function peersWorldBench(o: PeersOptions): Promise<PeersWorldResult
       const r = await runTap(sb, { dir: o.dir, name, config, args: ['--catalog', catalog], stdoutFile: out, timeoutMs: o.timeoutMs, ...extra });
       const lines = jsonLines(out);
       const got = spendByAccountDay(lines, 'insights_ad');
-      return { ...r, side: { name: 'ours (tap-facebook-ads)', processes: 1, wallMs: r.run.wallMs, cpuSeconds: r.run.cpuSeconds, calls: r.stats.calls, records: r.records, insightsRows: r.recordsByStream['insights_ad'] ?? 0, peakRssBytes: r.run.peakRssBytes, spend: verdictOf(got, truth, live), exit: '0' } };
+      return {
+        ...r,
+        side: {
+          name: 'ours (tap-facebook-ads)',
+          processes: 1,
+          wallMs: r.run.wallMs,
+          cpuSeconds: r.run.cpuSeconds,
+          calls: r.stats.calls,
+          records: r.records,
+          insightsRows: r.recordsByStream['insights_ad'] ?? 0,
+          peakRssBytes: r.run.peakRssBytes,
+          spend: verdictOf(got, truth, live),
+          exit: '0',
+        },
+      };
     };
     const shipped: Array<TapRun & { side: TapSide }> = [];
     for (let i = 0; i < o.oursRuns; i++) shipped.push(await ours(`ours-${i}`));
@@ -210,7 +224,7 @@ export async function peersWorldBench(o: PeersOptions): Promise<PeersWorldResult
     const oursSide: TapSide = { ...first.side, wallMs: median(shipped.map((r) => r.run.wallMs)), peakRssBytes: peak };
 
     const memory: Section = {
-      title: 'Tap memory on the peers\' world',
+      title: "Tap memory on the peers' world",
       setup: `Our tap on the peers' world (sandbox \`small\`, token \`agency\`: ${accounts.length} accounts, ${o.days} days ${w.since} .. ${w.until}, campaigns, ad sets, ads, creatives and ad-level daily insights), started as everything starts it (\`bin/tap-facebook-ads.js\` with its shebang's V8 flags, connector/cli/node-flags.ts), ${o.oursRuns} runs, then once as plain \`node bin/tap-facebook-ads.js\` without them. Peak RSS is the child's ru_maxrss (GNU time).`,
       tables: [
         {
@@ -222,13 +236,13 @@ export async function peersWorldBench(o: PeersOptions): Promise<PeersWorldResult
         },
       ],
       checks: [
-        check('tap peak RSS ≤ 64 MiB on the peers\' world', `${fmtBytes(peak)} (highest of ${o.oursRuns} runs; ${fmtBytes(plain.run.peakRssBytes)} without the V8 flags)`, peak <= 64 * 1024 * 1024, {
-          why: 'Node itself is most of it: the node binary\'s touched pages (code, ICU data for time zones) are ~40 MB of RSS before any JavaScript runs; the rest is the V8 heap (module code, the run\'s garbage) and malloc (HTTP buffers).',
+        check("tap peak RSS ≤ 64 MiB on the peers' world", `${fmtBytes(peak)} (highest of ${o.oursRuns} runs; ${fmtBytes(plain.run.peakRssBytes)} without the V8 flags)`, peak <= 64 * 1024 * 1024, {
+          why: "Node itself is most of it: the node binary's touched pages (code, ICU data for time zones) are ~40 MB of RSS before any JavaScript runs; the rest is the V8 heap (module code, the run's garbage) and malloc (HTTP buffers).",
           close: 'a single bundled and minified tap file (less module source and bytecode on the heap), or streaming JSON parsing of large insights pages.',
         }),
       ],
       notes: [
-        'Where the memory went before (127 MiB, issue 20): axios (it loaded form-data, follow-redirects, http2 and undici\'s WebAssembly HTTP parser, ~20 MB), ajv compiling spec.json at every start (~6–9 MB), and V8\'s defaults (a 16 MB young generation, the optimising compiler\'s memory and pages of code). Now: node:http/https (connector/graph/http.ts), validators precompiled by `npm run build` (connector/core/validators.ts), and `--max-semi-space-size=1 --no-opt --optimize-for-size --single-threaded` on the tap\'s shebang: the tap\'s objects die young (it streams), its CPU is mostly JSON.parse/stringify in C++ builtins (compare the CPU column; the sync scenario shows CPU at scale), and a heap this small needs no GC helper threads.',
+        "Where the memory went before (127 MiB, issue 20): axios (it loaded form-data, follow-redirects, http2 and undici's WebAssembly HTTP parser, ~20 MB), ajv compiling spec.json at every start (~6–9 MB), and V8's defaults (a 16 MB young generation, the optimising compiler's memory and pages of code). Now: node:http/https (connector/graph/http.ts), validators precompiled by `npm run build` (connector/core/validators.ts), and `--max-semi-space-size=1 --no-opt --optimize-for-size --single-threaded` on the tap's shebang: the tap's objects die young (it streams), its CPU is mostly JSON.parse/stringify in C++ builtins (compare the CPU column; the sync scenario shows CPU at scale), and a heap this small needs no GC helper threads.",
         `RSS of a bare \`node -e 0\` on this machine is ~40 MB (the floor); the tap's Node \`--version\` path is measured in the start-up section.`,
       ],
       seconds: memorySeconds,
@@ -265,13 +279,19 @@ export async function peersWorldBench(o: PeersOptions): Promise<PeersWorldResult
     ];
     const taps: Section = {
       title: 'Taps side by side: ours and the real peers on one sandbox world',
-      setup: `One sandbox (\`small\` world, clock = the run's clock, report runs complete at once, rate-limit budgets out of reach), token \`agency\` (${accounts.length} accounts), ${o.days} days (${w.since} .. ${w.until}). Every tap reads the same: campaigns, ad sets, ads, creatives and ad-level daily insights (${Object.entries(SELECTION).map(([k, v]) => `${k}: ${v.streams.join(', ')}`).join('; ')}). The peers' Graph host is redirected to the sandbox from outside their code (bench/peers/redirect). singer-io and MeltanoLabs take one account per process: their three processes ran one after the other and their walls, calls and records are summed (peak RSS: the highest). Discovery is not timed. "Spend matches" compares spend per account and day (rows deduplicated on ad and day, as a target merging on the key holds them) with the world's truth (sandbox expectedInsights, deleted ads included).`,
+      setup: `One sandbox (\`small\` world, clock = the run's clock, report runs complete at once, rate-limit budgets out of reach), token \`agency\` (${accounts.length} accounts), ${o.days} days (${w.since} .. ${w.until}). Every tap reads the same: campaigns, ad sets, ads, creatives and ad-level daily insights (${Object.entries(
+        SELECTION,
+      )
+        .map(([k, v]) => `${k}: ${v.streams.join(', ')}`)
+        .join(
+          '; ',
+        )}). The peers' Graph host is redirected to the sandbox from outside their code (bench/peers/redirect). singer-io and MeltanoLabs take one account per process: their three processes ran one after the other and their walls, calls and records are summed (peak RSS: the highest). Discovery is not timed. "Spend matches" compares spend per account and day (rows deduplicated on ad and day, as a target merging on the key holds them) with the world's truth (sandbox expectedInsights, deleted ads included).`,
       tables: [{ head: ['tap', 'processes', 'wall', 'Graph calls', 'records', 'ad-level insights rows', 'peak RSS', 'spend matches the world', 'exit', 'wall ÷ ours', 'calls ÷ ours', 'RSS ÷ ours'], rows: sides.map(row) }],
       checks: [],
       notes: [
         ...notes,
         `Our incremental re-run (the first run's STATE fed back, nothing changed in the world): ${fmtNum(incremental.stats.calls)} Graph calls, ${fmtMs(incremental.run.wallMs)} (full run: ${fmtNum(first.stats.calls)} calls).`,
-        'Calls per tap are the sandbox\'s own counters for exactly that tap\'s read; Airbyte\'s batch API calls count once per HTTP request.',
+        "Calls per tap are the sandbox's own counters for exactly that tap's read; Airbyte's batch API calls count once per HTTP request.",
       ],
       seconds: (performance.now() - started) / 1000,
     };

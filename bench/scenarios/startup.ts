@@ -40,17 +40,22 @@ export async function startupBench(o: { runs: number; sourceRuns: number }): Pro
     const source = await versionRuns(bin, o.sourceRuns, true);
     const m = median(built.wall);
     rows.push([bin, fmtMs(m), `${fmtMs(Math.min(...built.wall))} – ${fmtMs(Math.max(...built.wall))}`, built.cpu.length ? fmtMs(median(built.cpu)) : 'n/a', fmtBytes(median(built.rss)), fmtMs(median(source.wall)), fmtRatio(ratio(m, median(source.wall)))]);
-    checks.push(check(`${bin} --version ≤ ${STARTUP_TARGET_MS} ms`, `${fmtMs(m)} (median of ${o.runs})`, m <= STARTUP_TARGET_MS, {
-      why: 'the process start includes Node itself (~40 ms here) plus the modules the entry point imports before it parses arguments; on a loaded machine the wall time stretches',
-      close: 'load less before argument parsing (tests/unit/cli/start-path.test.ts lists what loads).',
-    }));
+    checks.push(
+      check(`${bin} --version ≤ ${STARTUP_TARGET_MS} ms`, `${fmtMs(m)} (median of ${o.runs})`, m <= STARTUP_TARGET_MS, {
+        why: 'the process start includes Node itself (~40 ms here) plus the modules the entry point imports before it parses arguments; on a loaded machine the wall time stretches',
+        close: 'load less before argument parsing (tests/unit/cli/start-path.test.ts lists what loads).',
+      }),
+    );
   }
   return {
-    title: 'Start-up: each bin\'s --version',
+    title: "Start-up: each bin's --version",
     setup: `Each bin run ${o.runs} times with \`--version\` from the compiled build in dist/ (\`npm run build\`; the tap with its shebang's V8 flags), then ${o.sourceRuns} times from the TypeScript sources through tsx (FB_ADS_ELT_FROM_SOURCE=1, what every run cost before the build step). Wall time from spawn to exit, including GNU time's own start.`,
     tables: [{ head: ['bin', 'median wall (build)', 'range', 'median CPU (user + sys)', 'median peak RSS', 'median wall (sources via tsx)', 'build ÷ sources'], rows }],
     checks,
-    notes: ['On a loaded machine the wall time stretches (see the load average above) while the CPU time does not: the CPU column is the figure to compare across runs.', 'Nothing of the sandbox, the demo, the report, the dbt runner, tests or the bench loads on these paths: tests/unit/cli/start-path.test.ts records every module each bin loads and fails otherwise.'],
+    notes: [
+      'On a loaded machine the wall time stretches (see the load average above) while the CPU time does not: the CPU column is the figure to compare across runs.',
+      'Nothing of the sandbox, the demo, the report, the dbt runner, tests or the bench loads on these paths: tests/unit/cli/start-path.test.ts records every module each bin loads and fails otherwise.',
+    ],
     seconds: (performance.now() - started) / 1000,
   };
 }

@@ -42,7 +42,15 @@ export async function tapMemoryBench(sb: Sandbox, o: TapMemoryOptions): Promise<
     tables: [
       {
         head: ['accounts', 'records', 'bytes out', 'wall', 'peak RSS', 'RSS ÷ smallest', 'records ÷ smallest'],
-        rows: runs.map((r) => [String(r.accounts), fmtNum(r.run.records), fmtBytes(r.run.run.stdoutBytes), fmtMs(r.run.run.wallMs), fmtBytes(r.run.run.peakRssBytes), fmtRatio(ratio(r.run.run.peakRssBytes, first.run.run.peakRssBytes)), fmtRatio(ratio(r.run.records, first.run.records))]),
+        rows: runs.map((r) => [
+          String(r.accounts),
+          fmtNum(r.run.records),
+          fmtBytes(r.run.run.stdoutBytes),
+          fmtMs(r.run.run.wallMs),
+          fmtBytes(r.run.run.peakRssBytes),
+          fmtRatio(ratio(r.run.run.peakRssBytes, first.run.run.peakRssBytes)),
+          fmtRatio(ratio(r.run.records, first.run.records)),
+        ]),
       },
     ],
     checks: [

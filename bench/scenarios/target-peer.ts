@@ -60,7 +60,14 @@ export async function targetPeerBench(o: TargetPeerOptions): Promise<Section> {
     writeFileSync(theirCfg, JSON.stringify({ path: theirDb, default_target_schema: 'bench' }));
     const theirs = await runChild(bin('target-duckdb', 'target-duckdb'), { args: ['--config', theirCfg], stdinFile: input, cwd: o.dir, timeoutMs: o.timeoutMs });
     const theirRows = theirs.code === 0 ? countTheirs(theirDb) : NaN;
-    rows.push(['target-duckdb 0.8.0 (duckdb 1.0.0)', fmtNum(theirRows), fmtMs(theirs.wallMs), fmtNum(o.rows / (theirs.wallMs / 1000)), fmtBytes(theirs.peakRssBytes), theirs.code === 0 ? '0' : `${theirs.code}: ${theirs.stderr.trim().split('\n').slice(-1)[0]?.slice(0, 200) ?? ''}`]);
+    rows.push([
+      'target-duckdb 0.8.0 (duckdb 1.0.0)',
+      fmtNum(theirRows),
+      fmtMs(theirs.wallMs),
+      fmtNum(o.rows / (theirs.wallMs / 1000)),
+      fmtBytes(theirs.peakRssBytes),
+      theirs.code === 0 ? '0' : `${theirs.code}: ${theirs.stderr.trim().split('\n').slice(-1)[0]?.slice(0, 200) ?? ''}`,
+    ]);
     const speed = ratio(theirs.wallMs, ours.wallMs);
     const mem = ratio(ours.peakRssBytes, theirs.peakRssBytes);
     rows.push(['ours ÷ theirs', '', fmtRatio(ratio(ours.wallMs, theirs.wallMs)), fmtRatio(speed), fmtRatio(mem), '']);

@@ -118,7 +118,8 @@ export async function targetBench(opts: TargetBenchOptions): Promise<Section & {
     const checks = [
       check('≥ 50,000 insights rows/s into DuckDB (2-core machine)', `${fmtNum(rowsPerSec(big))} rows/s at ${fmtNum(big.rows)} rows (${fmtNum(bestRate)} best without start-up)`, rowsPerSec(big) >= 50_000, {
         why: `the target spends ${Math.round(commitShare * 100)} % of the wall time inside DuckDB batch commits (a batch whose keys are all new and distinct is inserted straight from its NDJSON file; otherwise it is staged and MERGEd within its date_start range) and the rest in its Node message loop (read → JSON.parse → ajv validation → row mapping → NDJSON re-serialisation), all on one thread; each row is ~${fmtBytes(big.inputBytes / Math.max(1, big.rows))} of JSON (tap-shaped insights_ad lines), and the parse-only floor (JSON.parse alone, no validation, no database) on this machine in this run is ${fmtNum(big.rows / (floors[floors.length - 1]!.wallMs / 1000))} rows/s${big.rows / (floors[floors.length - 1]!.wallMs / 1000) < 50_000 ? ', itself below 50,000' : ''}`,
-        close: 'measured per row in CPU on this machine (2026-11-30): JSON.parse ~17 µs, ajv ~14 µs, row mapping ~17 µs, NDJSON write ~12 µs, DuckDB insert from the file ~44 µs; 50,000 rows/s on 2 cores leaves 40 µs of CPU per row for all of it. What remains: have DuckDB read the Singer lines themselves (no re-serialisation in Node), and parse/validate in worker threads so Node overlaps DuckDB.',
+        close:
+          'measured per row in CPU on this machine (2026-11-30): JSON.parse ~17 µs, ajv ~14 µs, row mapping ~17 µs, NDJSON write ~12 µs, DuckDB insert from the file ~44 µs; 50,000 rows/s on 2 cores leaves 40 µs of CPU per row for all of it. What remains: have DuckDB read the Singer lines themselves (no re-serialisation in Node), and parse/validate in worker threads so Node overlaps DuckDB.',
       }),
       check(`peak RSS flat across sizes and < 300 MB`, `${fmtBytes(small.run.peakRssBytes)} at ${fmtNum(small.rows)} → ${fmtBytes(big.run.peakRssBytes)} at ${fmtNum(big.rows)}`, peak < 300 * 1024 * 1024 && big.run.peakRssBytes <= small.run.peakRssBytes * 1.5, {
         why:
@@ -132,17 +133,29 @@ export async function targetBench(opts: TargetBenchOptions): Promise<Section & {
     const rowBytes = big.inputBytes / Math.max(1, big.rows);
     const notes = [
       ...(big.rows < 1_000_000
-        ? [`1,000,000 rows were not run: at the ${fmtNum(rowsPerSec(big))} rows/s measured here it would take ${fmtMs((1_000_000 / rowsPerSec(big)) * 1000)} of the 10-minute budget. A batch of this row shape (~${fmtBytes(rowBytes)} per row) flushes every ~${fmtNum(104_857_600 / rowBytes)} rows at the default batch_bytes, so the ${fmtNum(big.rows)}-row run already covers ${big.batches} flushes. Whether RSS keeps climbing past it is what a 1M run would show; since it follows table size (see above), expect it to.`]
+        ? [
+            `1,000,000 rows were not run: at the ${fmtNum(rowsPerSec(big))} rows/s measured here it would take ${fmtMs((1_000_000 / rowsPerSec(big)) * 1000)} of the 10-minute budget. A batch of this row shape (~${fmtBytes(rowBytes)} per row) flushes every ~${fmtNum(104_857_600 / rowBytes)} rows at the default batch_bytes, so the ${fmtNum(big.rows)}-row run already covers ${big.batches} flushes. Whether RSS keeps climbing past it is what a 1M run would show; since it follows table size (see above), expect it to.`,
+          ]
         : []),
       `0-row run (SCHEMA + STATE only): ${fmtMs(startup.run.wallMs)} wall, ${fmtBytes(startup.run.peakRssBytes)} peak RSS; that is Node + module loading + DuckDB load/open/close, paid once per run.`,
       'The parse-only floor is `node -e` with readline + JSON.parse on the same file through the same stdin pipe; "target ÷ floor" is the fraction of that floor the target reaches.',
     ];
     const findings = [
       `connector/target (loader.ts + duckdb/destination.ts): ${fmtNum(rowsPerSec(big))} insights_ad rows/s at ${fmtNum(big.rows)} rows of ~${fmtBytes(rowBytes)}, ${Math.round(commitShare * 100)} % of it inside DuckDB batch commits (insert straight from the NDJSON batch when its keys are new, else stage + MERGE within the batch's date range); the Node side (read, JSON.parse, ajv, toRow, NDJSON re-serialisation) is the rest. The parse-only floor on the same input is ${fmtNum(big.rows / (floors[floors.length - 1]!.wallMs / 1000))} rows/s.`,
-      `connector/target/duckdb/destination.ts (duckdb_memory_limit 256MB, in the target process): peak RSS ${fmtBytes(small.run.peakRssBytes)} at ${fmtNum(small.rows)} rows → ${fmtBytes(big.run.peakRssBytes)} at ${fmtNum(big.rows)} rows` + (variant ? ` (batch_bytes ${fmtBytes(opts.smallBatchBytes!)} at ${fmtNum(runs[0]!.rows)} rows: ${fmtBytes(variant.run.peakRssBytes)}, ${fmtRatio(ratio(variant.run.peakRssBytes, runs[0]!.run.peakRssBytes))} of the default).` : '.'),
+      `connector/target/duckdb/destination.ts (duckdb_memory_limit 256MB, in the target process): peak RSS ${fmtBytes(small.run.peakRssBytes)} at ${fmtNum(small.rows)} rows → ${fmtBytes(big.run.peakRssBytes)} at ${fmtNum(big.rows)} rows` +
+        (variant ? ` (batch_bytes ${fmtBytes(opts.smallBatchBytes!)} at ${fmtNum(runs[0]!.rows)} rows: ${fmtBytes(variant.run.peakRssBytes)}, ${fmtRatio(ratio(variant.run.peakRssBytes, runs[0]!.run.peakRssBytes))} of the default).` : '.'),
       `bin/target-bigquery.js: a 0-row input (SCHEMA + STATE) takes ${fmtMs(startup.run.wallMs)} and ${fmtBytes(startup.run.peakRssBytes)}, paid by every run: Node, module loading, loading DuckDB and opening the file.`,
     ];
-    return { findings, title: 'Target: insights rows/s into DuckDB and peak RSS', setup: `Synthetic insights_ad records shaped like the tap's output (schema and keys from catalog.json, ${fmtNum(6720)} ads × consecutive days; five engagement actions with their cost per action, conversions split by attribution window on 4 rows in 10, video percentiles on 4 in 7; ~${fmtBytes(runs[runs.length - 1]!.inputBytes / Math.max(1, runs[runs.length - 1]!.rows))} a line) written to a file, then piped into \`target-bigquery --config\` (DuckDB, default config: batch_rows 100k, batch_bytes 100 MiB, duckdb_memory_limit 256MB, validation and history on). Peak RSS is the child's ru_maxrss from GNU time (VmHWM from /proc/<pid>/status, polled, where GNU time is missing).`, tables, checks, notes, seconds: (performance.now() - started) / 1000, runs };
+    return {
+      findings,
+      title: 'Target: insights rows/s into DuckDB and peak RSS',
+      setup: `Synthetic insights_ad records shaped like the tap's output (schema and keys from catalog.json, ${fmtNum(6720)} ads × consecutive days; five engagement actions with their cost per action, conversions split by attribution window on 4 rows in 10, video percentiles on 4 in 7; ~${fmtBytes(runs[runs.length - 1]!.inputBytes / Math.max(1, runs[runs.length - 1]!.rows))} a line) written to a file, then piped into \`target-bigquery --config\` (DuckDB, default config: batch_rows 100k, batch_bytes 100 MiB, duckdb_memory_limit 256MB, validation and history on). Peak RSS is the child's ru_maxrss from GNU time (VmHWM from /proc/<pid>/status, polled, where GNU time is missing).`,
+      tables,
+      checks,
+      notes,
+      seconds: (performance.now() - started) / 1000,
+      runs,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -38,11 +38,7 @@ export class Redactor {
     for (const v of [...this.values].sort((a, b) => b.length - a.length)) {
       if (out.includes(v)) out = out.split(v).join(REDACTED);
     }
-    return out
-      .replace(PARAM_RE, `$1${REDACTED}`)
-      .replace(BEARER_RE, `$1${REDACTED}`)
-      .replace(PEM_RE, REDACTED)
-      .replace(META_TOKEN_RE, REDACTED);
+    return out.replace(PARAM_RE, `$1${REDACTED}`).replace(BEARER_RE, `$1${REDACTED}`).replace(PEM_RE, REDACTED).replace(META_TOKEN_RE, REDACTED);
   }
 
   /** Deep-redacts strings inside a JSON-like value (for structured log fields and state). */

@@ -463,14 +463,16 @@ export class GraphClient {
     let res: HttpAnswer;
     const started = Date.now();
     try {
-      res = await this.inflight(() => httpRequest({
-        url: target,
-        method,
-        timeoutMs: this.config.request_timeout_seconds * 1000,
-        headers: method === 'POST' ? { ...this.headers, 'Content-Type': 'application/x-www-form-urlencoded' } : this.headers,
-        ...(method === 'POST' ? { body: new URLSearchParams(params).toString() } : {}),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      }));
+      res = await this.inflight(() =>
+        httpRequest({
+          url: target,
+          method,
+          timeoutMs: this.config.request_timeout_seconds * 1000,
+          headers: method === 'POST' ? { ...this.headers, 'Content-Type': 'application/x-www-form-urlencoded' } : this.headers,
+          ...(method === 'POST' ? { body: new URLSearchParams(params).toString() } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        }),
+      );
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? err;
       const code = err instanceof HttpFailure ? err.code : (err as NodeJS.ErrnoException).code;
@@ -552,9 +554,6 @@ export class GraphClient {
   private async abortable(p: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
     if (!signal) return p;
     if (signal.aborted) throw signal.reason;
-    await Promise.race([
-      p,
-      new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true })),
-    ]);
+    await Promise.race([p, new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }))]);
   }
 }

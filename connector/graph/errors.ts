@@ -1,16 +1,7 @@
 // THE classification of Graph API failures: one table keyed on HTTP status + Graph code/error_subcode
 // (facts §7.4), plus is_transient, never on message text (Meta rewords messages; codes are the contract).
 // Each row says which typed error to raise, whether the client may retry it, and what the user does next.
-import {
-  AuthError,
-  ConnectorError,
-  DataError,
-  PermissionError,
-  ThrottledError,
-  TransientError,
-  ConfigError,
-  type ErrorDetails,
-} from '../core/errors.js';
+import { AuthError, ConnectorError, DataError, PermissionError, ThrottledError, TransientError, ConfigError, type ErrorDetails } from '../core/errors.js';
 
 /** The error object Graph puts under "error" (facts §7.3). Every field is optional in practice. */
 export interface GraphErrorBody {
@@ -77,12 +68,9 @@ interface Rule {
   hint: string;
 }
 
-const TOKEN_HINT =
-  'Issue a new token with ads_read (best: a non-expiring system-user token from Business Settings → Users → System users → Generate new token) and put it into config.access_token(s).';
-const THROTTLE_HINT =
-  'Meta is rate-limiting these calls. Re-run later; to raise the budget request Advanced (Full) Access for ads_management on the app, lower max_concurrency, or stagger schedules of tools that share the app.';
-const PERMISSION_HINT =
-  'Give the token (its system user) a role on this ad account or business with ads_read, or drop the account from config.account_ids.';
+const TOKEN_HINT = 'Issue a new token with ads_read (best: a non-expiring system-user token from Business Settings → Users → System users → Generate new token) and put it into config.access_token(s).';
+const THROTTLE_HINT = 'Meta is rate-limiting these calls. Re-run later; to raise the budget request Advanced (Full) Access for ads_management on the app, lower max_concurrency, or stagger schedules of tools that share the app.';
+const PERMISSION_HINT = 'Give the token (its system user) a role on this ad account or business with ads_read, or drop the account from config.account_ids.';
 
 /**
  * Rows are tried in order; the first whose code, subcode and status all match wins, so specific
@@ -99,10 +87,25 @@ export const GRAPH_ERROR_TABLE: readonly Rule[] = [
   // tells the two apart; Airbyte (streams/common.py reduce_request_record_limit) answers both by
   // halving the page, and so do we: a smaller request is the right answer to either. Retried
   // unchanged only where the caller cannot make the request smaller (GraphCallOptions.shrinkable).
-  { code: 1, subcode: null, status: 500, kind: 'reduce_data', retry: true, reason: 'response too big (code 1, HTTP 500)', hint: 'Meta asks for less data per call: the tap halves the page size (insights: splits the job by days and level) and goes on. If it still fails at the smallest size, deselect fields of this stream.' },
+  {
+    code: 1,
+    subcode: null,
+    status: 500,
+    kind: 'reduce_data',
+    retry: true,
+    reason: 'response too big (code 1, HTTP 500)',
+    hint: 'Meta asks for less data per call: the tap halves the page size (insights: splits the job by days and level) and goes on. If it still fails at the smallest size, deselect fields of this stream.',
+  },
   { code: 1, kind: 'transient', retry: true, reason: 'unknown server error (code 1)', hint: 'Meta had an internal error; re-run later.' },
   // Async report-run failures carry these in error_code/error_subcode (DOCS insights/error-codes, v25+).
-  { code: 2, subcode: 1504041, kind: 'config', retry: false, reason: 'invalid breakdowns for this report (code 2/1504041)', hint: 'Meta rejects this combination of breakdowns/action_breakdowns: change the report in config.insights_reports (see README "Insights reports") or deselect it.' },
+  {
+    code: 2,
+    subcode: 1504041,
+    kind: 'config',
+    retry: false,
+    reason: 'invalid breakdowns for this report (code 2/1504041)',
+    hint: 'Meta rejects this combination of breakdowns/action_breakdowns: change the report in config.insights_reports (see README "Insights reports") or deselect it.',
+  },
   { code: 2, subcode: 1504042, kind: 'config', retry: false, reason: 'invalid custom metrics for this report (code 2/1504042)', hint: 'Meta rejects a field of this report: remove it from config.insights_reports[].fields or deselect it in the catalog.' },
   { code: 2, subcode: 1504043, kind: 'transient', retry: true, reason: 'intermittent report failure (code 2/1504043)', hint: 'Meta failed to build the report this time; the tap restarts it, and re-running later is safe.' },
   { code: 2, kind: 'transient', retry: true, reason: 'service temporarily unavailable (code 2)', hint: 'Meta is temporarily unavailable; re-run later.' },
@@ -128,7 +131,13 @@ export const GRAPH_ERROR_TABLE: readonly Rule[] = [
   { code: 100, subcode: 1504018, kind: 'reduce_data', retry: false, reason: 'synchronous request timed out (code 100/1504018)', hint: 'Use a smaller date range or async insights jobs.' },
   // 100 with a subcode naming one object's problem (the issue's example 2446289): the account is fine.
   { code: 100, subcode: 2446289, kind: 'object', retry: false, reason: 'one object cannot be read (code 100/2446289)', hint: 'Meta refuses this one object (often deleted or restricted); the tap skips it with this warning and reads the rest of the account.' },
-  { code: 100, kind: 'config', retry: false, reason: 'invalid parameter (code 100)', hint: 'A field or parameter is not valid for this API version: check config.api_version, insights_reports fields and breakdowns, and that config.app_secret belongs to the app that issued the token.' },
+  {
+    code: 100,
+    kind: 'config',
+    retry: false,
+    reason: 'invalid parameter (code 100)',
+    hint: 'A field or parameter is not valid for this API version: check config.api_version, insights_reports fields and breakdowns, and that config.app_secret belongs to the app that issued the token.',
+  },
   // Only these 190 subcodes say the token itself is expired or revoked (DOCS graph-api/guides/error-handling).
   { code: 190, subcode: 458, kind: 'auth', retry: false, tokenDead: true, reason: 'the app is not authorised for this token (code 190/458)', hint: TOKEN_HINT },
   { code: 190, subcode: 460, kind: 'auth', retry: false, tokenDead: true, reason: 'the token was invalidated by a password change (code 190/460)', hint: TOKEN_HINT },
@@ -137,24 +146,50 @@ export const GRAPH_ERROR_TABLE: readonly Rule[] = [
   { code: 190, subcode: 492, kind: 'auth', retry: false, tokenDead: true, reason: 'the token session is invalid (code 190/492)', hint: TOKEN_HINT },
   // 459 "user checkpointed" and 464 "unconfirmed user": the token cannot be used until its person acts
   // on facebook.com (DOCS graph-api/guides/error-handling, authentication subcodes).
-  { code: 190, subcode: 459, kind: 'auth', retry: false, tokenDead: true, reason: 'the token\'s user is checkpointed (code 190/459)', hint: 'The person behind this token must log in at www.facebook.com and clear the security checkpoint; or use a system-user token, which has no checkpoints.' },
-  { code: 190, subcode: 464, kind: 'auth', retry: false, tokenDead: true, reason: 'the token\'s user is not confirmed (code 190/464)', hint: 'The person behind this token must confirm their Facebook account; or use a system-user token instead.' },
+  {
+    code: 190,
+    subcode: 459,
+    kind: 'auth',
+    retry: false,
+    tokenDead: true,
+    reason: "the token's user is checkpointed (code 190/459)",
+    hint: 'The person behind this token must log in at www.facebook.com and clear the security checkpoint; or use a system-user token, which has no checkpoints.',
+  },
+  { code: 190, subcode: 464, kind: 'auth', retry: false, tokenDead: true, reason: "the token's user is not confirmed (code 190/464)", hint: 'The person behind this token must confirm their Facebook account; or use a system-user token instead.' },
   // HTTP 401 "Invalid OAuth access token - Cannot parse access token": the string is not a token.
   { code: 190, status: 401, kind: 'auth', retry: false, tokenDead: true, reason: 'the token cannot be parsed (code 190, HTTP 401)', hint: TOKEN_HINT },
   // 190 without a subcode also answers a valid token that lacks a page permission ("Any of the
   // pages_read_engagement, … permission(s) must be granted before impersonating a user's page",
   // AB test_errors.py error_400_permission_must_be_granted): this call fails, the token stays in use.
-  { code: 190, kind: 'permission', retry: false, reason: 'the token lacks a permission for this object (code 190)', hint: 'The token is valid but lacks a page permission for this object: grant pages_read_engagement/pages_show_list to the system user, or deselect the page-based stream. If every call fails like this, check the token with Meta\'s Access Token Debugger.' },
+  {
+    code: 190,
+    kind: 'permission',
+    retry: false,
+    reason: 'the token lacks a permission for this object (code 190)',
+    hint: "The token is valid but lacks a page permission for this object: grant pages_read_engagement/pages_show_list to the system user, or deselect the page-based stream. If every call fails like this, check the token with Meta's Access Token Debugger.",
+  },
   { code: 200, kind: 'permission', retry: false, reason: 'missing permission (code 200)', hint: 'Grant the token business_management/ads_read and a role on the object, or drop the account from config.account_ids.' },
   { code: 294, kind: 'permission', retry: false, reason: 'ads_management permission required (code 294)', hint: 'Grant ads_management (or ads_read for reading) to the token.' },
   // 270: the app has development access only (DOCS marketing-api/overview/authorization, access levels).
-  { code: 270, kind: 'permission', retry: false, reason: 'the app has development access only (code 270)', hint: 'The app behind the token has Development access to the Marketing API: use a token of a user who is admin of both the app and the ad account, or request Standard Access (ads_management / Ads Management Standard Access) for the app.' },
+  {
+    code: 270,
+    kind: 'permission',
+    retry: false,
+    reason: 'the app has development access only (code 270)',
+    hint: 'The app behind the token has Development access to the Marketing API: use a token of a user who is admin of both the app and the ad account, or request Standard Access (ads_management / Ads Management Standard Access) for the app.',
+  },
   { code: [201, 299], kind: 'permission', retry: false, reason: 'missing permission (code 2xx)', hint: PERMISSION_HINT },
   // 341 "Application limit reached": the app's budget, like code 4 (DOCS graph-api/guides/error-handling).
   { code: 341, kind: 'throttled', retry: true, scope: 'app', reason: 'application limit reached (code 341)', hint: THROTTLE_HINT },
   // 368 "Temporarily blocked for policies violations": Meta says wait and retry, but minutes of in-run
   // retries do not lift a policy block; the run ends as "retry later" (exit 7) with where to look.
-  { code: 368, kind: 'transient', retry: false, reason: 'temporarily blocked for a policy violation (code 368)', hint: 'Meta has temporarily blocked this token/app for a policy reason: check Business Support Home (Account Quality) for restrictions on the user, app or ad account, then re-run later.' },
+  {
+    code: 368,
+    kind: 'transient',
+    retry: false,
+    reason: 'temporarily blocked for a policy violation (code 368)',
+    hint: 'Meta has temporarily blocked this token/app for a policy reason: check Business Support Home (Account Quality) for restrictions on the user, app or ad account, then re-run later.',
+  },
   { code: 613, subcode: 1487742, kind: 'throttled', retry: true, scope: 'account', reason: 'ad account request limit reached (code 613/1487742)', hint: THROTTLE_HINT },
   { code: 613, kind: 'throttled', retry: true, scope: 'account', reason: 'ad account request limit reached (code 613)', hint: THROTTLE_HINT },
   { code: 960, kind: 'transient', retry: true, reason: 'batch request aborted (code 960)', hint: 'Meta aborted the request; re-run later.' },
@@ -289,8 +324,7 @@ export function classifyGraphError(c: GraphFailureContext): Classified {
     default:
       error = new ConnectorError('unexpected', message, details);
   }
-  const failure: FailureClass =
-    rule.kind === 'throttled' ? 'throttle' : rule.kind === 'transient' ? 'transient' : rule.kind === 'reduce_data' ? 'reduce_data' : rule.tokenDead ? 'token_dead' : 'fatal';
+  const failure: FailureClass = rule.kind === 'throttled' ? 'throttle' : rule.kind === 'transient' ? 'transient' : rule.kind === 'reduce_data' ? 'reduce_data' : rule.tokenDead ? 'token_dead' : 'fatal';
   return { error, retry: rule.retry || (rule.kind === 'reduce_data' && c.body?.is_transient === true), failure, scope: rule.scope };
 }
 

@@ -91,7 +91,10 @@ export async function inspectToken(client: GraphClient, t: TokenRef, now: number
   }
   const warnings: string[] = [];
   const horizon = now + warningDays * DAY_MS;
-  for (const [what, at] of [['expires', expiresAt], ['loses data access', dataAccessExpiresAt]] as const) {
+  for (const [what, at] of [
+    ['expires', expiresAt],
+    ['loses data access', dataAccessExpiresAt],
+  ] as const) {
     if (!problem && at && at.getTime() <= horizon) {
       const days = Math.max(0, Math.floor((at.getTime() - now) / DAY_MS));
       warnings.push(`token "${t.label}" ${what} on ${at.toISOString()} (in ${days} day${days === 1 ? '' : 's'})`);
@@ -110,13 +113,7 @@ export async function inspectToken(client: GraphClient, t: TokenRef, now: number
  * is thrown (AuthError exit 3, PermissionError exit 4) before anything is read. Logs a warning for
  * tokens expiring within config.token_expiry_warning_days.
  */
-export async function checkTokens(
-  client: GraphClient,
-  tokens: TokenRef[],
-  config: { token_expiry_warning_days: number },
-  log: Logger,
-  opts: { clock?: Clock } = {},
-): Promise<TokenCheck[]> {
+export async function checkTokens(client: GraphClient, tokens: TokenRef[], config: { token_expiry_warning_days: number }, log: Logger, opts: { clock?: Clock } = {}): Promise<TokenCheck[]> {
   const now = (opts.clock ?? systemClock)().getTime();
   const out: TokenCheck[] = [];
   for (const t of tokens) out.push(await inspectToken(client, t, now, config.token_expiry_warning_days));

@@ -25,7 +25,6 @@ interface SyncFlags {
   json?: boolean;
 }
 
-
 /**
  * Ends the process with a pipeline exit code once stdout has drained. The shared CLI runner only
  * maps thrown errors to codes, and a partial success (5) is a result, not an error.

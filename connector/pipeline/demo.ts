@@ -65,7 +65,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const clock: Clock = () => sandbox.now();
   try {
     const today = sandbox.world.clock.today;
-    const start = DateTime.fromISO(today, { zone: 'utc' }).minus({ days: (o.days ?? DEMO_DAYS) - 1 }).toISODate()!;
+    const start = DateTime.fromISO(today, { zone: 'utc' })
+      .minus({ days: (o.days ?? DEMO_DAYS) - 1 })
+      .toISODate()!;
     const tapConfig = {
       access_tokens: sandbox.tokens.map((t) => ({ label: t.label, token: t.token })),
       api_base_url: sandbox.baseUrl,
@@ -131,8 +133,6 @@ export function reportHighlights(r: ReportData): string[] {
   return [
     `Spend ${r.period.from} → ${r.period.to}: ${[...byChannel].map(([c, v]) => `${c} ${fmt(v)}${cur}`).join(' · ') || 'none'}`,
     last ? `Blended CAC ${last.month.slice(0, 7)}: ${definedCac(last) === null ? '— (not defined: no tracked spend or no new customers)' : `${fmt(Number(last.cac))}${cur}`} from ${last.new_customers} new customers` : 'CAC: no months with data',
-    top
-      ? `Top campaign: ${top.campaign_name} (act_${top.account_id}) ${top.spend_reporting === null ? '' : `${money(top.spend_reporting, r.currency)} = `}${money(top.spend, top.currency)}`
-      : 'Top campaign: none',
+    top ? `Top campaign: ${top.campaign_name} (act_${top.account_id}) ${top.spend_reporting === null ? '' : `${money(top.spend_reporting, r.currency)} = `}${money(top.spend, top.currency)}` : 'Top campaign: none',
   ];
 }

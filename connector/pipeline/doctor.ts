@@ -130,7 +130,8 @@ async function probeAccounts(o: DoctorOptions, config: TapConfig, graph: GraphCl
   const scopes = new Map(inspected.filter((i) => i.scopes.length).map((i) => [i.label, i.scopes]));
   const types = new Map(inspected.flatMap((i) => (isTokenType(i.type) ? [[i.label, i.type] as const] : [])));
   const found = await discoverAssets({ graph, config, tokens: usable, log: o.log.child({ phase: 'discovery' }), limit, selected: new Map([['ad_accounts', ['account_status']]]), scopes, types });
-  for (const [stream, why] of found.incomplete) report.discovery.push({ ok: false, what: `discovery of ${stream} is incomplete (${why.join('; ')})`, fix: 'Give the token business_management and assign it to the Business Manager, or list account_ids explicitly.', kind: 'permission', exit_code: EXIT_CODES.permission });
+  for (const [stream, why] of found.incomplete)
+    report.discovery.push({ ok: false, what: `discovery of ${stream} is incomplete (${why.join('; ')})`, fix: 'Give the token business_management and assign it to the Business Manager, or list account_ids explicitly.', kind: 'permission', exit_code: EXIT_CODES.permission });
   for (const u of found.unreachable) report.discovery.push(finding(u.error, `configured account ${u.accountId} is not reachable by any token`));
   for (const f of found.failedTokens) report.discovery.push(finding(f.error, `token "${f.label}" could not list its assets`));
   const accounts = [...found.adAccounts.entries()].map(([id, a]) => ({ info: accountInfo(usable, id, a), raw: a.raw }));

@@ -63,9 +63,7 @@ export function configTable(schemaPath: string): string {
   for (const r of rowsOf(schema)) {
     const p = r.prop;
     const def = p['default'] === undefined ? (r.required ? '**required**' : '') : `\`${JSON.stringify(p['default'])}\``;
-    const notes = [p['description'] ? String(p['description']) : '', constraints(p) ? `(${constraints(p)})` : '', p['writeOnly'] ? '**Secret**: never logged.' : '']
-      .filter(Boolean)
-      .join(' ');
+    const notes = [p['description'] ? String(p['description']) : '', constraints(p) ? `(${constraints(p)})` : '', p['writeOnly'] ? '**Secret**: never logged.' : ''].filter(Boolean).join(' ');
     lines.push(`| \`${r.field}\` | ${cellText(typeOf(p))} | ${cellText(def)} | ${cellText(notes)} |`);
   }
   return lines.join('\n');
@@ -94,9 +92,7 @@ export function warehouseTable(): string {
     // The target keeps versions of streams that carry updated_time (connector/target/loader.ts).
     const history = s.key_properties.length > 0 && fields.some((f) => f.name === 'updated_time' && f.mode !== 'REPEATED');
     const layout = tableLayout(s.key_properties, fields);
-    const phys = [layout.partitionField ? `partition by day(\`${layout.partitionField}\`)` : '', layout.clusterFields.length ? `cluster by ${layout.clusterFields.map((c) => `\`${c}\``).join(', ')}` : '']
-      .filter(Boolean)
-      .join('; ');
+    const phys = [layout.partitionField ? `partition by day(\`${layout.partitionField}\`)` : '', layout.clusterFields.length ? `cluster by ${layout.clusterFields.map((c) => `\`${c}\``).join(', ')}` : ''].filter(Boolean).join('; ');
     lines.push(`| \`${table}\` | ${s.key_properties.map((k) => `\`${k}\``).join(' + ')} | ${history ? `\`${table}__history\`` : ''} | ${phys} |`);
   }
   return lines.join('\n');

@@ -42,7 +42,7 @@ export interface SyncSummary {
   api_calls: number | null;
   throttles: number | null;
   state: { file: string | null; written: boolean; state_messages: number };
-  models: { ran: boolean; models?: number; exit_code?: number } ;
+  models: { ran: boolean; models?: number; exit_code?: number };
   failures: Failure[];
 }
 

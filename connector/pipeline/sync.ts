@@ -265,11 +265,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     const tapCode = childExitCode(tapOutcome, { stoppedByUs });
     const targetCode = childExitCode(targetOutcome);
     if (tapCode !== 0 && !failures.some((f) => f.scope === 'tap')) {
-      const hint = stoppedByUs
-        ? 'What was committed before the stop is kept; run again to continue from the saved state.'
-        : tapCode === EXIT_CODES.partial
-          ? 'Some accounts failed; the others were committed. See the failures above.'
-          : undefined;
+      const hint = stoppedByUs ? 'What was committed before the stop is kept; run again to continue from the saved state.' : tapCode === EXIT_CODES.partial ? 'Some accounts failed; the others were committed. See the failures above.' : undefined;
       const killed = !stoppedByUs && killedFromOutside(tapOutcome);
       const message = stoppedByUs ? 'the tap was stopped before it finished' : killed ? `tap-facebook-ads was killed by ${tapOutcome.signal} before it finished` : `tap exited with ${tapOutcome.code ?? tapOutcome.signal}`;
       failures.push({ scope: 'tap', kind: stoppedByUs ? 'stopped' : killed ? 'killed' : 'exit', message, ...(hint ? { hint } : killed ? { hint: 'What was committed before it is kept; run again to continue from the saved state.' } : {}) });

@@ -38,7 +38,7 @@ export class CountCheck {
           scope: 'pipeline',
           kind: 'data',
           message: `the tap sent ${pipedTotal} records but reported no record_count metrics, so the run cannot prove they all reached the warehouse`,
-          hint: 'The tap\'s last log lines were lost or it is not tap-facebook-ads; re-run, and report it if it happens again.',
+          hint: "The tap's last log lines were lost or it is not tap-facebook-ads; re-run, and report it if it happens again.",
         },
       ];
     }

@@ -118,10 +118,7 @@ export function renderReport(d: ReportData): string {
   const barValue = (r: CacRow | undefined): number | null => ((v) => (v === null ? null : Number(v)))(r ? definedCac(r) : null);
   const groups = months.map((m) => ({
     label: monthLabel(m),
-    bars: [
-      ...cacChannels.map((c) => ({ name: c, value: barValue(byChannel.find((x) => x.month === m && x.channel === c)) })),
-      ...(blended.length ? [{ name: 'blended', value: barValue(blended.find((x) => x.month === m)) }] : []),
-    ],
+    bars: [...cacChannels.map((c) => ({ name: c, value: barValue(byChannel.find((x) => x.month === m && x.channel === c)) })), ...(blended.length ? [{ name: 'blended', value: barValue(blended.find((x) => x.month === m)) }] : [])],
   }));
   const totalNew = blended.reduce((a, r) => a + r.new_customers, 0);
   const cur = d.currency;
@@ -140,7 +137,10 @@ export function renderReport(d: ReportData): string {
       const m = r.month.slice(0, 7);
       const cac = definedCac(r);
       const classes = [...(r.channel === 'blended' ? ['blended'] : []), ...(partial.has(m) ? ['partial'] : [])];
-      const flags = [...(partial.has(m) ? ['<span class="flag" title="only part of this month was synced">partial</span>'] : []), ...((r.spendRowsWithoutFx ?? 0) > 0 ? [`<span class="flag fx" title="${r.spendRowsWithoutFx} spend rows without an exchange rate are left out">FX missing</span>`] : [])];
+      const flags = [
+        ...(partial.has(m) ? ['<span class="flag" title="only part of this month was synced">partial</span>'] : []),
+        ...((r.spendRowsWithoutFx ?? 0) > 0 ? [`<span class="flag fx" title="${r.spendRowsWithoutFx} spend rows without an exchange rate are left out">FX missing</span>`] : []),
+      ];
       return `<tr data-month="${esc(m)}" data-channel="${esc(r.channel!)}"${partial.has(m) ? ' data-partial="true"' : ''}${(r.spendRowsWithoutFx ?? 0) > 0 ? ` data-missing-fx="${r.spendRowsWithoutFx}"` : ''}${classes.length ? ` class="${classes.join(' ')}"` : ''}><td>${esc(monthLabel(m))}${flags.join('')}</td><td>${esc(r.channel!)}</td>${cell(r.spend, money(r.spend, cur))}${cell(r.new_customers, int(r.new_customers))}${cell(cac, money(cac, cur), cac === null ? 'num no-cac' : 'num')}</tr>`;
     })
     .join('');
@@ -224,7 +224,14 @@ ${d.cacAvailable === false ? '<p class="note">No CAC: no orders relation is conf
 
 <section id="top-campaigns">
 <h2>Top campaigns by spend</h2>
-${d.topCampaigns.length ? hBarChart(d.topCampaigns.map((c) => ({ label: c.campaign_name, value: Number(c.spend_reporting ?? 0) })), { label: 'Top campaigns by spend' }) : ''}
+${
+  d.topCampaigns.length
+    ? hBarChart(
+        d.topCampaigns.map((c) => ({ label: c.campaign_name, value: Number(c.spend_reporting ?? 0) })),
+        { label: 'Top campaigns by spend' },
+      )
+    : ''
+}
 <div class="scroll"><table>
 <thead><tr><th class="num">#</th><th>Campaign</th><th class="num">Spend${cur ? ` (${esc(cur)})` : ''}</th><th class="num">Spend (local)</th><th class="num">Impr.</th><th class="num">Clicks</th><th class="num">Conv.</th></tr></thead>
 <tbody>${campaignRows}</tbody>

@@ -25,7 +25,12 @@ async function rows(conn: DuckDBConnection, sql: string): Promise<Record<string,
 
 /** Where each mart lives (schema-qualified, quoted); a missing required mart is a clear error, a missing optional one is absent. */
 export async function locateMarts(conn: DuckDBConnection): Promise<Partial<Record<keyof typeof MARTS, string>> & Record<'spendDaily' | 'campaignReport', string>> {
-  const found = await rows(conn, `select table_schema, table_name from information_schema.tables where table_name in (${Object.values(MARTS).map((n) => `'${n}'`).join(',')}) and table_catalog = current_database()`);
+  const found = await rows(
+    conn,
+    `select table_schema, table_name from information_schema.tables where table_name in (${Object.values(MARTS)
+      .map((n) => `'${n}'`)
+      .join(',')}) and table_catalog = current_database()`,
+  );
   const out: Partial<Record<keyof typeof MARTS, string>> = {};
   for (const [k, name] of Object.entries(MARTS) as [keyof typeof MARTS, string][]) {
     const hit = found.find((r) => r['table_name'] === name);

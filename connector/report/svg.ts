@@ -59,9 +59,7 @@ function yAxis(fr: Frame, ticks: number[], yOf: (v: number) => number, unit: str
 }
 
 function legend(names: string[]): string {
-  return `<g class="legend">${names
-    .map((n, i) => `<g transform="translate(${FRAME.left + i * 150},${FRAME.height - 8})"><rect width="10" height="10" y="-9" rx="2" fill="${PALETTE[i % PALETTE.length]}"/><text x="14" class="tick">${esc(n)}</text></g>`)
-    .join('')}</g>`;
+  return `<g class="legend">${names.map((n, i) => `<g transform="translate(${FRAME.left + i * 150},${FRAME.height - 8})"><rect width="10" height="10" y="-9" rx="2" fill="${PALETTE[i % PALETTE.length]}"/><text x="14" class="tick">${esc(n)}</text></g>`).join('')}</g>`;
 }
 
 /** Lines over a shared, ordered x axis (dates). Missing points count as 0. */
@@ -84,9 +82,7 @@ export function lineChart(series: Series[], opts: { label: string; unit?: string
     })
     .join('');
   const labelEvery = Math.max(1, Math.ceil(xs.length / 8));
-  const xLabels = xs
-    .map((x, i) => (i % labelEvery === 0 ? `<text x="${f1(xOf(i))}" y="${fr.top + plotH + 16}" class="tick" text-anchor="middle">${esc(x.slice(5))}</text>` : ''))
-    .join('');
+  const xLabels = xs.map((x, i) => (i % labelEvery === 0 ? `<text x="${f1(xOf(i))}" y="${fr.top + plotH + 16}" class="tick" text-anchor="middle">${esc(x.slice(5))}</text>` : '')).join('');
   return svg(fr, opts.label, yAxis(fr, ticks, yOf, unit) + xLabels + lines + legend(series.map((s) => s.name)));
 }
 

@@ -16,8 +16,10 @@ interface Documented {
 }
 
 const ACCOUNT_THROTTLE_USER = { userTitle: 'Ad Account Has Too Many API Calls', userMsg: 'There have been too many calls from this ad-account. Please wait a bit and try again.' };
-const buc = (code: number, useCase: 'ads_insights' | 'ads_management', regainMinutes: number) => (account: string): GraphError =>
-  new GraphError({ status: 400, code, subcode: 2446079, message: throttleMessage(code), isTransient: true }, accountHeaders(account, useCase, 100, regainMinutes, regainMinutes * 60_000, 42));
+const buc =
+  (code: number, useCase: 'ads_insights' | 'ads_management', regainMinutes: number) =>
+  (account: string): GraphError =>
+    new GraphError({ status: 400, code, subcode: 2446079, message: throttleMessage(code), isTransient: true }, accountHeaders(account, useCase, 100, regainMinutes, regainMinutes * 60_000, 42));
 const tokenError = (subcode: number, message: string) => (): GraphError => new GraphError({ status: 400, code: 190, subcode, message });
 
 export const DOCUMENTED_ERRORS: Readonly<Record<string, Documented>> = {
@@ -35,7 +37,7 @@ export const DOCUMENTED_ERRORS: Readonly<Record<string, Documented>> = {
   error_1_reduce_data: { source: 'Airbyte unit_tests/test_errors.py error_500_reduce_the_amount_of_data', make: () => E.reduceData() },
   error_2_unavailable: { source: `${DOCS_ERRORS} (2 "API Service": temporary, retry)`, make: () => E.unavailable503() },
   error_2_http_500: { source: `${DOCS_ERRORS} (2 at HTTP 500 with is_transient); message [unconfirmed]`, make: () => new GraphError({ status: 500, code: 2, message: 'An unexpected error has occurred. Please retry your request later.', isTransient: true }) },
-  error_104: { source: 'Graph\'s answer to a call without a token; Airbyte streams/common.py FACEBOOK_CONNECTION_RESET_ERROR_CODE = 104 (retried)', make: () => E.noToken() },
+  error_104: { source: "Graph's answer to a call without a token; Airbyte streams/common.py FACEBOOK_CONNECTION_RESET_ERROR_CODE = 104 (retried)", make: () => E.noToken() },
   error_102: { source: `${DOCS_ERRORS} (102 "API Session", no subcode: token expired or revoked); message [unconfirmed]`, make: () => new GraphError({ status: 400, code: 102, message: 'Session key invalid or no longer valid' }) },
   error_190_458: { source: `${DOCS_ERRORS} (190/458 app not installed)`, make: () => E.tokenInvalidated(458, '123456789') },
   error_190_459: { source: `${DOCS_ERRORS} (190/459 user checkpointed); message [unconfirmed]`, make: tokenError(459, 'Error validating access token: You cannot access the app till you log in to www.facebook.com and follow the instructions given.') },
@@ -47,13 +49,35 @@ export const DOCUMENTED_ERRORS: Readonly<Record<string, Documented>> = {
   error_190_page_permission: { source: 'Airbyte unit_tests/test_errors.py error_400_permission_must_be_granted', make: () => E.pagePermission() },
   error_190_cannot_parse: { source: `${DOCS_ERRORS} (190 at HTTP 401, a string that is no token)`, make: () => E.cannotParseToken() },
   error_200: { source: `${DOCS_ERRORS} (200-299 permissions)`, make: () => E.permission200() },
-  error_200_ads_read: { source: 'the (#200) answer to a token without ads_read on the account, as quoted verbatim in many public Meta Ads projects (HTTP status varies 400/403 in their notes)', make: () => new GraphError({ status: 400, code: 200, message: '(#200) Ad account owner has NOT grant ads_management or ads_read permission' }) },
+  error_200_ads_read: {
+    source: 'the (#200) answer to a token without ads_read on the account, as quoted verbatim in many public Meta Ads projects (HTTP status varies 400/403 in their notes)',
+    make: () => new GraphError({ status: 400, code: 200, message: '(#200) Ad account owner has NOT grant ads_management or ads_read permission' }),
+  },
   error_10: { source: `${DOCS_ERRORS} (10 "API Permission Denied")`, make: () => E.permission10() },
-  error_270: { source: 'developers.facebook.com/docs/marketing-api/overview/authorization (development access level); message [unconfirmed] beyond its first sentence', make: () => new GraphError({ status: 400, code: 270, message: '(#270) This Ads API request is not allowed for apps with development access level (Development access is by default for all apps, please request for upgrade). Make sure that the access token belongs to a user that is both admin of the app and admin of the ad account' }) },
+  error_270: {
+    source: 'developers.facebook.com/docs/marketing-api/overview/authorization (development access level); message [unconfirmed] beyond its first sentence',
+    make: () =>
+      new GraphError({
+        status: 400,
+        code: 270,
+        message:
+          '(#270) This Ads API request is not allowed for apps with development access level (Development access is by default for all apps, please request for upgrade). Make sure that the access token belongs to a user that is both admin of the app and admin of the ad account',
+      }),
+  },
   error_294: { source: `${DOCS_ERRORS} (294 ads_management required)`, make: () => new GraphError({ status: 400, code: 294, message: '(#294) Managing advertisements requires an access token with the extended permission for ads_management' }) },
   error_3: { source: `${DOCS_ERRORS} (3 "API Method": capability or permission issue)`, make: () => new GraphError({ status: 400, code: 3, message: '(#3) Application does not have the capability to make this API call.' }) },
   error_2635: { source: 'developers.facebook.com/docs/marketing-api/marketing-api-changelog (deprecated version answer)', make: () => E.deprecatedVersion('v25.0') },
-  error_368: { source: `${DOCS_ERRORS} (368 "Temporarily blocked for policies violations": wait and retry); message/user text [unconfirmed]`, make: () => new GraphError({ status: 400, code: 368, message: 'The action attempted has been deemed abusive or is otherwise disallowed', userTitle: "You Can't Use This Feature Right Now", userMsg: "You're temporarily blocked from using this feature because you've been using it too fast." }) },
+  error_368: {
+    source: `${DOCS_ERRORS} (368 "Temporarily blocked for policies violations": wait and retry); message/user text [unconfirmed]`,
+    make: () =>
+      new GraphError({
+        status: 400,
+        code: 368,
+        message: 'The action attempted has been deemed abusive or is otherwise disallowed',
+        userTitle: "You Can't Use This Feature Right Now",
+        userMsg: "You're temporarily blocked from using this feature because you've been using it too fast.",
+      }),
+  },
   error_100_33: { source: `${DOCS_ERRORS}; Graph's "Unsupported get request" (100/33)`, make: () => E.unsupportedGet('123') },
   error_100_nonexisting_field: { source: 'issue 18 (Meta lists every offending field)', make: () => E.nonexistingField('assigned_ad_accounts', 'User') },
   error_100_2446289: { source: 'issue 18 part 3 (object-level subcode); message [unconfirmed]', make: () => E.objectUnavailable('120210000000000001') },

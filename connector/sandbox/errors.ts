@@ -87,8 +87,7 @@ export const E = {
             ? 'Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.'
             : 'Error validating access token: The user is not logged in.',
     }),
-  tokenExpired: (expiredAt: string, now: string) =>
-    new GraphError({ status: 400, code: 190, subcode: 463, message: `Error validating access token: Session has expired on ${expiredAt}. The current time is ${now}.` }),
+  tokenExpired: (expiredAt: string, now: string) => new GraphError({ status: 400, code: 190, subcode: 463, message: `Error validating access token: Session has expired on ${expiredAt}. The current time is ${now}.` }),
   // facts §7.4 codes 200 / 10
   permission200: () => new GraphError({ status: 403, code: 200, message: '(#200) Requires business_management permission to manage the object' }),
   permission10: () => new GraphError({ status: 403, code: 10, message: '(#10) Application does not have permission for this action' }),
@@ -123,13 +122,11 @@ export const E = {
     new GraphError({
       status: 400,
       code: 190,
-      message:
-        "Any of the pages_read_engagement, pages_manage_metadata, pages_read_user_content, pages_manage_ads, pages_show_list or pages_messaging permission(s) must be granted before impersonating a user's page.",
+      message: "Any of the pages_read_engagement, pages_manage_metadata, pages_read_user_content, pages_manage_ads, pages_show_list or pages_messaging permission(s) must be granted before impersonating a user's page.",
     }),
   // 100 with an object-level subcode: one object cannot be read, the account can (issue 18 part 3
   // names 2446289; the message text is [unconfirmed], only code and subcode matter to clients).
-  objectUnavailable: (id: string, subcode = 2446289) =>
-    new GraphError({ status: 400, code: 100, subcode, message: `(#100) Object ${id} is not available`, userTitle: 'Object Not Available', userMsg: 'This object cannot be read right now.' }),
+  objectUnavailable: (id: string, subcode = 2446289) => new GraphError({ status: 400, code: 100, subcode, message: `(#100) Object ${id} is not available`, userTitle: 'Object Not Available', userMsg: 'This object cannot be read right now.' }),
   // facts §8
   batchTooBig: () => new GraphError({ status: 400, code: 1, type: 'GraphBatchException', message: 'Too many requests in batch message. Maximum batch size is 50' }),
   // facts §7.4 throttle codes

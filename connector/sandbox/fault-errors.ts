@@ -20,13 +20,13 @@ export function faultError(f: FaultSpec, accountId: string | null, path: string)
     case 'account_forbidden':
       return f.code === 10 ? E.permission10() : E.permission200();
     case 'graph_error':
-      return documentedError(f.name ?? '', accountId ?? (/\/act_(\d+)/.exec(path)?.[1] ?? '0'));
+      return documentedError(f.name ?? '', accountId ?? /\/act_(\d+)/.exec(path)?.[1] ?? '0');
     case 'throttle': {
       const code = f.code ?? 80000;
       const regain = f.regainMinutes ?? 5;
       const insights = /\/insights$/.test(path) || code === 80000;
       const headers: Record<string, string> = { ...appHeaders(code === 4 ? 100 : 42) };
-      const acct = accountId ?? (/\/act_(\d+)/.exec(path)?.[1] ?? null);
+      const acct = accountId ?? /\/act_(\d+)/.exec(path)?.[1] ?? null;
       if (acct !== null) Object.assign(headers, accountHeaders(acct, insights ? 'ads_insights' : 'ads_management', 100, regain, regain * 60000, code === 4 ? 100 : 42));
       return E.throttle(code, f.subcode ?? throttleSubcode(code), headers);
     }

@@ -25,7 +25,26 @@ export type FaultKind =
   | 'paging_repeat'
   | 'multi_day_row';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['throttle', 'http_500', 'http_503', 'timeout', 'reset', 'reduce_data', 'token_expired', 'account_forbidden', 'page_permission', 'object_error', 'job_failed', 'job_stall', 'job_premature', 'graph_error', 'proxy_html', 'truncated_json', 'paging_repeat', 'multi_day_row'];
+export const FAULT_KINDS: readonly FaultKind[] = [
+  'throttle',
+  'http_500',
+  'http_503',
+  'timeout',
+  'reset',
+  'reduce_data',
+  'token_expired',
+  'account_forbidden',
+  'page_permission',
+  'object_error',
+  'job_failed',
+  'job_stall',
+  'job_premature',
+  'graph_error',
+  'proxy_html',
+  'truncated_json',
+  'paging_repeat',
+  'multi_day_row',
+];
 
 export interface FaultSpec {
   kind: FaultKind;

@@ -168,11 +168,36 @@ function adDay(world: World, acct: AdAccount, camp: Campaign, ad: Ad, day: strin
 // Breakdowns (facts §4.1; value vocabularies are [unconfirmed] in §12, these are the usual ones).
 
 const SHAPES: Record<string, Array<[string, number]>> = {
-  age: [['18-24', 0.8], ['25-34', 1.3], ['35-44', 1.1], ['45-54', 0.8], ['55-64', 0.5], ['65+', 0.35]],
-  gender: [['female', 1], ['male', 0.95], ['unknown', 0.05]],
-  publisher_platform: [['facebook', 1], ['instagram', 0.8], ['audience_network', 0.15], ['messenger', 0.05]],
-  device_platform: [['mobile', 0.85], ['desktop', 0.15]],
-  impression_device: [['android_smartphone', 0.5], ['iphone', 0.35], ['desktop', 0.1], ['ipad', 0.04], ['other', 0.01]],
+  age: [
+    ['18-24', 0.8],
+    ['25-34', 1.3],
+    ['35-44', 1.1],
+    ['45-54', 0.8],
+    ['55-64', 0.5],
+    ['65+', 0.35],
+  ],
+  gender: [
+    ['female', 1],
+    ['male', 0.95],
+    ['unknown', 0.05],
+  ],
+  publisher_platform: [
+    ['facebook', 1],
+    ['instagram', 0.8],
+    ['audience_network', 0.15],
+    ['messenger', 0.05],
+  ],
+  device_platform: [
+    ['mobile', 0.85],
+    ['desktop', 0.15],
+  ],
+  impression_device: [
+    ['android_smartphone', 0.5],
+    ['iphone', 0.35],
+    ['desktop', 0.1],
+    ['ipad', 0.04],
+    ['other', 0.01],
+  ],
 };
 /** Breakdowns with a generated distribution; any other breakdown Meta accepts comes back as one 'unknown' bucket. */
 export const SHAPED_BREAKDOWNS = ['age', 'gender', 'country', 'publisher_platform', 'device_platform', 'impression_device'];
@@ -345,8 +370,7 @@ export function computeInsights(world: World, q: InsightsQuery, snap: Snapshot):
     }
     return m;
   };
-  const roll = (items: Cell[], idOf: (c: Cell) => string): Cell[] =>
-    [...up(items, (c) => `${idOf(c)}#${c.day}#${c.bucket.key}`).entries()].map(([k, e]) => ({ ...e.cell, v: combine(world, e.parts, k) }));
+  const roll = (items: Cell[], idOf: (c: Cell) => string): Cell[] => [...up(items, (c) => `${idOf(c)}#${c.day}#${c.bucket.key}`).entries()].map(([k, e]) => ({ ...e.cell, v: combine(world, e.parts, k) }));
   let level: Cell[] = cells;
   const order: Level[] = ['ad', 'adset', 'campaign', 'account'];
   const idAt: Record<Level, (c: Cell) => string> = { ad: (c) => c.ad.id, adset: (c) => c.set.id, campaign: (c) => c.camp.id, account: () => acct.accountId };

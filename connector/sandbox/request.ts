@@ -45,5 +45,10 @@ export function parseList(raw: string | undefined): string[] | null {
       /* fall through to comma list */
     }
   }
-  return t === '' ? [] : t.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return t === ''
+    ? []
+    : t
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
 }

@@ -229,17 +229,7 @@ export interface World {
   accountByBareId: Map<string, AdAccount>;
 }
 
-export type WorldNode =
-  | { kind: 'user'; id: string; businessId: string | null; ref: WorldUser }
-  | { kind: 'business'; id: string; ref: Business }
-  | { kind: 'account'; id: string; ref: AdAccount }
-  | Campaign
-  | AdSet
-  | Ad
-  | Creative
-  | Page
-  | Pixel
-  | Catalog;
+export type WorldNode = { kind: 'user'; id: string; businessId: string | null; ref: WorldUser } | { kind: 'business'; id: string; ref: Business } | { kind: 'account'; id: string; ref: AdAccount } | Campaign | AdSet | Ad | Creative | Page | Pixel | Catalog;
 
 // ---------------------------------------------------------------------------------------------
 // World specs: which businesses, users and accounts exist. Reach differs by token on purpose.

@@ -77,7 +77,6 @@ export interface DiscoveryContext {
   deadTokens?: Array<{ label: string; error: ConnectorError }>;
 }
 
-
 /**
  * Ad account fields Graph refuses with (#200) to tokens without business_management (facts §2.2
  * gotchas: Airbyte retries without `owner`). They are left out for such tokens, or after a (#200).
@@ -154,13 +153,22 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
   const readEdge = async (path: string, token: TokenRef, fields: string[]): Promise<Array<Record<string, unknown>>> => {
     const scopes = ctx.scopes?.get(token.label);
     const gated = fields.filter((f) => BUSINESS_MANAGEMENT_FIELDS.includes(f));
-    if (gated.length && scopes && !scopes.includes(BUSINESS_SCOPE)) return readOnce(path, token, fields.filter((f) => !gated.includes(f)));
+    if (gated.length && scopes && !scopes.includes(BUSINESS_SCOPE))
+      return readOnce(
+        path,
+        token,
+        fields.filter((f) => !gated.includes(f)),
+      );
     try {
       return await readOnce(path, token, fields);
     } catch (err) {
       if (!gated.length || asConnectorError(err).kind !== 'permission') throw err;
       log.info(`token "${token.label}" may not read ${gated.join(', ')} on ${path}; reading without`, { token_label: token.label });
-      return readOnce(path, token, fields.filter((f) => !gated.includes(f)));
+      return readOnce(
+        path,
+        token,
+        fields.filter((f) => !gated.includes(f)),
+      );
     }
   };
   const businessFilter = config.business_ids ? new Set(config.business_ids) : undefined;
@@ -234,10 +242,12 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
       const read = [...meEdges.filter((e) => applies(e) && (e !== businessEdge || readsBusinesses)).map((e) => e.path), ...(businesses.length ? ASSET_STREAMS.flatMap((s) => (wanted(s.name) ? s.edges.filter((e) => e.path.startsWith('{business}/')).map((e) => e.path) : [])) : [])];
       const notApplicable = meEdges.filter((e) => !applies(e)).map((e) => e.path);
       result.edgesByToken.set(token.label, { type: type ?? null, edges: read, notApplicable });
-      log.info(
-        `token "${token.label}" (${type ?? 'type unknown'}) reads ${read.join(', ') || 'no listing edge (only account_ids are looked up with it)'}${notApplicable.length ? `; not edges of a ${type} token: ${notApplicable.join(', ')}` : ''}`,
-        { token_label: token.label, token_type: type ?? null, edges: read, not_applicable: notApplicable },
-      );
+      log.info(`token "${token.label}" (${type ?? 'type unknown'}) reads ${read.join(', ') || 'no listing edge (only account_ids are looked up with it)'}${notApplicable.length ? `; not edges of a ${type} token: ${notApplicable.join(', ')}` : ''}`, {
+        token_label: token.label,
+        token_type: type ?? null,
+        edges: read,
+        not_applicable: notApplicable,
+      });
       await Promise.all(jobs);
     }),
   );
@@ -337,10 +347,7 @@ async function findConfiguredAccounts(ctx: DiscoveryContext, r: DiscoveryResult)
       r.unreachable.push({
         accountId,
         error: new ConnectorError(kind, `ad account ${accountId} is not reachable by any configured token${lastError ? ` (${lastError.message})` : ''}`, {
-          hint:
-            kind === 'permission' || kind === 'config'
-              ? 'Assign the account to the token’s system user (Business Settings → Accounts → Ad accounts → Add people) or remove it from config.account_ids.'
-              : (lastError?.hint ?? 'Re-run later.'),
+          hint: kind === 'permission' || kind === 'config' ? 'Assign the account to the token’s system user (Business Settings → Accounts → Ad accounts → Add people) or remove it from config.account_ids.' : (lastError?.hint ?? 'Re-run later.'),
           context: { ...(lastError?.context ?? {}), account_id: accountId },
         }),
       });

@@ -52,7 +52,7 @@ export function checkAttributionConfig(c: { action_attribution_windows: string[]
   }
   if (c.use_unified_attribution_setting !== false && c.use_account_attribution_setting === true) {
     throw new ConfigError('config.use_account_attribution_setting is true while use_unified_attribution_setting is true (its default): Meta ignores the account setting then', {
-      hint: 'To read with the ad account\'s attribution setting set use_unified_attribution_setting to false; otherwise drop use_account_attribution_setting.',
+      hint: "To read with the ad account's attribution setting set use_unified_attribution_setting to false; otherwise drop use_account_attribution_setting.",
     });
   }
 }

@@ -7,10 +7,7 @@ import { insightsKey, reportSchema, reportsFor, type InsightsReport } from './in
 import { loadStreamSchema } from './schemas.js';
 import { SYNC_LOG_STREAM, TAP_STREAMS, type TapStream } from './streams.js';
 
-export type Declaration =
-  | { kind: 'stream'; stream: TapStream }
-  | { kind: 'insights'; report: InsightsReport }
-  | { kind: 'sync_log' };
+export type Declaration = { kind: 'stream'; stream: TapStream } | { kind: 'insights'; report: InsightsReport } | { kind: 'sync_log' };
 
 export interface DescribedStream {
   name: string;

@@ -69,7 +69,9 @@ export function reportSchema(report: InsightsReport): JsonSchema {
     const unknown = report.fields.filter((f) => !(f in props));
     if (unknown.length) {
       throw new ConfigError(`insights report "${report.name}" asks for unknown fields: ${unknown.join(', ')}`, {
-        hint: `Fields available at ${report.level} level: ${Object.keys(props).filter((p) => !p.startsWith('_sdc_')).join(', ')}.`,
+        hint: `Fields available at ${report.level} level: ${Object.keys(props)
+          .filter((p) => !p.startsWith('_sdc_'))
+          .join(', ')}.`,
       });
     }
     const required = (schema['required'] as string[] | undefined) ?? [];

@@ -45,7 +45,10 @@ export function toDecimalString(value: unknown): string | null {
   const s = String(value).trim();
   if (DECIMAL_RE.test(s)) return s;
   if (typeof value === 'number' && Number.isFinite(value)) {
-    const fixed = value.toFixed(12).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+    const fixed = value
+      .toFixed(12)
+      .replace(/(\.\d*?)0+$/, '$1')
+      .replace(/\.$/, '');
     return DECIMAL_RE.test(fixed) ? fixed : null;
   }
   const n = Number(s);

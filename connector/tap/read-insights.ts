@@ -118,14 +118,7 @@ export const FAILED_RUN_MARGIN = 6;
 /** Errors no smaller or later job can cure within this run: they end the account's report read. */
 const ENDS_THE_READ: ReadonlySet<ConnectorError['kind']> = new Set(['auth', 'permission', 'config', 'throttled', 'unexpected']);
 
-export async function readInsightsReport(
-  ctx: InsightsReadContext,
-  account: AccountInfo,
-  report: InsightsReport,
-  schema: JsonSchema,
-  selected: readonly string[],
-  previous: Bookmark | undefined,
-): Promise<InsightsReadResult> {
+export async function readInsightsReport(ctx: InsightsReadContext, account: AccountInfo, report: InsightsReport, schema: JsonSchema, selected: readonly string[], previous: Bookmark | undefined): Promise<InsightsReadResult> {
   const result: InsightsReadResult = { found: 0, fresh: 0, jobs: 0, splits: 0, failures: [], bookmark: previous, plan: undefined };
   const plan = planRange(ctx.config, account, report, previous, ctx.clock());
   result.plan = plan;
@@ -208,7 +201,10 @@ class ReportRead {
     const chunks = chunksAtReachCutoff(breakdowns, plan.since, plan.until, plan.today, this.ctx.config.insights_max_days_per_job);
     const noReach = chunks.filter((c) => !asksReach(breakdowns, c.since, plan.today));
     if (noReach.length && this.asksReachFields) {
-      log.info(`insights ${this.report.name}: ${REACH_FIELDS.join(', ')} not asked for ${noReach[0]!.since}..${noReach.at(-1)!.until}; Meta omits them for breakdown queries older than ${REACH_BREAKDOWN_MONTHS} months (those rows keep them null)`, { since: noReach[0]!.since, until: noReach.at(-1)!.until });
+      log.info(`insights ${this.report.name}: ${REACH_FIELDS.join(', ')} not asked for ${noReach[0]!.since}..${noReach.at(-1)!.until}; Meta omits them for breakdown queries older than ${REACH_BREAKDOWN_MONTHS} months (those rows keep them null)`, {
+        since: noReach[0]!.since,
+        until: noReach.at(-1)!.until,
+      });
     }
     log.progress('insights', { since: plan.since, until: plan.until, jobs: chunks.length });
     const jobs = chunks.map((w) => new InsightsJob(this.env, `act_${this.account.accountId}`, 'account', w));
@@ -289,7 +285,10 @@ class ReportRead {
     }
     if (!children) {
       const what = job.onObject ? `${job.nodeLevel} ${job.node} on ${job.window.since}` : `${job.window.since}`;
-      this.fail(this.failure(cause, `${what} could not be read even as a single object-day: ${cause.message}`, 'Meta could not build this slice; re-run later (the bookmark did not move, so it will be retried). If it persists, deselect fields or breakdowns of this report.', job), false);
+      this.fail(
+        this.failure(cause, `${what} could not be read even as a single object-day: ${cause.message}`, 'Meta could not build this slice; re-run later (the bookmark did not move, so it will be retried). If it persists, deselect fields or breakdowns of this report.', job),
+        false,
+      );
       return [];
     }
     if (children.length === 0) {

@@ -7,9 +7,7 @@ import type { Bookmark } from '../singer/state.js';
 import { ENTITY_STREAMS } from './streams.js';
 
 /** Parent streams (declared with statusChildren) and the Graph `filtering` field that lists a child edge's rows by that parent. */
-const PARENTS: Readonly<Record<string, { filterField: string; children: readonly string[] }>> = Object.fromEntries(
-  ENTITY_STREAMS.flatMap((e) => (e.statusChildren ? [[e.name, { filterField: `${e.filterPrefix}.id`, children: e.statusChildren }]] : [])),
-);
+const PARENTS: Readonly<Record<string, { filterField: string; children: readonly string[] }>> = Object.fromEntries(ENTITY_STREAMS.flatMap((e) => (e.statusChildren ? [[e.name, { filterField: `${e.filterPrefix}.id`, children: e.statusChildren }]] : [])));
 
 /** State key of a parent stream's bookmark: ids whose configured status is PAUSED. */
 export const PAUSED_KEY = 'paused_ids';

@@ -77,7 +77,10 @@ export function selectStreams(config: TapConfig, rawCatalog: unknown, streams: r
     }
     return out;
   }
-  const catalog: Catalog = parseCatalog(rawCatalog, described.map((d) => d.name));
+  const catalog: Catalog = parseCatalog(
+    rawCatalog,
+    described.map((d) => d.name),
+  );
   for (const entry of catalog.streams) {
     if (!isStreamSelected(entry)) continue;
     const d = described.find((x) => x.name === (entry.tap_stream_id ?? entry.stream))!;
@@ -210,7 +213,22 @@ async function discover(run: SyncRun, tokens: TokenFacts): Promise<DiscoveryResu
 /** A sync_log row for an account this run did not read (unreachable, skipped, lost with a dead token). */
 async function notReadRow(run: SyncRun, accountId: string, name: string | null, status: 'failed' | 'skipped', why: { kind: string | null; message: string; hint: string | undefined }): Promise<void> {
   const stats = run.deps.graph.statsFor(accountId);
-  await writeSyncLog(run, { run_id: run.runId, account_id: accountId, account_name: name, started_at: run.started.toISOString(), finished_at: run.clock().toISOString(), status, is_new_account: !run.knownAccounts.has(accountId), streams: [], records: 0, ...stats, errors: status === 'failed' ? Math.max(1, stats.errors) : stats.errors, error_class: why.kind, error_message: why.message, hint: why.hint ?? null });
+  await writeSyncLog(run, {
+    run_id: run.runId,
+    account_id: accountId,
+    account_name: name,
+    started_at: run.started.toISOString(),
+    finished_at: run.clock().toISOString(),
+    status,
+    is_new_account: !run.knownAccounts.has(accountId),
+    streams: [],
+    records: 0,
+    ...stats,
+    errors: status === 'failed' ? Math.max(1, stats.errors) : stats.errors,
+    error_class: why.kind,
+    error_message: why.message,
+    hint: why.hint ?? null,
+  });
 }
 
 /**
@@ -359,9 +377,7 @@ function logSummary(log: Logger, s: SyncSummary): void {
   for (const f of s.failed) log.error(`account ${f.accountId} failed: ${f.message}`, { account_id: f.accountId, error_kind: f.kind, hint: f.hint });
   if (s.incompleteDiscovery.length) {
     log.warn(`discovery was incomplete for ${s.incompleteDiscovery.join(', ')}: those streams were not activated (rows from earlier runs are kept)`, {
-      hint: s.failedTokens.length
-        ? 'A token could not be used (see the error lines above): replace it, and the next run lists its assets again.'
-        : 'Check the warnings above: a token without business_management or a business it lost access to is the usual cause.',
+      hint: s.failedTokens.length ? 'A token could not be used (see the error lines above): replace it, and the next run lists its assets again.' : 'Check the warnings above: a token without business_management or a business it lost access to is the usual cause.',
     });
   }
 }
@@ -395,4 +411,3 @@ async function emitAssets(run: SyncRun, r: DiscoveryResult): Promise<void> {
     else await run.deps.write(activateVersionMessage(a.name, run.version));
   }
 }
-

@@ -44,7 +44,7 @@ const WIDEN_IN_PLACE: Partial<Record<FieldType, FieldType[]>> = { INT64: ['NUMER
 function refuse(stream: string, column: string, have: WarehouseField, want: WarehouseField): never {
   const show = (f: WarehouseField): string => `${f.mode === 'REPEATED' ? 'REPEATED ' : ''}${f.type}`;
   throw new DataError(`stream "${stream}": column "${column}" is ${show(have)} in the warehouse but the new SCHEMA makes it ${show(want)}; this change cannot be applied in place`, {
-    hint: 'Keep the property\'s type in the tap, or rename the property (a new column is added automatically); to retype, migrate the column yourself and re-run.',
+    hint: "Keep the property's type in the tap, or rename the property (a new column is added automatically); to retype, migrate the column yourself and re-run.",
     context: { stream, column },
   });
 }

@@ -226,10 +226,10 @@ function mapProperties(props: Schema, ctx: Ctx): MappedField[] {
     const field = mapProperty(prop, sub, ctx);
     const other = byName.get(field.name);
     if (other !== undefined) {
-      throw new DataError(
-        `stream "${ctx.opts.stream ?? '?'}": properties "${other}" and "${prop}" both map to column "${field.name}"`,
-        { hint: 'Rename one of the properties in the tap (column names are lower-cased and non [a-z0-9_] characters become "_").', context: { stream: ctx.opts.stream, column: field.name } },
-      );
+      throw new DataError(`stream "${ctx.opts.stream ?? '?'}": properties "${other}" and "${prop}" both map to column "${field.name}"`, {
+        hint: 'Rename one of the properties in the tap (column names are lower-cased and non [a-z0-9_] characters become "_").',
+        context: { stream: ctx.opts.stream, column: field.name },
+      });
     }
     byName.set(field.name, prop);
     out.push(field);

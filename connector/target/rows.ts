@@ -149,10 +149,11 @@ function checkJson(v: unknown, path: string, depth: number): void {
       throw new ValueError(path, `${lit.slice(0, 60)} would be changed by the warehouse's JSON type (not an int64/uint64 and not a double); send it as a string`);
     }
   } else if (Array.isArray(v)) v.forEach((el, i) => checkJson(el, `${path}[${i}]`, depth + 1));
-  else if (v && typeof v === 'object') for (const [k, el] of Object.entries(v)) {
-    checkString(k, `${path} (a key)`);
-    checkJson(el, `${path}.${k}`, depth + 1);
-  }
+  else if (v && typeof v === 'object')
+    for (const [k, el] of Object.entries(v)) {
+      checkString(k, `${path} (a key)`);
+      checkJson(el, `${path}.${k}`, depth + 1);
+    }
 }
 
 /** RFC 3339 offsets written as +HHMM (Graph style) become +HH:MM, which every warehouse parses. */

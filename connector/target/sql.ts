@@ -46,10 +46,7 @@ function mergeOrder(m: MergeSpec): string[] {
 function dedupedSource(d: Dialect, source: string, columns: readonly string[], partition: readonly string[], order: readonly string[], filter?: string): string {
   const cols = columns.map((c) => `S.${d.ident(c)}`).join(', ');
   const orderBy = [...order.map((c) => `S.${d.ident(c)} DESC`), `S.${d.ident(SEQUENCE_COLUMN)} DESC`].join(', ');
-  return (
-    `SELECT ${cols} FROM ${d.table(source)} AS S WHERE ${filter ?? 'TRUE'} ` +
-    `QUALIFY ROW_NUMBER() OVER (PARTITION BY ${partition.map((k) => `S.${d.ident(k)}`).join(', ')} ORDER BY ${orderBy}) = 1`
-  );
+  return `SELECT ${cols} FROM ${d.table(source)} AS S WHERE ${filter ?? 'TRUE'} ` + `QUALIFY ROW_NUMBER() OVER (PARTITION BY ${partition.map((k) => `S.${d.ident(k)}`).join(', ')} ORDER BY ${orderBy}) = 1`;
 }
 
 /** Table version column (ACTIVATE_VERSION): a row of an older version never overwrites a newer one. */
@@ -68,14 +65,13 @@ export function mergeSql(d: Dialect, m: MergeSpec): string {
   const v = d.ident(VERSION_COLUMN);
   const versionGuard = versioned ? ` AND (S.${v} IS NULL OR T.${v} IS NULL OR S.${v} > T.${v} OR (S.${v} = T.${v} AND T.${d.ident('_sdc_deleted_at')} IS NULL))` : '';
   const guard = (rk ? ` AND (T.${d.ident(rk)} IS NULL OR S.${d.ident(rk)} IS NULL OR S.${d.ident(rk)} >= T.${d.ident(rk)})` : '') + versionGuard;
-  const set = m.columns.filter((c) => !m.keys.includes(c)).map((c) => `${d.ident(c)} = S.${d.ident(c)}`).join(', ');
+  const set = m.columns
+    .filter((c) => !m.keys.includes(c))
+    .map((c) => `${d.ident(c)} = S.${d.ident(c)}`)
+    .join(', ');
   const cols = m.columns.map((c) => d.ident(c)).join(', ');
   const vals = m.columns.map((c) => `S.${d.ident(c)}`).join(', ');
-  return (
-    `MERGE INTO ${d.table(m.target)} AS T USING (${dedupedSource(d, m.source, m.columns.concat(SEQUENCE_COLUMN), m.keys, mergeOrder(m))}) AS S ON ${on} ` +
-    `WHEN MATCHED${guard} THEN UPDATE SET ${set} ` +
-    `WHEN NOT MATCHED THEN INSERT (${cols}) VALUES (${vals})`
-  );
+  return `MERGE INTO ${d.table(m.target)} AS T USING (${dedupedSource(d, m.source, m.columns.concat(SEQUENCE_COLUMN), m.keys, mergeOrder(m))}) AS S ON ${on} ` + `WHEN MATCHED${guard} THEN UPDATE SET ${set} ` + `WHEN NOT MATCHED THEN INSERT (${cols}) VALUES (${vals})`;
 }
 
 /** History: every (key, updated_time) version once; replays of a version are ignored. */
@@ -107,10 +103,7 @@ export const RESERVED_TABLE_PREFIX = '_sdc_';
 /** ACTIVATE_VERSION: rows of older (or no) table version are marked deleted, never removed. */
 export function softDeleteSql(d: Dialect, target: string): string {
   const v = d.ident(VERSION_COLUMN);
-  return (
-    `UPDATE ${d.table(target)} SET ${d.ident('_sdc_deleted_at')} = ${d.param('deleted_at', 'TIMESTAMP')} ` +
-    `WHERE ${d.ident('_sdc_deleted_at')} IS NULL AND (${v} IS NULL OR ${v} < ${d.param('version', 'INT64')})`
-  );
+  return `UPDATE ${d.table(target)} SET ${d.ident('_sdc_deleted_at')} = ${d.param('deleted_at', 'TIMESTAMP')} ` + `WHERE ${d.ident('_sdc_deleted_at')} IS NULL AND (${v} IS NULL OR ${v} < ${d.param('version', 'INT64')})`;
 }
 
 export function alterColumnTypeSql(d: Dialect, table: string, column: string, field: WarehouseField): string {

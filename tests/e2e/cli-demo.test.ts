@@ -42,9 +42,9 @@ describe('fb-ads-elt demo (CLI)', function () {
     const db = await DuckDBInstance.create(path.join(dir, 'warehouse.duckdb'), { access_mode: 'READ_ONLY' });
     try {
       const conn = await db.connect();
-      const last = (await conn.runAndReadAll(
-        "select (select max(date_day) from analytics.fct_ad_spend_daily where platform <> 'facebook_ads')::varchar as spend, (select max(cast(ordered_at as date)) from analytics.stg_cac__orders)::varchar as orders",
-      )).getRowObjectsJson()[0] as { spend: string; orders: string };
+      const last = (
+        await conn.runAndReadAll("select (select max(date_day) from analytics.fct_ad_spend_daily where platform <> 'facebook_ads')::varchar as spend, (select max(cast(ordered_at as date)) from analytics.stg_cac__orders)::varchar as orders")
+      ).getRowObjectsJson()[0] as { spend: string; orders: string };
       expect(last).to.deep.equal({ spend: '2030-01-20', orders: '2030-01-20' });
       conn.closeSync();
     } finally {

@@ -140,7 +140,10 @@ describe('end to end: sandbox → tap → target (DuckDB) → dbt models → HTM
       const inMonths = `month_start between date_trunc('month', date '${from}') and date_trunc('month', date '${to}')`;
       const blended = await query(demo.files.warehouse, (m) => `select strftime(month_start, '%Y-%m') as m, cast(spend as varchar) as spend, new_customers, cast(cac as varchar) as cac from ${m['cacMonthly']} where ${inMonths}`);
       const channel = await query(demo.files.warehouse, (m) => `select strftime(month_start, '%Y-%m') as m, channel, cast(spend as varchar) as spend, new_customers, cast(cac as varchar) as cac from ${m['cacByChannel']} where ${inMonths}`);
-      expect(channel.filter((c) => ['organic', 'unattributed'].includes(String(c['channel'])) && c['cac'] !== null), 'organic and unattributed CAC is NULL').to.deep.equal([]);
+      expect(
+        channel.filter((c) => ['organic', 'unattributed'].includes(String(c['channel'])) && c['cac'] !== null),
+        'organic and unattributed CAC is NULL',
+      ).to.deep.equal([]);
       expect(blended.length).to.be.greaterThan(0);
       const rowsShown = root.querySelectorAll('#cac tbody tr');
       expect(rowsShown).to.have.length(blended.length + channel.length);
@@ -198,31 +201,31 @@ describe('end to end: sandbox → tap → target (DuckDB) → dbt models → HTM
 
   // Runs last (mocha runs a suite's own tests before its nested suites): it changes the warehouse.
   describe('the next run', () => {
-  it('continues from the saved state: accounts are updated, not added, and restated days are re-read', async () => {
-    const before = readFileSync(demo.files.stateFile, 'utf8');
-    sandbox.advanceDay(1);
-    const r = await runSync({
-      tapConfigPath: demo.files.tapConfig,
-      targetConfigPath: demo.files.targetConfig,
-      stateFile: demo.files.stateFile,
-      models: true,
-      modelsVars: DEMO_MODELS_VARS,
-      clock: () => sandbox.now(),
-      log: log(),
-      logSink: sink,
-      relayLevel: 'warn',
+    it('continues from the saved state: accounts are updated, not added, and restated days are re-read', async () => {
+      const before = readFileSync(demo.files.stateFile, 'utf8');
+      sandbox.advanceDay(1);
+      const r = await runSync({
+        tapConfigPath: demo.files.tapConfig,
+        targetConfigPath: demo.files.targetConfig,
+        stateFile: demo.files.stateFile,
+        models: true,
+        modelsVars: DEMO_MODELS_VARS,
+        clock: () => sandbox.now(),
+        log: log(),
+        logSink: sink,
+        relayLevel: 'warn',
+      });
+      expect(r.exitCode, sink.text).to.equal(0);
+      expect(r.summary.accounts).to.include({ found: accountIds().length, added: 0 });
+      expect(readFileSync(demo.files.stateFile, 'utf8')).to.not.equal(before);
+      const { from, to } = demo.period;
+      const expected = expectedSpend('account', from, to);
+      for (const [k, v] of expected) if (v === 0n) expected.delete(k);
+      const rows = await query(demo.files.warehouse, () => `select account_id, cast(date_day as varchar) as d, cast(spend as varchar) as spend from analytics.facebook_ads__account_report where spend <> 0 and date_day <= '${to}'`);
+      expect(asMap(rows)).to.deep.equal(expected);
+      const dups = await query(demo.files.warehouse, () => `select count(*) as n from (select account_id, date_start from facebook_ads.insights_account group by 1, 2 having count(*) > 1)`);
+      expect(Number(dups[0]!['n'])).to.equal(0);
+      expect(existsSync(demo.files.warehouse)).to.equal(true);
     });
-    expect(r.exitCode, sink.text).to.equal(0);
-    expect(r.summary.accounts).to.include({ found: accountIds().length, added: 0 });
-    expect(readFileSync(demo.files.stateFile, 'utf8')).to.not.equal(before);
-    const { from, to } = demo.period;
-    const expected = expectedSpend('account', from, to);
-    for (const [k, v] of expected) if (v === 0n) expected.delete(k);
-    const rows = await query(demo.files.warehouse, () => `select account_id, cast(date_day as varchar) as d, cast(spend as varchar) as spend from analytics.facebook_ads__account_report where spend <> 0 and date_day <= '${to}'`);
-    expect(asMap(rows)).to.deep.equal(expected);
-    const dups = await query(demo.files.warehouse, () => `select count(*) as n from (select account_id, date_start from facebook_ads.insights_account group by 1, 2 having count(*) > 1)`);
-    expect(Number(dups[0]!['n'])).to.equal(0);
-    expect(existsSync(demo.files.warehouse)).to.equal(true);
-  });
   });
 });

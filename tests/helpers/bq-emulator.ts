@@ -346,10 +346,7 @@ export class BigQueryEmulator {
     try {
       if (data.length === 0) return;
       const cols = meta.fields.map((f) => quoteIdent(f.name)).join(', ');
-      await this.c.run(
-        `INSERT INTO ${quoteIdent(dest.datasetId)}.${quoteIdent(dest.tableId)} (${cols}) SELECT ${cols} FROM read_json($file, format = 'newline_delimited', columns = ${readJsonColumns(meta.fields)})`,
-        { file },
-      );
+      await this.c.run(`INSERT INTO ${quoteIdent(dest.datasetId)}.${quoteIdent(dest.tableId)} (${cols}) SELECT ${cols} FROM read_json($file, format = 'newline_delimited', columns = ${readJsonColumns(meta.fields)})`, { file });
     } finally {
       rmSync(file, { force: true });
     }

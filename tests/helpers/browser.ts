@@ -10,16 +10,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 /** Override with FB_ADS_ELT_CHROMIUM (e.g. Google Chrome on a Mac). */
 export const CHROMIUM_PATH = process.env['FB_ADS_ELT_CHROMIUM'] || '/usr/bin/chromium';
 
-export const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export const INSTALL_HINT = `Chromium not found at ${CHROMIUM_PATH}. Install Debian's package: \`sudo apt-get install chromium\` (.ci/run does), or point FB_ADS_ELT_CHROMIUM at a Chrome/Chromium executable. Never \`npx playwright install\`: no browser downloads.`;
 

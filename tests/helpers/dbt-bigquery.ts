@@ -68,7 +68,22 @@ export async function compileForBigQuery(o: { emulatorUrl: string; projectDir?: 
       ].join('\n'),
     );
     const target = path.join(work, 'target');
-    const args = ['compile', '--project-dir', o.projectDir ?? DEFAULT_DBT_PROJECT, '--profiles-dir', work, '--target', 'bigquery', '--target-path', target, '--log-path', path.join(work, 'logs'), '--no-populate-cache', ...(o.select ? ['--select', ...o.select] : []), ...(o.vars ? ['--vars', JSON.stringify(o.vars)] : [])];
+    const args = [
+      'compile',
+      '--project-dir',
+      o.projectDir ?? DEFAULT_DBT_PROJECT,
+      '--profiles-dir',
+      work,
+      '--target',
+      'bigquery',
+      '--target-path',
+      target,
+      '--log-path',
+      path.join(work, 'logs'),
+      '--no-populate-cache',
+      ...(o.select ? ['--select', ...o.select] : []),
+      ...(o.vars ? ['--vars', JSON.stringify(o.vars)] : []),
+    ];
     // Asynchronous on purpose: the emulator answering dbt runs on this process's event loop.
     const child = spawn(resolveDbt(), args, { env: { ...process.env, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false', DO_NOT_TRACK: '1', METADATA_SERVER_DETECTION: 'none' } });
     let log = '';
@@ -81,8 +96,12 @@ export async function compileForBigQuery(o: { emulatorUrl: string; projectDir?: 
     return {
       models: dagOrder(nodes).map((id) => ({ name: nodes[id]!.name, sql: nodes[id]!.compiled_code! })),
       target: { database: BQ_PROJECT, schema: BQ_MODELS_DATASET },
-      seeds: Object.values(nodes).filter((n) => n.resource_type === 'seed').map((n) => ({ name: n.name, schema: n.schema, columnTypes: n.config.column_types ?? {} })),
-      tests: Object.values(nodes).filter((n) => n.resource_type === 'test' && !n.test_metadata && n.compiled_code).map((n) => ({ name: n.name, sql: n.compiled_code! })),
+      seeds: Object.values(nodes)
+        .filter((n) => n.resource_type === 'seed')
+        .map((n) => ({ name: n.name, schema: n.schema, columnTypes: n.config.column_types ?? {} })),
+      tests: Object.values(nodes)
+        .filter((n) => n.resource_type === 'test' && !n.test_metadata && n.compiled_code)
+        .map((n) => ({ name: n.name, sql: n.compiled_code! })),
       log,
     };
   } finally {

@@ -69,10 +69,7 @@ function typeOf(f: WarehouseField): TypeProto {
     TIMESTAMP: { typeKind: TypeKind.TYPE_TIMESTAMP },
     JSON: { typeKind: TypeKind.TYPE_JSON },
   };
-  const base: TypeProto =
-    f.type === 'RECORD'
-      ? { typeKind: TypeKind.TYPE_STRUCT, structType: { field: (f.fields ?? []).map((c) => ({ fieldName: c.name, fieldType: typeOf(c) })) } }
-      : scalar[f.type];
+  const base: TypeProto = f.type === 'RECORD' ? { typeKind: TypeKind.TYPE_STRUCT, structType: { field: (f.fields ?? []).map((c) => ({ fieldName: c.name, fieldType: typeOf(c) })) } } : scalar[f.type];
   return f.mode === 'REPEATED' ? { typeKind: TypeKind.TYPE_ARRAY, arrayType: { elementType: base } } : base;
 }
 
@@ -100,10 +97,7 @@ function catalogProto(tables: CatalogTable[], languageOptions: unknown): SimpleC
   }
   return {
     name: 'root',
-    catalog: [
-      ...[...projects].map(([name, ds]) => ({ name, catalog: [...ds].map(([dsName, table]) => ({ name: dsName, table })) })),
-      ...[...datasets].map(([name, table]) => ({ name, table })),
-    ],
+    catalog: [...[...projects].map(([name, ds]) => ({ name, catalog: [...ds].map(([dsName, table]) => ({ name: dsName, table })) })), ...[...datasets].map(([name, table]) => ({ name, table }))],
     // The serialised LanguageOptionsProto; its generated type is not exported by the package index.
     builtinFunctionOptions: { languageOptions: languageOptions as never },
   };
@@ -114,11 +108,7 @@ function catalogProto(tables: CatalogTable[], languageOptions: unknown): SimpleC
  * (singular tests, incremental variants) against the full catalog. A model whose analysis fails
  * is reported and its output is not registered, so its consumers fail too (as in BigQuery).
  */
-export async function checkCompiledModels(
-  compiled: CompiledForBigQuery,
-  baseTables: CatalogTable[],
-  extra: Array<{ name: string; sql: string }> = [],
-): Promise<ModelCheck[]> {
+export async function checkCompiledModels(compiled: CompiledForBigQuery, baseTables: CatalogTable[], extra: Array<{ name: string; sql: string }> = []): Promise<ModelCheck[]> {
   const harness = await startZetaSql();
   const client = ZetaSQLClient.getInstance();
   const lo = await new LanguageOptions().enableMaximumLanguageFeatures();

@@ -167,10 +167,7 @@ export async function startZetaSql(): Promise<ZetaSqlHarness> {
       const simpleCatalog: SimpleCatalogProto = {
         name: 'root',
         table: dotted,
-        catalog: [
-          ...[...projects].map(([project, ds]) => ({ name: project, catalog: [...ds].map(([name, table]) => ({ name, table })) })),
-          ...[...datasets].map(([name, table]) => ({ name, table })),
-        ],
+        catalog: [...[...projects].map(([project, ds]) => ({ name: project, catalog: [...ds].map(([name, table]) => ({ name, table })) })), ...[...datasets].map(([name, table]) => ({ name, table }))],
         builtinFunctionOptions: { languageOptions: s.languageOptions },
       };
       const res = await client.registerCatalog({ simpleCatalog });

@@ -28,7 +28,13 @@ describe('sandbox: batch requests and observability', () => {
 
   it('turns a sub-request that times out into null and refuses more than 50 sub-requests', async () => {
     sb.faults.add({ kind: 'timeout', path: '^/me$', times: 1 });
-    const r = await graphPost(sb.baseUrl, '/', token, { batch: JSON.stringify([{ method: 'GET', relative_url: 'me' }, { method: 'GET', relative_url: 'me' }]), include_headers: 'false' });
+    const r = await graphPost(sb.baseUrl, '/', token, {
+      batch: JSON.stringify([
+        { method: 'GET', relative_url: 'me' },
+        { method: 'GET', relative_url: 'me' },
+      ]),
+      include_headers: 'false',
+    });
     sb.faults.clear();
     expect(r.json[0]).to.equal(null);
     expect(r.json[1]).to.have.keys('code', 'body');

@@ -27,5 +27,4 @@ describe('sandbox: documented Graph answers', () => {
     if (process.env['UPDATE_FIXTURES'] === '1') writeFileSync(FIXTURE, `${JSON.stringify(want, null, 1)}\n`);
     expect(JSON.parse(readFileSync(FIXTURE, 'utf8'))).to.deep.equal(JSON.parse(JSON.stringify(want)));
   });
-
 });

@@ -183,7 +183,7 @@ describe('sandbox: fault injection', () => {
     expect(() => sb.faults.add({ kind: 'graph_error', name: 'error_999' })).to.throw(/no documented Graph error named "error_999"/);
   });
 
-  it('proxy_html answers a gateway\'s HTML page (not JSON) with the chosen status', async () => {
+  it("proxy_html answers a gateway's HTML page (not JSON) with the chosen status", async () => {
     sb.faults.add({ kind: 'proxy_html', status: 504, times: 1 });
     const r = await campaigns();
     expect(r.status).to.equal(504);

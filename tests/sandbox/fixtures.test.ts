@@ -10,7 +10,9 @@ describe('sandbox: recorded Graph fixtures', () => {
   it('are exactly what the sandbox serves today (refresh with UPDATE_FIXTURES=1)', async () => {
     const fixtures = await recordFixtures();
     if (process.env['UPDATE_FIXTURES'] === '1') for (const f of fixtures) writeFileSync(join(DIR, `${f.name}.json`), `${JSON.stringify(f, null, 2)}\n`);
-    const onDisk = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+    const onDisk = readdirSync(DIR)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     expect(onDisk).to.deep.equal(fixtures.map((f) => `${f.name}.json`).sort());
     for (const f of fixtures) expect(JSON.parse(readFileSync(join(DIR, `${f.name}.json`), 'utf8')), f.name).to.deep.equal(JSON.parse(JSON.stringify(f)));
   });

@@ -19,7 +19,7 @@ describe('sandbox: insights breakdown combinations and bool parameters', functio
   after(async () => sb?.close());
   const day = { time_range: JSON.stringify({ since: '2026-11-18', until: '2026-11-18' }), time_increment: '1', fields: 'impressions,spend' };
 
-  it('refuses platform_position without publisher_platform with Meta\'s wording, listing action breakdowns then breakdowns', async () => {
+  it("refuses platform_position without publisher_platform with Meta's wording, listing action breakdowns then breakdowns", async () => {
     const alone = await graphGet(sb.baseUrl, `/${acct}/insights`, token, { ...day, breakdowns: JSON.stringify(['platform_position']) });
     expect(alone.status).to.equal(400);
     expect(alone.json.error).to.include({ code: 100, type: 'OAuthException', message: '(#100) Current combination of data breakdown columns (action_type, platform_position) is invalid' });

@@ -216,7 +216,13 @@ describe('sandbox: synchronous insights', () => {
       for (const acct of pinned.world.accounts) {
         const rows = pinned.expectedInsights({ accountId: acct.accountId, level: 'account', since: '2026-12-28', until: '2027-01-02' });
         const local = DateTime.fromJSDate(now, { zone: acct.timezone }).toISODate();
-        expect(rows.map((r) => r['date_start']).sort().at(-1), acct.timezone).to.equal(local);
+        expect(
+          rows
+            .map((r) => r['date_start'])
+            .sort()
+            .at(-1),
+          acct.timezone,
+        ).to.equal(local);
         zones.add(local!);
       }
       // The small world spans zones on both sides of UTC, so both years' last days are seen.

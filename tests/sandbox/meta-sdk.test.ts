@@ -22,8 +22,7 @@ describe('sandbox: what Meta accepts, from the SDK metadata', function () {
   });
   after(async () => sb?.close());
 
-  const get = (path: string, params: Record<string, string> = {}, version = 'v25.0'): Promise<Res> =>
-    http(`${sb.baseUrl}/${version}${path}?${new URLSearchParams({ ...params, access_token: agency }).toString()}`);
+  const get = (path: string, params: Record<string, string> = {}, version = 'v25.0'): Promise<Res> => http(`${sb.baseUrl}/${version}${path}?${new URLSearchParams({ ...params, access_token: agency }).toString()}`);
   const day = { time_range: JSON.stringify({ since: '2026-11-18', until: '2026-11-18' }), time_increment: '1' };
 
   describe('graph-api.json', () => {
@@ -106,7 +105,7 @@ describe('sandbox: what Meta accepts, from the SDK metadata', function () {
       expect(bad.json.error.message).to.equal('(#100) Tried accessing nonexisting field (funding_source_details_id) on node type (AdAccount)');
     });
 
-    it('adds an edge\'s own fields to its nodes: permitted_tasks on client ad accounts only', async () => {
+    it("adds an edge's own fields to its nodes: permitted_tasks on client ad accounts only", async () => {
       const biz = (await get('/me/businesses')).json.data[0].id as string;
       const client = await get(`/${biz}/client_ad_accounts`, { fields: 'account_id,permitted_tasks' });
       expect(client.status, client.text).to.equal(200);

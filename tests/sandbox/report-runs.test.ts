@@ -94,7 +94,14 @@ describe('sandbox: async insights report runs', () => {
   });
 
   it('fails a run with any documented async failure (DOCS insights/error-codes) named by code/subcode', async () => {
-    for (const [code, subcode, title] of [[4, 1504022, 'Too Many API Requests'], [4, 1504039, 'Too Many API Requests'], [2, 1504041, 'Invalid Breakdowns'], [2, 1504042, 'Invalid Custom Metrics'], [2, 1504043, 'Intermittent Error'], [-2, 2490547, 'Report Failed']] as const) {
+    for (const [code, subcode, title] of [
+      [4, 1504022, 'Too Many API Requests'],
+      [4, 1504039, 'Too Many API Requests'],
+      [2, 1504041, 'Invalid Breakdowns'],
+      [2, 1504042, 'Invalid Custom Metrics'],
+      [2, 1504043, 'Intermittent Error'],
+      [-2, 2490547, 'Report Failed'],
+    ] as const) {
       sb.faults.add({ kind: 'job_failed', code, subcode, times: 1 });
       const id = (await graphPost(sb.baseUrl, `/act_${acct}/insights`, token, params)).json.report_run_id;
       const { last } = await poll(id, (s) => s === 'Job Failed' || s === 'Job Completed');

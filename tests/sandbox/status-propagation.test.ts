@@ -21,13 +21,19 @@ describe('sandbox: status changes propagate to children without touching their u
   const list = async (acct: string, edge: string, filtering: unknown[]): Promise<Array<Record<string, string>>> =>
     (await followAll(await graphGet(sb.baseUrl, `/${acct}/${edge}`, token, { fields: 'id,status,effective_status,updated_time', filtering: JSON.stringify(filtering), limit: '100' }))).rows as Array<Record<string, string>>;
 
-  it('pausing a campaign shows CAMPAIGN_PAUSED on its ad sets and ads, their updated_time unchanged, the campaign\'s moved', async () => {
+  it("pausing a campaign shows CAMPAIGN_PAUSED on its ad sets and ads, their updated_time unchanged, the campaign's moved", async () => {
     const agencyUser = sb.world.users.find((u) => u.id === sb.tokens.find((t) => t.label === 'agency')!.userId)!;
     const acct = sb.world.accountByBareId.get(agencyUser.accountIds[0]!)!;
     const camp = sb.world.campaigns.find((c) => c.accountId === acct.accountId && c.status === 'ACTIVE' && c.adsetIds.some((s) => sb.world.adsets.find((x) => x.id === s)!.status === 'ACTIVE'))!;
-    const byParent = [{ field: 'campaign.id', operator: 'IN', value: [camp.id] }, { field: 'adset.effective_status', operator: 'IN', value: JSON.parse(ALL) as string[] }];
+    const byParent = [
+      { field: 'campaign.id', operator: 'IN', value: [camp.id] },
+      { field: 'adset.effective_status', operator: 'IN', value: JSON.parse(ALL) as string[] },
+    ];
     const setsBefore = await list(acct.id, 'adsets', byParent);
-    const adsBefore = await list(acct.id, 'ads', [{ field: 'campaign.id', operator: 'IN', value: [camp.id] }, { field: 'ad.effective_status', operator: 'IN', value: JSON.parse(ALL) as string[] }]);
+    const adsBefore = await list(acct.id, 'ads', [
+      { field: 'campaign.id', operator: 'IN', value: [camp.id] },
+      { field: 'ad.effective_status', operator: 'IN', value: JSON.parse(ALL) as string[] },
+    ]);
     expect(setsBefore.map((r) => r['id']).sort()).to.deep.equal([...camp.adsetIds].sort());
     expect(adsBefore.length).to.be.greaterThan(0);
     const campBefore = (await graphGet(sb.baseUrl, `/${camp.id}`, token, { fields: 'updated_time' })).json as Record<string, string>;
@@ -48,7 +54,14 @@ describe('sandbox: status changes propagate to children without touching their u
       expect(after['effective_status'], before['id']).to.equal(expected);
       expect(adsetEnum).to.include(after['effective_status']);
     }
-    const adsAfter = new Map((await list(acct.id, 'ads', [{ field: 'campaign.id', operator: 'IN', value: [camp.id] }, { field: 'ad.effective_status', operator: 'IN', value: JSON.parse(ALL) as string[] }])).map((r) => [r['id'], r]));
+    const adsAfter = new Map(
+      (
+        await list(acct.id, 'ads', [
+          { field: 'campaign.id', operator: 'IN', value: [camp.id] },
+          { field: 'ad.effective_status', operator: 'IN', value: JSON.parse(ALL) as string[] },
+        ])
+      ).map((r) => [r['id'], r]),
+    );
     for (const before of adsBefore) {
       const after = adsAfter.get(before['id'])!;
       expect(after['updated_time']).to.equal(before['updated_time']);
@@ -63,16 +76,25 @@ describe('sandbox: status changes propagate to children without touching their u
   it('archiving an ad set shows ARCHIVED on its ads (listed only with a status filter) and deleting one shows DELETED', async () => {
     const set = sb.world.adsets.find((s) => s.status === 'ACTIVE' && sb.world.campaigns.find((c) => c.id === s.campaignId)!.status === 'ACTIVE' && s.adIds.length > 0)!;
     const acct = sb.world.accounts.find((a) => a.accountId === set.accountId)!;
-    const adsBefore = await list(acct.id, 'ads', [{ field: 'adset.id', operator: 'IN', value: [set.id] }, { field: 'ad.effective_status', operator: 'IN', value: JSON.parse(ALL) as string[] }]);
+    const adsBefore = await list(acct.id, 'ads', [
+      { field: 'adset.id', operator: 'IN', value: [set.id] },
+      { field: 'ad.effective_status', operator: 'IN', value: JSON.parse(ALL) as string[] },
+    ]);
     expect(adsBefore.map((r) => r['id']).sort()).to.deep.equal([...set.adIds].sort());
     sb.setStatus(set.id, 'ARCHIVED');
-    const archived = await list(acct.id, 'ads', [{ field: 'adset.id', operator: 'IN', value: [set.id] }, { field: 'ad.effective_status', operator: 'IN', value: JSON.parse(ALL) as string[] }]);
+    const archived = await list(acct.id, 'ads', [
+      { field: 'adset.id', operator: 'IN', value: [set.id] },
+      { field: 'ad.effective_status', operator: 'IN', value: JSON.parse(ALL) as string[] },
+    ]);
     for (const a of archived) expect(a['effective_status'], a['id']).to.be.oneOf(['ARCHIVED', 'DELETED']);
     expect(archived.map((a) => a['updated_time']).sort()).to.deep.equal(adsBefore.map((a) => a['updated_time']).sort());
     // Default visibility hides ARCHIVED objects (facts §3.5).
     expect(await list(acct.id, 'ads', [{ field: 'adset.id', operator: 'IN', value: [set.id] }])).to.deep.equal([]);
     sb.setStatus(set.id, 'DELETED');
-    const deleted = await list(acct.id, 'ads', [{ field: 'adset.id', operator: 'IN', value: [set.id] }, { field: 'ad.effective_status', operator: 'IN', value: JSON.parse(ALL) as string[] }]);
+    const deleted = await list(acct.id, 'ads', [
+      { field: 'adset.id', operator: 'IN', value: [set.id] },
+      { field: 'ad.effective_status', operator: 'IN', value: JSON.parse(ALL) as string[] },
+    ]);
     expect(deleted.map((a) => a['effective_status'])).to.satisfy((s: string[]) => s.length > 0 && s.every((x) => x === 'DELETED'));
     expect(() => sb.setStatus(set.id, 'ACTIVE')).to.throw(/DELETED/);
   });

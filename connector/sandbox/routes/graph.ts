@@ -100,7 +100,10 @@ function listOf<T>(call: Call, nt: NodeType, items: T[], render: (t: T) => Body)
   const fields = parseFields(call.req.params.get('fields'));
   checkFields(nt, fields, call.req.version);
   const page = paginate(call.req, items, 'object');
-  return page.body(page.items.map((t) => project(nt, render(t), fields, call.req.version)), summaryOf(call, items.length));
+  return page.body(
+    page.items.map((t) => project(nt, render(t), fields, call.req.version)),
+    summaryOf(call, items.length),
+  );
 }
 
 /**
@@ -158,7 +161,10 @@ function userRoute(call: Call, user: WorldUser, edge: string | undefined, self: 
     case 'assigned_ad_accounts':
       return accountsOf(call, user.accountIds);
     case 'personal_ad_accounts':
-      return accountsOf(call, user.accountIds.filter((id) => world.accountByBareId.get(id)?.isPersonal));
+      return accountsOf(
+        call,
+        user.accountIds.filter((id) => world.accountByBareId.get(id)?.isPersonal),
+      );
     case 'businesses': {
       // business_management is needed for business assets (facts §9).
       if (!hasScope(auth, 'business_management')) throw E.missingPermissions();
@@ -173,9 +179,19 @@ function userRoute(call: Call, user: WorldUser, edge: string | undefined, self: 
     }
     case 'accounts':
     case 'assigned_pages':
-      return listOf(call, PAGE, user.pageIds.map((id) => world.byId.get(id) as Page), pageValues);
+      return listOf(
+        call,
+        PAGE,
+        user.pageIds.map((id) => world.byId.get(id) as Page),
+        pageValues,
+      );
     case 'assigned_product_catalogs':
-      return listOf(call, CATALOG, user.catalogIds.map((id) => world.byId.get(id) as Catalog), (c) => catalogValues(world, c));
+      return listOf(
+        call,
+        CATALOG,
+        user.catalogIds.map((id) => world.byId.get(id) as Catalog),
+        (c) => catalogValues(world, c),
+      );
     default:
       return emptyEdge(call, spec);
   }
@@ -188,9 +204,27 @@ function businessRoute(call: Call, biz: Business, edge: string | undefined): Bod
   if (edge === undefined) return nodeOnly(call, BUSINESS, businessValues(world, biz));
   const spec = edgeSpec(call, BUSINESS, edge);
   if (!hasScope(auth, 'business_management')) throw E.permission200();
-  const pages = (ids: string[]) => listOf(call, PAGE, ids.map((id) => world.byId.get(id) as Page), pageValues);
-  const pixels = (ids: string[]) => listOf(call, PIXEL, ids.map((id) => world.byId.get(id) as Pixel), (p) => pixelValues(world, p));
-  const catalogs = (ids: string[]) => listOf(call, CATALOG, ids.map((id) => world.byId.get(id) as Catalog), (c) => catalogValues(world, c));
+  const pages = (ids: string[]) =>
+    listOf(
+      call,
+      PAGE,
+      ids.map((id) => world.byId.get(id) as Page),
+      pageValues,
+    );
+  const pixels = (ids: string[]) =>
+    listOf(
+      call,
+      PIXEL,
+      ids.map((id) => world.byId.get(id) as Pixel),
+      (p) => pixelValues(world, p),
+    );
+  const catalogs = (ids: string[]) =>
+    listOf(
+      call,
+      CATALOG,
+      ids.map((id) => world.byId.get(id) as Catalog),
+      (c) => catalogValues(world, c),
+    );
   switch (edge) {
     case 'owned_ad_accounts':
       return accountsOf(call, biz.ownedAccountIds);
@@ -211,7 +245,12 @@ function businessRoute(call: Call, biz: Business, edge: string | undefined): Bod
     case 'client_product_catalogs':
       return catalogs(biz.clientCatalogIds);
     case 'system_users':
-      return listOf(call, SYSTEM_USER, biz.systemUserIds.map((id) => world.users.find((u) => u.id === id)!), userValues);
+      return listOf(
+        call,
+        SYSTEM_USER,
+        biz.systemUserIds.map((id) => world.users.find((u) => u.id === id)!),
+        userValues,
+      );
     default:
       return emptyEdge(call, spec);
   }
@@ -239,7 +278,12 @@ function accountRoute(call: Call, acct: AdAccount, edge: string | undefined): Bo
     case 'adcreatives':
       return listCreatives(call, acct.creativeIds);
     case 'adspixels':
-      return listOf(call, PIXEL, acct.pixelIds.map((id) => world.byId.get(id) as Pixel), (p) => pixelValues(world, p));
+      return listOf(
+        call,
+        PIXEL,
+        acct.pixelIds.map((id) => world.byId.get(id) as Pixel),
+        (p) => pixelValues(world, p),
+      );
     case 'insights':
       return syncInsights(call, scope);
     case 'assigned_users':
@@ -285,7 +329,12 @@ function treeRoute(call: Call, node: WorldNode & { accountId: string }, edge: st
   if (node.kind === 'creative') return emptyEdge(call, spec);
   if (edge === 'insights') return syncInsights(call, { account: acct, level: node.kind, id: node.id });
   if (node.kind === 'campaign' && edge === 'adsets') return listTree(call, 'adset', node.adsetIds);
-  if (node.kind === 'campaign' && edge === 'ads') return listTree(call, 'ad', acct.adIds.filter((id) => (world.byId.get(id) as { campaignId: string }).campaignId === node.id));
+  if (node.kind === 'campaign' && edge === 'ads')
+    return listTree(
+      call,
+      'ad',
+      acct.adIds.filter((id) => (world.byId.get(id) as { campaignId: string }).campaignId === node.id),
+    );
   if (node.kind === 'adset' && edge === 'ads') return listTree(call, 'ad', node.adIds);
   if (node.kind === 'ad' && edge === 'adcreatives') return listCreatives(call, [node.creativeId]);
   return emptyEdge(call, spec);

@@ -78,7 +78,10 @@ function buildFilter(call: Call, kind: TreeKind): Filter {
       if (flt.operator !== 'IN' && flt.operator !== 'NOT_IN' && flt.operator !== 'EQUAL') throw E.invalidParam(`Operator ${flt.operator} is not supported for field ${flt.field}`);
       addStatuses(values, flt.operator === 'NOT_IN');
     } else if (field === 'delivery_info') {
-      addStatuses(values.flatMap((x) => DELIVERY_INFO[x.toLowerCase()] ?? []), false);
+      addStatuses(
+        values.flatMap((x) => DELIVERY_INFO[x.toLowerCase()] ?? []),
+        false,
+      );
     } else if (field === 'updated_time' || field === 'created_time') {
       const cmp = CMP[flt.operator];
       if (!cmp) throw E.invalidParam(`Operator ${flt.operator} is not supported for field ${flt.field}`);
@@ -150,7 +153,10 @@ export function listCreatives(call: Call, ids: string[]): Record<string, unknown
   checkFields(AD_CREATIVE, fields, call.req.version);
   const nodes = ids.map((id) => world.byId.get(id) as Creative);
   const page = paginate(call.req, nodes, 'object');
-  return page.body(page.items.map((c) => project(AD_CREATIVE, creativeValues(c), fields, call.req.version)), summaryOf(call, nodes.length));
+  return page.body(
+    page.items.map((c) => project(AD_CREATIVE, creativeValues(c), fields, call.req.version)),
+    summaryOf(call, nodes.length),
+  );
 }
 
 /** PYSDK adds summary=true to every edge read (facts §3.5); answer with total_count. */

@@ -93,7 +93,7 @@ function budgetFields(world: World, n: { dailyBudget: number | null; lifetimeBud
   const b = n.dailyBudget ?? n.lifetimeBudget;
   if (b === null) return {};
   // budget_remaining: a deterministic share of the budget still unspent today.
-  const rem = Math.floor(b * (0.1 + 0.8 * ((parseInt(n.id.slice(-4), 10) + world.clock.epoch * 37) % 100) / 100));
+  const rem = Math.floor(b * (0.1 + (0.8 * ((parseInt(n.id.slice(-4), 10) + world.clock.epoch * 37) % 100)) / 100));
   return { daily_budget: n.dailyBudget === null ? undefined : String(n.dailyBudget), lifetime_budget: n.lifetimeBudget === null ? undefined : String(n.lifetimeBudget), budget_remaining: String(rem) };
 }
 
@@ -175,7 +175,7 @@ export function adValues(world: World, a: Ad): Record<string, unknown> {
     bid_amount: a.bidAmount ?? undefined,
     bid_type: a.bidAmount !== null ? 'ABSOLUTE_OCPM' : 'CPM',
     tracking_specs: set.pixelId ? [{ 'action.type': ['offsite_conversion'], fb_pixel: [set.pixelId] }] : [{ 'action.type': ['post_engagement'], page: [set.pageId], post: [a.creativeId] }],
-    conversion_specs: [{ 'action.type': ['offsite_conversion'], 'conversion_id': [set.pixelId ?? '0'] }],
+    conversion_specs: [{ 'action.type': ['offsite_conversion'], conversion_id: [set.pixelId ?? '0'] }],
     targeting: adsetValues(world, set)['targeting'],
     source_ad_id: '0',
     last_updated_by_app_id: world.appId,

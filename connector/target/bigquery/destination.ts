@@ -64,7 +64,13 @@ export function mapBigQueryError(err: unknown, what: string, stream?: string): C
   if (err instanceof ConnectorError) return err;
   const e = (err ?? {}) as ApiErrorLike;
   const reason = e.errors?.[0]?.reason;
-  const detail = e.errors?.map((x) => x.message).filter(Boolean).join('; ') || e.message || String(err);
+  const detail =
+    e.errors
+      ?.map((x) => x.message)
+      .filter(Boolean)
+      .join('; ') ||
+    e.message ||
+    String(err);
   const context = { ...(stream ? { stream } : {}), bigquery_reason: reason, http_status: e.code };
   const msg = `${what}${stream ? ` (stream "${stream}")` : ''} failed: ${detail}`;
   const code = typeof e.code === 'number' ? e.code : Number.NaN;
@@ -151,10 +157,7 @@ export class BigQueryDestination implements Destination {
       throw mapBigQueryError(err, `loading a batch of ${batch.rows} rows into ${t.stageTable}`, t.stream);
     }
     const columns = t.fields.map((f) => f.name);
-    const main =
-      t.keyColumns.length === 0
-        ? appendSql(this.d, t.table, t.stageTable, columns)
-        : mergeSql(this.d, { target: t.table, source: t.stageTable, columns, keys: t.keyColumns, orderColumn: t.orderColumn });
+    const main = t.keyColumns.length === 0 ? appendSql(this.d, t.table, t.stageTable, columns) : mergeSql(this.d, { target: t.table, source: t.stageTable, columns, keys: t.keyColumns, orderColumn: t.orderColumn });
     await this.query(main, `merging into ${t.table}`, t.stream);
     // History after the main table: a crash in between is repaired by the replay (both idempotent).
     if (t.historyTable) await this.query(historySql(this.d, { target: t.historyTable, source: t.stageTable, columns, keys: t.keyColumns }), `appending history ${t.historyTable}`, t.stream);

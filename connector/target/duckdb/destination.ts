@@ -86,10 +86,7 @@ export class DuckDbDestination implements Destination {
   }
 
   async describe(table: string): Promise<WarehouseField[] | undefined> {
-    const r = await this.c.runAndReadAll(
-      `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $s AND table_name = $t ORDER BY ordinal_position`,
-      { s: this.opts.dataset.toLowerCase(), t: table },
-    );
+    const r = await this.c.runAndReadAll(`SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $s AND table_name = $t ORDER BY ordinal_position`, { s: this.opts.dataset.toLowerCase(), t: table });
     const rows = r.getRowObjectsJson() as { column_name: string; data_type: string }[];
     if (rows.length === 0) return undefined;
     return rows.map((row) => parseDuckType(row.column_name, row.data_type));
@@ -184,10 +181,7 @@ export class DuckDbDestination implements Destination {
     // One transaction: the stored version and the rows it deleted never disagree.
     await this.c.run('BEGIN TRANSACTION');
     try {
-      await this.c.run(
-        `INSERT INTO ${versions} VALUES ($t, $version, CAST($at AS TIMESTAMPTZ)) ON CONFLICT (table_name) DO UPDATE SET activated_version = excluded.activated_version, activated_at = excluded.activated_at`,
-        { t: t.table, version, at: at.toISOString() },
-      );
+      await this.c.run(`INSERT INTO ${versions} VALUES ($t, $version, CAST($at AS TIMESTAMPTZ)) ON CONFLICT (table_name) DO UPDATE SET activated_version = excluded.activated_version, activated_at = excluded.activated_at`, { t: t.table, version, at: at.toISOString() });
       await this.c.run(softDeleteSql(this.d, t.table), { deleted_at: at.toISOString(), version });
       await this.c.run('COMMIT');
     } catch (err) {

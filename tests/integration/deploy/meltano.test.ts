@@ -43,7 +43,12 @@ function readmeMeltanoCommands(): string[] {
   const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
   return block
     .split('\n')
-    .map((l) => l.replace(/\s+#.*$/, '').replace(/\s+>.*$/, '').trim())
+    .map((l) =>
+      l
+        .replace(/\s+#.*$/, '')
+        .replace(/\s+>.*$/, '')
+        .trim(),
+    )
     .filter((l) => l.startsWith('meltano '));
 }
 

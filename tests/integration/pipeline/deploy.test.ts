@@ -29,7 +29,7 @@ function parseUnit(text: string): Unit {
     const eq = line.indexOf('=');
     expect(eq, `line "${line}" is key=value`).to.be.greaterThan(0);
     expect(section, `line "${line}" is inside a section`).to.not.equal('');
-    ((out[section]![line.slice(0, eq)] ??= [])).push(line.slice(eq + 1));
+    (out[section]![line.slice(0, eq)] ??= []).push(line.slice(eq + 1));
   }
   return out;
 }
@@ -149,7 +149,11 @@ describe('deploy/meltano/meltano.yml', () => {
       expect(s.kind, s.name).to.equal(expectedKind(p));
       expect(!!s.sensitive, `${s.name} sensitive`).to.equal(JSON.stringify(p).includes('"writeOnly":true'));
       if (s.value !== undefined) expect(s.value, `${s.name} default`).to.deep.equal(p['default']);
-      if (p['enum']) expect(s.options?.map((o) => o.value), s.name).to.deep.equal(p['enum']);
+      if (p['enum'])
+        expect(
+          s.options?.map((o) => o.value),
+          s.name,
+        ).to.deep.equal(p['enum']);
     }
   };
 
@@ -157,7 +161,10 @@ describe('deploy/meltano/meltano.yml', () => {
     expect(tap).to.not.equal(undefined);
     expect(target).to.not.equal(undefined);
     // Meltano resolves an executable containing "/" relative to the project root (this directory).
-    for (const [plugin, bin] of [[tap, 'tap-facebook-ads.js'], [target, 'target-bigquery.js']] as const) {
+    for (const [plugin, bin] of [
+      [tap, 'tap-facebook-ads.js'],
+      [target, 'target-bigquery.js'],
+    ] as const) {
       const resolved = path.resolve(dir, plugin.executable);
       expect(resolved).to.equal(path.join(REPO_ROOT, 'bin', bin));
       accessSync(resolved, constants.X_OK);

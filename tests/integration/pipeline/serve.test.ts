@@ -47,7 +47,10 @@ describe('fb-ads-elt serve HTTP API (over loopback, stand-in tap and target)', (
 
   it('answers 401 without a bearer token or with a wrong one, on both endpoints', async () => {
     await start();
-    for (const [method, p] of [['GET', STATUS_PATH], ['POST', SYNC_PATH]] as const) {
+    for (const [method, p] of [
+      ['GET', STATUS_PATH],
+      ['POST', SYNC_PATH],
+    ] as const) {
       expect((await call(method, p, undefined, null)).status).to.equal(401);
       const wrong = await call(method, p, undefined, `Bearer ${SECRET}x`);
       expect(wrong.status).to.equal(401);

@@ -102,7 +102,7 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     expect(second.summary.accounts).to.include({ found: 2, added: 1, updated: 1 });
   });
 
-  it('keeps numbers beyond 2^53 in the state exact, from the target\'s line to the file and the next run\'s tap', async () => {
+  it("keeps numbers beyond 2^53 in the state exact, from the target's line to the file and the next run's tap", async () => {
     const text = '{"bookmarks":{"campaigns":{"111":{"updated_time":"2026-11-01T00:00:00Z","cursor":9007199254740993}}},"seq":18446744073709551615}';
     expect((await runSync(opts({ env: { STANDIN_TARGET_STATE_TEXT: text } }))).exitCode).to.equal(0);
     expect(readFileSync(path.join(s.dir, 'state.json'), 'utf8')).to.equal(text + '\n');
@@ -170,7 +170,9 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     expect(args.slice(args.indexOf('--account'), args.indexOf('--account') + 2)).to.deep.equal(['--account', 'act_111']);
     expect(args.slice(args.indexOf('--days'), args.indexOf('--days') + 2)).to.deep.equal(['--days', '7']);
     expect(args).to.include(catalog);
-    expect(run_id).to.be.a('string').and.match(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/);
+    expect(run_id)
+      .to.be.a('string')
+      .and.match(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/);
   });
 
   it('redacts configured tokens in the relayed child logs', async () => {

@@ -189,7 +189,11 @@ describe('fault matrix: the real tap against the sandbox', function () {
       // Faults on account paths are retried inside account work, so sync_log counts them.
       if (faults.every((f) => f.path !== undefined)) expect(retriesInSyncLog(run), 'sync_log counts the retries').to.equal(firedTotal(st));
       // Fewer consecutive failures than circuit_breaker.failures must not pause the run.
-      if (!extra) expect(run.logs.some((l) => String(l['msg']).startsWith('circuit breaker opened')), 'breaker opened').to.equal(false);
+      if (!extra)
+        expect(
+          run.logs.some((l) => String(l['msg']).startsWith('circuit breaker opened')),
+          'breaker opened',
+        ).to.equal(false);
       extra?.(run, st);
     },
   });

@@ -25,10 +25,12 @@ describe('tap-facebook-ads per-account isolation and state across runs (child pr
   let rec: Recorder;
   let tmp: ReturnType<typeof tempDir>;
   const start = addDays(TEST_TODAY, -12);
-  const run = (extra: Record<string, unknown>, state?: unknown): Promise<TapRun> =>
-    runTap({ now: sb.now(), config: tapConfig(sb, rec.baseUrl, { start_date: start, insights_lookback_days: 2, ...extra }), catalog: catalog(), ...(state ? { state } : {}), dir: tmp.dir });
+  const run = (extra: Record<string, unknown>, state?: unknown): Promise<TapRun> => runTap({ now: sb.now(), config: tapConfig(sb, rec.baseUrl, { start_date: start, insights_lookback_days: 2, ...extra }), catalog: catalog(), ...(state ? { state } : {}), dir: tmp.dir });
   const postsFor = (from: number, accountId: string, to?: number) =>
-    rec.calls.slice(from, to).filter((c) => c.method === 'POST' && c.path === `/act_${accountId}/insights`).map((c) => JSON.parse(c.params.get('time_range')!) as { since: string; until: string });
+    rec.calls
+      .slice(from, to)
+      .filter((c) => c.method === 'POST' && c.path === `/act_${accountId}/insights`)
+      .map((c) => JSON.parse(c.params.get('time_range')!) as { since: string; until: string });
 
   before(async () => {
     sb = await startSandbox({ world: 'small', today: TEST_TODAY });
@@ -84,7 +86,10 @@ describe('tap-facebook-ads per-account isolation and state across runs (child pr
     const victim = sb.tokens.find((t) => [...reach.values()].some((labels) => labels.size === 1 && labels.has(t.label)))!;
     const only = [...reach.entries()].filter(([, l]) => l.size === 1 && l.has(victim.label)).map(([a]) => a);
     expect(only.length, 'some account is reachable by the victim alone').to.be.greaterThan(0);
-    expect([...reach.values()].some((l) => l.size > 1 && l.has(victim.label)), 'the victim shares some account with another token').to.equal(true);
+    expect(
+      [...reach.values()].some((l) => l.size > 1 && l.has(victim.label)),
+      'the victim shares some account with another token',
+    ).to.equal(true);
     sb.faults.add({ kind: 'token_expired', token: victim.label, path: '^/act_\\d+/campaigns$', times: 1 });
     const r = await run({});
     expect(r.code, r.stderr.slice(-1500)).to.equal(5);
@@ -118,16 +123,25 @@ describe('tap-facebook-ads per-account isolation and state across runs (child pr
     it('syncs only the accounts in account_ids', () => {
       expect(first.records('ad_accounts').map((a) => a['account_id'])).to.deep.equal([only]);
       expect(first.records('sync_log').map((a) => a['account_id'])).to.deep.equal([only]);
-      const touched = new Set(rec.calls.slice(mark1, mark2).map((c) => /^\/act_(\d+)(?:\/|$)/.exec(c.path)?.[1]).filter(Boolean));
+      const touched = new Set(
+        rec.calls
+          .slice(mark1, mark2)
+          .map((c) => /^\/act_(\d+)(?:\/|$)/.exec(c.path)?.[1])
+          .filter(Boolean),
+      );
       expect([...touched]).to.deep.equal([only]);
     });
 
     it('starts an account found later at start_date while the known one re-reads only its lookback', () => {
       expect(second.code, second.stderr.slice(-1500)).to.equal(0);
       const tzOf = (id: string) => sb.world.accountByBareId.get(id)!.timezone;
-      const newSince = postsFor(mark2, later, mark3).map((t) => t.since).sort()[0];
+      const newSince = postsFor(mark2, later, mark3)
+        .map((t) => t.since)
+        .sort()[0];
       expect(newSince).to.equal(start);
-      const oldSince = postsFor(mark2, only, mark3).map((t) => t.since).sort()[0];
+      const oldSince = postsFor(mark2, only, mark3)
+        .map((t) => t.since)
+        .sort()[0];
       expect(oldSince).to.equal(addDays(dayInZone(sb.now(), tzOf(only)), -2));
       const logs = new Map(second.records('sync_log').map((l) => [l['account_id'], l]));
       expect(logs.get(later)?.['is_new_account']).to.equal(true);
@@ -136,7 +150,13 @@ describe('tap-facebook-ads per-account isolation and state across runs (child pr
 
     it('re-reads from start_date when the attribution windows changed, records the new windows in rows and state, and says why', () => {
       expect(third.code, third.stderr.slice(-1500)).to.equal(0);
-      for (const id of [only, later]) expect(postsFor(mark3, id).map((t) => t.since).sort()[0], id).to.equal(start);
+      for (const id of [only, later])
+        expect(
+          postsFor(mark3, id)
+            .map((t) => t.since)
+            .sort()[0],
+          id,
+        ).to.equal(start);
       const rows = third.records('insights_account');
       expect(rows.length).to.be.greaterThan(0);
       for (const r of rows) expect(r['attribution_windows']).to.deep.equal(['1d_click']);

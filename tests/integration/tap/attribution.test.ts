@@ -22,7 +22,10 @@ describe('tap-facebook-ads: attribution settings and removed windows (child proc
     const mark = rec.calls.length;
     const r = await runTap({ now: sb.now(), config: tapConfig(sb, rec.baseUrl, { start_date: start, insights_lookback_days: 1, ...extra }), catalog, state, args: ['--account', acct.accountId], dir: tmp.dir });
     expect(r.code, r.stderr.slice(-2000)).to.equal(0);
-    const posts = rec.calls.slice(mark).filter((c) => c.method === 'POST' && /\/insights$/.test(c.path)).map((c) => c.params);
+    const posts = rec.calls
+      .slice(mark)
+      .filter((c) => c.method === 'POST' && /\/insights$/.test(c.path))
+      .map((c) => c.params);
     expect(posts.length).to.be.greaterThan(0);
     return { r, posts };
   };
@@ -45,7 +48,10 @@ describe('tap-facebook-ads: attribution settings and removed windows (child proc
     tmp?.cleanup();
   });
 
-  for (const windows of [['7d_click', '28d_view'], ['7d_view', '1d_click']]) {
+  for (const windows of [
+    ['7d_click', '28d_view'],
+    ['7d_view', '1d_click'],
+  ]) {
     it(`refuses action_attribution_windows ${JSON.stringify(windows)} with exit 2 naming 2026-01-12, before any Graph call`, async () => {
       const mark = rec.calls.length;
       const r = await runTap({ now: sb.now(), config: tapConfig(sb, rec.baseUrl, { action_attribution_windows: windows }), catalog, dir: tmp.dir });
@@ -97,7 +103,7 @@ describe('tap-facebook-ads: attribution settings and removed windows (child proc
       expect(r.logs().filter((l) => /re-reading insights/.test(String(l['msg'])))).to.deep.equal([]);
     });
 
-    it('switching to the account\'s attribution setting warns, re-reads from start_date and records the new settings', async () => {
+    it("switching to the account's attribution setting warns, re-reads from start_date and records the new settings", async () => {
       const { r, posts } = await run({ use_unified_attribution_setting: false, use_account_attribution_setting: true }, first.r.lastState());
       expect(posts.map(sinceOf)).to.include(start);
       for (const p of posts) {

@@ -13,7 +13,7 @@ const HOURLY = 'hourly_stats_aggregated_by_advertiser_time_zone';
 const fieldsOf = (p: URLSearchParams): string[] => JSON.parse(p.get('fields')!) as string[];
 type Catalog = { streams: Array<{ stream: string; schema: { properties: Record<string, unknown> }; metadata: Array<{ metadata: Record<string, unknown> }> }> };
 
-describe('tap-facebook-ads: custom insights reports against Meta\'s breakdown rules (child process)', function () {
+describe("tap-facebook-ads: custom insights reports against Meta's breakdown rules (child process)", function () {
   this.timeout(180_000);
   let sb: Sandbox;
   let rec: Recorder;
@@ -45,14 +45,16 @@ describe('tap-facebook-ads: custom insights reports against Meta\'s breakdown ru
         expect(r.code, r.stderr).to.equal(2);
         expect(r.stdout).to.equal('');
         const last = r.logs().at(-1)!;
-        expect(String(last['msg'])).to.match(c.message).and.to.include(`"${String(c.report['name'])}"`);
+        expect(String(last['msg']))
+          .to.match(c.message)
+          .and.to.include(`"${String(c.report['name'])}"`);
         expect(String(last['hint'])).to.not.equal('');
       }
       expect(rec.calls.length - mark).to.equal(0);
     });
   }
 
-  it('an hourly report without fields gets the level\'s metrics less reach, frequency, cpp, unique_* and video_*, in its schema and its requests', async () => {
+  it("an hourly report without fields gets the level's metrics less reach, frequency, cpp, unique_* and video_*, in its schema and its requests", async () => {
     const config = tapConfig(sb, rec.baseUrl, { insights_reports: [{ name: 'insights_campaign_hourly', level: 'campaign', breakdowns: [HOURLY] }] });
     const discovered = await runTap({ now: sb.now(), config, args: ['--discover'], dir: tmp.dir, rawStdout: true });
     const catalog = JSON.parse(discovered.stdout) as Catalog;
@@ -72,7 +74,12 @@ describe('tap-facebook-ads: custom insights reports against Meta\'s breakdown ru
     expect(posts.length).to.be.greaterThan(0);
     for (const p of posts) {
       expect(JSON.parse(p.params.get('breakdowns')!)).to.deep.equal([HOURLY]);
-      expect(p.params.get('fields')!.split(',').filter((f) => /^(reach|frequency|cpp|unique_|video_)/.test(f))).to.deep.equal([]);
+      expect(
+        p.params
+          .get('fields')!
+          .split(',')
+          .filter((f) => /^(reach|frequency|cpp|unique_|video_)/.test(f)),
+      ).to.deep.equal([]);
     }
   });
 
@@ -82,7 +89,11 @@ describe('tap-facebook-ads: custom insights reports against Meta\'s breakdown ru
     let first: TapRun;
     let firstPosts: URLSearchParams[];
     let cutoff: string;
-    const postsSince = (mark: number): URLSearchParams[] => rec.calls.slice(mark).filter((c) => c.method === 'POST' && /\/insights$/.test(c.path)).map((c) => c.params);
+    const postsSince = (mark: number): URLSearchParams[] =>
+      rec.calls
+        .slice(mark)
+        .filter((c) => c.method === 'POST' && /\/insights$/.test(c.path))
+        .map((c) => c.params);
     const range = (p: URLSearchParams): { since: string; until: string } => JSON.parse(p.get('time_range')!) as { since: string; until: string };
     const asksReach = (p: URLSearchParams): boolean => fieldsOf(p).includes('reach');
 
@@ -116,7 +127,7 @@ describe('tap-facebook-ads: custom insights reports against Meta\'s breakdown ru
       expect(rows.filter((r) => String(r['date_start']) < cutoff && r['reach'] !== null && r['reach'] !== undefined)).to.deep.equal([]);
     });
 
-    it('the next run re-reads only the lookback and never goes back for the old days\' reach', async () => {
+    it("the next run re-reads only the lookback and never goes back for the old days' reach", async () => {
       const mark = rec.calls.length;
       const r = await runTap({ now: sb.now(), config, catalog, state: first.lastState(), args: ['--account', acct.accountId], dir: tmp.dir });
       expect(r.code, r.stderr.slice(-1500)).to.equal(0);

@@ -26,7 +26,11 @@ describe('tap-facebook-ads start_date/end_date as dates or RFC 3339 date-times (
     return c;
   };
   const run = (dates: Record<string, string>): Promise<TapRun> => runTap({ now: sb.now(), config: tapConfig(sb, sb.baseUrl, dates), catalog: catalog(), dir: tmp.dir });
-  const days = (r: TapRun): string[] => r.records('insights_account').map((x) => `${String(x['account_id'])}|${String(x['date_start'])}`).sort();
+  const days = (r: TapRun): string[] =>
+    r
+      .records('insights_account')
+      .map((x) => `${String(x['account_id'])}|${String(x['date_start'])}`)
+      .sort();
 
   it('reads the same account-days for 2026-11-14..2026-11-16 written as dates, as Z date-times and as date-times with offsets', async () => {
     const plain = await run({ start_date: '2026-11-14', end_date: '2026-11-16' });

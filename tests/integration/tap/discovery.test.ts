@@ -22,7 +22,11 @@ describe('tap-facebook-ads discovery for every kind of token (child process)', f
       dir: h.tmp.dir,
     });
   /** Graph paths the run asked with the given token. */
-  const pathsOf = (from: number, label: string): string[] => h.rec.calls.slice(from).filter((c) => c.params.get('access_token') === token(label).token).map((c) => c.path);
+  const pathsOf = (from: number, label: string): string[] =>
+    h.rec.calls
+      .slice(from)
+      .filter((c) => c.params.get('access_token') === token(label).token)
+      .map((c) => c.path);
   const activated = (r: TapRun): string[] => r.messages.filter((m) => m.type === 'ACTIVATE_VERSION').map((m) => m.stream!);
   const syncLog = (r: TapRun) => new Map(r.records('sync_log').map((l) => [String(l['account_id']), l]));
 
@@ -33,10 +37,18 @@ describe('tap-facebook-ads discovery for every kind of token (child process)', f
     const paths = pathsOf(mark, 'freelancer');
     expect(paths).to.include('/me/adaccounts');
     expect(paths).to.include('/me/accounts');
-    expect(paths.filter((p) => /^\/me\/assigned_/.test(p)), 'a User node has no assigned_* edges').to.deep.equal([]);
+    expect(
+      paths.filter((p) => /^\/me\/assigned_/.test(p)),
+      'a User node has no assigned_* edges',
+    ).to.deep.equal([]);
     expect(activated(r)).to.include.members(['ad_accounts', 'pages', 'product_catalogs', 'businesses']);
     const reach = userOf('freelancer').accountIds;
-    expect(r.records('ad_accounts').map((a) => a['account_id']).sort()).to.deep.equal([...reach].sort());
+    expect(
+      r
+        .records('ad_accounts')
+        .map((a) => a['account_id'])
+        .sort(),
+    ).to.deep.equal([...reach].sort());
     const logs = syncLog(r);
     for (const a of reach) expect(logs.get(a)?.['status'], a).to.equal('ok');
     expect(r.records('pages').map((p) => p['id'])).to.include.members(userOf('freelancer').pageIds);
@@ -101,14 +113,24 @@ describe('tap-facebook-ads discovery for every kind of token (child process)', f
       expect(String(logs.get(closed)!['error_message'])).to.include('CLOSED');
       for (const a of userOf('agency').accountIds) if (a !== closed) expect(logs.get(a)?.['status'], a).to.equal('ok');
       for (const a of [noRole, closed]) {
-        expect(r.logs().some((l) => l['account_id'] === a && /skipp/i.test(String(l['msg']))), `log line for ${a}`).to.equal(true);
-        expect(r.records('campaigns').some((c) => c['account_id'] === a), a).to.equal(false);
+        expect(
+          r.logs().some((l) => l['account_id'] === a && /skipp/i.test(String(l['msg']))),
+          `log line for ${a}`,
+        ).to.equal(true);
+        expect(
+          r.records('campaigns').some((c) => c['account_id'] === a),
+          a,
+        ).to.equal(false);
       }
     });
 
     it('never reads the skipped accounts’ objects, and still lists them in ad_accounts (activated) with their status', () => {
       const paths = pathsOf(mark, 'agency');
-      for (const a of [noRole, closed]) expect(paths.filter((p) => p.startsWith(`/act_${a}/`)), a).to.deep.equal([]);
+      for (const a of [noRole, closed])
+        expect(
+          paths.filter((p) => p.startsWith(`/act_${a}/`)),
+          a,
+        ).to.deep.equal([]);
       const rows = new Map(r.records('ad_accounts').map((a) => [String(a['account_id']), a]));
       expect(rows.get(closed)?.['account_status']).to.equal(101);
       expect(rows.has(noRole)).to.equal(true);

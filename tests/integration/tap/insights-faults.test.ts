@@ -106,7 +106,9 @@ describe('tap insights report runs under faults (child process, sandbox)', funct
     const log = r.records('sync_log').find((l) => l['account_id'] === accountId)!;
     expect(log['status']).to.equal('failed');
     expect(log['error_message']).to.match(/insights_account for account \d+: 7 report runs failed and 0 completed, so smaller jobs do not help/);
-    expect(log['hint']).to.be.a('string').and.match(/re-run later/);
+    expect(log['hint'])
+      .to.be.a('string')
+      .and.match(/re-run later/);
     const state = r.lastState() as { bookmarks: Record<string, Record<string, unknown>> };
     expect(state.bookmarks['insights_account']?.[accountId]).to.equal(undefined);
     expect(r.records('insights_account')).to.have.length(0);

@@ -10,7 +10,11 @@ import { catalogSelecting, logMessages, killRunningTaps, recordingProxy, runTap,
 const TODAY = '2026-11-20';
 const RANGE = { start_date: '2026-11-14', end_date: '2026-11-17' };
 
-const keysOf = (r: TapRun, stream: string, key: string[]): string[] => r.records(stream).map((x) => key.map((k) => String(x[k])).join('|')).sort();
+const keysOf = (r: TapRun, stream: string, key: string[]): string[] =>
+  r
+    .records(stream)
+    .map((x) => key.map((k) => String(x[k])).join('|'))
+    .sort();
 const msgs = logMessages;
 
 describe('tap answers each Meta error as Meta sends it (issue 18 part 3, child process, sandbox)', function () {
@@ -121,7 +125,10 @@ describe('tap answers each Meta error as Meta sends it (issue 18 part 3, child p
       });
     }
 
-    for (const [subcode, title] of [[1504041, 'Invalid Breakdowns'], [1504042, 'Invalid Custom Metrics']] as const) {
+    for (const [subcode, title] of [
+      [1504041, 'Invalid Breakdowns'],
+      [1504042, 'Invalid Custom Metrics'],
+    ] as const) {
       it(`fails the report at once on 2/${subcode} (${title}) with a clear message, no retry or split cascade`, async () => {
         sb.resetStats();
         sb.faults.add({ kind: 'job_failed', code: 2, subcode, path: `^/act_${solo}/insights$` });
@@ -131,13 +138,19 @@ describe('tap answers each Meta error as Meta sends it (issue 18 part 3, child p
         expect(sb.stats().byEndpoint['POST /{id}/insights'] ?? 0, 'no split').to.equal(0);
         const log = r.records('sync_log').find((l) => l['account_id'] === solo)!;
         expect(log['error_class']).to.equal('config');
-        expect(String(log['error_message'])).to.include('rejects the report definition').and.include(`2/${subcode}`).and.include(title === 'Invalid Breakdowns' ? 'breakdowns' : 'custom metrics');
+        expect(String(log['error_message']))
+          .to.include('rejects the report definition')
+          .and.include(`2/${subcode}`)
+          .and.include(title === 'Invalid Breakdowns' ? 'breakdowns' : 'custom metrics');
         expect(String(log['hint'])).to.include('insights_reports');
         expect(r.records('campaigns').length).to.be.greaterThan(0);
       });
     }
 
-    for (const [code, subcode] of [[-2, 2490547], [2, 1504043]] as const) {
+    for (const [code, subcode] of [
+      [-2, 2490547],
+      [2, 1504043],
+    ] as const) {
       it(`retries a job that failed with ${code}/${subcode} ("retry later") and completes`, async () => {
         const want = await clean('insights_ad', () => run(['insights_ad'], { account: solo }));
         sb.faults.add({ kind: 'job_failed', code, subcode, times: 1, path: `^/act_${solo}/insights$` });
@@ -150,7 +163,10 @@ describe('tap answers each Meta error as Meta sends it (issue 18 part 3, child p
   });
 
   describe('throttles pause whom the budget belongs to', () => {
-    for (const [code, subcode] of [[17, 2446079], [613, 1487742]] as const) {
+    for (const [code, subcode] of [
+      [17, 2446079],
+      [613, 1487742],
+    ] as const) {
       it(`pauses the ad account on ${code}/${subcode} and keeps its token (another token shares the account's budget)`, async () => {
         const want = await clean('campaigns-shared', () => run(['campaigns'], { account: shared }));
         sb.faults.add({ kind: 'throttle', code, subcode, regainMinutes: 0, times: 1, path: `^/act_${shared}/campaigns$` });
@@ -189,7 +205,10 @@ describe('tap answers each Meta error as Meta sends it (issue 18 part 3, child p
       dir: tmp.dir,
     });
     expect(r.code, r.stderr.slice(-1500)).to.equal(5);
-    expect(msgs(r).some((m) => /is not used again in this run/.test(m)), 'no dead-token warning').to.equal(false);
+    expect(
+      msgs(r).some((m) => /is not used again in this run/.test(m)),
+      'no dead-token warning',
+    ).to.equal(false);
     const logs = r.records('sync_log');
     const failed = logs.find((l) => l['account_id'] === victim)!;
     expect(failed['status']).to.equal('failed');
@@ -205,8 +224,7 @@ describe('tap answers each Meta error as Meta sends it (issue 18 part 3, child p
     // Its own sandbox: the world clock moves (advanceDay) so that some ads change between the runs.
     const own = await startSandbox({ world: 'small', today: TODAY, jobDurationMs: 20 });
     try {
-      const go = (state?: unknown): Promise<TapRun> =>
-        runTap({ now: own.now(), config: tapConfig(own, own.baseUrl, RANGE), catalog: catalogSelecting(['ads', 'ad_creatives', 'sync_log']), ...(state ? { state } : {}), dir: tmp.dir });
+      const go = (state?: unknown): Promise<TapRun> => runTap({ now: own.now(), config: tapConfig(own, own.baseUrl, RANGE), catalog: catalogSelecting(['ads', 'ad_creatives', 'sync_log']), ...(state ? { state } : {}), dir: tmp.dir });
       const first = await go();
       expect(first.code, first.stderr.slice(-1500)).to.equal(0);
       own.advanceDay(3);

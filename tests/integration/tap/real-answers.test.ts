@@ -11,10 +11,14 @@ import { catalogSelecting, logMessages, closeTapRig, recordingProxy, runTap, tap
 const TODAY = '2026-11-20';
 const RANGE = { start_date: '2026-11-14', end_date: '2026-11-17' };
 
-const ids = (r: TapRun): string[] => r.records('campaigns').map((x) => String(x['id'])).sort();
+const ids = (r: TapRun): string[] =>
+  r
+    .records('campaigns')
+    .map((x) => String(x['id']))
+    .sort();
 const msgs = logMessages;
 
-describe('tap on Meta\'s real answers (issue 18 real-answer scenarios, child process, sandbox)', function () {
+describe("tap on Meta's real answers (issue 18 real-answer scenarios, child process, sandbox)", function () {
   this.timeout(120_000);
   let sb: Sandbox;
   let rec: Recorder;
@@ -22,8 +26,7 @@ describe('tap on Meta\'s real answers (issue 18 real-answer scenarios, child pro
   let acct: string;
   let want: string[];
 
-  const run = (extra: Record<string, unknown> = {}): Promise<TapRun> =>
-    runTap({ now: sb.now(), config: tapConfig(sb, rec.baseUrl, { ...RANGE, ...extra }), catalog: catalogSelecting(['campaigns', 'sync_log']), args: ['--account', acct], dir: tmp.dir });
+  const run = (extra: Record<string, unknown> = {}): Promise<TapRun> => runTap({ now: sb.now(), config: tapConfig(sb, rec.baseUrl, { ...RANGE, ...extra }), catalog: catalogSelecting(['campaigns', 'sync_log']), args: ['--account', acct], dir: tmp.dir });
   const campaignsFault = (spec: Omit<FaultSpec, 'path'>): void => void sb.faults.add({ ...spec, path: `^/act_${acct}/campaigns$` });
   const edgeCalls = (): number => rec.calls.filter((c) => c.path === `/act_${acct}/campaigns`).length;
   const syncLog = (r: TapRun): Record<string, unknown> => r.records('sync_log').find((l) => l['account_id'] === acct)!;
@@ -52,7 +55,7 @@ describe('tap on Meta\'s real answers (issue 18 real-answer scenarios, child pro
     expect(msgs(r).some((m) => m.startsWith("the app's rate limit is reached: every Graph call pauses"))).to.equal(true);
   });
 
-  it('a gateway\'s HTML 502 twice: retried, every campaign lands (exit 0)', async () => {
+  it("a gateway's HTML 502 twice: retried, every campaign lands (exit 0)", async () => {
     campaignsFault({ kind: 'proxy_html', status: 502, times: 2 });
     const r = await run();
     expect(r.code, r.stderr.slice(-1500)).to.equal(0);

@@ -59,7 +59,11 @@ describe('tap-facebook-ads with a reader that falls behind', function () {
     expect(await closed, stderr.slice(-5).join('\n')).to.equal(0);
     expect(last?.['type'], 'the run ends with its final STATE').to.equal('STATE');
     expect(received.size).to.be.greaterThan(5);
-    const byKey = (c: RecordCounts): string[] => c.entries().map((e) => `${e.stream}|${e.account ?? ''}=${e.count}`).sort();
+    const byKey = (c: RecordCounts): string[] =>
+      c
+        .entries()
+        .map((e) => `${e.stream}|${e.account ?? ''}=${e.count}`)
+        .sort();
     expect(byKey(received)).to.deep.equal(byKey(reported));
   });
 });

@@ -52,11 +52,14 @@ describe('tap-facebook-ads: a parent status change reaches its children in the w
     tmp?.cleanup();
   });
 
-  it('first run: the warehouse holds every object with Meta\'s effective_status and the state remembers the paused parents', async () => {
+  it("first run: the warehouse holds every object with Meta's effective_status and the state remembers the paused parents", async () => {
     const sets = await warehouseStatus('ad_sets');
     for (const s of sb.world.adsets.filter((x) => x.accountId === acct.accountId && x.status !== 'DELETED')) expect(sets.get(s.id), s.id).to.equal(effectiveStatus(sb.world, s));
     const bm = (state as { bookmarks: Record<string, Record<string, Record<string, unknown>>> }).bookmarks;
-    const paused = sb.world.campaigns.filter((c) => c.accountId === acct.accountId && c.status === 'PAUSED').map((c) => c.id).sort();
+    const paused = sb.world.campaigns
+      .filter((c) => c.accountId === acct.accountId && c.status === 'PAUSED')
+      .map((c) => c.id)
+      .sort();
     expect(bm['campaigns']![acct.accountId]!['paused_ids']).to.deep.equal(paused);
     expect(bm['ad_sets']![acct.accountId]!['paused_ids']).to.be.an('array');
   });
@@ -77,7 +80,7 @@ describe('tap-facebook-ads: a parent status change reaches its children in the w
       r2 = await run();
     });
 
-    it('the warehouse shows the children\'s parent-driven effective_status (CAMPAIGN_PAUSED, ARCHIVED)', async () => {
+    it("the warehouse shows the children's parent-driven effective_status (CAMPAIGN_PAUSED, ARCHIVED)", async () => {
       const sets = await warehouseStatus('ad_sets');
       const ads = await warehouseStatus('ads');
       let campaignPaused = 0;
@@ -96,9 +99,7 @@ describe('tap-facebook-ads: a parent status change reaches its children in the w
     it('re-reads only the children of the changed parents, with one filtered call per child edge', () => {
       const calls = rec.calls.slice(mark);
       const byParent = calls.filter((c) => /campaign\.id|adset\.id/.test(c.params.get('filtering') ?? ''));
-      expect(byParent.map((c) => `${c.path} ${/campaign\.id|adset\.id/.exec(c.params.get('filtering')!)![0]}`).sort()).to.deep.equal(
-        [`/act_${acct.accountId}/ads adset.id`, `/act_${acct.accountId}/ads campaign.id`, `/act_${acct.accountId}/adsets campaign.id`].sort(),
-      );
+      expect(byParent.map((c) => `${c.path} ${/campaign\.id|adset\.id/.exec(c.params.get('filtering')!)![0]}`).sort()).to.deep.equal([`/act_${acct.accountId}/ads adset.id`, `/act_${acct.accountId}/ads campaign.id`, `/act_${acct.accountId}/adsets campaign.id`].sort());
       const setIds = r2.records('ad_sets').map((x) => String(x['id']));
       // include_deleted (the default) lists DELETED children too.
       const expectedSets = new Set([archived.id, ...sb.world.adsets.filter((s) => s.campaignId === paused.id).map((s) => s.id)]);
@@ -135,7 +136,7 @@ describe('tap-facebook-ads: a status change is not lost when the children fail t
     tmp?.cleanup();
   });
 
-  it('keeps the parents\' bookmarks when the ads read fails, so the next run still re-reads the paused campaign\'s children', async () => {
+  it("keeps the parents' bookmarks when the ads read fails, so the next run still re-reads the paused campaign's children", async () => {
     sb = await startSandbox({ world: 'small', today: TEST_TODAY });
     tmp = tempDir();
     const config = tapConfig(sb, sb.baseUrl, { start_date: TEST_TODAY });

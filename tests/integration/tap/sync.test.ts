@@ -105,8 +105,14 @@ describe('tap-facebook-ads against the sandbox (child process, small world)', fu
 
   it('follows paging.next through multi-page edges and report results', () => {
     const paged = rec.calls.filter((c) => c.params.has('after'));
-    expect(paged.some((c) => /\/ads$/.test(c.path)), 'ads edge read over several pages').to.equal(true);
-    expect(paged.some((c) => /^\/\d+\/insights$/.test(c.path)), 'report results read over several pages').to.equal(true);
+    expect(
+      paged.some((c) => /\/ads$/.test(c.path)),
+      'ads edge read over several pages',
+    ).to.equal(true);
+    expect(
+      paged.some((c) => /^\/\d+\/insights$/.test(c.path)),
+      'report results read over several pages',
+    ).to.equal(true);
   });
 
   it('emits records that validate against their SCHEMA and keys that are unique within the run', () => {
@@ -209,9 +215,22 @@ describe('tap-facebook-ads against the sandbox (child process, small world)', fu
       const movedCampaigns = new Set([...c2].filter(([id, st]) => c1.get(id) !== st).map(([id]) => id));
       const movedSets = new Set([...s2].filter(([id, st]) => s1.get(id) !== st).map(([id]) => id));
       const viaParent = (n: { kind: string; campaignId?: string; adsetId?: string }): boolean => (n.kind !== 'campaign' && movedCampaigns.has(n.campaignId!)) || (n.kind === 'ad' && movedSets.has(n.adsetId!));
-      for (const [stream, list] of [['campaigns', sb.world.campaigns], ['ad_sets', sb.world.adsets], ['ads', sb.world.ads]] as const) {
-        const changed = (list as ReadonlyArray<(typeof list)[number]>).filter((n) => n.updatedTime > Date.parse(state1.bookmarks[stream]![n.accountId]!['updated_time']!) / 1000 || viaParent(n)).map((n) => n.id).sort();
-        expect(run2.records(stream).map((r) => String(r['id'])).sort(), stream).to.deep.equal(changed);
+      for (const [stream, list] of [
+        ['campaigns', sb.world.campaigns],
+        ['ad_sets', sb.world.adsets],
+        ['ads', sb.world.ads],
+      ] as const) {
+        const changed = (list as ReadonlyArray<(typeof list)[number]>)
+          .filter((n) => n.updatedTime > Date.parse(state1.bookmarks[stream]![n.accountId]!['updated_time']!) / 1000 || viaParent(n))
+          .map((n) => n.id)
+          .sort();
+        expect(
+          run2
+            .records(stream)
+            .map((r) => String(r['id']))
+            .sort(),
+          stream,
+        ).to.deep.equal(changed);
         expect(run2.records(stream).length, stream).to.be.lessThan(run1.records(stream).length);
       }
       const campaignCalls = rec.calls.slice(callsBefore).filter((c) => /^\/act_\d+\/campaigns$/.test(c.path));
@@ -221,13 +240,23 @@ describe('tap-facebook-ads against the sandbox (child process, small world)', fu
 
     it('re-reads only the creatives of changed ads, by id', () => {
       const creatives = new Set(run2.records('ads').map((a) => String((a['creative'] as { id: string }).id)));
-      expect(run2.records('ad_creatives').map((c) => String(c['id'])).sort()).to.deep.equal([...creatives].sort());
+      expect(
+        run2
+          .records('ad_creatives')
+          .map((c) => String(c['id']))
+          .sort(),
+      ).to.deep.equal([...creatives].sort());
       expect(rec.calls.slice(callsBefore).filter((c) => /\/adcreatives$/.test(c.path))).to.have.length(0);
     });
 
     it('shows objects whose status changed since the last run with their new status', () => {
       const state1 = run1.lastState() as { bookmarks: Record<string, Record<string, Record<string, string>>> };
-      const rows = new Map(run2.records('campaigns').concat(run2.records('ad_sets'), run2.records('ads')).map((r) => [String(r['id']), r]));
+      const rows = new Map(
+        run2
+          .records('campaigns')
+          .concat(run2.records('ad_sets'), run2.records('ads'))
+          .map((r) => [String(r['id']), r]),
+      );
       const changed = [...sb.world.campaigns, ...sb.world.adsets, ...sb.world.ads].filter((n) => {
         const stream = n.kind === 'campaign' ? 'campaigns' : n.kind === 'adset' ? 'ad_sets' : 'ads';
         return n.updatedTime > Date.parse(state1.bookmarks[stream]![n.accountId]!['updated_time']!) / 1000;
@@ -242,7 +271,10 @@ describe('tap-facebook-ads against the sandbox (child process, small world)', fu
         const today = dayInZone(sb.now(), acct.timezone);
         const since = addDays(today, -lookback);
         const rows = run2.records('insights_account').filter((r) => r['account_id'] === acct.accountId);
-        expect(rows.every((r) => String(r['date_start']) >= since), acct.accountId).to.equal(true);
+        expect(
+          rows.every((r) => String(r['date_start']) >= since),
+          acct.accountId,
+        ).to.equal(true);
         const expected = sb.expectedInsights({ accountId: acct.accountId, level: 'account', since, until: today });
         for (const e of expected) {
           const got = rows.find((r) => r['date_start'] === e['date_start']);

@@ -36,10 +36,7 @@ for (const kind of KINDS) {
       dir = mkdtempSync(path.join(os.tmpdir(), 'target-cli-'));
       configFile = path.join(dir, 'config.json');
       const base = { batch_rows: 2, temp_dir: dir };
-      writeFileSync(
-        configFile,
-        JSON.stringify(kind === 'duckdb' ? { ...base, duckdb_path: w.duckdbPath } : { ...base, destination: 'bigquery', project_id: PROJECT, dataset: DATASET, api_endpoint: w.emulator!.url }),
-      );
+      writeFileSync(configFile, JSON.stringify(kind === 'duckdb' ? { ...base, duckdb_path: w.duckdbPath } : { ...base, destination: 'bigquery', project_id: PROJECT, dataset: DATASET, api_endpoint: w.emulator!.url }));
     });
     afterEach(async () => {
       await w.close();
@@ -51,7 +48,10 @@ for (const kind of KINDS) {
       expect(r.code, r.stderr).to.equal(EXIT_CODES.ok);
       // The tap's value itself (what Meltano stores and hands the next run's tap), never wrapped
       // in {"type": "STATE", "value": …}.
-      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown);
+      const lines = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as unknown);
       expect(lines).to.deep.equal([{ bookmarks: { campaigns: { '1001': { updated_time: '2024-01-03T00:00:00+0000' } } } }]);
       expect((await w.rows('campaigns')).length).to.equal(2);
     });
@@ -74,7 +74,10 @@ for (const kind of KINDS) {
       );
       const r = await cli(configFile, input);
       expect(r.code, r.stderr).to.equal(EXIT_CODES.ok);
-      const logs = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const logs = r.stderr
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       const metrics = logs.filter((l) => l['metric'] === 'record_count');
       expect(metrics.map((m) => [m['value'], m['tags']])).to.have.deep.members([
         [3, { stream: 'campaigns', account_id: 'A', status: 'committed' }],
@@ -98,11 +101,20 @@ for (const kind of KINDS) {
     it('exits 6 on a broken line with one JSON error line naming line and stream, keeping committed STATE', async () => {
       const r = await cli(configFile, fixture('bad_json_line'));
       expect(r.code).to.equal(EXIT_CODES.data);
-      const errors = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['level'] === 'error');
+      const errors = r.stderr
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l['level'] === 'error');
       expect(errors).to.have.length(1);
       expect(errors[0]).to.include({ error_kind: 'data', exit_code: 6, line: 5, stream: 'campaigns' });
       expect(String(errors[0]!['msg'])).to.match(/line 5: not valid JSON/);
-      expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).to.deep.equal([{ bookmarks: { campaigns: { '1001': { updated_time: '2024-01-01T00:00:00Z' } } } }]);
+      expect(
+        r.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as unknown),
+      ).to.deep.equal([{ bookmarks: { campaigns: { '1001': { updated_time: '2024-01-01T00:00:00Z' } } } }]);
       expect((await w.rows('campaigns', ['id'])).map((x) => x['id'])).to.deep.equal(['1', '2']);
     });
   });
@@ -127,7 +139,10 @@ describe('target-bigquery CLI configuration', function () {
   it('exits 7 with "another run holds <file> (pid N)" when another process holds the DuckDB file', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'target-cli-'));
     const file = path.join(dir, 'w.duckdb');
-    const holder = spawn(process.execPath, ['--input-type=module', '-e', `import { DuckDBInstance } from '@duckdb/node-api'; await DuckDBInstance.create(${JSON.stringify(file)}); console.log('held'); setInterval(() => {}, 1000);`], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = spawn(process.execPath, ['--input-type=module', '-e', `import { DuckDBInstance } from '@duckdb/node-api'; await DuckDBInstance.create(${JSON.stringify(file)}); console.log('held'); setInterval(() => {}, 1000);`], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     try {
       await new Promise((r) => holder.stdout.once('data', r));
       const configFile = path.join(dir, 'config.json');

@@ -110,7 +110,7 @@ describe('target-bigquery crash safety with the real tap against the Graph sandb
     const span = Date.now() - t0;
 
     let seed = Date.now() % 100000;
-    const rand = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const rand = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const stateFile = path.join(dir, 'state.json');
     let state: Record<string, unknown> | undefined;
     let kills = 0;

@@ -91,10 +91,7 @@ for (const kind of KINDS) {
       const cleanMs = Date.now() - t0;
 
       const configFile = path.join(dir, 'config.json');
-      const config =
-        kind === 'duckdb'
-          ? { duckdb_path: crashed.duckdbPath, dataset: DATASET, batch_rows: BATCH_ROWS, temp_dir: dir }
-          : { destination: 'bigquery', project_id: PROJECT, dataset: DATASET, api_endpoint: crashed.emulator!.url, batch_rows: BATCH_ROWS, temp_dir: dir };
+      const config = kind === 'duckdb' ? { duckdb_path: crashed.duckdbPath, dataset: DATASET, batch_rows: BATCH_ROWS, temp_dir: dir } : { destination: 'bigquery', project_id: PROJECT, dataset: DATASET, api_endpoint: crashed.emulator!.url, batch_rows: BATCH_ROWS, temp_dir: dir };
       writeFileSync(configFile, JSON.stringify(config));
       const inputFile = path.join(dir, 'input.jsonl');
       let state: Record<string, unknown> | undefined;

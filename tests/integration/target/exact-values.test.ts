@@ -79,8 +79,12 @@ describe('target values kept exactly or refused per record (DuckDB)', function (
     ['a lone UTF-16 surrogate', [schema({ s: { type: 'string' } }), rec('{"id":"a","s":"x\\ud800y"}')], /line 2: stream "s": property s: /],
     ['a lone surrogate in a key', [schema({}), rec('{"id":"\\udc00"}')], /line 2: stream "s": property id: /],
     ['nesting deeper than the warehouse allows', [schema({ j: { type: 'object' } }), rec(`{"id":"a","j":${'{"a":'.repeat(600)}1${'}'.repeat(600)}}`)], /line 2: stream "s": property j/],
-    ['a property named _sdc_sequence (the target\'s own ordering column)', [schema({ _sdc_sequence: { type: 'integer' } }), rec({ id: 'a', _sdc_sequence: 5 })], /line 1: stream "s": property "_sdc_sequence" maps to the reserved metadata column "_sdc_sequence"/],
-    ['a stream whose table name is the target\'s own', ['{"type":"SCHEMA","stream":"_SDC_table_versions","schema":{"type":"object","properties":{"id":{"type":"string"}}},"key_properties":["id"]}'], /^line 1: stream "_SDC_table_versions" maps to table "_sdc_table_versions", but table names starting with "_sdc_" are the target's own/],
+    ["a property named _sdc_sequence (the target's own ordering column)", [schema({ _sdc_sequence: { type: 'integer' } }), rec({ id: 'a', _sdc_sequence: 5 })], /line 1: stream "s": property "_sdc_sequence" maps to the reserved metadata column "_sdc_sequence"/],
+    [
+      "a stream whose table name is the target's own",
+      ['{"type":"SCHEMA","stream":"_SDC_table_versions","schema":{"type":"object","properties":{"id":{"type":"string"}}},"key_properties":["id"]}'],
+      /^line 1: stream "_SDC_table_versions" maps to table "_sdc_table_versions", but table names starting with "_sdc_" are the target's own/,
+    ],
     ['a table version beyond 2^53', [schema({}), '{"type":"ACTIVATE_VERSION","stream":"s","version":99999999999999999999}'], /line 2: ACTIVATE_VERSION "version" must be a whole number/],
   ];
   for (const [what, lines, message, config] of refused) {

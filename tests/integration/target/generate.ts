@@ -99,7 +99,7 @@ export function message(i: number, total: number): Record<string, unknown> {
         impressions,
         clicks,
         spend: money(i, 4, 500),
-        ctr: (clicks / impressions * 100).toFixed(6),
+        ctr: ((clicks / impressions) * 100).toFixed(6),
         actions: [
           { action_type: 'link_click', value: String(clicks) },
           { action_type: 'purchase', value: money(i, 5, 3) },

@@ -117,7 +117,11 @@ export async function openWarehouse(kind: Kind, opts: { bigQueryRetries?: number
     duckdbPath: undefined,
     destination: async () => bigQueryDestination(),
     rows: (table, orderBy = []) => emulator.rows(DATASET, table, orderBy),
-    tables: async () => [...emulator.tables.keys()].filter((k) => k.startsWith(`${DATASET}.`)).map((k) => k.slice(DATASET.length + 1)).sort(),
+    tables: async () =>
+      [...emulator.tables.keys()]
+        .filter((k) => k.startsWith(`${DATASET}.`))
+        .map((k) => k.slice(DATASET.length + 1))
+        .sort(),
     columns: async (table) => emulator.tables.get(`${DATASET}.${table}`)?.fields,
     activatedVersion: (table) => withDestination(bigQueryDestination(), (d) => d.activatedVersion(table)),
     async dropTable(table) {
@@ -144,10 +148,15 @@ export async function runLoader(w: Warehouse, input: string | Readable, config: 
   const log = new Logger({ component: 'target-test', level: 'error', sink: { write: () => true } });
   try {
     await destination.open();
-    const loader = new Loader({ config: { ...DEFAULT_CONFIG, ...config }, destination, log, emitState: async (v) => {
+    const loader = new Loader({
+      config: { ...DEFAULT_CONFIG, ...config },
+      destination,
+      log,
+      emitState: async (v) => {
         states.push(v);
         events?.push(`state ${JSON.stringify(v)}`);
-      } });
+      },
+    });
     const stream = typeof input === 'string' ? (input.endsWith('.jsonl') ? createReadStream(input) : Readable.from([input])) : input;
     const summary = await loader.run(stream);
     return { states, summary, error: undefined };
@@ -162,10 +171,12 @@ export async function runLoader(w: Warehouse, input: string | Readable, config: 
 export async function assertStatementsAnalyze(w: Warehouse, z: ZetaSqlHarness): Promise<number> {
   const emu = w.emulator;
   if (!emu) return 0;
-  await z.registerCatalog([...emu.knownTables].map(([key, fields]) => {
-    const [dataset, name] = [key.slice(0, key.indexOf('.')), key.slice(key.indexOf('.') + 1)];
-    return { project: PROJECT, dataset, name, fields };
-  }));
+  await z.registerCatalog(
+    [...emu.knownTables].map(([key, fields]) => {
+      const [dataset, name] = [key.slice(0, key.indexOf('.')), key.slice(key.indexOf('.') + 1)];
+      return { project: PROJECT, dataset, name, fields };
+    }),
+  );
   const failures: string[] = [];
   for (const s of emu.statements) {
     const r = await z.analyze(s.sql);

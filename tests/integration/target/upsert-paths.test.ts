@@ -8,13 +8,11 @@ import { GEN_SCHEMAS } from './generate.js';
 // The crash tests' insights_ad SCHEMA (keys ad_id + date_start, bookmark date_start).
 const SCHEMA = GEN_SCHEMAS.find((m) => m.stream === 'insights_ad');
 
-const record = (ad: string, day: string, spend: string, impressions: number): string =>
-  JSON.stringify({ type: 'RECORD', stream: 'insights_ad', record: { ad_id: ad, account_id: '77', date_start: day, spend, impressions } });
+const record = (ad: string, day: string, spend: string, impressions: number): string => JSON.stringify({ type: 'RECORD', stream: 'insights_ad', record: { ad_id: ad, account_id: '77', date_start: day, spend, impressions } });
 
 const input = (lines: string[]): string => [JSON.stringify(SCHEMA), ...lines, JSON.stringify({ type: 'STATE', value: { bookmarks: {} } })].join('\n') + '\n';
 
-const table = async (w: Warehouse): Promise<string[]> =>
-  (await w.rows('insights_ad', ['date_start', 'ad_id'])).map((r) => `${String(r['ad_id'])} ${String(r['date_start']).slice(0, 10)} ${Number(r['spend'])} ${String(r['impressions'])}`);
+const table = async (w: Warehouse): Promise<string[]> => (await w.rows('insights_ad', ['date_start', 'ad_id'])).map((r) => `${String(r['ad_id'])} ${String(r['date_start']).slice(0, 10)} ${Number(r['spend'])} ${String(r['impressions'])}`);
 
 for (const kind of KINDS) {
   describe(`insert-or-merge per batch on ${kind}`, function () {
@@ -35,17 +33,7 @@ for (const kind of KINDS) {
       // Batches of three rows: one mixes present and new keys, one repeats a key inside itself.
       const lookback = [record('a1', '2024-03-03', '9.5', 99), record('a2', '2024-03-03', '8.5', 88), record('a1', '2024-03-04', '7', 7), record('a2', '2024-03-04', '6', 6), record('a2', '2024-03-04', '6.25', 62), record('a1', '2024-03-05', '5', 5)];
       expect((await runLoader(w, input(lookback), { batch_rows: 3 })).error).to.equal(undefined);
-      expect(await table(w)).to.deep.equal([
-        'a1 2024-03-01 1 10',
-        'a2 2024-03-01 2 20',
-        'a1 2024-03-02 1.1 11',
-        'a2 2024-03-02 2.1 21',
-        'a1 2024-03-03 9.5 99',
-        'a2 2024-03-03 8.5 88',
-        'a1 2024-03-04 7 7',
-        'a2 2024-03-04 6.25 62',
-        'a1 2024-03-05 5 5',
-      ]);
+      expect(await table(w)).to.deep.equal(['a1 2024-03-01 1 10', 'a2 2024-03-01 2 20', 'a1 2024-03-02 1.1 11', 'a2 2024-03-02 2.1 21', 'a1 2024-03-03 9.5 99', 'a2 2024-03-03 8.5 88', 'a1 2024-03-04 7 7', 'a2 2024-03-04 6.25 62', 'a1 2024-03-05 5 5']);
 
       // A late day older than everything loaded: new keys inside the table's date span.
       expect((await runLoader(w, input([record('a1', '2024-02-28', '3', 3), record('a2', '2024-03-02', '4', 4)]), { batch_rows: 10 })).error).to.equal(undefined);

@@ -19,13 +19,25 @@ describe('bench: peers side by side and sharding on paper', () => {
   });
 
   it('says which account-days differ from the truth, and nothing when all match', () => {
-    const truth = new Map([['1|2026-11-01', 330], ['1|2026-11-02', 100]]);
+    const truth = new Map([
+      ['1|2026-11-01', 330],
+      ['1|2026-11-02', 100],
+    ]);
     expect(spendDiff(new Map(truth), truth)).to.equal('');
     expect(spendDiff(new Map([['1|2026-11-01', 330]]), truth)).to.equal('1 of 2 account-days differ: 1 missing (e.g. 1 on 2026-11-02: none vs 1.00)');
-    expect(spendDiff(new Map([['1|2026-11-01', 300], ['1|2026-11-02', 100], ['1|2026-11-03', 5]]), truth)).to.equal('2 of 2 account-days differ: 1 not in the world\'s window (e.g. 1 on 2026-11-03: 0.05 vs none); 1 with another amount (e.g. 1 on 2026-11-01: 3.00 vs 3.30)');
+    expect(
+      spendDiff(
+        new Map([
+          ['1|2026-11-01', 300],
+          ['1|2026-11-02', 100],
+          ['1|2026-11-03', 5],
+        ]),
+        truth,
+      ),
+    ).to.equal("2 of 2 account-days differ: 1 not in the world's window (e.g. 1 on 2026-11-03: 0.05 vs none); 1 with another amount (e.g. 1 on 2026-11-01: 3.00 vs 3.30)");
   });
 
-  it('models wall time as waves of workers × max_concurrency accounts, each its calls\' latency plus one report run', () => {
+  it("models wall time as waves of workers × max_concurrency accounts, each its calls' latency plus one report run", () => {
     const one = planShards(10, 60_000, 1);
     expect(one.calls).to.equal(ASSUMPTIONS.accounts * 10);
     const waves = Math.ceil(ASSUMPTIONS.accounts / ASSUMPTIONS.perWorker);

@@ -106,12 +106,7 @@ describe('bench report and ratio code', () => {
   });
 
   it('sums the target’s batch_commit_ms metric lines and ignores other or torn lines', () => {
-    const lines = [
-      JSON.stringify({ level: 'info', msg: 'metric batch_commit_ms', metric: 'batch_commit_ms', value: 120 }),
-      '{"metric":"batch_commit_ms","value":',
-      JSON.stringify({ level: 'info', msg: 'load finished' }),
-      JSON.stringify({ metric: 'batch_commit_ms', value: 80 }),
-    ];
+    const lines = [JSON.stringify({ level: 'info', msg: 'metric batch_commit_ms', metric: 'batch_commit_ms', value: 120 }), '{"metric":"batch_commit_ms","value":', JSON.stringify({ level: 'info', msg: 'load finished' }), JSON.stringify({ metric: 'batch_commit_ms', value: 80 })];
     expect(commitTime(lines.join('\n'))).to.deep.equal({ ms: 200, batches: 2 });
   });
 

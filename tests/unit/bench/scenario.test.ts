@@ -41,7 +41,10 @@ describe('bench child runs and a tiny scenario', function () {
   it('writes a Singer input file whose lines are SCHEMA, N RECORDs and a final STATE', async () => {
     const file = join(dir, 'singer.jsonl');
     const bytes = await writeInsightsInput(file, 5);
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string });
     expect(lines.map((l) => l.type)).to.deep.equal(['SCHEMA', 'RECORD', 'RECORD', 'RECORD', 'RECORD', 'RECORD', 'STATE']);
     expect(bytes).to.equal(readFileSync(file).length);
   });

@@ -56,8 +56,14 @@ describe('production start path of the bins', function () {
   for (const bin of ['tap-facebook-ads', 'target-bigquery', 'fb-ads-elt']) {
     it(`${bin} --version runs the compiled build and loads no sandbox, test, demo, report or dbt code`, () => {
       const files = loaded(bin, ['--version']).filter((f) => !f.startsWith('node_modules/') && !f.startsWith('..'));
-      expect(files.some((f) => f.startsWith('dist/connector/cli/')), files.join(', ')).to.equal(true);
-      expect(files.filter((f) => f.startsWith('connector/')), 'no TypeScript source runs through tsx (is dist/ older than the sources? `npm run build`)').to.deep.equal([]);
+      expect(
+        files.some((f) => f.startsWith('dist/connector/cli/')),
+        files.join(', '),
+      ).to.equal(true);
+      expect(
+        files.filter((f) => f.startsWith('connector/')),
+        'no TypeScript source runs through tsx (is dist/ older than the sources? `npm run build`)',
+      ).to.deep.equal([]);
       expect(files.filter((f) => NOT_ON_START_PATH.test(f))).to.deep.equal([]);
       expect(files.filter((f) => f.startsWith('node_modules/tsx'))).to.deep.equal([]);
     });
@@ -70,10 +76,13 @@ describe('production start path of the bins', function () {
     expect(files.filter((f) => NOT_ON_START_PATH.test(f))).to.deep.equal([]);
     expect(files.filter((f) => /^node_modules\/(?:axios|form-data|follow-redirects)\//.test(f))).to.deep.equal([]);
     expect(files).to.include('dist/validators/spec.json.cjs');
-    expect(files.filter((f) => f.startsWith('node_modules/ajv/') && !f.startsWith('node_modules/ajv/dist/runtime/')), 'ajv\'s compiler stays unloaded').to.deep.equal([]);
+    expect(
+      files.filter((f) => f.startsWith('node_modules/ajv/') && !f.startsWith('node_modules/ajv/dist/runtime/')),
+      "ajv's compiler stays unloaded",
+    ).to.deep.equal([]);
   });
 
-  it('passes the V8 flags of the tap\'s shebang to whoever starts it as `node <bin>`', () => {
+  it("passes the V8 flags of the tap's shebang to whoever starts it as `node <bin>`", () => {
     const tap = path.join(REPO_ROOT, 'bin', 'tap-facebook-ads.js');
     const flags = binNodeFlags(tap);
     expect(flags).to.include('--max-semi-space-size=1');

@@ -9,7 +9,10 @@ describe('secret redaction', () => {
 
   it('finds every writeOnly value in a config, including tokens nested in access_tokens[]', () => {
     const found = secretsFromSchema(spec, {
-      access_tokens: [{ label: 'agency', token }, { label: 'brand', token: 'second-token-value-xyz' }],
+      access_tokens: [
+        { label: 'agency', token },
+        { label: 'brand', token: 'second-token-value-xyz' },
+      ],
       app_secret: 'app-secret-123456',
       page_size: 100,
     });

@@ -167,7 +167,10 @@ describe('GraphClient', () => {
     it('retries transient errors up to max_retries with growing backoff, then throws TransientError', async () => {
       await serve(() => ({ status: 503, json: graphError(2, undefined, { is_transient: true }) }));
       const { c, time } = client({ max_retries: 3, retry_base_ms: 1000 });
-      const err = await c.request('act_5/campaigns', { tokens: [A] }).then(() => undefined, (e: unknown) => e);
+      const err = await c.request('act_5/campaigns', { tokens: [A] }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).to.be.instanceOf(TransientError);
       expect(fake.seen).to.have.length(4); // 1 try + 3 retries
       expect(time.sleeps).to.have.length(3);
@@ -270,11 +273,7 @@ describe('GraphClient', () => {
     });
 
     it('prefers another token over giving up when a user-level throttle announces a wait beyond the cap', async () => {
-      await serve((req) =>
-        req.query.get('access_token') === A.token
-          ? { status: 400, json: graphError(17), headers: { 'x-business-use-case-usage': JSON.stringify({ '5': [{ call_count: 100, estimated_time_to_regain_access: 120 }] }) } }
-          : { json: { ok: true } },
-      );
+      await serve((req) => (req.query.get('access_token') === A.token ? { status: 400, json: graphError(17), headers: { 'x-business-use-case-usage': JSON.stringify({ '5': [{ call_count: 100, estimated_time_to_regain_access: 120 }] }) } } : { json: { ok: true } }));
       const { c } = client();
       expect(await c.request('act_5/ads', { tokens: [A, B] })).to.deep.equal({ ok: true });
     });
@@ -293,11 +292,14 @@ describe('GraphClient', () => {
   });
 
   describe('throttle scopes', () => {
-    it('pauses the ad account on 17/2446079 instead of moving to another token (the budget is the account\'s)', async () => {
+    it("pauses the ad account on 17/2446079 instead of moving to another token (the budget is the account's)", async () => {
       await serve((_r, n) => (n === 1 ? { status: 400, json: graphError(17, 2446079) } : { json: { ok: true } }));
       const { c, time } = client();
       expect(await c.request('act_5/ads', { tokens: [A, B] })).to.deep.equal({ ok: true });
-      expect(fake.seen.map((s) => s.query.get('access_token')), 'same token after the pause').to.deep.equal([A.token, A.token]);
+      expect(
+        fake.seen.map((s) => s.query.get('access_token')),
+        'same token after the pause',
+      ).to.deep.equal([A.token, A.token]);
       expect(time.sleeps.length).to.be.greaterThan(0);
       // Another account is not held by it.
       const before = time.sleeps.length;
@@ -309,7 +311,10 @@ describe('GraphClient', () => {
       await serve((_r, n) => (n === 1 ? { status: 400, json: graphError(4, 1504022) } : { json: { ok: true } }));
       const { c, time, mem } = client();
       expect(await c.request('act_5/ads', { tokens: [A, B] })).to.deep.equal({ ok: true });
-      expect(fake.seen.map((s) => s.query.get('access_token')), 'no token rotation: every token shares the app').to.deep.equal([A.token, A.token]);
+      expect(
+        fake.seen.map((s) => s.query.get('access_token')),
+        'no token rotation: every token shares the app',
+      ).to.deep.equal([A.token, A.token]);
       expect(mem.text()).to.include('every Graph call pauses');
       const before = time.sleeps.length;
       const holdMs = c.holdAfterThrottle('app', 3, undefined);

@@ -124,7 +124,10 @@ describe('Graph error table', () => {
     for (const code of throttleCodes) {
       expect(classifyGraphError({ status: 400, body: { code }, path: 'p' }).failure, `code ${code}`).to.equal('throttle');
     }
-    expect(GRAPH_ERROR_TABLE.every((r) => r.hint.length > 20), 'every row says what to do next').to.equal(true);
+    expect(
+      GRAPH_ERROR_TABLE.every((r) => r.hint.length > 20),
+      'every row says what to do next',
+    ).to.equal(true);
   });
 
   it('treats timeouts and connection resets as transient and retryable', () => {

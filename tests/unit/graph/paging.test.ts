@@ -25,7 +25,7 @@ describe('Graph parameter encoding and paging helpers', () => {
     expect(u.searchParams.get('after')).to.equal('QVFI');
   });
 
-  it('keeps the path prefix of a proxied base URL when the next URL names Meta\'s own host', () => {
+  it("keeps the path prefix of a proxied base URL when the next URL names Meta's own host", () => {
     expect(nextPageUrl('https://graph.facebook.com/v25.0/act_1/ads?after=Q', 'https://proxy.internal/graph/').pathname).to.equal('/graph/v25.0/act_1/ads');
     expect(nextPageUrl('https://proxy.internal/graph/v25.0/act_1/ads?after=Q', 'https://proxy.internal/graph').pathname).to.equal('/graph/v25.0/act_1/ads');
   });

@@ -27,7 +27,7 @@ const A: TokenRef = { label: 'agency', token: 'sbx_agency_5f3a9c0d1e2b' };
 const B: TokenRef = { label: 'brand', token: 'sbx_brand_77aa00bb11cc' };
 const PATH = 'act_123/campaigns';
 
-describe('GraphClient reacts to Meta\'s real answers (issue 18 real-answer scenarios)', () => {
+describe("GraphClient reacts to Meta's real answers (issue 18 real-answer scenarios)", () => {
   let fake: FakeGraph;
   const serve = async (h: Handler): Promise<FakeGraph> => (fake = await startFakeGraph(h));
   afterEach(async () => fake?.close());
@@ -39,7 +39,10 @@ describe('GraphClient reacts to Meta\'s real answers (issue 18 real-answer scena
     return { c, mem, time };
   };
   /** First answer is the real one, later ones succeed. */
-  const once = (name: string): Handler => (_r, n) => (n === 1 ? answer(name) : OK);
+  const once =
+    (name: string): Handler =>
+    (_r, n) =>
+      n === 1 ? answer(name) : OK;
   const failure = async (p: Promise<unknown>): Promise<ConnectorError> => {
     try {
       await p;
@@ -184,7 +187,7 @@ describe('GraphClient reacts to Meta\'s real answers (issue 18 real-answer scena
       expect(e.exitCode).to.equal(7);
     });
 
-    it('a proxy\'s HTML 502 page: retried, then exit 7 naming HTTP 502 (no HTML in the message)', async () => {
+    it("a proxy's HTML 502 page: retried, then exit 7 naming HTTP 502 (no HTML in the message)", async () => {
       await serve(() => ({ status: 502, text: '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>', headers: { 'content-type': 'text/html' } }));
       const { c } = client();
       const e = await failure(c.request(PATH, { tokens: [A] }));
@@ -193,7 +196,7 @@ describe('GraphClient reacts to Meta\'s real answers (issue 18 real-answer scena
       expect(fake.seen).to.have.length(3);
     });
 
-    it('a proxy\'s HTML 504 page, then a good answer: retried and succeeds', async () => {
+    it("a proxy's HTML 504 page, then a good answer: retried and succeeds", async () => {
       await serve((_r, n) => (n === 1 ? { status: 504, text: '<html><body><h1>504 Gateway Time-out</h1></body></html>', headers: { 'content-type': 'text/html' } } : OK));
       const { c } = client();
       await c.request(PATH, { tokens: [A] });

@@ -91,7 +91,9 @@ describe('checkTokens', () => {
     const { client, config, mem, clock } = setup();
     const e1 = await checkTokens(client, [toks.invalid], config, mem.log, { clock }).catch((e: unknown) => e);
     expect(e1).to.be.instanceOf(AuthError);
-    expect((e1 as AuthError).message).to.include('"invalid"').and.to.include('190/460');
+    expect((e1 as AuthError).message)
+      .to.include('"invalid"')
+      .and.to.include('190/460');
     const e2 = await checkTokens(client, [toks.dead], config, mem.log, { clock }).catch((e: unknown) => e);
     expect(e2).to.be.instanceOf(AuthError);
     expect((e2 as AuthError).message).to.include('"dead"');
@@ -110,7 +112,9 @@ describe('checkTokens', () => {
     const { client, config, mem, clock } = setup();
     const err = await checkTokens(client, [toks.narrow], config, mem.log, { clock }).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(PermissionError);
-    expect((err as PermissionError).message).to.include('"narrow"').and.to.include('ads_read');
+    expect((err as PermissionError).message)
+      .to.include('"narrow"')
+      .and.to.include('ads_read');
     expect((err as PermissionError).exitCode).to.equal(4);
   });
 

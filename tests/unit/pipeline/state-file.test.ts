@@ -33,7 +33,7 @@ describe('pipeline state file', () => {
     expect(readStateFile(f)?.bookmarks['ads']?.['1']).to.deep.equal({ updated_time: '2026-01-02T00:00:00Z' });
   });
 
-  it('keeps numbers beyond 2^53 digit for digit: target line → state file → next run\'s read and the tap\'s copy', () => {
+  it("keeps numbers beyond 2^53 digit for digit: target line → state file → next run's read and the tap's copy", () => {
     // JSON.parse would read 9007199254740992, 18446744073709552000 and 0.12345678901234568.
     expect(JSON.stringify(JSON.parse(BIG_STATE))).not.to.equal(BIG_STATE);
     const fromTarget = stateFromTargetLine(`{"type":"STATE","value":${BIG_STATE}}`)!;
@@ -45,7 +45,7 @@ describe('pipeline state file', () => {
     expect(stringifyExact(parseState(parseJsonExact(readFileSync(f, 'utf8'))))).to.equal(BIG_STATE);
   });
 
-  it('keeps a state key named __proto__ as a key when copying bookmarks (never the copy\'s prototype)', () => {
+  it("keeps a state key named __proto__ as a key when copying bookmarks (never the copy's prototype)", () => {
     const text = '{"bookmarks":{"__proto__":{"1":{"cursor":9007199254740993}},"ads":{}}}';
     expect(stringifyExact(parseState(parseJsonExact(text)))).to.equal(text);
   });

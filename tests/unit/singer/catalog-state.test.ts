@@ -52,13 +52,16 @@ describe('Singer state', () => {
     expect(() => parseState([1])).to.throw(ConfigError);
   });
 
-  it("accepts what `meltano state get` prints (singer_state) as the state inside it", () => {
+  it('accepts what `meltano state get` prints (singer_state) as the state inside it', () => {
     const inner = { bookmarks: { campaigns: { '1': { updated_time: '2026-11-20T10:00:00+0000' } } } };
     expect(parseState({ singer_state: inner }).bookmarks).to.deep.equal(inner.bookmarks);
   });
 
   it('refuses a bookmark value the tap would send to Meta when it is not a date-time or a day, naming its path', () => {
-    const bad = (bookmark: unknown, stream = 'campaigns'): () => unknown => () => parseState({ bookmarks: { [stream]: { '1025728468230903': bookmark } } });
+    const bad =
+      (bookmark: unknown, stream = 'campaigns'): (() => unknown) =>
+      () =>
+        parseState({ bookmarks: { [stream]: { '1025728468230903': bookmark } } });
     expect(bad({ updated_time: 'yesterday' })).to.throw(ConfigError, /state\.bookmarks\.campaigns\.1025728468230903\.updated_time must be an RFC 3339 date-time, got "yesterday"/);
     expect(bad({ updated_time: '2026-11-20T10:00:00' })).to.throw(ConfigError, /updated_time/);
     expect(bad({ updated_time: 1732096800 })).to.throw(ConfigError, /updated_time/);

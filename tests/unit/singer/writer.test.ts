@@ -31,7 +31,11 @@ describe('SingerWriter', () => {
     const w = new SingerWriter(sink);
     await w.write(schemaMessage('ads', { type: 'object', properties: { id: { type: 'string' } } }, ['id']));
     await w.write(recordMessage('ads', { id: '120210000000000001' }, new Date(Date.UTC(2026, 0, 2, 3, 4, 5))));
-    const lines = chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = chunks
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines[0]).to.include({ type: 'SCHEMA', stream: 'ads' });
     expect(lines[1]).to.deep.include({ type: 'RECORD', time_extracted: '2026-01-02T03:04:05.000Z' });
     expect(lines[1]!['time_extracted']).to.match(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);

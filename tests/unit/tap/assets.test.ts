@@ -73,7 +73,11 @@ describe('tap asset discovery (scripted Graph)', () => {
   it('merges an account reached through several tokens and businesses into one entry with every path', async () => {
     const { result } = await run(world());
     expect([...result.adAccounts.keys()].sort()).to.deep.equal(['1', '2', '3']);
-    const access = (id: string) => result.adAccounts.get(id)!.access.map((a) => `${a.business_id}|${a.relation}|${a.token_label}`).sort();
+    const access = (id: string) =>
+      result.adAccounts
+        .get(id)!
+        .access.map((a) => `${a.business_id}|${a.relation}|${a.token_label}`)
+        .sort();
     expect(access('2')).to.deep.equal(['800|assigned|agency', '800|owned|brand', '900|client|agency']);
     expect(access('1')).to.deep.equal(['900|assigned|agency', '900|owned|agency']);
     expect([...result.adAccounts.get('2')!.tokenLabels].sort()).to.deep.equal(['agency', 'brand']);
@@ -120,7 +124,10 @@ describe('tap asset discovery (scripted Graph)', () => {
     Object.assign(edges['agency']!, { 'me/accounts': [{ id: 'p1', name: 'Page' }], '900/owned_pages': [], '900/client_pages': [] });
     edges['brand'] = {};
     const graph = new FakeGraph(edges);
-    const types = new Map([['agency', 'USER'], ['brand', 'PAGE']] as const);
+    const types = new Map([
+      ['agency', 'USER'],
+      ['brand', 'PAGE'],
+    ] as const);
     const result = await discoverAssets({ graph, config, tokens, log: silent, limit: pLimit(2), selected: new Map([['pages', ['id']]]), types: new Map(types) });
     expect(graph.calls.filter((c) => /assigned_/.test(c))).to.deep.equal([]);
     expect(graph.calls.filter((c) => c.startsWith('brand ') && c !== 'brand me')).to.deep.equal([]);

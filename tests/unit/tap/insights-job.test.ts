@@ -43,7 +43,11 @@ function harness(delivering: string[], fate: (run: RunRequest) => Fate): Harness
     graph,
     records,
     get logs() {
-      return raw.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      return raw
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
     },
     elapsedMs: () => now - start,
     read: (level, days, over = {}) => {
@@ -58,14 +62,7 @@ function harness(delivering: string[], fate: (run: RunRequest) => Fate): Harness
       config.last_days = days;
       const r = report(level);
       const schema = reportSchema(r);
-      return readInsightsReport(
-        { graph, log, config, jobLimit: pLimit(4), clock: () => new Date(now), sleep: async (ms) => void (now += ms), emit: async (rec) => void records.push(rec) },
-        account,
-        r,
-        schema,
-        Object.keys(propertiesOf(schema)),
-        undefined,
-      );
+      return readInsightsReport({ graph, log, config, jobLimit: pLimit(4), clock: () => new Date(now), sleep: async (ms) => void (now += ms), emit: async (rec) => void records.push(rec) }, account, r, schema, Object.keys(propertiesOf(schema)), undefined);
     },
   };
 }
@@ -90,7 +87,12 @@ describe('insights report jobs (in process, fake Graph client)', () => {
     expect(res.failures).to.deep.equal([]);
     // The account job ran twice (a restart), then one job per delivering campaign: 2 of the 10 campaigns.
     expect(h.graph.runsOn(`act_${ACCOUNT}`)).to.have.length(2);
-    expect(h.graph.runs.filter((r) => r.node !== `act_${ACCOUNT}`).map((r) => r.node).sort()).to.deep.equal(['c3', 'c7']);
+    expect(
+      h.graph.runs
+        .filter((r) => r.node !== `act_${ACCOUNT}`)
+        .map((r) => r.node)
+        .sort(),
+    ).to.deep.equal(['c3', 'c7']);
     const idQuery = h.graph.calls.filter((c) => c.method === 'GET' && c.path === `act_${ACCOUNT}/insights`);
     expect(idQuery).to.have.length(1);
     expect(idQuery[0]!.params).to.deep.include({ level: 'campaign', fields: ['campaign_id'], limit: CHILD_IDS_PAGE_SIZE, time_range: { since: '2026-11-16', until: TODAY } });
@@ -128,9 +130,7 @@ describe('insights report jobs (in process, fake Graph client)', () => {
     const h = harness(['c1', 'c2'], (run) => (run.node === `act_${ACCOUNT}` || run.node === 'c1' ? { kind: 'fail' } : complete));
     const res = await h.read('campaign', 1);
     expect(res.failures).to.have.length(1);
-    expect(res.failures[0]!.message).to.equal(
-      `insights insights_campaign for account ${ACCOUNT}: campaign c1 on ${TODAY} could not be read even as a single object-day: ${res.failures[0]!.message.split('single object-day: ')[1]}`,
-    );
+    expect(res.failures[0]!.message).to.equal(`insights insights_campaign for account ${ACCOUNT}: campaign c1 on ${TODAY} could not be read even as a single object-day: ${res.failures[0]!.message.split('single object-day: ')[1]}`);
     expect(res.failures[0]!.context).to.deep.include({ campaign_id: 'c1', since: TODAY, until: TODAY });
     expect(h.records.map((r) => r['campaign_id'])).to.deep.equal(['c2']);
     expect(res.bookmark).to.equal(undefined);
@@ -173,7 +173,12 @@ describe('insights report jobs (in process, fake Graph client)', () => {
     const res = await h.read('campaign', 2, { insights_job_stall_seconds: 30 });
     expect(res.failures).to.deep.equal([]);
     expect(h.graph.runsOn(`act_${ACCOUNT}`)).to.have.length(2);
-    expect(h.graph.runs.filter((r) => r.node !== `act_${ACCOUNT}`).map((r) => r.node).sort()).to.deep.equal(['c0', 'c1']);
+    expect(
+      h.graph.runs
+        .filter((r) => r.node !== `act_${ACCOUNT}`)
+        .map((r) => r.node)
+        .sort(),
+    ).to.deep.equal(['c0', 'c1']);
     expect(h.logs.some((l) => /made no progress for 3\d s/.test(String(l['msg'])))).to.equal(true);
   });
 

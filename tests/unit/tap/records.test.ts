@@ -9,11 +9,7 @@ describe('tap record shaping', () => {
   const at = new Date('2026-11-20T12:00:00Z');
 
   it('converts Graph strings to schema types, times to RFC 3339 UTC and budgets to major units with the raw minor value', () => {
-    const r = shapeRecord(
-      { id: '120210000000000001', account_id: '1', daily_budget: '12345', bid_amount: 250, updated_time: '2026-11-19T15:02:47-0800', is_dynamic_creative: false, unknown_field: 'x' },
-      shaper,
-      { currency: 'USD', extractedAt: at, extra: { currency: 'USD' } },
-    );
+    const r = shapeRecord({ id: '120210000000000001', account_id: '1', daily_budget: '12345', bid_amount: 250, updated_time: '2026-11-19T15:02:47-0800', is_dynamic_creative: false, unknown_field: 'x' }, shaper, { currency: 'USD', extractedAt: at, extra: { currency: 'USD' } });
     expect(r).to.include({ id: '120210000000000001', daily_budget: '123.45', daily_budget_minor: '12345', bid_amount: '2.50', bid_amount_minor: '250', updated_time: '2026-11-19T23:02:47Z', currency: 'USD', _sdc_extracted_at: '2026-11-20T12:00:00.000Z' });
     expect(r['lifetime_budget']).to.equal(null);
     expect(r).to.not.have.property('unknown_field');
@@ -34,9 +30,19 @@ describe('tap record shaping', () => {
     const all = shaperFor(s, Object.keys(s['properties'] as object));
     // Meta's AdsInsights reference example: numbers as strings, actions with per-window keys.
     const metaRow = {
-      account_id: '1234', ad_id: '120210000000000042', impressions: '2466', clicks: '41', spend: '87.51', cpm: '35.486618', ctr: '1.662612',
-      actions: [{ action_type: 'link_click', value: '37' }, { action_type: 'offsite_conversion.fb_pixel_purchase', value: '3', '7d_click': '2', '1d_view': '1' }],
-      date_start: '2026-11-14', date_stop: '2026-11-14',
+      account_id: '1234',
+      ad_id: '120210000000000042',
+      impressions: '2466',
+      clicks: '41',
+      spend: '87.51',
+      cpm: '35.486618',
+      ctr: '1.662612',
+      actions: [
+        { action_type: 'link_click', value: '37' },
+        { action_type: 'offsite_conversion.fb_pixel_purchase', value: '3', '7d_click': '2', '1d_view': '1' },
+      ],
+      date_start: '2026-11-14',
+      date_stop: '2026-11-14',
     };
 
     it('keeps spend and ratios as exact decimal strings and counts as integers', () => {

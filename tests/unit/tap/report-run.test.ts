@@ -83,10 +83,7 @@ describe('async report runs (graph/report-run)', () => {
     expect(err).to.be.instanceOf(JobStalledError);
     expect((err as Error).message).to.match(/no progress/);
 
-    const slow = new ScriptedGraph([
-      ...Array.from({ length: 20 }, (_, i) => ({ id: 'run1', async_status: 'Job Running', async_percent_completion: i * 5 })),
-      { id: 'run1', async_status: 'Job Completed', async_percent_completion: 100 },
-    ]);
+    const slow = new ScriptedGraph([...Array.from({ length: 20 }, (_, i) => ({ id: 'run1', async_status: 'Job Running', async_percent_completion: i * 5 })), { id: 'run1', async_status: 'Job Completed', async_percent_completion: 100 }]);
     expect((await waitForReportRun(slow, 'run1', spec, timing({ stallMs: 1000 }))).async_status).to.equal('Job Completed');
   });
 

@@ -17,7 +17,12 @@ describe('target schema evolution', () => {
   it('widens INT64 to NUMERIC in place and keeps a wider warehouse type as it is', () => {
     const plan = planEvolution('s', [f('n', 'INT64'), f('m', 'NUMERIC'), f('s', 'STRING'), f('j', 'JSON')], [f('n', 'NUMERIC'), f('m', 'INT64'), f('s', 'DATE'), f('j', 'RECORD', 'NULLABLE', [f('x', 'STRING')])]);
     expect(plan.widened).to.deep.equal([{ column: 'n', from: 'INT64', to: 'NUMERIC' }]);
-    expect(plan.effective.map((x) => [x.name, x.type])).to.deep.equal([['n', 'NUMERIC'], ['m', 'NUMERIC'], ['s', 'STRING'], ['j', 'JSON']]);
+    expect(plan.effective.map((x) => [x.name, x.type])).to.deep.equal([
+      ['n', 'NUMERIC'],
+      ['m', 'NUMERIC'],
+      ['s', 'STRING'],
+      ['j', 'JSON'],
+    ]);
   });
 
   it('refuses narrowing, retyping and list changes, naming stream and column', () => {

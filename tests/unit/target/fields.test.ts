@@ -81,8 +81,7 @@ describe('target schema map', () => {
   });
 
   it('refuses two properties that map to the same column, naming both', () => {
-    expect(() => streamFields({ type: 'object', properties: { 'a-b': { type: 'string' }, a_b: { type: 'string' } } }, { stream: 's1' }))
-      .to.throw(DataError, /stream "s1": properties "a-b" and "a_b" both map to column "a_b"/);
+    expect(() => streamFields({ type: 'object', properties: { 'a-b': { type: 'string' }, a_b: { type: 'string' } } }, { stream: 's1' })).to.throw(DataError, /stream "s1": properties "a-b" and "a_b" both map to column "a_b"/);
   });
 
   it('partitions a table keyed by day (date_start, as insights reports are) by it and clusters it by account and object id, whatever the stream is called', () => {
@@ -95,7 +94,9 @@ describe('target schema map', () => {
   it('maps every stream schema in schemas/streams, resolving fragment references', async () => {
     const { readdirSync } = await import('node:fs');
     const { REPO_ROOT } = await import('../../../connector/core/config.js');
-    const names = readdirSync(`${REPO_ROOT}/schemas/streams`).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
+    const names = readdirSync(`${REPO_ROOT}/schemas/streams`)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.replace(/\.json$/, ''));
     for (const n of names) {
       const fields = loadStreamFields(n);
       expect(fields.length, n).to.be.greaterThan(5);

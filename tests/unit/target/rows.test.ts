@@ -38,7 +38,7 @@ describe('target row conversion', () => {
     expect(() => toRow('s', 8, { n: 1 }, fields, ['id'], meta)).to.throw(DataError, /line 8: stream "s": key property "id" is missing or null/);
   });
 
-  it('writes Graph-style +0000 offsets as +00:00 and keeps the tap\'s _sdc_extracted_at', () => {
+  it("writes Graph-style +0000 offsets as +00:00 and keeps the tap's _sdc_extracted_at", () => {
     const fields = streamFields({ type: 'object', properties: { id: { type: 'string' }, t: { type: 'string', format: 'date-time' } } });
     const row = toRow('s', 1, { id: 'a', t: '2024-01-02T03:04:05+0000', _sdc_extracted_at: '2024-01-03T00:00:00Z' }, fields, ['id'], { ...meta, extractedAt: '1999-01-01T00:00:00Z' });
     expect(row).to.include({ t: '2024-01-02T03:04:05+00:00', _sdc_extracted_at: '2024-01-03T00:00:00Z', _sdc_sequence: 1 });

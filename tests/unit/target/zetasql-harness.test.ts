@@ -8,12 +8,17 @@ describe('ZetaSQL test harness', function () {
   before(async () => {
     z = await startZetaSql();
     await z.registerCatalog([
-      { project: 'test-proj', dataset: 'facebook_ads', name: 'ads', fields: [
-        { name: 'id', type: 'STRING', mode: 'NULLABLE' },
-        { name: 'spend', type: 'NUMERIC', mode: 'NULLABLE' },
-        { name: 'actions', type: 'RECORD', mode: 'REPEATED', fields: [{ name: 'action_type', type: 'STRING', mode: 'NULLABLE' }] },
-        { name: 'raw', type: 'JSON', mode: 'NULLABLE' },
-      ] },
+      {
+        project: 'test-proj',
+        dataset: 'facebook_ads',
+        name: 'ads',
+        fields: [
+          { name: 'id', type: 'STRING', mode: 'NULLABLE' },
+          { name: 'spend', type: 'NUMERIC', mode: 'NULLABLE' },
+          { name: 'actions', type: 'RECORD', mode: 'REPEATED', fields: [{ name: 'action_type', type: 'STRING', mode: 'NULLABLE' }] },
+          { name: 'raw', type: 'JSON', mode: 'NULLABLE' },
+        ],
+      },
     ]);
   });
   after(async () => z?.stop());

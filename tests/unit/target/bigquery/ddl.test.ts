@@ -37,7 +37,9 @@ describe('BigQuery DDL and DML for every stream schema', function () {
 
   it('creates, merges, appends history and soft-deletes with statements ZetaSQL accepts', async () => {
     const d = bigQueryDialect('test-proj', 'facebook_ads');
-    const streams = readdirSync(path.join(REPO_ROOT, 'schemas', 'streams')).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
+    const streams = readdirSync(path.join(REPO_ROOT, 'schemas', 'streams'))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.replace(/\.json$/, ''));
     expect(streams.length).to.be.greaterThan(10);
     const catalog = streams.flatMap((s) => {
       const fields = loadStreamFields(s);
@@ -56,12 +58,7 @@ describe('BigQuery DDL and DML for every stream schema', function () {
       const cols = fields.map((f) => f.name);
       const orderColumn = fields.some((f) => f.name === 'updated_time') ? 'updated_time' : undefined;
       const ddl = createTableSql(d, `${t}_new`, fields, tableLayout(keys, fields));
-      for (const sql of [
-        ddl,
-        mergeSql(d, { target: t, source: `${t}__sdc_stage`, columns: cols, keys, orderColumn }),
-        ...(orderColumn ? [historySql(d, { target: `${t}__history`, source: `${t}__sdc_stage`, columns: cols, keys })] : []),
-        softDeleteSql(d, t),
-      ]) {
+      for (const sql of [ddl, mergeSql(d, { target: t, source: `${t}__sdc_stage`, columns: cols, keys, orderColumn }), ...(orderColumn ? [historySql(d, { target: `${t}__history`, source: `${t}__sdc_stage`, columns: cols, keys })] : []), softDeleteSql(d, t)]) {
         const r = await z.analyze(sql);
         expect(r, `${s}: ${sql.slice(0, 200)}`).to.deep.equal({ ok: true });
       }
