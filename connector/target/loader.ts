@@ -12,7 +12,7 @@ import type { Logger } from '../core/log.js';
 import { parseLineExact, readUtf8Lines } from '../singer/reader.js';
 import { approximate, stringifyExact } from '../singer/exact-json.js';
 import type { ActivateVersionMessage, RecordMessage, SchemaMessage } from '../singer/messages.js';
-import { DECIMAL_FORMATS, streamFields, tableLayout, toColumnName, toTableName, type FieldType, type MappedField } from './fields.js';
+import { DECIMAL_FORMATS, streamFields, tableLayout, toColumnName, toTableName, type FieldType, type MappedField, type TableLayout, type WarehouseField } from './fields.js';
 import { BatchWriter } from './batch.js';
 import type { Destination, StreamTable } from './destination.js';
 import { planEvolution, type EvolutionPlan } from './evolution.js';
@@ -67,6 +67,36 @@ interface StreamState {
 export const MAX_ROW_BYTES = 16 * 2 ** 20;
 
 const SCALAR: FieldType[] = ['STRING', 'INT64', 'NUMERIC', 'FLOAT64', 'BOOL', 'DATE', 'TIMESTAMP'];
+
+/** What a SCHEMA maps to: columns, key and order columns, and the tables it writes. */
+interface SchemaShape {
+  fields: MappedField[];
+  keyColumns: string[];
+  orderColumn: string | undefined;
+  table: string;
+  historyTable: string | undefined;
+  stageTable: string;
+  layout: TableLayout;
+}
+
+/** The changes a SCHEMA needs, planned before any is made. */
+interface TablePlan {
+  existing: boolean;
+  plan: EvolutionPlan | undefined;
+  effective: MappedField[] | WarehouseField[];
+  existingHistory: boolean;
+  historyPlan: EvolutionPlan | undefined;
+}
+
+/** Runs `fn`; a DataError it throws gets the SCHEMA's line and stream (message and context). */
+function withLine<T>(line: number, stream: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof DataError) throw new DataError(`line ${line}: ${err.message}`, { ...(err.hint ? { hint: err.hint } : {}), context: { ...err.context, line, stream } });
+    throw err;
+  }
+}
 
 /**
  * State release: rather than flushing every stream at each STATE (which makes batches as small as
@@ -213,28 +243,44 @@ export class Loader {
     this.tableOwners.set(table, stream);
   }
 
+  /**
+   * A SCHEMA message, as steps: map it to columns (refusing what cannot be keyed or named), plan
+   * every table change and refuse incompatible ones before anything is written, commit rows buffered
+   * under the previous SCHEMA, then create or evolve the tables and register the stream.
+   */
   private async handleSchema(msg: SchemaMessage, line: number): Promise<void> {
     const schemaKey = JSON.stringify([msg.schema, msg.key_properties, msg.bookmark_properties ?? null]);
     const prev = this.streams.get(msg.stream);
     if (prev && prev.schemaKey === schemaKey) return;
     await this.settle();
-    const withLine = (err: unknown): never => {
-      if (err instanceof DataError) throw new DataError(`line ${line}: ${err.message}`, { ...(err.hint ? { hint: err.hint } : {}), context: { ...err.context, line, stream: msg.stream } });
-      throw err;
-    };
+    const shape = withLine(line, msg.stream, () => this.shapeOf(msg));
+    for (const t of [shape.table, shape.historyTable, shape.stageTable]) if (t) this.claim(t, msg.stream, line);
+    const plan = await this.planTables(msg, line, shape);
+    const validate = this.validatorFor(msg, line, schemaKey);
 
-    let fields: MappedField[];
-    try {
-      fields = streamFields(msg.schema, { stream: msg.stream });
-    } catch (err) {
-      return withLine(err);
-    }
+    // Rows buffered under the previous SCHEMA are committed with the columns they were built for.
+    if (prev?.batch) await this.flush(msg.stream, prev);
+    await this.settle();
+    await this.applyPlan(msg.stream, shape, plan);
+    this.streams.set(msg.stream, {
+      schemaKey,
+      keySources: msg.key_properties,
+      validate,
+      batch: undefined,
+      activated: plan.existing ? await this.opts.destination.activatedVersion(shape.table) : undefined,
+      table: { stream: msg.stream, table: shape.table, historyTable: shape.historyTable, stageTable: shape.stageTable, fields: plan.effective, keyColumns: shape.keyColumns, orderColumn: shape.orderColumn, layout: shape.layout },
+    });
+  }
+
+  /** The stream's columns, key and order columns and table names, from its SCHEMA (DataError naming the line otherwise). */
+  private shapeOf(msg: SchemaMessage): SchemaShape {
+    const fields = streamFields(msg.schema, { stream: msg.stream });
     const top = new Map(fields.filter((f) => f.source !== undefined).map((f) => [f.source!, f]));
     const keyColumns = msg.key_properties.map((k) => {
       const f = top.get(k);
       if (!f || f.mode === 'REPEATED' || !SCALAR.includes(f.type) || f.name.startsWith('_sdc_')) {
-        throw new DataError(`line ${line}: stream "${msg.stream}": key property "${k}" must be a top-level scalar property of its SCHEMA`, {
-          context: { line, stream: msg.stream, property: k },
+        throw new DataError(`stream "${msg.stream}": key property "${k}" must be a top-level scalar property of its SCHEMA`, {
+          context: { property: k },
           hint: 'Fix key_properties in the tap, or declare the property with a string/integer/date type.',
         });
       }
@@ -247,84 +293,70 @@ export class Loader {
 
     const table = toTableName(msg.stream);
     if (table.startsWith(RESERVED_TABLE_PREFIX)) {
-      throw new DataError(`line ${line}: stream "${msg.stream}" maps to table "${table}", but table names starting with "${RESERVED_TABLE_PREFIX}" are the target's own`, {
-        context: { line, stream: msg.stream, table },
+      throw new DataError(`stream "${msg.stream}" maps to table "${table}", but table names starting with "${RESERVED_TABLE_PREFIX}" are the target's own`, {
+        context: { table },
         hint: 'Rename the stream in the tap (or with a stream map).',
       });
     }
     const historyTable = this.opts.config.history && keyColumns.length > 0 && hasUpdatedTime ? `${table}__history` : undefined;
     const stageTable = `${table}__sdc_stage`;
-    for (const t of [table, historyTable, stageTable]) if (t) this.claim(t, msg.stream, line);
-    const layout = tableLayout(keyColumns, fields);
+    return { fields, keyColumns, orderColumn, table, historyTable, stageTable, layout: tableLayout(keyColumns, fields) };
+  }
 
-    // Plan every change and refuse incompatible ones before anything is written.
+  /** Every change to the table and its history table, planned and checked before anything is written. */
+  private async planTables(msg: SchemaMessage, line: number, shape: SchemaShape): Promise<TablePlan> {
     const dest = this.opts.destination;
-    const existing = await dest.describe(table);
-    let plan: EvolutionPlan | undefined;
-    try {
-      plan = existing ? planEvolution(msg.stream, existing, fields) : undefined;
-    } catch (err) {
-      return withLine(err);
-    }
-    const effective = plan ? plan.effective : fields;
-    const existingHistory = historyTable ? await dest.describe(historyTable) : undefined;
-    let historyPlan: EvolutionPlan | undefined;
-    try {
-      historyPlan = existingHistory ? planEvolution(msg.stream, existingHistory, effective) : undefined;
-    } catch (err) {
-      return withLine(err);
-    }
+    const existing = await dest.describe(shape.table);
+    const plan = existing ? withLine(line, msg.stream, () => planEvolution(msg.stream, existing, shape.fields)) : undefined;
+    const effective = plan ? plan.effective : shape.fields;
+    const existingHistory = shape.historyTable ? await dest.describe(shape.historyTable) : undefined;
+    const historyPlan = existingHistory ? withLine(line, msg.stream, () => planEvolution(msg.stream, existingHistory, effective)) : undefined;
     if (historyPlan && historyPlan.effective.length !== effective.length) {
       // The history table has columns the final table lacks: keep them in step by adding them to
       // the final table too would be surprising; refuse with a clear message instead.
-      throw new DataError(`line ${line}: stream "${msg.stream}": table "${historyTable}" has columns that "${table}" lacks`, {
+      throw new DataError(`line ${line}: stream "${msg.stream}": table "${shape.historyTable}" has columns that "${shape.table}" lacks`, {
         context: { line, stream: msg.stream },
         hint: 'Drop the extra history columns or add them to the main table, then re-run.',
       });
     }
+    return { existing: !!existing, plan, effective, existingHistory: !!existingHistory, historyPlan };
+  }
 
-    let validate: ValidateFunction | undefined;
-    if (this.opts.config.validate_records) {
-      validate = this.validators.get(schemaKey);
-      if (!validate) {
-        try {
-          validate = this.ajv.compile(msg.schema);
-        } catch (err) {
-          throw new DataError(`line ${line}: stream "${msg.stream}": its SCHEMA cannot be used for validation (${(err as Error).message})`, {
-            context: { line, stream: msg.stream },
-            hint: 'Inline external $refs in the SCHEMA message, or set validate_records to false.',
-          });
-        }
-        this.validators.set(schemaKey, validate);
-      }
-    }
-
-    // Rows buffered under the previous SCHEMA are committed with the columns they were built for.
-    if (prev?.batch) await this.flush(msg.stream, prev);
-    await this.settle();
-
-    if (!existing) await dest.createTable(table, effective, layout);
-    else if (plan?.changed) await dest.evolve(table, plan);
-    if (historyTable) {
-      if (!existingHistory) await dest.createTable(historyTable, effective, { clusterFields: keyColumns.slice(0, 4) });
-      else if (historyPlan?.changed) await dest.evolve(historyTable, historyPlan);
-    }
-    if (plan?.changed) {
-      this.opts.log.info('table schema evolved', {
-        stream: msg.stream,
-        table,
-        added: plan.added.map((f) => f.name).concat(plan.addedNested.map((n) => [...n.path, n.field.name].join('.'))),
-        widened: plan.widened,
+  /** The record validator of this SCHEMA (compiled once per schema), or undefined with validation off. */
+  private validatorFor(msg: SchemaMessage, line: number, schemaKey: string): ValidateFunction | undefined {
+    if (!this.opts.config.validate_records) return undefined;
+    const known = this.validators.get(schemaKey);
+    if (known) return known;
+    let validate: ValidateFunction;
+    try {
+      validate = this.ajv.compile(msg.schema);
+    } catch (err) {
+      throw new DataError(`line ${line}: stream "${msg.stream}": its SCHEMA cannot be used for validation (${(err as Error).message})`, {
+        context: { line, stream: msg.stream },
+        hint: 'Inline external $refs in the SCHEMA message, or set validate_records to false.',
       });
     }
-    this.streams.set(msg.stream, {
-      schemaKey,
-      keySources: msg.key_properties,
-      validate,
-      batch: undefined,
-      activated: existing ? await dest.activatedVersion(table) : undefined,
-      table: { stream: msg.stream, table, historyTable, stageTable, fields: effective, keyColumns, orderColumn, layout },
-    });
+    this.validators.set(schemaKey, validate);
+    return validate;
+  }
+
+  /** Creates or evolves the table and its history table as planned. */
+  private async applyPlan(stream: string, shape: SchemaShape, p: TablePlan): Promise<void> {
+    const dest = this.opts.destination;
+    if (!p.existing) await dest.createTable(shape.table, p.effective, shape.layout);
+    else if (p.plan?.changed) await dest.evolve(shape.table, p.plan);
+    if (shape.historyTable) {
+      if (!p.existingHistory) await dest.createTable(shape.historyTable, p.effective, { clusterFields: shape.keyColumns.slice(0, 4) });
+      else if (p.historyPlan?.changed) await dest.evolve(shape.historyTable, p.historyPlan);
+    }
+    if (p.plan?.changed) {
+      this.opts.log.info('table schema evolved', {
+        stream,
+        table: shape.table,
+        added: p.plan.added.map((f) => f.name).concat(p.plan.addedNested.map((n) => [...n.path, n.field.name].join('.'))),
+        widened: p.plan.widened,
+      });
+    }
   }
 
   private async handleRecord(msg: RecordMessage, line: number, exact: boolean): Promise<void> {
