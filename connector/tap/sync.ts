@@ -138,6 +138,8 @@ function startRun(deps: SyncDeps): SyncRun {
   if (tokens.length === 0) throw new ConnectorError('config', 'config has no access token', { hint: 'Set config.access_token or config.access_tokens.' });
   const streams = deps.streams ?? TAP_STREAMS;
   const selected = selectStreams(deps.config, deps.catalog, streams);
+  // A catalog that selects nothing is a valid (empty) run, but almost always a mistake: say so.
+  if (selected.size === 0) deps.log.warn('the catalog selects no stream: nothing will be read', { hint: 'Mark streams "selected": true in the catalog metadata (breadcrumb []), or run without --catalog for every stream.' });
   return {
     deps,
     clock,

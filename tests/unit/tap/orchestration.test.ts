@@ -194,6 +194,14 @@ describe('tap orchestration in-process (fake Graph port)', () => {
     expect(perAccount('111')).to.equal(1);
   });
 
+  it('warns that nothing will be read when the catalog selects no stream (a valid, empty run)', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const log = new Logger({ component: 'tap-test', level: 'warn', sink: { write: (l: string) => lines.push(JSON.parse(l) as Record<string, unknown>) } });
+    const run = await sync(fakeWithAccounts(ACCOUNTS), catalogSelecting([]), { log });
+    expect(run.summary.exitCode).to.equal(0);
+    expect(lines.filter((l) => l['level'] === 'warn').map((l) => l['msg'])).to.include('the catalog selects no stream: nothing will be read');
+  });
+
   it('emits asset rows with their declared computed columns and activates the version they carry', async () => {
     const run = await sync(fakeWithAccounts(ACCOUNTS), catalogSelecting(['ad_accounts']));
     const rows = run.records('ad_accounts').map((r) => [r['account_id'], r['id'], r['access']]);
