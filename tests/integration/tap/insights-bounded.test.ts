@@ -71,7 +71,9 @@ describe('tap insights: bounded work under failure (child process, sandbox)', fu
     const s = sb.stats();
     const [badCalls, goodCalls] = [s.byAccount[bad] ?? 0, s.byAccount[good] ?? 0];
     expect(goodCalls).to.be.greaterThan(0);
-    expect(badCalls, `failing ${badCalls} vs healthy ${goodCalls} calls`).to.be.at.most(6 * goodCalls);
+    // Measured 58–69 vs 11–13 (jobs in flight when the report gives up, and their polls, vary by timing).
+    expect(badCalls, `failing ${badCalls} vs healthy ${goodCalls} calls`).to.be.at.most(8 * goodCalls);
+    expect(badCalls, 'an absolute bound, against 3,655 before').to.be.at.most(120);
     // Children were found by asking insights for ids at the child level over the same window…
     const idQueries = rec.calls.filter((c) => c.method === 'GET' && c.path === `/act_${bad}/insights`);
     expect(idQueries.length).to.be.greaterThan(0);
