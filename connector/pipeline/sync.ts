@@ -2,7 +2,8 @@
 // target committed persisted atomically for the next run, the models built on request, and a
 // summary. Tap and target are child processes driven only through their CLI contracts.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, copyFileSync, existsSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync, statSync } from 'node:fs';
+import { whyUnwritable } from '../core/writable.js';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
@@ -122,11 +123,9 @@ function isFolder(p: string): boolean {
 
 /** The state file must be writable before anything runs: found out after the commit, the run's state is lost. */
 function checkStateWritable(file: string): void {
-  const target = existsSync(file) ? file : path.dirname(path.resolve(file));
-  try {
-    accessSync(target, constants.W_OK);
-  } catch (err) {
-    throw new ConfigError(`state file ${file} cannot be written (${(err as NodeJS.ErrnoException).code ?? 'error'} on ${target})`, {
+  const why = whyUnwritable(file);
+  if (why) {
+    throw new ConfigError(`state file ${file} cannot be written: ${why}`, {
       hint: 'Point --state-file at a writable place (under systemd: inside ReadWritePaths, e.g. /var/lib/fb-ads-elt/state.json).',
       context: { state_file: file },
     });

@@ -1,6 +1,7 @@
 // The target's configuration: schemas/target-config.json validated by ajv with defaults filled,
 // and a DuckDB file the process can actually create or write (checked before any line is read).
 import { accessSync, constants, statSync } from 'node:fs';
+import { whyUnwritable } from '../core/writable.js';
 import path from 'node:path';
 import { loadConfigFile, validateConfig, loadSchema, type LoadedConfig } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
@@ -43,21 +44,12 @@ export function loadTargetConfig(file: string): LoadedConfig<TargetConfig> {
 function checkWritable(loaded: LoadedConfig<TargetConfig>, cwd: string): LoadedConfig<TargetConfig> {
   if (loaded.config.destination !== 'duckdb') return checkCredentialsFile(loaded, cwd);
   const file = path.resolve(cwd, loaded.config.duckdb_path);
-  let probe = file;
-  while (!exists(probe) && path.dirname(probe) !== probe) probe = path.dirname(probe);
-  const refuse = (why: string): never => {
+  const why = whyUnwritable(file);
+  if (why) {
     throw new ConfigError(`target config: duckdb_path ${file} cannot be written: ${why}`, {
       hint: 'Point duckdb_path at a writable place, as an absolute path (under systemd: inside ReadWritePaths, e.g. /var/lib/fb-ads-elt/warehouse.duckdb).',
       context: { duckdb_path: file },
     });
-  };
-  if (probe !== file && !statSync(probe).isDirectory()) refuse(`${probe} is not a folder`);
-  if (probe === file && statSync(file).isDirectory()) refuse('it is a folder (name the database file inside it, e.g. warehouse.duckdb)');
-  try {
-    accessSync(probe, constants.W_OK);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    refuse(code === 'EROFS' ? `${probe} is on a read-only file system` : `no write permission on ${probe} (${code ?? 'error'})`);
   }
   return loaded;
 }
@@ -81,13 +73,4 @@ function checkCredentialsFile(loaded: LoadedConfig<TargetConfig>, cwd: string): 
     });
   }
   return loaded;
-}
-
-function exists(p: string): boolean {
-  try {
-    statSync(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
