@@ -1,7 +1,10 @@
 // The machine a bench ran on, as RESULTS.md reports it: CPU model (from /proc/cpuinfo), cores,
-// RAM, OS, Node version and the load average at the start (a busy shared box skews every figure).
+// RAM, OS, Node version and the load average at the start (a busy shared box skews every figure),
+// and the commit it ran at.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import type { Machine } from './report.js';
 
 export function cpuModel(cpuinfo: string): string | undefined {
@@ -28,4 +31,23 @@ export function describeMachine(): Machine {
         .map((l) => l.toFixed(2))
         .join(' / ') + ' (1 / 5 / 15 min)',
   };
+}
+
+/**
+ * The commit a bench ran at (short hash), with "+ local changes" when tracked files other than the
+ * results file differ from it: figures from an uncommitted tree cannot be reproduced from the hash.
+ */
+export function describeCommit(repo: string, resultsFile: string): string {
+  const git = (...args: string[]): string | undefined => {
+    const r = spawnSync('git', ['-C', repo, ...args], { encoding: 'utf8' });
+    return r.status === 0 ? r.stdout.trim() : undefined;
+  };
+  const head = git('rev-parse', '--short=12', 'HEAD');
+  if (!head) return 'unknown (not a git checkout)';
+  const changed = (git('status', '--porcelain', '--untracked-files=no') ?? '')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => path.resolve(repo, l.slice(3)))
+    .filter((f) => f !== path.resolve(resultsFile));
+  return changed.length ? `${head} + local changes` : head;
 }

@@ -1,17 +1,18 @@
 // `npm run bench`: runs the benchmark scenarios (start-up, target throughput/memory, the real peers
 // side by side with our tap's memory on their world, sharding on paper, tap memory as accounts grow,
 // full and incremental sync vs a naive baseline, models build) and writes bench/RESULTS.md with the
-// figures, the command, the machine and the date. `--quick` is a smaller run; `--only a,b` picks
-// scenarios; `--no-peers` leaves the Python peers out (they install from PyPI into bench/peers/.venv).
+// figures, the command, the commit, the machine and the date. `--quick` is a smaller run; `--only a,b`
+// picks scenarios and keeps the other scenarios' sections of the existing file as they are;
+// `--no-peers` leaves the Python peers out (they install from PyPI into bench/peers/.venv).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REPO_ROOT } from '../connector/core/config.js';
 import { startSandbox } from '../connector/sandbox/index.js';
-import { describeMachine } from './machine.js';
-import { renderResults, type Results, type Section } from './report.js';
+import { describeCommit, describeMachine } from './machine.js';
+import { parseResults, renderResults, type Results, type Section } from './report.js';
 import { syncBench } from './scenarios/sync.js';
 import { tapMemoryBench } from './scenarios/tap-memory.js';
 import { targetBench } from './scenarios/target.js';
@@ -21,9 +22,8 @@ import { shardingBench } from './scenarios/sharding.js';
 import { startupBench } from './scenarios/startup.js';
 import { targetPeerBench } from './scenarios/target-peer.js';
 
+/** Every scenario, in RESULTS.md's order. */
 export const SCENARIOS = ['startup', 'target', 'peers', 'sharding', 'tap-memory', 'sync', 'models'] as const;
-/** The section the target scenario writes (bench/scenarios/target.ts); a placeholder when it did not run. */
-export const TARGET_SECTION = 'Target throughput (DuckDB)';
 type Scenario = (typeof SCENARIOS)[number];
 
 export interface BenchPlan {
@@ -116,11 +116,6 @@ export function parseArgs(argv: string[]): BenchArgs {
   return a;
 }
 
-/** A section kept in RESULTS.md's layout for a scenario this run left out. */
-function notRun(title: string, how: string): Section {
-  return { title, setup: `Not measured in this run; produced by ${how}.`, tables: [], checks: [], notes: [], seconds: 0 };
-}
-
 /** Installs the Python peers (bench/peers/install.sh, idempotent); false when that fails (the report says so). */
 function installPeers(): boolean {
   const r = spawnSync('bash', [join(REPO_ROOT, 'bench', 'peers', 'install.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -137,32 +132,34 @@ export async function runBench(args: BenchArgs): Promise<Results> {
   const machine = describeMachine();
   const date = new Date().toISOString();
   const today = date.slice(0, 10);
-  const sections: Section[] = [];
-  const findings: string[] = [];
+  const produced = new Map<Scenario, Section[]>();
+  const add = (scenario: Scenario, ...s: Section[]): void => {
+    produced.set(scenario, [...(produced.get(scenario) ?? []), ...s]);
+  };
   const dir = mkdtempSync(join(tmpdir(), 'fb-ads-elt-bench-'));
   const want = (s: Scenario) => args.only.includes(s);
   try {
     if (want('startup')) {
       say(`start-up: --version of each bin, ${plan.startupRuns} runs`);
-      sections.push(await startupBench({ runs: plan.startupRuns, sourceRuns: plan.startupSourceRuns }));
+      add('startup', await startupBench({ runs: plan.startupRuns, sourceRuns: plan.startupSourceRuns }));
     }
     if (want('target')) {
       say(`target: ${plan.targetSizes.join(', ')} rows`);
-      sections.push(await targetBench({ sizes: plan.targetSizes, smallBatchBytes: plan.targetSmallBatchBytes }));
-    } else sections.push(notRun(TARGET_SECTION, 'bench/scenarios/target.ts: `npm run bench -- --only target`'));
+      add('target', await targetBench({ sizes: plan.targetSizes, smallBatchBytes: plan.targetSmallBatchBytes }));
+    }
     let peersWorld: PeersWorldResult | undefined;
     if (want('peers') || want('sharding')) {
       const peersLeftOut = !want('peers') ? 'the peers scenario was not selected' : !args.peers ? '`--no-peers`' : installPeers() ? undefined : 'bench/peers/install.sh failed (its output is in the bench log)';
       const withPeers = peersLeftOut === undefined;
       say(`peers' world: ours${withPeers ? ', Airbyte, singer-io, MeltanoLabs' : ''}, ${plan.peersDays} days`);
       peersWorld = await peersWorldBench({ dir, days: plan.peersDays, oursRuns: plan.peersOursRuns, peersLeftOut, timeoutMs: 600_000 });
-      if (want('peers')) sections.push(...peersWorld.sections);
       if (want('peers')) {
+        add('peers', ...peersWorld.sections);
         say(`target side by side: ${plan.targetPeerRows} rows`);
-        sections.push(await targetPeerBench({ dir, rows: plan.targetPeerRows, timeoutMs: 600_000, withPeer: withPeers }));
+        add('peers', await targetPeerBench({ dir, rows: plan.targetPeerRows, timeoutMs: 600_000, withPeer: withPeers }));
       }
     }
-    if (want('sharding') && peersWorld) sections.push(shardingBench(peersWorld.callsPerAccount));
+    if (want('sharding') && peersWorld) add('sharding', shardingBench(peersWorld.callsPerAccount));
     if (want('tap-memory') || want('sync')) {
       say('starting the sandbox (large world)');
       // The world follows today's calendar; the tap is pinned to the sandbox's clock (bench/tap-run.ts).
@@ -170,7 +167,7 @@ export async function runBench(args: BenchArgs): Promise<Results> {
       try {
         if (want('tap-memory')) {
           say(`tap memory: ${plan.memoryCounts.join(', ')} accounts`);
-          sections.push(await tapMemoryBench(sb, { dir, counts: plan.memoryCounts, days: plan.memoryDays, today, pollSeconds: plan.pollSeconds }));
+          add('tap-memory', await tapMemoryBench(sb, { dir, counts: plan.memoryCounts, days: plan.memoryDays, today, pollSeconds: plan.pollSeconds }));
         }
         if (want('sync')) {
           say(`sync: ${plan.syncAccounts} accounts tuned, ${plan.naiveAccounts} naive, ${plan.syncDays} days`);
@@ -185,7 +182,7 @@ export async function runBench(args: BenchArgs): Promise<Results> {
             jobDurationMs: plan.jobDurationMs,
             pollSeconds: plan.pollSeconds,
           });
-          sections.push(r.full, r.incremental);
+          add('sync', r.full, r.incremental);
         }
       } finally {
         await sb.close();
@@ -193,21 +190,27 @@ export async function runBench(args: BenchArgs): Promise<Results> {
     }
     if (want('models')) {
       say('models build');
-      sections.push(await modelsBench({ dir, today, days: plan.modelsDays, largeAccounts: plan.modelsLargeAccounts, pollSeconds: plan.pollSeconds }));
+      add('models', await modelsBench({ dir, today, days: plan.modelsDays, largeAccounts: plan.modelsLargeAccounts, pollSeconds: plan.pollSeconds }));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  for (const s of sections) findings.push(...(s.findings ?? []));
   const extra = [...(args.quick ? ['--quick'] : []), ...(args.only.length < SCENARIOS.length ? ['--only', args.only.join(',')] : []), ...(args.peers ? [] : ['--no-peers'])];
   const command = `npm run bench${extra.length ? ` -- ${extra.join(' ')}` : ''}`;
-  return { command, date, machine, mode: args.quick ? 'quick' : 'full', sections, totalSeconds: (performance.now() - started) / 1000, findings };
+  return {
+    run: { command, date, commit: describeCommit(REPO_ROOT, args.out), mode: args.quick ? 'quick' : 'full' },
+    machine,
+    scenarios: SCENARIOS.map((name) => ({ name, sections: produced.get(name) })),
+    totalSeconds: (performance.now() - started) / 1000,
+  };
 }
 
 const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
   const args = parseArgs(process.argv.slice(2));
   const results = await runBench(args);
-  writeFileSync(args.out, renderResults(results));
+  // The scenarios this run left out keep the sections the existing file has for them.
+  const previous = existsSync(args.out) ? parseResults(readFileSync(args.out, 'utf8')) : undefined;
+  writeFileSync(args.out, renderResults(results, previous));
   say(`wrote ${args.out} (${results.totalSeconds.toFixed(0)} s)`);
 }

@@ -2,13 +2,14 @@ import { expect } from 'chai';
 import { newAjv } from '../../../connector/core/config.js';
 import { DECIMAL_FORMATS } from '../../../connector/target/fields.js';
 import { cpuModel } from '../../../bench/machine.js';
-import { check, fmtBytes, fmtMs, fmtNum, fmtRatio, ratio, renderResults, renderTable, type Results } from '../../../bench/report.js';
+import { check, fmtBytes, fmtMs, fmtNum, fmtRatio, ratio, parseResults, renderResults, renderTable, type Results } from '../../../bench/report.js';
 import { parseArgs, SCENARIOS } from '../../../bench/run.js';
 import { perAccountCalls, addDaysIso, NAIVE_KNOBS } from '../../../bench/scenarios/sync.js';
 import { commitTime } from '../../../bench/scenarios/target.js';
 import { insightsAdRecord, insightsAdSchema } from '../../../bench/singer-input.js';
 import { emptyStats } from '../../../connector/sandbox/stats.js';
 import { readJsonFile, REPO_ROOT } from '../../../connector/core/config.js';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 describe('bench report and ratio code', () => {
@@ -47,34 +48,97 @@ describe('bench report and ratio code', () => {
     expect(md.split('\n')).to.deep.equal(['| a | b |', '|---|---|', '| x\\|y | 1 |']);
   });
 
-  it('writes RESULTS.md with the command, machine, date, every target verdict and why a missed one was missed', () => {
-    const r: Results = {
-      command: 'npm run bench',
-      date: '2026-11-25T12:00:00.000Z',
-      machine: { cpu: 'Test CPU', cores: 2, ramBytes: 8 * 1024 ** 3, node: 'v20.0.0', os: 'Linux', load: '1 / 1 / 1' },
-      mode: 'full',
-      totalSeconds: 42,
-      findings: ['connector/x.ts: slow because y (measured 3×)'],
-      sections: [
-        {
-          title: 'Scenario A',
-          setup: 'ran A',
-          tables: [{ head: ['h'], rows: [['v']] }],
-          checks: [check('≥ 5× faster', '7×', true), check('≤ 1/3 calls', '0.5×', false, { why: 'entity reads', close: 'fewer jobs' })],
-          notes: ['a note'],
-          seconds: 3,
-        },
-      ],
-    };
-    const md = renderResults(r);
-    expect(md).to.include('Command: `npm run bench` (full mode)');
+  const sectionA = {
+    title: 'Scenario A',
+    setup: 'ran A',
+    tables: [{ head: ['h'], rows: [['v']] }],
+    checks: [check('≥ 5× faster', '7×', true), check('≤ 1/3 calls', '0.5×', false, { why: 'entity reads', close: 'fewer jobs' })],
+    notes: ['a note'],
+    seconds: 3,
+    findings: ['connector/x.ts: slow because y (measured 3×)'],
+  };
+  const sectionB = { title: 'Scenario B', setup: 'ran B', tables: [], checks: [check('≤ 1 s', '2 s', false, { why: 'slow disk', close: 'faster disk' })], notes: [], seconds: 1 };
+  const results = (run: Partial<Results['run']>, scenarios: Results['scenarios']): Results => ({
+    run: { command: 'npm run bench', date: '2026-11-25T12:00:00.000Z', commit: 'abc123def456', mode: 'full', ...run },
+    machine: { cpu: 'Test CPU', cores: 2, ramBytes: 8 * 1024 ** 3, node: 'v20.0.0', os: 'Linux', load: '1 / 1 / 1' },
+    totalSeconds: 42,
+    scenarios,
+  });
+
+  it('writes RESULTS.md with the command, commit, machine, date, every target verdict and why a missed one was missed', () => {
+    const md = renderResults(results({}, [{ name: 'a', sections: [sectionA] }]));
+    expect(md).to.include('Latest run: `npm run bench` (full mode), 2026-11-25T12:00:00.000Z, commit abc123def456');
     expect(md).to.include('Test CPU, 2 cores, 8.00 GiB RAM');
-    expect(md).to.include('2026-11-25T12:00:00.000Z');
-    expect(md).to.include('| Scenario A | ≥ 5× faster | 7× | met |');
-    expect(md).to.include('| Scenario A | ≤ 1/3 calls | 0.5× | **missed** |');
+    expect(md).to.include('_Run: `npm run bench` (full mode), 2026-11-25T12:00:00.000Z, commit abc123def456, load average 1 / 1 / 1._');
+    expect(md).to.include('| Scenario A | ≥ 5× faster | 7× | met | 2026-11-25 12:00 UTC |');
+    expect(md).to.include('| Scenario A | ≤ 1/3 calls | 0.5× | **missed** | 2026-11-25 12:00 UTC |');
     expect(md).to.include('- Why: entity reads');
     expect(md).to.include('- What would close it: fewer jobs');
-    expect(md).to.include('connector/x.ts: slow because y');
+    expect(md).to.include('- connector/x.ts: slow because y');
+    expect(md).to.include('- Sections from this run: Scenario A');
+  });
+
+  it('keeps the sections, glance rows and appendices of scenarios an --only run did not run, and replaces its own', () => {
+    const appendix = '## Appendix (hand-run)\n\nmeasured by hand';
+    const first =
+      renderResults(
+        results({ command: 'npm run bench', date: '2026-11-25T12:00:00.000Z' }, [
+          { name: 'a', sections: [sectionA] },
+          { name: 'b', sections: [sectionB] },
+        ]),
+      ) + `\n${appendix}\n`;
+    const oldA = first.slice(first.indexOf('## Scenario A'), first.indexOf('## Scenario B')).trimEnd();
+    const rerunB = { ...sectionB, checks: [check('≤ 1 s', '0.5 s', true)] };
+    const second = renderResults(
+      results({ command: 'npm run bench -- --only b', date: '2026-11-26T08:30:00.000Z', commit: 'fff000' }, [
+        { name: 'a', sections: undefined },
+        { name: 'b', sections: [rerunB] },
+      ]),
+      parseResults(first),
+    );
+    // A's section is byte for byte what the first run wrote, with the first run's own run line.
+    expect(second).to.include(oldA);
+    expect(oldA).to.include('_Run: `npm run bench` (full mode), 2026-11-25T12:00:00.000Z, commit abc123def456');
+    expect(second).to.include('| Scenario A | ≥ 5× faster | 7× | met | 2026-11-25 12:00 UTC |');
+    // B is this run's: new figures, new run line, and the old glance row and section are gone.
+    expect(second).to.include('| Scenario B | ≤ 1 s | 0.5 s | met | 2026-11-26 08:30 UTC |');
+    expect(second).not.to.include('| Scenario B | ≤ 1 s | 2 s |');
+    expect(second).not.to.include('slow disk');
+    expect(second.match(/^## Scenario B$/gm)).to.have.length(1);
+    expect(second).to.include('_Run: `npm run bench -- --only b` (full mode), 2026-11-26T08:30:00.000Z, commit fff000');
+    expect(second).to.include('- Sections from this run: Scenario B');
+    expect(second).to.include('- Sections kept from earlier runs (each says which): Scenario A');
+    // Order follows the scenarios; the hand-written appendix stays, once, at the end.
+    expect(second.indexOf('## Scenario A')).to.be.lessThan(second.indexOf('## Scenario B'));
+    expect(second.trimEnd().endsWith(appendix)).to.equal(true);
+    expect(second.split(appendix)).to.have.length(2);
+    // Re-rendering with nothing new changes no kept section.
+    const third = renderResults(
+      results({ command: 'npm run bench -- --only c' }, [
+        { name: 'a', sections: undefined },
+        { name: 'b', sections: undefined },
+      ]),
+      parseResults(second),
+    );
+    expect(third.slice(third.indexOf('## Scenario A'))).to.equal(second.slice(second.indexOf('## Scenario A')));
+  });
+
+  it('puts a placeholder for a scenario no run in the file has measured yet', () => {
+    const md = renderResults(
+      results({ command: 'npm run bench -- --only a' }, [
+        { name: 'a', sections: [sectionA] },
+        { name: 'b', sections: undefined },
+      ]),
+    );
+    expect(md).to.include('## Scenario `b`: not measured');
+    expect(md).to.include('produced by `npm run bench -- --only b`');
+    expect(parseResults(md).sections.get('b')).to.have.length(1);
+  });
+
+  it('reads the committed bench/RESULTS.md into scenarios, every one of them present', () => {
+    const file = parseResults(readFileSync(join(REPO_ROOT, 'bench', 'RESULTS.md'), 'utf8'));
+    expect([...file.sections.keys()].sort()).to.deep.equal([...SCENARIOS].sort());
+    for (const [name, sections] of file.sections) for (const s of sections) expect(s.text, name).to.match(/^_Run: `npm run bench|^Not measured by any run/m);
   });
 
   it('reads the CPU model from /proc/cpuinfo text', () => {

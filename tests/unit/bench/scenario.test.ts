@@ -59,5 +59,14 @@ describe('bench child runs and a tiny scenario', function () {
     }
     expect(s.tables[0]!.rows).to.have.length(2);
     expect(s.checks.map((c) => c.met === undefined)).to.deep.equal([false, false]);
+    // DuckDB's bare load ran on the same files and inserted every record (it throws otherwise).
+    expect(s.ceilings.map((c) => [c.rows, c.run.code])).to.deep.equal([
+      [20, 0],
+      [60, 0],
+    ]);
+    expect(s.ceilings[0]!.duckdb).to.match(/^v\d+\.\d+/);
+    expect(s.tables[1]!.head).to.include("DuckDB's bare load rows/s");
+    expect(s.tables[1]!.rows.map((r) => r[0])).to.deep.equal(['20', '60']);
+    expect(s.checks[0]!.measured).to.match(/DuckDB's bare load of the same file: [\d,]+ rows\/s/);
   });
 });
