@@ -109,10 +109,12 @@ const scenarioMarker = (name: string): string => `<!-- bench:scenario=${name} --
 const MARKER = /^<!-- bench:scenario=([a-z-]+) -->$/;
 const GLANCE = 'Targets at a glance';
 const when = (date: string): string => `${date.slice(0, 16).replace('T', ' ')} UTC`;
+/** Heading of the stand-in for a scenario no run in the file measured (re-made each time, never "kept"). */
+const placeholderTitle = (name: string): string => `Scenario \`${name}\`: not measured`;
 
 /** RESULTS.md as an earlier run left it: per scenario its sections' Markdown, the glance rows, and hand-written appendices. */
 export interface ResultsFile {
-  /** Scenario name → its sections, each `{ title, text }` verbatim from its heading on. */
+  /** Scenario name → its measured sections, each `{ title, text }` verbatim from its heading on. */
   sections: Map<string, Array<{ title: string; text: string }>>;
   /** Rows of the "Targets at a glance" table, verbatim. */
   glance: string[];
@@ -131,7 +133,7 @@ export function parseResults(md: string): ResultsFile {
     const text = lines.join('\n');
     if (title === GLANCE) parsed.glance = lines.filter((l) => l.startsWith('| ')).slice(1);
     else if (scenario === undefined) parsed.appendix.push(text);
-    else parsed.sections.set(scenario, [...(parsed.sections.get(scenario) ?? []), { title, text }]);
+    else if (title !== placeholderTitle(scenario)) parsed.sections.set(scenario, [...(parsed.sections.get(scenario) ?? []), { title, text }]);
   }
   return parsed;
 }
@@ -182,7 +184,7 @@ export function renderResults(r: Results, previous?: ResultsFile): string {
       blocks.push(o.text);
       glance.push(...(previous?.glance ?? []).filter((row) => row.startsWith(`| ${cell(o.title)} |`)));
     }
-    if (!old.length) blocks.push([`## Scenario \`${sc.name}\`: not measured`, scenarioMarker(sc.name), '', `Not measured by any run this file keeps; produced by \`npm run bench -- --only ${sc.name}\`.`].join('\n'));
+    if (!old.length) blocks.push([`## ${placeholderTitle(sc.name)}`, scenarioMarker(sc.name), '', `Not measured by any run this file keeps; produced by \`npm run bench -- --only ${sc.name}\`.`].join('\n'));
   }
   const out: string[] = [];
   out.push('# Benchmark results', '');

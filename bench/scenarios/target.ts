@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../connector/core/config.js';
-import { loadTargetConfig } from '../../connector/target/config.js';
+import { loadTargetConfig, type TargetConfig } from '../../connector/target/config.js';
 import { duckType } from '../../connector/target/duckdb/types.js';
 import { METADATA_NAMES, streamFields, toTableName } from '../../connector/target/fields.js';
 import { assertIdentifier } from '../../connector/target/sql.js';
@@ -95,9 +95,10 @@ export function cpuMicrosPerRow(run: ChildRun, rows: number): number | undefined
 
 const fmtMicros = (us: number | undefined): string => (us === undefined ? 'n/a' : `${fmtNum(us)} µs`);
 
+/** The database a target run left, and the configuration it ran with (defaults filled in). */
 interface TargetDb {
   path: string;
-  dataset: string;
+  config: TargetConfig;
 }
 
 async function runTarget(dir: string, input: string, rows: number, inputBytes: number, extra: Record<string, unknown>, timeoutMs: number, keep?: (db: TargetDb) => void): Promise<TargetRun> {
@@ -106,7 +107,7 @@ async function runTarget(dir: string, input: string, rows: number, inputBytes: n
   writeFileSync(cfg, JSON.stringify({ destination: 'duckdb', duckdb_path: db, temp_dir: dir, ...extra }));
   const run = await runChild(process.execPath, { args: [join(REPO_ROOT, 'bin/target-bigquery.js'), '--config', cfg], stdinFile: input, cwd: REPO_ROOT, timeoutMs });
   if (run.code !== 0) throw new Error(`target-bigquery exited ${run.code ?? run.signal} on ${rows} rows: ${run.stderr.slice(-2000)}`);
-  if (keep) keep({ path: db, dataset: loadTargetConfig(cfg).config.dataset });
+  if (keep) keep({ path: db, config: loadTargetConfig(cfg).config });
   else {
     rmSync(db, { force: true });
     rmSync(`${db}.wal`, { force: true });
@@ -120,7 +121,7 @@ async function runCeiling(dir: string, empty: TargetDb, input: string, rows: num
   const db = join(dir, `ceiling-${rows}.duckdb`);
   copyFileSync(empty.path, db);
   if (existsSync(`${empty.path}.wal`)) copyFileSync(`${empty.path}.wal`, `${db}.wal`);
-  const sql = bareLoadSql(input, empty.dataset, insightsAdSchema().schema);
+  const sql = bareLoadSql(input, empty.config.dataset, insightsAdSchema().schema);
   let out = '';
   const run = await runChild(process.execPath, { args: ['--input-type=module', '-e', CEILING_LOADER, db, sql], cwd: REPO_ROOT, timeoutMs, onLine: (l) => (out ||= l) });
   rmSync(db, { force: true });
@@ -141,6 +142,7 @@ export async function targetBench(opts: TargetBenchOptions): Promise<Section & {
     const emptyBytes = await writeInsightsInput(empty, 0);
     let emptyDb: TargetDb | undefined;
     const startup = await runTarget(dir, empty, 0, emptyBytes, {}, timeoutMs, (db) => (emptyDb = db));
+    const defaults = emptyDb!.config;
     const runs: TargetRun[] = [];
     const floors: ChildRun[] = [];
     const ceilings: CeilingRun[] = [];
@@ -201,7 +203,7 @@ export async function targetBench(opts: TargetBenchOptions): Promise<Section & {
       tables.push({
         head: [`${fmtNum(runs[0]!.rows)} rows, batch_bytes`, 'wall', 'rows/s', 'batches', 'peak RSS', 'RSS ÷ default batch_bytes run'],
         rows: [
-          ['default (100 MiB)', fmtMs(runs[0]!.run.wallMs), fmtNum(rowsPerSec(runs[0]!)), String(runs[0]!.batches), fmtBytes(runs[0]!.run.peakRssBytes), '1.00×'],
+          [`default (${fmtBytes(defaults.batch_bytes)})`, fmtMs(runs[0]!.run.wallMs), fmtNum(rowsPerSec(runs[0]!)), String(runs[0]!.batches), fmtBytes(runs[0]!.run.peakRssBytes), '1.00×'],
           [fmtBytes(opts.smallBatchBytes!), fmtMs(variant.run.wallMs), fmtNum(rowsPerSec(variant)), String(variant.batches), fmtBytes(variant.run.peakRssBytes), fmtRatio(ratio(variant.run.peakRssBytes, runs[0]!.run.peakRssBytes))],
         ],
       });
@@ -243,15 +245,14 @@ export async function targetBench(opts: TargetBenchOptions): Promise<Section & {
           `${fmtBytes(startup.run.peakRssBytes)} for an empty load, ${fmtBytes(small.run.peakRssBytes)} at ${fmtNum(small.rows)}, ${fmtBytes(big.run.peakRssBytes)} at ${fmtNum(big.rows)}; DuckDB's bare load of the same files (DuckDB's default memory_limit) peaked at ${ceilings.map((c) => fmtBytes(c.run.peakRssBytes)).join(' → ')}. The Node side streams (batches are NDJSON files on disk)` +
           (variant ? `, and at ${fmtNum(runs[0]!.rows)} rows batch_bytes ${fmtBytes(opts.smallBatchBytes!)} (${variant.batches} batches) peaked at ${fmtBytes(variant.run.peakRssBytes)} vs ${fmtBytes(runs[0]!.run.peakRssBytes)} with the default` : '') +
           '. The rest is DuckDB in the target process: its buffer pool up to duckdb_memory_limit plus what read_json allocates outside it per batch (JSON buffers per thread, freed memory the C allocator keeps).',
-        close:
-          'a lower duckdb_memory_limit (too low and a 100 MiB batch fails with Out of Memory inside read_json), smaller batches (batch_bytes; the batch_bytes table above measures it in this run) and an allocator that returns freed memory (MALLOC_TRIM_THRESHOLD_/MALLOC_MMAP_THRESHOLD_ in the environment) each take some off.',
+        close: `a lower duckdb_memory_limit (too low and a ${fmtBytes(defaults.batch_bytes)} batch fails with Out of Memory inside read_json), smaller batches (batch_bytes; the batch_bytes table above measures it in this run) and an allocator that returns freed memory (MALLOC_TRIM_THRESHOLD_/MALLOC_MMAP_THRESHOLD_ in the environment) each take some off.`,
       }),
     ];
     const duckdb = bigCeiling.duckdb;
     const notes = [
       ...(big.rows < 1_000_000
         ? [
-            `1,000,000 rows were not run: at the ${fmtNum(bigRate)} rows/s measured here it would take ${fmtMs((1_000_000 / bigRate) * 1000)}. A batch of this row shape (~${fmtBytes(rowBytes)} per row) flushes every ~${fmtNum(104_857_600 / rowBytes)} rows at the default batch_bytes, so the ${fmtNum(big.rows)}-row run already covers ${big.batches} flushes. Whether RSS keeps climbing past it is what a 1M run would show.`,
+            `1,000,000 rows were not run: at the ${fmtNum(bigRate)} rows/s measured here it would take ${fmtMs((1_000_000 / bigRate) * 1000)}. A batch of this row shape (~${fmtBytes(rowBytes)} per row) flushes every ~${fmtNum(Math.min(defaults.batch_rows, defaults.batch_bytes / rowBytes))} rows at the default batch_rows and batch_bytes, so the ${fmtNum(big.rows)}-row run already covers ${big.batches} flushes. Whether RSS keeps climbing past it is what a 1M run would show.`,
           ]
         : []),
       `0-row run (SCHEMA + STATE only): ${fmtMs(startup.run.wallMs)} wall, ${fmtBytes(startup.run.peakRssBytes)} peak RSS; that is Node + module loading + DuckDB load/open/close, paid once per run.`,
@@ -267,7 +268,7 @@ export async function targetBench(opts: TargetBenchOptions): Promise<Section & {
     return {
       findings,
       title: 'Target: insights rows/s into DuckDB and peak RSS',
-      setup: `Synthetic insights_ad records shaped like the tap's output (schema and keys from catalog.json, ${fmtNum(6720)} ads × consecutive days; five engagement actions with their cost per action, conversions split by attribution window on 4 rows in 10, video percentiles on 4 in 7; ~${fmtBytes(rowBytes)} a line) written to a file, then piped into \`target-bigquery --config\` (DuckDB, default config: batch_rows 100k, batch_bytes 100 MiB, default duckdb_memory_limit, validation and history on). Side by side on each same file: DuckDB's own bare load of its records (DuckDB ${duckdb}; the ceiling for any DuckDB target here) and a parse-only floor. Peak RSS is the child's ru_maxrss from GNU time (VmHWM from /proc/<pid>/status, polled, where GNU time is missing).`,
+      setup: `Synthetic insights_ad records shaped like the tap's output (schema and keys from catalog.json, ${fmtNum(6720)} ads × consecutive days; five engagement actions with their cost per action, conversions split by attribution window on 4 rows in 10, video percentiles on 4 in 7; ~${fmtBytes(rowBytes)} a line) written to a file, then piped into \`target-bigquery --config\` (DuckDB, default config: batch_rows ${fmtNum(defaults.batch_rows)}, batch_bytes ${fmtBytes(defaults.batch_bytes)}, duckdb_memory_limit ${defaults.duckdb_memory_limit}, validation ${defaults.validate_records ? 'on' : 'off'}, history ${defaults.history ? 'on' : 'off'}). Side by side on each same file: DuckDB's own bare load of its records (DuckDB ${duckdb}; the ceiling for any DuckDB target here) and a parse-only floor. Peak RSS is the child's ru_maxrss from GNU time (VmHWM from /proc/<pid>/status, polled, where GNU time is missing).`,
       tables,
       checks,
       notes,
