@@ -2,7 +2,7 @@
 // instant with FB_ADS_ELT_NOW (what the demo and the tests do, so the tap's "today", the sandbox's
 // world and the models agree whatever the machine's date). `fb-ads-elt sync` reads its clock once
 // and hands the instant to every child it starts, so one run never straddles two notions of today.
-import { DateTime } from 'luxon';
+import { parseInstant } from './dates.js';
 import { ConfigError } from './errors.js';
 
 /** Returns the current instant. Injected everywhere a date decision is made (design.md §5.9). */
@@ -29,14 +29,14 @@ export function clockStartingAt(start: Date): Clock {
 /** Parses a FB_ADS_ELT_NOW value. Throws ConfigError (exit 2) naming the variable and the format. */
 export function parseNow(value: string, source = NOW_ENV): Date {
   const text = value.trim();
-  // luxon, not Date.parse: Date.parse rolls an impossible day (Feb 30) over into March.
-  const dt = RFC3339_INSTANT.test(text) ? DateTime.fromISO(text.replace(' ', 'T'), { setZone: true }) : undefined;
-  if (!dt?.isValid) {
+  // parseInstant, not Date.parse: Date.parse rolls an impossible day (Feb 30) over into March.
+  const ms = RFC3339_INSTANT.test(text) ? parseInstant(text.replace(' ', 'T')) : undefined;
+  if (ms === undefined) {
     throw new ConfigError(`${source}="${value}" is not an RFC 3339 instant`, {
       hint: `Use a date-time with a zone, e.g. ${source}=2026-11-20T12:00:00Z, or unset it to use the system clock.`,
     });
   }
-  return dt.toJSDate();
+  return new Date(ms);
 }
 
 /** The clock of this process: pinned by FB_ADS_ELT_NOW when set (non-empty), else the system clock. */

@@ -1,7 +1,7 @@
 // Singer state: bookmarks per stream and per ad account, plus the parameters that give a bookmark
 // its meaning (e.g. attribution windows). Helpers return new objects; state is never mutated in place
 // because the last emitted STATE must stay exactly what was emitted.
-import { DateTime } from 'luxon';
+import { isIsoDay, parseInstant } from '../core/dates.js';
 import { ConfigError } from '../core/errors.js';
 import { cloneExact } from './exact-json.js';
 
@@ -47,7 +47,7 @@ const BAD_STATE_HINT = 'The tap only ever writes valid values: restore the state
 const BOOKMARK_VALUES: Record<string, { what: string; valid: (v: string) => boolean }> = {
   updated_time: { what: 'an RFC 3339 date-time', valid: isDateTime },
   ads_updated_time: { what: 'an RFC 3339 date-time', valid: isDateTime },
-  date_start: { what: 'a calendar day (YYYY-MM-DD)', valid: (v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && DateTime.fromISO(v, { zone: 'utc' }).isValid },
+  date_start: { what: 'a calendar day (YYYY-MM-DD)', valid: isIsoDay },
 };
 
 function checkBookmark(where: string, bookmark: unknown): void {
@@ -64,7 +64,7 @@ function checkBookmark(where: string, bookmark: unknown): void {
 /** A date-time with a zone, as RFC 3339 writes it or as Graph sends it (2026-11-20T10:00:00+0000). */
 function isDateTime(v: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/i.test(v)) return false;
-  return DateTime.fromISO(v.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'), { setZone: true }).isValid;
+  return parseInstant(v) !== undefined;
 }
 
 export function getBookmark(state: TapState, stream: string, accountId: string): Bookmark | undefined {
