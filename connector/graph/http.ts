@@ -53,9 +53,14 @@ function transportFor(protocol: string): Promise<Transport> {
   return t;
 }
 
-async function decode(raw: Buffer, encoding: string | undefined): Promise<string> {
-  const enc = encoding?.trim().toLowerCase();
-  if (!enc || enc === 'identity' || raw.length === 0) return raw.toString('utf8');
+/** The encoding of an answer as we handle it: undefined for plain text. */
+function encodingOf(res: IncomingMessage): string | undefined {
+  const enc = res.headers['content-encoding']?.trim().toLowerCase();
+  return !enc || enc === 'identity' ? undefined : enc;
+}
+
+async function inflate(raw: Buffer, enc: string): Promise<string> {
+  if (raw.length === 0) return '';
   const zlib = await import('node:zlib');
   if (enc === 'gzip' || enc === 'x-gzip') return zlib.gunzipSync(raw).toString('utf8');
   if (enc === 'deflate') return zlib.inflateSync(raw).toString('utf8');
@@ -68,11 +73,21 @@ export async function httpRequest(r: HttpRequest): Promise<HttpAnswer> {
   if (r.signal?.aborted) throw r.signal.reason;
   const headers: Record<string, string> = { 'Accept-Encoding': ACCEPT_ENCODING, ...r.headers };
   if (r.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(r.body));
-  const raw = await new Promise<{ res: IncomingMessage; data: Buffer }>((resolve, reject) => {
+  const raw = await new Promise<{ res: IncomingMessage; text: string } | { res: IncomingMessage; data: Buffer; enc: string }>((resolve, reject) => {
     const req = send(r.url, { method: r.method, headers, ...(r.signal ? { signal: r.signal } : {}) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.once('end', () => resolve({ res, data: Buffer.concat(chunks) }));
+      const enc = encodingOf(res);
+      if (enc === undefined) {
+        // Plain text is decoded as it arrives: each socket buffer dies young instead of being kept
+        // (and promoted to the old generation) until the answer is whole (issue 20, tap memory).
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.once('end', () => resolve({ res, text }));
+      } else {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.once('end', () => resolve({ res, data: Buffer.concat(chunks), enc }));
+      }
       res.once('error', (err: NodeJS.ErrnoException) => reject(failure(err, r.signal)));
       res.once('close', () => {
         if (!res.complete) reject(failure(Object.assign(new Error('connection closed before the answer was complete'), { code: 'ECONNRESET' }), r.signal));
@@ -82,7 +97,7 @@ export async function httpRequest(r: HttpRequest): Promise<HttpAnswer> {
     req.once('error', (err: NodeJS.ErrnoException) => reject(failure(err, r.signal)));
     req.end(r.body);
   });
-  return { status: raw.res.statusCode ?? 0, headers: raw.res.headers, body: await decode(raw.data, raw.res.headers['content-encoding']) };
+  return { status: raw.res.statusCode ?? 0, headers: raw.res.headers, body: 'text' in raw ? raw.text : await inflate(raw.data, raw.enc) };
 }
 
 function failure(err: NodeJS.ErrnoException, signal: AbortSignal | undefined): unknown {

@@ -14,6 +14,14 @@ describe('graph http transport', () => {
       res.setHeader('Content-Encoding', 'gzip');
       res.end(gzipSync('{"data":["zipped"]}'));
     },
+    // "é" (0xC3 0xA9) split across two writes, some time apart, so they reach the client as two chunks.
+    '/split': (_q, res) => {
+      const bytes = Buffer.from('{"name":"café"}', 'utf8');
+      const cut = bytes.indexOf(0xc3) + 1;
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write(bytes.subarray(0, cut));
+      setTimeout(() => res.end(bytes.subarray(cut)), 20);
+    },
     '/redirect': (_q, res) => {
       res.writeHead(302, { Location: 'http://example.invalid/steal' });
       res.end();
@@ -53,6 +61,11 @@ describe('graph http transport', () => {
     expect(req.url).to.equal('/plain?x=1');
     expect(req.headers['accept']).to.equal('application/json');
     expect(req.headers['accept-encoding']).to.equal('gzip, deflate');
+  });
+
+  it('decodes a character whose UTF-8 bytes arrive in two chunks', async () => {
+    const a = await httpRequest({ url: new URL(`${base}/split`), method: 'GET', headers: {}, timeoutMs: 5000 });
+    expect(a.body).to.equal('{"name":"café"}');
   });
 
   it('inflates a gzip answer', async () => {
