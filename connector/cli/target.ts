@@ -1,15 +1,9 @@
 // Entry point of `target-bigquery` (Singer target). Argument parsing only; the work lives in connector/target.
 import { Command } from 'commander';
 import { runCli } from './run.js';
-import { loadTargetConfig } from '../target/config.js';
 import { ConfigError, EXIT_CODES } from '../core/errors.js';
 import { addAboutFlags, parseOutcome, printAboutIfAsked } from './about.js';
-import { createDestination } from '../target/factory.js';
-import { Loader } from '../target/loader.js';
-import { SingerWriter } from '../singer/writer.js';
 import { runClock } from '../core/clock.js';
-import { COMMITTED_TAG, STALE_TAG } from '../singer/record-counts.js';
-import { stringifyExact } from '../singer/exact-json.js';
 
 const program = new Command('target-bigquery')
   .description('Singer target loading into BigQuery (or embedded DuckDB) with load jobs and MERGE')
@@ -27,6 +21,15 @@ await runCli('target-bigquery', async (ctx) => {
   if (printAboutIfAsked(program, 'target-bigquery')) return EXIT_CODES.ok;
   const configFile = program.opts<{ config?: string }>().config;
   if (configFile === undefined) throw new ConfigError("required option '-c, --config <file>' not specified", { hint: 'Run `target-bigquery --help` for usage.' });
+  // The target's machinery loads after argument parsing: --help, --version and --about answer without it (start-up time, issue 20).
+  const [{ loadTargetConfig }, { createDestination }, { Loader }, { SingerWriter }, { COMMITTED_TAG, STALE_TAG }, { stringifyExact }] = await Promise.all([
+    import('../target/config.js'),
+    import('../target/factory.js'),
+    import('../target/loader.js'),
+    import('../singer/writer.js'),
+    import('../singer/record-counts.js'),
+    import('../singer/exact-json.js'),
+  ]);
   const { config, redactor } = loadTargetConfig(configFile);
   ctx.setRedactor(redactor);
   const destination = await createDestination(config);
