@@ -63,7 +63,8 @@ export function dayInZone(now: Date, tz: string): string {
 /**
  * The local day of `now` with the process's zone set to `tz` for the length of one synchronous
  * call (Node re-reads TZ when it is assigned), then restored: the same ICU zone data as
- * Intl.DateTimeFormat, without its locale data.
+ * Intl.DateTimeFormat, without its locale data. The zone is process-wide: no code of ours reads
+ * local time on another thread (the tap runs no workers), so nothing can see the switch.
  */
 function dayUnderTz(now: Date, tz: string): string {
   const saved = process.env['TZ'];
