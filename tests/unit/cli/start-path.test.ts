@@ -69,12 +69,14 @@ describe('production start path of the bins', function () {
     });
   }
 
-  it('tap-facebook-ads --discover loads no sandbox or HTTP library code, and ajv only as the precompiled validator needs it', () => {
+  it('tap-facebook-ads --discover loads no sandbox, HTTP library or luxon code, and ajv only as the precompiled validator needs it', () => {
     const config = path.join(dir, 'tap.json');
     writeFileSync(config, JSON.stringify({ access_token: 'EAAB-not-a-real-token', start_date: '2026-01-01' }));
     const files = loaded('tap-facebook-ads', ['--config', config, '--discover']);
     expect(files.filter((f) => NOT_ON_START_PATH.test(f))).to.deep.equal([]);
     expect(files.filter((f) => /^node_modules\/(?:axios|form-data|follow-redirects)\//.test(f))).to.deep.equal([]);
+    // Any luxon DateTime builds an Intl.DateTimeFormat, which maps ~6 MB of ICU data into the tap (core/dates.ts).
+    expect(files.filter((f) => f.startsWith('node_modules/luxon/'))).to.deep.equal([]);
     expect(files).to.include('dist/validators/spec.json.cjs');
     expect(
       files.filter((f) => f.startsWith('node_modules/ajv/') && !f.startsWith('node_modules/ajv/dist/runtime/')),
