@@ -42,43 +42,53 @@ export function parseLineExact(text: string, line: number): { message: SingerMes
 }
 
 /**
- * Yields the lines of a byte stream, refusing bytes that are not UTF-8 (a decoder that replaced
- * them with U+FFFD would let two keys that differ only in their bad bytes merge into one row).
- * A line ends at \n; a \r before it is dropped. Throws DataError naming the line.
+ * A line's text, refusing bytes that are not UTF-8 (a decoder that replaced them with U+FFFD would
+ * let two keys that differ only in their bad bytes merge into one row). A \r before the line's end
+ * is dropped. Throws DataError naming the line.
  */
-export async function* readUtf8Lines(input: Readable): AsyncGenerator<string> {
+export function decodeUtf8Line(bytes: Buffer, line: number): string {
+  let end = bytes.length;
+  if (end > 0 && bytes[end - 1] === 13) end--;
+  const body = bytes.subarray(0, end);
+  if (!isUtf8(body)) {
+    throw new DataError(`line ${line}: not valid UTF-8`, {
+      context: { line },
+      hint: 'Singer messages are UTF-8 JSON; fix the encoding in the producer (this line and everything after it were not loaded).',
+    });
+  }
+  return body.toString('utf8');
+}
+
+/**
+ * Calls `each` with every line of a byte stream (its bytes without the \n, and its 1-based number),
+ * awaiting it only when it returns a promise, so a line that needs no I/O costs no tick. Lines are
+ * split on the 0x0A byte, never part of a multi-byte UTF-8 sequence; the bytes are views into the
+ * stream's own chunks (fresh buffers, never reused).
+ */
+export async function forEachLine(input: Readable, each: (bytes: Buffer, line: number) => Promise<void> | undefined): Promise<number> {
   let line = 0;
   let pending: Buffer[] = [];
-  // Lines are split on the 0x0A byte (never part of a multi-byte UTF-8 sequence), then each is checked whole.
-  const decode = (bytes: Buffer): string => {
-    line++;
-    let end = bytes.length;
-    if (end > 0 && bytes[end - 1] === 13) end--;
-    const body = bytes.subarray(0, end);
-    if (!isUtf8(body)) {
-      throw new DataError(`line ${line}: not valid UTF-8`, {
-        context: { line },
-        hint: 'Singer messages are UTF-8 JSON; fix the encoding in the producer (this line and everything after it were not loaded).',
-      });
-    }
-    return body.toString('utf8');
-  };
   for await (const raw of input) {
     const chunk = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : (raw as Buffer);
     let start = 0;
     for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
-      const piece = chunk.subarray(start, nl);
+      let piece = chunk.subarray(start, nl);
       if (pending.length > 0) {
         pending.push(piece);
-        const whole = Buffer.concat(pending);
+        piece = Buffer.concat(pending);
         pending = [];
-        yield decode(whole);
-      } else yield decode(piece);
+      }
       start = nl + 1;
+      const p = each(piece, ++line);
+      if (p) await p;
     }
     if (start < chunk.length) pending.push(chunk.subarray(start));
   }
-  if (pending.length > 0) yield decode(Buffer.concat(pending));
+  if (pending.length > 0) {
+    const p = each(Buffer.concat(pending), ++line);
+    if (p) await p;
+  }
+  return line;
 }
 
 /**

@@ -20,8 +20,9 @@ export interface StreamTable {
   layout: TableLayout;
 }
 
+/** A batch of rows as NDJSON, in one or more part files (read in order: their rows are the batch). */
 export interface BatchFile {
-  path: string;
+  paths: string[];
   rows: number;
   bytes: number;
 }

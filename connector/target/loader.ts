@@ -1,24 +1,26 @@
-// The target's message loop: SCHEMA → tables (created or evolved), RECORD → validated rows in a
-// per-stream NDJSON batch, batch full/old → load + MERGE, ACTIVATE_VERSION → soft delete, STATE →
-// echoed only once every batch that preceded it is committed (see "State release" below).
+// The target's message loop: SCHEMA → tables (created or evolved), RECORD → its line kept as it
+// came in a per-stream raw batch, batch full/old → mapped to rows (validated, in worker threads when
+// big: map-batch.ts) + load + MERGE, ACTIVATE_VERSION → soft delete, STATE → echoed only once every
+// batch that preceded it is committed (see "State release" below).
 import { rmSync } from 'node:fs';
 import os from 'node:os';
 import type { Readable } from 'node:stream';
 import type { ValidateFunction } from 'ajv';
-import { describeAjvErrors, newAjv } from '../core/config.js';
 import { ConnectorError, DataError } from '../core/errors.js';
 import { makeScratch } from '../core/scratch.js';
 import type { Logger } from '../core/log.js';
-import { parseLineExact, readUtf8Lines } from '../singer/reader.js';
-import { approximate, stringifyExact } from '../singer/exact-json.js';
-import type { ActivateVersionMessage, RecordMessage, SchemaMessage } from '../singer/messages.js';
-import { DECIMAL_FORMATS, streamFields, tableLayout, toColumnName, toTableName, type FieldType, type MappedField, type TableLayout, type WarehouseField } from './fields.js';
-import { BatchWriter } from './batch.js';
+import { decodeUtf8Line, forEachLine, parseLineExact } from '../singer/reader.js';
+import type { ActivateVersionMessage, SchemaMessage } from '../singer/messages.js';
+import { streamFields, tableLayout, toColumnName, toTableName, type FieldType, type MappedField, type TableLayout, type WarehouseField } from './fields.js';
+import { RawBatch } from './batch.js';
 import type { Destination, StreamTable } from './destination.js';
 import { planEvolution, type EvolutionPlan } from './evolution.js';
-import { toRow } from './rows.js';
+import { BatchMapper, type MappedBatch } from './batch-mapper.js';
 import { RESERVED_TABLE_PREFIX, UPDATED_TIME_COLUMN } from './sql.js';
-import { accountOf, RecordCounts } from '../singer/record-counts.js';
+import { RecordCounts } from '../singer/record-counts.js';
+import { newRecordAjv } from './validator.js';
+
+export { MAX_ROW_BYTES } from './map-batch.js';
 
 export interface LoaderConfig {
   batch_rows: number;
@@ -27,6 +29,8 @@ export interface LoaderConfig {
   history: boolean;
   validate_records: boolean;
   temp_dir?: string;
+  /** Worker threads that map big batches; 0 maps on the reading thread (default: CPUs, at most 4). */
+  map_workers?: number;
 }
 
 export interface LoaderOptions {
@@ -36,6 +40,8 @@ export interface LoaderOptions {
   /** Writes a STATE message (stdout in the CLI). Called only after the data before it is committed. */
   emitState: (value: Record<string, unknown>) => Promise<void>;
   now?: () => Date;
+  /** Raw batches smaller than this (RECORD line bytes) are mapped on the reading thread (default 4 MiB). */
+  mapInlineBytes?: number;
 }
 
 export interface LoadSummary {
@@ -51,20 +57,14 @@ export interface LoadSummary {
 
 interface StreamState {
   schemaKey: string;
+  /** The SCHEMA's JSON Schema: records are validated against it when the batch is mapped. */
+  schema: Record<string, unknown>;
   table: StreamTable;
   keySources: string[];
-  validate: ValidateFunction | undefined;
-  batch: BatchWriter | undefined;
+  batch: RawBatch | undefined;
   /** The table's activated version (kept in the warehouse, so it holds across runs). */
   activated: number | undefined;
 }
-
-/**
- * Row size (NDJSON bytes) a batch refuses from: DuckDB's read_json refuses objects over 16 MiB
- * by default (maximum_object_size) and BigQuery rows cap at 100 MB; the smaller one rules so a row
- * is refused here, per record, instead of failing the whole batch at load time.
- */
-export const MAX_ROW_BYTES = 16 * 2 ** 20;
 
 const SCALAR: FieldType[] = ['STRING', 'INT64', 'NUMERIC', 'FLOAT64', 'BOOL', 'DATE', 'TIMESTAMP'];
 
@@ -138,13 +138,18 @@ export class StateQueue {
   }
 }
 
-function newValidatorAjv(): ReturnType<typeof newAjv> {
-  const ajv = newAjv();
-  for (const f of DECIMAL_FORMATS) ajv.addFormat(f, /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/);
-  // Graph writes offsets as +0000; RFC 3339 wants +00:00. Both are accepted (the row mapper
-  // normalises), so a valid Graph timestamp is not a data error (singer-io/tap-facebook#52).
-  ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$/);
-  return ajv;
+/**
+ * The stream a RECORD line is for, read from its first keys without parsing the line: Singer
+ * writers put "type" then "stream" first (singer-python's format_message, the Meltano SDK, this
+ * tap). Names of printable ASCII only, so the bytes read as latin1 are the name. Anything else —
+ * other key orders, escapes, non-ASCII names — is undefined here and parsed on the reading thread.
+ */
+const RECORD_HEAD = /^\{\s*"type"\s*:\s*"RECORD"\s*,\s*"stream"\s*:\s*"([\x20\x21\x23-\x5b\x5d-\x7e]{1,300})"\s*,/;
+const HEAD_BYTES = 400;
+
+function recordStreamOf(bytes: Buffer): string | undefined {
+  if (bytes[0] !== 123) return undefined; // '{'
+  return RECORD_HEAD.exec(bytes.toString('latin1', 0, Math.min(bytes.length, HEAD_BYTES)))?.[1];
 }
 
 export class Loader {
@@ -152,15 +157,16 @@ export class Loader {
   /** Table name → stream that owns it (final, history and stage names). */
   private readonly tableOwners = new Map<string, string>();
   private readonly states = new StateQueue();
-  private readonly ajv = newValidatorAjv();
+  private readonly ajv = newRecordAjv();
   private readonly validators = new Map<string, ValidateFunction>();
   private readonly now: () => Date;
   private tempDir: string | undefined;
   private batchSeq = 0;
   private readonly summary: LoadSummary = { lines: 0, records: {}, batches: 0, statesEmitted: 0, committed: new RecordCounts(), stale: new RecordCounts() };
-  /** Records per account in each batch not yet committed, by batch id. */
-  private readonly batchCounts = new Map<number, RecordCounts>();
   private lastStream: string | undefined;
+  /** RECORD lines received (the batch_seconds check runs every 1024). */
+  private received = 0;
+  private mapper: BatchMapper | undefined;
   /** The commit running in the background (at most one), and the batch ids it covers. */
   private inFlight: Promise<void> | undefined;
   private readonly inFlightIds = new Set<number>();
@@ -172,14 +178,9 @@ export class Loader {
   async run(input: Readable): Promise<LoadSummary> {
     // Private (0700) and swept at the next start if this process is killed (core/scratch.ts).
     this.tempDir = makeScratch('target', this.opts.config.temp_dir ?? os.tmpdir());
+    this.mapper = new BatchMapper({ workers: this.opts.config.map_workers ?? Math.min(4, os.availableParallelism()), inlineBytes: this.opts.mapInlineBytes ?? 4 * 1024 * 1024 });
     try {
-      let line = 0;
-      for await (const text of readUtf8Lines(input)) {
-        line++;
-        if (text.trim() === '') continue;
-        await this.handleLine(text, line);
-      }
-      this.summary.lines = line;
+      this.summary.lines = await forEachLine(input, (bytes, line) => this.handleLine(bytes, line));
       for (const [stream, st] of this.streams) if (st.batch) await this.flush(stream, st);
       await this.settle();
       await this.releaseStates();
@@ -187,16 +188,33 @@ export class Loader {
     } finally {
       // A failed run still lets the commit in flight finish (or fail) before files go away.
       await this.inFlight?.catch(() => undefined);
+      await this.mapper.close();
       for (const st of this.streams.values()) st.batch?.discard();
       rmSync(this.tempDir, { recursive: true, force: true });
     }
   }
 
-  private async handleLine(text: string, line: number): Promise<void> {
+  /**
+   * One line. A RECORD of a known stream is appended to its raw batch as it came (parsed, validated
+   * and mapped when the batch is); everything else is parsed here. Returns a promise only when the
+   * line needs I/O (a flush, a SCHEMA, a STATE).
+   */
+  private handleLine(bytes: Buffer, line: number): Promise<void> | undefined {
+    const routed = recordStreamOf(bytes);
+    const st = routed === undefined ? undefined : this.streams.get(routed);
+    if (st) {
+      this.lastStream = routed;
+      return this.appendRecord(routed!, st, line, bytes);
+    }
+    const text = decodeUtf8Line(bytes, line);
+    if (text.trim() === '') return undefined;
+    return this.handleParsedLine(text, bytes, line);
+  }
+
+  private async handleParsedLine(text: string, bytes: Buffer, line: number): Promise<void> {
     let message;
-    let exact: boolean;
     try {
-      ({ message, exact } = parseLineExact(text, line));
+      ({ message } = parseLineExact(text, line));
     } catch (err) {
       // Name the stream when the broken line still shows it, else the last stream seen.
       const m = /"stream"\s*:\s*"((?:[^"\\]|\\.){1,300})"/.exec(text);
@@ -210,7 +228,7 @@ export class Loader {
         return this.handleSchema(message, line);
       case 'RECORD':
         this.lastStream = message.stream;
-        return this.handleRecord(message, line, exact);
+        return this.appendRecord(message.stream, this.streamOf(message.stream, line, 'RECORD'), line, bytes);
       case 'STATE':
         this.states.push(message.value, [...[...this.streams.values()].flatMap((s) => (s.batch ? [s.batch.id] : [])), ...this.inFlightIds]);
         await this.releaseStates();
@@ -256,7 +274,7 @@ export class Loader {
     const shape = withLine(line, msg.stream, () => this.shapeOf(msg));
     for (const t of [shape.table, shape.historyTable, shape.stageTable]) if (t) this.claim(t, msg.stream, line);
     const plan = await this.planTables(msg, line, shape);
-    const validate = this.validatorFor(msg, line, schemaKey);
+    this.checkValidator(msg, line, schemaKey);
 
     // Rows buffered under the previous SCHEMA are committed with the columns they were built for.
     if (prev?.batch) await this.flush(msg.stream, prev);
@@ -264,8 +282,8 @@ export class Loader {
     await this.applyPlan(msg.stream, shape, plan);
     this.streams.set(msg.stream, {
       schemaKey,
+      schema: msg.schema,
       keySources: msg.key_properties,
-      validate,
       batch: undefined,
       activated: plan.existing ? await this.opts.destination.activatedVersion(shape.table) : undefined,
       table: { stream: msg.stream, table: shape.table, historyTable: shape.historyTable, stageTable: shape.stageTable, fields: plan.effective, keyColumns: shape.keyColumns, orderColumn: shape.orderColumn, layout: shape.layout },
@@ -322,11 +340,12 @@ export class Loader {
     return { existing: !!existing, plan, effective, existingHistory: !!existingHistory, historyPlan };
   }
 
-  /** The record validator of this SCHEMA (compiled once per schema), or undefined with validation off. */
-  private validatorFor(msg: SchemaMessage, line: number, schemaKey: string): ValidateFunction | undefined {
-    if (!this.opts.config.validate_records) return undefined;
-    const known = this.validators.get(schemaKey);
-    if (known) return known;
+  /**
+   * Compiles the SCHEMA's validator once, so a SCHEMA that cannot validate records is refused at its
+   * own line (the mappers compile their own copy from the same ajv setup: validator.ts).
+   */
+  private checkValidator(msg: SchemaMessage, line: number, schemaKey: string): void {
+    if (!this.opts.config.validate_records || this.validators.has(schemaKey)) return;
     let validate: ValidateFunction;
     try {
       validate = this.ajv.compile(msg.schema);
@@ -337,7 +356,6 @@ export class Loader {
       });
     }
     this.validators.set(schemaKey, validate);
-    return validate;
   }
 
   /** Creates or evolves the table and its history table as planned. */
@@ -359,64 +377,42 @@ export class Loader {
     }
   }
 
-  private async handleRecord(msg: RecordMessage, line: number, exact: boolean): Promise<void> {
-    const st = this.streamOf(msg.stream, line, 'RECORD');
-    // ajv checks types on plain numbers; the exact literals are kept for the row itself.
-    if (st.validate && !st.validate(exact ? approximate(msg.record) : msg.record)) {
-      throw new DataError(`line ${line}: stream "${msg.stream}": record does not match its SCHEMA: ${describeAjvErrors(st.validate.errors, 'record')}`, {
-        context: { line, stream: msg.stream },
-        hint: 'Fix the tap (or its SCHEMA); the batch containing this record was not merged and the last emitted STATE still stands.',
-      });
-    }
-    if (msg.version !== undefined && st.activated !== undefined && msg.version < st.activated) return this.dropStale(msg, st, line);
+  /** Appends a RECORD line to its stream's raw batch; flushes when the batch is full (rows or bytes) or, every 1024 lines, old. */
+  private appendRecord(stream: string, st: StreamState, line: number, bytes: Buffer): Promise<void> | undefined {
     const now = this.now();
     if (!st.batch) {
       const id = ++this.batchSeq;
-      st.batch = new BatchWriter(id, this.tempDir!, `${id}-${toColumnName(msg.stream).slice(0, 40)}.ndjson`, now);
+      st.batch = new RawBatch(id, this.tempDir!, `${id}-${toColumnName(stream).slice(0, 40)}.singer`, now);
     }
-    const row = toRow(msg.stream, line, msg.record, st.table.fields, st.keySources, {
-      receivedAt: now.toISOString(),
-      batchedAt: st.batch.batchedAt,
-      extractedAt: msg.time_extracted,
-      version: msg.version,
-      sequence: line,
-    });
-    const json = stringifyExact(row, exact);
-    // UTF-8 bytes are at most 3 per UTF-16 unit: count them only when the row could be too big.
-    const bytes = json.length * 3 < MAX_ROW_BYTES ? json.length : Buffer.byteLength(json);
-    if (bytes >= MAX_ROW_BYTES) {
-      throw new DataError(`line ${line}: stream "${msg.stream}": the record is ${(bytes / 2 ** 20).toFixed(1)} MiB as a row, more than the ${MAX_ROW_BYTES / 2 ** 20} MiB a warehouse row may hold`, {
-        context: { line, stream: msg.stream },
-        hint: 'Leave the oversized property out of the catalog selection, or split it in the tap.',
-      });
-    }
-    st.batch.append(json);
-    let counts = this.batchCounts.get(st.batch.id);
-    if (!counts) this.batchCounts.set(st.batch.id, (counts = new RecordCounts()));
-    counts.add(msg.stream, accountOf(msg.record));
-    this.summary.records[msg.stream] = (this.summary.records[msg.stream] ?? 0) + 1;
+    st.batch.append(line, now.getTime(), bytes);
     const { batch_rows, batch_bytes } = this.opts.config;
-    if (st.batch.rows >= batch_rows || st.batch.bytes >= batch_bytes) {
-      // A full batch also flushes the other streams' (smaller) batches: otherwise a slow stream
-      // would hold every STATE back until its own batch fills or ages out.
-      await this.flush(msg.stream, st);
-      for (const [other, ost] of this.streams) if (ost.batch) await this.flush(other, ost);
-      await this.releaseStates();
-    } else if ((this.summary.records[msg.stream]! & 1023) === 0) {
-      await this.flushOld();
-    }
+    if (st.batch.rows >= batch_rows || st.batch.bytes >= batch_bytes) return this.flushFull(stream, st);
+    if ((++this.received & 1023) === 0) return this.flushOld();
+    return undefined;
   }
 
   /**
-   * A record of a table version older than the activated one belongs to a run that was superseded
-   * (Singer ACTIVATE_VERSION): loading it would revive or overwrite rows, or add a row the newer
-   * version does not have. It is dropped, counted (record_count, status "stale") and logged.
+   * A full batch also flushes the other streams' (smaller) batches: otherwise a slow stream would
+   * hold every STATE back until its own batch fills or ages out.
    */
-  private dropStale(msg: RecordMessage, st: StreamState, line: number): void {
-    if (!this.summary.stale.entries().some((e) => e.stream === msg.stream)) {
-      this.opts.log.warn('stale records dropped: their table version is older than the activated one', { stream: msg.stream, line, version: msg.version, activated_version: st.activated });
+  private async flushFull(stream: string, st: StreamState): Promise<void> {
+    await this.flush(stream, st);
+    for (const [other, ost] of this.streams) if (ost.batch) await this.flush(other, ost);
+    await this.releaseStates();
+  }
+
+  /**
+   * Records of a table version older than the activated one belong to a run that was superseded
+   * (Singer ACTIVATE_VERSION): loading them would revive or overwrite rows, or add rows the newer
+   * version does not have. The mapper drops them; they are counted (record_count, status "stale")
+   * and logged once per stream.
+   */
+  private noteStale(stream: string, mapped: MappedBatch, activated: number | undefined): void {
+    if (!mapped.firstStale) return;
+    if (!this.summary.stale.entries().some((e) => e.stream === stream)) {
+      this.opts.log.warn('stale records dropped: their table version is older than the activated one', { stream, line: mapped.firstStale.line, version: mapped.firstStale.version, activated_version: activated });
     }
-    this.summary.stale.add(msg.stream, accountOf(msg.record));
+    this.summary.stale.addAll(mapped.stale);
   }
 
   private async handleActivate(msg: ActivateVersionMessage, line: number): Promise<void> {
@@ -450,24 +446,29 @@ export class Loader {
     const batch = st.batch;
     if (!batch) return;
     st.batch = undefined;
-    const file = batch.close();
+    const raw = batch.close();
     const table = st.table;
+    const { activated, schema, schemaKey, keySources } = st;
     this.inFlightIds.add(batch.id);
     await this.settle();
     const commit = async (): Promise<void> => {
       const started = Date.now();
+      const job = { stream, fields: table.fields, keySources, schema, schemaKey, validate: this.opts.config.validate_records, activated, batchedAt: batch.batchedAt };
+      let mapped: MappedBatch | undefined;
       try {
-        await this.opts.destination.commitBatch(table, file);
+        mapped = await this.mapper!.map(job, raw);
+        this.noteStale(stream, mapped, activated);
+        if (mapped.file.rows > 0) await this.opts.destination.commitBatch(table, mapped.file);
       } finally {
-        rmSync(file.path, { force: true });
+        rmSync(raw.path, { force: true });
+        for (const p of mapped?.file.paths ?? []) rmSync(p, { force: true });
       }
-      this.summary.batches++;
-      const counts = this.batchCounts.get(batch.id);
-      if (counts) this.summary.committed.addAll(counts);
-      this.batchCounts.delete(batch.id);
+      if (mapped.file.rows > 0) this.summary.batches++;
+      this.summary.committed.addAll(mapped.counts);
+      this.summary.records[stream] = (this.summary.records[stream] ?? 0) + mapped.file.rows;
       this.inFlightIds.delete(batch.id);
       this.states.committed(batch.id);
-      this.opts.log.metric('timer', 'batch_commit_ms', Date.now() - started, { stream, rows: file.rows, bytes: file.bytes });
+      this.opts.log.metric('timer', 'batch_commit_ms', Date.now() - started, { stream, rows: mapped.file.rows, bytes: mapped.file.bytes, map_ms: mapped.mapMs, map_parts: mapped.parts });
       await this.releaseStates();
     };
     const p = commit();

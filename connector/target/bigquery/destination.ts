@@ -11,6 +11,21 @@ import type { EvolutionPlan } from '../evolution.js';
 import { withoutSources } from '../evolution.js';
 import { ACTIVATED_VERSION_LABEL, alterColumnTypeSql, appendSql, assertIdentifier, historySql, mergeSql, SEQUENCE_COLUMN, softDeleteSql, type Dialect } from '../sql.js';
 import type { WarehouseField, TableLayout } from '../fields.js';
+import { createReadStream, createWriteStream, rmSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+
+/** One file for a load job (a local upload takes one): the batch's parts joined in order when it has several. */
+async function oneFile(batch: BatchFile): Promise<string> {
+  const [first] = batch.paths;
+  if (first === undefined) throw new Error('a batch without files');
+  if (batch.paths.length === 1) return first;
+  const joined = `${first}.joined`;
+  const out = createWriteStream(joined, { mode: 0o600 });
+  for (const p of batch.paths) await pipeline(createReadStream(p), out, { end: false });
+  out.end();
+  await new Promise<void>((resolve, reject) => out.on('finish', resolve).on('error', reject));
+  return joined;
+}
 
 export interface BigQueryDestinationOptions {
   client: BigQuery;
@@ -146,8 +161,9 @@ export class BigQueryDestination implements Destination {
 
   async commitBatch(t: StreamTable, batch: BatchFile): Promise<void> {
     const stageFields = [...withoutSources(t.fields), { name: SEQUENCE_COLUMN, type: 'INT64', mode: 'NULLABLE' } as const];
+    const file = await oneFile(batch);
     try {
-      await this.dataset.table(t.stageTable).load(batch.path, {
+      await this.dataset.table(t.stageTable).load(file, {
         sourceFormat: 'NEWLINE_DELIMITED_JSON',
         schema: { fields: stageFields },
         writeDisposition: 'WRITE_TRUNCATE',
@@ -155,6 +171,8 @@ export class BigQueryDestination implements Destination {
       });
     } catch (err) {
       throw mapBigQueryError(err, `loading a batch of ${batch.rows} rows into ${t.stageTable}`, t.stream);
+    } finally {
+      if (file !== batch.paths[0]) rmSync(file, { force: true });
     }
     const columns = t.fields.map((f) => f.name);
     const main = t.keyColumns.length === 0 ? appendSql(this.d, t.table, t.stageTable, columns) : mergeSql(this.d, { target: t.table, source: t.stageTable, columns, keys: t.keyColumns, orderColumn: t.orderColumn });

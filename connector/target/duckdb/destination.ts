@@ -50,11 +50,11 @@ export function lockHeldError(err: unknown, file: string): ConnectorError | unde
   });
 }
 
-/** read_json of a batch file (parameter $file) with these columns; decimals come as text (see loadType). */
-const readBatch = (fields: readonly WarehouseField[]): string => `read_json($file, format = 'newline_delimited', columns = ${readJsonColumns(fields.map(loadType))})`;
-
-/** A SQL string literal (values read back from DuckDB itself: dates, integers, timestamps). */
+/** A SQL string literal (values read back from DuckDB itself, and the target's own file paths). */
 const sqlString = (v: string): string => `'${v.replace(/'/g, "''")}'`;
+
+/** read_json of a batch's part files, in order, with these columns; decimals come as text (see loadType). */
+const readBatch = (fields: readonly WarehouseField[], batch: BatchFile): string => `read_json([${batch.paths.map(sqlString).join(', ')}], format = 'newline_delimited', columns = ${readJsonColumns(fields.map(loadType))})`;
 
 export class DuckDbDestination implements Destination {
   readonly kind = 'duckdb' as const;
@@ -137,23 +137,22 @@ export class DuckDbDestination implements Destination {
     const d: Dialect = { ...this.d, table: (name) => (name === t.stageTable ? `temp.main.${stage}` : this.d.table(name)) };
     const columns = t.fields.map((f) => f.name);
     const select = stageFields.map((f) => `${castExpr(f, `R.${this.d.ident(f.name)}`)} AS ${this.d.ident(f.name)}`).join(', ');
-    const typedRows = `SELECT ${select} FROM ${readBatch(stageFields)} AS R`;
-    const params = { file: batch.path };
+    const typedRows = `SELECT ${select} FROM ${readBatch(stageFields, batch)} AS R`;
     const insertFile = `INSERT INTO ${d.table(t.table)} (${columns.map((c) => d.ident(c)).join(', ')}) SELECT ${columns.map((c) => `S.${d.ident(c)}`).join(', ')} FROM (${typedRows}) AS S`;
     let staged = false;
     await this.c.run('BEGIN TRANSACTION');
     try {
       if (t.keyColumns.length === 0) {
         // Keyless streams append the file as it came: no stage, nothing to join.
-        await this.c.run(insertFile, params);
+        await this.c.run(insertFile);
       } else {
         const probe = t.historyTable ? undefined : await this.probe(d, t, batch);
         const spec: MergeSpec = { target: t.table, source: t.stageTable, columns, keys: t.keyColumns, orderColumn: t.orderColumn, targetFilter: probe?.targetFilter };
         if (probe?.fresh) {
           // Every key is new and none repeats: what MERGE would do is a plain insert of the file.
-          await this.c.run(insertFile, params);
+          await this.c.run(insertFile);
         } else {
-          await this.c.run(`CREATE OR REPLACE TEMP TABLE ${stage} AS ${typedRows}`, params);
+          await this.c.run(`CREATE OR REPLACE TEMP TABLE ${stage} AS ${typedRows}`);
           staged = true;
           await this.c.run(mergeSql(d, spec));
           if (t.historyTable) await this.c.run(historySql(d, { target: t.historyTable, source: t.stageTable, columns, keys: t.keyColumns }));
@@ -202,7 +201,7 @@ export class DuckDbDestination implements Destination {
     const bounds = ranged.flatMap((f) => [`CAST(min(K.${d.ident(f.name)}) AS VARCHAR)`, `CAST(max(K.${d.ident(f.name)}) AS VARCHAR)`]);
     // The file is read once (keys only) into a small temp table that the checks below share.
     const keysTable = `temp.main."${assertIdentifier(`${t.stageTable}_keys`)}"`;
-    await this.c.run(`CREATE OR REPLACE TEMP TABLE ${keysTable} AS SELECT ${keys} FROM ${readBatch(keyFields)} AS K`, { file: batch.path });
+    await this.c.run(`CREATE OR REPLACE TEMP TABLE ${keysTable} AS SELECT ${keys} FROM ${readBatch(keyFields, batch)} AS K`);
     try {
       const stats = (await this.c.runAndReadAll(`SELECT count(*) = count(DISTINCT (${keys}))${bounds.map((b) => `, ${b}`).join('')} FROM ${keysTable} AS K`)).getRows()[0] ?? [];
       const targetFilter = ranged.flatMap((f, i) => {

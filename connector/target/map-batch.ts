@@ -1,0 +1,197 @@
+// Turns one part of a raw batch (batch.ts: RECORD lines as they arrived) into warehouse rows: each
+// line is checked as UTF-8, parsed without rounding a number, validated against its SCHEMA, dropped
+// when stale, mapped (rows.ts) and written as NDJSON. The same code runs on the reading thread for
+// small batches and in worker threads (map-worker.ts) for big ones; either way the errors are the
+// DataErrors the loader always gave, naming the line. Pure of loader state: a job carries all it needs.
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import type { ValidateFunction } from 'ajv';
+import { describeAjvErrors } from '../core/config.js';
+import { DataError } from '../core/errors.js';
+import { approximate, stringifyExact } from '../singer/exact-json.js';
+import { parseLineExact } from '../singer/reader.js';
+import { accountOf, RecordCounts, type CountEntry } from '../singer/record-counts.js';
+import type { MappedField } from './fields.js';
+import { parseEntryHead, type RawPart } from './batch.js';
+import { toRow } from './rows.js';
+import { newRecordAjv } from './validator.js';
+
+/**
+ * Row size (NDJSON bytes) a batch refuses from: DuckDB's read_json refuses objects over 16 MiB
+ * by default (maximum_object_size) and BigQuery rows cap at 100 MB; the smaller one rules so a row
+ * is refused here, per record, instead of failing the whole batch at load time.
+ */
+export const MAX_ROW_BYTES = 16 * 2 ** 20;
+
+/** Everything needed to map one part of one stream's raw batch (structured-clone safe). */
+export interface MapJob {
+  stream: string;
+  rawPath: string;
+  part: RawPart;
+  outPath: string;
+  fields: MappedField[];
+  keySources: string[];
+  /** The stream's SCHEMA (validated when `validate`), and the key its compiled validator is cached under. */
+  schema: Record<string, unknown>;
+  schemaKey: string;
+  validate: boolean;
+  /** The table's activated version: records of an older version are stale. */
+  activated: number | undefined;
+  batchedAt: string;
+}
+
+/** What mapping a part produced (structured-clone safe). */
+export interface MapResult {
+  rows: number;
+  bytes: number;
+  counts: CountEntry[];
+  stale: CountEntry[];
+  /** First stale record's line and version (logged once per stream). */
+  firstStale: { line: number; version: number } | undefined;
+}
+
+const READ_BYTES = 1024 * 1024;
+const WRITE_BYTES = 256 * 1024;
+
+const validators = new Map<string, ValidateFunction>();
+let ajv: ReturnType<typeof newRecordAjv> | undefined;
+
+function validatorOf(job: MapJob): ValidateFunction | undefined {
+  if (!job.validate) return undefined;
+  let v = validators.get(job.schemaKey);
+  if (!v) {
+    ajv ??= newRecordAjv();
+    v = ajv.compile(job.schema);
+    validators.set(job.schemaKey, v);
+  }
+  return v;
+}
+
+/** Calls `each` with every entry (line) of the byte range, reading the file in 1 MiB slices. */
+function forEachEntry(path: string, part: RawPart, each: (entry: Buffer) => void): void {
+  const fd = openSync(path, 'r');
+  try {
+    let buf = Buffer.allocUnsafe(READ_BYTES);
+    let have = 0;
+    let pos = part.start;
+    while (pos < part.end || have > 0) {
+      if (pos < part.end) {
+        if (have === buf.length) {
+          // One entry bigger than the buffer: grow it (entries are bounded by the line size).
+          const bigger = Buffer.allocUnsafe(buf.length * 2);
+          buf.copy(bigger, 0, 0, have);
+          buf = bigger;
+        }
+        const n = readSync(fd, buf, have, Math.min(buf.length - have, part.end - pos), pos);
+        if (n === 0) throw new Error(`raw batch ${path} ended at ${pos}, before ${part.end}`);
+        pos += n;
+        have += n;
+      }
+      let start = 0;
+      for (let nl = buf.indexOf(10, start); nl !== -1 && nl < have; nl = buf.indexOf(10, start)) {
+        each(buf.subarray(start, nl));
+        start = nl + 1;
+      }
+      if (start === 0 && pos >= part.end && have > 0) throw new Error(`raw batch ${path}: entry without its newline at ${part.end}`);
+      buf.copy(buf, 0, start, have);
+      have -= start;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Maps one part of a raw batch into `job.outPath`; throws the first record's DataError (line order). */
+export function mapBatchPart(job: MapJob): MapResult {
+  const validate = validatorOf(job);
+  const counts = new RecordCounts();
+  const stale = new RecordCounts();
+  let firstStale: MapResult['firstStale'];
+  let rows = 0;
+  let bytes = 0;
+  const out = openSync(job.outPath, 'w', 0o600);
+  // Rows are gathered as text and encoded once per ~256 KiB write.
+  let pending: string[] = [];
+  let pendingChars = 0;
+  const write = (text: string): void => {
+    pending.push(text);
+    pendingChars += text.length;
+    if (pendingChars >= WRITE_BYTES) {
+      writeSync(out, pending.join(''));
+      pending = [];
+      pendingChars = 0;
+    }
+  };
+  let lastReceived = NaN;
+  let receivedAt = '';
+  try {
+    forEachEntry(job.rawPath, job.part, (entry) => {
+      const head = parseEntryHead(entry);
+      if (!head) throw new Error(`raw batch ${job.rawPath}: an entry has no line number`);
+      const { line } = head;
+      let body = head.body;
+      if (body.length > 0 && body[body.length - 1] === 13) body = body.subarray(0, body.length - 1);
+      if (!isUtf8(body)) {
+        throw new DataError(`line ${line}: not valid UTF-8`, {
+          context: { line },
+          hint: 'Singer messages are UTF-8 JSON; fix the encoding in the producer (this line and everything after it were not loaded).',
+        });
+      }
+      const text = body.toString('utf8');
+      let parsed;
+      try {
+        parsed = parseLineExact(text, line);
+      } catch (err) {
+        const e = err as DataError;
+        throw new DataError(`${e.message} (stream "${job.stream}")`, { ...(e.hint ? { hint: e.hint } : {}), context: { ...e.context, line, stream: job.stream } });
+      }
+      const msg = parsed.message;
+      if (msg.type !== 'RECORD' || msg.stream !== job.stream) {
+        // The reader routed it by its first keys; a repeated "type" or "stream" key said otherwise.
+        throw new DataError(`line ${line}: the line starts as a RECORD of stream "${job.stream}" but parses as a ${msg.type}${'stream' in msg ? ` of stream "${msg.stream}"` : ''} (a repeated key?)`, {
+          context: { line, stream: job.stream },
+          hint: 'Fix the producer: a Singer message has each key once.',
+        });
+      }
+      if (validate && !validate(parsed.exact ? approximate(msg.record) : msg.record)) {
+        throw new DataError(`line ${line}: stream "${msg.stream}": record does not match its SCHEMA: ${describeAjvErrors(validate.errors, 'record')}`, {
+          context: { line, stream: msg.stream },
+          hint: 'Fix the tap (or its SCHEMA); the batch containing this record was not merged and the last emitted STATE still stands.',
+        });
+      }
+      if (msg.version !== undefined && job.activated !== undefined && msg.version < job.activated) {
+        firstStale ??= { line, version: msg.version };
+        stale.add(msg.stream, accountOf(msg.record));
+        return;
+      }
+      if (head.receivedMs !== lastReceived) {
+        lastReceived = head.receivedMs;
+        receivedAt = new Date(head.receivedMs).toISOString();
+      }
+      const row = toRow(msg.stream, line, msg.record, job.fields, job.keySources, {
+        receivedAt,
+        batchedAt: job.batchedAt,
+        extractedAt: msg.time_extracted,
+        version: msg.version,
+        sequence: line,
+      });
+      const json = stringifyExact(row, parsed.exact);
+      // UTF-8 bytes are at most 3 per UTF-16 unit: count them only when the row could be too big.
+      const size = json.length * 3 < MAX_ROW_BYTES ? json.length : Buffer.byteLength(json);
+      if (size >= MAX_ROW_BYTES) {
+        throw new DataError(`line ${line}: stream "${msg.stream}": the record is ${(size / 2 ** 20).toFixed(1)} MiB as a row, more than the ${MAX_ROW_BYTES / 2 ** 20} MiB a warehouse row may hold`, {
+          context: { line, stream: msg.stream },
+          hint: 'Leave the oversized property out of the catalog selection, or split it in the tap.',
+        });
+      }
+      write(json + '\n');
+      rows++;
+      bytes += size + 1;
+      counts.add(msg.stream, accountOf(msg.record));
+    });
+    if (pending.length > 0) writeSync(out, pending.join(''));
+  } finally {
+    closeSync(out);
+  }
+  return { rows, bytes, counts: counts.entries(), stale: stale.entries(), firstStale };
+}
