@@ -6,8 +6,8 @@ import { closeSync, openSync, rmSync, writevSync } from 'node:fs';
 import path from 'node:path';
 
 const CHUNK_BYTES = 256 * 1024;
-/** A batch is cut into parts at entry boundaries about this far apart (the unit handed to one worker). */
-const PART_BYTES = 4 * 1024 * 1024;
+/** A batch may be cut into parts at entry boundaries about this far apart (default; the unit handed to one worker). */
+export const PART_BYTES = 4 * 1024 * 1024;
 
 /** A byte range of a raw batch file holding whole entries. */
 export interface RawPart {
@@ -21,7 +21,7 @@ export interface RawBatchFile {
   rows: number;
   /** Bytes of the RECORD lines themselves (what batch_bytes counts), without the entry prefixes. */
   bytes: number;
-  /** Byte offsets of entry starts about PART_BYTES apart, first 0, ending with the file's length. */
+  /** Byte offsets of entry starts about a part apart, first 0, ending with the file's length. */
   cuts: number[];
 }
 
@@ -54,6 +54,7 @@ export class RawBatch {
     dir: string,
     name: string,
     now: Date,
+    private readonly partBytes = PART_BYTES,
   ) {
     this.path = path.join(dir, name);
     this.openedAt = now.getTime();
@@ -63,7 +64,7 @@ export class RawBatch {
   /** Appends one RECORD line (its bytes, without the newline) received as line `line` at `receivedMs`. */
   append(line: number, receivedMs: number, body: Buffer): void {
     const at = this.written + this.chunkBytes;
-    if (at - this.cuts[this.cuts.length - 1]! >= PART_BYTES) this.cuts.push(at);
+    if (at - this.cuts[this.cuts.length - 1]! >= this.partBytes) this.cuts.push(at);
     const head = Buffer.from(`${line} ${receivedMs} `, 'latin1');
     // A view into the reader's chunk: stream chunks are fresh buffers, never reused, so no copy.
     this.chunk.push(head, body, NEWLINE);

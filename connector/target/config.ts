@@ -22,6 +22,7 @@ export interface TargetConfig {
   batch_seconds: number;
   history: boolean;
   validate_records: boolean;
+  map_workers?: number;
   temp_dir?: string;
 }
 

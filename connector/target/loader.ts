@@ -42,6 +42,8 @@ export interface LoaderOptions {
   now?: () => Date;
   /** Raw batches smaller than this (RECORD line bytes) are mapped on the reading thread (default 4 MiB). */
   mapInlineBytes?: number;
+  /** Where a raw batch may be cut into parts for the workers, about this many bytes apart (default 4 MiB; tests make it small). */
+  mapPartBytes?: number;
 }
 
 export interface LoadSummary {
@@ -382,7 +384,7 @@ export class Loader {
     const now = this.now();
     if (!st.batch) {
       const id = ++this.batchSeq;
-      st.batch = new RawBatch(id, this.tempDir!, `${id}-${toColumnName(stream).slice(0, 40)}.singer`, now);
+      st.batch = new RawBatch(id, this.tempDir!, `${id}-${toColumnName(stream).slice(0, 40)}.singer`, now, this.opts.mapPartBytes);
     }
     st.batch.append(line, now.getTime(), bytes);
     const { batch_rows, batch_bytes } = this.opts.config;

@@ -135,7 +135,14 @@ export async function openWarehouse(kind: Kind, opts: { bigQueryRetries?: number
 }
 
 /** Runs the loader over a fixture file (or text) and collects emitted STATE values or the error. */
-export async function runLoader(w: Warehouse, input: string | Readable, config: Partial<LoaderConfig> = {}, events?: string[]): Promise<RunResult> {
+/** Loader options beyond its config (how batches are mapped), and a place to collect its log lines. */
+export interface LoaderExtras {
+  mapInlineBytes?: number;
+  mapPartBytes?: number;
+  logLines?: string[];
+}
+
+export async function runLoader(w: Warehouse, input: string | Readable, config: Partial<LoaderConfig> = {}, events?: string[], extras: LoaderExtras = {}): Promise<RunResult> {
   const destination = await w.destination();
   if (events) {
     const commit = destination.commitBatch.bind(destination);
@@ -145,13 +152,25 @@ export async function runLoader(w: Warehouse, input: string | Readable, config: 
     };
   }
   const states: Record<string, unknown>[] = [];
-  const log = new Logger({ component: 'target-test', level: 'error', sink: { write: () => true } });
+  const logLines = extras.logLines;
+  const log = new Logger({
+    component: 'target-test',
+    level: logLines ? 'info' : 'error',
+    sink: {
+      write: (line: string) => {
+        logLines?.push(line);
+        return true;
+      },
+    },
+  });
   try {
     await destination.open();
     const loader = new Loader({
       config: { ...DEFAULT_CONFIG, ...config },
       destination,
       log,
+      ...(extras.mapInlineBytes !== undefined ? { mapInlineBytes: extras.mapInlineBytes } : {}),
+      ...(extras.mapPartBytes !== undefined ? { mapPartBytes: extras.mapPartBytes } : {}),
       emitState: async (v) => {
         states.push(v);
         events?.push(`state ${JSON.stringify(v)}`);
