@@ -169,8 +169,12 @@ export class Loader {
   /** RECORD lines received (the batch_seconds check runs every 1024). */
   private received = 0;
   private mapper: BatchMapper | undefined;
-  /** The commit running in the background (at most one), and the batch ids it covers. */
-  private inFlight: Promise<void> | undefined;
+  /**
+   * Commits running in the background, oldest first: at most two — one batch being mapped while
+   * the one before it loads. Each waits for its predecessor before loading, so batches load in
+   * order and the newest settles only after all before it. The batch ids they cover.
+   */
+  private inFlight: Promise<void>[] = [];
   private readonly inFlightIds = new Set<number>();
 
   constructor(private readonly opts: LoaderOptions) {
@@ -189,7 +193,7 @@ export class Loader {
       return this.summary;
     } finally {
       // A failed run still lets the commit in flight finish (or fail) before files go away.
-      await this.inFlight?.catch(() => undefined);
+      await Promise.allSettled(this.inFlight);
       await this.mapper.close();
       for (const st of this.streams.values()) st.batch?.discard();
       rmSync(this.tempDir, { recursive: true, force: true });
@@ -441,8 +445,9 @@ export class Loader {
   }
 
   /**
-   * Closes the stream's batch and starts committing it in the background once the previous
-   * commit is done; reading continues meanwhile. Its STATEs are released when it completes.
+   * Closes the stream's batch and starts committing it in the background: its rows are mapped at
+   * once (worker threads), then loaded when the batch before it is committed; reading continues
+   * meanwhile. Its STATEs are released when it completes.
    */
   private async flush(stream: string, st: StreamState): Promise<void> {
     const batch = st.batch;
@@ -450,16 +455,22 @@ export class Loader {
     st.batch = undefined;
     const raw = batch.close();
     const table = st.table;
-    const { activated, schema, schemaKey, keySources } = st;
+    const job = { stream, fields: table.fields, keySources: st.keySources, schema: st.schema, schemaKey: st.schemaKey, validate: this.opts.config.validate_records, activated: st.activated, batchedAt: batch.batchedAt };
     this.inFlightIds.add(batch.id);
-    await this.settle();
+    // Two in flight at most: the oldest must be committed before a third batch starts mapping.
+    while (this.inFlight.length >= 2) await this.inFlight.shift();
+    const previous = this.inFlight[this.inFlight.length - 1];
+    const started = Date.now();
+    const mapping = this.mapper!.map(job, raw);
     const commit = async (): Promise<void> => {
-      const started = Date.now();
-      const job = { stream, fields: table.fields, keySources, schema, schemaKey, validate: this.opts.config.validate_records, activated, batchedAt: batch.batchedAt };
       let mapped: MappedBatch | undefined;
       try {
-        mapped = await this.mapper!.map(job, raw);
-        this.noteStale(stream, mapped, activated);
+        // The earlier batch's failure is reported first: it is the earlier line.
+        const [m, before] = await Promise.allSettled([mapping, previous]);
+        if (before.status === 'rejected') throw before.reason;
+        if (m.status === 'rejected') throw m.reason;
+        mapped = m.value;
+        this.noteStale(stream, mapped, job.activated);
         if (mapped.file.rows > 0) await this.opts.destination.commitBatch(table, mapped.file);
       } finally {
         rmSync(raw.path, { force: true });
@@ -476,14 +487,12 @@ export class Loader {
     const p = commit();
     // Observed here so a failure never becomes an unhandled rejection; rethrown by settle().
     p.catch(() => undefined);
-    this.inFlight = p;
+    this.inFlight.push(p);
   }
 
-  /** Waits for the commit in flight; rethrows its failure. */
+  /** Waits for every commit in flight; rethrows the first failure (the earliest batch's). */
   private async settle(): Promise<void> {
-    const p = this.inFlight;
-    this.inFlight = undefined;
-    if (p) await p;
+    while (this.inFlight.length > 0) await this.inFlight.shift();
   }
 
   private async releaseStates(): Promise<void> {
