@@ -15,6 +15,13 @@ const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER_URL = new URL(`./map-worker${FROM_SOURCE ? '.ts' : '.js'}`, import.meta.url);
 const TSX_BOOT = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
 
+/**
+ * A small young generation: a worker's garbage is short-lived (one row at a time), and V8's default
+ * (up to 48 MiB a worker) only adds resident memory — 785 → 656 MiB peak for the target at 100k rows
+ * with two workers, same CPU (measured 2026-11-30).
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 6 };
+
 function toError(a: Extract<WorkerAnswer, { ok: false }>): Error {
   const details = { ...(a.hint ? { hint: a.hint } : {}), ...(a.context ? { context: a.context } : {}) };
   if (a.kind === 'data') return new DataError(a.message, details);
@@ -69,7 +76,7 @@ export class MapPool {
   }
 
   private spawn(): Worker {
-    const w = FROM_SOURCE ? new Worker(TSX_BOOT, { eval: true }) : new Worker(WORKER_URL);
+    const w = FROM_SOURCE ? new Worker(TSX_BOOT, { eval: true, resourceLimits: WORKER_LIMITS }) : new Worker(WORKER_URL, { resourceLimits: WORKER_LIMITS });
     // An idle worker must not keep the process alive; close() ends them.
     w.unref();
     return w;
