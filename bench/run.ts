@@ -145,7 +145,7 @@ export async function runBench(args: BenchArgs): Promise<Results> {
     }
     if (want('target')) {
       say(`target: ${plan.targetSizes.join(', ')} rows`);
-      add('target', await targetBench({ sizes: plan.targetSizes, smallBatchBytes: plan.targetSmallBatchBytes }));
+      add('target', await targetBench({ sizes: plan.targetSizes, smallBatchBytes: plan.targetSmallBatchBytes, timeoutMs: 1_200_000 }));
     }
     let peersWorld: PeersWorldResult | undefined;
     if (want('peers') || want('sharding')) {
