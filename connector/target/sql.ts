@@ -53,18 +53,29 @@ function dedupedSource(d: Dialect, source: string, columns: readonly string[], p
 export const VERSION_COLUMN = '_sdc_table_version';
 
 /**
+ * When a batch row S may overwrite the table's row T of the same key (MERGE's WHEN MATCHED
+ * condition; empty = always). A stale record never wins: an older table version never overwrites a
+ * newer row, and a row soft-deleted by an activation is revived only by a newer version (the same
+ * old version arriving late is stale). Never NULL, so `NOT (…)` picks exactly the stale matches.
+ */
+export function mergeGuard(d: Dialect, m: Pick<MergeSpec, 'columns' | 'orderColumn'>): string[] {
+  const rk = m.orderColumn;
+  const v = d.ident(VERSION_COLUMN);
+  return [
+    ...(rk ? [`(T.${d.ident(rk)} IS NULL OR S.${d.ident(rk)} IS NULL OR S.${d.ident(rk)} >= T.${d.ident(rk)})`] : []),
+    ...(m.columns.includes(VERSION_COLUMN) ? [`(S.${v} IS NULL OR T.${v} IS NULL OR S.${v} > T.${v} OR (S.${v} = T.${v} AND T.${d.ident('_sdc_deleted_at')} IS NULL))`] : []),
+  ];
+}
+
+/**
  * Upsert: one row per key from the batch (newest table version, then newest by replication key,
- * then last by input order). Against the table, a stale record never wins: an older table version
- * never overwrites a newer row, and a row soft-deleted by an activation is revived only by a newer
- * version (the same old version arriving late is stale).
+ * then last by input order); a matched row is updated only when the batch row wins (mergeGuard).
  */
 export function mergeSql(d: Dialect, m: MergeSpec): string {
   const on = [...m.keys.map((k) => `T.${d.ident(k)} = S.${d.ident(k)}`), ...(m.targetFilter ?? [])].join(' AND ');
-  const rk = m.orderColumn;
-  const versioned = m.columns.includes(VERSION_COLUMN);
-  const v = d.ident(VERSION_COLUMN);
-  const versionGuard = versioned ? ` AND (S.${v} IS NULL OR T.${v} IS NULL OR S.${v} > T.${v} OR (S.${v} = T.${v} AND T.${d.ident('_sdc_deleted_at')} IS NULL))` : '';
-  const guard = (rk ? ` AND (T.${d.ident(rk)} IS NULL OR S.${d.ident(rk)} IS NULL OR S.${d.ident(rk)} >= T.${d.ident(rk)})` : '') + versionGuard;
+  const guard = mergeGuard(d, m)
+    .map((c) => ` AND ${c}`)
+    .join('');
   const set = m.columns
     .filter((c) => !m.keys.includes(c))
     .map((c) => `${d.ident(c)} = S.${d.ident(c)}`)

@@ -8,7 +8,7 @@ import { ConnectorError } from '../../core/errors.js';
 import type { WarehouseField, TableLayout } from '../fields.js';
 import type { BatchFile, Destination, StreamTable } from '../destination.js';
 import type { EvolutionPlan } from '../evolution.js';
-import { assertIdentifier, historySql, mergeSql, softDeleteSql, SEQUENCE_COLUMN, alterColumnTypeSql, VERSIONS_TABLE, type Dialect, type MergeSpec } from '../sql.js';
+import { assertIdentifier, historySql, mergeGuard, mergeSql, softDeleteSql, SEQUENCE_COLUMN, VERSION_COLUMN, alterColumnTypeSql, VERSIONS_TABLE, type Dialect, type MergeSpec } from '../sql.js';
 import { castExpr, duckType, loadType, readJsonColumns } from './types.js';
 import { parseDuckType } from './describe.js';
 
@@ -49,6 +49,11 @@ export function lockHeldError(err: unknown, file: string): ConnectorError | unde
     context: { duckdb_path: path.resolve(file), ...(pid ? { pid: Number(pid) } : {}) },
   });
 }
+
+/** `<alias>.col` of each field in its table type (decimals are read as text), named as the column. */
+const typedColumns = (fields: readonly WarehouseField[], alias: string): string => fields.map((f) => `${castExpr(f, `${alias}."${assertIdentifier(f.name)}"`)} AS "${assertIdentifier(f.name)}"`).join(', ');
+
+const columnsOf = (t: StreamTable): string[] => t.fields.map((f) => f.name);
 
 /** A SQL string literal (values read back from DuckDB itself, and the target's own file paths). */
 const sqlString = (v: string): string => `'${v.replace(/'/g, "''")}'`;
@@ -135,25 +140,27 @@ export class DuckDbDestination implements Destination {
     // The temp staging table lives in DuckDB's temp catalog; the dialect's table() would qualify it
     // with the dataset, so the SQL builders get a dialect whose stage resolves to temp.
     const d: Dialect = { ...this.d, table: (name) => (name === t.stageTable ? `temp.main.${stage}` : this.d.table(name)) };
-    const columns = t.fields.map((f) => f.name);
-    const select = stageFields.map((f) => `${castExpr(f, `R.${this.d.ident(f.name)}`)} AS ${this.d.ident(f.name)}`).join(', ');
-    const typedRows = `SELECT ${select} FROM ${readBatch(stageFields, batch)} AS R`;
+    const columns = columnsOf(t);
+    const typedRows = `SELECT ${typedColumns(stageFields, 'R')} FROM ${readBatch(stageFields, batch)} AS R`;
     const insertFile = `INSERT INTO ${d.table(t.table)} (${columns.map((c) => d.ident(c)).join(', ')}) SELECT ${columns.map((c) => `S.${d.ident(c)}`).join(', ')} FROM (${typedRows}) AS S`;
-    let staged = false;
+    const temps: string[] = [];
     await this.c.run('BEGIN TRANSACTION');
     try {
       if (t.keyColumns.length === 0) {
         // Keyless streams append the file as it came: no stage, nothing to join.
         await this.c.run(insertFile);
       } else {
-        const probe = t.historyTable ? undefined : await this.probe(d, t, batch);
+        const probe = t.historyTable ? undefined : await this.probe(d, t, batch, temps);
         const spec: MergeSpec = { target: t.table, source: t.stageTable, columns, keys: t.keyColumns, orderColumn: t.orderColumn, targetFilter: probe?.targetFilter };
-        if (probe?.fresh) {
-          // Every key is new and none repeats: what MERGE would do is a plain insert of the file.
+        if (probe?.replace) {
+          // Every key is distinct and no present row would survive a MERGE (see probe): what MERGE
+          // would do is delete those rows and insert the file, at about half its cost (no stage,
+          // no wide UPDATE). Every key new (a backfill, a new day) deletes nothing.
+          if (probe.present) await this.c.run(`DELETE FROM ${d.table(t.table)} AS T USING ${probe.keysTable} AS S WHERE ${probe.on}`);
           await this.c.run(insertFile);
         } else {
+          temps.push(`temp.main.${stage}`);
           await this.c.run(`CREATE OR REPLACE TEMP TABLE ${stage} AS ${typedRows}`);
-          staged = true;
           await this.c.run(mergeSql(d, spec));
           if (t.historyTable) await this.c.run(historySql(d, { target: t.historyTable, source: t.stageTable, columns, keys: t.keyColumns }));
         }
@@ -163,7 +170,7 @@ export class DuckDbDestination implements Destination {
       await this.c.run('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      if (staged) await this.c.run(`DROP TABLE IF EXISTS temp.main.${stage}`).catch(() => undefined);
+      for (const temp of temps) await this.c.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
     }
   }
 
@@ -190,33 +197,36 @@ export class DuckDbDestination implements Destination {
   }
 
   /**
-   * Reads only the batch's keys: whether they repeat within the batch or already exist in the
-   * table (either needs MERGE, whose join grows with the table), and the batch's min..max of each
-   * range-prunable key column, which the presence probe and the MERGE use to skip row groups.
+   * Reads only the batch's keys (and what mergeGuard compares) into a temp table (registered in
+   * `temps` for the caller to drop), and from it: whether keys repeat within the batch, the batch's
+   * min..max of each range-prunable key column (DuckDB then skips row groups outside it), and how
+   * many table rows share a key with the batch and how many of those a MERGE would keep (stale
+   * records). `replace` holds when the keys are distinct and no such row would be kept.
    */
-  private async probe(d: Dialect, t: StreamTable, batch: BatchFile): Promise<{ fresh: boolean; targetFilter: string[] }> {
+  private async probe(d: Dialect, t: StreamTable, batch: BatchFile, temps: string[]): Promise<{ replace: boolean; present: boolean; on: string; keysTable: string; targetFilter: string[] }> {
     const keyFields = t.keyColumns.map((k) => t.fields.find((f) => f.name === k)!);
+    const guardNames = [t.orderColumn, VERSION_COLUMN].filter((n): n is string => n !== undefined && !t.keyColumns.includes(n) && columnsOf(t).includes(n));
+    const readFields = [...keyFields, ...guardNames.map((n) => t.fields.find((f) => f.name === n)!)];
     const ranged = keyFields.filter((f) => RANGE_TYPES.has(f.type));
-    const keys = keyFields.map((f) => `K.${d.ident(f.name)}`).join(', ');
-    const bounds = ranged.flatMap((f) => [`CAST(min(K.${d.ident(f.name)}) AS VARCHAR)`, `CAST(max(K.${d.ident(f.name)}) AS VARCHAR)`]);
+    const keys = keyFields.map((f) => `S.${d.ident(f.name)}`).join(', ');
+    const bounds = ranged.flatMap((f) => [`CAST(min(S.${d.ident(f.name)}) AS VARCHAR)`, `CAST(max(S.${d.ident(f.name)}) AS VARCHAR)`]);
     // The file is read once (keys only) into a small temp table that the checks below share.
     const keysTable = `temp.main."${assertIdentifier(`${t.stageTable}_keys`)}"`;
-    await this.c.run(`CREATE OR REPLACE TEMP TABLE ${keysTable} AS SELECT ${keys} FROM ${readBatch(keyFields, batch)} AS K`);
-    try {
-      const stats = (await this.c.runAndReadAll(`SELECT count(*) = count(DISTINCT (${keys}))${bounds.map((b) => `, ${b}`).join('')} FROM ${keysTable} AS K`)).getRows()[0] ?? [];
-      const targetFilter = ranged.flatMap((f, i) => {
-        const [lo, hi] = [stats[1 + 2 * i], stats[2 + 2 * i]];
-        if (typeof lo !== 'string' || typeof hi !== 'string') return [];
-        // Literals, not parameters: DuckDB prunes row groups on constants it sees while planning.
-        return [`T.${d.ident(f.name)} BETWEEN CAST(${sqlString(lo)} AS ${duckType(f)}) AND CAST(${sqlString(hi)} AS ${duckType(f)})`];
-      });
-      if (stats[0] !== true) return { fresh: false, targetFilter };
-      const on = keyFields.map((f) => `T.${d.ident(f.name)} = K.${d.ident(f.name)}`).join(' AND ');
-      const present = await this.c.runAndReadAll(`SELECT 1 FROM ${d.table(t.table)} AS T WHERE ${[...targetFilter, `EXISTS (SELECT 1 FROM ${keysTable} AS K WHERE ${on})`].join(' AND ')} LIMIT 1`);
-      return { fresh: present.currentRowCount === 0, targetFilter };
-    } finally {
-      await this.c.run(`DROP TABLE IF EXISTS ${keysTable}`);
-    }
+    temps.push(keysTable);
+    await this.c.run(`CREATE OR REPLACE TEMP TABLE ${keysTable} AS SELECT ${typedColumns(readFields, 'R')} FROM ${readBatch(readFields, batch)} AS R`);
+    const stats = (await this.c.runAndReadAll(`SELECT count(*) = count(DISTINCT (${keys}))${bounds.map((b) => `, ${b}`).join('')} FROM ${keysTable} AS S`)).getRows()[0] ?? [];
+    const targetFilter = ranged.flatMap((f, i) => {
+      const [lo, hi] = [stats[1 + 2 * i], stats[2 + 2 * i]];
+      if (typeof lo !== 'string' || typeof hi !== 'string') return [];
+      // Literals, not parameters: DuckDB prunes row groups on constants it sees while planning.
+      return [`T.${d.ident(f.name)} BETWEEN CAST(${sqlString(lo)} AS ${duckType(f)}) AND CAST(${sqlString(hi)} AS ${duckType(f)})`];
+    });
+    const on = [...keyFields.map((f) => `T.${d.ident(f.name)} = S.${d.ident(f.name)}`), ...targetFilter].join(' AND ');
+    if (stats[0] !== true) return { replace: false, present: true, on, keysTable, targetFilter };
+    const guard = mergeGuard(d, { columns: columnsOf(t), orderColumn: t.orderColumn });
+    const kept = guard.length ? `count(*) FILTER (WHERE NOT (${guard.join(' AND ')}))` : '0';
+    const [present, stale] = (await this.c.runAndReadAll(`SELECT count(*), ${kept} FROM ${d.table(t.table)} AS T JOIN ${keysTable} AS S ON ${on}`)).getRows()[0] ?? [];
+    return { replace: Number(stale) === 0, present: Number(present) > 0, on, keysTable, targetFilter };
   }
 
   /** Runs a read-only query (tests, models); values go as parameters. */

@@ -1,6 +1,8 @@
-// A batch is either inserted (every key new and distinct) or MERGEd within the batch's key range
-// (DuckDB prunes on the date window). Whichever way a batch goes, the table must come out the same:
-// a backfill in several batches, then a lookback re-read that overlaps it, then a late day.
+// A batch is either inserted (every key new and distinct), replaced (DuckDB: distinct keys whose
+// present rows all lose to the batch are deleted, then the file inserted) or MERGEd within the
+// batch's key range (DuckDB prunes on the date window). Whichever way a batch goes, the table must
+// come out the same: a backfill in several batches, then a lookback re-read that overlaps it, then a
+// late day; and a record older than its row (by replication key) never wins.
 import { expect } from 'chai';
 import { KINDS, openWarehouse, runLoader, type Warehouse } from './harness.js';
 import { GEN_SCHEMAS } from './generate.js';
@@ -48,6 +50,19 @@ for (const kind of KINDS) {
       const lines = [record('b1', '2024-05-01', '1', 1), record('b2', '2024-05-01', '2', 2), record('b1', '2024-05-01', '3', 3)];
       expect((await runLoader(w, input(lines))).error).to.equal(undefined);
       expect(await table(w)).to.deep.equal(['b1 2024-05-01 3 3', 'b2 2024-05-01 2 2']);
+    });
+
+    it('keeps a row whose stored replication key is newer than the batch record, and replaces the rows the batch supersedes', async () => {
+      const doc = (lines: string[]): string => [JSON.stringify({ type: 'SCHEMA', stream: 'docs', key_properties: ['id'], bookmark_properties: ['modified'], schema: { type: 'object', properties: { id: { type: 'string' }, modified: { type: 'string', format: 'date-time' }, body: { type: ['null', 'string'] } } } }), ...lines, JSON.stringify({ type: 'STATE', value: { bookmarks: {} } })].join('\n') + '\n';
+      const rec = (id: string, modified: string, body: string): string => JSON.stringify({ type: 'RECORD', stream: 'docs', record: { id, modified, body } });
+      const docs = async (): Promise<string[]> => (await w.rows('docs', ['id'])).map((r) => `${String(r['id'])} ${String(r['body'])}`);
+      expect((await runLoader(w, doc([rec('a', '2024-01-02T00:00:00Z', 'a2'), rec('b', '2024-01-01T00:00:00Z', 'b1')]))).error).to.equal(undefined);
+      // Both keys present and both records newer: every present row is superseded.
+      expect((await runLoader(w, doc([rec('a', '2024-01-03T00:00:00Z', 'a3'), rec('b', '2024-01-02T00:00:00Z', 'b2')]))).error).to.equal(undefined);
+      expect(await docs()).to.deep.equal(['a a3', 'b b2']);
+      // a's record is older than its row (kept), b's is newer, c is new: one batch of each kind of key.
+      expect((await runLoader(w, doc([rec('a', '2024-01-01T00:00:00Z', 'a1 late'), rec('b', '2024-01-05T00:00:00Z', 'b5'), rec('c', '2024-01-01T00:00:00Z', 'c1')]))).error).to.equal(undefined);
+      expect(await docs()).to.deep.equal(['a a3', 'b b5', 'c c1']);
     });
   });
 }
