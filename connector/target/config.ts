@@ -11,6 +11,7 @@ export interface TargetConfig {
   destination: 'duckdb' | 'bigquery';
   duckdb_path: string;
   duckdb_memory_limit: string;
+  duckdb_threads: number;
   project_id?: string;
   dataset: string;
   location: string;
@@ -28,12 +29,25 @@ export interface TargetConfig {
 
 export const TARGET_SCHEMA_PATH = 'schemas/target-config.json';
 
+/**
+ * batch_bytes when the config leaves it out, per destination. DuckDB: a batch's peak memory grows
+ * with it while its speed barely does (100k insights rows: 32 MiB batches peaked ~300–315 MiB RSS
+ * against ~390 MiB at 100 MiB). BigQuery: every batch is a MERGE billed on the table's size.
+ */
+export const DEFAULT_BATCH_BYTES: Record<TargetConfig['destination'], number> = { duckdb: 32 * 1024 * 1024, bigquery: 100 * 1024 * 1024 };
+
 export function validateTargetConfig(raw: unknown, cwd = process.cwd()): LoadedConfig<TargetConfig> {
-  return checkWritable(validateConfig<TargetConfig>(raw, loadSchema(TARGET_SCHEMA_PATH), { what: 'target config' }), cwd);
+  return checkWritable(withDefaults(validateConfig<TargetConfig>(raw, loadSchema(TARGET_SCHEMA_PATH), { what: 'target config' })), cwd);
 }
 
 export function loadTargetConfig(file: string): LoadedConfig<TargetConfig> {
-  return checkWritable(loadConfigFile<TargetConfig>(file, TARGET_SCHEMA_PATH, { what: 'target config' }), process.cwd());
+  return checkWritable(withDefaults(loadConfigFile<TargetConfig>(file, TARGET_SCHEMA_PATH, { what: 'target config' })), process.cwd());
+}
+
+/** The defaults that depend on the destination (the schema's own are applied by ajv). */
+function withDefaults(loaded: LoadedConfig<TargetConfig>): LoadedConfig<TargetConfig> {
+  loaded.config.batch_bytes ??= DEFAULT_BATCH_BYTES[loaded.config.destination];
+  return loaded;
 }
 
 /**

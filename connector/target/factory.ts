@@ -10,5 +10,5 @@ export async function createDestination(config: TargetConfig): Promise<Destinati
     return new BigQueryDestination({ client: bigQueryClientFromConfig(config), projectId: config.project_id!, dataset: config.dataset, location: config.location });
   }
   const { DuckDbDestination } = await import('./duckdb/destination.js');
-  return new DuckDbDestination({ path: config.duckdb_path, dataset: config.dataset, memoryLimit: config.duckdb_memory_limit });
+  return new DuckDbDestination({ path: config.duckdb_path, dataset: config.dataset, memoryLimit: config.duckdb_memory_limit, threads: config.duckdb_threads });
 }

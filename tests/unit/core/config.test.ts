@@ -85,6 +85,13 @@ describe('target config', () => {
     expect(config.history).to.equal(true);
   });
 
+  it('defaults batch_bytes per destination (32 MiB on DuckDB, 100 MiB on BigQuery) and keeps a given one', () => {
+    expect(validateTargetConfig({}).config.batch_bytes).to.equal(32 * 1024 * 1024);
+    expect(validateTargetConfig({ destination: 'bigquery', project_id: 'my-proj-1' }).config.batch_bytes).to.equal(100 * 1024 * 1024);
+    expect(validateTargetConfig({ batch_bytes: 4096 }).config.batch_bytes).to.equal(4096);
+    expect(validateTargetConfig({}).config.duckdb_threads).to.equal(1);
+  });
+
   it('requires project_id for BigQuery and redacts inline credentials', () => {
     const e = configError(() => validateTargetConfig({ destination: 'bigquery', credentials_json: { private_key: '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n' } }));
     expect(e.message).to.include('config.project_id is required');
