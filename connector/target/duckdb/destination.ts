@@ -17,11 +17,7 @@ import { parseDuckType } from './describe.js';
 export interface DuckDbOptions {
   path: string;
   dataset: string;
-  /**
-   * DuckDB worker threads (default: DuckDB's own choice, one per core). One thread loads a batch
-   * with ~35 % less CPU than two on a 2-core machine in about the same time, and leaves the other
-   * cores to the target's own parsing.
-   */
+  /** DuckDB worker threads (default: DuckDB's own choice, one per core; the target config's is 1: README). */
   threads?: number;
   /**
    * DuckDB's memory_limit (e.g. "256MB"): its buffer pool spills to `<file>.tmp` beyond it. DuckDB's
