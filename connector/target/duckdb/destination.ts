@@ -29,14 +29,14 @@ export interface DuckDbOptions {
 }
 
 /**
- * Rows per row group the target writes. A batch's rows go to disk at COMMIT: whole row groups as
- * they are, the remainder appended to the table's last, partly filled row group, which the
- * checkpoint then rewrites whole. With DuckDB's 122,880-row groups of ~2 KB insights rows that
- * rewrite (up to ~250 MB) dominated a commit and its memory; at 16,384 rows, 100k rows in 100 MiB
- * batches took 1.96 s of DuckDB time instead of 2.96 s, peak RSS 411 MiB instead of 531. Tables
- * already written keep their row groups; DuckDB and dbt read any mix.
+ * Rows per row group the target writes. A batch's whole row groups go to disk as they fill; the
+ * remainder is appended to the table's last, partly filled row group, which the checkpoint at
+ * COMMIT rewrites whole. With DuckDB's 122,880-row groups of ~2 KB insights rows that rewrite
+ * dominated a commit. DuckDB's time for 100k rows in 32 MiB batches (~15k rows), then a re-sync
+ * of them: 3.9 + 5.5 s CPU at 122,880 rows, 2.8 + 3.8 s at 16,384, 2.7 + 2.8 s at 8,192, 3.2 + 3.4 s
+ * at 4,096. Tables already written keep their row groups; DuckDB and dbt read any mix.
  */
-export const ROW_GROUP_ROWS = 16_384;
+export const ROW_GROUP_ROWS = 8_192;
 
 /** Key column types whose batch min..max prunes the table scan (DuckDB keeps min/max per row group). */
 const RANGE_TYPES = new Set(['DATE', 'INT64', 'TIMESTAMP']);
