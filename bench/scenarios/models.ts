@@ -12,6 +12,7 @@ import { check, fmtBytes, fmtMs, fmtNum, fmtRatio, ratio, type Section } from '.
 import { reachableAccounts, runTap, tokensConfig } from '../tap-run.js';
 import { addDaysIso } from './sync.js';
 import { MEMORY_TOKENS } from './tap-memory.js';
+import { TARGET_ARGS, TARGET_NODE } from '../target-command.js';
 
 export interface ModelsBenchOptions {
   dir: string;
@@ -49,7 +50,7 @@ async function buildWorld(o: ModelsBenchOptions, world: WorldName, accountLimit:
     const db = join(dir, 'warehouse.duckdb');
     const cfg = join(dir, 'target.json');
     writeFileSync(cfg, JSON.stringify({ destination: 'duckdb', duckdb_path: db, temp_dir: dir }));
-    const load = await runChild(process.execPath, { args: [join(REPO_ROOT, 'bin/target-bigquery.js'), '--config', cfg], stdinFile: singer, cwd: REPO_ROOT, timeoutMs: o.timeoutMs ?? 600_000 });
+    const load = await runChild(TARGET_NODE, { args: [...TARGET_ARGS, '--config', cfg], stdinFile: singer, cwd: REPO_ROOT, timeoutMs: o.timeoutMs ?? 600_000 });
     if (load.code !== 0) throw new Error(`target-bigquery exited ${load.code} loading the ${world} world: ${load.stderr.slice(-2000)}`);
     const build = await runChild(process.execPath, { args: [join(REPO_ROOT, 'bin/fb-ads-elt.js'), 'models', 'build', '--duckdb-path', db], cwd: REPO_ROOT, timeoutMs: o.timeoutMs ?? 600_000 });
     return { world, accounts: ids.length, records: tap.records, tapMs: tap.run.wallMs, loadMs: load.wallMs, build, results: readRunResults(join(dbtWorkDir(db), 'target', 'run_results.json')) };

@@ -5,12 +5,12 @@ import { spawnSync } from 'node:child_process';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { REPO_ROOT } from '../../connector/core/config.js';
 import { bin } from '../peers/run.js';
 import { runChild, type ChildRun } from '../proc.js';
 import { check, fmtBytes, fmtMs, fmtNum, fmtRatio, ratio, type Section } from '../report.js';
 import { writeInsightsInput } from '../singer-input.js';
 import { peersInstalled } from './peers.js';
+import { TARGET_ARGS, TARGET_NODE } from '../target-command.js';
 
 export interface TargetPeerOptions {
   dir: string;
@@ -46,7 +46,7 @@ export async function targetPeerBench(o: TargetPeerOptions): Promise<Section> {
   const oursDb = join(o.dir, 'ours.duckdb');
   const oursCfg = join(o.dir, 'ours-target.json');
   writeFileSync(oursCfg, JSON.stringify({ destination: 'duckdb', duckdb_path: oursDb, temp_dir: o.dir }));
-  const ours: ChildRun = await runChild(process.execPath, { args: [join(REPO_ROOT, 'bin', 'target-bigquery.js'), '--config', oursCfg], stdinFile: input, cwd: o.dir, timeoutMs: o.timeoutMs });
+  const ours: ChildRun = await runChild(TARGET_NODE, { args: [...TARGET_ARGS, '--config', oursCfg], stdinFile: input, cwd: o.dir, timeoutMs: o.timeoutMs });
   if (ours.code !== 0) throw new Error(`target-bigquery exited ${ours.code}: ${ours.stderr.slice(-2000)}`);
   const oursRows = await countOurs(oursDb);
   const rows: string[][] = [['ours (target-bigquery, DuckDB)', fmtNum(oursRows), fmtMs(ours.wallMs), fmtNum(o.rows / (ours.wallMs / 1000)), fmtBytes(ours.peakRssBytes), '0']];

@@ -15,6 +15,7 @@ import { assertIdentifier } from '../../connector/target/sql.js';
 import { runChild, type ChildRun } from '../proc.js';
 import { check, fmtBytes, fmtMs, fmtNum, fmtRatio, ratio, type Section } from '../report.js';
 import { insightsAdSchema, writeInsightsInput } from '../singer-input.js';
+import { TARGET_ARGS, TARGET_NODE } from '../target-command.js';
 
 export interface TargetBenchOptions {
   sizes: number[];
@@ -105,7 +106,7 @@ async function runTarget(dir: string, input: string, rows: number, inputBytes: n
   const db = join(dir, `w-${rows}-${Object.keys(extra).length}.duckdb`);
   const cfg = join(dir, `target-${rows}.json`);
   writeFileSync(cfg, JSON.stringify({ destination: 'duckdb', duckdb_path: db, temp_dir: dir, ...extra }));
-  const run = await runChild(process.execPath, { args: [join(REPO_ROOT, 'bin/target-bigquery.js'), '--config', cfg], stdinFile: input, cwd: REPO_ROOT, timeoutMs });
+  const run = await runChild(TARGET_NODE, { args: [...TARGET_ARGS, '--config', cfg], stdinFile: input, cwd: REPO_ROOT, timeoutMs });
   if (run.code !== 0) throw new Error(`target-bigquery exited ${run.code ?? run.signal} on ${rows} rows: ${run.stderr.slice(-2000)}`);
   if (keep) keep({ path: db, config: loadTargetConfig(cfg).config });
   else {

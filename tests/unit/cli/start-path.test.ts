@@ -5,7 +5,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { REPO_ROOT } from '../../../connector/core/config.js';
 import { binNodeFlags } from '../../../connector/cli/node-flags.js';
-import { DEFAULT_TAP_COMMAND } from '../../../connector/pipeline/sync.js';
+import { DEFAULT_TAP_COMMAND, DEFAULT_TARGET_COMMAND } from '../../../connector/pipeline/sync.js';
 
 // What a bin loads on its production start path, recorded by a preload: ESM modules through a load
 // hook, CommonJS ones from the require cache at exit. Runs the compiled build, as an installed bin does.
@@ -84,12 +84,14 @@ describe('production start path of the bins', function () {
     ).to.deep.equal([]);
   });
 
-  it("passes the V8 flags of the tap's shebang to whoever starts it as `node <bin>`", () => {
+  it("passes the V8 flags of the tap's and the target's shebangs to whoever starts them as `node <bin>`", () => {
     const tap = path.join(REPO_ROOT, 'bin', 'tap-facebook-ads.js');
     const flags = binNodeFlags(tap);
     expect(flags).to.include('--max-semi-space-size=1');
     expect(DEFAULT_TAP_COMMAND).to.deep.equal([process.execPath, ...flags, tap]);
-    expect(binNodeFlags(path.join(REPO_ROOT, 'bin', 'target-bigquery.js'))).to.deep.equal([]);
+    const target = path.join(REPO_ROOT, 'bin', 'target-bigquery.js');
+    expect(binNodeFlags(target)).to.deep.equal(['--max-semi-space-size=1']);
+    expect(DEFAULT_TARGET_COMMAND).to.deep.equal([process.execPath, '--max-semi-space-size=1', target]);
     // Node accepts them (a typo would make every tap run fail at start).
     const r = spawnSync(process.execPath, [...flags, '-e', '0']);
     expect(r.status, String(r.stderr)).to.equal(0);
