@@ -53,7 +53,12 @@ for (const kind of KINDS) {
     });
 
     it('keeps a row whose stored replication key is newer than the batch record, and replaces the rows the batch supersedes', async () => {
-      const doc = (lines: string[]): string => [JSON.stringify({ type: 'SCHEMA', stream: 'docs', key_properties: ['id'], bookmark_properties: ['modified'], schema: { type: 'object', properties: { id: { type: 'string' }, modified: { type: 'string', format: 'date-time' }, body: { type: ['null', 'string'] } } } }), ...lines, JSON.stringify({ type: 'STATE', value: { bookmarks: {} } })].join('\n') + '\n';
+      const doc = (lines: string[]): string =>
+        [
+          JSON.stringify({ type: 'SCHEMA', stream: 'docs', key_properties: ['id'], bookmark_properties: ['modified'], schema: { type: 'object', properties: { id: { type: 'string' }, modified: { type: 'string', format: 'date-time' }, body: { type: ['null', 'string'] } } } }),
+          ...lines,
+          JSON.stringify({ type: 'STATE', value: { bookmarks: {} } }),
+        ].join('\n') + '\n';
       const rec = (id: string, modified: string, body: string): string => JSON.stringify({ type: 'RECORD', stream: 'docs', record: { id, modified, body } });
       const docs = async (): Promise<string[]> => (await w.rows('docs', ['id'])).map((r) => `${String(r['id'])} ${String(r['body'])}`);
       expect((await runLoader(w, doc([rec('a', '2024-01-02T00:00:00Z', 'a2'), rec('b', '2024-01-01T00:00:00Z', 'b1')]))).error).to.equal(undefined);
