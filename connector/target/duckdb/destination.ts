@@ -69,6 +69,19 @@ const typedColumns = (fields: readonly WarehouseField[], alias: string): string 
 
 const columnsOf = (t: StreamTable): string[] => t.fields.map((f) => f.name);
 
+/**
+ * DuckDB's "Out of Memory Error" while loading a batch: its buffer pool (duckdb_memory_limit) could
+ * not hold what the batch needed. Not a bug but a setting to change (exit 1, with the settings named).
+ */
+export function outOfMemoryError(err: unknown, stream: string, batch: BatchFile, limit: string | undefined): ConnectorError | undefined {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (!/Out of Memory Error/i.test(msg)) return undefined;
+  return new ConnectorError('unexpected', `DuckDB ran out of memory loading a batch of ${batch.rows} rows of stream "${stream}" (duckdb_memory_limit ${limit ?? "DuckDB's default"}): ${msg.split('\n')[0]}`, {
+    hint: 'Raise duckdb_memory_limit (e.g. "256MB") or lower batch_bytes in the target config, then re-run: nothing of this batch was committed and the last emitted STATE still stands.',
+    context: { stream, rows: batch.rows, ...(limit ? { duckdb_memory_limit: limit } : {}) },
+  });
+}
+
 /** A SQL string literal (values read back from DuckDB itself, and the target's own file paths). */
 const sqlString = (v: string): string => `'${v.replace(/'/g, "''")}'`;
 
@@ -196,7 +209,7 @@ export class DuckDbDestination implements Destination {
       await this.c.run('COMMIT');
     } catch (err) {
       await this.c.run('ROLLBACK').catch(() => undefined);
-      throw err;
+      throw outOfMemoryError(err, t.stream, batch, this.opts.memoryLimit) ?? err;
     } finally {
       for (const temp of temps) await this.c.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
     }
