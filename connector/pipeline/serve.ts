@@ -10,7 +10,7 @@ import type { Logger } from '../core/log.js';
 import { newRunId } from './run-id.js';
 import { runClock, type Clock } from '../core/clock.js';
 import { writeStateAtomic } from './state-file.js';
-import type { SyncOptions, SyncResult } from './sync.js';
+import type { SyncOptions, SyncPhase, SyncResult } from './sync.js';
 import type { SyncSummary } from './summary.js';
 import type { ServeConfig } from './serve-config.js';
 
@@ -33,8 +33,8 @@ export interface RunView {
   exit_code?: number;
   /** Rows loaded so far per stream (live while running). */
   rows?: Record<string, number>;
-  /** While running: the account and stream the tap last reported, and states committed so far. */
-  progress?: { account_id?: string; stream?: string; states_committed: number };
+  /** While running: the step (tap → target, or the dbt build), the account and stream the tap last reported, and states committed so far. */
+  progress?: { phase?: SyncPhase; account_id?: string; stream?: string; states_committed: number };
   summary?: Omit<SyncSummary, 'accounts'> & { accounts: Omit<SyncSummary['accounts'], 'list'> };
   error?: { kind: string; message: string; hint?: string };
 }
@@ -267,6 +267,9 @@ export class SyncServer {
         },
         onState: () => {
           progress.states_committed++;
+        },
+        onPhase: (phase) => {
+          progress.phase = phase;
         },
         ...this.o.syncDefaults,
       })

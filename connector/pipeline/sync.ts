@@ -27,6 +27,9 @@ import { readStateFile, StatePersister, stateFromTargetLine } from './state-file
 import { buildSummary, type Failure, type SyncSummary } from './summary.js';
 import { CountCheck, withCountFailures } from './verify-counts.js';
 
+/** The steps of a sync run, as progress and /sync-status name them. */
+export type SyncPhase = 'syncing' | 'building models';
+
 /** The shipped CLIs, run with the same Node and their shebang's flags (bins register tsx themselves). */
 export const DEFAULT_TAP_COMMAND = nodeCommand(path.join(REPO_ROOT, 'bin', 'tap-facebook-ads.js'));
 export const DEFAULT_TARGET_COMMAND = nodeCommand(path.join(REPO_ROOT, 'bin', 'target-bigquery.js'));
@@ -64,6 +67,8 @@ export interface SyncOptions {
   /** Sees the tap's progress/log fields as they arrive (the HTTP status uses it). */
   onChildLog?: (component: 'tap' | 'target', line: ChildLogLine) => void;
   onState?: (state: Record<string, unknown>) => void;
+  /** The step the run is in: tap → target first, then (with `models`) the dbt build. */
+  onPhase?: (phase: SyncPhase) => void;
 }
 
 export interface SyncResult {
@@ -194,6 +199,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     log.info('sync started', { state_file: o.stateFile, has_state: !!previousState, account: o.account, days: o.days, models: !!o.models });
     progress.start();
     progress.setPhase('syncing');
+    o.onPhase?.('syncing');
     // Own process groups: a Ctrl-C on the terminal reaches only us, so we can stop the tap and let
     // the target commit, instead of both children dying mid-batch. If we die, the pipes close and
     // the children end too (the tap on EPIPE, the target on EOF after committing).
@@ -287,6 +293,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     let modelsInfo: SyncSummary['models'] = { ran: false };
     if (o.models && targetCode === 0 && (tapCode === 0 || tapCode === EXIT_CODES.partial) && countFailures.length === 0) {
       progress.setPhase('building models');
+      o.onPhase?.('building models');
       const runner = o.modelsRunner ?? buildModels;
       try {
         const r = await runner({

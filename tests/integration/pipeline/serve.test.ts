@@ -137,12 +137,12 @@ describe('fb-ads-elt serve HTTP API (over loopback, stand-in tap and target)', (
     const st = (await (await call('GET', STATUS_PATH)).json()) as { running: { run_id: string; status: string } };
     expect(st.running).to.include({ run_id: first.run_id, status: 'running' });
     // The running run shows live progress: the stand-in commits two states, then hangs.
-    let progress: { account_id?: string; states_committed: number } = { states_committed: 0 };
+    let progress: { phase?: string; account_id?: string; states_committed: number } = { states_committed: 0 };
     for (let i = 0; i < 200 && progress.states_committed < 2; i++) {
       await new Promise((r) => setTimeout(r, 50));
       progress = ((await (await call('GET', STATUS_PATH)).json()) as { running: { progress: typeof progress } }).running.progress;
     }
-    expect(progress).to.deep.include({ states_committed: 2, account_id: '222' });
+    expect(progress).to.deep.include({ phase: 'syncing', states_committed: 2, account_id: '222' });
   });
 
   it('answers 400 with a message for bad JSON and bad parameters, without starting a run', async () => {
@@ -179,11 +179,19 @@ describe('fb-ads-elt serve HTTP API (over loopback, stand-in tap and target)', (
   it("hands the config's dbt_vars to the models build of each run", async () => {
     writeFileSync(s.targetConfig, JSON.stringify({ destination: 'duckdb', duckdb_path: path.join(s.dir, 'warehouse.duckdb'), dataset: 'meta_raw' }));
     const seen: Record<string, unknown>[] = [];
+    const phases: unknown[] = [];
     const dbt_vars = { cac_orders: { relation: 'shop.orders' }, reporting_currency: 'EUR' };
-    await start({}, { models: true, dbt_vars }, { modelsRunner: async (m) => (seen.push(m.vars ?? {}), { models: 1, raw: null }) });
+    const modelsRunner = async (m: { vars?: Record<string, unknown> }): Promise<{ models: number; raw: null }> => {
+      seen.push(m.vars ?? {});
+      // While dbt builds, /sync-status says so (not the tap's last stream as if it were still reading).
+      phases.push(((await (await call('GET', STATUS_PATH)).json()) as { running: { progress: { phase?: string } } }).running.progress.phase);
+      return { models: 1, raw: null };
+    };
+    await start({}, { models: true, dbt_vars }, { modelsRunner });
     expect((await call('POST', SYNC_PATH)).status).to.equal(202);
     await server.idle();
     expect(seen).to.deep.equal([{ facebook_ads_schema: 'meta_raw', ...dbt_vars }]);
+    expect(phases).to.deep.equal(['building models']);
   });
 
   it('records a run that failed before spawning (bad tap config) as failed with its hint', async () => {
