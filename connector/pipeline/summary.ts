@@ -128,6 +128,11 @@ export interface SummaryInput {
   requests?: { api_calls: number; throttles: number };
   /** The tap's own end-of-run counts (its `type: "summary"` log line), preferred when present. */
   tapCounts?: { accounts?: number; added?: number; updated?: number };
+  /**
+   * Accounts the tap named in its log lines while it ran: a lower bound of what it found when it
+   * stopped before its sync_log and summary (Ctrl-C, a kill), which otherwise said "0 found".
+   */
+  accountsSeen?: number;
 }
 
 export function buildSummary(i: SummaryInput): SyncSummary {
@@ -166,7 +171,7 @@ export function buildSummary(i: SummaryInput): SyncSummary {
     status: i.exitCode === 0 ? 'ok' : i.exitCode === 5 ? 'partial' : 'failed',
     exit_code: i.exitCode,
     accounts: {
-      found: Math.max(list.length, i.tapCounts?.accounts ?? 0),
+      found: Math.max(list.length, i.tapCounts?.accounts ?? 0, i.accountsSeen ?? 0),
       added: i.tapCounts?.added ?? list.filter((a) => a.added && !isFailedStatus(a.status)).length,
       updated: i.tapCounts?.updated ?? list.filter((a) => !a.added && !isFailedStatus(a.status)).length,
       failed: failed.length,

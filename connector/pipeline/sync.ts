@@ -172,6 +172,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const requests: Partial<RequestCounts> = {};
   const counts = new CountCheck();
   let tapCounts: { accounts?: number; added?: number; updated?: number } | undefined;
+  const accountsSeen = new Set<string>();
   let tapChild: ChildProcess | undefined;
   let targetChild: ChildProcess | undefined;
   let stoppedByUs = false;
@@ -223,6 +224,8 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
           if (component === 'tap') {
             progress.onChildFields(line.fields);
             addRequestMetricLine(line.fields, requests);
+            const account = line.fields['account_id'];
+            if (typeof account === 'string' && account !== '') accountsSeen.add(account);
             if (line.fields['type'] === 'summary') {
               const n = (k: string): number | undefined => (typeof line.fields[k] === 'number' ? (line.fields[k] as number) : undefined);
               tapCounts = {};
@@ -336,6 +339,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       models: modelsInfo,
       ...(requests.api_calls !== undefined ? { requests: { api_calls: requests.api_calls, throttles: requests.throttles ?? 0 } } : {}),
       ...(tapCounts ? { tapCounts } : {}),
+      accountsSeen: accountsSeen.size,
     });
     log.info('sync finished', { type: 'summary', summary: { ...summary, accounts: { ...summary.accounts, list: undefined } } });
     return { exitCode, summary };

@@ -33,6 +33,7 @@ await out({ type: 'SCHEMA', stream: 'sync_log', schema: { type: 'object' }, key_
 let state = { bookmarks: { campaigns: {} } };
 for (const a of accounts) {
   log('info', 'account stream', { type: 'progress', account_id: a, stream: 'campaigns' });
+  if (env.STANDIN_HANG_FIRST) await new Promise(() => setInterval(() => {}, 1000));
   if (failed.includes(a)) {
     log('error', 'account failed', { account_id: a, error_kind: 'permission' });
     log('info', 'metric http_request_count', { type: 'metric', metric_type: 'counter', metric: 'http_request_count', value: 2, tags: { account_id: a } });

@@ -265,4 +265,16 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     expect(r.exitCode).to.equal(7);
     expect(existsSync(path.join(s.dir, 'state.json'))).to.equal(true);
   });
+
+  it('counts the account the tap was reading as found when it is stopped before its sync_log (Ctrl-C)', async () => {
+    const ac = new AbortController();
+    const onChildLog = (_c: string, line: { fields: Record<string, unknown> }): void => {
+      if (line.fields['account_id'] !== undefined) ac.abort();
+    };
+    const r = await runSync(opts({ signal: ac.signal, onChildLog, env: { STANDIN_HANG_FIRST: '1' } }));
+    expect(r.exitCode).to.equal(7);
+    // No sync_log record and no summary line came from the tap: before, the summary said "0 found".
+    expect(r.summary.accounts.list).to.deep.equal([]);
+    expect(r.summary.accounts.found).to.equal(1);
+  });
 });
