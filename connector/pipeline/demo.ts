@@ -129,10 +129,14 @@ export function reportHighlights(r: ReportData): string[] {
   const fmt = (n: number): string => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   const blended = r.cac.filter((c) => c.channel === null).sort((a, b) => a.month.localeCompare(b.month));
   const last = blended[blended.length - 1];
+  // The report marks these months (*) in its CAC table; the terminal line must not read as a full month.
+  const partial = (month: string): boolean => (r.partialMonths ?? []).includes(month.slice(0, 7));
   const top = r.topCampaigns[0];
   return [
     `Spend ${r.period.from} → ${r.period.to}: ${[...byChannel].map(([c, v]) => `${c} ${fmt(v)}${cur}`).join(' · ') || 'none'}`,
-    last ? `Blended CAC ${last.month.slice(0, 7)}: ${definedCac(last) === null ? '— (not defined: no tracked spend or no new customers)' : `${fmt(Number(last.cac))}${cur}`} from ${last.new_customers} new customers` : 'CAC: no months with data',
+    last
+      ? `Blended CAC ${last.month.slice(0, 7)}${partial(last.month) ? '*' : ''}: ${definedCac(last) === null ? '— (not defined: no tracked spend or no new customers)' : `${fmt(Number(last.cac))}${cur}`} from ${last.new_customers} new customers${partial(last.month) ? ' (* partial month: spend was synced for part of it only, so this CAC is understated)' : ''}`
+      : 'CAC: no months with data',
     top ? `Top campaign: ${top.campaign_name} (act_${top.account_id}) ${top.spend_reporting === null ? '' : `${money(top.spend_reporting, r.currency)} = `}${money(top.spend, top.currency)}` : 'Top campaign: none',
   ];
 }
