@@ -12,7 +12,7 @@ import type { Logger } from '../core/log.js';
 import { decodeUtf8Line, forEachLine, parseLineExact } from '../singer/reader.js';
 import type { ActivateVersionMessage, SchemaMessage } from '../singer/messages.js';
 import { streamFields, tableLayout, toColumnName, toTableName, type FieldType, type MappedField, type TableLayout, type WarehouseField } from './fields.js';
-import { RawBatch } from './batch.js';
+import { RawBatch, type RawBatchFile } from './batch.js';
 import type { Destination, StreamTable } from './destination.js';
 import { planEvolution, type EvolutionPlan } from './evolution.js';
 import { BatchMapper, type MappedBatch } from './batch-mapper.js';
@@ -190,6 +190,29 @@ function recordStreamOf(bytes: Buffer, names: StreamNames): string | undefined {
   return RECORD_HEAD.exec(bytes.toString('latin1', 0, Math.min(bytes.length, HEAD_BYTES)))?.[1];
 }
 
+/** A batch closed for mapping, with what committing it needs. */
+interface Closed {
+  id: number;
+  stream: string;
+  table: StreamTable;
+  activated: number | undefined;
+  raw: RawBatchFile;
+  mapping: Promise<MappedBatch>;
+}
+
+/** The line an error names (DataError context), or Infinity when it names none. */
+function lineOf(err: unknown): number {
+  const line = err instanceof ConnectorError ? err.context['line'] : undefined;
+  return typeof line === 'number' ? line : Infinity;
+}
+
+/** Throws the failure naming the earliest line among settled mappings (the first one when none names a line). */
+function throwEarliest(settled: PromiseSettledResult<unknown>[]): void {
+  const failed = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected').map((s) => s.reason as unknown);
+  if (failed.length === 0) return;
+  throw failed.reduce((best, e) => (lineOf(e) < lineOf(best) ? e : best));
+}
+
 export class Loader {
   private readonly streams = new Map<string, StreamState>();
   /** Table name → stream that owns it (final, history and stage names). */
@@ -223,8 +246,12 @@ export class Loader {
     this.tempDir = makeScratch('target', this.opts.config.temp_dir ?? os.tmpdir());
     this.mapper = new BatchMapper({ workers: this.opts.config.map_workers ?? defaultMapWorkers(), inlineBytes: this.opts.mapInlineBytes ?? 4 * 1024 * 1024 });
     try {
-      this.summary.lines = await forEachLine(input, (bytes, line) => this.handleLine(bytes, line));
-      for (const [stream, st] of this.streams) if (st.batch) await this.flush(stream, st);
+      try {
+        this.summary.lines = await forEachLine(input, (bytes, line) => this.handleLine(bytes, line));
+      } catch (err) {
+        throw await this.earliestFailure(err);
+      }
+      await this.flushAll();
       await this.settle();
       await this.releaseStates();
       return this.summary;
@@ -319,8 +346,9 @@ export class Loader {
     const plan = await this.planTables(msg, line, shape);
     this.checkValidator(msg, line, schemaKey);
 
-    // Rows buffered under the previous SCHEMA are committed with the columns they were built for.
-    if (prev?.batch) await this.flush(msg.stream, prev);
+    // Rows buffered under the previous SCHEMA are committed with the columns they were built for;
+    // every line before this SCHEMA is checked before its DDL runs (flushAll).
+    await this.flushAll();
     await this.settle();
     await this.applyPlan(msg.stream, shape, plan);
     this.streams.set(msg.stream, {
@@ -429,18 +457,14 @@ export class Loader {
     }
     st.batch.append(line, now.getTime(), bytes);
     const { batch_rows, batch_bytes } = this.opts.config;
-    if (st.batch.rows >= batch_rows || st.batch.bytes >= batch_bytes) return this.flushFull(stream, st);
+    if (st.batch.rows >= batch_rows || st.batch.bytes >= batch_bytes) return this.flushFull(stream);
     if ((++this.received & 1023) === 0) return this.flushOld();
     return undefined;
   }
 
-  /**
-   * A full batch also flushes the other streams' (smaller) batches: otherwise a slow stream would
-   * hold every STATE back until its own batch fills or ages out.
-   */
-  private async flushFull(stream: string, st: StreamState): Promise<void> {
-    await this.flush(stream, st);
-    for (const [other, ost] of this.streams) if (ost.batch) await this.flush(other, ost);
+  /** A full batch flushes every stream's batch (flushAll), its own first: a slow stream never holds STATE back. */
+  private async flushFull(stream: string): Promise<void> {
+    await this.flushAll(stream);
     await this.releaseStates();
   }
 
@@ -465,7 +489,8 @@ export class Loader {
       this.opts.log.warn('stale ACTIVATE_VERSION ignored: the table has a newer activated version', { stream: msg.stream, line, version: msg.version, activated_version: st.activated });
       return;
     }
-    if (st.batch) await this.flush(msg.stream, st);
+    // Every line before the activation is checked and committed first (flushAll).
+    await this.flushAll();
     await this.settle();
     await this.opts.destination.activateVersion(st.table, msg.version, this.now());
     st.activated = msg.version;
@@ -477,54 +502,106 @@ export class Loader {
   private async flushOld(): Promise<void> {
     const limit = this.opts.config.batch_seconds * 1000;
     const now = this.now().getTime();
-    for (const [stream, st] of this.streams) if (st.batch && now - st.batch.openedAt >= limit) await this.flush(stream, st);
+    if ([...this.streams.values()].some((st) => st.batch && now - st.batch.openedAt >= limit)) await this.flushAll();
     await this.releaseStates();
   }
 
   /**
-   * Closes the stream's batch and starts committing it in the background: its rows are mapped at
-   * once (worker threads), then loaded when the batch before it is committed; reading continues
-   * meanwhile. Its STATEs are released when it completes.
+   * Closes every stream's open batch and maps them all (validating every line) right away, each on
+   * the worker pool, before any of them loads: so a bad line stops the run before anything read
+   * after it reaches the warehouse, and the error named is the earliest bad line of them all.
    */
-  private async flush(stream: string, st: StreamState): Promise<void> {
-    const batch = st.batch;
-    if (!batch) return;
-    st.batch = undefined;
-    const raw = batch.close();
-    const table = st.table;
-    const job = { stream, fields: table.fields, keySources: st.keySources, schema: st.schema, schemaKey: st.schemaKey, validate: this.opts.config.validate_records, activated: st.activated, batchedAt: batch.batchedAt };
-    this.inFlightIds.add(batch.id);
-    // Two in flight at most: the oldest must be committed before a third batch starts mapping.
+  private closeAndMapAll(first?: string): Closed[] {
+    const closed: Closed[] = [];
+    // The batch that filled up commits first: the STATEs waiting only on it are released soonest.
+    const order = [...this.streams].sort(([a], [b]) => Number(b === first) - Number(a === first));
+    for (const [stream, st] of order) {
+      const batch = st.batch;
+      if (!batch) continue;
+      st.batch = undefined;
+      const raw = batch.close();
+      const job = { stream, fields: st.table.fields, keySources: st.keySources, schema: st.schema, schemaKey: st.schemaKey, validate: this.opts.config.validate_records, activated: st.activated, batchedAt: batch.batchedAt };
+      const mapping = this.mapper!.map(job, raw);
+      // Observed here; awaited (and its failure weighed against the others') by whoever takes the group.
+      mapping.catch(() => undefined);
+      closed.push({ id: batch.id, stream, table: st.table, activated: st.activated, raw, mapping });
+    }
+    return closed;
+  }
+
+  /**
+   * Closes and maps every open batch as one group (closeAndMapAll), then commits them in the
+   * background once the group before has committed; reading continues meanwhile. At most two groups
+   * are in flight (one mapping while the other loads). Their STATEs are released as they commit.
+   */
+  private async flushAll(first?: string): Promise<void> {
+    if (![...this.streams.values()].some((st) => st.batch)) return;
     while (this.inFlight.length >= 2) await this.inFlight.shift();
     const previous = this.inFlight[this.inFlight.length - 1];
+    const group = this.closeAndMapAll(first);
+    for (const c of group) this.inFlightIds.add(c.id);
     const started = Date.now();
-    const mapping = this.mapper!.map(job, raw);
     const commit = async (): Promise<void> => {
-      let mapped: MappedBatch | undefined;
       try {
-        // The earlier batch's failure is reported first: it is the earlier line.
-        const [m, before] = await Promise.allSettled([mapping, previous]);
-        if (before.status === 'rejected') throw before.reason;
-        if (m.status === 'rejected') throw m.reason;
-        mapped = m.value;
-        this.noteStale(stream, mapped, job.activated);
-        if (mapped.file.rows > 0) await this.opts.destination.commitBatch(table, mapped.file);
+        const settled = await Promise.allSettled(group.map((c) => c.mapping));
+        // The group before holds earlier lines: its failure comes first; then this group's earliest line.
+        if (previous) await previous;
+        throwEarliest(settled);
+        for (const [i, c] of group.entries()) await this.commitMapped(c, (settled[i] as PromiseFulfilledResult<MappedBatch>).value, started);
       } finally {
-        rmSync(raw.path, { force: true });
-        for (const p of mapped?.file.paths ?? []) rmSync(p, { force: true });
+        const settled = await Promise.allSettled(group.map((c) => c.mapping));
+        for (const [i, c] of group.entries()) {
+          rmSync(c.raw.path, { force: true });
+          const s = settled[i]!;
+          if (s.status === 'fulfilled') for (const p of s.value.file.paths) rmSync(p, { force: true });
+        }
       }
-      if (mapped.file.rows > 0) this.summary.batches++;
-      this.summary.committed.addAll(mapped.counts);
-      this.summary.records[stream] = (this.summary.records[stream] ?? 0) + mapped.file.rows;
-      this.inFlightIds.delete(batch.id);
-      this.states.committed(batch.id);
-      this.opts.log.metric('timer', 'batch_commit_ms', Date.now() - started, { stream, rows: mapped.file.rows, bytes: mapped.file.bytes, map_ms: mapped.mapMs, map_parts: mapped.parts });
-      await this.releaseStates();
     };
     const p = commit();
     // Observed here so a failure never becomes an unhandled rejection; rethrown by settle().
     p.catch(() => undefined);
     this.inFlight.push(p);
+  }
+
+  /** Loads one mapped batch of a group and accounts for it (counts, STATE release, metric). */
+  private async commitMapped(c: Closed, mapped: MappedBatch, started: number): Promise<void> {
+    this.noteStale(c.stream, mapped, c.activated);
+    if (mapped.file.rows > 0) {
+      await this.opts.destination.commitBatch(c.table, mapped.file);
+      this.summary.batches++;
+    }
+    this.summary.committed.addAll(mapped.counts);
+    this.summary.records[c.stream] = (this.summary.records[c.stream] ?? 0) + mapped.file.rows;
+    this.inFlightIds.delete(c.id);
+    this.states.committed(c.id);
+    this.opts.log.metric('timer', 'batch_commit_ms', Date.now() - started, { stream: c.stream, rows: mapped.file.rows, bytes: mapped.file.bytes, map_ms: mapped.mapMs, map_parts: mapped.parts });
+    await this.releaseStates();
+  }
+
+  /**
+   * The error to report when reading stopped at a bad line: an earlier bad line wins — one in a
+   * group in flight, else one in the batches still open (mapped now, never loaded) — since the user
+   * must fix the first bad line first.
+   */
+  private async earliestFailure(err: unknown): Promise<unknown> {
+    try {
+      await this.settle();
+    } catch (earlier) {
+      return earlier;
+    }
+    const line = lineOf(err);
+    // A failure that names no line (a load, the warehouse) is not a bad line: nothing to weigh it against.
+    if (line === Infinity) return err;
+    const open = this.closeAndMapAll();
+    const settled = await Promise.allSettled(open.map((c) => c.mapping));
+    for (const [i, c] of open.entries()) {
+      rmSync(c.raw.path, { force: true });
+      const s = settled[i]!;
+      if (s.status === 'fulfilled') for (const p of s.value.file.paths) rmSync(p, { force: true });
+    }
+    const bad = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected').map((s) => s.reason as unknown);
+    const earlier = bad.filter((e) => lineOf(e) < line).sort((a, b) => lineOf(a) - lineOf(b))[0];
+    return earlier ?? err;
   }
 
   /** Waits for every commit in flight; rethrows the first failure (the earliest batch's). */
