@@ -200,6 +200,16 @@ interface Closed {
   mapping: Promise<MappedBatch>;
 }
 
+/** Removes a closed group's raw batch files and, once mapped, their row files. */
+async function removeFiles(group: Closed[]): Promise<void> {
+  const settled = await Promise.allSettled(group.map((c) => c.mapping));
+  for (const [i, c] of group.entries()) {
+    rmSync(c.raw.path, { force: true });
+    const s = settled[i]!;
+    if (s.status === 'fulfilled') for (const p of s.value.file.paths) rmSync(p, { force: true });
+  }
+}
+
 /** The line an error names (DataError context), or Infinity when it names none. */
 function lineOf(err: unknown): number {
   const line = err instanceof ConnectorError ? err.context['line'] : undefined;
@@ -549,12 +559,7 @@ export class Loader {
         throwEarliest(settled);
         for (const [i, c] of group.entries()) await this.commitMapped(c, (settled[i] as PromiseFulfilledResult<MappedBatch>).value, started);
       } finally {
-        const settled = await Promise.allSettled(group.map((c) => c.mapping));
-        for (const [i, c] of group.entries()) {
-          rmSync(c.raw.path, { force: true });
-          const s = settled[i]!;
-          if (s.status === 'fulfilled') for (const p of s.value.file.paths) rmSync(p, { force: true });
-        }
+        await removeFiles(group);
       }
     };
     const p = commit();
@@ -594,11 +599,7 @@ export class Loader {
     if (line === Infinity) return err;
     const open = this.closeAndMapAll();
     const settled = await Promise.allSettled(open.map((c) => c.mapping));
-    for (const [i, c] of open.entries()) {
-      rmSync(c.raw.path, { force: true });
-      const s = settled[i]!;
-      if (s.status === 'fulfilled') for (const p of s.value.file.paths) rmSync(p, { force: true });
-    }
+    await removeFiles(open);
     const bad = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected').map((s) => s.reason as unknown);
     const earlier = bad.filter((e) => lineOf(e) < line).sort((a, b) => lineOf(a) - lineOf(b))[0];
     return earlier ?? err;
