@@ -20,8 +20,6 @@ import { RESERVED_TABLE_PREFIX, UPDATED_TIME_COLUMN } from './sql.js';
 import { RecordCounts } from '../singer/record-counts.js';
 import { newRecordAjv } from './validator.js';
 
-export { MAX_ROW_BYTES } from './map-batch.js';
-
 export interface LoaderConfig {
   batch_rows: number;
   batch_bytes: number;
