@@ -68,5 +68,13 @@ describe('bench child runs and a tiny scenario', function () {
     expect(s.tables[1]!.head).to.include("DuckDB's bare load rows/s");
     expect(s.tables[1]!.rows.map((r) => r[0])).to.deep.equal(['20', '60']);
     expect(s.checks[0]!.measured).to.match(/DuckDB's bare load of the same file: [\d,]+ rows\/s/);
+    // The lower bound: parse + validate and DuckDB's one-thread load, both measured, summed per size.
+    expect(s.tables[2]!.head[3]).to.equal('lower bound (sum)');
+    for (const row of s.tables[2]!.rows) {
+      const [validate, duck, sum] = row.slice(1, 4).map((c) => Number(c.replace(/[^\d.]/g, '')));
+      expect(validate).to.be.greaterThan(0);
+      expect(duck).to.be.greaterThan(0);
+      expect(sum).to.be.closeTo(validate! + duck!, 2);
+    }
   });
 });
