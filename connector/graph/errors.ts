@@ -70,6 +70,8 @@ interface Rule {
 
 const TOKEN_HINT = 'Issue a new token with ads_read (best: a non-expiring system-user token from Business Settings → Users → System users → Generate new token) and put it into config.access_token(s).';
 const THROTTLE_HINT = 'Meta is rate-limiting these calls. Re-run later; to raise the budget request Advanced (Full) Access for ads_management on the app, lower max_concurrency, or stagger schedules of tools that share the app.';
+const PAGE_ROLE_HINT =
+  "The person or system user behind this token has no role on the Facebook Page this object belongs to (or must turn on two-factor authentication, if the Page's business requires it). In Business Settings → Accounts → Pages, select the Page and assign that user a role (Add people / Assign partners); the token itself is fine and keeps reading everything else, and the next run reads the object again.";
 const PERMISSION_HINT = 'Give the token (its system user) a role on this ad account or business with ads_read, or drop the account from config.account_ids.';
 
 /**
@@ -138,12 +140,11 @@ export const GRAPH_ERROR_TABLE: readonly Rule[] = [
     reason: 'invalid parameter (code 100)',
     hint: 'A field or parameter is not valid for this API version: check config.api_version, insights_reports fields and breakdowns, and that config.app_secret belongs to the app that issued the token.',
   },
-  // Only these 190 subcodes say the token itself is expired or revoked (DOCS graph-api/guides/error-handling).
+  // These 190 subcodes say the token itself is expired or revoked (DOCS graph-api/guides/error-handling).
   { code: 190, subcode: 458, kind: 'auth', retry: false, tokenDead: true, reason: 'the app is not authorised for this token (code 190/458)', hint: TOKEN_HINT },
   { code: 190, subcode: 460, kind: 'auth', retry: false, tokenDead: true, reason: 'the token was invalidated by a password change (code 190/460)', hint: TOKEN_HINT },
   { code: 190, subcode: 463, kind: 'auth', retry: false, tokenDead: true, reason: 'the token has expired (code 190/463)', hint: TOKEN_HINT },
   { code: 190, subcode: 467, kind: 'auth', retry: false, tokenDead: true, reason: 'the token is invalid or logged out (code 190/467)', hint: TOKEN_HINT },
-  { code: 190, subcode: 492, kind: 'auth', retry: false, tokenDead: true, reason: 'the token session is invalid (code 190/492)', hint: TOKEN_HINT },
   // 459 "user checkpointed" and 464 "unconfirmed user": the token cannot be used until its person acts
   // on facebook.com (DOCS graph-api/guides/error-handling, authentication subcodes).
   {
@@ -156,6 +157,15 @@ export const GRAPH_ERROR_TABLE: readonly Rule[] = [
     hint: 'The person behind this token must log in at www.facebook.com and clear the security checkpoint; or use a system-user token, which has no checkpoints.',
   },
   { code: 190, subcode: 464, kind: 'auth', retry: false, tokenDead: true, reason: "the token's user is not confirmed (code 190/464)", hint: 'The person behind this token must confirm their Facebook account; or use a system-user token instead.' },
+  // 492 "Invalid Session" is about one Page, not the token: Meta's table says "User associated with the
+  // Page access token does not have an appropriate role on the Page" (DOCS graph-api/guides/error-handling,
+  // authentication subcodes), and the captured body reads "The user must be an administrator, editor,
+  // or moderator of the page in order to impersonate it…" (sandbox documented-errors.ts error_190_492).
+  // Meta's own PHP Graph SDK ends the session only on 458/459/460/463/464/467, not 492
+  // (facebookarchive/php-graph-sdk src/Facebook/Exceptions/FacebookResponseException.php). So the call
+  // on that Page fails (another token whose user has the role is tried first), the reader skips the
+  // object, and the token keeps reading every ad account.
+  { code: 190, subcode: 492, kind: 'permission', retry: false, reason: "the token's user has no role on the Page this call reads (code 190/492)", hint: PAGE_ROLE_HINT },
   // HTTP 401 "Invalid OAuth access token - Cannot parse access token": the string is not a token.
   { code: 190, status: 401, kind: 'auth', retry: false, tokenDead: true, reason: 'the token cannot be parsed (code 190, HTTP 401)', hint: TOKEN_HINT },
   // 190 without a subcode also answers a valid token that lacks a page permission ("Any of the

@@ -45,7 +45,15 @@ export const DOCUMENTED_ERRORS: Readonly<Record<string, Documented>> = {
   error_190_463: { source: 'Airbyte unit_tests/test_errors.py error_400_validating_access_token_session_expired', make: () => E.tokenExpired('Friday, 20-Nov-26 01:00:00 PST', 'Friday, 20-Nov-26 02:00:00 PST') },
   error_190_464: { source: `${DOCS_ERRORS} (190/464 unconfirmed user); message [unconfirmed]`, make: tokenError(464, 'Error validating access token: Sessions for the user are not allowed because the user is not a confirmed user.') },
   error_190_467: { source: `${DOCS_ERRORS} (190/467 invalid access token)`, make: () => E.tokenInvalidated(467, '123456789') },
-  error_190_492: { source: `${DOCS_ERRORS} (190/492 invalid session); message [unconfirmed]`, make: tokenError(492, 'Error validating access token: The session is invalid because the user is not an admin of the page.') },
+  // Meta's table: 492 "Invalid Session", "User associated with the Page access token does not have an
+  // appropriate role on the Page". The body (message, OAuthException, 190, 492, fbtrace_id; no
+  // is_transient, no user title/message) as captured verbatim in a public social-publishing tool's Jest
+  // test ("should handle FB must be admin error", getErrorResolution); the same message without a
+  // subcode is quoted in snarfed/bridgy#596 (2016).
+  error_190_492: {
+    source: `${DOCS_ERRORS} (190/492 "Invalid Session": the token's user has no role on the Page); body as captured in public tests (getErrorResolution "FB must be admin"), message also in snarfed/bridgy#596`,
+    make: tokenError(492, 'The user must be an administrator, editor, or moderator of the page in order to impersonate it. If the page business requires Two Factor Authentication, the user also needs to enable Two Factor Authentication.'),
+  },
   error_190_page_permission: { source: 'Airbyte unit_tests/test_errors.py error_400_permission_must_be_granted', make: () => E.pagePermission() },
   error_190_cannot_parse: { source: `${DOCS_ERRORS} (190 at HTTP 401, a string that is no token)`, make: () => E.cannotParseToken() },
   error_200: { source: `${DOCS_ERRORS} (200-299 permissions)`, make: () => E.permission200() },

@@ -4,7 +4,7 @@
 // (status-cascade.ts), re-read by parent id. The caller moves the bookmark only after this returns.
 import type { LimitFunction } from 'p-limit';
 import { unixSeconds } from '../core/dates.js';
-import { asConnectorError } from '../core/errors.js';
+import { asConnectorError, type ConnectorError } from '../core/errors.js';
 import { ObjectSkipError } from '../graph/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Bookmark } from '../singer/state.js';
@@ -47,7 +47,12 @@ export interface EntityReadContext {
   includeDeleted: boolean;
   clock: () => Date;
   emit: (record: Record<string, unknown>) => Promise<void>;
+  /** Told of each object skipped because Meta refused just it (the run summary lists them). */
+  skipObject?: SkipObject;
 }
+
+/** Reports one object a reader skipped (`creative 123`) and the error Meta gave for it. */
+export type SkipObject = (object: string, error: ConnectorError) => void;
 
 const DELETED_STATUSES = new Set(['DELETED']);
 
@@ -129,9 +134,11 @@ export async function readEntityStream(
             await handle(raw);
           } catch (err) {
             const e = asConnectorError(err);
-            // One creative refused (no access, or 100 with an object-level subcode): the account goes on.
+            // One creative refused (no access, no role on its Page (190/492), or 100 with an
+            // object-level subcode): the account goes on.
             if (e.kind !== 'permission' && !(err instanceof ObjectSkipError)) throw err;
-            ctx.log.warn(`creative ${id} of account ${account.accountId} cannot be read; skipped`, { error_kind: e.kind, hint: e.hint, graph_code: e.context['graph_code'], graph_subcode: e.context['graph_subcode'] });
+            ctx.log.warn(`creative ${id} of account ${account.accountId} cannot be read; skipped: ${e.message}`, { error_kind: e.kind, hint: e.hint, graph_code: e.context['graph_code'], graph_subcode: e.context['graph_subcode'] });
+            ctx.skipObject?.(`creative ${id}`, e);
           }
         }),
       ),

@@ -16,6 +16,7 @@ import type { JsonSchema } from '../singer/messages.js';
 import type { AccountInfo } from './assets.js';
 import type { TapConfig } from './config.js';
 import type { GraphPort } from './graph-port.js';
+import type { SkipObject } from './read-entities.js';
 import { attributionSettings, withAttributionOf } from './attribution.js';
 import { asksReach, chunksAtReachCutoff, REACH_BREAKDOWN_MONTHS, REACH_FIELDS } from './breakdown-rules.js';
 import { InsightsJob, type InsightsJobEnv, type JobWindow } from './insights-job.js';
@@ -41,6 +42,7 @@ export interface InsightsReadContext {
   clock: () => Date;
   sleep: (ms: number) => Promise<void>;
   emit: (record: Record<string, unknown>) => Promise<void>;
+  skipObject?: SkipObject;
 }
 
 export interface InsightsPlan {
@@ -238,6 +240,7 @@ class ReportRead {
     if (err instanceof JobFailedError && e.kind === 'throttled') return this.waitOutThrottle(job, err);
     if (err instanceof ObjectSkipError && job.onObject) {
       this.log.warn(`insights ${this.report.name}: ${job.nodeLevel} ${job.node} of account ${this.account.accountId} cannot be read and is skipped: ${e.message}`, { error_kind: e.kind, ...(e.hint ? { hint: e.hint } : {}), ...e.context });
+      this.ctx.skipObject?.(`${job.nodeLevel} ${job.node} (${this.report.name})`, e);
       return [];
     }
     // A throttle that outlived the client's waits, the account's call cap, a dead token, a bug: no smaller job helps.

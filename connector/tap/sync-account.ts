@@ -10,7 +10,7 @@ import type { AccountInfo } from './assets.js';
 import type { TapConfig } from './config.js';
 import type { DescribedStream } from './discover.js';
 import type { GraphPort } from './graph-port.js';
-import { readEntityStream, viaBookmarkKey } from './read-entities.js';
+import { readEntityStream, viaBookmarkKey, type SkipObject } from './read-entities.js';
 import { readInsightsReport } from './read-insights.js';
 import type { EntityStream } from './streams.js';
 import { childReads, isParentStream, StatusWatch, waitsForChildren } from './status-cascade.js';
@@ -49,6 +49,8 @@ export interface AccountRunContext {
   getBookmark: (stream: string, accountId: string) => Bookmark | undefined;
   /** Stores the bookmark and emits STATE. */
   commitBookmark: (stream: string, accountId: string, bookmark: Bookmark) => Promise<void>;
+  /** An object of the account Meta refused on its own (the account went on without it). */
+  skipObject?: (accountId: string, object: string, error: ConnectorError) => void;
 }
 
 export interface AccountOutcome {
@@ -69,6 +71,7 @@ export async function syncAccount(ctx: AccountRunContext, account: AccountInfo):
   let error: ConnectorError | undefined;
   // Object-days that never succeeded fail their report only; the account's other streams go on.
   let reportError: ConnectorError | undefined;
+  const skipObject: SkipObject = (object, e) => ctx.skipObject?.(account.accountId, object, e);
   const emitFor = (stream: string) => async (r: Record<string, unknown>) => {
     records++;
     await ctx.emitRecord(stream, r);
@@ -90,7 +93,7 @@ export async function syncAccount(ctx: AccountRunContext, account: AccountInfo):
     const watch = isParentStream(es.name) ? new StatusWatch(es.name, previous) : undefined;
     try {
       const res = await readEntityStream(
-        { graph: ctx.graph, log: alog, limit: ctx.limit, includeDeleted: ctx.config.include_deleted, clock: ctx.clock, emit: emitFor(es.name) },
+        { graph: ctx.graph, log: alog, limit: ctx.limit, includeDeleted: ctx.config.include_deleted, clock: ctx.clock, emit: emitFor(es.name), skipObject },
         account,
         es,
         sel.schema,
@@ -130,7 +133,7 @@ export async function syncAccount(ctx: AccountRunContext, account: AccountInfo):
       const previous = ctx.getBookmark(r.d.name, account.accountId);
       const kept = strOf(previous?.['date_start']) ?? null;
       try {
-        const res = await readInsightsReport({ graph: ctx.graph, log: alog, config: ctx.config, jobLimit: ctx.jobLimit, clock: ctx.clock, sleep: ctx.sleep, emit: emitFor(r.d.name) }, account, r.d.declaration.report, r.schema, r.fields, previous);
+        const res = await readInsightsReport({ graph: ctx.graph, log: alog, config: ctx.config, jobLimit: ctx.jobLimit, clock: ctx.clock, sleep: ctx.sleep, emit: emitFor(r.d.name), skipObject }, account, r.d.declaration.report, r.schema, r.fields, previous);
         if (res.failures.length) {
           reportError ??= res.failures[0]!;
           return failedLog(r.d.name, kept, res.found);

@@ -59,11 +59,22 @@ export interface SyncSummary {
   failed: Array<{ accountId: string; kind: string; message: string; hint: string | undefined }>;
   /** Accounts listed but not synced (closed, or no role on them), each with why. */
   skipped: Array<{ accountId: string; reason: string }>;
+  /** Objects Meta refused on their own (a creative whose Page the token's user has no role on…): skipped, their accounts went on. */
+  skippedObjects: SkippedObject[];
   /** Labels of tokens that could not be used this run (dead at debug_token, or /me failed). */
   failedTokens: string[];
   incompleteDiscovery: string[];
   records: number;
   state: TapState;
+}
+
+export interface SkippedObject {
+  accountId: string;
+  /** What was not read, e.g. `creative 123`. */
+  object: string;
+  kind: string;
+  message: string;
+  hint: string | undefined;
 }
 
 /** Streams the run reads: the catalog's selection, or every stream when no catalog is given. */
@@ -117,6 +128,7 @@ interface SyncRun {
   written: RecordCounts;
   /** Accounts some earlier run bookmarked (sync_log's is_new_account). */
   knownAccounts: Set<string>;
+  skippedObjects: SkippedObject[];
 }
 
 export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
@@ -155,6 +167,7 @@ function startRun(deps: SyncDeps): SyncRun {
     records: 0,
     written: new RecordCounts(),
     knownAccounts: new Set(Object.values(deps.state.bookmarks).flatMap((per) => Object.keys(per))),
+    skippedObjects: [],
   };
 }
 
@@ -299,6 +312,7 @@ async function syncAccounts(run: SyncRun, discovery: DiscoveryResult): Promise<A
       run.state = setBookmark(run.state, stream, accountId, bookmark);
       await emitState(run);
     },
+    skipObject: (accountId, object, e) => run.skippedObjects.push({ accountId, object, kind: e.kind, message: e.message, hint: e.hint }),
   };
   const accountLimit = pLimit(config.max_concurrency);
   await Promise.all(
@@ -342,7 +356,20 @@ async function syncAccounts(run: SyncRun, discovery: DiscoveryResult): Promise<A
 function finish(run: SyncRun, discovery: DiscoveryResult, accounts: AccountsOutcome, failed: SyncSummary['failed'], skipped: SyncSummary['skipped']): SyncSummary {
   const incompleteDiscovery = [...discovery.incomplete.keys()];
   const exitCode = exitCodeOf(failed, accounts.anyStreamOk, incompleteDiscovery.length > 0);
-  const summary: SyncSummary = { exitCode, runId: run.runId, accounts: accounts.accounts, added: accounts.added, updated: accounts.updated, failed, skipped, failedTokens: discovery.failedTokens.map((f) => f.label), incompleteDiscovery, records: run.records, state: run.state };
+  const summary: SyncSummary = {
+    exitCode,
+    runId: run.runId,
+    accounts: accounts.accounts,
+    added: accounts.added,
+    updated: accounts.updated,
+    failed,
+    skipped,
+    skippedObjects: run.skippedObjects,
+    failedTokens: discovery.failedTokens.map((f) => f.label),
+    incompleteDiscovery,
+    records: run.records,
+    state: run.state,
+  };
   run.written.report(run.deps.log);
   const perAccount = new Map([...discovery.adAccounts.keys(), ...discovery.unreachable.map((u) => u.accountId)].map((id) => [id, run.deps.graph.statsFor(id)]));
   reportRequests(run.deps.log, perAccount, run.deps.graph.totals());
@@ -366,6 +393,7 @@ function logSummary(log: Logger, s: SyncSummary): void {
   const parts = [`found ${found} ad account${found === 1 ? '' : 's'}`, `${s.updated} updated`, `${s.added} added`];
   if (s.failed.length) parts.push(`${s.failed.length} failed (${s.failed.map((f) => f.accountId).join(', ')})`);
   if (s.skipped.length) parts.push(`${s.skipped.length} skipped (${s.skipped.map((f) => f.accountId).join(', ')})`);
+  if (s.skippedObjects.length) parts.push(`${s.skippedObjects.length} object${s.skippedObjects.length === 1 ? '' : 's'} skipped (${s.skippedObjects.map((o) => `${o.object} of account ${o.accountId}`).join(', ')})`);
   if (s.failedTokens.length) parts.push(`token${s.failedTokens.length === 1 ? '' : 's'} ${s.failedTokens.map((l) => `"${l}"`).join(', ')} not usable`);
   log.info(`Sync ${s.exitCode === 0 ? 'finished' : 'finished with problems'}: ${parts.join(', ')}; ${s.records} records.`, {
     type: 'summary',
@@ -377,6 +405,7 @@ function logSummary(log: Logger, s: SyncSummary): void {
     exit_code: s.exitCode,
   });
   for (const f of s.failed) log.error(`account ${f.accountId} failed: ${f.message}`, { account_id: f.accountId, error_kind: f.kind, hint: f.hint });
+  for (const o of s.skippedObjects) log.warn(`${o.object} of account ${o.accountId} was skipped: ${o.message}`, { account_id: o.accountId, error_kind: o.kind, hint: o.hint });
   if (s.incompleteDiscovery.length) {
     log.warn(`discovery was incomplete for ${s.incompleteDiscovery.join(', ')}: those streams were not activated (rows from earlier runs are kept)`, {
       hint: s.failedTokens.length ? 'A token could not be used (see the error lines above): replace it, and the next run lists its assets again.' : 'Check the warnings above: a token without business_management or a business it lost access to is the usual cause.',

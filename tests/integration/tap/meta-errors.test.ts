@@ -5,6 +5,7 @@
 // nothing depends on the day the test runs.
 import { expect } from 'chai';
 import { startSandbox, type Sandbox } from '../../../connector/sandbox/index.js';
+import type { FaultSpec } from '../../../connector/sandbox/faults.js';
 import { catalogSelecting, logMessages, killRunningTaps, recordingProxy, runTap, tapConfig, tempDir, type Recorder, type TapRun } from './helpers.js';
 
 const TODAY = '2026-11-20';
@@ -193,15 +194,17 @@ describe('tap answers each Meta error as Meta sends it (issue 18 part 3, child p
     });
   });
 
-  it('does not declare a token dead on 190 without a subcode: that account fails with a permission error, the token reads the others', async () => {
+  /**
+   * A run of the agency token alone in which Meta refuses one account's edge with `fault`: that account
+   * fails with a permission error, the token is not dropped and reads its other accounts (exit 5).
+   */
+  const oneAccountRefused = async (victim: string, mine: readonly string[], streams: string[], fault: FaultSpec): Promise<{ r: TapRun; failed: Record<string, unknown> }> => {
     const agency = sb.tokens.find((t) => t.label === 'agency')!;
-    const mine = sb.world.users.find((u) => u.id === agency.userId)!.accountIds;
-    const victim = mine.find((id) => id === solo) ?? mine[0]!;
-    sb.faults.add({ kind: 'page_permission', path: `^/act_${victim}/campaigns$` });
+    sb.faults.add(fault);
     const r = await runTap({
       now: sb.now(),
       config: tapConfig(sb, rec.baseUrl, { ...RANGE, access_tokens: [{ label: 'agency', token: agency.token }] }),
-      catalog: catalogSelecting(['campaigns', 'sync_log']),
+      catalog: catalogSelecting([...streams, 'sync_log']),
       dir: tmp.dir,
     });
     expect(r.code, r.stderr.slice(-1500)).to.equal(5);
@@ -213,33 +216,102 @@ describe('tap answers each Meta error as Meta sends it (issue 18 part 3, child p
     const failed = logs.find((l) => l['account_id'] === victim)!;
     expect(failed['status']).to.equal('failed');
     expect(failed['error_class']).to.equal('permission');
-    expect(String(failed['hint'])).to.include('pages_read_engagement');
     const others = logs.filter((l) => l['account_id'] !== victim && mine.includes(String(l['account_id'])));
     expect(others.length).to.be.greaterThan(0);
     for (const o of others) expect(o['status'], String(o['account_id'])).to.equal('ok');
+    return { r, failed };
+  };
+  const agencyAccounts = (): string[] => sb.world.users.find((u) => u.id === sb.tokens.find((t) => t.label === 'agency')!.userId)!.accountIds;
+
+  it('does not declare a token dead on 190 without a subcode: that account fails with a permission error, the token reads the others', async () => {
+    const mine = agencyAccounts();
+    const victim = mine.find((id) => id === solo) ?? mine[0]!;
+    const { r, failed } = await oneAccountRefused(victim, mine, ['campaigns'], { kind: 'page_permission', path: `^/act_${victim}/campaigns$` });
+    expect(String(failed['hint'])).to.include('pages_read_engagement');
     expect(new Set(r.records('campaigns').map((c) => c['account_id']))).to.not.include(victim);
   });
 
-  it('skips one creative Meta refuses with 100/2446289 when re-reading creatives by id, and keeps the account', async () => {
-    // Its own sandbox: the world clock moves (advanceDay) so that some ads change between the runs.
+  /**
+   * Two runs on a sandbox of its own: a clean one, then (the world clock moved so that ads changed and
+   * their creatives are re-read by id) one with the faults `arm` adds; `check` looks at the second.
+   */
+  const creativesReReadById = async (arm: (own: Sandbox) => void, check: (second: TapRun, own: Sandbox) => void): Promise<void> => {
     const own = await startSandbox({ world: 'small', today: TODAY, jobDurationMs: 20 });
     try {
       const go = (state?: unknown): Promise<TapRun> => runTap({ now: own.now(), config: tapConfig(own, own.baseUrl, RANGE), catalog: catalogSelecting(['ads', 'ad_creatives', 'sync_log']), ...(state ? { state } : {}), dir: tmp.dir });
       const first = await go();
       expect(first.code, first.stderr.slice(-1500)).to.equal(0);
       own.advanceDay(3);
-      const creativeIds = new Set(own.world.accounts.flatMap((a) => a.creativeIds));
-      own.faults.add({ kind: 'object_error', path: `^/(${[...creativeIds].join('|')})$`, times: 1 });
+      arm(own);
       const second = await go(first.lastState());
       expect(second.code, second.stderr.slice(-1500)).to.equal(0);
-      expect(own.stats().faultsFired['object_error'], 'a creative was read by id and refused').to.equal(1);
-      const warn = second.logs().find((l) => /^creative \d+ of account \d+ cannot be read; skipped/.test(String(l['msg'])));
-      expect(warn, 'a warning names the creative').to.not.equal(undefined);
-      expect(warn!['graph_subcode']).to.equal(2446289);
-      for (const l of second.records('sync_log')) expect(l['status'], String(l['account_id'])).to.equal('ok');
+      check(second, own);
     } finally {
       await own.close();
     }
+  };
+
+  describe('190/492 "Invalid Session": the token\'s user has no role on one Page (Meta: not a dead token)', () => {
+    it('skips the creatives of that Page with a warning naming each and the fix, keeps the token, and lists them in the run summary', async () => {
+      let page = '';
+      let onPage: string[] = [];
+      await creativesReReadById(
+        (own) => {
+          // The Page with the most creatives: every read of one of its creatives answers 190/492.
+          const byPage = new Map<string, string[]>();
+          for (const c of own.world.creatives) byPage.set(c.pageId, [...(byPage.get(c.pageId) ?? []), c.id]);
+          [page, onPage] = [...byPage.entries()].sort((a, b) => b[1].length - a[1].length)[0]!;
+          own.faults.add({ kind: 'graph_error', name: 'error_190_492', path: `^/(${onPage.join('|')})$` });
+        },
+        (second, own) => {
+          expect(own.stats().faultsFired['graph_error'] ?? 0, `a creative of Page ${page} was read by id and refused`).to.be.greaterThan(0);
+          const warns = second.logs().filter((l) => /^creative \d+ of account \d+ cannot be read; skipped: .*190\/492/.test(String(l['msg'])));
+          // Each refused creative once (a second token reaching the account is tried first, and refused too).
+          const refused = new Set(warns.map((w) => /^creative (\d+)/.exec(String(w['msg']))![1])).size;
+          expect(refused).to.be.greaterThan(0).and.to.equal(warns.length);
+          for (const w of warns) {
+            expect(onPage.some((id) => String(w['msg']).startsWith(`creative ${id} `))).to.equal(true);
+            expect(String(w['hint']))
+              .to.match(/role on the Facebook Page/)
+              .and.to.include('Business Settings');
+          }
+          expect(
+            msgs(second).some((m) => /is not used again in this run/.test(m)),
+            'no token is dropped',
+          ).to.equal(false);
+          for (const l of second.records('sync_log')) expect(l['status'], String(l['account_id'])).to.equal('ok');
+          const summary = second.logs().find((l) => l['type'] === 'summary')!;
+          expect(String(summary['msg'])).to.match(new RegExp(`${refused} objects? skipped \\(creative \\d+ of account \\d+`));
+          expect(second.logs().filter((l) => / of account \d+ was skipped: /.test(String(l['msg'])))).to.have.length(refused);
+        },
+      );
+    });
+
+    it("on an account's creatives edge: that account fails with the Page-role hint, the same token reads its other accounts", async () => {
+      const mine = agencyAccounts().filter((id) => sb.world.accounts.some((a) => a.accountId === id && a.creativeIds.length > 0));
+      expect(mine.length, 'the agency token reaches several accounts with creatives').to.be.greaterThan(1);
+      const victim = mine[0]!;
+      const { r, failed } = await oneAccountRefused(victim, mine, ['ad_creatives'], { kind: 'graph_error', name: 'error_190_492', path: `^/act_${victim}/adcreatives$` });
+      expect(String(failed['error_message'])).to.include('190/492');
+      expect(String(failed['hint'])).to.match(/role on the Facebook Page/);
+      expect(new Set(r.records('ad_creatives').map((c) => c['account_id'])).size, "the other accounts' creatives are read").to.be.greaterThan(0);
+    });
+  });
+
+  it('skips one creative Meta refuses with 100/2446289 when re-reading creatives by id, and keeps the account', async () => {
+    await creativesReReadById(
+      (own) => {
+        const creativeIds = new Set(own.world.accounts.flatMap((a) => a.creativeIds));
+        own.faults.add({ kind: 'object_error', path: `^/(${[...creativeIds].join('|')})$`, times: 1 });
+      },
+      (second, own) => {
+        expect(own.stats().faultsFired['object_error'], 'a creative was read by id and refused').to.equal(1);
+        const warn = second.logs().find((l) => /^creative \d+ of account \d+ cannot be read; skipped/.test(String(l['msg'])));
+        expect(warn, 'a warning names the creative').to.not.equal(undefined);
+        expect(warn!['graph_subcode']).to.equal(2446289);
+        for (const l of second.records('sync_log')) expect(l['status'], String(l['account_id'])).to.equal('ok');
+      },
+    );
   });
 
   it('skips one object Meta refuses with 100/2446289 (a campaign of a split report) with a warning, and keeps the account', async () => {

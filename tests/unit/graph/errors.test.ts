@@ -42,7 +42,9 @@ const CATALOGUE: Array<[number, number | undefined, number, Expect]> = [
   [190, 460, 400, AUTH],
   [190, 463, 400, AUTH],
   [190, 467, 400, AUTH],
-  [190, 492, 400, AUTH],
+  // 492 "Invalid Session": the token's user has no role on one Page (DOCS error-handling): that Page's
+  // objects are refused, the token is fine.
+  [190, 492, 400, { ...PERM, hint: /role on the Facebook Page.*Business Settings/ }],
   [190, undefined, 401, AUTH], // "Cannot parse access token"
   [190, undefined, 400, { ...PERM, hint: /pages_read_engagement/ }], // valid token, missing page permission
   [200, undefined, 403, { ...PERM, hint: /business_management/ }],
@@ -80,8 +82,10 @@ describe('Graph error table', () => {
   }
 
   it('declares a token dead only for the expiry/invalidation subcodes of 190 (and an unparseable token)', () => {
-    for (const sub of [458, 460, 463, 467, 492]) expect(classifyGraphError({ status: 400, body: { code: 190, error_subcode: sub }, path: 'me' }).failure, `190/${sub}`).to.equal('token_dead');
+    for (const sub of [458, 459, 460, 463, 464, 467]) expect(classifyGraphError({ status: 400, body: { code: 190, error_subcode: sub }, path: 'me' }).failure, `190/${sub}`).to.equal('token_dead');
     expect(classifyGraphError({ status: 401, body: { code: 190 }, path: 'me' }).failure).to.equal('token_dead');
+    // 190/492: the token's user lacks a role on one Page; the token reads everything else.
+    expect(classifyGraphError({ status: 400, body: { code: 190, error_subcode: 492 }, path: '123456' }).failure).to.equal('fatal');
     // 190 without a subcode on HTTP 400: a valid token lacking a page permission (AB test_errors.py).
     expect(classifyGraphError({ status: 400, body: { code: 190 }, path: '123/insights' }).failure).to.equal('fatal');
     expect(classifyGraphError({ status: 401, body: undefined, path: 'me' }).failure).to.equal('fatal');

@@ -231,7 +231,7 @@ describe("GraphClient reacts to Meta's real answers (issue 18 real-answer scenar
   });
 
   describe('tokens: dead only on the expiry/invalidation subcodes', () => {
-    for (const sub of [458, 459, 460, 463, 464, 467, 492]) {
+    for (const sub of [458, 459, 460, 463, 464, 467]) {
       it(`190/${sub}: the token is not used again; another token takes over; alone it is exit 3`, async () => {
         await serve((r) => (r.query.get('access_token') === A.token ? answer(`error_190_${sub}`) : OK));
         const { c } = client();
@@ -268,6 +268,24 @@ describe("GraphClient reacts to Meta's real answers (issue 18 real-answer scenar
       const e = await failure(c.request('1234567890/adspixels', { tokens: [A] }));
       expect(e.exitCode).to.equal(4);
       expect(c.deadTokens()).to.deep.equal([]);
+    });
+
+    it('190/492 (no role on the Page): that call fails with exit 4 and a Page-role hint; another token is tried for it; the token stays alive for every other call', async () => {
+      const PAGE_OBJECT = '120210000000000007';
+      await serve((r) => (r.path.includes(PAGE_OBJECT) && r.query.get('access_token') === A.token ? answer('error_190_492') : OK));
+      const { c } = client();
+      // Another candidate whose user has the role reads it.
+      await c.request(PAGE_OBJECT, { tokens: [A, B] });
+      const e = await failure(c.request(PAGE_OBJECT, { tokens: [A] }));
+      expect(e.exitCode, e.message).to.equal(4);
+      expect(e.kind).to.equal('permission');
+      expect(e.context['graph_subcode']).to.equal(492);
+      expect(e.hint)
+        .to.match(/role on the Facebook Page/)
+        .and.to.include('Business Settings');
+      expect(c.deadTokens(), 'the token is not dropped').to.deep.equal([]);
+      await c.request(PATH, { tokens: [A] });
+      expect(fake.seen.at(-1)!.query.get('access_token'), 'the same token reads the ad account').to.equal(A.token);
     });
 
     it('190 at HTTP 401 "Cannot parse access token": exit 3', async () => {
