@@ -169,6 +169,7 @@ export class GraphClient {
       failures: cb.failures,
       pauseMs: cb.pause_seconds * 1000,
       log: this.log,
+      // Only failures of the service count; a policy block ('blocked', 368) or a refused object does not.
       isFailure: (err) => err instanceof AttemptFailure && (err.classified.failure === 'transient' || err.classified.failure === 'throttle'),
       describe: (err) => (err instanceof AttemptFailure ? this.redactor.redact(err.classified.error.message) : 'unknown'),
     });
@@ -359,8 +360,9 @@ export class GraphClient {
           throw this.noTokenError(opts.tokens, path, accountId, error);
         }
         if (classified.failure === 'throttle') this.count(accountId, token.label, 'throttles');
-        if (error.kind === 'permission') {
-          // Candidates all claim access; one may have lost its role on the object while another still has it.
+        if (error.kind === 'permission' || classified.failure === 'blocked') {
+          // Candidates all claim access; one may have lost its role on the object while another still has
+          // it, and a policy block (368) is on the person behind one token, not on the others.
           deniedTo.add(token.label);
           const other = opts.tokens.find((t) => !this.dead.has(t.label) && !deniedTo.has(t.label));
           if (other) {

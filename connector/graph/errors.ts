@@ -22,8 +22,11 @@ export interface GraphErrorBody {
  */
 export type ThrottleScope = 'app' | 'token' | 'account';
 
-/** Reason carried by retryable failures, for logs and the breaker. */
-export type FailureClass = 'throttle' | 'transient' | 'token_dead' | 'reduce_data' | 'fatal';
+/**
+ * Reason carried by failures, for logs and the breaker. 'blocked' is a policy block on whoever makes
+ * the call (368): it says nothing of the service's health, so the circuit breaker does not count it.
+ */
+export type FailureClass = 'throttle' | 'transient' | 'token_dead' | 'reduce_data' | 'blocked' | 'fatal';
 
 /**
  * The response was too big or too slow to compute (HTTP 500 code 1 without a subcode, code 100
@@ -49,7 +52,20 @@ export class ObjectSkipError extends DataError {
   }
 }
 
-type Kind = 'config' | 'auth' | 'permission' | 'throttled' | 'transient' | 'data' | 'reduce_data' | 'object' | 'unexpected';
+/**
+ * Meta has temporarily blocked whoever makes the call for a policy reason (code 368). It ends as "retry
+ * later" (exit 7) like any passing failure, but nothing in this run cures it: it is not retried, not
+ * counted by the circuit breaker (one blocked user must not pause every account), and an insights read
+ * does not restart or split its jobs over it. Another token (another user) may still be tried.
+ */
+export class PolicyBlockError extends TransientError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details);
+    this.name = 'PolicyBlockError';
+  }
+}
+
+type Kind = 'config' | 'auth' | 'permission' | 'throttled' | 'transient' | 'blocked' | 'data' | 'reduce_data' | 'object' | 'unexpected';
 
 interface Rule {
   /** Graph error code, or an inclusive range. Absent = any code (status-only rows). */
@@ -191,14 +207,20 @@ export const GRAPH_ERROR_TABLE: readonly Rule[] = [
   { code: [201, 299], kind: 'permission', retry: false, reason: 'missing permission (code 2xx)', hint: PERMISSION_HINT },
   // 341 "Application limit reached": the app's budget, like code 4 (DOCS graph-api/guides/error-handling).
   { code: 341, kind: 'throttled', retry: true, scope: 'app', reason: 'application limit reached (code 341)', hint: THROTTLE_HINT },
-  // 368 "Temporarily blocked for policies violations": Meta says wait and retry, but minutes of in-run
-  // retries do not lift a policy block; the run ends as "retry later" (exit 7) with where to look.
+  // 368 "Temporarily blocked for policies violations" — "Wait and retry the operation" (DOCS
+  // graph-api/guides/error-handling). Captured bodies carry no is_transient and say what lifts it: "A
+  // security check is required to proceed.", "Confirm your identity before you can publish as this
+  // Page", "…until you complete Page Publishing Authorization" (sandbox documented-errors.ts error_368):
+  // a person must act, so minutes of in-run retries do not help. No peer retries it (Airbyte
+  // streams/common.py should_retry_api_error, singer-io tap_facebook/retry.py: only is_transient or
+  // listed codes; MeltanoLabs client.py: only rate-limit texts and 5xx) and none treats it as a service
+  // failure. So: not retried, not counted by the breaker, the read it hit fails (exit 7 "retry later").
   {
     code: 368,
-    kind: 'transient',
+    kind: 'blocked',
     retry: false,
     reason: 'temporarily blocked for a policy violation (code 368)',
-    hint: 'Meta has temporarily blocked this token/app for a policy reason: check Business Support Home (Account Quality) for restrictions on the user, app or ad account, then re-run later.',
+    hint: 'Meta has temporarily blocked the person behind this token (or the app, Page or ad account) for a policy reason, often until they pass a security check or confirm their identity: log in to facebook.com as that user and complete what it asks, and check Business Support Home (Account Quality) for restrictions; then re-run. The tap does not retry it within the run, and other accounts and tokens go on.',
   },
   { code: 613, subcode: 1487742, kind: 'throttled', retry: true, scope: 'account', reason: 'ad account request limit reached (code 613/1487742)', hint: THROTTLE_HINT },
   { code: 613, kind: 'throttled', retry: true, scope: 'account', reason: 'ad account request limit reached (code 613)', hint: THROTTLE_HINT },
@@ -319,6 +341,9 @@ export function classifyGraphError(c: GraphFailureContext): Classified {
     case 'transient':
       error = new TransientError(message, details);
       break;
+    case 'blocked':
+      error = new PolicyBlockError(message, details);
+      break;
     case 'reduce_data':
       error = new ReduceDataError(message, details);
       break;
@@ -334,7 +359,7 @@ export function classifyGraphError(c: GraphFailureContext): Classified {
     default:
       error = new ConnectorError('unexpected', message, details);
   }
-  const failure: FailureClass = rule.kind === 'throttled' ? 'throttle' : rule.kind === 'transient' ? 'transient' : rule.kind === 'reduce_data' ? 'reduce_data' : rule.tokenDead ? 'token_dead' : 'fatal';
+  const failure: FailureClass = rule.kind === 'throttled' ? 'throttle' : rule.kind === 'transient' ? 'transient' : rule.kind === 'reduce_data' ? 'reduce_data' : rule.kind === 'blocked' ? 'blocked' : rule.tokenDead ? 'token_dead' : 'fatal';
   return { error, retry: rule.retry || (rule.kind === 'reduce_data' && c.body?.is_transient === true), failure, scope: rule.scope };
 }
 

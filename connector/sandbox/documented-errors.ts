@@ -75,16 +75,13 @@ export const DOCUMENTED_ERRORS: Readonly<Record<string, Documented>> = {
   error_294: { source: `${DOCS_ERRORS} (294 ads_management required)`, make: () => new GraphError({ status: 400, code: 294, message: '(#294) Managing advertisements requires an access token with the extended permission for ads_management' }) },
   error_3: { source: `${DOCS_ERRORS} (3 "API Method": capability or permission issue)`, make: () => new GraphError({ status: 400, code: 3, message: '(#3) Application does not have the capability to make this API call.' }) },
   error_2635: { source: 'developers.facebook.com/docs/marketing-api/marketing-api-changelog (deprecated version answer)', make: () => E.deprecatedVersion('v25.0') },
+  // Meta's table: 368 "Temporarily blocked for policies violations", "Wait and retry the operation".
+  // Body as captured verbatim in a public social-publishing tool's Jest test ("should handle Facebook
+  // security check errors", getErrorResolution): OAuthException, 368/1404006, an empty
+  // error_user_msg, no is_transient (its error_data.sentry_block_data is left out: no client reads it).
   error_368: {
-    source: `${DOCS_ERRORS} (368 "Temporarily blocked for policies violations": wait and retry); message/user text [unconfirmed]`,
-    make: () =>
-      new GraphError({
-        status: 400,
-        code: 368,
-        message: 'The action attempted has been deemed abusive or is otherwise disallowed',
-        userTitle: "You Can't Use This Feature Right Now",
-        userMsg: "You're temporarily blocked from using this feature because you've been using it too fast.",
-      }),
+    source: `${DOCS_ERRORS} (368 "Temporarily blocked for policies violations": wait and retry); body as captured in public tests (getErrorResolution "Facebook security check"), without error_data`,
+    make: () => new GraphError({ status: 400, code: 368, subcode: 1404006, message: 'A security check is required to proceed.', userMsg: '' }),
   },
   error_100_33: { source: `${DOCS_ERRORS}; Graph's "Unsupported get request" (100/33)`, make: () => E.unsupportedGet('123') },
   error_100_nonexisting_field: { source: 'issue 18 (Meta lists every offending field)', make: () => E.nonexistingField('assigned_ad_accounts', 'User') },

@@ -9,7 +9,7 @@ import type { LimitFunction } from 'p-limit';
 import { addDays, addMonths, dayInZone, maxDay, minDay } from '../core/dates.js';
 import { ConnectorError, DataError, ThrottledError, asConnectorError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { ObjectSkipError, ReduceDataError } from '../graph/errors.js';
+import { ObjectSkipError, PolicyBlockError, ReduceDataError } from '../graph/errors.js';
 import { JobFailedError, JobQueuedError, type ReportRunTiming } from '../graph/report-run.js';
 import type { Bookmark } from '../singer/state.js';
 import type { JsonSchema } from '../singer/messages.js';
@@ -119,6 +119,8 @@ export const FAILED_RUN_MARGIN = 6;
 
 /** Errors no smaller or later job can cure within this run: they end the account's report read. */
 const ENDS_THE_READ: ReadonlySet<ConnectorError['kind']> = new Set(['auth', 'permission', 'config', 'throttled', 'unexpected']);
+/** A policy block (368) is a passing failure (exit 7) that no restart or split cures either. */
+const endsTheRead = (err: unknown, e: ConnectorError): boolean => ENDS_THE_READ.has(e.kind) || err instanceof PolicyBlockError;
 
 export async function readInsightsReport(ctx: InsightsReadContext, account: AccountInfo, report: InsightsReport, schema: JsonSchema, selected: readonly string[], previous: Bookmark | undefined): Promise<InsightsReadResult> {
   const result: InsightsReadResult = { found: 0, fresh: 0, jobs: 0, splits: 0, failures: [], bookmark: previous, plan: undefined };
@@ -244,7 +246,7 @@ class ReportRead {
       return [];
     }
     // A throttle that outlived the client's waits, the account's call cap, a dead token, a bug: no smaller job helps.
-    if (ENDS_THE_READ.has(e.kind)) throw err;
+    if (endsTheRead(err, e)) throw err;
     // Still queued at Meta when the timeout came: more (smaller) runs would only queue behind it.
     if (err instanceof JobQueuedError) return this.fail(this.failure(e, e.message), true);
     this.failedRuns++;
@@ -282,7 +284,7 @@ class ReportRead {
     } catch (err) {
       const e = asConnectorError(err);
       if (this.scheduler.stopped) return [];
-      if (ENDS_THE_READ.has(e.kind)) throw err;
+      if (endsTheRead(err, e)) throw err;
       this.log.warn(`asking insights which objects of ${job.label} delivered failed (${e.message}); splitting its days instead`, { error_kind: e.kind, ...e.context });
       children = job.halves();
     }

@@ -231,6 +231,30 @@ describe('tap answers each Meta error as Meta sends it (issue 18 part 3, child p
     expect(new Set(r.records('campaigns').map((c) => c['account_id']))).to.not.include(victim);
   });
 
+  it("368 (policy block) on one account's report run: that report fails at once with the hint, no restart or split, no circuit-breaker pause; other accounts complete", async () => {
+    // Every report run of the account is refused (its campaigns' and ad sets' too), as a block is.
+    sb.faults.add({ kind: 'graph_error', name: 'error_368', method: 'POST', path: '/insights$', accountId: solo });
+    rec.calls.length = 0;
+    // A breaker that opens after two consecutive service failures: a 368 must not count as one.
+    const r = await run(['insights_campaign'], { extra: { circuit_breaker: { failures: 2, pause_seconds: 0.05 } } });
+    expect(r.code, r.stderr.slice(-1500)).to.equal(5);
+    const posts = rec.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/insights') && (c.path.includes(`act_${solo}`) || /^\/\d+\/insights$/.test(c.path)));
+    expect(
+      posts.map((c) => c.path),
+      'one report run, not restarted or split',
+    ).to.deep.equal([`/act_${solo}/insights`]);
+    expect(msgs(r).some((m) => m.startsWith('circuit breaker opened'))).to.equal(false);
+    const logs = r.records('sync_log');
+    const blocked = logs.find((l) => l['account_id'] === solo)!;
+    expect(blocked['status']).to.equal('failed');
+    expect(blocked['error_class']).to.equal('transient');
+    expect(String(blocked['error_message'])).to.include('code 368');
+    expect(String(blocked['hint'])).to.include('security check').and.to.include('Account Quality');
+    const others = logs.filter((l) => l['account_id'] !== solo);
+    expect(others.length).to.be.greaterThan(0);
+    for (const o of others) expect(o['status'], String(o['account_id'])).to.equal('ok');
+  });
+
   /**
    * Two runs on a sandbox of its own: a clean one, then (the world clock moved so that ads changed and
    * their creatives are re-read by id) one with the faults `arm` adds; `check` looks at the second.

@@ -73,6 +73,15 @@ describe('circuit breaker', () => {
     expect(c.breakerOpens()).to.equal(3); // opened after 2 failures; each half-open trial (3rd, 4th) failed and re-opened it
   });
 
+  it('does not count a policy block (368) as a service failure: one blocked user does not pause every call', async () => {
+    fake = await startFakeGraph(() => ({ status: 400, json: graphError(368, 1404006) }));
+    const { c, mem } = make({ circuit_breaker: { failures: 2, pause_seconds: 0.05 } });
+    for (let i = 0; i < 5; i++) expect(await c.request(`act_${i}/ads`, { tokens: [A] }).catch((e: unknown) => e)).to.be.instanceOf(TransientError); // exit 7, retry later
+    expect(c.breakerOpens()).to.equal(0);
+    expect(fake.seen, 'each call once: not retried').to.have.length(5);
+    expect(parsed(mem.text()).some((l) => String(l['msg']).startsWith('circuit breaker opened'))).to.equal(false);
+  });
+
   it('does not count permanent errors (auth, permission, bad request) as service failures', async () => {
     fake = await startFakeGraph(() => ({ status: 400, json: graphError(100) }));
     const { c } = make({ circuit_breaker: { failures: 2, pause_seconds: 10 } });

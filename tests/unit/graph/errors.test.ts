@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { classifyGraphError, classifyNetworkError, ObjectSkipError, ReduceDataError, GRAPH_ERROR_TABLE } from '../../../connector/graph/errors.js';
+import { classifyGraphError, classifyNetworkError, ObjectSkipError, PolicyBlockError, ReduceDataError, GRAPH_ERROR_TABLE } from '../../../connector/graph/errors.js';
 import { AuthError, ConfigError, ConnectorError, EXIT_CODES, PermissionError, ThrottledError, TransientError } from '../../../connector/core/errors.js';
 
 type Expect = { type: new (...a: never[]) => ConnectorError; exit: number; retry: boolean; scope?: 'app' | 'token' | 'account'; hint: RegExp };
@@ -49,6 +49,8 @@ const CATALOGUE: Array<[number, number | undefined, number, Expect]> = [
   [190, undefined, 400, { ...PERM, hint: /pages_read_engagement/ }], // valid token, missing page permission
   [200, undefined, 403, { ...PERM, hint: /business_management/ }],
   [294, undefined, 400, { ...PERM, hint: /ads_management/ }],
+  // 368 "Temporarily blocked for policies violations" (DOCS error-handling): "retry later", but not in this run.
+  [368, 1404006, 400, { type: PolicyBlockError, exit: EXIT_CODES.retryLater, retry: false, hint: /security check.*Account Quality/ }],
   [613, 1487742, 400, { ...THROTTLE, scope: 'account' }],
   [613, undefined, 400, { ...THROTTLE, scope: 'account' }],
   [960, undefined, 400, TRANSIENT],
@@ -80,6 +82,10 @@ describe('Graph error table', () => {
       expect(c.error.message).to.include('ad account 42').and.to.include('"agency"');
     });
   }
+
+  it('marks a policy block (368) as "blocked", which the circuit breaker does not count, with or without a subcode', () => {
+    for (const body of [{ code: 368 }, { code: 368, error_subcode: 1404006 }, { code: 368, error_subcode: 1404078, is_transient: false }]) expect(classifyGraphError({ status: 400, body, path: 'act_1/insights' }).failure, JSON.stringify(body)).to.equal('blocked');
+  });
 
   it('declares a token dead only for the expiry/invalidation subcodes of 190 (and an unparseable token)', () => {
     for (const sub of [458, 459, 460, 463, 464, 467]) expect(classifyGraphError({ status: 400, body: { code: 190, error_subcode: sub }, path: 'me' }).failure, `190/${sub}`).to.equal('token_dead');

@@ -319,6 +319,16 @@ describe("GraphClient reacts to Meta's real answers (issue 18 real-answer scenar
       });
     }
 
+    it('368 (policy block on the person behind one token): another token reads it at once; the blocked token is not dropped', async () => {
+      await serve((r) => (r.query.get('access_token') === A.token ? answer('error_368') : OK));
+      const { c, time } = client();
+      const out = await c.request<{ data: unknown[] }>(PATH, { tokens: [A, B] });
+      expect(out.data).to.have.length(1);
+      expect(fake.seen.map((x) => x.query.get('access_token'))).to.deep.equal([A.token, B.token]);
+      expect(time.sleeps, 'no wait').to.deep.equal([]);
+      expect(c.deadTokens()).to.deep.equal([]);
+    });
+
     it('2635: the message names config.api_version and the version Meta asks for', async () => {
       await serve(() => answer('error_2635'));
       const { c } = client();
