@@ -4,6 +4,7 @@
 // errors; rendered as text for people and JSON for machines.
 import type { TapState } from '../singer/state.js';
 import { SYNC_LOG_STREAM } from '../tap/streams.js';
+import type { SkippedObject } from '../tap/sync.js';
 
 export interface Failure {
   /** Which part failed: one account inside the tap, or a whole process. */
@@ -44,6 +45,8 @@ export interface SyncSummary {
   state: { file: string | null; written: boolean; state_messages: number };
   models: { ran: boolean; models?: number; exit_code?: number };
   failures: Failure[];
+  /** Objects the tap skipped while their accounts went on (a creative of a Page the token's user has no role on…). */
+  skipped_objects: SkippedObject[];
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
@@ -133,6 +136,8 @@ export interface SummaryInput {
    * stopped before its sync_log and summary (Ctrl-C, a kill), which otherwise said "0 found".
    */
   accountsSeen?: number;
+  /** From the tap's summary line. */
+  skippedObjects?: SkippedObject[];
 }
 
 export function buildSummary(i: SummaryInput): SyncSummary {
@@ -185,7 +190,19 @@ export function buildSummary(i: SummaryInput): SyncSummary {
     state: { file: i.stateFile ?? null, written: i.stateWritten, state_messages: i.stateMessages },
     models: i.models,
     failures,
+    skipped_objects: i.skippedObjects ?? [],
   };
+}
+
+/** The tap summary line's `skipped_objects` (tap/sync.ts SkippedObject), keeping only well-formed entries. */
+export function skippedObjectsOf(v: unknown): SkippedObject[] {
+  if (!Array.isArray(v)) return [];
+  return v.flatMap((o: unknown): SkippedObject[] => {
+    if (o === null || typeof o !== 'object') return [];
+    const r = o as Record<string, unknown>;
+    const [account_id, object, kind, message, hint] = [str(r['account_id']), str(r['object']), str(r['kind']), str(r['message']), str(r['hint'])];
+    return account_id && object ? [{ account_id, object, kind: kind ?? 'error', message: message ?? '', ...(hint ? { hint } : {}) }] : [];
+  });
 }
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
@@ -217,6 +234,12 @@ export function formatSummary(s: SyncSummary): string {
       lines.push(`    ${who}: [${f.kind}] ${f.message}`);
       if (f.hint) lines.push(`      → ${f.hint}`);
     }
+  }
+  if (s.skipped_objects.length) {
+    lines.push('  skipped (their accounts went on without them):');
+    for (const o of s.skipped_objects) lines.push(`    act_${o.account_id}: ${o.object} [${o.kind}] ${o.message}`);
+    // One line per fix: many objects usually share one cause (a Page the token's user has no role on).
+    for (const hint of new Set(s.skipped_objects.flatMap((o) => (o.hint ? [o.hint] : [])))) lines.push(`      → ${hint}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -24,7 +24,8 @@ import { newRunId } from './run-id.js';
 import { SingerMeter } from './singer-meter.js';
 import { addRequestMetricLine, type RequestCounts } from '../singer/request-metrics.js';
 import { readStateFile, StatePersister, stateFromTargetLine } from './state-file.js';
-import { buildSummary, type Failure, type SyncSummary } from './summary.js';
+import { buildSummary, skippedObjectsOf, type Failure, type SyncSummary } from './summary.js';
+import type { SkippedObject } from '../tap/sync.js';
 import { CountCheck, withCountFailures } from './verify-counts.js';
 
 /** The steps of a sync run, as progress and /sync-status name them. */
@@ -172,6 +173,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const requests: Partial<RequestCounts> = {};
   const counts = new CountCheck();
   let tapCounts: { accounts?: number; added?: number; updated?: number } | undefined;
+  let skippedObjects: SkippedObject[] = [];
   const accountsSeen = new Set<string>();
   let tapChild: ChildProcess | undefined;
   let targetChild: ChildProcess | undefined;
@@ -228,6 +230,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
             if (typeof account === 'string' && account !== '') accountsSeen.add(account);
             if (line.fields['type'] === 'summary') {
               const n = (k: string): number | undefined => (typeof line.fields[k] === 'number' ? (line.fields[k] as number) : undefined);
+              skippedObjects = skippedObjectsOf(line.fields['skipped_objects']);
               tapCounts = {};
               for (const k of ['accounts', 'added', 'updated'] as const) {
                 const v = n(k);
@@ -339,6 +342,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       models: modelsInfo,
       ...(requests.api_calls !== undefined ? { requests: { api_calls: requests.api_calls, throttles: requests.throttles ?? 0 } } : {}),
       ...(tapCounts ? { tapCounts } : {}),
+      skippedObjects,
       accountsSeen: accountsSeen.size,
     });
     log.info('sync finished', { type: 'summary', summary: { ...summary, accounts: { ...summary.accounts, list: undefined } } });

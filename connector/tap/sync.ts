@@ -68,13 +68,17 @@ export interface SyncSummary {
   state: TapState;
 }
 
+/**
+ * An object Meta refused on its own, skipped while its account went on. Snake case: it is also the
+ * shape of the summary line's `skipped_objects`, which `fb-ads-elt sync` reads (pipeline/summary.ts).
+ */
 export interface SkippedObject {
-  accountId: string;
+  account_id: string;
   /** What was not read, e.g. `creative 123`. */
   object: string;
   kind: string;
   message: string;
-  hint: string | undefined;
+  hint?: string;
 }
 
 /** Streams the run reads: the catalog's selection, or every stream when no catalog is given. */
@@ -312,7 +316,7 @@ async function syncAccounts(run: SyncRun, discovery: DiscoveryResult): Promise<A
       run.state = setBookmark(run.state, stream, accountId, bookmark);
       await emitState(run);
     },
-    skipObject: (accountId, object, e) => run.skippedObjects.push({ accountId, object, kind: e.kind, message: e.message, hint: e.hint }),
+    skipObject: (accountId, object, e) => run.skippedObjects.push({ account_id: accountId, object, kind: e.kind, message: e.message, ...(e.hint ? { hint: e.hint } : {}) }),
   };
   const accountLimit = pLimit(config.max_concurrency);
   await Promise.all(
@@ -393,7 +397,7 @@ function logSummary(log: Logger, s: SyncSummary): void {
   const parts = [`found ${found} ad account${found === 1 ? '' : 's'}`, `${s.updated} updated`, `${s.added} added`];
   if (s.failed.length) parts.push(`${s.failed.length} failed (${s.failed.map((f) => f.accountId).join(', ')})`);
   if (s.skipped.length) parts.push(`${s.skipped.length} skipped (${s.skipped.map((f) => f.accountId).join(', ')})`);
-  if (s.skippedObjects.length) parts.push(`${s.skippedObjects.length} object${s.skippedObjects.length === 1 ? '' : 's'} skipped (${s.skippedObjects.map((o) => `${o.object} of account ${o.accountId}`).join(', ')})`);
+  if (s.skippedObjects.length) parts.push(`${s.skippedObjects.length} object${s.skippedObjects.length === 1 ? '' : 's'} skipped (${s.skippedObjects.map((o) => `${o.object} of account ${o.account_id}`).join(', ')})`);
   if (s.failedTokens.length) parts.push(`token${s.failedTokens.length === 1 ? '' : 's'} ${s.failedTokens.map((l) => `"${l}"`).join(', ')} not usable`);
   log.info(`Sync ${s.exitCode === 0 ? 'finished' : 'finished with problems'}: ${parts.join(', ')}; ${s.records} records.`, {
     type: 'summary',
@@ -403,9 +407,11 @@ function logSummary(log: Logger, s: SyncSummary): void {
     added: s.added,
     records: s.records,
     exit_code: s.exitCode,
+    // `fb-ads-elt sync` lists these in its own summary (pipeline/summary.ts).
+    skipped_objects: s.skippedObjects,
   });
   for (const f of s.failed) log.error(`account ${f.accountId} failed: ${f.message}`, { account_id: f.accountId, error_kind: f.kind, hint: f.hint });
-  for (const o of s.skippedObjects) log.warn(`${o.object} of account ${o.accountId} was skipped: ${o.message}`, { account_id: o.accountId, error_kind: o.kind, hint: o.hint });
+  for (const o of s.skippedObjects) log.warn(`${o.object} of account ${o.account_id} was skipped: ${o.message}`, { account_id: o.account_id, error_kind: o.kind, hint: o.hint });
   if (s.incompleteDiscovery.length) {
     log.warn(`discovery was incomplete for ${s.incompleteDiscovery.join(', ')}: those streams were not activated (rows from earlier runs are kept)`, {
       hint: s.failedTokens.length ? 'A token could not be used (see the error lines above): replace it, and the next run lists its assets again.' : 'Check the warnings above: a token without business_management or a business it lost access to is the usual cause.',

@@ -94,4 +94,22 @@ describe('fb-ads-elt sync (CLI, against the sandbox)', function () {
     expect(r.summary.failures.some((f) => /token/i.test(f.hint ?? ''))).to.equal(true);
     expect(readFileSync(path.join(dir, 'state.json'), 'utf8')).to.equal(before);
   });
+
+  // Last: it moves the sandbox's clock.
+  it('lists creatives refused with 190/492 (no role on their Page) as skipped objects in its summary, with the fix, and exits 0', async () => {
+    sandbox.advanceDay(3); // ads change, so their creatives are re-read by id
+    const byPage = new Map<string, string[]>();
+    for (const c of sandbox.world.creatives) byPage.set(c.pageId, [...(byPage.get(c.pageId) ?? []), c.id]);
+    const onPage = [...byPage.values()].sort((a, b) => b.length - a.length)[0]!;
+    sandbox.faults.add({ kind: 'graph_error', name: 'error_190_492', path: `^/(${onPage.join('|')})$` });
+    const r = await runCli(sandbox.now(), [...args, '--days', '2']);
+    expect(r.code, r.stderr.slice(-3000)).to.equal(0);
+    expect(r.summary.skipped_objects.length).to.be.greaterThan(0);
+    for (const o of r.summary.skipped_objects) {
+      expect(onPage.map((id) => `creative ${id}`)).to.include(o.object);
+      expect(o.kind).to.equal('permission');
+      expect(o.hint).to.match(/role on the Facebook Page/);
+    }
+    expect(r.summary.failures).to.deep.equal([]);
+  });
 });

@@ -306,6 +306,9 @@ describe('tap answers each Meta error as Meta sends it (issue 18 part 3, child p
           for (const l of second.records('sync_log')) expect(l['status'], String(l['account_id'])).to.equal('ok');
           const summary = second.logs().find((l) => l['type'] === 'summary')!;
           expect(String(summary['msg'])).to.match(new RegExp(`${refused} objects? skipped \\(creative \\d+ of account \\d+`));
+          const listed = summary['skipped_objects'] as Array<Record<string, unknown>>;
+          expect(listed.map((o) => o['object']).sort()).to.deep.equal([...new Set(warns.map((w) => /^(creative \d+)/.exec(String(w['msg']))![1]))].sort());
+          for (const o of listed) expect(String(o['hint'])).to.match(/role on the Facebook Page/);
           expect(second.logs().filter((l) => / of account \d+ was skipped: /.test(String(l['msg'])))).to.have.length(refused);
         },
       );

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { accountsFromSyncLog, buildSummary, formatSummary, type SummaryInput } from '../../../connector/pipeline/summary.js';
+import { accountsFromSyncLog, buildSummary, formatSummary, skippedObjectsOf, type SummaryInput } from '../../../connector/pipeline/summary.js';
 import { combineExitCodes, childExitCode } from '../../../connector/pipeline/exit-code.js';
 
 const base = (over: Partial<SummaryInput> = {}): SummaryInput => ({
@@ -62,6 +62,23 @@ describe('sync summary', () => {
     expect(formatSummary(none)).to.include('n/a calls');
     expect(buildSummary(base({ syncLog: [], requests: { api_calls: 7, throttles: 2 } }))).to.include({ api_calls: 7, throttles: 2 });
     expect(buildSummary(base({ requests: { api_calls: 19, throttles: 1 } }))).to.include({ api_calls: 19, throttles: 1 });
+  });
+
+  it('lists the objects the tap skipped (from its summary line), each once and each fix once, apart from failures', () => {
+    const hint = 'assign the user a role on the Page';
+    const line = [
+      { account_id: '1', object: 'creative 11', kind: 'permission', message: 'no role on the Page (code 190/492)', hint },
+      { account_id: '2', object: 'creative 22', kind: 'permission', message: 'no role on the Page (code 190/492)', hint },
+      { object: 'no account' },
+      'garbage',
+    ];
+    const s = buildSummary(base({ skippedObjects: skippedObjectsOf(line) }));
+    expect(s.skipped_objects.map((o) => `${o.account_id}:${o.object}`)).to.deep.equal(['1:creative 11', '2:creative 22']);
+    expect(s.failures.map((f) => f.account_id)).to.deep.equal(['3']);
+    const text = formatSummary(s);
+    expect(text).to.include('act_1: creative 11 [permission] no role on the Page (code 190/492)').and.include('act_2: creative 22');
+    expect(text.split(`→ ${hint}`)).to.have.length(2);
+    expect(formatSummary(buildSummary(base()))).to.not.include('skipped (their accounts');
   });
 
   it('reads sync_log by the columns its schema names, not by guessed alternatives', () => {
