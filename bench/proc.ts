@@ -1,10 +1,11 @@
-// Runs one connector CLI as a child process for the bench: stdin from a file (or closed), stdout
+// Runs one connector CLI as a child process for the bench: stdin from a file, a generated stream or closed, stdout
 // consumed (lines and bytes counted, optionally kept), stderr kept for diagnosis, and peak RSS taken
 // from the kernel's own high-water mark (VmHWM in /proc/<pid>/status), polled while it runs.
 import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 
 /** GNU time reports the child's ru_maxrss exactly at exit; polling /proc is the fallback. */
 const GNU_TIME = '/usr/bin/time';
@@ -28,8 +29,12 @@ export interface ChildRun {
 
 export interface ChildOptions {
   args: string[];
-  /** File piped into stdin; absent = stdin closed at once. */
+  /** File piped into stdin; absent (and no `stdin`) = stdin closed at once. */
   stdinFile?: string;
+  /** A stream piped into stdin instead of a file (input generated while the child reads it). */
+  stdin?: Readable;
+  /** Called with the child's pid once it is spawned (with GNU time, the pid of the time wrapper). */
+  onSpawn?: (pid: number) => void;
   /** Called with every stdout line (counting RECORD lines, catching the last STATE). */
   onLine?: (line: string) => void;
   /** Poll /proc/<pid>/status even when GNU time is installed (tests cover both paths). */
@@ -66,7 +71,7 @@ export function runChild(command: string, opts: ChildOptions): Promise<ChildRun>
   const child = spawn(cmd, args, {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
-    stdio: [opts.stdinFile ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    stdio: [opts.stdinFile || opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     // Own process group, so a timeout kills the connector too, not only the GNU time wrapper.
     detached: true,
   });
@@ -85,8 +90,9 @@ export function runChild(command: string, opts: ChildOptions): Promise<ChildRun>
     }
   };
   const killer = opts.timeoutMs ? setTimeout(killGroup, opts.timeoutMs) : undefined;
-  if (opts.stdinFile && child.stdin) {
-    const input = createReadStream(opts.stdinFile);
+  if (child.pid !== undefined) opts.onSpawn?.(child.pid);
+  if ((opts.stdinFile || opts.stdin) && child.stdin) {
+    const input = opts.stdin ?? createReadStream(opts.stdinFile!);
     input.pipe(child.stdin);
     child.stdin.on('error', () => undefined); // the child may exit before reading everything; its exit code says why
   }

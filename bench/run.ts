@@ -1,4 +1,4 @@
-// `npm run bench`: runs the benchmark scenarios (start-up, target throughput/memory, the real peers
+// `npm run bench`: runs the benchmark scenarios (start-up, target throughput/memory, a memory soak, the real peers
 // side by side with our tap's memory on their world, sharding on paper, tap memory as accounts grow,
 // full and incremental sync vs a naive baseline, models build) and writes bench/RESULTS.md with the
 // figures, the command, the commit, the machine and the date. `--quick` is a smaller run; `--only a,b`
@@ -16,6 +16,7 @@ import { parseResults, renderResults, type Results, type Section } from './repor
 import { syncBench } from './scenarios/sync.js';
 import { tapMemoryBench } from './scenarios/tap-memory.js';
 import { targetBench } from './scenarios/target.js';
+import { soakBench } from './scenarios/soak.js';
 import { modelsBench } from './scenarios/models.js';
 import { peersWorldBench, type PeersWorldResult } from './scenarios/peers.js';
 import { shardingBench } from './scenarios/sharding.js';
@@ -23,7 +24,7 @@ import { startupBench } from './scenarios/startup.js';
 import { targetPeerBench } from './scenarios/target-peer.js';
 
 /** Every scenario, in RESULTS.md's order. */
-export const SCENARIOS = ['startup', 'target', 'peers', 'sharding', 'tap-memory', 'sync', 'models'] as const;
+export const SCENARIOS = ['startup', 'target', 'soak', 'peers', 'sharding', 'tap-memory', 'sync', 'models'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 export interface BenchPlan {
@@ -47,6 +48,9 @@ export interface BenchPlan {
   peersOursRuns: number;
   /** Rows of the Singer file ours and target-duckdb both load. */
   targetPeerRows: number;
+  /** Rows of the memory soak (one target run into a growing table) and how often its input says STATE. */
+  soakRows: number;
+  soakStateEvery: number;
 }
 
 export const FULL: BenchPlan = {
@@ -68,6 +72,8 @@ export const FULL: BenchPlan = {
   peersDays: 30,
   peersOursRuns: 3,
   targetPeerRows: 50_000,
+  soakRows: 10_000_000,
+  soakStateEvery: 100_000,
 };
 
 export const QUICK: BenchPlan = {
@@ -89,6 +95,8 @@ export const QUICK: BenchPlan = {
   peersDays: 7,
   peersOursRuns: 1,
   targetPeerRows: 5_000,
+  soakRows: 100_000,
+  soakStateEvery: 10_000,
 };
 
 export interface BenchArgs {
@@ -146,6 +154,10 @@ export async function runBench(args: BenchArgs): Promise<Results> {
     if (want('target')) {
       say(`target: ${plan.targetSizes.join(', ')} rows`);
       add('target', await targetBench({ sizes: plan.targetSizes, smallBatchBytes: plan.targetSmallBatchBytes, timeoutMs: 1_200_000 }));
+    }
+    if (want('soak')) {
+      say(`memory soak: ${plan.soakRows} rows in one target run`);
+      add('soak', await soakBench({ rows: plan.soakRows, stateEvery: plan.soakStateEvery, timeoutMs: 3_600_000 }));
     }
     let peersWorld: PeersWorldResult | undefined;
     if (want('peers') || want('sharding')) {

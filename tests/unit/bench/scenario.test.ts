@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runChild } from '../../../bench/proc.js';
 import { targetBench } from '../../../bench/scenarios/target.js';
+import { committedRows, soakBench, soakInput } from '../../../bench/scenarios/soak.js';
 import { writeInsightsInput } from '../../../bench/singer-input.js';
 
 describe('bench child runs and a tiny scenario', function () {
@@ -76,5 +77,31 @@ describe('bench child runs and a tiny scenario', function () {
       expect(duck).to.be.greaterThan(0);
       expect(sum).to.be.closeTo(validate! + duck!, 2);
     }
+  });
+
+  it('generates the soak input: SCHEMA, the records with a STATE after every N and at the end', async () => {
+    let text = '';
+    for await (const chunk of soakInput(250, 100)) text += String(chunk);
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; value?: unknown });
+    expect(lines[0]!.type).to.equal('SCHEMA');
+    expect(lines.filter((l) => l.type === 'RECORD')).to.have.length(250);
+    expect(lines.filter((l) => l.type === 'STATE').map((l) => l.value)).to.deep.equal([{ soak: { rows: 100 } }, { soak: { rows: 200 } }, { soak: { rows: 250 } }]);
+    expect(committedRows('{"soak":{"rows":200}}')).to.equal(200);
+    expect(committedRows('{"bookmarks":{}}')).to.equal(undefined);
+  });
+
+  it('runs the memory soak end to end on a small input: every row committed, memory sampled beside the rows', async () => {
+    // batch_rows is the target's default (100,000): with 30,000 rows in ~32 MiB batches the STATEs arrive at each commit.
+    const s = await soakBench({ rows: 30_000, stateEvery: 5_000, sampleMs: 100 });
+    expect(s.run.code).to.equal(0);
+    expect(s.committed).to.equal(30_000);
+    expect(s.samples.length).to.be.greaterThan(3);
+    expect(s.samples.every((x) => x.rssBytes > 20 * 2 ** 20)).to.equal(true);
+    expect(s.samples.at(-1)!.committed).to.be.at.most(30_000);
+    expect(s.checks[0]!.met).to.equal(true);
+    expect(s.tables[0]!.rows.length).to.be.greaterThan(0);
   });
 });
