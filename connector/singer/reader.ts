@@ -29,7 +29,7 @@ export function parseLineExact(text: string, line: number): { message: SingerMes
   try {
     ({ value, exact } = parseExact(text));
   } catch (err) {
-    throw new DataError(`line ${line}: not valid JSON (${(err as Error).message})`, {
+    throw new DataError(`line ${line}: ${notJsonReason(text) ?? `not valid JSON (${(err as Error).message})`}`, {
       context: { line },
       hint: 'The upstream tap wrote something that is not a Singer message to stdout; check its logs go to stderr.',
     });
@@ -39,6 +39,43 @@ export function parseLineExact(text: string, line: number): { message: SingerMes
   } catch (err) {
     throw new DataError(`line ${line}: ${(err as Error).message}`, { context: { line }, hint: 'Fix the producer of this message.' });
   }
+}
+
+/**
+ * A line that holds no message: empty, or only JSON's own whitespace (space, tab, CR; RFC 8259
+ * `ws`) — what JSON.parse, like the Meltano SDK's and singer-python's json.loads, skips around a
+ * message. Other invisible characters (vertical tab, NBSP, a byte order mark, U+2028, which
+ * String.trim would also drop) are not blank: the line is refused as not a Singer message.
+ */
+export function isBlankLine(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  return true;
+}
+
+/** U+FEFF, a byte order mark: ignored only at the very start of the input (see stripInputBom). */
+const BOM = '\ufeff';
+
+/**
+ * Line 1 without a UTF-8 byte order mark at its start: RFC 8259 §8.1 lets a parser ignore one, and
+ * producers on Windows write it (PowerShell's UTF-8). Anywhere else it is refused (parseLineExact).
+ */
+export function stripInputBom(bytes: Buffer, line: number): Buffer {
+  return line === 1 && bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+}
+
+/** What Python's str.isspace adds to String.trim's whitespace (FS, GS, RS, US, NEL). */
+const PYTHON_ONLY_SPACE = '\x1c\x1d\x1e\x1f\x85';
+
+/** Why a line JSON.parse refused is not a message, when it is one of the invisible cases; else undefined. */
+function notJsonReason(text: string): string | undefined {
+  if (text.startsWith(BOM)) return 'not a JSON Singer message: it starts with a byte order mark (U+FEFF), allowed only at the very start of the input';
+  if (![...text].every((c) => c.trim() === '' || PYTHON_ONLY_SPACE.includes(c))) return undefined;
+  const chars = [...new Set(text)].filter((c) => c !== ' ' && c !== '\t' && c !== '\r');
+  const names = chars.slice(0, 4).map((c) => `U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
+  return `not a JSON Singer message: the line holds only invisible characters (${names.join(', ')}); a blank line may hold only spaces, tabs and CR`;
 }
 
 /**
@@ -92,15 +129,17 @@ export async function forEachLine(input: Readable, each: (bytes: Buffer, line: n
 }
 
 /**
- * Yields each message with its line number. Blank lines are skipped. The caller enforces stream
+ * Yields each message with its line number. Blank lines (isBlankLine) are skipped, and a byte order
+ * mark at the very start. The caller enforces stream
  * order rules (RECORD before SCHEMA) so it can name the stream; see `SchemaTracker`.
  */
 export async function* readMessages(input: Readable): AsyncGenerator<NumberedMessage> {
   const rl = createInterface({ input, crlfDelay: Infinity });
   let line = 0;
-  for await (const text of rl) {
+  for await (const raw of rl) {
     line++;
-    if (text.trim() === '') continue;
+    const text = line === 1 && raw.startsWith(BOM) ? raw.slice(1) : raw;
+    if (isBlankLine(text)) continue;
     yield { line, message: parseLine(text, line), bytes: Buffer.byteLength(text) + 1 };
   }
 }

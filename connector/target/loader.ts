@@ -9,7 +9,7 @@ import type { ValidateFunction } from 'ajv';
 import { ConnectorError, DataError } from '../core/errors.js';
 import { makeScratch } from '../core/scratch.js';
 import type { Logger } from '../core/log.js';
-import { decodeUtf8Line, forEachLine, parseLineExact } from '../singer/reader.js';
+import { decodeUtf8Line, forEachLine, isBlankLine, parseLineExact, stripInputBom } from '../singer/reader.js';
 import type { ActivateVersionMessage, SchemaMessage } from '../singer/messages.js';
 import { streamFields, tableLayout, toColumnName, toTableName, type FieldType, type MappedField, type TableLayout, type WarehouseField } from './fields.js';
 import { RawBatch, type RawBatchFile } from './batch.js';
@@ -277,7 +277,8 @@ export class Loader {
    * and mapped when the batch is); everything else is parsed here. Returns a promise only when the
    * line needs I/O (a flush, a SCHEMA, a STATE).
    */
-  private handleLine(bytes: Buffer, line: number): Promise<void> | undefined {
+  private handleLine(raw: Buffer, line: number): Promise<void> | undefined {
+    const bytes = stripInputBom(raw, line);
     const routed = recordStreamOf(bytes, this.names);
     const st = routed === undefined ? undefined : this.streams.get(routed);
     if (st) {
@@ -285,7 +286,7 @@ export class Loader {
       return this.appendRecord(routed!, st, line, bytes);
     }
     const text = decodeUtf8Line(bytes, line);
-    if (text.trim() === '') return undefined;
+    if (isBlankLine(text)) return undefined;
     return this.handleParsedLine(text, bytes, line);
   }
 

@@ -56,4 +56,36 @@ describe('Singer reader', () => {
     expect(() => parseLine('[1,2]', 1)).to.throw(/must be a JSON object/);
     expect(() => parseLine('{"type":"SCHEMA","stream":"a","schema":{},"key_properties":"id"}', 3)).to.throw(/key_properties/);
   });
+
+  it('skips as blank only lines of JSON whitespace (space, tab, CR), what the JSON parsers themselves skip', async () => {
+    const msgs = (await readAll(`${SCHEMA}\n \t \r\n\t\n{"type":"STATE","value":{}}\n`)) as Array<{ line: number }>;
+    expect(msgs.map((m) => m.line)).to.deep.equal([1, 4]);
+    expect((await failure(`${SCHEMA}\n \t\v\n`)).message).to.match(/^line 2: not a JSON Singer message: the line holds only invisible characters \(U\+000B\)/);
+  });
+
+  for (const [name, ch] of [
+    ['a vertical tab', '\v'],
+    ['a form feed', '\f'],
+    ['an NBSP', '\u00a0'],
+    ['a byte order mark', '\ufeff'],
+    ['U+2028', '\u2028'],
+    ['NEL (U+0085)', '\u0085'],
+  ]) {
+    it(`refuses a line of only ${name} as not a JSON Singer message, naming the line`, async () => {
+      const e = await failure(`${SCHEMA}\n${ch!}\n{"type":"STATE","value":{}}\n`);
+      expect(e.message).to.match(/^line 2: not a JSON Singer message/);
+      expect(e.context['line']).to.equal(2);
+      expect(e.exitCode).to.equal(6);
+    });
+  }
+
+  it('ignores a UTF-8 byte order mark at the very start of the input (Windows producers write one)', async () => {
+    const msgs = (await readAll(`\ufeff${SCHEMA}\n{"type":"STATE","value":{}}\n`)) as Array<{ line: number }>;
+    expect(msgs.map((m) => m.line)).to.deep.equal([1, 2]);
+  });
+
+  it('refuses a byte order mark that starts any later line, naming it', async () => {
+    const e = await failure(`${SCHEMA}\n\ufeff{"type":"STATE","value":{}}\n`);
+    expect(e.message).to.match(/^line 2: not a JSON Singer message: it starts with a byte order mark/);
+  });
 });
