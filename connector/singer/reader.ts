@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { DataError } from '../core/errors.js';
 import { asSingerMessage, type SingerMessage } from './messages.js';
 import { parseExact } from './exact-json.js';
+import { repeatedRoutingKey } from './repeated-keys.js';
 
 export interface NumberedMessage {
   line: number;
@@ -21,7 +22,8 @@ export function parseLine(text: string, line: number): SingerMessage {
 
 /**
  * Parses one line without rounding any number (see exact-json.ts); `exact` says whether some
- * number was kept as a LosslessNumber. Throws DataError carrying the line number.
+ * number was kept as a LosslessNumber. A "type" or "stream" key given twice is refused
+ * (repeated-keys.ts). Throws DataError carrying the line number.
  */
 export function parseLineExact(text: string, line: number): { message: SingerMessage; exact: boolean } {
   let value: unknown;
@@ -32,6 +34,13 @@ export function parseLineExact(text: string, line: number): { message: SingerMes
     throw new DataError(`line ${line}: ${notJsonReason(text) ?? `not valid JSON (${(err as Error).message})`}`, {
       context: { line },
       hint: 'The upstream tap wrote something that is not a Singer message to stdout; check its logs go to stderr.',
+    });
+  }
+  const repeated = repeatedRoutingKey(text);
+  if (repeated) {
+    throw new DataError(`line ${line}: the "${repeated}" key appears more than once in the message`, {
+      context: { line },
+      hint: 'Fix the producer: a Singer message has each key once. Which stream or type a repeated key means cannot be told, so the line is loaded nowhere.',
     });
   }
   try {

@@ -147,7 +147,8 @@ export function mapBatchPart(job: MapJob): MapResult {
       }
       const msg = parsed.message;
       if (msg.type !== 'RECORD' || msg.stream !== job.stream) {
-        // The reader routed it by its first keys; a repeated "type" or "stream" key said otherwise.
+        // The reader routed it by its first keys; parseLineExact refuses a repeated "type" or "stream",
+        // so they agree: a guard against a routing bug, not a check of the input.
         throw new DataError(`line ${line}: the line starts as a RECORD of stream "${job.stream}" but parses as a ${msg.type}${'stream' in msg ? ` of stream "${msg.stream}"` : ''} (a repeated key?)`, {
           context: { line, stream: job.stream },
           hint: 'Fix the producer: a Singer message has each key once.',

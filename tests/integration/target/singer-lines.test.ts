@@ -52,4 +52,30 @@ describe('Singer lines the target takes or refuses (DuckDB)', function () {
     expect(r.error?.exitCode).to.equal(EXIT_CODES.data);
     expect(r.error?.message).to.match(/^line 3: not a JSON Singer message: it starts with a byte order mark/);
   });
+
+  describe('a message whose "type" or "stream" key is repeated is refused whatever the key order', () => {
+    const SCHEMA_T = SCHEMA.replace('"stream":"s"', '"stream":"t"');
+    const cases: Array<[string, string]> = [
+      ['in the canonical order (routed without parsing)', '{"type":"RECORD","stream":"s","record":{"id":"x"},"stream":"t"}'],
+      ['in another order', '{"stream":"s","type":"RECORD","record":{"id":"x"},"stream":"t"}'],
+      ['"type" repeated', '{"stream":"s","type":"STATE","record":{"id":"x"},"value":{},"type":"RECORD"}'],
+    ];
+    for (const [name, line] of cases) {
+      it(`${name}: exit 6 naming the line, merged into neither table`, async () => {
+        const r = await runLoader(w, bytes(`${SCHEMA}\n${SCHEMA_T}\n${line}\n${rec('a')}\n${STATE}\n`));
+        expect(r.error?.exitCode).to.equal(EXIT_CODES.data);
+        expect(r.error?.message).to.match(/^line 3: the "(stream|type)" key appears more than once in the message/);
+        expect(r.states).to.deep.equal([]);
+        expect(await w.rows('s')).to.deep.equal([]);
+        expect(await w.rows('t')).to.deep.equal([]);
+      });
+    }
+
+    it('a SCHEMA with "stream" twice: exit 6 naming the line, no table created', async () => {
+      const r = await runLoader(w, bytes(`${SCHEMA.replace('"key_properties"', '"stream":"t","key_properties"')}\n${STATE}\n`));
+      expect(r.error?.exitCode).to.equal(EXIT_CODES.data);
+      expect(r.error?.message).to.match(/^line 1: the "stream" key appears more than once in the message/);
+      expect(await w.tables()).to.not.include('t');
+    });
+  });
 });

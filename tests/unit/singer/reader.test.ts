@@ -88,4 +88,28 @@ describe('Singer reader', () => {
     const e = await failure(`${SCHEMA}\n\ufeff{"type":"STATE","value":{}}\n`);
     expect(e.message).to.match(/^line 2: not a JSON Singer message: it starts with a byte order mark/);
   });
+
+  describe('a "type" or "stream" key given twice', () => {
+    const refused: Array<[string, string, string]> = [
+      ['in the canonical order, repeated at the end', '{"type":"RECORD","stream":"a","record":{},"stream":"b"}', 'stream'],
+      ['in another order (JSON.parse would keep the last)', '{"stream":"a","type":"RECORD","record":{},"stream":"b"}', 'stream'],
+      ['"type" after the record', '{"record":{},"type":"RECORD","stream":"a","type":"STATE","value":{}}', 'type'],
+      ['with the same value twice', '{"type":"STATE","value":{},"type":"STATE"}', 'type'],
+      ['spelled with an escape', '{"type":"RECORD","stream":"a","record":{},"str\\u0065am":"b"}', 'stream'],
+      ['in a SCHEMA', '{"type":"SCHEMA","stream":"a","schema":{"type":"object"},"key_properties":[],"stream":"b"}', 'stream'],
+      ['in an ACTIVATE_VERSION', '{"type":"ACTIVATE_VERSION","stream":"a","version":1,"stream":"b"}', 'stream'],
+      ['with a nested "type" as well', '{"type":"RECORD","record":{"type":"x"},"stream":"a", "stream" :"b"}', 'stream'],
+    ];
+    for (const [name, text, key] of refused) {
+      it(`is refused ${name}, naming the line and the key`, () => {
+        expect(() => parseLine(text, 4)).to.throw(DataError, new RegExp(`^line 4: the "${key}" key appears more than once in the message`));
+      });
+    }
+
+    it('is not confused by "type" and "stream" inside the record, in strings or in nested keys', () => {
+      const text = '{"type":"RECORD","stream":"a","record":{"t":"\\\\","type":"stream","stream":{"type":["\\"type\\"",{"stream":1}]},"s":"\\"stream\\":\\"b\\""}}';
+      expect(parseLine(text, 1)).to.deep.include({ type: 'RECORD', stream: 'a' });
+      expect(() => parseLine(text.replace(/\}$/, ',"stream":"b"}'), 2)).to.throw(DataError, /^line 2: the "stream" key appears more than once/);
+    });
+  });
 });
