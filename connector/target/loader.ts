@@ -5,7 +5,6 @@
 import { rmSync } from 'node:fs';
 import os from 'node:os';
 import type { Readable } from 'node:stream';
-import type { ValidateFunction } from 'ajv';
 import { ConnectorError, DataError } from '../core/errors.js';
 import { makeScratch } from '../core/scratch.js';
 import type { Logger } from '../core/log.js';
@@ -18,7 +17,7 @@ import { planEvolution, type EvolutionPlan } from './evolution.js';
 import { BatchMapper, type MappedBatch } from './batch-mapper.js';
 import { RESERVED_TABLE_PREFIX, UPDATED_TIME_COLUMN } from './sql.js';
 import { RecordCounts } from '../singer/record-counts.js';
-import { newRecordAjv } from './validator.js';
+import { compileRecordValidator, newRecordAjv, type RecordValidator } from './validator.js';
 
 export interface LoaderConfig {
   batch_rows: number;
@@ -227,7 +226,7 @@ export class Loader {
   private readonly tableOwners = new Map<string, string>();
   private readonly states = new StateQueue();
   private readonly ajv = newRecordAjv();
-  private readonly validators = new Map<string, ValidateFunction>();
+  private readonly validators = new Map<string, RecordValidator>();
   private readonly now: () => Date;
   private tempDir: string | undefined;
   private batchSeq = 0;
@@ -426,9 +425,9 @@ export class Loader {
    */
   private checkValidator(msg: SchemaMessage, line: number, schemaKey: string): void {
     if (!this.opts.config.validate_records || this.validators.has(schemaKey)) return;
-    let validate: ValidateFunction;
+    let validate: RecordValidator;
     try {
-      validate = this.ajv.compile(msg.schema);
+      validate = compileRecordValidator(this.ajv, msg.schema);
     } catch (err) {
       throw new DataError(`line ${line}: stream "${msg.stream}": its SCHEMA cannot be used for validation (${(err as Error).message})`, {
         context: { line, stream: msg.stream },

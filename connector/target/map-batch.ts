@@ -5,7 +5,6 @@
 // DataErrors the loader always gave, naming the line. Pure of loader state: a job carries all it needs.
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import type { ValidateFunction } from 'ajv';
 import { describeAjvErrors } from '../core/config.js';
 import { DataError } from '../core/errors.js';
 import { approximate, stringifyExact } from '../singer/exact-json.js';
@@ -14,7 +13,7 @@ import { accountOf, RecordCounts, type CountEntry } from '../singer/record-count
 import type { MappedField } from './fields.js';
 import { parseEntryHead, type RawPart } from './batch.js';
 import { toRow } from './rows.js';
-import { newRecordAjv } from './validator.js';
+import { compileRecordValidator, newRecordAjv, type RecordValidator } from './validator.js';
 
 /**
  * Row size (NDJSON bytes) a batch refuses from: DuckDB's read_json refuses objects over 16 MiB
@@ -53,15 +52,15 @@ export interface MapResult {
 const READ_BYTES = 1024 * 1024;
 const WRITE_BYTES = 256 * 1024;
 
-const validators = new Map<string, ValidateFunction>();
+const validators = new Map<string, RecordValidator>();
 let ajv: ReturnType<typeof newRecordAjv> | undefined;
 
-function validatorOf(job: MapJob): ValidateFunction | undefined {
+function validatorOf(job: MapJob): RecordValidator | undefined {
   if (!job.validate) return undefined;
   let v = validators.get(job.schemaKey);
   if (!v) {
     ajv ??= newRecordAjv();
-    v = ajv.compile(job.schema);
+    v = compileRecordValidator(ajv, job.schema);
     validators.set(job.schemaKey, v);
   }
   return v;

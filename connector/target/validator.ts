@@ -1,6 +1,8 @@
 // The record validator's ajv: Singer's decimal formats and Graph's timestamp style added to the
 // shared ajv setup, so the loader (checking a SCHEMA compiles) and the mappers (validating records)
-// accept exactly the same values.
+// accept exactly the same values. A property named __proto__ is checked like any other (see below).
+import type { ErrorObject } from 'ajv';
+import { isLosslessNumber } from 'lossless-json';
 import { newAjv } from '../core/config.js';
 import { DECIMAL_FORMATS } from './fields.js';
 
@@ -11,4 +13,83 @@ export function newRecordAjv(): ReturnType<typeof newAjv> {
   // normalises), so a valid Graph timestamp is not a data error (singer-io/tap-facebook#52).
   ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$/);
   return ajv;
+}
+
+/** A compiled record validator; `errors` as ajv's, after a failed call. */
+export interface RecordValidator {
+  (record: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
+
+const PROTO = '__proto__';
+/**
+ * ajv never checks a property named __proto__: "properties" skips the name, "required" reads
+ * `data.__proto__` (the prototype when the key is absent), "additionalProperties" calls it unknown.
+ * So a schema naming it is compiled, and each record validated, with the name spelled PROTO_ALIAS
+ * (a record that holds that key itself is refused: it would pass for __proto__).
+ */
+const PROTO_ALIAS = '\u0000__proto__';
+/** Keywords mapping a property name to the names it requires (or, for dependencies, a schema). */
+const NAME_MAPS = new Set(['dependentRequired', 'dependencies']);
+
+const aliasName = (n: unknown): unknown => (n === PROTO ? PROTO_ALIAS : n);
+
+/** The schema with every key __proto__, and __proto__ wherever a property name is listed, spelled PROTO_ALIAS. */
+function aliasSchema(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(aliasSchema);
+  if (!v || typeof v !== 'object') return v;
+  return Object.fromEntries(Object.entries(v).map(([k, el]) => [aliasName(k), k === 'required' && Array.isArray(el) ? el.map(aliasName) : NAME_MAPS.has(k) ? aliasNameMap(el) : aliasSchema(el)]));
+}
+
+function aliasNameMap(m: unknown): unknown {
+  if (!m || typeof m !== 'object' || Array.isArray(m)) return aliasSchema(m);
+  return Object.fromEntries(Object.entries(m).map(([k, el]) => [aliasName(k), Array.isArray(el) ? el.map(aliasName) : aliasSchema(el)]));
+}
+
+class AliasClash extends Error {}
+
+/** The record with every key __proto__ spelled PROTO_ALIAS (copied only where one occurs). */
+function aliasRecord(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const out = v.map(aliasRecord);
+    return out.some((el, i) => el !== v[i]) ? out : v;
+  }
+  if (!v || typeof v !== 'object' || isLosslessNumber(v)) return v;
+  const o = v as Record<string, unknown>;
+  if (Object.hasOwn(o, PROTO_ALIAS)) throw new AliasClash();
+  let changed = Object.hasOwn(o, PROTO);
+  const entries = Object.entries(o).map(([k, el]) => {
+    const a = aliasRecord(el);
+    if (a !== el) changed = true;
+    return [k === PROTO ? PROTO_ALIAS : k, a] as const;
+  });
+  return changed ? Object.fromEntries(entries) : v;
+}
+
+const unalias = (s: string): string => s.split(PROTO_ALIAS).join(PROTO);
+
+/** ajv's error with the alias spelled __proto__ again (paths and the property names in params). */
+function unaliasError(e: ErrorObject): ErrorObject {
+  const params = Object.fromEntries(Object.entries(e.params as Record<string, unknown>).map(([k, p]) => [k, typeof p === 'string' ? unalias(p) : p]));
+  return { ...e, instancePath: unalias(e.instancePath), schemaPath: unalias(e.schemaPath), params, ...(e.message ? { message: unalias(e.message) } : {}) };
+}
+
+/** Compiles a SCHEMA's record validator; throws as ajv.compile does. */
+export function compileRecordValidator(ajv: ReturnType<typeof newAjv>, schema: Record<string, unknown>): RecordValidator {
+  if (!JSON.stringify(schema).includes(`"${PROTO}"`)) return ajv.compile(schema);
+  const inner = ajv.compile(aliasSchema(schema) as Record<string, unknown>);
+  const validate: RecordValidator = (record) => {
+    let aliased: unknown;
+    try {
+      aliased = aliasRecord(record);
+    } catch (err) {
+      if (!(err instanceof AliasClash)) throw err;
+      validate.errors = [{ instancePath: '', schemaPath: '#', keyword: 'propertyNames', params: {}, message: `must not hold a key named "\\u0000${PROTO}" (the target validates "${PROTO}" under that name)` }];
+      return false;
+    }
+    const ok = inner(aliased);
+    validate.errors = ok ? null : (inner.errors ?? []).map(unaliasError);
+    return ok;
+  };
+  return validate;
 }

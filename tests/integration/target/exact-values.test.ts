@@ -48,6 +48,49 @@ describe('target values kept exactly or refused per record (DuckDB)', function (
     }
   });
 
+  describe('a SCHEMA property named __proto__ is validated like any other (ajv skips that name)', () => {
+    const protoSchema = (props: string, extra = ''): string => schema({}).replace('"properties":{', `"properties":{"__proto__":${props},`).replace('"key_properties"', `${extra}"key_properties"`);
+    const refusedProto: Array<[string, string[], RegExp]> = [
+      ['a wrong type', [protoSchema('{"type":"string"}'), rec('{"id":"a","__proto__":5}')], /^line 2: stream "s": record does not match its SCHEMA: record\.__proto__ must be string/],
+      [
+        'a wrong type under additionalProperties false',
+        [protoSchema('{"type":"integer"}').replace('"type":"object","properties"', '"type":"object","additionalProperties":false,"properties"'), rec('{"id":"a","__proto__":"x"}')],
+        /^line 2: stream "s": record does not match its SCHEMA: record\.__proto__ must be integer/,
+      ],
+      ['a missing required __proto__', [protoSchema('{"type":"string"}').replace('"type":"object","properties"', '"type":"object","required":["__proto__"],"properties"'), rec('{"id":"a"}')], /^line 2: stream "s": record does not match its SCHEMA: record\.__proto__ is required/],
+      [
+        'a record holding the key the target validates __proto__ under',
+        [protoSchema('{"type":"string"}').replace('"type":"object","properties"', '"type":"object","required":["__proto__"],"properties"'), rec('{"id":"a","\\u0000__proto__":"x"}')],
+        /^line 2: stream "s": record does not match its SCHEMA: record must not hold a key named/,
+      ],
+      [
+        'a wrong type in a nested object',
+        [schema({ x: { type: 'object' } }).replace('"x":{"type":"object"}', '"x":{"type":"object","properties":{"__proto__":{"type":"integer"}}}'), rec('{"id":"a","x":{"__proto__":"no"}}')],
+        /^line 2: stream "s": record does not match its SCHEMA: record\.x\.__proto__ must be integer/,
+      ],
+    ];
+    for (const [name, lines, error] of refusedProto) {
+      it(`refuses ${name} with exit 6 naming the line`, async () => {
+        const r = await load([...lines, STATE]);
+        expect(r.error?.exitCode).to.equal(EXIT_CODES.data);
+        expect(r.error?.message).to.match(error);
+        expect(await w.rows('s')).to.deep.equal([]);
+      });
+    }
+
+    it('loads a valid __proto__ exactly, also where additionalProperties is false', async () => {
+      const r = await load([protoSchema('{"type":"integer"}').replace('"type":"object","properties"', '"type":"object","additionalProperties":false,"required":["__proto__"],"properties"'), rec('{"id":"a","__proto__":9007199254740993}'), STATE]);
+      expect(r.error?.message).to.equal(undefined);
+      const d = new DuckDbDestination({ path: w.duckdbPath!, dataset: DATASET });
+      await d.open();
+      try {
+        expect(await d.query(`SELECT "__proto__"::VARCHAR AS v FROM ${DATASET}.s`)).to.deep.equal([{ v: '9007199254740993' }]);
+      } finally {
+        await d.close();
+      }
+    });
+  });
+
   it('refuses bytes that are not UTF-8 (two keys differing only there would merge) with exit 6 naming the line', async () => {
     const head = Buffer.from(`${schema({})}\n${rec({ id: 'a' })}\n`);
     const bad = (b: number): Buffer => Buffer.concat([Buffer.from('{"type":"RECORD","stream":"s","record":{"id":"k'), Buffer.from([b]), Buffer.from('"}}\n')]);
