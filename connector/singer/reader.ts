@@ -4,19 +4,19 @@ import type { Readable } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
 import { createInterface } from 'node:readline';
 import { DataError } from '../core/errors.js';
-import { asSingerMessage, type SingerMessage } from './messages.js';
+import { asSingerMessage, type ReadMessage } from './messages.js';
 import { parseExact } from './exact-json.js';
 import { repeatedRoutingKey } from './repeated-keys.js';
 
 export interface NumberedMessage {
   line: number;
-  message: SingerMessage;
+  message: ReadMessage;
   /** Size of the raw line in bytes (for batch sizing). */
   bytes: number;
 }
 
 /** Parses one line; throws DataError carrying the line number. */
-export function parseLine(text: string, line: number): SingerMessage {
+export function parseLine(text: string, line: number): ReadMessage {
   return parseLineExact(text, line).message;
 }
 
@@ -25,7 +25,7 @@ export function parseLine(text: string, line: number): SingerMessage {
  * number was kept as a LosslessNumber. A "type" or "stream" key given twice is refused
  * (repeated-keys.ts). Throws DataError carrying the line number.
  */
-export function parseLineExact(text: string, line: number): { message: SingerMessage; exact: boolean } {
+export function parseLineExact(text: string, line: number): { message: ReadMessage; exact: boolean } {
   let value: unknown;
   let exact: boolean;
   try {

@@ -3,6 +3,7 @@
 // ordering and when STATE may be released.
 import type { WarehouseField, MappedField, TableLayout } from './fields.js';
 import type { EvolutionPlan } from './evolution.js';
+import type { TableVersion } from '../singer/messages.js';
 
 /** What the loader knows about one stream's table once its SCHEMA is applied. */
 export interface StreamTable {
@@ -42,12 +43,12 @@ export interface Destination {
    * The table's activated version (the last ACTIVATE_VERSION applied to it), as kept in the
    * warehouse beside the table; undefined when it was never activated (or was dropped since).
    */
-  activatedVersion(table: string): Promise<number | undefined>;
+  activatedVersion(table: string): Promise<TableVersion | undefined>;
   /**
    * ACTIVATE_VERSION: keeps `version` as the table's activated version, then marks rows of older
    * (or no) versions deleted. The version is stored first, so a crash in between never lets a
    * stale record in later; the soft delete is repeated by the next activation.
    */
-  activateVersion(t: StreamTable, version: number, at: Date): Promise<void>;
+  activateVersion(t: StreamTable, version: TableVersion, at: Date): Promise<void>;
   close(): Promise<void>;
 }

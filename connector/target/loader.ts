@@ -9,7 +9,7 @@ import { ConnectorError, DataError } from '../core/errors.js';
 import { makeScratch } from '../core/scratch.js';
 import type { Logger } from '../core/log.js';
 import { decodeUtf8Line, forEachLine, isBlankLine, parseLineExact, stripInputBom } from '../singer/reader.js';
-import type { ActivateVersionMessage, SchemaMessage } from '../singer/messages.js';
+import { versionJson, type ActivateVersionMessage, type SchemaMessage, type TableVersion } from '../singer/messages.js';
 import { streamFields, tableLayout, toColumnName, toTableName, type FieldType, type MappedField, type TableLayout, type WarehouseField } from './fields.js';
 import { RawBatch, type RawBatchFile } from './batch.js';
 import type { Destination, StreamTable } from './destination.js';
@@ -62,7 +62,7 @@ interface StreamState {
   keySources: string[];
   batch: RawBatch | undefined;
   /** The table's activated version (kept in the warehouse, so it holds across runs). */
-  activated: number | undefined;
+  activated: TableVersion | undefined;
 }
 
 const SCALAR: FieldType[] = ['STRING', 'INT64', 'NUMERIC', 'FLOAT64', 'BOOL', 'DATE', 'TIMESTAMP'];
@@ -192,7 +192,7 @@ interface Closed {
   id: number;
   stream: string;
   table: StreamTable;
-  activated: number | undefined;
+  activated: TableVersion | undefined;
   raw: RawBatchFile;
   mapping: Promise<MappedBatch>;
 }
@@ -482,19 +482,19 @@ export class Loader {
    * version does not have. The mapper drops them; they are counted (record_count, status "stale")
    * and logged once per stream.
    */
-  private noteStale(stream: string, mapped: MappedBatch, activated: number | undefined): void {
+  private noteStale(stream: string, mapped: MappedBatch, activated: TableVersion | undefined): void {
     if (!mapped.firstStale) return;
     if (!this.summary.stale.entries().some((e) => e.stream === stream)) {
-      this.opts.log.warn('stale records dropped: their table version is older than the activated one', { stream, line: mapped.firstStale.line, version: mapped.firstStale.version, activated_version: activated });
+      this.opts.log.warn('stale records dropped: their table version is older than the activated one', { stream, line: mapped.firstStale.line, version: versionJson(mapped.firstStale.version), activated_version: activated === undefined ? undefined : versionJson(activated) });
     }
     this.summary.stale.addAll(mapped.stale);
   }
 
-  private async handleActivate(msg: ActivateVersionMessage, line: number): Promise<void> {
+  private async handleActivate(msg: ActivateVersionMessage<TableVersion>, line: number): Promise<void> {
     const st = this.streamOf(msg.stream, line, 'ACTIVATE_VERSION');
     if (st.activated !== undefined && msg.version < st.activated) {
       // A superseded run's activation: applying it would change nothing but the stored version.
-      this.opts.log.warn('stale ACTIVATE_VERSION ignored: the table has a newer activated version', { stream: msg.stream, line, version: msg.version, activated_version: st.activated });
+      this.opts.log.warn('stale ACTIVATE_VERSION ignored: the table has a newer activated version', { stream: msg.stream, line, version: versionJson(msg.version), activated_version: versionJson(st.activated) });
       return;
     }
     // Every line before the activation is checked and committed first (flushAll).
@@ -502,7 +502,7 @@ export class Loader {
     await this.settle();
     await this.opts.destination.activateVersion(st.table, msg.version, this.now());
     st.activated = msg.version;
-    this.opts.log.info('version activated', { stream: msg.stream, version: msg.version });
+    this.opts.log.info('version activated', { stream: msg.stream, version: versionJson(msg.version) });
     await this.releaseStates();
   }
 

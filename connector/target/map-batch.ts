@@ -10,6 +10,7 @@ import { DataError } from '../core/errors.js';
 import { approximate, stringifyExact } from '../singer/exact-json.js';
 import { parseLineExact } from '../singer/reader.js';
 import { accountOf, RecordCounts, type CountEntry } from '../singer/record-counts.js';
+import type { TableVersion } from '../singer/messages.js';
 import type { MappedField } from './fields.js';
 import { parseEntryHead, type RawPart } from './batch.js';
 import { toRow } from './rows.js';
@@ -35,7 +36,7 @@ export interface MapJob {
   schemaKey: string;
   validate: boolean;
   /** The table's activated version: records of an older version are stale. */
-  activated: number | undefined;
+  activated: TableVersion | undefined;
   batchedAt: string;
 }
 
@@ -46,7 +47,7 @@ export interface MapResult {
   counts: CountEntry[];
   stale: CountEntry[];
   /** First stale record's line and version (logged once per stream). */
-  firstStale: { line: number; version: number } | undefined;
+  firstStale: { line: number; version: TableVersion } | undefined;
 }
 
 const READ_BYTES = 1024 * 1024;

@@ -5,6 +5,7 @@ import { DataError } from '../core/errors.js';
 import { isLosslessNumber, isSafeNumber, type LosslessNumber } from 'lossless-json';
 import type { MappedField } from './fields.js';
 import { stringifyExact } from '../singer/exact-json.js';
+import { versionJson, type TableVersion } from '../singer/messages.js';
 
 /** Scale of the warehouse decimal type (BigQuery NUMERIC, DuckDB DECIMAL(38,9)). */
 export const NUMERIC_SCALE = 9;
@@ -27,7 +28,7 @@ export interface RowMeta {
   receivedAt: string;
   batchedAt: string;
   extractedAt: string | undefined;
-  version: number | undefined;
+  version: TableVersion | undefined;
   sequence: number;
 }
 
@@ -249,7 +250,7 @@ export function toRow(stream: string, line: number, record: Record<string, unkno
           row[f.name] = convert(f, record['_sdc_extracted_at'] ?? meta.extractedAt, '_sdc_extracted_at');
           continue;
         case '_sdc_table_version':
-          row[f.name] = meta.version ?? convert(f, record['_sdc_table_version'], '_sdc_table_version');
+          row[f.name] = meta.version !== undefined ? versionJson(meta.version) : convert(f, record['_sdc_table_version'], '_sdc_table_version');
           continue;
         default:
           row[f.name] = f.source === undefined ? null : convert(f, record[f.source], f.source);

@@ -384,13 +384,14 @@ export class BigQueryEmulator {
       return `${quoteIdent(ds)}.${quoteIdent(t)}`;
     });
     text = text.replace(/`([^`]+)`/g, (_a, n: string) => quoteIdent(n));
-    const values: Record<string, string | number | null> = {};
+    const values: Record<string, string | number | bigint | null> = {};
     text = text.replace(/@([A-Za-z_][A-Za-z0-9_]*)/g, (_a, name: string) => {
       const p = qp.find((x) => x.name === name);
       if (!p) throw new Error(`Query parameter '${name}' not found`);
       const type = p.parameterType.type;
       const v = p.parameterValue?.value ?? null;
-      values[name] = type === 'INT64' && v !== null ? Number(v) : v;
+      // BigQuery reads an INT64 parameter exactly (it travels as a decimal string): so does the double.
+      values[name] = type === 'INT64' && v !== null ? BigInt(v) : v;
       const duck = type === 'INT64' ? 'BIGINT' : type === 'TIMESTAMP' ? 'TIMESTAMPTZ' : type === 'NUMERIC' ? 'DECIMAL(38,9)' : 'VARCHAR';
       return `CAST($${name} AS ${duck})`;
     });

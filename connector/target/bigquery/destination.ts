@@ -10,6 +10,7 @@ import type { BatchFile, Destination, StreamTable } from '../destination.js';
 import type { EvolutionPlan } from '../evolution.js';
 import { withoutSources } from '../evolution.js';
 import { ACTIVATED_VERSION_LABEL, alterColumnTypeSql, appendSql, assertIdentifier, historySql, mergeSql, SEQUENCE_COLUMN, softDeleteSql, type Dialect } from '../sql.js';
+import { MAX_TABLE_VERSION, type TableVersion } from '../../singer/messages.js';
 import type { WarehouseField, TableLayout } from '../fields.js';
 import { createReadStream, createWriteStream, rmSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
@@ -185,7 +186,7 @@ export class BigQueryDestination implements Destination {
       .catch(() => undefined);
   }
 
-  async activatedVersion(table: string): Promise<number | undefined> {
+  async activatedVersion(table: string): Promise<TableVersion | undefined> {
     let labels: Record<string, string> | undefined;
     try {
       const [meta] = await this.dataset.table(table).getMetadata();
@@ -195,10 +196,11 @@ export class BigQueryDestination implements Destination {
       throw mapBigQueryError(err, `reading table ${table}`);
     }
     const v = labels?.[ACTIVATED_VERSION_LABEL];
-    return v !== undefined && /^\d{1,16}$/.test(v) ? Number(v) : undefined;
+    // The label holds the digits (any int64); one that is not a version is ignored.
+    return v !== undefined && /^\d{1,19}$/.test(v) && BigInt(v) <= MAX_TABLE_VERSION ? BigInt(v) : undefined;
   }
 
-  async activateVersion(t: StreamTable, version: number, at: Date): Promise<void> {
+  async activateVersion(t: StreamTable, version: TableVersion, at: Date): Promise<void> {
     // The label lives and dies with the table; it is written before the soft delete (see Destination).
     try {
       await this.dataset.table(t.table).setMetadata({ labels: { [ACTIVATED_VERSION_LABEL]: String(version) } });
@@ -206,7 +208,8 @@ export class BigQueryDestination implements Destination {
       throw mapBigQueryError(err, `recording the activated version of ${t.table}`, t.stream);
     }
     await this.query(softDeleteSql(this.d, t.table), `soft-deleting old versions in ${t.table}`, t.stream, {
-      params: { deleted_at: BigQuery.timestamp(at), version },
+      // INT64 parameters travel as decimal strings in the REST API: exact.
+      params: { deleted_at: BigQuery.timestamp(at), version: version.toString() },
       types: { deleted_at: 'TIMESTAMP', version: 'INT64' },
     });
   }

@@ -11,6 +11,7 @@ import type { WarehouseField, TableLayout } from '../fields.js';
 import type { BatchFile, Destination, StreamTable } from '../destination.js';
 import type { EvolutionPlan } from '../evolution.js';
 import { assertIdentifier, historySql, mergeGuard, mergeSql, softDeleteSql, SEQUENCE_COLUMN, VERSION_COLUMN, alterColumnTypeSql, VERSIONS_TABLE, type Dialect, type MergeSpec } from '../sql.js';
+import type { TableVersion } from '../../singer/messages.js';
 import { castExpr, duckType, loadType, readJsonColumns } from './types.js';
 import { parseDuckType } from './describe.js';
 
@@ -215,14 +216,15 @@ export class DuckDbDestination implements Destination {
     }
   }
 
-  async activatedVersion(table: string): Promise<number | undefined> {
+  async activatedVersion(table: string): Promise<TableVersion | undefined> {
     if (!(await this.describe(VERSIONS_TABLE))) return undefined;
     const r = await this.c.runAndReadAll(`SELECT activated_version FROM ${this.d.table(VERSIONS_TABLE)} WHERE table_name = $t`, { t: table });
     const v = r.getRows()[0]?.[0];
-    return v === undefined || v === null ? undefined : Number(v);
+    // BIGINT reads back as a bigint: exact, whatever its size.
+    return v === undefined || v === null ? undefined : BigInt(v as bigint);
   }
 
-  async activateVersion(t: StreamTable, version: number, at: Date): Promise<void> {
+  async activateVersion(t: StreamTable, version: TableVersion, at: Date): Promise<void> {
     const versions = this.d.table(VERSIONS_TABLE);
     await this.c.run(`CREATE TABLE IF NOT EXISTS ${versions} (table_name VARCHAR PRIMARY KEY, activated_version BIGINT NOT NULL, activated_at TIMESTAMPTZ NOT NULL)`);
     // One transaction: the stored version and the rows it deleted never disagree.

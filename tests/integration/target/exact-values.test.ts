@@ -128,7 +128,7 @@ describe('target values kept exactly or refused per record (DuckDB)', function (
       ['{"type":"SCHEMA","stream":"_SDC_table_versions","schema":{"type":"object","properties":{"id":{"type":"string"}}},"key_properties":["id"]}'],
       /^line 1: stream "_SDC_table_versions" maps to table "_sdc_table_versions", but table names starting with "_sdc_" are the target's own/,
     ],
-    ['a table version beyond 2^53', [schema({}), '{"type":"ACTIVATE_VERSION","stream":"s","version":99999999999999999999}'], /line 2: ACTIVATE_VERSION "version" must be a whole number/],
+    ['a table version beyond INT64', [schema({}), '{"type":"ACTIVATE_VERSION","stream":"s","version":99999999999999999999}'], /line 2: ACTIVATE_VERSION "version" must be a whole number/],
   ];
   for (const [what, lines, message, config] of refused) {
     it(`refuses ${what} with exit 6 naming line, stream and property, echoing no STATE after it`, async () => {
@@ -177,9 +177,62 @@ for (const kind of KINDS) {
         ['e', 'e6', 6, true],
       ]);
       // The stale ACTIVATE_VERSION 4 changed nothing: version 5 is still the activated one.
-      expect(await w.activatedVersion('s')).to.equal(5);
+      expect(await w.activatedVersion('s')).to.equal(5n);
       expect(second.states).to.deep.equal([{ ok: true }]);
     });
+
+    it('carries versions beyond 2^53 exactly, up to 2^63-1: 2^53 is stale after ACTIVATE_VERSION 2^53+1 (a double calls them equal)', async () => {
+      const big = (id: string, version: string, name: string): string => `{"type":"RECORD","stream":"s","version":${version},"record":${JSON.stringify({ id, name })}}`;
+      const activate = (version: string): string => `{"type":"ACTIVATE_VERSION","stream":"s","version":${version}}`;
+      const SCHEMA = schema({ name: { type: 'string' } });
+      // Mapped in a worker thread (the activated version crosses to it) with the logs kept.
+      const logLines: string[] = [];
+      const first = await runLoader(
+        w,
+        Readable.from([[SCHEMA, big('a', '9007199254740993', 'a'), big('b', '9007199254740992', 'b'), activate('9007199254740993'), big('c', '9007199254740992', 'c stale'), big('d', '9223372036854775807', 'd'), STATE].join('\n') + '\n']),
+        { map_workers: 1 },
+        undefined,
+        { mapInlineBytes: 0, logLines },
+      );
+      expect(first.error?.message).to.equal(undefined);
+      const logs = logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(logs.find((l) => l['msg'] === 'version activated')).to.include({ version: '9007199254740993' });
+      expect(logs.find((l) => String(l['msg']).startsWith('stale records dropped'))).to.include({ line: 5, version: '9007199254740992', activated_version: '9007199254740993' });
+      expect(first.summary!.stale.entries()).to.deep.equal([{ stream: 's', account: undefined, count: 1 }]);
+      const versions = async (): Promise<unknown[]> => (await w.rows('s', ['id'])).map((x) => [x['id'], String(x['_sdc_table_version']), x['_sdc_deleted_at'] === null]);
+      expect(await versions()).to.deep.equal([
+        ['a', '9007199254740993', true],
+        ['b', '9007199254740992', false],
+        ['d', '9223372036854775807', true],
+      ]);
+      expect(await w.activatedVersion('s')).to.equal(9007199254740993n);
+      // A later run activates 2^63-1: read back exactly, it deletes every older row and keeps its own.
+      const second = await runLoader(w, Readable.from([[SCHEMA, activate('9223372036854775807'), big('e', '9223372036854775806', 'e stale')].join('\n') + '\n']));
+      expect(second.error?.message).to.equal(undefined);
+      expect(second.summary!.stale.entries()).to.deep.equal([{ stream: 's', account: undefined, count: 1 }]);
+      expect(await w.activatedVersion('s')).to.equal(9223372036854775807n);
+      expect(await versions()).to.deep.equal([
+        ['a', '9007199254740993', false],
+        ['b', '9007199254740992', false],
+        ['d', '9223372036854775807', true],
+      ]);
+    });
+
+    for (const [name, version] of [
+      ['2^63 (beyond INT64)', '9223372036854775808'],
+      ['a negative number', '-1'],
+      ['a fraction', '1.5'],
+      ['a string', '"5"'],
+    ]) {
+      it(`refuses a RECORD and an ACTIVATE_VERSION whose version is ${name} with exit 6 naming the line`, async () => {
+        for (const line of [`{"type":"RECORD","stream":"s","version":${version!},"record":{"id":"a"}}`, `{"type":"ACTIVATE_VERSION","stream":"s","version":${version!}}`]) {
+          const r = await runLoader(w, Readable.from([[schema({}), line, STATE].join('\n') + '\n']));
+          expect(r.error?.exitCode).to.equal(EXIT_CODES.data);
+          expect(r.error?.message).to.match(/^line 2: (RECORD|ACTIVATE_VERSION) "version" must be a whole number from 0 to 2\^63-1/);
+          expect(r.states).to.deep.equal([]);
+        }
+      });
+    }
 
     it('forgets the activated version when the table is created afresh (dropped by hand)', async () => {
       expect((await runLoader(w, Readable.from([[schema({ name: { type: 'string' } }), v('a', 5, 'a5'), act(5)].join('\n') + '\n']))).error).to.equal(undefined);

@@ -41,7 +41,7 @@ for (const kind of KINDS) {
       expect(r.error?.message).to.match(/^line 3: stream "a"/);
       const b = await w.rows('b', ['id']);
       expect(b.map((x) => [x['id'], x['_sdc_deleted_at'] ?? null])).to.deep.equal([['old', null]]);
-      expect(await w.activatedVersion('b')).to.equal(1);
+      expect(await w.activatedVersion('b')).to.equal(1n);
     });
   });
 }

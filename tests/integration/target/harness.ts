@@ -39,7 +39,7 @@ export interface Warehouse {
   tables(): Promise<string[]>;
   columns(table: string): Promise<WarehouseField[] | undefined>;
   /** The table's activated version as the destination reads it back from the warehouse. */
-  activatedVersion(table: string): Promise<number | undefined>;
+  activatedVersion(table: string): Promise<bigint | undefined>;
   /** Drops a table behind the target's back (a user's manual change). */
   dropTable(table: string): Promise<void>;
   close(): Promise<void>;

@@ -49,10 +49,19 @@ describe('Singer reader', () => {
     expect(e.context).to.include({ line: 2, stream: 'campaigns' });
   });
 
+  it('reads table versions exactly as bigints, up to 2^63-1', () => {
+    expect(parseLine('{"type":"RECORD","stream":"ads","record":{},"version":9007199254740993}', 1)).to.include({ version: 9007199254740993n });
+    expect(parseLine('{"type":"ACTIVATE_VERSION","stream":"ads","version":9223372036854775807}', 1)).to.include({ version: 9223372036854775807n });
+    expect(parseLine('{"type":"ACTIVATE_VERSION","stream":"ads","version":1764000000000}', 1)).to.include({ version: 1764000000000n });
+  });
+
   it('checks the shape of each message type', () => {
     expect(() => parseLine('{"type":"RECORD","stream":"ads"}', 7)).to.throw(/line 7: RECORD message needs a "record" object/);
     expect(() => parseLine('{"type":"STATE"}', 1)).to.throw(/STATE message needs a "value" object/);
     expect(() => parseLine('{"type":"ACTIVATE_VERSION","stream":"ads","version":"x"}', 1)).to.throw(/ACTIVATE_VERSION "version" must be a whole number/);
+    expect(() => parseLine('{"type":"ACTIVATE_VERSION","stream":"ads","version":9223372036854775808}', 5)).to.throw(/^line 5: ACTIVATE_VERSION "version" must be a whole number from 0 to 2\^63-1 \(a table version, e\.g\. a millisecond timestamp\), got 9223372036854775808$/);
+    expect(() => parseLine('{"type":"RECORD","stream":"ads","record":{},"version":-1}', 6)).to.throw(/^line 6: RECORD "version" must be a whole number from 0 to 2\^63-1/);
+    expect(() => parseLine('{"type":"RECORD","stream":"ads","record":{},"version":1.5}', 6)).to.throw(/^line 6: RECORD "version" must be a whole number/);
     expect(() => parseLine('[1,2]', 1)).to.throw(/must be a JSON object/);
     expect(() => parseLine('{"type":"SCHEMA","stream":"a","schema":{},"key_properties":"id"}', 3)).to.throw(/key_properties/);
   });
