@@ -139,6 +139,8 @@ export async function runBench(args: BenchArgs): Promise<Results> {
   const started = performance.now();
   const machine = describeMachine();
   const date = new Date().toISOString();
+  // The code measured is the code at the start: branches merged while a long run goes on are not in it.
+  const commit = describeCommit(REPO_ROOT, args.out);
   const today = date.slice(0, 10);
   const produced = new Map<Scenario, Section[]>();
   const add = (scenario: Scenario, ...s: Section[]): void => {
@@ -210,7 +212,7 @@ export async function runBench(args: BenchArgs): Promise<Results> {
   const extra = [...(args.quick ? ['--quick'] : []), ...(args.only.length < SCENARIOS.length ? ['--only', args.only.join(',')] : []), ...(args.peers ? [] : ['--no-peers'])];
   const command = `npm run bench${extra.length ? ` -- ${extra.join(' ')}` : ''}`;
   return {
-    run: { command, date, commit: describeCommit(REPO_ROOT, args.out), mode: args.quick ? 'quick' : 'full' },
+    run: { command, date, commit, mode: args.quick ? 'quick' : 'full' },
     machine,
     scenarios: SCENARIOS.map((name) => ({ name, sections: produced.get(name) })),
     totalSeconds: (performance.now() - started) / 1000,
