@@ -22,6 +22,9 @@ describe('tap-facebook-ads refuses bad configuration (child process)', function 
   const cases: Array<{ name: string; config: Record<string, unknown>; catalog?: unknown; args?: string[]; message: RegExp }> = [
     { name: 'no token at all', config: { start_date: '2026-01-01' }, message: /access_token/ },
     { name: 'a malformed account id', config: { ...base, account_ids: ['act_12x4'] }, message: /account_ids\[0\].*must match/ },
+    // airbytehq/airbyte#25686: several ids pasted into one entry reached Graph as "act_1288…;1181…" and
+    // came back as a system error; here they are a config error naming the entry.
+    { name: 'several account ids pasted into one entry', config: { ...base, account_ids: ['act_1288784415293272;1181817321833895'] }, message: /account_ids\[0\].*must match/ },
     { name: 'start_date after end_date', config: { ...base, end_date: '2025-12-31' }, message: /start_date \(2026-01-01\) is after config\.end_date/ },
     { name: 'a start_date that is neither a date nor an RFC 3339 date-time', config: { ...base, start_date: '2026-01-01 00:00' }, message: /config\.start_date "2026-01-01 00:00" is not accepted: use YYYY-MM-DD or an RFC 3339 date-time/ },
     { name: 'a date-time start_date after end_date', config: { ...base, start_date: '2026-01-02T00:00:00Z', end_date: '2026-01-01T23:59:59Z' }, message: /start_date \(2026-01-02\) is after config\.end_date \(2026-01-01\)/ },

@@ -216,9 +216,9 @@ export function sandboxedTap(): { sb: Sandbox; rec: Recorder; tmp: ReturnType<ty
   return h;
 }
 
-/** The discovered catalog with only the named streams selected. */
-export function catalogSelecting(streams: readonly string[]): unknown {
-  const c = discover();
+/** The discovered catalog (with config's custom insights reports, if given) with only the named streams selected. */
+export function catalogSelecting(streams: readonly string[], config?: Parameters<typeof discover>[0]): unknown {
+  const c = discover(config);
   for (const e of c.streams) e.metadata[0]!.metadata['selected'] = streams.includes(e.stream);
   return c;
 }

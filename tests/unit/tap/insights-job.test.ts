@@ -19,21 +19,20 @@ import { ACCOUNT, CAMPAIGNS, FakeInsightsGraph, type Fate, type RunRequest } fro
 const TODAY = '2026-11-20';
 const account: AccountInfo = { accountId: ACCOUNT, name: 'Fake', currency: 'USD', timezone: 'UTC', tokens: [{ label: 't', token: 'sbx_fake_0123456789' }] };
 
-function report(level: InsightsLevel): InsightsReport {
-  return { name: `insights_${level}`, level, breakdowns: [], builtIn: true };
+function report(level: InsightsLevel, breakdowns: string[] = []): InsightsReport {
+  return { name: breakdowns.length ? `insights_${level}_${breakdowns.join('_')}` : `insights_${level}`, level, breakdowns, builtIn: !breakdowns.length };
 }
 
 interface Harness {
   graph: FakeInsightsGraph;
   records: Array<Record<string, unknown>>;
   logs: Array<Record<string, unknown>>;
-  read(level: InsightsLevel, days: number, over?: Record<string, unknown>): Promise<InsightsReadResult>;
+  read(level: InsightsLevel, days: number, over?: Record<string, unknown>, breakdowns?: string[]): Promise<InsightsReadResult>;
   /** Milliseconds the fake clock moved (the tap's sleeps). */
   elapsedMs(): number;
 }
 
-function harness(delivering: string[], fate: (run: RunRequest) => Fate): Harness {
-  const graph = new FakeInsightsGraph(new Set(delivering), fate);
+function harness(delivering: string[], fate: (run: RunRequest) => Fate, graph = new FakeInsightsGraph(new Set(delivering), fate)): Harness {
   const records: Array<Record<string, unknown>> = [];
   const raw: string[] = [];
   const log = new Logger({ component: 'test', level: 'debug', sink: { write: (l: string) => raw.push(l) }, redactor: new Redactor([]) });
@@ -50,7 +49,7 @@ function harness(delivering: string[], fate: (run: RunRequest) => Fate): Harness
         .map((l) => JSON.parse(l) as Record<string, unknown>);
     },
     elapsedMs: () => now - start,
-    read: (level, days, over = {}) => {
+    read: (level, days, over = {}, breakdowns = []) => {
       const config = validateTapConfig({
         access_token: 'sbx_fake_0123456789',
         insights_poll_interval_seconds: 1,
@@ -60,7 +59,7 @@ function harness(delivering: string[], fate: (run: RunRequest) => Fate): Harness
         ...over,
       }).config;
       config.last_days = days;
-      const r = report(level);
+      const r = report(level, breakdowns);
       const schema = reportSchema(r);
       return readInsightsReport({ graph, log, config, jobLimit: pLimit(4), clock: () => new Date(now), sleep: async (ms) => void (now += ms), emit: async (rec) => void records.push(rec) }, account, r, schema, Object.keys(propertiesOf(schema)), undefined);
     },
@@ -205,6 +204,32 @@ describe('insights report jobs (in process, fake Graph client)', () => {
     expect(res.failures[0]!.kind).to.equal('config');
     expect(h.graph.runs.length).to.be.at.most(4); // the chunks already in flight, nothing after
     expect(h.graph.calls.some((c) => c.path === `act_${ACCOUNT}/insights` && c.method === 'GET')).to.equal(false);
+  });
+});
+
+/**
+ * Answers every row twice: once under a country and once without the breakdown value at all, as Meta
+ * sometimes sends breakdown rows (airbytehq/airbyte#31757: "Facebook can return None for those fields").
+ */
+class MissingBreakdownGraph extends FakeInsightsGraph {
+  override rows(node: string, level: string, since: string, until: string): Array<Record<string, string>> {
+    return super.rows(node, level, since, until).flatMap((row) => [{ ...row, country: 'US' }, { ...row, spend: '0.50' }]);
+  }
+}
+
+describe('insights rows Meta answers without a breakdown value', () => {
+  // airbytehq/airbyte#31757: breakdown columns are key columns; a null there fails the target's key
+  // check (exit 6) or, in a MERGE on NULL = NULL, re-inserts the row on every lookback re-read.
+  it("keys a row that lacks its breakdown value under '' (never null), beside the same ad-day's other rows (airbyte#31757)", async () => {
+    const fate = (): Fate => complete;
+    const h = harness(['c0'], fate, new MissingBreakdownGraph(new Set(['c0']), fate));
+    const result = await h.read('ad', 2, {}, ['country']);
+    expect(result.failures).to.deep.equal([]);
+    const countries = h.records.map((r) => r['country']);
+    expect(countries.filter((c) => c === 'US').length).to.equal(8); // 4 ads × 2 days
+    expect(countries.filter((c) => c === '').length).to.equal(8);
+    const keys = h.records.map((r) => `${String(r['ad_id'])}|${String(r['date_start'])}|${String(r['country'])}`);
+    expect(new Set(keys).size).to.equal(16);
   });
 });
 

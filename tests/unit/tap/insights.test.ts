@@ -3,6 +3,7 @@ import { insightsKey, insightsRequestFields, reportSchema, reportsFor, INSIGHTS_
 import { planRange, bookmarkParams } from '../../../connector/tap/read-insights.js';
 import { validateTapConfig } from '../../../connector/tap/config.js';
 import { ConfigError } from '../../../connector/core/errors.js';
+import { addDays, addMonths, dayInZone } from '../../../connector/core/dates.js';
 
 const cfg = (extra: Record<string, unknown> = {}) => validateTapConfig({ access_token: 'sbx_unit_0123456789', start_date: '2026-01-01', ...extra }).config;
 
@@ -66,6 +67,19 @@ describe('tap insights range planning', () => {
     const plan = planRange(c, { timezone: 'UTC' }, report, undefined, now)!;
     expect(plan.since).to.equal('2023-10-21');
     expect(plan.clampedToRetention).to.equal(true);
+  });
+
+  // estuary/connectors#3034 and airbytehq/airbyte PR #27483: a start date exactly 37 months back in one
+  // time zone was refused with #3018 as "beyond 37 months" when the account's day and Meta's differed.
+  it('keeps the retention start a day inside 37 months whichever side of UTC the account lives (estuary#3034, airbyte#27483)', () => {
+    const instant = new Date('2026-11-20T10:30:00Z'); // Kiritimati is on the 21st, Pago Pago still on the 19th
+    const utcBound = addMonths(dayInZone(instant, 'UTC'), -37);
+    for (const timezone of ['Pacific/Kiritimati', 'Asia/Tokyo', 'UTC', 'America/Los_Angeles', 'Pacific/Pago_Pago']) {
+      const plan = planRange(cfg({ start_date: '2000-01-01' }), { timezone }, report, undefined, instant)!;
+      expect(plan.clampedToRetention, timezone).to.equal(true);
+      expect(plan.since, timezone).to.equal(addDays(addMonths(dayInZone(instant, timezone), -37), 1));
+      expect(plan.since >= utcBound, `${timezone}: ${plan.since} is not before the UTC bound ${utcBound}`).to.equal(true);
+    }
   });
 
   it('honours end_date and --days', () => {
