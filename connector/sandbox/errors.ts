@@ -127,6 +127,18 @@ export const E = {
   // 100 with an object-level subcode: one object cannot be read, the account can (issue 18 part 3
   // names 2446289; the message text is [unconfirmed], only code and subcode matter to clients).
   objectUnavailable: (id: string, subcode = 2446289) => new GraphError({ status: 400, code: 100, subcode, message: `(#100) Object ${id} is not available`, userTitle: 'Object Not Available', userMsg: 'This object cannot be read right now.' }),
+  // A creative whose post or reel was deleted, on its edge page or its node: Meta's answer as recorded
+  // in airbytehq/airbyte#65944 (2025-09; #66027 has the same title with "reel" for "post").
+  creativeIncomplete: () =>
+    new GraphError({
+      status: 400,
+      code: 100,
+      subcode: 2446289,
+      message: 'Invalid parameter',
+      isTransient: false,
+      userTitle: 'Ad Creative Is Incomplete',
+      userMsg: 'The post you selected for your ad is not available. It could be deleted or you might not have permissions to see it. Please check your ad creative and try again.',
+    }),
   // facts §8
   batchTooBig: () => new GraphError({ status: 400, code: 1, type: 'GraphBatchException', message: 'Too many requests in batch message. Maximum batch size is 50' }),
   // facts §7.4 throttle codes

@@ -8,7 +8,7 @@ import { RateLimiter, type RateLimitOptions } from './ratelimit.js';
 import { ReportRuns } from './report-runs.js';
 import { createSandboxServer } from './server.js';
 import { emptyStats, type SandboxStats } from './stats.js';
-import { DEFAULT_TODAY, advanceWorld, generateWorld, noonUnix, setStatus, type Status, type World, type WorldName } from './world.js';
+import { DEFAULT_TODAY, advanceWorld, deleteCreativePost, generateWorld, noonUnix, setStatus, type Status, type World, type WorldName } from './world.js';
 
 export type { World, WorldName, Status, SandboxToken, AdAccount, Campaign, AdSet, Ad, Creative, Business, Page, Pixel, Catalog, WorldUser } from './world.js';
 export type { FaultSpec, FaultKind } from './faults.js';
@@ -55,6 +55,8 @@ export interface Sandbox {
   advanceDay(days?: number): void;
   /** The advertiser sets a campaign's/ad set's/ad's status (its updated_time moves, its children's does not). */
   setStatus(id: string, status: Status): void;
+  /** The advertiser deletes the post or reel a creative shows: reads of its content fail with 100/2446289. */
+  deleteCreativePost(id: string): void;
   /** Moves the rate-limit clock (budgets regain) without waiting. */
   advanceTime(seconds: number): void;
   expectedInsights(q: ExpectedInsightsQuery): Array<Record<string, string>>;
@@ -128,6 +130,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     setStatus(id, status) {
       setStatus(world, id, status);
       core.insightsCache.clear();
+    },
+    deleteCreativePost(id) {
+      deleteCreativePost(world, id);
     },
     expectedInsights(q) {
       const bare = q.accountId.replace(/^act_/, '');

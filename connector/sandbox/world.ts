@@ -165,6 +165,11 @@ export interface Creative {
   videoId: string | null;
   imageHash: string;
   callToAction: string;
+  /**
+   * The advertiser deleted the Page post / reel this creative shows: Meta then refuses every read that
+   * resolves the creative's content (airbytehq/airbyte#65944, #66027; see routes/objects.ts).
+   */
+  postDeleted?: boolean;
 }
 
 export interface Page {
@@ -713,6 +718,14 @@ export function setStatus(world: World, id: string, status: Status): Campaign | 
   n.status = status;
   n.updatedTime = world.clock.nowUnix;
   return n;
+}
+
+/** The advertiser deletes the post or reel a creative shows; the creative itself stays (airbytehq/airbyte#66027). */
+export function deleteCreativePost(world: World, id: string): Creative {
+  const c = world.byId.get(id);
+  if (!c || c.kind !== 'creative') throw new Error(`deleteCreativePost: ${id} is not a creative of this world`);
+  c.postDeleted = true;
+  return c;
 }
 
 /** Whether an ad delivered on an account-local day: inside its own and its parents' live span. */
