@@ -123,19 +123,20 @@ export async function readEntityStream(
     await ctx.emit(record);
   };
 
-  const byIds = stream.incrementalVia !== undefined && via?.ids !== undefined && previous !== undefined && via.bookmarkBefore !== undefined && previous[viaBookmarkKey(stream.incrementalVia)] === via.bookmarkBefore;
-  if (byIds) {
-    // Creatives of ads changed since the last run, one GET each (they are few after the first run).
-    await Promise.all(
-      [...via!.ids!].map((id) =>
+  /**
+   * Reads objects one GET each (creatives: they are few after the first run). One Meta refuses (no
+   * access, no role on its Page (190/492), or 100 with an object-level subcode) is skipped and
+   * reported; the account goes on.
+   */
+  const readByIds = (ids: Iterable<string>): Promise<void[]> =>
+    Promise.all(
+      [...ids].map((id) =>
         ctx.limit(async () => {
           try {
             const raw = await ctx.graph.request<Record<string, unknown>>(id, { params: { fields }, tokens: account.tokens, accountId: account.accountId });
             await handle(raw);
           } catch (err) {
             const e = asConnectorError(err);
-            // One creative refused (no access, no role on its Page (190/492), or 100 with an
-            // object-level subcode): the account goes on.
             if (e.kind !== 'permission' && !(err instanceof ObjectSkipError)) throw err;
             ctx.log.warn(`creative ${id} of account ${account.accountId} cannot be read; skipped: ${e.message}`, { error_kind: e.kind, hint: e.hint, graph_code: e.context['graph_code'], graph_subcode: e.context['graph_subcode'] });
             ctx.skipObject?.(`creative ${id}`, e);
@@ -143,11 +144,28 @@ export async function readEntityStream(
         }),
       ),
     );
+  // Streams read through another one's ids after the first run (creatives via ads) can be read by id.
+  const readableById = stream.incrementalVia !== undefined;
+  const byIds = readableById && via?.ids !== undefined && previous !== undefined && via.bookmarkBefore !== undefined && previous[viaBookmarkKey(stream.incrementalVia!)] === via.bookmarkBefore;
+  if (byIds) {
+    // Creatives of ads changed since the last run.
+    await readByIds(via!.ids!);
   } else {
     const filtering = entityFiltering(stream, since, ctx.includeDeleted);
-    const params: Record<string, unknown> = { fields, ...(filtering.length ? { filtering } : {}) };
-    for await (const raw of ctx.graph.paginate<Record<string, unknown>>(`act_${account.accountId}/${stream.edge}`, { params, tokens: account.tokens, accountId: account.accountId })) {
-      await handle(raw);
+    const edge = `act_${account.accountId}/${stream.edge}`;
+    const read = (f: readonly string[]) => ctx.graph.paginate<Record<string, unknown>>(edge, { params: { fields: f, ...(filtering.length ? { filtering } : {}) }, tokens: account.tokens, accountId: account.accountId });
+    try {
+      for await (const raw of read(fields)) await handle(raw);
+    } catch (err) {
+      // One object Meta cannot render fails the whole page it sits on: a creative whose post or reel
+      // was deleted answers 100/2446289 "Ad Creative Is Incomplete" for every page holding it, run after
+      // run (airbytehq/airbyte#66027, #65944). Its id alone does not need that content, so list the
+      // ids and read each object by id: only the refused one is skipped.
+      if (!readableById || !(err instanceof ObjectSkipError)) throw err;
+      ctx.log.warn(`${edge} refused a page for one object (${err.message}); listing its ids and reading them one by one`, { error_kind: err.kind, graph_subcode: err.context['graph_subcode'] });
+      const ids: string[] = [];
+      for await (const raw of read(['id'])) if (typeof raw['id'] === 'string' && !emittedIds.has(raw['id'])) ids.push(raw['id']);
+      await readByIds(ids);
     }
   }
   for (const child of cascade?.childReads ?? []) {

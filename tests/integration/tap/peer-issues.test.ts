@@ -77,6 +77,33 @@ describe('tap-facebook-ads against failure modes reported in peer connectors (ch
     });
   });
 
+  // airbytehq/airbyte#66027 and #65944: once the advertiser deleted the post or reel of one creative,
+  // Meta refused the account's whole adcreatives listing with 100/2446289 "Ad Creative Is Incomplete",
+  // and every sync of ad_creatives failed from then on.
+  it("reads an account's other creatives when one creative's post was deleted, skips that one by name and moves the bookmark (airbyte#66027, #65944)", async () => {
+    const acct = [...rig.sb.world.accounts].sort((a, b) => b.creativeIds.length - a.creativeIds.length)[0]!;
+    const broken = acct.creativeIds[1]!;
+    rig.sb.deleteCreativePost(broken);
+    const r = await runTap({
+      now: rig.sb.now(),
+      config: tapConfig(rig.sb, rig.rec.baseUrl),
+      catalog: catalogSelecting(['ads', 'ad_creatives', 'sync_log']),
+      args: ['--account', acct.accountId],
+      dir: rig.tmp.dir,
+    });
+    expect(r.code, r.stderr.slice(-1500)).to.equal(0);
+    const got = r.records('ad_creatives').map((c) => String(c['id']));
+    expect(new Set(got).size, 'no creative twice').to.equal(got.length);
+    expect(got.sort()).to.deep.equal(acct.creativeIds.filter((id) => id !== broken).sort());
+    const summary = r.logs().find((l) => l['type'] === 'summary')!;
+    const skipped = (summary['skipped_objects'] as Array<Record<string, unknown>>).map((o) => String(o['object']));
+    expect(skipped.filter((o) => o.includes(broken))).to.have.length(1);
+    const creatives = (r.records('sync_log')[0]!['streams'] as Array<Record<string, unknown>>).find((x) => x['stream'] === 'ad_creatives')!;
+    expect(creatives['status']).to.equal('ok');
+    const state = r.lastState() as { bookmarks: Record<string, Record<string, unknown>> };
+    expect(state.bookmarks['ad_creatives']?.[acct.accountId], 'the next run reads creatives of changed ads by id').to.be.an('object');
+  });
+
   // airbytehq/airbyte#78488: when a job failed twice, Airbyte's field split re-sent the breakdown column
   // inside fields= and Meta (v23+) refused the whole report with "(#100) country is not valid for fields
   // param". The split path must keep breakdowns out of fields= like the first run does.
