@@ -111,16 +111,30 @@ function waitForExit(child: ChildProcess): Promise<ChildOutcome> {
   });
 }
 
-/** The one JSON error line runCli writes when a child fails (it carries exit_code and a hint). */
-function fatalFrom(component: 'tap' | 'target', line: ChildLogLine): Failure | undefined {
-  if (line.level !== 'error' || typeof line.fields['exit_code'] !== 'number') return undefined;
+/** A failure read from a child's error line: its message, error_kind and hint. */
+function failureOf(scope: Failure['scope'], line: ChildLogLine, defaultKind: string): Failure {
   const hint = line.fields['hint'];
   return {
-    scope: component,
-    kind: typeof line.fields['error_kind'] === 'string' ? line.fields['error_kind'] : 'error',
+    scope,
+    kind: typeof line.fields['error_kind'] === 'string' ? line.fields['error_kind'] : defaultKind,
     message: line.msg,
     ...(typeof hint === 'string' ? { hint } : {}),
   };
+}
+
+/** The one JSON error line runCli writes when a child fails (it carries exit_code and a hint). */
+function fatalFrom(component: 'tap' | 'target', line: ChildLogLine): Failure | undefined {
+  if (line.level !== 'error' || typeof line.fields['exit_code'] !== 'number') return undefined;
+  return failureOf(component, line, 'error');
+}
+
+/**
+ * A token the tap left out while the others carried on (an error line naming its label, no exit
+ * code): the run ends partial, and without this the summary would name no cause at all.
+ */
+function tokenFailureFrom(line: ChildLogLine): Failure | undefined {
+  if (line.level !== 'error' || typeof line.fields['exit_code'] === 'number' || typeof line.fields['token_label'] !== 'string') return undefined;
+  return failureOf('tap', line, 'auth');
 }
 
 function isFolder(p: string): boolean {
@@ -239,8 +253,8 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
             }
           }
           counts.observe(component, line.fields);
-          const fatal = fatalFrom(component, line);
-          if (fatal) failures.push(fatal);
+          const fatal = fatalFrom(component, line) ?? (component === 'tap' ? tokenFailureFrom(line) : undefined);
+          if (fatal && !failures.some((f) => f.scope === fatal.scope && f.message === fatal.message)) failures.push(fatal);
           o.onChildLog?.(component, line);
         },
       });

@@ -84,6 +84,22 @@ describe('fb-ads-elt sync (CLI, against the sandbox)', function () {
     expect(r.summary.accounts.list.filter((a) => a.status === 'ok')).to.have.length(sandbox.world.accounts.length - 1);
   });
 
+  it('exits 5 when one token is dead on a first run, and the summary names that token with its hint', async () => {
+    const dead = sandbox.tokens[0]!.label;
+    sandbox.faults.add({ kind: 'token_expired', token: dead });
+    const fresh = [...args.slice(0, 4), '--state-file', path.join(dir, 'first-run-state.json'), '--days', '1'];
+    const r = await runCli(sandbox.now(), fresh);
+    expect(r.code, r.stderr.slice(-3000)).to.equal(5);
+    expect(r.summary.accounts.failed).to.equal(0);
+    const token = r.summary.failures.find((f) => f.scope === 'tap');
+    expect(token, JSON.stringify(r.summary.failures)).to.include({ kind: 'auth' });
+    expect(token?.message).to.include(`token "${dead}"`);
+    expect(token?.hint).to.match(/token/);
+    // No "some accounts failed" without an account: the cause is the token named above.
+    expect(r.summary.failures.map((f) => f.message)).not.to.include('tap exited with 5');
+    for (const t of sandbox.tokens) expect(JSON.stringify(r.summary)).not.to.include(t.token);
+  });
+
   it('exits 3 with the token hint when every token has expired, leaving the state file as it was', async () => {
     const before = readFileSync(path.join(dir, 'state.json'), 'utf8');
     for (const t of sandbox.tokens) sandbox.faults.add({ kind: 'token_expired', token: t.label });
