@@ -25,7 +25,16 @@ export function readStateFile(file: string): TapState | undefined {
       hint: 'It is only ever written by rename, so something else edited it; restore it from a backup or delete it for a full re-sync.',
     });
   }
-  return parseState(raw);
+  try {
+    return parseState(raw);
+  } catch (err) {
+    // parseState speaks of the tap's --state value; here the user knows the file, and may delete it.
+    if (!(err instanceof ConfigError)) throw err;
+    throw new ConfigError(`state file ${file}: ${err.message}`, {
+      hint: `Only fb-ads-elt sync writes it (from the state the target committed): restore it from a backup, or delete it (${file}) for a full re-sync from start_date.`,
+      context: { ...err.context, state_file: file },
+    });
+  }
 }
 
 /**

@@ -24,6 +24,22 @@ describe('pipeline state file', () => {
     expect(() => readStateFile(f)).to.throw(ConfigError, /not valid JSON/);
   });
 
+  it('names the state file and how to recover when its JSON is not a state (not the tap-only --state hint)', () => {
+    const f = path.join(dir, 'state.json');
+    for (const text of ['[]', '{"bookmarks": 5}', '{"bookmarks": {"ads": {"1": {"updated_time": "yesterday"}}}}']) {
+      writeFileSync(f, text);
+      let err: unknown;
+      try {
+        readStateFile(f);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, text).to.be.instanceOf(ConfigError);
+      expect((err as ConfigError).message, text).to.match(new RegExp(`^state file ${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: state`));
+      expect((err as ConfigError).hint, text).to.include('delete it').and.not.include('--state ');
+    }
+  });
+
   it('replaces the file atomically and leaves no temp file behind', () => {
     const f = path.join(dir, 'sub', 'state.json');
     writeStateAtomic(f, { bookmarks: { ads: { '1': { updated_time: '2026-01-01T00:00:00Z' } } } });
