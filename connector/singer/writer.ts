@@ -2,7 +2,21 @@
 // when the stream's buffer is full, write() waits for 'drain', so a slow target never makes the
 // tap buffer a whole sync in memory.
 import type { Writable } from 'node:stream';
+import { TransientError } from '../core/errors.js';
 import type { SingerMessage } from './messages.js';
+
+/**
+ * The reader of our output went away (EPIPE, a destroyed stream): not a bug here but the other side
+ * stopping first, e.g. a target that refused to start. Said so, with the retry-later exit code.
+ */
+export function readerGone(err: Error): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code !== 'EPIPE' && code !== 'ERR_STREAM_DESTROYED' && !/EPIPE/.test(err.message)) return err;
+  return new TransientError(`the program reading this one's output stopped before it finished (${code ?? err.message})`, {
+    hint: "Its own error says why (the target's, after a tap; fb-ads-elt sync's or Meltano's, after a target). Nothing after the last state it read was committed: re-run once that is fixed.",
+    cause: err,
+  });
+}
 
 export class SingerWriter {
   private readonly out: Writable;
@@ -18,7 +32,7 @@ export class SingerWriter {
   ) {
     this.out = out;
     out.on('error', (err: Error) => {
-      this.closedError = err;
+      this.closedError = readerGone(err);
     });
   }
 
@@ -56,7 +70,7 @@ export class SingerWriter {
         else resolve();
       };
       const onDrain = (): void => done();
-      const onError = (err: Error): void => done(err);
+      const onError = (err: Error): void => done(readerGone(err));
       const onClose = (): void => done(this.out.writableNeedDrain ? new Error('output closed before it drained') : undefined);
       this.out.on('drain', onDrain);
       this.out.on('error', onError);

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
 import { SingerWriter } from '../../../connector/singer/writer.js';
+import { ConnectorError } from '../../../connector/core/errors.js';
 import { recordMessage, schemaMessage } from '../../../connector/singer/messages.js';
 
 /** A consumer that starts paused and then reads slowly, counting what it received. */
@@ -63,16 +64,28 @@ describe('SingerWriter', () => {
     expect(w.messagesWritten).to.equal(total);
   });
 
-  it('rejects instead of hanging when the consumer goes away', async () => {
-    const sink = new Writable({ highWaterMark: 16, write: (_c, _e, cb) => cb(new Error('EPIPE')) });
+  /** Writes until the writer rejects; returns what it rejected with. */
+  async function writeUntilFails(sink: Writable): Promise<unknown> {
     const w = new SingerWriter(sink);
-    let failed: unknown;
     try {
       for (let i = 0; i < 100; i++) await w.write(recordMessage('ads', { id: String(i) }, new Date()));
     } catch (err) {
-      failed = err;
+      return err;
     }
+    return undefined;
+  }
+
+  it('rejects instead of hanging when the consumer goes away', async () => {
+    const failed = await writeUntilFails(new Writable({ highWaterMark: 16, write: (_c, _e, cb) => cb(new Error('EPIPE')) }));
     expect(String(failed)).to.include('EPIPE');
+  });
+
+  it('says the reader stopped (transient, exit 7) when the pipe breaks, never an unexpected bug (exit 1)', async () => {
+    const epipe = (): Error => Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+    const failed = await writeUntilFails(new Writable({ highWaterMark: 16, write: (_c, _e, cb) => cb(epipe()) }));
+    expect(failed).to.be.instanceOf(ConnectorError);
+    expect(failed).to.include({ kind: 'transient', exitCode: 7 });
+    expect((failed as ConnectorError).message).to.match(/reading this one's output stopped.*EPIPE/);
   });
 });
 
