@@ -5,6 +5,7 @@
 import pLimit from 'p-limit';
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../core/clock.js';
+import { dayInZone } from '../core/dates.js';
 import { ConnectorError, EXIT_CODES, type ExitCode } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { isTokenType, type TokenCheck, type TokenType } from '../graph/tokens.js';
@@ -148,6 +149,21 @@ export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
   return finish(run, discovery, accounts, failed, notRead.skipped);
 }
 
+/** The earliest zone on Earth (UTC+14): no ad account has reached a day that is not "today" there. */
+const EARLIEST_ZONE = 'Pacific/Kiritimati';
+
+/**
+ * A start_date after every account's today reads no insights (an empty, "ok" run): almost always a
+ * mistyped year, so say so once instead of one silent empty report per account.
+ */
+function warnIfStartInFuture(config: TapConfig, now: Date, log: Logger): void {
+  const latestToday = dayInZone(now, EARLIEST_ZONE);
+  if (config.last_days !== undefined || !config.start_date || config.start_date <= latestToday) return;
+  log.warn(`config.start_date ${config.start_date} is after today (${latestToday} in the earliest time zone): no insights are read until that day`, {
+    hint: 'Check the year of start_date; until then only ad accounts, campaigns, ad sets, ads, creatives and the other assets are read.',
+  });
+}
+
 function startRun(deps: SyncDeps): SyncRun {
   const clock = deps.clock ?? systemClock;
   const tokens = tokensOf(deps.config);
@@ -156,6 +172,7 @@ function startRun(deps: SyncDeps): SyncRun {
   const selected = selectStreams(deps.config, deps.catalog, streams);
   // A catalog that selects nothing is a valid (empty) run, but almost always a mistake: say so.
   if (selected.size === 0) deps.log.warn('the catalog selects no stream: nothing will be read', { hint: 'Mark streams "selected": true in the catalog metadata (breadcrumb []), or run without --catalog for every stream.' });
+  warnIfStartInFuture(deps.config, clock(), deps.log);
   return {
     deps,
     clock,

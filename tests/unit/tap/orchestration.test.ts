@@ -39,9 +39,9 @@ interface Run {
   records(stream: string): Array<Record<string, unknown>>;
 }
 
-async function sync(graph: FakeGraphPort, catalog: Catalog, opts: { state?: TapState; streams?: readonly TapStream[]; log?: Logger } = {}): Promise<Run> {
+async function sync(graph: FakeGraphPort, catalog: Catalog, opts: { state?: TapState; streams?: readonly TapStream[]; log?: Logger; startDate?: string } = {}): Promise<Run> {
   const messages: SingerMessage[] = [];
-  const { config } = validateTapConfig({ access_token: 'fake_token_0123456789', start_date: '2026-03-01' });
+  const { config } = validateTapConfig({ access_token: 'fake_token_0123456789', start_date: opts.startDate ?? '2026-03-01' });
   const summary = await runSync({
     config,
     graph,
@@ -200,6 +200,19 @@ describe('tap orchestration in-process (fake Graph port)', () => {
     const run = await sync(fakeWithAccounts(ACCOUNTS), catalogSelecting([]), { log });
     expect(run.summary.exitCode).to.equal(0);
     expect(lines.filter((l) => l['level'] === 'warn').map((l) => l['msg'])).to.include('the catalog selects no stream: nothing will be read');
+  });
+
+  it('warns once that no insights are read when start_date is after today everywhere (a mistyped year)', async () => {
+    const warnings = async (startDate: string): Promise<unknown[]> => {
+      const lines: Array<Record<string, unknown>> = [];
+      const log = new Logger({ component: 'tap-test', level: 'warn', sink: { write: (l: string) => lines.push(JSON.parse(l) as Record<string, unknown>) } });
+      const run = await sync(fakeWithAccounts(ACCOUNTS), catalogSelecting(['insights_account']), { log, startDate });
+      expect(run.records('insights_account')).to.deep.equal([]);
+      return lines.filter((l) => l['level'] === 'warn' && /start_date/.test(String(l['msg']))).map((l) => l['msg']);
+    };
+    // NOW is 2026-03-10T12:00Z: 2026-03-11 has begun in UTC+14, 2026-03-12 has begun nowhere.
+    expect(await warnings('2027-03-01')).to.deep.equal(['config.start_date 2027-03-01 is after today (2026-03-11 in the earliest time zone): no insights are read until that day']);
+    expect(await warnings('2026-03-11')).to.deep.equal([]);
   });
 
   it('emits asset rows with their declared computed columns and activates the version they carry', async () => {
