@@ -36,7 +36,9 @@ describe('pipeline state file', () => {
       }
       expect(err, text).to.be.instanceOf(ConfigError);
       expect((err as ConfigError).message, text).to.match(new RegExp(`^state file ${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: state`));
-      expect((err as ConfigError).hint, text).to.include('delete it').and.not.include('--state ');
+      expect((err as ConfigError).hint, text)
+        .to.include('delete it')
+        .and.not.include('--state ');
     }
   });
 
