@@ -59,9 +59,11 @@ export function lockHeldError(err: unknown, file: string): ConnectorError | unde
   const msg = err instanceof Error ? err.message : String(err);
   if (!/Could not set lock on file/i.test(msg)) return undefined;
   const pid = /\(PID (\d+)\)/.exec(msg)?.[1];
-  return new ConnectorError('transient', `another run holds ${path.resolve(file)}${pid ? ` (pid ${pid})` : ''}`, {
-    hint: 'Only one process can write a DuckDB file at a time: wait for that run to finish (or stop it), then re-run. Nothing was written by this one.',
-    context: { duckdb_path: path.resolve(file), ...(pid ? { pid: Number(pid) } : {}) },
+  // DuckDB names the holder's program: often not a run but a notebook or a shell left open on the file.
+  const program = /lock is held in (.+?) \(PID \d+\)/.exec(msg)?.[1];
+  return new ConnectorError('transient', `another run holds ${path.resolve(file)}${pid ? ` (pid ${pid}${program ? `: ${program}` : ''})` : ''}`, {
+    hint: 'Only one process can write a DuckDB file at a time: wait for that run to finish (or stop it), or close the DuckDB client that has the file open (a notebook, the duckdb shell, even read-only), then re-run. Nothing was written by this one.',
+    context: { duckdb_path: path.resolve(file), ...(pid ? { pid: Number(pid) } : {}), ...(program ? { holder: program } : {}) },
   });
 }
 

@@ -136,7 +136,7 @@ describe('target-bigquery CLI configuration', function () {
     }
   });
 
-  it('exits 7 with "another run holds <file> (pid N)" when another process holds the DuckDB file', async () => {
+  it('exits 7 with "another run holds <file> (pid N: program)" when another process holds the DuckDB file', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'target-cli-'));
     const file = path.join(dir, 'w.duckdb');
     const holder = spawn(process.execPath, ['--input-type=module', '-e', `import { DuckDBInstance } from '@duckdb/node-api'; await DuckDBInstance.create(${JSON.stringify(file)}); console.log('held'); setInterval(() => {}, 1000);`], {
@@ -150,8 +150,11 @@ describe('target-bigquery CLI configuration', function () {
       const r = await cli(configFile, fixture('duplicate_keys_in_batch'));
       expect(r.code).to.equal(EXIT_CODES.retryLater);
       const error = JSON.parse(r.stderr.trim().split('\n').pop()!) as Record<string, unknown>;
-      expect(error['msg']).to.equal(`another run holds ${file} (pid ${holder.pid})`);
-      expect(error['hint']).to.match(/wait for that run to finish/);
+      // The holder's program is named: often a notebook or a shell rather than a run.
+      expect(error['msg']).to.equal(`another run holds ${file} (pid ${holder.pid}: ${process.execPath})`);
+      expect(error['hint'])
+        .to.match(/wait for that run to finish/)
+        .and.match(/close the DuckDB client/);
       expect(r.stdout).to.equal('');
     } finally {
       holder.kill('SIGKILL');
