@@ -13,7 +13,9 @@ export type WorkerAnswer = { ok: true; result: MapResult } | { ok: false; kind: 
 // where the worker registers tsx's loader first (a worker does not inherit the parent's hooks).
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER_URL = new URL(`./map-worker${FROM_SOURCE ? '.ts' : '.js'}`, import.meta.url);
-const TSX_BOOT = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
+// tsx is resolved here, from the repository: an eval'd worker resolves bare names from the process's
+// working directory, where a run started from /etc/fb-ads-elt finds no node_modules.
+const TSX_BOOT = FROM_SOURCE ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); })` : '';
 
 /**
  * A small young generation: a worker's garbage is short-lived (one row at a time), and V8's default
