@@ -40,13 +40,31 @@ export function failedBeforeStart(err: unknown): { status: 'failed'; exit_code: 
   return { status: 'failed', exit_code: e.exitCode, failures: [{ scope: 'pipeline', kind: e.kind, message: e.message, ...(e.hint ? { hint: e.hint } : {}) }] };
 }
 
-/** SIGINT/SIGTERM stop the run gracefully: the tap stops, the target commits, state is saved. */
-function abortOnSignals(): { signal: AbortSignal; dispose(): void } {
+/**
+ * SIGINT/SIGTERM stop the run gracefully: the tap stops, the target commits, state is saved. A
+ * second Ctrl-C must not kill us with Node's default (exit 130, no summary): the target, in its own
+ * process group, would go on committing with nobody saving its state, and hold the DuckDB file
+ * against the re-run typed next. So the second signal only says to wait; a third one forces the exit
+ * (Node's default) for a run that really hangs.
+ */
+function abortOnSignals(log: Logger): { signal: AbortSignal; dispose(): void } {
   const ac = new AbortController();
-  const stop = (): void => ac.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  return { signal: ac.signal, dispose: () => (process.off('SIGINT', stop), process.off('SIGTERM', stop)) };
+  let repeats = 0;
+  const dispose = (): void => void (process.off('SIGINT', stop), process.off('SIGTERM', stop));
+  function stop(signal: NodeJS.Signals): void {
+    if (!ac.signal.aborted) return ac.abort();
+    if (++repeats === 1) {
+      log.warn(`${signal} again: already stopping, the target is committing what it has; the run ends on its own in a moment`, {
+        hint: 'Wait for the summary (a third signal exits at once, and the state of what the target still commits is not saved).',
+      });
+      return;
+    }
+    dispose();
+    process.kill(process.pid, signal);
+  }
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return { signal: ac.signal, dispose };
 }
 
 export function registerPipeline(program: Command): void {
@@ -64,7 +82,7 @@ export function registerPipeline(program: Command): void {
     .option('--json', 'print the summary as JSON on stdout instead of text')
     .action(async (flags: SyncFlags) => {
       const log = new Logger({ component: 'fb-ads-elt' });
-      const stop = abortOnSignals();
+      const stop = abortOnSignals(log);
       try {
         const [{ runSync }, { formatSummary }, { parseVars }] = await Promise.all([import('./sync.js'), import('./summary.js'), import('../dbt/cli.js')]);
         if (flags.vars !== undefined && !flags.models) throw new ConfigError('--vars sets dbt vars, so it needs --models', { hint: 'Add --models, or drop --vars.' });

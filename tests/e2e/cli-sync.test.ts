@@ -2,7 +2,7 @@
 // sandbox on loopback with injected faults, a DuckDB file and a state file between runs.
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../connector/core/config.js';
@@ -98,6 +98,43 @@ describe('fb-ads-elt sync (CLI, against the sandbox)', function () {
     // No "some accounts failed" without an account: the cause is the token named above.
     expect(r.summary.failures.map((f) => f.message)).not.to.include('tap exited with 5');
     for (const t of sandbox.tokens) expect(JSON.stringify(r.summary)).not.to.include(t.token);
+  });
+
+  it('ends a run interrupted by Ctrl-C twice with exit 7, a summary and the saved state, leaving no target behind', async () => {
+    const long = path.join(dir, 'tap-long.json');
+    const config = JSON.parse(readFileSync(path.join(dir, 'tap.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(long, JSON.stringify({ ...config, start_date: '2025-06-01' }));
+    const target = path.join(dir, 'target-sigint.json');
+    const warehouse = path.join(dir, 'sigint.duckdb');
+    writeFileSync(target, JSON.stringify({ destination: 'duckdb', duckdb_path: warehouse }));
+    const state = path.join(dir, 'sigint-state.json');
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'sync', '--config', long, '--target-config', target, '--state-file', state, '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...nowEnv(sandbox.now()) },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    // As a terminal does: Ctrl-C reaches the CLI's process group (the children run in their own), twice.
+    child.stderr.on('data', (c: Buffer) => {
+      const first = err === '' || !err.includes('"stream":"insights_');
+      err += c.toString();
+      if (first && err.includes('"stream":"insights_')) {
+        child.kill('SIGINT');
+        setTimeout(() => child.kill('SIGINT'), 200);
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(code, err.slice(-3000)).to.equal(7);
+    const summary = JSON.parse(out) as SyncSummary;
+    expect(summary.failures.map((f) => f.kind)).to.include('stopped');
+    expect(err).to.include('SIGINT again: already stopping');
+    expect(summary.state.written, 'state saved').to.equal(true);
+    expect(existsSync(state)).to.equal(true);
+    // The target ended with the CLI: the file is free for the re-run typed next.
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(warehouse);
+    db.closeSync();
   });
 
   it('exits 3 with the token hint when every token has expired, leaving the state file as it was', async () => {
