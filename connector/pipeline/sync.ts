@@ -319,8 +319,9 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
         const r = await runner({
           duckdbPath: duckdbPathOf(target, cwd),
           ...(o.modelsProjectDir ? { projectDir: o.modelsProjectDir } : {}),
-          // The models read the raw tables from the schema the target wrote them to.
-          vars: { facebook_ads_schema: target.dataset, ...o.modelsVars },
+          // The models read the raw tables from the schema the target wrote them to, and without
+          // the __history tables (target history: false) the two history staging models are off.
+          vars: { facebook_ads_schema: target.dataset, ...(target.history ? {} : { facebook_ads__using_history: false }), ...o.modelsVars },
           now: startedAt,
           log: log.child({ step: 'models' }),
           ...(o.signal ? { signal: o.signal } : {}),

@@ -222,6 +222,14 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     expect(vars).to.deep.equal({ facebook_ads_schema: 'meta_raw', ...modelsVars });
   });
 
+  it('turns the history staging models off when the target keeps no __history tables (history: false)', async () => {
+    writeFileSync(s.targetConfig, JSON.stringify({ destination: 'duckdb', duckdb_path: path.join(s.dir, 'warehouse.duckdb'), history: false }));
+    let vars: Record<string, unknown> | undefined;
+    const r = await runSync(opts({ models: true, modelsRunner: async (m) => ((vars = m.vars), { models: 3, raw: null }) }));
+    expect(r.exitCode).to.equal(0);
+    expect(vars).to.deep.equal({ facebook_ads_schema: 'facebook_ads', facebook_ads__using_history: false });
+  });
+
   it('does not build the models when the target failed, and reports a models failure with its exit code', async () => {
     let called = 0;
     const runner = async (): Promise<never> => {
