@@ -216,7 +216,10 @@ export function formatSummary(s: SyncSummary): string {
   const skipped = a.list.filter((x) => x.status === 'skipped').length;
   lines.push(`  accounts  ${a.found} found · ${a.added} added · ${a.updated} updated · ${a.failed} failed${skipped ? ` · ${skipped} skipped` : ''}`);
   const streams = Object.entries(s.rows).filter(([k]) => k !== SYNC_LOG_STREAM.name);
-  lines.push(`  rows      ${fmt(s.total_rows)} in total${streams.length ? '' : ' (no records)'}`);
+  // Rows are what the tap sent; after a target failure only the part the saved state covers landed.
+  const targetFailed = s.failures.some((f) => f.scope === 'target');
+  const rowsSaid = targetFailed ? 'sent by the tap; the target failed, so only what the saved state covers was committed' : 'in total';
+  lines.push(`  rows      ${fmt(s.total_rows)} ${rowsSaid}${streams.length ? '' : ' (no records)'}`);
   for (const [stream, n] of streams) {
     const o = s.objects[stream];
     const changes = o ? `   ${fmt(o.added)} added · ${fmt(o.updated)} updated${o.deleted ? ` · ${fmt(o.deleted)} deleted` : ''}` : '';

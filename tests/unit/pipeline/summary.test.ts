@@ -43,6 +43,14 @@ describe('sync summary', () => {
     expect(text).to.match(/ads\s+6\s+3 added · 3 updated · 1 deleted/);
   });
 
+  it('does not call rows the tap sent "in total" when the target failed: it says only the saved state was committed', () => {
+    const refused = { scope: 'target' as const, kind: 'transient', message: 'another run holds /w.duckdb (pid 7)' };
+    const failed = formatSummary(buildSummary(base({ exitCode: 7, stateWritten: false, processFailures: [refused] })));
+    expect(failed).to.match(/rows\s+11 sent by the tap; the target failed, so only what the saved state covers was committed/);
+    expect(failed).not.to.include('in total');
+    expect(formatSummary(buildSummary(base()))).to.match(/rows\s+11 in total/);
+  });
+
   it('counts skipped accounts (closed, no role) apart from failed ones, in text too', () => {
     const skipped = { account_id: '4', status: 'skipped', is_new_account: false, api_calls: 1, error_class: 'permission', error_message: 'no role on it', hint: 'assign it' };
     const s = buildSummary(base({ syncLog: [...base().syncLog, skipped] }));
