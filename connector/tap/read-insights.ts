@@ -128,8 +128,20 @@ export async function readInsightsReport(ctx: InsightsReadContext, account: Acco
   result.plan = plan;
   if (!plan) return result;
   await new ReportRead(ctx, account, report, shaperFor(schema, selected), selected, plan, previous, result).run();
-  if (result.failures.length === 0) result.bookmark = { date_start: plan.until, ...bookmarkParams(ctx.config, report) };
+  if (result.failures.length === 0 && coversUpToBookmark(ctx.config, plan, previous)) result.bookmark = { date_start: plan.until, ...bookmarkParams(ctx.config, report) };
   return result;
+}
+
+/**
+ * A bookmark says "every day from start_date to here is read". A --days run reads only its last N
+ * days: it may move the bookmark only when those days join the previous bookmark. Otherwise (a
+ * first run with --days, or a bookmark older than the window) the next run would start from the
+ * lookback and the days between start_date and the window would never be read, without a word.
+ */
+function coversUpToBookmark(config: TapConfig, plan: InsightsPlan, previous: Bookmark | undefined): boolean {
+  if (!config.last_days) return true;
+  const last = typeof previous?.['date_start'] === 'string' ? previous['date_start'] : undefined;
+  return last !== undefined && !plan.resetReason && addDays(last, 1) >= plan.since;
 }
 
 /** One report of one account being read: its jobs, the scheduler running them and the answer to each failure. */
