@@ -41,30 +41,36 @@ export function failedBeforeStart(err: unknown): { status: 'failed'; exit_code: 
 }
 
 /**
- * SIGINT/SIGTERM stop the run gracefully: the tap stops, the target commits, state is saved. A
- * second Ctrl-C must not kill us with Node's default (exit 130, no summary): the target, in its own
+ * SIGINT/SIGTERM stop gracefully: the tap stops, the target commits, state is saved. A second
+ * Ctrl-C must not kill us with Node's default (exit 130, no summary): the target, in its own
  * process group, would go on committing with nobody saving its state, and hold the DuckDB file
  * against the re-run typed next. So the second signal only says to wait; a third one forces the exit
- * (Node's default) for a run that really hangs.
+ * (Node's default) for a run that really hangs. Returns the function that removes the handlers.
  */
-function abortOnSignals(log: Logger): { signal: AbortSignal; dispose(): void } {
-  const ac = new AbortController();
-  let repeats = 0;
-  const dispose = (): void => void (process.off('SIGINT', stop), process.off('SIGTERM', stop));
-  function stop(signal: NodeJS.Signals): void {
-    if (!ac.signal.aborted) return ac.abort();
-    if (++repeats === 1) {
+function onStopSignals(log: Logger, stop: () => void): () => void {
+  let signals = 0;
+  const dispose = (): void => void (process.off('SIGINT', handle), process.off('SIGTERM', handle));
+  function handle(signal: NodeJS.Signals): void {
+    signals++;
+    if (signals === 1) return stop();
+    if (signals === 2) {
       log.warn(`${signal} again: already stopping, the target is committing what it has; the run ends on its own in a moment`, {
-        hint: 'Wait for the summary (a third signal exits at once, and the state of what the target still commits is not saved).',
+        hint: 'Wait for it (a third signal exits at once, and the state of what the target still commits is not saved).',
       });
       return;
     }
     dispose();
     process.kill(process.pid, signal);
   }
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  return { signal: ac.signal, dispose };
+  process.on('SIGINT', handle);
+  process.on('SIGTERM', handle);
+  return dispose;
+}
+
+/** The sync command's stop: an abort signal for runSync, raised by the first SIGINT/SIGTERM. */
+function abortOnSignals(log: Logger): { signal: AbortSignal; dispose(): void } {
+  const ac = new AbortController();
+  return { signal: ac.signal, dispose: onStopSignals(log, () => ac.abort()) };
 }
 
 export function registerPipeline(program: Command): void {
@@ -133,12 +139,10 @@ export function registerPipeline(program: Command): void {
       // One line on stdout so a supervisor (or a test) learns the port when --port 0 was asked.
       process.stdout.write(JSON.stringify({ url: `http://${flags.host ?? config.host}:${port}`, port }) + '\n');
       await new Promise<void>((resolve) => {
-        const stop = (): void => {
+        const dispose = onStopSignals(log, () => {
           log.info('serve stopping');
-          void server.close().then(resolve);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+          void server.close().then(() => (dispose(), resolve()));
+        });
       });
     });
 
