@@ -12,8 +12,9 @@ import { validateTapConfig } from '../../../connector/tap/config.js';
 import { InsightsJob, CHILD_IDS_PAGE_SIZE } from '../../../connector/tap/insights-job.js';
 import { reportSchema, type InsightsLevel, type InsightsReport } from '../../../connector/tap/insights.js';
 import { JobScheduler } from '../../../connector/tap/job-scheduler.js';
-import { FAILED_RUN_MARGIN, readInsightsReport, type InsightsReadResult } from '../../../connector/tap/read-insights.js';
+import { bookmarkParams, FAILED_RUN_MARGIN, readInsightsReport, type InsightsReadResult } from '../../../connector/tap/read-insights.js';
 import { propertiesOf } from '../../../connector/tap/schemas.js';
+import { addDays } from '../../../connector/core/dates.js';
 import { ACCOUNT, CAMPAIGNS, FakeInsightsGraph, type Fate, type RunRequest } from './fake-insights-graph.js';
 
 const TODAY = '2026-11-20';
@@ -27,7 +28,8 @@ interface Harness {
   graph: FakeInsightsGraph;
   records: Array<Record<string, unknown>>;
   logs: Array<Record<string, unknown>>;
-  read(level: InsightsLevel, days: number, over?: Record<string, unknown>, breakdowns?: string[]): Promise<InsightsReadResult>;
+  /** `joined`: a previous bookmark the --days window joins (the day before it), so a complete read moves it. */
+  read(level: InsightsLevel, days: number, over?: Record<string, unknown>, breakdowns?: string[], joined?: boolean): Promise<InsightsReadResult>;
   /** Milliseconds the fake clock moved (the tap's sleeps). */
   elapsedMs(): number;
 }
@@ -49,7 +51,7 @@ function harness(delivering: string[], fate: (run: RunRequest) => Fate, graph = 
         .map((l) => JSON.parse(l) as Record<string, unknown>);
     },
     elapsedMs: () => now - start,
-    read: (level, days, over = {}, breakdowns = []) => {
+    read: (level, days, over = {}, breakdowns = [], joined = false) => {
       const config = validateTapConfig({
         access_token: 'sbx_fake_0123456789',
         insights_poll_interval_seconds: 1,
@@ -61,7 +63,8 @@ function harness(delivering: string[], fate: (run: RunRequest) => Fate, graph = 
       config.last_days = days;
       const r = report(level, breakdowns);
       const schema = reportSchema(r);
-      return readInsightsReport({ graph, log, config, jobLimit: pLimit(4), clock: () => new Date(now), sleep: async (ms) => void (now += ms), emit: async (rec) => void records.push(rec) }, account, r, schema, Object.keys(propertiesOf(schema)), undefined);
+      const previous = joined ? { date_start: addDays(TODAY, -days), ...bookmarkParams(config, r) } : undefined;
+      return readInsightsReport({ graph, log, config, jobLimit: pLimit(4), clock: () => new Date(now), sleep: async (ms) => void (now += ms), emit: async (rec) => void records.push(rec) }, account, r, schema, Object.keys(propertiesOf(schema)), previous);
     },
   };
 }
@@ -72,7 +75,7 @@ const failOnAccount = (run: RunRequest): Fate => (run.node === `act_${ACCOUNT}` 
 describe('insights report jobs (in process, fake Graph client)', () => {
   it('reads a healthy account with one run per chunk: POST, polls until Job Completed, one results page', async () => {
     const h = harness(['c0', 'c1'], () => complete);
-    const res = await h.read('ad', 7);
+    const res = await h.read('ad', 7, {}, [], true);
     expect(res.failures).to.deep.equal([]);
     expect(h.graph.runs).to.have.length(1);
     expect(h.records).to.have.length(2 * 2 * 2 * 7); // 2 campaigns × 2 ad sets × 2 ads × 7 days
@@ -118,7 +121,7 @@ describe('insights report jobs (in process, fake Graph client)', () => {
 
   it('reads nothing more when the failed job’s window had no delivering child at all', async () => {
     const h = harness([], failOnAccount);
-    const res = await h.read('campaign', 3);
+    const res = await h.read('campaign', 3, {}, [], true);
     expect(res.failures).to.deep.equal([]);
     expect(h.graph.runs).to.have.length(2);
     expect(h.records).to.have.length(0);
@@ -213,7 +216,10 @@ describe('insights report jobs (in process, fake Graph client)', () => {
  */
 class MissingBreakdownGraph extends FakeInsightsGraph {
   override rows(node: string, level: string, since: string, until: string): Array<Record<string, string>> {
-    return super.rows(node, level, since, until).flatMap((row) => [{ ...row, country: 'US' }, { ...row, spend: '0.50' }]);
+    return super.rows(node, level, since, until).flatMap((row) => [
+      { ...row, country: 'US' },
+      { ...row, spend: '0.50' },
+    ]);
   }
 }
 
