@@ -32,6 +32,12 @@ export interface GraphCallOptions {
    * data" answer is then handed back at once instead of being retried unchanged.
    */
   shrinkable?: boolean;
+  /**
+   * Told of each successful answer with the instant of its `Date` header (undefined when absent or
+   * unreadable: a proxy may drop it). That is Meta's clock, the one that stamps `updated_time`; the
+   * entity readers cap their bookmark with it (tap/entity-bookmark.ts).
+   */
+  onAnswer?: (servedAt: Date | undefined) => void;
 }
 
 export interface CallStats {
@@ -495,7 +501,11 @@ export class GraphClient {
     const success = res.status >= 200 && res.status < 300 && parsed && !errorBody;
     const reading = parseUsageHeaders(res.headers, accountId);
     this.pacer.observe(reading, accountId, success);
-    if (success) return body as T;
+    if (success) {
+      const served = typeof res.headers.date === 'string' ? Date.parse(res.headers.date) : NaN;
+      opts.onAnswer?.(Number.isFinite(served) ? new Date(served) : undefined);
+      return body as T;
+    }
     // Graph signals waits in usage headers (a full ad-account budget at least for its reset window);
     // a proxy or load balancer in front may use Retry-After instead.
     const retryAfter = Number(res.headers['retry-after']);

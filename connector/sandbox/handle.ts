@@ -28,8 +28,14 @@ function fbtrace(core: Core): string {
   return s;
 }
 
-function baseHeaders(req: GraphRequest): Record<string, string> {
+/**
+ * Headers Graph sends on every answer. `date` is the world clock: Meta stamps its answers with the
+ * same clock that stamps `updated_time` (Node's default would be this machine's wall clock, which
+ * the world never reads).
+ */
+function baseHeaders(core: Core, req: GraphRequest): Record<string, string> {
   return {
+    date: new Date(core.world.clock.nowUnix * 1000).toUTCString(),
     'content-type': req.batched ? 'text/javascript; charset=UTF-8' : 'application/json; charset=UTF-8',
     'facebook-api-version': req.version,
     'cache-control': 'private, no-cache, no-store, must-revalidate',
@@ -52,7 +58,7 @@ export function errorResponse(core: Core, req: GraphRequest, err: GraphError, he
     core.stats.throttles++;
     bump(core.stats.throttlesByCode, String(code));
   }
-  return { status: err.spec.status, headers: { ...baseHeaders(req), ...headers, ...err.headers, 'x-fb-trace-id': trace }, body: JSON.stringify(err.body(trace)) };
+  return { status: err.spec.status, headers: { ...baseHeaders(core, req), ...headers, ...err.headers, 'x-fb-trace-id': trace }, body: JSON.stringify(err.body(trace)) };
 }
 
 export async function handle(core: Core, req: GraphRequest): Promise<Outcome> {
@@ -83,11 +89,10 @@ export async function handle(core: Core, req: GraphRequest): Promise<Outcome> {
 }
 
 function ok(core: Core, req: GraphRequest, call: Call, body: unknown): GraphResponse {
-  void core;
   if (call.repeatPage) repeatNext(req, body);
   if (call.multiDayRow) stretchFirstRow(body);
   const text = JSON.stringify(body);
-  return { status: 200, headers: { ...baseHeaders(req), ...call.headers }, body: call.truncate ? text.slice(0, Math.max(1, Math.floor(text.length / 2))) : text };
+  return { status: 200, headers: { ...baseHeaders(core, req), ...call.headers }, body: call.truncate ? text.slice(0, Math.max(1, Math.floor(text.length / 2))) : text };
 }
 
 /** Fault `multi_day_row`: a daily report's row that sums three days, dates as Graph writes them. */
@@ -137,7 +142,7 @@ async function batch(core: Core, req: GraphRequest): Promise<GraphResponse> {
     entry['body'] = res.body;
     out.push(entry);
   }
-  return { status: 200, headers: { ...baseHeaders(req) }, body: JSON.stringify(out) };
+  return { status: 200, headers: { ...baseHeaders(core, req) }, body: JSON.stringify(out) };
 }
 
 function subRequest(outer: GraphRequest, method: GraphRequest['method'], rel: string, body: string | undefined): GraphRequest {

@@ -8,7 +8,7 @@ import { RateLimiter, type RateLimitOptions } from './ratelimit.js';
 import { ReportRuns } from './report-runs.js';
 import { createSandboxServer } from './server.js';
 import { emptyStats, type SandboxStats } from './stats.js';
-import { DEFAULT_TODAY, advanceWorld, deleteCreativePost, generateWorld, noonUnix, setStatus, type Status, type World, type WorldName } from './world.js';
+import { DEFAULT_TODAY, advanceWorld, advanceSeconds, deleteCreativePost, generateWorld, noonUnix, rename, setStatus, type Status, type World, type WorldName } from './world.js';
 
 export type { World, WorldName, Status, SandboxToken, AdAccount, Campaign, AdSet, Ad, Creative, Business, Page, Pixel, Catalog, WorldUser } from './world.js';
 export type { FaultSpec, FaultKind } from './faults.js';
@@ -55,6 +55,10 @@ export interface Sandbox {
   advanceDay(days?: number): void;
   /** The advertiser sets a campaign's/ad set's/ad's status (its updated_time moves, its children's does not). */
   setStatus(id: string, status: Status): void;
+  /** The advertiser (or an automated rule) renames a campaign/ad set/ad: its updated_time moves to the world clock. */
+  rename(id: string, name: string): void;
+  /** Moves the world clock (what updated_time and the Date header read) by seconds within its day. */
+  advanceSeconds(seconds: number): void;
   /** The advertiser deletes the post or reel a creative shows: reads of its content fail with 100/2446289. */
   deleteCreativePost(id: string): void;
   /** Moves the rate-limit clock (budgets regain) without waiting. */
@@ -133,6 +137,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     },
     deleteCreativePost(id) {
       deleteCreativePost(world, id);
+    },
+    rename(id, name) {
+      rename(world, id, name);
+    },
+    advanceSeconds(seconds) {
+      advanceSeconds(world, seconds);
     },
     expectedInsights(q) {
       const bare = q.accountId.replace(/^act_/, '');

@@ -720,6 +720,24 @@ export function setStatus(world: World, id: string, status: Status): Campaign | 
   return n;
 }
 
+/** An advertiser (or an automated rule) renames a campaign, ad set or ad: its updated_time moves to the world clock. */
+export function rename(world: World, id: string, name: string): Campaign | AdSet | Ad {
+  const n = world.byId.get(id) as Campaign | AdSet | Ad | undefined;
+  if (!n || (n.kind !== 'campaign' && n.kind !== 'adset' && n.kind !== 'ad')) throw new Error(`rename: ${id} is not a campaign, ad set or ad of this world`);
+  n.name = name;
+  n.updatedTime = world.clock.nowUnix;
+  return n;
+}
+
+/**
+ * Moves the world clock by seconds, within its day: Meta's clock runs on while a reader pages, so
+ * edits made during one read carry different updated_times.
+ */
+export function advanceSeconds(world: World, seconds: number): void {
+  if (!Number.isInteger(seconds) || seconds < 0 || utcDay(world.clock.nowUnix + seconds) !== world.clock.today) throw new Error(`advanceSeconds: ${seconds} must be a whole number of seconds that stays in the world's day`);
+  world.clock.nowUnix += seconds;
+}
+
 /** The advertiser deletes the post or reel a creative shows; the creative itself stays (airbytehq/airbyte#66027). */
 export function deleteCreativePost(world: World, id: string): Creative {
   const c = world.byId.get(id);

@@ -1,7 +1,8 @@
 // Reads one entity stream (campaigns, ad sets, ads, creatives) of one ad account: server-side
 // incremental on `<entity>.updated_time` (facts §3.5), ARCHIVED/DELETED listed when include_deleted,
 // records streamed out as pages arrive; then the children of parents whose status changed
-// (status-cascade.ts), re-read by parent id. The caller moves the bookmark only after this returns.
+// (status-cascade.ts), re-read by parent id. The caller moves the bookmark only after this returns;
+// where it may move to is entity-bookmark.ts's rule (capped at the read's start in Meta's clock).
 import type { LimitFunction } from 'p-limit';
 import { unixSeconds } from '../core/dates.js';
 import { asConnectorError, type ConnectorError } from '../core/errors.js';
@@ -15,6 +16,7 @@ import { shapeRecord, shaperFor } from './records.js';
 import { loadStreamSchema, propertiesOf } from './schemas.js';
 import { requestFields, type EntityStream } from './streams.js';
 import type { ChildRead, StatusWatch } from './status-cascade.js';
+import { EntityCursor, SINCE_OPERATOR } from './entity-bookmark.js';
 
 export interface StreamCounts {
   found: number;
@@ -30,6 +32,8 @@ export interface EntityReadResult extends StreamCounts {
   linkedIds: Set<string>;
   /** Records re-read only because a parent's status changed (counted in found/updated too). */
   cascaded: number;
+  /** Objects the previous run emitted, found again unchanged at the bookmark (not emitted, not counted above). */
+  repeats: number;
 }
 
 /** Parent/child status propagation for this read (status-cascade.ts). */
@@ -60,10 +64,13 @@ function isDeleted(raw: Record<string, unknown>): boolean {
   return [raw['effective_status'], raw['status'], raw['configured_status']].some((s) => typeof s === 'string' && DELETED_STATUSES.has(s));
 }
 
-/** Graph `filtering` for an incremental read (facts §3.5 item "Incremental filter" + "Status filter"). */
+/**
+ * Graph `filtering` for an incremental read (facts §3.5 item "Incremental filter" + "Status filter").
+ * At or after the bookmark (not after it): objects stamped in the bookmark's very second are not lost.
+ */
 export function entityFiltering(stream: EntityStream, since: string | undefined, includeDeleted: boolean): Array<Record<string, unknown>> {
   const out: Array<Record<string, unknown>> = [];
-  if (since && stream.serverSideIncremental) out.push({ field: `${stream.filterPrefix}.updated_time`, operator: 'GREATER_THAN', value: unixSeconds(since) });
+  if (since && stream.serverSideIncremental) out.push({ field: `${stream.filterPrefix}.updated_time`, operator: SINCE_OPERATOR, value: unixSeconds(since) });
   if (includeDeleted && stream.serverSideIncremental) out.push({ field: `${stream.filterPrefix}.effective_status`, operator: 'IN', value: stream.allStatuses });
   return out;
 }
@@ -81,7 +88,8 @@ export async function readEntityStream(
   via?: { ids: Set<string> | undefined; bookmarkBefore: string | undefined },
   cascade?: CascadeWork,
 ): Promise<EntityReadResult> {
-  const since = typeof previous?.['updated_time'] === 'string' ? previous['updated_time'] : undefined;
+  const cursor = new EntityCursor(previous, ctx.clock());
+  const since = cursor.since;
   // Columns the reader needs even when the catalog deselected them (they are requested, not emitted):
   // the cursor, created_time/status for the sync_log counts, and the link field (ads' creative) for the
   // stream read via this one.
@@ -90,8 +98,7 @@ export async function readEntityStream(
   if (stream.linkField) helperFields.push(stream.linkField);
   const fields = [...new Set([...requestFields(stream, selected), ...helperFields])];
   const shaper = shaperFor(schema, selected, stream.minorUnitFields);
-  const res: EntityReadResult = { found: 0, added: 0, updated: 0, deleted: 0, bookmark: previous, linkedIds: new Set(), cascaded: 0 };
-  let maxUpdated = since;
+  const res: EntityReadResult = { found: 0, added: 0, updated: 0, deleted: 0, bookmark: previous, linkedIds: new Set(), cascaded: 0, repeats: 0 };
   const emittedIds = new Set<string>();
 
   const handle = async (raw: Record<string, unknown>, viaParent = false): Promise<void> => {
@@ -103,20 +110,26 @@ export async function readEntityStream(
     const updated = typeof record['updated_time'] === 'string' ? record['updated_time'] : typeof raw['updated_time'] === 'string' ? String(raw['updated_time']) : undefined;
     // Client-side guard in case the server ignored the filter: never re-emit what the bookmark covers
     // (children re-read for a parent's status change are older than the bookmark on purpose).
-    if (!viaParent && since && updated && stream.serverSideIncremental && updated <= since) return;
+    if (!viaParent && updated && stream.serverSideIncremental && cursor.isBeforeSince(updated)) return;
     const id = typeof raw['id'] === 'string' ? raw['id'] : undefined;
     if (id !== undefined) {
       if (emittedIds.has(id)) return;
       emittedIds.add(id);
     }
+    if (updated) cursor.observe(id, updated);
+    // Emitted by the previous run with this updated_time: found again only because the filter keeps
+    // the bookmark's boundary. A child re-read for its parent's status did change (its effective_status).
+    if (!viaParent && id !== undefined && updated && cursor.isRepeat(id, updated)) {
+      res.repeats++;
+      return;
+    }
     cascade?.watch?.observe(raw);
     if (viaParent) res.cascaded++;
     const created = typeof record['created_time'] === 'string' ? record['created_time'] : undefined;
     res.found++;
-    if (!since || (created && created > since)) res.added++;
+    if (cursor.isAfterSince(created)) res.added++;
     else res.updated++;
     if (isDeleted(raw)) res.deleted++;
-    if (updated && (!maxUpdated || updated > maxUpdated)) maxUpdated = updated;
     // A status change does not touch the creative: only ads changed themselves drive creative re-reads.
     const link = stream.linkField ? (raw[stream.linkField] as { id?: unknown } | undefined) : undefined;
     if (!viaParent && typeof link?.id === 'string') res.linkedIds.add(link.id);
@@ -133,7 +146,7 @@ export async function readEntityStream(
       [...ids].map((id) =>
         ctx.limit(async () => {
           try {
-            const raw = await ctx.graph.request<Record<string, unknown>>(id, { params: { fields }, tokens: account.tokens, accountId: account.accountId });
+            const raw = await ctx.graph.request<Record<string, unknown>>(id, { params: { fields }, tokens: account.tokens, accountId: account.accountId, onAnswer: cursor.onAnswer });
             await handle(raw);
           } catch (err) {
             const e = asConnectorError(err);
@@ -153,7 +166,7 @@ export async function readEntityStream(
   } else {
     const filtering = entityFiltering(stream, since, ctx.includeDeleted);
     const edge = `act_${account.accountId}/${stream.edge}`;
-    const read = (f: readonly string[]) => ctx.graph.paginate<Record<string, unknown>>(edge, { params: { fields: f, ...(filtering.length ? { filtering } : {}) }, tokens: account.tokens, accountId: account.accountId });
+    const read = (f: readonly string[]) => ctx.graph.paginate<Record<string, unknown>>(edge, { params: { fields: f, ...(filtering.length ? { filtering } : {}) }, tokens: account.tokens, accountId: account.accountId, onAnswer: cursor.onAnswer });
     try {
       for await (const raw of read(fields)) await handle(raw);
     } catch (err) {
@@ -172,16 +185,15 @@ export async function readEntityStream(
     // With include_deleted the children of an archived/deleted parent are listed too (they are
     // ARCHIVED/DELETED now; Graph hides those unless a status filter asks for them).
     const filtering = [{ field: child.filterField, operator: 'IN', value: child.ids }, ...entityFiltering(stream, undefined, ctx.includeDeleted)];
-    for await (const raw of ctx.graph.paginate<Record<string, unknown>>(`act_${account.accountId}/${stream.edge}`, { params: { fields, filtering }, tokens: account.tokens, accountId: account.accountId })) {
+    for await (const raw of ctx.graph.paginate<Record<string, unknown>>(`act_${account.accountId}/${stream.edge}`, { params: { fields, filtering }, tokens: account.tokens, accountId: account.accountId, onAnswer: cursor.onAnswer })) {
       await handle(raw, true);
     }
   }
   if (cascade?.childReads.length) {
     ctx.log.info(`re-read ${res.cascaded} ${stream.name} of ${new Set(cascade.childReads.flatMap((c) => c.ids)).size} parents whose status changed`, { stream: stream.name, cascaded: res.cascaded });
   }
-  if (stream.replicationKey) {
-    const base = maxUpdated ? { updated_time: maxUpdated } : previous;
-    res.bookmark = base && cascade?.watch ? { ...base, ...cascade.watch.bookmarkFields() } : base;
-  }
+  if (res.repeats) ctx.log.info(`found ${res.repeats} ${stream.name} again unchanged at the bookmark; not emitted again`, { stream: stream.name, repeats: res.repeats });
+  // Cascaded children count too: one edited during this read moves the bookmark no further than the cap.
+  if (stream.replicationKey) res.bookmark = cursor.next(cascade?.watch?.bookmarkFields()) ?? previous;
   return res;
 }

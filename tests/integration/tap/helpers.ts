@@ -25,8 +25,12 @@ export interface Recorder {
   close(): Promise<void>;
 }
 
-/** A loopback proxy in front of the sandbox that records every Graph call with its parameters. */
-export async function recordingProxy(target: string): Promise<Recorder> {
+/**
+ * A loopback proxy in front of the sandbox that records every Graph call with its parameters.
+ * `afterAnswer` runs once the sandbox answered a call and before the tap receives that answer (a
+ * test changes the world "while the tap reads", between two pages).
+ */
+export async function recordingProxy(target: string, afterAnswer?: (call: RecordedCall) => void): Promise<Recorder> {
   const calls: RecordedCall[] = [];
   const t = new URL(target);
   const server = http.createServer((req, res) => {
@@ -41,10 +45,22 @@ export async function recordingProxy(target: string): Promise<Recorder> {
       if (body.length && type.includes('application/json')) {
         for (const [k, v] of Object.entries(JSON.parse(body.toString()) as Record<string, unknown>)) params.set(k, typeof v === 'string' ? v : JSON.stringify(v));
       }
-      if (!url.pathname.startsWith('/__sandbox')) calls.push({ method: req.method ?? 'GET', path: url.pathname.replace(/^\/v\d+\.\d+/, ''), params });
+      const call = { method: req.method ?? 'GET', path: url.pathname.replace(/^\/v\d+\.\d+/, ''), params };
+      const graphCall = !url.pathname.startsWith('/__sandbox');
+      if (graphCall) calls.push(call);
       const fwd = http.request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
+        if (!afterAnswer || !graphCall) {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+          return;
+        }
+        const answer: Buffer[] = [];
+        up.on('data', (c: Buffer) => answer.push(c));
+        up.on('end', () => {
+          afterAnswer(call);
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          res.end(Buffer.concat(answer));
+        });
       });
       fwd.on('error', () => res.destroy());
       fwd.end(body);

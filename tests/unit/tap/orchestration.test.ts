@@ -120,7 +120,11 @@ describe('tap orchestration in-process (fake Graph port)', () => {
         ['9002', '111', '2026-03-06T10:00:00Z'],
         ['9003', '222', '2026-03-04T11:00:00Z'],
       ]);
-      expect(run.summary.state.bookmarks['ad_labels']).to.deep.equal({ '111': { updated_time: '2026-03-06T10:00:00Z' }, '222': { updated_time: '2026-03-04T11:00:00Z' } });
+      // The newest object seen is remembered with the bookmark: the next read (at or after it) returns it again unchanged.
+      expect(run.summary.state.bookmarks['ad_labels']).to.deep.equal({
+        '111': { updated_time: '2026-03-06T10:00:00Z', boundary: { '9002': '2026-03-06T10:00:00Z' } },
+        '222': { updated_time: '2026-03-04T11:00:00Z', boundary: { '9003': '2026-03-04T11:00:00Z' } },
+      });
 
       const destination = new DuckDbDestination({ path: path.join(dir, 'warehouse.duckdb'), dataset: 'facebook_ads' });
       await destination.open();

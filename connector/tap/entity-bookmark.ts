@@ -1,0 +1,132 @@
+// How far an entity stream's bookmark (campaigns, ad sets, ads) may move after one read. A read pages
+// through the account over seconds to minutes; an object on a page already read can be edited while
+// later pages are served, so the latest updated_time seen is no proof that everything before it was
+// seen. The bookmark is capped at the moment the read started in Meta's clock, minus a margin.
+//
+// Peers keep the latest updated_time seen and filter GREATER_THAN it, so they lose such an edit until
+// the object changes again: Airbyte source-facebook-marketing `FBMarketingIncrementalStream`
+// (streams/base_streams.py: `get_updated_state` keeps max(state, record), `_state_filter` sends
+// GREATER_THAN), MeltanoLabs/tap-facebook `IncrementalFacebookStream.get_url_params` (GREATER_THAN the
+// SDK's max replication value), singer-io/tap-facebook `Campaigns/AdSets/Ads.__iter__` (research/
+// meta-marketing-api.md §3.5 "Incremental filter").
+import { graphTimeToRfc3339, parseInstant } from '../core/dates.js';
+import type { Bookmark } from '../singer/state.js';
+
+/**
+ * How far the bookmark stays behind the start of the read. It covers the `Date` header's whole-second
+ * precision, the time Meta spent on the first page before stamping it, an edit committed just before
+ * the read but not yet visible to it (replica lag), and moderate skew of this machine's clock when no
+ * `Date` header came back. The cost is re-reading objects edited in that window, once (see BOUNDARY_KEY).
+ */
+export const BOOKMARK_MARGIN_SECONDS = 300;
+
+/**
+ * Bookmark key: objects at or after the bookmark already emitted, id → updated_time. The next read
+ * returns them again (GREATER_THAN_OR_EQUAL); one whose updated_time is unchanged is neither re-emitted
+ * nor counted as updated. Absent in state written before it existed: those objects are emitted again
+ * and counted as updated, once.
+ */
+export const BOUNDARY_KEY = 'boundary';
+
+/**
+ * Most objects BOUNDARY_KEY remembers (about 60 bytes each in state). A bulk edit of more objects
+ * during one read drops the memory: the next run re-emits them (harmless: the target merges on id)
+ * and counts them as updated.
+ */
+export const BOUNDARY_MAX = 2000;
+
+/** Meta's filtering operator that keeps objects whose updated_time equals the bookmark (facts §4.1 operators). */
+export const SINCE_OPERATOR = 'GREATER_THAN_OR_EQUAL';
+
+const rfc3339 = (ms: number): string => graphTimeToRfc3339(new Date(ms).toISOString());
+
+/** Tracks one stream read of one account and says where its bookmark may go. */
+export class EntityCursor {
+  readonly since: string | undefined;
+  private readonly sinceMs: number | undefined;
+  private readonly previousBoundary: ReadonlyMap<string, string>;
+  /** Meta's clock at the read's first answer (null: that answer had no Date header). */
+  private served: Date | null | undefined;
+  private topMs: number | undefined;
+  /** Objects at the latest updated_time seen (the boundary when the cap does not bite). */
+  private top = new Map<string, string>();
+  /** Objects at or after the cap (the boundary when it bites). */
+  private readonly recent = new Map<string, string>();
+  /** Objects found again unchanged at the boundary. */
+  repeats = 0;
+
+  /** `startedAt`: this machine's clock before the read's first call, used when Meta's answer carries no Date. */
+  constructor(
+    previous: Bookmark | undefined,
+    private readonly startedAt: Date,
+  ) {
+    const since = previous?.['updated_time'];
+    this.since = typeof since === 'string' ? since : undefined;
+    this.sinceMs = this.since === undefined ? undefined : parseInstant(this.since);
+    const b = previous?.[BOUNDARY_KEY];
+    const entries = b && typeof b === 'object' && !Array.isArray(b) ? Object.entries(b as Record<string, unknown>) : [];
+    this.previousBoundary = new Map(entries.filter((e): e is [string, string] => typeof e[1] === 'string'));
+  }
+
+  /** For GraphCallOptions.onAnswer: only the read's first answer fixes when it started. */
+  readonly onAnswer = (servedAt: Date | undefined): void => {
+    this.served ??= servedAt ?? null;
+  };
+
+  /** The read's start in Meta's clock (its first answer's Date), else this machine's, minus the margin. */
+  capMs(): number {
+    return Math.floor((this.served ?? this.startedAt).getTime() / 1000) * 1000 - BOOKMARK_MARGIN_SECONDS * 1000;
+  }
+
+  /** Whether a record is older than the bookmark (the server should not have sent it). */
+  isBeforeSince(updated: string): boolean {
+    const t = parseInstant(updated);
+    return this.sinceMs !== undefined && t !== undefined && t < this.sinceMs;
+  }
+
+  /** Whether the time is after the previous bookmark (a record created then is new). */
+  isAfterSince(time: string | undefined): boolean {
+    const t = time === undefined ? undefined : parseInstant(time);
+    return this.sinceMs === undefined || (t !== undefined && t > this.sinceMs);
+  }
+
+  /** Whether this object was emitted by the previous run with this very updated_time. */
+  isRepeat(id: string, updated: string): boolean {
+    return this.previousBoundary.get(id) === graphTimeToRfc3339(updated);
+  }
+
+  /** Notes an object read (emitted or found again unchanged). */
+  observe(id: string | undefined, updated: string): void {
+    const t = parseInstant(updated);
+    if (t === undefined) return;
+    const text = graphTimeToRfc3339(updated);
+    if (this.topMs === undefined || t > this.topMs) {
+      this.topMs = t;
+      this.top = new Map();
+    }
+    if (id === undefined) return;
+    if (t === this.topMs) this.top.set(id, text);
+    if (t >= this.capMs()) this.recent.set(id, text);
+  }
+
+  /**
+   * The bookmark after a finished read: the latest updated_time seen, capped at capMs(), never
+   * before the previous one; with the objects at or after it, remembered for the next read.
+   * `extra` fields (status-cascade's paused_ids) ride along. Undefined when no bookmark exists yet
+   * and this read found nothing.
+   */
+  next(extra: Bookmark = {}): Bookmark | undefined {
+    const cap = this.capMs();
+    let atMs = this.topMs;
+    if (atMs !== undefined && atMs > cap) atMs = Math.max(cap, this.sinceMs ?? cap);
+    if (atMs === undefined || (this.sinceMs !== undefined && atMs < this.sinceMs)) atMs = this.sinceMs;
+    if (atMs === undefined) return undefined;
+    const seen = this.topMs !== undefined && this.topMs > cap ? this.recent : this.top;
+    const boundary = new Map<string, string>();
+    for (const source of [this.previousBoundary, seen]) {
+      for (const [id, text] of source) if ((parseInstant(text) ?? -Infinity) >= atMs) boundary.set(id, text);
+    }
+    const at = this.since !== undefined && atMs === this.sinceMs ? this.since : rfc3339(atMs);
+    return { updated_time: at, ...(boundary.size && boundary.size <= BOUNDARY_MAX ? { [BOUNDARY_KEY]: Object.fromEntries([...boundary].sort()) } : {}), ...extra };
+  }
+}
