@@ -70,7 +70,7 @@ export class EntityCursor {
 
   /** For GraphCallOptions.onAnswer: only the read's first answer fixes when it started. */
   readonly onAnswer = (servedAt: Date | undefined): void => {
-    this.served ??= servedAt ?? null;
+    if (this.served === undefined) this.served = servedAt ?? null;
   };
 
   /** The read's start in Meta's clock (its first answer's Date), else this machine's, minus the margin. */
