@@ -35,7 +35,11 @@ export const BOUNDARY_KEY = 'boundary';
  */
 export const BOUNDARY_MAX = 2000;
 
-/** Meta's filtering operator that keeps objects whose updated_time equals the bookmark (facts §4.1 operators). */
+/**
+ * Meta's filtering operator that also keeps objects whose updated_time equals the bookmark. The
+ * operator list is PYSDK's `AdsInsights.Operator` (facts §4.1); the SDK metadata types `filtering`
+ * as a list of objects without an operator enum, and the object edges share its syntax.
+ */
 export const SINCE_OPERATOR = 'GREATER_THAN_OR_EQUAL';
 
 const rfc3339 = (ms: number): string => graphTimeToRfc3339(new Date(ms).toISOString());

@@ -46,10 +46,7 @@ describe('tap-facebook-ads: an edit made during a multi-page read reaches the ne
     const discovered = await runTap({ now: sb.now(), config: tapConfig(sb, rec.baseUrl), args: ['--discover'], dir: tmp.dir, rawStdout: true });
     catalog = JSON.parse(discovered.stdout) as typeof catalog;
     for (const s of catalog.streams) s.metadata[0]!.metadata['selected'] = s.stream === 'campaigns' || s.stream === 'sync_log';
-    const listedOf = (accountId: string) =>
-      sb.world.campaigns
-        .filter((c) => c.accountId === accountId && !['ARCHIVED', 'DELETED'].includes(effectiveStatus(sb.world, c)))
-        .sort((a, b) => b.createdTime - a.createdTime || (a.id < b.id ? -1 : 1));
+    const listedOf = (accountId: string) => sb.world.campaigns.filter((c) => c.accountId === accountId && !['ARCHIVED', 'DELETED'].includes(effectiveStatus(sb.world, c))).sort((a, b) => b.createdTime - a.createdTime || (a.id < b.id ? -1 : 1));
     acct = sb.world.accounts.find((a) => listedOf(a.accountId).length >= 3)!;
     expect(acct, 'the small world has an account with three listed campaigns').to.not.equal(undefined);
     listed = listedOf(acct.accountId);
@@ -108,7 +105,7 @@ describe('tap-facebook-ads: an edit made during a multi-page read reaches the ne
       expect(bm['updated_time']).to.equal(rfc(readStart - BOOKMARK_MARGIN_SECONDS));
       const boundary = bm['boundary'] as Record<string, string>;
       expect(boundary[b.id]).to.equal(rfc(b.updatedTime));
-      expect(boundary[a.id], "A as this read saw it, before its edit").to.equal(rfc(readStart));
+      expect(boundary[a.id], 'A as this read saw it, before its edit').to.equal(rfc(readStart));
     });
 
     it('asks Meta for updated_time at or after the bookmark (GREATER_THAN_OR_EQUAL), so no object stamped in its very second is lost', () => {
