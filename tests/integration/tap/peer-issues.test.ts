@@ -115,8 +115,7 @@ describe('tap-facebook-ads against failure modes reported in peer connectors (ch
       insights_job_stall_seconds: 0.3,
       insights_max_days_per_job: 3,
     });
-    const run = (): Promise<TapRun> =>
-      runTap({ now: rig.sb.now(), config, catalog: catalogSelecting(['insights_ad_country', 'sync_log'], { insights_reports: [report] }), args: ['--account', acct.accountId, '--days', String(DAYS)], dir: rig.tmp.dir });
+    const run = (): Promise<TapRun> => runTap({ now: rig.sb.now(), config, catalog: catalogSelecting(['insights_ad_country', 'sync_log'], { insights_reports: [report] }), args: ['--account', acct.accountId, '--days', String(DAYS)], dir: rig.tmp.dir });
     const rowsOf = (t: TapRun): string[] =>
       t
         .records('insights_ad_country')
