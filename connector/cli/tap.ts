@@ -41,7 +41,7 @@ await runCli('tap-facebook-ads', async (ctx) => {
   const clock = runClock();
   // The tap's machinery (ajv, axios, the streams) loads after argument parsing: --help, --version and
   // --about answer without it (start-up time, issue 20).
-  const [{ bareAccountId, loadTapConfig }, { readJsonFile }, { discover }, { selectStreams, runSync }, { emptyState, parseState }, { SingerWriter }, { GraphClient }, { checkTokens }, { parseJsonExact, stringifyExact }] = await Promise.all([
+  const [{ bareAccountId, loadTapConfig }, { readJsonFile }, { bookmarkedStreams, discover }, { selectStreams, runSync }, { emptyState, parseState }, { SingerWriter }, { GraphClient }, { checkTokens }, { parseJsonExact, stringifyExact }] = await Promise.all([
     import('../tap/config.js'),
     import('../core/config.js'),
     import('../tap/discover.js'),
@@ -70,7 +70,16 @@ await runCli('tap-facebook-ads', async (ctx) => {
   // Fail on a bad catalog before anything reaches stdout.
   selectStreams(config, catalog);
   // Read without rounding, written back exactly (STATE lines only: records take the fast path).
-  const state = opts.state ? parseState(readJsonFile(opts.state, 'State', parseJsonExact)) : emptyState();
+  const state = opts.state ? readState(opts.state) : emptyState();
+  function readState(file: string): ReturnType<typeof emptyState> {
+    try {
+      return parseState(readJsonFile(file, 'State', parseJsonExact), bookmarkedStreams(config));
+    } catch (err) {
+      // readJsonFile names the file already; parseState speaks of `state.…` only.
+      if (!(err instanceof ConfigError) || err.message.startsWith('State file')) throw err;
+      throw new ConfigError(`State file ${file}: ${err.message}`, { ...(err.hint ? { hint: err.hint } : {}), context: { ...err.context, state_file: file } });
+    }
+  }
   const log = ctx.log;
   const graph = new GraphClient({ config, log, clock });
   const summary = await runSync({

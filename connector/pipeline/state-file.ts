@@ -6,6 +6,7 @@ import path from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { parseState, type TapState } from '../singer/state.js';
 import { parseJsonExact, stringifyExact } from '../singer/exact-json.js';
+import { bookmarkedStreams } from '../tap/discover.js';
 
 /** Reads a state file; a missing file means "first run" (undefined), a broken one is a config error. */
 export function readStateFile(file: string): TapState | undefined {
@@ -26,12 +27,12 @@ export function readStateFile(file: string): TapState | undefined {
     });
   }
   try {
-    return parseState(raw);
+    return parseState(raw, bookmarkedStreams());
   } catch (err) {
     // parseState speaks of the tap's --state value; here the user knows the file, and may delete it.
     if (!(err instanceof ConfigError)) throw err;
     throw new ConfigError(`state file ${file}: ${err.message}`, {
-      hint: `Only fb-ads-elt sync writes it (from the state the target committed): restore it from a backup, or delete it (${file}) for a full re-sync from start_date.`,
+      hint: err.context['foreign_state'] ? `${err.hint ?? ''} E.g. mv ${file} ${file}.foreign`.trim() : `Only fb-ads-elt sync writes it (from the state the target committed): restore it from a backup, or delete it (${file}) for a full re-sync from start_date.`,
       context: { ...err.context, state_file: file },
     });
   }

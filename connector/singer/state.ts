@@ -21,7 +21,7 @@ export function emptyState(): TapState {
  * tap reads is checked here, so a hand-edited or foreign state fails the run before any call (exit 2,
  * naming the path) instead of reaching Meta as a filter it refuses on every later run.
  */
-export function parseState(raw: unknown): TapState {
+export function parseState(raw: unknown, streams: readonly string[] = []): TapState {
   if (raw === null || raw === undefined) return emptyState();
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError('state must be a JSON object', { hint: 'Pass the value of the last STATE message, or omit --state for a full sync.' });
   let v = raw as Record<string, unknown>;
@@ -35,11 +35,38 @@ export function parseState(raw: unknown): TapState {
     if (!perAccount || typeof perAccount !== 'object' || Array.isArray(perAccount)) {
       throw new ConfigError(`state.bookmarks.${stream} must be an object keyed by account id`);
     }
+    checkOurShape(stream, perAccount as Record<string, unknown>, streams);
     for (const [account, bookmark] of Object.entries(perAccount as Record<string, unknown>)) checkBookmark(`state.bookmarks.${stream}.${account}`, bookmark);
   }
   // Not structuredClone: it would turn a LosslessNumber (a number beyond 2^53 read exactly) into a plain object.
   return { ...v, bookmarks: cloneExact(bookmarks) as TapState['bookmarks'] };
 }
+
+/** What the tap's own bookmarks are keyed by under a stream (state-file readers may keep act_). */
+const ACCOUNT_KEY = /^(act_)?\d+$/;
+
+/**
+ * This tap keeps one bookmark per stream and ad account (bookmarks.<stream>.<account id>.{…});
+ * singer-io's and Airbyte's Facebook taps keep one per stream (bookmarks.<stream>.{date_start: …}).
+ * A value that is no object under a key that is no account id is that other shape: say so, rather
+ * than "must be an object", and never run on it. Unknown stream names alone are not refused: a state
+ * of ours keeps the bookmarks of an insights report that has since been removed from the config.
+ */
+function checkOurShape(stream: string, perAccount: Record<string, unknown>, streams: readonly string[]): void {
+  const key = Object.keys(perAccount).find((k) => !ACCOUNT_KEY.test(k) && !isObject(perAccount[k]));
+  if (key === undefined) return;
+  const ours = streams.length ? ` This tap's streams with bookmarks: ${streams.join(', ')} (plus config.insights_reports).` : '';
+  const what = streams.length && !streams.includes(stream) ? `state.bookmarks has unknown stream "${stream}" with a bookmark "${key}" of its own` : `state.bookmarks.${stream}.${key} is a bookmark of the whole stream`;
+  throw new ConfigError(`${what}, where this tap keeps one bookmark per ad account (bookmarks.<stream>.<account id>) — is this another tap's state?${ours}`, {
+    hint: FOREIGN_STATE_HINT,
+    context: { path: `state.bookmarks.${stream}.${key}`, foreign_state: true },
+  });
+}
+
+/** What to do with a state this tap did not write, whoever reads it (sync's state file, the tap's --state). */
+export const FOREIGN_STATE_HINT = "This tap cannot resume from another tap's bookmarks: run without --state (tap-facebook-ads), or move it away (fb-ads-elt sync --state-file), and the first run backfills from start_date.";
+
+const isObject = (v: unknown): boolean => !!v && typeof v === 'object' && !Array.isArray(v);
 
 const BAD_STATE_HINT = 'The tap only ever writes valid values: restore the state from a backup, or delete this bookmark (or the file) to re-read it from start_date.';
 

@@ -5,7 +5,7 @@ import type { JsonSchema } from '../singer/messages.js';
 import type { TapConfig } from './config.js';
 import { insightsKey, reportSchema, reportsFor, type InsightsReport } from './insights.js';
 import { loadStreamSchema } from './schemas.js';
-import { SYNC_LOG_STREAM, TAP_STREAMS, type TapStream } from './streams.js';
+import { ENTITY_STREAMS, SYNC_LOG_STREAM, TAP_STREAMS, type TapStream } from './streams.js';
 
 export type Declaration = { kind: 'stream'; stream: TapStream } | { kind: 'insights'; report: InsightsReport } | { kind: 'sync_log' };
 
@@ -50,6 +50,12 @@ export function describeStreams(config?: Pick<TapConfig, 'insights_reports'>, st
     declaration: { kind: 'sync_log' },
   });
   return out;
+}
+
+/** Streams that keep bookmarks (entities and insights reports), named in the error for another tap's state. */
+export function bookmarkedStreams(config?: Pick<TapConfig, 'insights_reports'>): string[] {
+  const names = ENTITY_STREAMS.map((s) => s.name);
+  return [...names, ...reportsFor(config, names).map((r) => r.name)];
 }
 
 function entryFor(d: DescribedStream): CatalogEntry {

@@ -42,6 +42,35 @@ describe('pipeline state file', () => {
     }
   });
 
+  it("refuses another tap's state (one bookmark a stream) naming the file, the unknown stream and ours, and says to start without it", () => {
+    const f = path.join(dir, 'state.json');
+    writeFileSync(f, '{"bookmarks":{"ads_insights":{"date_start":"2025-01-01T00:00:00Z"}}}');
+    let err: unknown;
+    try {
+      readStateFile(f);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(ConfigError);
+    const e = err as ConfigError;
+    expect(e.exitCode).to.equal(2);
+    expect(e.message).to.include(`state file ${f}:`).and.include('unknown stream "ads_insights"').and.include("another tap's state");
+    // Our stream names, so the user sees what a state of ours holds.
+    expect(e.message).to.include('campaigns').and.include('insights_ad');
+    expect(e.hint).to.include('move it away').and.include('start_date');
+    expect(e.context['state_file']).to.equal(f);
+    // One of our stream names with singer-io tap-facebook's shape (no account level) is foreign too.
+    writeFileSync(f, '{"bookmarks":{"ads":{"updated_time":"2025-01-01T00:00:00+0000"}}}');
+    expect(() => readStateFile(f)).to.throw(ConfigError, /state\.bookmarks\.ads\.updated_time .*another tap's state/);
+  });
+
+  it('still loads an old state of ours: bookmarks of a report no longer configured, no attribution params, no paused_ids', () => {
+    const f = path.join(dir, 'state.json');
+    const old = { bookmarks: { campaigns: { '1025728468230903': { updated_time: '2026-01-01T00:00:00+0000' } }, insights_ad_country: { '1025728468230903': { date_start: '2026-01-01' } } } };
+    writeFileSync(f, JSON.stringify(old));
+    expect(readStateFile(f)?.bookmarks).to.deep.equal(old.bookmarks);
+  });
+
   it('replaces the file atomically and leaves no temp file behind', () => {
     const f = path.join(dir, 'sub', 'state.json');
     writeStateAtomic(f, { bookmarks: { ads: { '1': { updated_time: '2026-01-01T00:00:00Z' } } } });

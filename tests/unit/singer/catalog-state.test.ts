@@ -52,6 +52,14 @@ describe('Singer state', () => {
     expect(() => parseState([1])).to.throw(ConfigError);
   });
 
+  it("tells another tap's state from ours: unknown streams are named with the list of ours", () => {
+    const foreign = { bookmarks: { ads_insights: { date_start: '2025-01-01T00:00:00Z' } } };
+    expect(() => parseState(foreign, ['campaigns', 'insights_ad'])).to.throw(ConfigError, /unknown stream "ads_insights".*another tap's state.*campaigns, insights_ad/);
+    expect(() => parseState(foreign)).to.throw(ConfigError, /state\.bookmarks\.ads_insights\.date_start is a bookmark of the whole stream.*another tap's state/);
+    // A stream of ours keyed by account, bookmark missing its object: ours, but broken.
+    expect(() => parseState({ bookmarks: { campaigns: { '1025728468230903': '2026-01-01' } } }, ['campaigns'])).to.throw(ConfigError, /must be an object/);
+  });
+
   it('accepts what `meltano state get` prints (singer_state) as the state inside it', () => {
     const inner = { bookmarks: { campaigns: { '1': { updated_time: '2026-11-20T10:00:00+0000' } } } };
     expect(parseState({ singer_state: inner }).bookmarks).to.deep.equal(inner.bookmarks);
