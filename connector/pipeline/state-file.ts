@@ -4,12 +4,17 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
 import { parseState, type TapState } from '../singer/state.js';
 import { parseJsonExact, stringifyExact } from '../singer/exact-json.js';
 import { bookmarkedStreams } from '../tap/discover.js';
 
-/** Reads a state file; a missing file means "first run" (undefined), a broken one is a config error. */
-export function readStateFile(file: string): TapState | undefined {
+/**
+ * Reads a state file; a missing file means "first run" (undefined), a broken one is a config error.
+ * An empty one is a first run too (a scheduler may create it with `touch`), but not silently: a
+ * file truncated by accident would otherwise start a full backfill nobody asked for.
+ */
+export function readStateFile(file: string, log?: Pick<Logger, 'warn'>): TapState | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -17,7 +22,10 @@ export function readStateFile(file: string): TapState | undefined {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new ConfigError(`state file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { hint: 'Check the path and its permissions.' });
   }
-  if (text.trim() === '') return undefined;
+  if (text.trim() === '') {
+    log?.warn(`empty state file ${file}: this run backfills from start_date`, { state_file: file });
+    return undefined;
+  }
   let raw: unknown;
   try {
     raw = parseJsonExact(text);

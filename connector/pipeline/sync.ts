@@ -176,7 +176,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   }
   if (o.stateFile) checkStateWritable(o.stateFile);
   const log = o.log.child({ run_id: runId });
-  const previousState = o.stateFile ? readStateFile(o.stateFile) : undefined;
+  const previousState = o.stateFile ? readStateFile(o.stateFile, log) : undefined;
 
   // The tap reads a private copy: the real file is rewritten while the run goes on.
   const scratch = makeScratch('sync');

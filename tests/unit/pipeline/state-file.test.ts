@@ -24,6 +24,19 @@ describe('pipeline state file', () => {
     expect(() => readStateFile(f)).to.throw(ConfigError, /not valid JSON/);
   });
 
+  it('warns once, naming the file, when an empty state file makes the run a full backfill (a missing one is silent)', () => {
+    const f = path.join(dir, 'state.json');
+    const warnings: Array<[string, Record<string, unknown> | undefined]> = [];
+    const log = { warn: (msg: string, fields?: Record<string, unknown>) => void warnings.push([msg, fields]) };
+    expect(readStateFile(f, log)).to.equal(undefined);
+    expect(warnings).to.deep.equal([]);
+    writeFileSync(f, ' \n');
+    expect(readStateFile(f, log)).to.equal(undefined);
+    expect(warnings).to.have.length(1);
+    expect(warnings[0]![0]).to.equal(`empty state file ${f}: this run backfills from start_date`);
+    expect(warnings[0]![1]).to.deep.equal({ state_file: f });
+  });
+
   it('names the state file and how to recover when its JSON is not a state (not the tap-only --state hint)', () => {
     const f = path.join(dir, 'state.json');
     for (const text of ['[]', '{"bookmarks": 5}', '{"bookmarks": {"ads": {"1": {"updated_time": "yesterday"}}}}']) {
