@@ -75,6 +75,8 @@ export interface DiscoveryContext {
   types?: Map<string, TokenType>;
   /** Tokens debug_token found dead or unusable: their assets are unknown this run (discovery incomplete). */
   deadTokens?: Array<{ label: string; error: ConnectorError }>;
+  /** Where config.account_ids came from when not the config file (e.g. `--account`), named in hints. */
+  accountIdsFrom?: string;
 }
 
 /**
@@ -347,7 +349,10 @@ async function findConfiguredAccounts(ctx: DiscoveryContext, r: DiscoveryResult)
       r.unreachable.push({
         accountId,
         error: new ConnectorError(kind, `ad account ${accountId} is not reachable by any configured token${lastError ? ` (${lastError.message})` : ''}`, {
-          hint: kind === 'permission' || kind === 'config' ? 'Assign the account to the token’s system user (Business Settings → Accounts → Ad accounts → Add people) or remove it from config.account_ids.' : (lastError?.hint ?? 'Re-run later.'),
+          hint:
+            kind === 'permission' || kind === 'config'
+              ? `Assign the account to the token’s system user (Business Settings → Accounts → Ad accounts → Add people) ${ctx.accountIdsFrom ? `or check the id passed to ${ctx.accountIdsFrom}` : 'or remove it from config.account_ids'}.`
+              : (lastError?.hint ?? 'Re-run later.'),
           context: { ...(lastError?.context ?? {}), account_id: accountId },
         }),
       });

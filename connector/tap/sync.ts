@@ -241,7 +241,18 @@ async function discover(run: SyncRun, tokens: TokenFacts): Promise<DiscoveryResu
     const s = run.selected.get(a.name);
     if (s) assetSelection.set(a.name, s.fields);
   }
-  const discovery = await discoverAssets({ graph, config, tokens: run.usable, log: log.child({ phase: 'discovery' }), limit: pLimit(config.max_concurrency), selected: assetSelection, scopes: tokens.scopes, types: tokens.types, deadTokens: tokens.deadTokens });
+  const discovery = await discoverAssets({
+    graph,
+    config,
+    tokens: run.usable,
+    log: log.child({ phase: 'discovery' }),
+    limit: pLimit(config.max_concurrency),
+    selected: assetSelection,
+    scopes: tokens.scopes,
+    types: tokens.types,
+    deadTokens: tokens.deadTokens,
+    ...(run.deps.narrowedBy ? { accountIdsFrom: run.deps.narrowedBy } : {}),
+  });
   if (discovery.adAccounts.size === 0 && discovery.failedTokens.length === run.tokens.length && discovery.failedTokens[0]) throw discovery.failedTokens[0].error;
   return discovery;
 }

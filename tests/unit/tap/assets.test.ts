@@ -62,10 +62,10 @@ const world = (): Record<string, Edges> => ({
   },
 });
 
-async function run(edges: Record<string, Edges>, extra: Record<string, unknown> = {}) {
+async function run(edges: Record<string, Edges>, extra: Record<string, unknown> = {}, accountIdsFrom?: string) {
   const config = validateTapConfig({ access_tokens: tokens, ...extra }).config;
   const graph = new FakeGraph(edges);
-  const result = await discoverAssets({ graph, config, tokens, log: silent, limit: pLimit(2), selected: new Map([['ad_accounts', ['account_id', 'id', 'name']]]) });
+  const result = await discoverAssets({ graph, config, tokens, log: silent, limit: pLimit(2), selected: new Map([['ad_accounts', ['account_id', 'id', 'name']]]), ...(accountIdsFrom ? { accountIdsFrom } : {}) });
   return { result, graph };
 }
 
@@ -104,8 +104,14 @@ describe('tap asset discovery (scripted Graph)', () => {
     expect([...result.adAccounts.keys()]).to.deep.equal(['42']);
     expect(result.adAccounts.get('42')!.access).to.deep.equal([{ business_id: null, relation: 'assigned', token_label: 'brand' }]);
     expect(result.unreachable.map((u) => u.accountId)).to.deep.equal(['77']);
-    expect(result.unreachable[0]!.error.hint).to.be.a('string');
+    expect(result.unreachable[0]!.error.hint).to.include('or remove it from config.account_ids');
     expect(graph.calls).to.include('agency act_77');
+  });
+
+  it('names --account, not config.account_ids, in the hint for an unreachable account the run was narrowed to', async () => {
+    const { result } = await run(world(), { account_ids: ['999999'] }, '--account');
+    expect(result.unreachable.map((u) => u.accountId)).to.deep.equal(['999999']);
+    expect(result.unreachable[0]!.error.hint).to.include('or check the id passed to --account').and.not.include('config.account_ids');
   });
 
   it('skips Business Manager edges for a token whose scopes lack business_management', async () => {

@@ -39,9 +39,9 @@ interface Run {
   records(stream: string): Array<Record<string, unknown>>;
 }
 
-async function sync(graph: FakeGraphPort, catalog: Catalog, opts: { state?: TapState; streams?: readonly TapStream[]; log?: Logger; startDate?: string } = {}): Promise<Run> {
+async function sync(graph: FakeGraphPort, catalog: Catalog, opts: { state?: TapState; streams?: readonly TapStream[]; log?: Logger; startDate?: string; narrowedTo?: string } = {}): Promise<Run> {
   const messages: SingerMessage[] = [];
-  const { config } = validateTapConfig({ access_token: 'fake_token_0123456789', start_date: opts.startDate ?? '2026-03-01' });
+  const { config } = validateTapConfig({ access_token: 'fake_token_0123456789', start_date: opts.startDate ?? '2026-03-01', ...(opts.narrowedTo ? { account_ids: [opts.narrowedTo] } : {}) });
   const summary = await runSync({
     config,
     graph,
@@ -53,6 +53,7 @@ async function sync(graph: FakeGraphPort, catalog: Catalog, opts: { state?: TapS
     sleep: async () => undefined,
     runId: 'run-1',
     ...(opts.streams ? { streams: opts.streams } : {}),
+    ...(opts.narrowedTo ? { narrowedBy: '--account' } : {}),
   });
   return { summary, messages, records: (s) => messages.flatMap((m) => (m.type === 'RECORD' && m.stream === s ? [m.record] : [])) };
 }
@@ -156,6 +157,15 @@ describe('tap orchestration in-process (fake Graph port)', () => {
     expect(Object.keys(run.summary.state.bookmarks['campaigns'] ?? {})).to.deep.equal(['111']);
     const log = new Map(run.records('sync_log').map((r) => [r['account_id'], r]));
     expect([log.get('111')?.['status'], log.get('222')?.['status'], log.get('222')?.['error_class'], log.get('222')?.['hint']]).to.deep.equal(['ok', 'failed', 'permission', 'Assign the account to the system user.']);
+  });
+
+  it('names --account in the hint when the account a run was narrowed to is reachable by no token', async () => {
+    const graph = fakeWithAccounts(ACCOUNTS);
+    graph.failures.set('act_999999', new ConnectorError('permission', '(#100) Object with ID act_999999 does not exist'));
+    const run = await sync(graph, catalogSelecting(['ad_accounts', 'campaigns', 'sync_log']), { narrowedTo: '999999' });
+    const row = run.records('sync_log').find((r) => r['account_id'] === '999999');
+    expect(row?.['status']).to.equal('failed');
+    expect(row?.['hint']).to.include('or check the id passed to --account').and.not.include('config.account_ids');
   });
 
   it('re-reads, on the next run, only the creatives of ads changed since the ads bookmark, by id', async () => {
