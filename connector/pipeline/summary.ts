@@ -15,6 +15,30 @@ export interface Failure {
   hint?: string;
 }
 
+/**
+ * Objects of one stream: found, added and updated since the previous bookmark, and how many of those
+ * carry status DELETED or ARCHIVED (read because include_deleted is on). Nothing is removed from the
+ * warehouse for them; `deleted` is the same number under its old, misleading name (sync_log keeps it),
+ * left in the JSON for readers written against earlier versions.
+ */
+export interface ObjectCounts {
+  found: number;
+  added: number;
+  updated: number;
+  deleted_or_archived: number;
+  deleted: number;
+}
+
+/** Adds one sync_log `streams` entry (or another count) to `cur`. */
+function addCounts(cur: ObjectCounts, found: number, added: number, updated: number, deletedOrArchived: number): void {
+  cur.found += found;
+  cur.added += added;
+  cur.updated += updated;
+  cur.deleted_or_archived += deletedOrArchived;
+  cur.deleted = cur.deleted_or_archived;
+}
+const noCounts = (): ObjectCounts => ({ found: 0, added: 0, updated: 0, deleted_or_archived: 0, deleted: 0 });
+
 export interface AccountSummary {
   account_id: string;
   status: string;
@@ -23,8 +47,8 @@ export interface AccountSummary {
   api_calls?: number;
   throttles?: number;
   records?: number;
-  /** Per stream: rows found, objects added/updated/deleted since the previous bookmark (sync_log.streams). */
-  streams?: Record<string, { found: number; added: number; updated: number; deleted: number }>;
+  /** Per stream: objects found/added/updated since the previous bookmark (sync_log.streams). */
+  streams?: Record<string, ObjectCounts>;
   error?: { kind: string; message: string; hint?: string };
 }
 
@@ -38,8 +62,8 @@ export interface SyncSummary {
   accounts: { found: number; added: number; updated: number; failed: number; list: AccountSummary[] };
   rows: Record<string, number>;
   total_rows: number;
-  /** Objects found/added/updated/deleted per stream, summed over accounts (from sync_log.streams). */
-  objects: Record<string, { found: number; added: number; updated: number; deleted: number }>;
+  /** Objects found/added/updated per stream, summed over accounts (from sync_log.streams). */
+  objects: Record<string, ObjectCounts>;
   api_calls: number | null;
   throttles: number | null;
   state: { file: string | null; written: boolean; state_messages: number };
@@ -89,11 +113,7 @@ export function accountsFromSyncLog(rows: Record<string, unknown>[], known: Set<
       for (const st of row['streams'] as Record<string, unknown>[]) {
         const name = str(st?.['stream']);
         if (!name) continue;
-        const cur = (entry.streams[name] ??= { found: 0, added: 0, updated: 0, deleted: 0 });
-        cur.found += num(st, 'found') ?? 0;
-        cur.added += num(st, 'added') ?? 0;
-        cur.updated += num(st, 'updated') ?? 0;
-        cur.deleted += num(st, 'deleted') ?? 0;
+        addCounts((entry.streams[name] ??= noCounts()), num(st, 'found') ?? 0, num(st, 'added') ?? 0, num(st, 'updated') ?? 0, num(st, 'deleted') ?? 0);
       }
     }
     const kind = str(row['error_class']);
@@ -160,11 +180,7 @@ export function buildSummary(i: SummaryInput): SyncSummary {
   const objects: SyncSummary['objects'] = {};
   for (const a of list)
     for (const [name, c] of Object.entries(a.streams ?? {})) {
-      const cur = (objects[name] ??= { found: 0, added: 0, updated: 0, deleted: 0 });
-      cur.found += c.found;
-      cur.added += c.added;
-      cur.updated += c.updated;
-      cur.deleted += c.deleted;
+      addCounts((objects[name] ??= noCounts()), c.found, c.added, c.updated, c.deleted_or_archived);
     }
   const rows = Object.fromEntries(Object.entries(i.rows).sort(([a], [b]) => a.localeCompare(b)));
   const total = Object.values(rows).reduce((a, b) => a + b, 0);
@@ -222,7 +238,7 @@ export function formatSummary(s: SyncSummary): string {
   lines.push(`  rows      ${fmt(s.total_rows)} ${rowsSaid}${streams.length ? '' : ' (no records)'}`);
   for (const [stream, n] of streams) {
     const o = s.objects[stream];
-    const changes = o ? `   ${fmt(o.added)} added · ${fmt(o.updated)} updated${o.deleted ? ` · ${fmt(o.deleted)} deleted` : ''}` : '';
+    const changes = o ? `   ${fmt(o.added)} added · ${fmt(o.updated)} updated${o.deleted_or_archived ? ` · ${fmt(o.deleted_or_archived)} with status deleted/archived` : ''}` : '';
     lines.push(`            ${stream.padEnd(22)} ${fmt(n).padStart(10)}${changes}`);
   }
   const api = s.api_calls === null ? 'n/a' : fmt(s.api_calls);

@@ -29,7 +29,9 @@ describe('sync summary', () => {
     expect(s.api_calls).to.equal(16);
     expect(s.throttles).to.equal(1);
     expect(s.total_rows).to.equal(11);
-    expect(s.objects['ads']).to.deep.equal({ found: 6, added: 3, updated: 3, deleted: 1 });
+    // deleted_or_archived: objects read with status DELETED/ARCHIVED, not rows removed; `deleted` is its old name.
+    expect(s.objects['ads']).to.deep.equal({ found: 6, added: 3, updated: 3, deleted_or_archived: 1, deleted: 1 });
+    expect(s.accounts.list.find((a) => a.account_id === '2')?.streams?.['ads']).to.deep.equal({ found: 2, added: 2, updated: 0, deleted_or_archived: 1, deleted: 1 });
     expect(s.status).to.equal('partial');
     expect(s.duration_s).to.equal(12.3);
   });
@@ -40,7 +42,7 @@ describe('sync summary', () => {
     const text = formatSummary(s);
     expect(text).to.include('act_3: [auth] token expired').and.include('→ issue a new system-user token');
     expect(text).to.match(/accounts\s+3 found · 1 added · 1 updated · 1 failed/);
-    expect(text).to.match(/ads\s+6\s+3 added · 3 updated · 1 deleted/);
+    expect(text).to.match(/ads\s+6\s+3 added · 3 updated · 1 with status deleted\/archived$/m);
   });
 
   it('does not call rows the tap sent "in total" when the target failed: it says only the saved state was committed', () => {
