@@ -57,8 +57,13 @@ export function describeAjvErrors(errors: ErrorObject[] | null | undefined, root
   // branches, whose own failures ("must match format …" once per format) would only repeat it.
   const explained = errors.filter((e) => (e.keyword === 'anyOf' || e.keyword === 'oneOf') && e.parentSchema?.['errorMessage']);
   const branchOfExplained = (e: ErrorObject): boolean => e.keyword === 'format' && explained.some((x) => x.instancePath === e.instancePath && e.schemaPath.startsWith(`${x.schemaPath}/`));
+  // if/then: ajv adds `must match "then" schema` after the branch's own errors; the branch's errors,
+  // told under which condition they apply, say it all.
+  const conditions = errors.filter((e) => e.keyword === 'if');
+  const conditionOf = (e: ErrorObject): ErrorObject | undefined => conditions.find((x) => x.instancePath === e.instancePath && e.schemaPath.startsWith(`${x.schemaPath.replace(/\/if$/, '')}/${String(x.params['failingKeyword'])}/`));
   for (const e of errors) {
     if (branchOfExplained(e)) continue;
+    if (e.keyword === 'if' && errors.some((x) => conditionOf(x) === e)) continue;
     const where = root + e.instancePath.replace(/\//g, '.').replace(/\.(\d+)(?=\.|$)/g, '[$1]');
     let text: string;
     switch (e.keyword) {
@@ -87,10 +92,18 @@ export function describeAjvErrors(errors: ErrorObject[] | null | undefined, root
       default:
         text = `${where} ${e.message ?? 'is invalid'}`;
     }
+    text += describeCondition(conditionOf(e)?.parentSchema?.['if']);
     if (!seen.has(text)) parts.push(text);
     seen.add(text);
   }
   return parts.join('; ');
+}
+
+/** ` when destination is "bigquery"` for an `if` of constant properties; '' for any other condition. */
+function describeCondition(cond: unknown): string {
+  const props = (cond as { properties?: Record<string, { const?: unknown }> } | undefined)?.properties;
+  const parts = Object.entries(props ?? {}).flatMap(([k, v]) => (v && 'const' in v ? [`${k} is ${JSON.stringify(v.const)}`] : []));
+  return parts.length ? ` when ${parts.join(' and ')}` : '';
 }
 
 export interface LoadedConfig<T> {
@@ -102,22 +115,35 @@ export interface LoadedConfig<T> {
  * Validates `raw` against `schema` (defaults applied) and returns it typed, with a redactor that
  * knows every secret in it. Cross-field rules live in the caller's `check`.
  */
-export function validateConfig<T>(raw: unknown, schema: JsonObject, opts: { what: string; check?: (c: T) => void; /** the schema's path from the root: its precompiled validator */ schemaPath?: string } = { what: 'config' }): LoadedConfig<T> {
+export function validateConfig<T>(
+  raw: unknown,
+  schema: JsonObject,
+  opts: { what: string; check?: (c: T) => void; /** the schema's path from the root: its precompiled validator */ schemaPath?: string; /** named in every error */ file?: string } = { what: 'config' },
+): LoadedConfig<T> {
+  const invalid = `Invalid ${opts.what}${opts.file ? ` (${opts.file})` : ''}`;
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError(`${opts.what} must be a JSON object`, { hint: 'See README "Configuration" for an example.' });
+    throw new ConfigError(`${invalid}: it must be a JSON object`, { hint: 'See README "Configuration" for an example.' });
   }
   const copy = structuredClone(raw) as JsonObject;
   const redactor = new Redactor(secretsFromSchema(schema, copy));
   const validate = configValidator(REPO_ROOT, opts.schemaPath, schema);
   if (!validate(copy)) {
-    throw new ConfigError(`Invalid ${opts.what}: ${redactor.redact(describeAjvErrors(validate.errors))}`, {
-      hint: 'Fix the fields named above; every field is described in README "Configuration".',
+    throw new ConfigError(`${invalid}: ${redactor.redact(describeAjvErrors(validate.errors))}`, {
+      // "named in the message", not "above": in JSON logs and --json output the hint stands beside it.
+      hint: 'Fix the fields named in the message; every field is described in README "Configuration".',
+      ...(opts.file ? { context: { config_file: opts.file } } : {}),
     });
   }
-  opts.check?.(copy as T);
+  try {
+    opts.check?.(copy as T);
+  } catch (err) {
+    // Cross-field rules name the keys; the file is known only here.
+    if (!(err instanceof ConfigError) || !opts.file) throw err;
+    throw new ConfigError(`${invalid}: ${err.message}`, { ...(err.hint ? { hint: err.hint } : {}), context: { ...err.context, config_file: opts.file } });
+  }
   return { config: copy as T, redactor };
 }
 
 export function loadConfigFile<T>(file: string, schemaRelPath: string, opts: { what: string; check?: (c: T) => void }): LoadedConfig<T> {
-  return validateConfig<T>(readJsonFile(file, opts.what), loadSchema(schemaRelPath), { ...opts, schemaPath: schemaRelPath });
+  return validateConfig<T>(readJsonFile(file, opts.what), loadSchema(schemaRelPath), { ...opts, schemaPath: schemaRelPath, file });
 }

@@ -66,7 +66,12 @@ export interface DoctorReport {
 
 /** Meta's account_status values (AdAccount reference): only 1 delivers; the others explain missing data. */
 
-const finding = (e: ConnectorError, what: string): DoctorFinding => ({ ok: false, what: `${what}: ${e.message}`, fix: e.hint, kind: e.kind, exit_code: e.exitCode });
+const finding = (e: ConnectorError, what: string): DoctorFinding => ({ ok: false, what: what ? `${what}: ${e.message}` : e.message, fix: e.hint, kind: e.kind, exit_code: e.exitCode });
+/** A config file's finding: its errors name the file already (core/config.ts), others get it in front. */
+const configFinding = (err: unknown, what: string, file: string): DoctorFinding => {
+  const e = asConnectorError(err);
+  return finding(e, e.message.includes(file) ? '' : `${what} ${file}`);
+};
 
 /** The exit code of the most basic problem: a config error hides everything after it, then auth, permission, retry-later. */
 const PRECEDENCE: readonly ExitCode[] = [EXIT_CODES.config, EXIT_CODES.auth, EXIT_CODES.permission, EXIT_CODES.retryLater, EXIT_CODES.data, EXIT_CODES.unexpected];
@@ -83,7 +88,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
     config = loaded.config;
     report.config.push({ ok: true, what: `tap config ${o.tapConfigPath} is valid (${tokensOf(config).length} token(s), ${config.account_ids ? `${config.account_ids.length} account id(s)` : 'every reachable account'}${config.start_date ? `, from ${config.start_date}` : ''})` });
   } catch (err) {
-    report.config.push(finding(asConnectorError(err), `tap config ${o.tapConfigPath}`));
+    report.config.push(configFinding(err, 'tap config', o.tapConfigPath));
     return finish(report);
   }
   if (o.targetConfigPath) {
@@ -91,7 +96,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
       const { config: target } = loadTargetConfig(o.targetConfigPath);
       report.config.push({ ok: true, what: `target config ${o.targetConfigPath} is valid (${target.destination}, dataset ${target.dataset})` });
     } catch (err) {
-      report.config.push(finding(asConnectorError(err), `target config ${o.targetConfigPath}`));
+      report.config.push(configFinding(err, 'target config', o.targetConfigPath));
     }
   }
 

@@ -98,7 +98,9 @@ describe('fb-ads-elt doctor (CLI, against the sandbox)', function () {
     sb.resetStats();
     const r = await doctor({ ...base(), insights_lookback_days: 90 });
     expect(r.code, r.err).to.equal(2);
-    expect(r.out).to.match(/✘ tap config .*insights_lookback_days/);
+    // The file is named once (by the config error itself), the hint without "above".
+    expect(r.out).to.match(/✘ Invalid tap config \([^)]*\.json\): config\.insights_lookback_days/);
+    expect(r.out).to.include('Fix the fields named in the message');
     expect(sb.stats().requests).to.equal(0);
   });
 });

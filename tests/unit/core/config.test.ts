@@ -1,5 +1,8 @@
 import { expect } from 'chai';
-import { validateTapConfig } from '../../../connector/tap/config.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadTapConfig, validateTapConfig } from '../../../connector/tap/config.js';
 import { validateTargetConfig } from '../../../connector/target/config.js';
 import { ConfigError } from '../../../connector/core/errors.js';
 
@@ -94,8 +97,26 @@ describe('target config', () => {
 
   it('requires project_id for BigQuery and redacts inline credentials', () => {
     const e = configError(() => validateTargetConfig({ destination: 'bigquery', credentials_json: { private_key: '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n' } }));
-    expect(e.message).to.include('config.project_id is required');
+    expect(e.message).to.include('config.project_id is required when destination is "bigquery"').and.not.include('must match "then" schema');
+    // The hint stands next to the message in JSON logs and `--json` output too: no "above".
+    expect(e.hint).to.include('named in the message').and.not.include('above');
     const { redactor } = validateTargetConfig({ destination: 'bigquery', project_id: 'my-proj-1', credentials_json: { private_key: 'PRIVATEKEYMATERIAL' } });
     expect(redactor.redact('oops PRIVATEKEYMATERIAL')).not.to.include('PRIVATEKEYMATERIAL');
+  });
+});
+
+describe('config files', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'config-file-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('name the file in schema errors and in cross-field errors', () => {
+    const file = path.join(dir, 'tap.json');
+    writeFileSync(file, JSON.stringify({ access_token: 'sbx_agency_0123456789abcdef', page_size: 'x' }));
+    expect(configError(() => loadTapConfig(file)).message).to.match(/^Invalid tap config \(.*tap\.json\): config\.page_size must be/);
+    writeFileSync(file, JSON.stringify({ access_token: 'sbx_agency_0123456789abcdef', start_date: '2026-02-01', end_date: '2026-01-01' }));
+    const e = configError(() => loadTapConfig(file));
+    expect(e.message).to.match(/^Invalid tap config \(.*tap\.json\): config\.start_date \(2026-02-01\) is after config\.end_date/);
+    expect(e.hint).to.include('Swap them');
   });
 });
