@@ -63,11 +63,35 @@ describe('fb-ads-elt sync (CLI, against the sandbox)', function () {
     expect(r.summary.status).to.equal('ok');
     expect(r.summary.accounts.found).to.equal(sandbox.world.accounts.length);
     expect(r.summary.rows['insights_account']).to.be.greaterThan(0);
+    expect(r.summary.objects['campaigns']).to.have.property('deleted_or_archived').that.is.a('number');
     const state = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as { bookmarks: Record<string, Record<string, unknown>> };
     expect(Object.keys(state.bookmarks['campaigns'] ?? {})).to.have.length(sandbox.world.accounts.length);
     const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
     for (const l of lines) expect(() => JSON.parse(l), l).not.to.throw();
     for (const t of sandbox.tokens) expect(r.stderr).not.to.include(t.token);
+  });
+
+  it("refuses another tap's state file with exit 2 before the tap starts, naming the file and the unknown stream, leaving the file as it was", async () => {
+    const foreign = path.join(dir, 'singer-io-state.json');
+    const text = '{"bookmarks":{"ads_insights":{"date_start":"2025-01-01T00:00:00Z"}}}';
+    writeFileSync(foreign, text);
+    const r = await runCli(sandbox.now(), [...args.slice(0, 4), '--state-file', foreign]);
+    expect(r.code, r.stderr.slice(-3000)).to.equal(2);
+    const f = r.summary.failures[0];
+    expect(f?.message).to.include(foreign).and.include('unknown stream "ads_insights"').and.include("another tap's state");
+    expect(f?.hint).to.include(`mv ${foreign}`);
+    expect(readFileSync(foreign, 'utf8')).to.equal(text);
+  });
+
+  it('warns once, naming it, that an empty state file makes the run a backfill; an account no token reaches gets a hint naming --account', async () => {
+    const empty = path.join(dir, 'empty-state.json');
+    writeFileSync(empty, '');
+    const r = await runCli(sandbox.now(), [...args.slice(0, 4), '--state-file', empty, '--account', '999999', '--days', '1']);
+    const warnings = r.stderr.split('\n').filter((l) => l.includes('empty state file'));
+    expect(warnings, r.stderr.slice(-3000)).to.have.length(1);
+    expect(JSON.parse(warnings[0]!)).to.include({ level: 'warn', msg: `empty state file ${empty}: this run backfills from start_date` });
+    const failure = r.summary.failures.find((x) => x.account_id === '999999');
+    expect(failure?.hint, JSON.stringify(r.summary.failures)).to.include('--account').and.not.include('config.account_ids');
   });
 
   it('exits 5 when one account is forbidden, names it with a hint, and still commits the others', async () => {
