@@ -23,10 +23,14 @@ export function emptyState(): TapState {
  */
 export function parseState(raw: unknown, streams: readonly string[] = []): TapState {
   if (raw === null || raw === undefined) return emptyState();
+  if (Array.isArray(raw) && raw.some((m) => isObject(m) && ['STREAM', 'GLOBAL', 'LEGACY'].includes(String((m as Record<string, unknown>)['type'])))) {
+    throw foreignState("state is a list of Airbyte state messages (type STREAM/GLOBAL), not a Singer state — is this another tap's state?", 'state');
+  }
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError('state must be a JSON object', { hint: 'Pass the value of the last STATE message, or omit --state for a full sync.' });
   let v = raw as Record<string, unknown>;
   if (v['type'] === 'STATE' && v['value'] && typeof v['value'] === 'object') v = v['value'] as Record<string, unknown>;
   else if (v['singer_state'] && typeof v['singer_state'] === 'object' && !Array.isArray(v['singer_state']) && v['bookmarks'] === undefined) v = v['singer_state'] as Record<string, unknown>;
+  if (v['bookmarks'] === undefined) checkNoStreamsOutside(v);
   const bookmarks = v['bookmarks'] ?? {};
   if (typeof bookmarks !== 'object' || Array.isArray(bookmarks) || bookmarks === null) {
     throw new ConfigError('state.bookmarks must be an object of streams', { hint: 'Delete the state file to start over, or fix it by hand.' });
@@ -57,11 +61,28 @@ function checkOurShape(stream: string, perAccount: Record<string, unknown>, stre
   if (key === undefined) return;
   const ours = streams.length ? ` This tap's streams with bookmarks: ${streams.join(', ')} (plus config.insights_reports).` : '';
   const what = streams.length && !streams.includes(stream) ? `state.bookmarks has unknown stream "${stream}" with a bookmark "${key}" of its own` : `state.bookmarks.${stream}.${key} is a bookmark of the whole stream`;
-  throw new ConfigError(`${what}, where this tap keeps one bookmark per ad account (bookmarks.<stream>.<account id>) — is this another tap's state?${ours}`, {
-    hint: FOREIGN_STATE_HINT,
-    context: { path: `state.bookmarks.${stream}.${key}`, foreign_state: true },
-  });
+  throw foreignState(`${what}, where this tap keeps one bookmark per ad account (bookmarks.<stream>.<account id>) — is this another tap's state?${ours}`, `state.bookmarks.${stream}.${key}`);
 }
+
+/**
+ * Without "bookmarks", a state of ours is empty (a first run); a top-level key holding a bookmark
+ * value (directly, or per account) is Airbyte's legacy shape, streams at the top level.
+ */
+function checkNoStreamsOutside(v: Record<string, unknown>): void {
+  const holds = (o: unknown): string | undefined => (isObject(o) ? Object.keys(BOOKMARK_VALUES).find((k) => k in (o as Record<string, unknown>)) : undefined);
+  for (const [key, value] of Object.entries(v)) {
+    const found =
+      holds(value) ??
+      (isObject(value)
+        ? Object.values(value as Record<string, unknown>)
+            .map(holds)
+            .find((k) => k !== undefined)
+        : undefined);
+    if (found) throw foreignState(`state has no "bookmarks", but its key "${key}" holds a bookmark (${found}) — is this another tap's state?`, `state.${key}`);
+  }
+}
+
+const foreignState = (message: string, where: string): ConfigError => new ConfigError(message, { hint: FOREIGN_STATE_HINT, context: { path: where, foreign_state: true } });
 
 /** What to do with a state this tap did not write, whoever reads it (sync's state file, the tap's --state). */
 export const FOREIGN_STATE_HINT = "This tap cannot resume from another tap's bookmarks: run without --state (tap-facebook-ads), or move it away (fb-ads-elt sync --state-file), and the first run backfills from start_date.";

@@ -60,6 +60,25 @@ describe('Singer state', () => {
     expect(() => parseState({ bookmarks: { campaigns: { '1025728468230903': '2026-01-01' } } }, ['campaigns'])).to.throw(ConfigError, /must be an object/);
   });
 
+  it("tells another tap's state by its outer shape too: Airbyte's streams at the top level, or its list of STREAM states", () => {
+    const foreign = (raw: unknown): ConfigError => {
+      try {
+        parseState(raw, ['campaigns']);
+      } catch (err) {
+        expect(err).to.be.instanceOf(ConfigError);
+        expect((err as ConfigError).context['foreign_state']).to.equal(true);
+        return err as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    expect(foreign({ ads_insights: { date_start: '2025-01-01' } }).message).to.match(/state has no "bookmarks".*"ads_insights" holds a bookmark \(date_start\).*another tap's state/);
+    expect(foreign({ ads_insights: { '123': { date_start: '2025-01-01' } } }).message).to.include('"ads_insights" holds a bookmark (date_start)');
+    expect(foreign([{ type: 'STREAM', stream: { stream_descriptor: { name: 'ads_insights' }, stream_state: {} } }]).message).to.match(/list of Airbyte state messages.*another tap's state/);
+    // Ours without bookmarks yet, and other top-level keys, still load.
+    expect(parseState({}).bookmarks).to.deep.equal({});
+    expect(parseState({ currently_syncing: null, seq: 3 }).bookmarks).to.deep.equal({});
+  });
+
   it('accepts what `meltano state get` prints (singer_state) as the state inside it', () => {
     const inner = { bookmarks: { campaigns: { '1': { updated_time: '2026-11-20T10:00:00+0000' } } } };
     expect(parseState({ singer_state: inner }).bookmarks).to.deep.equal(inner.bookmarks);
