@@ -19,7 +19,7 @@ describe('tap-facebook-ads refuses bad configuration (child process)', function 
     tmp.cleanup();
   });
 
-  const cases: Array<{ name: string; config: Record<string, unknown>; catalog?: unknown; args?: string[]; message: RegExp }> = [
+  const cases: Array<{ name: string; config: Record<string, unknown>; catalog?: unknown; state?: unknown; args?: string[]; message: RegExp }> = [
     { name: 'no token at all', config: { start_date: '2026-01-01' }, message: /access_token/ },
     { name: 'a malformed account id', config: { ...base, account_ids: ['act_12x4'] }, message: /account_ids\[0\].*must match/ },
     // airbytehq/airbyte#25686: several ids pasted into one entry reached Graph as "act_1288…;1181…" and
@@ -35,11 +35,13 @@ describe('tap-facebook-ads refuses bad configuration (child process)', function 
       message: /unknown stream "adcampaigns"/,
     },
     { name: 'a malformed --account shortcut', config: base, args: ['--account', '12-34'], message: /--account "12-34"/ },
+    // singer-io/tap-facebook's state: one bookmark a stream, no account level.
+    { name: "another tap's --state", config: base, state: { bookmarks: { ads_insights: { date_start: '2025-01-01T00:00:00Z' } } }, message: /^State file \S+state-\w+\.json: state\.bookmarks has unknown stream "ads_insights".*another tap's state/ },
   ];
 
   for (const c of cases) {
     it(`exits 2 with an actionable message and an empty stdout for ${c.name}`, async () => {
-      const r = await runTap({ now: null, config: c.config, dir: tmp.dir, ...(c.catalog ? { catalog: c.catalog } : {}), ...(c.args ? { args: c.args } : {}) });
+      const r = await runTap({ now: null, config: c.config, dir: tmp.dir, ...(c.catalog ? { catalog: c.catalog } : {}), ...(c.state ? { state: c.state } : {}), ...(c.args ? { args: c.args } : {}) });
       expect(r.code, r.stderr).to.equal(2);
       expect(r.stdout).to.equal('');
       const last = r.logs().at(-1)!;
