@@ -92,18 +92,19 @@ export function describeAjvErrors(errors: ErrorObject[] | null | undefined, root
       default:
         text = `${where} ${e.message ?? 'is invalid'}`;
     }
-    text += describeCondition(conditionOf(e)?.parentSchema?.['if']);
+    const condition = conditionOf(e);
+    if (condition) text += describeCondition(condition.parentSchema?.['if'], condition.params['failingKeyword'] === 'else' ? 'unless' : 'when');
     if (!seen.has(text)) parts.push(text);
     seen.add(text);
   }
   return parts.join('; ');
 }
 
-/** ` when destination is "bigquery"` for an `if` of constant properties; '' for any other condition. */
-function describeCondition(cond: unknown): string {
+/** ` when destination is "bigquery"` (then) or ` unless …` (else) for an `if` of constant properties; '' for any other condition. */
+function describeCondition(cond: unknown, word: 'when' | 'unless'): string {
   const props = (cond as { properties?: Record<string, { const?: unknown }> } | undefined)?.properties;
   const parts = Object.entries(props ?? {}).flatMap(([k, v]) => (v && 'const' in v ? [`${k} is ${JSON.stringify(v.const)}`] : []));
-  return parts.length ? ` when ${parts.join(' and ')}` : '';
+  return parts.length ? ` ${word} ${parts.join(' and ')}` : '';
 }
 
 export interface LoadedConfig<T> {

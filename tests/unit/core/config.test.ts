@@ -5,6 +5,8 @@ import path from 'node:path';
 import { loadTapConfig, validateTapConfig } from '../../../connector/tap/config.js';
 import { validateTargetConfig } from '../../../connector/target/config.js';
 import { ConfigError } from '../../../connector/core/errors.js';
+import { describeAjvErrors } from '../../../connector/core/config.js';
+import { newAjv } from '../../../connector/core/validators.js';
 
 function configError(fn: () => unknown): ConfigError {
   try {
@@ -118,5 +120,21 @@ describe('config files', () => {
     const e = configError(() => loadTapConfig(file));
     expect(e.message).to.match(/^Invalid tap config \(.*tap\.json\): config\.start_date \(2026-02-01\) is after config\.end_date/);
     expect(e.hint).to.include('Swap them');
+  });
+});
+
+describe('ajv error wording', () => {
+  it('says under which condition an if/then/else branch requires a key, without ajv\'s "must match then/else schema"', () => {
+    const validate = newAjv().compile({
+      type: 'object',
+      properties: { destination: { enum: ['duckdb', 'bigquery'] }, nested: { type: 'object', if: { properties: { kind: { const: 'x' } } }, then: { required: ['x_id'] } } },
+      if: { properties: { destination: { const: 'bigquery' } }, required: ['destination'] },
+      then: { required: ['project_id'] },
+      else: { required: ['duckdb_path'] },
+    });
+    validate({ destination: 'bigquery', nested: { kind: 'x' } });
+    expect(describeAjvErrors(validate.errors)).to.equal('config.project_id is required when destination is "bigquery"; config.nested.x_id is required when kind is "x"');
+    validate({});
+    expect(describeAjvErrors(validate.errors)).to.equal('config.duckdb_path is required unless destination is "bigquery"');
   });
 });
