@@ -1,9 +1,10 @@
 {#- CAC per acquisition channel and month: a platform's spend / the new customers whose first
     qualifying order maps to that platform (int_customers__first_orders.channel: the shop's
-    last-touch channel through var('cac_channel_platforms')). A platform's spend is tracked from its
-    first to its last month with spend rows; outside that window, and for channels that never
-    have spend (organic, email, unattributed), spend and CAC are NULL, never 0. CAC is NULL too in
-    months without new customers on the channel. -#}
+    last-touch channel through var('cac_channel_platforms')). A platform's month is tracked only
+    when the platform covers all of its days (macros/spend_coverage.sql; days_spend_covered of
+    days_in_month says how much it covers); otherwise CAC is NULL, never the ratio of part of a
+    month's spend. Channels that never have spend (organic, email, unattributed) have spend and
+    CAC NULL, never 0. CAC is NULL too in months without new customers on the channel. -#}
 {{ config(enabled=cac_orders_relation_name() is not none) }}
 with spend as (
 
@@ -17,14 +18,9 @@ with spend as (
 
 ),
 
-tracked as (
+platforms as (
 
-    select
-        channel,
-        min(month_start) as first_month,
-        max(month_start) as last_month
-    from spend
-    group by 1
+    {{ spend_coverage_platforms() }}
 
 ),
 
@@ -55,21 +51,31 @@ joined as (
     select
         keys.month_start,
         keys.channel,
-        tracked.channel is not null as is_paid_channel,
-        coalesce(keys.month_start between tracked.first_month and tracked.last_month, false) as is_spend_tracked,
+        platforms.platform is not null as is_paid_channel,
+        {{ days_in_month('keys.month_start') }} as days_in_month,
+        {{ days_spend_covered('platforms.first_day', 'platforms.last_day', 'keys.month_start') }} as days_spend_covered,
         spend.month_start is not null as has_spend_rows,
         spend.spend,
         coalesce(spend.spend_rows_without_fx, 0) as spend_rows_without_fx,
         coalesce(customers.new_customers, 0) as new_customers
     from keys
-    left join tracked
-        on tracked.channel = keys.channel
+    left join platforms
+        on platforms.platform = keys.channel
     left join spend
         on spend.month_start = keys.month_start
         and spend.channel = keys.channel
     left join customers
         on customers.month_start = keys.month_start
         and customers.channel = keys.channel
+
+),
+
+classified as (
+
+    select
+        *,
+        days_spend_covered = days_in_month as is_spend_tracked
+    from joined
 
 )
 
@@ -80,5 +86,7 @@ select
     '{{ reporting_time_zone() }}' as reporting_time_zone,
     is_paid_channel,
     is_spend_tracked,
+    days_spend_covered,
+    days_in_month,
     {{ cac_measures() }}
-from joined
+from classified

@@ -1,9 +1,13 @@
 {#- Blended customer acquisition cost per month: all ad spend (every platform, in the reporting
     currency, refunds/credits netted) / customers whose first qualifying order is in that month.
-    Spend is tracked from the first to the last month with any spend row; outside that window
-    spend and CAC are NULL (unknown, not 0). CAC is NULL too when there are no new customers or
-    no spend row of the month could be converted. Months are calendar months (see DECISIONLOG,
-    "Time zones"). spend_rows_without_fx flags a month whose spend lacks an FX rate. -#}
+    A month is tracked only when every platform with spend rows (in any month) covers all of its
+    days (macros/spend_coverage.sql): a blend missing a platform, or part of one, understates
+    spend, so its CAC is NULL, never the understated ratio. platforms_missing / platforms_partial
+    and spend_coverage_ratio say why a month is not tracked. spend is what the month's rows hold
+    (incomplete when not tracked; NULL when it has none and is not tracked, 0 when tracked). CAC
+    is NULL too when there are no new customers or no spend row of the month could be converted.
+    Months are calendar months (see DECISIONLOG, "Time zones"). spend_rows_without_fx flags a
+    month whose spend lacks an FX rate. -#}
 {{ config(enabled=cac_orders_relation_name() is not none) }}
 with spend as (
 
@@ -16,12 +20,9 @@ with spend as (
 
 ),
 
-tracked as (
+platforms as (
 
-    select
-        min(month_start) as first_month,
-        max(month_start) as last_month
-    from spend
+    {{ spend_coverage_platforms() }}
 
 ),
 
@@ -46,17 +47,48 @@ months as (
 
 ),
 
+platform_months as (
+
+    select
+        months.month_start,
+        platforms.platform,
+        {{ days_in_month('months.month_start') }} as days_in_month,
+        {{ days_spend_covered('platforms.first_day', 'platforms.last_day', 'months.month_start') }} as days_covered
+    from months
+    cross join platforms
+
+),
+
+coverage as (
+
+    select
+        month_start,
+        count(*) as platforms_expected,
+        count(case when days_covered = days_in_month then 1 end) as platforms_covering,
+        string_agg(case when days_covered = 0 then platform end, ', ' order by platform) as platforms_missing,
+        string_agg(case when days_covered > 0 and days_covered < days_in_month then platform end, ', ' order by platform) as platforms_partial,
+        cast(round(sum(days_covered) / sum(days_in_month), 4) as {{ type_money() }}) as spend_coverage_ratio
+    from platform_months
+    group by 1
+
+),
+
 joined as (
 
     select
         months.month_start,
-        coalesce(months.month_start between tracked.first_month and tracked.last_month, false) as is_spend_tracked,
+        coalesce(coverage.platforms_covering = coverage.platforms_expected, false) as is_spend_tracked,
+        coalesce(coverage.platforms_expected, 0) as platforms_expected,
+        coverage.platforms_missing,
+        coverage.platforms_partial,
+        coalesce(coverage.spend_coverage_ratio, 0) as spend_coverage_ratio,
         spend.month_start is not null as has_spend_rows,
         spend.spend,
         coalesce(spend.spend_rows_without_fx, 0) as spend_rows_without_fx,
         coalesce(customers.new_customers, 0) as new_customers
     from months
-    cross join tracked
+    left join coverage
+        on coverage.month_start = months.month_start
     left join spend
         on spend.month_start = months.month_start
     left join customers
@@ -69,5 +101,9 @@ select
     '{{ var('reporting_currency') }}' as reporting_currency,
     '{{ reporting_time_zone() }}' as reporting_time_zone,
     is_spend_tracked,
+    platforms_expected,
+    platforms_missing,
+    platforms_partial,
+    spend_coverage_ratio,
     {{ cac_measures() }}
 from joined
