@@ -135,7 +135,7 @@ export function reportHighlights(r: ReportData): string[] {
   return [
     `Spend ${r.period.from} → ${r.period.to}: ${[...byChannel].map(([c, v]) => `${c} ${fmt(v)}${cur}`).join(' · ') || 'none'}`,
     last
-      ? `Blended CAC ${last.month.slice(0, 7)}${partial(last.month) ? '*' : ''}: ${definedCac(last) === null ? '— (not defined: no tracked spend or no new customers)' : `${fmt(Number(last.cac))}${cur}`} from ${last.new_customers} new customers${partial(last.month) ? ' (* partial month: spend was synced for part of it only, so this CAC is understated)' : ''}`
+      ? `Blended CAC ${last.month.slice(0, 7)}${partial(last.month) ? '*' : ''}: ${definedCac(last) === null ? `— (not defined: ${last.coverageGap ?? 'no tracked spend or no new customers'})` : `${fmt(Number(last.cac))}${cur}`} from ${last.new_customers} new customers${partial(last.month) ? ' (* partial month: spend was synced for part of it only)' : ''}`
       : 'CAC: no months with data',
     top ? `Top campaign: ${top.campaign_name} (act_${top.account_id}) ${top.spend_reporting === null ? '' : `${money(top.spend_reporting, r.currency)} = `}${money(top.spend, top.currency)}` : 'Top campaign: none',
   ];

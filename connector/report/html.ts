@@ -13,11 +13,15 @@ export interface CacRow {
   month: string;
   /** null for the blended (all channels) rows. */
   channel: string | null;
-  /** null when the month's spend is not tracked (before/after the synced spend, non-paid channels). */
+  /** What the month's spend rows hold (incomplete when not tracked); null without rows when not tracked (always for non-paid channels). */
   spend: string | null;
   new_customers: number;
-  /** null where CAC is undefined (no tracked spend, no new customers, organic/unattributed): shown as "—", never 0. */
+  /** null where CAC is undefined (spend not tracked, no new customers, organic/unattributed): shown as "—", never 0. */
   cac: string | null;
+  /** false when a platform behind the row's spend does not cover every day of the month (the marts' is_spend_tracked). */
+  tracked?: boolean;
+  /** Why the spend is not tracked, from the marts' coverage columns, e.g. "facebook_ads covers 29 of 30 days". */
+  coverageGap?: string | null;
   /** Spend rows of the month without an FX rate (left out of spend): the month is marked. */
   spendRowsWithoutFx?: number;
   /** false for channels that never have spend (organic, unattributed): their CAC is undefined. */
@@ -93,9 +97,9 @@ export function sumDecimals(values: string[]): string {
   return `${neg ? '-' : ''}${s.slice(0, -SCALE)}.${frac}`;
 }
 
-/** A row's CAC, or null where it is undefined: no tracked spend or no new customers (never shown as 0). */
-export function definedCac(r: Pick<CacRow, 'cac' | 'spend' | 'new_customers' | 'paid'>): string | null {
-  return r.cac === null || r.spend === null || r.new_customers === 0 || r.paid === false ? null : r.cac;
+/** A row's CAC, or null where it is undefined: spend not tracked (in full) or no new customers (never shown as 0). */
+export function definedCac(r: Pick<CacRow, 'cac' | 'spend' | 'new_customers' | 'paid' | 'tracked'>): string | null {
+  return r.cac === null || r.spend === null || r.new_customers === 0 || r.paid === false || r.tracked === false ? null : r.cac;
 }
 
 /** The report's statement of the one time-zone rule (dbt/DECISIONLOG.md, "Time zones"). */
@@ -137,11 +141,13 @@ export function renderReport(d: ReportData): string {
       const m = r.month.slice(0, 7);
       const cac = definedCac(r);
       const classes = [...(r.channel === 'blended' ? ['blended'] : []), ...(partial.has(m) ? ['partial'] : [])];
+      const gap = r.tracked === false && r.coverageGap ? r.coverageGap : null;
       const flags = [
-        ...(partial.has(m) ? ['<span class="flag" title="only part of this month was synced">partial</span>'] : []),
+        ...(partial.has(m) ? [`<span class="flag" title="${esc(gap ?? 'only part of this month was synced')}">partial</span>`] : []),
+        ...(gap && !partial.has(m) ? [`<span class="flag" title="${esc(gap)}">incomplete spend</span>`] : []),
         ...((r.spendRowsWithoutFx ?? 0) > 0 ? [`<span class="flag fx" title="${r.spendRowsWithoutFx} spend rows without an exchange rate are left out">FX missing</span>`] : []),
       ];
-      return `<tr data-month="${esc(m)}" data-channel="${esc(r.channel!)}"${partial.has(m) ? ' data-partial="true"' : ''}${(r.spendRowsWithoutFx ?? 0) > 0 ? ` data-missing-fx="${r.spendRowsWithoutFx}"` : ''}${classes.length ? ` class="${classes.join(' ')}"` : ''}><td>${esc(monthLabel(m))}${flags.join('')}</td><td>${esc(r.channel!)}</td>${cell(r.spend, money(r.spend, cur))}${cell(r.new_customers, int(r.new_customers))}${cell(cac, money(cac, cur), cac === null ? 'num no-cac' : 'num')}</tr>`;
+      return `<tr data-month="${esc(m)}" data-channel="${esc(r.channel!)}"${partial.has(m) ? ' data-partial="true"' : ''}${gap ? ` data-coverage-gap="${esc(gap)}"` : ''}${(r.spendRowsWithoutFx ?? 0) > 0 ? ` data-missing-fx="${r.spendRowsWithoutFx}"` : ''}${classes.length ? ` class="${classes.join(' ')}"` : ''}><td>${esc(monthLabel(m))}${flags.join('')}</td><td>${esc(r.channel!)}</td>${cell(r.spend, money(r.spend, cur))}${cell(r.new_customers, int(r.new_customers))}${cell(cac, money(cac, cur), cac === null ? 'num no-cac' : 'num')}</tr>`;
     })
     .join('');
   const latestCac = ((r) => (r ? definedCac(r) : null))(blended[blended.length - 1]);
@@ -218,7 +224,7 @@ ${d.cacAvailable === false ? '<p class="note">No CAC: no orders relation is conf
 <thead><tr><th>Month</th><th>Channel</th><th class="num">Spend</th><th class="num">New customers</th><th class="num">CAC</th></tr></thead>
 <tbody>${cacTable}</tbody>
 </table></div>
-<p class="note">CAC = spend ÷ new customers in the month. “—” where CAC is not defined: months outside the tracked spend, channels without spend (organic, unattributed), months without new customers. <span class="flag">partial</span> (and * on the month) marks a month only partly synced; <span class="flag fx">FX missing</span> a month whose spend lacks exchange rates.</p>
+<p class="note">CAC = spend ÷ new customers in the month. “—” where CAC is not defined: months whose spend some platform does not cover in full (before its data starts, after it stops, or synced for part of the month: spend is then incomplete), channels without spend (organic, unattributed), months without new customers. <span class="flag">partial</span> (and * on the month) marks a month only partly synced, <span class="flag">incomplete spend</span> another month a platform does not cover in full; <span class="flag fx">FX missing</span> a month whose spend lacks exchange rates.</p>
 <p class="note" id="time-zone-rule">${esc(timeZoneRule(d.timeZone))}</p>
 </section>
 

@@ -61,6 +61,17 @@ export async function loadReportData(o: ReportQueryOptions): Promise<ReportData>
   }
 }
 
+/** Why a CAC row's spend is not tracked, in words, from the marts' coverage columns; null when it is. */
+function coverageGap(r: Record<string, unknown>, channel: string | null): string | null {
+  if (r['is_spend_tracked'] !== false) return null;
+  if (channel === null) {
+    const missing = dec(r['platforms_missing']);
+    const partly = dec(r['platforms_partial']);
+    return [...(missing ? [`no spend data from ${missing}`] : []), ...(partly ? [`spend for part of the month only from ${partly}`] : [])].join('; ') || null;
+  }
+  return r['is_paid_channel'] === true ? `${channel} covers ${Number(r['days_spend_covered'])} of ${Number(r['days_in_month'])} days` : null;
+}
+
 /** The channel whose sync the report is about; its first and last day bound the report. */
 export const FOCUS_PLATFORM = 'facebook_ads';
 
@@ -79,8 +90,9 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
        from ${m.spendDaily} where ${window} group by 1, 2 order by 1, 2`,
   );
   const cacColumns = `cast(month_start as varchar) as month, cast(spend as varchar) as spend, new_customers, cast(cac as varchar) as cac, spend_rows_without_fx, reporting_time_zone`;
-  const blended = m.cacMonthly ? await rows(conn, `select ${cacColumns} from ${m.cacMonthly} where ${months} order by 1`) : [];
-  const perChannel = m.cacByChannel ? await rows(conn, `select channel, is_paid_channel, ${cacColumns} from ${m.cacByChannel} where ${months} order by month, 1`) : [];
+  // Coverage (dbt/macros/spend_coverage.sql): which platforms keep a month's spend from being complete.
+  const blended = m.cacMonthly ? await rows(conn, `select ${cacColumns}, is_spend_tracked, platforms_missing, platforms_partial from ${m.cacMonthly} where ${months} order by 1`) : [];
+  const perChannel = m.cacByChannel ? await rows(conn, `select channel, is_paid_channel, ${cacColumns}, is_spend_tracked, days_spend_covered, days_in_month from ${m.cacByChannel} where ${months} order by month, 1`) : [];
   // Ranked by spend in the reporting currency (accounts spend in different currencies); the
   // campaign report gives the account-currency spend and delivery figures.
   const campaigns = await rows(
@@ -112,6 +124,7 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
     cac: dec(r['cac']),
     spendRowsWithoutFx: Number(r['spend_rows_without_fx'] ?? 0),
     ...(typeof r['is_paid_channel'] === 'boolean' ? { paid: r['is_paid_channel'] } : {}),
+    ...(typeof r['is_spend_tracked'] === 'boolean' ? { tracked: r['is_spend_tracked'], coverageGap: coverageGap(r, channel) } : {}),
   });
   const cac: CacRow[] = [...blended.map((r) => cacRow(r, null)), ...perChannel.map((r) => cacRow(r, s(r['channel'])))];
   const timeZone = dec(blended[0]?.['reporting_time_zone'] ?? perChannel[0]?.['reporting_time_zone']);
@@ -130,7 +143,10 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
   if (missingFx > 0) notes.push(`${missingFx} spend rows have no exchange rate to ${s(bounds[0]?.['cur'])} and are left out of the spend totals (add the rates to the relation named in the dbt var fx_rates).`);
   if (!m.cacMonthly) notes.push('No CAC: the warehouse has no orders to count new customers from. Name your orders relation in the dbt var cac_orders and build the models again.');
   const partialMonths = [...(from.slice(8) !== '01' ? [from.slice(0, 7)] : []), ...(to.endsWith(lastDayOfMonth(to)) ? [] : [to.slice(0, 7)])];
-  if (partialMonths.length > 0) notes.push(`Partial months (marked *): ${[...new Set(partialMonths)].join(' and ')}. Facebook spend was synced from ${from} to ${to} only, while new customers count the whole month, so a partial month's CAC is understated.`);
+  if (partialMonths.length > 0)
+    notes.push(
+      `Partial months (marked *): ${[...new Set(partialMonths)].join(' and ')}. Facebook spend was synced from ${from} to ${to} only, while new customers count the whole month, so a partial month's spend is incomplete and its CAC is not defined (blended, and Facebook's own).`,
+    );
   return {
     title: o.title,
     generatedAt: o.generatedAt,

@@ -45,7 +45,7 @@ export interface RenderedReport {
   charts: Array<{ id: string; width: number; height: number }>;
   tables: Array<{ id: string; width: number; height: number }>;
   /** The CAC table as shown: month, channel, CAC cell text, and the row's marks. */
-  cacRows: Array<{ month: string; channel: string; cac: string; partial: boolean; missingFx: boolean; flagsVisible: boolean }>;
+  cacRows: Array<{ month: string; channel: string; cac: string; partial: boolean; missingFx: boolean; coverageGap: string | null; flagsVisible: boolean }>;
   timeZoneRule: string;
 }
 
@@ -69,6 +69,7 @@ const READ_PAGE = `(() => {
         cac: cells[4] ? cells[4].textContent.trim() : '',
         partial: tr.getAttribute('data-partial') === 'true',
         missingFx: tr.hasAttribute('data-missing-fx'),
+        coverageGap: tr.getAttribute('data-coverage-gap'),
         flagsVisible: [...tr.querySelectorAll('.flag')].every((f) => f.getBoundingClientRect().width > 0),
       };
     }),

@@ -82,6 +82,28 @@ describe('stakeholder HTML report', () => {
     expect(root.querySelector('#time-zone-rule')?.text).to.include('calendar months in Europe/Berlin');
   });
 
+  it('shows "—" for a month whose spend a platform does not cover in full, even with a cac value, and says why', () => {
+    // As fct_cac_monthly before per-platform coverage wrote it: a "tracked" August with only Google
+    // and TikTok spend (Facebook starts in September) and an understated CAC of 27.78.
+    const gap = 'no spend data from facebook_ads';
+    const page = parse(
+      renderReport({
+        ...data(),
+        partialMonths: [],
+        cac: [
+          { month: '2026-08-01', channel: null, spend: '8724.18', new_customers: 314, cac: '27.784022545', tracked: false, coverageGap: gap },
+          { month: '2026-08-01', channel: 'google_ads', spend: '6254.62', new_customers: 72, cac: '86.869722222', tracked: true, coverageGap: null },
+        ],
+      }),
+    );
+    const row = page.querySelector('#cac tr[data-month="2026-08"][data-channel="blended"]');
+    expect(row?.getAttribute('data-coverage-gap')).to.equal(gap);
+    expect(row?.querySelectorAll('td').map((td) => td.text)).to.deep.equal(['2026-08incomplete spend', 'blended', '8,724.18 USD', '314', '—']);
+    expect(row?.querySelector('.flag')?.getAttribute('title')).to.equal(gap);
+    expect(page.querySelector('#kpi-cac b')?.text).to.equal('—');
+    expect(page.querySelector('#cac tr[data-channel="google_ads"] td:nth-child(5)')?.text).to.equal('86.87 USD');
+  });
+
   it('says why there is no CAC when the warehouse has no CAC marts', () => {
     const page = parse(renderReport({ ...data(), cac: [], cacAvailable: false }));
     expect(page.querySelector('#cac')?.text).to.include('No CAC: no orders relation is configured');
