@@ -1,4 +1,4 @@
-{#- First (month_start) and last (month_end) day of the month of a DATE. DuckDB's date_trunc returns a TIMESTAMP, hence the cast. -#}
+{#- First day of the month of a DATE. DuckDB's date_trunc returns a TIMESTAMP, hence the cast. -#}
 {% macro month_start(date_expr) %}{{ return(adapter.dispatch('month_start', 'fb_ads_elt')(date_expr)) }}{% endmacro %}
 {% macro default__month_start(date_expr) %}date_trunc({{ date_expr }}, month){% endmacro %}
 {% macro duckdb__month_start(date_expr) %}cast(date_trunc('month', {{ date_expr }}) as date){% endmacro %}
