@@ -51,15 +51,18 @@ export interface ChildOptions {
   timeoutMs?: number;
 }
 
-/** VmHWM of a live process in bytes, or undefined when it is gone or /proc is absent. */
-export function readPeakRss(pid: number): number | undefined {
+/** A memory field (kB) of a live process's /proc/<pid>/status in bytes, or undefined when it is gone or /proc is absent. */
+export function readStatusBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
   try {
-    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) * 1024 : undefined;
   } catch {
     return undefined; // the process already exited between polls
   }
 }
+
+/** VmHWM (the kernel's peak resident set) of a live process in bytes, or undefined. */
+export const readPeakRss = (pid: number): number | undefined => readStatusBytes(pid, 'VmHWM');
 
 const STDERR_KEEP = 256 * 1024;
 

@@ -3,13 +3,13 @@
 // target's resident memory is sampled throughout beside the rows it has committed (the STATE lines
 // it emits after each commit carry the generator's row count), so the section shows whether memory
 // follows the table's size or stays flat, and that the default duckdb_memory_limit survives it.
-import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { REPO_ROOT } from '../../connector/core/config.js';
 import { loadTargetConfig } from '../../connector/target/config.js';
-import { runChild, type ChildRun } from '../proc.js';
+import { readStatusBytes, runChild, type ChildRun } from '../proc.js';
 import { check, fmtBytes, fmtMs, fmtNum, fmtRatio, ratio, type Section } from '../report.js';
 import { insightsAdRecord, insightsAdSchema } from '../singer-input.js';
 import { TARGET_ARGS, TARGET_NODE } from '../target-command.js';
@@ -79,15 +79,6 @@ export function committedRows(line: string): number | undefined {
   }
 }
 
-function residentBytes(pid: number): number | undefined {
-  try {
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 const sizeOf = (file: string): number => {
   try {
     return statSync(file).size;
@@ -122,7 +113,7 @@ export async function soakBench(opts: SoakOptions): Promise<Section & { samples:
       timeoutMs: opts.timeoutMs ?? 3_600_000,
       onSpawn: (pid) => {
         timer = setInterval(() => {
-          const rss = residentBytes(pid);
+          const rss = readStatusBytes(pid, 'VmRSS');
           if (rss !== undefined) samples.push({ ms: performance.now() - t0, rssBytes: rss, committed, dbBytes: sizeOf(db) });
         }, opts.sampleMs ?? 1000);
       },
