@@ -12,7 +12,7 @@ import type { BatchFile, Destination, StreamTable } from '../destination.js';
 import type { EvolutionPlan } from '../evolution.js';
 import { assertIdentifier, historySql, mergeGuard, mergeSql, softDeleteSql, SEQUENCE_COLUMN, VERSION_COLUMN, alterColumnTypeSql, VERSIONS_TABLE, type Dialect, type MergeSpec } from '../sql.js';
 import type { TableVersion } from '../../singer/messages.js';
-import { castExpr, duckType, loadType, readJsonColumns } from './types.js';
+import { castExpr, duckType, loadType, readJsonColumns, ROW_GROUP_ROWS } from './types.js';
 import { parseDuckType } from './describe.js';
 
 export interface DuckDbOptions {
@@ -28,16 +28,6 @@ export interface DuckDbOptions {
   /** Rows per row group of what this run writes (default ROW_GROUP_ROWS; 0 = DuckDB's 122,880). */
   rowGroupSize?: number;
 }
-
-/**
- * Rows per row group the target writes. A batch's whole row groups go to disk as they fill; the
- * remainder is appended to the table's last, partly filled row group, which the checkpoint at
- * COMMIT rewrites whole. With DuckDB's 122,880-row groups of ~2 KB insights rows that rewrite
- * dominated a commit. DuckDB's time for 100k rows in 32 MiB batches (~15k rows), then a re-sync
- * of them: 3.9 + 5.5 s CPU at 122,880 rows, 2.8 + 3.8 s at 16,384, 2.7 + 2.8 s at 8,192, 3.2 + 3.4 s
- * at 4,096. Tables already written keep their row groups; DuckDB and dbt read any mix.
- */
-export const ROW_GROUP_ROWS = 8_192;
 
 /** Key column types whose batch min..max prunes the table scan (DuckDB keeps min/max per row group). */
 const RANGE_TYPES = new Set(['DATE', 'INT64', 'TIMESTAMP']);
