@@ -53,6 +53,18 @@ export class ObjectSkipError extends DataError {
 }
 
 /**
+ * The token's user has no role on the Facebook Page the call reads (190/492): a permission failure of
+ * that call alone, not of the token or the account. A reader skips what the call covered (one creative
+ * read by id, or a whole edge page such as an account's /adcreatives) and the account goes on.
+ */
+export class PageRoleError extends PermissionError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details);
+    this.name = 'PageRoleError';
+  }
+}
+
+/**
  * Meta has temporarily blocked whoever makes the call for a policy reason (code 368). It ends as "retry
  * later" (exit 7) like any passing failure, but nothing in this run cures it: it is not retried, not
  * counted by the circuit breaker (one blocked user must not pause every account), and an insights read
@@ -65,7 +77,7 @@ export class PolicyBlockError extends TransientError {
   }
 }
 
-type Kind = 'config' | 'auth' | 'permission' | 'throttled' | 'transient' | 'blocked' | 'data' | 'reduce_data' | 'object' | 'unexpected';
+type Kind = 'config' | 'auth' | 'permission' | 'page_role' | 'throttled' | 'transient' | 'blocked' | 'data' | 'reduce_data' | 'object' | 'unexpected';
 
 interface Rule {
   /** Graph error code, or an inclusive range. Absent = any code (status-only rows). */
@@ -181,7 +193,7 @@ export const GRAPH_ERROR_TABLE: readonly Rule[] = [
   // (facebookarchive/php-graph-sdk src/Facebook/Exceptions/FacebookResponseException.php). So the call
   // on that Page fails (another token whose user has the role is tried first), the reader skips the
   // object, and the token keeps reading every ad account.
-  { code: 190, subcode: 492, kind: 'permission', retry: false, reason: "the token's user has no role on the Page this call reads (code 190/492)", hint: PAGE_ROLE_HINT },
+  { code: 190, subcode: 492, kind: 'page_role', retry: false, reason: "the token's user has no role on the Page this call reads (code 190/492)", hint: PAGE_ROLE_HINT },
   // HTTP 401 "Invalid OAuth access token - Cannot parse access token": the string is not a token.
   { code: 190, status: 401, kind: 'auth', retry: false, tokenDead: true, reason: 'the token cannot be parsed (code 190, HTTP 401)', hint: TOKEN_HINT },
   // 190 without a subcode also answers a valid token that lacks a page permission ("Any of the
@@ -334,6 +346,9 @@ export function classifyGraphError(c: GraphFailureContext): Classified {
       break;
     case 'permission':
       error = new PermissionError(message, details);
+      break;
+    case 'page_role':
+      error = new PageRoleError(message, details);
       break;
     case 'throttled':
       error = new ThrottledError(message, c.retryAfterSeconds !== undefined ? { ...details, retryAfterSeconds: c.retryAfterSeconds } : details);

@@ -3,6 +3,7 @@
 // emits STATE. Failures stay inside the account: the outcome says what failed and why.
 import type { LimitFunction } from 'p-limit';
 import { asConnectorError, type ConnectorError } from '../core/errors.js';
+import { PageRoleError } from '../graph/errors.js';
 import type { Logger } from '../core/log.js';
 import type { JsonSchema } from '../singer/messages.js';
 import type { Bookmark } from '../singer/state.js';
@@ -51,6 +52,8 @@ export interface AccountRunContext {
   commitBookmark: (stream: string, accountId: string, bookmark: Bookmark) => Promise<void>;
   /** An object of the account Meta refused on its own (the account went on without it). */
   skipObject?: (accountId: string, object: string, error: ConnectorError) => void;
+  /** Each answer's `Date` header (Meta's clock). */
+  onServed?: (servedAt: Date) => void;
 }
 
 export interface AccountOutcome {
@@ -83,6 +86,19 @@ export async function syncAccount(ctx: AccountRunContext, account: AccountInfo):
   /** Parent bookmarks held back until the children their status change re-reads are read too. */
   const held: Array<{ stream: string; bookmark: Bookmark; watch: StatusWatch }> = [];
   const names = ctx.entityStreams.map((e) => e.name);
+  const skipEdge = (es: EntityStream, e: PageRoleError): void => {
+    const edge = `act_${account.accountId}/${es.edge}`;
+    alog.warn(`${es.name} of account ${account.accountId} skipped for this run: Meta refused ${edge} (${e.message}); its bookmark stays, the other streams go on`, {
+      stream: es.name,
+      error_kind: e.kind,
+      hint: e.hint,
+      graph_code: e.context['graph_code'],
+      graph_subcode: e.context['graph_subcode'],
+    });
+    skipObject(`${es.name} (${edge})`, e);
+    // Parents whose status changed wait for this stream's re-read of their children: it did not happen.
+    for (const h of held.filter((x) => waitsForChildren(x.watch, [es.name]))) held.splice(held.indexOf(h), 1);
+  };
   for (const [index, es] of ctx.entityStreams.entries()) {
     if (error) {
       streams.push(skipped(es.name));
@@ -93,7 +109,7 @@ export async function syncAccount(ctx: AccountRunContext, account: AccountInfo):
     const watch = isParentStream(es.name) ? new StatusWatch(es.name, previous) : undefined;
     try {
       const res = await readEntityStream(
-        { graph: ctx.graph, log: alog, limit: ctx.limit, includeDeleted: ctx.config.include_deleted, clock: ctx.clock, emit: emitFor(es.name), skipObject },
+        { graph: ctx.graph, log: alog, limit: ctx.limit, includeDeleted: ctx.config.include_deleted, clock: ctx.clock, emit: emitFor(es.name), skipObject, ...(ctx.onServed ? { onServed: ctx.onServed } : {}) },
         account,
         es,
         sel.schema,
@@ -120,8 +136,16 @@ export async function syncAccount(ctx: AccountRunContext, account: AccountInfo):
       const shown = bookmark?.['updated_time'] ?? (es.incrementalVia !== undefined ? bookmark?.[viaBookmarkKey(es.incrementalVia)] : undefined);
       streams.push({ stream: es.name, status: 'ok', found: res.found, added: res.added, updated: res.updated, deleted: res.deleted, bookmark: strOf(shown) ?? null });
     } catch (err) {
+      const kept = strOf(previous?.['updated_time']) ?? null;
+      if (err instanceof PageRoleError) {
+        // Meta refused the whole edge for a Page the token's user has no role on (190/492): only this
+        // stream of this account is left out; its bookmark stays, so the next run reads it again.
+        skipEdge(es, err);
+        streams.push({ ...skipped(es.name), bookmark: kept });
+        continue;
+      }
       error = asConnectorError(err);
-      streams.push(failedLog(es.name, strOf(previous?.['updated_time']) ?? null));
+      streams.push(failedLog(es.name, kept));
     }
   }
 

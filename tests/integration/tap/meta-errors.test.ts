@@ -314,14 +314,45 @@ describe('tap answers each Meta error as Meta sends it (issue 18 part 3, child p
       );
     });
 
-    it("on an account's creatives edge: that account fails with the Page-role hint, the same token reads its other accounts", async () => {
-      const mine = agencyAccounts().filter((id) => sb.world.accounts.some((a) => a.accountId === id && a.creativeIds.length > 0));
-      expect(mine.length, 'the agency token reaches several accounts with creatives').to.be.greaterThan(1);
+    it("on an account's ads edge: that stream of that account is skipped with a warning and listed, its bookmark stays; its other streams and the other accounts complete", async () => {
+      const agency = sb.tokens.find((t) => t.label === 'agency')!;
+      const mine = agencyAccounts().filter((id) => sb.world.accounts.some((a) => a.accountId === id && a.adIds.length > 0));
+      expect(mine.length, 'the agency token reaches several accounts with ads').to.be.greaterThan(1);
       const victim = mine[0]!;
-      const { r, failed } = await oneAccountRefused(victim, mine, ['ad_creatives'], { kind: 'graph_error', name: 'error_190_492', path: `^/act_${victim}/adcreatives$` });
-      expect(String(failed['error_message'])).to.include('190/492');
-      expect(String(failed['hint'])).to.match(/role on the Facebook Page/);
-      expect(new Set(r.records('ad_creatives').map((c) => c['account_id'])).size, "the other accounts' creatives are read").to.be.greaterThan(0);
+      const go = (state?: unknown): Promise<TapRun> =>
+        runTap({
+          now: sb.now(),
+          config: tapConfig(sb, rec.baseUrl, { ...RANGE, access_tokens: [{ label: 'agency', token: agency.token }] }),
+          catalog: catalogSelecting(['campaigns', 'ads', 'ad_creatives', 'sync_log']),
+          ...(state ? { state } : {}),
+          dir: tmp.dir,
+        });
+      const first = await go();
+      expect(first.code, first.stderr.slice(-1500)).to.equal(0);
+      const before = first.lastState() as { bookmarks: Record<string, Record<string, unknown>> };
+      // An ad of the victim edited later: a read of its ads edge would move the bookmark.
+      sb.advanceSeconds(900);
+      sb.rename(sb.world.accounts.find((a) => a.accountId === victim)!.adIds[0]!, 'edited after the first run');
+      sb.faults.add({ kind: 'graph_error', name: 'error_190_492', path: `^/act_${victim}/ads$` });
+      const r = await go(before);
+      expect(r.code, r.stderr.slice(-1500)).to.equal(0);
+      expect(sb.stats().faultsFired['graph_error'] ?? 0).to.be.greaterThan(0);
+      const warn = r.logs().find((l) => String(l['msg']).startsWith(`ads of account ${victim} skipped for this run: Meta refused act_${victim}/ads`));
+      expect(warn, 'one warning names the stream, the account and the edge').to.not.equal(undefined);
+      expect(warn!['graph_subcode']).to.equal(492);
+      expect(String(warn!['hint'])).to.match(/role on the Facebook Page/);
+      const summary = r.logs().find((l) => l['type'] === 'summary')!;
+      const listed = summary['skipped_objects'] as Array<Record<string, unknown>>;
+      expect(listed.map((o) => `${String(o['account_id'])} ${String(o['object'])}`)).to.deep.equal([`${victim} ads (act_${victim}/ads)`]);
+      const after = r.lastState() as { bookmarks: Record<string, Record<string, unknown>> };
+      expect(after.bookmarks['ads']![victim], "the victim's ads bookmark is where it was").to.deep.equal(before.bookmarks['ads']![victim]);
+      const log = r.records('sync_log').find((l) => l['account_id'] === victim)!;
+      expect(log['status']).to.equal('ok');
+      const streams = log['streams'] as Array<Record<string, unknown>>;
+      expect(streams.find((x) => x['stream'] === 'ads')!['status']).to.equal('skipped');
+      expect(streams.find((x) => x['stream'] === 'ad_creatives')!['status'], "the victim's creatives are still read").to.equal('ok');
+      expect(r.records('ads').some((a) => a['account_id'] === victim)).to.equal(false);
+      for (const o of r.records('sync_log').filter((l) => l['account_id'] !== victim)) expect(o['status'], String(o['account_id'])).to.equal('ok');
     });
   });
 
