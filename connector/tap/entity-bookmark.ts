@@ -134,3 +134,31 @@ export class EntityCursor {
     return { updated_time: at, ...(boundary.size && boundary.size <= BOUNDARY_MAX ? { [BOUNDARY_KEY]: Object.fromEntries([...boundary].sort()) } : {}), ...extra };
   }
 }
+
+/** What the run saw of Meta's clock against this machine's, when they differ by more than the margin. */
+export interface ClockSkew {
+  /** Meta's `Date` header of the answer that showed it (RFC 3339). */
+  meta_date: string;
+  /** This machine's clock when that answer arrived (RFC 3339). */
+  local_time: string;
+  /** Meta minus this machine, in seconds (positive: this machine is behind). */
+  skew_seconds: number;
+}
+
+/**
+ * Compares each answer's `Date` with this machine's clock and reports, once a run, a difference beyond
+ * BOOKMARK_MARGIN_SECONDS: the cap above covers that much skew only when an answer comes without Date.
+ */
+export class ClockSkewWatch {
+  seen: ClockSkew | undefined;
+  constructor(private readonly onFirst: (skew: ClockSkew) => void) {}
+
+  observe(served: Date, local: Date): void {
+    if (this.seen) return;
+    // The header has whole seconds: compare at that precision.
+    const skew = Math.round((served.getTime() - Math.floor(local.getTime() / 1000) * 1000) / 1000);
+    if (Math.abs(skew) <= BOOKMARK_MARGIN_SECONDS) return;
+    this.seen = { meta_date: served.toISOString(), local_time: local.toISOString(), skew_seconds: skew };
+    this.onFirst(this.seen);
+  }
+}

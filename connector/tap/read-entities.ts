@@ -53,6 +53,8 @@ export interface EntityReadContext {
   emit: (record: Record<string, unknown>) => Promise<void>;
   /** Told of each object skipped because Meta refused just it (the run summary lists them). */
   skipObject?: SkipObject;
+  /** Told of each answer's `Date` (Meta's clock), to compare with this machine's (ClockSkewWatch). */
+  onServed?: (servedAt: Date) => void;
 }
 
 /** Reports one object a reader skipped (`creative 123`) and the error Meta gave for it. */
@@ -90,6 +92,10 @@ export async function readEntityStream(
 ): Promise<EntityReadResult> {
   const cursor = new EntityCursor(previous, ctx.clock());
   const since = cursor.since;
+  const onAnswer = (servedAt: Date | undefined): void => {
+    cursor.onAnswer(servedAt);
+    if (servedAt) ctx.onServed?.(servedAt);
+  };
   // Columns the reader needs even when the catalog deselected them (they are requested, not emitted):
   // the cursor, created_time/status for the sync_log counts, and the link field (ads' creative) for the
   // stream read via this one.
@@ -146,7 +152,7 @@ export async function readEntityStream(
       [...ids].map((id) =>
         ctx.limit(async () => {
           try {
-            const raw = await ctx.graph.request<Record<string, unknown>>(id, { params: { fields }, tokens: account.tokens, accountId: account.accountId, onAnswer: cursor.onAnswer });
+            const raw = await ctx.graph.request<Record<string, unknown>>(id, { params: { fields }, tokens: account.tokens, accountId: account.accountId, onAnswer });
             await handle(raw);
           } catch (err) {
             const e = asConnectorError(err);
@@ -166,7 +172,7 @@ export async function readEntityStream(
   } else {
     const filtering = entityFiltering(stream, since, ctx.includeDeleted);
     const edge = `act_${account.accountId}/${stream.edge}`;
-    const read = (f: readonly string[]) => ctx.graph.paginate<Record<string, unknown>>(edge, { params: { fields: f, ...(filtering.length ? { filtering } : {}) }, tokens: account.tokens, accountId: account.accountId, onAnswer: cursor.onAnswer });
+    const read = (f: readonly string[]) => ctx.graph.paginate<Record<string, unknown>>(edge, { params: { fields: f, ...(filtering.length ? { filtering } : {}) }, tokens: account.tokens, accountId: account.accountId, onAnswer });
     try {
       for await (const raw of read(fields)) await handle(raw);
     } catch (err) {
@@ -185,7 +191,7 @@ export async function readEntityStream(
     // With include_deleted the children of an archived/deleted parent are listed too (they are
     // ARCHIVED/DELETED now; Graph hides those unless a status filter asks for them).
     const filtering = [{ field: child.filterField, operator: 'IN', value: child.ids }, ...entityFiltering(stream, undefined, ctx.includeDeleted)];
-    for await (const raw of ctx.graph.paginate<Record<string, unknown>>(`act_${account.accountId}/${stream.edge}`, { params: { fields, filtering }, tokens: account.tokens, accountId: account.accountId, onAnswer: cursor.onAnswer })) {
+    for await (const raw of ctx.graph.paginate<Record<string, unknown>>(`act_${account.accountId}/${stream.edge}`, { params: { fields, filtering }, tokens: account.tokens, accountId: account.accountId, onAnswer })) {
       await handle(raw, true);
     }
   }

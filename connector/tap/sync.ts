@@ -21,6 +21,7 @@ import { syncAccount, type AccountRunContext, type SelectedStream } from './sync
 import { shapeRecord, shaperFor } from './records.js';
 import { accountOf, RecordCounts } from '../singer/record-counts.js';
 import { reportRequests } from '../singer/request-metrics.js';
+import { BOOKMARK_MARGIN_SECONDS, ClockSkewWatch, type ClockSkew } from './entity-bookmark.js';
 import { SYNC_LOG_STREAM, TAP_STREAMS, type AssetComputedColumn, type AssetStream, type EntityStream, type TapStream } from './streams.js';
 
 export interface SyncDeps {
@@ -65,6 +66,8 @@ export interface SyncSummary {
   /** Labels of tokens that could not be used this run (dead at debug_token, or /me failed). */
   failedTokens: string[];
   incompleteDiscovery: string[];
+  /** Meta's clock (Date header) and this machine's differed by more than the bookmark margin. */
+  clockSkew: ClockSkew | undefined;
   records: number;
   state: TapState;
 }
@@ -134,6 +137,7 @@ interface SyncRun {
   /** Accounts some earlier run bookmarked (sync_log's is_new_account). */
   knownAccounts: Set<string>;
   skippedObjects: SkippedObject[];
+  clockSkew: ClockSkewWatch;
 }
 
 export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
@@ -189,7 +193,17 @@ function startRun(deps: SyncDeps): SyncRun {
     written: new RecordCounts(),
     knownAccounts: new Set(Object.values(deps.state.bookmarks).flatMap((per) => Object.keys(per))),
     skippedObjects: [],
+    clockSkew: new ClockSkewWatch((k) => warnClockSkew(deps.log, k)),
   };
+}
+
+/** One warning a run when Meta's clock and this machine's disagree by more than the bookmark margin. */
+function warnClockSkew(log: Logger, k: ClockSkew): void {
+  const behind = k.skew_seconds > 0 ? "this machine's clock is behind Meta's" : "this machine's clock is ahead of Meta's";
+  log.warn(
+    `Meta's clock (Date header ${k.meta_date}) and this machine's clock (${k.local_time}) differ by ${Math.abs(k.skew_seconds)} s, more than the ${BOOKMARK_MARGIN_SECONDS} s margin of the campaigns/ad sets/ads bookmarks: ${behind}. Those bookmarks follow Meta's Date, but an answer without one (a proxy that drops it) would fall back to this clock and could move a bookmark past edits; "today" for insights, date ranges and _sdc_extracted_at also follow this clock.`,
+    { clock_skew: k, hint: 'Synchronise this machine with NTP (e.g. timedatectl set-ntp true, or chrony); if FB_ADS_ELT_NOW is set, unset it or set it to the current time.' },
+  );
 }
 
 async function emitRecord(run: SyncRun, stream: string, record: Record<string, unknown>, version?: number): Promise<void> {
@@ -345,6 +359,7 @@ async function syncAccounts(run: SyncRun, discovery: DiscoveryResult): Promise<A
       await emitState(run);
     },
     skipObject: (accountId, object, e) => run.skippedObjects.push({ account_id: accountId, object, kind: e.kind, message: e.message, ...(e.hint ? { hint: e.hint } : {}) }),
+    onServed: (servedAt) => run.clockSkew.observe(servedAt, run.clock()),
   };
   const accountLimit = pLimit(config.max_concurrency);
   await Promise.all(
@@ -399,6 +414,7 @@ function finish(run: SyncRun, discovery: DiscoveryResult, accounts: AccountsOutc
     skippedObjects: run.skippedObjects,
     failedTokens: discovery.failedTokens.map((f) => f.label),
     incompleteDiscovery,
+    clockSkew: run.clockSkew.seen,
     records: run.records,
     state: run.state,
   };
@@ -426,6 +442,7 @@ function logSummary(log: Logger, s: SyncSummary): void {
   if (s.failed.length) parts.push(`${s.failed.length} failed (${s.failed.map((f) => f.accountId).join(', ')})`);
   if (s.skipped.length) parts.push(`${s.skipped.length} skipped (${s.skipped.map((f) => f.accountId).join(', ')})`);
   if (s.skippedObjects.length) parts.push(`${s.skippedObjects.length} object${s.skippedObjects.length === 1 ? '' : 's'} skipped (${s.skippedObjects.map((o) => `${o.object} of account ${o.account_id}`).join(', ')})`);
+  if (s.clockSkew) parts.push(`Meta's clock ${Math.abs(s.clockSkew.skew_seconds)} s ${s.clockSkew.skew_seconds > 0 ? 'ahead of' : 'behind'} this machine's`);
   if (s.failedTokens.length) parts.push(`token${s.failedTokens.length === 1 ? '' : 's'} ${s.failedTokens.map((l) => `"${l}"`).join(', ')} not usable`);
   log.info(`Sync ${s.exitCode === 0 ? 'finished' : 'finished with problems'}: ${parts.join(', ')}; ${s.records} records.`, {
     type: 'summary',
@@ -437,6 +454,7 @@ function logSummary(log: Logger, s: SyncSummary): void {
     exit_code: s.exitCode,
     // `fb-ads-elt sync` lists these in its own summary (pipeline/summary.ts).
     skipped_objects: s.skippedObjects,
+    ...(s.clockSkew ? { clock_skew: s.clockSkew } : {}),
   });
   for (const f of s.failed) log.error(`account ${f.accountId} failed: ${f.message}`, { account_id: f.accountId, error_kind: f.kind, hint: f.hint });
   for (const o of s.skippedObjects) log.warn(`${o.object} of account ${o.account_id} was skipped: ${o.message}`, { account_id: o.account_id, error_kind: o.kind, hint: o.hint });
