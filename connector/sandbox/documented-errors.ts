@@ -85,7 +85,10 @@ export const DOCUMENTED_ERRORS: Readonly<Record<string, Documented>> = {
   },
   error_100_33: { source: `${DOCS_ERRORS}; Graph's "Unsupported get request" (100/33)`, make: () => E.unsupportedGet('123') },
   error_100_nonexisting_field: { source: 'issue 18 (Meta lists every offending field)', make: () => E.nonexistingField('assigned_ad_accounts', 'User') },
-  error_100_2446289: { source: 'issue 18 part 3 (object-level subcode); message [unconfirmed]', make: () => E.objectUnavailable('120210000000000001') },
+  error_100_2446289: {
+    source: 'airbytehq/airbyte#65944 (verbatim body, seen on the ad_creatives, ad_sets and ad_accounts streams); #66027 (same, "reel"); Airbyte PR #66182 classifies the subcode as a config error',
+    make: () => E.creativeIncomplete(),
+  },
 };
 
 export const DOCUMENTED_ERROR_NAMES: readonly string[] = Object.keys(DOCUMENTED_ERRORS);

@@ -124,11 +124,15 @@ export const E = {
       code: 190,
       message: "Any of the pages_read_engagement, pages_manage_metadata, pages_read_user_content, pages_manage_ads, pages_show_list or pages_messaging permission(s) must be granted before impersonating a user's page.",
     }),
-  // 100 with an object-level subcode: one object cannot be read, the account can (issue 18 part 3
-  // names 2446289; the message text is [unconfirmed], only code and subcode matter to clients).
-  objectUnavailable: (id: string, subcode = 2446289) => new GraphError({ status: 400, code: 100, subcode, message: `(#100) Object ${id} is not available`, userTitle: 'Object Not Available', userMsg: 'This object cannot be read right now.' }),
+  // 100 with an object-level subcode: one object cannot be read, the account can. 2446289 is Meta's
+  // "Ad Creative Is Incomplete" answer (creativeIncomplete below); another subcode gets a body whose
+  // text is [unconfirmed] (only code and subcode matter to clients).
+  objectUnavailable: (id: string, subcode = 2446289): GraphError =>
+    subcode === 2446289 ? E.creativeIncomplete() : new GraphError({ status: 400, code: 100, subcode, message: `(#100) Object ${id} is not available`, userTitle: 'Object Not Available', userMsg: 'This object cannot be read right now.' }),
   // A creative whose post or reel was deleted, on its edge page or its node: Meta's answer as recorded
-  // in airbytehq/airbyte#65944 (2025-09; #66027 has the same title with "reel" for "post").
+  // in airbytehq/airbyte#65944 (2025-09; #66027 has the same title with "reel" for "post"). #65944 saw
+  // it fail the ad_sets and ad_accounts streams too; Airbyte PR #66182 quotes the message as "The
+  // {post_type} you selected for your ad is not available…" (world.ts makeIncomplete).
   creativeIncomplete: () =>
     new GraphError({
       status: 400,

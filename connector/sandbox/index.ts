@@ -8,7 +8,7 @@ import { RateLimiter, type RateLimitOptions } from './ratelimit.js';
 import { ReportRuns } from './report-runs.js';
 import { createSandboxServer } from './server.js';
 import { emptyStats, type SandboxStats } from './stats.js';
-import { DEFAULT_TODAY, advanceWorld, advanceSeconds, deleteCreativePost, generateWorld, noonUnix, rename, setStatus, type Status, type World, type WorldName } from './world.js';
+import { DEFAULT_TODAY, advanceWorld, advanceSeconds, deleteCreativePost, generateWorld, makeIncomplete, noonUnix, rename, setStatus, type Status, type World, type WorldName } from './world.js';
 
 export type { World, WorldName, Status, SandboxToken, AdAccount, Campaign, AdSet, Ad, Creative, Business, Page, Pixel, Catalog, WorldUser } from './world.js';
 export type { FaultSpec, FaultKind } from './faults.js';
@@ -61,6 +61,8 @@ export interface Sandbox {
   advanceSeconds(seconds: number): void;
   /** The advertiser deletes the post or reel a creative shows: reads of its content fail with 100/2446289. */
   deleteCreativePost(id: string): void;
+  /** Meta answers 100/2446289 "Ad Creative Is Incomplete" for an ad set or ad account (node and edge pages holding it) from now on. */
+  makeIncomplete(id: string): void;
   /** Moves the rate-limit clock (budgets regain) without waiting. */
   advanceTime(seconds: number): void;
   expectedInsights(q: ExpectedInsightsQuery): Array<Record<string, string>>;
@@ -137,6 +139,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     },
     deleteCreativePost(id) {
       deleteCreativePost(world, id);
+    },
+    makeIncomplete(id) {
+      makeIncomplete(world, id);
     },
     rename(id, name) {
       rename(world, id, name);

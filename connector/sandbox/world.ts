@@ -92,6 +92,8 @@ export interface AdAccount {
   adsetIds: string[];
   adIds: string[];
   creativeIds: string[];
+  /** Meta answers 100/2446289 "Ad Creative Is Incomplete" for reads of it (makeIncomplete). */
+  incomplete?: boolean;
 }
 
 interface TreeNode {
@@ -129,6 +131,8 @@ export interface AdSet extends TreeNode {
   pixelId: string | null;
   pageId: string | null;
   adIds: string[];
+  /** Meta answers 100/2446289 "Ad Creative Is Incomplete" for reads of it (makeIncomplete). */
+  incomplete?: boolean;
 }
 
 export interface AdPerf {
@@ -744,6 +748,20 @@ export function deleteCreativePost(world: World, id: string): Creative {
   if (!c || c.kind !== 'creative') throw new Error(`deleteCreativePost: ${id} is not a creative of this world`);
   c.postDeleted = true;
   return c;
+}
+
+/**
+ * Meta starts answering 100/2446289 "Ad Creative Is Incomplete" for an ad set or an ad account:
+ * airbytehq/airbyte#65944 (2025-09) saw that very answer fail the ad_sets and ad_accounts streams, not
+ * only ad_creatives. Which of their content needs the missing post is not documented.
+ */
+export function makeIncomplete(world: World, id: string): AdSet | AdAccount {
+  const n = world.byId.get(id);
+  const account = world.accountByBareId.get(id.replace(/^act_/, ''));
+  const node = n?.kind === 'adset' ? n : account;
+  if (!node) throw new Error(`makeIncomplete: ${id} is not an ad set or ad account of this world`);
+  node.incomplete = true;
+  return node;
 }
 
 /** Whether an ad delivered on an account-local day: inside its own and its parents' live span. */

@@ -9,6 +9,7 @@ import type { Logger } from '../core/log.js';
 import type { TapConfig } from './config.js';
 import type { GraphPort, TokenRef } from './graph-port.js';
 import { BUSINESS_SCOPE, type TokenType } from '../graph/tokens.js';
+import { ObjectSkipError } from '../graph/errors.js';
 import { accountStatusName, UNSYNCED_ACCOUNT_STATUSES } from './account-status.js';
 import { ASSET_STREAMS, requestFields, type AssetEdge, type AssetStream } from './streams.js';
 
@@ -101,6 +102,24 @@ function fieldsFor(ctx: DiscoveryContext, name: string): string[] {
   return [...new Set([...s.neededFields, ...requestFields(s, selected)])];
 }
 
+/** Ad account fields that are its ids: a listing asking for nothing more is what Meta still answers for an account it refuses (below). */
+const ACCOUNT_ID_FIELDS = ['id', 'account_id'];
+
+/**
+ * An ad account Meta refuses as a whole with 100/2446289 ("Ad Creative Is Incomplete": airbytehq/airbyte
+ * #65944 saw it fail the ad_accounts stream, not only creatives): it is skipped for this run, with its
+ * bookmarks where they were; ad_accounts is not activated, so its row in the warehouse stays.
+ */
+function refuseAccount(r: DiscoveryResult, accountId: string, e: ConnectorError): void {
+  r.adAccounts.delete(accountId);
+  r.skipped.set(accountId, {
+    reason: `ad account ${accountId} is skipped for this run: Meta refuses to read it (${e.message}); none of its streams are read and its bookmarks stay where they were`,
+    errorClass: e.kind,
+    hint: 'Meta answers this for an ad account when something it shows (often the Facebook or Instagram post or reel behind an ad creative) was deleted or is no longer visible to the token. Open the account in Ads Manager and fix or delete the ads it flags; the next run reads the account again. Other accounts are not affected.',
+  });
+  r.incomplete.set('ad_accounts', [...(r.incomplete.get('ad_accounts') ?? []), `act_${accountId}: ${e.kind} (refused by Meta)`]);
+}
+
 const addAccess = (asset: FoundAsset, entry: AccessEntry): void => {
   if (!asset.access.some((a) => a.business_id === entry.business_id && a.relation === entry.relation && a.token_label === entry.token_label)) asset.access.push(entry);
   asset.tokenLabels.add(entry.token_label);
@@ -146,13 +165,15 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
     log.warn(`discovery of ${streams.join(', ')} is incomplete: ${where} failed: ${e.message}`, { error_kind: e.kind, hint: e.hint, ...e.context });
     for (const s of streams) result.incomplete.set(s, [...(result.incomplete.get(s) ?? []), `${where}: ${e.kind}`]);
   };
-  const readOnce = (path: string, token: TokenRef, fields: string[]): Promise<Array<Record<string, unknown>>> =>
+  /** One edge's rows, or (`node`) the one node at `path`. */
+  const readOnce = (path: string, token: TokenRef, fields: string[], node = false): Promise<Array<Record<string, unknown>>> =>
     limit(async () => {
+      if (node) return [await graph.request<Record<string, unknown>>(path, { params: { fields }, tokens: [token] })];
       const rows: Array<Record<string, unknown>> = [];
       for await (const row of graph.paginate<Record<string, unknown>>(path, { params: { fields }, tokens: [token] })) rows.push(row);
       return rows;
     });
-  const readEdge = async (path: string, token: TokenRef, fields: string[]): Promise<Array<Record<string, unknown>>> => {
+  const readEdge = async (path: string, token: TokenRef, fields: string[], node = false): Promise<Array<Record<string, unknown>>> => {
     const scopes = ctx.scopes?.get(token.label);
     const gated = fields.filter((f) => BUSINESS_MANAGEMENT_FIELDS.includes(f));
     if (gated.length && scopes && !scopes.includes(BUSINESS_SCOPE))
@@ -160,9 +181,10 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
         path,
         token,
         fields.filter((f) => !gated.includes(f)),
+        node,
       );
     try {
-      return await readOnce(path, token, fields);
+      return await readOnce(path, token, fields, node);
     } catch (err) {
       if (!gated.length || asConnectorError(err).kind !== 'permission') throw err;
       log.info(`token "${token.label}" may not read ${gated.join(', ')} on ${path}; reading without`, { token_label: token.label });
@@ -170,6 +192,7 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
         path,
         token,
         fields.filter((f) => !gated.includes(f)),
+        node,
       );
     }
   };
@@ -212,17 +235,39 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
       for (const b of businesses) merge(result.businesses, b['id'] as string, b, undefined, token.label);
 
       const jobs: Array<Promise<void>> = [];
+      /**
+       * An account listing whose page Meta refuses for one account (ObjectSkipError): the ids alone are
+       * listed, then each account is read on its own node; the refused one is skipped for the run.
+       */
+      const readAccountsOneByOne = async (path: string): Promise<Array<Record<string, unknown>>> => {
+        log.warn(`${path} refused a page for one ad account; listing ids and reading each account on its own`, { token_label: token.label });
+        const rows: Array<Record<string, unknown>> = [];
+        for (const listed of await readOnce(path, token, ACCOUNT_ID_FIELDS)) {
+          const accountId = assetIdOf(stream('ad_accounts'), listed);
+          if (!accountId || result.skipped.has(accountId)) continue;
+          try {
+            rows.push(...(await readEdge(`act_${accountId}`, token, fieldsFor(ctx, 'ad_accounts'), true)));
+          } catch (err) {
+            if (!(err instanceof ObjectSkipError)) throw err;
+            refuseAccount(result, accountId, err);
+          }
+        }
+        return rows;
+      };
       const edgeJob = (name: string, edge: AssetEdge, path: string, businessId: string | null): void => {
         if (!wanted(name)) return;
         const s = stream(name);
         jobs.push(
           (async () => {
             try {
-              const rows = await readEdge(path, token, fieldsFor(ctx, name));
+              const rows = await readEdge(path, token, fieldsFor(ctx, name)).catch((err: unknown) => {
+                if (name !== 'ad_accounts' || !(err instanceof ObjectSkipError)) throw err;
+                return readAccountsOneByOne(path);
+              });
               const target = mapFor(result, name);
               for (const row of rows) {
                 const id = assetIdOf(s, row);
-                if (!id) continue;
+                if (!id || (name === 'ad_accounts' && result.skipped.has(id))) continue;
                 const owner = s.ownerField ? ((row[s.ownerField] as { id?: string } | undefined)?.id ?? null) : null;
                 merge(target, id, row, { business_id: businessId ?? owner, relation: edge.relation, token_label: token.label }, token.label);
               }
@@ -326,12 +371,14 @@ function restrictAccounts(r: DiscoveryResult, config: TapConfig): void {
     const inBusiness = !businesses || a.access.some((x) => x.business_id !== null && businesses.has(x.business_id)) || (ownerId !== undefined && businesses.has(ownerId));
     if ((ids && !ids.has(id)) || !inBusiness) r.adAccounts.delete(id);
   }
+  // Refused accounts outside account_ids are not this run's concern either.
+  for (const id of r.skipped.keys()) if (ids && !ids.has(id)) r.skipped.delete(id);
 }
 
 /** A configured account no edge listed is looked up directly with every token before it is declared unreachable. */
 async function findConfiguredAccounts(ctx: DiscoveryContext, r: DiscoveryResult): Promise<void> {
   for (const accountId of ctx.config.account_ids ?? []) {
-    if (r.adAccounts.has(accountId)) continue;
+    if (r.adAccounts.has(accountId) || r.skipped.has(accountId)) continue;
     let lastError: ConnectorError | undefined;
     for (const token of ctx.tokens) {
       try {
@@ -342,9 +389,13 @@ async function findConfiguredAccounts(ctx: DiscoveryContext, r: DiscoveryResult)
         merge(r.adAccounts, accountId, raw, { business_id: owner, relation: 'assigned', token_label: token.label }, token.label);
       } catch (err) {
         lastError = asConnectorError(err);
+        if (err instanceof ObjectSkipError) {
+          refuseAccount(r, accountId, err);
+          break;
+        }
       }
     }
-    if (!r.adAccounts.has(accountId)) {
+    if (!r.adAccounts.has(accountId) && !r.skipped.has(accountId)) {
       const kind = lastError && lastError.kind !== 'unexpected' ? lastError.kind : 'permission';
       r.unreachable.push({
         accountId,

@@ -60,6 +60,8 @@ export interface EntityReadContext {
 /** Reports one object a reader skipped (`creative 123`) and the error Meta gave for it. */
 export type SkipObject = (object: string, error: ConnectorError) => void;
 
+const strOf = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
 const DELETED_STATUSES = new Set(['DELETED']);
 
 function isDeleted(raw: Record<string, unknown>): boolean {
@@ -142,64 +144,70 @@ export async function readEntityStream(
     await ctx.emit(record);
   };
 
+  /** Objects Meta refused on their own during this read (skipped, reported). */
+  let refused = 0;
   /**
    * Reads objects one GET each (creatives: they are few after the first run). One Meta refuses (no
    * access, no role on its Page (190/492), or 100 with an object-level subcode) is skipped and
    * reported; the account goes on.
    */
-  const readByIds = (ids: Iterable<string>): Promise<void[]> =>
+  const readByIds = (ids: Iterable<string>, viaParent = false): Promise<void[]> =>
     Promise.all(
       [...ids].map((id) =>
         ctx.limit(async () => {
           try {
             const raw = await ctx.graph.request<Record<string, unknown>>(id, { params: { fields }, tokens: account.tokens, accountId: account.accountId, onAnswer });
-            await handle(raw);
+            await handle(raw, viaParent);
           } catch (err) {
             const e = asConnectorError(err);
             if (e.kind !== 'permission' && !(err instanceof ObjectSkipError)) throw err;
-            ctx.log.warn(`creative ${id} of account ${account.accountId} cannot be read; skipped: ${e.message}`, { error_kind: e.kind, hint: e.hint, graph_code: e.context['graph_code'], graph_subcode: e.context['graph_subcode'] });
-            ctx.skipObject?.(`creative ${id}`, e);
+            refused++;
+            ctx.log.warn(`${stream.objectName} ${id} of account ${account.accountId} cannot be read; skipped: ${e.message}`, { stream: stream.name, error_kind: e.kind, hint: e.hint, graph_code: e.context['graph_code'], graph_subcode: e.context['graph_subcode'] });
+            ctx.skipObject?.(`${stream.objectName} ${id}`, e);
           }
         }),
       ),
     );
+  const edge = `act_${account.accountId}/${stream.edge}`;
+  /**
+   * Pages through the account's edge. One object Meta cannot render fails the whole page it sits on:
+   * a creative whose post or reel was deleted answers 100/2446289 "Ad Creative Is Incomplete" for
+   * every page holding it, run after run (airbytehq/airbyte#66027, #65944), and #65944 saw the same
+   * answer on ad sets. Its id alone does not need that content, so list the ids and read each object
+   * by id: only the refused one is skipped.
+   */
+  const readEdge = async (filtering: Array<Record<string, unknown>>, viaParent = false): Promise<void> => {
+    const read = (f: readonly string[]) => ctx.graph.paginate<Record<string, unknown>>(edge, { params: { fields: f, ...(filtering.length ? { filtering } : {}) }, tokens: account.tokens, accountId: account.accountId, onAnswer });
+    try {
+      for await (const raw of read(fields)) await handle(raw, viaParent);
+    } catch (err) {
+      if (!(err instanceof ObjectSkipError)) throw err;
+      ctx.log.warn(`${edge} refused a page for one object (${err.message}); listing its ids and reading them one by one`, { stream: stream.name, error_kind: err.kind, graph_subcode: err.context['graph_subcode'] });
+      const ids: string[] = [];
+      for await (const raw of read(['id'])) if (typeof raw['id'] === 'string' && !emittedIds.has(raw['id'])) ids.push(raw['id']);
+      await readByIds(ids, viaParent);
+    }
+  };
   // Streams read through another one's ids after the first run (creatives via ads) can be read by id.
-  const readableById = stream.incrementalVia !== undefined;
-  const byIds = readableById && via?.ids !== undefined && previous !== undefined && via.bookmarkBefore !== undefined && previous[viaBookmarkKey(stream.incrementalVia!)] === via.bookmarkBefore;
+  const byIds = stream.incrementalVia !== undefined && via?.ids !== undefined && previous !== undefined && via.bookmarkBefore !== undefined && previous[viaBookmarkKey(stream.incrementalVia)] === via.bookmarkBefore;
   if (byIds) {
     // Creatives of ads changed since the last run.
     await readByIds(via!.ids!);
   } else {
-    const filtering = entityFiltering(stream, since, ctx.includeDeleted);
-    const edge = `act_${account.accountId}/${stream.edge}`;
-    const read = (f: readonly string[]) => ctx.graph.paginate<Record<string, unknown>>(edge, { params: { fields: f, ...(filtering.length ? { filtering } : {}) }, tokens: account.tokens, accountId: account.accountId, onAnswer });
-    try {
-      for await (const raw of read(fields)) await handle(raw);
-    } catch (err) {
-      // One object Meta cannot render fails the whole page it sits on: a creative whose post or reel
-      // was deleted answers 100/2446289 "Ad Creative Is Incomplete" for every page holding it, run after
-      // run (airbytehq/airbyte#66027, #65944). Its id alone does not need that content, so list the
-      // ids and read each object by id: only the refused one is skipped.
-      if (!readableById || !(err instanceof ObjectSkipError)) throw err;
-      ctx.log.warn(`${edge} refused a page for one object (${err.message}); listing its ids and reading them one by one`, { error_kind: err.kind, graph_subcode: err.context['graph_subcode'] });
-      const ids: string[] = [];
-      for await (const raw of read(['id'])) if (typeof raw['id'] === 'string' && !emittedIds.has(raw['id'])) ids.push(raw['id']);
-      await readByIds(ids);
-    }
+    await readEdge(entityFiltering(stream, since, ctx.includeDeleted));
   }
   for (const child of cascade?.childReads ?? []) {
     // With include_deleted the children of an archived/deleted parent are listed too (they are
     // ARCHIVED/DELETED now; Graph hides those unless a status filter asks for them).
-    const filtering = [{ field: child.filterField, operator: 'IN', value: child.ids }, ...entityFiltering(stream, undefined, ctx.includeDeleted)];
-    for await (const raw of ctx.graph.paginate<Record<string, unknown>>(`act_${account.accountId}/${stream.edge}`, { params: { fields, filtering }, tokens: account.tokens, accountId: account.accountId, onAnswer })) {
-      await handle(raw, true);
-    }
+    await readEdge([{ field: child.filterField, operator: 'IN', value: child.ids }, ...entityFiltering(stream, undefined, ctx.includeDeleted)], true);
   }
   if (cascade?.childReads.length) {
     ctx.log.info(`re-read ${res.cascaded} ${stream.name} of ${new Set(cascade.childReads.flatMap((c) => c.ids)).size} parents whose status changed`, { stream: stream.name, cascaded: res.cascaded });
   }
   if (res.repeats) ctx.log.info(`found ${res.repeats} ${stream.name} again unchanged at the bookmark; not emitted again`, { stream: stream.name, repeats: res.repeats });
   // Cascaded children count too: one edited during this read moves the bookmark no further than the cap.
-  if (stream.replicationKey) res.bookmark = cursor.next(cascade?.watch?.bookmarkFields()) ?? previous;
+  // A refused object's updated_time is unknown: the bookmark stays, so the next run looks at it again.
+  if (stream.replicationKey && refused === 0) res.bookmark = cursor.next(cascade?.watch?.bookmarkFields()) ?? previous;
+  else if (stream.replicationKey) ctx.log.warn(`${refused} ${stream.name} of account ${account.accountId} skipped: the ${stream.name} bookmark stays at ${strOf(previous?.['updated_time']) ?? 'none'}, so the next run reads them again`, { stream: stream.name, skipped: refused });
   return res;
 }

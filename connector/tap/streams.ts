@@ -75,6 +75,8 @@ export interface EntityStream extends StreamBase {
   incrementalVia?: string;
   /** Edge under the ad account node: GET act_<id>/<edge>. */
   edge: string;
+  /** How messages name one of its objects: `ad set 123`. */
+  objectName: string;
   /** Graph filtering prefix (`campaign.updated_time`), facts §3.5. */
   filterPrefix: string;
   /** effective_status values sent when include_deleted is on, so ARCHIVED/DELETED are listed (facts §3.1/§3.5). */
@@ -199,6 +201,7 @@ export const ENTITY_STREAMS: readonly EntityStream[] = [
     replicationMethod: 'INCREMENTAL',
     replicationKey: 'updated_time',
     edge: 'campaigns',
+    objectName: 'campaign',
     filterPrefix: 'campaign',
     statusChildren: ['ad_sets', 'ads'],
     allStatuses: CAMPAIGN_STATUSES,
@@ -215,6 +218,7 @@ export const ENTITY_STREAMS: readonly EntityStream[] = [
     replicationMethod: 'INCREMENTAL',
     replicationKey: 'updated_time',
     edge: 'adsets',
+    objectName: 'ad set',
     filterPrefix: 'adset',
     statusChildren: ['ads'],
     allStatuses: ADSET_STATUSES,
@@ -231,6 +235,7 @@ export const ENTITY_STREAMS: readonly EntityStream[] = [
     replicationMethod: 'INCREMENTAL',
     replicationKey: 'updated_time',
     edge: 'ads',
+    objectName: 'ad',
     filterPrefix: 'ad',
     allStatuses: AD_STATUSES,
     serverSideIncremental: true,
@@ -247,6 +252,7 @@ export const ENTITY_STREAMS: readonly EntityStream[] = [
     replicationMethod: 'INCREMENTAL',
     incrementalVia: 'ads',
     edge: 'adcreatives',
+    objectName: 'creative',
     filterPrefix: 'adcreative',
     allStatuses: ['ACTIVE', 'IN_PROCESS', 'WITH_ISSUES', 'DELETED'],
     serverSideIncremental: false,

@@ -96,10 +96,11 @@ function nodeOnly(call: Call, nt: NodeType, values: Body): Body {
   return project(nt, values, parseFields(call.req.params.get('fields')), call.req.version);
 }
 
-function listOf<T>(call: Call, nt: NodeType, items: T[], render: (t: T) => Body): Body {
+function listOf<T>(call: Call, nt: NodeType, items: T[], render: (t: T) => Body, refused?: (t: T) => boolean): Body {
   const fields = parseFields(call.req.params.get('fields'));
   checkFields(nt, fields, call.req.version);
   const page = paginate(call.req, items, 'object');
+  if (refused && page.items.some(refused)) throw E.creativeIncomplete();
   return page.body(
     page.items.map((t) => project(nt, render(t), fields, call.req.version)),
     summaryOf(call, items.length),
@@ -139,13 +140,25 @@ function checkOwnerField(call: Call): void {
   if (fields?.some((f) => f.name === 'owner') && !hasScope(call.requireAuth(), 'business_management')) throw E.permission200();
 }
 
+/**
+ * An ad account's own ids: a read asking for nothing more does not need what Meta finds incomplete
+ * (as for creatives, objects.ts resolvesContent) [inferred].
+ */
+const ACCOUNT_ID_FIELDS = ['id', 'account_id'];
+
 function accountsOf(call: Call, ids: string[], tasks?: string[], nt: NodeType = AD_ACCOUNT): Body {
   const world = call.core.world;
   checkOwnerField(call);
   const accts = ids.map((id) => world.accountByBareId.get(id)!).filter(Boolean);
   const fields = parseFields(call.req.params.get('fields'));
   const needsSpend = fields?.some((f) => f.name === 'amount_spent') ?? false;
-  return listOf(call, nt, accts, (a) => accountValues(world, a, needsSpend ? amountSpent(call, a) : 0, tasks));
+  return listOf(
+    call,
+    nt,
+    accts,
+    (a) => accountValues(world, a, needsSpend ? amountSpent(call, a) : 0, tasks),
+    (a) => a.incomplete === true && resolvesContent(fields, ACCOUNT_ID_FIELDS),
+  );
 }
 
 function userRoute(call: Call, user: WorldUser, edge: string | undefined, self: boolean): Body {
@@ -263,6 +276,7 @@ function accountRoute(call: Call, acct: AdAccount, edge: string | undefined): Bo
   if (edge === undefined) {
     checkOwnerField(call);
     const fields = parseFields(call.req.params.get('fields'));
+    if (acct.incomplete && resolvesContent(fields, ACCOUNT_ID_FIELDS)) throw E.creativeIncomplete();
     const needsSpend = fields?.some((f) => f.name === 'amount_spent') ?? false;
     return project(AD_ACCOUNT, accountValues(world, acct, needsSpend ? amountSpent(call, acct) : 0), fields, call.req.version);
   }
@@ -324,6 +338,7 @@ function treeRoute(call: Call, node: WorldNode & { accountId: string }, edge: st
   if (node.kind !== 'campaign' && node.kind !== 'adset' && node.kind !== 'ad' && node.kind !== 'creative') throw E.unsupportedGet(node.id);
   const nt = node.kind === 'creative' ? AD_CREATIVE : node.kind === 'campaign' ? CAMPAIGN : node.kind === 'adset' ? AD_SET : AD;
   if (edge === undefined && node.kind === 'creative' && node.postDeleted && resolvesContent(fields)) throw E.creativeIncomplete();
+  if (edge === undefined && node.kind === 'adset' && node.incomplete && resolvesContent(fields)) throw E.creativeIncomplete();
   if (edge === undefined) return project(nt, node.kind === 'creative' ? creativeValues(node) : renderTree(world, node), fields, call.req.version);
   if (edge === 'insights' && call.req.method === 'POST' && node.kind !== 'creative') return createReportRun(call, { account: acct, level: node.kind, id: node.id });
   const spec = edgeSpec(call, nt, edge);

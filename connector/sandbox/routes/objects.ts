@@ -143,6 +143,8 @@ export function listTree(call: Call, kind: TreeKind, ids: string[]): Record<stri
   nodes.sort((a, b) => b.createdTime - a.createdTime || (a.id < b.id ? -1 : 1));
   const page = paginate(call.req, nodes, 'object');
   checkFields(TYPES[kind], fields, call.req.version);
+  // An ad set Meta calls incomplete fails the page it sits on, as a creative does (#65944).
+  if (page.items.some((n) => n.kind === 'adset' && n.incomplete) && resolvesContent(fields)) throw E.creativeIncomplete();
   const rendered = page.items.map((n) => project(TYPES[kind], renderTree(world, n), fields, call.req.version));
   return page.body(rendered, summaryOf(call, nodes.length));
 }
@@ -166,8 +168,8 @@ export function listCreatives(call: Call, ids: string[]): Record<string, unknown
  * id does not need; the reports show it on reads with content fields [inferred: which of the ~30
  * fields the peers asked trigger it is not documented, so every field but `id` does here].
  */
-export function resolvesContent(fields: FieldSel[] | null): boolean {
-  return fields !== null && fields.some((f) => f.name !== 'id');
+export function resolvesContent(fields: FieldSel[] | null, idFields: readonly string[] = ['id']): boolean {
+  return fields !== null && fields.some((f) => !idFields.includes(f.name));
 }
 
 /** PYSDK adds summary=true to every edge read (facts §3.5); answer with total_count. */

@@ -89,6 +89,7 @@ describe('tap orchestration in-process (fake Graph port)', () => {
         replicationMethod: 'INCREMENTAL',
         replicationKey: 'updated_time',
         edge: 'adlabels',
+        objectName: 'ad label',
         filterPrefix: 'adlabel',
         allStatuses: ['ACTIVE', 'DELETED'],
         serverSideIncremental: false,
