@@ -3,12 +3,13 @@
 import type { AddressInfo } from 'node:net';
 import type { Core } from './context.js';
 import { Faults } from './faults.js';
+import { hasField, nodeType } from './meta.js';
 import { computeInsights, type Level } from './insights.js';
 import { RateLimiter, type RateLimitOptions } from './ratelimit.js';
 import { ReportRuns } from './report-runs.js';
 import { createSandboxServer } from './server.js';
 import { emptyStats, type SandboxStats } from './stats.js';
-import { DEFAULT_TODAY, advanceWorld, advanceSeconds, deleteCreativePost, generateWorld, makeIncomplete, noonUnix, rename, setStatus, type Status, type World, type WorldName } from './world.js';
+import { DEFAULT_TODAY, advanceWorld, advanceSeconds, deleteCreativePost, generateWorld, makeIncomplete, withdrawField, noonUnix, rename, setStatus, type Status, type World, type WorldName } from './world.js';
 
 export type { World, WorldName, Status, SandboxToken, AdAccount, Campaign, AdSet, Ad, Creative, Business, Page, Pixel, Catalog, WorldUser } from './world.js';
 export type { FaultSpec, FaultKind } from './faults.js';
@@ -63,6 +64,8 @@ export interface Sandbox {
   deleteCreativePost(id: string): void;
   /** Meta answers 100/2446289 "Ad Creative Is Incomplete" for an ad set or ad account (node and edge pages holding it) from now on. */
   makeIncomplete(id: string): void;
+  /** Meta stops serving `field` of an SDK node type (`AdSet`, `Campaign`, `Ad`, `AdCreative`) from now on. */
+  withdrawField(sdkClass: string, field: string): void;
   /** Moves the rate-limit clock (budgets regain) without waiting. */
   advanceTime(seconds: number): void;
   expectedInsights(q: ExpectedInsightsQuery): Array<Record<string, string>>;
@@ -142,6 +145,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     },
     makeIncomplete(id) {
       makeIncomplete(world, id);
+    },
+    withdrawField(sdkClass, field) {
+      if (!hasField(nodeType(sdkClass), field, SANDBOX_API_VERSION)) throw new Error(`withdrawField: ${sdkClass} has no field ${field} in Meta's SDK`);
+      withdrawField(world, sdkClass, field);
     },
     rename(id, name) {
       rename(world, id, name);

@@ -234,6 +234,8 @@ export interface World {
   pages: Page[];
   pixels: Pixel[];
   catalogs: Catalog[];
+  /** Fields Meta stopped serving since the world began, per SDK class (withdrawField). */
+  withdrawnFields: Map<string, Set<string>>;
   byId: Map<string, WorldNode>;
   accountByBareId: Map<string, AdAccount>;
 }
@@ -441,6 +443,7 @@ export function generateWorld(name: WorldName, seed: number, nowUnix: number): W
     pages: [],
     pixels: [],
     catalogs: [],
+    withdrawnFields: new Map(),
     byId: new Map(),
     accountByBareId: new Map(),
   };
@@ -748,6 +751,18 @@ export function deleteCreativePost(world: World, id: string): Creative {
   if (!c || c.kind !== 'creative') throw new Error(`deleteCreativePost: ${id} is not a creative of this world`);
   c.postDeleted = true;
   return c;
+}
+
+/**
+ * Meta stops serving a field of a node type at every API version, between two runs: from now on a
+ * read asking for it answers "(#100) Tried accessing nonexisting field (<field>) on node type (<type>)"
+ * (the answer captured in facebook-python-business-sdk#106, facebook-php-business-sdk#294,
+ * facebook-java-business-sdk#215; withdrawals that did not wait for a version: airbytehq/airbyte#38835).
+ */
+export function withdrawField(world: World, sdkClass: string, field: string): void {
+  const set = world.withdrawnFields.get(sdkClass) ?? new Set<string>();
+  set.add(field);
+  world.withdrawnFields.set(sdkClass, set);
 }
 
 /**

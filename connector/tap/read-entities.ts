@@ -17,6 +17,7 @@ import { loadStreamSchema, propertiesOf } from './schemas.js';
 import { requestFields, type EntityStream } from './streams.js';
 import type { ChildRead, StatusWatch } from './status-cascade.js';
 import { EntityCursor, SINCE_OPERATOR } from './entity-bookmark.js';
+import type { WithdrawnFields } from './withdrawn-fields.js';
 
 export interface StreamCounts {
   found: number;
@@ -55,6 +56,8 @@ export interface EntityReadContext {
   skipObject?: SkipObject;
   /** Told of each answer's `Date` (Meta's clock), to compare with this machine's (ClockSkewWatch). */
   onServed?: (servedAt: Date) => void;
+  /** Fields Meta stopped serving this run (withdrawn-fields.ts): left out of every read. */
+  withdrawn?: WithdrawnFields;
 }
 
 /** Reports one object a reader skipped (`creative 123`) and the error Meta gave for it. */
@@ -106,6 +109,18 @@ export async function readEntityStream(
   if (stream.linkField) helperFields.push(stream.linkField);
   const fields = [...new Set([...requestFields(stream, selected), ...helperFields])];
   const shaper = shaperFor(schema, selected, stream.minorUnitFields);
+  const keys = ['id', ...stream.keyProperties, ...(stream.replicationKey ? [stream.replicationKey] : [])];
+  /** Calls `attempt` with the fields still served; a field Meta names as withdrawn is dropped and the call made again. */
+  const withServedFields = async <T>(attempt: (f: readonly string[]) => Promise<T>): Promise<T> => {
+    for (;;) {
+      const now = ctx.withdrawn ? ctx.withdrawn.keep(stream.name, fields) : fields;
+      try {
+        return await attempt(now);
+      } catch (err) {
+        if (!ctx.withdrawn?.absorb(err, stream.name, now, keys)) throw err;
+      }
+    }
+  };
   const res: EntityReadResult = { found: 0, added: 0, updated: 0, deleted: 0, bookmark: previous, linkedIds: new Set(), cascaded: 0, repeats: 0 };
   const emittedIds = new Set<string>();
 
@@ -156,7 +171,7 @@ export async function readEntityStream(
       [...ids].map((id) =>
         ctx.limit(async () => {
           try {
-            const raw = await ctx.graph.request<Record<string, unknown>>(id, { params: { fields }, tokens: account.tokens, accountId: account.accountId, onAnswer });
+            const raw = await withServedFields((f) => ctx.graph.request<Record<string, unknown>>(id, { params: { fields: f }, tokens: account.tokens, accountId: account.accountId, onAnswer }));
             await handle(raw, viaParent);
           } catch (err) {
             const e = asConnectorError(err);
@@ -179,7 +194,10 @@ export async function readEntityStream(
   const readEdge = async (filtering: Array<Record<string, unknown>>, viaParent = false): Promise<void> => {
     const read = (f: readonly string[]) => ctx.graph.paginate<Record<string, unknown>>(edge, { params: { fields: f, ...(filtering.length ? { filtering } : {}) }, tokens: account.tokens, accountId: account.accountId, onAnswer });
     try {
-      for await (const raw of read(fields)) await handle(raw, viaParent);
+      // Pages already handled are skipped on a repeat (emittedIds): only the first page usually fails.
+      await withServedFields(async (f) => {
+        for await (const raw of read(f)) await handle(raw, viaParent);
+      });
     } catch (err) {
       if (!(err instanceof ObjectSkipError)) throw err;
       ctx.log.warn(`${edge} refused a page for one object (${err.message}); listing its ids and reading them one by one`, { stream: stream.name, error_kind: err.kind, graph_subcode: err.context['graph_subcode'] });

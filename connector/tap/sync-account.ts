@@ -4,6 +4,7 @@
 import type { LimitFunction } from 'p-limit';
 import { asConnectorError, type ConnectorError } from '../core/errors.js';
 import { PageRoleError } from '../graph/errors.js';
+import type { WithdrawnFields } from './withdrawn-fields.js';
 import type { Logger } from '../core/log.js';
 import type { JsonSchema } from '../singer/messages.js';
 import type { Bookmark } from '../singer/state.js';
@@ -54,6 +55,8 @@ export interface AccountRunContext {
   skipObject?: (accountId: string, object: string, error: ConnectorError) => void;
   /** Each answer's `Date` header (Meta's clock). */
   onServed?: (servedAt: Date) => void;
+  /** Fields Meta stopped serving this run. */
+  withdrawn?: WithdrawnFields;
 }
 
 export interface AccountOutcome {
@@ -109,7 +112,7 @@ export async function syncAccount(ctx: AccountRunContext, account: AccountInfo):
     const watch = isParentStream(es.name) ? new StatusWatch(es.name, previous) : undefined;
     try {
       const res = await readEntityStream(
-        { graph: ctx.graph, log: alog, limit: ctx.limit, includeDeleted: ctx.config.include_deleted, clock: ctx.clock, emit: emitFor(es.name), skipObject, ...(ctx.onServed ? { onServed: ctx.onServed } : {}) },
+        { graph: ctx.graph, log: alog, limit: ctx.limit, includeDeleted: ctx.config.include_deleted, clock: ctx.clock, emit: emitFor(es.name), skipObject, ...(ctx.onServed ? { onServed: ctx.onServed } : {}), ...(ctx.withdrawn ? { withdrawn: ctx.withdrawn } : {}) },
         account,
         es,
         sel.schema,

@@ -22,6 +22,7 @@ import { shapeRecord, shaperFor } from './records.js';
 import { accountOf, RecordCounts } from '../singer/record-counts.js';
 import { reportRequests } from '../singer/request-metrics.js';
 import { BOOKMARK_MARGIN_SECONDS, ClockSkewWatch, type ClockSkew } from './entity-bookmark.js';
+import { WithdrawnFields, type WithdrawnField } from './withdrawn-fields.js';
 import { SYNC_LOG_STREAM, TAP_STREAMS, type AssetComputedColumn, type AssetStream, type EntityStream, type TapStream } from './streams.js';
 
 export interface SyncDeps {
@@ -68,6 +69,8 @@ export interface SyncSummary {
   incompleteDiscovery: string[];
   /** Meta's clock (Date header) and this machine's differed by more than the bookmark margin. */
   clockSkew: ClockSkew | undefined;
+  /** Fields Meta stopped serving, left out of their stream's reads for this run (null in its rows). */
+  withdrawnFields: WithdrawnField[];
   records: number;
   state: TapState;
 }
@@ -138,6 +141,7 @@ interface SyncRun {
   knownAccounts: Set<string>;
   skippedObjects: SkippedObject[];
   clockSkew: ClockSkewWatch;
+  withdrawn: WithdrawnFields;
 }
 
 export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
@@ -194,6 +198,7 @@ function startRun(deps: SyncDeps): SyncRun {
     knownAccounts: new Set(Object.values(deps.state.bookmarks).flatMap((per) => Object.keys(per))),
     skippedObjects: [],
     clockSkew: new ClockSkewWatch((k) => warnClockSkew(deps.log, k)),
+    withdrawn: new WithdrawnFields(deps.log),
   };
 }
 
@@ -360,6 +365,7 @@ async function syncAccounts(run: SyncRun, discovery: DiscoveryResult): Promise<A
     },
     skipObject: (accountId, object, e) => run.skippedObjects.push({ account_id: accountId, object, kind: e.kind, message: e.message, ...(e.hint ? { hint: e.hint } : {}) }),
     onServed: (servedAt) => run.clockSkew.observe(servedAt, run.clock()),
+    withdrawn: run.withdrawn,
   };
   const accountLimit = pLimit(config.max_concurrency);
   await Promise.all(
@@ -402,7 +408,8 @@ async function syncAccounts(run: SyncRun, discovery: DiscoveryResult): Promise<A
 
 function finish(run: SyncRun, discovery: DiscoveryResult, accounts: AccountsOutcome, failed: SyncSummary['failed'], skipped: SyncSummary['skipped']): SyncSummary {
   const incompleteDiscovery = [...discovery.incomplete.keys()];
-  const exitCode = exitCodeOf(failed, accounts.anyStreamOk, incompleteDiscovery.length > 0);
+  // A withdrawn key stops its stream in every account and every run until the connector is updated: a config error, not a partial run.
+  const exitCode = run.withdrawn.keyWithdrawn ? run.withdrawn.keyWithdrawn.exitCode : exitCodeOf(failed, accounts.anyStreamOk, incompleteDiscovery.length > 0);
   const summary: SyncSummary = {
     exitCode,
     runId: run.runId,
@@ -415,6 +422,7 @@ function finish(run: SyncRun, discovery: DiscoveryResult, accounts: AccountsOutc
     failedTokens: discovery.failedTokens.map((f) => f.label),
     incompleteDiscovery,
     clockSkew: run.clockSkew.seen,
+    withdrawnFields: run.withdrawn.dropped,
     records: run.records,
     state: run.state,
   };
@@ -442,6 +450,7 @@ function logSummary(log: Logger, s: SyncSummary): void {
   if (s.failed.length) parts.push(`${s.failed.length} failed (${s.failed.map((f) => f.accountId).join(', ')})`);
   if (s.skipped.length) parts.push(`${s.skipped.length} skipped (${s.skipped.map((f) => f.accountId).join(', ')})`);
   if (s.skippedObjects.length) parts.push(`${s.skippedObjects.length} object${s.skippedObjects.length === 1 ? '' : 's'} skipped (${s.skippedObjects.map((o) => `${o.object} of account ${o.account_id}`).join(', ')})`);
+  if (s.withdrawnFields.length) parts.push(`field${s.withdrawnFields.length === 1 ? '' : 's'} no longer served by Meta and left out: ${s.withdrawnFields.map((w) => `${w.stream}.${w.field}`).join(', ')}`);
   if (s.clockSkew) parts.push(`Meta's clock ${Math.abs(s.clockSkew.skew_seconds)} s ${s.clockSkew.skew_seconds > 0 ? 'ahead of' : 'behind'} this machine's`);
   if (s.failedTokens.length) parts.push(`token${s.failedTokens.length === 1 ? '' : 's'} ${s.failedTokens.map((l) => `"${l}"`).join(', ')} not usable`);
   log.info(`Sync ${s.exitCode === 0 ? 'finished' : 'finished with problems'}: ${parts.join(', ')}; ${s.records} records.`, {
@@ -455,6 +464,7 @@ function logSummary(log: Logger, s: SyncSummary): void {
     // `fb-ads-elt sync` lists these in its own summary (pipeline/summary.ts).
     skipped_objects: s.skippedObjects,
     ...(s.clockSkew ? { clock_skew: s.clockSkew } : {}),
+    ...(s.withdrawnFields.length ? { withdrawn_fields: s.withdrawnFields } : {}),
   });
   for (const f of s.failed) log.error(`account ${f.accountId} failed: ${f.message}`, { account_id: f.accountId, error_kind: f.kind, hint: f.hint });
   for (const o of s.skippedObjects) log.warn(`${o.object} of account ${o.account_id} was skipped: ${o.message}`, { account_id: o.account_id, error_kind: o.kind, hint: o.hint });

@@ -10,7 +10,7 @@ import { lifetimeSpend } from '../insights.js';
 import { paginate } from '../paging.js';
 import type { AdAccount, Business, Catalog, Page, Pixel, World, WorldNode, WorldUser } from '../world.js';
 import { createReportRun, reportRunNode, reportRunResults, syncInsights, type Scope } from './insights.js';
-import { listCreatives, listTree, renderTree, resolvesContent, summaryOf } from './objects.js';
+import { checkWithdrawn, listCreatives, listTree, renderTree, resolvesContent, summaryOf } from './objects.js';
 import {
   AD,
   AD_ACCOUNT,
@@ -339,6 +339,7 @@ function treeRoute(call: Call, node: WorldNode & { accountId: string }, edge: st
   const nt = node.kind === 'creative' ? AD_CREATIVE : node.kind === 'campaign' ? CAMPAIGN : node.kind === 'adset' ? AD_SET : AD;
   if (edge === undefined && node.kind === 'creative' && node.postDeleted && resolvesContent(fields)) throw E.creativeIncomplete();
   if (edge === undefined && node.kind === 'adset' && node.incomplete && resolvesContent(fields)) throw E.creativeIncomplete();
+  if (edge === undefined) checkWithdrawn(world, nt, fields);
   if (edge === undefined) return project(nt, node.kind === 'creative' ? creativeValues(node) : renderTree(world, node), fields, call.req.version);
   if (edge === 'insights' && call.req.method === 'POST' && node.kind !== 'creative') return createReportRun(call, { account: acct, level: node.kind, id: node.id });
   const spec = edgeSpec(call, nt, edge);

@@ -143,6 +143,7 @@ export function listTree(call: Call, kind: TreeKind, ids: string[]): Record<stri
   nodes.sort((a, b) => b.createdTime - a.createdTime || (a.id < b.id ? -1 : 1));
   const page = paginate(call.req, nodes, 'object');
   checkFields(TYPES[kind], fields, call.req.version);
+  checkWithdrawn(world, TYPES[kind], fields);
   // An ad set Meta calls incomplete fails the page it sits on, as a creative does (#65944).
   if (page.items.some((n) => n.kind === 'adset' && n.incomplete) && resolvesContent(fields)) throw E.creativeIncomplete();
   const rendered = page.items.map((n) => project(TYPES[kind], renderTree(world, n), fields, call.req.version));
@@ -153,6 +154,7 @@ export function listCreatives(call: Call, ids: string[]): Record<string, unknown
   const world = call.core.world;
   const fields = parseFields(call.req.params.get('fields'));
   checkFields(AD_CREATIVE, fields, call.req.version);
+  checkWithdrawn(world, AD_CREATIVE, fields);
   const nodes = ids.map((id) => world.byId.get(id) as Creative);
   const page = paginate(call.req, nodes, 'object');
   // One creative whose post is gone fails its whole page ("breaks the whole ad_creative stream", #66027).
@@ -168,6 +170,13 @@ export function listCreatives(call: Call, ids: string[]): Record<string, unknown
  * id does not need; the reports show it on reads with content fields [inferred: which of the ~30
  * fields the peers asked trigger it is not documented, so every field but `id` does here].
  */
+/** A field Meta withdrew (world.ts withdrawField) is refused like any field the node type lacks. */
+export function checkWithdrawn(world: World, nt: NodeType, fields: FieldSel[] | null): void {
+  const gone = world.withdrawnFields.get(nt.sdk);
+  const bad = gone && fields?.find((f) => gone.has(f.name));
+  if (bad) throw E.nonexistingField(bad.name, nt.type);
+}
+
 export function resolvesContent(fields: FieldSel[] | null, idFields: readonly string[] = ['id']): boolean {
   return fields !== null && fields.some((f) => !idFields.includes(f.name));
 }
