@@ -5,6 +5,8 @@
 import type { TapState } from '../singer/state.js';
 import { SYNC_LOG_STREAM } from '../tap/streams.js';
 import type { SkippedObject } from '../tap/sync.js';
+import type { ClockSkew } from '../tap/entity-bookmark.js';
+import type { WithdrawnField } from '../tap/withdrawn-fields.js';
 
 export interface Failure {
   /** Which part failed: one account inside the tap, or a whole process. */
@@ -71,6 +73,10 @@ export interface SyncSummary {
   failures: Failure[];
   /** Objects the tap skipped while their accounts went on (a creative of a Page the token's user has no role on…). */
   skipped_objects: SkippedObject[];
+  /** Fields Meta no longer served, left out of their stream for the run (null in its rows). */
+  withdrawn_fields: WithdrawnField[];
+  /** Meta's clock and this machine's differed by more than the bookmark margin. */
+  clock_skew: ClockSkew | null;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
@@ -158,6 +164,28 @@ export interface SummaryInput {
   accountsSeen?: number;
   /** From the tap's summary line. */
   skippedObjects?: SkippedObject[];
+  /** From the tap's summary line (tapNotesOf). */
+  tapNotes?: TapNotes;
+}
+
+/** What the tap's summary line says beside its counts that a person should see. */
+export interface TapNotes {
+  withdrawn_fields: WithdrawnField[];
+  clock_skew: ClockSkew | null;
+}
+
+/** The tap summary line's `withdrawn_fields` and `clock_skew` (tap/sync.ts logSummary), keeping well-formed entries. */
+export function tapNotesOf(fields: Record<string, unknown>): TapNotes {
+  const w = Array.isArray(fields['withdrawn_fields']) ? (fields['withdrawn_fields'] as unknown[]) : [];
+  const withdrawn_fields = w.flatMap((o): WithdrawnField[] => {
+    const r = o !== null && typeof o === 'object' ? (o as Record<string, unknown>) : {};
+    const [stream, field] = [str(r['stream']), str(r['field'])];
+    return stream && field ? [{ stream, field, message: str(r['message']) ?? '' }] : [];
+  });
+  const k = fields['clock_skew'];
+  const skew = k !== null && typeof k === 'object' ? (k as Record<string, unknown>) : undefined;
+  const clock_skew = skew && typeof skew['skew_seconds'] === 'number' ? { meta_date: str(skew['meta_date']) ?? '', local_time: str(skew['local_time']) ?? '', skew_seconds: skew['skew_seconds'] } : null;
+  return { withdrawn_fields, clock_skew };
 }
 
 export function buildSummary(i: SummaryInput): SyncSummary {
@@ -207,6 +235,8 @@ export function buildSummary(i: SummaryInput): SyncSummary {
     models: i.models,
     failures,
     skipped_objects: i.skippedObjects ?? [],
+    withdrawn_fields: i.tapNotes?.withdrawn_fields ?? [],
+    clock_skew: i.tapNotes?.clock_skew ?? null,
   };
 }
 
@@ -259,6 +289,11 @@ export function formatSummary(s: SyncSummary): string {
     for (const o of s.skipped_objects) lines.push(`    act_${o.account_id}: ${o.object} [${o.kind}] ${o.message}`);
     // One line per fix: many objects usually share one cause (a Page the token's user has no role on).
     for (const hint of new Set(s.skipped_objects.flatMap((o) => (o.hint ? [o.hint] : [])))) lines.push(`      → ${hint}`);
+  }
+  if (s.withdrawn_fields.length) lines.push(`  fields    no longer served by Meta, left out this run (null in their rows): ${s.withdrawn_fields.map((w) => `${w.stream}.${w.field}`).join(', ')}`);
+  if (s.clock_skew) {
+    const k = s.clock_skew;
+    lines.push(`  clock     Meta's clock (${k.meta_date}) is ${Math.abs(k.skew_seconds)} s ${k.skew_seconds > 0 ? 'ahead of' : 'behind'} this machine's (${k.local_time}): sync this machine's clock (NTP)`);
   }
   return lines.join('\n') + '\n';
 }

@@ -24,7 +24,7 @@ import { newRunId } from './run-id.js';
 import { SingerMeter } from './singer-meter.js';
 import { addRequestMetricLine, type RequestCounts } from '../singer/request-metrics.js';
 import { readStateFile, StatePersister, stateFromTargetLine } from './state-file.js';
-import { buildSummary, skippedObjectsOf, type Failure, type SyncSummary } from './summary.js';
+import { buildSummary, skippedObjectsOf, tapNotesOf, type Failure, type SyncSummary, type TapNotes } from './summary.js';
 import type { SkippedObject } from '../tap/sync.js';
 import { CountCheck, withCountFailures } from './verify-counts.js';
 
@@ -188,6 +188,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const counts = new CountCheck();
   let tapCounts: { accounts?: number; added?: number; updated?: number } | undefined;
   let skippedObjects: SkippedObject[] = [];
+  let tapNotes: TapNotes | undefined;
   const accountsSeen = new Set<string>();
   let tapChild: ChildProcess | undefined;
   let targetChild: ChildProcess | undefined;
@@ -245,6 +246,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
             if (line.fields['type'] === 'summary') {
               const n = (k: string): number | undefined => (typeof line.fields[k] === 'number' ? (line.fields[k] as number) : undefined);
               skippedObjects = skippedObjectsOf(line.fields['skipped_objects']);
+              tapNotes = tapNotesOf(line.fields);
               tapCounts = {};
               for (const k of ['accounts', 'added', 'updated'] as const) {
                 const v = n(k);
@@ -358,6 +360,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       ...(requests.api_calls !== undefined ? { requests: { api_calls: requests.api_calls, throttles: requests.throttles ?? 0 } } : {}),
       ...(tapCounts ? { tapCounts } : {}),
       skippedObjects,
+      ...(tapNotes ? { tapNotes } : {}),
       accountsSeen: accountsSeen.size,
     });
     log.info('sync finished', { type: 'summary', summary: { ...summary, accounts: { ...summary.accounts, list: undefined } } });

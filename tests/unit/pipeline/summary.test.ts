@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { accountsFromSyncLog, buildSummary, formatSummary, skippedObjectsOf, type SummaryInput } from '../../../connector/pipeline/summary.js';
+import { accountsFromSyncLog, buildSummary, formatSummary, skippedObjectsOf, tapNotesOf, type SummaryInput } from '../../../connector/pipeline/summary.js';
 import { combineExitCodes, childExitCode } from '../../../connector/pipeline/exit-code.js';
 
 const base = (over: Partial<SummaryInput> = {}): SummaryInput => ({
@@ -89,6 +89,22 @@ describe('sync summary', () => {
     expect(text).to.include('act_1: creative 11 [permission] no role on the Page (code 190/492)').and.include('act_2: creative 22');
     expect(text.split(`→ ${hint}`)).to.have.length(2);
     expect(formatSummary(buildSummary(base()))).to.not.include('skipped (their accounts');
+  });
+
+  it("shows the fields Meta no longer served and a clock skew from the tap's summary line, and nothing when it names none", () => {
+    const line = {
+      withdrawn_fields: [{ stream: 'ad_sets', field: 'bid_strategy', message: '(#100) Tried accessing nonexisting field (bid_strategy) on node type (AdCampaign)' }, { stream: 'ads' }],
+      clock_skew: { meta_date: '2026-11-20T12:00:00.000Z', local_time: '2026-11-20T11:40:00.000Z', skew_seconds: 1200 },
+    };
+    const s = buildSummary(base({ tapNotes: tapNotesOf(line) }));
+    expect(s.withdrawn_fields.map((w) => `${w.stream}.${w.field}`)).to.deep.equal(['ad_sets.bid_strategy']);
+    expect(s.clock_skew).to.deep.equal(line.clock_skew);
+    const text = formatSummary(s);
+    expect(text).to.include('left out this run (null in their rows): ad_sets.bid_strategy');
+    expect(text).to.include("Meta's clock (2026-11-20T12:00:00.000Z) is 1200 s ahead of this machine's (2026-11-20T11:40:00.000Z)");
+    const quiet = buildSummary(base({ tapNotes: tapNotesOf({}) }));
+    expect([quiet.withdrawn_fields, quiet.clock_skew]).to.deep.equal([[], null]);
+    expect(formatSummary(quiet)).to.not.match(/left out this run|clock /);
   });
 
   it('reads sync_log by the columns its schema names, not by guessed alternatives', () => {
