@@ -23,7 +23,7 @@ describe('sandbox: a field Meta withdrew', function () {
     expect(String(error['fbtrace_id'])).to.match(/^A/);
     const rest = await graphGet(sb.baseUrl, `/act_${acct}/adsets`, token, { fields: 'id,name' });
     expect(rest.status).to.equal(200);
-    const id = ((rest.json.data as Array<{ id: string }>)[0]!).id;
+    const id = (rest.json.data as Array<{ id: string }>)[0]!.id;
     expect((await graphGet(sb.baseUrl, `/${id}`, token, { fields: 'bid_strategy' })).status).to.equal(400);
     expect((await graphGet(sb.baseUrl, `/act_${acct}/campaigns`, token, { fields: 'id,bid_strategy' })).status, 'other node types keep it').to.equal(200);
     expect(() => sb.withdrawField('AdSet', 'no_such_field')).to.throw(/has no field no_such_field/);

@@ -50,12 +50,7 @@ describe("tap-facebook-ads: Meta's clock against this machine's (child process, 
     expect(local).to.be.within(0, 30_000);
     expect(skew.skew_seconds).to.equal(Math.round((sb.now().getTime() - Math.floor(Date.parse(skew.local_time) / 1000) * 1000) / 1000));
     expect(skew.skew_seconds).to.be.within(1170, 1200);
-    expect(msg)
-      .to.include(`Date header ${meta}`)
-      .and.to.include(`this machine's clock (${skew.local_time})`)
-      .and.to.include(`${skew.skew_seconds} s`)
-      .and.to.include(`${BOOKMARK_MARGIN_SECONDS} s margin`)
-      .and.to.include('bookmarks');
+    expect(msg).to.include(`Date header ${meta}`).and.to.include(`this machine's clock (${skew.local_time})`).and.to.include(`${skew.skew_seconds} s`).and.to.include(`${BOOKMARK_MARGIN_SECONDS} s margin`).and.to.include('bookmarks');
     expect(String(warns[0]!['hint'])).to.match(/NTP/);
     expect(String(summary['msg'])).to.include(`Meta's clock ${skew.skew_seconds} s ahead of this machine's`);
   });

@@ -40,7 +40,10 @@ describe('tap-facebook-ads: an ad set or ad account Meta refuses with 100/244628
     expect(first.code, first.stderr.slice(-1500)).to.equal(0);
     const acct = agency().accounts.find((a) => first.records('ad_sets').filter((r) => r['account_id'] === a).length >= 3)!;
     expect(acct, 'an account with three listed ad sets').to.not.equal(undefined);
-    const listed = first.records('ad_sets').filter((r) => r['account_id'] === acct).map((r) => String(r['id']));
+    const listed = first
+      .records('ad_sets')
+      .filter((r) => r['account_id'] === acct)
+      .map((r) => String(r['id']));
     const [broken, edited] = [listed[1]!, listed[0]!];
     sb.advanceSeconds(900);
     sb.rename(edited, 'edited after the first run');
@@ -49,7 +52,9 @@ describe('tap-facebook-ads: an ad set or ad account Meta refuses with 100/244628
     const r = await run(['ad_sets'], before);
     expect(r.code, r.stderr.slice(-1500)).to.equal(0);
     const rows = r.records('ad_sets').filter((x) => x['account_id'] === acct);
-    expect(rows.map((x) => x['id'])).to.include(edited).and.not.to.include(broken);
+    expect(rows.map((x) => x['id']))
+      .to.include(edited)
+      .and.not.to.include(broken);
     expect(rows.find((x) => x['id'] === edited)!['name']).to.equal('edited after the first run');
     const warn = r.logs().find((l) => String(l['msg']).startsWith(`ad set ${broken} of account ${acct} cannot be read; skipped`));
     expect(warn, 'a warning names the ad set').to.not.equal(undefined);
@@ -80,7 +85,10 @@ describe('tap-facebook-ads: an ad set or ad account Meta refuses with 100/244628
     expect(String(r.logs().find((l) => l['type'] === 'summary')!['msg'])).to.match(new RegExp(`1 skipped \\(${victim}\\)`));
     expect(r.records('campaigns').some((c) => c['account_id'] === victim)).to.equal(false);
     expect(r.records('ad_accounts').some((a) => a['account_id'] === victim)).to.equal(false);
-    expect(r.messages.some((m) => m.type === 'ACTIVATE_VERSION' && m.stream === 'ad_accounts'), 'ad_accounts is not activated').to.equal(false);
+    expect(
+      r.messages.some((m) => m.type === 'ACTIVATE_VERSION' && m.stream === 'ad_accounts'),
+      'ad_accounts is not activated',
+    ).to.equal(false);
     const others = r.records('sync_log').filter((x) => x['account_id'] !== victim);
     expect(others.map((x) => x['account_id'])).to.include.members(withCampaigns.slice(1));
     const after = r.lastState() as State;

@@ -28,13 +28,21 @@ describe('tap-facebook-ads: a field Meta withdraws between runs (child process, 
   it('leaves the field out for the rest of the run with one warning, lists it in the summary, and emits every ad set with it null', async () => {
     const before = await run();
     expect(before.code, before.stderr.slice(-1500)).to.equal(0);
-    expect(before.records('ad_sets').some((r) => typeof r['bid_strategy'] === 'string'), 'bid_strategy is read while Meta serves it').to.equal(true);
+    expect(
+      before.records('ad_sets').some((r) => typeof r['bid_strategy'] === 'string'),
+      'bid_strategy is read while Meta serves it',
+    ).to.equal(true);
     sb.withdrawField('AdSet', 'bid_strategy');
     rec.calls.length = 0;
     const r = await run();
     expect(r.code, r.stderr.slice(-1500)).to.equal(0);
     const rows = r.records('ad_sets');
-    expect(rows.map((x) => x['id']).sort()).to.deep.equal(before.records('ad_sets').map((x) => x['id']).sort());
+    expect(rows.map((x) => x['id']).sort()).to.deep.equal(
+      before
+        .records('ad_sets')
+        .map((x) => x['id'])
+        .sort(),
+    );
     for (const x of rows) expect(x['bid_strategy'], String(x['id'])).to.equal(null);
     expect(rows.every((x) => typeof x['name'] === 'string')).to.equal(true);
     const warns = r.logs().filter((l) => l['level'] === 'warn' && l['field'] === 'bid_strategy');

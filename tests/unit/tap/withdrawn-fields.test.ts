@@ -7,8 +7,7 @@ import { WithdrawnFields, withdrawnFieldsIn } from '../../../connector/tap/withd
 
 const warnings: Array<{ msg: string; fields: Record<string, unknown> }> = [];
 const log = { warn: (msg: string, fields: Record<string, unknown> = {}) => warnings.push({ msg, fields }) } as unknown as Logger;
-const graph100 = (metaMessage: string, extra: Record<string, unknown> = {}): ConnectorError =>
-  new ConfigError(`Graph API invalid parameter (code 100) for ad account 1 on act_1/adsets [code 100]: ${metaMessage}`, { context: { graph_code: 100, ...extra } });
+const graph100 = (metaMessage: string, extra: Record<string, unknown> = {}): ConnectorError => new ConfigError(`Graph API invalid parameter (code 100) for ad account 1 on act_1/adsets [code 100]: ${metaMessage}`, { context: { graph_code: 100, ...extra } });
 
 describe('withdrawn fields: reading which requested field Meta stopped serving', () => {
   beforeEach(() => (warnings.length = 0));
