@@ -53,7 +53,16 @@ export interface AccountStatus {
 interface StatusStore {
   runs: RunView[];
   accounts: Record<string, AccountStatus>;
+  /** The run in progress, kept on disk so a serve killed mid-run (kill -9, OOM, power loss) still accounts for it after a restart. */
+  running?: RunView;
 }
+
+/** What a restarted serve records for a run its predecessor left unfinished: stopped from outside, exit 7 (README "Exit codes"). */
+const INTERRUPTED: NonNullable<RunView['error']> = {
+  kind: 'stopped',
+  message: 'fb-ads-elt serve ended (killed, crashed or its machine stopped) while this run was in progress; the run never finished',
+  hint: 'What the target committed before that is kept and the state file stops there: trigger a sync to continue from it.',
+};
 
 export type SyncRunner = (o: SyncOptions) => Promise<SyncResult>;
 
@@ -156,6 +165,8 @@ export class SyncServer {
   /** Starts listening; resolves with the bound port. Loads the status history first, if kept. */
   async listen(port = this.o.config.port, host = this.o.config.host): Promise<number> {
     this.store = this.loadStore();
+    // Written back at once, so the stopped run is recorded even if this serve never finishes a run.
+    if (this.store.runs[0]?.error === INTERRUPTED) this.saveStore();
     const server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         if (err instanceof HttpError) {
@@ -285,6 +296,8 @@ export class SyncServer {
         this.running = undefined;
       });
     this.running = { view, done, abort };
+    this.store.running = view;
+    this.saveStore();
     return view;
   }
 
@@ -312,6 +325,7 @@ export class SyncServer {
         ...(a.error ? { error: a.error } : {}),
       };
     }
+    delete this.store.running;
     this.store.runs = [finished, ...this.store.runs].slice(0, this.o.config.history_size);
     this.saveStore();
   }
@@ -321,7 +335,15 @@ export class SyncServer {
     if (!file) return { runs: [], accounts: {} };
     try {
       const v = JSON.parse(readFileSync(file, 'utf8')) as Partial<StatusStore>;
-      return { runs: Array.isArray(v.runs) ? v.runs : [], accounts: v.accounts && typeof v.accounts === 'object' ? v.accounts : {} };
+      const store: StatusStore = { runs: Array.isArray(v.runs) ? v.runs : [], accounts: v.accounts && typeof v.accounts === 'object' ? v.accounts : {} };
+      const left = v.running;
+      if (left && typeof left === 'object' && typeof left.run_id === 'string') {
+        // The previous serve died mid-run: its caller holds this run id, so the run must show up as ended.
+        const { progress: _live, ...rest } = left;
+        this.o.log.warn('the previous serve ended while a run was in progress; recorded as stopped (exit 7)', { run_id: left.run_id });
+        store.runs = [{ ...rest, status: 'failed' as const, exit_code: 7, error: INTERRUPTED }, ...store.runs].slice(0, this.o.config.history_size);
+      }
+      return store;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.o.log.warn('status file unreadable; starting with an empty history', { file, error: (err as Error).message });
       return { runs: [], accounts: {} };

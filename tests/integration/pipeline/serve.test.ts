@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -213,6 +213,32 @@ describe('fb-ads-elt serve HTTP API (over loopback, stand-in tap and target)', (
     const st = (await (await call('GET', STATUS_PATH)).json()) as { last_run: { status: string }; accounts: unknown[] };
     expect(st.last_run.status).to.equal('ok');
     expect(st.accounts).to.have.length(2);
+  });
+
+  it('after a serve killed mid-run (kill -9), the restarted one lists that run as stopped (exit 7) instead of losing its run id', async () => {
+    const statusFile = path.join(s.dir, 'status.json');
+    await start({ STANDIN_HANG: '1' }, { status_file: 'status.json' });
+    const { run_id } = (await (await call('POST', SYNC_PATH)).json()) as { run_id: string };
+    // What a kill -9 leaves on disk: the status file as it was while the run was going.
+    const atKill = readFileSync(statusFile, 'utf8');
+    expect((JSON.parse(atKill) as { running?: { run_id: string } }).running?.run_id).to.equal(run_id);
+    await server.close();
+    writeFileSync(statusFile, atKill);
+    await start({}, { status_file: 'status.json' });
+    const st = (await (await call('GET', STATUS_PATH)).json()) as {
+      running: unknown;
+      last_run: { run_id: string; status: string; exit_code: number; error?: { kind: string; hint?: string } };
+      errors: { run_id: string; scope: string }[];
+    };
+    expect(st.running).to.equal(null);
+    expect(st.last_run).to.include({ run_id, status: 'failed', exit_code: 7 });
+    expect(st.last_run.error?.kind).to.equal('stopped');
+    expect(st.last_run.error?.hint).to.match(/trigger a sync to continue/);
+    expect(st.errors[0]).to.include({ run_id, scope: 'run' });
+    // Recorded once, on disk: a second restart does not add it again.
+    const onDisk = JSON.parse(readFileSync(statusFile, 'utf8')) as { running?: unknown; runs: { run_id: string }[] };
+    expect(onDisk.running).to.equal(undefined);
+    expect(onDisk.runs.map((r) => r.run_id)).to.deep.equal([run_id]);
   });
 
   it('answers 404 for unknown paths and 405 for the wrong method', async () => {
