@@ -1,8 +1,10 @@
 // The serve command's configuration: schemas/serve-config.json validated by ajv (defaults filled),
 // with relative paths resolved from the config file's directory so a systemd unit can use any cwd.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfigFile, validateConfig, loadSchema, type LoadedConfig } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
+import { whyUnwritable } from '../core/writable.js';
 
 /** Mirrors schemas/serve-config.json (after defaults). */
 export interface ServeConfig {
@@ -58,14 +60,35 @@ function checkSecret(loaded: LoadedConfig<ServeConfig>): void {
   }
 }
 
+/**
+ * The files serve writes, checked when it starts (exit 2): found out later, every trigger would
+ * fail on the state file, and a status file that cannot be written is only a warning per run.
+ */
+function checkWritable(c: ServeConfig): ServeConfig {
+  for (const field of ['state_file', 'status_file'] as const) {
+    const file = c[field];
+    if (!file) continue;
+    const dir = path.dirname(file);
+    // A missing folder is not created: it is more often a typo than a wish.
+    const why = existsSync(dir) ? whyUnwritable(file) : `its folder ${dir} does not exist`;
+    if (why) {
+      throw new ConfigError(`serve config: ${field} ${file} cannot be written: ${why}`, {
+        hint: `Point ${field} at a writable place, as an absolute path (under systemd: inside ReadWritePaths, e.g. /var/lib/fb-ads-elt/${path.basename(file)}); relative paths are resolved from the serve config's folder.`,
+        context: { [field]: file },
+      });
+    }
+  }
+  return c;
+}
+
 export function validateServeConfig(raw: unknown, baseDir: string): LoadedConfig<ServeConfig> {
   const loaded = validateConfig<ServeConfig>(raw, loadSchema(SERVE_SCHEMA_PATH), { what: 'serve config' });
   checkSecret(loaded);
-  return { ...loaded, config: resolvePaths(loaded.config, baseDir) };
+  return { ...loaded, config: checkWritable(resolvePaths(loaded.config, baseDir)) };
 }
 
 export function loadServeConfig(file: string): LoadedConfig<ServeConfig> {
   const loaded = loadConfigFile<ServeConfig>(file, SERVE_SCHEMA_PATH, { what: 'serve config' });
   checkSecret(loaded);
-  return { ...loaded, config: resolvePaths(loaded.config, path.dirname(path.resolve(file))) };
+  return { ...loaded, config: checkWritable(resolvePaths(loaded.config, path.dirname(path.resolve(file)))) };
 }

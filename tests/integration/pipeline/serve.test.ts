@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -276,6 +277,32 @@ describe('serve config (schemas/serve-config.json)', () => {
       expect((err as ConfigError).exitCode).to.equal(2);
       expect((err as Error).message).to.match(/bearer_secret/);
       if (bearer_secret.trim().length >= 4) expect((err as Error).message).not.to.include(bearer_secret.trim());
+    }
+  });
+
+  it('refuses a state_file or status_file it could not write when it starts (exit 2), naming the field and the path', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'serve-config-'));
+    try {
+      writeFileSync(path.join(dir, 'tap.json'), '{}');
+      const cases: [Record<string, string>, RegExp][] = [
+        [{ state_file: 'tap.json/state.json' }, /state_file .*tap\.json\/state\.json cannot be written: .*tap\.json is not a folder/],
+        [{ status_file: 'var/status.json' }, /status_file .*var\/status\.json cannot be written: its folder .*var does not exist/],
+      ];
+      for (const [paths, msg] of cases) {
+        let err: unknown;
+        try {
+          validateServeConfig({ bearer_secret: SECRET, tap_config: 'tap.json', target_config: 'target.json', ...paths }, dir);
+        } catch (e) {
+          err = e;
+        }
+        expect(err, JSON.stringify(paths)).to.be.instanceOf(ConfigError);
+        expect((err as ConfigError).exitCode).to.equal(2);
+        expect((err as Error).message).to.match(msg);
+        expect((err as ConfigError).hint).to.match(/ReadWritePaths/);
+      }
+      expect(validateServeConfig({ bearer_secret: SECRET, tap_config: 'tap.json', target_config: 'target.json', state_file: 'state.json', status_file: 'status.json' }, dir).config.state_file).to.equal(path.join(dir, 'state.json'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
