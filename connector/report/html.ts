@@ -125,6 +125,11 @@ export function renderReport(d: ReportData): string {
     bars: [...cacChannels.map((c) => ({ name: c, value: barValue(byChannel.find((x) => x.month === m && x.channel === c)) })), ...(blended.length ? [{ name: 'blended', value: barValue(blended.find((x) => x.month === m)) }] : [])],
   }));
   const totalNew = blended.reduce((a, r) => a + r.new_customers, 0);
+  // Customers count by whole month (the CAC months), which may start before and end after the spend period in the header.
+  const firstMonth = blended[0]?.month;
+  const lastMonth = blended.at(-1)?.month;
+  const month = (m: string): string => `<span>${esc(monthLabel(m))}</span>`;
+  const customerMonths = firstMonth && lastMonth ? (firstMonth === lastMonth ? month(firstMonth) : `${month(firstMonth)} to ${month(lastMonth)}`) : null;
   const cur = d.currency;
   const unit = cur ? '' : '';
 
@@ -176,6 +181,7 @@ h2{font-size:18px;margin:0 0 12px}
 .meta,.sub,.note{color:var(--muted);font-size:13px}
 .kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:12px;margin:24px 0}
 .kpi{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:14px 16px}
+.kpi .sub span{white-space:nowrap}
 .kpi b{display:block;font-size:21px;font-variant-numeric:tabular-nums;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .scroll{overflow-x:auto}
 section{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:18px 20px;margin:0 0 20px}
@@ -203,7 +209,7 @@ footer{color:var(--muted);font-size:12px;margin-top:24px}
 </header>
 <div class="kpis">
 <div class="kpi" id="kpi-spend"><span class="sub">Ad spend${cur ? ` (${esc(cur)})` : ''}</span><b data-value="${esc(totalSpend)}">${esc(money(totalSpend, null))}</b></div>
-<div class="kpi" id="kpi-customers"><span class="sub">New customers</span><b data-value="${totalNew}">${int(totalNew)}</b></div>
+<div class="kpi" id="kpi-customers"><span class="sub">New customers${customerMonths ? `, ${customerMonths}` : ''}</span><b data-value="${totalNew}">${int(totalNew)}</b></div>
 <div class="kpi" id="kpi-cac"><span class="sub">Blended CAC, ${esc(latest ? monthLabel(latest.month) : 'n/a')}${cur ? ` (${esc(cur)})` : ''}</span><b${latestCac !== null ? ` data-value="${esc(latestCac)}"` : ''}>${esc(money(latestCac, null))}</b></div>
 <div class="kpi" id="kpi-campaigns"><span class="sub">Campaigns with spend</span><b data-value="${d.campaignsWithSpend}">${int(d.campaignsWithSpend)}</b></div>
 </div>

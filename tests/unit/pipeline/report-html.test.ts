@@ -61,6 +61,13 @@ describe('stakeholder HTML report', () => {
     expect(root.querySelector('#kpi-customers b')?.getAttribute('data-value')).to.equal('3');
   });
 
+  it('names the whole months its new-customers figure counts, since they reach past the spend period in the header', () => {
+    expect(root.querySelector('.meta')?.text).to.include('2026-10-30 to 2026-11-02');
+    expect(root.querySelector('#kpi-customers .sub')?.text).to.equal('New customers, 2026-10* to 2026-11*');
+    const one = parse(renderReport({ ...data(), cac: data().cac.filter((r) => r.month === '2026-10-01'), partialMonths: [] }));
+    expect(one.querySelector('#kpi-customers .sub')?.text).to.equal('New customers, 2026-10');
+  });
+
   it('shows "—", never 0.00, where CAC is undefined: organic, unattributed, untracked spend, no new customers', () => {
     for (const channel of ['organic', 'unattributed']) {
       const tds = root.querySelectorAll(`#cac tr[data-month="2026-10"][data-channel="${channel}"] td`);
