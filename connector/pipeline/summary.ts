@@ -191,6 +191,9 @@ export function tapNotesOf(fields: Record<string, unknown>): TapNotes {
 export function buildSummary(i: SummaryInput): SyncSummary {
   const list = accountsFromSyncLog(i.syncLog, knownAccounts(i.previousState));
   const failed = list.filter((a) => isFailedStatus(a.status));
+  // The tap's fatal error line repeats an account's failure when no account succeeded (e.g. exit 4 on
+  // a run narrowed to one account): list it once, under the account.
+  const accountMessages = new Set(failed.map((a) => a.error?.message));
   const failures: Failure[] = [
     ...failed.map((a): Failure => ({
       scope: 'account',
@@ -199,7 +202,7 @@ export function buildSummary(i: SummaryInput): SyncSummary {
       message: a.error?.message ?? `account finished with status ${a.status}`,
       ...(a.error?.hint ? { hint: a.error.hint } : {}),
     })),
-    ...i.processFailures,
+    ...i.processFailures.filter((f) => !(f.scope === 'tap' && accountMessages.has(f.message))),
   ];
   const sumOf = (k: 'api_calls' | 'throttles'): number | undefined => {
     const vals = list.map((a) => a[k]).filter((v): v is number => v !== undefined);

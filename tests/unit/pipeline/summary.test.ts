@@ -45,6 +45,14 @@ describe('sync summary', () => {
     expect(text).to.match(/ads\s+6\s+3 added · 3 updated · 1 with status deleted\/archived$/m);
   });
 
+  it("lists an account's failure once when the tap's fatal error repeats it (the only account failed), and keeps the tap's other errors", () => {
+    const repeat = { scope: 'tap' as const, kind: 'auth', message: 'token expired', hint: 'issue a new system-user token' };
+    const other = { scope: 'tap' as const, kind: 'data', message: 'stream ads: bad payload' };
+    const s = buildSummary(base({ exitCode: 3, processFailures: [repeat, other] }));
+    expect(s.failures.map((f) => `${f.scope} ${f.message}`)).to.deep.equal(['account token expired', 'tap stream ads: bad payload']);
+    expect(formatSummary(s).split('token expired')).to.have.length(2);
+  });
+
   it('does not call rows the tap sent "in total" when the target failed: it says only the saved state was committed', () => {
     const refused = { scope: 'target' as const, kind: 'transient', message: 'another run holds /w.duckdb (pid 7)' };
     const failed = formatSummary(buildSummary(base({ exitCode: 7, stateWritten: false, processFailures: [refused] })));
