@@ -139,7 +139,21 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
     clicks: Number(r['clicks'] ?? 0),
     conversions: dec(r['conversions']),
   }));
+  // Accounts whose days are not the CAC months' days (the dbt test assert_ad_accounts_use_the_reporting_time_zone warns the builder; the reader is told here).
+  const zones = timeZone
+    ? await rows(
+        conn,
+        `select timezone_name as zone, count(distinct account_id) as n, (select count(distinct account_id) from ${m.campaignReport} where ${window}) as total
+           from ${m.campaignReport} where ${window} and timezone_name is not null and timezone_name <> '${timeZone.replaceAll("'", "''")}' group by 1 order by 1`,
+      )
+    : [];
   const notes: string[] = [];
+  if (zones.length > 0) {
+    const n = zones.reduce((a, r) => a + Number(r['n']), 0);
+    notes.push(
+      `${n} of ${Number(zones[0]!['total'])} ad accounts report in another time zone than ${timeZone} (${zones.map((r) => s(r['zone'])).join(', ')}): their spend counts by their own days, so spend near the first and last day of a month can fall in the neighbouring month of the CAC table.`,
+    );
+  }
   if (missingFx > 0) notes.push(`${missingFx} spend rows have no exchange rate to ${s(bounds[0]?.['cur'])} and are left out of the spend totals (add the rates to the relation named in the dbt var fx_rates).`);
   if (!m.cacMonthly) notes.push('No CAC: the warehouse has no orders to count new customers from. Name your orders relation in the dbt var cac_orders and build the models again.');
   const partialMonths = [...(from.slice(8) !== '01' ? [from.slice(0, 7)] : []), ...(to.endsWith(lastDayOfMonth(to)) ? [] : [to.slice(0, 7)])];

@@ -1,0 +1,50 @@
+// The report's queries over hand-made marts in an in-memory DuckDB: what the reader is told about
+// the data, without building the dbt project.
+import { expect } from 'chai';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { queryReportData } from '../../../connector/report/marts.js';
+
+async function marts(zones: Record<string, string>, reportingZone: string): Promise<{ conn: DuckDBConnection; close: () => void }> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  await conn.run(`create table fct_ad_spend_daily (date_day date, platform varchar, account_id varchar, campaign_id varchar, spend decimal(38,9), spend_reporting decimal(38,9), reporting_currency varchar)`);
+  await conn.run(`create table facebook_ads__campaign_report (date_day date, account_id varchar, campaign_id varchar, campaign_name varchar, currency varchar, timezone_name varchar, spend decimal(38,9), impressions bigint, clicks bigint, conversions decimal(38,9))`);
+  await conn.run(`create table fct_cac_monthly (month_start date, spend decimal(38,9), new_customers bigint, cac decimal(38,9), spend_rows_without_fx bigint, reporting_time_zone varchar, is_spend_tracked boolean, platforms_missing varchar, platforms_partial varchar)`);
+  for (const [account, zone] of Object.entries(zones)) {
+    await conn.run(`insert into fct_ad_spend_daily values ('2026-10-01', 'facebook_ads', '${account}', 'c${account}', 10, 10, 'USD'), ('2026-10-31', 'facebook_ads', '${account}', 'c${account}', 10, 10, 'USD')`);
+    await conn.run(`insert into facebook_ads__campaign_report values ('2026-10-01', '${account}', 'c${account}', 'Campaign ${account}', 'USD', '${zone}', 10, 100, 1, 0), ('2026-10-31', '${account}', 'c${account}', 'Campaign ${account}', 'USD', '${zone}', 10, 100, 1, 0)`);
+  }
+  await conn.run(`insert into fct_cac_monthly values ('2026-10-01', 60, 3, 20, 0, '${reportingZone}', true, null, null)`);
+  return {
+    conn,
+    close: () => {
+      conn.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+describe('report figures read from the marts', () => {
+  it('tells the reader how many ad accounts report in another time zone than the CAC months, and which', async () => {
+    const db = await marts({ '1': 'UTC', '2': 'Asia/Tokyo', '3': 'America/Los_Angeles' }, 'UTC');
+    try {
+      const d = await queryReportData(db.conn, { title: 't', generatedAt: 'g' });
+      expect(d.timeZone).to.equal('UTC');
+      const note = d.notes.find((n) => n.includes('time zone'));
+      expect(note).to.equal('2 of 3 ad accounts report in another time zone than UTC (America/Los_Angeles, Asia/Tokyo): their spend counts by their own days, so spend near the first and last day of a month can fall in the neighbouring month of the CAC table.');
+    } finally {
+      db.close();
+    }
+  });
+
+  it("says nothing of time zones when every account reports in the CAC months' zone", async () => {
+    const db = await marts({ '1': 'Europe/Berlin', '2': 'Europe/Berlin' }, 'Europe/Berlin');
+    try {
+      const d = await queryReportData(db.conn, { title: 't', generatedAt: 'g' });
+      expect(d.notes.filter((n) => n.includes('time zone'))).to.deep.equal([]);
+      expect(d.cac.map((r) => r.cac)).to.deep.equal(['20.000000000']);
+    } finally {
+      db.close();
+    }
+  });
+});
