@@ -101,7 +101,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     let report: ReportData | null = null;
     let reportPath: string | null = null;
     if (summary.models.ran && summary.models.exit_code === 0) {
-      report = await loadReportData({ duckdbPath: files.warehouse, title: 'Meta Ads demo — spend and customer acquisition', generatedAt: clock().toISOString().slice(0, 16).replace('T', ' ') + ' UTC' });
+      const now = clock();
+      report = await loadReportData({ duckdbPath: files.warehouse, title: 'Meta Ads demo — spend and customer acquisition', generatedAt: now.toISOString().slice(0, 16).replace('T', ' ') + ' UTC', now });
       reportPath = path.join(dir, 'report.html');
       writeFileSync(reportPath, renderReport(report));
     }

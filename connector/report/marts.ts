@@ -48,6 +48,16 @@ export interface ReportQueryOptions {
   duckdbPath: string;
   title: string;
   generatedAt: string;
+  /** When the report is made (right after the sync, in the demo): a last day not yet over then was read in part. */
+  now?: Date;
+}
+
+/** Meta's days end last at UTC−12 (Baker Island): only then is a day over in every ad account's time zone. */
+const LAST_DAY_END_OFFSET_MS = (24 + 12) * 3600_000;
+
+/** Whether `day` (YYYY-MM-DD) has ended in every time zone at `now`. */
+export function dayOverEverywhere(day: string, now: Date): boolean {
+  return now.getTime() >= Date.parse(`${day}T00:00:00Z`) + LAST_DAY_END_OFFSET_MS;
 }
 
 export async function loadReportData(o: ReportQueryOptions): Promise<ReportData> {
@@ -161,6 +171,11 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
     notes.push(
       `Partial months (marked *): ${[...new Set(partialMonths)].join(' and ')}. Facebook spend was synced from ${from} to ${to} only, while new customers count the whole month, so a partial month's spend is incomplete and its CAC is not defined (blended, and Facebook's own).`,
     );
+  if (o.now && !dayOverEverywhere(to, o.now)) {
+    // A month synced to its last day looks complete, but that day was still running when it was read.
+    if (!partialMonths.includes(to.slice(0, 7))) partialMonths.push(to.slice(0, 7));
+    notes.push(`${to}, the last day synced, was not over in every ad account's time zone when this report was made: its spend is still growing, and ${to.slice(0, 7)}'s figures are month to date (marked *).`);
+  }
   return {
     title: o.title,
     generatedAt: o.generatedAt,

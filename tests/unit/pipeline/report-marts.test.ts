@@ -47,4 +47,21 @@ describe('report figures read from the marts', () => {
       db.close();
     }
   });
+
+  it('marks a month synced to its last day as month to date when that day was not over in every time zone at report time', async () => {
+    const db = await marts({ '1': 'UTC' }, 'UTC');
+    try {
+      // 22:09 UTC on the 31st: still the 31st west of UTC, as when the demo runs on a month's last day.
+      const running = await queryReportData(db.conn, { title: 't', generatedAt: 'g', now: new Date('2026-10-31T22:09:00Z') });
+      expect(running.period.to).to.equal('2026-10-31');
+      expect(running.partialMonths).to.deep.equal(['2026-10']);
+      expect(running.notes).to.include("2026-10-31, the last day synced, was not over in every ad account's time zone when this report was made: its spend is still growing, and 2026-10's figures are month to date (marked *).");
+      // Noon UTC the next day the 31st has ended everywhere (UTC−12 included): the month is whole.
+      const over = await queryReportData(db.conn, { title: 't', generatedAt: 'g', now: new Date('2026-11-01T12:00:00Z') });
+      expect(over.partialMonths).to.deep.equal([]);
+      expect(over.notes.filter((n) => n.includes('month to date'))).to.deep.equal([]);
+    } finally {
+      db.close();
+    }
+  });
 });
