@@ -165,8 +165,6 @@ export class SyncServer {
   /** Starts listening; resolves with the bound port. Loads the status history first, if kept. */
   async listen(port = this.o.config.port, host = this.o.config.host): Promise<number> {
     this.store = this.loadStore();
-    // Written back at once, so the stopped run is recorded even if this serve never finishes a run.
-    if (this.store.runs[0]?.error === INTERRUPTED) this.saveStore();
     const server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         if (err instanceof HttpError) {
@@ -182,6 +180,9 @@ export class SyncServer {
       server.once('error', reject);
       server.listen(port, host, () => resolve());
     });
+    // Written back once listening (a serve refused its port touches nothing), so the stopped run is
+    // recorded even if this serve never finishes a run.
+    if (this.store.runs[0]?.error === INTERRUPTED) this.saveStore();
     const bound = (server.address() as AddressInfo).port;
     this.o.log.info('serve listening', { host, port: bound });
     return bound;

@@ -242,6 +242,24 @@ describe('fb-ads-elt serve HTTP API (over loopback, stand-in tap and target)', (
     expect(onDisk.runs.map((r) => r.run_id)).to.deep.equal([run_id]);
   });
 
+  it('leaves a running run alone when a second serve on the same status file cannot take the port', async () => {
+    const statusFile = path.join(s.dir, 'status.json');
+    await start({ STANDIN_HANG: '1' }, { status_file: 'status.json' });
+    const { run_id } = (await (await call('POST', SYNC_PATH)).json()) as { run_id: string };
+    const { config } = validateServeConfig({ bearer_secret: SECRET, tap_config: 'tap.json', target_config: 'target.json', state_file: 'state.json', status_file: 'status.json' }, s.dir);
+    const second = new SyncServer({ config: config as ServeConfig, log: new Logger({ component: 'serve', sink }), runSync });
+    let refused: unknown;
+    try {
+      await second.listen(Number(new URL(base).port), '127.0.0.1');
+    } catch (e) {
+      refused = e;
+    }
+    expect((refused as NodeJS.ErrnoException | undefined)?.code).to.equal('EADDRINUSE');
+    const onDisk = JSON.parse(readFileSync(statusFile, 'utf8')) as { running?: { run_id: string }; runs: unknown[] };
+    expect(onDisk.running?.run_id).to.equal(run_id);
+    expect(onDisk.runs).to.deep.equal([]);
+  });
+
   it('answers 404 for unknown paths and 405 for the wrong method', async () => {
     await start();
     expect((await call('GET', '/api/meta-ads/nope')).status).to.equal(404);
