@@ -15,6 +15,8 @@ const BASE = ['impressions', 'clicks', 'spend', 'reach', 'inline_link_clicks', '
 const KEYS: string[] = [...BASE];
 for (const c of CONV) for (const w of WIN) KEYS.push(`${c}:${w}`);
 for (const c of ['purchase', 'add_to_cart']) for (const w of WIN) KEYS.push(`${c}$:${w}`);
+// The part of `lead` that came through an instant form on Facebook (the rest came through the pixel).
+for (const w of WIN) KEYS.push(`lead_form:${w}`);
 const IX: Record<string, number> = Object.fromEntries(KEYS.map((k, i) => [k, i]));
 const N = KEYS.length;
 const I = (k: string): number => IX[k]!;
@@ -28,6 +30,15 @@ const CONV_ACTION: Record<(typeof CONV)[number], string> = {
   add_to_cart: 'offsite_conversion.fb_pixel_add_to_cart',
   lead: 'lead',
 };
+/**
+ * `lead` is Meta's total of every lead an ad got; insights list its parts beside it: leads from the
+ * website's pixel and leads from instant forms on Facebook. Reporting tools count either the total
+ * or the parts, never both (public code reading insights treats `lead` as holding the two).
+ * [unconfirmed: Meta's docs name these action types, not how they add up.]
+ */
+const LEAD_PARTS = { pixel: 'offsite_conversion.fb_pixel_lead', form: 'onsite_conversion.lead_grouped' } as const;
+/** Share of a lead campaign's ads whose leads come from an instant form rather than the website. */
+const FORM_LEAD_SHARE = 0.5;
 
 /** Restatement window: conversions keep arriving for 28 days, then the day is frozen (facts §4.5). */
 export const RESTATEMENT_DAYS = 28;
@@ -160,6 +171,8 @@ function adDay(world: World, acct: AdAccount, camp: Campaign, ad: Ad, day: strin
     addConv(v, pre, 'add_to_cart', pur * 3.2, imp, age, frac, p.aovUsdCents * cur.perUsdCent);
   } else if (camp.objective === 'OUTCOME_LEADS') {
     addConv(v, pre, 'lead', link * p.convRate * 1.5, imp, age, frac, 0);
+    // An ad collects leads one way for its whole life: an instant form, or its website's pixel.
+    if (unit(world.seed, ad.id, 'lead-form') < FORM_LEAD_SHARE) for (const w of WIN) v[I(`lead_form:${w}`)] = v[I(`lead:${w}`)]!;
   }
   return v;
 }
@@ -454,7 +467,16 @@ class RowCtx {
       for (const w of WIN) counts[w] = this.g(`${cv}:${w}`);
       // Default attribution (7-day click + 1-day view) goes in `value`.
       push(actions, { action_type: CONV_ACTION[cv], counts, value: counts['7d_click']! + counts['1d_view']! });
-      if (cv !== 'lead') {
+      if (cv === 'lead') {
+        const form: Record<string, number> = {};
+        const pixel: Record<string, number> = {};
+        for (const w of WIN) {
+          form[w] = this.g(`lead_form:${w}`);
+          pixel[w] = counts[w]! - form[w];
+        }
+        push(actions, { action_type: LEAD_PARTS.pixel, counts: pixel, value: pixel['7d_click']! + pixel['1d_view']! });
+        push(actions, { action_type: LEAD_PARTS.form, counts: form, value: form['7d_click']! + form['1d_view']! });
+      } else {
         const vals: Record<string, number> = {};
         for (const w of WIN) vals[w] = this.g(`${cv}$:${w}`);
         push(values, { action_type: CONV_ACTION[cv], counts: vals, value: vals['7d_click']! + vals['1d_view']! });

@@ -124,6 +124,36 @@ describe('sandbox: synchronous insights', () => {
     }
   });
 
+  it("lists a lead campaign's leads as Meta does: the `lead` total beside its pixel and instant-form parts, the parts adding up to it per window", async () => {
+    const camp = sb.world.campaigns.find((c) => c.objective === 'OUTCOME_LEADS')!;
+    const rows = await daily(camp.accountId, 'ad', '2026-10-01', '2026-10-31', {
+      fields: 'ad_id,actions',
+      filtering: JSON.stringify([{ field: 'campaign.id', operator: 'IN', value: [camp.id] }]),
+      action_attribution_windows: JSON.stringify(['1d_click', '7d_click', '28d_click', '1d_view']),
+    });
+    const parts = { pixel: 'offsite_conversion.fb_pixel_lead', form: 'onsite_conversion.lead_grouped' };
+    const seen = { pixel: 0, form: 0 };
+    for (const r of rows) {
+      const acts = (r.actions ?? []) as Record<string, string>[];
+      const total = acts.find((x) => x.action_type === 'lead');
+      if (!total) continue;
+      const [pixel, form] = [acts.find((x) => x.action_type === parts.pixel), acts.find((x) => x.action_type === parts.form)];
+      // An ad gets its leads one way: exactly one part is listed, and it equals the total.
+      expect([pixel, form].filter(Boolean), JSON.stringify(acts)).to.have.length(1);
+      for (const k of ['value', '1d_click', '7d_click', '28d_click', '1d_view']) expect(Number((pixel ?? form)![k] ?? 0), k).to.equal(Number(total[k] ?? 0));
+      if (pixel) seen.pixel++;
+      else seen.form++;
+    }
+    expect(seen.pixel + seen.form).to.be.greaterThan(0);
+    // Above the ad, the parts add up to the total: the campaign's leads came through both ways.
+    const byCampaign = await daily(camp.accountId, 'campaign', '2026-10-01', '2026-10-31', { fields: 'campaign_id,actions', filtering: JSON.stringify([{ field: 'campaign.id', operator: 'IN', value: [camp.id] }]) });
+    for (const r of byCampaign) {
+      const acts = (r.actions ?? []) as Record<string, string>[];
+      const n = (t: string) => Number(acts.find((x) => x.action_type === t)?.value ?? 0);
+      expect(n(parts.pixel) + n(parts.form), r.date_start).to.equal(n('lead'));
+    }
+  });
+
   it('splits breakdown rows so they add up to the unbroken total', async () => {
     const acct = sb.world.accounts[1]!;
     for (const breakdowns of [['age', 'gender'], ['country'], ['publisher_platform']]) {
