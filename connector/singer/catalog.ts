@@ -27,14 +27,26 @@ export interface StreamDescription {
   keyProperties: string[];
   replicationKey?: string;
   replicationMethod: 'FULL_TABLE' | 'INCREMENTAL';
-  /** Selected when the user gives no catalog (discovery default). */
+  /** Selected when the catalog says nothing else (`selected-by-default`); default true. */
   selectedByDefault?: boolean;
+  /** Columns every record carries whatever the selection, besides keys and the replication key (inclusion automatic). */
+  alwaysEmitted?: readonly string[];
   extra?: Record<string, unknown>;
 }
 
-/** Builds a catalog entry in the standard Singer/Meltano metadata layout. */
+/** Columns a record of this stream always carries: keys, replication key, and what the tap adds to every record. */
+export function automaticFields(d: Pick<StreamDescription, 'keyProperties' | 'replicationKey' | 'alwaysEmitted'>): string[] {
+  return [...new Set([...d.keyProperties, ...(d.replicationKey ? [d.replicationKey] : []), ...(d.alwaysEmitted ?? [])])];
+}
+
+/**
+ * Builds a catalog entry in the standard Singer metadata layout, as the Meltano SDK writes it: the
+ * stream's `selected-by-default` (discoverable), never `selected` (the user's to write), and every
+ * property's inclusion.
+ */
 export function catalogEntry(d: StreamDescription): CatalogEntry {
   const props = (d.schema['properties'] ?? {}) as Record<string, unknown>;
+  const automatic = automaticFields(d);
   const metadata: MetadataEntry[] = [
     {
       breadcrumb: [],
@@ -43,15 +55,13 @@ export function catalogEntry(d: StreamDescription): CatalogEntry {
         'forced-replication-method': d.replicationMethod,
         ...(d.replicationKey ? { 'valid-replication-keys': [d.replicationKey] } : {}),
         inclusion: 'available',
-        selected: d.selectedByDefault ?? true,
+        'selected-by-default': d.selectedByDefault ?? true,
         ...d.extra,
       },
     },
     ...Object.keys(props).map((name) => ({
       breadcrumb: ['properties', name],
-      metadata: {
-        inclusion: d.keyProperties.includes(name) || name === d.replicationKey ? 'automatic' : 'available',
-      },
+      metadata: { inclusion: automatic.includes(name) ? 'automatic' : 'available' },
     })),
   ];
   return {
@@ -69,11 +79,19 @@ function findMeta(entry: CatalogEntry, breadcrumb: Breadcrumb): Record<string, u
   return entry.metadata.find((m) => m.breadcrumb.length === breadcrumb.length && m.breadcrumb.every((b, i) => b === breadcrumb[i]))?.metadata;
 }
 
-/** A stream is selected when its root metadata says `selected: true` (or legacy `schema.selected`). */
+/**
+ * Whether a catalog selects a stream, in the order the Meltano SDK resolves its root metadata:
+ * `inclusion` unsupported (never) or automatic (always), then `selected`, then the legacy
+ * `schema.selected` of singer-python catalogs, then `selected-by-default`; a stream none of them
+ * speaks for is not selected (the SDK's rule too).
+ */
 export function isStreamSelected(entry: CatalogEntry): boolean {
-  const root = findMeta(entry, []);
-  if (root && typeof root['selected'] === 'boolean') return root['selected'];
-  return entry.schema['selected'] === true;
+  const root = findMeta(entry, []) ?? {};
+  if (root['inclusion'] === 'unsupported') return false;
+  if (root['inclusion'] === 'automatic') return true;
+  if (typeof root['selected'] === 'boolean') return root['selected'];
+  if (typeof entry.schema['selected'] === 'boolean') return entry.schema['selected'];
+  return root['selected-by-default'] === true;
 }
 
 /**

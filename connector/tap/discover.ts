@@ -1,11 +1,14 @@
 // Discovery: every declaration (streams.ts, insights.ts, sync_log) → a Singer catalog. It calls no
 // API: the catalog is the same for every account, so `--discover` is fast and catalog.json is golden.
-import { catalogEntry, type Catalog, type CatalogEntry } from '../singer/catalog.js';
+import { automaticFields, catalogEntry, type Catalog, type CatalogEntry } from '../singer/catalog.js';
 import type { JsonSchema } from '../singer/messages.js';
 import type { TapConfig } from './config.js';
 import { insightsKey, reportSchema, reportsFor, type InsightsReport } from './insights.js';
 import { loadStreamSchema } from './schemas.js';
 import { ENTITY_STREAMS, SYNC_LOG_STREAM, TAP_STREAMS, type TapStream } from './streams.js';
+
+/** Stamped on every record by the tap (records.ts), whatever the catalog selects: inclusion automatic. */
+export const ALWAYS_EMITTED: readonly string[] = ['_sdc_extracted_at'];
 
 export type Declaration = { kind: 'stream'; stream: TapStream } | { kind: 'insights'; report: InsightsReport } | { kind: 'sync_log' };
 
@@ -58,6 +61,11 @@ export function bookmarkedStreams(config?: Pick<TapConfig, 'insights_reports'>):
   return [...names, ...reportsFor(config, names).map((r) => r.name)];
 }
 
+/** Columns the tap sends whatever the catalog deselects (catalog inclusion automatic). */
+export function automaticColumns(d: DescribedStream): string[] {
+  return automaticFields({ ...d, alwaysEmitted: ALWAYS_EMITTED });
+}
+
 function entryFor(d: DescribedStream): CatalogEntry {
   const extra: Record<string, unknown> = {};
   if (d.declaration.kind === 'insights') {
@@ -72,6 +80,7 @@ function entryFor(d: DescribedStream): CatalogEntry {
     ...(d.replicationKey ? { replicationKey: d.replicationKey } : {}),
     replicationMethod: d.replicationMethod,
     selectedByDefault: true,
+    alwaysEmitted: ALWAYS_EMITTED,
     extra,
   });
 }

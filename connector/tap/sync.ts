@@ -15,7 +15,7 @@ import { getBookmark, setBookmark, type TapState } from '../singer/state.js';
 import { accountInfo, discoverAssets, type AccountInfo, type DiscoveryResult, type FoundAsset } from './assets.js';
 import type { TapConfig } from './config.js';
 import { tokensOf } from './config.js';
-import { describeStreams } from './discover.js';
+import { automaticColumns, describeStreams } from './discover.js';
 import type { GraphPort, CallStats, TokenRef } from './graph-port.js';
 import { syncAccount, type AccountRunContext, type SelectedStream } from './sync-account.js';
 import { shapeRecord, shaperFor } from './records.js';
@@ -107,7 +107,7 @@ export function selectStreams(config: TapConfig, rawCatalog: unknown, streams: r
     if (!isStreamSelected(entry)) continue;
     const d = described.find((x) => x.name === (entry.tap_stream_id ?? entry.stream))!;
     const ours = Object.keys((d.schema['properties'] ?? {}) as object);
-    const fields = [...new Set([...selectedFields(entry).filter((f) => ours.includes(f)), ...d.keyProperties, ...(d.replicationKey ? [d.replicationKey] : []), '_sdc_extracted_at'])].filter((f) => ours.includes(f));
+    const fields = [...new Set([...selectedFields(entry), ...automaticColumns(d)])].filter((f) => ours.includes(f));
     out.set(d.name, { d, fields, schema: projectSchema(d.schema, fields) });
   }
   return out;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { catalogEntry, isStreamSelected, selectedFields, parseCatalog, projectSchema } from '../../../connector/singer/catalog.js';
+import { catalogEntry, isStreamSelected, selectedFields, parseCatalog, projectSchema, type CatalogEntry } from '../../../connector/singer/catalog.js';
 import { parseState, getBookmark, setBookmark, clearBookmark, emptyState } from '../../../connector/singer/state.js';
 import { ConfigError } from '../../../connector/core/errors.js';
 
@@ -9,9 +9,38 @@ describe('Singer catalog', () => {
   const entry = catalogEntry({ stream: 'campaigns', schema, keyProperties: ['id'], replicationKey: 'updated_time', replicationMethod: 'INCREMENTAL' });
 
   it('builds breadcrumb metadata with keys and replication key marked automatic', () => {
-    expect(entry.metadata[0]!.metadata).to.deep.include({ 'table-key-properties': ['id'], 'valid-replication-keys': ['updated_time'], selected: true });
+    expect(entry.metadata[0]!.metadata).to.deep.include({ 'table-key-properties': ['id'], 'valid-replication-keys': ['updated_time'], 'selected-by-default': true });
     const idMeta = entry.metadata.find((m) => m.breadcrumb[1] === 'id')!.metadata;
     expect(idMeta['inclusion']).to.equal('automatic');
+  });
+
+  it('writes selected-by-default at the root, never selected: selection is the user’s to write (Singer metadata spec, the Meltano SDK)', () => {
+    expect(entry.metadata[0]!.metadata).to.not.have.property('selected');
+    expect(entry.metadata.filter((m) => m.breadcrumb.length > 0 && 'selected' in m.metadata)).to.deep.equal([]);
+  });
+
+  it('selects a stream as the Meltano SDK does: selected, then legacy schema.selected, then selected-by-default, else not; unsupported never, automatic always', () => {
+    const withRoot = (root: Record<string, unknown>, schemaSelected?: boolean): CatalogEntry => {
+      const e = structuredClone(entry);
+      e.metadata[0]!.metadata = { 'table-key-properties': ['id'], ...root };
+      if (schemaSelected !== undefined) e.schema = { ...e.schema, selected: schemaSelected };
+      return e;
+    };
+    expect(isStreamSelected(withRoot({ 'selected-by-default': true }))).to.equal(true);
+    expect(isStreamSelected(withRoot({ 'selected-by-default': true, selected: false }))).to.equal(false);
+    expect(isStreamSelected(withRoot({ 'selected-by-default': false, selected: true }))).to.equal(true);
+    expect(isStreamSelected(withRoot({}))).to.equal(false);
+    expect(isStreamSelected(withRoot({}, true))).to.equal(true);
+    expect(isStreamSelected(withRoot({ 'selected-by-default': true }, false))).to.equal(false);
+    expect(isStreamSelected(withRoot({ selected: false }, true))).to.equal(false);
+    expect(isStreamSelected(withRoot({ inclusion: 'unsupported', selected: true }))).to.equal(false);
+    expect(isStreamSelected(withRoot({ inclusion: 'automatic', selected: false }))).to.equal(true);
+  });
+
+  it('marks the columns the tap stamps on every record (_sdc_extracted_at) automatic, like the keys', () => {
+    const e = catalogEntry({ stream: 'x', schema: { type: 'object', properties: { id: {}, name: {}, _sdc_extracted_at: {} } }, keyProperties: ['id'], replicationMethod: 'FULL_TABLE', alwaysEmitted: ['_sdc_extracted_at'] });
+    const inclusion = Object.fromEntries(e.metadata.filter((m) => m.breadcrumb.length === 2).map((m) => [m.breadcrumb[1], m.metadata['inclusion']]));
+    expect(inclusion).to.deep.equal({ id: 'automatic', name: 'available', _sdc_extracted_at: 'automatic' });
   });
 
   it('derives the selected fields from metadata, always keeping automatic ones', () => {

@@ -14,7 +14,7 @@ import { emptyState, type TapState } from '../../../connector/singer/state.js';
 import { validateTapConfig } from '../../../connector/tap/config.js';
 import { discover } from '../../../connector/tap/discover.js';
 import { TAP_STREAMS, type EntityStream, type TapStream } from '../../../connector/tap/streams.js';
-import { runSync, type SyncSummary } from '../../../connector/tap/sync.js';
+import { runSync, selectStreams, type SyncSummary } from '../../../connector/tap/sync.js';
 import { DuckDbDestination } from '../../../connector/target/duckdb/destination.js';
 import { Loader } from '../../../connector/target/loader.js';
 import { fakeWithAccounts, type FakeGraphPort } from './fake-graph-port.js';
@@ -209,12 +209,24 @@ describe('tap orchestration in-process (fake Graph port)', () => {
     expect(perAccount('111')).to.equal(1);
   });
 
+  it('syncs every stream of the discovered catalog passed back unchanged (selected-by-default), and keeps the automatic columns a catalog deselects', () => {
+    const { config } = validateTapConfig({ access_token: 'fake_token_0123456789' });
+    const catalog = discover();
+    expect([...selectStreams(config, catalog).keys()]).to.deep.equal(catalog.streams.map((s) => s.tap_stream_id));
+    const campaigns = catalog.streams.find((s) => s.tap_stream_id === 'campaigns')!;
+    for (const m of campaigns.metadata) if (m.breadcrumb.length === 2) m.metadata['selected'] = false;
+    expect(selectStreams(config, catalog).get('campaigns')!.fields).to.have.members(['id', 'updated_time', '_sdc_extracted_at']);
+  });
+
   it('warns that nothing will be read when the catalog selects no stream (a valid, empty run)', async () => {
     const lines: Array<Record<string, unknown>> = [];
     const log = new Logger({ component: 'tap-test', level: 'warn', sink: { write: (l: string) => lines.push(JSON.parse(l) as Record<string, unknown>) } });
-    const run = await sync(fakeWithAccounts(ACCOUNTS), catalogSelecting([]), { log });
+    const state: TapState = { bookmarks: { campaigns: { '111': { updated_time: '2026-03-01T00:00:00Z' } } } };
+    const run = await sync(fakeWithAccounts(ACCOUNTS), catalogSelecting([]), { log, state });
     expect(run.summary.exitCode).to.equal(0);
     expect(lines.filter((l) => l['level'] === 'warn').map((l) => l['msg'])).to.include('the catalog selects no stream: nothing will be read');
+    // Like a Meltano SDK tap: no SCHEMA or RECORD, the incoming state handed on unchanged (README "Streams").
+    expect(run.messages).to.deep.equal([{ type: 'STATE', value: state }]);
   });
 
   it('warns once that no insights are read when start_date is after today everywhere (a mistyped year)', async () => {
