@@ -121,6 +121,9 @@ export function formatAbout(info: AboutInfo, format: AboutFormat): string {
   ].join('\n');
 }
 
+/** Commander collector for a repeatable `--config` (files and `ENV`, merged in order by core/config.ts). */
+export const collectConfig = (value: string, previous: string[]): string[] => [...previous, value];
+
 /** Adds `-V/--version`, `--about` and `--format` to a bin's program. */
 export function addAboutFlags(program: Command, _bin: BinName): Command {
   return program

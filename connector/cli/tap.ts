@@ -4,11 +4,11 @@ import { runCli } from './run.js';
 import { ConfigError, EXIT_CODES } from '../core/errors.js';
 import { runClock } from '../core/clock.js';
 import { parseDays } from '../core/days.js';
-import { addAboutFlags, parseOutcome, printAboutIfAsked } from './about.js';
+import { addAboutFlags, collectConfig, parseOutcome, printAboutIfAsked } from './about.js';
 
 const program = new Command('tap-facebook-ads')
   .description('Singer tap for the Meta (Facebook) Marketing API')
-  .option('-c, --config <file>', 'tap config JSON (see spec.json); required unless --help/--version/--about')
+  .option('-c, --config <file>', 'tap config JSON (see spec.json), or ENV for TAP_FACEBOOK_ADS_<SETTING> variables; repeatable, later wins; required unless --help/--version/--about', collectConfig, [])
   .option('-d, --discover', 'print the catalog and exit')
   .option('--catalog <file>', 'Singer catalog selecting streams and fields')
   .option('-p, --properties <file>', 'legacy alias of --catalog')
@@ -19,7 +19,7 @@ const program = new Command('tap-facebook-ads')
 addAboutFlags(program, 'tap-facebook-ads');
 
 interface Opts {
-  config?: string;
+  config: string[];
   discover?: boolean;
   catalog?: string;
   properties?: string;
@@ -37,11 +37,11 @@ await runCli('tap-facebook-ads', async (ctx) => {
   }
   if (printAboutIfAsked(program, 'tap-facebook-ads')) return EXIT_CODES.ok;
   const opts = program.opts<Opts>();
-  if (opts.config === undefined) throw new ConfigError("required option '-c, --config <file>' not specified", { hint: 'Run `tap-facebook-ads --help` for usage.' });
+  if (opts.config.length === 0) throw new ConfigError("required option '-c, --config <file>' not specified", { hint: 'Run `tap-facebook-ads --help` for usage.' });
   const clock = runClock();
   // The tap's machinery (ajv, axios, the streams) loads after argument parsing: --help, --version and
   // --about answer without it (start-up time, issue 20).
-  const [{ bareAccountId, loadTapConfig }, { readJsonFile }, { bookmarkedStreams, discover }, { selectStreams, runSync }, { emptyState, parseState }, { SingerWriter }, { GraphClient }, { checkTokens }, { parseJsonExact, stringifyExact }] = await Promise.all([
+  const [{ bareAccountId, loadDiscoveryConfig, loadTapConfig }, { readJsonFile }, { bookmarkedStreams, discover }, { selectStreams, runSync }, { emptyState, parseState }, { SingerWriter }, { GraphClient }, { checkTokens }, { parseJsonExact, stringifyExact }] = await Promise.all([
     import('../tap/config.js'),
     import('../core/config.js'),
     import('../tap/discover.js'),
@@ -52,6 +52,11 @@ await runCli('tap-facebook-ads', async (ctx) => {
     import('../graph/tokens.js'),
     import('../singer/exact-json.js'),
   ]);
+  if (opts.discover) {
+    const config = loadDiscoveryConfig(opts.config, (message, hint) => ctx.log.warn(message, { hint }));
+    process.stdout.write(JSON.stringify(discover(config), null, 2) + '\n');
+    return;
+  }
   const { config, redactor } = loadTapConfig(opts.config);
   ctx.setRedactor(redactor);
   if (opts.account !== undefined) {
@@ -61,10 +66,6 @@ await runCli('tap-facebook-ads', async (ctx) => {
   const days = parseDays(opts.days);
   if (days !== undefined) config.last_days = days;
   const out = new SingerWriter(process.stdout, (m) => ((m as { type?: unknown }).type === 'STATE' ? stringifyExact(m) : JSON.stringify(m)));
-  if (opts.discover) {
-    process.stdout.write(JSON.stringify(discover(config), null, 2) + '\n');
-    return;
-  }
   const catalogFile = opts.catalog ?? opts.properties;
   const catalog = catalogFile ? readJsonFile(catalogFile, 'Catalog') : undefined;
   // Fail on a bad catalog before anything reaches stdout.

@@ -1,13 +1,15 @@
 // Entry point of `target-bigquery` (Singer target). Argument parsing only; the work lives in connector/target.
+import { createReadStream, fstatSync, openSync } from 'node:fs';
 import { Command } from 'commander';
 import { runCli } from './run.js';
 import { ConfigError, EXIT_CODES } from '../core/errors.js';
-import { addAboutFlags, parseOutcome, printAboutIfAsked } from './about.js';
+import { addAboutFlags, collectConfig, parseOutcome, printAboutIfAsked } from './about.js';
 import { runClock } from '../core/clock.js';
 
 const program = new Command('target-bigquery')
   .description('Singer target loading into BigQuery (or embedded DuckDB) with load jobs and MERGE')
-  .option('-c, --config <file>', 'target config JSON (see schemas/target-config.json); required unless --help/--version/--about')
+  .option('-c, --config <file>', 'target config JSON (see schemas/target-config.json), or ENV for TARGET_BIGQUERY_<SETTING> variables; repeatable, later wins; required unless --help/--version/--about', collectConfig, [])
+  .option('-i, --input <file>', 'read the Singer messages from this file instead of stdin')
   .exitOverride();
 addAboutFlags(program, 'target-bigquery');
 
@@ -19,8 +21,8 @@ await runCli('target-bigquery', async (ctx) => {
     return EXIT_CODES.ok; // --help or --version was printed
   }
   if (printAboutIfAsked(program, 'target-bigquery')) return EXIT_CODES.ok;
-  const configFile = program.opts<{ config?: string }>().config;
-  if (configFile === undefined) throw new ConfigError("required option '-c, --config <file>' not specified", { hint: 'Run `target-bigquery --help` for usage.' });
+  const { config: configFile, input } = program.opts<{ config: string[]; input?: string }>();
+  if (configFile.length === 0) throw new ConfigError("required option '-c, --config <file>' not specified", { hint: 'Run `target-bigquery --help` for usage.' });
   // The target's machinery loads after argument parsing: --help, --version and --about answer without it (start-up time, issue 20).
   const [{ loadTargetConfig }, { createDestination }, { Loader }, { SingerWriter }, { COMMITTED_TAG, STALE_TAG }, { stringifyExact }] = await Promise.all([
     import('../target/config.js'),
@@ -32,6 +34,8 @@ await runCli('target-bigquery', async (ctx) => {
   ]);
   const { config, redactor } = loadTargetConfig(configFile);
   ctx.setRedactor(redactor);
+  // Opened before the warehouse: a mistyped --input is a usage error (exit 2) that touches nothing.
+  const source = input === undefined ? process.stdin : createReadStream('', { fd: openInput(input) });
   const destination = await createDestination(config);
   // STATE is echoed digit for digit: a bookmark beyond 2^53 comes back as it was sent.
   const out = new SingerWriter(process.stdout, (m) => stringifyExact(m));
@@ -47,7 +51,7 @@ await runCli('target-bigquery', async (ctx) => {
       // Meltano stores each line as the state it hands the next run's tap.
       emitState: (value) => out.writeJson(value),
     });
-    const { committed, stale, ...summary } = await loader.run(process.stdin);
+    const { committed, stale, ...summary } = await loader.run(source);
     await out.flush();
     // What reached the warehouse (and what was dropped as stale), per stream and account:
     // `fb-ads-elt sync` checks the two together against the tap's counts.
@@ -59,3 +63,15 @@ await runCli('target-bigquery', async (ctx) => {
     await destination.close();
   }
 });
+
+/** The file descriptor of `--input` (the Meltano SDK's option), or a config error naming it. */
+function openInput(file: string): number {
+  try {
+    const fd = openSync(file, 'r');
+    if (fstatSync(fd).isDirectory()) throw Object.assign(new Error('a folder'), { code: 'EISDIR' });
+    return fd;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new ConfigError(`--input ${file} cannot be read (${code})`, { hint: 'Pass the path of a file of Singer messages, or leave --input out to read stdin.', context: { input: file } });
+  }
+}

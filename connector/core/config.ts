@@ -9,6 +9,7 @@ import type { ErrorObject } from 'ajv';
 import { ConfigError } from './errors.js';
 import { Redactor, secretsFromSchema } from './secrets.js';
 import { configValidator } from './validators.js';
+import { configFromEnv } from './env-config.js';
 
 export { newAjv } from './validators.js';
 
@@ -147,4 +148,39 @@ export function validateConfig<T>(
 
 export function loadConfigFile<T>(file: string, schemaRelPath: string, opts: { what: string; check?: (c: T) => void }): LoadedConfig<T> {
   return validateConfig<T>(readJsonFile(file, opts.what), loadSchema(schemaRelPath), { ...opts, schemaPath: schemaRelPath, file });
+}
+
+/** The `--config` value that reads the settings from environment variables (the Meltano SDK's `--config ENV`). */
+export const ENV_CONFIG = 'ENV';
+
+/** The merged, unvalidated config of a bin's `--config` values, and how errors name them. */
+export interface ConfigSources {
+  raw: JsonObject;
+  /** `tap.json`, or `tap.json + ENV TAP_FACEBOOK_ADS_*` */
+  label: string;
+}
+
+/**
+ * Reads a bin's `--config` values and merges them in order as the Meltano SDK does (a later source
+ * wins setting by setting): each a JSON file, or `ENV` for the variables `<envPrefix><SETTING>`
+ * (env-config.ts), converted by the types of `schema`.
+ */
+export function readConfigSources(sources: string | readonly string[], schema: JsonObject, opts: { what: string; envPrefix: string }): ConfigSources {
+  const list = typeof sources === 'string' ? [sources] : sources;
+  let raw: JsonObject = {};
+  for (const source of list) {
+    const part = source === ENV_CONFIG ? configFromEnv(schema, opts.envPrefix) : readJsonFile(source, opts.what);
+    if (!part || typeof part !== 'object' || Array.isArray(part)) {
+      throw new ConfigError(`Invalid ${opts.what} (${source}): it must be a JSON object`, { hint: 'See README "Configuration" for an example.', context: { config_file: source } });
+    }
+    raw = { ...raw, ...(part as JsonObject) };
+  }
+  return { raw, label: list.map((s) => (s === ENV_CONFIG ? `${ENV_CONFIG} ${opts.envPrefix}*` : s)).join(' + ') };
+}
+
+/** A bin's config from its `--config` values (readConfigSources), validated; errors name the sources. */
+export function loadConfigSources<T>(sources: string | readonly string[], schemaRelPath: string, opts: { what: string; envPrefix: string; check?: (c: T) => void }): LoadedConfig<T> {
+  const schema = loadSchema(schemaRelPath);
+  const { raw, label } = readConfigSources(sources, schema, opts);
+  return validateConfig<T>(raw, schema, { what: opts.what, ...(opts.check ? { check: opts.check } : {}), schemaPath: schemaRelPath, file: label });
 }

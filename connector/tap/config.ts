@@ -2,7 +2,8 @@
 // a schema cannot say (dates in order, account ids normalised). Tokens become labelled entries.
 import { ConfigError } from '../core/errors.js';
 import type { FromSchema } from 'json-schema-to-ts';
-import { loadConfigFile, loadSchema, validateConfig, type LoadedConfig } from '../core/config.js';
+import { loadConfigSources, loadSchema, readConfigSources, validateConfig, type LoadedConfig } from '../core/config.js';
+import { envPrefixOf } from '../core/env-config.js';
 import { checkAttributionConfig } from './attribution.js';
 import type { TAP_SPEC } from './spec.generated.js';
 
@@ -51,12 +52,37 @@ function check(c: TapConfig): void {
   checkAttributionConfig(c);
 }
 
-export function validateTapConfig(raw: unknown): LoadedConfig<TapConfig> {
-  return validateConfig<TapConfig>(raw, loadSchemaCached(), { what: 'tap config', check, schemaPath: SPEC_PATH });
+export function validateTapConfig(raw: unknown, file?: string): LoadedConfig<TapConfig> {
+  return validateConfig<TapConfig>(raw, loadSchemaCached(), { what: 'tap config', check, schemaPath: SPEC_PATH, ...(file !== undefined ? { file } : {}) });
 }
 
-export function loadTapConfig(file: string): LoadedConfig<TapConfig> {
-  return loadConfigFile<TapConfig>(file, SPEC_PATH, { what: 'tap config', check });
+const TAP_SOURCES = { what: 'tap config', envPrefix: envPrefixOf('tap-facebook-ads') } as const;
+
+/** `--config` values: files and/or `ENV` (TAP_FACEBOOK_ADS_<SETTING> variables), merged in order. */
+export function loadTapConfig(sources: string | readonly string[]): LoadedConfig<TapConfig> {
+  return loadConfigSources<TapConfig>(sources, SPEC_PATH, { ...TAP_SOURCES, check });
+}
+
+/** Stands in for the token when only insights_reports are checked: discovery calls no API. */
+const DISCOVERY_STAND_IN_TOKEN = 'discovery-calls-no-api';
+
+/**
+ * The config `--discover` works from. Discovery calls no API and only insights_reports shapes the
+ * catalog, so, like a Meltano SDK tap with a static catalog (which discovers without validating its
+ * config), it does not need a valid config: `meltano select --list` runs before the token is set.
+ * An invalid config is then reported as a warning and only its insights_reports must validate (they
+ * change the catalog); anything else wrong still stops a sync (exit 2).
+ */
+export function loadDiscoveryConfig(sources: string | readonly string[], warn: (message: string, hint: string) => void): Pick<TapConfig, 'insights_reports'> {
+  const { raw, label } = readConfigSources(sources, loadSchemaCached(), TAP_SOURCES);
+  try {
+    return validateTapConfig(raw, label).config;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    warn(`discovering with an incomplete config: ${err.message}`, 'Discovery reads no API, so it goes on; fix the config before a sync.');
+    if (raw['insights_reports'] === undefined) return {};
+    return validateTapConfig({ access_token: DISCOVERY_STAND_IN_TOKEN, insights_reports: raw['insights_reports'] }, label).config;
+  }
 }
 
 let specCache: Record<string, unknown> | undefined;

@@ -3,7 +3,8 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { whyUnwritable } from '../core/writable.js';
 import path from 'node:path';
-import { loadConfigFile, validateConfig, loadSchema, type LoadedConfig } from '../core/config.js';
+import { loadConfigSources, validateConfig, loadSchema, type LoadedConfig } from '../core/config.js';
+import { envPrefixOf } from '../core/env-config.js';
 import { ConfigError } from '../core/errors.js';
 
 /** Mirrors schemas/target-config.json (after defaults). */
@@ -40,8 +41,9 @@ export function validateTargetConfig(raw: unknown, cwd = process.cwd()): LoadedC
   return checkWritable(withDefaults(validateConfig<TargetConfig>(raw, loadSchema(TARGET_SCHEMA_PATH), { what: 'target config' })), cwd);
 }
 
-export function loadTargetConfig(file: string): LoadedConfig<TargetConfig> {
-  return checkWritable(withDefaults(loadConfigFile<TargetConfig>(file, TARGET_SCHEMA_PATH, { what: 'target config' })), process.cwd());
+/** `--config` values: files and/or `ENV` (TARGET_BIGQUERY_<SETTING> variables), merged in order. */
+export function loadTargetConfig(sources: string | readonly string[]): LoadedConfig<TargetConfig> {
+  return checkWritable(withDefaults(loadConfigSources<TargetConfig>(sources, TARGET_SCHEMA_PATH, { what: 'target config', envPrefix: envPrefixOf('target-bigquery') })), process.cwd());
 }
 
 /** The defaults that depend on the destination (the schema's own are applied by ajv). */
