@@ -52,6 +52,8 @@ await runCli('tap-facebook-ads', async (ctx) => {
     import('../graph/tokens.js'),
     import('../singer/exact-json.js'),
   ]);
+  // Before any output: its stdout error listener turns a reader that went away (`| head`) into a quiet end, not a crash.
+  const out = new SingerWriter(process.stdout, (m) => ((m as { type?: unknown }).type === 'STATE' ? stringifyExact(m) : JSON.stringify(m)));
   if (opts.discover) {
     const config = loadDiscoveryConfig(opts.config, (message, hint) => ctx.log.warn(message, { hint }));
     process.stdout.write(JSON.stringify(discover(config), null, 2) + '\n');
@@ -65,7 +67,6 @@ await runCli('tap-facebook-ads', async (ctx) => {
   }
   const days = parseDays(opts.days);
   if (days !== undefined) config.last_days = days;
-  const out = new SingerWriter(process.stdout, (m) => ((m as { type?: unknown }).type === 'STATE' ? stringifyExact(m) : JSON.stringify(m)));
   const catalogFile = opts.catalog ?? opts.properties;
   const catalog = catalogFile ? readJsonFile(catalogFile, 'Catalog') : undefined;
   // Fail on a bad catalog before anything reaches stdout.

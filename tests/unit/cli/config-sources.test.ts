@@ -2,7 +2,7 @@
 // variables, converted by the schema's types), repeatable `--config` merged in order, the target's
 // `--input FILE`, and `--discover` without a valid config (the catalog needs no token).
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -113,6 +113,18 @@ describe('the Meltano SDK’s CLI conventions', function () {
       const warn = lastLog(r.stderr);
       expect(warn['level']).to.equal('warn');
       expect(String(warn['msg'])).to.match(/^discovering with an incomplete config: Invalid tap config \(.*tap\.json\): config\.access_token is required/);
+    });
+
+    it('ends quietly (exit 0, no stack trace) when the reader of the catalog goes away early, as `| head` does', async () => {
+      const file = path.join(dir, 'tap.json');
+      writeFileSync(file, '{}');
+      const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'tap-facebook-ads.js'), '--config', file, '--discover'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.stdout.once('data', () => child.stdout.destroy());
+      const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+      expect(stderr).to.not.include('EPIPE');
+      expect(code, stderr).to.equal(0);
     });
 
     it('still refuses (exit 2) insights_reports that are wrong: they would change the catalog', () => {
