@@ -6,6 +6,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { AuthError, ConnectorError, DataError, ThrottledError, TransientError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Redactor } from '../core/secrets.js';
+import { MAX_BATCH_REQUESTS, batchItem, decodeBatch, type BatchAnswer, type BatchRequest, type ItemResponse } from './batch.js';
 import { GraphBreaker } from './breaker.js';
 import { checkCallBudget } from './call-budget.js';
 import { ReduceDataError, classifyGraphError, classifyNetworkError, type Classified, type GraphErrorBody, type ThrottleScope } from './errors.js';
@@ -129,6 +130,16 @@ const maxDefined = (a: number | undefined, b: number | undefined): number | unde
 /** '250 ms', '1.5 s', '3 min': waits are logged at a precision a reader can use. */
 const seconds = (ms: number): string => (ms < 1000 ? `${Math.round(ms)} ms` : ms < 120_000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms / 6000) / 10} min`);
 
+/**
+ * The error a retried failure ends with once max_retries are spent. A "reduce the amount of data"
+ * answer to a request that cannot shrink is also Meta's generic internal error (code 1), so it is
+ * reported as "re-run later" (exit 7).
+ */
+function retriesExhausted(classified: Classified): ConnectorError {
+  const { error } = classified;
+  return classified.failure === 'reduce_data' && classified.retry ? new TransientError(error.message, { ...(error.hint ? { hint: error.hint } : {}), context: error.context }) : error;
+}
+
 const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class GraphClient {
@@ -149,6 +160,8 @@ export class GraphClient {
   private readonly byAccount = new Map<string, CallStats>();
   private readonly byToken = new Map<string, CallStats>();
   private readonly total = emptyStats();
+  /** Per account: batch items beyond the one HTTP request each batch counts as (Meta counts every item as a call). */
+  private readonly batchedExtra = new Map<string, number>();
 
   constructor(opts: GraphClientOptions) {
     this.config = opts.config;
@@ -249,6 +262,66 @@ export class GraphClient {
   }
 
   /**
+   * Up to MAX_BATCH_REQUESTS GETs in one Batch API call (facts §8), each answered on its own, in
+   * request order. Every item is handled as the plain GET it stands for would be: its usage headers
+   * feed the pacer; a throttled or transiently failing item waits like a plain retry and goes out again
+   * in the next batch; a refused one comes back as its error (the caller decides whether that skips one
+   * object); one Meta did not process (null, a partially completed batch) is retried alone as a plain
+   * GET, as is one refused to this token while another may read it. Throws what a plain call throws
+   * for the batch request itself (a dead token set, a throttle too long to wait, the call budget).
+   */
+  async requestBatch<T = unknown>(requests: readonly BatchRequest[], opts: GraphCallOptions): Promise<Array<BatchAnswer<T>>> {
+    if (requests.length > MAX_BATCH_REQUESTS) throw new RangeError(`a Graph batch holds at most ${MAX_BATCH_REQUESTS} requests, got ${requests.length}`);
+    const answers: Array<BatchAnswer<T> | undefined> = requests.map(() => undefined);
+    const failures = new Map<number, number>(); // per item: answers that count against max_retries
+    const alone: Array<{ index: number; tokens: TokenRef[] }> = [];
+    const accountId = opts.accountId;
+    const root = new URL(graphUrl(this.config.api_base_url, this.config.api_version, ''));
+    let pending = requests.map((_, i) => i);
+    while (pending.length > 0) {
+      const items = pending.map((i) => batchItem(requests[i]!));
+      const { body, token } = await this.callWith<unknown>(root, { batch: JSON.stringify(items), include_headers: 'true' }, { ...opts, method: 'POST' }, items.length);
+      if (accountId) this.batchedExtra.set(accountId, (this.batchedExtra.get(accountId) ?? 0) + items.length - 1);
+      const again: number[] = [];
+      let waitMs = 0;
+      decodeBatch(body, items.length).forEach((res, k) => {
+        const index = pending[k]!;
+        if (res === null) alone.push({ index, tokens: opts.tokens });
+        else {
+          const step = this.itemAnswer<T>(res, requests[index]!, token, opts.tokens, accountId, failures.get(index) ?? 0);
+          if ('answer' in step) answers[index] = step.answer;
+          else if ('alone' in step) alone.push({ index, tokens: step.alone });
+          else {
+            if (step.failed) failures.set(index, (failures.get(index) ?? 0) + 1);
+            waitMs = Math.max(waitMs, step.waitMs);
+            again.push(index);
+          }
+        }
+      });
+      if (again.length > 0) {
+        for (let n = 0; n < again.length; n++) this.count(accountId, token.label, 'retries');
+        this.log.warn(`${again.length} of ${items.length} batched Graph requests were throttled or failed; sending them again${waitMs > 0 ? ` in ${seconds(waitMs)}` : ''}`, { account_id: accountId, token_label: token.label, wait_ms: Math.round(waitMs) });
+        if (waitMs > 0) await this.abortable(this.sleep(waitMs), opts.signal);
+      }
+      pending = again;
+    }
+    if (alone.length > 0) this.log.info(`${alone.length} batched Graph requests were not answered in their batch; reading them one by one`, { account_id: accountId });
+    await Promise.all(
+      alone.map(async ({ index, tokens }) => {
+        const req = requests[index]!;
+        this.count(accountId, undefined, 'retries');
+        try {
+          answers[index] = { ok: true, body: await this.request<T>(req.path, { ...opts, params: req.params ?? {}, tokens }) };
+        } catch (err) {
+          if (!(err instanceof ConnectorError)) throw err;
+          answers[index] = { ok: false, error: err };
+        }
+      }),
+    );
+    return answers.map((a) => a!);
+  }
+
+  /**
    * Applies a throttle that did not come from an HTTP answer (an async report run that failed with a
    * rate-limit code) to the shared pacer, so every worker on that budget waits; returns the wait.
    */
@@ -331,8 +404,15 @@ export class GraphClient {
     return p;
   }
 
-  /** The attempt loop around one logical call. */
   private async call<T>(url: URL, params: Record<string, string>, opts: GraphCallOptions): Promise<T> {
+    return (await this.callWith<T>(url, params, opts)).body;
+  }
+
+  /**
+   * The attempt loop around one logical call; says which token got the answer. `cost` is how many
+   * Graph calls Meta counts it as (a batch: one per item), for max_api_calls_per_account.
+   */
+  private async callWith<T>(url: URL, params: Record<string, string>, opts: GraphCallOptions, cost = 1): Promise<{ body: T; token: TokenRef }> {
     const accountId = this.accountFor(url, opts);
     const path = this.shownPath(url);
     for (const t of opts.tokens) this.redactor.add(t.token);
@@ -342,7 +422,7 @@ export class GraphClient {
     for (;;) {
       const token = this.pickToken(opts.tokens.filter((t) => !deniedTo.has(t.label)));
       if (!token) throw this.noTokenError(opts.tokens, path, accountId);
-      if (accountId) checkCallBudget(accountId, this.byAccount.get(accountId)?.api_calls ?? 0, this.config.max_api_calls_per_account, path);
+      if (accountId) checkCallBudget(accountId, this.spent(accountId) + cost - 1, this.config.max_api_calls_per_account, path);
       const { waitMs, reason } = this.pacer.reserve(accountId, token.label);
       if (waitMs > this.maxThrottleWaitMs) {
         this.count(accountId, token.label, 'errors');
@@ -355,7 +435,8 @@ export class GraphClient {
       if (attempts > 0) this.count(accountId, token.label, 'retries');
       attempts += 1;
       try {
-        return await this.breaker.run(() => this.send<T>(url, params, token, opts, accountId, path), opts.signal);
+        const body = await this.breaker.run(() => this.send<T>(url, params, token, opts, accountId, path), opts.signal);
+        return { body, token };
       } catch (err) {
         if (!(err instanceof AttemptFailure)) throw err;
         const { classified, regainSeconds } = err;
@@ -396,15 +477,60 @@ export class GraphClient {
         failures += 1;
         if (failures > this.config.max_retries) {
           this.count(accountId, token.label, 'errors');
-          // A "reduce data" answer to a request that cannot shrink, still there after every retry: the
-          // same code 1 is Meta's generic internal error, so it is reported as "re-run later" (exit 7).
-          throw classified.failure === 'reduce_data' && classified.retry ? new TransientError(error.message, { ...(error.hint ? { hint: error.hint } : {}), context: error.context }) : error;
+          throw retriesExhausted(classified);
         }
         const waitMs = Math.min(this.maxThrottleWaitMs, Math.max(this.backoffMs(failures), (regainSeconds ?? 0) * 1000));
         this.log.warn(`Graph call failed; retry ${failures}/${this.config.max_retries} in ${seconds(waitMs)}`, { reason: error.message, wait_ms: Math.round(waitMs), account_id: accountId, token_label: token.label });
         await this.abortable(this.sleep(waitMs), opts.signal);
       }
     }
+  }
+
+  /**
+   * One item of a batch answer, decided as the attempt loop (callWith) decides a plain answer: its
+   * final answer, a plain retry on its own (with these tokens), or another try in the next batch
+   * (`failed`: counts against max_retries; `waitMs`: backoff before it).
+   */
+  private itemAnswer<T>(res: ItemResponse, req: BatchRequest, token: TokenRef, candidates: TokenRef[], accountId: string | undefined, failuresSoFar: number): { answer: BatchAnswer<T> } | { alone: TokenRef[] } | { failed: boolean; waitMs: number } {
+    const path = this.redactor.redact(stripAuth(req.path.replace(/^\/+/, '')));
+    try {
+      // Items carry no Date header (only the batch answer does, and that went to onAnswer already).
+      return { answer: { ok: true, body: this.interpret<T>(res, token, undefined, accountId, path) } };
+    } catch (err) {
+      if (!(err instanceof AttemptFailure)) throw err;
+      const { classified, regainSeconds } = err;
+      const { error } = classified;
+      // Items go out with the batch's token: dead for one, dead for all; the next batch picks another
+      // living token, or fails as a plain call would when none is left.
+      if (classified.failure === 'token_dead') {
+        this.onTokenDead(token, error, candidates);
+        return { failed: false, waitMs: 0 };
+      }
+      if (classified.failure === 'throttle') this.count(accountId, token.label, 'throttles');
+      if (error.kind === 'permission' || classified.failure === 'blocked') {
+        const others = candidates.filter((t) => t.label !== token.label && !this.dead.has(t.label));
+        if (others.length > 0) return { alone: others };
+      }
+      const failures = failuresSoFar + 1;
+      const final = (e: ConnectorError): { answer: BatchAnswer<T> } => {
+        this.count(accountId, token.label, 'errors');
+        return { answer: { ok: false, error: e } };
+      };
+      if (!classified.retry) return final(error);
+      if (classified.failure === 'throttle') {
+        const next = this.onThrottle(classified, regainSeconds, failures, token, candidates, new Set(), accountId, path);
+        if (next === 'rotate') return { failed: false, waitMs: 0 };
+        // The pacer holds the next batch until the budget frees up, as it holds a plain retry.
+        return failures > this.config.max_retries ? final(error) : { failed: true, waitMs: 0 };
+      }
+      if (failures > this.config.max_retries) return final(retriesExhausted(classified));
+      return { failed: true, waitMs: Math.min(this.maxThrottleWaitMs, Math.max(this.backoffMs(failures), (regainSeconds ?? 0) * 1000)) };
+    }
+  }
+
+  /** Graph calls an account spent in this run as Meta counts them: each batch item is one. */
+  private spent(accountId: string): number {
+    return (this.byAccount.get(accountId)?.api_calls ?? 0) + (this.batchedExtra.get(accountId) ?? 0);
   }
 
   /** Marks a token dead for the run (190); true when another candidate can take over. */
@@ -488,6 +614,14 @@ export class GraphClient {
       throw new AttemptFailure(classifyNetworkError({ code, timedOut, path, accountId, tokenLabel: token.label, timeoutSeconds: this.config.request_timeout_seconds }), undefined);
     }
     this.log.debug('graph call', { method, path, http_status: res.status, ms: Date.now() - started, account_id: accountId, token_label: token.label });
+    return this.interpret<T>(res, token, opts.onAnswer, accountId, path);
+  }
+
+  /**
+   * Reads one answer (an HTTP answer, or one item of a batch answer, which stands for one): its usage
+   * headers go to the pacer; it resolves with the parsed body or throws AttemptFailure.
+   */
+  private interpret<T>(res: { status: number; headers: Record<string, unknown>; body: string }, token: TokenRef, onAnswer: GraphCallOptions['onAnswer'], accountId: string | undefined, path: string): T {
     let body: unknown;
     let parsed = true;
     try {
@@ -502,8 +636,9 @@ export class GraphClient {
     const reading = parseUsageHeaders(res.headers, accountId);
     this.pacer.observe(reading, accountId, success);
     if (success) {
-      const served = typeof res.headers.date === 'string' ? Date.parse(res.headers.date) : NaN;
-      opts.onAnswer?.(Number.isFinite(served) ? new Date(served) : undefined);
+      const date = res.headers['date'];
+      const served = typeof date === 'string' ? Date.parse(date) : NaN;
+      onAnswer?.(Number.isFinite(served) ? new Date(served) : undefined);
       return body as T;
     }
     // Graph signals waits in usage headers (a full ad-account budget at least for its reset window);

@@ -3,5 +3,6 @@
 import type { GraphClient } from '../graph/client.js';
 
 export type { TokenRef, CallStats, GraphCallOptions as GraphCall } from '../graph/client.js';
+export type { BatchAnswer, BatchRequest } from '../graph/batch.js';
 
-export type GraphPort = Pick<GraphClient, 'request' | 'paginate' | 'statsFor' | 'deadTokens' | 'holdAfterThrottle'>;
+export type GraphPort = Pick<GraphClient, 'request' | 'requestBatch' | 'paginate' | 'statsFor' | 'deadTokens' | 'holdAfterThrottle'>;

@@ -6,7 +6,8 @@ import { Logger } from '../../../connector/core/log.js';
 import { PermissionError, TransientError } from '../../../connector/core/errors.js';
 import { discoverAssets } from '../../../connector/tap/assets.js';
 import { validateTapConfig } from '../../../connector/tap/config.js';
-import type { CallStats, GraphCall, GraphPort } from '../../../connector/tap/graph-port.js';
+import type { BatchAnswer, BatchRequest, CallStats, GraphCall, GraphPort } from '../../../connector/tap/graph-port.js';
+import { eachRequest } from './fake-graph-port.js';
 
 type Edges = Record<string, Array<Record<string, unknown>> | Error>;
 
@@ -24,6 +25,9 @@ class FakeGraph implements GraphPort {
   async request<T>(path: string, opts: GraphCall): Promise<T> {
     if (path === 'me') return { id: `user_${opts.tokens[0]!.label}` } as T;
     return this.answer(path, opts)[0] as T;
+  }
+  requestBatch<T>(requests: readonly BatchRequest[], opts: GraphCall): Promise<Array<BatchAnswer<T>>> {
+    return eachRequest<T>(this, requests, opts);
   }
   async *paginate<T>(path: string, opts: GraphCall): AsyncGenerator<T> {
     for (const r of this.answer(path, opts)) yield r as T;

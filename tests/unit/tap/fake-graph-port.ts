@@ -2,8 +2,22 @@
 // rows a test lays out, every call is recorded with its path and params, and a path can be made to
 // fail with a ConnectorError. It lets runSync's orchestration be tested in-process, without HTTP or a
 // spawned tap; what Graph really accepts is held by the sandbox tests, not here.
-import type { ConnectorError } from '../../../connector/core/errors.js';
-import type { CallStats, GraphCall, GraphPort } from '../../../connector/tap/graph-port.js';
+import { ConnectorError } from '../../../connector/core/errors.js';
+import type { BatchAnswer, BatchRequest, CallStats, GraphCall, GraphPort } from '../../../connector/tap/graph-port.js';
+
+/** requestBatch for a fake: each request answered by the fake's own request(), a ConnectorError kept as that request's answer. */
+export function eachRequest<T>(port: Pick<GraphPort, 'request'>, requests: readonly BatchRequest[], opts: GraphCall): Promise<Array<BatchAnswer<T>>> {
+  return Promise.all(
+    requests.map(async (r): Promise<BatchAnswer<T>> => {
+      try {
+        return { ok: true, body: await port.request<T>(r.path, { ...opts, params: r.params ?? {} }) };
+      } catch (err) {
+        if (err instanceof ConnectorError) return { ok: false, error: err };
+        throw err;
+      }
+    }),
+  );
+}
 
 export interface FakeCall {
   path: string;
@@ -35,6 +49,10 @@ export class FakeGraphPort implements GraphPort {
     const o = this.objects.get(path);
     if (!o) return Promise.reject(new Error(`fake graph: no object at ${path}`));
     return Promise.resolve(structuredClone(o) as T);
+  }
+
+  requestBatch<T = unknown>(requests: readonly BatchRequest[], opts: GraphCall): Promise<Array<BatchAnswer<T>>> {
+    return eachRequest<T>(this, requests, opts);
   }
 
   async *paginate<T = Record<string, unknown>>(path: string, opts: GraphCall): AsyncGenerator<T> {

@@ -3,7 +3,8 @@
 // runs whose fate each test scripts (complete, fail with Meta's async error codes, stay queued, stall),
 // the synchronous insights read used to find the children that delivered, and a log of every call.
 import type { ThrottleScope } from '../../../connector/graph/errors.js';
-import type { CallStats, GraphCall, GraphPort } from '../../../connector/tap/graph-port.js';
+import type { BatchAnswer, BatchRequest, CallStats, GraphCall, GraphPort } from '../../../connector/tap/graph-port.js';
+import { eachRequest } from './fake-graph-port.js';
 import { addDays } from '../../../connector/core/dates.js';
 
 export const ACCOUNT = '1';
@@ -71,6 +72,10 @@ export class FakeInsightsGraph implements GraphPort {
     if (fate.kind === 'fail') return { id: path, async_status: 'Job Failed', async_percent_completion: 0, ...(fate.code !== undefined ? { error_code: fate.code, error_subcode: fate.subcode } : {}) } as T;
     if (fate.kind === 'complete' && n <= (fate.afterPolls ?? 1) - 1) return { id: path, async_status: 'Job Running', async_percent_completion: Math.min(99, n * 30) } as T;
     return { id: path, async_status: 'Job Completed', async_percent_completion: 100 } as T;
+  }
+
+  requestBatch<T = unknown>(requests: readonly BatchRequest[], opts: GraphCall): Promise<Array<BatchAnswer<T>>> {
+    return eachRequest<T>(this, requests, opts);
   }
 
   async *paginate<T = Record<string, unknown>>(path: string, opts: GraphCall): AsyncGenerator<T> {
