@@ -2,10 +2,9 @@
 // GETs), and how each item's answer is taken as the plain answer it stands for (usage headers, a dead
 // token, a refused token, null items), plus Meta's 50-item cap and the per-account call budget.
 import { expect } from 'chai';
-import { GraphClient } from '../../../connector/graph/client.js';
 import { CallBudgetError } from '../../../connector/graph/call-budget.js';
 import { MAX_BATCH_REQUESTS, type BatchRequest } from '../../../connector/graph/batch.js';
-import { startFakeGraph, graphError, tapConfig, memoryLogger, fakeTime, type FakeGraph, type Handler, type Seen } from './fake-graph.js';
+import { graphError, scriptedGraph, type Handler, type Seen } from './fake-graph.js';
 
 const A = { label: 'agency', token: 'sbx_agency_5f3a9c0d1e2b' };
 const B = { label: 'brand', token: 'sbx_brand_77aa00bb11cc' };
@@ -21,14 +20,8 @@ const batchServer =
     req.method === 'POST' ? { json: itemsOf(req).map((i) => item(i.relative_url.split('?')[0]!, req.query.get('access_token'), n)) } : { json: { id: req.path.split('/').pop() } };
 
 describe('GraphClient.requestBatch', () => {
-  let fake: FakeGraph;
-  const serve = async (h: Handler): Promise<FakeGraph> => (fake = await startFakeGraph(h));
-  afterEach(async () => fake?.close());
-  const client = (over: Record<string, unknown> = {}) => {
-    const time = fakeTime();
-    const mem = memoryLogger();
-    return { c: new GraphClient({ config: { ...tapConfig({ api_base_url: fake.baseUrl, app_secret: 'secret-42' }), ...over }, log: mem.log, clock: time.clock, sleep: time.sleep }), time, mem };
-  };
+  const graph = scriptedGraph({ app_secret: 'secret-42' });
+  const { serve, client } = graph;
   const reqs = (ids: string[]): BatchRequest[] => ids.map((id) => ({ path: id, params: { fields: ['id', 'name', 'object_story_spec'] } }));
 
   it("sends one POST to the version root whose items carry exactly a plain GET's parameters, and returns the answers in request order", async () => {
@@ -40,7 +33,7 @@ describe('GraphClient.requestBatch', () => {
       { ok: true, body: { id: '12' } },
     ]);
     await c.request('13', { tokens: [A], params: { fields: ['id', 'name', 'object_story_spec'] } });
-    const [post, plain] = fake.seen as [Seen, Seen];
+    const [post, plain] = graph.fake.seen as [Seen, Seen];
     expect([post.method, post.path]).to.deep.equal(['POST', '/v25.0/']);
     expect(post.query.get('access_token')).to.equal(A.token);
     expect(post.query.has('appsecret_proof')).to.equal(true);
@@ -58,7 +51,7 @@ describe('GraphClient.requestBatch', () => {
     const { c } = client();
     const err = await c.requestBatch(reqs(Array.from({ length: MAX_BATCH_REQUESTS + 1 }, (_, i) => String(i + 1))), { tokens: [A] }).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(RangeError);
-    expect(fake.seen).to.have.length(0);
+    expect(graph.fake.seen).to.have.length(0);
   });
 
   it("paces the account's next call by an item's own usage headers (a budget at 100 % for 3 minutes)", async () => {
@@ -78,7 +71,7 @@ describe('GraphClient.requestBatch', () => {
     const out = await c.requestBatch(reqs(['11', '12']), { tokens: [A, B], accountId: '5' });
     expect(out.map((a) => a.ok)).to.deep.equal([true, true]);
     expect(c.deadTokens()).to.deep.equal(['agency']);
-    expect(fake.seen.map((s) => [s.method, s.query.get('access_token')])).to.deep.equal([
+    expect(graph.fake.seen.map((s) => [s.method, s.query.get('access_token')])).to.deep.equal([
       ['POST', A.token],
       ['POST', B.token],
     ]);
@@ -89,7 +82,7 @@ describe('GraphClient.requestBatch', () => {
     const { c } = client();
     const out = await c.requestBatch(reqs(['11', '12', '13']), { tokens: [A, B], accountId: '5' });
     expect(out.map((a) => (a.ok ? a.body : a.error.name))).to.deep.equal([{ id: '11' }, { id: '12' }, 'ObjectSkipError']);
-    expect(fake.seen.filter((s) => s.method === 'GET').map((s) => [s.path, s.query.get('access_token')])).to.deep.equal([['/v25.0/12', B.token]]);
+    expect(graph.fake.seen.filter((s) => s.method === 'GET').map((s) => [s.path, s.query.get('access_token')])).to.deep.equal([['/v25.0/12', B.token]]);
     expect(c.statsFor('5')).to.include({ errors: 1 });
   });
 
@@ -102,7 +95,7 @@ describe('GraphClient.requestBatch', () => {
       { ok: true, body: { id: '12' } },
       { ok: true, body: { id: '13' } },
     ]);
-    expect(fake.seen.filter((s) => s.method === 'GET').map((s) => s.path)).to.have.members(['/v25.0/12', '/v25.0/13']);
+    expect(graph.fake.seen.filter((s) => s.method === 'GET').map((s) => s.path)).to.have.members(['/v25.0/12', '/v25.0/13']);
     expect(mem.text()).to.include('not answered in their batch');
   });
 
@@ -113,6 +106,6 @@ describe('GraphClient.requestBatch', () => {
     await c.requestBatch(reqs(ids), { tokens: [A], accountId: '5' });
     const err = await c.requestBatch(reqs(ids.slice(0, 20)), { tokens: [A], accountId: '5' }).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(CallBudgetError);
-    expect(fake.seen).to.have.length(1);
+    expect(graph.fake.seen).to.have.length(1);
   });
 });

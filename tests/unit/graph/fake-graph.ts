@@ -2,6 +2,7 @@
 // answered by the test's handler (JSON, headers, or a socket reset / no answer at all).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { GraphClient, type GraphClientOptions } from '../../../connector/graph/client.js';
 import { Logger } from '../../../connector/core/log.js';
 import { Redactor } from '../../../connector/core/secrets.js';
 import { validateTapConfig, type TapConfig } from '../../../connector/tap/config.js';
@@ -88,4 +89,24 @@ export function fakeTime(start = Date.parse('2026-11-20T00:00:00Z')): { clock: (
     sleeps,
     now: () => now,
   };
+}
+
+/**
+ * Call inside a describe(): `serve(handler)` starts a scripted Graph for the test (closed after it),
+ * `client(over)` a GraphClient on it whose clock moves only when it sleeps. `config` and `options`
+ * are the suite's defaults.
+ */
+export function scriptedGraph(config: Record<string, unknown> = {}, options: Partial<GraphClientOptions> = {}) {
+  const h = {
+    fake: undefined as unknown as FakeGraph,
+    serve: async (handle: Handler): Promise<FakeGraph> => (h.fake = await startFakeGraph(handle)),
+    client: (over: Record<string, unknown> = {}) => {
+      const time = fakeTime();
+      const mem = memoryLogger();
+      const c = new GraphClient({ config: { ...tapConfig({ api_base_url: h.fake.baseUrl, ...config }), ...over }, log: mem.log, clock: time.clock, sleep: time.sleep, ...options });
+      return { c, mem, time };
+    },
+  };
+  afterEach(async () => h.fake?.close());
+  return h;
 }

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { GraphClient, type TokenRef } from '../../../connector/graph/client.js';
 import { ObjectSkipError } from '../../../connector/graph/errors.js';
 import { ConnectorError } from '../../../connector/core/errors.js';
-import { startFakeGraph, tapConfig, memoryLogger, fakeTime, type FakeGraph, type Handler, type Reply } from './fake-graph.js';
+import { scriptedGraph, type Handler, type Reply } from './fake-graph.js';
 
 interface Answer {
   status: number;
@@ -28,16 +28,8 @@ const B: TokenRef = { label: 'brand', token: 'sbx_brand_77aa00bb11cc' };
 const PATH = 'act_123/campaigns';
 
 describe("GraphClient reacts to Meta's real answers (issue 18 real-answer scenarios)", () => {
-  let fake: FakeGraph;
-  const serve = async (h: Handler): Promise<FakeGraph> => (fake = await startFakeGraph(h));
-  afterEach(async () => fake?.close());
-
-  const client = (over: Record<string, unknown> = {}) => {
-    const time = fakeTime();
-    const mem = memoryLogger();
-    const c = new GraphClient({ config: { ...tapConfig({ api_base_url: fake.baseUrl, retry_base_ms: 1000, max_retries: 2 }), ...over }, log: mem.log, clock: time.clock, sleep: time.sleep, maxThrottleWaitMs: 15 * 60_000 });
-    return { c, mem, time };
-  };
+  const graph = scriptedGraph({ retry_base_ms: 1000, max_retries: 2 }, { maxThrottleWaitMs: 15 * 60_000 });
+  const { serve, client } = graph;
   /** First answer is the real one, later ones succeed. */
   const once =
     (name: string): Handler =>
@@ -68,7 +60,7 @@ describe("GraphClient reacts to Meta's real answers (issue 18 real-answer scenar
         const { c, time } = client();
         const out = await c.request<{ data: unknown[] }>(PATH, { tokens: [A] });
         expect(out.data).to.have.length(1);
-        expect(fake.seen).to.have.length(2);
+        expect(graph.fake.seen).to.have.length(2);
         const waited = time.sleeps.reduce((a, b) => a + b, 0);
         expect(waited).to.be.at.least(Math.max(1, minWaitMs));
         expect(waited).to.be.below(15 * 60_000);
@@ -83,7 +75,7 @@ describe("GraphClient reacts to Meta's real answers (issue 18 real-answer scenar
       expect(e.kind).to.equal('throttled');
       expect(e.exitCode).to.equal(7);
       expect(e.message).to.match(/wait 45 min/);
-      expect(fake.seen).to.have.length(1);
+      expect(graph.fake.seen).to.have.length(1);
       expect(time.sleeps).to.deep.equal([]);
     });
 
@@ -92,7 +84,7 @@ describe("GraphClient reacts to Meta's real answers (issue 18 real-answer scenar
         await serve((r) => (r.query.get('access_token') === A.token ? answer(name) : OK));
         const { c, time } = client();
         await c.request(PATH, { tokens: [A, B] });
-        expect(fake.seen.map((s) => s.query.get('access_token'))).to.deep.equal([A.token, B.token]);
+        expect(graph.fake.seen.map((s) => s.query.get('access_token'))).to.deep.equal([A.token, B.token]);
         expect(time.sleeps).to.deep.equal([]);
       });
     }
@@ -102,7 +94,7 @@ describe("GraphClient reacts to Meta's real answers (issue 18 real-answer scenar
       const { c } = client();
       const e = await failure(c.request(PATH, { tokens: [A] }));
       expect(e.exitCode).to.equal(7);
-      expect(fake.seen).to.have.length(3);
+      expect(graph.fake.seen).to.have.length(3);
     });
   });
 
@@ -126,7 +118,7 @@ describe("GraphClient reacts to Meta's real answers (issue 18 real-answer scenar
       const e = await failure(c.request(PATH, { tokens: [A] }));
       expect(e.exitCode).to.equal(7);
       expect(e.message).to.include('wait 30 min');
-      expect(fake.seen).to.have.length(1);
+      expect(graph.fake.seen).to.have.length(1);
       expect(time.sleeps).to.deep.equal([]);
     });
 
@@ -170,7 +162,7 @@ describe("GraphClient reacts to Meta's real answers (issue 18 real-answer scenar
         await serve(once(name));
         const { c, time } = client();
         await c.request(PATH, { tokens: [A] });
-        expect(fake.seen).to.have.length(2);
+        expect(graph.fake.seen).to.have.length(2);
         expect(time.sleeps).to.have.length(1);
       });
     }
@@ -181,8 +173,8 @@ describe("GraphClient reacts to Meta's real answers (issue 18 real-answer scenar
       await serve((_r, n) => (n === 1 ? flagged : OK));
       const first = client();
       await first.c.request(PATH, { tokens: [A] });
-      expect(fake.seen).to.have.length(2);
-      fake.handle = () => flagged;
+      expect(graph.fake.seen).to.have.length(2);
+      graph.fake.handle = () => flagged;
       const e = await failure(client().c.request(PATH, { tokens: [A] }));
       expect(e.exitCode).to.equal(7);
     });
@@ -193,14 +185,14 @@ describe("GraphClient reacts to Meta's real answers (issue 18 real-answer scenar
       const e = await failure(c.request(PATH, { tokens: [A] }));
       expect(e.exitCode).to.equal(7);
       expect(e.message).to.include('HTTP 502').and.not.include('<html>');
-      expect(fake.seen).to.have.length(3);
+      expect(graph.fake.seen).to.have.length(3);
     });
 
     it("a proxy's HTML 504 page, then a good answer: retried and succeeds", async () => {
       await serve((_r, n) => (n === 1 ? { status: 504, text: '<html><body><h1>504 Gateway Time-out</h1></body></html>', headers: { 'content-type': 'text/html' } } : OK));
       const { c } = client();
       await c.request(PATH, { tokens: [A] });
-      expect(fake.seen).to.have.length(2);
+      expect(graph.fake.seen).to.have.length(2);
     });
 
     it('a 400 whose error body is cut off: retried (nothing to classify by), then exit 7 naming HTTP 400, not "unclassified" exit 1', async () => {
@@ -210,7 +202,7 @@ describe("GraphClient reacts to Meta's real answers (issue 18 real-answer scenar
       expect(e.exitCode).to.equal(7);
       expect(e.message).to.include('HTTP 400');
       expect(e.hint).to.include('proxy');
-      expect(fake.seen).to.have.length(3);
+      expect(graph.fake.seen).to.have.length(3);
     });
 
     it('an empty body with HTTP 200: retried, never taken for an empty result', async () => {
@@ -218,7 +210,7 @@ describe("GraphClient reacts to Meta's real answers (issue 18 real-answer scenar
       const { c } = client();
       const out = await c.request<{ data: unknown[] }>(PATH, { tokens: [A] });
       expect(out.data).to.have.length(1);
-      expect(fake.seen).to.have.length(2);
+      expect(graph.fake.seen).to.have.length(2);
     });
 
     it('a truncated JSON body with HTTP 200: retried, never parsed as data', async () => {
@@ -226,7 +218,7 @@ describe("GraphClient reacts to Meta's real answers (issue 18 real-answer scenar
       const { c } = client();
       const out = await c.request<{ data: unknown[] }>(PATH, { tokens: [A] });
       expect(out.data).to.have.length(1);
-      expect(fake.seen).to.have.length(2);
+      expect(graph.fake.seen).to.have.length(2);
     });
   });
 
@@ -239,7 +231,7 @@ describe("GraphClient reacts to Meta's real answers (issue 18 real-answer scenar
         expect(c.deadTokens()).to.deep.equal(['agency']);
         const e = await failure(c.request('act_5/ads', { tokens: [A] }));
         expect(e.exitCode).to.equal(3);
-        expect(fake.seen).to.have.length(2);
+        expect(graph.fake.seen).to.have.length(2);
       });
     }
 
@@ -258,7 +250,7 @@ describe("GraphClient reacts to Meta's real answers (issue 18 real-answer scenar
       const e = await failure(c.request(PATH, { tokens: [A] }));
       expect(e.exitCode).to.equal(3);
       expect(e.hint).to.include('access_token');
-      expect(fake.seen).to.have.length(3);
+      expect(graph.fake.seen).to.have.length(3);
       expect(c.deadTokens()).to.deep.equal([]);
     });
 
@@ -285,7 +277,7 @@ describe("GraphClient reacts to Meta's real answers (issue 18 real-answer scenar
         .and.to.include('Business Settings');
       expect(c.deadTokens(), 'the token is not dropped').to.deep.equal([]);
       await c.request(PATH, { tokens: [A] });
-      expect(fake.seen.at(-1)!.query.get('access_token'), 'the same token reads the ad account').to.equal(A.token);
+      expect(graph.fake.seen.at(-1)!.query.get('access_token'), 'the same token reads the ad account').to.equal(A.token);
     });
 
     it('190 at HTTP 401 "Cannot parse access token": exit 3', async () => {
@@ -314,7 +306,7 @@ describe("GraphClient reacts to Meta's real answers (issue 18 real-answer scenar
         const e = await failure(c.request(PATH, { tokens: [A] }));
         expect(e.exitCode, e.message).to.equal(exit);
         expect(e.hint).to.match(hint);
-        expect(fake.seen, 'not retried').to.have.length(1);
+        expect(graph.fake.seen, 'not retried').to.have.length(1);
         expect(time.sleeps).to.deep.equal([]);
       });
     }
@@ -324,7 +316,7 @@ describe("GraphClient reacts to Meta's real answers (issue 18 real-answer scenar
       const { c, time } = client();
       const out = await c.request<{ data: unknown[] }>(PATH, { tokens: [A, B] });
       expect(out.data).to.have.length(1);
-      expect(fake.seen.map((x) => x.query.get('access_token'))).to.deep.equal([A.token, B.token]);
+      expect(graph.fake.seen.map((x) => x.query.get('access_token'))).to.deep.equal([A.token, B.token]);
       expect(time.sleeps, 'no wait').to.deep.equal([]);
       expect(c.deadTokens()).to.deep.equal([]);
     });
@@ -342,7 +334,7 @@ describe("GraphClient reacts to Meta's real answers (issue 18 real-answer scenar
       const { c } = client();
       const e = await failure(c.request('120210000000000001', { tokens: [A] }));
       expect(e).to.be.instanceOf(ObjectSkipError);
-      expect(fake.seen).to.have.length(1);
+      expect(graph.fake.seen).to.have.length(1);
     });
   });
 
@@ -356,26 +348,26 @@ describe("GraphClient reacts to Meta's real answers (issue 18 real-answer scenar
     it('an empty page that carries `next` is followed (Meta: "a page may be empty but contain a next paging link")', async () => {
       await serve((r) => {
         const after = r.query.get('after');
-        if (!after) return { json: { data: [], paging: { cursors: { before: 'QVFa', after: 'QVFb' }, next: `${fake.baseUrl}/v25.0/${PATH}?limit=25&after=QVFb` } } };
-        return { json: { data: [{ id: '7' }], paging: { cursors: { before: 'QVFb', after: 'QVFc' }, previous: `${fake.baseUrl}/v25.0/${PATH}?limit=25&before=QVFb` } } };
+        if (!after) return { json: { data: [], paging: { cursors: { before: 'QVFa', after: 'QVFb' }, next: `${graph.fake.baseUrl}/v25.0/${PATH}?limit=25&after=QVFb` } } };
+        return { json: { data: [{ id: '7' }], paging: { cursors: { before: 'QVFb', after: 'QVFc' }, previous: `${graph.fake.baseUrl}/v25.0/${PATH}?limit=25&before=QVFb` } } };
       });
       const { c } = client();
       expect(await rows(c)).to.deep.equal([{ id: '7' }]);
     });
 
     it('`previous` without `next` ends the edge', async () => {
-      await serve(() => ({ json: { data: [{ id: '1' }], paging: { cursors: { before: 'MTM3OAZDZD', after: 'MTM3NwZDZD' }, previous: `${fake.baseUrl}/v25.0/${PATH}?before=MTM3OAZDZD` } } }));
+      await serve(() => ({ json: { data: [{ id: '1' }], paging: { cursors: { before: 'MTM3OAZDZD', after: 'MTM3NwZDZD' }, previous: `${graph.fake.baseUrl}/v25.0/${PATH}?before=MTM3OAZDZD` } } }));
       const { c } = client();
       expect(await rows(c)).to.have.length(1);
-      expect(fake.seen).to.have.length(1);
+      expect(graph.fake.seen).to.have.length(1);
     });
 
     it('a `next` that repeats the cursor just read ends the edge with a warning instead of looping', async () => {
       // facebook-python-business-sdk#661: the last page kept answering with the same `after` and a next link.
-      await serve((r) => ({ json: { data: [{ id: r.query.get('after') ?? 'first' }], paging: { cursors: { before: 'MTM3OAZDZD', after: 'MTM3NwZDZD' }, next: `${fake.baseUrl}/v25.0/${PATH}?limit=25&after=MTM3NwZDZD` } } }));
+      await serve((r) => ({ json: { data: [{ id: r.query.get('after') ?? 'first' }], paging: { cursors: { before: 'MTM3OAZDZD', after: 'MTM3NwZDZD' }, next: `${graph.fake.baseUrl}/v25.0/${PATH}?limit=25&after=MTM3NwZDZD` } } }));
       const { c, mem } = client();
       const got = await rows(c);
-      expect(fake.seen.length).to.be.at.most(3);
+      expect(graph.fake.seen.length).to.be.at.most(3);
       expect(got.length).to.be.at.least(1);
       expect(mem.text()).to.include('repeats');
     });
