@@ -43,6 +43,27 @@ describe('sandbox: batch requests and observability', () => {
     expect(big.json.error).to.include({ type: 'GraphBatchException', message: 'Too many requests in batch message. Maximum batch size is 50' });
   });
 
+  it("charges each sub-request to the app's and the ad account's budget like a call of its own, items past the budget getting the throttle answer", async () => {
+    const tight = await startSandbox({ world: 'small', seed: 4, rateLimits: { accountBudget: 4, appBudget: 10 } });
+    try {
+      const { token: t, acct: a } = agencyOf(tight);
+      const ids = tight.world.accountByBareId.get(a)!.creativeIds.slice(0, 6);
+      const r = await graphPost(tight.baseUrl, '/', t, { batch: JSON.stringify(ids.map((id) => ({ method: 'GET', relative_url: `${id}?fields=id,name` }))) });
+      expect(r.status).to.equal(200);
+      const items = r.json as Array<{ code: number; headers: Array<{ name: string; value: string }>; body: string }>;
+      const header = (i: number, name: string): string | undefined => items[i]!.headers.find((h) => h.name === name)?.value;
+      expect(items.map((i) => i.code)).to.deep.equal([200, 200, 200, 200, 400, 400]);
+      expect(items.slice(0, 4).map((_, i) => JSON.parse(header(i, 'x-ad-account-usage')!).acc_id_util_pct)).to.deep.equal([25, 50, 75, 100]);
+      expect(JSON.parse(items[4]!.body).error).to.include({ code: 80004 });
+      expect(JSON.parse(header(4, 'x-business-use-case-usage')!)[a][0].estimated_time_to_regain_access).to.be.greaterThan(0);
+      expect(JSON.parse(header(5, 'x-app-usage')!).call_count, 'the app budget counted every item').to.equal(60);
+      expect(tight.stats()).to.include({ requests: 1, batches: 1 });
+      expect(tight.stats().throttlesByCode['80004']).to.equal(2);
+    } finally {
+      await tight.close();
+    }
+  });
+
   it('counts calls per endpoint pattern, token, account, errors and bytes, and resets over HTTP', async () => {
     await http(`${sb.baseUrl}/__sandbox/reset-stats`, { method: 'POST' });
     await graphGet(sb.baseUrl, `/act_${acct}/campaigns`, token);
