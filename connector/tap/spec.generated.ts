@@ -214,7 +214,7 @@ export const TAP_SPEC = {
       "type": "integer",
       "minimum": 1,
       "default": 20000,
-      "description": "Ceiling on Graph calls one ad account may spend in one run (retries and insights job polls included). Reaching it ends that account with exit 7 (retry later); what finished keeps its bookmark, the other accounts go on."
+      "description": "Ceiling on Graph calls one ad account may spend in one run (retries, insights job polls and each item of a Batch API call included). Reaching it ends that account with exit 7 (retry later); what finished keeps its bookmark, the other accounts go on."
     },
     "usage_pause_threshold": {
       "type": "number",
