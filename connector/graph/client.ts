@@ -361,7 +361,8 @@ export class GraphClient {
   /** The path shown in errors and logs: version-relative, no query (no token can hide there). */
   private shownPath(url: URL): string {
     const rel = url.pathname.replace(/^\/v\d+\.\d+\/?/, '');
-    return this.redactor.redact(stripAuth(rel));
+    // The version root takes only Batch API requests: name it so an error about one says what failed.
+    return rel === '' ? 'the Batch API (POST /)' : this.redactor.redact(stripAuth(rel));
   }
 
   private count(accountId: string | undefined, label: string | undefined, key: keyof CallStats): void {

@@ -3,6 +3,7 @@
 // token, a refused token, null items), plus Meta's 50-item cap and the per-account call budget.
 import { expect } from 'chai';
 import { CallBudgetError } from '../../../connector/graph/call-budget.js';
+import { TransientError } from '../../../connector/core/errors.js';
 import { MAX_BATCH_REQUESTS, type BatchRequest } from '../../../connector/graph/batch.js';
 import { graphError, scriptedGraph, type Handler, type Seen } from './fake-graph.js';
 
@@ -97,6 +98,16 @@ describe('GraphClient.requestBatch', () => {
     ]);
     expect(graph.fake.seen.filter((s) => s.method === 'GET').map((s) => s.path)).to.have.members(['/v25.0/12', '/v25.0/13']);
     expect(mem.text()).to.include('not answered in their batch');
+  });
+
+  it('retries a batch request that fails as a whole like any call, then throws naming the Batch API', async () => {
+    await serve(() => ({ status: 503, json: graphError(2, undefined, { is_transient: true }) }));
+    const { c } = client({ max_retries: 2 });
+    const err = await c.requestBatch(reqs(['11', '12']), { tokens: [A], accountId: '5' }).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(TransientError);
+    expect((err as TransientError).message).to.include('Batch API');
+    expect(graph.fake.seen.map((s) => s.method)).to.deep.equal(['POST', 'POST', 'POST']);
+    expect(c.statsFor('5')).to.include({ api_calls: 3, retries: 2, errors: 1 });
   });
 
   it('charges every item to max_api_calls_per_account, as Meta counts them', async () => {
