@@ -11,10 +11,19 @@ import { encodeParams } from './paging.js';
  */
 export const MAX_BATCH_REQUESTS = 50;
 
+/** `items` cut into runs of at most MAX_BATCH_REQUESTS, in order: one batch each. */
+export function batchesOf<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += MAX_BATCH_REQUESTS) out.push(items.slice(i, i + MAX_BATCH_REQUESTS));
+  return out;
+}
+
 /** One GET of a batch: a node (or edge) path without version, and the parameters a plain GET would send. */
 export interface BatchRequest {
   path: string;
   params?: Record<string, unknown>;
+  /** The ad account this item reads, when a batch mixes accounts (its usage headers, its call count); default the batch's. */
+  accountId?: string;
 }
 
 /** What one request of a batch came to, after the client's retries: its body, or the error that ended it. */

@@ -276,19 +276,25 @@ export class GraphClient {
     const failures = new Map<number, number>(); // per item: answers that count against max_retries
     const alone: Array<{ index: number; tokens: TokenRef[] }> = [];
     const accountId = opts.accountId;
+    const accountOf = (i: number): string | undefined => requests[i]!.accountId ?? accountId;
     const root = new URL(graphUrl(this.config.api_base_url, this.config.api_version, ''));
     let pending = requests.map((_, i) => i);
     while (pending.length > 0) {
       const items = pending.map((i) => batchItem(requests[i]!));
       const { body, token } = await this.callWith<unknown>(root, { batch: JSON.stringify(items), include_headers: 'true' }, { ...opts, method: 'POST' }, items.length);
-      if (accountId) this.batchedExtra.set(accountId, (this.batchedExtra.get(accountId) ?? 0) + items.length - 1);
+      // The HTTP request was counted for the batch's account; Meta counts each item against its own.
+      if (accountId) this.batchedExtra.set(accountId, (this.batchedExtra.get(accountId) ?? 0) - 1);
+      for (const i of pending) {
+        const a = accountOf(i);
+        if (a) this.batchedExtra.set(a, (this.batchedExtra.get(a) ?? 0) + 1);
+      }
       const again: number[] = [];
       let waitMs = 0;
       decodeBatch(body, items.length).forEach((res, k) => {
         const index = pending[k]!;
         if (res === null) alone.push({ index, tokens: opts.tokens });
         else {
-          const step = this.itemAnswer<T>(res, requests[index]!, token, opts.tokens, accountId, failures.get(index) ?? 0);
+          const step = this.itemAnswer<T>(res, requests[index]!, token, opts.tokens, accountOf(index), failures.get(index) ?? 0);
           if ('answer' in step) answers[index] = step.answer;
           else if ('alone' in step) alone.push({ index, tokens: step.alone });
           else {
@@ -311,7 +317,8 @@ export class GraphClient {
         const req = requests[index]!;
         this.count(accountId, undefined, 'retries');
         try {
-          answers[index] = { ok: true, body: await this.request<T>(req.path, { ...opts, params: req.params ?? {}, tokens }) };
+          const a = accountOf(index);
+          answers[index] = { ok: true, body: await this.request<T>(req.path, { ...opts, params: req.params ?? {}, tokens, ...(a ? { accountId: a } : {}) }) };
         } catch (err) {
           if (!(err instanceof ConnectorError)) throw err;
           answers[index] = { ok: false, error: err };

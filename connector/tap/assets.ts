@@ -8,6 +8,7 @@ import { ConnectorError, asConnectorError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { TapConfig } from './config.js';
 import type { GraphPort, TokenRef } from './graph-port.js';
+import { batchesOf } from '../graph/batch.js';
 import { BUSINESS_SCOPE, type TokenType } from '../graph/tokens.js';
 import { ObjectSkipError } from '../graph/errors.js';
 import { accountStatusName, UNSYNCED_ACCOUNT_STATUSES } from './account-status.js';
@@ -309,11 +310,12 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
 /**
  * Accounts listed but not to be synced: closed or disabled ones (account_status, account-status.ts), and
  * ones only a business edge (owned/client) listed — no /me edge, so the token may have no role on them.
- * Those are read once (GET act_<id>); a permission answer (200/10, 100/33) skips them with a reason
- * instead of failing every run. Any other failure leaves them to the sync, which reports it.
+ * Those are read once (GET act_<id>, 50 to a Batch API call among accounts the same tokens reach); a
+ * permission answer (200/10, 100/33) skips them with a reason instead of failing every run. Any other
+ * failure leaves them to the sync, which reports it.
  */
 async function findUnsyncableAccounts(ctx: DiscoveryContext, r: DiscoveryResult): Promise<void> {
-  const probes: Array<Promise<void>> = [];
+  const probes = new Map<string, Array<[string, FoundAsset]>>(); // by the tokens that reach them
   for (const [accountId, a] of r.adAccounts) {
     const status = a.raw['account_status'];
     if (typeof status === 'number' && UNSYNCED_ACCOUNT_STATUSES.has(status)) {
@@ -325,24 +327,29 @@ async function findUnsyncableAccounts(ctx: DiscoveryContext, r: DiscoveryResult)
       continue;
     }
     if (a.access.some((x) => x.relation === 'assigned')) continue;
-    probes.push(
-      (async () => {
-        try {
-          await ctx.limit(() => ctx.graph.request(`act_${accountId}`, { params: { fields: ['account_id'] }, tokens: tokensFor(ctx.tokens, a.tokenLabels), accountId }));
-        } catch (err) {
-          const e = asConnectorError(err);
-          if (e.kind !== 'permission') return;
-          const via = [...new Set(a.access.map((x) => `${x.relation} by business ${x.business_id}`))].join(', ');
-          r.skipped.set(accountId, {
-            reason: `ad account ${accountId} is listed by a Business Manager (${via}) but the token${a.tokenLabels.size === 1 ? '' : 's'} listing it (${[...a.tokenLabels].map((l) => `"${l}"`).join(', ')}) ha${a.tokenLabels.size === 1 ? 's' : 've'} no role on it: ${e.message}`,
-            errorClass: 'permission',
-            hint: 'To sync it, assign it to the token’s system user (Business Settings → Accounts → Ad accounts → Add people, "View performance"); to silence this, leave it out with account_ids or business_ids.',
-          });
-        }
-      })(),
-    );
+    const key = [...a.tokenLabels].sort().join('\n');
+    probes.set(key, [...(probes.get(key) ?? []), [accountId, a]]);
   }
-  await Promise.all(probes);
+  const noRole = (accountId: string, a: FoundAsset, e: ConnectorError): void => {
+    const via = [...new Set(a.access.map((x) => `${x.relation} by business ${x.business_id}`))].join(', ');
+    r.skipped.set(accountId, {
+      reason: `ad account ${accountId} is listed by a Business Manager (${via}) but the token${a.tokenLabels.size === 1 ? '' : 's'} listing it (${[...a.tokenLabels].map((l) => `"${l}"`).join(', ')}) ha${a.tokenLabels.size === 1 ? 's' : 've'} no role on it: ${e.message}`,
+      errorClass: 'permission',
+      hint: 'To sync it, assign it to the token’s system user (Business Settings → Accounts → Ad accounts → Add people, "View performance"); to silence this, leave it out with account_ids or business_ids.',
+    });
+  };
+  await Promise.all(
+    [...probes.values()].flatMap(batchesOf).map((chunk) =>
+      ctx.limit(async () => {
+        const requests = chunk.map(([accountId]) => ({ path: `act_${accountId}`, params: { fields: ['account_id'] }, accountId }));
+        // A batch that fails as a whole says nothing about these accounts: the sync reads and reports them.
+        const answers = await ctx.graph.requestBatch(requests, { tokens: tokensFor(ctx.tokens, chunk[0]![1].tokenLabels) }).catch(() => []);
+        answers.forEach((answer, i) => {
+          if (!answer.ok && answer.error.kind === 'permission') noRole(chunk[i]![0], chunk[i]![1], answer.error);
+        });
+      }),
+    ),
+  );
 }
 
 function mapFor(r: DiscoveryResult, name: string): Map<string, FoundAsset> {

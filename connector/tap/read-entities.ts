@@ -6,7 +6,7 @@
 import type { LimitFunction } from 'p-limit';
 import { unixSeconds } from '../core/dates.js';
 import type { ConnectorError } from '../core/errors.js';
-import { MAX_BATCH_REQUESTS } from '../graph/batch.js';
+import { MAX_BATCH_REQUESTS, batchesOf } from '../graph/batch.js';
 import { ObjectSkipError } from '../graph/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Bookmark } from '../singer/state.js';
@@ -171,11 +171,8 @@ export async function readEntityStream(
    */
   const readByIds = async (ids: Iterable<string>, viaParent = false): Promise<void> => {
     const skippable = (e: ConnectorError): boolean => e.kind === 'permission' || e instanceof ObjectSkipError;
-    const all = [...ids];
-    const chunks: string[][] = [];
-    for (let i = 0; i < all.length; i += MAX_BATCH_REQUESTS) chunks.push(all.slice(i, i + MAX_BATCH_REQUESTS));
     await Promise.all(
-      chunks.map((chunk) =>
+      batchesOf([...ids]).map((chunk) =>
         ctx.limit(async () => {
           const answers = await withServedFields(async (f) => {
             const got = await ctx.graph.requestBatch<Record<string, unknown>>(

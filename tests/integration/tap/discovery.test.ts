@@ -124,6 +124,13 @@ describe('tap-facebook-ads discovery for every kind of token (child process)', f
       }
     });
 
+    it('asks about the account its token may have no role on inside a Batch API call, not with a GET of its own', () => {
+      const calls = h.rec.calls.slice(mark);
+      const items = calls.filter((c) => c.method === 'POST' && c.path === '/').flatMap((c) => JSON.parse(c.params.get('batch') ?? '[]') as Array<{ relative_url: string }>);
+      expect(items.map((i) => i.relative_url)).to.deep.equal([`act_${noRole}?fields=%5B%22account_id%22%5D`]);
+      expect(calls.filter((c) => c.method === 'GET' && c.path === `/act_${noRole}`)).to.deep.equal([]);
+    });
+
     it('never reads the skipped accounts’ objects, and still lists them in ad_accounts (activated) with their status', () => {
       const paths = pathsOf(mark, 'agency');
       for (const a of [noRole, closed])
