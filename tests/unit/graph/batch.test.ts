@@ -66,6 +66,21 @@ describe('GraphClient.requestBatch', () => {
     expect(time.sleeps[0]).to.be.at.least(180_000);
   });
 
+  it("reads an item's X-Ad-Account-Usage as its own ad account's when a batch mixes accounts", async () => {
+    const full = { name: 'x-ad-account-usage', value: JSON.stringify({ acc_id_util_pct: 100, reset_time_duration: 200, ads_api_access_tier: 'standard_access' }) };
+    await serve(batchServer((id) => ok({ id }, id === 'act_7' ? [full] : [])));
+    const { c, time } = client();
+    await c.requestBatch(
+      ['6', '7'].map((a) => ({ path: `act_${a}`, params: { fields: ['account_id'] }, accountId: a })),
+      { tokens: [A] },
+    );
+    await c.request('act_6', { tokens: [A] });
+    expect(time.sleeps, 'account 6 is not held').to.deep.equal([]);
+    await c.request('act_7', { tokens: [A] });
+    expect(time.sleeps).to.have.length(1);
+    expect(time.sleeps[0]).to.be.at.least(200_000);
+  });
+
   it('marks the batch token dead when its items answer 190, and sends them again with the next token', async () => {
     await serve(batchServer((id, token) => (token === A.token ? failed(400, graphError(190, 463)) : ok({ id }))));
     const { c } = client();
