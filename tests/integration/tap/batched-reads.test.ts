@@ -85,7 +85,7 @@ describe('tap-facebook-ads reads creatives by id through the Batch API (child pr
     });
 
     it("asks each batched creative for exactly the fields of the edge read, as a plain GET's query", () => {
-      const edgeRead = calls.find((c) => c.method === 'GET' && c.path === `/act_${acct.accountId}/adcreatives` && c.params.get('fields') !== 'id')!;
+      const edgeRead = calls.find((c) => c.method === 'GET' && c.path === `/act_${acct.accountId}/adcreatives` && c.params.get('fields') !== '["id"]')!;
       for (const item of batchPosts(calls).flatMap(batchItems)) {
         expect(item.method).to.equal('GET');
         const query = new URLSearchParams(item.relative_url.split('?')[1] ?? '');
@@ -164,6 +164,35 @@ describe('tap-facebook-ads reads creatives by id through the Batch API (child pr
       const log = r.records('sync_log')[0]!;
       expect(log['status']).to.equal('failed');
       expect(log['error_class']).to.equal('transient');
+    });
+  });
+
+  describe('a field Meta withdraws between the id listing and the batched reads', () => {
+    const rig = {} as { sb: Sandbox; rec: Recorder; tmp: ReturnType<typeof tempDir> };
+    after(() => closeTapRig(rig));
+
+    it("drops the field named by the items' answer, asks the batch again without it, and emits every readable creative with it null", async () => {
+      rig.sb = await startSandbox({ world: 'small', today: TEST_TODAY });
+      const acct = [...rig.sb.world.accounts].sort((a, b) => b.creativeIds.length - a.creativeIds.length)[0]!;
+      const listing = `/act_${acct.accountId}/adcreatives`;
+      rig.rec = await recordingProxy(rig.sb.baseUrl, (call) => {
+        if (call.path === listing && call.params.get('fields') === '["id"]') rig.sb.withdrawField('AdCreative', 'title');
+      });
+      rig.tmp = tempDir();
+      const broken = acct.creativeIds[0]!;
+      rig.sb.deleteCreativePost(broken);
+      const r = await runTap({ now: rig.sb.now(), config: tapConfig(rig.sb, rig.rec.baseUrl), catalog: catalogSelecting(['ad_creatives', 'sync_log']), args: ['--account', acct.accountId], dir: rig.tmp.dir });
+      expect(r.code, r.stderr.slice(-1500)).to.equal(0);
+      const rows = r.records('ad_creatives');
+      expect(rows.map((c) => String(c['id'])).sort()).to.deep.equal(acct.creativeIds.filter((id) => id !== broken).sort());
+      for (const c of rows) expect(c['title'], String(c['id'])).to.equal(null);
+      const batches = batchPosts(rig.rec.calls).map((p) => batchItems(p).map((i) => JSON.parse(new URLSearchParams(i.relative_url.split('?')[1]).get('fields') ?? '[]') as string[]));
+      expect(batches, 'the batch, then the same batch without the field').to.have.length(2);
+      expect(batches[0]!.every((f) => f.includes('title'))).to.equal(true);
+      expect(batches[1]!.some((f) => f.includes('title'))).to.equal(false);
+      expect(skippedObjects(r)).to.deep.equal([`creative ${broken}`]);
+      const summary = r.logs().find((l) => l['type'] === 'summary')!;
+      expect((summary['withdrawn_fields'] as Array<Record<string, unknown>>).map((w) => `${String(w['stream'])}.${String(w['field'])}`)).to.deep.equal(['ad_creatives.title']);
     });
   });
 });
