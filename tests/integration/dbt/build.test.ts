@@ -11,7 +11,7 @@ import yaml from 'js-yaml';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { REPO_ROOT } from '../../../connector/core/config.js';
 import { Logger } from '../../../connector/core/log.js';
-import { dbtBuild, dbtWorkDir, type DbtBuildResult } from '../../../connector/dbt/run.js';
+import { dbtBuild, dbtWorkDir, runDbt, type DbtBuildResult } from '../../../connector/dbt/run.js';
 import { DEMO_MODELS_VARS } from '../../../connector/pipeline/demo.js';
 import { MemorySink } from '../pipeline/standins.js';
 import { deriveUpperInsights, loadRawWarehouse, readFixture, type Fixture, type Row } from './raw-warehouse.js';
@@ -225,6 +225,17 @@ describe('dbt build of dbt/ on DuckDB with the demo data on (real dbt, generated
     expect(readdirSync(path.join(dbtWorkDir(file), 'target')), "dbt's target/ sits beside the warehouse and keeps its parse cache").to.include('partial_parse.msgpack');
   });
 
+  it('fills an ad report first built while no ad row was loaded with every day loaded since, however old', async function () {
+    const raw = Number((await rows('select count(*) as n from facebook_ads.insights_ad'))[0]!['n']);
+    expect(raw).to.be.greaterThan(0);
+    // The state a first build on a fresh warehouse leaves (the target created insights_ad, no row yet):
+    // the table exists and is empty. A run date long after every loaded day puts them all outside the lookback.
+    await withWarehouse(file, async (c) => void (await c.run('delete from analytics.facebook_ads__ad_report')), false);
+    await dbtBuild({ duckdbPath: file, log, vars: { ...DEMO_MODELS_VARS, run_date: '2030-06-01' }, select: ['facebook_ads__ad_report'] });
+    const got = await rows('select count(*) as n from analytics.facebook_ads__ad_report');
+    expect(Number(got[0]!['n'])).to.equal(raw);
+  });
+
   it('`fb-ads-elt models build` exits 6 naming the broken model, the failed unit test, grain test and reconciliation test', async function () {
     const root = mkdtempSync(path.join(os.tmpdir(), 'dbt-broken-'));
     try {
@@ -285,5 +296,33 @@ describe('dbt build of dbt/ in production (no vars) on a warehouse with only the
     expect(models.filter((m) => /cac|google|tiktok/.test(m))).to.deep.equal([]);
     const platforms = await withWarehouse(file, async (c) => (await c.runAndReadAll('select distinct platform from analytics.fct_ad_spend_daily')).getRowObjectsJson());
     expect(platforms).to.deep.equal([{ platform: 'facebook_ads' }]);
+  });
+
+  it('`dbt source freshness` checks the tables every sync rewrites and the last successful sync, not the last edit of a campaign', async function () {
+    // Times relative to the warehouse's own now(), which dbt's freshness compares against: the
+    // outcome does not depend on the date the test runs. The last sync ran an hour ago and
+    // rewrote the full-table streams and the insights; no campaign, ad set, ad or creative was
+    // edited for five days, so the incremental entity streams sent nothing new.
+    const freshness = async (): Promise<Record<string, string>> => {
+      const r = await runDbt(['source', 'freshness'], { duckdbPath: file, log });
+      const out = JSON.parse(readFileSync(path.join(r.targetPath, 'sources.json'), 'utf8')) as { results: Array<{ unique_id: string; status: string }> };
+      return Object.fromEntries(out.results.map((s) => [s.unique_id.split('.').at(-1)!, s.status]));
+    };
+    await withWarehouse(
+      file,
+      async (c) => {
+        for (const t of ['ad_accounts', 'businesses', 'pages', 'pixels', 'product_catalogs', 'insights_account', 'insights_campaign', 'insights_adset', 'insights_ad']) {
+          await c.run(`insert into facebook_ads.${t} by name select now() - interval 1 hour as _sdc_batched_at`);
+        }
+        for (const t of ['campaigns', 'ad_sets', 'ads', 'ad_creatives', 'campaigns__history', 'ad_sets__history', 'ads__history']) await c.run(`update facebook_ads.${t} set _sdc_batched_at = now() - interval 5 day`);
+        await c.run("insert into facebook_ads.sync_log by name select 'r1' as run_id, '1' as account_id, 'ok' as status, now() - interval 1 hour as finished_at");
+      },
+      false,
+    );
+    const fresh = await freshness();
+    expect(fresh).to.deep.equal(Object.fromEntries(['ad_accounts', 'businesses', 'pages', 'pixels', 'product_catalogs', 'insights_account', 'insights_campaign', 'insights_adset', 'insights_ad', 'sync_log'].map((t) => [t, 'pass'])));
+    // Syncs that keep running but fail for every account: the last successful one was three days ago.
+    await withWarehouse(file, async (c) => void (await c.run("update facebook_ads.sync_log set status = 'failed'; insert into facebook_ads.sync_log by name select 'r0' as run_id, '1' as account_id, 'ok' as status, now() - interval 3 day as finished_at")), false);
+    expect((await freshness())['sync_log']).to.equal('error');
   });
 });

@@ -25,7 +25,8 @@ with insights as (
     where date_day >= {{ add_days(run_date(), -var('facebook_ads__lookback_days')) }}
         or date_day in (
             select date_day from {{ ref('stg_facebook_ads__insights_ad') }}
-            where loaded_at > (select max(loaded_at) from {{ this }})
+            -- An empty table (built before any ad row was loaded) has no max: everything is new.
+            where loaded_at > (select coalesce(max(loaded_at), cast('1970-01-01 00:00:00+00' as {{ type_instant() }})) from {{ this }})
         )
     {% endif %}
 
