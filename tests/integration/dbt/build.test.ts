@@ -194,6 +194,28 @@ describe('dbt build of dbt/ on DuckDB with the demo data on (real dbt, generated
     expect(Number(got[0]!['ratio'])).to.be.closeTo(Math.round(((days + 31 + 31) / 93) * 1e4) / 1e4, 1e-9);
   });
 
+  it('documents every column of every built model and every source table (`dbt docs generate`), and documents no column a model lacks', async function () {
+    const r = await runDbt(['docs', 'generate'], { duckdbPath: file, log, vars: DEMO_MODELS_VARS });
+    expect(r.exitCode, r.errors.join('\n')).to.equal(0);
+    type Columns = Record<string, { name: string; description?: string }>;
+    const catalog = JSON.parse(readFileSync(path.join(r.targetPath, 'catalog.json'), 'utf8')) as { nodes: Record<string, { columns: Columns }> };
+    const manifest = JSON.parse(readFileSync(path.join(r.targetPath, 'manifest.json'), 'utf8')) as {
+      nodes: Record<string, { description: string; columns: Columns }>;
+      sources: Record<string, { name: string; description: string }>;
+    };
+    const models = Object.keys(catalog.nodes).filter((id) => id.startsWith('model.fb_ads_elt.'));
+    expect(models.length).to.be.greaterThan(20);
+    const problems: string[] = [];
+    for (const id of models) {
+      const built = Object.keys(catalog.nodes[id]!.columns).map((c) => c.toLowerCase());
+      const documented = manifest.nodes[id]!.columns;
+      for (const c of built) if (!documented[c]?.description?.trim()) problems.push(`${id}.${c} has no description`);
+      for (const c of Object.keys(documented)) if (!built.includes(c)) problems.push(`${id}.${c} is documented but not built`);
+    }
+    for (const s of Object.values(manifest.sources)) if (!s.description.trim()) problems.push(`source ${s.name} has no description`);
+    expect(problems).to.deep.equal([]);
+  });
+
   it('re-runs the ad report incrementally: days within the lookback before the run date and days loaded since the last build are replaced, not duplicated', async function () {
     const count = async (): Promise<number> => Number((await rows('select count(*) as n from analytics.facebook_ads__ad_report'))[0]!['n']);
     const before = await count();
