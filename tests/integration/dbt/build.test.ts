@@ -258,6 +258,26 @@ describe('dbt build of dbt/ on DuckDB with the demo data on (real dbt, generated
     expect(Number(got[0]!['n'])).to.equal(raw);
   });
 
+  it('brings a rename and a deletion into the ad report days older than the lookback, as the table-built reports show them', async function () {
+    const [renamed, deleted] = [...new Set(fixture['insights_ad']!.map((r) => String(r['ad_id'])))];
+    expect(deleted, 'the fixture has two ads with insights').to.not.equal(undefined);
+    // The target MERGEs the changed ads; no insights row is loaded, and the run date is long after
+    // every loaded day, so neither the lookback nor the loaded-since rule re-processes any day.
+    await withWarehouse(file, async (c) => void (await c.run(`update facebook_ads.ads set name = 'Renamed ad', status = case when id = '${deleted!}' then 'DELETED' else status end where id in ('${renamed!}', '${deleted!}')`)), false);
+    const before = Number((await rows('select count(*) as n from analytics.facebook_ads__ad_report'))[0]!['n']);
+    await dbtBuild({ duckdbPath: file, log, vars: { ...DEMO_MODELS_VARS, run_date: '2030-06-01' }, select: ['facebook_ads__ad_report'] });
+    const got = await rows(`select ad_id, ad_name, ad_status, count(*) as n from analytics.facebook_ads__ad_report where ad_id in ('${renamed!}', '${deleted!}') group by all order by 1, 2, 3`);
+    const loaded = await rows(`select ad_id, count(*) as n from facebook_ads.insights_ad where ad_id in ('${renamed!}', '${deleted!}') group by 1`);
+    const days = (ad: string): number => Number(loaded.find((l) => l['ad_id'] === ad)!['n']);
+    expect(got.map((g) => [g['ad_id'], g['ad_name'], g['ad_status'], Number(g['n'])])).to.deep.equal(
+      [
+        [renamed, 'Renamed ad', fixture['ads']!.find((a) => a['id'] === renamed)!['status'], days(renamed!)],
+        [deleted, 'Renamed ad', 'DELETED', days(deleted!)],
+      ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    );
+    expect(Number((await rows('select count(*) as n from analytics.facebook_ads__ad_report'))[0]!['n'])).to.equal(before);
+  });
+
   it('`fb-ads-elt models build` exits 6 naming the broken model, the failed unit test, grain test and reconciliation test', async function () {
     const root = mkdtempSync(path.join(os.tmpdir(), 'dbt-broken-'));
     try {

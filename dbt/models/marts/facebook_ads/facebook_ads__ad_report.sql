@@ -4,8 +4,10 @@
     since the last build (backfills, newly added accounts), and replaces those days with each
     adapter's own strategy: BigQuery overwrites the day partitions (insert_overwrite: no
     full-table MERGE scan), DuckDB deletes the re-processed keys and inserts them again
-    (delete+insert). A column added to the model is added to the table (append_new_columns);
-    none is ever dropped from it. -#}
+    (delete+insert). Days whose stored names, status or creative differ from the entities' current
+    ones (a rename, an ad deleted or archived after the lookback) are re-processed too, so old days
+    show what the table-built reports show. A column added to the model is added to the table
+    (append_new_columns); none is ever dropped from it. -#}
 {% set on_bigquery = target.type == 'bigquery' %}
 {{
     config(
@@ -18,21 +20,7 @@
     )
 }}
 
-with insights as (
-
-    select * from {{ ref('stg_facebook_ads__insights_ad') }}
-    {% if is_incremental() %}
-    where date_day >= {{ add_days(run_date(), -var('facebook_ads__lookback_days')) }}
-        or date_day in (
-            select date_day from {{ ref('stg_facebook_ads__insights_ad') }}
-            -- An empty table (built before any ad row was loaded) has no max: everything is new.
-            where loaded_at > (select coalesce(max(loaded_at), cast('1970-01-01 00:00:00+00' as {{ type_instant() }})) from {{ this }})
-        )
-    {% endif %}
-
-),
-
-accounts as (
+with accounts as (
 
     select * from {{ ref('stg_facebook_ads__ad_accounts') }}
 
@@ -59,6 +47,40 @@ ads as (
 creatives as (
 
     select * from {{ ref('stg_facebook_ads__ad_creatives') }}
+
+),
+
+insights as (
+
+    select * from {{ ref('stg_facebook_ads__insights_ad') }}
+    {% if is_incremental() %}
+    where date_day >= {{ add_days(run_date(), -var('facebook_ads__lookback_days')) }}
+        or date_day in (
+            select date_day from {{ ref('stg_facebook_ads__insights_ad') }}
+            -- An empty table (built before any ad row was loaded) has no max: everything is new.
+            where loaded_at > (select coalesce(max(loaded_at), cast('1970-01-01 00:00:00+00' as {{ type_instant() }})) from {{ this }})
+        )
+        or date_day in (
+            -- Days showing an entity as it no longer is (compared only where the entity row exists:
+            -- otherwise the name at sync is all there is).
+            select reported.date_day
+            from {{ this }} as reported
+            left join accounts on reported.account_id = accounts.account_id
+            left join campaigns on reported.campaign_id = campaigns.campaign_id
+            left join ad_sets on reported.ad_set_id = ad_sets.ad_set_id
+            left join ads on reported.ad_id = ads.ad_id
+            left join creatives on ads.creative_id = creatives.creative_id
+            where reported.account_name != accounts.account_name
+                or reported.campaign_name != campaigns.campaign_name
+                or reported.ad_set_name != ad_sets.ad_set_name
+                or reported.ad_name != ads.ad_name
+                or (ads.ad_id is not null and (
+                    reported.ad_status is distinct from ads.ad_status
+                    or reported.creative_id is distinct from ads.creative_id
+                    or reported.creative_name is distinct from creatives.creative_name
+                ))
+        )
+    {% endif %}
 
 )
 
