@@ -69,8 +69,11 @@ describe('bench child runs and a tiny scenario', function () {
     expect(s.tables[1]!.head).to.include("DuckDB's bare load rows/s");
     expect(s.tables[1]!.rows.map((r) => r[0])).to.deep.equal(['20', '60']);
     expect(s.checks[0]!.measured).to.match(/DuckDB's bare load of the same file: [\d,]+ rows\/s/);
-    // The lower bound: parse + validate and DuckDB's one-thread load, both measured, summed per size.
+    // The lower bound: parse + validate and DuckDB's one-thread write alone, both measured, summed per size.
+    expect(s.tables[2]!.head[2]).to.equal("DuckDB's write alone, one thread (CPU per row)");
     expect(s.tables[2]!.head[3]).to.equal('lower bound (sum)');
+    // The write alone ran in the target's batches: at most batch_rows rows each.
+    for (const row of s.tables[2]!.rows) expect(Number(row.at(-1)!.replace(/,/g, ''))).to.be.within(1, 100_000);
     for (const row of s.tables[2]!.rows) {
       const [validate, duck, sum] = row.slice(1, 4).map((c) => Number(c.replace(/[^\d.]/g, '')));
       expect(validate).to.be.greaterThan(0);
