@@ -24,13 +24,14 @@ await runCli('target-bigquery', async (ctx) => {
   const { config: configFile, input } = program.opts<{ config: string[]; input?: string }>();
   if (configFile.length === 0) throw new ConfigError("required option '-c, --config <file>' not specified", { hint: 'Run `target-bigquery --help` for usage.' });
   // The target's machinery loads after argument parsing: --help, --version and --about answer without it (start-up time, issue 20).
-  const [{ loadTargetConfig }, { createDestination }, { Loader }, { SingerWriter }, { COMMITTED_TAG, STALE_TAG }, { stringifyExact }] = await Promise.all([
+  const [{ loadTargetConfig }, { createDestination }, { Loader }, { SingerWriter }, { COMMITTED_TAG, STALE_TAG }, { stringifyExact }, { startMemoryTrace }] = await Promise.all([
     import('../target/config.js'),
     import('../target/factory.js'),
     import('../target/loader.js'),
     import('../singer/writer.js'),
     import('../singer/record-counts.js'),
     import('../singer/exact-json.js'),
+    import('../target/memory-trace.js'),
   ]);
   const { config, redactor } = loadTargetConfig(configFile);
   ctx.setRedactor(redactor);
@@ -40,6 +41,7 @@ await runCli('target-bigquery', async (ctx) => {
   // STATE is echoed digit for digit: a bookmark beyond 2^53 comes back as it was sent.
   const out = new SingerWriter(process.stdout, (m) => stringifyExact(m));
   await destination.open();
+  const stopTrace = startMemoryTrace(async () => (await destination.memoryStats?.()) ?? {});
   try {
     const loader = new Loader({
       config,
@@ -60,6 +62,7 @@ await runCli('target-bigquery', async (ctx) => {
     const staleRecords = stale.entries().reduce((n, e) => n + e.count, 0);
     ctx.log.info('load finished', { destination: config.destination, dataset: config.dataset, ...summary, stale_records: staleRecords });
   } finally {
+    await stopTrace();
     await destination.close();
   }
 });

@@ -50,5 +50,7 @@ export interface Destination {
    * stale record in later; the soft delete is repeated by the next activation.
    */
   activateVersion(t: StreamTable, version: TableVersion, at: Date): Promise<void>;
+  /** The destination's own memory accounting in bytes by name, for the memory trace (memory-trace.ts); absent when it keeps none in process. */
+  memoryStats?(): Promise<Record<string, number>>;
   close(): Promise<void>;
 }

@@ -85,6 +85,8 @@ export class DuckDbDestination implements Destination {
   readonly kind = 'duckdb' as const;
   private instance: DuckDBInstance | undefined;
   private conn: DuckDBConnection | undefined;
+  /** A second connection for memoryStats(): the first one is busy while a batch commits. */
+  private statsConn: DuckDBConnection | undefined;
   private readonly d: Dialect;
 
   constructor(private readonly opts: DuckDbOptions) {
@@ -269,7 +271,22 @@ export class DuckDbDestination implements Destination {
     return (await this.c.runAndReadAll(sql, params)).getRowObjectsJson() as Record<string, unknown>[];
   }
 
+  /** DuckDB's duckdb_memory(): what its buffer manager holds, by tag (non-zero ones only). */
+  async memoryStats(): Promise<Record<string, number>> {
+    if (!this.instance) return {};
+    this.statsConn ??= await this.instance.connect();
+    const rows = (await this.statsConn.runAndReadAll('SELECT tag, memory_usage_bytes, temporary_storage_bytes FROM duckdb_memory()')).getRows();
+    const out: Record<string, number> = {};
+    for (const [tag, used, temp] of rows) {
+      if (Number(used) > 0) out[String(tag)] = Number(used);
+      if (Number(temp) > 0) out[`${String(tag)}_spilled`] = Number(temp);
+    }
+    return out;
+  }
+
   async close(): Promise<void> {
+    this.statsConn?.closeSync();
+    this.statsConn = undefined;
     this.conn?.closeSync();
     this.instance?.closeSync();
     this.conn = undefined;
