@@ -260,6 +260,8 @@ export async function targetBench(opts: TargetBenchOptions): Promise<Section & {
       rmSync(input, { force: true });
     }
     const GOAL = 50_000;
+    // Issue 20's goal is in MB (10^6 bytes), as written: 286 MiB, the unit the tables report in.
+    const PEAK_GOAL_BYTES = 300e6;
     const rate = (rows: number, run: ChildRun) => rows / (run.wallMs / 1000);
     const rowsPerSec = (r: TargetRun) => rate(r.rows, r.run);
     const steady = (r: TargetRun) => r.rows / (Math.max(1, r.run.wallMs - startup.run.wallMs) / 1000);
@@ -374,13 +376,18 @@ export async function targetBench(opts: TargetBenchOptions): Promise<Section & {
           close: closeText,
         },
       ),
-      check(`peak RSS flat across sizes and < 300 MB`, `${fmtBytes(small.run.peakRssBytes)} at ${fmtNum(small.rows)} → ${fmtBytes(big.run.peakRssBytes)} at ${fmtNum(big.rows)}`, peak < 300 * 1024 * 1024 && big.run.peakRssBytes <= small.run.peakRssBytes * 1.5, {
-        why:
-          `${fmtBytes(startup.run.peakRssBytes)} for an empty load, ${fmtBytes(small.run.peakRssBytes)} at ${fmtNum(small.rows)}, ${fmtBytes(big.run.peakRssBytes)} at ${fmtNum(big.rows)}; DuckDB's bare load of the same files (DuckDB's default memory_limit) peaked at ${ceilings.map((c) => fmtBytes(c.run.peakRssBytes)).join(' → ')}. The Node side streams (batches are NDJSON files on disk)` +
-          (variant ? `, and at ${fmtNum(runs[0]!.rows)} rows batch_bytes ${fmtBytes(opts.smallBatchBytes!)} (${variant.batches} batches) peaked at ${fmtBytes(variant.run.peakRssBytes)} vs ${fmtBytes(runs[0]!.run.peakRssBytes)} with the default` : '') +
-          ". The rest is DuckDB in the target process. Measured on 2026-11-30 at the peak of a 300,000-row run (RSS ~295 MiB; DuckDB's own duckdb_memory() sampled every 100 ms beside process.memoryUsage()): the reading thread's JavaScript ~40 MiB (heap 27, external 10), the map worker ~25 MiB (map_workers 0 lowers the baseline by that), Node + the loaded DuckDB library ~105 MiB (the 0-row run), and DuckDB's working memory while a batch commits: ~45 MiB of the batch's uncommitted rows (IN_MEMORY_TABLE) and ~65 MiB its allocator holds during read_json + INSERT (ALLOCATOR). Neither a lower duckdb_memory_limit (100MB), DuckDB's checkpoint_threshold, preserve_insertion_order nor a smaller read_json maximum_object_size moved the peak by more than a few MiB; 8 MiB batches took ~10 MiB off at ~40 % more time.",
-        close: `a lower duckdb_memory_limit takes some off but risks Out of Memory (measured 2026-11-30: 96MB failed on 16 MiB batches of these rows after ~116k rows), as do smaller batches (batch_bytes; the batch_bytes table above measures it in this run); the target already sets DuckDB's allocator to return freed memory at once (DUCKDB_JE_MALLOC_CONF=dirty_decay_ms:0) and gives V8 1 MiB semi-spaces and its map worker a 6 MiB young generation.`,
-      }),
+      check(
+        `peak RSS flat across sizes and < 300 MB (${fmtBytes(PEAK_GOAL_BYTES)})`,
+        `${fmtBytes(small.run.peakRssBytes)} at ${fmtNum(small.rows)} → ${fmtBytes(big.run.peakRssBytes)} at ${fmtNum(big.rows)}`,
+        peak < PEAK_GOAL_BYTES && big.run.peakRssBytes <= small.run.peakRssBytes * 1.5,
+        {
+          why:
+            `${fmtBytes(startup.run.peakRssBytes)} for an empty load, ${fmtBytes(small.run.peakRssBytes)} at ${fmtNum(small.rows)}, ${fmtBytes(big.run.peakRssBytes)} at ${fmtNum(big.rows)}; DuckDB's bare load of the same files (DuckDB's default memory_limit) peaked at ${ceilings.map((c) => fmtBytes(c.run.peakRssBytes)).join(' → ')}. The Node side streams (batches are NDJSON files on disk)` +
+            (variant ? `, and at ${fmtNum(runs[0]!.rows)} rows batch_bytes ${fmtBytes(opts.smallBatchBytes!)} (${variant.batches} batches) peaked at ${fmtBytes(variant.run.peakRssBytes)} vs ${fmtBytes(runs[0]!.run.peakRssBytes)} with the default` : '') +
+            ". The rest is DuckDB in the target process. Measured on 2026-11-30 at the peak of a 300,000-row run (RSS ~295 MiB; DuckDB's own duckdb_memory() sampled every 100 ms beside process.memoryUsage()): the reading thread's JavaScript ~40 MiB (heap 27, external 10), the map worker ~25 MiB (map_workers 0 lowers the baseline by that), Node + the loaded DuckDB library ~105 MiB (the 0-row run), and DuckDB's working memory while a batch commits: ~45 MiB of the batch's uncommitted rows (IN_MEMORY_TABLE) and ~65 MiB its allocator holds during read_json + INSERT (ALLOCATOR). Neither a lower duckdb_memory_limit (100MB), DuckDB's checkpoint_threshold, preserve_insertion_order nor a smaller read_json maximum_object_size moved the peak by more than a few MiB; 8 MiB batches took ~10 MiB off at ~40 % more time. Outside DuckDB's pool (and so outside duckdb_memory_limit), memory malloc'd by DuckDB's and Node's threads was ~50–60 MiB at 1M rows (FB_ADS_ELT_MEMORY_TRACE, 2026-11-30), part of it DuckDB's description of every row group written in the run (~60 KiB each), which grows with the table (the memory soak below).",
+          close: `a lower duckdb_memory_limit takes some off but risks Out of Memory (measured 2026-11-30: 96MB failed on 16 MiB batches of these rows after ~116k rows), as do smaller batches (batch_bytes; the batch_bytes table above measures it in this run); the target already sets DuckDB's allocator to return freed memory at once (DUCKDB_JE_MALLOC_CONF=dirty_decay_ms:0) and gives V8 1 MiB semi-spaces and its map worker a 6 MiB young generation.`,
+        },
+      ),
     ];
     const duckdb = bigCeiling.duckdb;
     const notes = [

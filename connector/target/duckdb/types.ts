@@ -90,5 +90,12 @@ export function castExpr(f: WarehouseField, x: string): string {
  * dominated a commit. DuckDB's time for 100k rows in 32 MiB batches (~15k rows), then a re-sync
  * of them: 3.9 + 5.5 s CPU at 122,880 rows, 2.8 + 3.8 s at 16,384, 2.7 + 2.8 s at 8,192, 3.2 + 3.4 s
  * at 4,096. Tables already written keep their row groups; DuckDB and dbt read any mix.
+ * Memory pulls both ways (FB_ADS_ELT_MEMORY_TRACE, 2M insights rows, 2026-11-30; issue 20): DuckDB
+ * keeps every row group written in the run described in memory (segments and statistics per
+ * column, ~60 KiB each here), malloc'd outside its buffer pool and duckdb_memory_limit, so resident
+ * memory grows by ~11 MiB per million rows at 8,192 and ~5.6 at 16,384 (the 10M-row soak's creep);
+ * but a batch's rows stay in memory until COMMIT unless they fill a row group, and at 16,384 a
+ * 32 MiB batch (~15k rows) never does: its in-memory rows went from ~45 to ~90 MiB and the 1M-row
+ * peak from 306 to 313 MiB (bench, a busier machine). The peak is the goal missed by less, so 8,192 stays.
  */
 export const ROW_GROUP_ROWS = 8_192;
