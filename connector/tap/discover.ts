@@ -1,16 +1,16 @@
-// Discovery: every declaration (streams.ts, insights.ts, sync_log) → a Singer catalog. It calls no
+// Discovery: every declaration (streams.ts, insights.ts, the run's own streams) → a Singer catalog. It calls no
 // API: the catalog is the same for every account, so `--discover` is fast and catalog.json is golden.
 import { automaticFields, catalogEntry, type Catalog, type CatalogEntry } from '../singer/catalog.js';
 import type { JsonSchema } from '../singer/messages.js';
 import type { TapConfig } from './config.js';
 import { insightsKey, reportSchema, reportsFor, type InsightsReport } from './insights.js';
 import { loadStreamSchema } from './schemas.js';
-import { ENTITY_STREAMS, SYNC_LOG_STREAM, TAP_STREAMS, type TapStream } from './streams.js';
+import { ENTITY_STREAMS, RUN_LOG_STREAMS, TAP_STREAMS, type RunLogStream, type TapStream } from './streams.js';
 
 /** Stamped on every record by the tap (records.ts), whatever the catalog selects: inclusion automatic. */
 export const ALWAYS_EMITTED: readonly string[] = ['_sdc_extracted_at'];
 
-export type Declaration = { kind: 'stream'; stream: TapStream } | { kind: 'insights'; report: InsightsReport } | { kind: 'sync_log' };
+export type Declaration = { kind: 'stream'; stream: TapStream } | { kind: 'insights'; report: InsightsReport } | { kind: 'run_log'; stream: RunLogStream };
 
 export interface DescribedStream {
   name: string;
@@ -22,7 +22,7 @@ export interface DescribedStream {
 }
 
 /**
- * Every stream this config offers, in sync order (assets, entities, insights, sync_log). `streams` is
+ * Every stream this config offers, in sync order (assets, entities, insights, insights_coverage, sync_log). `streams` is
  * the registry (streams.ts); a test passes its own to show a new declaration flows through.
  */
 export function describeStreams(config?: Pick<TapConfig, 'insights_reports'>, streams: readonly TapStream[] = TAP_STREAMS): DescribedStream[] {
@@ -34,7 +34,7 @@ export function describeStreams(config?: Pick<TapConfig, 'insights_reports'>, st
     replicationMethod: s.replicationMethod,
     declaration: { kind: 'stream', stream: s },
   }));
-  const reserved = [...streams.map((s) => s.name), SYNC_LOG_STREAM.name];
+  const reserved = [...streams.map((s) => s.name), ...RUN_LOG_STREAMS.map((s) => s.name)];
   for (const r of reportsFor(config, reserved)) {
     out.push({
       name: r.name,
@@ -45,13 +45,9 @@ export function describeStreams(config?: Pick<TapConfig, 'insights_reports'>, st
       declaration: { kind: 'insights', report: r },
     });
   }
-  out.push({
-    name: SYNC_LOG_STREAM.name,
-    schema: loadStreamSchema(SYNC_LOG_STREAM.schemaFile),
-    keyProperties: SYNC_LOG_STREAM.keyProperties,
-    replicationMethod: SYNC_LOG_STREAM.replicationMethod,
-    declaration: { kind: 'sync_log' },
-  });
+  for (const s of RUN_LOG_STREAMS) {
+    out.push({ name: s.name, schema: loadStreamSchema(s.schemaFile), keyProperties: s.keyProperties, replicationMethod: s.replicationMethod, declaration: { kind: 'run_log', stream: s } });
+  }
   return out;
 }
 

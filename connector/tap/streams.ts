@@ -264,12 +264,35 @@ export const ENTITY_STREAMS: readonly EntityStream[] = [
 
 export const TAP_STREAMS: readonly TapStream[] = [...ASSET_STREAMS, ...ENTITY_STREAMS];
 
-export const SYNC_LOG_STREAM = {
+/** A stream the tap writes about its own run (no Graph object behind it): appended, keyed by run. */
+export interface RunLogStream {
+  name: string;
+  schemaFile: string;
+  keyProperties: string[];
+  replicationMethod: 'FULL_TABLE';
+}
+
+export const SYNC_LOG_STREAM: RunLogStream = {
   name: 'sync_log',
   schemaFile: 'sync_log',
   keyProperties: ['run_id', 'account_id'],
-  replicationMethod: 'FULL_TABLE' as const,
+  replicationMethod: 'FULL_TABLE',
 };
+
+/**
+ * The days each account's insights report was read in full, one row per run, account and report:
+ * what the warehouse knows was read, so a day without spend rows inside it is a day without spend
+ * (dbt's spend coverage, dbt/macros/spend_coverage.sql), not a day never synced.
+ */
+export const INSIGHTS_COVERAGE_STREAM: RunLogStream = {
+  name: 'insights_coverage',
+  schemaFile: 'insights_coverage',
+  keyProperties: ['run_id', 'account_id', 'stream'],
+  replicationMethod: 'FULL_TABLE',
+};
+
+/** The run's own streams, in the order discovery lists them (after the insights reports). */
+export const RUN_LOG_STREAMS: readonly RunLogStream[] = [INSIGHTS_COVERAGE_STREAM, SYNC_LOG_STREAM];
 
 /** Columns never requested from Graph: the declaration's computed ones, `_sdc_*`, and minor-unit copies. */
 export function computedColumns(s: StreamBase): Set<string> {

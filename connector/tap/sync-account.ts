@@ -1,6 +1,7 @@
 // One ad account's share of a run: its entity streams in order (campaigns → ad sets → ads →
 // creatives), then its insights reports side by side; each finished stream moves its bookmark and
-// emits STATE. Failures stay inside the account: the outcome says what failed and why.
+// emits STATE. Failures stay inside the account: the outcome says what failed and why. A report read
+// in full also writes the days it read (insights_coverage) before its bookmark moves.
 import type { LimitFunction } from 'p-limit';
 import { asConnectorError, type ConnectorError } from '../core/errors.js';
 import { PageRoleError } from '../graph/errors.js';
@@ -13,8 +14,9 @@ import type { TapConfig } from './config.js';
 import type { DescribedStream } from './discover.js';
 import type { GraphPort } from './graph-port.js';
 import { readEntityStream, viaBookmarkKey, type SkipObject } from './read-entities.js';
-import { readInsightsReport } from './read-insights.js';
-import type { EntityStream } from './streams.js';
+import { readInsightsReport, type InsightsPlan } from './read-insights.js';
+import { shapeRecord, shaperFor } from './records.js';
+import { INSIGHTS_COVERAGE_STREAM, type EntityStream } from './streams.js';
 import { childReads, isParentStream, StatusWatch, waitsForChildren } from './status-cascade.js';
 
 export interface SelectedStream {
@@ -35,6 +37,8 @@ export interface StreamLog {
 }
 
 export interface AccountRunContext {
+  /** The run's id (sync_log.run_id, insights_coverage.run_id). */
+  runId: string;
   config: TapConfig;
   graph: GraphPort;
   log: Logger;
@@ -165,6 +169,7 @@ export async function syncAccount(ctx: AccountRunContext, account: AccountInfo):
           reportError ??= res.failures[0]!;
           return failedLog(r.d.name, kept, res.found);
         }
+        if (res.plan) await writeCoverage(ctx, account, r.d.name, res.plan);
         if (res.bookmark && res.bookmark !== previous) await ctx.commitBookmark(r.d.name, account.accountId, res.bookmark);
         return { stream: r.d.name, status: 'ok', found: res.found, added: res.fresh, updated: res.found - res.fresh, deleted: 0, bookmark: strOf(res.bookmark?.['date_start']) ?? null };
       } catch (err) {
@@ -175,4 +180,16 @@ export async function syncAccount(ctx: AccountRunContext, account: AccountInfo):
   );
   streams.push(...reportLogs);
   return { streams, records, error: error ?? reportError };
+}
+
+/**
+ * The days a report read of the account answered in full, when the catalog selects
+ * insights_coverage. Written before the bookmark moves: a run that dies between the two re-reads
+ * (and re-writes) them, where the other order could leave read days without a coverage row.
+ */
+async function writeCoverage(ctx: AccountRunContext, account: AccountInfo, stream: string, plan: InsightsPlan): Promise<void> {
+  const sel = ctx.selected.get(INSIGHTS_COVERAGE_STREAM.name);
+  if (!sel) return;
+  const row = { run_id: ctx.runId, account_id: account.accountId, stream, date_start: plan.since, date_stop: plan.until, account_today: plan.today, time_zone: account.timezone };
+  await ctx.emitRecord(INSIGHTS_COVERAGE_STREAM.name, shapeRecord(row, shaperFor(sel.schema, sel.fields), { extractedAt: ctx.clock() }));
 }

@@ -347,6 +347,7 @@ async function syncAccounts(run: SyncRun, discovery: DiscoveryResult): Promise<A
   const out: AccountsOutcome = { accounts: accounts.length, added: 0, updated: 0, failed: [], anyStreamOk: false };
   const entityNames = new Set(run.entityStreams.map((e) => e.name));
   const accountCtx: AccountRunContext = {
+    runId: run.runId,
     config,
     graph,
     log,

@@ -20,8 +20,10 @@ const KEYS: Record<string, string[]> = {
   insights_campaign: ['campaign_id', 'date_start'],
   insights_adset: ['adset_id', 'date_start'],
   insights_ad: ['ad_id', 'date_start'],
+  insights_coverage: ['run_id', 'account_id', 'stream'],
   sync_log: ['run_id', 'account_id'],
 };
+const REPORTS = ['insights_account', 'insights_campaign', 'insights_adset', 'insights_ad'];
 
 /** What the world says each token reaches, derived from the sandbox's world (not from tap code). */
 function expectedAccess(sb: Sandbox): Map<string, string[]> {
@@ -187,6 +189,23 @@ describe('tap-facebook-ads against the sandbox (child process, small world)', fu
     expect(run1.logs().some((l) => /found \d+ ad accounts, \d+ updated, \d+ added/.test(String(l['msg'])))).to.equal(true);
   });
 
+  it('writes the days each report read for each account (insights_coverage) before its bookmark moves', () => {
+    const rows = run1.records('insights_coverage');
+    const runId = String(run1.records('sync_log')[0]!['run_id']);
+    for (const a of sb.world.accounts) {
+      const today = dayInZone(sb.now(), a.timezone);
+      for (const stream of REPORTS) {
+        const row = rows.find((r) => r['account_id'] === a.accountId && r['stream'] === stream);
+        expect(row, `${a.accountId} ${stream}`).to.include({ run_id: runId, date_start: start, date_stop: today, account_today: today, time_zone: a.timezone });
+        // The coverage row comes before the STATE that first carries the report's bookmark for the account.
+        const at = run1.messages.indexOf(run1.messages.find((m) => m.type === 'RECORD' && m.record === row)!);
+        const bookmarked = run1.messages.findIndex((m) => m.type === 'STATE' && (m.value as { bookmarks: Record<string, Record<string, unknown>> }).bookmarks[stream]?.[a.accountId] !== undefined);
+        expect(at, `${a.accountId} ${stream}`).to.be.within(0, bookmarked);
+      }
+    }
+    expect(rows).to.have.length(sb.world.accounts.length * REPORTS.length);
+  });
+
   describe('a second run with the emitted state, after the world moved a day', () => {
     let before1: Map<string, Record<string, unknown>>;
     let callsBefore: number;
@@ -286,6 +305,14 @@ describe('tap-facebook-ads against the sandbox (child process, small world)', fu
         for (const p of posts) expect((JSON.parse(p.params.get('time_range')!) as { since: string }).since >= since, acct.accountId).to.equal(true);
       }
       expect(restated, 'the sandbox restated at least one recent day').to.be.greaterThan(0);
+    });
+
+    it("writes the lookback window it re-read as that run's coverage", () => {
+      for (const a of sb.world.accounts) {
+        const today = dayInZone(sb.now(), a.timezone);
+        const row = run2.records('insights_coverage').find((r) => r['account_id'] === a.accountId && r['stream'] === 'insights_account');
+        expect(row, a.accountId).to.include({ date_start: addDays(today, -lookback), date_stop: today, account_today: today });
+      }
     });
   });
 });
