@@ -9,7 +9,7 @@ import { DateTime } from 'luxon';
 import { runClock, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import { loadReportData } from '../report/marts.js';
-import { definedCac, money, renderReport, type ReportData } from '../report/html.js';
+import { definedCac, money, monthToDateLabel, renderReport, type ReportData } from '../report/html.js';
 import { startGraphSandbox, type Sandbox } from './sandbox-port.js';
 import { runSync, type SyncOptions } from './sync.js';
 import { formatSummary, type SyncSummary } from './summary.js';
@@ -132,11 +132,13 @@ export function reportHighlights(r: ReportData): string[] {
   const last = blended[blended.length - 1];
   // The report marks these months (*) in its CAC table; the terminal line must not read as a full month.
   const partial = (month: string): boolean => (r.partialMonths ?? []).includes(month.slice(0, 7));
+  // The run day's month: CAC so far, said so (and to which day), never passed off as the month's.
+  const toDate = last ? monthToDateLabel(last) : null;
   const top = r.topCampaigns[0];
   return [
     `Spend ${r.period.from} → ${r.period.to}: ${[...byChannel].map(([c, v]) => `${c} ${fmt(v)}${cur}`).join(' · ') || 'none'}`,
     last
-      ? `Blended CAC ${last.month.slice(0, 7)}${partial(last.month) ? '*' : ''}: ${definedCac(last) === null ? `— (not defined: ${last.coverageGap ?? 'no tracked spend or no new customers'})` : `${fmt(Number(last.cac))}${cur}`} from ${last.new_customers} new customers${partial(last.month) ? ' (* partial month: spend was synced for part of it only)' : ''}`
+      ? `Blended CAC ${last.month.slice(0, 7)}${partial(last.month) ? '*' : ''}${toDate ? ` (${toDate})` : ''}: ${definedCac(last) === null ? `— (not defined: ${last.coverageGap ?? 'no tracked spend or no new customers'})` : `${fmt(Number(last.cac))}${cur}`} from ${last.new_customers} new customers${partial(last.month) ? " (* partial month: some platform's spend was read for part of it only)" : ''}`
       : 'CAC: no months with data',
     top ? `Top campaign: ${top.campaign_name} (act_${top.account_id}) ${top.spend_reporting === null ? '' : `${money(top.spend_reporting, r.currency)} = `}${money(top.spend, top.currency)}` : 'Top campaign: none',
   ];

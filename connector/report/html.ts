@@ -26,6 +26,10 @@ export interface CacRow {
   spendRowsWithoutFx?: number;
   /** false for channels that never have spend (organic, unattributed): their CAC is undefined. */
   paid?: boolean;
+  /** The run day's month (the marts' is_month_to_date): spend, new customers and CAC so far, not the month's. */
+  monthToDate?: boolean;
+  /** The last day the row's spend and new customers count (the marts' as_of_date); null when its spend is not tracked. */
+  asOf?: string | null;
 }
 export interface CampaignRow {
   account_id: string;
@@ -46,7 +50,7 @@ export interface ReportData {
   /** Reporting currency of spend/CAC in the cross-channel marts, when the marts say. */
   currency: string | null;
   period: { from: string; to: string };
-  /** Months (YYYY-MM) only partly covered by the synced days: marked in the CAC table and chart. */
+  /** Months (YYYY-MM) some platform read only part of (the marts' platforms_partial): marked * in the CAC table and chart. */
   partialMonths?: string[];
   /** The zone whose calendar months the CAC marts use (dbt var reporting_time_zone), when known. */
   timeZone?: string | null;
@@ -102,6 +106,12 @@ export function definedCac(r: Pick<CacRow, 'cac' | 'spend' | 'new_customers' | '
   return r.cac === null || r.spend === null || r.new_customers === 0 || r.paid === false || r.tracked === false ? null : r.cac;
 }
 
+/** "month to date" with the day it runs to, for a row of the run day's month; null for any other month. */
+export function monthToDateLabel(r: Pick<CacRow, 'monthToDate' | 'asOf'>): string | null {
+  if (r.monthToDate !== true) return null;
+  return r.asOf ? `month to date as of ${r.asOf}` : 'month to date';
+}
+
 /** The report's statement of the one time-zone rule (dbt/DECISIONLOG.md, "Time zones"). */
 export function timeZoneRule(zone: string | null | undefined): string {
   const z = zone ?? 'the dbt var reporting_time_zone';
@@ -117,11 +127,13 @@ export function renderReport(d: ReportData): string {
   const months = [...new Set([...blended, ...byChannel].map((r) => r.month))].sort();
   const partial = new Set(d.partialMonths ?? []);
   const monthLabel = (m: string): string => `${m.slice(0, 7)}${partial.has(m.slice(0, 7)) ? '*' : ''}`;
+  // The run day's month shows CAC so far: labelled as such in the chart, flagged in the table, said in the KPI.
+  const toDate = new Set([...blended, ...byChannel].filter((r) => r.monthToDate === true).map((r) => r.month.slice(0, 7)));
   // Bars for channels with a defined CAC somewhere: organic/unattributed have none (no spend).
   const cacChannels = [...new Set(byChannel.filter((r) => definedCac(r) !== null).map((r) => r.channel!))].sort();
   const barValue = (r: CacRow | undefined): number | null => ((v) => (v === null ? null : Number(v)))(r ? definedCac(r) : null);
   const groups = months.map((m) => ({
-    label: monthLabel(m),
+    label: `${monthLabel(m)}${toDate.has(m.slice(0, 7)) ? ' to date' : ''}`,
     bars: [...cacChannels.map((c) => ({ name: c, value: barValue(byChannel.find((x) => x.month === m && x.channel === c)) })), ...(blended.length ? [{ name: 'blended', value: barValue(blended.find((x) => x.month === m)) }] : [])],
   }));
   const totalNew = blended.reduce((a, r) => a + r.new_customers, 0);
@@ -147,12 +159,18 @@ export function renderReport(d: ReportData): string {
       const cac = definedCac(r);
       const classes = [...(r.channel === 'blended' ? ['blended'] : []), ...(partial.has(m) ? ['partial'] : [])];
       const gap = r.tracked === false && r.coverageGap ? r.coverageGap : null;
+      const mtd = monthToDateLabel(r);
       const flags = [
+        ...(mtd
+          ? [
+              `<span class="flag mtd" title="${esc(r.asOf ? `spend and new customers from the 1st to ${r.asOf}, the last day every platform behind this row was read in full` : 'no day of this month has been read in full yet')}">${esc(r.asOf ? `to ${r.asOf.slice(5, 10)}` : 'to date')}</span>`,
+            ]
+          : []),
         ...(partial.has(m) ? [`<span class="flag" title="${esc(gap ?? 'only part of this month was synced')}">partial</span>`] : []),
         ...(gap && !partial.has(m) ? [`<span class="flag" title="${esc(gap)}">incomplete spend</span>`] : []),
         ...((r.spendRowsWithoutFx ?? 0) > 0 ? [`<span class="flag fx" title="${r.spendRowsWithoutFx} spend rows without an exchange rate are left out">FX missing</span>`] : []),
       ];
-      return `<tr data-month="${esc(m)}" data-channel="${esc(r.channel!)}"${partial.has(m) ? ' data-partial="true"' : ''}${gap ? ` data-coverage-gap="${esc(gap)}"` : ''}${(r.spendRowsWithoutFx ?? 0) > 0 ? ` data-missing-fx="${r.spendRowsWithoutFx}"` : ''}${classes.length ? ` class="${classes.join(' ')}"` : ''}><td>${esc(monthLabel(m))}${flags.join('')}</td><td>${esc(r.channel!)}</td>${cell(r.spend, money(r.spend, cur))}${cell(r.new_customers, int(r.new_customers))}${cell(cac, money(cac, cur), cac === null ? 'num no-cac' : 'num')}</tr>`;
+      return `<tr data-month="${esc(m)}" data-channel="${esc(r.channel!)}"${mtd ? ` data-month-to-date="${esc(r.asOf ?? '')}"` : ''}${partial.has(m) ? ' data-partial="true"' : ''}${gap ? ` data-coverage-gap="${esc(gap)}"` : ''}${(r.spendRowsWithoutFx ?? 0) > 0 ? ` data-missing-fx="${r.spendRowsWithoutFx}"` : ''}${classes.length ? ` class="${classes.join(' ')}"` : ''}><td>${esc(monthLabel(m))}${flags.join('')}</td><td>${esc(r.channel!)}</td>${cell(r.spend, money(r.spend, cur))}${cell(r.new_customers, int(r.new_customers))}${cell(cac, money(cac, cur), cac === null ? 'num no-cac' : 'num')}</tr>`;
     })
     .join('');
   const latestCac = ((r) => (r ? definedCac(r) : null))(blended[blended.length - 1]);
@@ -163,6 +181,7 @@ export function renderReport(d: ReportData): string {
     )
     .join('');
   const latest = blended[blended.length - 1];
+  const latestToDate = latest ? monthToDateLabel(latest) : null;
 
   return `<!DOCTYPE html>
 <html lang="en">
@@ -210,7 +229,7 @@ footer{color:var(--muted);font-size:12px;margin-top:24px}
 <div class="kpis">
 <div class="kpi" id="kpi-spend"><span class="sub">Ad spend${cur ? ` (${esc(cur)})` : ''}</span><b data-value="${esc(totalSpend)}">${esc(money(totalSpend, null))}</b></div>
 <div class="kpi" id="kpi-customers"><span class="sub">New customers${customerMonths ? `, ${customerMonths}` : ''}</span><b data-value="${totalNew}">${int(totalNew)}</b></div>
-<div class="kpi" id="kpi-cac"><span class="sub">Blended CAC, ${esc(latest ? monthLabel(latest.month) : 'n/a')}${cur ? ` (${esc(cur)})` : ''}</span><b${latestCac !== null ? ` data-value="${esc(latestCac)}"` : ''}>${esc(money(latestCac, null))}</b></div>
+<div class="kpi" id="kpi-cac"><span class="sub">Blended CAC, ${esc(latest ? `${monthLabel(latest.month)}${latestToDate ? ` (${latestToDate})` : ''}` : 'n/a')}${cur ? ` (${esc(cur)})` : ''}</span><b${latestCac !== null ? ` data-value="${esc(latestCac)}"` : ''}>${esc(money(latestCac, null))}</b></div>
 <div class="kpi" id="kpi-campaigns"><span class="sub">Campaigns with spend</span><b data-value="${d.campaignsWithSpend}">${int(d.campaignsWithSpend)}</b></div>
 </div>
 
@@ -230,7 +249,7 @@ ${d.cacAvailable === false ? '<p class="note">No CAC: no orders relation is conf
 <thead><tr><th>Month</th><th>Channel</th><th class="num">Spend</th><th class="num">New customers</th><th class="num">CAC</th></tr></thead>
 <tbody>${cacTable}</tbody>
 </table></div>
-<p class="note">CAC = spend ÷ new customers in the month. “—” where CAC is not defined: months whose spend some platform does not cover in full (before its data starts, after it stops, or synced for part of the month: spend is then incomplete), channels without spend (organic, unattributed), months without new customers. <span class="flag">partial</span> (and * on the month) marks a month only partly synced, <span class="flag">incomplete spend</span> another month a platform does not cover in full; <span class="flag fx">FX missing</span> a month whose spend lacks exchange rates.</p>
+<p class="note">CAC = spend ÷ new customers in the month. “—” where CAC is not defined: months whose spend some platform did not read in full (before its sync starts, after it stops, or read for part of the month: spend is then incomplete; a day read with no spend counts as read), channels without spend (organic, unattributed), months without new customers. <span class="flag">partial</span> (and * on the month) marks a month some platform's spend was read for part of only, <span class="flag">incomplete spend</span> another month a platform does not cover in full; <span class="flag mtd">to MM-DD</span> the current month, counted from the 1st to the last day every platform was read in full (month to date, not the month's CAC); <span class="flag fx">FX missing</span> a month whose spend lacks exchange rates.</p>
 <p class="note" id="time-zone-rule">${esc(timeZoneRule(d.timeZone))}</p>
 </section>
 

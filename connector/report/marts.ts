@@ -99,7 +99,7 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
     `select cast(date_day as varchar) as date, platform as channel, cast(sum(spend_reporting) as varchar) as spend, count(*) filter (where spend_reporting is null) as missing_fx
        from ${m.spendDaily} where ${window} group by 1, 2 order by 1, 2`,
   );
-  const cacColumns = `cast(month_start as varchar) as month, cast(spend as varchar) as spend, new_customers, cast(cac as varchar) as cac, spend_rows_without_fx, reporting_time_zone`;
+  const cacColumns = `cast(month_start as varchar) as month, cast(spend as varchar) as spend, new_customers, cast(cac as varchar) as cac, spend_rows_without_fx, reporting_time_zone, is_month_to_date, cast(as_of_date as varchar) as as_of_date`;
   // Coverage (dbt/macros/spend_coverage.sql): which platforms keep a month's spend from being complete.
   const blended = m.cacMonthly ? await rows(conn, `select ${cacColumns}, is_spend_tracked, platforms_missing, platforms_partial from ${m.cacMonthly} where ${months} order by 1`) : [];
   const perChannel = m.cacByChannel ? await rows(conn, `select channel, is_paid_channel, ${cacColumns}, is_spend_tracked, days_spend_covered, days_in_month from ${m.cacByChannel} where ${months} order by month, 1`) : [];
@@ -135,6 +135,7 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
     spendRowsWithoutFx: Number(r['spend_rows_without_fx'] ?? 0),
     ...(typeof r['is_paid_channel'] === 'boolean' ? { paid: r['is_paid_channel'] } : {}),
     ...(typeof r['is_spend_tracked'] === 'boolean' ? { tracked: r['is_spend_tracked'], coverageGap: coverageGap(r, channel) } : {}),
+    ...(typeof r['is_month_to_date'] === 'boolean' ? { monthToDate: r['is_month_to_date'], asOf: dec(r['as_of_date']) } : {}),
   });
   const cac: CacRow[] = [...blended.map((r) => cacRow(r, null)), ...perChannel.map((r) => cacRow(r, s(r['channel'])))];
   const timeZone = dec(blended[0]?.['reporting_time_zone'] ?? perChannel[0]?.['reporting_time_zone']);
@@ -166,14 +167,24 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
   }
   if (missingFx > 0) notes.push(`${missingFx} spend rows have no exchange rate to ${s(bounds[0]?.['cur'])} and are left out of the spend totals (add the rates to the relation named in the dbt var fx_rates).`);
   if (!m.cacMonthly) notes.push('No CAC: the warehouse has no orders to count new customers from. Name your orders relation in the dbt var cac_orders and build the models again.');
-  const partialMonths = [...(from.slice(8) !== '01' ? [from.slice(0, 7)] : []), ...(to.endsWith(lastDayOfMonth(to)) ? [] : [to.slice(0, 7)])];
+  // Partial: some platform read only part of the month (coverage from what was synced, not from spend rows).
+  const partialMonths = blended.filter((r) => r['is_spend_tracked'] === false && dec(r['platforms_partial']) !== null).map((r) => s(r['month']).slice(0, 7));
   if (partialMonths.length > 0)
     notes.push(
-      `Partial months (marked *): ${[...new Set(partialMonths)].join(' and ')}. Facebook spend was synced from ${from} to ${to} only, while new customers count the whole month, so a partial month's spend is incomplete and its CAC is not defined (blended, and Facebook's own).`,
+      `Partial months (marked *): ${partialMonths.join(', ')}. Some platform's spend was read for part of the month only (its sync started, stopped or failed mid-month), while new customers count the whole month, so the month's spend is incomplete and its CAC is not defined.`,
+    );
+  const toDate = blended.find((r) => r['is_month_to_date'] === true);
+  if (toDate)
+    notes.push(
+      dec(toDate['as_of_date'])
+        ? `${s(toDate['month']).slice(0, 7)} is the month to date: its spend and new customers run from the 1st to ${s(toDate['as_of_date'])}, the last day every platform's spend was read in full, so its CAC is month-to-date.`
+        : `${s(toDate['month']).slice(0, 7)} is the month to date: no day of it has been read in full by every platform yet, so it has no CAC so far.`,
     );
   if (o.now && !dayOverEverywhere(to, o.now)) {
-    // A month synced to its last day looks complete, but that day was still running when it was read.
-    if (!partialMonths.includes(to.slice(0, 7))) partialMonths.push(to.slice(0, 7));
+    // A month synced to its last day looks complete, but that day was still running when it was read
+    // (a month the marts already label month to date needs no * on top: its CAC stops before that day).
+    const labelled = toDate !== undefined && s(toDate['month']).slice(0, 7) === to.slice(0, 7);
+    if (!labelled && !partialMonths.includes(to.slice(0, 7))) partialMonths.push(to.slice(0, 7));
     notes.push(`${to}, the last day synced, was not over in every ad account's time zone when this report was made: its spend is still growing, and ${to.slice(0, 7)}'s figures are month to date (marked *).`);
   }
   return {
@@ -181,7 +192,7 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
     generatedAt: o.generatedAt,
     currency: dec(bounds[0]?.['cur']),
     period: { from, to },
-    partialMonths: [...new Set(partialMonths)],
+    partialMonths,
     timeZone,
     cacAvailable: !!m.cacMonthly,
     spendDaily,
@@ -191,9 +202,4 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
     sources: Object.values(MARTS),
     notes,
   };
-}
-
-function lastDayOfMonth(day: string): string {
-  const [y, mo] = day.split('-').map(Number);
-  return String(new Date(Date.UTC(y!, mo!, 0)).getUTCDate()).padStart(2, '0');
 }

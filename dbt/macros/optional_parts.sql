@@ -19,16 +19,19 @@
 {%- if '.' in name -%}{{ return(name) }}{%- else -%}{{ return(ref(name)) }}{%- endif -%}
 {% endmacro %}
 
-{#- The run's date as a SQL DATE: var('run_date'), else the UTC date of FB_ADS_ELT_NOW (the instant
-    fb-ads-elt hands every step of a run), else the warehouse's current date. -#}
-{% macro run_date() %}
+{#- The run's date as a SQL DATE: var('run_date'), else the date of FB_ADS_ELT_NOW (the instant
+    fb-ads-elt hands every step of a run) in `zone` (an IANA name; UTC by default), else the
+    warehouse's current date in that zone. Never the wall clock of dbt's machine. -#}
+{% macro run_date(zone='UTC') %}
 {%- set pinned = var('run_date', none) -%}
 {%- set now = env_var('FB_ADS_ELT_NOW', '') | trim -%}
 {%- if not pinned and now -%}
 {%- set instant = modules.datetime.datetime.fromisoformat(now.replace('Z', '+00:00').replace('z', '+00:00')) -%}
-{%- set pinned = instant.astimezone(modules.pytz.utc).strftime('%Y-%m-%d') -%}
+{%- set pinned = instant.astimezone(modules.pytz.timezone(zone)).strftime('%Y-%m-%d') -%}
 {%- endif -%}
-{%- if pinned -%}{{ return("cast('" ~ pinned ~ "' as date)") }}{%- else -%}{{ return('current_date') }}{%- endif -%}
+{%- if pinned -%}{{ return("cast('" ~ pinned ~ "' as date)") }}
+{%- elif zone == 'UTC' -%}{{ return('current_date') }}
+{%- else -%}{{ return(date_in_zone('current_timestamp', zone)) }}{%- endif -%}
 {% endmacro %}
 
 {#- The demo seeds hold dates around var('fb_ads_elt__demo_seed_anchor'). `fb-ads-elt demo` passes

@@ -20,7 +20,7 @@ describe('fb-ads-elt demo (CLI)', function () {
     // accounts west of UTC are still in the old year, so the test means the same on any date. The
     // year is far from the one the demo seeds were written around: their dates follow the world.
     const env = { ...process.env, FB_ADS_ELT_NOW: '2030-01-20T00:30:00Z' };
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'demo', '--dir', dir, '--world', 'small', '--days', '10'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'demo', '--dir', dir, '--world', 'small', '--days', '25'], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -30,14 +30,14 @@ describe('fb-ads-elt demo (CLI)', function () {
     expect(out).to.match(/^fb-ads-elt sync OK in/);
     expect(out).to.include(`Report: ${path.join(dir, 'report.html')}`);
     // Orders, other channels' spend and FX rates surround the synced days (with the seeds left where they were written: 0 new customers).
-    // Ten days of January were synced: the terminal marks the month partial, as the report does, and
-    // gives no CAC for it (fct_cac_monthly.is_spend_tracked is false): every platform's spend, and
-    // Facebook's from the 11th only, covers part of the month, so a ratio would understate CAC.
-    expect(out).to.match(/Blended CAC 2030-01\*: — \(not defined: spend for part of the month only from facebook_ads, google_ads, tiktok_ads\) from [1-9][0-9]* new customers \(\* partial month: spend was synced for part of it only\)/);
+    // The run day (2030-01-20 in UTC, the reporting zone) makes January the month to date. Facebook
+    // was read from 2029-12-27; its accounts west of UTC were still on the 19th, so their last day
+    // over was the 18th: the blend runs from the 1st to 2030-01-18 and says so, with a CAC.
+    expect(out).to.match(/Blended CAC 2030-01 \(month to date as of 2030-01-18\): [0-9,]+\.[0-9]{2} USD from [1-9][0-9]* new customers\n/);
     for (const f of ['tap.json', 'target.json', 'state.json', 'warehouse.duckdb', 'report.html']) expect(existsSync(path.join(dir, f)), f).to.equal(true);
     const tap = JSON.parse(readFileSync(path.join(dir, 'tap.json'), 'utf8')) as { api_base_url: string; start_date: string; end_date: string };
     expect(tap.api_base_url).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(tap).to.include({ start_date: '2030-01-11', end_date: '2030-01-20' });
+    expect(tap).to.include({ start_date: '2029-12-27', end_date: '2030-01-20' });
     const html = parse(readFileSync(path.join(dir, 'report.html'), 'utf8'));
     expect(html.querySelector('.meta')?.text).to.include(tap.end_date);
     expect(html.querySelectorAll('svg')).to.have.length(3);

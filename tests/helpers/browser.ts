@@ -45,7 +45,10 @@ export interface RenderedReport {
   charts: Array<{ id: string; width: number; height: number }>;
   tables: Array<{ id: string; width: number; height: number }>;
   /** The CAC table as shown: month, channel, CAC cell text, and the row's marks. */
-  cacRows: Array<{ month: string; channel: string; cac: string; partial: boolean; missingFx: boolean; coverageGap: string | null; flagsVisible: boolean }>;
+  /** monthToDate: the day a month-to-date row runs to ('' before any), null for other months. */
+  cacRows: Array<{ month: string; channel: string; cac: string; partial: boolean; missingFx: boolean; coverageGap: string | null; monthToDate: string | null; flagsVisible: boolean }>;
+  /** The blended CAC KPI's label as shown. */
+  kpiCac: string;
   timeZoneRule: string;
 }
 
@@ -70,9 +73,11 @@ const READ_PAGE = `(() => {
         partial: tr.getAttribute('data-partial') === 'true',
         missingFx: tr.hasAttribute('data-missing-fx'),
         coverageGap: tr.getAttribute('data-coverage-gap'),
+        monthToDate: tr.getAttribute('data-month-to-date'),
         flagsVisible: [...tr.querySelectorAll('.flag')].every((f) => f.getBoundingClientRect().width > 0),
       };
     }),
+    kpiCac: ((k) => (k ? k.textContent.trim() : ''))(document.querySelector('#kpi-cac .sub')),
     timeZoneRule: rule ? rule.textContent : '',
   };
 })()`;

@@ -1,5 +1,5 @@
-{#- One row per customer: their first qualifying order (not refunded/cancelled), the month it
-    falls in (calendar month in var('reporting_time_zone')), the channel the shop recorded and the
+{#- One row per customer: their first qualifying order (not refunded/cancelled), the day and month
+    it falls in (calendar day and month in var('reporting_time_zone')), the channel the shop recorded and the
     channel it maps to (var('cac_channel_platforms'): case-insensitive, facebook/instagram →
     facebook_ads; unmapped values stay channels of their own; empty ones are `unattributed`).
     A view, not ephemeral like the other int_ models: dbt can only unit-test a model whose
@@ -31,6 +31,7 @@ qualifying as (
 select
     customer_id,
     ordered_at as first_ordered_at,
+    {{ date_in_zone('ordered_at', reporting_time_zone()) }} as acquisition_date,
     {{ month_start(date_in_zone('ordered_at', reporting_time_zone())) }} as acquisition_month,
     acquisition_channel,
     case

@@ -70,14 +70,19 @@ describe('dbt/integration_tests: the project as a package on a hand-computable w
     const db = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
     const conn = await db.connect();
     try {
-      // Facebook, the world's one platform, covers 2026-09-10 to 2026-11-20: only October is tracked.
-      const rows = (await conn.runAndReadAll("select strftime(month_start, '%Y-%m') as m, cast(cac as varchar) as cac, platforms_missing as missing, platforms_partial as partial from analytics.fct_cac_monthly order by 1")).getRowObjectsJson();
+      // Coverage comes from what the tap read (seeds/facebook_ads/insights_coverage.csv): September
+      // was read from the 1st though its first spend is on the 10th, so it is tracked; account 102
+      // was last read on 2026-11-21, so November is partial; the run day 2026-12-10 makes December
+      // the month to date, read to the 9th.
+      const rows = (
+        await conn.runAndReadAll("select strftime(month_start, '%Y-%m') as m, cast(cac as varchar) as cac, platforms_missing as missing, platforms_partial as partial, is_month_to_date as mtd, cast(as_of_date as varchar) as as_of from analytics.fct_cac_monthly order by 1")
+      ).getRowObjectsJson();
       expect(rows).to.deep.equal([
-        { m: '2026-08', cac: null, missing: 'facebook_ads', partial: null },
-        { m: '2026-09', cac: null, missing: null, partial: 'facebook_ads' },
-        { m: '2026-10', cac: '103.333333333', missing: null, partial: null },
-        { m: '2026-11', cac: null, missing: null, partial: 'facebook_ads' },
-        { m: '2026-12', cac: null, missing: 'facebook_ads', partial: null },
+        { m: '2026-08', cac: null, missing: 'facebook_ads', partial: null, mtd: false, as_of: null },
+        { m: '2026-09', cac: '37.500000000', missing: null, partial: null, mtd: false, as_of: '2026-09-30' },
+        { m: '2026-10', cac: '103.333333333', missing: null, partial: null, mtd: false, as_of: '2026-10-31' },
+        { m: '2026-11', cac: null, missing: null, partial: 'facebook_ads', mtd: false, as_of: null },
+        { m: '2026-12', cac: '45.000000000', missing: null, partial: null, mtd: true, as_of: '2026-12-09' },
       ]);
       const zero = (await conn.runAndReadAll('select count(*) as n from analytics.fct_cac_by_channel_monthly where cac = 0')).getRowObjectsJson();
       expect(Number(zero[0]!['n'])).to.equal(0);
@@ -124,8 +129,8 @@ describe('dbt/integration_tests: the project as a package on a hand-computable w
 
     it('shows "—" wherever CAC is undefined and the hand-computed CAC elsewhere, never 0.00', () => {
       const expected = {
-        '2026-09 blended': '—',
-        '2026-09 facebook_ads': '—',
+        '2026-09 blended': '37.50 USD',
+        '2026-09 facebook_ads': '50.00 USD',
         '2026-09 organic': '—',
         '2026-10 blended': '103.33 USD',
         '2026-10 facebook_ads': '310.00 USD',
@@ -133,6 +138,9 @@ describe('dbt/integration_tests: the project as a package on a hand-computable w
         '2026-10 unattributed': '—',
         '2026-11 blended': '—',
         '2026-11 facebook_ads': '—',
+        '2026-12 blended': '45.00 USD',
+        '2026-12 facebook_ads': '90.00 USD',
+        '2026-12 google_ads': '—',
       };
       for (const r of seen) {
         expect(Object.fromEntries(r.cacRows.map((row) => [`${row.month} ${row.channel}`, row.cac])), `${r.width}px`).to.deep.equal(expected);
@@ -140,12 +148,14 @@ describe('dbt/integration_tests: the project as a package on a hand-computable w
       }
     });
 
-    it('marks the partial first and last months and the month whose spend lacks an FX rate, and states the time-zone rule', () => {
+    it('marks the partial month, the month whose spend lacks an FX rate and the month to date, and states the time-zone rule', () => {
       for (const r of seen) {
-        expect([...new Set(r.cacRows.filter((row) => row.partial).map((row) => row.month))], `${r.width}px`).to.deep.equal(['2026-09', '2026-11']);
+        expect([...new Set(r.cacRows.filter((row) => row.partial).map((row) => row.month))], `${r.width}px`).to.deep.equal(['2026-11']);
         expect(r.cacRows.filter((row) => row.missingFx).map((row) => `${row.month} ${row.channel}`)).to.deep.equal(['2026-11 facebook_ads', '2026-11 blended']);
         expect(r.cacRows.every((row) => row.flagsVisible), `${r.width}px: flags visible`).to.equal(true);
-        expect(Object.fromEntries(r.cacRows.filter((row) => row.coverageGap !== null).map((row) => [`${row.month} ${row.channel}`, row.coverageGap])), `${r.width}px`).to.deep.equal({ '2026-09 blended': 'spend for part of the month only from facebook_ads', '2026-09 facebook_ads': 'facebook_ads covers 21 of 30 days', '2026-11 blended': 'spend for part of the month only from facebook_ads', '2026-11 facebook_ads': 'facebook_ads covers 20 of 30 days' });
+        expect(Object.fromEntries(r.cacRows.filter((row) => row.coverageGap !== null).map((row) => [`${row.month} ${row.channel}`, row.coverageGap])), `${r.width}px`).to.deep.equal({ '2026-11 blended': 'spend for part of the month only from facebook_ads', '2026-11 facebook_ads': 'facebook_ads covers 20 of 30 days' });
+        expect(Object.fromEntries(r.cacRows.filter((row) => row.monthToDate !== null).map((row) => [`${row.month} ${row.channel}`, row.monthToDate])), `${r.width}px`).to.deep.equal({ '2026-12 blended': '2026-12-09', '2026-12 facebook_ads': '2026-12-09', '2026-12 google_ads': '' });
+        expect(r.kpiCac, `${r.width}px`).to.equal('Blended CAC, 2026-12 (month to date as of 2026-12-09) (USD)');
         expect(r.timeZoneRule).to.include('calendar months in America/New_York');
       }
     });

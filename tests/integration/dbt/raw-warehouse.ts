@@ -22,6 +22,7 @@ export const RAW_STREAMS = [
   'insights_campaign',
   'insights_adset',
   'insights_ad',
+  'insights_coverage',
   'sync_log',
 ] as const;
 const HISTORY_STREAMS = ['campaigns', 'ad_sets', 'ads'];

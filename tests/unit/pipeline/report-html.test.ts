@@ -111,6 +111,30 @@ describe('stakeholder HTML report', () => {
     expect(page.querySelector('#cac tr[data-channel="google_ads"] td:nth-child(5)')?.text).to.equal('86.87 USD');
   });
 
+  it('labels the current month as month to date, with the day it runs to, in the table, the chart and the KPI', () => {
+    const page = parse(
+      renderReport({
+        ...data(),
+        partialMonths: [],
+        cac: [
+          { month: '2026-11-01', channel: null, spend: '900', new_customers: 30, cac: '30', tracked: true, monthToDate: false, asOf: '2026-11-30' },
+          { month: '2026-12-01', channel: null, spend: '90', new_customers: 2, cac: '45', tracked: true, monthToDate: true, asOf: '2026-12-09' },
+          { month: '2026-12-01', channel: 'facebook_ads', spend: '90', new_customers: 1, cac: '90', tracked: true, monthToDate: true, asOf: '2026-12-09' },
+          { month: '2026-12-01', channel: 'google_ads', spend: null, new_customers: 1, cac: null, tracked: false, coverageGap: null, monthToDate: true, asOf: null },
+        ],
+      }),
+    );
+    const row = page.querySelector('#cac tr[data-month="2026-12"][data-channel="blended"]');
+    expect(row?.getAttribute('data-month-to-date')).to.equal('2026-12-09');
+    expect(row?.querySelectorAll('td').map((td) => td.text)).to.deep.equal(['2026-12to 12-09', 'blended', '90.00 USD', '2', '45.00 USD']);
+    expect(row?.querySelector('.flag.mtd')?.getAttribute('title')).to.include('from the 1st to 2026-12-09');
+    expect(page.querySelector('#cac tr[data-month="2026-12"][data-channel="google_ads"]')?.getAttribute('data-month-to-date')).to.equal('');
+    expect(page.querySelector('#cac tr[data-month="2026-11"][data-channel="blended"]')?.hasAttribute('data-month-to-date')).to.equal(false);
+    expect(page.querySelectorAll('#cac svg text').map((t) => t.text)).to.include.members(['2026-11', '2026-12 to date']);
+    expect(page.querySelector('#kpi-cac .sub')?.text).to.equal('Blended CAC, 2026-12 (month to date as of 2026-12-09) (USD)');
+    expect(page.querySelector('#kpi-cac b')?.text).to.equal('45.00');
+  });
+
   it('says why there is no CAC when the warehouse has no CAC marts', () => {
     const page = parse(renderReport({ ...data(), cac: [], cacAvailable: false }));
     expect(page.querySelector('#cac')?.text).to.include('No CAC: no orders relation is configured');

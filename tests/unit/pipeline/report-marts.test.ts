@@ -4,17 +4,19 @@ import { expect } from 'chai';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { queryReportData } from '../../../connector/report/marts.js';
 
-async function marts(zones: Record<string, string>, reportingZone: string): Promise<{ conn: DuckDBConnection; close: () => void }> {
+async function marts(zones: Record<string, string>, reportingZone: string, monthToDate = false): Promise<{ conn: DuckDBConnection; close: () => void }> {
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   await conn.run(`create table fct_ad_spend_daily (date_day date, platform varchar, account_id varchar, campaign_id varchar, spend decimal(38,9), spend_reporting decimal(38,9), reporting_currency varchar)`);
   await conn.run(`create table facebook_ads__campaign_report (date_day date, account_id varchar, campaign_id varchar, campaign_name varchar, currency varchar, timezone_name varchar, spend decimal(38,9), impressions bigint, clicks bigint, conversions decimal(38,9))`);
-  await conn.run(`create table fct_cac_monthly (month_start date, spend decimal(38,9), new_customers bigint, cac decimal(38,9), spend_rows_without_fx bigint, reporting_time_zone varchar, is_spend_tracked boolean, platforms_missing varchar, platforms_partial varchar)`);
+  await conn.run(
+    `create table fct_cac_monthly (month_start date, spend decimal(38,9), new_customers bigint, cac decimal(38,9), spend_rows_without_fx bigint, reporting_time_zone varchar, is_spend_tracked boolean, platforms_missing varchar, platforms_partial varchar, is_month_to_date boolean, as_of_date date)`,
+  );
   for (const [account, zone] of Object.entries(zones)) {
     await conn.run(`insert into fct_ad_spend_daily values ('2026-10-01', 'facebook_ads', '${account}', 'c${account}', 10, 10, 'USD'), ('2026-10-31', 'facebook_ads', '${account}', 'c${account}', 10, 10, 'USD')`);
     await conn.run(`insert into facebook_ads__campaign_report values ('2026-10-01', '${account}', 'c${account}', 'Campaign ${account}', 'USD', '${zone}', 10, 100, 1, 0), ('2026-10-31', '${account}', 'c${account}', 'Campaign ${account}', 'USD', '${zone}', 10, 100, 1, 0)`);
   }
-  await conn.run(`insert into fct_cac_monthly values ('2026-10-01', 60, 3, 20, 0, '${reportingZone}', true, null, null)`);
+  await conn.run(`insert into fct_cac_monthly values ('2026-10-01', 60, 3, 20, 0, '${reportingZone}', true, null, null, ${monthToDate}, '${monthToDate ? '2026-10-30' : '2026-10-31'}')`);
   return {
     conn,
     close: () => {
@@ -60,6 +62,18 @@ describe('report figures read from the marts', () => {
       const over = await queryReportData(db.conn, { title: 't', generatedAt: 'g', now: new Date('2026-11-01T12:00:00Z') });
       expect(over.partialMonths).to.deep.equal([]);
       expect(over.notes.filter((n) => n.includes('month to date'))).to.deep.equal([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('takes the month to date from the marts (is_month_to_date, as_of_date): labelled, with no partial mark on top', async () => {
+    const db = await marts({ '1': 'UTC' }, 'UTC', true);
+    try {
+      const d = await queryReportData(db.conn, { title: 't', generatedAt: 'g', now: new Date('2026-10-31T22:09:00Z') });
+      expect(d.cac.map((r) => ({ month: r.month, monthToDate: r.monthToDate, asOf: r.asOf }))).to.deep.equal([{ month: '2026-10-01', monthToDate: true, asOf: '2026-10-30' }]);
+      expect(d.partialMonths).to.deep.equal([]);
+      expect(d.notes).to.include("2026-10 is the month to date: its spend and new customers run from the 1st to 2026-10-30, the last day every platform's spend was read in full, so its CAC is month-to-date.");
     } finally {
       db.close();
     }
