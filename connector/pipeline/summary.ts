@@ -3,7 +3,7 @@
 // schemas/streams/sync_log.json names), its record and request metrics, and the children's fatal
 // errors; rendered as text for people and JSON for machines.
 import type { TapState } from '../singer/state.js';
-import { SYNC_LOG_STREAM } from '../tap/streams.js';
+import { RUN_LOG_STREAMS } from '../tap/streams.js';
 import type { SkippedObject } from '../tap/sync.js';
 import type { ClockSkew } from '../tap/entity-bookmark.js';
 import type { WithdrawnField } from '../tap/withdrawn-fields.js';
@@ -264,7 +264,8 @@ export function formatSummary(s: SyncSummary): string {
   // Skipped accounts (closed, or no role on them) are listed but not synced; sync_log says why.
   const skipped = a.list.filter((x) => x.status === 'skipped').length;
   lines.push(`  accounts  ${a.found} found · ${a.added} added · ${a.updated} updated · ${a.failed} failed${skipped ? ` · ${skipped} skipped` : ''}`);
-  const streams = Object.entries(s.rows).filter(([k]) => k !== SYNC_LOG_STREAM.name);
+  // The run's own streams (sync_log, insights_coverage) are about the run, not data rows to list.
+  const streams = Object.entries(s.rows).filter(([k]) => !RUN_LOG_STREAMS.some((r) => r.name === k));
   // Rows are what the tap sent; after a target failure only the part the saved state covers landed.
   const targetFailed = s.failures.some((f) => f.scope === 'target');
   const rowsSaid = targetFailed ? 'sent by the tap; the target failed, so only what the saved state covers was committed' : 'in total';

@@ -2,8 +2,9 @@
 // into target-bigquery (DuckDB); the target is SIGKILLed at random moments, and each restart runs
 // the tap with the last STATE the target emitted, as an orchestrator would. The final tables must
 // equal a clean run's row for row (run-specific columns aside: extraction/receipt times, table
-// versions — so in _sdc_table_versions only which tables have one — and sync_log, which records
-// each run by design).
+// versions — so in _sdc_table_versions only which tables have one — and sync_log and
+// insights_coverage, which record each run by design: the crashed runs' coverage must still claim
+// every day the clean run read, since each row lands before the bookmark it precedes).
 import { expect } from 'chai';
 import { VERSIONS_TABLE } from '../../../connector/target/sql.js';
 import { spawn } from 'node:child_process';
@@ -128,7 +129,22 @@ describe('target-bigquery crash safety with the real tap against the Graph sandb
     expect(last.targetCode, last.stderr).to.equal(0);
     expect(kills).to.equal(KILLS);
 
-    const tables = (await clean.tables()).filter((t) => t !== 'sync_log' && t !== VERSIONS_TABLE);
+    const perRun = new Set(['sync_log', 'insights_coverage', VERSIONS_TABLE]);
+    const tables = (await clean.tables()).filter((t) => !perRun.has(t));
+    // Coverage: the days the crashed warehouse says were read include every day the clean run read.
+    const daysRead = async (w: Warehouse): Promise<Set<string>> => {
+      const out = new Set<string>();
+      for (const r of await w.rows('insights_coverage'))
+        for (let d = String(r['date_start']).slice(0, 10); d <= String(r['date_stop']).slice(0, 10); d = new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10)) out.add(`${String(r['account_id'])}|${String(r['stream'])}|${d}`);
+      return out;
+    };
+    const cleanDays = await daysRead(clean);
+    expect(cleanDays.size, 'the clean run wrote coverage').to.be.greaterThan(0);
+    const crashedDays = await daysRead(crashed);
+    expect(
+      [...cleanDays].filter((d) => !crashedDays.has(d)),
+      'days read by the clean run that the crashed runs do not claim',
+    ).to.deep.equal([]);
     const activated = async (w: typeof clean): Promise<string[]> => (await w.rows(VERSIONS_TABLE)).map((r) => String(r['table_name'])).sort();
     expect(await activated(crashed), 'tables with an activated version').to.deep.equal(await activated(clean));
     expect(tables).to.include.members(['campaigns', 'ads', 'insights_ad', 'campaigns__history']);

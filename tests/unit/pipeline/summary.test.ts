@@ -23,6 +23,13 @@ const base = (over: Partial<SummaryInput> = {}): SummaryInput => ({
 });
 
 describe('sync summary', () => {
+  it("lists the data streams' rows, not the run's own streams (sync_log, insights_coverage)", () => {
+    const text = formatSummary(buildSummary(base({ rows: { sync_log: 3, insights_coverage: 12, ads: 6, campaigns: 2 } })));
+    expect(text).to.match(/\n\s+ads\s+6/);
+    expect(text).to.match(/\n\s+campaigns\s+2/);
+    expect(text).to.not.match(/\n\s+(sync_log|insights_coverage)\s/);
+  });
+
   it('counts accounts found, added, updated and failed from sync_log, and sums API calls and throttles', () => {
     const s = buildSummary(base());
     expect(s.accounts).to.include({ found: 3, added: 1, updated: 1, failed: 1 });
