@@ -98,11 +98,14 @@ describe('tap insights report runs under faults (child process, sandbox)', funct
     expect(sb.stats().faultsFired['reduce_data']).to.equal(2);
   });
 
-  it('ends a report whose every run fails with one clear error after a bounded number of runs (exit 5, sync_log), keeps the old bookmark and completes the rest', async () => {
+  it('ends a report whose every run fails with one clear error after a bounded number of runs (exit 5, sync_log), keeps the old bookmark, claims no day read for it and completes the rest', async () => {
     sb.resetStats();
     sb.faults.add({ kind: 'job_failed', path: `^/act_${accountId}/insights$` });
-    const r = await run(['insights_account', 'insights_campaign']);
+    const r = await run(['insights_account', 'insights_campaign', 'insights_coverage']);
     expect(r.code, r.stderr.slice(-1500)).to.equal(5);
+    // The failed report claims no day read; the completed one claims the days it read.
+    const today = dayInZone(sb.now(), tz);
+    expect(r.records('insights_coverage').map((c) => `${String(c['account_id'])} ${String(c['stream'])} ${String(c['date_start'])}..${String(c['date_stop'])}`)).to.deep.equal([`${accountId} insights_campaign ${addDays(today, -(DAYS - 1))}..${today}`]);
     const log = r.records('sync_log').find((l) => l['account_id'] === accountId)!;
     expect(log['status']).to.equal('failed');
     expect(log['error_message']).to.match(/insights_account for account \d+: 7 report runs failed and 0 completed, so smaller jobs do not help/);
