@@ -21,6 +21,11 @@ export interface DescribedStream {
   declaration: Declaration;
 }
 
+/** Columns of this stream sent whatever the catalog selects: the tap's stamps and what the declaration names. */
+function alwaysEmitted(d: DescribedStream): string[] {
+  return [...ALWAYS_EMITTED, ...(d.declaration.kind === 'run_log' ? (d.declaration.stream.alwaysSent ?? []) : [])];
+}
+
 /**
  * Every stream this config offers, in sync order (assets, entities, insights, insights_coverage, sync_log). `streams` is
  * the registry (streams.ts); a test passes its own to show a new declaration flows through.
@@ -59,7 +64,7 @@ export function bookmarkedStreams(config?: Pick<TapConfig, 'insights_reports'>):
 
 /** Columns the tap sends whatever the catalog deselects (catalog inclusion automatic). */
 export function automaticColumns(d: DescribedStream): string[] {
-  return automaticFields({ ...d, alwaysEmitted: ALWAYS_EMITTED });
+  return automaticFields({ ...d, alwaysEmitted: alwaysEmitted(d) });
 }
 
 function entryFor(d: DescribedStream): CatalogEntry {
@@ -76,7 +81,7 @@ function entryFor(d: DescribedStream): CatalogEntry {
     ...(d.replicationKey ? { replicationKey: d.replicationKey } : {}),
     replicationMethod: d.replicationMethod,
     selectedByDefault: true,
-    alwaysEmitted: ALWAYS_EMITTED,
+    alwaysEmitted: alwaysEmitted(d),
     extra,
   });
 }

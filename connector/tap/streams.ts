@@ -270,6 +270,8 @@ export interface RunLogStream {
   schemaFile: string;
   keyProperties: string[];
   replicationMethod: 'FULL_TABLE';
+  /** Columns sent whatever the catalog deselects (inclusion automatic): readers downstream depend on them. */
+  alwaysSent?: readonly string[];
 }
 
 export const SYNC_LOG_STREAM: RunLogStream = {
@@ -289,6 +291,8 @@ export const INSIGHTS_COVERAGE_STREAM: RunLogStream = {
   schemaFile: 'insights_coverage',
   keyProperties: ['run_id', 'account_id', 'stream'],
   replicationMethod: 'FULL_TABLE',
+  // dbt's spend coverage (int_ad_coverage__facebook_ads) is built from the days read and the account's day.
+  alwaysSent: ['date_start', 'date_stop', 'account_today'],
 };
 
 /** The run's own streams, in the order discovery lists them (after the insights reports). */

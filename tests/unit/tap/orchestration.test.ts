@@ -216,6 +216,12 @@ describe('tap orchestration in-process (fake Graph port)', () => {
     const campaigns = catalog.streams.find((s) => s.tap_stream_id === 'campaigns')!;
     for (const m of campaigns.metadata) if (m.breadcrumb.length === 2) m.metadata['selected'] = false;
     expect(selectStreams(config, catalog).get('campaigns')!.fields).to.have.members(['id', 'updated_time', '_sdc_extracted_at']);
+    // dbt's spend coverage is built from the days read and the account's day: a user cannot deselect them.
+    const coverage = catalog.streams.find((s) => s.tap_stream_id === 'insights_coverage')!;
+    const automatic = coverage.metadata.filter((m) => m.breadcrumb.length === 2 && m.metadata['inclusion'] === 'automatic').map((m) => m.breadcrumb[1]);
+    expect(automatic).to.include.members(['date_start', 'date_stop', 'account_today']);
+    for (const m of coverage.metadata) if (m.breadcrumb.length === 2) m.metadata['selected'] = false;
+    expect(selectStreams(config, catalog).get('insights_coverage')!.fields).to.have.members(['run_id', 'account_id', 'stream', 'date_start', 'date_stop', 'account_today', '_sdc_extracted_at']);
   });
 
   it('warns that nothing will be read when the catalog selects no stream (a valid, empty run)', async () => {
