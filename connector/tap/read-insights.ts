@@ -85,6 +85,24 @@ function sameParams(previous: Bookmark, wanted: Record<string, unknown>): string
   return undefined;
 }
 
+/**
+ * The last day of an insights bookmark that was over (in the account's time zone) when it was read.
+ * `date_start` is the last day read, possibly the account's "today" of that run, still in progress;
+ * `last_complete_day` says which day was complete. A bookmark written before that field existed
+ * claims nothing about its own day: it counts as complete up to the day before, so that day is read again.
+ */
+export function lastCompleteDay(previous: Bookmark | undefined): string | undefined {
+  const complete = previous?.['last_complete_day'];
+  if (typeof complete === 'string') return complete;
+  const last = previous?.['date_start'];
+  return typeof last === 'string' ? addDays(last, -1) : undefined;
+}
+
+/** The bookmark a read of the plan's days writes: the last day read and the last of them that was over. */
+function bookmarkAfter(config: TapConfig, report: InsightsReport, plan: InsightsPlan): Bookmark {
+  return { date_start: plan.until, last_complete_day: minDay(plan.until, addDays(plan.today, -1)), ...bookmarkParams(config, report) };
+}
+
 /** Which days to read this run for one account (all days are in the account's time zone). */
 export function planRange(config: TapConfig, account: Pick<AccountInfo, 'timezone'>, report: InsightsReport, previous: Bookmark | undefined, now: Date): InsightsPlan | undefined {
   const today = dayInZone(now, account.timezone);
@@ -93,10 +111,12 @@ export function planRange(config: TapConfig, account: Pick<AccountInfo, 'timezon
   const start = config.last_days ? addDays(today, -(config.last_days - 1)) : (config.start_date ?? retentionStart);
   let since = start;
   let resetReason: string | undefined;
-  const last = typeof previous?.['date_start'] === 'string' ? previous['date_start'] : undefined;
-  if (previous && last) {
+  const complete = lastCompleteDay(previous);
+  if (previous && complete) {
     resetReason = sameParams(withAttributionOf(previous), bookmarkParams(config, report));
-    if (!resetReason) since = maxDay(start, minDay(addDays(last, 1), addDays(today, -config.insights_lookback_days)));
+    // The lookback re-reads restated days; the day after the last complete one is read whatever the
+    // gap since the previous run, so a day read while still in progress is always read again in full.
+    if (!resetReason) since = maxDay(start, minDay(addDays(complete, 1), addDays(today, -config.insights_lookback_days)));
   }
   let clampedToRetention = false;
   if (since < retentionStart) {
@@ -128,7 +148,7 @@ export async function readInsightsReport(ctx: InsightsReadContext, account: Acco
   result.plan = plan;
   if (!plan) return result;
   await new ReportRead(ctx, account, report, shaperFor(schema, selected), selected, plan, previous, result).run();
-  if (result.failures.length === 0 && coversUpToBookmark(ctx.config, plan, previous)) result.bookmark = { date_start: plan.until, ...bookmarkParams(ctx.config, report) };
+  if (result.failures.length === 0 && coversUpToBookmark(ctx.config, plan, previous)) result.bookmark = bookmarkAfter(ctx.config, report, plan);
   return result;
 }
 
@@ -140,8 +160,8 @@ export async function readInsightsReport(ctx: InsightsReadContext, account: Acco
  */
 function coversUpToBookmark(config: TapConfig, plan: InsightsPlan, previous: Bookmark | undefined): boolean {
   if (!config.last_days) return true;
-  const last = typeof previous?.['date_start'] === 'string' ? previous['date_start'] : undefined;
-  return last !== undefined && !plan.resetReason && addDays(last, 1) >= plan.since;
+  const complete = lastCompleteDay(previous);
+  return complete !== undefined && !plan.resetReason && addDays(complete, 1) >= plan.since;
 }
 
 /** One report of one account being read: its jobs, the scheduler running them and the answer to each failure. */

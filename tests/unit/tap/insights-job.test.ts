@@ -63,7 +63,7 @@ function harness(delivering: string[], fate: (run: RunRequest) => Fate, graph = 
       config.last_days = days;
       const r = report(level, breakdowns);
       const schema = reportSchema(r);
-      const previous = joined ? { date_start: addDays(TODAY, -days), ...bookmarkParams(config, r) } : undefined;
+      const previous = joined ? { date_start: addDays(TODAY, -days), last_complete_day: addDays(TODAY, -days), ...bookmarkParams(config, r) } : undefined;
       return readInsightsReport({ graph, log, config, jobLimit: pLimit(4), clock: () => new Date(now), sleep: async (ms) => void (now += ms), emit: async (rec) => void records.push(rec) }, account, r, schema, Object.keys(propertiesOf(schema)), previous);
     },
   };

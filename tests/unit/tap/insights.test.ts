@@ -54,6 +54,18 @@ describe('tap insights range planning', () => {
     expect(planRange(late, { timezone: 'UTC' }, report, { date_start: '2026-11-19', ...bookmarkParams(late, report) }, now)!.since).to.equal('2026-11-15');
   });
 
+  it("re-reads a bookmark's in-progress day whatever the gap; an older bookmark without last_complete_day re-reads its own day", () => {
+    const c = cfg({ start_date: '2026-01-01', insights_lookback_days: 3 });
+    const inProgress = { date_start: '2026-11-10', last_complete_day: '2026-11-09', ...bookmarkParams(c, report) };
+    expect(planRange(c, { timezone: 'UTC' }, report, inProgress, now)!.since).to.equal('2026-11-10');
+    const complete = { ...inProgress, last_complete_day: '2026-11-10' };
+    expect(planRange(c, { timezone: 'UTC' }, report, complete, now)!.since).to.equal('2026-11-11');
+    const older = { date_start: '2026-11-10', ...bookmarkParams(c, report) };
+    expect(planRange(c, { timezone: 'UTC' }, report, older, now)!.since).to.equal('2026-11-10');
+    // Within the lookback nothing changes: one window from today − lookback.
+    expect(planRange(c, { timezone: 'UTC' }, report, { ...inProgress, date_start: '2026-11-19', last_complete_day: '2026-11-18' }, now)!.since).to.equal('2026-11-17');
+  });
+
   it('ignores a bookmark written with other attribution windows and says why', () => {
     const c = cfg({ start_date: '2026-06-01', action_attribution_windows: ['1d_click'] });
     const prev = { date_start: '2026-11-19', attribution_windows: ['7d_click', '1d_view'], action_breakdowns: ['action_type'], time_increment: 1 };
