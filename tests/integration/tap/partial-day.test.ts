@@ -1,40 +1,59 @@
 // The account's "today" of a run is read while still in progress: a partial day. The next run must
 // read it again in full even when it comes more than the lookback later; it used to start the day
-// after the bookmark, so the partial day's spend stayed in the warehouse for ever.
+// after the bookmark, so the partial day's spend stayed in the warehouse for ever. A state written
+// before the bookmark said which day was complete must behave as safely (it re-reads its own day).
 import { expect } from 'chai';
 import { addDays, dayInZone } from '../../../connector/core/dates.js';
 import { catalogSelecting, runTap, sandboxedTap, tapConfig, TEST_TODAY, type TapRun } from './helpers.js';
 
-describe('tap-facebook-ads re-reads a day it read in progress, however late the next run (child process)', function () {
-  this.timeout(120_000);
-  const rig = sandboxedTap();
-  const lookback = 2;
-  const gapDays = lookback + 3;
-  const run = (state?: unknown): Promise<TapRun> =>
-    runTap({ now: rig.sb.now(), config: tapConfig(rig.sb, rig.rec.baseUrl, { start_date: addDays(TEST_TODAY, -3), insights_lookback_days: lookback }), catalog: catalogSelecting(['insights_account']), ...(state ? { state } : {}), dir: rig.tmp.dir });
-  const spendOf = (r: TapRun, accountId: string, day: string): string | undefined => {
-    const rows = r.records('insights_account').filter((x) => x['account_id'] === accountId && x['date_start'] === day);
-    return rows.length ? String(rows.at(-1)!['spend']) : undefined;
-  };
+type State = { bookmarks: Record<string, Record<string, Record<string, unknown>>> };
 
-  it("the final value of the first run's \"today\" is the complete day's, in each account's own time zone", async () => {
-    const first = await run();
-    expect(first.code, first.stderr.slice(-2000)).to.equal(0);
-    const accounts = rig.sb.world.accounts;
-    const firstToday = new Map(accounts.map((a) => [a.accountId, dayInZone(rig.sb.now(), a.timezone)]));
-    rig.sb.advanceDay(gapDays);
-    const second = await run(first.lastState());
-    expect(second.code, second.stderr.slice(-2000)).to.equal(0);
+/** The first run's state as a version before `last_complete_day` would have written it. */
+function olderState(state: unknown): State {
+  const s = structuredClone(state) as State;
+  for (const byAccount of Object.values(s.bookmarks)) for (const b of Object.values(byAccount)) delete b['last_complete_day'];
+  return s;
+}
 
-    let partialBefore = 0;
-    for (const a of accounts) {
-      const day = firstToday.get(a.accountId)!;
-      const truth = rig.sb.expectedInsights({ accountId: a.accountId, level: 'account', since: day, until: day })[0]?.['spend'];
-      const final = spendOf(second, a.accountId, day) ?? spendOf(first, a.accountId, day);
-      expect(final, `account ${a.accountId} (${a.timezone}) on ${day}`).to.equal(truth);
-      if (spendOf(first, a.accountId, day) !== truth) partialBefore++;
-    }
-    // The first run did read partial days: without the re-read above they would have stayed.
-    expect(partialBefore, 'accounts whose first-run "today" was partial').to.be.greaterThan(0);
+const SCENARIOS: Array<{ name: string; carry: (state: unknown) => unknown }> = [
+  { name: 'with the state the first run wrote', carry: (s) => s },
+  { name: 'with a state written before last_complete_day existed', carry: olderState },
+];
+
+for (const { name, carry } of SCENARIOS) {
+  describe(`tap-facebook-ads re-reads a day it read in progress, however late the next run, ${name} (child process)`, function () {
+    this.timeout(120_000);
+    const rig = sandboxedTap();
+    const lookback = 2;
+    const gapDays = lookback + 3;
+    const run = (state?: unknown): Promise<TapRun> =>
+      runTap({ now: rig.sb.now(), config: tapConfig(rig.sb, rig.rec.baseUrl, { start_date: addDays(TEST_TODAY, -3), insights_lookback_days: lookback }), catalog: catalogSelecting(['insights_account']), ...(state ? { state } : {}), dir: rig.tmp.dir });
+    const spendOf = (r: TapRun, accountId: string, day: string): string | undefined => {
+      const rows = r.records('insights_account').filter((x) => x['account_id'] === accountId && x['date_start'] === day);
+      return rows.length ? String(rows.at(-1)!['spend']) : undefined;
+    };
+
+    it("the final value of the first run's \"today\" is the complete day's, in each account's own time zone", async () => {
+      const first = await run();
+      expect(first.code, first.stderr.slice(-2000)).to.equal(0);
+      const accounts = rig.sb.world.accounts;
+      const firstToday = new Map(accounts.map((a) => [a.accountId, dayInZone(rig.sb.now(), a.timezone)]));
+      const written = (first.lastState() as State).bookmarks['insights_account']!;
+      for (const a of accounts) expect(written[a.accountId], a.accountId).to.include({ date_start: firstToday.get(a.accountId), last_complete_day: addDays(firstToday.get(a.accountId)!, -1) });
+      rig.sb.advanceDay(gapDays);
+      const second = await run(carry(first.lastState()));
+      expect(second.code, second.stderr.slice(-2000)).to.equal(0);
+
+      let partialBefore = 0;
+      for (const a of accounts) {
+        const day = firstToday.get(a.accountId)!;
+        const truth = rig.sb.expectedInsights({ accountId: a.accountId, level: 'account', since: day, until: day })[0]?.['spend'];
+        const final = spendOf(second, a.accountId, day) ?? spendOf(first, a.accountId, day);
+        expect(final, `account ${a.accountId} (${a.timezone}) on ${day}`).to.equal(truth);
+        if (spendOf(first, a.accountId, day) !== truth) partialBefore++;
+      }
+      // The first run did read partial days: without the re-read above they would have stayed.
+      expect(partialBefore, 'accounts whose first-run "today" was partial').to.be.greaterThan(0);
+    });
   });
-});
+}
