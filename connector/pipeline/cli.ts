@@ -9,6 +9,7 @@ import { exitAfterFlush } from '../cli/run.js';
 import { runClock } from '../core/clock.js';
 import { DEMO_DAYS } from './demo-defaults.js';
 import { parseDays } from '../core/days.js';
+import { ForceStop } from './force-stop.js';
 
 // Each command imports its implementation when it runs: `fb-ads-elt --version` or `sync` must not
 // pay for the demo's sandbox, the report renderer or the HTTP server (start-up time, issue 20).
@@ -45,9 +46,10 @@ export function failedBeforeStart(err: unknown): { status: 'failed'; exit_code: 
  * Ctrl-C must not kill us with Node's default (exit 130, no summary): the target, in its own
  * process group, would go on committing with nobody saving its state, and hold the DuckDB file
  * against the re-run typed next. So the second signal only says to wait; a third one forces the exit
- * (Node's default) for a run that really hangs. Returns the function that removes the handlers.
+ * (Node's default: 130 for SIGINT, 143 for SIGTERM) for a run that really hangs, after `force` has
+ * killed the children so nothing is left holding the warehouse. Returns the function that removes the handlers.
  */
-function onStopSignals(log: Logger, stop: () => void): () => void {
+function onStopSignals(log: Logger, stop: () => void, force?: () => Promise<void>): () => void {
   let signals = 0;
   const dispose = (): void => void (process.off('SIGINT', handle), process.off('SIGTERM', handle));
   function handle(signal: NodeJS.Signals): void {
@@ -59,18 +61,28 @@ function onStopSignals(log: Logger, stop: () => void): () => void {
       });
       return;
     }
+    log.warn(`${signal} a third time: stopping at once; the tap and the target are killed and what the target had not committed is read again by the next run`);
     dispose();
-    process.kill(process.pid, signal);
+    void (force?.() ?? Promise.resolve()).finally(() => process.kill(process.pid, signal));
   }
   process.on('SIGINT', handle);
   process.on('SIGTERM', handle);
   return dispose;
 }
 
-/** The sync command's stop: an abort signal for runSync, raised by the first SIGINT/SIGTERM. */
-function abortOnSignals(log: Logger): { signal: AbortSignal; dispose(): void } {
+/** The sync command's stops: `signal` raised by the first SIGINT/SIGTERM, `force` (kill the children) fired by the third. */
+function abortOnSignals(log: Logger): { signal: AbortSignal; force: ForceStop; dispose(): void } {
   const ac = new AbortController();
-  return { signal: ac.signal, dispose: onStopSignals(log, () => ac.abort()) };
+  const force = new ForceStop();
+  return {
+    signal: ac.signal,
+    force,
+    dispose: onStopSignals(
+      log,
+      () => ac.abort(),
+      () => force.fire(),
+    ),
+  };
 }
 
 export function registerPipeline(program: Command): void {
@@ -104,6 +116,7 @@ export function registerPipeline(program: Command): void {
           log,
           progressOut: process.stderr,
           signal: stop.signal,
+          force: stop.force,
         });
         process.stdout.write(flags.json ? JSON.stringify(summary) + '\n' : formatSummary(summary));
         stop.dispose();

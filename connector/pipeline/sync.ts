@@ -27,6 +27,7 @@ import { readStateFile, StatePersister, stateFromTargetLine } from './state-file
 import { buildSummary, skippedObjectsOf, tapNotesOf, type Failure, type SyncSummary, type TapNotes } from './summary.js';
 import type { SkippedObject } from '../tap/sync.js';
 import { CountCheck, withCountFailures } from './verify-counts.js';
+import type { ForceStop } from './force-stop.js';
 
 /** The steps of a sync run, as progress and /sync-status name them. */
 export type SyncPhase = 'syncing' | 'building models';
@@ -65,6 +66,11 @@ export interface SyncOptions {
   cwd?: string;
   /** Aborting stops the tap; the target then commits what it has and the run ends (exit 7). */
   signal?: AbortSignal;
+  /**
+   * Firing it kills the tap and the target at once (SIGKILL to their process groups) and resolves
+   * once both have exited: what the target had not committed is rolled back and read again by the next run.
+   */
+  force?: ForceStop;
   /** Sees the tap's progress/log fields as they arrive (the HTTP status uses it). */
   onChildLog?: (component: 'tap' | 'target', line: ChildLogLine) => void;
   onState?: (state: Record<string, unknown>) => void;
@@ -152,6 +158,28 @@ function checkStateWritable(file: string): void {
   }
 }
 
+/** How long a killed child may take to exit before the stop goes on without it. */
+const KILL_WAIT_MS = 3_000;
+
+/**
+ * SIGKILL to each still-running child's process group (they run detached, in groups of their own);
+ * resolves when each has exited (its DuckDB file lock is released then), or after KILL_WAIT_MS.
+ */
+async function killGroups(children: readonly ChildProcess[]): Promise<void> {
+  const live = children.filter((c) => c.pid !== undefined && c.exitCode === null && c.signalCode === null);
+  const exited = live.map((c) => new Promise<void>((resolve) => c.once('exit', () => resolve())));
+  for (const c of live) {
+    try {
+      process.kill(-c.pid!, 'SIGKILL');
+    } catch {
+      // Already gone between the check and the kill.
+    }
+  }
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(exited), new Promise<void>((resolve) => (timer = setTimeout(resolve, KILL_WAIT_MS)))]);
+  clearTimeout(timer);
+}
+
 export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const startedAt = (o.clock ?? runClock(o.env ?? process.env))();
   // Durations come from the monotonic clock: a pinned run clock may stand still or sit years away.
@@ -228,6 +256,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     const onAbort = (): void => stopTap();
     o.signal?.addEventListener('abort', onAbort, { once: true });
     if (o.signal?.aborted) stopTap();
+    const forgetForce = o.force?.register(() => killGroups([tap, targetProc]));
 
     const relay = (component: 'tap' | 'target', child: ChildProcess): Promise<void> =>
       relayChildLogs(child.stderr!, {
@@ -287,6 +316,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       statesRead,
     ]);
     o.signal?.removeEventListener('abort', onAbort);
+    forgetForce?.();
     persister.flush();
 
     const tapCode = childExitCode(tapOutcome, { stoppedByUs });

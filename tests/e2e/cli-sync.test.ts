@@ -124,14 +124,19 @@ describe('fb-ads-elt sync (CLI, against the sandbox)', function () {
     for (const t of sandbox.tokens) expect(JSON.stringify(r.summary)).not.to.include(t.token);
   });
 
-  it('ends a run interrupted by Ctrl-C twice with exit 7, a summary and the saved state, leaving no target behind', async () => {
+  /**
+   * A long sync (start_date far back) into its own warehouse, sent `signals` SIGINTs 200 ms apart once
+   * the tap reads insights — as a terminal's Ctrl-C reaches the CLI's process group (the children run
+   * in their own). Resolves with the exit code or signal, stdout, stderr and the paths it used.
+   */
+  async function interruptedSync(name: string, signals: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string; warehouse: string; state: string }> {
     const long = path.join(dir, 'tap-long.json');
     const config = JSON.parse(readFileSync(path.join(dir, 'tap.json'), 'utf8')) as Record<string, unknown>;
     writeFileSync(long, JSON.stringify({ ...config, start_date: '2025-06-01' }));
-    const target = path.join(dir, 'target-sigint.json');
-    const warehouse = path.join(dir, 'sigint.duckdb');
+    const target = path.join(dir, `target-${name}.json`);
+    const warehouse = path.join(dir, `${name}.duckdb`);
     writeFileSync(target, JSON.stringify({ destination: 'duckdb', duckdb_path: warehouse }));
-    const state = path.join(dir, 'sigint-state.json');
+    const state = path.join(dir, `${name}-state.json`);
     const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'sync', '--config', long, '--target-config', target, '--state-file', state, '--json'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...nowEnv(sandbox.now()) },
@@ -139,16 +144,17 @@ describe('fb-ads-elt sync (CLI, against the sandbox)', function () {
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    // As a terminal does: Ctrl-C reaches the CLI's process group (the children run in their own), twice.
     child.stderr.on('data', (c: Buffer) => {
       const first = err === '' || !err.includes('"stream":"insights_');
       err += c.toString();
-      if (first && err.includes('"stream":"insights_')) {
-        child.kill('SIGINT');
-        setTimeout(() => child.kill('SIGINT'), 200);
-      }
+      if (first && err.includes('"stream":"insights_')) for (let i = 0; i < signals; i++) setTimeout(() => child.kill('SIGINT'), 200 * i);
     });
-    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, sig) => resolve([c, sig])));
+    return { code, signal, out, err, warehouse, state };
+  }
+
+  it('ends a run interrupted by Ctrl-C twice with exit 7, a summary and the saved state, leaving no target behind', async () => {
+    const { code, out, err, warehouse, state } = await interruptedSync('sigint', 2);
     expect(code, err.slice(-3000)).to.equal(7);
     const summary = JSON.parse(out) as SyncSummary;
     expect(summary.failures.map((f) => f.kind)).to.include('stopped');
@@ -156,6 +162,16 @@ describe('fb-ads-elt sync (CLI, against the sandbox)', function () {
     expect(summary.state.written, 'state saved').to.equal(true);
     expect(existsSync(state)).to.equal(true);
     // The target ended with the CLI: the file is free for the re-run typed next.
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(warehouse);
+    db.closeSync();
+  });
+
+  it('stops at once on a third Ctrl-C (killed by SIGINT: the shell shows 130) and kills the tap and the target, so the warehouse is free for the re-run', async () => {
+    const { code, signal, err, warehouse } = await interruptedSync('sigint3', 3);
+    expect([code, signal], err.slice(-3000)).to.deep.equal([null, 'SIGINT']);
+    expect(err).to.include('SIGINT a third time: stopping at once');
+    // No target left committing in the background, holding the DuckDB file against the re-run.
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const db = await DuckDBInstance.create(warehouse);
     db.closeSync();
