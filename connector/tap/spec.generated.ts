@@ -78,7 +78,7 @@ export const TAP_SPEC = {
         }
       ],
       "errorMessage": "use YYYY-MM-DD or an RFC 3339 date-time such as 2025-01-01T00:00:00Z",
-      "description": "First day to sync for accounts without a bookmark: YYYY-MM-DD, or an RFC 3339 date-time as Meltano and singer-io configs write it (2025-01-01T00:00:00Z, or with an offset). A date-time counts as the calendar date written in it (time and offset are ignored: 2025-01-01T00:00:00+02:00 is 2025-01-01); like a bare date, that day is then read in each ad account's time zone."
+      "description": "First day to sync for accounts without a bookmark: YYYY-MM-DD, or an RFC 3339 date-time as Meltano and singer-io configs write it (2025-01-01T00:00:00Z, or with an offset). A date-time counts as the calendar date written in it (time and offset are ignored: 2025-01-01T00:00:00+02:00 is 2025-01-01); like a bare date, that day is then read in each ad account's time zone. Absent: as far back as Meta keeps insights (37 months), so a first run backfills every account's whole history; set it to read less."
     },
     "end_date": {
       "type": "string",
