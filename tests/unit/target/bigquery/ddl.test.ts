@@ -2,7 +2,7 @@
 // (nested STRUCT/ARRAY types, partitioning and clustering included), and the MERGE and history
 // statements for it analyze against the catalog built from the mapping.
 import { expect } from 'chai';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../../../connector/core/config.js';
 import { loadStreamFields, tableLayout, toTableName, toColumnName } from '../../../../connector/target/fields.js';
@@ -10,22 +10,8 @@ import { bigQueryDialect } from '../../../../connector/target/bigquery/destinati
 import { createTableSql, mergeSql, historySql, softDeleteSql, SEQUENCE_COLUMN } from '../../../../connector/target/sql.js';
 import { startZetaSql, type ZetaSqlHarness } from '../../../helpers/zetasql.js';
 
-const STREAM_KEYS: Record<string, string[]> = {
-  businesses: ['id'],
-  ad_accounts: ['account_id'],
-  pages: ['id'],
-  pixels: ['id'],
-  product_catalogs: ['id'],
-  campaigns: ['id'],
-  ad_sets: ['id'],
-  ads: ['id'],
-  ad_creatives: ['id'],
-  insights_account: ['account_id', 'date_start'],
-  insights_campaign: ['campaign_id', 'date_start'],
-  insights_adset: ['adset_id', 'date_start'],
-  insights_ad: ['ad_id', 'date_start'],
-  sync_log: ['run_id', 'account_id'],
-};
+/** Each stream's key properties as the tap declares them (catalog.json, the golden discovery output). */
+const STREAM_KEYS: Record<string, string[]> = Object.fromEntries((JSON.parse(readFileSync(path.join(REPO_ROOT, 'catalog.json'), 'utf8')) as { streams: { tap_stream_id: string; key_properties: string[] }[] }).streams.map((st) => [st.tap_stream_id, st.key_properties]));
 
 describe('BigQuery DDL and DML for every stream schema', function () {
   this.timeout(60000);
@@ -53,7 +39,10 @@ describe('BigQuery DDL and DML for every stream schema', function () {
     await z.registerCatalog(catalog);
     for (const s of streams) {
       const fields = loadStreamFields(s);
-      const keys = (STREAM_KEYS[s] ?? ['id']).map(toColumnName).filter((k) => fields.some((f) => f.name === k));
+      const declared = STREAM_KEYS[s];
+      expect(declared, `${s}: no stream of catalog.json declares its keys`).to.be.an('array').that.is.not.empty;
+      const keys = declared!.map(toColumnName).filter((k) => fields.some((f) => f.name === k));
+      expect(keys, `${s}: its key properties are columns of its schema`).to.have.length(declared!.length);
       const t = toTableName(s);
       const cols = fields.map((f) => f.name);
       const orderColumn = fields.some((f) => f.name === 'updated_time') ? 'updated_time' : undefined;
@@ -62,7 +51,8 @@ describe('BigQuery DDL and DML for every stream schema', function () {
         const r = await z.analyze(sql);
         expect(r, `${s}: ${sql.slice(0, 200)}`).to.deep.equal({ ok: true });
       }
-      if (s.startsWith('insights_')) expect(ddl).to.match(/PARTITION BY `date_start` CLUSTER BY `account_id`/);
+      // Daily reports (keyed by day; not insights_coverage, a run log) are partitioned by day.
+      if (keys.includes('date_start')) expect(ddl).to.match(/PARTITION BY `date_start` CLUSTER BY `account_id`/);
     }
   });
 });
