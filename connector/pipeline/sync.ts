@@ -28,6 +28,7 @@ import { buildSummary, skippedObjectsOf, tapNotesOf, type Failure, type SyncSumm
 import type { SkippedObject } from '../tap/sync.js';
 import { CountCheck, withCountFailures } from './verify-counts.js';
 import type { ForceStop } from './force-stop.js';
+import type { TapState } from '../singer/state.js';
 
 /** The steps of a sync run, as progress and /sync-status name them. */
 export type SyncPhase = 'syncing' | 'building models';
@@ -108,6 +109,22 @@ export function loadPipelineConfigs(tapConfigPath: string, targetConfigPath: str
 /** The DuckDB file the target writes, resolved like the target resolves it (from its cwd). */
 export function duckdbPathOf(target: TargetConfig, cwd: string): string {
   return path.resolve(cwd, target.duckdb_path);
+}
+
+/**
+ * A state file with bookmarks says rows were committed to a warehouse; a DuckDB file that does not
+ * exist is then a typo or a moved file, not a first run. Going on would create a new, empty
+ * warehouse and load only what follows the bookmarks into it, the history left in the other file.
+ */
+function checkWarehouseOfState(stateFile: string, state: TapState, target: TargetConfig, cwd: string): void {
+  if (target.destination !== 'duckdb' || target.duckdb_path === ':memory:') return;
+  if (Object.keys(state.bookmarks).length === 0) return;
+  const file = duckdbPathOf(target, cwd);
+  if (existsSync(file)) return;
+  throw new ConfigError(`state file ${stateFile} holds bookmarks of an earlier run, but the warehouse it loaded into, duckdb_path ${file}, does not exist`, {
+    hint: 'Check duckdb_path for a typo or a moved file. To load into a new warehouse from start_date, use a new (or no) state file.',
+    context: { state_file: stateFile, duckdb_path: file },
+  });
 }
 
 function waitForExit(child: ChildProcess): Promise<ChildOutcome> {
@@ -205,6 +222,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   if (o.stateFile) checkStateWritable(o.stateFile);
   const log = o.log.child({ run_id: runId });
   const previousState = o.stateFile ? readStateFile(o.stateFile, log) : undefined;
+  if (previousState && o.stateFile) checkWarehouseOfState(o.stateFile, previousState, target, cwd);
 
   // The tap reads a private copy: the real file is rewritten while the run goes on.
   const scratch = makeScratch('sync');

@@ -57,8 +57,12 @@ process.exitCode = code;
 
 const TARGET = String.raw`
 import { createInterface } from 'node:readline';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 const env = process.env;
+// As the real target opens its DuckDB file at start (creating it on a first run).
+const cfg = process.argv.indexOf('--config');
+const duckdbPath = cfg > 0 ? JSON.parse(readFileSync(process.argv[cfg + 1], 'utf8')).duckdb_path : undefined;
+if (duckdbPath && !existsSync(duckdbPath)) writeFileSync(duckdbPath, '');
 if (env.STANDIN_TARGET_NOW_FILE) appendFileSync(env.STANDIN_TARGET_NOW_FILE, String(env.FB_ADS_ELT_NOW));
 const failAfter = env.STANDIN_TARGET_FAIL_AFTER_STATES === undefined ? Infinity : Number(env.STANDIN_TARGET_FAIL_AFTER_STATES);
 let records = 0, states = 0;

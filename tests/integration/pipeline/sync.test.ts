@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Logger } from '../../../connector/core/log.js';
 import { ConfigError } from '../../../connector/core/errors.js';
@@ -179,6 +179,29 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     await runSync(opts({ env: { STANDIN_LEAK: s.token } }));
     expect(sink.text).to.include('starting with token');
     expect(sink.text).not.to.include(s.token);
+  });
+
+  it('refuses (exit 2) a state file with bookmarks whose DuckDB warehouse does not exist — a mistyped duckdb_path, not a first run — before spawning anything', async () => {
+    expect((await runSync(opts())).exitCode).to.equal(0);
+    const state = readFileSync(path.join(s.dir, 'state.json'), 'utf8');
+    writeFileSync(s.targetConfig, JSON.stringify({ destination: 'duckdb', duckdb_path: path.join(s.dir, 'warehuose.duckdb') }));
+    rmSync(path.join(s.dir, 'args.json'));
+    let err: unknown;
+    try {
+      await runSync(opts());
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(ConfigError);
+    expect((err as Error).message)
+      .to.include('state.json')
+      .and.to.include('warehuose.duckdb')
+      .and.to.include('does not exist');
+    expect(existsSync(path.join(s.dir, 'args.json')), 'no tap started').to.equal(false);
+    expect(existsSync(path.join(s.dir, 'warehuose.duckdb')), 'no new warehouse created').to.equal(false);
+    expect(readFileSync(path.join(s.dir, 'state.json'), 'utf8')).to.equal(state);
+    // Without a state file the same path is a first run.
+    expect((await runSync(opts({ stateFile: path.join(s.dir, 'fresh-state.json') }))).exitCode).to.equal(0);
   });
 
   it('refuses an invalid tap config before spawning anything (exit 2)', async () => {
