@@ -27,6 +27,16 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     env: { ...process.env, STANDIN_ARGS_FILE: path.join(s.dir, 'args.json'), ...over.env },
   });
   type TapArgs = { args: string[]; state: unknown; state_text: string | null; run_id: string; now?: string };
+  /** The ConfigError a run with the default options is refused with (fails if it is not refused so). */
+  async function refusal(): Promise<ConfigError> {
+    try {
+      await runSync(opts());
+    } catch (e) {
+      expect(e).to.be.instanceOf(ConfigError);
+      return e as ConfigError;
+    }
+    throw new Error('the run was not refused');
+  }
   const tapArgs = (): TapArgs => JSON.parse(readFileSync(path.join(s.dir, 'args.json'), 'utf8')) as TapArgs;
 
   it('reads its clock once and pins the tap, the target and the models to that instant (FB_ADS_ELT_NOW)', async () => {
@@ -186,17 +196,8 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     const state = readFileSync(path.join(s.dir, 'state.json'), 'utf8');
     writeFileSync(s.targetConfig, JSON.stringify({ destination: 'duckdb', duckdb_path: path.join(s.dir, 'warehuose.duckdb') }));
     rmSync(path.join(s.dir, 'args.json'));
-    let err: unknown;
-    try {
-      await runSync(opts());
-    } catch (e) {
-      err = e;
-    }
-    expect(err).to.be.instanceOf(ConfigError);
-    expect((err as Error).message)
-      .to.include('state.json')
-      .and.to.include('warehuose.duckdb')
-      .and.to.include('does not exist');
+    const err = await refusal();
+    expect(err.message).to.include('state.json').and.to.include('warehuose.duckdb').and.to.include('does not exist');
     expect(existsSync(path.join(s.dir, 'args.json')), 'no tap started').to.equal(false);
     expect(existsSync(path.join(s.dir, 'warehuose.duckdb')), 'no new warehouse created').to.equal(false);
     expect(readFileSync(path.join(s.dir, 'state.json'), 'utf8')).to.equal(state);
@@ -206,14 +207,8 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
 
   it('refuses an invalid tap config before spawning anything (exit 2)', async () => {
     writeFileSync(s.tapConfig, JSON.stringify({ access_token: s.token, page_size: 0 }));
-    let err: unknown;
-    try {
-      await runSync(opts());
-    } catch (e) {
-      err = e;
-    }
-    expect(err).to.be.instanceOf(ConfigError);
-    expect((err as Error).message).to.match(/page_size/);
+    const err = await refusal();
+    expect(err.message).to.match(/page_size/);
     expect(existsSync(path.join(s.dir, 'args.json'))).to.equal(false);
   });
 
