@@ -5,8 +5,9 @@
 // the floor any validating target pays), DuckDB's own bare load of the records into the table the
 // target created (the ceiling no DuckDB target can pass on this machine; also on one DuckDB thread,
 // its least CPU per row), DuckDB's write alone of those rows already in its memory (what any way of
-// handing rows to DuckDB — read_json, an Appender, Arrow — still pays), and the target on a 0-row
-// input (its fixed start-up cost).
+// handing rows to DuckDB — read_json, an Appender, Arrow — still pays), DuckDB reading and checking
+// the records itself (bench/duckdb-validate-floor.ts: the floor of validating outside JavaScript),
+// and the target on a 0-row input (its fixed start-up cost).
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -54,7 +55,7 @@ export interface WriteOnlyRun {
   run: ChildRun;
 }
 
-/** bench/validate-floor.ts on one input file: records parsed + validated, CPU spent on them. */
+/** bench/validate-floor.ts (or bench/duckdb-validate-floor.ts) on one input file: records parsed + validated, CPU spent on them. */
 export interface ValidateFloorRun {
   rows: number;
   invalid: number;
@@ -216,13 +217,19 @@ async function runWriteOnly(dir: string, empty: TargetDb, input: string, rows: n
   return { rows, cpuMicros: result.cpuMicros, batchRows, run };
 }
 
-/** bench/validate-floor.ts on `input` (through tsx, as the bench itself runs); throws unless every record was read and valid. */
-async function runValidateFloor(input: string, rows: number, timeoutMs: number): Promise<ValidateFloorRun> {
+/**
+ * A floor script on `input` (through tsx, as the bench itself runs): bench/validate-floor.ts reads
+ * it on stdin, bench/duckdb-validate-floor.ts (`inDuckDb`) has DuckDB read the file on one thread.
+ * Throws unless every record was read and valid.
+ */
+async function runValidateFloor(input: string, rows: number, timeoutMs: number, inDuckDb = false): Promise<ValidateFloorRun> {
   let out = '';
-  const run = await runChild(process.execPath, { args: ['--import', 'tsx', join(REPO_ROOT, 'bench', 'validate-floor.ts')], stdinFile: input, cwd: REPO_ROOT, timeoutMs, onLine: (l) => (out ||= l) });
-  if (run.code !== 0) throw new Error(`the parse + validate floor exited ${run.code ?? run.signal} on ${rows} rows: ${run.stderr.slice(-2000)}`);
+  const what = inDuckDb ? 'the validate-in-DuckDB floor' : 'the parse + validate floor';
+  const args = inDuckDb ? ['--import', 'tsx', join(REPO_ROOT, 'bench', 'duckdb-validate-floor.ts'), input, '1'] : ['--import', 'tsx', join(REPO_ROOT, 'bench', 'validate-floor.ts')];
+  const run = await runChild(process.execPath, { args, ...(inDuckDb ? {} : { stdinFile: input }), cwd: REPO_ROOT, timeoutMs, onLine: (l) => (out ||= l) });
+  if (run.code !== 0) throw new Error(`${what} exited ${run.code ?? run.signal} on ${rows} rows: ${run.stderr.slice(-2000)}`);
   const r = JSON.parse(out) as { rows: number; invalid: number; cpuMicros: number };
-  if (r.rows !== rows || r.invalid !== 0) throw new Error(`the parse + validate floor read ${r.rows} records of ${rows}, ${r.invalid} invalid`);
+  if (r.rows !== rows || r.invalid !== 0) throw new Error(`${what} read ${r.rows} records of ${rows}, ${r.invalid} invalid`);
   return { ...r, run };
 }
 
@@ -242,6 +249,7 @@ export async function targetBench(opts: TargetBenchOptions): Promise<Section & {
     const ceilings: CeilingRun[] = [];
     const oneThread: CeilingRun[] = [];
     const validating: ValidateFloorRun[] = [];
+    const validatingInDuckDb: ValidateFloorRun[] = [];
     const writeOnly: WriteOnlyRun[] = [];
     let variant: TargetRun | undefined;
     const smallest = Math.min(...opts.sizes);
@@ -250,6 +258,7 @@ export async function targetBench(opts: TargetBenchOptions): Promise<Section & {
       const bytes = await writeInsightsInput(input, n);
       floors.push(await runChild(process.execPath, { args: ['-e', FLOOR_READER], stdinFile: input, timeoutMs }));
       validating.push(await runValidateFloor(input, n, timeoutMs));
+      validatingInDuckDb.push(await runValidateFloor(input, n, timeoutMs, true));
       ceilings.push(await runCeiling(dir, emptyDb!, input, n, timeoutMs));
       oneThread.push(await runCeiling(dir, emptyDb!, input, n, timeoutMs, 1));
       // The target's batches of this row shape: whichever of batch_rows and batch_bytes fills first.
@@ -329,7 +338,19 @@ export async function targetBench(opts: TargetBenchOptions): Promise<Section & {
         return [fmtNum(r.rows), fmtMicros(f.validate), fmtMicros(f.duck), fmtMicros(f.sum), fmtNum((cores * 1e6) / f.sum), fmtMicros(tc), fmtRatio(tc === undefined ? undefined : ratio(tc, f.sum)), fmtMicros(f.bareLoad), fmtNum(writeOnly[i]!.batchRows)];
       }),
     };
-    const tables = [table, ceilingTable, boundTable];
+    /** The same bound when DuckDB, not JavaScript, parses and checks the records. */
+    const duckFloorCpu = (i: number): { validate: number; sum: number } => {
+      const validate = validatingInDuckDb[i]!.cpuMicros / Math.max(1, validatingInDuckDb[i]!.rows);
+      return { validate, sum: validate + floorCpu(i).duck };
+    };
+    const duckBoundTable = {
+      head: ['rows', "validated in DuckDB instead: DuckDB's read + checks + casts, one thread (CPU per row)", "DuckDB's write alone, one thread (CPU per row)", 'lower bound (sum)', `most rows/s it allows on ${cores} cores`, 'JavaScript bound (sum, above)'],
+      rows: runs.map((r, i) => {
+        const f = duckFloorCpu(i);
+        return [fmtNum(r.rows), fmtMicros(f.validate), fmtMicros(floorCpu(i).duck), fmtMicros(f.sum), fmtNum((cores * 1e6) / f.sum), fmtMicros(floorCpu(i).sum)];
+      }),
+    };
+    const tables = [table, ceilingTable, boundTable, duckBoundTable];
     if (variant) {
       tables.push({
         head: [`${fmtNum(runs[0]!.rows)} rows, batch_bytes`, 'wall', 'rows/s', 'batches', 'peak RSS', 'RSS ÷ default batch_bytes run'],
@@ -354,13 +375,17 @@ export async function targetBench(opts: TargetBenchOptions): Promise<Section & {
     const rowBytes = big.inputBytes / Math.max(1, big.rows);
     const bound = floorCpu(last);
     const boundRate = (cores * 1e6) / bound.sum;
+    const duckBound = duckFloorCpu(last);
+    const duckBoundRate = (cores * 1e6) / duckBound.sum;
     const coresNeeded = Math.ceil((GOAL * bound.sum) / 1e6);
     const boundText =
       `A lower bound measured in this run on the same file: parsing and validating each record (the target's own lossless parse and ajv, nothing else, one thread) costs ${fmtMicros(bound.validate)} of CPU per row, and DuckDB writing those rows into the table when it already holds them in memory, typed, in the target's batches (one thread; no JSON to parse, so whatever hands rows to DuckDB — read_json, an Appender, Arrow — pays at least this) ${fmtMicros(bound.duck)}: ${fmtMicros(bound.sum)} per row before any hand-over, mapping, bookkeeping or MERGE, while ${fmtNum(GOAL)} rows/s on ${cores} cores allows ${fmtMicros(budget)} with every core busy` +
-      (boundRate < GOAL ? `. No target that validates records in JavaScript and writes them through DuckDB reaches the goal on this machine (the bound allows ${fmtNum(boundRate)} rows/s at most); the target runs at ${fmtRatio(ratio(bigRate, boundRate))} of that bound` : '');
+      (boundRate < GOAL ? `. No target that validates records in JavaScript and writes them through DuckDB reaches the goal on this machine (the bound allows ${fmtNum(boundRate)} rows/s at most); the target runs at ${fmtRatio(ratio(bigRate, boundRate))} of that bound` : '') +
+      `. Validating outside JavaScript instead — DuckDB reading the Singer lines itself and checking each record property's JSON type, pattern, format and required-ness in SQL before casting it (bench/duckdb-validate-floor.ts, one thread; the action lists' items and unknown keys left unchecked, so a floor) — costs ${fmtMicros(duckBound.validate)} per row, ${fmtMicros(duckBound.sum)} with DuckDB's write alone` +
+      (duckBoundRate < GOAL ? `: at most ${fmtNum(duckBoundRate)} rows/s here, so that design does not reach the goal either` : `: up to ${fmtNum(duckBoundRate)} rows/s, inside the budget before any hand-over, bookkeeping or MERGE`);
     const closeText =
       boundRate < GOAL
-        ? `not reachable on ${cores} cores by any design that keeps validation (the bound above exceeds the budget); it needs about ${coresNeeded} cores of this speed, or validation outside JavaScript. What the target spends beyond the bound (${fmtMicros(targetCpu === undefined ? undefined : Math.max(0, targetCpu - bound.sum))} per row) is handing the rows to DuckDB (NDJSON re-serialisation ~9 µs and DuckDB's read_json, ${fmtMicros(bound.bareLoad === undefined ? undefined : Math.max(0, bound.bareLoad - bound.duck))} here: its bare load from the file minus its write alone), row mapping (~16 µs measured on 2026-11-30) and the MERGE + history. An Appender instead of read_json was measured on 2026-11-30 and costs more (41 columns appended as values through the Node API, then cast: ~21 + ~31 µs a row against read_json's ~33 µs for parse + write); letting DuckDB map the Singer lines itself would remove the mapping and re-serialisation, and only with a proof that DuckDB's conversions equal rows.ts's for every value (decimals, +0000 offsets, a JSON column's spelling and duplicate keys).`
+        ? `not reachable on ${cores} cores by any design that keeps validation (the bound above exceeds the budget)${duckBoundRate < GOAL ? ', whether the records are validated in JavaScript or in DuckDB' : ''}; it needs about ${coresNeeded} cores of this speed${duckBoundRate < GOAL ? '' : ', or validation in DuckDB (its floor above is inside the budget)'}. What the target spends beyond the bound (${fmtMicros(targetCpu === undefined ? undefined : Math.max(0, targetCpu - bound.sum))} per row) is handing the rows to DuckDB (NDJSON re-serialisation ~9 µs and DuckDB's read_json, ${fmtMicros(bound.bareLoad === undefined ? undefined : Math.max(0, bound.bareLoad - bound.duck))} here: its bare load from the file minus its write alone), row mapping (~16 µs measured on 2026-11-30) and the MERGE + history. An Appender instead of read_json was measured on 2026-11-30 and costs more (41 columns appended as values through the Node API, then cast: ~21 + ~31 µs a row against read_json's ~33 µs for parse + write); letting DuckDB map the Singer lines itself would remove the mapping and re-serialisation, and only with a proof that DuckDB's conversions equal rows.ts's for every value (decimals, +0000 offsets, a JSON column's spelling and duplicate keys).`
         : `${fmtNum(GOAL)} rows/s on ${cores} cores leaves ${fmtMicros(budget)} of CPU per row; the target used ${fmtMicros(targetCpu)}. Its share beyond the bound is row mapping, NDJSON re-serialisation and the MERGE + history: let DuckDB map the Singer lines itself (read_json straight from them) with the workers only validating, with a proof that DuckDB's conversions equal rows.ts's for every value.`;
     const checks = [
       check(
@@ -399,6 +424,7 @@ export async function targetBench(opts: TargetBenchOptions): Promise<Section & {
       `0-row run (SCHEMA + STATE only): ${fmtMs(startup.run.wallMs)} wall, ${fmtBytes(startup.run.peakRssBytes)} peak RSS; that is Node + module loading + DuckDB load/open/close, paid once per run.`,
       'The parse-only floor is `node -e` with readline + JSON.parse on the same file through the same stdin pipe; "target ÷ floor" is the fraction of that floor the target reaches.',
       "The lower bound's two parts run on the same file: bench/validate-floor.ts (readline, the target's lossless parse of each line and its ajv validation of each RECORD against the SCHEMA, nothing written; CPU counted from the first line to the last, module loading excluded) and DuckDB's write alone with `threads` 1 (one thread spends the least CPU per row): a `node` child attaches a copy of the 0-row run's database as the target does (its row group size), reads the records into an in-memory temp table first (not counted), then INSERTs them into the table in the target's batches, one transaction each, and checkpoints — only that part's CPU counts. Both are work any target that validates in JavaScript and writes through DuckDB must do for each row, whatever API hands the rows over; the hand-over itself, mapping, STATE bookkeeping, MERGE and history come on top. The last column is DuckDB's bare load from the file on one thread (read_json + INSERT), the previous form of this bound.",
+      "The bound with validation in DuckDB (the fourth table) swaps the first part for bench/duckdb-validate-floor.ts: one DuckDB thread reads the file with read_json, each record property as JSON, and evaluates for every record its JSON Schema checks as SQL (json_type against the property's types, regexp_matches for its pattern and its date-time or decimal format, a DATE cast for a date, NOT NULL where required and not nullable) and the cast of each value to the column type the target gives it; nothing is written, and the action lists' items, unknown keys and a missing key that may be null are not checked (DuckDB reads a JSON null and a missing key alike), so full validation this way costs more. The write alone is the same measurement as in the JavaScript bound.",
       `DuckDB's bare load (DuckDB ${duckdb}, the target's own @duckdb/node-api, DuckDB's default settings) is a \`node\` child with one connection running \`INSERT INTO <the insights_ad table the 0-row run created> (<its stream columns>) SELECT record.* FROM read_json(<the same file>, format='newline_delimited', columns={type, stream, record: STRUCT(<those columns, typed as the target types them>)}) WHERE type='RECORD'\` into a fresh copy of that database: no validation, no exactly-once bookkeeping, no metadata columns, no history. Its wall includes Node and DuckDB start-up, as the target's does. "CPU per row" is user + system CPU seconds (GNU time) over the rows.`,
     ];
     const findings = [

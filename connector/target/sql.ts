@@ -21,6 +21,9 @@ export function assertIdentifier(name: string): string {
 }
 
 /** Column written to staging only: input line number, so "last record wins" follows input order. */
+/** A DuckDB string literal (standard SQL: a quote inside is doubled; BigQuery escapes differently). */
+export const sqlString = (v: string): string => `'${v.replace(/'/g, "''")}'`;
+
 export const SEQUENCE_COLUMN = '_sdc_sequence';
 export const UPDATED_TIME_COLUMN = 'updated_time';
 

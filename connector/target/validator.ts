@@ -6,12 +6,19 @@ import { isLosslessNumber } from 'lossless-json';
 import { newAjv } from '../core/config.js';
 import { DECIMAL_FORMATS } from './fields.js';
 
+/** A decimal literal as Singer's decimal formats carry it (sign, digits, optional exponent). */
+export const DECIMAL_FORMAT_PATTERN = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/**
+ * A timestamp as the target accepts it. Graph writes offsets as +0000; RFC 3339 wants +00:00. Both
+ * are accepted (the row mapper normalises), so a valid Graph timestamp is not a data error
+ * (singer-io/tap-facebook#52).
+ */
+export const DATE_TIME_FORMAT_PATTERN = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
+
 export function newRecordAjv(): ReturnType<typeof newAjv> {
   const ajv = newAjv();
-  for (const f of DECIMAL_FORMATS) ajv.addFormat(f, /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/);
-  // Graph writes offsets as +0000; RFC 3339 wants +00:00. Both are accepted (the row mapper
-  // normalises), so a valid Graph timestamp is not a data error (singer-io/tap-facebook#52).
-  ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$/);
+  for (const f of DECIMAL_FORMATS) ajv.addFormat(f, DECIMAL_FORMAT_PATTERN);
+  ajv.addFormat('date-time', DATE_TIME_FORMAT_PATTERN);
   return ajv;
 }
 

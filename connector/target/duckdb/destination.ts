@@ -10,7 +10,7 @@ import { ConnectorError } from '../../core/errors.js';
 import type { WarehouseField, TableLayout } from '../fields.js';
 import type { BatchFile, Destination, StreamTable } from '../destination.js';
 import type { EvolutionPlan } from '../evolution.js';
-import { assertIdentifier, historySql, mergeGuard, mergeSql, softDeleteSql, SEQUENCE_COLUMN, VERSION_COLUMN, alterColumnTypeSql, VERSIONS_TABLE, type Dialect, type MergeSpec } from '../sql.js';
+import { assertIdentifier, historySql, mergeGuard, mergeSql, softDeleteSql, sqlString, SEQUENCE_COLUMN, VERSION_COLUMN, alterColumnTypeSql, VERSIONS_TABLE, type Dialect, type MergeSpec } from '../sql.js';
 import type { TableVersion } from '../../singer/messages.js';
 import { castExpr, duckType, loadType, readJsonColumns, ROW_GROUP_ROWS } from './types.js';
 import { parseDuckType } from './describe.js';
@@ -76,7 +76,6 @@ export function outOfMemoryError(err: unknown, stream: string, batch: BatchFile,
 }
 
 /** A SQL string literal (values read back from DuckDB itself, and the target's own file paths). */
-const sqlString = (v: string): string => `'${v.replace(/'/g, "''")}'`;
 
 /** read_json of a batch's part files, in order, with these columns; decimals come as text (see loadType). */
 const readBatch = (fields: readonly WarehouseField[], batch: BatchFile): string => `read_json([${batch.paths.map(sqlString).join(', ')}], format = 'newline_delimited', columns = ${readJsonColumns(fields.map(loadType))})`;

@@ -80,6 +80,15 @@ describe('bench child runs and a tiny scenario', function () {
       expect(duck).to.be.greaterThan(0);
       expect(sum).to.be.closeTo(validate! + duck!, 2);
     }
+    // The same bound with DuckDB reading and checking the records (bench/duckdb-validate-floor.ts): same write alone.
+    expect(s.tables[3]!.head[3]).to.equal('lower bound (sum)');
+    s.tables[3]!.rows.forEach((row, i) => {
+      const [validate, duck, sum] = row.slice(1, 4).map((c) => Number(c.replace(/[^\d.]/g, '')));
+      expect(validate).to.be.greaterThan(0);
+      expect(row[2]).to.equal(s.tables[2]!.rows[i]![2]);
+      expect(sum).to.be.closeTo(validate! + duck!, 2);
+    });
+    expect(s.checks[0]!.why).to.match(/Validating outside JavaScript instead .* costs [\d,]+ µs per row/);
   });
 
   it('generates the soak input: SCHEMA, the records with a STATE after every N and at the end', async () => {
