@@ -1,5 +1,6 @@
 // The last resort of a stop: a third Ctrl-C kills what a run started instead of leaving it to finish
 // on its own. Its own module so the CLI can hold one without loading the sync code on its start path.
+import type { ChildProcess } from 'node:child_process';
 
 /** What a run registers to kill its children at once; the CLI fires it on the third stop signal. */
 export class ForceStop {
@@ -13,4 +14,26 @@ export class ForceStop {
   async fire(): Promise<void> {
     await Promise.all([...this.kills].map((k) => k()));
   }
+}
+
+/** How long a killed child may take to exit before the stop goes on without it. */
+const KILL_WAIT_MS = 3_000;
+
+/**
+ * SIGKILL to each still-running child's process group (they run detached, in groups of their own);
+ * resolves when each has exited (its DuckDB file lock is released then), or after KILL_WAIT_MS.
+ */
+export async function killGroups(children: readonly ChildProcess[]): Promise<void> {
+  const live = children.filter((c) => c.pid !== undefined && c.exitCode === null && c.signalCode === null);
+  const exited = live.map((c) => new Promise<void>((resolve) => c.once('exit', () => resolve())));
+  for (const c of live) {
+    try {
+      process.kill(-c.pid!, 'SIGKILL');
+    } catch {
+      // Already gone between the check and the kill.
+    }
+  }
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(exited), new Promise<void>((resolve) => (timer = setTimeout(resolve, KILL_WAIT_MS)))]);
+  clearTimeout(timer);
 }

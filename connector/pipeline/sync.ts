@@ -27,7 +27,7 @@ import { readStateFile, StatePersister, stateFromTargetLine } from './state-file
 import { buildSummary, skippedObjectsOf, tapNotesOf, type Failure, type SyncSummary, type TapNotes } from './summary.js';
 import type { SkippedObject } from '../tap/sync.js';
 import { CountCheck, withCountFailures } from './verify-counts.js';
-import type { ForceStop } from './force-stop.js';
+import { killGroups, type ForceStop } from './force-stop.js';
 import type { TapState } from '../singer/state.js';
 
 /** The steps of a sync run, as progress and /sync-status name them. */
@@ -173,28 +173,6 @@ function checkStateWritable(file: string): void {
       context: { state_file: file },
     });
   }
-}
-
-/** How long a killed child may take to exit before the stop goes on without it. */
-const KILL_WAIT_MS = 3_000;
-
-/**
- * SIGKILL to each still-running child's process group (they run detached, in groups of their own);
- * resolves when each has exited (its DuckDB file lock is released then), or after KILL_WAIT_MS.
- */
-async function killGroups(children: readonly ChildProcess[]): Promise<void> {
-  const live = children.filter((c) => c.pid !== undefined && c.exitCode === null && c.signalCode === null);
-  const exited = live.map((c) => new Promise<void>((resolve) => c.once('exit', () => resolve())));
-  for (const c of live) {
-    try {
-      process.kill(-c.pid!, 'SIGKILL');
-    } catch {
-      // Already gone between the check and the kill.
-    }
-  }
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([Promise.all(exited), new Promise<void>((resolve) => (timer = setTimeout(resolve, KILL_WAIT_MS)))]);
-  clearTimeout(timer);
 }
 
 export async function runSync(o: SyncOptions): Promise<SyncResult> {
