@@ -62,8 +62,8 @@ export interface Sandbox {
   advanceSeconds(seconds: number): void;
   /** The advertiser deletes the post or reel a creative shows: reads of its content fail with 100/2446289. */
   deleteCreativePost(id: string): void;
-  /** Meta answers 100/2446289 "Ad Creative Is Incomplete" for an ad set or ad account (node and edge pages holding it) from now on. */
-  makeIncomplete(id: string): void;
+  /** Meta answers 100/2446289 "Ad Creative Is Incomplete" for an ad set or ad account (node and edge pages holding it) from now on; `false`: fixed, readable again. */
+  makeIncomplete(id: string, incomplete?: boolean): void;
   /** Meta stops serving `field` of an SDK node type (`AdSet`, `Campaign`, `Ad`, `AdCreative`) from now on. */
   withdrawField(sdkClass: string, field: string): void;
   /** Moves the rate-limit clock (budgets regain) without waiting. */
@@ -143,8 +143,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     deleteCreativePost(id) {
       deleteCreativePost(world, id);
     },
-    makeIncomplete(id) {
-      makeIncomplete(world, id);
+    makeIncomplete(id, incomplete = true) {
+      makeIncomplete(world, id, incomplete);
     },
     withdrawField(sdkClass, field) {
       if (!hasField(nodeType(sdkClass), field, SANDBOX_API_VERSION)) throw new Error(`withdrawField: ${sdkClass} has no field ${field} in Meta's SDK`);

@@ -766,16 +766,18 @@ export function withdrawField(world: World, sdkClass: string, field: string): vo
 }
 
 /**
- * Meta starts answering 100/2446289 "Ad Creative Is Incomplete" for an ad set or an ad account:
+ * Meta starts (or, with `incomplete` false, stops) answering 100/2446289 "Ad Creative Is Incomplete" for an ad set or an ad account:
  * airbytehq/airbyte#65944 (2025-09) saw that very answer fail the ad_sets and ad_accounts streams, not
  * only ad_creatives. Which of their content needs the missing post is not documented.
  */
-export function makeIncomplete(world: World, id: string): AdSet | AdAccount {
+export function makeIncomplete(world: World, id: string, incomplete = true): AdSet | AdAccount {
   const n = world.byId.get(id);
   const account = world.accountByBareId.get(id.replace(/^act_/, ''));
   const node = n?.kind === 'adset' ? n : account;
   if (!node) throw new Error(`makeIncomplete: ${id} is not an ad set or ad account of this world`);
-  node.incomplete = true;
+  // Fixed in Ads Manager (incomplete false): readable again; whether Meta moves updated_time then is
+  // not documented, so it stays as it was (the case a bookmark cannot see).
+  node.incomplete = incomplete;
   return node;
 }
 

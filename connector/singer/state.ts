@@ -99,8 +99,16 @@ const BOOKMARK_VALUES: Record<string, { what: string; valid: (v: string) => bool
   last_complete_day: { what: 'a calendar day (YYYY-MM-DD)', valid: isIsoDay },
 };
 
+/** Bookmark keys holding ids the tap sends to Meta (entity-bookmark.ts REFUSED_KEY). */
+const BOOKMARK_ID_LISTS = ['refused_ids'] as const;
+
 function checkBookmark(where: string, bookmark: unknown): void {
   if (!bookmark || typeof bookmark !== 'object' || Array.isArray(bookmark)) throw new ConfigError(`${where} must be an object`, { hint: BAD_STATE_HINT });
+  for (const key of BOOKMARK_ID_LISTS) {
+    const value = (bookmark as Record<string, unknown>)[key];
+    if (value === undefined || (Array.isArray(value) && value.every((id) => typeof id === 'string' && /^\d+$/.test(id)))) continue;
+    throw new ConfigError(`${where}.${key} must be a list of object ids (strings of digits), got ${JSON.stringify(value)?.slice(0, 60)}`, { hint: BAD_STATE_HINT, context: { path: `${where}.${key}` } });
+  }
   for (const [key, rule] of Object.entries(BOOKMARK_VALUES)) {
     const value = (bookmark as Record<string, unknown>)[key];
     if (value === undefined) continue;

@@ -36,6 +36,28 @@ export const BOUNDARY_KEY = 'boundary';
 export const BOUNDARY_MAX = 2000;
 
 /**
+ * Bookmark key: ids of objects Meta refused on their own (100/2446289 "Ad Creative Is Incomplete" on
+ * an ad set, airbytehq/airbyte#65944) in earlier reads, sorted. A refused object's updated_time
+ * is unknown, so the bookmark cannot vouch for it; instead of holding the whole stream's bookmark
+ * back (every later run re-reading everything since, for an object that may stay broken for months),
+ * the bookmark moves on and each run reads these ids again by id, dropping one once it is read or
+ * Meta says it does not exist (100/33).
+ */
+export const REFUSED_KEY = 'refused_ids';
+
+/**
+ * Most ids REFUSED_KEY remembers (20 Batch API calls a run at most). More refused in one read hold
+ * the bookmark where it was instead, as before the key existed.
+ */
+export const REFUSED_MAX = 1000;
+
+/** The ids a previous bookmark asks to read again (REFUSED_KEY), or none. */
+export function refusedIdsOf(previous: Bookmark | undefined): string[] {
+  const v = previous?.[REFUSED_KEY];
+  return Array.isArray(v) ? v.filter((id): id is string => typeof id === 'string') : [];
+}
+
+/**
  * Meta's filtering operator that also keeps objects whose updated_time equals the bookmark. The
  * operator list is PYSDK's `AdsInsights.Operator` (facts §4.1); the SDK metadata types `filtering`
  * as a list of objects without an operator enum, and the object edges share its syntax.

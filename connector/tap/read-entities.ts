@@ -17,7 +17,7 @@ import { shapeRecord, shaperFor } from './records.js';
 import { loadStreamSchema, propertiesOf } from './schemas.js';
 import { requestFields, type EntityStream } from './streams.js';
 import type { ChildRead, StatusWatch } from './status-cascade.js';
-import { EntityCursor, SINCE_OPERATOR } from './entity-bookmark.js';
+import { EntityCursor, REFUSED_KEY, REFUSED_MAX, refusedIdsOf, SINCE_OPERATOR } from './entity-bookmark.js';
 import type { WithdrawnFields } from './withdrawn-fields.js';
 
 export interface StreamCounts {
@@ -36,6 +36,8 @@ export interface EntityReadResult extends StreamCounts {
   cascaded: number;
   /** Objects the previous run emitted, found again unchanged at the bookmark (not emitted, not counted above). */
   repeats: number;
+  /** Objects refused in an earlier run (REFUSED_KEY) and read this time (counted in found too). */
+  recovered: number;
 }
 
 /** Parent/child status propagation for this read (status-cascade.ts). */
@@ -63,6 +65,16 @@ export interface EntityReadContext {
 
 /** Reports one object a reader skipped (`creative 123`) and the error Meta gave for it. */
 export type SkipObject = (object: string, error: ConnectorError) => void;
+
+/**
+ * Why an object is read: listed by the edge's incremental filter; re-read because its parent's
+ * status changed (status-cascade.ts); or read again by id because Meta refused it in an earlier run
+ * (REFUSED_KEY: its updated_time may be older than the bookmark, so the bookmark's checks skip it).
+ */
+type ReadReason = 'edge' | 'parent' | 'refused before';
+
+/** Meta's answer for an id that does not exist (or this token cannot see at all): nothing to read again. */
+const isGone = (e: ConnectorError): boolean => e.context['graph_code'] === 100 && e.context['graph_subcode'] === 33;
 
 const strOf = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -122,10 +134,11 @@ export async function readEntityStream(
       }
     }
   };
-  const res: EntityReadResult = { found: 0, added: 0, updated: 0, deleted: 0, bookmark: previous, linkedIds: new Set(), cascaded: 0, repeats: 0 };
+  const res: EntityReadResult = { found: 0, added: 0, updated: 0, deleted: 0, bookmark: previous, linkedIds: new Set(), cascaded: 0, repeats: 0, recovered: 0 };
   const emittedIds = new Set<string>();
 
-  const handle = async (raw: Record<string, unknown>, viaParent = false): Promise<void> => {
+  const handle = async (raw: Record<string, unknown>, reason: ReadReason = 'edge'): Promise<void> => {
+    const viaParent = reason === 'parent';
     const record = shapeRecord(raw, shaper, {
       currency: account.currency,
       extractedAt: ctx.clock(),
@@ -134,7 +147,7 @@ export async function readEntityStream(
     const updated = typeof record['updated_time'] === 'string' ? record['updated_time'] : typeof raw['updated_time'] === 'string' ? String(raw['updated_time']) : undefined;
     // Client-side guard in case the server ignored the filter: never re-emit what the bookmark covers
     // (children re-read for a parent's status change are older than the bookmark on purpose).
-    if (!viaParent && updated && stream.serverSideIncremental && cursor.isBeforeSince(updated)) return;
+    if (reason === 'edge' && updated && stream.serverSideIncremental && cursor.isBeforeSince(updated)) return;
     const id = typeof raw['id'] === 'string' ? raw['id'] : undefined;
     if (id !== undefined) {
       if (emittedIds.has(id)) return;
@@ -143,12 +156,13 @@ export async function readEntityStream(
     if (updated) cursor.observe(id, updated);
     // Emitted by the previous run with this updated_time: found again only because the filter keeps
     // the bookmark's boundary. A child re-read for its parent's status did change (its effective_status).
-    if (!viaParent && id !== undefined && updated && cursor.isRepeat(id, updated)) {
+    if (reason === 'edge' && id !== undefined && updated && cursor.isRepeat(id, updated)) {
       res.repeats++;
       return;
     }
     cascade?.watch?.observe(raw);
     if (viaParent) res.cascaded++;
+    if (reason === 'refused before') res.recovered++;
     const created = typeof record['created_time'] === 'string' ? record['created_time'] : undefined;
     res.found++;
     if (cursor.isAfterSince(created)) res.added++;
@@ -160,8 +174,8 @@ export async function readEntityStream(
     await ctx.emit(record);
   };
 
-  /** Objects Meta refused on their own during this read (skipped, reported). */
-  let refused = 0;
+  /** Objects Meta refused on their own during this read (skipped, reported): read again by id next run. */
+  const refused = new Set<string>();
   /**
    * Reads objects by id through Meta's Batch API, MAX_BATCH_REQUESTS GETs a call, each asking what a
    * plain GET of the object would (the client answers, paces and retries every one on its own). One
@@ -169,7 +183,7 @@ export async function readEntityStream(
    * skipped and reported; the account goes on. Any other item error ends the read as a plain GET's
    * would, once a field Meta names as withdrawn has been dropped and the batch asked again.
    */
-  const readByIds = async (ids: Iterable<string>, viaParent = false): Promise<void> => {
+  const readByIds = async (ids: Iterable<string>, reason: ReadReason = 'edge'): Promise<void> => {
     const skippable = (e: ConnectorError): boolean => e.kind === 'permission' || e instanceof ObjectSkipError;
     await Promise.all(
       batchesOf([...ids]).map((chunk) =>
@@ -184,11 +198,19 @@ export async function readEntityStream(
           });
           for (const [k, answer] of answers.entries()) {
             if (answer.ok) {
-              await handle(answer.body, viaParent);
+              await handle(answer.body, reason);
               continue;
             }
             const e = answer.error;
-            refused++;
+            if (reason === 'refused before' && isGone(e)) {
+              ctx.log.info(`${stream.objectName} ${chunk[k]!} of account ${account.accountId}, refused in an earlier run, no longer exists for this token (${e.message}); not read again`, {
+                stream: stream.name,
+                graph_code: e.context['graph_code'],
+                graph_subcode: e.context['graph_subcode'],
+              });
+              continue;
+            }
+            refused.add(chunk[k]!);
             ctx.log.warn(`${stream.objectName} ${chunk[k]!} of account ${account.accountId} cannot be read; skipped: ${e.message}`, { stream: stream.name, error_kind: e.kind, hint: e.hint, graph_code: e.context['graph_code'], graph_subcode: e.context['graph_subcode'] });
             ctx.skipObject?.(`${stream.objectName} ${chunk[k]!}`, e);
           }
@@ -204,19 +226,19 @@ export async function readEntityStream(
    * answer on ad sets. Its id alone does not need that content, so list the ids and read the objects
    * by id (batched): only the refused one is skipped.
    */
-  const readEdge = async (filtering: Array<Record<string, unknown>>, viaParent = false): Promise<void> => {
+  const readEdge = async (filtering: Array<Record<string, unknown>>, reason: ReadReason = 'edge'): Promise<void> => {
     const read = (f: readonly string[]) => ctx.graph.paginate<Record<string, unknown>>(edge, { params: { fields: f, ...(filtering.length ? { filtering } : {}) }, tokens: account.tokens, accountId: account.accountId, onAnswer });
     try {
       // Pages already handled are skipped on a repeat (emittedIds): only the first page usually fails.
       await withServedFields(async (f) => {
-        for await (const raw of read(f)) await handle(raw, viaParent);
+        for await (const raw of read(f)) await handle(raw, reason);
       });
     } catch (err) {
       if (!(err instanceof ObjectSkipError)) throw err;
       ctx.log.warn(`${edge} refused a page for one object (${err.message}); listing its ids and reading them by id, ${MAX_BATCH_REQUESTS} to a batch`, { stream: stream.name, error_kind: err.kind, graph_subcode: err.context['graph_subcode'] });
       const ids: string[] = [];
       for await (const raw of read(['id'])) if (typeof raw['id'] === 'string' && !emittedIds.has(raw['id'])) ids.push(raw['id']);
-      await readByIds(ids, viaParent);
+      await readByIds(ids, reason);
     }
   };
   // Streams read through another one's ids after the first run (creatives via ads) can be read by id.
@@ -230,15 +252,33 @@ export async function readEntityStream(
   for (const child of cascade?.childReads ?? []) {
     // With include_deleted the children of an archived/deleted parent are listed too (they are
     // ARCHIVED/DELETED now; Graph hides those unless a status filter asks for them).
-    await readEdge([{ field: child.filterField, operator: 'IN', value: child.ids }, ...entityFiltering(stream, undefined, ctx.includeDeleted)], true);
+    await readEdge([{ field: child.filterField, operator: 'IN', value: child.ids }, ...entityFiltering(stream, undefined, ctx.includeDeleted)], 'parent');
+  }
+  // Objects refused in an earlier run and not met again above: asked for by id, whatever their updated_time.
+  const again = refusedIdsOf(previous).filter((id) => !emittedIds.has(id));
+  if (again.length) {
+    await readByIds(again, 'refused before');
+    ctx.log.info(`read again ${again.length} ${stream.name} Meta refused in an earlier run: ${res.recovered} read, ${again.filter((id) => refused.has(id)).length} still refused`, { stream: stream.name, asked: again.length, recovered: res.recovered });
   }
   if (cascade?.childReads.length) {
     ctx.log.info(`re-read ${res.cascaded} ${stream.name} of ${new Set(cascade.childReads.flatMap((c) => c.ids)).size} parents whose status changed`, { stream: stream.name, cascaded: res.cascaded });
   }
   if (res.repeats) ctx.log.info(`found ${res.repeats} ${stream.name} again unchanged at the bookmark; not emitted again`, { stream: stream.name, repeats: res.repeats });
   // Cascaded children count too: one edited during this read moves the bookmark no further than the cap.
-  // A refused object's updated_time is unknown: the bookmark stays, so the next run looks at it again.
-  if (stream.replicationKey && refused === 0) res.bookmark = cursor.next(cascade?.watch?.bookmarkFields()) ?? previous;
-  else if (stream.replicationKey) ctx.log.warn(`${refused} ${stream.name} of account ${account.accountId} skipped: the ${stream.name} bookmark stays at ${strOf(previous?.['updated_time']) ?? 'none'}, so the next run reads them again`, { stream: stream.name, skipped: refused });
+  // A refused object's updated_time is unknown: the bookmark moves on carrying its id (REFUSED_KEY),
+  // read again by id next run; past REFUSED_MAX of them it stays where it was instead.
+  if (!stream.replicationKey) return res;
+  if (refused.size <= REFUSED_MAX) {
+    const ids = [...refused].sort();
+    const next = cursor.next({ ...cascade?.watch?.bookmarkFields(), ...(ids.length ? { [REFUSED_KEY]: ids } : {}) });
+    // No bookmark yet and nothing read: the next run reads the whole edge anyway, refused ones included.
+    res.bookmark = next ?? previous;
+    if (ids.length) ctx.log.warn(`${ids.length} ${stream.name} of account ${account.accountId} skipped: their ids are kept in the ${stream.name} bookmark (${REFUSED_KEY}) and read again by id on the next run; the bookmark moves on`, { stream: stream.name, skipped: ids.length });
+  } else {
+    ctx.log.warn(`${refused.size} ${stream.name} of account ${account.accountId} skipped, more than the ${REFUSED_MAX} ids a bookmark keeps: the ${stream.name} bookmark stays at ${strOf(previous?.['updated_time']) ?? 'none'}, so the next run reads them again`, {
+      stream: stream.name,
+      skipped: refused.size,
+    });
+  }
   return res;
 }

@@ -35,7 +35,7 @@ describe('tap-facebook-ads: an ad set or ad account Meta refuses with 100/244628
       dir: tmp.dir,
     });
 
-  it("skips the ad set Meta refuses with a warning and a skipped_objects entry, reads the account's other ad sets, and keeps that bookmark so the next run looks again", async () => {
+  it("skips the ad set Meta refuses with a warning and a skipped_objects entry, reads the account's other ad sets, moves the bookmark on with the refused id, and reads it by id once Meta serves it again", async () => {
     const first = await run(['ad_sets']);
     expect(first.code, first.stderr.slice(-1500)).to.equal(0);
     const acct = agency().accounts.find((a) => first.records('ad_sets').filter((r) => r['account_id'] === a).length >= 3)!;
@@ -62,8 +62,30 @@ describe('tap-facebook-ads: an ad set or ad account Meta refuses with 100/244628
     const summary = r.logs().find((l) => l['type'] === 'summary')!;
     expect((summary['skipped_objects'] as Array<Record<string, unknown>>).map((o) => `${String(o['account_id'])} ${String(o['object'])}`)).to.deep.equal([`${acct} ad set ${broken}`]);
     expect(String(summary['msg'])).to.include(`1 object skipped (ad set ${broken} of account ${acct})`);
-    expect((r.lastState() as State).bookmarks['ad_sets']![acct], 'the bookmark stays: the refused ad set is looked at again').to.deep.equal(before.bookmarks['ad_sets']![acct]);
+    // The bookmark moves on (the edit is behind it) and carries the refused id, so later runs do not
+    // re-read every ad set since the first run's bookmark while the ad set stays broken.
+    const held = before.bookmarks['ad_sets']![acct]!;
+    const second = (r.lastState() as State).bookmarks['ad_sets']![acct]!;
+    expect(second['refused_ids']).to.deep.equal([broken]);
+    expect(Date.parse(String(second['updated_time']))).to.be.greaterThan(Date.parse(String(held['updated_time'])));
     for (const l of r.records('sync_log')) expect(l['status'], String(l['account_id'])).to.equal('ok');
+
+    // Still broken: asked for again by id (one Batch API call), still skipped, still carried.
+    sb.advanceSeconds(900);
+    const third = await run(['ad_sets'], r.lastState());
+    expect(third.code, third.stderr.slice(-1500)).to.equal(0);
+    expect(third.records('ad_sets').map((x) => x['id'])).to.not.include(broken);
+    expect((third.lastState() as State).bookmarks['ad_sets']![acct]!['refused_ids']).to.deep.equal([broken]);
+
+    // Fixed in Ads Manager without its updated_time moving (so no incremental filter would list it):
+    // the next run reads it by id, emits it, and drops it from the bookmark.
+    sb.makeIncomplete(broken, false);
+    sb.advanceSeconds(900);
+    const fourth = await run(['ad_sets'], third.lastState());
+    expect(fourth.code, fourth.stderr.slice(-1500)).to.equal(0);
+    expect(fourth.records('ad_sets').map((x) => x['id'])).to.deep.equal([broken]);
+    expect((fourth.lastState() as State).bookmarks['ad_sets']![acct]).to.not.have.property('refused_ids');
+    expect(fourth.logs().find((l) => String(l['msg']).startsWith('read again 1 ad_sets Meta refused in an earlier run: 1 read'))).to.not.equal(undefined);
   });
 
   it('skips an ad account Meta refuses for the run with a warning naming it, reads the other accounts, and leaves its bookmarks where they were', async () => {

@@ -124,8 +124,17 @@ describe('Singer state', () => {
     expect(bad({ ads_updated_time: '2026-02-30T00:00:00Z' }, 'ad_creatives')).to.throw(ConfigError, /ads_updated_time/);
     expect(bad({ date_start: '2026-02-30' }, 'insights_ad')).to.throw(ConfigError, /date_start must be a calendar day/);
     expect(bad('2026-01-01')).to.throw(ConfigError, /must be an object/);
+    // Ids the tap asks Meta for again by id (refused_ids) must be ids.
+    expect(bad({ updated_time: '2026-11-20T10:00:00Z', refused_ids: '120210000000000001' }, 'ad_sets')).to.throw(ConfigError, /ad_sets\.1025728468230903\.refused_ids must be a list of object ids/);
+    expect(bad({ updated_time: '2026-11-20T10:00:00Z', refused_ids: ['act_1'] }, 'ad_sets')).to.throw(ConfigError, /refused_ids/);
     // What the tap writes, and what Graph sends, are accepted.
-    for (const ok of [{ updated_time: '2026-11-20T10:00:00+0000' }, { updated_time: '2026-11-20T10:00:00Z' }, { updated_time: '2026-11-20T10:00:00.123+02:00' }, { date_start: '2026-02-28', attribution_windows: ['7d_click'] }]) {
+    for (const ok of [
+      { updated_time: '2026-11-20T10:00:00Z', refused_ids: ['120210000000000001'] },
+      { updated_time: '2026-11-20T10:00:00+0000' },
+      { updated_time: '2026-11-20T10:00:00Z' },
+      { updated_time: '2026-11-20T10:00:00.123+02:00' },
+      { date_start: '2026-02-28', attribution_windows: ['7d_click'] },
+    ]) {
       expect(bad(ok)).not.to.throw();
     }
   });
