@@ -41,7 +41,7 @@ await runCli('tap-facebook-ads', async (ctx) => {
   const clock = runClock();
   // The tap's machinery (ajv, axios, the streams) loads after argument parsing: --help, --version and
   // --about answer without it (start-up time, issue 20).
-  const [{ bareAccountId, loadDiscoveryConfig, loadTapConfig }, { readJsonFile }, { bookmarkedStreams, discover }, { selectStreams, runSync }, { emptyState, parseState }, { SingerWriter }, { GraphClient }, { checkTokens }, { parseJsonExact, stringifyExact }] = await Promise.all([
+  const [{ bareAccountId, loadDiscoveryConfig, loadTapConfig }, { readJsonFile }, { bookmarkKeys, discover }, { selectStreams, runSync }, { emptyState, parseState }, { SingerWriter }, { GraphClient }, { checkTokens }, { parseJsonExact, stringifyExact }] = await Promise.all([
     import('../tap/config.js'),
     import('../core/config.js'),
     import('../tap/discover.js'),
@@ -75,7 +75,7 @@ await runCli('tap-facebook-ads', async (ctx) => {
   const state = opts.state ? readState(opts.state) : emptyState();
   function readState(file: string): ReturnType<typeof emptyState> {
     try {
-      return parseState(readJsonFile(file, 'State', parseJsonExact), bookmarkedStreams(config));
+      return parseState(readJsonFile(file, 'State', parseJsonExact), bookmarkKeys(config), (message, fields) => ctx.log.warn(`State file ${file}: ${message}`, { ...fields, state_file: file }));
     } catch (err) {
       // readJsonFile names the file already; parseState speaks of `state.…` only.
       if (!(err instanceof ConfigError) || err.message.startsWith('State file')) throw err;

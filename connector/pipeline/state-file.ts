@@ -7,7 +7,7 @@ import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { parseState, type TapState } from '../singer/state.js';
 import { parseJsonExact, stringifyExact } from '../singer/exact-json.js';
-import { bookmarkedStreams } from '../tap/discover.js';
+import { bookmarkKeys } from '../tap/discover.js';
 
 /**
  * Reads a state file; a missing file means "first run" (undefined), a broken one is a config error.
@@ -35,12 +35,17 @@ export function readStateFile(file: string, log?: Pick<Logger, 'warn'>): TapStat
     });
   }
   try {
-    return parseState(raw, bookmarkedStreams());
+    // No warnings here: the tap reads the same file with its config (custom reports) and warns once.
+    return parseState(raw, bookmarkKeys());
   } catch (err) {
     // parseState speaks of the tap's --state value; here the user knows the file, and may delete it.
     if (!(err instanceof ConfigError)) throw err;
     throw new ConfigError(`state file ${file}: ${err.message}`, {
-      hint: err.context['foreign_state'] ? `${err.hint ?? ''} E.g. mv ${file} ${file}.foreign`.trim() : `Only fb-ads-elt sync writes it (from the state the target committed): restore it from a backup, or delete it (${file}) for a full re-sync from start_date.`,
+      hint: err.context['foreign_state']
+        ? `${err.hint ?? ''} E.g. mv ${file} ${file}.foreign`.trim()
+        : err.context['missing_value']
+          ? `${err.hint ?? ''} Edit ${file}; deleting the whole file re-reads every stream instead.`.trim()
+          : `Only fb-ads-elt sync writes it (from the state the target committed): restore it from a backup, or delete it (${file}) for a full re-sync from start_date.`,
       context: { ...err.context, state_file: file },
     });
   }

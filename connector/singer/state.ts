@@ -3,6 +3,7 @@
 // because the last emitted STATE must stay exactly what was emitted.
 import { isIsoDay, parseInstant } from '../core/dates.js';
 import { ConfigError } from '../core/errors.js';
+import { nearestNames } from '../core/nearest.js';
 import { cloneExact } from './exact-json.js';
 
 export type Bookmark = Record<string, unknown>;
@@ -15,13 +16,18 @@ export function emptyState(): TapState {
   return { bookmarks: {} };
 }
 
+/** Streams that keep bookmarks, each with the value every bookmark of it carries (tap/discover.ts bookmarkKeys). */
+export type BookmarkKeys = Readonly<Record<string, string>>;
+export type StateWarn = (message: string, fields: Record<string, unknown>) => void;
+
 /**
  * Accepts a raw --state file value: the state itself, the last STATE message (`{"type":"STATE",
  * "value": …}`) or what `meltano state get` prints (`{"singer_state": …}`). Every bookmark value the
  * tap reads is checked here, so a hand-edited or foreign state fails the run before any call (exit 2,
  * naming the path) instead of reaching Meta as a filter it refuses on every later run.
  */
-export function parseState(raw: unknown, streams: readonly string[] = []): TapState {
+export function parseState(raw: unknown, keys: BookmarkKeys = {}, warn?: StateWarn): TapState {
+  const streams = Object.keys(keys);
   if (raw === null || raw === undefined) return emptyState();
   if (Array.isArray(raw) && raw.some((m) => isObject(m) && ['STREAM', 'GLOBAL', 'LEGACY'].includes(String((m as Record<string, unknown>)['type'])))) {
     throw foreignState("state is a list of Airbyte state messages (type STREAM/GLOBAL), not a Singer state — is this another tap's state?", 'state');
@@ -40,7 +46,8 @@ export function parseState(raw: unknown, streams: readonly string[] = []): TapSt
       throw new ConfigError(`state.bookmarks.${stream} must be an object keyed by account id`);
     }
     checkOurShape(stream, perAccount as Record<string, unknown>, streams);
-    for (const [account, bookmark] of Object.entries(perAccount as Record<string, unknown>)) checkBookmark(`state.bookmarks.${stream}.${account}`, bookmark);
+    for (const [account, bookmark] of Object.entries(perAccount as Record<string, unknown>)) checkBookmark(`state.bookmarks.${stream}.${account}`, bookmark, Object.hasOwn(keys, stream) ? keys[stream] : undefined);
+    if (streams.length && !streams.includes(stream)) warnUnknownStream(stream, streams, warn);
   }
   // Not structuredClone: it would turn a LosslessNumber (a number beyond 2^53 read exactly) into a plain object.
   return { ...v, bookmarks: cloneExact(bookmarks) as TapState['bookmarks'] };
@@ -87,6 +94,21 @@ const foreignState = (message: string, where: string): ConfigError => new Config
 /** What to do with a state this tap did not write, whoever reads it (sync's state file, the tap's --state). */
 export const FOREIGN_STATE_HINT = "This tap cannot resume from another tap's bookmarks: run without --state (tap-facebook-ads), or move it away (fb-ads-elt sync --state-file), and the first run backfills from start_date.";
 
+/**
+ * A stream key this tap does not declare is kept (it is written back as it came) but not read. Like the
+ * Meltano SDK, which reads only its streams' bookmarks, it is no error: a removed insights report, or
+ * another plugin's key in a shared state, is legitimate. But a renamed or misspelled stream of ours
+ * would leave its own stream without a bookmark, so say which names were probably meant.
+ */
+function warnUnknownStream(stream: string, streams: readonly string[], warn: StateWarn | undefined): void {
+  const near = nearestNames(stream, streams);
+  warn?.(`state.bookmarks has a stream "${stream}" this tap does not know (nearest: ${near.join(', ')}): its bookmarks are kept but not read`, {
+    stream,
+    nearest_streams: near,
+    hint: `If it is a stream of ours under an old or misspelled name, rename the key (e.g. to "${near[0] ?? ''}"): otherwise that stream re-reads from start_date. A removed insights report or another tap's key can stay.`,
+  });
+}
+
 const isObject = (v: unknown): boolean => !!v && typeof v === 'object' && !Array.isArray(v);
 
 const BAD_STATE_HINT = 'The tap only ever writes valid values: restore the state from a backup, or delete this bookmark (or the file) to re-read it from start_date.';
@@ -102,8 +124,19 @@ const BOOKMARK_VALUES: Record<string, { what: string; valid: (v: string) => bool
 /** Bookmark keys holding ids the tap sends to Meta (entity-bookmark.ts REFUSED_KEY). */
 const BOOKMARK_ID_LISTS = ['refused_ids'] as const;
 
-function checkBookmark(where: string, bookmark: unknown): void {
+/**
+ * A bookmark of a known stream without the value its reads start from would silently re-read the
+ * stream from start_date (a full backfill nobody asked for): refused, naming what it needs.
+ */
+function checkBookmark(where: string, bookmark: unknown, required: string | undefined): void {
   if (!bookmark || typeof bookmark !== 'object' || Array.isArray(bookmark)) throw new ConfigError(`${where} must be an object`, { hint: BAD_STATE_HINT });
+  if (required !== undefined && (bookmark as Record<string, unknown>)[required] === undefined) {
+    const rule = BOOKMARK_VALUES[required];
+    throw new ConfigError(`${where} has no "${required}": this stream's bookmarks need ${rule ? rule.what : 'it'} (the point its next read starts from)`, {
+      hint: `Restore the state from a backup, or delete ${where} (that account's bookmark of this stream) to re-read it from start_date.`,
+      context: { path: `${where}.${required}`, missing_value: true },
+    });
+  }
   for (const key of BOOKMARK_ID_LISTS) {
     const value = (bookmark as Record<string, unknown>)[key];
     if (value === undefined || (Array.isArray(value) && value.every((id) => typeof id === 'string' && /^\d+$/.test(id)))) continue;

@@ -5,10 +5,13 @@ import type { JsonSchema } from '../singer/messages.js';
 import type { TapConfig } from './config.js';
 import { insightsKey, reportSchema, reportsFor, type InsightsReport } from './insights.js';
 import { loadStreamSchema } from './schemas.js';
-import { ENTITY_STREAMS, RUN_LOG_STREAMS, TAP_STREAMS, type RunLogStream, type TapStream } from './streams.js';
+import { bookmarkKeyOf, ENTITY_STREAMS, RUN_LOG_STREAMS, TAP_STREAMS, type RunLogStream, type TapStream } from './streams.js';
 
 /** Stamped on every record by the tap (records.ts), whatever the catalog selects: inclusion automatic. */
 export const ALWAYS_EMITTED: readonly string[] = ['_sdc_extracted_at'];
+
+/** An insights report's replication key: the last day read, per account (read-insights.ts bookmarkAfter). */
+const INSIGHTS_CURSOR = 'date_start';
 
 export type Declaration = { kind: 'stream'; stream: TapStream } | { kind: 'insights'; report: InsightsReport } | { kind: 'run_log'; stream: RunLogStream };
 
@@ -45,7 +48,7 @@ export function describeStreams(config?: Pick<TapConfig, 'insights_reports'>, st
       name: r.name,
       schema: reportSchema(r),
       keyProperties: insightsKey(r.level, r.breakdowns),
-      replicationKey: 'date_start',
+      replicationKey: INSIGHTS_CURSOR,
       replicationMethod: 'INCREMENTAL',
       declaration: { kind: 'insights', report: r },
     });
@@ -56,10 +59,22 @@ export function describeStreams(config?: Pick<TapConfig, 'insights_reports'>, st
   return out;
 }
 
-/** Streams that keep bookmarks (entities and insights reports), named in the error for another tap's state. */
-export function bookmarkedStreams(config?: Pick<TapConfig, 'insights_reports'>): string[] {
-  const names = ENTITY_STREAMS.map((s) => s.name);
-  return [...names, ...reportsFor(config, names).map((r) => r.name)];
+/**
+ * Streams that keep bookmarks (entities and insights reports), each with the value its every bookmark
+ * carries: what parseState names for another tap's state and requires of a state of ours.
+ */
+export function bookmarkKeys(config?: Pick<TapConfig, 'insights_reports'>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of ENTITY_STREAMS) {
+    const key = bookmarkKeyOf(s);
+    if (key !== undefined) out[s.name] = key;
+  }
+  for (const r of reportsFor(
+    config,
+    ENTITY_STREAMS.map((s) => s.name),
+  ))
+    out[r.name] = INSIGHTS_CURSOR;
+  return out;
 }
 
 /** Columns the tap sends whatever the catalog deselects (catalog inclusion automatic). */

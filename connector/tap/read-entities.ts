@@ -15,7 +15,7 @@ import type { AccountInfo } from './assets.js';
 import type { GraphPort } from './graph-port.js';
 import { shapeRecord, shaperFor } from './records.js';
 import { loadStreamSchema, propertiesOf } from './schemas.js';
-import { requestFields, type EntityStream } from './streams.js';
+import { requestFields, viaBookmarkKey, type EntityStream } from './streams.js';
 import type { ChildRead, StatusWatch } from './status-cascade.js';
 import { EntityCursor, REFUSED_KEY, REFUSED_MAX, refusedIdsOf, SINCE_OPERATOR } from './entity-bookmark.js';
 import type { WithdrawnFields } from './withdrawn-fields.js';
@@ -94,9 +94,6 @@ export function entityFiltering(stream: EntityStream, since: string | undefined,
   if (includeDeleted && stream.serverSideIncremental) out.push({ field: `${stream.filterPrefix}.effective_status`, operator: 'IN', value: stream.allStatuses });
   return out;
 }
-
-/** The bookmark key under which a stream read via another remembers that stream's cursor (`ads_updated_time`). */
-export const viaBookmarkKey = (via: string): string => `${via}_updated_time`;
 
 export async function readEntityStream(
   ctx: EntityReadContext,

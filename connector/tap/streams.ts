@@ -63,6 +63,12 @@ export interface AssetStream extends StreamBase {
   ownerField?: string;
 }
 
+/** The bookmark key under which a stream read via another remembers that stream's cursor (`ads_updated_time`). */
+export const viaBookmarkKey = (via: string): string => `${via}_updated_time`;
+
+/** The value every bookmark of this stream carries (what the next read filters on); undefined if it keeps none. */
+export const bookmarkKeyOf = (s: EntityStream): string | undefined => s.replicationKey ?? (s.incrementalVia !== undefined ? viaBookmarkKey(s.incrementalVia) : undefined);
+
 export interface EntityStream extends StreamBase {
   kind: 'entity';
   replicationMethod: 'INCREMENTAL';

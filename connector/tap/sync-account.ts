@@ -13,10 +13,10 @@ import type { AccountInfo } from './assets.js';
 import type { TapConfig } from './config.js';
 import type { DescribedStream } from './discover.js';
 import type { GraphPort } from './graph-port.js';
-import { readEntityStream, viaBookmarkKey, type SkipObject } from './read-entities.js';
+import { readEntityStream, type SkipObject } from './read-entities.js';
 import { readInsightsReport, type InsightsPlan } from './read-insights.js';
 import { shapeRecord, shaperFor } from './records.js';
-import { INSIGHTS_COVERAGE_STREAM, type EntityStream } from './streams.js';
+import { INSIGHTS_COVERAGE_STREAM, viaBookmarkKey, type EntityStream } from './streams.js';
 import { childReads, isParentStream, StatusWatch, waitsForChildren } from './status-cascade.js';
 
 export interface SelectedStream {

@@ -51,6 +51,19 @@ describe('tap-facebook-ads refuses bad configuration (child process)', function 
     });
   }
 
+  it('warns on stderr (JSON) about a --state stream key it does not know, naming the nearest streams, and refuses a known stream bookmark without its date_start', async () => {
+    const state = { bookmarks: { insights_adset_typo: { '1025728468230903': { date_start: '2026-11-01' } }, insights_ad: { '1025728468230903': { last_complete_day: '2026-11-01' } } } };
+    const r = await runTap({ now: null, config: base, state, dir: tmp.dir });
+    expect(r.code, r.stderr).to.equal(2);
+    expect(r.stdout).to.equal('');
+    const warning = r.logs().find((l) => l['level'] === 'warn' && String(l['msg']).includes('"insights_adset_typo"'));
+    expect(warning, r.stderr).to.not.equal(undefined);
+    expect((warning!['nearest_streams'] as string[])[0]).to.equal('insights_adset');
+    const last = r.logs().at(-1)!;
+    expect(String(last['msg'])).to.match(/^State file \S+: state\.bookmarks\.insights_ad\.1025728468230903 has no "date_start"/);
+    expect(String(last['hint'])).to.include('delete state.bookmarks.insights_ad.1025728468230903');
+  });
+
   it('exits 3 naming the token when a token has expired, before writing anything to stdout', async () => {
     const sb = await startSandbox({ world: 'small' });
     try {

@@ -88,6 +88,17 @@ describe('fb-ads-elt sync refusing to start', () => {
     expect(String(last['hint'])).to.include('mkdir -p');
     expect(existsSync(path.dirname(typo))).to.equal(false);
   });
+
+  it('a state file whose insights bookmark has no date_start is refused (exit 2) naming the stream, the key and what to delete, before the tap starts', () => {
+    const state = put('state-no-day.json', { bookmarks: { insights_ad: { '1025728468230903': { last_complete_day: '2026-11-01' } } } });
+    const r = run('fb-ads-elt.js', ['sync', '--config', tap, '--target-config', target, '--state-file', state]);
+    expect(r.status).to.equal(2);
+    expect(r.stdout).to.equal('');
+    const last = JSON.parse(r.stderr.trim().split('\n').pop()!) as Record<string, unknown>;
+    expect(String(last['msg'])).to.include(state).and.include('state.bookmarks.insights_ad.1025728468230903 has no "date_start"').and.include('YYYY-MM-DD');
+    expect(String(last['hint'])).to.include('delete state.bookmarks.insights_ad.1025728468230903').and.include('start_date');
+    expect(existsSync(path.join(sdir, 'w.duckdb'))).to.equal(false);
+  });
 });
 
 describe('a duckdb_path the target cannot write', () => {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { catalogEntry, isStreamSelected, selectedFields, parseCatalog, projectSchema, type CatalogEntry } from '../../../connector/singer/catalog.js';
 import { parseState, getBookmark, setBookmark, clearBookmark, emptyState } from '../../../connector/singer/state.js';
 import { ConfigError } from '../../../connector/core/errors.js';
+import { bookmarkKeys } from '../../../connector/tap/discover.js';
 
 const schema = { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, updated_time: { type: 'string' }, spend_cap: { type: 'string' } } };
 
@@ -83,16 +84,16 @@ describe('Singer state', () => {
 
   it("tells another tap's state from ours: unknown streams are named with the list of ours", () => {
     const foreign = { bookmarks: { ads_insights: { date_start: '2025-01-01T00:00:00Z' } } };
-    expect(() => parseState(foreign, ['campaigns', 'insights_ad'])).to.throw(ConfigError, /unknown stream "ads_insights".*another tap's state.*campaigns, insights_ad/);
+    expect(() => parseState(foreign, { campaigns: 'updated_time', insights_ad: 'date_start' })).to.throw(ConfigError, /unknown stream "ads_insights".*another tap's state.*campaigns, insights_ad/);
     expect(() => parseState(foreign)).to.throw(ConfigError, /state\.bookmarks\.ads_insights\.date_start is a bookmark of the whole stream.*another tap's state/);
     // A stream of ours keyed by account, bookmark missing its object: ours, but broken.
-    expect(() => parseState({ bookmarks: { campaigns: { '1025728468230903': '2026-01-01' } } }, ['campaigns'])).to.throw(ConfigError, /must be an object/);
+    expect(() => parseState({ bookmarks: { campaigns: { '1025728468230903': '2026-01-01' } } }, { campaigns: 'updated_time' })).to.throw(ConfigError, /must be an object/);
   });
 
   it("tells another tap's state by its outer shape too: Airbyte's streams at the top level, or its list of STREAM states", () => {
     const foreign = (raw: unknown): ConfigError => {
       try {
-        parseState(raw, ['campaigns']);
+        parseState(raw, { campaigns: 'updated_time' });
       } catch (err) {
         expect(err).to.be.instanceOf(ConfigError);
         expect((err as ConfigError).context['foreign_state']).to.equal(true);
@@ -137,5 +138,49 @@ describe('Singer state', () => {
     ]) {
       expect(bad(ok)).not.to.throw();
     }
+  });
+
+  describe("checked against this tap's streams (bookmarkKeys)", () => {
+    const account = '1025728468230903';
+    const parse = (bookmarks: Record<string, unknown>): { warnings: Array<[string, Record<string, unknown>]>; state: unknown } => {
+      const warnings: Array<[string, Record<string, unknown>]> = [];
+      const state = parseState({ bookmarks }, bookmarkKeys(), (m, f) => warnings.push([m, f]));
+      return { warnings, state };
+    };
+    const refusal = (bookmarks: Record<string, unknown>): ConfigError => {
+      try {
+        parse(bookmarks);
+      } catch (err) {
+        expect(err).to.be.instanceOf(ConfigError);
+        return err as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    };
+
+    it('warns about a stream key it does not know (a misspelled one), naming it and the nearest streams, and keeps its bookmarks', () => {
+      const { warnings, state } = parse({ insights_adz: { [account]: { date_start: '2026-11-01' } }, campaigns: { [account]: { updated_time: '2026-11-20T10:00:00Z' } } });
+      expect(warnings).to.have.length(1);
+      const [message, fields] = warnings[0]!;
+      expect(message).to.include('"insights_adz"').and.include('does not know');
+      expect(fields['nearest_streams']).to.be.an('array').that.includes('insights_ad');
+      expect((fields['nearest_streams'] as string[])[0]).to.equal('insights_ad');
+      expect(String(fields['hint'])).to.include('start_date');
+      // Not refused, and written back as it came (Meltano may share the state with other plugins).
+      expect((state as { bookmarks: Record<string, unknown> }).bookmarks['insights_adz']).to.deep.equal({ [account]: { date_start: '2026-11-01' } });
+      expect(parse({ campaigns: { [account]: { updated_time: '2026-11-20T10:00:00Z' } } }).warnings).to.deep.equal([]);
+    });
+
+    it('refuses (exit 2) a bookmark of a known stream without the value its next read starts from, naming stream, account, key and what it must be', () => {
+      const e = refusal({ insights_ad: { [account]: { last_complete_day: '2026-11-01' } } });
+      expect(e.exitCode).to.equal(2);
+      expect(e.message).to.equal(`state.bookmarks.insights_ad.${account} has no "date_start": this stream's bookmarks need a calendar day (YYYY-MM-DD) (the point its next read starts from)`);
+      expect(e.hint).to.include(`delete state.bookmarks.insights_ad.${account}`).and.include('start_date');
+      expect(refusal({ campaigns: { [account]: { boundary: {} } } }).message)
+        .to.include('has no "updated_time"')
+        .and.include('RFC 3339 date-time');
+      expect(refusal({ ad_creatives: { [account]: {} } }).message).to.include('has no "ads_updated_time"');
+      // The value in the wrong shape is refused too.
+      expect(refusal({ insights_ad: { [account]: { date_start: '2026-11-01T00:00:00Z' } } }).message).to.include('date_start must be a calendar day');
+    });
   });
 });
