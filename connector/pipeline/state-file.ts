@@ -3,6 +3,7 @@
 // Numbers are read and written without rounding (a bookmark beyond 2^53 keeps every digit).
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { whereJsonFails } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { parseState, type TapState } from '../singer/state.js';
@@ -30,7 +31,7 @@ export function readStateFile(file: string, log?: Pick<Logger, 'warn'>): TapStat
   try {
     raw = parseJsonExact(text);
   } catch (err) {
-    throw new ConfigError(`state file ${file} is not valid JSON: ${(err as Error).message}`, {
+    throw new ConfigError(`state file ${file} ${whereJsonFails(text, err)}`, {
       hint: 'It is only ever written by rename, so something else edited it; restore it from a backup or delete it for a full re-sync.',
     });
   }

@@ -121,6 +121,19 @@ describe('config files', () => {
     expect(e.message).to.match(/^Invalid tap config \(.*tap\.json\): config\.start_date \(2026-02-01\) is after config\.end_date/);
     expect(e.hint).to.include('Swap them');
   });
+
+  it('place a JSON syntax error by line and column in a multi-line config, not by character offset', () => {
+    const file = path.join(dir, 'config.json');
+    writeFileSync(file, '{\n  "access_token": "sbx_agency_0123456789abcdef",\n  "start_date": "2026-01-01",\n}\n');
+    const e = configError(() => loadTapConfig(file));
+    expect(e.message).to.equal(`tap config file ${file} line 4, column 1: Expected double-quoted property name (not valid JSON)`);
+    expect(e.message).not.to.include('position');
+    expect(e.message).not.to.include('sbx_agency');
+    writeFileSync(file, '{\n  "access_token": "sbx_agency_0123456789abcdef"\n  "start_date": "2026-01-01"\n}\n');
+    expect(configError(() => loadTapConfig(file)).message).to.match(/config\.json line 3, column 3: Expected ',' or '}' after property value/);
+    writeFileSync(file, '{\n  "access_token": "sbx_agency_0123456789abcdef",\n');
+    expect(configError(() => loadTapConfig(file)).message).to.match(/config\.json line 3, column 1: Expected double-quoted property name \(not valid JSON\)$/);
+  });
 });
 
 describe('ajv error wording', () => {
