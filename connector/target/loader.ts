@@ -231,7 +231,6 @@ export class Loader {
   private tempDir: string | undefined;
   private batchSeq = 0;
   private readonly summary: LoadSummary = { lines: 0, records: {}, batches: 0, statesEmitted: 0, committed: new RecordCounts(), stale: new RecordCounts() };
-  private lastStream: string | undefined;
   /** RECORD lines received (the batch_seconds check runs every 1024). */
   private received = 0;
   private mapper: BatchMapper | undefined;
@@ -281,7 +280,6 @@ export class Loader {
     const routed = recordStreamOf(bytes, this.names);
     const st = routed === undefined ? undefined : this.streams.get(routed);
     if (st) {
-      this.lastStream = routed;
       return this.appendRecord(routed!, st, line, bytes);
     }
     const text = decodeUtf8Line(bytes, line);
@@ -294,25 +292,22 @@ export class Loader {
     try {
       ({ message } = parseLineExact(text, line));
     } catch (err) {
-      // Name the stream when the broken line still shows it, else the last stream seen.
-      const m = /"stream"\s*:\s*"((?:[^"\\]|\\.){1,300})"/.exec(text);
-      const stream = m?.[1] ?? this.lastStream;
+      // Name the stream only when the broken line itself shows it: the stream of the line before is
+      // no clue (a tap's stray print lands anywhere), and naming it sends the user to the wrong stream.
+      const stream = /"stream"\s*:\s*"((?:[^"\\]|\\.){1,300})"/.exec(text)?.[1];
       const e = err as ConnectorError;
-      throw new DataError(`${e.message}${stream ? ` (stream "${stream}")` : ''}`, { ...(e.hint ? { hint: e.hint } : {}), context: { ...e.context, line, stream } });
+      throw new DataError(`${e.message}${stream ? ` (stream "${stream}")` : ''}`, { ...(e.hint ? { hint: e.hint } : {}), context: { ...e.context, line, ...(stream ? { stream } : {}) } });
     }
     switch (message.type) {
       case 'SCHEMA':
-        this.lastStream = message.stream;
         return this.handleSchema(message, line);
       case 'RECORD':
-        this.lastStream = message.stream;
         return this.appendRecord(message.stream, this.streamOf(message.stream, line, 'RECORD'), line, bytes);
       case 'STATE':
         this.states.push(message.value, [...[...this.streams.values()].flatMap((s) => (s.batch ? [s.batch.id] : [])), ...this.inFlightIds]);
         await this.releaseStates();
         return this.flushOld();
       case 'ACTIVATE_VERSION':
-        this.lastStream = message.stream;
         return this.handleActivate(message, line);
     }
   }

@@ -2,6 +2,7 @@
 // real BigQuery client against the loopback emulator). On BigQuery every statement sent is then
 // checked by ZetaSQL against the tables the run created.
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import { KINDS, openWarehouse, runLoader, fixture, assertStatementsAnalyze, DATASET, PROJECT, type Warehouse } from './harness.js';
 import { startZetaSql, type ZetaSqlHarness } from '../../helpers/zetasql.js';
 import { EXIT_CODES } from '../../../connector/core/errors.js';
@@ -143,6 +144,16 @@ for (const kind of KINDS) {
       expect(r.error?.context).to.include({ line: 5, stream: 'campaigns' });
       expect(r.states).to.deep.equal([bmState({ campaigns: { '1001': { updated_time: '2024-01-01T00:00:00Z' } } })]);
       expect((await w.rows('campaigns', ['id'])).map((x) => x['id'])).to.deep.equal(['1', '2']);
+    });
+
+    it('names only the line number for a line that is not JSON and shows no stream, never the stream of the line before', async () => {
+      const [schema, record] = readFileSync(fixture('bad_json_line'), 'utf8').split('\n');
+      const r = await runLoader(w, [schema, record, 'Syncing campaigns... done', ''].join('\n'), { batch_rows: 2 });
+      expect(r.error?.exitCode).to.equal(EXIT_CODES.data);
+      expect(r.error?.message).to.match(/^line 3: /);
+      expect(r.error?.message).not.to.include('stream');
+      expect(r.error?.context).to.include({ line: 3 });
+      expect(r.error?.context).not.to.have.property('stream');
     });
 
     it('refuses an unknown message type with exit code 6 rather than dropping what it may carry', async () => {
