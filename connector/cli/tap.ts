@@ -8,7 +8,7 @@ import { addAboutFlags, collectConfig, parseOutcome, printAboutIfAsked } from '.
 
 const program = new Command('tap-facebook-ads')
   .description('Singer tap for the Meta (Facebook) Marketing API')
-  .option('-c, --config <file>', 'tap config JSON (see spec.json), or ENV for TAP_FACEBOOK_ADS_<SETTING> variables; repeatable, later wins; required unless --help/--version/--about', collectConfig, [])
+  .option('-c, --config <file>', 'tap config JSON (see spec.json), or ENV for TAP_FACEBOOK_ADS_<SETTING> variables; repeatable, later wins; required unless --help/--version/--about/--discover', collectConfig, [])
   .option('-d, --discover', 'print the catalog and exit')
   .option('--catalog <file>', 'Singer catalog selecting streams and fields')
   .option('-p, --properties <file>', 'legacy alias of --catalog')
@@ -37,7 +37,8 @@ await runCli('tap-facebook-ads', async (ctx) => {
   }
   if (printAboutIfAsked(program, 'tap-facebook-ads')) return EXIT_CODES.ok;
   const opts = program.opts<Opts>();
-  if (opts.config.length === 0) throw new ConfigError("required option '-c, --config <file>' not specified", { hint: 'Run `tap-facebook-ads --help` for usage.' });
+  // Discovery reads only insights_reports from a config, so, like a Meltano SDK tap, it runs without one.
+  if (opts.config.length === 0 && !opts.discover) throw new ConfigError("required option '-c, --config <file>' not specified", { hint: 'Run `tap-facebook-ads --help` for usage.' });
   const clock = runClock();
   // The tap's machinery (ajv, axios, the streams) loads after argument parsing: --help, --version and
   // --about answer without it (start-up time, issue 20).
@@ -55,7 +56,8 @@ await runCli('tap-facebook-ads', async (ctx) => {
   // Before any output: its stdout error listener turns a reader that went away (`| head`) into a quiet end, not a crash.
   const out = new SingerWriter(process.stdout, (m) => ((m as { type?: unknown }).type === 'STATE' ? stringifyExact(m) : JSON.stringify(m)));
   if (opts.discover) {
-    const config = loadDiscoveryConfig(opts.config, (message, hint) => ctx.log.warn(message, { hint }));
+    if (opts.config.length === 0) ctx.log.info('discovering without --config: the catalog has the default insights reports (pass --config for its insights_reports)');
+    const config = opts.config.length ? loadDiscoveryConfig(opts.config, (message, hint) => ctx.log.warn(message, { hint })) : undefined;
     process.stdout.write(JSON.stringify(discover(config), null, 2) + '\n');
     return;
   }

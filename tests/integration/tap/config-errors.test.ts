@@ -1,6 +1,7 @@
 // Bad configuration is refused before any Singer message: exit 2, one actionable JSON line on stderr,
 // nothing on stdout (Meltano would otherwise start a target on half a stream).
 import { expect } from 'chai';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../../connector/core/config.js';
@@ -84,5 +85,16 @@ describe('tap-facebook-ads refuses bad configuration (child process)', function 
     const r = await runTap({ now: null, config: base, args: ['--discover'], dir: tmp.dir, rawStdout: true });
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.equal(readFileSync(path.join(REPO_ROOT, 'catalog.json'), 'utf8'));
+  });
+
+  it('prints the same catalog for --discover without any --config (as a Meltano SDK tap does), while a sync without one is refused', () => {
+    const tap = (args: string[]): SpawnSyncReturns<string> => spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'tap-facebook-ads.js'), ...args], { encoding: 'utf8', timeout: 30_000 });
+    const r = tap(['--discover']);
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal(readFileSync(path.join(REPO_ROOT, 'catalog.json'), 'utf8'));
+    const sync = tap([]);
+    expect(sync.status).to.equal(2);
+    expect(sync.stdout).to.equal('');
+    expect(sync.stderr).to.include('--config');
   });
 });
