@@ -27,19 +27,32 @@ export interface ObjectCounts {
   found: number;
   added: number;
   updated: number;
+  /**
+   * Read for an account whose stream had no bookmark in the previous state (no state file, a new
+   * account): read from start_date with nothing to compare against, so new and already-loaded objects
+   * are not told apart. The tap's sync_log counts them as added; the summary does not claim that.
+   */
+  first_read: number;
   deleted_or_archived: number;
   deleted: number;
 }
 
 /** Adds one sync_log `streams` entry (or another count) to `cur`. */
-function addCounts(cur: ObjectCounts, found: number, added: number, updated: number, deletedOrArchived: number): void {
-  cur.found += found;
-  cur.added += added;
-  cur.updated += updated;
-  cur.deleted_or_archived += deletedOrArchived;
+function addCounts(cur: ObjectCounts, c: Omit<ObjectCounts, 'deleted'>): void {
+  cur.found += c.found;
+  cur.added += c.added;
+  cur.updated += c.updated;
+  cur.first_read += c.first_read;
+  cur.deleted_or_archived += c.deleted_or_archived;
   cur.deleted = cur.deleted_or_archived;
 }
-const noCounts = (): ObjectCounts => ({ found: 0, added: 0, updated: 0, deleted_or_archived: 0, deleted: 0 });
+const noCounts = (): ObjectCounts => ({ found: 0, added: 0, updated: 0, first_read: 0, deleted_or_archived: 0, deleted: 0 });
+
+/** Whether the previous state held a bookmark of this stream for this account (keyed with act_ or without). */
+function hadBookmark(state: TapState | undefined, stream: string, accountId: string): boolean {
+  const per = state?.bookmarks[stream];
+  return !!per && typeof per === 'object' && (Object.hasOwn(per, accountId) || Object.hasOwn(per, `act_${accountId}`));
+}
 
 export interface AccountSummary {
   account_id: string;
@@ -96,8 +109,12 @@ export function knownAccounts(state: TapState | undefined): Set<string> {
 
 const OK_STATUSES = new Set(['ok', 'success', 'succeeded', 'complete', 'completed']);
 
-/** Folds sync_log rows (one or more per account) into one entry per account. */
-export function accountsFromSyncLog(rows: Record<string, unknown>[], known: Set<string>): AccountSummary[] {
+/**
+ * Folds sync_log rows (one or more per account) into one entry per account. A stream's added/updated
+ * count only where `previous` held its bookmark (see ObjectCounts.first_read).
+ */
+export function accountsFromSyncLog(rows: Record<string, unknown>[], previous: TapState | undefined): AccountSummary[] {
+  const known = knownAccounts(previous);
   const byId = new Map<string, AccountSummary>();
   for (const row of rows) {
     const id = str(row['account_id'])?.replace(/^act_/, '');
@@ -119,7 +136,15 @@ export function accountsFromSyncLog(rows: Record<string, unknown>[], known: Set<
       for (const st of row['streams'] as Record<string, unknown>[]) {
         const name = str(st?.['stream']);
         if (!name) continue;
-        addCounts((entry.streams[name] ??= noCounts()), num(st, 'found') ?? 0, num(st, 'added') ?? 0, num(st, 'updated') ?? 0, num(st, 'deleted') ?? 0);
+        const [added, updated] = [num(st, 'added') ?? 0, num(st, 'updated') ?? 0];
+        const compared = hadBookmark(previous, name, id);
+        addCounts((entry.streams[name] ??= noCounts()), {
+          found: num(st, 'found') ?? 0,
+          added: compared ? added : 0,
+          updated: compared ? updated : 0,
+          first_read: compared ? 0 : added + updated,
+          deleted_or_archived: num(st, 'deleted') ?? 0,
+        });
       }
     }
     const kind = str(row['error_class']);
@@ -189,7 +214,7 @@ export function tapNotesOf(fields: Record<string, unknown>): TapNotes {
 }
 
 export function buildSummary(i: SummaryInput): SyncSummary {
-  const list = accountsFromSyncLog(i.syncLog, knownAccounts(i.previousState));
+  const list = accountsFromSyncLog(i.syncLog, i.previousState);
   const failed = list.filter((a) => isFailedStatus(a.status));
   // The tap's fatal error line repeats an account's failure when no account succeeded (e.g. exit 4 on
   // a run narrowed to one account): list it once, under the account.
@@ -211,7 +236,7 @@ export function buildSummary(i: SummaryInput): SyncSummary {
   const objects: SyncSummary['objects'] = {};
   for (const a of list)
     for (const [name, c] of Object.entries(a.streams ?? {})) {
-      addCounts((objects[name] ??= noCounts()), c.found, c.added, c.updated, c.deleted_or_archived);
+      addCounts((objects[name] ??= noCounts()), c);
     }
   const rows = Object.fromEntries(Object.entries(i.rows).sort(([a], [b]) => a.localeCompare(b)));
   const total = Object.values(rows).reduce((a, b) => a + b, 0);
@@ -263,7 +288,8 @@ export function formatSummary(s: SyncSummary): string {
   const a = s.accounts;
   // Skipped accounts (closed, or no role on them) are listed but not synced; sync_log says why.
   const skipped = a.list.filter((x) => x.status === 'skipped').length;
-  lines.push(`  accounts  ${a.found} found · ${a.added} added · ${a.updated} updated · ${a.failed} failed${skipped ? ` · ${skipped} skipped` : ''}`);
+  // "added" would claim the warehouse lacked them: it only means the previous state had no bookmark of theirs.
+  lines.push(`  accounts  ${a.found} found · ${a.added} new to the state · ${a.updated} resumed · ${a.failed} failed${skipped ? ` · ${skipped} skipped` : ''}`);
   // The run's own streams (sync_log, insights_coverage) are about the run, not data rows to list.
   const streams = Object.entries(s.rows).filter(([k]) => !RUN_LOG_STREAMS.some((r) => r.name === k));
   // Rows are what the tap sent; after a target failure only the part the saved state covers landed.
@@ -272,7 +298,10 @@ export function formatSummary(s: SyncSummary): string {
   lines.push(`  rows      ${fmt(s.total_rows)} ${rowsSaid}${streams.length ? '' : ' (no records)'}`);
   for (const [stream, n] of streams) {
     const o = s.objects[stream];
-    const changes = o ? `   ${fmt(o.added)} added · ${fmt(o.updated)} updated${o.deleted_or_archived ? ` · ${fmt(o.deleted_or_archived)} with status deleted/archived` : ''}` : '';
+    // Only objects compared with a bookmark are "added"/"updated"; the others are what they are: read.
+    const counted = o && (o.added + o.updated > 0 || !o.first_read) ? [`${fmt(o.added)} added`, `${fmt(o.updated)} updated`] : [];
+    const firstRead = o?.first_read ? [`${fmt(o.first_read)} read without a bookmark (new or already loaded: not told apart)`] : [];
+    const changes = o ? `   ${[...counted, ...firstRead].join(' · ')}${o.deleted_or_archived ? ` · ${fmt(o.deleted_or_archived)} with status deleted/archived` : ''}` : '';
     lines.push(`            ${stream.padEnd(22)} ${fmt(n).padStart(10)}${changes}`);
   }
   const api = s.api_calls === null ? 'n/a' : fmt(s.api_calls);

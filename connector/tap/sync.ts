@@ -447,7 +447,8 @@ function exitCodeOf(failed: SyncSummary['failed'], anyStreamOk: boolean, incompl
 
 function logSummary(log: Logger, s: SyncSummary): void {
   const found = s.accounts + s.skipped.length;
-  const parts = [`found ${found} ad account${found === 1 ? '' : 's'}`, `${s.updated} updated`, `${s.added} added`];
+  // "added" would claim the warehouse lacked them: it means only that the state had no bookmark of theirs.
+  const parts = [`found ${found} ad account${found === 1 ? '' : 's'}`, `${s.updated} resumed from the state`, `${s.added} new to the state`];
   if (s.failed.length) parts.push(`${s.failed.length} failed (${s.failed.map((f) => f.accountId).join(', ')})`);
   if (s.skipped.length) parts.push(`${s.skipped.length} skipped (${s.skipped.map((f) => f.accountId).join(', ')})`);
   if (s.skippedObjects.length) parts.push(`${s.skippedObjects.length} object${s.skippedObjects.length === 1 ? '' : 's'} skipped (${s.skippedObjects.map((o) => `${o.object} of account ${o.account_id}`).join(', ')})`);

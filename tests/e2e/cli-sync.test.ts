@@ -71,6 +71,19 @@ describe('fb-ads-elt sync (CLI, against the sandbox)', function () {
     for (const t of sandbox.tokens) expect(r.stderr).not.to.include(t.token);
   });
 
+  it('counts nothing as added on a second run without state against the loaded warehouse: the rows are "read without a bookmark"', async () => {
+    const r = await runCli(sandbox.now(), [...args.slice(0, 4), '--days', '1']);
+    expect(r.code, r.stderr.slice(-3000)).to.equal(0);
+    const streams = Object.entries(r.summary.objects);
+    expect(streams.length).to.be.greaterThan(0);
+    for (const [stream, c] of streams) {
+      expect(c.added, stream).to.equal(0);
+      expect(c.updated, stream).to.equal(0);
+      expect(c.first_read, stream).to.equal(c.found);
+    }
+    expect(r.summary.objects['campaigns']?.first_read).to.be.greaterThan(0);
+  });
+
   it("refuses another tap's state file with exit 2 before the tap starts, naming the file and the unknown stream, leaving the file as it was", async () => {
     const foreign = path.join(dir, 'singer-io-state.json');
     const text = '{"bookmarks":{"ads_insights":{"date_start":"2025-01-01T00:00:00Z"}}}';

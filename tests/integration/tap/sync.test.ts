@@ -186,7 +186,7 @@ describe('tap-facebook-ads against the sandbox (child process, small world)', fu
       expect(state.bookmarks['insights_ad']?.[a.accountId]).to.include({ date_start: dayInZone(sb.now(), a.timezone) });
       expect(state.bookmarks['insights_ad']?.[a.accountId]?.['attribution_windows']).to.deep.equal(['7d_click', '1d_view']);
     }
-    expect(run1.logs().some((l) => /found \d+ ad accounts, \d+ updated, \d+ added/.test(String(l['msg'])))).to.equal(true);
+    expect(run1.logs().some((l) => /found \d+ ad accounts, \d+ resumed from the state, \d+ new to the state/.test(String(l['msg'])))).to.equal(true);
   });
 
   it('writes the days each report read for each account (insights_coverage) before its bookmark moves', () => {

@@ -37,8 +37,9 @@ describe('sync summary', () => {
     expect(s.throttles).to.equal(1);
     expect(s.total_rows).to.equal(11);
     // deleted_or_archived: objects read with status DELETED/ARCHIVED, not rows removed; `deleted` is its old name.
-    expect(s.objects['ads']).to.deep.equal({ found: 6, added: 3, updated: 3, deleted_or_archived: 1, deleted: 1 });
-    expect(s.accounts.list.find((a) => a.account_id === '2')?.streams?.['ads']).to.deep.equal({ found: 2, added: 2, updated: 0, deleted_or_archived: 1, deleted: 1 });
+    // Account 2 had no ads bookmark: its 2 ads were read without one, not counted as added.
+    expect(s.objects['ads']).to.deep.equal({ found: 6, added: 1, updated: 3, first_read: 2, deleted_or_archived: 1, deleted: 1 });
+    expect(s.accounts.list.find((a) => a.account_id === '2')?.streams?.['ads']).to.deep.equal({ found: 2, added: 0, updated: 0, first_read: 2, deleted_or_archived: 1, deleted: 1 });
     expect(s.status).to.equal('partial');
     expect(s.duration_s).to.equal(12.3);
   });
@@ -48,8 +49,8 @@ describe('sync summary', () => {
     expect(s.failures).to.deep.equal([{ scope: 'account', account_id: '3', kind: 'auth', message: 'token expired', hint: 'issue a new system-user token' }]);
     const text = formatSummary(s);
     expect(text).to.include('act_3: [auth] token expired').and.include('→ issue a new system-user token');
-    expect(text).to.match(/accounts\s+3 found · 1 added · 1 updated · 1 failed/);
-    expect(text).to.match(/ads\s+6\s+3 added · 3 updated · 1 with status deleted\/archived$/m);
+    expect(text).to.match(/accounts\s+3 found · 1 new to the state · 1 resumed · 1 failed/);
+    expect(text).to.match(/ads\s+6\s+1 added · 3 updated · 2 read without a bookmark \(new or already loaded: not told apart\) · 1 with status deleted\/archived$/m);
   });
 
   it("lists an account's failure once when the tap's fatal error repeats it (the only account failed), and keeps the tap's other errors", () => {
@@ -73,7 +74,15 @@ describe('sync summary', () => {
     const s = buildSummary(base({ syncLog: [...base().syncLog, skipped] }));
     expect(s.accounts.failed).to.equal(1);
     expect(s.failures.map((f) => f.account_id)).to.deep.equal(['3']);
-    expect(formatSummary(s)).to.match(/accounts\s+4 found · \d+ added · \d+ updated · 1 failed · 1 skipped/);
+    expect(formatSummary(s)).to.match(/accounts\s+4 found · \d+ new to the state · \d+ resumed · 1 failed · 1 skipped/);
+  });
+
+  it('never calls rows "added" when the run had no state: a re-run without one against a loaded warehouse says they were read without a bookmark', () => {
+    const again = buildSummary(base({ previousState: undefined, stateFile: undefined, exitCode: 0, syncLog: base().syncLog.slice(0, 2) }));
+    expect(again.objects['ads']).to.include({ found: 6, added: 0, updated: 0, first_read: 6 });
+    const text = formatSummary(again);
+    expect(text).to.match(/ads\s+6\s+6 read without a bookmark \(new or already loaded: not told apart\)/);
+    expect(text).not.to.match(/\d+ added/);
   });
 
   it("prefers the tap's own added/updated counts when its summary line was seen", () => {
@@ -123,7 +132,7 @@ describe('sync summary', () => {
   });
 
   it('reads sync_log by the columns its schema names, not by guessed alternatives', () => {
-    const [a] = accountsFromSyncLog([{ account_id: '9', status: 'failed', calls: 4, error_kind: 'auth', error: 'x', error_hint: 'y', error_class: 'permission', error_message: 'no access', hint: 'assign it' }], new Set());
+    const [a] = accountsFromSyncLog([{ account_id: '9', status: 'failed', calls: 4, error_kind: 'auth', error: 'x', error_hint: 'y', error_class: 'permission', error_message: 'no access', hint: 'assign it' }], undefined);
     expect(a!.api_calls).to.equal(undefined);
     expect(a!.error).to.deep.equal({ kind: 'permission', message: 'no access', hint: 'assign it' });
   });
