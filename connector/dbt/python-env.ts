@@ -105,7 +105,7 @@ export function installPythonEnv(o: InstallOptions = {}): 'current' | 'installed
   if (venvIsCurrent(venvDir, lockFile)) return 'current';
   const python = o.python ?? process.env[PYTHON_ENV_VAR] ?? 'python3';
   checkPython(python);
-  say(`installing the pinned Python tools (dbt, sqlfluff, Meltano) into ${venvDir} from ${path.relative(REPO_ROOT, lockFile)} (about a minute)`);
+  say(`installing the pinned Python tools (dbt, sqlfluff, Meltano) into ${venvDir} from ${path.relative(REPO_ROOT, lockFile)} (a few minutes, once: README "Python tools" has the figures)`);
   rmSync(venvDir, { recursive: true, force: true });
   mkdirSync(path.dirname(venvDir), { recursive: true });
   run(python, ['-m', 'venv', venvDir], 'creating the virtual environment');
