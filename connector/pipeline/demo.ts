@@ -10,7 +10,7 @@ import { runClock, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import { loadReportData } from '../report/marts.js';
 import { definedCac, money, monthToDateLabel, renderReport, type ReportData } from '../report/html.js';
-import { startGraphSandbox, type Sandbox } from './sandbox-port.js';
+import { startGraphSandbox, type Sandbox, type SandboxOptions } from './sandbox-port.js';
 import { runSync, type SyncOptions } from './sync.js';
 import { formatSummary, type SyncSummary } from './summary.js';
 import { DEMO_DAYS } from './demo-defaults.js';
@@ -37,6 +37,16 @@ export interface DemoOptions {
   clock?: Clock;
 }
 
+/**
+ * The sandbox the demo starts. Its sync pins the tap to the world clock at the start (sandbox.now()),
+ * and the tap's clock then moves on: so does the sandbox's Date header (liveDate), or a run longer than
+ * the tap's clock-skew margin would warn that this machine's clock is off (and advise NTP) when it is not.
+ */
+export function demoSandboxOptions(o: Pick<DemoOptions, 'world' | 'seed' | 'today' | 'clock'>): SandboxOptions {
+  const when = o.today !== undefined ? { today: o.today } : { now: (o.clock ?? runClock())() };
+  return { world: o.world ?? 'demo', seed: o.seed ?? 1, jobDurationMs: 20, liveDate: true, ...when };
+}
+
 export interface DemoResult {
   exitCode: number;
   summary: SyncSummary;
@@ -60,8 +70,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   // Every demo run starts from scratch so it always shows the same world.
   for (const f of [files.stateFile, files.warehouse, `${files.warehouse}.wal`, path.join(dir, 'report.html')]) rmSync(f, { force: true });
 
-  const when = o.today !== undefined ? { today: o.today } : { now: (o.clock ?? runClock())() };
-  const sandbox = o.sandbox ?? (await startGraphSandbox({ world: o.world ?? 'demo', seed: o.seed ?? 1, jobDurationMs: 20, ...when }));
+  const sandbox = o.sandbox ?? (await startGraphSandbox(demoSandboxOptions(o)));
   const clock: Clock = () => sandbox.now();
   try {
     const today = sandbox.world.clock.today;

@@ -17,6 +17,8 @@ export interface ResolvedOptions {
   jobDurationMs: number;
   appSecret: string | undefined;
   apiVersion: string;
+  /** SandboxOptions.liveDate. */
+  liveDate: boolean;
 }
 
 export interface Core {

@@ -31,12 +31,13 @@ function fbtrace(core: Core): string {
 /**
  * Headers Graph sends on every answer. `date` is the world clock: Meta stamps its answers with the
  * same clock that stamps `updated_time` (Node's default would be this machine's wall clock, which
- * the world never reads). It is an HTTP header of the answer itself: the items of a Batch API
+ * the world never reads), moving on from it in real time with SandboxOptions.liveDate. It is an HTTP header of the answer itself: the items of a Batch API
  * answer carry no `date` of their own (Meta's batch docs and the recorded fixtures list none).
  */
 function baseHeaders(core: Core, req: GraphRequest): Record<string, string> {
+  const served = core.world.clock.nowUnix * 1000 + (core.opts.liveDate ? Math.floor(core.nowMs()) : 0);
   return {
-    ...(req.batched ? {} : { date: new Date(core.world.clock.nowUnix * 1000).toUTCString() }),
+    ...(req.batched ? {} : { date: new Date(served).toUTCString() }),
     'content-type': req.batched ? 'text/javascript; charset=UTF-8' : 'application/json; charset=UTF-8',
     'facebook-api-version': req.version,
     'cache-control': 'private, no-cache, no-store, must-revalidate',

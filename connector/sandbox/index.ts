@@ -32,6 +32,15 @@ export interface SandboxOptions {
   jobDurationMs?: number;
   appSecret?: string;
   rateLimits?: boolean | RateLimitOptions;
+  /**
+   * The `Date` header moves on with real elapsed time from the world clock, as a tap pinned to the
+   * world clock does (core/clock.ts clockStartingAt), instead of standing still with the world. For a
+   * real tap run started with the world clock (the demo's sync pins its tap to sandbox.now()): a frozen
+   * Date would drift away from the tap's clock during a long run and trip its clock-skew warning. Off by
+   * default: tests read the world clock in the header to the second, and `fb-ads-elt sandbox` tells
+   * its users to pin the tap to its `now`, which a frozen Date matches at any later start.
+   */
+  liveDate?: boolean;
 }
 
 export interface ExpectedInsightsQuery {
@@ -90,7 +99,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const start = performance.now();
   const core: Core = {
     world,
-    opts: { seed, latencyMs: opts.latencyMs ?? 0, jobDurationMs, appSecret: opts.appSecret, apiVersion: SANDBOX_API_VERSION },
+    opts: { seed, latencyMs: opts.latencyMs ?? 0, jobDurationMs, appSecret: opts.appSecret, apiVersion: SANDBOX_API_VERSION, liveDate: opts.liveDate ?? false },
     faults,
     limiter,
     runs: new ReportRuns(seed, jobDurationMs),
