@@ -77,7 +77,8 @@ await runCli('tap-facebook-ads', async (ctx) => {
   const state = opts.state ? readState(opts.state) : emptyState();
   function readState(file: string): ReturnType<typeof emptyState> {
     try {
-      return parseState(readJsonFile(file, 'State', parseJsonExact), bookmarkKeys(config), (message, fields) => ctx.log.warn(`State file ${file}: ${message}`, { ...fields, state_file: file }));
+      // Warnings name no file: under `fb-ads-elt sync` this one is a scratch copy of the user's state file.
+      return parseState(readJsonFile(file, 'State', parseJsonExact), bookmarkKeys(config), (message, fields) => ctx.log.warn(message, fields));
     } catch (err) {
       // readJsonFile names the file already; parseState speaks of `state.…` only.
       if (!(err instanceof ConfigError) || err.message.startsWith('State file')) throw err;
