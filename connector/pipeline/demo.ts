@@ -15,8 +15,12 @@ import { runSync, type SyncOptions } from './sync.js';
 import { formatSummary, type SyncSummary } from './summary.js';
 import { DEMO_DAYS } from './demo-defaults.js';
 
-/** dbt vars of a demo build: the switch that turns on the demo seeds (dbt/dbt_project.yml). */
-export const DEMO_MODELS_VARS = { fb_ads_elt__demo: true } as const;
+/**
+ * dbt vars of a demo build: the switch that turns on the demo seeds (dbt/dbt_project.yml), and the
+ * zone of the demo's books, chosen as a user would: its accounts report in seven zones, as an
+ * agency's do, so none can be the reporting zone of all of them (dbt/tests/_tests.yml).
+ */
+export const DEMO_MODELS_VARS = { fb_ads_elt__demo: true, reporting_time_zone: 'UTC' } as const;
 
 export interface DemoOptions {
   dir: string;

@@ -150,7 +150,7 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
     clicks: Number(r['clicks'] ?? 0),
     conversions: dec(r['conversions']),
   }));
-  // Accounts whose days are not the CAC months' days (the dbt test assert_ad_accounts_use_the_reporting_time_zone warns the builder; the reader is told here).
+  // Accounts whose days are not the CAC months' days: normal once the zone is chosen (the dbt test assert_ad_accounts_use_the_reporting_time_zone warns the builder only while it is unset); the reader is told here.
   const zones = timeZone
     ? await rows(
         conn,

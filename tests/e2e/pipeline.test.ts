@@ -180,10 +180,12 @@ describe('end to end: sandbox → tap → target (DuckDB) → dbt models → HTM
   });
 
   describe('the dbt project on the demo warehouse', () => {
-    it('was built by real dbt: run_results.json beside the warehouse lists every model as a success', () => {
+    it('was built by real dbt: run_results.json beside the warehouse lists every model as a success and no test as a warning', () => {
       const results = readRunResults(path.join(dbtWorkDir(demo.files.warehouse), 'target', 'run_results.json'));
       expect(results, 'dbt wrote run_results.json').to.not.equal(undefined);
       expect(results!.failed).to.deep.equal([]);
+      // A healthy demo warns about nothing: a warning there would teach users to ignore warnings.
+      expect(results!.nodes.filter((n) => n.status === 'warn').map((n) => `${n.name} ${n.failures}`)).to.deep.equal([]);
       const models = results!.nodes.filter((n) => n.resourceType === 'model');
       expect(models.length).to.equal(demo.summary.models.models);
       expect(models.map((m) => m.name)).to.include.members(['fct_cac_monthly', 'facebook_ads__ad_report']);

@@ -47,7 +47,7 @@ describe('dbt/integration_tests: the project as a package on a hand-computable w
 
   it('builds every model of the package and passes every test, warning only about the month without an FX rate', () => {
     const notOk = result.results.nodes.filter((n) => !['success', 'pass'].includes(n.status));
-    expect(notOk.map((n) => `${n.name} ${n.status}`).sort()).to.deep.equal(['assert_cac_months_have_fx_rates warn', 'not_null_fct_ad_spend_daily_spend_reporting warn']);
+    expect(notOk.map((n) => `${n.name} ${n.status}`).sort()).to.deep.equal(['assert_cac_months_have_fx_rates warn', 'assert_spend_has_fx_rates_where_rates_are_configured warn']);
     const models = result.results.nodes.filter((n) => n.resourceType === 'model').map((n) => n.name);
     expect(models).to.include.members(['stg_cac__orders', 'int_customers__first_orders', 'fct_cac_monthly', 'fct_cac_by_channel_monthly', 'facebook_ads__account_monthly_reach']);
     expect(models, 'demo platforms stay off').to.not.include.members(['int_ad_spend__google_ads']);
