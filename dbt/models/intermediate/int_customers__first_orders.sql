@@ -1,5 +1,6 @@
 {#- One row per customer: their first qualifying order (not refunded/cancelled), the day and month
-    it falls in (calendar day and month in var('reporting_time_zone')), the channel the shop recorded and the
+    it falls in (calendar day and month in var('reporting_time_zone')); two at the same instant: the
+    lower order_id, so the pick is deterministic), the channel the shop recorded and the
     channel it maps to (var('cac_channel_platforms'): case-insensitive, facebook/instagram →
     facebook_ads; unmapped values stay channels of their own; empty ones are `unattributed`).
     A view, not ephemeral like the other int_ models: dbt can only unit-test a model whose
@@ -19,7 +20,8 @@ qualifying as (
         customer_id,
         ordered_at,
         acquisition_channel,
-        row_number() over (partition by customer_id order by ordered_at, acquisition_channel) as order_rank
+        order_id,
+        row_number() over (partition by customer_id order by ordered_at, order_id) as order_rank
     from orders
     where customer_id is not null
     {%- if excluded | length > 0 %}
@@ -30,6 +32,7 @@ qualifying as (
 
 select
     customer_id,
+    order_id as first_order_id,
     ordered_at as first_ordered_at,
     {{ date_in_zone('ordered_at', reporting_time_zone()) }} as acquisition_date,
     {{ month_start(date_in_zone('ordered_at', reporting_time_zone())) }} as acquisition_month,

@@ -1,4 +1,4 @@
-{#- The shop's orders, renamed to the four columns CAC needs. The relation and its column names
+{#- The shop's orders, one row per order_id, renamed to the five columns CAC needs. The relation and its column names
     come from var('cac_orders') (any shop or CRM table); off when no orders relation is named. -#}
 {%- set relation = cac_orders_relation_name() -%}
 {{ config(enabled=relation is not none) }}
@@ -14,6 +14,7 @@ with source as (
 renamed as (
 
     select
+        cast({{ src.get('order_id', 'order_id') }} as string) as order_id,
         cast({{ src.get('customer_id', 'customer_id') }} as string) as customer_id,
         cast({{ ordered_at if src.get('relation') else demo_seed_shifted(ordered_at, is_timestamp=true) }} as {{ type_instant() }}) as ordered_at,
         cast({{ src.get('channel', 'acquisition_channel') }} as string) as acquisition_channel,
