@@ -77,9 +77,12 @@ function coverageGap(r: Record<string, unknown>, channel: string | null): string
   if (channel === null) {
     const missing = dec(r['platforms_missing']);
     const partly = dec(r['platforms_partial']);
-    return [...(missing ? [`no spend data from ${missing}`] : []), ...(partly ? [`spend for part of the month only from ${partly}`] : [])].join('; ') || null;
+    // Accounts whose every read of the month failed (sync_log): their spend is unknown, not zero.
+    const unread = dec(r['unread_accounts']);
+    return [...(missing ? [`no spend data from ${missing}`] : []), ...(partly ? [`spend for part of the month only from ${partly}`] : []), ...(unread ? [`every read failed for ${unread}`] : [])].join('; ') || null;
   }
-  return r['is_paid_channel'] === true ? `${channel} covers ${Number(r['days_spend_covered'])} of ${Number(r['days_in_month'])} days` : null;
+  const unread = dec(r['unread_account_ids']);
+  return r['is_paid_channel'] === true ? `${channel} covers ${Number(r['days_spend_covered'])} of ${Number(r['days_in_month'])} days${unread ? ` (every read failed for account ${unread})` : ''}` : null;
 }
 
 /** The channel whose sync the report is about; its first and last day bound the report. */
@@ -101,8 +104,8 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
   );
   const cacColumns = `cast(month_start as varchar) as month, cast(spend as varchar) as spend, new_customers, cast(cac as varchar) as cac, spend_rows_without_fx, reporting_time_zone, is_month_to_date, cast(as_of_date as varchar) as as_of_date`;
   // Coverage (dbt/macros/spend_coverage.sql): which platforms keep a month's spend from being complete.
-  const blended = m.cacMonthly ? await rows(conn, `select ${cacColumns}, is_spend_tracked, platforms_missing, platforms_partial from ${m.cacMonthly} where ${months} order by 1`) : [];
-  const perChannel = m.cacByChannel ? await rows(conn, `select channel, is_paid_channel, ${cacColumns}, is_spend_tracked, days_spend_covered, days_in_month from ${m.cacByChannel} where ${months} order by month, 1`) : [];
+  const blended = m.cacMonthly ? await rows(conn, `select ${cacColumns}, is_spend_tracked, platforms_missing, platforms_partial, unread_accounts from ${m.cacMonthly} where ${months} order by 1`) : [];
+  const perChannel = m.cacByChannel ? await rows(conn, `select channel, is_paid_channel, ${cacColumns}, is_spend_tracked, days_spend_covered, days_in_month, unread_account_ids from ${m.cacByChannel} where ${months} order by month, 1`) : [];
   // Ranked by spend in the reporting currency (accounts spend in different currencies); the
   // campaign report gives the account-currency spend and delivery figures.
   const campaigns = await rows(

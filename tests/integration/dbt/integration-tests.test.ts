@@ -28,6 +28,16 @@ describe('dbt/integration_tests: the project as a package on a hand-computable w
   let result: DbtBuildResult;
   const sink = new MemorySink();
   const log = new Logger({ component: 'test', sink, level: 'warn' });
+  const sql = async (query: string, readOnly = true): Promise<Record<string, unknown>[]> => {
+    const db = await DuckDBInstance.create(file, readOnly ? { access_mode: 'READ_ONLY' } : {});
+    const conn = await db.connect();
+    try {
+      return (await conn.runAndReadAll(query)).getRowObjectsJson() as Record<string, unknown>[];
+    } finally {
+      conn.closeSync();
+      db.closeSync();
+    }
+  };
 
   before(async function () {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'dbt-it-'));
@@ -158,6 +168,33 @@ describe('dbt/integration_tests: the project as a package on a hand-computable w
         expect(r.kpiCac, `${r.width}px`).to.equal('Blended CAC, 2026-12 (month to date as of 2026-12-09) (USD)');
         expect(r.timeZoneRule).to.include('calendar months in America/New_York');
       }
+    });
+  });
+
+  // Runs last (mocha runs a suite's own tests before its nested suites, in order): it changes the warehouse.
+  describe('an account whose every read of a month failed, told from one no longer read', () => {
+    it('leaves December untracked and names account 102 once sync_log says its December read failed, where with no sync_log row it counted as not read at all', async () => {
+      const december = "select cast(cac as varchar) as cac, is_spend_tracked as tracked, platforms_missing as missing, platforms_partial as partial, unread_accounts as unread, cast(new_customers as integer) as n from analytics.fct_cac_monthly where month_start = date '2026-12-01'";
+      // The seeds' world: r5 (2026-12-10) read only 101; 102 has no sync_log row since r4, like an account dropped from account_ids.
+      expect(await sql(december)).to.deep.equal([{ cac: '45.000000000', tracked: true, missing: null, partial: null, unread: null, n: 2 }]);
+      // Now r5 tried 102 too, and failed (its token lost access): 102's December spend is unknown, not zero.
+      await sql(
+        "insert into facebook_ads.sync_log by name select 'r5' as run_id, '102' as account_id, 'Shop EU' as account_name, 'failed' as status, timestamptz '2026-12-10 05:59:00+00' as started_at, timestamptz '2026-12-10 06:00:00+00' as finished_at",
+        false,
+      );
+      const run = await runDbt(['run', '--select', 'int_ad_coverage__monthly', 'fct_cac_monthly', 'fct_cac_by_channel_monthly'], { duckdbPath: file, projectDir: IT_DIR, log, threads: 2 });
+      expect(run.exitCode, run.errors.join(' | ')).to.equal(0);
+      // By hand: Facebook expects 101 and 102 in December; 102 was read on no day, so no day is
+      // covered: partial (101 was read), not missing; no spend row in December, so spend NULL. An
+      // untracked month counts all its rows: c12, who first ordered on the run day, joins c07 and c11.
+      expect(await sql(december)).to.deep.equal([{ cac: null, tracked: false, missing: null, partial: 'facebook_ads', unread: 'facebook_ads: 102', n: 3 }]);
+      const channel = await sql("select channel, cast(cac as varchar) as cac, is_spend_tracked as tracked, cast(days_spend_covered as integer) as days, unread_account_ids as unread from analytics.fct_cac_by_channel_monthly where month_start = date '2026-12-01' order by 1");
+      expect(channel).to.deep.equal([
+        { channel: 'facebook_ads', cac: null, tracked: false, days: 0, unread: '102' },
+        { channel: 'google_ads', cac: null, tracked: false, days: 0, unread: null },
+      ]);
+      // The months 102 was read in keep their figures: October stays tracked.
+      expect(await sql("select cast(cac as varchar) as cac, unread_accounts as unread from analytics.fct_cac_monthly where month_start = date '2026-10-01'")).to.deep.equal([{ cac: '103.333333333', unread: null }]);
     });
   });
 });

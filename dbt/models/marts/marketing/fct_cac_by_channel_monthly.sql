@@ -2,7 +2,8 @@
     qualifying order maps to that platform (int_customers__first_orders.channel: the shop's
     last-touch channel through var('cac_channel_platforms')). A platform's month is tracked only
     when the platform read all of its days (int_ad_coverage__monthly, rule in
-    macros/spend_coverage.sql; days_spend_covered of days_in_month says how much it read);
+    macros/spend_coverage.sql; days_spend_covered of days_in_month says how much it read, and
+    unread_account_ids which accounts' every read that month failed, so no day is covered);
     otherwise CAC is NULL, never the ratio of part of a month's spend. The run day's month is the
     month to date (is_month_to_date): spend and new customers from the 1st to as_of_date, the last
     day before the run day up to which the platform read every day. Channels that never have
@@ -68,6 +69,7 @@ periods as (
         coverage.as_of_date,
         coverage.as_of_date is not null as is_spend_tracked,
         coalesce(coverage.days_covered, 0) as days_spend_covered,
+        coverage.unread_account_ids,
         {{ days_in_month('keys.month_start') }} as days_in_month,
         -- The last day counted: as_of_date when tracked, the month's last day otherwise.
         coalesce(coverage.as_of_date, {{ month_end('keys.month_start') }}) as counted_through
@@ -93,5 +95,6 @@ select
     is_spend_tracked,
     days_spend_covered,
     days_in_month,
+    unread_account_ids,
     {{ cac_measures() }}
 from joined

@@ -3,7 +3,9 @@
     A month is tracked only when every platform (with spend rows or declared coverage in any
     month) read every day of it (int_ad_coverage__monthly, rule in macros/spend_coverage.sql): a
     blend missing a platform, or part of one, understates spend, so its CAC is NULL, never the
-    understated ratio. platforms_missing / platforms_partial and spend_coverage_ratio say why.
+    understated ratio. platforms_missing / platforms_partial and spend_coverage_ratio say why;
+    unread_accounts names the accounts whose every read that month failed (sync_log), which make
+    their platform partial: their spend is unknown, not zero.
     The run day's month (the run clock: var('run_date') or FB_ADS_ELT_NOW) is the month to date:
     its spend and new customers run from the 1st to as_of_date, the last day before the run day
     up to which every platform read every day, and its CAC is that ratio, labelled by
@@ -67,6 +69,7 @@ platform_months as (
         platforms.platform,
         {{ days_in_coverage_period('months.month_start') }} as days_in_period,
         coalesce(coverage.days_covered, 0) as days_covered,
+        coverage.unread_account_ids,
         coverage.as_of_date
     from months
     cross join platforms
@@ -82,8 +85,11 @@ platform_coverage as (
         month_start,
         count(*) as platforms_expected,
         case when count(as_of_date) = count(*) then min(as_of_date) end as as_of_date,
-        string_agg(case when days_covered = 0 then platform end, ', ' order by platform) as platforms_missing,
-        string_agg(case when days_covered > 0 and days_covered < days_in_period then platform end, ', ' order by platform) as platforms_partial,
+        string_agg(case when days_covered = 0 and unread_account_ids is null then platform end, ', ' order by platform) as platforms_missing,
+        string_agg(
+            case when (days_covered > 0 and days_covered < days_in_period) or unread_account_ids is not null then platform end, ', ' order by platform
+        ) as platforms_partial,
+        string_agg(case when unread_account_ids is not null then platform || ': ' || unread_account_ids end, '; ' order by platform) as unread_accounts,
         cast(round(sum(days_covered) / nullif(sum(days_in_period), 0), 4) as {{ type_money() }}) as spend_coverage_ratio
     from platform_months
     group by 1
@@ -100,6 +106,7 @@ periods as (
         coalesce(platform_coverage.platforms_expected, 0) as platforms_expected,
         platform_coverage.platforms_missing,
         platform_coverage.platforms_partial,
+        platform_coverage.unread_accounts,
         coalesce(platform_coverage.spend_coverage_ratio, 0) as spend_coverage_ratio,
         -- The last day counted: as_of_date when tracked, the month's last day otherwise.
         coalesce(platform_coverage.as_of_date, {{ month_end('months.month_start') }}) as counted_through
@@ -121,6 +128,7 @@ select
     platforms_expected,
     platforms_missing,
     platforms_partial,
+    unread_accounts,
     spend_coverage_ratio,
     {{ cac_measures() }}
 from joined
