@@ -78,4 +78,15 @@ describe('report figures read from the marts', () => {
       db.close();
     }
   });
+
+  it('says which accounts every read of an untracked month failed for, beside the partial platform', async () => {
+    const db = await marts({ '1': 'UTC' }, 'UTC');
+    try {
+      await db.conn.run("update fct_cac_monthly set is_spend_tracked = false, cac = null, platforms_partial = 'facebook_ads', unread_accounts = 'facebook_ads: 102'");
+      const d = await queryReportData(db.conn, { title: 't', generatedAt: 'g' });
+      expect(d.cac.map((r) => r.coverageGap)).to.deep.equal(['spend for part of the month only from facebook_ads; every read failed for facebook_ads: 102']);
+    } finally {
+      db.close();
+    }
+  });
 });
