@@ -73,7 +73,7 @@ export interface Sandbox {
   deleteCreativePost(id: string): void;
   /** Meta answers 100/2446289 "Ad Creative Is Incomplete" for an ad set or ad account (node and edge pages holding it) from now on; `false`: fixed, readable again. */
   makeIncomplete(id: string, incomplete?: boolean): void;
-  /** Meta stops serving `field` of an SDK node type (`AdSet`, `Campaign`, `Ad`, `AdCreative`) from now on. */
+  /** Meta stops serving `field` of an SDK node type (`AdSet`, `Campaign`, `Ad`, `AdCreative`, `AdsInsights`) from now on. */
   withdrawField(sdkClass: string, field: string): void;
   /** Moves the rate-limit clock (budgets regain) without waiting. */
   advanceTime(seconds: number): void;

@@ -88,6 +88,21 @@ export class InsightsJob {
     this.watch = new RunWatch(this.spec, this.env.timing, this.env.timing.now());
   }
 
+  /** Whether a run was created for this job and not discarded. */
+  get started(): boolean {
+    return this.attempts > 0;
+  }
+
+  /**
+   * Forgets the current run as if it had never been created (Meta refused a withdrawn field): the next
+   * start() asks again with the fields still served, and the refused run is not counted as an attempt.
+   */
+  discardRun(): void {
+    this.runId = undefined;
+    this.watch = undefined;
+    this.attempts = Math.max(0, this.attempts - 1);
+  }
+
   /** Abandons the current run (failed, stalled or throttled) and creates a new one for the same slice. */
   async restart(): Promise<void> {
     this.runId = undefined;

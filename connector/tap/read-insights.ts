@@ -24,6 +24,7 @@ import { insightsKey, insightsRequestFields, LEVEL_ID, type InsightsReport } fro
 import { JobScheduler } from './job-scheduler.js';
 import { notOneDay, shapeRecord, shaperFor, type Shaper } from './records.js';
 import { ENTITY_STREAMS } from './streams.js';
+import type { WithdrawnFields } from './withdrawn-fields.js';
 
 /** Insights keep 37 months of history; asking earlier fails with #3018 (facts §4.5). */
 export const INSIGHTS_RETENTION_MONTHS = 37;
@@ -43,6 +44,8 @@ export interface InsightsReadContext {
   sleep: (ms: number) => Promise<void>;
   emit: (record: Record<string, unknown>) => Promise<void>;
   skipObject?: SkipObject;
+  /** Fields Meta stopped serving this run (withdrawn-fields.ts): left out of every report run. */
+  withdrawn?: WithdrawnFields;
 }
 
 export interface InsightsPlan {
@@ -170,6 +173,8 @@ class ReportRead {
   private readonly scheduler: JobScheduler<InsightsJob>;
   private readonly env: InsightsJobEnv;
   private readonly key: string[];
+  /** What the report asks Meta for (fields and breakdowns): a withdrawn one among them is dropped, or ends the read if it is a key. */
+  private readonly requested: string[];
   private readonly asksReachFields: boolean;
   /** Days after this one are fresh (the rest are lookback re-reads). */
   private readonly lastDay: string | undefined;
@@ -202,6 +207,8 @@ class ReportRead {
       now: () => ctx.clock().getTime(),
       sleep: ctx.sleep,
     };
+    this.requested = [...fields, ...report.breakdowns];
+    const served = (f: readonly string[]): string[] => (ctx.withdrawn ? ctx.withdrawn.keep(report.name, f) : [...f]);
     const filtering = config.include_deleted ? [{ field: 'ad.effective_status', operator: 'IN', value: INSIGHTS_AD_STATUSES }] : [];
     const withoutReach = fields.filter((f) => !REACH_FIELDS.includes(f));
     this.env = {
@@ -217,7 +224,7 @@ class ReportRead {
       // A job on a campaign/ad set/ad node keeps the report's level, so the grain and keys never change.
       runParams: (w: JobWindow) => ({
         level: report.level,
-        fields: asksReach(report.breakdowns, w.since, plan.today) ? fields : withoutReach,
+        fields: served(asksReach(report.breakdowns, w.since, plan.today) ? fields : withoutReach),
         time_increment: TIME_INCREMENT,
         time_range: { since: w.since, until: w.until },
         action_attribution_windows: [...config.action_attribution_windows],
@@ -252,7 +259,7 @@ class ReportRead {
     for (;;) {
       try {
         this.result.jobs++;
-        await (job.attempts === 0 ? job.start() : job.restart());
+        await (job.started ? job.restart() : job.start());
         await job.wait();
         await this.emitRows(job);
         this.completedRuns++;
@@ -268,6 +275,13 @@ class ReportRead {
   private async answer(job: InsightsJob, err: unknown): Promise<'restart' | InsightsJob[]> {
     if (this.scheduler.stopped) return [];
     const e = asConnectorError(err);
+    // Meta refused a field it no longer serves, at the run's creation or its results read: the field is
+    // left out for the rest of the run (a key or breakdown throws a ConfigError naming it) and the job
+    // runs again without it. Not a failed attempt: the new run is the first one that can succeed.
+    if (this.ctx.withdrawn?.absorb(err, this.report.name, this.requested, [...this.key, ...this.report.breakdowns])) {
+      job.discardRun();
+      return 'restart';
+    }
     // Invalid breakdowns/metrics (2/1504041, 2/1504042): every slice would fail the same way.
     if (err instanceof JobFailedError && e.kind === 'config') return this.fail(this.failure(e, `Meta rejects the report definition: ${e.message}`), true);
     // The run failed for a rate limit (4/1504022, 4/1504039): wait and re-run it as is; smaller jobs would only spend more of the budget that ran out.

@@ -164,7 +164,14 @@ export async function syncAccount(ctx: AccountRunContext, account: AccountInfo):
       const previous = ctx.getBookmark(r.d.name, account.accountId);
       const kept = strOf(previous?.['date_start']) ?? null;
       try {
-        const res = await readInsightsReport({ graph: ctx.graph, log: alog, config: ctx.config, jobLimit: ctx.jobLimit, clock: ctx.clock, sleep: ctx.sleep, emit: emitFor(r.d.name), skipObject }, account, r.d.declaration.report, r.schema, r.fields, previous);
+        const res = await readInsightsReport(
+          { graph: ctx.graph, log: alog, config: ctx.config, jobLimit: ctx.jobLimit, clock: ctx.clock, sleep: ctx.sleep, emit: emitFor(r.d.name), skipObject, ...(ctx.withdrawn ? { withdrawn: ctx.withdrawn } : {}) },
+          account,
+          r.d.declaration.report,
+          r.schema,
+          r.fields,
+          previous,
+        );
         if (res.failures.length) {
           reportError ??= res.failures[0]!;
           return failedLog(r.d.name, kept, res.found);

@@ -4,7 +4,8 @@
 // facebook-java-business-sdk#215) or, for insights, "(#100) age_targeting, gender_targeting, … are not
 // valid for fields param after V19.0" (airbytehq/airbyte#35334). The table in graph/errors.ts
 // classifies it by code (config, exit 2); here Meta's message is read only to learn WHICH requested
-// field to leave out: a name that is not one the tap asked for changes nothing. The dropped field stays
+// field to leave out: a name that is not one the tap asked for changes nothing. Entity reads and insights
+// report runs (refused at creation or at the results read) both use it. The dropped field stays
 // out for the rest of the run, its column is null in the rows, and the catalog is not changed mid-run.
 import { ConfigError, ConnectorError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';

@@ -11,7 +11,7 @@ import { paginate } from '../paging.js';
 import { parseList } from '../request.js';
 import type { ReportRun } from '../report-runs.js';
 import { bump } from '../stats.js';
-import { localDay, type AdAccount } from '../world.js';
+import { localDay, type AdAccount, type World } from '../world.js';
 import { parseFiltering } from './objects.js';
 import { REPORT_RUN } from './render.js';
 
@@ -96,6 +96,15 @@ export interface Scope {
   id: string;
 }
 
+/**
+ * A metric Meta withdrew from AdsInsights (world.ts withdrawField(world, 'AdsInsights', f)): refused with
+ * the same "(#100) f is not valid for fields param" Meta sends for any field AdsInsights lacks (the
+ * answer recorded in airbytehq/airbyte#35334 when Meta dropped the *_targeting fields).
+ */
+function isWithdrawnInsightsField(world: World, field: string): boolean {
+  return world.withdrawnFields.get(ADS_INSIGHTS.sdk)?.has(field) === true;
+}
+
 /** Validates the insights parameters exactly once, for sync reads and async runs alike. */
 export function parseInsightsQuery(call: Call, scope: Scope): InsightsQuery[] {
   const p = call.req.params;
@@ -104,7 +113,7 @@ export function parseInsightsQuery(call: Call, scope: Scope): InsightsQuery[] {
   const fieldsRaw = parseFields(p.get('fields'));
   const fields = fieldsRaw ? fieldsRaw.map((f) => f.name) : ['impressions', 'spend'];
   // Any field AdsInsights lacks (breakdown names, removed metrics) fails the whole request, all named (facts §4.1, §4.4).
-  const invalid = fields.filter((f) => !hasField(ADS_INSIGHTS, f, call.req.version));
+  const invalid = fields.filter((f) => !hasField(ADS_INSIGHTS, f, call.req.version) || isWithdrawnInsightsField(world, f));
   if (invalid.length) throw E.notValidForFields(invalid);
   checkEnumParams(insightsEdge(scope, call.req.method).params, (n) => p.get(n));
   const level = (p.get('level') ?? scope.level) as Level;
@@ -238,6 +247,9 @@ export function reportRunResults(call: Call, run: ReportRun): Record<string, unk
   const core = call.core;
   const st = core.runs.state(run, core.nowMs(), false);
   if (!st.readable) throw E.reportNotReady();
+  // A field withdrawn after the run was created: Meta refuses the result read as it would the creation.
+  const gone = run.query.fields.filter((f) => isWithdrawnInsightsField(core.world, f));
+  if (gone.length) throw E.notValidForFields(gone);
   // Results are a pure function of the run's queries and clock: recomputed if evicted, never stored per run.
   const rows = rowsFor(call, run.queries, run.nowUnix);
   const page = paginate(call.req, rows, 'insights');

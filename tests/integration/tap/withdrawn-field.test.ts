@@ -24,9 +24,9 @@ describe('tap-facebook-ads: a field Meta withdraws between runs (child process, 
   });
   const run = (): Promise<TapRun> => runTap({ now: sb.now(), config: tapConfig(sb, rec.baseUrl, { start_date: TEST_TODAY }), catalog: catalogSelecting(['campaigns', 'ad_sets', 'sync_log']), dir: tmp.dir });
   /** The fields each recorded call to `path` asked for: the tap sends them as a JSON list (a comma list is read too). */
-  const fieldsOf = (path: RegExp): string[][] =>
+  const fieldsOf = (path: RegExp, method?: string): string[][] =>
     rec.calls
-      .filter((c) => path.test(c.path))
+      .filter((c) => path.test(c.path) && (method === undefined || c.method === method))
       .map((c) => {
         const f = c.params.get('fields') ?? '';
         return f.startsWith('[') ? (JSON.parse(f) as string[]) : f.split(',');
@@ -80,5 +80,38 @@ describe('tap-facebook-ads: a field Meta withdraws between runs (child process, 
     expect(r.code, r.stderr.slice(-1500)).to.equal(2);
     expect(r.stderr).to.include('no longer serves updated_time on the ad_sets stream');
     expect(r.records('campaigns').length, 'the streams before it were read').to.be.greaterThan(0);
+  });
+
+  describe('an insights metric', () => {
+    const runInsights = (): Promise<TapRun> => runTap({ now: sb.now(), config: tapConfig(sb, rec.baseUrl, { start_date: '2026-11-15', insights_max_days_per_job: 3 }), catalog: catalogSelecting(['insights_ad', 'insights_account', 'sync_log']), dir: tmp.dir });
+    it('is left out of the report runs after Meta refuses it: jobs are re-created without it, one warning, listed in the summary, rows emitted with it null', async () => {
+      const before = await runInsights();
+      expect(before.code, before.stderr.slice(-1500)).to.equal(0);
+      expect(before.records('insights_ad').some((r) => typeof r['inline_link_clicks'] === 'string' || typeof r['inline_link_clicks'] === 'number')).to.equal(true);
+      sb.withdrawField('AdsInsights', 'inline_link_clicks');
+      rec.calls.length = 0;
+      const r = await runInsights();
+      expect(r.code, r.stderr.slice(-2000)).to.equal(0);
+      const key = (x: Record<string, unknown>): string => `${String(x['ad_id'])}|${String(x['date_start'])}`;
+      expect(r.records('insights_ad').map(key).sort(), 'every row of the report is read').to.deep.equal(before.records('insights_ad').map(key).sort());
+      for (const x of r.records('insights_ad')) expect(x['inline_link_clicks'], key(x)).to.equal(null);
+      expect(r.records('insights_ad').every((x) => x['impressions'] !== null && x['impressions'] !== undefined)).to.equal(true);
+      const warns = r.logs().filter((l) => l['level'] === 'warn' && l['field'] === 'inline_link_clicks');
+      expect(warns.map((w) => w['stream']).sort(), 'one warning per report that asked for it').to.deep.equal(['insights_account', 'insights_ad']);
+      const summary = r.logs().find((l) => l['type'] === 'summary')!;
+      const listed = (summary['withdrawn_fields'] as Array<Record<string, unknown>>).map((w) => `${String(w['stream'])}.${String(w['field'])}`).sort();
+      expect(listed).to.deep.equal(['insights_account.inline_link_clicks', 'insights_ad.inline_link_clicks']);
+      const asked = fieldsOf(/^\/act_\d+\/insights$/, 'POST');
+      expect(asked.filter((f) => f.includes('inline_link_clicks')).length, 'asked until Meta refused it, then never again').to.be.within(1, asked.length - 1);
+      expect(asked.at(-1)).to.not.include('inline_link_clicks');
+      for (const l of r.records('sync_log')) expect(l['status'], String(l['account_id'])).to.equal('ok');
+    });
+
+    it('fails with exit 2 naming the field when Meta withdraws a key of the report', async () => {
+      sb.withdrawField('AdsInsights', 'ad_id');
+      const r = await runTap({ now: sb.now(), config: tapConfig(sb, rec.baseUrl, { start_date: '2026-11-18' }), catalog: catalogSelecting(['insights_ad', 'sync_log']), dir: tmp.dir });
+      expect(r.code, r.stderr.slice(-1500)).to.equal(2);
+      expect(r.stderr).to.include('no longer serves ad_id on the insights_ad stream');
+    });
   });
 });
