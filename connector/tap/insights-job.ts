@@ -1,10 +1,12 @@
 // One insights report job as an object (learned from Airbyte's InsightAsyncJob): the node it runs on,
 // its place in the split chain (account → campaign → ad set → ad), its window and its own attempt and
-// throttle counts. start/poll/wait/restart drive one AdReportRun; split() first asks insights which
-// children delivered in the window and returns jobs for only those (never every object ever created),
-// and halves the window once no finer object exists; rows() reads the completed run.
+// throttle counts. start/wait/restart drive one AdReportRun (wait polls through the account's
+// RunPoller); split() first asks insights which children delivered in the window and returns jobs for
+// only those (never every object ever created), and halves the window once no finer object exists;
+// rows() reads the completed run.
 import { addDays, daysBetween } from '../core/dates.js';
-import { RunWatch, pollReportRun, readReportRun, startReportRun, type ReportRunGraph, type ReportRunSpec, type ReportRunTiming } from '../graph/report-run.js';
+import { RunWatch, readReportRun, startReportRun, type ReportRunSpec, type ReportRunTiming } from '../graph/report-run.js';
+import { RunPoller, type RunPollerGraph } from '../graph/run-poller.js';
 import type { TokenRef } from './graph-port.js';
 import { INSIGHTS_LEVELS, LEVEL_ID, type InsightsLevel } from './insights.js';
 
@@ -22,7 +24,7 @@ export const CHILD_IDS_PAGE_SIZE = 100;
 
 /** What every job of one report read shares: who reads, what the report asks for, how runs are timed. */
 export interface InsightsJobEnv {
-  graph: ReportRunGraph;
+  graph: RunPollerGraph;
   accountId: string;
   tokens: TokenRef[];
   reportName: string;
@@ -35,6 +37,8 @@ export interface InsightsJobEnv {
   runParams(window: JobWindow): Record<string, unknown>;
   /** Stops waits and polls of every job once the report read is over. */
   signal: AbortSignal;
+  /** Reads the status of every waiting run of the account together (Batch API); absent = the job polls alone. */
+  poller?: RunPoller;
 }
 
 const finerLevel = (level: InsightsLevel): InsightsLevel | undefined => INSIGHTS_LEVELS[INSIGHTS_LEVELS.indexOf(level) + 1];
@@ -110,24 +114,14 @@ export class InsightsJob {
     await this.start();
   }
 
-  /** One status read: 'done' once the rows may be read, else how long to sleep at most; typed errors otherwise. */
-  async poll(): Promise<'done' | { waitAtMostMs: number }> {
-    if (!this.runId || !this.watch) throw new Error(`${this.label}: poll() before start()`);
-    const status = await pollReportRun(this.env.graph, this.runId, this.spec, this.env.signal);
-    return this.watch.observe(status, this.env.timing.now());
-  }
-
-  /** Polls with growing intervals until the run completes (or fails, stalls, times out, is aborted). */
+  /**
+   * Waits, polling with growing intervals, until the run completes (or fails, stalls, times out, is
+   * aborted). The polls go through the account's poller, in the same Batch API calls as its other runs'.
+   */
   async wait(): Promise<void> {
-    const t = this.env.timing;
-    let delay = t.pollMs;
-    for (;;) {
-      this.env.signal.throwIfAborted();
-      const verdict = await this.poll();
-      if (verdict === 'done') return;
-      await t.sleep(Math.min(delay, verdict.waitAtMostMs));
-      delay = Math.min(t.maxPollMs, Math.max(1, delay * 1.5));
-    }
+    if (!this.runId || !this.watch) throw new Error(`${this.label}: wait() before start()`);
+    const poller = this.env.poller ?? new RunPoller(this.env.graph, this.env.timing);
+    await poller.wait(this.runId, this.spec, this.watch, this.env.signal);
   }
 
   /** Rows of the completed run, page by page. */

@@ -11,6 +11,7 @@ import { ConnectorError, DataError, ThrottledError, asConnectorError } from '../
 import type { Logger } from '../core/log.js';
 import { ObjectSkipError, PolicyBlockError, ReduceDataError } from '../graph/errors.js';
 import { JobFailedError, JobQueuedError, type ReportRunTiming } from '../graph/report-run.js';
+import { RunPoller } from '../graph/run-poller.js';
 import type { Bookmark } from '../singer/state.js';
 import type { JsonSchema } from '../singer/messages.js';
 import type { AccountInfo } from './assets.js';
@@ -44,6 +45,8 @@ export interface InsightsReadContext {
   sleep: (ms: number) => Promise<void>;
   emit: (record: Record<string, unknown>) => Promise<void>;
   skipObject?: SkipObject;
+  /** Polls the account's report runs together (one per account, shared by its reports); absent = one per report read. */
+  poller?: RunPoller;
   /** Fields Meta stopped serving this run (withdrawn-fields.ts): left out of every report run. */
   withdrawn?: WithdrawnFields;
 }
@@ -67,6 +70,19 @@ export interface InsightsReadResult {
   failures: ConnectorError[];
   bookmark: Bookmark | undefined;
   plan: InsightsPlan | undefined;
+}
+
+/** How report runs are polled and judged (report-run.ts), from the config. */
+export function reportRunTiming(config: TapConfig, clock: () => Date, sleep: (ms: number) => Promise<void>): ReportRunTiming {
+  const pollMs = Math.max(1, config.insights_poll_interval_seconds * 1000);
+  return {
+    pollMs,
+    maxPollMs: Math.max(pollMs, Math.min(30_000, pollMs * 12)),
+    stallMs: config.insights_job_stall_seconds * 1000,
+    timeoutMs: config.insights_job_timeout_seconds * 1000,
+    now: () => clock().getTime(),
+    sleep,
+  };
 }
 
 /** The parameters that give an insights bookmark its meaning (design §3 "State"). */
@@ -198,15 +214,7 @@ class ReportRead {
     this.lastDay = plan.resetReason ? undefined : typeof previous?.['date_start'] === 'string' ? previous['date_start'] : undefined;
     const fields = [...new Set([...insightsRequestFields(report, selected), LEVEL_ID[report.level], 'account_id', 'account_currency'])];
     this.asksReachFields = fields.some((f) => REACH_FIELDS.includes(f));
-    const pollMs = Math.max(1, config.insights_poll_interval_seconds * 1000);
-    const timing: ReportRunTiming = {
-      pollMs,
-      maxPollMs: Math.max(pollMs, Math.min(30_000, pollMs * 12)),
-      stallMs: config.insights_job_stall_seconds * 1000,
-      timeoutMs: config.insights_job_timeout_seconds * 1000,
-      now: () => ctx.clock().getTime(),
-      sleep: ctx.sleep,
-    };
+    const timing = reportRunTiming(config, ctx.clock, ctx.sleep);
     this.requested = [...fields, ...report.breakdowns];
     const served = (f: readonly string[]): string[] => (ctx.withdrawn ? ctx.withdrawn.keep(report.name, f) : [...f]);
     const filtering = config.include_deleted ? [{ field: 'ad.effective_status', operator: 'IN', value: INSIGHTS_AD_STATUSES }] : [];
@@ -221,6 +229,7 @@ class ReportRead {
       pageSize: config.page_size,
       timing,
       signal: this.scheduler.signal,
+      poller: ctx.poller ?? new RunPoller(ctx.graph, timing),
       // A job on a campaign/ad set/ad node keeps the report's level, so the grain and keys never change.
       runParams: (w: JobWindow) => ({
         level: report.level,

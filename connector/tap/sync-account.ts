@@ -14,7 +14,8 @@ import type { TapConfig } from './config.js';
 import type { DescribedStream } from './discover.js';
 import type { GraphPort } from './graph-port.js';
 import { readEntityStream, type SkipObject } from './read-entities.js';
-import { readInsightsReport, type InsightsPlan } from './read-insights.js';
+import { RunPoller } from '../graph/run-poller.js';
+import { readInsightsReport, reportRunTiming, type InsightsPlan } from './read-insights.js';
 import { shapeRecord, shaperFor } from './records.js';
 import { INSIGHTS_COVERAGE_STREAM, viaBookmarkKey, type EntityStream } from './streams.js';
 import { childReads, isParentStream, StatusWatch, waitsForChildren } from './status-cascade.js';
@@ -157,7 +158,8 @@ export async function syncAccount(ctx: AccountRunContext, account: AccountInfo):
   }
 
   // Reports run side by side (their report runs share jobLimit with every other account), so a
-  // single large account still keeps several jobs in flight.
+  // single large account still keeps several jobs in flight; their runs' status reads share one poller.
+  const poller = new RunPoller(ctx.graph, reportRunTiming(ctx.config, ctx.clock, ctx.sleep));
   const reportLogs = await Promise.all(
     ctx.reports.map(async (r): Promise<StreamLog> => {
       if (error || r.d.declaration.kind !== 'insights') return skipped(r.d.name);
@@ -165,7 +167,7 @@ export async function syncAccount(ctx: AccountRunContext, account: AccountInfo):
       const kept = strOf(previous?.['date_start']) ?? null;
       try {
         const res = await readInsightsReport(
-          { graph: ctx.graph, log: alog, config: ctx.config, jobLimit: ctx.jobLimit, clock: ctx.clock, sleep: ctx.sleep, emit: emitFor(r.d.name), skipObject, ...(ctx.withdrawn ? { withdrawn: ctx.withdrawn } : {}) },
+          { graph: ctx.graph, log: alog, config: ctx.config, jobLimit: ctx.jobLimit, clock: ctx.clock, sleep: ctx.sleep, emit: emitFor(r.d.name), skipObject, poller, ...(ctx.withdrawn ? { withdrawn: ctx.withdrawn } : {}) },
           account,
           r.d.declaration.report,
           r.schema,
