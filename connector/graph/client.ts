@@ -267,7 +267,9 @@ export class GraphClient {
    * feed the pacer; a throttled or transiently failing item waits like a plain retry and goes out again
    * in the next batch; a refused one comes back as its error (the caller decides whether that skips one
    * object); one Meta did not process (null, a partially completed batch) is retried alone as a plain
-   * GET, as is one refused to this token while another may read it. Throws what a plain call throws
+   * GET, as is one refused to this token while another may read it. A batch Meta answers "reduce the
+   * amount of data" (as a whole, or for some items) is sent again in halves, down to single items read
+   * as plain GETs with their own reduce-data handling (a shrinkable caller gets ReduceDataError). Throws what a plain call throws
    * for the batch request itself (a dead token set, a throttle too long to wait, the call budget).
    */
   async requestBatch<T = unknown>(requests: readonly BatchRequest[], opts: GraphCallOptions): Promise<Array<BatchAnswer<T>>> {
@@ -278,10 +280,20 @@ export class GraphClient {
     const accountId = opts.accountId;
     const accountOf = (i: number): string | undefined => requests[i]!.accountId ?? accountId;
     const root = new URL(graphUrl(this.config.api_base_url, this.config.api_version, ''));
-    let pending = requests.map((_, i) => i);
-    while (pending.length > 0) {
+    // Batches still to send, in order; one Meta finds too big is replaced by its halves.
+    const queue: number[][] = [requests.map((_, i) => i)];
+    for (let pending = queue.shift(); pending !== undefined; pending = queue.shift()) {
       const items = pending.map((i) => batchItem(requests[i]!));
-      const { body, token } = await this.callWith<unknown>(root, { batch: JSON.stringify(items), include_headers: 'true' }, { ...opts, method: 'POST' }, items.length);
+      let sent: { body: unknown; token: TokenRef };
+      try {
+        // shrinkable: a "reduce the amount of data" answer to the batch comes back at once, to be halved below.
+        sent = await this.callWith<unknown>(root, { batch: JSON.stringify(items), include_headers: 'true' }, { ...opts, method: 'POST', shrinkable: true }, items.length);
+      } catch (err) {
+        if (!(err instanceof ReduceDataError)) throw err;
+        this.shrinkBatch(pending, pending, queue, alone, opts.tokens, accountId);
+        continue;
+      }
+      const { body, token } = sent;
       // The HTTP request was counted for the batch's account; Meta counts each item against its own.
       if (accountId) this.batchedExtra.set(accountId, (this.batchedExtra.get(accountId) ?? 0) - 1);
       for (const i of pending) {
@@ -289,6 +301,7 @@ export class GraphClient {
         if (a) this.batchedExtra.set(a, (this.batchedExtra.get(a) ?? 0) + 1);
       }
       const again: number[] = [];
+      const tooBig: number[] = [];
       let waitMs = 0;
       decodeBatch(body, items.length).forEach((res, k) => {
         const index = pending[k]!;
@@ -297,6 +310,7 @@ export class GraphClient {
           const step = this.itemAnswer<T>(res, requests[index]!, token, opts.tokens, accountOf(index), failures.get(index) ?? 0);
           if ('answer' in step) answers[index] = step.answer;
           else if ('alone' in step) alone.push({ index, tokens: step.alone });
+          else if ('shrink' in step) tooBig.push(index);
           else {
             if (step.failed) failures.set(index, (failures.get(index) ?? 0) + 1);
             waitMs = Math.max(waitMs, step.waitMs);
@@ -304,12 +318,13 @@ export class GraphClient {
           }
         }
       });
+      if (tooBig.length > 0) this.shrinkBatch(pending, tooBig, queue, alone, opts.tokens, accountId);
       if (again.length > 0) {
         for (let n = 0; n < again.length; n++) this.count(accountId, token.label, 'retries');
         this.log.warn(`${again.length} of ${items.length} batched Graph requests were throttled or failed; sending them again${waitMs > 0 ? ` in ${seconds(waitMs)}` : ''}`, { account_id: accountId, token_label: token.label, wait_ms: Math.round(waitMs) });
         if (waitMs > 0) await this.abortable(this.sleep(waitMs), opts.signal);
+        queue.push(again);
       }
-      pending = again;
     }
     if (alone.length > 0) this.log.info(`${alone.length} batched Graph requests were not answered in their batch; reading them one by one`, { account_id: accountId });
     await Promise.all(
@@ -326,6 +341,22 @@ export class GraphClient {
       }),
     );
     return answers.map((a) => a!);
+  }
+
+  /**
+   * Meta answered "reduce the amount of data" for the batch `sent` (as a whole, or for the items
+   * `tooBig` of it): those items go out again in batches half the size of `sent`, down to one item,
+   * which is then read as the plain GET it stands for, with that call's own reduce-data handling.
+   */
+  private shrinkBatch(sent: readonly number[], tooBig: readonly number[], queue: number[][], alone: Array<{ index: number; tokens: TokenRef[] }>, tokens: TokenRef[], accountId: string | undefined): void {
+    if (sent.length === 1) {
+      alone.push({ index: sent[0]!, tokens });
+      return;
+    }
+    const size = Math.ceil(sent.length / 2);
+    this.log.warn(`Meta asked for less data in a Batch API call of ${sent.length} requests: sending ${tooBig.length} of them again in batches of at most ${size}`, { account_id: accountId, batch_size: size, previous_batch_size: sent.length });
+    for (let i = 0; i < tooBig.length; i += size) queue.push(tooBig.slice(i, i + size));
+    for (let n = 0; n < tooBig.length; n++) this.count(accountId, undefined, 'retries');
   }
 
   /**
@@ -499,7 +530,7 @@ export class GraphClient {
    * final answer, a plain retry on its own (with these tokens), or another try in the next batch
    * (`failed`: counts against max_retries; `waitMs`: backoff before it).
    */
-  private itemAnswer<T>(res: ItemResponse, req: BatchRequest, token: TokenRef, candidates: TokenRef[], accountId: string | undefined, failuresSoFar: number): { answer: BatchAnswer<T> } | { alone: TokenRef[] } | { failed: boolean; waitMs: number } {
+  private itemAnswer<T>(res: ItemResponse, req: BatchRequest, token: TokenRef, candidates: TokenRef[], accountId: string | undefined, failuresSoFar: number): { answer: BatchAnswer<T> } | { alone: TokenRef[] } | { shrink: true } | { failed: boolean; waitMs: number } {
     const path = this.redactor.redact(stripAuth(req.path.replace(/^\/+/, '')));
     try {
       // Items carry no Date header (only the batch answer does, and that went to onAnswer already).
@@ -519,6 +550,8 @@ export class GraphClient {
         const others = candidates.filter((t) => t.label !== token.label && !this.dead.has(t.label));
         if (others.length > 0) return { alone: others };
       }
+      // "Reduce the amount of data" (code 1): sent again in a smaller batch, not as it was.
+      if (classified.failure === 'reduce_data' && classified.retry) return { shrink: true };
       const failures = failuresSoFar + 1;
       const final = (e: ConnectorError): { answer: BatchAnswer<T> } => {
         this.count(accountId, token.label, 'errors');

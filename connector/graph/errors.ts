@@ -1,5 +1,6 @@
 // THE classification of Graph API failures: one table keyed on HTTP status + Graph code/error_subcode
-// (facts §7.4), plus is_transient, never on message text (Meta rewords messages; codes are the contract).
+// (facts §7.4), plus is_transient, never on message text (Meta rewords messages; codes are the contract)
+// but for one phrase code 1 carries under its generic subcode (REDUCE_DATA_TEXT below).
 // Each row says which typed error to raise, whether the client may retry it, and what the user does next.
 import { AuthError, ConnectorError, DataError, PermissionError, ThrottledError, TransientError, ConfigError, type ErrorDetails } from '../core/errors.js';
 
@@ -279,10 +280,20 @@ const matches = (rule: Rule, status: number, code: number | undefined, subcode: 
   return rule.subcode === undefined || rule.subcode === subcode;
 };
 
+/**
+ * Meta's words for "the answer would be too big" (AB test_errors.py error_500_reduce_the_amount_of_data).
+ * Meta also sends them under code 1 with subcode 99, the code and subcode of its generic "An unknown
+ * error occurred", the phrase then only in error_user_title/error_user_msg. For code 1 no field but the
+ * text tells "retry" from "ask for less", so there (and only there) the text decides the row.
+ */
+const REDUCE_DATA_TEXT = /reduce the amount of data/i;
+const REDUCE_DATA_ROW = GRAPH_ERROR_TABLE.find((r) => r.code === 1 && r.subcode === null)!;
+
 /** The table row for a response (exported for tests and for the retry loop). */
 export function ruleFor(status: number, body: GraphErrorBody | undefined): Rule {
   const code = typeof body?.code === 'number' ? body.code : undefined;
   const subcode = typeof body?.error_subcode === 'number' ? body.error_subcode : undefined;
+  if (code === 1 && [body?.message, body?.error_user_title, body?.error_user_msg].some((t) => t !== undefined && REDUCE_DATA_TEXT.test(t))) return REDUCE_DATA_ROW;
   const row = GRAPH_ERROR_TABLE.find((r) => matches(r, status, code, subcode));
   // Meta's is_transient says "the same request can succeed later" (DOCS marketing-api/error-reference):
   // it outranks a code row that would give up at once, except where the token or its rights are the

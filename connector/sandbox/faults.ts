@@ -68,6 +68,8 @@ export interface FaultSpec {
   subcode?: number;
   /** reduce_data: fire only when the request's `limit` is above this (facts §10.12: too big a page) */
   maxLimit?: number;
+  /** reduce_data: fire only on a Batch API call holding more than this many requests (the batch answer as a whole is too big) */
+  maxBatch?: number;
   /** throttle: estimated_time_to_regain_access in minutes (default 5) */
   regainMinutes?: number;
   /** job_stall: percent the job stays at (default 0) */
@@ -89,6 +91,8 @@ export interface FaultTarget {
   accountId: string | null;
   /** the request's `limit` parameter, if any */
   limit?: number | null;
+  /** a Batch API call: how many requests it holds */
+  batchSize?: number | null;
 }
 
 interface Entry {
@@ -144,6 +148,7 @@ export class Faults {
       if (s.token !== undefined && s.token !== t.tokenLabel) continue;
       if (e.re && !e.re.test(t.path)) continue;
       if (s.maxLimit !== undefined && !(t.limit !== undefined && t.limit !== null && t.limit > s.maxLimit)) continue;
+      if (s.maxBatch !== undefined && !(t.batchSize !== undefined && t.batchSize !== null && t.batchSize > s.maxBatch)) continue;
       if (s.times !== undefined && e.fired >= s.times) continue;
       e.seen++;
       if (s.after !== undefined && e.seen <= s.after) continue;
@@ -171,7 +176,7 @@ export function parseFaultSpec(input: unknown): FaultSpec {
       spec[k] = o[k] as string;
     }
   }
-  for (const k of ['times', 'after', 'code', 'subcode', 'maxLimit', 'regainMinutes', 'percent', 'polls', 'delayMs', 'status'] as const) {
+  for (const k of ['times', 'after', 'code', 'subcode', 'maxLimit', 'maxBatch', 'regainMinutes', 'percent', 'polls', 'delayMs', 'status'] as const) {
     if (o[k] !== undefined) {
       if (typeof o[k] !== 'number') throw new Error(`fault "${k}" must be a number`);
       spec[k] = o[k] as number;

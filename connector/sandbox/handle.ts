@@ -75,7 +75,7 @@ export async function handle(core: Core, req: GraphRequest): Promise<Outcome> {
     const major = Number(/^v(\d+)\.\d+$/.exec(req.version)?.[1] ?? NaN);
     if (!(major >= MIN_VERSION)) throw E.deprecatedVersion(core.opts.apiVersion);
     if (major > MAX_VERSION) throw E.unknownPath(req.version);
-    const f = req.skipFaults ? null : core.faults.match({ method: req.method, path: req.path, tokenLabel: label, accountId: null, limit: limitOf(req) }, null, 'request');
+    const f = req.skipFaults ? null : core.faults.match({ method: req.method, path: req.path, tokenLabel: label, accountId: null, limit: limitOf(req), batchSize: batchSizeOf(req) }, null, 'request');
     if (f) applyFault(call, f);
     if (req.path === '' && req.method === 'POST' && req.params.has('batch')) return await batch(core, req);
     if (req.path === '/debug_token') return ok(core, req, call, debugToken(call));
@@ -114,6 +114,17 @@ function repeatNext(req: GraphRequest, body: unknown): void {
   const after = req.params.get('after');
   const limit = req.params.get('limit');
   page.paging = { ...(page.paging ?? {}), next: linkFor(req, { ...(limit !== undefined ? { limit } : {}), ...(after !== undefined ? { after } : {}) }) };
+}
+
+/** How many requests a Batch API call holds (null for any other request, or a batch that is no JSON list). */
+function batchSizeOf(req: GraphRequest): number | null {
+  if (req.path !== '' || req.method !== 'POST' || !req.params.has('batch')) return null;
+  try {
+    const items: unknown = JSON.parse(req.params.get('batch')!);
+    return Array.isArray(items) ? items.length : null;
+  } catch {
+    return null;
+  }
 }
 
 /** POST / with batch=[…] (facts §8): ≤ 50 sub-requests, each a call of its own. */

@@ -190,6 +190,49 @@ describe('Graph client against the sandbox with injected faults', function () {
     expect(String(opened?.['reason'])).to.match(/code 2|HTTP 503/);
   });
 
+  describe('a Batch API call Meta answers "reduce the amount of data" (500, code 1)', () => {
+    /** `n` reads of the solo account's ads by id (ids repeat: a batch may ask for one object twice). */
+    const adReads = (n: number): Array<{ path: string; params: Record<string, unknown> }> => {
+      const ads = sb.world.ads.filter((a) => a.accountId === solo.account).map((a) => a.id);
+      return Array.from({ length: n }, (_, i) => ({ path: ads[i % ads.length]!, params: { fields: ['id', 'name'] } }));
+    };
+    const batchPosts = (): number => sb.stats().byEndpoint['POST /'] ?? 0;
+
+    it('halves a batch refused as a whole for holding more than 10 requests until the batches are served, every item answered once', async () => {
+      const { client, mem } = make({ max_retries: 2 });
+      sb.faults.add({ kind: 'reduce_data', maxBatch: 10 });
+      const reads = adReads(40);
+      const out = await client.requestBatch<{ id: string }>(reads, { tokens: [solo.token], accountId: solo.account });
+      expect(out.map((a) => (a.ok ? a.body.id : a.error.message))).to.deep.equal(reads.map((r) => r.path));
+      // 40 refused, 2 × 20 refused, 4 × 10 served: never the same batch twice.
+      expect(sb.stats().faultsFired['reduce_data']).to.equal(3);
+      expect(batchPosts()).to.equal(7);
+      expect(sb.stats().batches, 'batches the sandbox served').to.equal(4);
+      expect(
+        parsed(mem.text())
+          .filter((l) => String(l['msg']).startsWith('Meta asked for less data in a Batch API call'))
+          .map((l) => l['batch_size']),
+      ).to.deep.equal([20, 10, 10]);
+    });
+
+    it('sends an item refused on its own again in a smaller batch, and reads it as a plain GET (retried, then a transient failure) when even a batch of one is refused', async () => {
+      const { client } = make({ max_retries: 2 });
+      const reads = adReads(8);
+      const [once, always] = [reads[2]!.path, reads[5]!.path];
+      sb.faults.add({ kind: 'reduce_data', path: `^/${once}$`, times: 1 });
+      sb.faults.add({ kind: 'reduce_data', path: `^/${always}$` });
+      const out = await client.requestBatch<{ id: string }>(reads, { tokens: [solo.token], accountId: solo.account });
+      expect(out.filter((a, i) => i !== 5).every((a) => a.ok)).to.equal(true);
+      const failed = out[5]!;
+      expect(failed.ok).to.equal(false);
+      if (!failed.ok) expect(failed.error).to.be.instanceOf(TransientError);
+      // 8, then the two refused items in a batch of ≤ 4 (one served), then the other alone in a batch of 1,
+      // then as a plain GET: once and max_retries (2) more times.
+      expect(batchPosts()).to.equal(3);
+      expect(sb.stats().byEndpoint['GET /{id}']).to.equal(8 + 2 + 1 + 3);
+    });
+  });
+
   it('checks every world token with debug_token and names an expired one', async () => {
     const { client, mem, config } = make();
     const checks = await checkTokens(client, tokens, config, mem.log);

@@ -104,7 +104,20 @@ describe('Graph error table', () => {
     expect(classifyGraphError({ status: 400, body: { code: 613, error_subcode: 1487742 }, path: 'p' }).scope).to.equal('account');
   });
 
-  it('never decides by message text: the same code with different messages gives the same class', () => {
+  it('reads "reduce the amount of data" under code 1/99 as a request too big, where the same code and subcode saying "An unknown error occurred" stays a passing failure', () => {
+    const unknown = classifyGraphError({ status: 500, body: { code: 1, error_subcode: 99, message: 'An unknown error occurred' }, path: 'p' });
+    expect(unknown.error).to.be.instanceOf(TransientError);
+    expect(unknown.failure).to.equal('transient');
+    const tooBig = classifyGraphError({
+      status: 500,
+      body: { code: 1, error_subcode: 99, message: 'An unknown error occurred', error_user_title: 'Please reduce the amount of data', error_user_msg: "Please reduce the amount of data you're asking for, then retry your request" },
+      path: 'p',
+    });
+    expect(tooBig.error).to.be.instanceOf(ReduceDataError);
+    expect([tooBig.failure, tooBig.retry]).to.deep.equal(['reduce_data', true]);
+  });
+
+  it("decides by code, not message text (code 1's reduce-data phrase aside): the same code with different messages gives the same class", () => {
     const a = classifyGraphError({ status: 500, body: { code: 1, message: 'An unknown error occurred' }, path: 'p' });
     const b = classifyGraphError({ status: 500, body: { code: 1, message: 'too many calls, reduce the amount of data' }, path: 'p' });
     expect(a.error.constructor).to.equal(b.error.constructor);
