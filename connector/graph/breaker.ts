@@ -1,7 +1,8 @@
 // Circuit breaker over every Graph attempt (cockatiel's ConsecutiveBreaker): after N consecutive
 // service failures (transient errors, throttles) ALL work pauses for pause_seconds, then one trial call
 // goes through (half-open); success closes it, failure re-opens it. Waiting, not failing, is the point:
-// each call still has its own retry budget, so a dead API ends the run through max_retries.
+// each call still has its own retry budget, so a dead API ends the run through max_retries. Each item of
+// a Batch API answer counts as the plain call it stands for (record).
 import { BrokenCircuitError, CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen } from 'cockatiel';
 import type { Logger } from '../core/log.js';
 
@@ -49,6 +50,15 @@ export class GraphBreaker {
   get state(): 'closed' | 'open' | 'half-open' {
     const s = this.policy.state;
     return s === CircuitState.Closed ? 'closed' : s === CircuitState.HalfOpen ? 'half-open' : 'open';
+  }
+
+  /**
+   * Counts an outcome that had no HTTP attempt of its own (one item of a Batch API answer) as the plain
+   * attempt it stands for would count: `failure` judged by isFailure like a thrown error, undefined a
+   * success. While the breaker is open nothing is counted (as no plain attempt would be made).
+   */
+  record(failure?: unknown): void {
+    this.policy.execute(() => (failure === undefined ? Promise.resolve() : Promise.reject(failure as Error))).catch(() => undefined);
   }
 
   /** Runs one attempt through the breaker, waiting while it is open instead of failing. */

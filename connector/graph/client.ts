@@ -305,8 +305,11 @@ export class GraphClient {
       let waitMs = 0;
       decodeBatch(body, items.length).forEach((res, k) => {
         const index = pending[k]!;
-        if (res === null) alone.push({ index, tokens: opts.tokens });
-        else {
+        if (res === null) {
+          // Meta gave up on the item within its time (facts §8): a timeout, for the breaker as for a plain call.
+          this.breaker.record(this.itemTimeout(requests[index]!, token, accountOf(index)));
+          alone.push({ index, tokens: opts.tokens });
+        } else {
           const step = this.itemAnswer<T>(res, requests[index]!, token, opts.tokens, accountOf(index), failures.get(index) ?? 0);
           if ('answer' in step) answers[index] = step.answer;
           else if ('alone' in step) alone.push({ index, tokens: step.alone });
@@ -534,9 +537,13 @@ export class GraphClient {
     const path = this.redactor.redact(stripAuth(req.path.replace(/^\/+/, '')));
     try {
       // Items carry no Date header (only the batch answer does, and that went to onAnswer already).
-      return { answer: { ok: true, body: this.interpret<T>(res, token, undefined, accountId, path) } };
+      const body = this.interpret<T>(res, token, undefined, accountId, path);
+      this.breaker.record();
+      return { answer: { ok: true, body } };
     } catch (err) {
       if (!(err instanceof AttemptFailure)) throw err;
+      // A failing item (5xx, throttle) counts toward the circuit breaker as a failing plain call does.
+      this.breaker.record(err);
       const { classified, regainSeconds } = err;
       const { error } = classified;
       // Items go out with the batch's token: dead for one, dead for all; the next batch picks another
@@ -567,6 +574,12 @@ export class GraphClient {
       if (failures > this.config.max_retries) return final(retriesExhausted(classified));
       return { failed: true, waitMs: Math.min(this.maxThrottleWaitMs, Math.max(this.backoffMs(failures), (regainSeconds ?? 0) * 1000)) };
     }
+  }
+
+  /** The failure a batch item Meta did not process (null) stands for: the plain call timing out. */
+  private itemTimeout(req: BatchRequest, token: TokenRef, accountId: string | undefined): AttemptFailure {
+    const path = this.redactor.redact(stripAuth(req.path.replace(/^\/+/, '')));
+    return new AttemptFailure(classifyNetworkError({ code: undefined, timedOut: true, path, accountId, tokenLabel: token.label, timeoutSeconds: this.config.request_timeout_seconds }), undefined);
   }
 
   /** Graph calls an account spent in this run as Meta counts them: each batch item is one. */

@@ -134,4 +134,26 @@ describe('GraphClient.requestBatch', () => {
     expect(err).to.be.instanceOf(CallBudgetError);
     expect(graph.fake.seen).to.have.length(1);
   });
+
+  it('counts each item answered 5xx toward the circuit breaker as a plain call is counted, though the batch request itself succeeded', async () => {
+    let round = 0;
+    await serve((req) => {
+      if (req.method !== 'POST') return { json: { id: req.path.split('/').pop() } };
+      round++;
+      return { json: itemsOf(req).map((i) => (round === 1 ? failed(500, graphError(2, undefined, { is_transient: true })) : ok({ id: i.relative_url.split('?')[0] }))) };
+    });
+    const { c, mem } = client({ circuit_breaker: { failures: 3, pause_seconds: 0.01 } });
+    const out = await c.requestBatch(reqs(['11', '12', '13', '14']), { tokens: [A], accountId: '5' });
+    expect(out.map((a) => a.ok)).to.deep.equal([true, true, true, true]);
+    expect(c.breakerOpens(), 'four failing items in a row, as four failing plain calls').to.equal(1);
+    expect(mem.text()).to.include('circuit breaker opened after 3 consecutive failures');
+  });
+
+  it('counts an item Meta did not process (null) as a timed-out call toward the circuit breaker', async () => {
+    await serve((req) => (req.method === 'POST' ? { json: itemsOf(req).map(() => null) } : { json: { id: req.path.split('/').pop() } }));
+    const { c } = client({ circuit_breaker: { failures: 3, pause_seconds: 0.01 } });
+    const out = await c.requestBatch(reqs(['11', '12', '13']), { tokens: [A], accountId: '5' });
+    expect(out.map((a) => a.ok)).to.deep.equal([true, true, true]);
+    expect(c.breakerOpens()).to.equal(1);
+  });
 });
