@@ -77,7 +77,13 @@ export async function handle(core: Core, req: GraphRequest): Promise<Outcome> {
     if (major > MAX_VERSION) throw E.unknownPath(req.version);
     const f = req.skipFaults ? null : core.faults.match({ method: req.method, path: req.path, tokenLabel: label, accountId: null, limit: limitOf(req), batchSize: batchSizeOf(req) }, null, 'request');
     if (f) applyFault(call, f);
-    if (req.path === '' && req.method === 'POST' && req.params.has('batch')) return await batch(core, req);
+    if (req.path === '' && req.method === 'POST' && req.params.has('batch')) {
+      // Meta authenticates the batch request itself (its access_token is the items' fallback): an invalid,
+      // expired or unproven one fails the whole call with its 190 before any item runs. An item naming its
+      // own access_token is authenticated with that one, as a call of its own (subRequest).
+      authenticate(core.world, req.token, req.params.get('appsecret_proof'), core.opts.appSecret, core.faults.expiredLabels);
+      return await batch(core, req);
+    }
     if (req.path === '/debug_token') return ok(core, req, call, debugToken(call));
     if (req.path === '/oauth/access_token') return ok(core, req, call, exchangeToken(call));
     call.auth = authenticate(core.world, req.token, req.params.get('appsecret_proof'), core.opts.appSecret, core.faults.expiredLabels);

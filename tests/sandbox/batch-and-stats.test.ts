@@ -26,6 +26,24 @@ describe('sandbox: batch requests and observability', () => {
     expect(JSON.parse(r.json[3].body).error.code).to.equal(100);
   });
 
+  it("authenticates the batch request's own access_token first (an unknown or expired one answers 190 for the whole call, no item runs) and an item's own access_token for that item", async () => {
+    const creative = sb.world.creatives.find((c) => c.accountId === acct)!;
+    const batch = [{ method: 'GET', relative_url: `${creative.id}?fields=name` }];
+    sb.resetStats();
+    for (const bad of ['not-a-token', sb.world.expiredTokens[0]!.token]) {
+      const r = await graphPost(sb.baseUrl, '', bad, { batch: JSON.stringify(batch) });
+      expect(r.status, bad).to.be.within(400, 401);
+      expect(Array.isArray(r.json), 'one error for the call, no list of answers').to.equal(false);
+      expect((r.json.error as Record<string, unknown>)['code']).to.equal(190);
+    }
+    expect(sb.stats().byEndpoint['GET /{id}'], 'no item ran').to.equal(undefined);
+    const mixed = [...batch, { method: 'GET', relative_url: `${creative.id}?fields=name&access_token=not-a-token` }];
+    const r = await graphPost(sb.baseUrl, '', token, { batch: JSON.stringify(mixed) });
+    expect(r.status).to.equal(200);
+    expect(r.json.map((i: { code: number }) => i.code)).to.deep.equal([200, 401]); // "Cannot parse access token" is HTTP 401
+    expect(JSON.parse(r.json[1].body).error.code).to.equal(190);
+  });
+
   it('turns a sub-request that times out into null and refuses more than 50 sub-requests', async () => {
     sb.faults.add({ kind: 'timeout', path: '^/me$', times: 1 });
     const r = await graphPost(sb.baseUrl, '/', token, {

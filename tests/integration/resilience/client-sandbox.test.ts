@@ -54,6 +54,12 @@ describe('Graph client against the sandbox with injected faults', function () {
     for await (const row of client.paginate<{ id: string }>(`act_${account}/campaigns`, { tokens: toks, accountId: account, params: { fields: ['id', 'name'] } })) ids.push(row.id);
     return ids;
   };
+  /** `n` reads of an account's ads by id (ids repeat: a batch may ask for one object twice). */
+  const adReads = (n: number, account = solo.account): Array<{ path: string; params: Record<string, unknown> }> => {
+    const ads = sb.world.ads.filter((a) => a.accountId === account).map((a) => a.id);
+    return Array.from({ length: n }, (_, i) => ({ path: ads[i % ads.length]!, params: { fields: ['id', 'name'] } }));
+  };
+  const batchPosts = (): number => sb.stats().byEndpoint['POST /'] ?? 0;
   const noSecrets = (text: string, secrets: string[]): void => {
     for (const s of secrets) expect(text.includes(s), 'a secret leaked').to.equal(false);
   };
@@ -158,6 +164,21 @@ describe('Graph client against the sandbox with injected faults', function () {
     noSecrets(mem.text(), secrets);
   });
 
+  it("rotates to the next token when Meta refuses the batch request's own token (190/463 for the whole call), and the items run once, with that token", async () => {
+    const { client } = make();
+    const [dead, next] = shared.tokens;
+    sb.faults.add({ kind: 'token_expired', token: dead.label });
+    const reads = adReads(4, shared.account);
+    const out = await client.requestBatch<{ id: string }>(reads, { tokens: [dead, next], accountId: shared.account });
+    expect(out.map((a) => (a.ok ? a.body.id : a.error.message))).to.deep.equal(reads.map((r) => r.path));
+    expect(client.deadTokens()).to.deep.equal([dead.label]);
+    const s = sb.stats();
+    expect(s.errorsByCode['190'], 'one refusal, of the batch request itself').to.equal(1);
+    expect(batchPosts()).to.equal(2);
+    expect(s.byEndpoint['GET /{id}'], 'the items ran only in the batch sent with the living token').to.equal(reads.length);
+    expect(s.byToken[next.label]).to.equal(1 + reads.length);
+  });
+
   it('fails with AuthError (exit 3) naming the token when the only token expires mid-run', async () => {
     const { client } = make();
     sb.faults.add({ kind: 'token_expired', token: solo.token.label, after: 1 });
@@ -191,13 +212,6 @@ describe('Graph client against the sandbox with injected faults', function () {
   });
 
   describe('a Batch API call Meta answers "reduce the amount of data" (500, code 1)', () => {
-    /** `n` reads of the solo account's ads by id (ids repeat: a batch may ask for one object twice). */
-    const adReads = (n: number): Array<{ path: string; params: Record<string, unknown> }> => {
-      const ads = sb.world.ads.filter((a) => a.accountId === solo.account).map((a) => a.id);
-      return Array.from({ length: n }, (_, i) => ({ path: ads[i % ads.length]!, params: { fields: ['id', 'name'] } }));
-    };
-    const batchPosts = (): number => sb.stats().byEndpoint['POST /'] ?? 0;
-
     it('halves a batch refused as a whole for holding more than 10 requests until the batches are served, every item answered once', async () => {
       const { client, mem } = make({ max_retries: 2 });
       sb.faults.add({ kind: 'reduce_data', maxBatch: 10 });
