@@ -41,4 +41,40 @@ describe('tap-facebook-ads polls an account’s report runs in one Batch API cal
     expect(r.records('insights_account').length).to.be.greaterThan(0);
     expect(r.records('sync_log').map((l) => l['status'])).to.deep.equal(['ok']);
   });
+
+  it('rotates to the account’s other token when Meta refuses the token of a batch of polls (190 for the whole call), and reads the report in full', async () => {
+    const { sb, rec, tmp } = rig;
+    sb.resetStats();
+    rec.calls.length = 0;
+    // Brightside EU is reachable by two tokens: the batch of polls goes out with the first, which Meta refuses from then on.
+    const acct = sb.world.accounts.find((a) => a.name === 'Brightside EU')!.accountId;
+    const config = tapConfig(sb, rec.baseUrl, { account_ids: [acct], start_date: '2026-11-09', insights_max_days_per_job: 2, max_concurrency: 6 });
+    const healthy = await runTap({ now: sb.now(), config, catalog: catalogSelecting(['insights_account', 'sync_log']), dir: tmp.dir });
+    expect(healthy.code, healthy.stderr.slice(-1500)).to.equal(0);
+    const first = rec.calls.find((c) => c.method === 'POST' && (c.path === '/' || c.path === ''))!.params.get('access_token');
+    const dead = sb.tokens.find((t) => t.token === first)!.label;
+    sb.resetStats();
+    sb.faults.add({ kind: 'token_expired', token: dead, method: 'POST', path: '^$' });
+    try {
+      const r = await runTap({ now: sb.now(), config, catalog: catalogSelecting(['insights_account', 'sync_log']), dir: tmp.dir });
+      expect(r.code, r.stderr.slice(-1500)).to.equal(0);
+      const refused = sb.stats().rejected.filter((x) => x.code === 190);
+      expect(refused.length).to.be.at.least(1);
+      expect(
+        refused.map((x) => [x.method, x.path]),
+        'Meta refused the batch request itself, not its items one by one',
+      ).to.deep.equal(refused.map(() => ['POST', '']));
+      const warn = r.logs().find((l) => l['level'] === 'warn' && String(l['msg']).includes('was rejected by Meta and is not used again'));
+      expect(warn?.['token_label']).to.equal(dead);
+      const rows = (x: typeof r): string[] =>
+        x
+          .records('insights_account')
+          .map((row) => String(row['date_start']))
+          .sort();
+      expect(rows(r)).to.deep.equal(rows(healthy));
+      expect(r.records('sync_log').map((l) => l['status'])).to.deep.equal(['ok']);
+    } finally {
+      sb.faults.clear();
+    }
+  });
 });
