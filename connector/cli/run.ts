@@ -3,6 +3,7 @@
 import { Logger } from '../core/log.js';
 import { asConnectorError, ConnectorError, EXIT_CODES, type ExitCode } from '../core/errors.js';
 import type { Redactor } from '../core/secrets.js';
+import { keepNewFilesPrivate } from '../core/private-files.js';
 
 export interface CliContext {
   log: Logger;
@@ -11,6 +12,7 @@ export interface CliContext {
 }
 
 export async function runCli(component: string, main: (ctx: CliContext) => Promise<ExitCode | void>): Promise<never> {
+  keepNewFilesPrivate();
   let log = new Logger({ component });
   const ctx: CliContext = {
     get log() {

@@ -162,6 +162,23 @@ describe('target-bigquery CLI configuration', function () {
     }
   });
 
+  it('creates the DuckDB warehouse owner-only (0600) even when started with umask 022', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'target-cli-'));
+    const previous = process.umask(0o022); // the child inherits it: the common default
+    try {
+      const file = path.join(dir, 'new', 'w.duckdb');
+      const configFile = path.join(dir, 'config.json');
+      writeFileSync(configFile, JSON.stringify({ duckdb_path: file, temp_dir: dir }));
+      const r = await cli(configFile, fixture('duplicate_keys_in_batch'));
+      expect(r.code, r.stderr).to.equal(EXIT_CODES.ok);
+      expect((statSync(file).mode & 0o777).toString(8), 'the warehouse').to.equal('600');
+      expect((statSync(path.dirname(file)).mode & 0o777).toString(8), 'the folder it created').to.equal('700');
+    } finally {
+      process.umask(previous);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('leaves row data only in a private folder after kill -9, and the next start removes it', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'target-cli-'));
     try {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../../../connector/core/errors.js';
@@ -91,6 +91,18 @@ describe('pipeline state file', () => {
     expect(JSON.parse(readFileSync(f, 'utf8'))).to.deep.equal({ bookmarks: { ads: { '1': { updated_time: '2026-01-02T00:00:00Z' } } } });
     expect(readdirSync(path.dirname(f))).to.deep.equal(['state.json']);
     expect(readStateFile(f)?.bookmarks['ads']?.['1']).to.deep.equal({ updated_time: '2026-01-02T00:00:00Z' });
+  });
+
+  it("writes the state (and serve's status, the same writer) owner-only, even over a world-readable file and with umask 0", () => {
+    const f = path.join(dir, 'state.json');
+    writeFileSync(f, '{}', { mode: 0o644 });
+    const previous = process.umask(0);
+    try {
+      writeStateAtomic(f, { bookmarks: {} });
+    } finally {
+      process.umask(previous);
+    }
+    expect((statSync(f).mode & 0o777).toString(8)).to.equal('600');
   });
 
   it("keeps numbers beyond 2^53 digit for digit: target line → state file → next run's read and the tap's copy", () => {
