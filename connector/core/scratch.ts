@@ -15,7 +15,8 @@ const LEGACY_AGE_MS = 24 * 3600 * 1000;
 
 const uid = (): number | undefined => (typeof process.getuid === 'function' ? process.getuid() : undefined);
 
-function alive(pid: number): boolean {
+/** Whether a pid runs on this host: signal 0 probes without sending; EPERM means it exists (another user's). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -2,7 +2,7 @@
 // models once), serve (HTTP trigger + status) and demo (sandbox → … → HTML report, offline).
 import path from 'node:path';
 import type { Command } from 'commander';
-import { asConnectorError, ConfigError } from '../core/errors.js';
+import { asConnectorError, ConfigError, type ConnectorError } from '../core/errors.js';
 import { parseIsoDay } from '../core/dates.js';
 import { Logger } from '../core/log.js';
 import { exitAfterFlush } from '../cli/run.js';
@@ -147,7 +147,9 @@ export function registerPipeline(program: Command): void {
       loadPipelineConfigs(config.tap_config, config.target_config, cwd);
       const log = new Logger({ component: 'fb-ads-elt-serve', redactor });
       if (flags.port !== undefined && !/^[0-9]{1,5}$/.test(flags.port)) throw new ConfigError(`--port must be a number, got "${flags.port}"`);
-      const server = new SyncServer({ config, log, runSync, syncDefaults: { cwd } });
+      let lockLost: ConnectorError | undefined;
+      let stopped = (): void => undefined;
+      const server = new SyncServer({ config, log, runSync, syncDefaults: { cwd }, onLockLost: (err) => ((lockLost = err), stopped()) });
       const port = await server.listen(flags.port === undefined ? config.port : Number(flags.port), flags.host ?? config.host);
       // One line on stdout so a supervisor (or a test) learns the port when --port 0 was asked.
       process.stdout.write(JSON.stringify({ url: `http://${flags.host ?? config.host}:${port}`, port }) + '\n');
@@ -156,7 +158,9 @@ export function registerPipeline(program: Command): void {
           log.info('serve stopping');
           void server.close().then(() => (dispose(), resolve()));
         });
+        stopped = () => (dispose(), resolve());
       });
+      if (lockLost) await exitWith(lockLost.exitCode);
     });
 
   program

@@ -13,6 +13,8 @@ import { writeStateAtomic } from './state-file.js';
 import type { SyncOptions, SyncPhase, SyncResult } from './sync.js';
 import type { SyncSummary } from './summary.js';
 import type { ServeConfig } from './serve-config.js';
+import { lockExclusive, type ExclusiveLock } from './run-lock.js';
+import type { ConnectorError } from '../core/errors.js';
 
 export const SYNC_PATH = '/api/meta-ads/sync';
 export const STATUS_PATH = '/api/meta-ads/sync-status';
@@ -77,6 +79,11 @@ export interface SyncServerOptions {
    * pinned instant, later runs are later (the clock moves on), not all stamped the same instant.
    */
   clock?: Clock;
+  /**
+   * Another process took the status file's lock over (this serve was frozen for longer than
+   * LOCK_STALE_MS): the server has been closed and the caller should exit 7.
+   */
+  onLockLost?: (err: ConnectorError) => void;
 }
 
 function digest(s: string): Buffer {
@@ -155,6 +162,7 @@ export class SyncServer {
   private server: Server | undefined;
   private running: { view: RunView; done: Promise<void>; abort: AbortController } | undefined;
   private store: StatusStore = { runs: [], accounts: {} };
+  private lock: ExclusiveLock | undefined;
 
   private readonly clock: Clock;
 
@@ -164,6 +172,34 @@ export class SyncServer {
 
   /** Starts listening; resolves with the bound port. Loads the status history first, if kept. */
   async listen(port = this.o.config.port, host = this.o.config.host): Promise<number> {
+    // One serve per status file (exit 7 for a second): two would each run syncs on the same state.
+    const file = this.o.config.status_file;
+    this.lock = file
+      ? await lockExclusive({
+          file,
+          role: 'status file',
+          holder: 'fb-ads-elt serve',
+          onLost: (err) => {
+            this.o.log.error(err.message, { hint: err.hint, ...err.context });
+            void this.close().then(() => this.o.onLockLost?.(err));
+          },
+        })
+      : undefined;
+    try {
+      return await this.listenLocked(port, host);
+    } catch (err) {
+      await this.releaseLock();
+      throw err;
+    }
+  }
+
+  private async releaseLock(): Promise<void> {
+    const lock = this.lock;
+    this.lock = undefined;
+    await lock?.release();
+  }
+
+  private async listenLocked(port: number, host: string): Promise<number> {
     this.store = this.loadStore();
     const server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
@@ -200,6 +236,7 @@ export class SyncServer {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+    await this.releaseLock();
   }
 
   /** Resolves when the current run (if any) has finished; for tests and graceful shutdown. */

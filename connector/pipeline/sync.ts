@@ -24,6 +24,7 @@ import { newRunId } from './run-id.js';
 import { SingerMeter } from './singer-meter.js';
 import { addRequestMetricLine, type RequestCounts } from '../singer/request-metrics.js';
 import { readStateFile, StatePersister, stateFromTargetLine } from './state-file.js';
+import { lockExclusive } from './run-lock.js';
 import { buildSummary, skippedObjectsOf, tapNotesOf, type Failure, type SyncSummary, type TapNotes } from './summary.js';
 import type { SkippedObject } from '../tap/sync.js';
 import { CountCheck, withCountFailures } from './verify-counts.js';
@@ -199,8 +200,26 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   }
   if (o.stateFile) checkStateWritable(o.stateFile);
   const log = o.log.child({ run_id: runId });
-  const previousState = o.stateFile ? readStateFile(o.stateFile, log) : undefined;
-  if (previousState && o.stateFile) checkWarehouseOfState(o.stateFile, previousState, target, cwd);
+  // Held from reading the state to writing the last one: a second run on this state file stops here (exit 7).
+  const lock = o.stateFile
+    ? await lockExclusive({
+        file: o.stateFile,
+        role: 'state file',
+        holder: 'fb-ads-elt sync',
+        onLost: (err) => {
+          log.error(err.message, { hint: err.hint, ...err.context });
+          stopTap();
+        },
+      })
+    : undefined;
+  let previousState: TapState | undefined;
+  try {
+    previousState = o.stateFile ? readStateFile(o.stateFile, log) : undefined;
+    if (previousState && o.stateFile) checkWarehouseOfState(o.stateFile, previousState, target, cwd);
+  } catch (err) {
+    await lock?.release();
+    throw err;
+  }
 
   // The tap reads a private copy: the real file is rewritten while the run goes on.
   const scratch = makeScratch('sync');
@@ -397,5 +416,6 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     // On an early failure the target still waits for input: end it so it commits and exits.
     if (targetChild?.stdin && !targetChild.stdin.destroyed) targetChild.stdin.end();
     rmSync(scratch, { recursive: true, force: true });
+    await lock?.release();
   }
 }

@@ -8,9 +8,10 @@ import { createInterface } from 'node:readline';
 import { clockStartingAt, type Clock } from '../../../connector/core/clock.js';
 import { Logger } from '../../../connector/core/log.js';
 import { REPO_ROOT } from '../../../connector/core/config.js';
-import { ConfigError } from '../../../connector/core/errors.js';
+import { ConfigError, ConnectorError, EXIT_CODES } from '../../../connector/core/errors.js';
 import { SyncServer, SYNC_PATH, STATUS_PATH } from '../../../connector/pipeline/serve.js';
 import { validateServeConfig, type ServeConfig } from '../../../connector/pipeline/serve-config.js';
+import { readLockOwner } from '../../../connector/pipeline/run-lock.js';
 import { runSync, type SyncOptions } from '../../../connector/pipeline/sync.js';
 import { makeStandins, MemorySink, type Standins } from './standins.js';
 
@@ -242,7 +243,7 @@ describe('fb-ads-elt serve HTTP API (over loopback, stand-in tap and target)', (
     expect(onDisk.runs.map((r) => r.run_id)).to.deep.equal([run_id]);
   });
 
-  it('leaves a running run alone when a second serve on the same status file cannot take the port', async () => {
+  it('leaves a running run alone when a second serve on the same status file is refused (exit 7, the file is locked, before the port)', async () => {
     const statusFile = path.join(s.dir, 'status.json');
     await start({ STANDIN_HANG: '1' }, { status_file: 'status.json' });
     const { run_id } = (await (await call('POST', SYNC_PATH)).json()) as { run_id: string };
@@ -254,7 +255,9 @@ describe('fb-ads-elt serve HTTP API (over loopback, stand-in tap and target)', (
     } catch (e) {
       refused = e;
     }
-    expect((refused as NodeJS.ErrnoException | undefined)?.code).to.equal('EADDRINUSE');
+    expect(refused).to.be.instanceOf(ConnectorError);
+    expect((refused as ConnectorError).exitCode).to.equal(EXIT_CODES.retryLater);
+    expect((refused as ConnectorError).message).to.equal(`fb-ads-elt serve (pid ${process.pid}, since ${readLockOwner(statusFile)!.since}) holds status file ${statusFile}`);
     const onDisk = JSON.parse(readFileSync(statusFile, 'utf8')) as { running?: { run_id: string }; runs: unknown[] };
     expect(onDisk.running?.run_id).to.equal(run_id);
     expect(onDisk.runs).to.deep.equal([]);

@@ -1,0 +1,115 @@
+// One writer per file: a `sync` holds its state file, a `serve` its status file, for as long as it
+// runs, so a second one (a timer beside serve, two units on one state) stops at once with exit 7
+// instead of running tap and target against the same bookmarks and warehouse.
+// The lock is proper-lockfile's (an atomic mkdir of `<file>.lock`, its mtime refreshed while held,
+// taken over once stale): maintained code that also covers a holder on another host or a frozen one.
+// Inside it `owner.json` names the holder, so the refusal says who, and a holder whose pid is gone
+// on this host (kill -9, OOM) is taken over at once rather than after LOCK_STALE_MS.
+import fs, { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
+import { ConnectorError } from '../core/errors.js';
+import { alive } from '../core/scratch.js';
+
+/**
+ * How long a lock may go without its holder refreshing it (every half of this) before another run
+ * takes it over: a holder on another host, or one whose pid was reused. proper-lockfile's default;
+ * shorter would let a long garbage-collection pause hand the file to a second run.
+ */
+export const LOCK_STALE_MS = 10_000;
+
+export interface LockOwner {
+  pid: number;
+  hostname: string;
+  /** What holds it, as the refusal names it: "fb-ads-elt sync". */
+  holder: string;
+  since: string;
+}
+
+export interface ExclusiveLock {
+  /** Frees the file for the next run (also done by proper-lockfile when the process exits). */
+  release(): Promise<void>;
+}
+
+export interface LockRequest {
+  /** The file guarded (state or status file); the lock lives beside it. */
+  file: string;
+  /** The file's role in messages: "state file", "status file". */
+  role: string;
+  /** What this process is, for the owner file: "fb-ads-elt sync". */
+  holder: string;
+  /** Called if another process took the lock over (this one was frozen past LOCK_STALE_MS). */
+  onLost: (err: ConnectorError) => void;
+}
+
+const lockDirOf = (file: string): string => `${file}.lock`;
+const ownerFileOf = (file: string): string => path.join(lockDirOf(file), 'owner.json');
+
+/**
+ * proper-lockfile's file system with one change: its lock folder holds our owner file, so removing
+ * the lock (release, exit, a stale takeover) removes the folder with what is in it.
+ */
+const lockFs = {
+  ...fs,
+  rmdir: (p: string, cb: (err: NodeJS.ErrnoException | null) => void): void => fs.rm(p, { recursive: true, force: true }, cb),
+  rmdirSync: (p: string): void => fs.rmSync(p, { recursive: true, force: true }),
+};
+
+/** The owner file's content, or undefined when missing or torn (a holder between mkdir and write). */
+export function readLockOwner(file: string): LockOwner | undefined {
+  try {
+    const v = JSON.parse(readFileSync(ownerFileOf(path.resolve(file)), 'utf8')) as Partial<LockOwner>;
+    return typeof v.pid === 'number' && typeof v.hostname === 'string' ? (v as LockOwner) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const isLocked = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ELOCKED';
+
+/** Takes the lock on `r.file` or throws a transient error (exit 7) naming the process that holds it. */
+export async function lockExclusive(r: LockRequest): Promise<ExclusiveLock> {
+  const file = path.resolve(r.file);
+  const options = {
+    stale: LOCK_STALE_MS,
+    // The guarded file need not exist yet (a first run has no state file).
+    realpath: false,
+    fs: lockFs,
+    onCompromised: (err: Error) => r.onLost(new ConnectorError('transient', `another process took over the lock on ${r.role} ${file}: ${err.message}`, { hint: 'This run stopped so that only one writes the file; run again once the other has finished.', context: { file } })),
+  };
+  let unlock: () => Promise<void>;
+  try {
+    unlock = await lockfile.lock(file, options);
+  } catch (err) {
+    if (!isLocked(err)) throw err;
+    const owner = readLockOwner(file);
+    if (!owner || owner.hostname !== os.hostname() || alive(owner.pid)) throw heldError(r, file, owner);
+    // Its holder died without releasing it: the lock is ours to take, not a reason to wait.
+    // (Two runs recovering it in the same instant could both succeed: proper-lockfile's own stale
+    // takeover has the same window.)
+    rmSync(lockDirOf(file), { recursive: true, force: true });
+    try {
+      unlock = await lockfile.lock(file, options);
+    } catch (again) {
+      // Another run recovering the same lock got there first.
+      if (isLocked(again)) throw heldError(r, file, readLockOwner(file));
+      throw again;
+    }
+  }
+  const owner: LockOwner = { pid: process.pid, hostname: os.hostname(), holder: r.holder, since: new Date().toISOString() };
+  writeFileSync(ownerFileOf(file), JSON.stringify(owner) + '\n');
+  return {
+    async release() {
+      await unlock().catch(() => undefined); // already released or taken over: nothing left to free
+    },
+  };
+}
+
+function heldError(r: LockRequest, file: string, owner: LockOwner | undefined): ConnectorError {
+  const who = owner ? `${owner.holder} (pid ${owner.pid}${owner.hostname === os.hostname() ? '' : ` on ${owner.hostname}`}, since ${owner.since})` : 'another run';
+  return new ConnectorError('transient', `${who} holds ${r.role} ${file}`, {
+    hint: `Only one ${r.holder} may use a ${r.role} at a time: wait for that one to finish (or stop it), or give this one its own ${r.role}. A holder that was killed frees it at once; one on another host after ${LOCK_STALE_MS / 1000} s.`,
+    context: { [r.role.replace(/ /g, '_')]: file, ...(owner ? { holder_pid: owner.pid, holder_host: owner.hostname } : {}) },
+  });
+}

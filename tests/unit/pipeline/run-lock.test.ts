@@ -1,0 +1,77 @@
+// The exclusive lock of a state or status file (connector/pipeline/run-lock.ts) between real
+// processes: a live holder refuses the second one by pid (exit 7), a holder killed with -9 frees the
+// file at once, and a released lock leaves nothing behind.
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
+import { REPO_ROOT } from '../../../connector/core/config.js';
+import { ConnectorError, EXIT_CODES } from '../../../connector/core/errors.js';
+import { LOCK_STALE_MS, lockExclusive, readLockOwner, type LockRequest } from '../../../connector/pipeline/run-lock.js';
+
+const MODULE = pathToFileURL(path.join(REPO_ROOT, 'connector', 'pipeline', 'run-lock.ts')).href;
+
+/** Another process that takes the lock on `file` and holds it until killed. */
+async function holder(file: string): Promise<ChildProcess> {
+  const code = `import { lockExclusive } from ${JSON.stringify(MODULE)}; await lockExclusive({ file: ${JSON.stringify(file)}, role: 'state file', holder: 'fb-ads-elt sync', onLost: () => process.exit(9) }); console.log('held'); setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', () => resolve());
+    child.once('exit', (c) => reject(new Error(`the holder exited with ${c}`)));
+  });
+  return child;
+}
+
+const request = (file: string): LockRequest => ({ file, role: 'state file', holder: 'fb-ads-elt sync', onLost: () => expect.fail('lock lost') });
+
+describe('pipeline run lock (one writer per state or status file)', function () {
+  this.timeout(30_000);
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(path.join(os.tmpdir(), 'run-lock-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses a second holder with exit 7, naming the live holder by pid, and takes over at once once that pid is killed -9', async () => {
+    const file = path.join(dir, 'state.json');
+    const first = await holder(file);
+    try {
+      const err = await lockExclusive(request(file)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).to.be.instanceOf(ConnectorError);
+      const e = err as ConnectorError;
+      expect(e.exitCode).to.equal(EXIT_CODES.retryLater);
+      expect(e.message).to.match(new RegExp(`^fb-ads-elt sync \\(pid ${first.pid}, since [0-9T:.-]+Z\\) holds state file ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`));
+      expect(e.hint).to.match(/wait for that one to finish/);
+      first.kill('SIGKILL');
+      await new Promise((r) => first.once('exit', r));
+      expect(readLockOwner(file)?.pid, 'kill -9 leaves the lock behind').to.equal(first.pid);
+      const t0 = performance.now();
+      const lock = await lockExclusive(request(file));
+      expect(performance.now() - t0, 'no wait for the stale period').to.be.below(LOCK_STALE_MS / 2);
+      expect(readLockOwner(file)?.pid).to.equal(process.pid);
+      await lock.release();
+      expect(readdirSync(dir), 'released: nothing left beside the file').to.deep.equal([]);
+    } finally {
+      first.kill('SIGKILL');
+    }
+  });
+
+  it('refuses while the holder is unnamed (it has made the lock but not yet written who it is)', async () => {
+    const file = path.join(dir, 'status.json');
+    const lock = await lockExclusive(request(file));
+    rmSync(path.join(`${file}.lock`, 'owner.json'));
+    try {
+      await lockExclusive(request(file)).then(
+        () => expect.fail('a second lock was granted'),
+        (e: ConnectorError) => expect(e.message).to.equal(`another run holds state file ${file}`),
+      );
+    } finally {
+      await lock.release();
+    }
+    expect(existsSync(`${file}.lock`)).to.equal(false);
+  });
+});
