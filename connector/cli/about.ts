@@ -12,10 +12,25 @@ export type BinName = 'tap-facebook-ads' | 'target-bigquery' | 'fb-ads-elt';
 export const ABOUT_FORMATS = ['text', 'json', 'markdown'] as const;
 export type AboutFormat = (typeof ABOUT_FORMATS)[number];
 
+/**
+ * The capability names Meltano defines, by plugin type: Meltano's plugin definition reference
+ * (catalog, properties, discover, state, about, stream-maps), the Singer SDK's TapCapabilities /
+ * TargetCapabilities / PluginCapabilities, and Meltano Hub's allowed lists for taps and targets.
+ * A name outside these would be ignored by Meltano and refused by Hub's validation.
+ */
+export const MELTANO_CAPABILITIES = {
+  extractor: ['about', 'activate-version', 'batch', 'catalog', 'discover', 'log-based', 'properties', 'schema-flattening', 'state', 'stream-maps', 'structured-logging', 'test'],
+  loader: ['about', 'activate-version', 'batch', 'datatype-failsafe', 'hard-delete', 'schema-flattening', 'soft-delete', 'stream-maps', 'structured-logging', 'target-schema', 'test', 'validate-records'],
+} as const;
+export type MeltanoCapability = (typeof MELTANO_CAPABILITIES)[keyof typeof MELTANO_CAPABILITIES][number];
+
 interface BinFacts {
   description: string;
-  /** Meltano capability names (SDK CapabilitiesEnum values) this bin really has. */
-  capabilities: string[];
+  /**
+   * Meltano capability names this bin really has: the one list `--about` reports and from which the
+   * Meltano Hub definitions and meltano.yml are generated (deploy/meltano/hub.ts).
+   */
+  capabilities: MeltanoCapability[];
   /** The config schema the bin validates with: the single source of its settings. */
   schema: string;
 }
@@ -23,7 +38,9 @@ interface BinFacts {
 const BINS: Record<BinName, BinFacts> = {
   'tap-facebook-ads': {
     description: 'Singer tap for the Meta (Facebook) Marketing API: ad accounts, campaigns, ad sets, ads, creatives and daily insights.',
-    capabilities: ['about', 'catalog', 'discover', 'properties', 'state', 'activate-version'],
+    // `--properties` is still accepted, but Meltano's reference says to declare `catalog` or
+    // `properties`, not both: Meltano then passes --catalog (the SDK calls properties deprecated).
+    capabilities: ['about', 'catalog', 'discover', 'state', 'activate-version'],
     schema: 'spec.json',
   },
   'target-bigquery': {
@@ -55,9 +72,12 @@ export function packageVersion(): string {
   return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
 }
 
+/** What `--about` reports as the bin's capabilities (and what its Meltano definitions declare). */
+export const capabilitiesOf = (bin: BinName): string[] => [...BINS[bin].capabilities];
+
 export function aboutInfo(bin: BinName): AboutInfo {
   const facts = BINS[bin];
-  return { name: bin, description: facts.description, version: packageVersion(), sdk_version: null, supported_python_versions: null, capabilities: [...facts.capabilities], settings: loadSchema(facts.schema) };
+  return { name: bin, description: facts.description, version: packageVersion(), sdk_version: null, supported_python_versions: null, capabilities: capabilitiesOf(bin), settings: loadSchema(facts.schema) };
 }
 
 interface SettingRow {

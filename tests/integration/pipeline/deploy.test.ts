@@ -8,6 +8,8 @@ import yaml from 'js-yaml';
 import { loadSchema, REPO_ROOT } from '../../../connector/core/config.js';
 import { registerPipeline } from '../../../connector/pipeline/cli.js';
 import { venvExecutable } from '../../../connector/dbt/python-env.js';
+import { capabilitiesOf, MELTANO_CAPABILITIES } from '../../../connector/cli/about.js';
+import { withMeltanoDefinitions } from '../../../deploy/meltano/hub.js';
 
 const DEPLOY = path.join(REPO_ROOT, 'deploy');
 const INSTALL_ROOT = '/opt/fb-ads-elt';
@@ -205,13 +207,32 @@ describe('deploy/meltano/meltano.yml', () => {
   it('mirrors every field of spec.json in the tap settings, secrets marked sensitive', () => checkSettings(tap, 'spec.json'));
   it('mirrors every field of schemas/target-config.json in the target settings', () => checkSettings(target, 'schemas/target-config.json'));
 
-  it('declares the capabilities whose flags the tap CLI accepts (about, catalog, discover, state)', () => {
-    expect(tap.capabilities).to.have.members(['about', 'catalog', 'discover', 'state']);
+  it("declares the capabilities each bin's --about reports, all of them names Meltano defines, and the tap's flags for them", () => {
+    const about = (bin: string): string[] => (JSON.parse(spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', `${bin}.js`), '--about', '--format', 'json'], { encoding: 'utf8' }).stdout) as { capabilities: string[] }).capabilities;
+    const tapAbout = about('tap-facebook-ads');
+    const targetAbout = about('target-bigquery');
+    expect(tap.capabilities).to.deep.equal(tapAbout);
+    expect(target.capabilities).to.deep.equal(targetAbout);
+    expect(
+      tapAbout.every((c) => (MELTANO_CAPABILITIES.extractor as readonly string[]).includes(c)),
+      `${tapAbout.join(', ')} are extractor capabilities`,
+    ).to.equal(true);
+    expect(
+      targetAbout.every((c) => (MELTANO_CAPABILITIES.loader as readonly string[]).includes(c)),
+      `${targetAbout.join(', ')} are loader capabilities`,
+    ).to.equal(true);
+    // Meltano's reference: declare catalog or properties, not both.
+    expect(tapAbout.filter((c) => c === 'catalog' || c === 'properties')).to.deep.equal(['catalog']);
     // Help text only (its exit code is the CLI's business).
     const help = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'tap-facebook-ads.js'), '--help'], { encoding: 'utf8' }).stdout;
     for (const flag of ['--config', '--discover', '--catalog', '--state', '--properties', '--about']) expect(help).to.include(flag);
     const targetHelp = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'target-bigquery.js'), '--help'], { encoding: 'utf8' }).stdout;
     expect(targetHelp).to.include('--config');
+  });
+
+  it('is what deploy/meltano/hub.ts --write-meltano makes of it (settings and capabilities)', () => {
+    const text = readFileSync(path.join(dir, 'meltano.yml'), 'utf8');
+    expect(withMeltanoDefinitions(text)).to.equal(text);
   });
 
   it('has no deprecated top-level key (Meltano 4 warns on version: 1 at every command)', () => {
@@ -222,7 +243,9 @@ describe('deploy/meltano/meltano.yml', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(dir, 'hub.ts'), '--check'], { encoding: 'utf8', cwd: REPO_ROOT });
     expect(r.status, r.stderr).to.equal(0);
     const hubTap = yaml.load(readFileSync(path.join(dir, 'hub', 'extractors', 'tap-facebook-ads', 'fb-ads-elt.yml'), 'utf8')) as MeltanoPlugin & { variant: string };
-    expect(hubTap.capabilities).to.have.members(['about', 'catalog', 'discover', 'state']);
+    const hubTarget = yaml.load(readFileSync(path.join(dir, 'hub', 'loaders', 'target-bigquery', 'fb-ads-elt.yml'), 'utf8')) as MeltanoPlugin;
+    expect(hubTap.capabilities).to.deep.equal(capabilitiesOf('tap-facebook-ads'));
+    expect(hubTarget.capabilities).to.deep.equal(capabilitiesOf('target-bigquery'));
     checkSettings(hubTap, 'spec.json');
     // The project file and the Hub definition agree on every setting's name, kind and secrecy.
     const shape = (p: MeltanoPlugin) => p.settings.map((x) => [x.name, x.kind, !!x.sensitive]);
