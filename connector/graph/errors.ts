@@ -3,6 +3,7 @@
 // but for one phrase code 1 carries under its generic subcode (REDUCE_DATA_TEXT below).
 // Each row says which typed error to raise, whether the client may retry it, and what the user does next.
 import { AuthError, ConnectorError, DataError, PermissionError, ThrottledError, TransientError, ConfigError, type ErrorDetails } from '../core/errors.js';
+import { assignPeoplePath } from './business-settings.js';
 
 /** The error object Graph puts under "error" (facts §7.3). Every field is optional in practice. */
 export interface GraphErrorBody {
@@ -99,8 +100,7 @@ interface Rule {
 
 const TOKEN_HINT = 'Issue a new token with ads_read (best: a non-expiring system-user token from Business Settings → Users → System users → Generate new token) and put it into config.access_token(s).';
 const THROTTLE_HINT = 'Meta is rate-limiting these calls. Re-run later; to raise the budget request Advanced (Full) Access for ads_management on the app, lower max_concurrency, or stagger schedules of tools that share the app.';
-const PAGE_ROLE_HINT =
-  "The person or system user behind this token has no role on the Facebook Page this object belongs to (or must turn on two-factor authentication, if the Page's business requires it). In Business Settings → Accounts → Pages, select the Page and assign that user a role (Add people / Assign partners); the token itself is fine and keeps reading everything else, and the next run reads the object again.";
+const PAGE_ROLE_HINT = `The person or system user behind this token has no role on the Facebook Page this object belongs to (or must turn on two-factor authentication, if the Page's business requires it). In ${assignPeoplePath('Pages')} (with the Page selected), give that user a role; the token itself is fine and keeps reading everything else, and the next run reads the object again.`;
 const PERMISSION_HINT = 'Give the token (its system user) a role on this ad account or business with ads_read, or drop the account from config.account_ids.';
 
 /**

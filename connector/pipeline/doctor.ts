@@ -12,6 +12,7 @@ import { accountStatusName, UNSYNCED_ACCOUNT_STATUSES } from '../tap/account-sta
 import { accountInfo, discoverAssets } from '../tap/assets.js';
 import { loadTapConfig, tokensOf, type TapConfig } from '../tap/config.js';
 import { loadTargetConfig } from '../target/config.js';
+import { assignPeoplePath } from '../graph/business-settings.js';
 
 export interface DoctorOptions {
   tapConfigPath: string;
@@ -174,7 +175,7 @@ function finish(report: DoctorReport): DoctorReport {
     }
   }
   if (report.tokens.length && report.tokens.every((t) => t.valid) && report.accounts.length === 0 && report.config.every((c) => c.ok)) {
-    steps.add('No token reaches an ad account: assign the ad accounts to the (system) user behind the token in Business Settings → Accounts → Ad accounts.');
+    steps.add(`No token reaches an ad account: assign the ad accounts to the (system) user behind the token in ${assignPeoplePath('Ad accounts')}.`);
   }
   report.next_steps = [...steps];
   if (report.next_steps.length === 0) report.next_steps.push('Everything checks out: run `fb-ads-elt sync --config … --target-config … --state-file …`.');

@@ -13,6 +13,7 @@ import { BUSINESS_SCOPE, type TokenType } from '../graph/tokens.js';
 import { ObjectSkipError } from '../graph/errors.js';
 import { accountStatusName, UNSYNCED_ACCOUNT_STATUSES } from './account-status.js';
 import { ASSET_STREAMS, requestFields, type AssetEdge, type AssetStream } from './streams.js';
+import { assignPeoplePath } from '../graph/business-settings.js';
 
 export interface AccessEntry {
   business_id: string | null;
@@ -335,7 +336,7 @@ async function findUnsyncableAccounts(ctx: DiscoveryContext, r: DiscoveryResult)
     r.skipped.set(accountId, {
       reason: `ad account ${accountId} is listed by a Business Manager (${via}) but the token${a.tokenLabels.size === 1 ? '' : 's'} listing it (${[...a.tokenLabels].map((l) => `"${l}"`).join(', ')}) ha${a.tokenLabels.size === 1 ? 's' : 've'} no role on it: ${e.message}`,
       errorClass: 'permission',
-      hint: 'To sync it, assign it to the token’s system user (Business Settings → Accounts → Ad accounts → Add people, "View performance"); to silence this, leave it out with account_ids or business_ids.',
+      hint: `To sync it, assign it to the token’s system user (${assignPeoplePath('Ad accounts')}, "View performance"); to silence this, leave it out with account_ids or business_ids.`,
     });
   };
   await Promise.all(
@@ -409,7 +410,7 @@ async function findConfiguredAccounts(ctx: DiscoveryContext, r: DiscoveryResult)
         error: new ConnectorError(kind, `ad account ${accountId} is not reachable by any configured token${lastError ? ` (${lastError.message})` : ''}`, {
           hint:
             kind === 'permission' || kind === 'config'
-              ? `Assign the account to the token’s system user (Business Settings → Accounts → Ad accounts → Add people) ${ctx.accountIdsFrom ? `or check the id passed to ${ctx.accountIdsFrom}` : 'or remove it from config.account_ids'}.`
+              ? `Assign the account to the token’s system user (${assignPeoplePath('Ad accounts')}) ${ctx.accountIdsFrom ? `or check the id passed to ${ctx.accountIdsFrom}` : 'or remove it from config.account_ids'}.`
               : (lastError?.hint ?? 'Re-run later.'),
           context: { ...(lastError?.context ?? {}), account_id: accountId },
         }),
