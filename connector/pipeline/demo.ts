@@ -9,7 +9,7 @@ import { DateTime } from 'luxon';
 import { runClock, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import { loadReportData } from '../report/marts.js';
-import { definedCac, money, monthToDateLabel, renderReport, type ReportData } from '../report/html.js';
+import { channelLabel, definedCac, money, monthToDateLabel, renderReport, type ReportData } from '../report/html.js';
 import { startGraphSandbox, type Sandbox, type SandboxOptions } from './sandbox-port.js';
 import { runSync, type SyncOptions } from './sync.js';
 import { formatSummary, type SyncSummary } from './summary.js';
@@ -149,7 +149,7 @@ export function reportHighlights(r: ReportData): string[] {
   const toDate = last ? monthToDateLabel(last) : null;
   const top = r.topCampaigns[0];
   return [
-    `Spend ${r.period.from} → ${r.period.to}: ${[...byChannel].map(([c, v]) => `${c} ${fmt(v)}${cur}`).join(' · ') || 'none'}`,
+    `Spend ${r.period.from} → ${r.period.to}: ${[...byChannel].map(([c, v]) => `${channelLabel(c, r.channelLabels)} ${fmt(v)}${cur}`).join(' · ') || 'none'}`,
     last
       ? `Blended CAC ${last.month.slice(0, 7)}${partial(last.month) ? '*' : ''}${toDate ? ` (${toDate})` : ''}: ${definedCac(last) === null ? `— (not defined: ${last.coverageGap ?? 'no tracked spend or no new customers'})` : `${fmt(Number(last.cac))}${cur}`} from ${last.new_customers} new customers${partial(last.month) ? " (* partial month: some platform's spend was read for part of it only)" : ''}`
       : 'CAC: no months with data',

@@ -56,6 +56,8 @@ export interface ReportData {
   timeZone?: string | null;
   /** false when the warehouse has no CAC marts (no orders relation configured). */
   cacAvailable?: boolean;
+  /** Names for people of channel ids: each platform's platform_label from fct_ad_spend_daily (see channelLabel). */
+  channelLabels?: Record<string, string>;
   spendDaily: SpendPoint[];
   cac: CacRow[];
   topCampaigns: CampaignRow[];
@@ -118,9 +120,22 @@ export function timeZoneRule(zone: string | null | undefined): string {
   return `Months are calendar months in ${z}: a customer's first order counts in the month it falls in there, and ad spend counts by the day each ad account reports in (Meta reports in the account's own time zone, which should be ${z} too).`;
 }
 
+/**
+ * A channel's name for people. Ad platforms name themselves beside their id in their dbt model
+ * (platform_label: "Facebook Ads"); the other channels are the shop's own values (organic, email,
+ * unattributed) and the report's blended row, shown with a capital and spaces.
+ */
+export function channelLabel(id: string, labels: Record<string, string> = {}): string {
+  const own = labels[id];
+  if (own) return own;
+  const words = id.replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 export function renderReport(d: ReportData): string {
+  const label = (c: string): string => channelLabel(c, d.channelLabels);
   const channels = [...new Set(d.spendDaily.map((p) => p.channel))].sort();
-  const series: Series[] = channels.map((c) => ({ name: c, points: d.spendDaily.filter((p) => p.channel === c).map((p) => ({ x: p.date, y: Number(p.spend) })) }));
+  const series: Series[] = channels.map((c) => ({ name: label(c), points: d.spendDaily.filter((p) => p.channel === c).map((p) => ({ x: p.date, y: Number(p.spend) })) }));
   const totalSpend = sumDecimals(d.spendDaily.map((p) => p.spend));
   const blended = d.cac.filter((r) => r.channel === null).sort((a, b) => a.month.localeCompare(b.month));
   const byChannel = d.cac.filter((r) => r.channel !== null).sort((a, b) => a.month.localeCompare(b.month) || a.channel!.localeCompare(b.channel!));
@@ -134,7 +149,7 @@ export function renderReport(d: ReportData): string {
   const barValue = (r: CacRow | undefined): number | null => ((v) => (v === null ? null : Number(v)))(r ? definedCac(r) : null);
   const groups = months.map((m) => ({
     label: `${monthLabel(m)}${toDate.has(m.slice(0, 7)) ? ' to date' : ''}`,
-    bars: [...cacChannels.map((c) => ({ name: c, value: barValue(byChannel.find((x) => x.month === m && x.channel === c)) })), ...(blended.length ? [{ name: 'blended', value: barValue(blended.find((x) => x.month === m)) }] : [])],
+    bars: [...cacChannels.map((c) => ({ name: label(c), value: barValue(byChannel.find((x) => x.month === m && x.channel === c)) })), ...(blended.length ? [{ name: label('blended'), value: barValue(blended.find((x) => x.month === m)) }] : [])],
   }));
   const totalNew = blended.reduce((a, r) => a + r.new_customers, 0);
   // Customers count by whole month (the CAC months), which may start before and end after the spend period in the header.
@@ -149,7 +164,7 @@ export function renderReport(d: ReportData): string {
     .map((c) => {
       const vals = d.spendDaily.filter((p) => p.channel === c).map((p) => p.spend);
       const total = sumDecimals(vals);
-      return `<tr data-channel="${esc(c)}"><td>${esc(c)}</td>${cell(total, money(total, cur))}<td class="num">${int(vals.length)}</td></tr>`;
+      return `<tr data-channel="${esc(c)}"><td>${esc(label(c))}</td>${cell(total, money(total, cur))}<td class="num">${int(vals.length)}</td></tr>`;
     })
     .join('');
   const cacTable = [...blended.map((r) => ({ ...r, channel: 'blended' })), ...byChannel]
@@ -170,7 +185,7 @@ export function renderReport(d: ReportData): string {
         ...(gap && !partial.has(m) ? [`<span class="flag" title="${esc(gap)}">incomplete spend</span>`] : []),
         ...((r.spendRowsWithoutFx ?? 0) > 0 ? [`<span class="flag fx" title="${r.spendRowsWithoutFx} spend rows without an exchange rate are left out">FX missing</span>`] : []),
       ];
-      return `<tr data-month="${esc(m)}" data-channel="${esc(r.channel!)}"${mtd ? ` data-month-to-date="${esc(r.asOf ?? '')}"` : ''}${partial.has(m) ? ' data-partial="true"' : ''}${gap ? ` data-coverage-gap="${esc(gap)}"` : ''}${(r.spendRowsWithoutFx ?? 0) > 0 ? ` data-missing-fx="${r.spendRowsWithoutFx}"` : ''}${classes.length ? ` class="${classes.join(' ')}"` : ''}><td>${esc(monthLabel(m))}${flags.join('')}</td><td>${esc(r.channel!)}</td>${cell(r.spend, money(r.spend, cur))}${cell(r.new_customers, int(r.new_customers))}${cell(cac, money(cac, cur), cac === null ? 'num no-cac' : 'num')}</tr>`;
+      return `<tr data-month="${esc(m)}" data-channel="${esc(r.channel!)}"${mtd ? ` data-month-to-date="${esc(r.asOf ?? '')}"` : ''}${partial.has(m) ? ' data-partial="true"' : ''}${gap ? ` data-coverage-gap="${esc(gap)}"` : ''}${(r.spendRowsWithoutFx ?? 0) > 0 ? ` data-missing-fx="${r.spendRowsWithoutFx}"` : ''}${classes.length ? ` class="${classes.join(' ')}"` : ''}><td>${esc(monthLabel(m))}${flags.join('')}</td><td>${esc(label(r.channel!))}</td>${cell(r.spend, money(r.spend, cur))}${cell(r.new_customers, int(r.new_customers))}${cell(cac, money(cac, cur), cac === null ? 'num no-cac' : 'num')}</tr>`;
     })
     .join('');
   const latestCac = ((r) => (r ? definedCac(r) : null))(blended[blended.length - 1]);

@@ -5,7 +5,7 @@
 // DECIMALs; values come back as decimal strings, NULL (undefined CAC, untracked spend) as null.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { ConfigError } from '../core/errors.js';
-import type { CacRow, CampaignRow, ReportData, SpendPoint } from './html.js';
+import { channelLabel, type CacRow, type CampaignRow, type ReportData, type SpendPoint } from './html.js';
 
 export const MARTS = {
   spendDaily: 'fct_ad_spend_daily',
@@ -72,17 +72,29 @@ export async function loadReportData(o: ReportQueryOptions): Promise<ReportData>
 }
 
 /** Why a CAC row's spend is not tracked, in words, from the marts' coverage columns; null when it is. */
-function coverageGap(r: Record<string, unknown>, channel: string | null): string | null {
+function coverageGap(r: Record<string, unknown>, channel: string | null, labels: Record<string, string>): string | null {
   if (r['is_spend_tracked'] !== false) return null;
+  // The marts list platform ids comma-separated (dbt/macros/spend_coverage.sql).
+  const named = (ids: string | null): string | null =>
+    ids === null
+      ? null
+      : ids
+          .split(/,\s*/)
+          .map((id) => channelLabel(id, labels))
+          .join(', ');
   if (channel === null) {
-    const missing = dec(r['platforms_missing']);
-    const partly = dec(r['platforms_partial']);
+    const missing = named(dec(r['platforms_missing']));
+    const partly = named(dec(r['platforms_partial']));
     // Accounts whose every read of the month failed (sync_log): their spend is unknown, not zero.
-    const unread = dec(r['unread_accounts']);
+    // "<platform>: <account ids>; …" (fct_cac_monthly.unread_accounts): each platform by its name.
+    const unread = dec(r['unread_accounts'])
+      ?.split('; ')
+      .map((part) => part.replace(/^([^:]+):/, (_m, id: string) => `${channelLabel(id, labels)}:`))
+      .join('; ');
     return [...(missing ? [`no spend data from ${missing}`] : []), ...(partly ? [`spend for part of the month only from ${partly}`] : []), ...(unread ? [`every read failed for ${unread}`] : [])].join('; ') || null;
   }
   const unread = dec(r['unread_account_ids']);
-  return r['is_paid_channel'] === true ? `${channel} covers ${Number(r['days_spend_covered'])} of ${Number(r['days_in_month'])} days${unread ? ` (every read failed for account ${unread})` : ''}` : null;
+  return r['is_paid_channel'] === true ? `${channelLabel(channel, labels)} covers ${Number(r['days_spend_covered'])} of ${Number(r['days_in_month'])} days${unread ? ` (every read failed for account ${unread})` : ''}` : null;
 }
 
 /** The channel whose sync the report is about; its first and last day bound the report. */
@@ -127,6 +139,10 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
       limit ${TOP_CAMPAIGNS}`,
   );
   const counted = await rows(conn, `select count(distinct campaign_id) as n from ${m.spendDaily} where platform = '${FOCUS_PLATFORM}' and ${window} and spend <> 0`);
+  // Each platform's name for people, declared beside its id in its dbt model; a warehouse whose
+  // models were built before platform_label existed shows ids made readable (channelLabel).
+  const hasLabels = (await rows(conn, `select 1 from information_schema.columns where table_name = '${MARTS.spendDaily}' and column_name = 'platform_label' and table_catalog = current_database()`)).length > 0;
+  const channelLabels: Record<string, string> = Object.fromEntries(hasLabels ? (await rows(conn, `select distinct platform, platform_label from ${m.spendDaily} where platform_label is not null order by 1`)).map((r) => [s(r['platform']), s(r['platform_label'])]) : []);
   const spendDaily: SpendPoint[] = spend.map((r) => ({ date: s(r['date']), channel: s(r['channel']), spend: s(r['spend'] ?? '0') || '0' }));
   const missingFx = spend.reduce((a, r) => a + Number(r['missing_fx'] ?? 0), 0);
   const cacRow = (r: Record<string, unknown>, channel: string | null): CacRow => ({
@@ -137,7 +153,7 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
     cac: dec(r['cac']),
     spendRowsWithoutFx: Number(r['spend_rows_without_fx'] ?? 0),
     ...(typeof r['is_paid_channel'] === 'boolean' ? { paid: r['is_paid_channel'] } : {}),
-    ...(typeof r['is_spend_tracked'] === 'boolean' ? { tracked: r['is_spend_tracked'], coverageGap: coverageGap(r, channel) } : {}),
+    ...(typeof r['is_spend_tracked'] === 'boolean' ? { tracked: r['is_spend_tracked'], coverageGap: coverageGap(r, channel, channelLabels) } : {}),
     ...(typeof r['is_month_to_date'] === 'boolean' ? { monthToDate: r['is_month_to_date'], asOf: dec(r['as_of_date']) } : {}),
   });
   const cac: CacRow[] = [...blended.map((r) => cacRow(r, null)), ...perChannel.map((r) => cacRow(r, s(r['channel'])))];
@@ -198,6 +214,7 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
     partialMonths,
     timeZone,
     cacAvailable: !!m.cacMonthly,
+    channelLabels,
     spendDaily,
     cac,
     topCampaigns,

@@ -5,6 +5,7 @@
 select
     date_day,
     'facebook_ads' as platform,
+    'Facebook Ads' as platform_label,
     account_id,
     campaign_id,
     campaign_name,

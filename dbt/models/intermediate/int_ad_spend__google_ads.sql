@@ -5,6 +5,7 @@
 select
     cast({{ demo_seed_shifted('date') }} as date) as date_day,
     'google_ads' as platform,
+    'Google Ads' as platform_label,
     cast(customer_id as string) as account_id,
     cast(campaign_id as string) as campaign_id,
     campaign_name,

@@ -4,6 +4,7 @@
 select
     cast({{ demo_seed_shifted('stat_time_day') }} as date) as date_day,
     'tiktok_ads' as platform,
+    'TikTok Ads' as platform_label,
     cast(advertiser_id as string) as account_id,
     cast(campaign_id as string) as campaign_id,
     campaign_name,

@@ -13,7 +13,10 @@ import { REPO_ROOT } from '../../../connector/core/config.js';
 import { Logger } from '../../../connector/core/log.js';
 import { dbtBuild, dbtWorkDir, runDbt, type DbtBuildResult } from '../../../connector/dbt/run.js';
 import { readRunResults } from '../../../connector/dbt/results.js';
-import { DEMO_MODELS_VARS } from '../../../connector/pipeline/demo.js';
+import { DEMO_MODELS_VARS, reportHighlights } from '../../../connector/pipeline/demo.js';
+import { loadReportData } from '../../../connector/report/marts.js';
+import { renderReport } from '../../../connector/report/html.js';
+import { parse } from 'node-html-parser';
 import { MemorySink } from '../pipeline/standins.js';
 import { deriveUpperInsights, loadRawWarehouse, readFixture, type Fixture, type Row } from './raw-warehouse.js';
 import { copyProject, editFile, PROJECT_DIR, projectVars, seedRows } from './project-copy.js';
@@ -153,6 +156,20 @@ describe('dbt build of dbt/ on DuckDB with the demo data on (real dbt, generated
       if (sum(r['actions']) > 0) nonZero++;
     }
     expect(nonZero).to.be.greaterThan(0);
+  });
+
+  it('names each platform for people beside its id, and the report shows those names, never the ids', async () => {
+    const labels = await rows('select distinct platform, platform_label from analytics.fct_ad_spend_daily order by 1');
+    expect(labels).to.deep.equal([
+      { platform: 'facebook_ads', platform_label: 'Facebook Ads' },
+      { platform: 'google_ads', platform_label: 'Google Ads' },
+      { platform: 'tiktok_ads', platform_label: 'TikTok Ads' },
+    ]);
+    const report = await loadReportData({ duckdbPath: file, title: 'labels', generatedAt: '2026-12-15 12:00 UTC' });
+    const page = parse(renderReport(report));
+    const shown = page.querySelectorAll('#spend-by-channel tr[data-channel] td:first-child').map((td) => td.text);
+    expect(shown).to.deep.equal(['Facebook Ads', 'Google Ads', 'TikTok Ads']);
+    expect(reportHighlights(report)[0]).to.match(/: Facebook Ads [\d,.]+ USD · Google Ads [\d,.]+ USD · TikTok Ads [\d,.]+ USD$/);
   });
 
   it('unions every platform in var ad_platforms and converts spend at the day rate, else the latest earlier fixing', async function () {

@@ -10,6 +10,8 @@ const data = (): ReportData => ({
   period: { from: '2026-10-30', to: '2026-11-02' },
   partialMonths: ['2026-10', '2026-11'],
   timeZone: 'Europe/Berlin',
+  // As queryReportData reads them from fct_ad_spend_daily's platform_label.
+  channelLabels: { facebook_ads: 'Facebook Ads', google_ads: 'Google Ads' },
   spendDaily: [
     { date: '2026-10-30', channel: 'facebook_ads', spend: '10.10' },
     { date: '2026-10-31', channel: 'facebook_ads', spend: '20.205' },
@@ -57,7 +59,7 @@ describe('stakeholder HTML report', () => {
     expect(fb?.text).to.equal('35.31 USD');
     expect(root.querySelector('#kpi-spend b')?.getAttribute('data-value')).to.equal('42.805');
     const nov = root.querySelectorAll('#cac tr[data-month="2026-11"][data-channel="blended"] td');
-    expect(nov.map((td) => td.text)).to.deep.equal(['2026-11*partialFX missing', 'blended', '12.50 USD', '0', '—']);
+    expect(nov.map((td) => td.text)).to.deep.equal(['2026-11*partialFX missing', 'Blended', '12.50 USD', '0', '—']);
     expect(root.querySelector('#kpi-customers b')?.getAttribute('data-value')).to.equal('3');
   });
 
@@ -105,7 +107,7 @@ describe('stakeholder HTML report', () => {
     );
     const row = page.querySelector('#cac tr[data-month="2026-08"][data-channel="blended"]');
     expect(row?.getAttribute('data-coverage-gap')).to.equal(gap);
-    expect(row?.querySelectorAll('td').map((td) => td.text)).to.deep.equal(['2026-08incomplete spend', 'blended', '8,724.18 USD', '314', '—']);
+    expect(row?.querySelectorAll('td').map((td) => td.text)).to.deep.equal(['2026-08incomplete spend', 'Blended', '8,724.18 USD', '314', '—']);
     expect(row?.querySelector('.flag')?.getAttribute('title')).to.equal(gap);
     expect(page.querySelector('#kpi-cac b')?.text).to.equal('—');
     expect(page.querySelector('#cac tr[data-channel="google_ads"] td:nth-child(5)')?.text).to.equal('86.87 USD');
@@ -126,7 +128,7 @@ describe('stakeholder HTML report', () => {
     );
     const row = page.querySelector('#cac tr[data-month="2026-12"][data-channel="blended"]');
     expect(row?.getAttribute('data-month-to-date')).to.equal('2026-12-09');
-    expect(row?.querySelectorAll('td').map((td) => td.text)).to.deep.equal(['2026-12to 12-09', 'blended', '90.00 USD', '2', '45.00 USD']);
+    expect(row?.querySelectorAll('td').map((td) => td.text)).to.deep.equal(['2026-12to 12-09', 'Blended', '90.00 USD', '2', '45.00 USD']);
     expect(row?.querySelector('.flag.mtd')?.getAttribute('title')).to.include('from the 1st to 2026-12-09');
     expect(page.querySelector('#cac tr[data-month="2026-12"][data-channel="google_ads"]')?.getAttribute('data-month-to-date')).to.equal('');
     expect(page.querySelector('#cac tr[data-month="2026-11"][data-channel="blended"]')?.hasAttribute('data-month-to-date')).to.equal(false);
@@ -142,8 +144,16 @@ describe('stakeholder HTML report', () => {
 
   it('charts CAC for paid channels only but lists every channel in the table', () => {
     const legend = root.querySelectorAll('#cac svg .legend text').map((t) => t.text);
-    expect(legend).to.deep.equal(['facebook_ads', 'blended']);
+    expect(legend).to.deep.equal(['Facebook Ads', 'Blended']);
     expect(root.querySelector('#cac tr[data-month="2026-10"][data-channel="organic"]')).to.not.equal(null);
+  });
+
+  it("names channels for people: platforms by their platform_label, the shop's own channels with a capital, ids kept in data-channel", () => {
+    expect(root.querySelectorAll('#spend-by-channel svg .legend text').map((t) => t.text)).to.deep.equal(['Facebook Ads', 'Google Ads']);
+    expect(root.querySelectorAll('#spend-by-channel tr[data-channel] td:first-child').map((td) => td.text)).to.deep.equal(['Facebook Ads', 'Google Ads']);
+    const cacNames = Object.fromEntries(root.querySelectorAll('#cac tr[data-month="2026-10"][data-channel]').map((tr) => [tr.getAttribute('data-channel'), tr.querySelector('td:nth-child(2)')?.text]));
+    expect(cacNames).to.deep.equal({ facebook_ads: 'Facebook Ads', organic: 'Organic', unattributed: 'Unattributed', blended: 'Blended' });
+    expect(html).to.not.match(/>facebook_ads</);
   });
 
   it('ranks campaigns in the reporting currency and also shows the account-currency spend', () => {

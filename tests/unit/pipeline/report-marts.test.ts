@@ -7,13 +7,13 @@ import { queryReportData } from '../../../connector/report/marts.js';
 async function marts(zones: Record<string, string>, reportingZone: string, monthToDate = false): Promise<{ conn: DuckDBConnection; close: () => void }> {
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
-  await conn.run(`create table fct_ad_spend_daily (date_day date, platform varchar, account_id varchar, campaign_id varchar, spend decimal(38,9), spend_reporting decimal(38,9), reporting_currency varchar)`);
+  await conn.run(`create table fct_ad_spend_daily (date_day date, platform varchar, platform_label varchar, account_id varchar, campaign_id varchar, spend decimal(38,9), spend_reporting decimal(38,9), reporting_currency varchar)`);
   await conn.run(`create table facebook_ads__campaign_report (date_day date, account_id varchar, campaign_id varchar, campaign_name varchar, currency varchar, timezone_name varchar, spend decimal(38,9), impressions bigint, clicks bigint, conversions decimal(38,9))`);
   await conn.run(
     `create table fct_cac_monthly (month_start date, spend decimal(38,9), new_customers bigint, cac decimal(38,9), spend_rows_without_fx bigint, reporting_time_zone varchar, is_spend_tracked boolean, platforms_missing varchar, platforms_partial varchar, unread_accounts varchar, is_month_to_date boolean, as_of_date date)`,
   );
   for (const [account, zone] of Object.entries(zones)) {
-    await conn.run(`insert into fct_ad_spend_daily values ('2026-10-01', 'facebook_ads', '${account}', 'c${account}', 10, 10, 'USD'), ('2026-10-31', 'facebook_ads', '${account}', 'c${account}', 10, 10, 'USD')`);
+    await conn.run(`insert into fct_ad_spend_daily values ('2026-10-01', 'facebook_ads', 'Facebook Ads', '${account}', 'c${account}', 10, 10, 'USD'), ('2026-10-31', 'facebook_ads', 'Facebook Ads', '${account}', 'c${account}', 10, 10, 'USD')`);
     await conn.run(`insert into facebook_ads__campaign_report values ('2026-10-01', '${account}', 'c${account}', 'Campaign ${account}', 'USD', '${zone}', 10, 100, 1, 0), ('2026-10-31', '${account}', 'c${account}', 'Campaign ${account}', 'USD', '${zone}', 10, 100, 1, 0)`);
   }
   await conn.run(`insert into fct_cac_monthly values ('2026-10-01', 60, 3, 20, 0, '${reportingZone}', true, null, null, null, ${monthToDate}, '${monthToDate ? '2026-10-30' : '2026-10-31'}')`);
@@ -84,7 +84,7 @@ describe('report figures read from the marts', () => {
     try {
       await db.conn.run("update fct_cac_monthly set is_spend_tracked = false, cac = null, platforms_partial = 'facebook_ads', unread_accounts = 'facebook_ads: 102'");
       const d = await queryReportData(db.conn, { title: 't', generatedAt: 'g' });
-      expect(d.cac.map((r) => r.coverageGap)).to.deep.equal(['spend for part of the month only from facebook_ads; every read failed for facebook_ads: 102']);
+      expect(d.cac.map((r) => r.coverageGap)).to.deep.equal(['spend for part of the month only from Facebook Ads; every read failed for Facebook Ads: 102']);
     } finally {
       db.close();
     }

@@ -19,6 +19,7 @@ select
     spend.platform || '|' || spend.account_id || '|' || spend.campaign_id || '|' || cast(spend.date_day as string) as ad_spend_id,
     spend.date_day,
     spend.platform,
+    spend.platform_label,
     spend.account_id,
     spend.campaign_id,
     spend.campaign_name,
