@@ -23,6 +23,8 @@ export interface BatchMapperOptions {
   workers: number;
   /** Batches with fewer RECORD line bytes are mapped on the reading thread. */
   inlineBytes: number;
+  /** A batch is cut into parts of at most about this many RECORD line bytes (Destination.loadPartBytes), whatever the workers. */
+  maxPartBytes?: number | undefined;
 }
 
 export class BatchMapper {
@@ -34,7 +36,8 @@ export class BatchMapper {
   async map(job: Omit<MapJob, 'rawPath' | 'part' | 'outPath'>, raw: RawBatchFile): Promise<MappedBatch> {
     const started = performance.now();
     const inline = this.opts.workers === 0 || raw.bytes < this.opts.inlineBytes;
-    const parts = splitParts(raw, inline ? 1 : this.opts.workers);
+    const forLoad = this.opts.maxPartBytes ? Math.ceil(raw.bytes / this.opts.maxPartBytes) : 1;
+    const parts = splitParts(raw, Math.max(inline ? 1 : this.opts.workers, forLoad));
     const jobs: MapJob[] = parts.map((part, i) => ({ ...job, rawPath: raw.path, part, outPath: `${raw.path}.${i}.ndjson` }));
     let results: MapResult[];
     if (inline) results = jobs.map(mapBatchPart);

@@ -30,6 +30,11 @@ export interface BatchFile {
 
 export interface Destination {
   readonly kind: 'duckdb' | 'bigquery';
+  /**
+   * The biggest part file (about, in RECORD line bytes) this destination reads well: a bigger batch
+   * is mapped into parts of about this size. Absent: parts only as the map workers need them.
+   */
+  readonly loadPartBytes?: number;
   /** Opens connections and makes sure the dataset (schema) exists. */
   open(): Promise<void>;
   /** Current columns of a table in the target dataset, or undefined when it does not exist. */

@@ -250,7 +250,7 @@ export class Loader {
   async run(input: Readable): Promise<LoadSummary> {
     // Private (0700) and swept at the next start if this process is killed (core/scratch.ts).
     this.tempDir = makeScratch('target', this.opts.config.temp_dir ?? os.tmpdir());
-    this.mapper = new BatchMapper({ workers: this.opts.config.map_workers ?? defaultMapWorkers(), inlineBytes: this.opts.mapInlineBytes ?? 4 * 1024 * 1024 });
+    this.mapper = new BatchMapper({ workers: this.opts.config.map_workers ?? defaultMapWorkers(), inlineBytes: this.opts.mapInlineBytes ?? 4 * 1024 * 1024, maxPartBytes: this.opts.destination.loadPartBytes });
     try {
       try {
         this.summary.lines = await forEachLine(input, (bytes, line) => this.handleLine(bytes, line));

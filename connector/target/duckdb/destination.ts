@@ -27,7 +27,17 @@ export interface DuckDbOptions {
   memoryLimit?: string;
   /** Rows per row group of what this run writes (default ROW_GROUP_ROWS; 0 = DuckDB's 122,880). */
   rowGroupSize?: number;
+  /** Destination.loadPartBytes (default LOAD_PART_BYTES; tests make it small). */
+  loadPartBytes?: number;
 }
+
+/**
+ * read_json reads a file through buffers of up to 32 MiB (maximum_object_size, 16 MiB, can only be
+ * raised): while a 32 MiB batch in one file committed, duckdb_memory()'s ALLOCATOR held 32.1 and then
+ * 64.8 MiB. Parts of ~4 MiB (RECORD line bytes) took a 300k-row load's peak RSS from 291 to 266 MiB
+ * at the same CPU (insights rows; DuckDB alone, 14k rows: 198 → 172 MiB; 2026-12-01, issue 20).
+ */
+export const LOAD_PART_BYTES = 4 * 1024 * 1024;
 
 /** Key column types whose batch min..max prunes the table scan (DuckDB keeps min/max per row group). */
 const RANGE_TYPES = new Set(['DATE', 'INT64', 'TIMESTAMP']);
@@ -82,6 +92,7 @@ const readBatch = (fields: readonly WarehouseField[], batch: BatchFile): string 
 
 export class DuckDbDestination implements Destination {
   readonly kind = 'duckdb' as const;
+  readonly loadPartBytes: number;
   private instance: DuckDBInstance | undefined;
   private conn: DuckDBConnection | undefined;
   /** A second connection for memoryStats(): the first one is busy while a batch commits. */
@@ -90,6 +101,7 @@ export class DuckDbDestination implements Destination {
 
   constructor(private readonly opts: DuckDbOptions) {
     this.d = duckDialect(opts.dataset.toLowerCase());
+    this.loadPartBytes = opts.loadPartBytes ?? LOAD_PART_BYTES;
   }
 
   private get c(): DuckDBConnection {

@@ -3,7 +3,7 @@
 // batch, STATE must be released at the same points, and a bad line must be reported as the first
 // bad line of the batch even when a later part fails too.
 import { expect } from 'chai';
-import { KINDS, openWarehouse, runLoader, type Warehouse } from './harness.js';
+import { KINDS, openWarehouse, runLoader, type RunResult, type Warehouse } from './harness.js';
 import { generateLines, GEN_SCHEMAS } from './generate.js';
 
 /** Each table and the columns that order its rows. */
@@ -21,6 +21,15 @@ async function contents(w: Warehouse): Promise<Record<string, unknown[]>> {
     out[t] = rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== '_sdc_received_at' && k !== '_sdc_batched_at' && k !== '_sdc_deleted_at')));
   }
   return out;
+}
+
+/** Two runs of one input, each on its own warehouse, committed the same: STATEs, counts and every row. */
+async function expectSameLoad(a: RunResult, wa: Warehouse, b: RunResult, wb: Warehouse): Promise<void> {
+  expect(b.states).to.deep.equal(a.states);
+  expect(b.summary!.committed.entries()).to.deep.equal(a.summary!.committed.entries());
+  const [ca, cb] = [await contents(wa), await contents(wb)];
+  expect(ca['insights_ad']!.length).to.be.greaterThan(300);
+  expect(cb).to.deep.equal(ca);
 }
 
 const commitMetrics = (lines: string[]): { rows: number; parts: number }[] =>
@@ -47,12 +56,8 @@ for (const kind of KINDS) {
         const metrics = commitMetrics(logLines);
         expect(metrics.length).to.be.greaterThan(3);
         expect(Math.max(...metrics.map((m) => m.parts))).to.equal(2);
-        expect(b.states).to.deep.equal(a.states);
         expect(b.summary!.records).to.deep.equal(a.summary!.records);
-        expect(b.summary!.committed.entries()).to.deep.equal(a.summary!.committed.entries());
-        const [ca, cb] = [await contents(one), await contents(many)];
-        expect(ca['insights_ad']!.length).to.be.greaterThan(300);
-        expect(cb).to.deep.equal(ca);
+        await expectSameLoad(a, one, b, many);
       } finally {
         await one.close();
         await many.close();
@@ -81,3 +86,30 @@ for (const kind of KINDS) {
     });
   });
 }
+
+describe('batches cut into parts the size DuckDB reads well (loadPartBytes)', function () {
+  this.timeout(120000);
+  const input = [...generateLines({ messages: 3000, stateEvery: 250 })].join('\n') + '\n';
+
+  for (const workers of [0, 1]) {
+    it(`loads the same rows and STATEs as one part per batch, with map_workers ${workers}`, async () => {
+      const whole = await openWarehouse('duckdb', { duckdbLoadPartBytes: 2 ** 30 });
+      const cut = await openWarehouse('duckdb', { duckdbLoadPartBytes: 4096 });
+      try {
+        const wholeLog: string[] = [];
+        const cutLog: string[] = [];
+        const a = await runLoader(whole, input, { batch_rows: 700, map_workers: workers }, undefined, { mapInlineBytes: 0, mapPartBytes: 1024, logLines: wholeLog });
+        const b = await runLoader(cut, input, { batch_rows: 700, map_workers: workers }, undefined, { mapInlineBytes: 0, mapPartBytes: 1024, logLines: cutLog });
+        expect(a.error).to.equal(undefined);
+        expect(b.error).to.equal(undefined);
+        // One worker (or none) alone would give one part a batch: the cut comes from loadPartBytes.
+        expect(Math.max(...commitMetrics(wholeLog).map((m) => m.parts))).to.equal(1);
+        expect(Math.max(...commitMetrics(cutLog).map((m) => m.parts))).to.be.greaterThan(3);
+        await expectSameLoad(a, whole, b, cut);
+      } finally {
+        await whole.close();
+        await cut.close();
+      }
+    });
+  }
+});
