@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { REPO_ROOT } from '../../../connector/core/config.js';
-import { binNodeFlags } from '../../../connector/cli/node-flags.js';
+import { binEnv, binNodeFlags } from '../../../connector/cli/node-flags.js';
 import { DEFAULT_TAP_COMMAND, DEFAULT_TARGET_COMMAND } from '../../../connector/pipeline/sync.js';
 
 // What a bin loads on its production start path, recorded by a preload: ESM modules through a load
@@ -91,7 +91,12 @@ describe('production start path of the bins', function () {
     expect(DEFAULT_TAP_COMMAND).to.deep.equal([process.execPath, ...flags, tap]);
     const target = path.join(REPO_ROOT, 'bin', 'target-bigquery.js');
     expect(binNodeFlags(target)).to.deep.equal(['--max-semi-space-size=1']);
-    expect(DEFAULT_TARGET_COMMAND).to.deep.equal([process.execPath, '--max-semi-space-size=1', target]);
+    expect(binEnv(target)).to.deep.equal(['MALLOC_ARENA_MAX=2']);
+    expect(binEnv(tap)).to.deep.equal([]);
+    expect(DEFAULT_TARGET_COMMAND).to.deep.equal(['/usr/bin/env', 'MALLOC_ARENA_MAX=2', process.execPath, '--max-semi-space-size=1', target]);
+    // The target started that way gets the variable (glibc reads it when the process starts).
+    const seen = spawnSync(DEFAULT_TARGET_COMMAND[0]!, [...DEFAULT_TARGET_COMMAND.slice(1, 3), '-p', 'process.env.MALLOC_ARENA_MAX'], { encoding: 'utf8' });
+    expect(seen.stdout.trim(), String(seen.stderr)).to.equal('2');
     // Node accepts them (a typo would make every tap run fail at start).
     const r = spawnSync(process.execPath, [...flags, '-e', '0']);
     expect(r.status, String(r.stderr)).to.equal(0);
