@@ -32,10 +32,11 @@ export interface DuckDbOptions {
 }
 
 /**
- * read_json reads a file through buffers of up to 32 MiB (maximum_object_size, 16 MiB, can only be
- * raised): while a 32 MiB batch in one file committed, duckdb_memory()'s ALLOCATOR held 32.1 and then
- * 64.8 MiB. Parts of ~4 MiB (RECORD line bytes) took a 300k-row load's peak RSS from 291 to 266 MiB
- * at the same CPU (insights rows; DuckDB alone, 14k rows: 198 → 172 MiB; 2026-12-01, issue 20).
+ * read_json reads a file through 32 MiB buffers (duckdb_memory()'s ALLOCATOR shows 32.1, then 64.8 MiB
+ * while a batch commits, whatever the size of its files), but only what a file fills of them becomes
+ * resident: a 32 MiB batch in one file filled them. Parts of ~4 MiB (RECORD line bytes) took a
+ * 300k-row load's peak RSS from 291 to 266 MiB at the same CPU (insights rows; DuckDB alone, 14k
+ * rows: 198 → 172 MiB; 2026-12-01, issue 20).
  */
 export const LOAD_PART_BYTES = 4 * 1024 * 1024;
 
