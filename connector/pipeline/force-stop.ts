@@ -16,14 +16,20 @@ export class ForceStop {
   }
 }
 
-/** How long a killed child may take to exit before the stop goes on without it. */
-const KILL_WAIT_MS = 3_000;
+/**
+ * How long a killed child may take to exit before the stop goes on without it. SIGKILL is not
+ * instant when the child is inside an uninterruptible disk write (DuckDB committing on a busy
+ * disk): 3 s was seen to be too short on a loaded machine, and until the child is gone its DuckDB
+ * file stays locked against the re-run.
+ */
+export const KILL_WAIT_MS = 10_000;
 
 /**
  * SIGKILL to each still-running child's process group (they run detached, in groups of their own);
- * resolves when each has exited (its DuckDB file lock is released then), or after KILL_WAIT_MS.
+ * resolves when each has exited (its DuckDB file lock is released then), or after waitMs, with the
+ * pids of the children that had not exited by then ([] when all had).
  */
-export async function killGroups(children: readonly ChildProcess[]): Promise<void> {
+export async function killGroups(children: readonly ChildProcess[], waitMs: number = KILL_WAIT_MS): Promise<number[]> {
   const live = children.filter((c) => c.pid !== undefined && c.exitCode === null && c.signalCode === null);
   const exited = live.map((c) => new Promise<void>((resolve) => c.once('exit', () => resolve())));
   for (const c of live) {
@@ -34,6 +40,7 @@ export async function killGroups(children: readonly ChildProcess[]): Promise<voi
     }
   }
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([Promise.all(exited), new Promise<void>((resolve) => (timer = setTimeout(resolve, KILL_WAIT_MS)))]);
+  await Promise.race([Promise.all(exited), new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
   clearTimeout(timer);
+  return live.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => c.pid!);
 }

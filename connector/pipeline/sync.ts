@@ -28,7 +28,7 @@ import { lockExclusive } from './run-lock.js';
 import { buildSummary, skippedObjectsOf, tapNotesOf, type Failure, type SyncSummary, type TapNotes } from './summary.js';
 import type { SkippedObject } from '../tap/sync.js';
 import { CountCheck, withCountFailures } from './verify-counts.js';
-import { killGroups, type ForceStop } from './force-stop.js';
+import { KILL_WAIT_MS, killGroups, type ForceStop } from './force-stop.js';
 import type { TapState } from '../singer/state.js';
 
 /** The steps of a sync run, as progress and /sync-status name them. */
@@ -271,7 +271,14 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     const onAbort = (): void => stopTap();
     o.signal?.addEventListener('abort', onAbort, { once: true });
     if (o.signal?.aborted) stopTap();
-    const forgetForce = o.force?.register(() => killGroups([tap, targetProc]));
+    const forgetForce = o.force?.register(async () => {
+      const alive = await killGroups([tap, targetProc]);
+      if (alive.length > 0) {
+        log.warn(`killed, but not exited yet after ${KILL_WAIT_MS / 1000} s: pid ${alive.join(', ')}`, {
+          hint: 'The DuckDB warehouse stays locked until they are gone; check with `ps -p <pid>` before the re-run.',
+        });
+      }
+    });
 
     const relay = (component: 'tap' | 'target', child: ChildProcess): Promise<void> =>
       relayChildLogs(child.stderr!, {
