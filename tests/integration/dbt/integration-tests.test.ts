@@ -4,7 +4,7 @@
 // package's CAC edge-case unit tests run inside the user's build.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -18,6 +18,7 @@ import { loadReportData } from '../../../connector/report/marts.js';
 import { chromiumInstalled, INSTALL_HINT, launchChromium, renderAt, type Browser, type RenderedReport } from '../../helpers/browser.js';
 import { MemorySink } from '../pipeline/standins.js';
 import { PROJECT_DIR } from './project-copy.js';
+import { duckColumnTypes, targetColumnTypes } from './target-tables.js';
 
 const IT_DIR = path.join(REPO_ROOT, 'dbt', 'integration_tests');
 
@@ -61,6 +62,29 @@ describe('dbt/integration_tests: the project as a package on a hand-computable w
     const models = result.results.nodes.filter((n) => n.resourceType === 'model').map((n) => n.name);
     expect(models).to.include.members(['stg_cac__orders', 'int_customers__first_orders', 'fct_cac_monthly', 'fct_cac_by_channel_monthly', 'facebook_ads__account_monthly_reach']);
     expect(models, 'demo platforms stay off').to.not.include.members(['int_ad_spend__google_ads']);
+  });
+
+  it('gives every column of the raw-table seeds the type the real target creates it with, so no model passes on a type the warehouse never has', async () => {
+    const real = await targetColumnTypes(tmp, log);
+    const seeded = await duckColumnTypes(file, 'facebook_ads');
+    const seeds = readdirSync(path.join(IT_DIR, 'seeds', 'facebook_ads'))
+      .filter((f) => f.endsWith('.csv'))
+      .map((f) => f.slice(0, -'.csv'.length));
+    expect(seeds).to.include.members(['sync_log', 'insights_coverage', 'campaigns__history']);
+    const drift: string[] = [];
+    for (const seed of seeds) {
+      const target = real.get(seed);
+      const columns = seeded.get(seed);
+      if (!target || !columns) {
+        drift.push(`${seed}: ${target ? 'not seeded into facebook_ads' : 'the target creates no such table'}`);
+        continue;
+      }
+      for (const [column, type] of columns) {
+        if (target.get(column) !== type) drift.push(`${seed}.${column}: seed ${type}, target ${target.get(column) ?? 'no such column'}`);
+      }
+    }
+    // Fix a drift in dbt/integration_tests/dbt_project.yml (seeds: +column_types), not in the target.
+    expect(drift).to.deep.equal([]);
   });
 
   it('matches the hand computation of blended and per-channel CAC (seeds/expected) row for row', () => {
@@ -179,7 +203,7 @@ describe('dbt/integration_tests: the project as a package on a hand-computable w
       expect(await sql(december)).to.deep.equal([{ cac: '45.000000000', tracked: true, missing: null, partial: null, unread: null, n: 2 }]);
       // Now r5 tried 102 too, and failed (its token lost access): 102's December spend is unknown, not zero.
       await sql(
-        "insert into facebook_ads.sync_log by name select 'r5' as run_id, '102' as account_id, 'Shop EU' as account_name, 'failed' as status, timestamptz '2026-12-10 05:59:00+00' as started_at, timestamptz '2026-12-10 06:00:00+00' as finished_at",
+        "insert into facebook_ads.sync_log by name select 'r5' as run_id, '102' as account_id, 'Shop EU' as account_name, 'failed' as status, 'permission' as error_class, 'Grant the token business_management/ads_read and a role on the object, or drop the account from config.account_ids.' as hint, timestamptz '2026-12-10 05:59:00+00' as started_at, timestamptz '2026-12-10 06:00:00+00' as finished_at",
         false,
       );
       const run = await runDbt(['run', '--select', 'int_ad_coverage__monthly', 'fct_cac_monthly', 'fct_cac_by_channel_monthly'], { duckdbPath: file, projectDir: IT_DIR, log, threads: 2 });
