@@ -36,7 +36,7 @@ export interface TargetRun {
   batches: number;
 }
 
-/** DuckDB's own bare load of one input file (bench/scenarios/target.ts CEILING_LOADER). */
+/** DuckDB's own bare load of one input file (CEILING_LOADER: bench/duckdb-bare-load.mjs). */
 export interface CeilingRun {
   rows: number;
   run: ChildRun;
@@ -46,7 +46,7 @@ export interface CeilingRun {
   threads: number | undefined;
 }
 
-/** DuckDB writing rows it already holds in memory into the table, in the target's batches (WRITE_ONLY_LOADER). */
+/** DuckDB writing rows it already holds in memory into the table, in the target's batches (WRITE_ONLY_LOADER: bench/duckdb-write-only.mjs). */
 export interface WriteOnlyRun {
   rows: number;
   /** CPU (user + system, the whole process) spent on the INSERTs, COMMITs and the final CHECKPOINT only. */
@@ -66,48 +66,11 @@ export interface ValidateFloorRun {
 const FLOOR_READER = `const rl=require('node:readline').createInterface({input:process.stdin,crlfDelay:Infinity});let n=0;rl.on('line',(l)=>{if(l)JSON.parse(l);n++});rl.on('close',()=>process.stdout.write(n+'\\n'));`;
 
 /**
- * DuckDB's bare load, run as `node --input-type=module -e` with argv [database file, SQL, threads?]: one
- * connection, one INSERT … SELECT, then it prints the rows inserted and DuckDB's version as JSON.
- * It uses the project's @duckdb/node-api, so it is the DuckDB build the target runs on.
+ * The DuckDB loaders of the ceiling and the write-alone bound, each a plain .mjs file started by path
+ * with plain node (no tsx), so their wall time and RSS are DuckDB's: argv and output in each file's header.
  */
-const CEILING_LOADER = `import { DuckDBInstance } from '@duckdb/node-api';
-const [db, sql, threads] = process.argv.slice(1);
-const instance = await DuckDBInstance.create(db, threads ? { threads } : {});
-const c = await instance.connect();
-const rows = (await c.run(sql)).rowsChanged;
-const version = (await c.runAndReadAll('SELECT version() AS v')).getRowObjectsJson()[0].v;
-c.closeSync();
-instance.closeSync();
-process.stdout.write(JSON.stringify({ rows, version }) + '\\n');`;
-
-/**
- * DuckDB's write alone, run as `node --input-type=module -e` with argv [database file, row group size,
- * stage SQL, insert SQL, batch rows]: on one DuckDB thread it attaches the file as the target does
- * (its row group size), reads the records into an in-memory temp table `m` (not counted), then
- * inserts them into the table `batch rows` at a time, each in its own transaction as the target
- * commits its batches, and checkpoints. It prints the rows and the CPU of that write part alone.
- */
-const WRITE_ONLY_LOADER = `import { DuckDBInstance } from '@duckdb/node-api';
-const [db, rowGroup, stage, insert, batchRows] = process.argv.slice(1);
-const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
-const c = await instance.connect();
-await c.run("ATTACH '" + db.replace(/'/g, "''") + "' AS warehouse (ROW_GROUP_SIZE " + Number(rowGroup) + ")");
-await c.run('USE warehouse');
-await c.run(stage);
-const n = Number((await c.runAndReadAll('SELECT count(*) FROM temp.main.m')).getRows()[0][0]);
-const step = Number(batchRows);
-const cpu0 = process.cpuUsage();
-let rows = 0;
-for (let lo = 0; lo < n; lo += step) {
-  await c.run('BEGIN TRANSACTION');
-  rows += Number((await c.run(insert, { lo, hi: lo + step })).rowsChanged);
-  await c.run('COMMIT');
-}
-await c.run('CHECKPOINT warehouse');
-const cpu = process.cpuUsage(cpu0);
-c.closeSync();
-instance.closeSync();
-process.stdout.write(JSON.stringify({ rows, cpuMicros: cpu.user + cpu.system }) + '\\n');`;
+export const CEILING_LOADER = join(REPO_ROOT, 'bench', 'duckdb-bare-load.mjs');
+export const WRITE_ONLY_LOADER = join(REPO_ROOT, 'bench', 'duckdb-write-only.mjs');
 
 /** The insights_ad columns the target created (no metadata columns) and its read_json of a Singer file's records. */
 function recordsOf(singerFile: string, dataset: string, schema: Record<string, unknown>, stream: string): { table: string; columns: string; read: string } {
@@ -192,7 +155,7 @@ async function runCeiling(dir: string, empty: TargetDb, input: string, rows: num
   if (existsSync(`${empty.path}.wal`)) copyFileSync(`${empty.path}.wal`, `${db}.wal`);
   const sql = bareLoadSql(input, empty.config.dataset, insightsAdSchema().schema);
   let out = '';
-  const run = await runChild(process.execPath, { args: ['--input-type=module', '-e', CEILING_LOADER, db, sql, ...(threads ? [String(threads)] : [])], cwd: REPO_ROOT, timeoutMs, onLine: (l) => (out ||= l) });
+  const run = await runChild(process.execPath, { args: [CEILING_LOADER, db, sql, ...(threads ? [String(threads)] : [])], cwd: REPO_ROOT, timeoutMs, onLine: (l) => (out ||= l) });
   rmSync(db, { force: true });
   rmSync(`${db}.wal`, { force: true });
   if (run.code !== 0) throw new Error(`DuckDB's bare load exited ${run.code ?? run.signal} on ${rows} rows: ${run.stderr.slice(-2000)}`);
@@ -208,7 +171,7 @@ async function runWriteOnly(dir: string, empty: TargetDb, input: string, rows: n
   if (existsSync(`${empty.path}.wal`)) copyFileSync(`${empty.path}.wal`, `${db}.wal`);
   const sql = writeOnlySql(input, empty.config.dataset, insightsAdSchema().schema);
   let out = '';
-  const run = await runChild(process.execPath, { args: ['--input-type=module', '-e', WRITE_ONLY_LOADER, db, String(ROW_GROUP_ROWS), sql.stage, sql.insert, String(batchRows)], cwd: REPO_ROOT, timeoutMs, onLine: (l) => (out ||= l) });
+  const run = await runChild(process.execPath, { args: [WRITE_ONLY_LOADER, db, String(ROW_GROUP_ROWS), sql.stage, sql.insert, String(batchRows)], cwd: REPO_ROOT, timeoutMs, onLine: (l) => (out ||= l) });
   rmSync(db, { force: true });
   rmSync(`${db}.wal`, { force: true });
   if (run.code !== 0) throw new Error(`DuckDB's write-only load exited ${run.code ?? run.signal} on ${rows} rows: ${run.stderr.slice(-2000)}`);
