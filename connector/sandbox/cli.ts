@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { NOW_ENV, runClock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
 import type { FaultSpec } from './faults.js';
+import type { SandboxOptions } from './index.js';
 import type { WorldName } from './world.js';
 
 function int(name: string) {
@@ -28,6 +29,41 @@ async function parseFaults(specs: string[]): Promise<FaultSpec[]> {
   });
 }
 
+/** The command's options, as commander parses them. */
+export interface SandboxCommandOptions {
+  port: number;
+  host: string;
+  seed: number;
+  world: string;
+  today?: string;
+  latencyMs: number;
+  jobDurationMs?: number;
+  appSecret?: string;
+  rateLimits: boolean;
+  fault: string[];
+}
+
+/**
+ * What the command starts. Its Date header stays at the world clock, unlike the demo's (liveDate):
+ * README pins each tap run to the `now` printed here, minutes or hours after the sandbox started,
+ * and a Date moving on from the sandbox's start would be that far ahead of such a tap (a false
+ * clock-skew warning advising NTP) while the world's days, which never move by themselves, stay
+ * behind. Only a single tap run longer than the tap's 300 s margin sees this Date fall behind it.
+ */
+export function sandboxCommandOptions(o: Omit<SandboxCommandOptions, 'fault'>): SandboxOptions {
+  return {
+    port: o.port,
+    host: o.host,
+    seed: o.seed,
+    world: o.world as WorldName,
+    latencyMs: o.latencyMs,
+    rateLimits: o.rateLimits,
+    ...(o.today !== undefined ? { today: o.today } : { now: runClock()() }),
+    ...(o.jobDurationMs !== undefined ? { jobDurationMs: o.jobDurationMs } : {}),
+    ...(o.appSecret !== undefined ? { appSecret: o.appSecret } : {}),
+  };
+}
+
 export function registerSandbox(program: Command): void {
   program
     .command('sandbox')
@@ -42,23 +78,13 @@ export function registerSandbox(program: Command): void {
     .option('--app-secret <secret>', 'require and verify appsecret_proof')
     .option('--no-rate-limits', 'disable call budgets')
     .option('--fault <json>', 'fault spec as JSON (repeatable)', collect, [] as string[])
-    .action(async (o: { port: number; host: string; seed: number; world: string; today?: string; latencyMs: number; jobDurationMs?: number; appSecret?: string; rateLimits: boolean; fault: string[] }) => {
+    .action(async (o: SandboxCommandOptions) => {
       if (!['small', 'demo', 'large'].includes(o.world)) throw new ConfigError(`--world must be small, demo or large, got "${o.world}"`);
       if (o.today !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(o.today)) throw new ConfigError(`--today must be YYYY-MM-DD, got "${o.today}"`);
       const faults = await parseFaults(o.fault);
       // Loaded only when the command runs: the sandbox never sits on the product's start path.
       const { startSandbox } = await import('./index.js');
-      const sb = await startSandbox({
-        port: o.port,
-        host: o.host,
-        seed: o.seed,
-        world: o.world as WorldName,
-        latencyMs: o.latencyMs,
-        rateLimits: o.rateLimits,
-        ...(o.today !== undefined ? { today: o.today } : { now: runClock()() }),
-        ...(o.jobDurationMs !== undefined ? { jobDurationMs: o.jobDurationMs } : {}),
-        ...(o.appSecret !== undefined ? { appSecret: o.appSecret } : {}),
-      });
+      const sb = await startSandbox(sandboxCommandOptions(o));
       for (const f of faults) sb.faults.add(f);
       // `now` is the world clock: run the tap with FB_ADS_ELT_NOW=<now> so its "today" is the world's.
       process.stdout.write(`${JSON.stringify({ base_url: sb.baseUrl, api_version: sb.apiVersion, now: sb.now().toISOString(), tokens: sb.tokens.map((t) => ({ label: t.label, token: t.token })) })}\n`);
