@@ -120,7 +120,7 @@ function isCalendarDay(y: number, m: number, d: number): boolean {
 }
 
 const DATE_HEAD = /^(\d{4})-(\d{2})-(\d{2})/;
-const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
+const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
 
 function dateValue(v: unknown, path: string): string {
   const m = typeof v === 'string' ? DATE_HEAD.exec(v) : null;
@@ -132,7 +132,7 @@ function timestampValue(v: unknown, path: string): string {
   const m = typeof v === 'string' ? TIMESTAMP_RE.exec(v) : null;
   const ok = m && isCalendarDay(Number(m[1]), Number(m[2]), Number(m[3])) && Number(m[4]) < 24 && Number(m[5]) < 60 && Number(m[6] ?? 0) < 60;
   if (!ok) throw new ValueError(path, `expected an RFC 3339 timestamp with a real date and time, got ${show(v)}`);
-  return normaliseTimestamp(v as string);
+  return canonicalTimestamp(m);
 }
 
 /**
@@ -157,9 +157,16 @@ function checkJson(v: unknown, path: string, depth: number): void {
     }
 }
 
-/** RFC 3339 offsets written as +HHMM (Graph style) become +HH:MM, which every warehouse parses. */
-function normaliseTimestamp(v: string): string {
-  return v.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
+/**
+ * One spelling of every timestamp the validator accepts: YYYY-MM-DDTHH:MM:SS[.f] with Z or ±HH:MM,
+ * or no offset when it had none. Graph writes offsets as +0000; RFC 3339 also allows a lower-case
+ * t and z, and the validator a time without seconds: DuckDB's read_json refused those two ("invalid
+ * timestamp field format", the whole batch failing as a bug) and BigQuery wants the seconds too.
+ */
+function canonicalTimestamp(m: RegExpExecArray): string {
+  const [, y, mo, d, h, mi, sec, frac, zone] = m;
+  const offset = zone === undefined ? '' : /^[Zz]$/.test(zone) ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
+  return `${y}-${mo}-${d}T${h}:${mi}:${sec ?? '00'}${frac ?? ''}${offset}`;
 }
 
 function convert(field: MappedField, v: unknown, path: string): unknown {

@@ -35,6 +35,21 @@ describe('target values kept exactly or refused per record (DuckDB)', function (
     expect(r.states).to.deep.equal([{ ok: true }]);
   });
 
+  it('loads every RFC 3339 spelling the validator accepts (t/z in lower case, no seconds, +HHMM, a space) as the instant it names', async () => {
+    const spellings = ['2026-11-20T12:00:00Z', '2026-11-20t12:00:00z', '2026-11-20T12:00Z', '2026-11-20 12:00:00+00:00', '2026-11-20T13:00:00+0100', '2026-11-20t07:00-05:00', '2026-11-20T12:00:00.000Z'];
+    const r = await load([schema({ t: { type: 'string', format: 'date-time' } }), ...spellings.map((t, i) => rec({ id: String(i), t, _sdc_extracted_at: t })), STATE]);
+    expect(r.error?.message).to.equal(undefined);
+    const d = new DuckDbDestination({ path: w.duckdbPath!, dataset: DATASET });
+    await d.open();
+    try {
+      const rows = await d.query(`SELECT id, epoch_ms(t)::VARCHAR AS t, epoch_ms(_sdc_extracted_at)::VARCHAR AS x FROM ${DATASET}.s ORDER BY id`);
+      const instant = String(Date.parse('2026-11-20T12:00:00Z'));
+      expect(rows).to.deep.equal(spellings.map((_, i) => ({ id: String(i), t: instant, x: instant })));
+    } finally {
+      await d.close();
+    }
+  });
+
   it('keeps a property named __proto__ as an ordinary column', async () => {
     const r = await load([schema({}).replace('"properties":{', '"properties":{"__proto__":{"type":"string"},"x":{"type":"object"},'), rec('{"id":"a","__proto__":"kept","x":{"__proto__":{"y":1}}}'), STATE]);
     expect(r.error?.message).to.equal(undefined);
