@@ -60,7 +60,7 @@ export interface RunResult {
   error: ConnectorError | undefined;
 }
 
-export async function openWarehouse(kind: Kind, opts: { bigQueryRetries?: number; duckdbLoadPartBytes?: number } = {}): Promise<Warehouse> {
+export async function openWarehouse(kind: Kind, opts: { bigQueryRetries?: number; duckdbLoadPartBytes?: number; duckdbReattachRows?: number } = {}): Promise<Warehouse> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'target-test-'));
   const opened: Destination[] = [];
   if (kind === 'duckdb') {
@@ -79,7 +79,7 @@ export async function openWarehouse(kind: Kind, opts: { bigQueryRetries?: number
       emulator: undefined,
       duckdbPath: file,
       async destination() {
-        const d = new DuckDbDestination({ path: file, dataset: DATASET, ...(opts.duckdbLoadPartBytes ? { loadPartBytes: opts.duckdbLoadPartBytes } : {}) });
+        const d = new DuckDbDestination({ path: file, dataset: DATASET, ...(opts.duckdbLoadPartBytes ? { loadPartBytes: opts.duckdbLoadPartBytes } : {}), ...(opts.duckdbReattachRows ? { reattachRows: opts.duckdbReattachRows } : {}) });
         opened.push(d);
         return d;
       },
