@@ -93,7 +93,8 @@ export function castExpr(f: WarehouseField, x: string): string {
  * Memory pulls both ways (FB_ADS_ELT_MEMORY_TRACE, 2M insights rows, 2026-11-30; issue 20): DuckDB
  * keeps every row group written in the run described in memory (segments and statistics per
  * column, ~60 KiB each here), malloc'd outside its buffer pool and duckdb_memory_limit, so resident
- * memory grows by ~11 MiB per million rows at 8,192 and ~5.6 at 16,384 (the 10M-row soak's creep);
+ * memory grows by ~11 MiB per million rows at 8,192 and ~5.6 at 16,384 until the file is re-attached
+ * (REATTACH_ROWS in destination.ts, which bounds it);
  * but a batch's rows stay in memory until COMMIT unless they fill a row group, and at 16,384 a
  * 32 MiB batch (~15k rows) never does: its in-memory rows went from ~45 to ~90 MiB and the 1M-row
  * peak from 306 to 313 MiB (bench, a busier machine). The peak is the goal missed by less, so 8,192 stays.
