@@ -44,17 +44,33 @@ export interface LockRequest {
 }
 
 const lockDirOf = (file: string): string => `${file}.lock`;
-const ownerFileOf = (file: string): string => path.join(lockDirOf(file), 'owner.json');
+const OWNER_FILE = 'owner.json';
+const ownerFileOf = (file: string): string => path.join(lockDirOf(file), OWNER_FILE);
 
 /**
- * proper-lockfile's file system with one change: its lock folder holds our owner file, so removing
- * the lock (release, exit, a stale takeover) removes the folder with what is in it.
+ * proper-lockfile's file system with two changes: its lock folder holds our owner file, written as
+ * part of the mkdir, so the folder's mtime proper-lockfile then records and refreshes already counts
+ * it (written after, it moved that mtime, and the first refresh took the lock for taken over); and
+ * removing the lock (release, exit, a stale takeover) removes the folder with what is in it.
  */
-const lockFs = {
-  ...fs,
-  rmdir: (p: string, cb: (err: NodeJS.ErrnoException | null) => void): void => fs.rm(p, { recursive: true, force: true }, cb),
-  rmdirSync: (p: string): void => fs.rmSync(p, { recursive: true, force: true }),
-};
+function lockFsNaming(owner: Omit<LockOwner, 'since'>) {
+  return {
+    ...fs,
+    mkdir: (p: string, cb: (err: NodeJS.ErrnoException | null) => void): void =>
+      fs.mkdir(p, (err) => {
+        if (err) return cb(err);
+        try {
+          writeFileSync(path.join(p, OWNER_FILE), JSON.stringify({ ...owner, since: new Date().toISOString() } satisfies LockOwner) + '\n');
+        } catch (e) {
+          fs.rmSync(p, { recursive: true, force: true });
+          return cb(e as NodeJS.ErrnoException);
+        }
+        cb(null);
+      }),
+    rmdir: (p: string, cb: (err: NodeJS.ErrnoException | null) => void): void => fs.rm(p, { recursive: true, force: true }, cb),
+    rmdirSync: (p: string): void => fs.rmSync(p, { recursive: true, force: true }),
+  };
+}
 
 /** The owner file's content, or undefined when missing or torn (a holder between mkdir and write). */
 export function readLockOwner(file: string): LockOwner | undefined {
@@ -75,7 +91,7 @@ export async function lockExclusive(r: LockRequest): Promise<ExclusiveLock> {
     stale: LOCK_STALE_MS,
     // The guarded file need not exist yet (a first run has no state file).
     realpath: false,
-    fs: lockFs,
+    fs: lockFsNaming({ pid: process.pid, hostname: os.hostname(), holder: r.holder }),
     onCompromised: (err: Error) => r.onLost(new ConnectorError('transient', `another process took over the lock on ${r.role} ${file}: ${err.message}`, { hint: 'This run stopped so that only one writes the file; run again once the other has finished.', context: { file } })),
   };
   let unlock: () => Promise<void>;
@@ -97,8 +113,6 @@ export async function lockExclusive(r: LockRequest): Promise<ExclusiveLock> {
       throw again;
     }
   }
-  const owner: LockOwner = { pid: process.pid, hostname: os.hostname(), holder: r.holder, since: new Date().toISOString() };
-  writeFileSync(ownerFileOf(file), JSON.stringify(owner) + '\n');
   return {
     async release() {
       await unlock().catch(() => undefined); // already released or taken over: nothing left to free

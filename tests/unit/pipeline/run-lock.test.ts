@@ -60,6 +60,23 @@ describe('pipeline run lock (one writer per state or status file)', function () 
     }
   });
 
+  it('keeps the lock past its first refresh: naming the holder inside the lock folder does not pass for a takeover', async () => {
+    // proper-lockfile refreshes the folder's mtime every LOCK_STALE_MS / 2 and gives the lock up if
+    // that mtime is not the one it last set; owner.json written after it had set it moved it, so a
+    // fresh process's first lock was lost at 5 s: every longer sync or serve stopped itself with
+    // exit 7 ("Unable to update lock within the stale threshold"). A fresh process, as a sync is.
+    const file = path.join(dir, 'state.json');
+    const child = await holder(file);
+    try {
+      const exited = new Promise<number | null>((r) => child.once('exit', r));
+      const outcome = await Promise.race([exited, new Promise<'held'>((r) => setTimeout(() => r('held'), LOCK_STALE_MS / 2 + 1_500))]);
+      expect(outcome, 'the holder gave its lock up (exit 9 = onLost)').to.equal('held');
+      expect(readLockOwner(file)?.pid).to.equal(child.pid);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('refuses while the holder is unnamed (it has made the lock but not yet written who it is)', async () => {
     const file = path.join(dir, 'status.json');
     const lock = await lockExclusive(request(file));
