@@ -5,7 +5,8 @@
 //  - INT64 → NUMERIC or FLOAT64 → the column is widened in place (ALTER … SET DATA TYPE);
 //  - the table is already wider (NUMERIC/FLOAT64 holding INT64, STRING or JSON holding anything
 //    scalar, JSON holding a RECORD) → the table keeps its type and values are converted to it;
-//  - a column the SCHEMA no longer lists stays, filled with NULL;
+//  - a column the SCHEMA no longer lists (a field deselected in the catalog) stays: NULL in new
+//    rows, while a row the batch updates keeps its stored value (the batch has none for it);
 //  - anything else (e.g. STRING → INT64, DATE → TIMESTAMP, list ↔ single value) is refused:
 //    BigQuery cannot retype it in place and we never silently rebuild a table.
 import { DataError } from '../core/errors.js';
@@ -92,8 +93,15 @@ function mergeFields(stream: string, parent: string[], have: readonly WarehouseF
 
 /** Table columns not in the SCHEMA are kept with no source (always NULL in new rows). */
 function stripSource(f: WarehouseField): MappedField {
-  return { name: f.name, type: f.type, mode: f.mode, ...(f.fields ? { fields: f.fields.map(stripSource) } : {}) };
+  return { name: f.name, type: f.type, mode: f.mode, unlisted: true, ...(f.fields ? { fields: f.fields.map(stripSource) } : {}) };
 }
+
+/**
+ * The table's columns the SCHEMA no longer lists: an upsert leaves them as stored in the rows it
+ * updates, so deselecting a field never blanks the values already loaded (only in the rows a
+ * lookback re-reads, which would leave one column half filled without a word).
+ */
+export const unlistedColumns = (fields: readonly MappedField[]): string[] => fields.filter((f) => f.unlisted).map((f) => f.name);
 
 export function planEvolution(stream: string, existing: readonly WarehouseField[], wanted: readonly MappedField[]): EvolutionPlan {
   const plan: EvolutionPlan = { effective: [], added: [], addedNested: [], widened: [], changed: false };

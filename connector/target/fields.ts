@@ -20,6 +20,8 @@ export interface WarehouseField {
 /** A column plus the record property it is read from (absent for the _sdc columns the target adds). */
 export interface MappedField extends WarehouseField {
   source?: string;
+  /** A table column the stream's SCHEMA no longer lists (evolution.ts): NULL in new rows, a re-read row keeps its value. */
+  unlisted?: true;
   fields?: MappedField[];
 }
 

@@ -39,6 +39,8 @@ export interface MergeSpec {
    * batch's min..max of a key column). They change no match, only let the warehouse skip blocks.
    */
   targetFilter?: readonly string[] | undefined;
+  /** Columns the batch has no value for (evolution.ts unlistedColumns): a matched row keeps its own. */
+  keep?: readonly string[] | undefined;
 }
 
 /** Dedup ordering of a MERGE source: newest table version, then newest replication key, then input order. */
@@ -80,7 +82,7 @@ export function mergeSql(d: Dialect, m: MergeSpec): string {
     .map((c) => ` AND ${c}`)
     .join('');
   const set = m.columns
-    .filter((c) => !m.keys.includes(c))
+    .filter((c) => !m.keys.includes(c) && !m.keep?.includes(c))
     .map((c) => `${d.ident(c)} = S.${d.ident(c)}`)
     .join(', ');
   const cols = m.columns.map((c) => d.ident(c)).join(', ');

@@ -8,7 +8,7 @@ import { AuthError, ConfigError, ConnectorError, DataError, PermissionError, Thr
 import type { TargetConfig } from '../config.js';
 import type { BatchFile, Destination, StreamTable } from '../destination.js';
 import type { EvolutionPlan } from '../evolution.js';
-import { withoutSources } from '../evolution.js';
+import { unlistedColumns, withoutSources } from '../evolution.js';
 import { ACTIVATED_VERSION_LABEL, alterColumnTypeSql, appendSql, assertIdentifier, historySql, mergeSql, SEQUENCE_COLUMN, softDeleteSql, type Dialect } from '../sql.js';
 import { MAX_TABLE_VERSION, type TableVersion } from '../../singer/messages.js';
 import type { WarehouseField, TableLayout } from '../fields.js';
@@ -176,7 +176,7 @@ export class BigQueryDestination implements Destination {
       if (file !== batch.paths[0]) rmSync(file, { force: true });
     }
     const columns = t.fields.map((f) => f.name);
-    const main = t.keyColumns.length === 0 ? appendSql(this.d, t.table, t.stageTable, columns) : mergeSql(this.d, { target: t.table, source: t.stageTable, columns, keys: t.keyColumns, orderColumn: t.orderColumn });
+    const main = t.keyColumns.length === 0 ? appendSql(this.d, t.table, t.stageTable, columns) : mergeSql(this.d, { target: t.table, source: t.stageTable, columns, keys: t.keyColumns, orderColumn: t.orderColumn, keep: unlistedColumns(t.fields) });
     await this.query(main, `merging into ${t.table}`, t.stream);
     // History after the main table: a crash in between is repaired by the replay (both idempotent).
     if (t.historyTable) await this.query(historySql(this.d, { target: t.historyTable, source: t.stageTable, columns, keys: t.keyColumns }), `appending history ${t.historyTable}`, t.stream);

@@ -10,6 +10,7 @@ import { ConnectorError } from '../../core/errors.js';
 import type { WarehouseField, TableLayout } from '../fields.js';
 import type { BatchFile, Destination, StreamTable } from '../destination.js';
 import type { EvolutionPlan } from '../evolution.js';
+import { unlistedColumns } from '../evolution.js';
 import { assertIdentifier, historySql, mergeGuard, mergeSql, softDeleteSql, sqlString, SEQUENCE_COLUMN, VERSION_COLUMN, alterColumnTypeSql, VERSIONS_TABLE, type Dialect, type MergeSpec } from '../sql.js';
 import type { TableVersion } from '../../singer/messages.js';
 import { castExpr, duckType, loadType, readJsonColumns, ROW_GROUP_ROWS } from './types.js';
@@ -240,8 +241,10 @@ export class DuckDbDestination implements Destination {
         await this.c.run(insertFile);
       } else {
         const probe = t.historyTable ? undefined : await this.probe(d, t, batch, temps);
-        const spec: MergeSpec = { target: t.table, source: t.stageTable, columns, keys: t.keyColumns, orderColumn: t.orderColumn, targetFilter: probe?.targetFilter };
-        if (probe?.replace) {
+        const keep = unlistedColumns(t.fields);
+        const spec: MergeSpec = { target: t.table, source: t.stageTable, columns, keys: t.keyColumns, orderColumn: t.orderColumn, targetFilter: probe?.targetFilter, keep };
+        // Replacing a present row would drop the values of the columns kept from it.
+        if (probe?.replace && !(probe.present && keep.length > 0)) {
           // Every key is distinct and no present row would survive a MERGE (see probe): what MERGE
           // would do is delete those rows and insert the file, at about half its cost (no stage,
           // no wide UPDATE). Every key new (a backfill, a new day) deletes nothing.

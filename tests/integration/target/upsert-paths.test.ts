@@ -69,5 +69,22 @@ for (const kind of KINDS) {
       expect((await runLoader(w, doc([rec('a', '2024-01-01T00:00:00Z', 'a1 late'), rec('b', '2024-01-05T00:00:00Z', 'b5'), rec('c', '2024-01-01T00:00:00Z', 'c1')]))).error).to.equal(undefined);
       expect(await docs()).to.deep.equal(['a a3', 'b b5', 'c c1']);
     });
+
+    it('keeps the stored values of a column the SCHEMA no longer lists (a field deselected in the catalog) when a re-read updates the row, and leaves it null in new rows', async () => {
+      // A user deselects `body` after the first loads; the lookback re-reads rows already stored.
+      // Their `body` must not be overwritten with the null the batch has no value for: the rows
+      // outside the re-read window keep theirs, and one table would mix both. Three batches: every
+      // key present and superseded (DuckDB replaces those), a key repeated (MERGE), a new key.
+      const props = (withBody: boolean): Record<string, unknown> => ({ id: { type: 'string' }, n: { type: 'integer' }, ...(withBody ? { body: { type: ['null', 'string'] } } : {}) });
+      const doc = (withBody: boolean, lines: string[]): string =>
+        [JSON.stringify({ type: 'SCHEMA', stream: 'docs', key_properties: ['id'], schema: { type: 'object', properties: props(withBody) } }), ...lines, JSON.stringify({ type: 'STATE', value: { bookmarks: {} } })].join('\n') + '\n';
+      const rec = (id: string, n: number, body?: string): string => JSON.stringify({ type: 'RECORD', stream: 'docs', record: { id, n, ...(body === undefined ? {} : { body }) } });
+      const docs = async (): Promise<string[]> => (await w.rows('docs', ['id'])).map((r) => `${String(r['id'])} ${String(r['n'])} ${String(r['body'])}`);
+      expect((await runLoader(w, doc(true, [rec('a', 1, 'a body'), rec('b', 1, 'b body'), rec('c', 1, 'c body')]))).error).to.equal(undefined);
+      expect((await runLoader(w, doc(false, [rec('a', 2), rec('b', 2)]))).error).to.equal(undefined);
+      expect((await runLoader(w, doc(false, [rec('c', 2), rec('c', 3)]))).error).to.equal(undefined);
+      expect((await runLoader(w, doc(false, [rec('d', 1)]))).error).to.equal(undefined);
+      expect(await docs()).to.deep.equal(['a 2 a body', 'b 2 b body', 'c 3 c body', 'd 1 null']);
+    });
   });
 }
