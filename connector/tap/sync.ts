@@ -57,7 +57,9 @@ export interface SyncSummary {
   exitCode: ExitCode;
   runId: string;
   accounts: number;
+  /** Accounts synced without a bookmark of theirs in the state ("new to the state"). */
   added: number;
+  /** Accounts synced on from their bookmarks ("resumed"); accounts = added + updated + failed. */
   updated: number;
   failed: Array<{ accountId: string; kind: string; message: string; hint: string | undefined }>;
   /** Accounts listed but not synced (closed, or no role on them), each with why. */
@@ -345,7 +347,6 @@ async function syncAccounts(run: SyncRun, discovery: DiscoveryResult): Promise<A
   const { config, graph, log } = run.deps;
   const accounts: AccountInfo[] = [...discovery.adAccounts.entries()].filter(([id]) => !discovery.skipped.has(id)).map(([id, a]) => accountInfo(run.usable, id, a));
   const out: AccountsOutcome = { accounts: accounts.length, added: 0, updated: 0, failed: [], anyStreamOk: false };
-  const entityNames = new Set(run.entityStreams.map((e) => e.name));
   const accountCtx: AccountRunContext = {
     runId: run.runId,
     config,
@@ -382,7 +383,9 @@ async function syncAccounts(run: SyncRun, discovery: DiscoveryResult): Promise<A
           out.failed.push({ accountId: account.accountId, kind: error.kind, message: error.message, hint: error.hint });
           log.failure(error, { account_id: account.accountId });
         } else if (isNew) out.added++;
-        else if (outcome.streams.some((s) => s.found > 0 && entityNames.has(s.stream))) out.updated++;
+        // Resumed from its bookmarks, changes found or not: counted only when changed, an account
+        // with nothing new was in no count and `found` no longer added up (3 found · 0 new · 0 resumed).
+        else out.updated++;
         await writeSyncLog(run, {
           run_id: run.runId,
           account_id: account.accountId,

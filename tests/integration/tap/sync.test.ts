@@ -225,6 +225,14 @@ describe('tap-facebook-ads against the sandbox (child process, small world)', fu
       for (const l of states) expect(l).to.include('"seq":9007199254740993}');
     });
 
+    it('counts every account of the state as resumed, whether or not its campaigns, ad sets or ads changed (found = new + resumed + failed)', () => {
+      const summary = run2.logs().find((l) => l['type'] === 'summary')!;
+      const unchanged = run2.records('sync_log').filter((l) => (l['streams'] as Array<Record<string, unknown>>).every((s) => !['campaigns', 'ad_sets', 'ads'].includes(String(s['stream'])) || s['found'] === 0));
+      expect(unchanged.length, 'an account without entity changes in this world').to.be.greaterThan(0);
+      expect(summary).to.include({ accounts: sb.world.accounts.length, added: 0, updated: sb.world.accounts.length });
+      expect(String(summary['msg'])).to.match(new RegExp(`${sb.world.accounts.length} resumed from the state, 0 new to the state`));
+    });
+
     it('re-reads only objects changed since the bookmark, filtered on the server (plus the children of any parent whose status changed)', () => {
       expect(run2.code, run2.stderr.slice(-2000)).to.equal(0);
       const state1 = run1.lastState() as { bookmarks: Record<string, Record<string, Record<string, string>>> };
