@@ -75,6 +75,12 @@ interface ApiErrorLike {
   errors?: { reason?: string; message?: string }[];
 }
 
+/**
+ * Node's codes for a request that never reached BigQuery or lost it midway (the client passes them on
+ * as the error's `code`): retry later (7), not a bug (1). ENOTFOUND/EAI_AGAIN: no DNS, no network.
+ */
+const NETWORK_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'EPIPE']);
+
 /** Maps client/API failures to the connector's error kinds (and so to exit codes). */
 export function mapBigQueryError(err: unknown, what: string, stream?: string): ConnectorError {
   if (err instanceof ConnectorError) return err;
@@ -95,8 +101,11 @@ export function mapBigQueryError(err: unknown, what: string, stream?: string): C
   if (code === 403 || reason === 'accessDenied') return new PermissionError(msg, { context, hint: 'Grant the service account BigQuery Data Editor on the dataset and Job User on the project.', cause: err });
   if (code === 404 || reason === 'notFound') return new ConfigError(msg, { context, hint: 'Check project_id, dataset and location in the target config.', cause: err });
   if (reason === 'invalid' || reason === 'invalidQuery' || code === 400) return new DataError(msg, { context, hint: 'The batch was not merged; the last emitted STATE still stands. Fix the data or schema and re-run.', cause: err });
-  if (code >= 500 || reason === 'backendError' || reason === 'internalError' || (err as NodeJS.ErrnoException)?.code === 'ECONNREFUSED' || (err as NodeJS.ErrnoException)?.code === 'ECONNRESET') {
+  if (code >= 500 || reason === 'backendError' || reason === 'internalError') {
     return new TransientError(msg, { context, hint: 'BigQuery was unavailable; re-run later from the last emitted STATE.', cause: err });
+  }
+  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) {
+    return new TransientError(msg, { context, hint: 'BigQuery could not be reached from this machine (no network, DNS or a proxy in the way, or api_endpoint mistyped); re-run later from the last emitted STATE.', cause: err });
   }
   return new ConnectorError('unexpected', msg, { context, cause: err });
 }
