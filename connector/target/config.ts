@@ -1,6 +1,7 @@
 // The target's configuration: schemas/target-config.json validated by ajv with defaults filled,
 // and a DuckDB file the process can actually create or write (checked before any line is read).
-import { accessSync, constants, statSync } from 'node:fs';
+import { createPrivateKey } from 'node:crypto';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { whyUnwritable } from '../core/writable.js';
 import path from 'node:path';
 import { loadConfigSources, validateConfig, loadSchema, type LoadedConfig } from '../core/config.js';
@@ -71,6 +72,33 @@ function checkWritable(loaded: LoadedConfig<TargetConfig>, cwd: string): LoadedC
   return loaded;
 }
 
+/**
+ * What makes a readable credentials file unusable, said without quoting it (it holds a private key).
+ * Google's client reads a JSON key: a file that is not one was ignored for no credentials at all, and
+ * a service-account key with a damaged private_key failed at the first call as exit 1 ("DECODER
+ * routines::unsupported"). Legacy .p12/.pem keys are left to the client.
+ */
+function keyFileProblem(file: string): string | undefined {
+  if (/\.(p12|pem)$/i.test(file)) return undefined;
+  let key: unknown;
+  try {
+    key = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return 'it is not a JSON key file';
+  }
+  if (typeof key !== 'object' || key === null || Array.isArray(key)) return 'it is not a JSON key file (not an object)';
+  const k = key as Record<string, unknown>;
+  if (typeof k['type'] !== 'string') return 'it is not a JSON key file (no "type": a key from Google says "service_account", "authorized_user" or "external_account")';
+  if (k['type'] !== 'service_account') return undefined;
+  if (typeof k['client_email'] !== 'string' || k['client_email'] === '') return 'its client_email is missing';
+  try {
+    createPrivateKey({ key: String(k['private_key'] ?? ''), format: 'pem' });
+  } catch {
+    return 'its private_key is not a PEM private key (the file was edited or cut short)';
+  }
+  return undefined;
+}
+
 /** A credentials_path that is not a readable file is a config error now, not an auth error at the first load job. */
 function checkCredentialsFile(loaded: LoadedConfig<TargetConfig>, cwd: string): LoadedConfig<TargetConfig> {
   const given = loaded.config.credentials_path;
@@ -83,9 +111,10 @@ function checkCredentialsFile(loaded: LoadedConfig<TargetConfig>, cwd: string): 
   } catch (err) {
     problem = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `it cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
   }
+  problem ??= keyFileProblem(file);
   if (problem) {
     throw new ConfigError(`target config: credentials_path ${file}: ${problem}`, {
-      hint: 'Point it at the service account key JSON file (readable by the user the sync runs as), or drop it to use application default credentials.',
+      hint: 'Point it at the service account key JSON file as downloaded (IAM → Service accounts → Keys → Add key → JSON; readable by the user the sync runs as), or drop it to use application default credentials.',
       context: { credentials_path: file },
     });
   }

@@ -160,6 +160,27 @@ describe('paths a run cannot use, refused (exit 2) before anything runs', () => 
     expect(String(lastLine(r.stderr)['msg'])).to.include(`credentials_path ${path.join(pdir, 'sa.json')}: no such file`);
   });
 
+  it('a BigQuery credentials_path whose key is broken or that is no JSON key file: exit 2 naming the file and what is wrong, never the key', () => {
+    // The private key's body was cut (a bad copy and paste); token_uri on a closed loopback port so
+    // nothing could reach Google even if the key were used.
+    const body = 'MIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8wggE7AgEAAkEAqPfgaTEWEP3S9w0t';
+    const sa = put('sa-broken.json', { type: 'service_account', project_id: 'my-project-1', private_key: `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\n`, client_email: 'etl@my-project-1.iam.gserviceaccount.com', token_uri: 'http://127.0.0.1:9/token' });
+    const notJson = path.join(pdir, 'sa.txt');
+    writeFileSync(notJson, `private key ${body}`);
+    for (const [credentials, problem] of [
+      [sa, 'its private_key is not a PEM private key'],
+      [notJson, 'it is not a JSON key file'],
+    ] as const) {
+      const bq = put('target-bq-key.json', { destination: 'bigquery', project_id: 'my-project-1', dataset: 'facebook_ads', credentials_path: credentials });
+      const r = run('target-bigquery.js', ['--config', bq]);
+      expect(r.status, r.stderr).to.equal(2);
+      const last = lastLine(r.stderr);
+      expect(String(last['msg'])).to.include(`credentials_path ${credentials}: ${problem}`);
+      expect(String(last['hint'])).to.match(/service account key/);
+      expect(r.stderr + r.stdout).not.to.include(body);
+    }
+  });
+
   it('a duckdb_path that is a folder', () => {
     const r = run('target-bigquery.js', ['--config', put('target-dir.json', { destination: 'duckdb', duckdb_path: pdir })]);
     expect(r.status).to.equal(2);
