@@ -42,6 +42,15 @@ function check(c: TapConfig): void {
   if (c.access_token && c.access_tokens) {
     throw new ConfigError('config has both access_token and access_tokens', { hint: 'Keep one: put the single token into access_tokens with a label.' });
   }
+  const secrets: Array<[string, string | undefined]> = [['config.access_token', c.access_token], ...(c.access_tokens ?? []).map((t, i): [string, string] => [`config.access_tokens[${i}].token`, t.token]), ['config.app_secret', c.app_secret]];
+  for (const [field, value] of secrets) {
+    // Meta refuses such a token as invalid (190): the run would end as a dead token (exit 3).
+    if (value !== undefined && /\s/.test(value)) {
+      throw new ConfigError(`${field} has a space or line break in it, which no Meta token or app secret has`, {
+        hint: 'Remove it: a value pasted with its line break (from a file, an editor or an echo without -n) is refused by Meta as an invalid token, which would look like a dead one.',
+      });
+    }
+  }
   const labels = (c.access_tokens ?? []).map((t) => t.label);
   const dup = labels.find((l, i) => labels.indexOf(l) !== i);
   if (dup) throw new ConfigError(`config.access_tokens has the label "${dup}" twice`, { hint: 'Labels name tokens in logs; make each unique.' });

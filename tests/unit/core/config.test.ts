@@ -76,6 +76,29 @@ describe('tap config', () => {
     expect(configError(() => validateTapConfig({ access_token: token, end_date: '31.01.2025' })).message).to.include('config.end_date "31.01.2025" is not accepted');
   });
 
+  it('refuses a token or app secret with a space or line break in it (a paste with its newline), naming the field, never the value', () => {
+    // Meta answers such a token with 190 "Invalid OAuth access token": the run would stop with exit 3
+    // and a hint to issue a new token, for a token that is fine once the newline is gone.
+    for (const [raw, field] of [
+      [{ access_token: `${token}\n` }, 'config.access_token'],
+      [
+        {
+          access_tokens: [
+            { label: 'a', token },
+            { label: 'b', token: ` ${token}` },
+          ],
+        },
+        'config.access_tokens[1].token',
+      ],
+      [{ access_token: token, app_secret: '0123456789abcdef\r\n' }, 'config.app_secret'],
+    ] as const) {
+      const e = configError(() => validateTapConfig(raw));
+      expect(e.message, field).to.equal(`${field} has a space or line break in it, which no Meta token or app secret has`);
+      expect(e.hint).to.match(/Remove it/);
+      expect(e.exitCode).to.equal(2);
+    }
+  });
+
   it('never echoes a secret in a validation error', () => {
     const e = configError(() => validateTapConfig({ access_tokens: [{ label: 'bad label!', token }] }));
     expect(e.message).not.to.include(token);
