@@ -10,6 +10,7 @@ import { ConfigError } from './errors.js';
 import { Redactor, secretsFromSchema } from './secrets.js';
 import { configValidator } from './validators.js';
 import { configFromEnv } from './env-config.js';
+import { whereJsonFails } from './json-errors.js';
 
 export { newAjv } from './validators.js';
 
@@ -43,22 +44,6 @@ export function readJsonFile(file: string, what: string, parse: (text: string) =
       hint: 'Fix the JSON syntax there (a trailing comma or a missing quote is the usual cause).',
     });
   }
-}
-
-/**
- * Where a JSON parser (JSON.parse, lossless-json) stopped, as an editor shows it: `line L, column C:
- * <problem> (not valid JSON)`, 1-based. Node 20 gives only a character offset, which nobody can find
- * in a multi-line config by eye.
- */
-export function whereJsonFails(text: string, err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  const pos = /\s*(?:in JSON )?at position (\d+)(?: \(line \d+ column \d+\))?/.exec(message);
-  const at = pos ? Number(pos[1]) : /end of (JSON )?input/.test(message) ? text.length : undefined;
-  const problem = (pos ? message.slice(0, pos.index) + message.slice(pos.index + pos[0].length) : message).trim();
-  if (at === undefined) return `is not valid JSON: ${problem}`;
-  const before = text.slice(0, at);
-  const lineStart = before.lastIndexOf('\n') + 1;
-  return `line ${before.split('\n').length}, column ${at - lineStart + 1}: ${problem} (not valid JSON)`;
 }
 
 export function loadSchema(relPath: string): JsonObject {

@@ -3,6 +3,7 @@
 // and converted by the type the schema gives it, so the config validates as if it came from a file.
 import { ConfigError } from './errors.js';
 import type { JsonObject } from './config.js';
+import { whereJsonFails } from './json-errors.js';
 
 /** Words read as true or false for a boolean setting (the Meltano SDK's truthy words, and their opposites). */
 const TRUE_WORDS = ['true', '1', 'yes', 'on'];
@@ -26,7 +27,7 @@ function convert(text: string, schema: JsonObject, variable: string): unknown {
     try {
       return JSON.parse(text) as unknown;
     } catch (err) {
-      throw new ConfigError(`environment variable ${variable} is not valid JSON: ${(err as Error).message}`, {
+      throw new ConfigError(`environment variable ${variable} ${whereJsonFails(text, err)}`, {
         hint: `Give it as JSON, e.g. ${variable}='${types.includes('object') ? '{"key": "value"}' : '["a", "b"]'}'.`,
         context: { variable },
       });

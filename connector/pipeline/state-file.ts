@@ -3,7 +3,7 @@
 // Numbers are read and written without rounding (a bookmark beyond 2^53 keeps every digit).
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { whereJsonFails } from '../core/config.js';
+import { whereJsonFails } from '../core/json-errors.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { parseState, type TapState } from '../singer/state.js';

@@ -53,7 +53,7 @@ describe('the Meltano SDK’s CLI conventions', function () {
     });
 
     it('names the variable whose JSON is broken, and leaves a word that is no number for validation to name', () => {
-      expect(() => configFromEnv(spec, 'TAP_FACEBOOK_ADS_', { TAP_FACEBOOK_ADS_CIRCUIT_BREAKER: '{failures: 2' })).to.throw(ConfigError, /TAP_FACEBOOK_ADS_CIRCUIT_BREAKER is not valid JSON/);
+      expect(() => configFromEnv(spec, 'TAP_FACEBOOK_ADS_', { TAP_FACEBOOK_ADS_CIRCUIT_BREAKER: '{failures: 2' })).to.throw(ConfigError, /TAP_FACEBOOK_ADS_CIRCUIT_BREAKER line 1, column 2: .*\(not valid JSON\)$/);
       expect(configFromEnv(spec, 'TAP_FACEBOOK_ADS_', { TAP_FACEBOOK_ADS_PAGE_SIZE: 'abc' })).to.deep.equal({ page_size: 'abc' });
     });
 

@@ -8,6 +8,17 @@ import { ConfigError } from '../../../connector/core/errors.js';
 import { describeAjvErrors } from '../../../connector/core/config.js';
 import { newAjv } from '../../../connector/core/validators.js';
 
+/** Runs `fn` with process.env replaced, restoring it after. */
+function withEnv<T>(env: NodeJS.ProcessEnv, fn: () => T): T {
+  const saved = process.env;
+  process.env = env;
+  try {
+    return fn();
+  } finally {
+    process.env = saved;
+  }
+}
+
 function configError(fn: () => unknown): ConfigError {
   try {
     fn();
@@ -156,6 +167,23 @@ describe('config files', () => {
     expect(configError(() => loadTapConfig(file)).message).to.match(/config\.json line 3, column 3: Expected ',' or '}' after property value/);
     writeFileSync(file, '{\n  "access_token": "sbx_agency_0123456789abcdef",\n');
     expect(configError(() => loadTapConfig(file)).message).to.match(/config\.json line 3, column 1: Expected double-quoted property name \(not valid JSON\)$/);
+  });
+
+  it('never quote a token written without its double quotes, placing it by line and column instead (file, state file, environment variable)', () => {
+    // V8 words this error with the text around it ("Unexpected token 's', ..."token": sbx_agency"...
+    // is not valid JSON"): the token's first characters, in every log.
+    const token = 'sbx_agency_0123456789abcdef';
+    const file = path.join(dir, 'config.json');
+    writeFileSync(file, `{\n  "start_date": "2026-01-01",\n  "access_token": ${token}\n}\n`);
+    const e = configError(() => loadTapConfig(file));
+    expect(e.message).to.equal(`tap config file ${file} line 3, column 19: a value that is not JSON: text needs double quotes (not valid JSON)`);
+    writeFileSync(file, `{"access_tokens": [{"label": "a", "token": "${token}"}, ${token}]}`);
+    const listed = configError(() => loadTapConfig(file)).message;
+    expect(listed).to.match(/line 1, column \d+: a value that is not JSON/);
+    expect(listed).not.to.match(/sbx|abcdef/);
+    const env = { ...process.env, TAP_FACEBOOK_ADS_ACCESS_TOKENS: `[{"label": "a", "token": ${token}}]` };
+    const fromEnv = configError(() => withEnv(env, () => loadTapConfig('ENV'))).message;
+    expect(fromEnv).to.equal('environment variable TAP_FACEBOOK_ADS_ACCESS_TOKENS line 1, column 26: a value that is not JSON: text needs double quotes (not valid JSON)');
   });
 });
 
