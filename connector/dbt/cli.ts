@@ -33,10 +33,13 @@ async function common(flags: CommonFlags) {
   if (!existsSync(flags.duckdbPath) || statSync(flags.duckdbPath).isDirectory()) {
     throw new ConfigError(`--duckdb-path ${flags.duckdbPath} is not a DuckDB warehouse file`, { hint: 'Pass the duckdb_path of your target config (the file a sync wrote), e.g. .demo/warehouse.duckdb.' });
   }
+  const vars = await parseVars(flags.vars);
+  const { checkRawSchema } = await import('./raw-schema.js');
+  await checkRawSchema(flags.duckdbPath, vars);
   return {
     duckdbPath: flags.duckdbPath,
     log: new Logger({ component: 'dbt' }),
-    vars: await parseVars(flags.vars),
+    vars,
     ...(flags.project ? { projectDir: flags.project } : {}),
   };
 }

@@ -195,6 +195,24 @@ describe('paths a run cannot use, refused (exit 2) before anything runs', () => 
     expect(existsSync(typo)).to.equal(false);
   });
 
+  it('models build on a warehouse whose raw tables are in another schema than facebook_ads_schema: exit 2 naming the schema they are in, before dbt runs', async () => {
+    // A target config with "dataset": "meta_ads": `sync --models` passes it on, `models build` cannot
+    // know it. dbt failed every staging model (exit 6, a page of Catalog Errors) a while later.
+    const file = path.join(pdir, 'meta.duckdb');
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(file);
+    const conn = await db.connect();
+    await conn.run('CREATE SCHEMA meta_ads; CREATE TABLE meta_ads.sync_log (run_id VARCHAR); CREATE TABLE meta_ads.insights_account (account_id VARCHAR)');
+    conn.closeSync();
+    db.closeSync();
+    const r = run('fb-ads-elt.js', ['models', 'build', '--duckdb-path', file]);
+    expect(r.status, r.stderr.slice(-1000)).to.equal(2);
+    const last = lastLine(r.stderr);
+    expect(String(last['msg'])).to.equal(`warehouse ${file} has no schema "facebook_ads" (var facebook_ads_schema), where the models read the raw tables; they are in "meta_ads"`);
+    expect(String(last['hint'])).to.include(`--vars '{facebook_ads_schema: meta_ads}'`);
+    expect(r.stderr).not.to.include('Catalog Error');
+  });
+
   it('serve with a tap config that is missing: refused at start, not at the first trigger', () => {
     const serve = put('serve.json', { bearer_secret: 'Zq8-vT3r!pL0x#Wk5mN7', tap_config: 'no-such-tap.json', target_config: 'target.json', port: 0 });
     const r = run('fb-ads-elt.js', ['serve', '--config', serve]);
