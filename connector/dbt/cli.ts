@@ -33,13 +33,10 @@ async function common(flags: CommonFlags) {
   if (!existsSync(flags.duckdbPath) || statSync(flags.duckdbPath).isDirectory()) {
     throw new ConfigError(`--duckdb-path ${flags.duckdbPath} is not a DuckDB warehouse file`, { hint: 'Pass the duckdb_path of your target config (the file a sync wrote), e.g. .demo/warehouse.duckdb.' });
   }
-  const vars = await parseVars(flags.vars);
-  const { checkRawSchema } = await import('./raw-schema.js');
-  await checkRawSchema(flags.duckdbPath, vars);
   return {
     duckdbPath: flags.duckdbPath,
     log: new Logger({ component: 'dbt' }),
-    vars,
+    vars: await parseVars(flags.vars),
     ...(flags.project ? { projectDir: flags.project } : {}),
   };
 }
@@ -58,7 +55,11 @@ export function registerModels(program: Command): void {
     .option('--full-refresh', 'rebuild incremental models from scratch')
     .action(async (flags: CommonFlags & { select?: string[]; fullRefresh?: boolean }) => {
       const { dbtBuild } = await import('./run.js');
-      const r = await dbtBuild({ ...(await common(flags)), ...(flags.select ? { select: flags.select } : {}), ...(flags.fullRefresh ? { fullRefresh: true } : {}) });
+      const { checkRawSchema } = await import('./raw-schema.js');
+      const opts = await common(flags);
+      // Only build: other dbt commands (debug, deps, docs) may run on a file no sync wrote yet.
+      await checkRawSchema(opts.duckdbPath, opts.vars);
+      const r = await dbtBuild({ ...opts, ...(flags.select ? { select: flags.select } : {}), ...(flags.fullRefresh ? { fullRefresh: true } : {}) });
       const count: Record<string, number> = {};
       for (const n of r.results.nodes) count[`${n.resourceType}:${n.status}`] = (count[`${n.resourceType}:${n.status}`] ?? 0) + 1;
       process.stdout.write(JSON.stringify({ ok: true, models: r.models, elapsed_seconds: r.results.elapsedSeconds, nodes: count }, null, 2) + '\n');

@@ -1,4 +1,4 @@
-// Before dbt runs on a DuckDB warehouse by itself (`fb-ads-elt models`): the schema the models read
+// Before dbt builds a DuckDB warehouse by itself (`fb-ads-elt models build`): the schema the models read
 // the raw tables from (var facebook_ads_schema, default facebook_ads) must hold them. `sync --models`
 // passes the target's dataset on; `models` cannot know it, and with another dataset dbt failed every
 // staging model with a Catalog Error (exit 6) instead of saying which var to set.
