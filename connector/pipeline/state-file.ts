@@ -1,7 +1,7 @@
 // The state file between runs: read the previous run's state for the tap, and persist the last
 // state the target committed atomically (temp file + rename), so a crash never leaves half a file.
 // Numbers are read and written without rounding (a bookmark beyond 2^53 keeps every digit).
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { whereJsonFails } from '../core/json-errors.js';
 import { ConfigError } from '../core/errors.js';
@@ -53,11 +53,29 @@ export function readStateFile(file: string, log?: Pick<Logger, 'warn'>): TapStat
 }
 
 /**
+ * The file a path stands for, through symlinks (a state file kept on another volume and linked in):
+ * renamed onto, the link itself would become a plain file and the file it points to keep old bookmarks.
+ */
+function linkedFile(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    // Missing (a first run), or a link whose file is not there yet: that file is the one to create.
+  }
+  try {
+    return path.resolve(path.dirname(path.resolve(file)), readlinkSync(file));
+  } catch {
+    return path.resolve(file);
+  }
+}
+
+/**
  * Writes `state` to `file` so that readers see either the old or the new content: write a sibling
  * temp file, fsync it, rename it over the target (rename is atomic within a directory on POSIX).
  */
-export function writeStateAtomic(file: string, state: Record<string, unknown>): void {
-  const dir = path.dirname(path.resolve(file));
+export function writeStateAtomic(given: string, state: Record<string, unknown>): void {
+  const file = linkedFile(given);
+  const dir = path.dirname(file);
   mkdirSync(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {

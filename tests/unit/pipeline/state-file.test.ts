@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../../../connector/core/errors.js';
@@ -91,6 +91,24 @@ describe('pipeline state file', () => {
     expect(JSON.parse(readFileSync(f, 'utf8'))).to.deep.equal({ bookmarks: { ads: { '1': { updated_time: '2026-01-02T00:00:00Z' } } } });
     expect(readdirSync(path.dirname(f))).to.deep.equal(['state.json']);
     expect(readStateFile(f)?.bookmarks['ads']?.['1']).to.deep.equal({ updated_time: '2026-01-02T00:00:00Z' });
+  });
+
+  it('writes through a symlinked state file into the file it points to, keeping the link (a state kept on another volume)', () => {
+    // Renaming onto the link replaced it with a plain file: the linked file kept the old bookmarks.
+    mkdirSync(path.join(dir, 'data'));
+    const real = path.join(dir, 'data', 'state.json');
+    writeFileSync(real, '{"bookmarks":{}}\n');
+    const link = path.join(dir, 'state.json');
+    symlinkSync(path.join('data', 'state.json'), link);
+    writeStateAtomic(link, { bookmarks: { ads: { '1': { updated_time: '2026-01-01T00:00:00Z' } } } });
+    expect(lstatSync(link).isSymbolicLink(), 'still a link').to.equal(true);
+    expect(readFileSync(real, 'utf8')).to.equal('{"bookmarks":{"ads":{"1":{"updated_time":"2026-01-01T00:00:00Z"}}}}\n');
+    expect(readdirSync(path.join(dir, 'data'))).to.deep.equal(['state.json']);
+    // A link whose file is not there yet (a first run) creates that file, not a plain file in its place.
+    rmSync(real);
+    writeStateAtomic(link, { bookmarks: {} });
+    expect(lstatSync(link).isSymbolicLink()).to.equal(true);
+    expect(readFileSync(real, 'utf8')).to.equal('{"bookmarks":{}}\n');
   });
 
   it("writes the state (and serve's status, the same writer) owner-only, even over a world-readable file and with umask 0", () => {
