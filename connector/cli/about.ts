@@ -144,12 +144,18 @@ export function formatAbout(info: AboutInfo, format: AboutFormat): string {
 /** Commander collector for a repeatable `--config` (files and `ENV`, merged in order by core/config.ts). */
 export const collectConfig = (value: string, previous: string[]): string[] => [...previous, value];
 
-/** Adds `-V/--version`, `--about` and `--format` to a bin's program. */
+/** Adds `-V/--version`, `--about` and `--format` to a bin's program, and leaves its errors to runCli. */
 export function addAboutFlags(program: Command, _bin: BinName): Command {
-  return program
-    .version(packageVersion(), '-V, --version', 'print the version (package.json) and exit')
-    .option('--about', 'print name, version, capabilities and settings (Meltano SDK style) and exit')
-    .addOption(new Option('--format <format>', 'output of --about').choices([...ABOUT_FORMATS]).default('text'));
+  return (
+    program
+      // commander's own error text is not written: runCli prints one JSON error line with a hint
+      // instead (two error lines for one mistake confused users, and stderr is JSON lines only).
+      // Help goes to stdout as before. Set before any subcommand is added, which inherits it.
+      .configureOutput({ writeErr: () => undefined })
+      .version(packageVersion(), '-V, --version', 'print the version (package.json) and exit')
+      .option('--about', 'print name, version, capabilities and settings (Meltano SDK style) and exit')
+      .addOption(new Option('--format <format>', 'output of --about').choices([...ABOUT_FORMATS]).default('text'))
+  );
 }
 
 /** Prints the about output when `--about` was given; true = the bin is done (exit 0). */

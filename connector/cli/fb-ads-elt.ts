@@ -7,12 +7,7 @@ import { registerSandbox } from '../sandbox/cli.js';
 import { registerModels } from '../dbt/cli.js';
 import { registerPipeline } from '../pipeline/cli.js';
 
-// commander's own error text is not written: runCli prints one JSON error line with a hint instead
-// (two error lines for one mistake confused users). Help goes to stdout as before.
-const program = new Command('fb-ads-elt')
-  .description('Meta Ads -> BigQuery ELT: sync, serve, demo, sandbox, models')
-  .configureOutput({ writeErr: () => undefined })
-  .exitOverride();
+const program = new Command('fb-ads-elt').description('Meta Ads -> BigQuery ELT: sync, serve, demo, sandbox, models').exitOverride();
 addAboutFlags(program, 'fb-ads-elt');
 registerPipeline(program);
 registerSandbox(program);

@@ -42,6 +42,25 @@ describe('every CLI given a missing or malformed config', () => {
   }
 });
 
+describe('every bin given an unknown option or a missing option value', () => {
+  for (const [bin, args] of [
+    ['tap-facebook-ads.js', ['--bogus']],
+    ['tap-facebook-ads.js', ['--config']],
+    ['target-bigquery.js', ['--bogus']],
+    ['fb-ads-elt.js', ['sync', '--bogus']],
+  ] as const) {
+    it(`${bin} ${args.join(' ')} writes only JSON log lines on stderr (one error with a hint), exit 2`, () => {
+      // commander printed its own "error: unknown option" text line before ours on the tap and the target.
+      const r = run(bin, [...args]);
+      expect(r.status).to.equal(2);
+      const lines = r.stderr.trim().split('\n');
+      for (const l of lines) expect(() => JSON.parse(l) as unknown, l).not.to.throw();
+      expect(lines).to.have.length(1);
+      expect(JSON.parse(lines[0]!)).to.include({ error_kind: 'config', exit_code: 2 });
+    });
+  }
+});
+
 describe('fb-ads-elt sync refusing to start', () => {
   const sdir = mkdtempSync(path.join(tmpdir(), 'cli-sync-refuses-'));
   after(() => rmSync(sdir, { recursive: true, force: true }));
