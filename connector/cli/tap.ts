@@ -78,7 +78,7 @@ await runCli('tap-facebook-ads', async (ctx) => {
   function readState(file: string): ReturnType<typeof emptyState> {
     try {
       // Warnings name no file: under `fb-ads-elt sync` this one is a scratch copy of the user's state file.
-      return parseState(readJsonFile(file, 'State', parseJsonExact), bookmarkKeys(config), (message, fields) => ctx.log.warn(message, fields));
+      return parseState(readJsonFile(file, 'State', parseJsonExact), bookmarkKeys(config), (message, fields) => ctx.log.warn(message, fields), clock());
     } catch (err) {
       // readJsonFile names the file already; parseState speaks of `state.…` only.
       if (!(err instanceof ConfigError) || err.message.startsWith('State file')) throw err;

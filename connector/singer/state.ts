@@ -26,7 +26,7 @@ export type StateWarn = (message: string, fields: Record<string, unknown>) => vo
  * tap reads is checked here, so a hand-edited or foreign state fails the run before any call (exit 2,
  * naming the path) instead of reaching Meta as a filter it refuses on every later run.
  */
-export function parseState(raw: unknown, keys: BookmarkKeys = {}, warn?: StateWarn): TapState {
+export function parseState(raw: unknown, keys: BookmarkKeys = {}, warn?: StateWarn, now?: Date): TapState {
   const streams = Object.keys(keys);
   if (raw === null || raw === undefined) return emptyState();
   if (Array.isArray(raw) && raw.some((m) => isObject(m) && ['STREAM', 'GLOBAL', 'LEGACY'].includes(String((m as Record<string, unknown>)['type'])))) {
@@ -46,7 +46,7 @@ export function parseState(raw: unknown, keys: BookmarkKeys = {}, warn?: StateWa
       throw new ConfigError(`state.bookmarks.${stream} must be an object keyed by account id`);
     }
     checkOurShape(stream, perAccount as Record<string, unknown>, streams);
-    for (const [account, bookmark] of Object.entries(perAccount as Record<string, unknown>)) checkBookmark(`state.bookmarks.${stream}.${account}`, bookmark, Object.hasOwn(keys, stream) ? keys[stream] : undefined);
+    for (const [account, bookmark] of Object.entries(perAccount as Record<string, unknown>)) checkBookmark(`state.bookmarks.${stream}.${account}`, bookmark, Object.hasOwn(keys, stream) ? keys[stream] : undefined, now);
     if (streams.length && !streams.includes(stream)) warnUnknownStream(stream, streams, warn);
   }
   // Not structuredClone: it would turn a LosslessNumber (a number beyond 2^53 read exactly) into a plain object.
@@ -121,6 +121,15 @@ const BOOKMARK_VALUES: Record<string, { what: string; valid: (v: string) => bool
   last_complete_day: { what: 'a calendar day (YYYY-MM-DD)', valid: isIsoDay },
 };
 
+/**
+ * How far after the run's clock an updated_time bookmark may be: Meta stamps it, and Meta's clock can
+ * run ahead of this machine's (sync reports the skew), by seconds, not days. One further on comes
+ * from an edited or foreign state, or a wrong clock or FB_ADS_ELT_NOW, and would make the read skip
+ * every change made before it, without a word (the insights bookmark is clamped to today instead).
+ */
+const FUTURE_TOLERANCE_MS = 24 * 3600_000;
+const FUTURE_CHECKED = ['updated_time', 'ads_updated_time'];
+
 /** Bookmark keys holding ids the tap sends to Meta (entity-bookmark.ts REFUSED_KEY). */
 const BOOKMARK_ID_LISTS = ['refused_ids'] as const;
 
@@ -128,7 +137,7 @@ const BOOKMARK_ID_LISTS = ['refused_ids'] as const;
  * A bookmark of a known stream without the value its reads start from would silently re-read the
  * stream from start_date (a full backfill nobody asked for): refused, naming what it needs.
  */
-function checkBookmark(where: string, bookmark: unknown, required: string | undefined): void {
+function checkBookmark(where: string, bookmark: unknown, required: string | undefined, now: Date | undefined): void {
   if (!bookmark || typeof bookmark !== 'object' || Array.isArray(bookmark)) throw new ConfigError(`${where} must be an object`, { hint: BAD_STATE_HINT });
   if (required !== undefined && (bookmark as Record<string, unknown>)[required] === undefined) {
     const rule = BOOKMARK_VALUES[required];
@@ -147,6 +156,12 @@ function checkBookmark(where: string, bookmark: unknown, required: string | unde
     if (value === undefined) continue;
     if (typeof value !== 'string' || !rule.valid(value)) {
       throw new ConfigError(`${where}.${key} must be ${rule.what}, got ${JSON.stringify(value)?.slice(0, 60)}`, { hint: BAD_STATE_HINT, context: { path: `${where}.${key}` } });
+    }
+    if (now && FUTURE_CHECKED.includes(key) && (parseInstant(value) ?? 0) > now.getTime() + FUTURE_TOLERANCE_MS) {
+      throw new ConfigError(`${where}.${key} ${value} is after this run's clock (${now.toISOString()}) by more than a day: the read would skip every change made before it`, {
+        hint: `Meta stamps updated_time, so this state was edited or comes from elsewhere (or this machine's clock, or FB_ADS_ELT_NOW, is wrong). ${BAD_STATE_HINT}`,
+        context: { path: `${where}.${key}` },
+      });
     }
   }
 }

@@ -12,8 +12,8 @@ const file = (name: string, text: string): string => {
   return p;
 };
 
-function run(bin: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', bin), ...args], { encoding: 'utf8', input: '', timeout: 60_000 });
+function run(bin: string, args: string[], env: NodeJS.ProcessEnv = process.env): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', bin), ...args], { encoding: 'utf8', input: '', timeout: 60_000, env });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -198,6 +198,15 @@ describe('paths a run cannot use, refused (exit 2) before anything runs', () => 
       expect(String(last['hint'])).to.match(/service account key/);
       expect(r.stderr + r.stdout).not.to.include(body);
     }
+  });
+
+  it("a state whose campaigns bookmark is years after the run's clock (an edited or foreign state): the tap refuses it (exit 2) naming the path, before any call", () => {
+    const tapFile = put('tap-closed.json', { access_token: 'sbx_tok_0123456789abcdef', start_date: '2026-01-01', api_base_url: 'http://127.0.0.1:9' });
+    const state = put('state-future.json', { bookmarks: { campaigns: { '1025728468230903': { updated_time: '2030-01-01T00:00:00Z' } } } });
+    const r = run('tap-facebook-ads.js', ['--config', tapFile, '--state', state], { ...process.env, FB_ADS_ELT_NOW: '2026-11-20T12:00:00Z' });
+    expect(r.status, r.stderr.slice(-800)).to.equal(2);
+    expect(String(lastLine(r.stderr)['msg'])).to.include(`${state}: state.bookmarks.campaigns.1025728468230903.updated_time 2030-01-01T00:00:00Z is after this run's clock`);
+    expect(r.stdout).to.equal('');
   });
 
   it('a duckdb_path that is a folder', () => {

@@ -140,6 +140,16 @@ describe('Singer state', () => {
     }
   });
 
+  it("refuses an entity bookmark after the run's clock by more than a day, naming its path: every change before it would be skipped", () => {
+    const now = new Date('2026-11-20T12:00:00Z');
+    const state = (updated: string, stream = 'campaigns', key = 'updated_time'): unknown => ({ bookmarks: { [stream]: { '1025728468230903': { [key]: updated } } } });
+    expect(() => parseState(state('2030-01-01T00:00:00Z'), {}, undefined, now)).to.throw(ConfigError, /^state\.bookmarks\.campaigns\.1025728468230903\.updated_time 2030-01-01T00:00:00Z is after this run's clock \(2026-11-20T12:00:00\.000Z\) by more than a day/);
+    expect(() => parseState(state('2026-11-22T00:00:00+0000', 'ad_creatives', 'ads_updated_time'), {}, undefined, now)).to.throw(ConfigError, /ads_updated_time/);
+    // Meta's clock may run ahead of this machine's: hours are fine, and without a clock nothing is compared.
+    expect(() => parseState(state('2026-11-21T06:00:00Z'), {}, undefined, now)).not.to.throw();
+    expect(() => parseState(state('2030-01-01T00:00:00Z'))).not.to.throw();
+  });
+
   describe("checked against this tap's streams (bookmarkKeys)", () => {
     const account = '1025728468230903';
     const parse = (bookmarks: Record<string, unknown>): { warnings: Array<[string, Record<string, unknown>]>; state: unknown } => {
