@@ -91,7 +91,9 @@ function coverageGap(r: Record<string, unknown>, channel: string | null, labels:
       ?.split('; ')
       .map((part) => part.replace(/^([^:]+):/, (_m, id: string) => `${channelLabel(id, labels)}:`))
       .join('; ');
-    return [...(missing ? [`no spend data from ${missing}`] : []), ...(partly ? [`spend for part of the month only from ${partly}`] : []), ...(unread ? [`every read failed for ${unread}`] : [])].join('; ') || null;
+    // platforms_missing: no day of the month covered; it may still have spend rows (days in progress,
+    // the month to date on its 1st), which the report lists: "no spend data" contradicted them.
+    return [...(missing ? [`no day of it read in full by ${missing}`] : []), ...(partly ? [`spend for part of the month only from ${partly}`] : []), ...(unread ? [`every read failed for ${unread}`] : [])].join('; ') || null;
   }
   const unread = dec(r['unread_account_ids']);
   return r['is_paid_channel'] === true ? `${channelLabel(channel, labels)} covers ${Number(r['days_spend_covered'])} of ${Number(r['days_in_month'])} days${unread ? ` (every read failed for account ${unread})` : ''}` : null;

@@ -94,7 +94,7 @@ describe('stakeholder HTML report', () => {
   it('shows "—" for a month whose spend a platform does not cover in full, even with a cac value, and says why', () => {
     // As fct_cac_monthly before per-platform coverage wrote it: a "tracked" August with only Google
     // and TikTok spend (Facebook starts in September) and an understated CAC of 27.78.
-    const gap = 'no spend data from facebook_ads';
+    const gap = 'no day of it read in full by Facebook Ads';
     const page = parse(
       renderReport({
         ...data(),

@@ -79,6 +79,20 @@ describe('report figures read from the marts', () => {
     }
   });
 
+  it('says a platform read no day of the month in full, not that it has no spend data, when its spend rows are there (the month to date on its 1st)', async () => {
+    // The demo run just after midnight UTC on the 1st: December's spend rows exist (a day in
+    // progress) and the report lists them, while the terminal said "no spend data from Facebook Ads".
+    const db = await marts({ '1': 'UTC' }, 'UTC', true);
+    try {
+      await db.conn.run("update fct_cac_monthly set is_spend_tracked = false, cac = null, as_of_date = null, platforms_missing = 'facebook_ads'");
+      const d = await queryReportData(db.conn, { title: 't', generatedAt: 'g', now: new Date('2026-10-31T22:09:00Z') });
+      expect(Number(d.cac[0]!.spend)).to.be.greaterThan(0);
+      expect(d.cac.map((r) => r.coverageGap)).to.deep.equal(['no day of it read in full by Facebook Ads']);
+    } finally {
+      db.close();
+    }
+  });
+
   it('says which accounts every read of an untracked month failed for, beside the partial platform', async () => {
     const db = await marts({ '1': 'UTC' }, 'UTC');
     try {
