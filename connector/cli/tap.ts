@@ -42,7 +42,19 @@ await runCli('tap-facebook-ads', async (ctx) => {
   const clock = runClock();
   // The tap's machinery (ajv, axios, the streams) loads after argument parsing: --help, --version and
   // --about answer without it (start-up time, issue 20).
-  const [{ bareAccountId, loadDiscoveryConfig, loadTapConfig }, { readJsonFile }, { bookmarkKeys, discover }, { selectStreams, runSync }, { emptyState, parseState }, { SingerWriter }, { GraphClient }, { checkTokens }, { parseJsonExact, stringifyExact }] = await Promise.all([
+  const [
+    { bareAccountId, loadDiscoveryConfig, loadTapConfig },
+    { readJsonFile },
+    { bookmarkKeys, discover },
+    { selectStreams, runSync },
+    { emptyState, parseState },
+    { SingerWriter },
+    { GraphClient },
+    { checkTokens },
+    { parseJsonExact, stringifyExact },
+    { checkReportKeys },
+    { reportsFor },
+  ] = await Promise.all([
     import('../tap/config.js'),
     import('../core/config.js'),
     import('../tap/discover.js'),
@@ -52,6 +64,8 @@ await runCli('tap-facebook-ads', async (ctx) => {
     import('../graph/client.js'),
     import('../graph/tokens.js'),
     import('../singer/exact-json.js'),
+    import('../tap/read-insights.js'),
+    import('../tap/insights.js'),
   ]);
   // Before any output: its stdout error listener turns a reader that went away (`| head`) into a quiet end, not a crash.
   const out = new SingerWriter(process.stdout, (m) => ((m as { type?: unknown }).type === 'STATE' ? stringifyExact(m) : JSON.stringify(m)));
@@ -78,7 +92,10 @@ await runCli('tap-facebook-ads', async (ctx) => {
   function readState(file: string): ReturnType<typeof emptyState> {
     try {
       // Warnings name no file: under `fb-ads-elt sync` this one is a scratch copy of the user's state file.
-      return parseState(readJsonFile(file, 'State', parseJsonExact), bookmarkKeys(config), (message, fields) => ctx.log.warn(message, fields), clock());
+      const state = parseState(readJsonFile(file, 'State', parseJsonExact), bookmarkKeys(config), (message, fields) => ctx.log.warn(message, fields), clock());
+      // A custom report whose key changed would add rows beside its table's old ones.
+      checkReportKeys(state, reportsFor(config));
+      return state;
     } catch (err) {
       // readJsonFile names the file already; parseState speaks of `state.…` only.
       if (!(err instanceof ConfigError) || err.message.startsWith('State file')) throw err;

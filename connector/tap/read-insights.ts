@@ -7,12 +7,12 @@
 // call cap (graph/call-budget.ts).
 import type { LimitFunction } from 'p-limit';
 import { addDays, addMonths, dayInZone, maxDay, minDay } from '../core/dates.js';
-import { ConnectorError, DataError, ThrottledError, asConnectorError } from '../core/errors.js';
+import { ConfigError, ConnectorError, DataError, ThrottledError, asConnectorError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { ObjectSkipError, PolicyBlockError, ReduceDataError } from '../graph/errors.js';
 import { JobFailedError, JobQueuedError, type ReportRunTiming } from '../graph/report-run.js';
 import { RunPoller } from '../graph/run-poller.js';
-import type { Bookmark } from '../singer/state.js';
+import type { Bookmark, TapState } from '../singer/state.js';
 import type { JsonSchema } from '../singer/messages.js';
 import type { AccountInfo } from './assets.js';
 import type { TapConfig } from './config.js';
@@ -117,9 +117,36 @@ export function lastCompleteDay(previous: Bookmark | undefined): string | undefi
   return typeof last === 'string' ? addDays(last, -1) : undefined;
 }
 
+/**
+ * Bookmark key: the report's key columns when its rows were read (insightsKey: level id, day,
+ * breakdowns). Not a parameter of the read (bookmarkParams) but of the table: see checkReportKeys.
+ */
+export const REPORT_KEY = 'key';
+
 /** The bookmark a read of the plan's days writes: the last day read and the last of them that was over. */
 function bookmarkAfter(config: TapConfig, report: InsightsReport, plan: InsightsPlan): Bookmark {
-  return { date_start: plan.until, last_complete_day: minDay(plan.until, addDays(plan.today, -1)), ...bookmarkParams(config, report) };
+  return { date_start: plan.until, last_complete_day: minDay(plan.until, addDays(plan.today, -1)), ...bookmarkParams(config, report), [REPORT_KEY]: insightsKey(report.level, report.breakdowns) };
+}
+
+/**
+ * Refuses (before any call) a state whose report was read under another key: a custom report whose
+ * level or breakdowns changed keeps its name, hence its table, whose rows of the old key the target
+ * keeps while it adds the new ones beside them (campaign × country and campaign × age rows of one day:
+ * spend counted twice). A bookmark written before REPORT_KEY existed cannot tell, and is let through.
+ */
+export function checkReportKeys(state: TapState, reports: readonly InsightsReport[]): void {
+  const sorted = (k: readonly unknown[]): string => JSON.stringify(k.map(String).sort());
+  for (const report of reports) {
+    const key = insightsKey(report.level, report.breakdowns);
+    for (const [account, bookmark] of Object.entries(state.bookmarks[report.name] ?? {})) {
+      const was = bookmark[REPORT_KEY];
+      if (!Array.isArray(was) || sorted(was) === sorted(key)) continue;
+      throw new ConfigError(`state.bookmarks.${report.name}.${account} was read keyed by ${was.map(String).join(', ')}; the report is now keyed by ${key.join(', ')} (its level or breakdowns changed)`, {
+        hint: `Its table holds rows of the old key, and rows of the new one would be added beside them (spend counted twice). Give the changed report a new name in config.insights_reports (a new table, read from start_date); or drop the table ${report.name} in the warehouse and delete bookmarks.${report.name} from the state to read it again.`,
+        context: { stream: report.name, account_id: account, path: `state.bookmarks.${report.name}.${account}.${REPORT_KEY}` },
+      });
+    }
+  }
 }
 
 /** Which days to read this run for one account (all days are in the account's time zone). */

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { startSandbox, type Sandbox } from '../../../connector/sandbox/index.js';
 import { addDays, dayInZone } from '../../../connector/core/dates.js';
-import { killRunningTaps, recordingProxy, runTap, schemaProblems, sumDecimals, tapConfig, tempDir, TEST_TODAY, type Recorder } from './helpers.js';
+import { catalogSelecting, killRunningTaps, recordingProxy, runTap, schemaProblems, sumDecimals, tapConfig, tempDir, TEST_TODAY, type Recorder } from './helpers.js';
 
 describe('tap-facebook-ads with a custom insights report from config (child process)', function () {
   this.timeout(90_000);
@@ -53,5 +53,26 @@ describe('tap-facebook-ads with a custom insights report from config (child proc
       const parts = rows.filter((x) => x['campaign_id'] === c['campaign_id'] && x['date_start'] === c['date_start']).map((x) => x['spend']);
       expect(sumDecimals(parts), `${String(c['campaign_id'])} ${String(c['date_start'])}`).to.equal(sumDecimals([c['spend']]));
     }
+  });
+
+  it('refuses (exit 2, before any call) a state whose report was read with other breakdowns: its table holds rows of the old key, and the new ones would be added beside them', async () => {
+    // by_demo read by country, then the user switches it to age: the lookback's rows came back keyed
+    // by campaign, day and age while the country rows stayed, and the table's spend doubled there.
+    const acct = sb.world.accounts[0]!;
+    const report = (breakdowns: string[]) => tapConfig(sb, rec.baseUrl, { account_ids: [acct.accountId], start_date: addDays(TEST_TODAY, -3), insights_reports: [{ name: 'by_demo', level: 'campaign', breakdowns }] });
+    const catalog = (config: Record<string, unknown>) => catalogSelecting(['by_demo'], config as Parameters<typeof catalogSelecting>[1]);
+    const first = await runTap({ now: sb.now(), config: report(['country']), catalog: catalog(report(['country'])), dir: tmp.dir });
+    expect(first.code, first.stderr.slice(-1500)).to.equal(0);
+    const mark = rec.calls.length;
+    const second = await runTap({ now: sb.now(), config: report(['age']), catalog: catalog(report(['age'])), state: first.lastState(), dir: tmp.dir });
+    expect(second.code, second.stderr.slice(-1500)).to.equal(2);
+    const error = second.logs().find((l) => l['level'] === 'error')!;
+    expect(String(error['msg'])).to.include(`state.bookmarks.by_demo.${acct.accountId} was read keyed by campaign_id, date_start, country; the report is now keyed by campaign_id, date_start, age`);
+    expect(String(error['hint'])).to.include('new name');
+    expect(second.records('by_demo')).to.deep.equal([]);
+    expect(rec.calls.length - mark, 'no Graph call').to.equal(0);
+    // The same breakdowns, in another order, are the same report.
+    const again = await runTap({ now: sb.now(), config: report(['country']), catalog: catalog(report(['country'])), state: first.lastState(), dir: tmp.dir });
+    expect(again.code, again.stderr.slice(-1500)).to.equal(0);
   });
 });
