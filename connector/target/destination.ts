@@ -55,6 +55,10 @@ export interface Destination {
    * stale record in later; the soft delete is repeated by the next activation.
    */
   activateVersion(t: StreamTable, version: TableVersion, at: Date): Promise<void>;
+  /** keyFingerprint() of the key the table's rows were loaded under, as recordTableKey kept it; undefined when none was kept (a table from before, or none). */
+  tableKey(table: string): Promise<string | undefined>;
+  /** Keeps keyFingerprint(columns) beside the table (sql.ts KEYS_TABLE / KEY_LABEL). */
+  recordTableKey(table: string, columns: readonly string[]): Promise<void>;
   /** The destination's own memory accounting in bytes by name, for the memory trace (memory-trace.ts); absent when it keeps none in process. */
   memoryStats?(): Promise<Record<string, number>>;
   close(): Promise<void>;

@@ -15,7 +15,7 @@ import { RawBatch, type RawBatchFile } from './batch.js';
 import type { Destination, StreamTable } from './destination.js';
 import { planEvolution, type EvolutionPlan } from './evolution.js';
 import { BatchMapper, type MappedBatch } from './batch-mapper.js';
-import { RESERVED_TABLE_PREFIX, UPDATED_TIME_COLUMN } from './sql.js';
+import { keyFingerprint, RESERVED_TABLE_PREFIX, UPDATED_TIME_COLUMN } from './sql.js';
 import { RecordCounts } from '../singer/record-counts.js';
 import { compileRecordValidator, newRecordAjv, type RecordValidator } from './validator.js';
 
@@ -85,6 +85,8 @@ interface TablePlan {
   effective: MappedField[] | WarehouseField[];
   existingHistory: boolean;
   historyPlan: EvolutionPlan | undefined;
+  /** The table's key is not kept beside it yet (a new table, or one from before the target kept it). */
+  recordKey: boolean;
 }
 
 /** Runs `fn`; a DataError it throws gets the SCHEMA's line and stream (message and context). */
@@ -411,7 +413,16 @@ export class Loader {
         hint: 'Drop the extra history columns or add them to the main table, then re-run.',
       });
     }
-    return { existing: !!existing, plan, effective, existingHistory: !!existingHistory, historyPlan };
+    const recorded = existing ? await dest.tableKey(shape.table) : undefined;
+    if (recorded !== undefined && recorded !== keyFingerprint(shape.keyColumns)) {
+      // A MERGE on other columns than the rows were loaded under deletes or overwrites rows that
+      // are not the record's: a key [ad_id] over rows keyed [ad_id, date_start] keeps one day per ad.
+      throw new DataError(`line ${line}: stream "${msg.stream}": its key (${shape.keyColumns.length ? shape.keyColumns.join(', ') : 'none'}) is not the one the rows of table "${shape.table}" were loaded under`, {
+        context: { line, stream: msg.stream, table: shape.table, key_properties: msg.key_properties },
+        hint: `Keep the stream's key_properties as they were, or reload it under the new key: drop table "${shape.table}"${shape.historyTable ? ` and "${shape.historyTable}"` : ''} and re-sync the stream from its start (clear its bookmarks); nothing was written.`,
+      });
+    }
+    return { existing: !!existing, plan, effective, existingHistory: !!existingHistory, historyPlan, recordKey: recorded === undefined };
   }
 
   /**
@@ -437,6 +448,7 @@ export class Loader {
     const dest = this.opts.destination;
     if (!p.existing) await dest.createTable(shape.table, p.effective, shape.layout);
     else if (p.plan?.changed) await dest.evolve(shape.table, p.plan);
+    if (p.recordKey) await dest.recordTableKey(shape.table, shape.keyColumns);
     if (shape.historyTable) {
       if (!p.existingHistory) await dest.createTable(shape.historyTable, p.effective, { clusterFields: shape.keyColumns.slice(0, 4) });
       else if (p.historyPlan?.changed) await dest.evolve(shape.historyTable, p.historyPlan);

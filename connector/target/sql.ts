@@ -1,6 +1,7 @@
 // SQL builders shared by both warehouses: the MERGE that upserts a deduplicated batch, the history
 // append, the keyless append and the ACTIVATE_VERSION soft delete. Identifiers go through the
 // dialect, which refuses anything outside [a-z0-9_]; values never appear here (parameters only).
+import { createHash } from 'node:crypto';
 import type { WarehouseField } from './fields.js';
 import { SAFE_IDENTIFIER } from './fields.js';
 
@@ -113,6 +114,18 @@ export function appendSql(d: Dialect, target: string, source: string, columns: r
  * on the table itself. Table names starting with `_sdc_` are the target's own (streams cannot use them).
  */
 export const VERSIONS_TABLE = '_sdc_table_versions';
+/**
+ * Where the key a table's rows were loaded under is kept (Destination.tableKey), so a SCHEMA that
+ * re-keys the stream is refused instead of MERGEd on other columns: DuckDB keeps one row per table
+ * in this table, BigQuery this label on the table, holding keyFingerprint() of the key columns.
+ */
+export const KEYS_TABLE = '_sdc_table_keys';
+export const KEY_LABEL = 'sdc_key';
+
+/** A short fingerprint of a table's key columns, in order: 32 lowercase hex digits (a valid BigQuery label value). */
+export function keyFingerprint(columns: readonly string[]): string {
+  return createHash('sha256').update(JSON.stringify(columns)).digest('hex').slice(0, 32);
+}
 export const ACTIVATED_VERSION_LABEL = 'sdc_activated_version';
 export const RESERVED_TABLE_PREFIX = '_sdc_';
 

@@ -9,7 +9,7 @@ import type { TargetConfig } from '../config.js';
 import type { BatchFile, Destination, StreamTable } from '../destination.js';
 import type { EvolutionPlan } from '../evolution.js';
 import { unlistedColumns, withoutSources } from '../evolution.js';
-import { ACTIVATED_VERSION_LABEL, alterColumnTypeSql, appendSql, assertIdentifier, historySql, mergeSql, SEQUENCE_COLUMN, softDeleteSql, type Dialect } from '../sql.js';
+import { ACTIVATED_VERSION_LABEL, KEY_LABEL, keyFingerprint, alterColumnTypeSql, appendSql, assertIdentifier, historySql, mergeSql, SEQUENCE_COLUMN, softDeleteSql, type Dialect } from '../sql.js';
 import { MAX_TABLE_VERSION, type TableVersion } from '../../singer/messages.js';
 import type { WarehouseField, TableLayout } from '../fields.js';
 import { createReadStream, createWriteStream, rmSync } from 'node:fs';
@@ -195,15 +195,32 @@ export class BigQueryDestination implements Destination {
       .catch(() => undefined);
   }
 
-  async activatedVersion(table: string): Promise<TableVersion | undefined> {
-    let labels: Record<string, string> | undefined;
+  /** The table's labels; undefined when the table does not exist. */
+  private async labels(table: string): Promise<Record<string, string> | undefined> {
     try {
       const [meta] = await this.dataset.table(table).getMetadata();
-      labels = (meta as { labels?: Record<string, string> }).labels;
+      return (meta as { labels?: Record<string, string> }).labels ?? {};
     } catch (err) {
       if ((err as ApiErrorLike).code === 404) return undefined;
       throw mapBigQueryError(err, `reading table ${table}`);
     }
+  }
+
+  async tableKey(table: string): Promise<string | undefined> {
+    return (await this.labels(table))?.[KEY_LABEL];
+  }
+
+  async recordTableKey(table: string, columns: readonly string[]): Promise<void> {
+    try {
+      // A patch merges labels: the activated version's label stays.
+      await this.dataset.table(table).setMetadata({ labels: { [KEY_LABEL]: keyFingerprint(columns) } });
+    } catch (err) {
+      throw mapBigQueryError(err, `recording the key of ${table}`);
+    }
+  }
+
+  async activatedVersion(table: string): Promise<TableVersion | undefined> {
+    const labels = await this.labels(table);
     const v = labels?.[ACTIVATED_VERSION_LABEL];
     // The label holds the digits (any int64); one that is not a version is ignored.
     return v !== undefined && /^\d{1,19}$/.test(v) && BigInt(v) <= MAX_TABLE_VERSION ? BigInt(v) : undefined;

@@ -11,7 +11,7 @@ import type { WarehouseField, TableLayout } from '../fields.js';
 import type { BatchFile, Destination, StreamTable } from '../destination.js';
 import type { EvolutionPlan } from '../evolution.js';
 import { unlistedColumns } from '../evolution.js';
-import { assertIdentifier, historySql, mergeGuard, mergeSql, softDeleteSql, sqlString, SEQUENCE_COLUMN, VERSION_COLUMN, alterColumnTypeSql, VERSIONS_TABLE, type Dialect, type MergeSpec } from '../sql.js';
+import { assertIdentifier, historySql, mergeGuard, mergeSql, softDeleteSql, sqlString, SEQUENCE_COLUMN, VERSION_COLUMN, alterColumnTypeSql, VERSIONS_TABLE, KEYS_TABLE, keyFingerprint, type Dialect, type MergeSpec } from '../sql.js';
 import type { TableVersion } from '../../singer/messages.js';
 import { castExpr, duckType, loadType, readJsonColumns, ROW_GROUP_ROWS } from './types.js';
 import { parseDuckType } from './describe.js';
@@ -273,6 +273,20 @@ export class DuckDbDestination implements Destination {
     const v = r.getRows()[0]?.[0];
     // BIGINT reads back as a bigint: exact, whatever its size.
     return v === undefined || v === null ? undefined : BigInt(v as bigint);
+  }
+
+  async tableKey(table: string): Promise<string | undefined> {
+    if (!(await this.describe(KEYS_TABLE))) return undefined;
+    const r = await this.c.runAndReadAll(`SELECT key_fingerprint FROM ${this.d.table(KEYS_TABLE)} WHERE table_name = $t`, { t: table });
+    const v = r.getRows()[0]?.[0];
+    return typeof v === 'string' ? v : undefined;
+  }
+
+  async recordTableKey(table: string, columns: readonly string[]): Promise<void> {
+    const keys = this.d.table(KEYS_TABLE);
+    // key_columns is for people reading the warehouse; the fingerprint is what the target compares.
+    await this.c.run(`CREATE TABLE IF NOT EXISTS ${keys} (table_name VARCHAR PRIMARY KEY, key_columns VARCHAR NOT NULL, key_fingerprint VARCHAR NOT NULL)`);
+    await this.c.run(`INSERT INTO ${keys} VALUES ($t, $columns, $fp) ON CONFLICT (table_name) DO UPDATE SET key_columns = excluded.key_columns, key_fingerprint = excluded.key_fingerprint`, { t: table, columns: JSON.stringify(columns), fp: keyFingerprint(columns) });
   }
 
   async activateVersion(t: StreamTable, version: TableVersion, at: Date): Promise<void> {
