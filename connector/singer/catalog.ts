@@ -75,7 +75,7 @@ export function catalogEntry(d: StreamDescription): CatalogEntry {
   };
 }
 
-function findMeta(entry: CatalogEntry, breadcrumb: Breadcrumb): Record<string, unknown> | undefined {
+export function findMeta(entry: CatalogEntry, breadcrumb: Breadcrumb): Record<string, unknown> | undefined {
   return entry.metadata.find((m) => m.breadcrumb.length === breadcrumb.length && m.breadcrumb.every((b, i) => b === breadcrumb[i]))?.metadata;
 }
 

@@ -9,13 +9,13 @@ import { dayInZone } from '../core/dates.js';
 import { ConnectorError, EXIT_CODES, type ExitCode } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { isTokenType, type TokenCheck, type TokenType } from '../graph/tokens.js';
-import { isStreamSelected, parseCatalog, projectSchema, selectedFields, type Catalog } from '../singer/catalog.js';
+import { findMeta, isStreamSelected, parseCatalog, projectSchema, selectedFields, type Catalog, type CatalogEntry } from '../singer/catalog.js';
 import { activateVersionMessage, recordMessage, schemaMessage, stateMessage, type SingerMessage } from '../singer/messages.js';
 import { getBookmark, setBookmark, type TapState } from '../singer/state.js';
 import { accountInfo, discoverAssets, type AccountInfo, type DiscoveryResult, type FoundAsset } from './assets.js';
 import type { TapConfig } from './config.js';
 import { tokensOf } from './config.js';
-import { automaticColumns, describeStreams } from './discover.js';
+import { automaticColumns, describeStreams, type DescribedStream } from './discover.js';
 import type { GraphPort, CallStats, TokenRef } from './graph-port.js';
 import { syncAccount, type AccountRunContext, type SelectedStream } from './sync-account.js';
 import { shapeRecord, shaperFor } from './records.js';
@@ -91,7 +91,7 @@ export interface SkippedObject {
 }
 
 /** Streams the run reads: the catalog's selection, or every stream when no catalog is given. */
-export function selectStreams(config: TapConfig, rawCatalog: unknown, streams: readonly TapStream[] = TAP_STREAMS): Map<string, SelectedStream> {
+export function selectStreams(config: TapConfig, rawCatalog: unknown, streams: readonly TapStream[] = TAP_STREAMS, log?: Pick<Logger, 'warn'>): Map<string, SelectedStream> {
   const described = describeStreams(config, streams);
   const out = new Map<string, SelectedStream>();
   if (rawCatalog === undefined) {
@@ -110,9 +110,35 @@ export function selectStreams(config: TapConfig, rawCatalog: unknown, streams: r
     const d = described.find((x) => x.name === (entry.tap_stream_id ?? entry.stream))!;
     const ours = Object.keys((d.schema['properties'] ?? {}) as object);
     const fields = [...new Set([...selectedFields(entry), ...automaticColumns(d)])].filter((f) => ours.includes(f));
+    if (log) warnCatalogEdits(log, entry, d, ours);
     out.set(d.name, { d, fields, schema: projectSchema(d.schema, fields) });
   }
   return out;
+}
+
+/**
+ * What a catalog may say that the tap does not do, said once a run: properties the stream does not
+ * have (a typo, or a catalog from another version: they would otherwise be missing without a word),
+ * and a key other than the stream's (the tap keys its records itself; the target refuses a table's
+ * key changing, so a catalog cannot re-key a stream).
+ */
+function warnCatalogEdits(log: Pick<Logger, 'warn'>, entry: CatalogEntry, d: DescribedStream, ours: readonly string[]): void {
+  const unknown = selectedFields(entry).filter((f) => !ours.includes(f));
+  if (unknown.length > 0) {
+    log.warn(`the catalog selects properties stream "${d.name}" does not have, ignored: ${unknown.join(', ')}`, {
+      stream: d.name,
+      properties: unknown,
+      hint: "Regenerate the catalog with `tap-facebook-ads --config config.json --discover` and select from the properties it lists (custom insights fields go in the config's insights_reports).",
+    });
+  }
+  const metaKey = findMeta(entry, [])?.['table-key-properties'];
+  const asked = [entry.key_properties, metaKey].find((k): k is string[] => Array.isArray(k) && JSON.stringify(k) !== JSON.stringify(d.keyProperties));
+  if (asked) {
+    log.warn(`the catalog gives stream "${d.name}" the key (${asked.join(', ')}); the tap keys it by (${d.keyProperties.join(', ')}) whatever the catalog says`, {
+      stream: d.name,
+      hint: 'Leave key_properties and table-key-properties as --discover wrote them; a different grain is a custom report (insights_reports in the config).',
+    });
+  }
 }
 
 /**
@@ -179,7 +205,7 @@ function startRun(deps: SyncDeps): SyncRun {
   const tokens = tokensOf(deps.config);
   if (tokens.length === 0) throw new ConnectorError('config', 'config has no access token', { hint: 'Set config.access_token or config.access_tokens.' });
   const streams = deps.streams ?? TAP_STREAMS;
-  const selected = selectStreams(deps.config, deps.catalog, streams);
+  const selected = selectStreams(deps.config, deps.catalog, streams, deps.log);
   // A catalog that selects nothing is a valid (empty) run, but almost always a mistake: say so.
   if (selected.size === 0) deps.log.warn('the catalog selects no stream: nothing will be read', { hint: 'Mark streams "selected": true in the catalog metadata (breadcrumb []), or run without --catalog for every stream.' });
   warnIfStartInFuture(deps.config, clock(), deps.log);

@@ -209,6 +209,23 @@ describe('tap orchestration in-process (fake Graph port)', () => {
     expect(perAccount('111')).to.equal(1);
   });
 
+  it('warns of catalog edits the tap does not follow — a property the stream lacks, another key — and of nothing in the catalog --discover wrote', () => {
+    const { config } = validateTapConfig({ access_token: 'fake_token_0123456789' });
+    const warnings: { msg: string; fields: Record<string, unknown> | undefined }[] = [];
+    const log = { warn: (msg: string, fields?: Record<string, unknown>) => void warnings.push({ msg, fields }) };
+    const catalog = discover();
+    selectStreams(config, catalog, undefined, log);
+    expect(warnings).to.deep.equal([]);
+    const campaigns = catalog.streams.find((s) => s.tap_stream_id === 'campaigns')!;
+    (campaigns.schema['properties'] as Record<string, unknown>)['spend_typo'] = { type: ['null', 'string'] };
+    campaigns.metadata.push({ breadcrumb: ['properties', 'spend_typo'], metadata: { selected: true } });
+    campaigns.key_properties = ['name'];
+    const selected = selectStreams(config, catalog, undefined, log);
+    expect(selected.get('campaigns')!.fields).to.not.include('spend_typo');
+    expect(warnings.map((w) => w.msg)).to.deep.equal(['the catalog selects properties stream "campaigns" does not have, ignored: spend_typo', 'the catalog gives stream "campaigns" the key (name); the tap keys it by (id) whatever the catalog says']);
+    expect(warnings[0]!.fields?.['hint']).to.match(/--discover/);
+  });
+
   it('syncs every stream of the discovered catalog passed back unchanged (selected-by-default), and keeps the automatic columns a catalog deselects', () => {
     const { config } = validateTapConfig({ access_token: 'fake_token_0123456789' });
     const catalog = discover();
