@@ -58,7 +58,29 @@ function check(c: TapConfig): void {
     throw new ConfigError(`config.start_date (${c.start_date}) is after config.end_date (${c.end_date})`, { hint: 'Swap them or drop end_date to sync up to today.' });
   }
   if (c.account_ids) c.account_ids = [...new Set(c.account_ids.map(bareAccountId))];
+  if (c.api_base_url !== undefined) checkApiBaseUrl(c.api_base_url);
   checkAttributionConfig(c);
+}
+
+/**
+ * api_base_url is a host (and optional path prefix) the tap appends /<version>/<path>?<query> to: a
+ * query or fragment of its own would be cut off or mangled, and user:password in it would be sent
+ * to every host it redirects to and shown wherever the URL is. Only http(s).
+ */
+function checkApiBaseUrl(value: string): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('config.api_base_url is not a URL', { hint: 'Leave it unset for Meta (https://graph.facebook.com), or give a full URL such as http://127.0.0.1:8080 for the sandbox.' });
+  }
+  const wrong = url.protocol !== 'https:' && url.protocol !== 'http:' ? `the scheme ${url.protocol}` : url.username || url.password ? 'credentials' : url.search ? 'a query' : url.hash ? 'a fragment' : undefined;
+  if (wrong) {
+    // The value itself is not quoted: credentials or a token may be in it.
+    throw new ConfigError(`config.api_base_url has ${wrong}, which the tap cannot use`, {
+      hint: 'Give only scheme, host, port and an optional path (e.g. https://graph.facebook.com); tokens go in access_token(s), never in the URL.',
+    });
+  }
 }
 
 export function validateTapConfig(raw: unknown, file?: string): LoadedConfig<TapConfig> {

@@ -110,6 +110,21 @@ describe('tap config', () => {
     }
   });
 
+  it('refuses an api_base_url with credentials, a query, a fragment or another scheme, never quoting it; takes a host with a path', () => {
+    for (const [url, what] of [
+      [`https://user:${token}@graph.facebook.com`, 'credentials'],
+      [`https://graph.facebook.com?access_token=${token}`, 'a query'],
+      ['https://graph.facebook.com#v1', 'a fragment'],
+      ['ftp://graph.facebook.com', 'the scheme ftp:'],
+    ] as const) {
+      const e = configError(() => validateTapConfig({ access_token: token, api_base_url: url }));
+      expect(e.message, url).to.equal(`config.api_base_url has ${what}, which the tap cannot use`);
+      expect(`${e.message} ${e.hint ?? ''}`).to.not.include(token);
+      expect(e.exitCode).to.equal(2);
+    }
+    expect(validateTapConfig({ access_token: token, api_base_url: 'http://127.0.0.1:8080/graph' }).config.api_base_url).to.equal('http://127.0.0.1:8080/graph');
+  });
+
   it('never echoes a secret in a validation error', () => {
     const e = configError(() => validateTapConfig({ access_tokens: [{ label: 'bad label!', token }] }));
     expect(e.message).not.to.include(token);
