@@ -186,8 +186,27 @@ describe('fb-ads-elt sync (CLI, against the sandbox)', function () {
     expect(err).to.include('SIGINT a third time: stopping at once');
     // No target left committing in the background, holding the DuckDB file against the re-run.
     const { DuckDBInstance } = await import('@duckdb/node-api');
-    const db = await DuckDBInstance.create(warehouse);
-    db.closeSync();
+    try {
+      const db = await DuckDBInstance.create(warehouse);
+      db.closeSync();
+    } catch (e) {
+      // Say who holds it: the run's own target (not killed) or something else.
+      const pid = /\(PID (\d+)\)/.exec(String(e))?.[1];
+      const read = (f: string): string => {
+        try {
+          return readFileSync(f, 'utf8').replace(/\0/g, ' ');
+        } catch {
+          return '(gone)';
+        }
+      };
+      const holder = pid
+        ? `holder ${pid}: ${read(`/proc/${pid}/cmdline`)} | ${read(`/proc/${pid}/status`)
+            .split('\n')
+            .filter((l) => /^(State|PPid|NSpid|Tgid):/.test(l))
+            .join(' ')}`
+        : '';
+      throw new Error(`${String(e)}\n${holder}\nCLI stderr tail: ${err.slice(-2000)}`);
+    }
   });
 
   it('exits 3 with the token hint when every token has expired, leaving the state file as it was', async () => {

@@ -187,7 +187,7 @@ describe('dbt/integration_tests: the project as a package on a hand-computable w
         expect([...new Set(r.cacRows.filter((row) => row.partial).map((row) => row.month))], `${r.width}px`).to.deep.equal(['2026-11']);
         expect(r.cacRows.filter((row) => row.missingFx).map((row) => `${row.month} ${row.channel}`)).to.deep.equal(['2026-11 facebook_ads', '2026-11 blended']);
         expect(r.cacRows.every((row) => row.flagsVisible), `${r.width}px: flags visible`).to.equal(true);
-        expect(Object.fromEntries(r.cacRows.filter((row) => row.coverageGap !== null).map((row) => [`${row.month} ${row.channel}`, row.coverageGap])), `${r.width}px`).to.deep.equal({ '2026-11 blended': 'spend for part of the month only from facebook_ads', '2026-11 facebook_ads': 'facebook_ads covers 20 of 30 days' });
+        expect(Object.fromEntries(r.cacRows.filter((row) => row.coverageGap !== null).map((row) => [`${row.month} ${row.channel}`, row.coverageGap])), `${r.width}px`).to.deep.equal({ '2026-11 blended': 'spend for part of the month only from Facebook Ads', '2026-11 facebook_ads': 'Facebook Ads covers 20 of 30 days' });
         expect(Object.fromEntries(r.cacRows.filter((row) => row.monthToDate !== null).map((row) => [`${row.month} ${row.channel}`, row.monthToDate])), `${r.width}px`).to.deep.equal({ '2026-12 blended': '2026-12-09', '2026-12 facebook_ads': '2026-12-09', '2026-12 google_ads': '' });
         expect(r.kpiCac, `${r.width}px`).to.equal('Blended CAC, 2026-12 (month to date as of 2026-12-09) (USD)');
         expect(r.timeZoneRule).to.include('calendar months in America/New_York');
