@@ -205,7 +205,7 @@ describe('fb-ads-elt sync (CLI, against the sandbox)', function () {
             .filter((l) => /^(State|PPid|NSpid|Tgid):/.test(l))
             .join(' ')}`
         : '';
-      throw new Error(`${String(e)}\n${holder}\nCLI stderr tail: ${err.slice(-2000)}`);
+      throw new Error(`${String(e)}\n${holder}\nCLI stderr tail: ${err.slice(-2000)}`, { cause: e });
     }
   });
 
