@@ -36,8 +36,8 @@ FB_ADS_ELT_HOME = Path(os.environ.get("FB_ADS_ELT_HOME", "/opt/fb-ads-elt"))
 CONFIG_DIR = Path(os.environ.get("FB_ADS_ELT_CONFIG_DIR", "/etc/fb-ads-elt"))
 STATE_DIR = Path(os.environ.get("FB_ADS_ELT_STATE_DIR", "/var/lib/fb-ads-elt"))
 SHARDS = int(os.environ.get("FB_ADS_ELT_SHARDS", "1"))
-# The dbt target of dbt/profiles.yml: bigquery (its settings from DBT_BIGQUERY_* env) or duckdb.
-DBT_TARGET = os.environ.get("FB_ADS_ELT_DBT_TARGET", "bigquery")
+# The dbt target of dbt/profiles.yml (bigquery or duckdb); unset: the destination of target.json.
+DBT_TARGET_OVERRIDE = os.environ.get("FB_ADS_ELT_DBT_TARGET")
 
 FB_ADS_ELT = FB_ADS_ELT_HOME / "bin" / "fb-ads-elt.js"
 TAP = FB_ADS_ELT_HOME / "bin" / "tap-facebook-ads.js"
@@ -66,6 +66,30 @@ def _destination() -> str:
         return json.loads(TARGET_CONFIG.read_text()).get("destination", "duckdb")
     except (OSError, ValueError):
         return "bigquery"
+
+
+def dbt_settings(target: dict, environ: dict[str, str]) -> tuple[str, dict[str, str], dict]:
+    """dbt's target, environment and --vars from target.json, so the models read the raw tables where
+    the sync wrote them: its project, dataset, location and key file (DBT_* set on the worker win,
+    except where the raw tables are). Without this dbt/profiles.yml's defaults applied: a project named
+    my-gcp-project, location US, dataset facebook_ads, no key file."""
+    dbt_target = DBT_TARGET_OVERRIDE or target.get("destination", "duckdb")
+    env = {**environ, "DBT_TARGET": dbt_target, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    dbt_vars: dict = {"facebook_ads_schema": target.get("dataset", "facebook_ads")}
+    if target.get("history") is False:
+        dbt_vars["facebook_ads__using_history"] = False
+    if dbt_target == "duckdb":
+        env.setdefault("DBT_DUCKDB_PATH", target.get("duckdb_path", "warehouse.duckdb"))
+    elif target.get("destination") == "bigquery":
+        if target.get("project_id"):
+            env.setdefault("DBT_BIGQUERY_PROJECT", target["project_id"])
+            dbt_vars["facebook_ads_database"] = target["project_id"]
+        if target.get("location"):
+            env.setdefault("DBT_BIGQUERY_LOCATION", target["location"])
+        if target.get("credentials_path"):
+            # The profile's default method (oauth) reads application default credentials: this file.
+            env.setdefault("GOOGLE_APPLICATION_CREDENTIALS", target["credentials_path"])
+    return dbt_target, env, dbt_vars
 
 
 def _shard_of(account_id: str, shards: int) -> int:
@@ -157,11 +181,10 @@ with DAG(
     @task(trigger_rule="all_done")
     def dbt_build() -> None:
         """dbt build with the project's own dbt; a failing model or test is not retried."""
-        env = {**os.environ, "DBT_TARGET": DBT_TARGET, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-        if DBT_TARGET == "duckdb":
-            env.setdefault("DBT_DUCKDB_PATH", json.loads(TARGET_CONFIG.read_text())["duckdb_path"])
+        dbt_target, env, dbt_vars = dbt_settings(json.loads(TARGET_CONFIG.read_text()), dict(os.environ))
         argv = [str(DBT), "build", "--project-dir", str(FB_ADS_ELT_HOME / "dbt"), "--profiles-dir", str(FB_ADS_ELT_HOME / "dbt"),
-                "--target", DBT_TARGET, "--target-path", str(STATE_DIR / "dbt" / "target"), "--log-path", str(STATE_DIR / "dbt" / "logs")]
+                "--target", dbt_target, "--vars", json.dumps(dbt_vars),
+                "--target-path", str(STATE_DIR / "dbt" / "target"), "--log-path", str(STATE_DIR / "dbt" / "logs")]
         run = subprocess.run(argv, env=env)
         if run.returncode != 0:
             raise AirflowFailException(f"dbt build exited {run.returncode}: the dbt log above names the failing model or test")

@@ -284,14 +284,48 @@ describe('deploy/airflow DAG example', () => {
     expect(text).to.match(/max_active_runs=1/);
   });
 
+  /** Calls the DAG's dbt_settings(target, environ) with Python, without Airflow: the function alone, lifted out of the file. */
+  function dbtSettings(target: Record<string, unknown>, environ: Record<string, string>): { target: string; env: Record<string, string>; vars: Record<string, unknown> } {
+    const py = [
+      'import ast, json, sys',
+      'tree = ast.parse(open(sys.argv[1]).read())',
+      'fn = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "dbt_settings")',
+      'ns = {"DBT_TARGET_OVERRIDE": None}',
+      'exec(compile(ast.Module(body=[fn], type_ignores=[]), sys.argv[1], "exec"), ns)',
+      't, env, v = ns["dbt_settings"](json.loads(sys.argv[2]), json.loads(sys.argv[3]))',
+      'print(json.dumps({"target": t, "env": env, "vars": v}))',
+    ].join('\n');
+    const r = spawnSync(venvExecutable('python'), ['-c', py, file, JSON.stringify(target), JSON.stringify(environ)], { encoding: 'utf8' });
+    expect(r.stderr).to.equal('');
+    return JSON.parse(r.stdout) as { target: string; env: Record<string, string>; vars: Record<string, unknown> };
+  }
+
   it('builds the models with the project’s own dbt and a dbt target that dbt/profiles.yml defines', () => {
     expect(text).to.match(/DBT = FB_ADS_ELT_HOME \/ "\.venv" \/ "bin" \/ "dbt"/);
     expect(path.relative(REPO_ROOT, venvExecutable('dbt'))).to.equal(path.join('.venv', 'bin', 'dbt'));
-    const target = /DBT_TARGET = os\.environ\.get\("FB_ADS_ELT_DBT_TARGET", "(\w+)"\)/.exec(text)?.[1];
     const profiles = yaml.load(readFileSync(path.join(REPO_ROOT, 'dbt', 'profiles.yml'), 'utf8')) as Record<string, { outputs: Record<string, { type: string }> }>;
     const project = yaml.load(readFileSync(path.join(REPO_ROOT, 'dbt', 'dbt_project.yml'), 'utf8')) as { profile: string };
-    expect(profiles[project.profile]?.outputs[target!]?.type).to.equal('bigquery');
-    expect(profiles[project.profile]?.outputs['duckdb']?.type).to.equal('duckdb');
+    for (const destination of ['bigquery', 'duckdb']) {
+      const s = dbtSettings({ destination, project_id: 'acme-ads-prod' }, {});
+      expect(profiles[project.profile]?.outputs[s.target]?.type).to.equal(destination);
+    }
+    const body = text.slice(text.indexOf('def dbt_build('));
+    expect(body).to.match(/"--target", dbt_target, "--vars", json\.dumps\(dbt_vars\)/);
+  });
+
+  it('points dbt at the project, dataset, location and key file target.json names, not at profiles.yml’s placeholders', () => {
+    const target = { destination: 'bigquery', project_id: 'acme-ads-prod', dataset: 'meta_raw', location: 'EU', credentials_path: '/etc/fb-ads-elt/sa.json', history: false };
+    const s = dbtSettings(target, { PATH: '/usr/bin' });
+    expect(s.target).to.equal('bigquery');
+    expect(s.env).to.include({ DBT_TARGET: 'bigquery', DBT_BIGQUERY_PROJECT: 'acme-ads-prod', DBT_BIGQUERY_LOCATION: 'EU', GOOGLE_APPLICATION_CREDENTIALS: '/etc/fb-ads-elt/sa.json', PATH: '/usr/bin' });
+    expect(s.vars).to.deep.equal({ facebook_ads_schema: 'meta_raw', facebook_ads_database: 'acme-ads-prod', facebook_ads__using_history: false });
+    // The worker's own settings win where they only say where dbt writes and how it signs in.
+    const own = dbtSettings(target, { DBT_BIGQUERY_PROJECT: 'acme-analytics', GOOGLE_APPLICATION_CREDENTIALS: '/secrets/dbt.json' });
+    expect(own.env).to.include({ DBT_BIGQUERY_PROJECT: 'acme-analytics', GOOGLE_APPLICATION_CREDENTIALS: '/secrets/dbt.json' });
+    expect(own.vars['facebook_ads_database']).to.equal('acme-ads-prod');
+    const duck = dbtSettings({ duckdb_path: '/var/lib/fb-ads-elt/warehouse.duckdb' }, {});
+    expect(duck).to.deep.include({ target: 'duckdb', vars: { facebook_ads_schema: 'facebook_ads' } });
+    expect(duck.env['DBT_DUCKDB_PATH']).to.equal('/var/lib/fb-ads-elt/warehouse.duckdb');
   });
 
   it('retries only exit 7 and never imports a deprecated Airflow 2 module', () => {
