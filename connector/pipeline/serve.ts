@@ -4,7 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import { asConnectorError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { newRunId } from './run-id.js';
@@ -14,7 +14,7 @@ import type { SyncOptions, SyncPhase, SyncResult } from './sync.js';
 import type { SyncSummary } from './summary.js';
 import type { ServeConfig } from './serve-config.js';
 import { lockExclusive, type ExclusiveLock } from './run-lock.js';
-import type { ConnectorError } from '../core/errors.js';
+import { ConfigError, type ConnectorError } from '../core/errors.js';
 
 export const SYNC_PATH = '/api/meta-ads/sync';
 export const STATUS_PATH = '/api/meta-ads/sync-status';
@@ -371,21 +371,40 @@ export class SyncServer {
   private loadStore(): StatusStore {
     const file = this.o.config.status_file;
     if (!file) return { runs: [], accounts: {} };
+    let v: Partial<StatusStore>;
     try {
-      const v = JSON.parse(readFileSync(file, 'utf8')) as Partial<StatusStore>;
-      const store: StatusStore = { runs: Array.isArray(v.runs) ? v.runs : [], accounts: v.accounts && typeof v.accounts === 'object' ? v.accounts : {} };
-      const left = v.running;
-      if (left && typeof left === 'object' && typeof left.run_id === 'string') {
-        // The previous serve died mid-run: its caller holds this run id, so the run must show up as ended.
-        const { progress: _live, ...rest } = left;
-        this.o.log.warn('the previous serve ended while a run was in progress; recorded as stopped (exit 7)', { run_id: left.run_id });
-        store.runs = [{ ...rest, status: 'failed' as const, exit_code: 7, error: INTERRUPTED }, ...store.runs].slice(0, this.o.config.history_size);
-      }
-      return store;
+      v = JSON.parse(readFileSync(file, 'utf8')) as Partial<StatusStore>;
+      if (!v || typeof v !== 'object' || !Array.isArray(v.runs) || !v.accounts || typeof v.accounts !== 'object') throw new Error('not a status file: no "runs" list and "accounts" object');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.o.log.warn('status file unreadable; starting with an empty history', { file, error: (err as Error).message });
-      return { runs: [], accounts: {} };
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { runs: [], accounts: {} };
+      return this.setAside(file, err as Error);
     }
+    const store: StatusStore = { runs: v.runs!, accounts: v.accounts! };
+    const left = v.running;
+    if (left && typeof left === 'object' && typeof left.run_id === 'string') {
+      // The previous serve died mid-run: its caller holds this run id, so the run must show up as ended.
+      const { progress: _live, ...rest } = left;
+      this.o.log.warn('the previous serve ended while a run was in progress; recorded as stopped (exit 7)', { run_id: left.run_id });
+      store.runs = [{ ...rest, status: 'failed' as const, exit_code: 7, error: INTERRUPTED }, ...store.runs].slice(0, this.o.config.history_size);
+    }
+    return store;
+  }
+
+  /**
+   * A status file this serve cannot read (edited by hand, cut short, another tool’s file) is moved
+   * aside, not overwritten by the next save: the history and each account's last success stay there.
+   */
+  private setAside(file: string, err: Error): StatusStore {
+    const kept = `${file}.unreadable-${newRunId(this.clock())}`;
+    try {
+      renameSync(file, kept);
+    } catch (e) {
+      throw new ConfigError(`status file ${file} cannot be read (${err.message}) nor moved aside (${(e as Error).message})`, {
+        hint: 'Repair it, or move it away yourself to start with an empty history; serve will not overwrite a history it cannot read.',
+      });
+    }
+    this.o.log.warn('status file unreadable: moved aside, starting with an empty history', { file, kept_as: kept, error: err.message, hint: `Repair ${kept} and put it back (with serve stopped) to restore the history.` });
+    return { runs: [], accounts: {} };
   }
 
   private saveStore(): void {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
@@ -215,6 +215,28 @@ describe('fb-ads-elt serve HTTP API (over loopback, stand-in tap and target)', (
     const st = (await (await call('GET', STATUS_PATH)).json()) as { last_run: { status: string }; accounts: unknown[] };
     expect(st.last_run.status).to.equal('ok');
     expect(st.accounts).to.have.length(2);
+  });
+
+  it('moves a status file it cannot read aside instead of overwriting its history with the next run', async () => {
+    await start({}, { status_file: 'status.json' });
+    await call('POST', SYNC_PATH);
+    await server.idle();
+    await server.close();
+    const statusFile = path.join(s.dir, 'status.json');
+    // Hand-edited and left broken: the history in it is the operator's only record of past runs.
+    const broken = readFileSync(statusFile, 'utf8') + '\n{"runs": [';
+    writeFileSync(statusFile, broken);
+    await start({}, { status_file: 'status.json' });
+    await call('POST', SYNC_PATH);
+    await server.idle();
+    const kept = readdirSync(s.dir).filter((f) => f.startsWith('status.json.unreadable-'));
+    expect(kept).to.have.length(1);
+    expect(readFileSync(path.join(s.dir, kept[0]!), 'utf8')).to.equal(broken);
+    const warned = sink.lines().find((l) => l['msg'] === 'status file unreadable: moved aside, starting with an empty history');
+    expect(warned).to.include({ file: statusFile, kept_as: path.join(s.dir, kept[0]!) });
+    expect(String(warned?.['hint'])).to.match(/put it back/);
+    // The new history holds the new run only, in a readable file.
+    expect((JSON.parse(readFileSync(statusFile, 'utf8')) as { runs: unknown[] }).runs).to.have.length(1);
   });
 
   it('after a serve killed mid-run (kill -9), the restarted one lists that run as stopped (exit 7) instead of losing its run id', async () => {
