@@ -102,6 +102,7 @@ class HttpError extends Error {
     readonly status: number,
     message: string,
     readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -204,7 +205,7 @@ export class SyncServer {
     const server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         if (err instanceof HttpError) {
-          send(res, err.status, { error: err.message, ...err.extra });
+          send(res, err.status, { error: err.message, ...err.extra }, err.headers);
           return;
         }
         this.o.log.failure(err, { path: req.url });
@@ -272,11 +273,12 @@ export class SyncServer {
       return;
     }
     if (url.pathname === STATUS_PATH) {
-      if (req.method !== 'GET') throw new HttpError(405, `use GET ${STATUS_PATH}`);
+      if (req.method !== 'GET') throw new HttpError(405, `use GET ${STATUS_PATH}`, {}, { allow: 'GET' });
       send(res, 200, this.status());
       return;
     }
-    if (req.method !== 'POST') throw new HttpError(405, `use POST ${SYNC_PATH}`);
+    // RFC 9110 §15.5.6: a 405 names the methods the path takes (clients and proxies read Allow).
+    if (req.method !== 'POST') throw new HttpError(405, `use POST ${SYNC_PATH}`, {}, { allow: 'POST' });
     const params = parseRunParams(await readBody(req), this.o.config.max_days);
     if (this.running) throw new HttpError(409, 'a sync is already running', { run_id: this.running.view.run_id });
     const view = this.start(params);

@@ -285,11 +285,20 @@ describe('fb-ads-elt serve HTTP API (over loopback, stand-in tap and target)', (
     expect(onDisk.runs).to.deep.equal([]);
   });
 
-  it('answers 404 for unknown paths and 405 for the wrong method', async () => {
+  it('answers 404 for unknown paths and 405 for the wrong method, naming the method the path takes in Allow', async () => {
     await start();
     expect((await call('GET', '/api/meta-ads/nope')).status).to.equal(404);
-    expect((await call('GET', SYNC_PATH)).status).to.equal(405);
-    expect((await call('POST', STATUS_PATH)).status).to.equal(405);
+    for (const [method, p, allow] of [
+      ['GET', SYNC_PATH, 'POST'],
+      ['PUT', SYNC_PATH, 'POST'],
+      ['POST', STATUS_PATH, 'GET'],
+      ['DELETE', STATUS_PATH, 'GET'],
+    ] as const) {
+      const r = await call(method, p);
+      expect(r.status, `${method} ${p}`).to.equal(405);
+      expect(r.headers.get('allow'), `${method} ${p}`).to.equal(allow);
+      expect(((await r.json()) as { error: string }).error).to.equal(`use ${allow} ${p}`);
+    }
     expect((await call('GET', '/healthz', undefined, null)).status).to.equal(200);
   });
 });
