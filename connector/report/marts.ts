@@ -206,7 +206,8 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
     // (a month the marts already label month to date needs no * on top: its CAC stops before that day).
     const labelled = toDate !== undefined && s(toDate['month']).slice(0, 7) === to.slice(0, 7);
     if (!labelled && !partialMonths.includes(to.slice(0, 7))) partialMonths.push(to.slice(0, 7));
-    notes.push(`${to}, the last day synced, was not over in every ad account's time zone when this report was made: its spend is still growing, and ${to.slice(0, 7)}'s figures are month to date (marked *).`);
+    // Say the mark the month really carries: a labelled month gets "to date", never the * it was told to look for.
+    notes.push(`${to}, the last day synced, was not over in every ad account's time zone when this report was made: its spend is still growing, and ${to.slice(0, 7)}'s figures are month to date (${labelled ? 'labelled month to date in the CAC table' : 'marked *'}).`);
   }
   return {
     title: o.title,

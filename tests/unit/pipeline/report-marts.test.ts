@@ -74,6 +74,8 @@ describe('report figures read from the marts', () => {
       expect(d.cac.map((r) => ({ month: r.month, monthToDate: r.monthToDate, asOf: r.asOf }))).to.deep.equal([{ month: '2026-10-01', monthToDate: true, asOf: '2026-10-30' }]);
       expect(d.partialMonths).to.deep.equal([]);
       expect(d.notes).to.include("2026-10 is the month to date: its spend and new customers run from the 1st to 2026-10-30, the last day every platform's spend was read in full, so its CAC is month-to-date.");
+      // The table shows this month as "to 10-30", with no *: the note must not send the reader looking for one.
+      expect(d.notes).to.include("2026-10-31, the last day synced, was not over in every ad account's time zone when this report was made: its spend is still growing, and 2026-10's figures are month to date (labelled month to date in the CAC table).");
     } finally {
       db.close();
     }
