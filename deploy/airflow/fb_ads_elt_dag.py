@@ -71,8 +71,8 @@ def _destination() -> str:
 def dbt_settings(target: dict, environ: dict[str, str]) -> tuple[str, dict[str, str], dict]:
     """dbt's target, environment and --vars from target.json, so the models read the raw tables where
     the sync wrote them: its project, dataset, location and key file (DBT_* set on the worker win,
-    except where the raw tables are). Without this dbt/profiles.yml's defaults applied: a project named
-    my-gcp-project, location US, dataset facebook_ads, no key file."""
+    except where the raw tables are). Without this dbt/profiles.yml's defaults applied: no project,
+    location US, dataset facebook_ads, no key file."""
     dbt_target = DBT_TARGET_OVERRIDE or target.get("destination", "duckdb")
     env = {**environ, "DBT_TARGET": dbt_target, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     dbt_vars: dict = {"facebook_ads_schema": target.get("dataset", "facebook_ads")}
