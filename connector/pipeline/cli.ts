@@ -138,7 +138,7 @@ export function registerPipeline(program: Command): void {
     .option('-p, --port <port>', 'TCP port (overrides the config; 0 = any free port)')
     .option('--host <host>', 'interface to listen on (overrides the config)')
     .action(async (flags: { config: string; port?: string; host?: string }) => {
-      const [{ loadServeConfig }, { SyncServer }, { runSync, loadPipelineConfigs }] = await Promise.all([import('./serve-config.js'), import('./serve.js'), import('./sync.js')]);
+      const [{ loadServeConfig }, { SyncServer, listenUrl }, { runSync, loadPipelineConfigs }] = await Promise.all([import('./serve-config.js'), import('./serve.js'), import('./sync.js')]);
       const { config, redactor } = loadServeConfig(flags.config);
       // Runs start from the serve config's folder, so relative paths inside the tap and target configs
       // (duckdb_path) land beside it whatever the service's working directory; and both configs are
@@ -152,7 +152,7 @@ export function registerPipeline(program: Command): void {
       const server = new SyncServer({ config, log, runSync, syncDefaults: { cwd }, onLockLost: (err) => ((lockLost = err), stopped()) });
       const port = await server.listen(flags.port === undefined ? config.port : Number(flags.port), flags.host ?? config.host);
       // One line on stdout so a supervisor (or a test) learns the port when --port 0 was asked.
-      process.stdout.write(JSON.stringify({ url: `http://${flags.host ?? config.host}:${port}`, port }) + '\n');
+      process.stdout.write(JSON.stringify({ url: listenUrl(flags.host ?? config.host, port), port }) + '\n');
       await new Promise<void>((resolve) => {
         const dispose = onStopSignals(log, () => {
           log.info('serve stopping');

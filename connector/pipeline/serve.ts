@@ -159,6 +159,34 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
+/** The URL serve prints once listening: an IPv6 literal goes in brackets (RFC 3986), or no client can use it. */
+export function listenUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/**
+ * Why the port could not be opened, as a config error (exit 2) naming host and port: these are the
+ * serve config's `host` and `port` (or --host/--port), not a bug. Anything else stays as it is.
+ */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): unknown {
+  const where = `${host} port ${port}`;
+  const fix = 'set `host`/`port` in the serve config (or --host/--port)';
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new ConfigError(`cannot listen on ${where}: another process already listens there`, { hint: `Stop that process (\`ss -ltnp 'sport = :${port}'\` names it; is another serve running?) or ${fix} to a free port.` });
+    case 'EACCES':
+      return new ConfigError(`cannot listen on ${where}: this user may not open a port below 1024`, { hint: `Use a port from 1024 up behind a reverse proxy, or ${fix}.` });
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new ConfigError(`cannot listen on ${where}: ${host} is not an address of this machine`, { hint: `Use 127.0.0.1 behind a reverse proxy, or one of this machine's addresses: ${fix}.` });
+    case 'ERR_SOCKET_BAD_PORT':
+      return new ConfigError(`cannot listen on ${where}: a port is a number from 0 to 65535`, { hint: `Fix it: ${fix}.` });
+    default:
+      return err;
+  }
+}
+
 export class SyncServer {
   private server: Server | undefined;
   private running: { view: RunView; done: Promise<void>; abort: AbortController } | undefined;
@@ -216,6 +244,8 @@ export class SyncServer {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => resolve());
+    }).catch((err: unknown) => {
+      throw listenError(err as NodeJS.ErrnoException, host, port);
     });
     // Written back once listening (a serve refused its port touches nothing), so the stopped run is
     // recorded even if this serve never finishes a run.

@@ -9,7 +9,7 @@ import { clockStartingAt, type Clock } from '../../../connector/core/clock.js';
 import { Logger } from '../../../connector/core/log.js';
 import { REPO_ROOT } from '../../../connector/core/config.js';
 import { ConfigError, ConnectorError, EXIT_CODES } from '../../../connector/core/errors.js';
-import { SyncServer, SYNC_PATH, STATUS_PATH } from '../../../connector/pipeline/serve.js';
+import { listenUrl, SyncServer, SYNC_PATH, STATUS_PATH } from '../../../connector/pipeline/serve.js';
 import { validateServeConfig, type ServeConfig } from '../../../connector/pipeline/serve-config.js';
 import { readLockOwner } from '../../../connector/pipeline/run-lock.js';
 import { runSync, type SyncOptions } from '../../../connector/pipeline/sync.js';
@@ -283,6 +283,33 @@ describe('fb-ads-elt serve HTTP API (over loopback, stand-in tap and target)', (
     const onDisk = JSON.parse(readFileSync(statusFile, 'utf8')) as { running?: { run_id: string }; runs: unknown[] };
     expect(onDisk.running?.run_id).to.equal(run_id);
     expect(onDisk.runs).to.deep.equal([]);
+  });
+
+  it('refuses a port in use, a port out of range and a host not of this machine with exit 2, naming host and port, not as a bug', async () => {
+    await start();
+    const busy = Number(new URL(base).port);
+    const { config } = validateServeConfig({ bearer_secret: SECRET, tap_config: 'tap.json', target_config: 'target.json' }, s.dir);
+    for (const [port, host, what, hint] of [
+      [busy, '127.0.0.1', `cannot listen on 127.0.0.1 port ${busy}: another process already listens there`, /ss -ltnp 'sport = :\d+'.*free port/],
+      [70000, '127.0.0.1', 'cannot listen on 127.0.0.1 port 70000: a port is a number from 0 to 65535', /--host\/--port/],
+      [0, '192.0.2.1', 'cannot listen on 192.0.2.1 port 0: 192.0.2.1 is not an address of this machine', /127\.0\.0\.1 behind a reverse proxy/],
+    ] as const) {
+      const other = new SyncServer({ config: config as ServeConfig, log: new Logger({ component: 'serve', sink }), runSync });
+      const refused = await other.listen(port, host).then(
+        () => other.close(),
+        (e: unknown) => e,
+      );
+      expect(refused, `${host}:${port}`).to.be.instanceOf(ConfigError);
+      expect((refused as ConfigError).exitCode).to.equal(EXIT_CODES.config);
+      expect((refused as ConfigError).message).to.equal(what);
+      expect((refused as ConfigError).hint).to.match(hint);
+    }
+  });
+
+  it('prints an IPv6 listening address in brackets, as a URL a client can use', () => {
+    expect(listenUrl('::1', 8080)).to.equal('http://[::1]:8080');
+    expect(listenUrl('127.0.0.1', 8080)).to.equal('http://127.0.0.1:8080');
+    expect(new URL(listenUrl('::', 8080)).port).to.equal('8080');
   });
 
   it('answers 404 for unknown paths and 405 for the wrong method, naming the method the path takes in Allow', async () => {
