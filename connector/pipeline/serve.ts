@@ -14,7 +14,7 @@ import type { SyncOptions, SyncPhase, SyncResult } from './sync.js';
 import type { SyncSummary } from './summary.js';
 import type { ServeConfig } from './serve-config.js';
 import { lockExclusive, type ExclusiveLock } from './run-lock.js';
-import { ConfigError, type ConnectorError } from '../core/errors.js';
+import { ConfigError, TransientError, type ConnectorError } from '../core/errors.js';
 
 export const SYNC_PATH = '/api/meta-ads/sync';
 export const STATUS_PATH = '/api/meta-ads/sync-status';
@@ -165,15 +165,16 @@ export function listenUrl(host: string, port: number): string {
 }
 
 /**
- * Why the port could not be opened, as a config error (exit 2) naming host and port: these are the
- * serve config's `host` and `port` (or --host/--port), not a bug. Anything else stays as it is.
+ * Why the port could not be opened, naming host and port: the serve config's `host` and `port` (or
+ * --host/--port) are wrong (exit 2), or the port is taken (exit 7), not a bug. Anything else stays as it is.
  */
 function listenError(err: NodeJS.ErrnoException, host: string, port: number): unknown {
   const where = `${host} port ${port}`;
   const fix = 'set `host`/`port` in the serve config (or --host/--port)';
   switch (err.code) {
     case 'EADDRINUSE':
-      return new ConfigError(`cannot listen on ${where}: another process already listens there`, { hint: `Stop that process (\`ss -ltnp 'sport = :${port}'\` names it; is another serve running?) or ${fix} to a free port.` });
+      // Exit 7 like a second serve on one status file: the port frees when the other process stops (a restart racing the old serve).
+      return new TransientError(`cannot listen on ${where}: another process already listens there`, { hint: `Stop that process (\`ss -ltnp 'sport = :${port}'\` names it; is another serve running?) or ${fix} to a free port.` });
     case 'EACCES':
       return new ConfigError(`cannot listen on ${where}: this user may not open a port below 1024`, { hint: `Use a port from 1024 up behind a reverse proxy, or ${fix}.` });
     case 'EADDRNOTAVAIL':

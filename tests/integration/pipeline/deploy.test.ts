@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import yaml from 'js-yaml';
 import { loadSchema, REPO_ROOT } from '../../../connector/core/config.js';
+import { EXIT_CODES } from '../../../connector/core/errors.js';
 import { registerPipeline } from '../../../connector/pipeline/cli.js';
 import { venvExecutable } from '../../../connector/dbt/python-env.js';
 import { capabilitiesOf, MELTANO_CAPABILITIES } from '../../../connector/cli/about.js';
@@ -95,6 +96,12 @@ describe('deploy/systemd units', () => {
     const sync = units['fb-ads-elt-sync.service']!['Service']!['ExecStart']![0]!;
     expect(sync).to.include('--state-file /var/lib/fb-ads-elt/');
     expect(units['fb-ads-elt-sync.service']!['Service']!['StateDirectory']).to.deep.equal(['fb-ads-elt']);
+  });
+
+  it('restarts serve after a crash or exit 7, never after a config error (exit 2) that a restart cannot fix', () => {
+    const serve = units['fb-ads-elt-serve.service']!['Service']!;
+    expect(serve['Restart']).to.deep.equal(['on-failure']);
+    expect(serve['RestartPreventExitStatus']?.join(' ').split(/\s+/)).to.deep.equal([String(EXIT_CODES.config)]);
   });
 
   it('runs both services with a umask that keeps the files they create from other users, and the same sandbox', () => {

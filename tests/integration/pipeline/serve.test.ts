@@ -285,24 +285,24 @@ describe('fb-ads-elt serve HTTP API (over loopback, stand-in tap and target)', (
     expect(onDisk.runs).to.deep.equal([]);
   });
 
-  it('refuses a port in use, a port out of range and a host not of this machine with exit 2, naming host and port, not as a bug', async () => {
+  it('refuses a port in use (exit 7), a port out of range and a host not of this machine (exit 2), naming host and port, not as a bug', async () => {
     await start();
     const busy = Number(new URL(base).port);
     const { config } = validateServeConfig({ bearer_secret: SECRET, tap_config: 'tap.json', target_config: 'target.json' }, s.dir);
-    for (const [port, host, what, hint] of [
-      [busy, '127.0.0.1', `cannot listen on 127.0.0.1 port ${busy}: another process already listens there`, /ss -ltnp 'sport = :\d+'.*free port/],
-      [70000, '127.0.0.1', 'cannot listen on 127.0.0.1 port 70000: a port is a number from 0 to 65535', /--host\/--port/],
-      [0, '192.0.2.1', 'cannot listen on 192.0.2.1 port 0: 192.0.2.1 is not an address of this machine', /127\.0\.0\.1 behind a reverse proxy/],
+    for (const [port, host, exit, what, hint] of [
+      [busy, '127.0.0.1', EXIT_CODES.retryLater, `cannot listen on 127.0.0.1 port ${busy}: another process already listens there`, /ss -ltnp 'sport = :\d+'.*free port/],
+      [70000, '127.0.0.1', EXIT_CODES.config, 'cannot listen on 127.0.0.1 port 70000: a port is a number from 0 to 65535', /--host\/--port/],
+      [0, '192.0.2.1', EXIT_CODES.config, 'cannot listen on 192.0.2.1 port 0: 192.0.2.1 is not an address of this machine', /127\.0\.0\.1 behind a reverse proxy/],
     ] as const) {
       const other = new SyncServer({ config: config as ServeConfig, log: new Logger({ component: 'serve', sink }), runSync });
       const refused = await other.listen(port, host).then(
         () => other.close(),
         (e: unknown) => e,
       );
-      expect(refused, `${host}:${port}`).to.be.instanceOf(ConfigError);
-      expect((refused as ConfigError).exitCode).to.equal(EXIT_CODES.config);
-      expect((refused as ConfigError).message).to.equal(what);
-      expect((refused as ConfigError).hint).to.match(hint);
+      expect(refused, `${host}:${port}`).to.be.instanceOf(ConnectorError);
+      expect((refused as ConnectorError).exitCode).to.equal(exit);
+      expect((refused as ConnectorError).message).to.equal(what);
+      expect((refused as ConnectorError).hint).to.match(hint);
     }
   });
 
