@@ -298,6 +298,8 @@ export class SyncServer {
     }
     if (url.pathname !== SYNC_PATH && url.pathname !== STATUS_PATH) throw new HttpError(404, `no such endpoint; use POST ${SYNC_PATH} or GET ${STATUS_PATH}`);
     if (!bearerMatches(req.headers.authorization, this.o.config.bearer_secret)) {
+      // One line per refusal, for the operator (and fail2ban): path without the query, never what was sent as a token.
+      this.o.log.warn('call refused: missing or wrong bearer token', { method: req.method, path: url.pathname, remote: req.socket.remoteAddress });
       // Answer and hang up: an unauthenticated client that trickles a body must not hold a socket.
       res.once('finish', () => req.socket.destroy());
       send(res, 401, { error: 'missing or wrong bearer token; send Authorization: Bearer <bearer_secret from the serve config>' }, { 'www-authenticate': 'Bearer realm="fb-ads-elt"', connection: 'close' });

@@ -62,6 +62,20 @@ describe('fb-ads-elt serve HTTP API (over loopback, stand-in tap and target)', (
     expect((await call('GET', STATUS_PATH)).status).to.equal(200);
   });
 
+  it('logs each refused call (method, path, client address) without the token or query it carried', async () => {
+    await start();
+    const guess = 'guessed-token-' + 'z9'.repeat(8);
+    expect((await call('GET', `${STATUS_PATH}?access_token=${guess}`, undefined, `Bearer ${guess}`)).status).to.equal(401);
+    expect((await call('POST', SYNC_PATH, undefined, null)).status).to.equal(401);
+    const refused = sink.lines().filter((l) => l['msg'] === 'call refused: missing or wrong bearer token');
+    expect(refused.map((l) => [l['level'], l['method'], l['path'], l['remote']])).to.deep.equal([
+      ['warn', 'GET', STATUS_PATH, '127.0.0.1'],
+      ['warn', 'POST', SYNC_PATH, '127.0.0.1'],
+    ]);
+    expect(sink.text).to.not.include(guess);
+    expect(sink.text).to.not.include(SECRET);
+  });
+
   it('closes the connection after a 401 even while the client is still trickling a body', async () => {
     await start();
     const { port } = new URL(base);
