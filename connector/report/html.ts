@@ -114,6 +114,17 @@ export function monthToDateLabel(r: Pick<CacRow, 'monthToDate' | 'asOf'>): strin
   return r.asOf ? `month to date as of ${r.asOf}` : 'month to date';
 }
 
+/**
+ * What a month-to-date row counts, for its flag's tooltip. A channel without spend (organic,
+ * unattributed) reads no platform: its customers run up to the run, the run day included
+ * (fct_cac_by_channel_monthly counts it to the month's end), not to a day "read in full".
+ */
+export function monthToDateTitle(r: Pick<CacRow, 'asOf' | 'paid'>): string {
+  if (r.asOf) return `spend and new customers from the 1st to ${r.asOf}, the last day every platform behind this row was read in full`;
+  if (r.paid === false) return 'no ad spend on this channel: new customers from the 1st up to the run, the run day included, so with the paid channels they can exceed the blended row, which stops at its last day read in full';
+  return 'no day of this month has been read in full yet';
+}
+
 /** The report's statement of the one time-zone rule (dbt/DECISIONLOG.md, "Time zones"). */
 export function timeZoneRule(zone: string | null | undefined): string {
   const z = zone ?? 'the dbt var reporting_time_zone';
@@ -176,11 +187,7 @@ export function renderReport(d: ReportData): string {
       const gap = r.tracked === false && r.coverageGap ? r.coverageGap : null;
       const mtd = monthToDateLabel(r);
       const flags = [
-        ...(mtd
-          ? [
-              `<span class="flag mtd" title="${esc(r.asOf ? `spend and new customers from the 1st to ${r.asOf}, the last day every platform behind this row was read in full` : 'no day of this month has been read in full yet')}">${esc(r.asOf ? `to ${r.asOf.slice(5, 10)}` : 'to date')}</span>`,
-            ]
-          : []),
+        ...(mtd ? [`<span class="flag mtd" title="${esc(monthToDateTitle(r))}">${esc(r.asOf ? `to ${r.asOf.slice(5, 10)}` : 'to date')}</span>`] : []),
         ...(partial.has(m) ? [`<span class="flag" title="${esc(gap ?? 'only part of this month was synced')}">partial</span>`] : []),
         ...(gap && !partial.has(m) ? [`<span class="flag" title="${esc(gap)}">incomplete spend</span>`] : []),
         ...((r.spendRowsWithoutFx ?? 0) > 0 ? [`<span class="flag fx" title="${r.spendRowsWithoutFx} spend rows without an exchange rate are left out">FX missing</span>`] : []),

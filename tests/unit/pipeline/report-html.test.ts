@@ -123,6 +123,7 @@ describe('stakeholder HTML report', () => {
           { month: '2026-12-01', channel: null, spend: '90', new_customers: 2, cac: '45', tracked: true, monthToDate: true, asOf: '2026-12-09' },
           { month: '2026-12-01', channel: 'facebook_ads', spend: '90', new_customers: 1, cac: '90', tracked: true, monthToDate: true, asOf: '2026-12-09' },
           { month: '2026-12-01', channel: 'google_ads', spend: null, new_customers: 1, cac: null, tracked: false, coverageGap: null, monthToDate: true, asOf: null },
+          { month: '2026-12-01', channel: 'organic', spend: null, new_customers: 3, cac: null, paid: false, tracked: false, coverageGap: null, monthToDate: true, asOf: null },
         ],
       }),
     );
@@ -131,6 +132,10 @@ describe('stakeholder HTML report', () => {
     expect(row?.querySelectorAll('td').map((td) => td.text)).to.deep.equal(['2026-12to 12-09', 'Blended', '90.00 USD', '2', '45.00 USD']);
     expect(row?.querySelector('.flag.mtd')?.getAttribute('title')).to.include('from the 1st to 2026-12-09');
     expect(page.querySelector('#cac tr[data-month="2026-12"][data-channel="google_ads"]')?.getAttribute('data-month-to-date')).to.equal('');
+    // Organic reads no platform: its count runs up to the run, not to "no day read in full yet" (what the demo said of it).
+    const organic = page.querySelector('#cac tr[data-month="2026-12"][data-channel="organic"] .flag.mtd')?.getAttribute('title');
+    expect(organic).to.equal('no ad spend on this channel: new customers from the 1st up to the run, the run day included, so with the paid channels they can exceed the blended row, which stops at its last day read in full');
+    expect(page.querySelector('#cac tr[data-month="2026-12"][data-channel="google_ads"] .flag.mtd')?.getAttribute('title')).to.equal('no day of this month has been read in full yet');
     expect(page.querySelector('#cac tr[data-month="2026-11"][data-channel="blended"]')?.hasAttribute('data-month-to-date')).to.equal(false);
     expect(page.querySelectorAll('#cac svg text').map((t) => t.text)).to.include.members(['2026-11', '2026-12 to date']);
     expect(page.querySelector('#kpi-cac .sub')?.text).to.equal('Blended CAC, 2026-12 (month to date as of 2026-12-09) (USD)');
