@@ -138,13 +138,13 @@ export function registerPipeline(program: Command): void {
     .option('-p, --port <port>', 'TCP port (overrides the config; 0 = any free port)')
     .option('--host <host>', 'interface to listen on (overrides the config)')
     .action(async (flags: { config: string; port?: string; host?: string }) => {
-      const [{ loadServeConfig }, { SyncServer, listenUrl }, { runSync, loadPipelineConfigs }] = await Promise.all([import('./serve-config.js'), import('./serve.js'), import('./sync.js')]);
+      const [{ loadServeConfig }, { SyncServer, listenUrl }, { runSync, loadPipelineConfigs, checkModelsDestination }] = await Promise.all([import('./serve-config.js'), import('./serve.js'), import('./sync.js')]);
       const { config, redactor } = loadServeConfig(flags.config);
       // Runs start from the serve config's folder, so relative paths inside the tap and target configs
       // (duckdb_path) land beside it whatever the service's working directory; and both configs are
       // checked now (exit 2), not when the first trigger arrives.
       const cwd = path.dirname(path.resolve(flags.config));
-      loadPipelineConfigs(config.tap_config, config.target_config, cwd);
+      checkModelsDestination(config.models, loadPipelineConfigs(config.tap_config, config.target_config, cwd).target.destination, '"models": true in the serve config');
       const log = new Logger({ component: 'fb-ads-elt-serve', redactor });
       if (flags.port !== undefined && !/^[0-9]{1,5}$/.test(flags.port)) throw new ConfigError(`--port must be a number, got "${flags.port}"`);
       let lockLost: ConnectorError | undefined;

@@ -176,6 +176,17 @@ function checkStateWritable(file: string): void {
   }
 }
 
+/**
+ * The models step builds on DuckDB only: refused for a BigQuery target, by `sync --models` and by
+ * `serve` with "models": true when it starts (not at each trigger). `asked` names what to drop.
+ */
+export function checkModelsDestination(models: boolean, destination: string, asked: '--models' | '"models": true in the serve config'): void {
+  if (!models || destination === 'duckdb') return;
+  throw new ConfigError(`${asked} builds the dbt project on DuckDB only, but the target writes to BigQuery`, {
+    hint: `Run \`.venv/bin/dbt build --project-dir dbt --profiles-dir dbt --target bigquery\` after the sync (see README "dbt models"), or drop ${asked === '--models' ? '--models' : '"models" from the serve config'}.`,
+  });
+}
+
 export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const startedAt = (o.clock ?? runClock(o.env ?? process.env))();
   // Durations come from the monotonic clock: a pinned run clock may stand still or sit years away.
@@ -184,11 +195,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const cwd = o.cwd ?? process.cwd();
   const { redactor, secrets, target } = loadPipelineConfigs(o.tapConfigPath, o.targetConfigPath, cwd);
   for (const v of secrets) o.log.redactor.add(v);
-  if (o.models && target.destination !== 'duckdb') {
-    throw new ConfigError('--models builds the dbt project on DuckDB only, but the target writes to BigQuery', {
-      hint: 'Run `.venv/bin/dbt build --project-dir dbt --profiles-dir dbt --target bigquery` after the sync (see README "dbt models"), or drop --models.',
-    });
-  }
+  checkModelsDestination(o.models === true, target.destination, '--models');
   if (o.days !== undefined && (!Number.isInteger(o.days) || o.days < 1)) throw new ConfigError(`--days must be a positive integer, got ${o.days}`);
   if (o.catalogPath && !existsSync(o.catalogPath)) throw new ConfigError(`catalog file ${o.catalogPath} does not exist`, { hint: 'Create one with `tap-facebook-ads --config tap.json --discover > catalog.json`.' });
   if (o.stateFile && !isFolder(path.dirname(path.resolve(o.stateFile)))) {

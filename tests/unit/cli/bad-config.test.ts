@@ -241,6 +241,18 @@ describe('paths a run cannot use, refused (exit 2) before anything runs', () => 
     expect(r.stderr).not.to.include('Catalog Error');
   });
 
+  it('serve with "models": true and a BigQuery target: refused at start naming the serve config field, not at every trigger', () => {
+    put('tap-serve.json', { access_token: 'sbx_tok_0123456789abcdef', start_date: '2026-01-01' });
+    put('target-bq.json', { destination: 'bigquery', project_id: 'acme-ads-prod' });
+    const serve = put('serve-models.json', { bearer_secret: 'Zq8-vT3r!pL0x#Wk5mN7', tap_config: 'tap-serve.json', target_config: 'target-bq.json', models: true, port: 0 });
+    const r = run('fb-ads-elt.js', ['serve', '--config', serve]);
+    expect(r.status, r.stderr.slice(-800)).to.equal(2);
+    const last = lastLine(r.stderr);
+    expect(String(last['msg'])).to.equal('"models": true in the serve config builds the dbt project on DuckDB only, but the target writes to BigQuery');
+    expect(String(last['hint'])).to.include('drop "models" from the serve config');
+    expect(r.stdout).to.equal('');
+  });
+
   it('serve with a tap config that is missing: refused at start, not at the first trigger', () => {
     const serve = put('serve.json', { bearer_secret: 'Zq8-vT3r!pL0x#Wk5mN7', tap_config: 'no-such-tap.json', target_config: 'target.json', port: 0 });
     const r = run('fb-ads-elt.js', ['serve', '--config', serve]);
