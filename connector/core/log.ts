@@ -20,6 +20,26 @@ export interface LoggerOptions {
   now?: () => Date;
 }
 
+/** LOG_LEVEL spellings besides the four levels: Python's logging names, as Meltano users write them. */
+const LEVEL_ALIASES: Record<string, Level> = { warning: 'warn', critical: 'error', fatal: 'error' };
+let badLevelWarned = false;
+
+/**
+ * The level LOG_LEVEL names (any case; WARNING, CRITICAL and FATAL as in Python's logging), or
+ * undefined when it is unset. A value that names no level is said once on stderr and ignored.
+ */
+export function envLogLevel(): Level | undefined {
+  const raw = process.env['LOG_LEVEL'];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const v = raw.trim().toLowerCase();
+  const level = Object.hasOwn(ORDER, v) ? (v as Level) : LEVEL_ALIASES[v];
+  if (level === undefined && !badLevelWarned) {
+    badLevelWarned = true;
+    process.stderr.write(`${JSON.stringify({ level: 'warn', msg: `LOG_LEVEL ${JSON.stringify(raw.slice(0, 40))} is not a log level and is ignored`, hint: 'Use debug, info, warn or error.' })}\n`);
+  }
+  return level;
+}
+
 export class Logger {
   readonly redactor: Redactor;
   private readonly sink: LogSink;
@@ -30,8 +50,7 @@ export class Logger {
     this.opts = opts;
     this.sink = opts.sink ?? process.stderr;
     this.redactor = opts.redactor ?? new Redactor();
-    const envLevel = process.env['LOG_LEVEL'] as Level | undefined;
-    this.min = ORDER[opts.level ?? (envLevel && envLevel in ORDER ? envLevel : 'info')];
+    this.min = ORDER[opts.level ?? envLogLevel() ?? 'info'];
   }
 
   /** A logger that adds fields to every line, sharing sink and redactor. */

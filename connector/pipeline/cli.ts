@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { asConnectorError, ConfigError, type ConnectorError } from '../core/errors.js';
 import { parseIsoDay } from '../core/dates.js';
-import { Logger } from '../core/log.js';
+import { envLogLevel, Logger } from '../core/log.js';
 import { exitAfterFlush } from '../cli/run.js';
 import { runClock } from '../core/clock.js';
 import { DEMO_DAYS } from './demo-defaults.js';
@@ -170,7 +170,7 @@ export function registerPipeline(program: Command): void {
     .option('-t, --target-config <file>', 'target config JSON to validate too')
     .option('--json', 'print the report as JSON on stdout')
     .action(async (flags: { config: string; targetConfig?: string; json?: boolean }) => {
-      const log = new Logger({ component: 'fb-ads-elt-doctor', level: (process.env['LOG_LEVEL'] as 'info' | undefined) ?? 'error' });
+      const log = new Logger({ component: 'fb-ads-elt-doctor', level: envLogLevel() ?? 'error' });
       const { formatDoctor, runDoctor } = await import('./doctor.js');
       const report = await runDoctor({ tapConfigPath: flags.config, targetConfigPath: flags.targetConfig, log, clock: runClock() });
       const text = flags.json ? JSON.stringify(report, null, 2) + '\n' : formatDoctor(report);
@@ -187,7 +187,7 @@ export function registerPipeline(program: Command): void {
     .option('--world <name>', 'sandbox world: demo (7 accounts) or small (5 accounts, faster)', 'demo')
     .option('--today <day>', 'pin the demo world to this day (YYYY-MM-DD, UTC); default: today by FB_ADS_ELT_NOW or the system clock')
     .action(async (flags: { dir: string; seed: string; days?: string; world: string; today?: string }) => {
-      const log = new Logger({ component: 'fb-ads-elt-demo', level: (process.env['LOG_LEVEL'] as 'info' | undefined) ?? 'warn' });
+      const log = new Logger({ component: 'fb-ads-elt-demo', level: envLogLevel() ?? 'warn' });
       if (flags.world !== 'demo' && flags.world !== 'small') throw new ConfigError(`--world must be demo or small, got "${flags.world}"`);
       if (!/^[0-9]+$/.test(flags.seed)) throw new ConfigError(`--seed must be a whole number, got "${flags.seed}"`);
       const days = parseDays(flags.days);
