@@ -238,7 +238,9 @@ class ReportRead {
     this.log = ctx.log.child({ account_id: account.accountId, stream: report.name });
     this.scheduler = new JobScheduler<InsightsJob>(ctx.jobLimit);
     this.key = insightsKey(report.level, report.breakdowns);
-    this.lastDay = plan.resetReason ? undefined : typeof previous?.['date_start'] === 'string' ? previous['date_start'] : undefined;
+    // Also after a reset (other parameters): the days up to the bookmark were loaded before, and their
+    // rows come back under the same keys, replacing those: re-reads, not new rows.
+    this.lastDay = typeof previous?.['date_start'] === 'string' ? previous['date_start'] : undefined;
     const fields = [...new Set([...insightsRequestFields(report, selected), LEVEL_ID[report.level], 'account_id', 'account_currency'])];
     this.asksReachFields = fields.some((f) => REACH_FIELDS.includes(f));
     const timing = reportRunTiming(config, ctx.clock, ctx.sleep);

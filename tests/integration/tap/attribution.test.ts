@@ -39,7 +39,7 @@ describe('tap-facebook-ads: attribution settings and removed windows (child proc
     start = addDays(dayInZone(sb.now(), acct.timezone), -5);
     const discovered = await runTap({ now: sb.now(), config: tapConfig(sb, rec.baseUrl), args: ['--discover'], dir: tmp.dir, rawStdout: true });
     catalog = JSON.parse(discovered.stdout) as typeof catalog;
-    for (const s of catalog.streams) s.metadata[0]!.metadata['selected'] = s.stream === 'insights_account';
+    for (const s of catalog.streams) s.metadata[0]!.metadata['selected'] = s.stream === 'insights_account' || s.stream === 'sync_log';
   });
   after(async () => {
     killRunningTaps();
@@ -116,6 +116,13 @@ describe('tap-facebook-ads: attribution settings and removed windows (child proc
       expect(rows.map((x) => x['date_start'])).to.include(start);
       for (const row of rows) expect([row['use_unified_attribution_setting'], row['use_account_attribution_setting']]).to.deep.equal([false, true]);
       expect((r.lastState() as Bookmarks).bookmarks['insights_account']![acct.accountId]).to.include({ use_unified_attribution_setting: false, use_account_attribution_setting: true });
+      // The days the first run loaded come back under the same keys: counted as re-read (updated), not added.
+      const before = String((first.r.lastState() as Bookmarks).bookmarks['insights_account']![acct.accountId]!['date_start']);
+      const log = r.records('sync_log').find((x) => x['account_id'] === acct.accountId)!;
+      const counted = (log['streams'] as Record<string, unknown>[]).find((x) => x['stream'] === 'insights_account')!;
+      const fresh = rows.filter((x) => String(x['date_start']) > before).length;
+      expect(rows.length - fresh).to.be.greaterThan(0);
+      expect([counted['added'], counted['updated']]).to.deep.equal([fresh, rows.length - fresh]);
     });
   });
 });
