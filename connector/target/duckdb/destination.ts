@@ -114,8 +114,11 @@ export class DuckDbDestination implements Destination {
   /** Rows committed since the file was attached (REATTACH_ROWS). */
   private rowsSinceAttach = 0;
   private reattached = 0;
+  /** Rows per row group this run writes; 0: the file is opened directly, with DuckDB's own. */
+  private readonly rowGroupSize: number;
 
   constructor(private readonly opts: DuckDbOptions) {
+    this.rowGroupSize = opts.rowGroupSize ?? ROW_GROUP_ROWS;
     this.d = duckDialect(opts.dataset.toLowerCase());
     this.loadPartBytes = opts.loadPartBytes ?? LOAD_PART_BYTES;
   }
@@ -128,21 +131,20 @@ export class DuckDbDestination implements Destination {
   async open(): Promise<void> {
     const file = this.opts.path;
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const rowGroupSize = this.opts.rowGroupSize ?? ROW_GROUP_ROWS;
     try {
       // The row group size is an ATTACH option only: with one, the instance itself is in memory
       // and the file is attached and made the default catalog (same SQL, same lock error).
-      this.instance = await DuckDBInstance.create(rowGroupSize ? ':memory:' : file, {
+      this.instance = await DuckDBInstance.create(this.rowGroupSize ? ':memory:' : file, {
         // DuckDB's allocator keeps freed pages for reuse unless a background thread returns them:
         // without it RSS ratchets up by what each statement touched (~70 MiB for a 100 MB batch's
         // key read) and stays there, far above memory_limit.
         allocator_background_threads: 'true',
-        ...(rowGroupSize && file !== ':memory:' ? { temp_directory: `${path.resolve(file)}.tmp` } : {}),
+        ...(this.rowGroupSize && file !== ':memory:' ? { temp_directory: `${path.resolve(file)}.tmp` } : {}),
         ...(this.opts.threads ? { threads: String(this.opts.threads) } : {}),
         ...(this.opts.memoryLimit ? { memory_limit: this.opts.memoryLimit } : {}),
       });
       this.conn = await this.instance.connect();
-      if (rowGroupSize) await this.attach();
+      if (this.rowGroupSize) await this.attach();
     } catch (err) {
       await this.close();
       throw lockHeldError(err, file) ?? err;
@@ -153,8 +155,7 @@ export class DuckDbDestination implements Destination {
   /** The file attached as the default catalog, with this run's row group size (open() and reattach()). */
   private async attach(): Promise<void> {
     const file = this.opts.path;
-    const rowGroupSize = this.opts.rowGroupSize ?? ROW_GROUP_ROWS;
-    await this.c.run(`ATTACH ${sqlString(file === ':memory:' ? file : path.resolve(file))} AS warehouse (ROW_GROUP_SIZE ${Math.trunc(rowGroupSize)})`);
+    await this.c.run(`ATTACH ${sqlString(file === ':memory:' ? file : path.resolve(file))} AS warehouse (ROW_GROUP_SIZE ${Math.trunc(this.rowGroupSize)})`);
     await this.c.run('USE warehouse');
     this.rowsSinceAttach = 0;
   }
@@ -165,7 +166,7 @@ export class DuckDbDestination implements Destination {
    * never inside a transaction, so nothing committed depends on it and nothing uncommitted is lost.
    */
   private async reattachIfDue(): Promise<void> {
-    const attached = (this.opts.rowGroupSize ?? ROW_GROUP_ROWS) > 0 && this.opts.path !== ':memory:';
+    const attached = this.rowGroupSize > 0 && this.opts.path !== ':memory:';
     if (!attached || this.rowsSinceAttach < (this.opts.reattachRows ?? REATTACH_ROWS)) return;
     await this.c.run('USE memory');
     await this.c.run('DETACH warehouse');
