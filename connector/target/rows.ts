@@ -30,6 +30,8 @@ export interface RowMeta {
   extractedAt: string | undefined;
   version: TableVersion | undefined;
   sequence: number;
+  /** Whether strings are checked for lone surrogates (false only when mayHoldSurrogates says the line cannot hold one). */
+  checkStrings: boolean;
 }
 
 class ValueError extends Error {
@@ -101,8 +103,18 @@ export function normaliseDecimal(v: string | number, path: string): string {
 const literal = (v: unknown): string => (isLosslessNumber(v) ? (v as LosslessNumber).value : typeof v === 'number' ? String(v) : (JSON.stringify(v)?.slice(0, 60) ?? String(v)));
 const show = (v: unknown): string => literal(v).slice(0, 60);
 
-function checkString(v: string, path: string): string {
-  if (LONE_SURROGATE.test(v)) throw new ValueError(path, 'contains a lone UTF-16 surrogate (\\uD800-\\uDFFF without its pair), which has no UTF-8 form');
+const SURROGATE_MESSAGE = 'contains a lone UTF-16 surrogate (\\uD800-\\uDFFF without its pair), which has no UTF-8 form';
+
+/**
+ * Whether a line's strings need the lone-surrogate check. A string holds a surrogate only through
+ * a \\uD800-\\uDFFF escape: the bytes of a line are checked as UTF-8 before parsing, and UTF-8 has
+ * no form for a surrogate. So a line without such an escape skips the check for every string.
+ */
+export const mayHoldSurrogates = (lineText: string): boolean => lineText.includes('\\u') && SURROGATE_ESCAPE.test(lineText);
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+function checkString(v: string, path: string, strings: boolean): string {
+  if (strings && LONE_SURROGATE.test(v)) throw new ValueError(path, SURROGATE_MESSAGE);
   return v;
 }
 
@@ -137,24 +149,45 @@ function timestampValue(v: unknown, path: string): string {
 
 /**
  * A JSON column value, checked: numbers must be ones the warehouse's JSON type stores as written
- * (integers within int64/uint64, or decimals a double carries), strings well-formed, nesting at
- * most MAX_JSON_DEPTH levels.
+ * (integers within int64/uint64, or decimals a double carries), strings well-formed (when
+ * `strings`), nesting at most MAX_JSON_DEPTH levels.
  */
-function checkJson(v: unknown, path: string, depth: number): void {
-  if (depth > MAX_JSON_DEPTH) throw new ValueError(path, `is nested deeper than ${MAX_JSON_DEPTH} levels (BigQuery's JSON limit)`);
-  if (typeof v === 'string') checkString(v, path);
-  else if (isLosslessNumber(v)) {
+function checkJson(v: unknown, path: string, strings: boolean): void {
+  const problem = jsonProblem(v, 0, strings);
+  if (problem) throw new ValueError(`${path}${problem.at}`, problem.message);
+}
+
+/**
+ * The first problem in a JSON value: where below it (a path suffix) and what; undefined when there
+ * is none. The suffix is built only on the way back from a problem: building every element's path
+ * up front cost a string per value of every action list (2026-12-01).
+ */
+function jsonProblem(v: unknown, depth: number, strings: boolean): { at: string; message: string } | undefined {
+  if (depth > MAX_JSON_DEPTH) return { at: '', message: `is nested deeper than ${MAX_JSON_DEPTH} levels (BigQuery's JSON limit)` };
+  if (typeof v === 'string') return strings && LONE_SURROGATE.test(v) ? { at: '', message: SURROGATE_MESSAGE } : undefined;
+  if (v === null || typeof v !== 'object') return undefined;
+  if (isLosslessNumber(v)) {
     const lit = (v as LosslessNumber).value;
     const asInt = /^-?\d+$/.test(lit) ? BigInt(lit) : undefined;
     if (asInt === undefined || asInt < JSON_INT_MIN || asInt > JSON_INT_MAX) {
-      throw new ValueError(path, `${lit.slice(0, 60)} would be changed by the warehouse's JSON type (not an int64/uint64 and not a double); send it as a string`);
+      return { at: '', message: `${lit.slice(0, 60)} would be changed by the warehouse's JSON type (not an int64/uint64 and not a double); send it as a string` };
     }
-  } else if (Array.isArray(v)) v.forEach((el, i) => checkJson(el, `${path}[${i}]`, depth + 1));
-  else if (v && typeof v === 'object')
-    for (const [k, el] of Object.entries(v)) {
-      checkString(k, `${path} (a key)`);
-      checkJson(el, `${path}.${k}`, depth + 1);
+    return undefined;
+  }
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = jsonProblem(v[i], depth + 1, strings);
+      if (p) return { at: `[${i}]${p.at}`, message: p.message };
     }
+    return undefined;
+  }
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (strings && LONE_SURROGATE.test(k)) return { at: ' (a key)', message: SURROGATE_MESSAGE };
+    const p = jsonProblem(o[k], depth + 1, strings);
+    if (p) return { at: `.${k}${p.at}`, message: p.message };
+  }
+  return undefined;
 }
 
 /**
@@ -169,24 +202,24 @@ function canonicalTimestamp(m: RegExpExecArray): string {
   return `${y}-${mo}-${d}T${h}:${mi}:${sec ?? '00'}${frac ?? ''}${offset}`;
 }
 
-function convert(field: MappedField, v: unknown, path: string): unknown {
+function convert(field: MappedField, v: unknown, path: string, strings: boolean): unknown {
   if (v === null || v === undefined) return null;
   if (field.mode === 'REPEATED') {
     if (!Array.isArray(v)) throw new ValueError(path, `expected a list, got ${typeof v}`);
     return v.map((el, i) => {
       if (el === null || el === undefined) throw new ValueError(`${path}[${i}]`, 'list elements cannot be null in a REPEATED column');
-      return convertOne(field, el, `${path}[${i}]`);
+      return convertOne(field, el, `${path}[${i}]`, strings);
     });
   }
-  return convertOne(field, v, path);
+  return convertOne(field, v, path, strings);
 }
 
-function convertOne(field: MappedField, v: unknown, path: string): unknown {
+function convertOne(field: MappedField, v: unknown, path: string, strings: boolean): unknown {
   switch (field.type) {
     case 'STRING':
-      if (typeof v === 'string') return checkString(v, path);
+      if (typeof v === 'string') return checkString(v, path, strings);
       if (typeof v === 'number' || typeof v === 'boolean' || isLosslessNumber(v)) return literal(v);
-      checkJson(v, path, 0);
+      checkJson(v, path, strings);
       return stringifyExact(v);
     case 'INT64':
       if (typeof v === 'number') {
@@ -216,14 +249,14 @@ function convertOne(field: MappedField, v: unknown, path: string): unknown {
     case 'TIMESTAMP':
       return timestampValue(v, path);
     case 'JSON':
-      checkJson(v, path, 0);
+      checkJson(v, path, strings);
       return v;
     case 'RECORD': {
       if (typeof v !== 'object' || Array.isArray(v) || isLosslessNumber(v)) throw new ValueError(path, `expected an object, got ${Array.isArray(v) ? 'a list' : typeof v}`);
       const src = v as Record<string, unknown>;
       // No prototype: a column named __proto__ is an ordinary key here, never the object's prototype.
       const out = Object.create(null) as Record<string, unknown>;
-      for (const f of field.fields ?? []) out[f.name] = f.source === undefined ? null : convert(f, src[f.source], `${path}.${f.source}`);
+      for (const f of field.fields ?? []) out[f.name] = f.source === undefined ? null : convert(f, src[f.source], `${path}.${f.source}`, strings);
       return out;
     }
   }
@@ -244,6 +277,7 @@ export function toRow(stream: string, line: number, record: Record<string, unkno
     }
   }
   const row = Object.create(null) as Record<string, unknown>;
+  const strings = meta.checkStrings;
   try {
     for (const f of fields) {
       switch (f.name) {
@@ -254,13 +288,13 @@ export function toRow(stream: string, line: number, record: Record<string, unkno
           row[f.name] = meta.batchedAt;
           continue;
         case '_sdc_extracted_at':
-          row[f.name] = convert(f, record['_sdc_extracted_at'] ?? meta.extractedAt, '_sdc_extracted_at');
+          row[f.name] = convert(f, record['_sdc_extracted_at'] ?? meta.extractedAt, '_sdc_extracted_at', strings);
           continue;
         case '_sdc_table_version':
-          row[f.name] = meta.version !== undefined ? versionJson(meta.version) : convert(f, record['_sdc_table_version'], '_sdc_table_version');
+          row[f.name] = meta.version !== undefined ? versionJson(meta.version) : convert(f, record['_sdc_table_version'], '_sdc_table_version', strings);
           continue;
         default:
-          row[f.name] = f.source === undefined ? null : convert(f, record[f.source], f.source);
+          row[f.name] = f.source === undefined ? null : convert(f, record[f.source], f.source, strings);
       }
     }
   } catch (err) {

@@ -117,6 +117,14 @@ describe('target values kept exactly or refused per record (DuckDB)', function (
     expect(await w.rows('s')).to.deep.equal([]);
   });
 
+  it('keeps characters escaped as surrogate pairs (\\uD83D\\uDE00) in STRING and JSON columns', async () => {
+    const r = await load([schema({ s: { type: 'string' }, j: { type: 'object' } }), rec('{"id":"a","s":"x\\ud83d\\ude00","j":{"\\uD83D\\uDE00":["\\ud83d\\ude00"]}}'), STATE]);
+    expect(r.error?.message).to.equal(undefined);
+    const [row] = await w.rows('s');
+    expect(row!['s']).to.equal('x\u{1F600}');
+    expect(JSON.parse(String(row!['j']))).to.deep.equal({ '\u{1F600}': ['\u{1F600}'] });
+  });
+
   it('refuses a record over the row size limit with exit 6 naming line and stream, before it enters a batch', async () => {
     const r = await load([schema({ s: { type: 'string' } }), rec({ id: 'a', s: 'x'.repeat(17 * 2 ** 20) }), STATE]);
     expect(r.error?.exitCode).to.equal(EXIT_CODES.data);
@@ -136,6 +144,8 @@ describe('target values kept exactly or refused per record (DuckDB)', function (
     ['an impossible timestamp', [schema({ t: { type: 'string', format: 'date-time' } }), rec({ id: 'a', t: '2024-02-30T00:00:00Z' })], /line 2: stream "s": property t: /],
     ['a lone UTF-16 surrogate', [schema({ s: { type: 'string' } }), rec('{"id":"a","s":"x\\ud800y"}')], /line 2: stream "s": property s: /],
     ['a lone surrogate in a key', [schema({}), rec('{"id":"\\udc00"}')], /line 2: stream "s": property id: /],
+    ['a lone surrogate deep in a JSON column (upper-case escape)', [schema({ j: { type: 'object' } }), rec('{"id":"a","j":{"l":[1,{"k":"\\uDBFF"}]}}')], /line 2: stream "s": property j\.l\[1\]\.k: contains a lone UTF-16 surrogate/],
+    ['a lone surrogate in a key inside a JSON column', [schema({ j: { type: 'object' } }), rec('{"id":"a","j":{"l":{"\\udfff":1}}}')], /line 2: stream "s": property j\.l \(a key\): contains a lone UTF-16 surrogate/],
     ['nesting deeper than the warehouse allows', [schema({ j: { type: 'object' } }), rec(`{"id":"a","j":${'{"a":'.repeat(600)}1${'}'.repeat(600)}}`)], /line 2: stream "s": property j/],
     ["a property named _sdc_sequence (the target's own ordering column)", [schema({ _sdc_sequence: { type: 'integer' } }), rec({ id: 'a', _sdc_sequence: 5 })], /line 1: stream "s": property "_sdc_sequence" maps to the reserved metadata column "_sdc_sequence"/],
     [

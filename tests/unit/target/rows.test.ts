@@ -6,7 +6,7 @@ import { StateQueue } from '../../../connector/target/loader.js';
 import { streamFields } from '../../../connector/target/fields.js';
 import { DataError } from '../../../connector/core/errors.js';
 
-const meta = { receivedAt: '2024-01-01T00:00:00.000Z', batchedAt: '2024-01-01T00:00:00.000Z', extractedAt: undefined, version: undefined, sequence: 1 };
+const meta = { receivedAt: '2024-01-01T00:00:00.000Z', batchedAt: '2024-01-01T00:00:00.000Z', extractedAt: undefined, version: undefined, sequence: 1, checkStrings: true };
 
 describe('target row conversion', () => {
   it('normalises decimals on their digits, rounding half away from zero at 9 places', () => {
