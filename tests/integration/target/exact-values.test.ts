@@ -117,6 +117,16 @@ describe('target values kept exactly or refused per record (DuckDB)', function (
     expect(await w.rows('s')).to.deep.equal([]);
   });
 
+  it('loads any JSON value into a JSON column (union-typed and untyped properties): a string, a number, true, a list, an object', async () => {
+    const values: unknown[] = ['abc', '12', 7, 1.5, true, ['x', 1], { k: 'v' }, null];
+    const r = await load([schema({ u: { type: ['integer', 'string'] }, o: {} }), ...values.map((v, i) => rec({ id: `r${i}`, o: v, ...(typeof v === 'string' || Number.isInteger(v) ? { u: v } : {}) })), STATE]);
+    expect(r.error?.message).to.equal(undefined);
+    const rows = await w.rows('s', ['id']);
+    expect(rows.map((row) => (row['o'] === null ? null : JSON.parse(String(row['o']))))).to.deep.equal(values);
+    expect(rows.map((row) => row['u'])).to.deep.equal(['"abc"', '"12"', '7', null, null, null, null, null]);
+    expect(r.states).to.deep.equal([{ ok: true }]);
+  });
+
   it('keeps characters escaped as surrogate pairs (\\uD83D\\uDE00) in STRING and JSON columns', async () => {
     const r = await load([schema({ s: { type: 'string' }, j: { type: 'object' } }), rec('{"id":"a","s":"x\\ud83d\\ude00","j":{"\\uD83D\\uDE00":["\\ud83d\\ude00"]}}'), STATE]);
     expect(r.error?.message).to.equal(undefined);
