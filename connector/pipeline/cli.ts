@@ -21,6 +21,7 @@ interface SyncFlags {
   catalog?: string;
   account?: string;
   days?: string;
+  fullRefresh?: string | boolean;
   models?: boolean;
   vars?: string;
   json?: boolean;
@@ -95,6 +96,7 @@ export function registerPipeline(program: Command): void {
     .option('--catalog <file>', 'Singer catalog selecting streams and fields')
     .option('--account <id>', 'sync only this ad account')
     .option('--days <n>', 'sync only the last N days')
+    .option('--full-refresh [streams]', 'clear the bookmarks of these streams (comma-separated; none given: every stream) and read them from start_date')
     .option('--models', 'build the dbt models on DuckDB after a committed sync')
     .option('--vars <yaml>', "dbt vars for --models, a JSON or YAML mapping as dbt takes them (e.g. '{cac_orders: {relation: shop.orders}}')")
     .option('--json', 'print the summary as JSON on stdout instead of text')
@@ -102,7 +104,7 @@ export function registerPipeline(program: Command): void {
       const log = new Logger({ component: 'fb-ads-elt' });
       const stop = abortOnSignals(log);
       try {
-        const [{ runSync }, { formatSummary }, { parseVars }] = await Promise.all([import('./sync.js'), import('./summary.js'), import('../dbt/cli.js')]);
+        const [{ runSync }, { formatSummary }, { parseVars }, { parseFullRefresh }] = await Promise.all([import('./sync.js'), import('./summary.js'), import('../dbt/cli.js'), import('./full-refresh.js')]);
         if (flags.vars !== undefined && !flags.models) throw new ConfigError('--vars sets dbt vars, so it needs --models', { hint: 'Add --models, or drop --vars.' });
         const { exitCode, summary } = await runSync({
           tapConfigPath: flags.config,
@@ -111,6 +113,7 @@ export function registerPipeline(program: Command): void {
           catalogPath: flags.catalog,
           account: flags.account,
           days: parseDays(flags.days),
+          fullRefresh: parseFullRefresh(flags.fullRefresh),
           models: !!flags.models,
           modelsVars: await parseVars(flags.vars),
           log,

@@ -13,7 +13,7 @@ import { makeScratch } from '../core/scratch.js';
 import { loadSchema, readJsonFile, REPO_ROOT } from '../core/config.js';
 import type { Logger, LogSink } from '../core/log.js';
 import { Redactor, secretsFromSchema } from '../core/secrets.js';
-import { validateTapConfig, SPEC_PATH } from '../tap/config.js';
+import { validateTapConfig, SPEC_PATH, type TapConfig } from '../tap/config.js';
 import { validateTargetConfig, TARGET_SCHEMA_PATH, type TargetConfig } from '../target/config.js';
 import { relayChildLogs, type ChildLogLine } from './child-logs.js';
 import { childExitCode, combineExitCodes, killedFromOutside, type ChildOutcome } from './exit-code.js';
@@ -23,7 +23,9 @@ import { ProgressReporter } from './progress.js';
 import { newRunId } from './run-id.js';
 import { SingerMeter } from './singer-meter.js';
 import { addRequestMetricLine, type RequestCounts } from '../singer/request-metrics.js';
-import { readStateFile, StatePersister, stateFromTargetLine } from './state-file.js';
+import { readStateFile, StatePersister, stateFromTargetLine, writeStateAtomic } from './state-file.js';
+import { clearBookmarks, type FullRefresh } from './full-refresh.js';
+import { bookmarkKeys } from '../tap/discover.js';
 import { lockExclusive } from './run-lock.js';
 import { buildSummary, skippedObjectsOf, tapNotesOf, type Failure, type SyncSummary, type TapNotes } from './summary.js';
 import type { SkippedObject } from '../tap/sync.js';
@@ -45,6 +47,8 @@ export interface SyncOptions {
   catalogPath?: string | undefined;
   account?: string | undefined;
   days?: number | undefined;
+  /** Clear these streams' bookmarks (of `account` only, when given) before the run: they are read from start_date (full-refresh.ts). */
+  fullRefresh?: FullRefresh | undefined;
   /** Build the dbt models after a committed sync (DuckDB destination only). */
   models?: boolean | undefined;
   modelsProjectDir?: string | undefined;
@@ -88,6 +92,7 @@ export interface SyncResult {
 interface LoadedConfigs {
   redactor: Redactor;
   secrets: string[];
+  tap: TapConfig;
   target: TargetConfig;
 }
 
@@ -98,9 +103,9 @@ export function loadPipelineConfigs(tapConfigPath: string, targetConfigPath: str
   const secrets = [...secretsFromSchema(loadSchema(SPEC_PATH), tapRaw), ...secretsFromSchema(loadSchema(TARGET_SCHEMA_PATH), targetRaw)];
   const redactor = new Redactor(secrets);
   try {
-    validateTapConfig(tapRaw);
+    const { config: tap } = validateTapConfig(tapRaw);
     const { config: target } = validateTargetConfig(targetRaw, cwd);
-    return { redactor, secrets, target };
+    return { redactor, secrets, tap, target };
   } catch (err) {
     const e = asConnectorError(err);
     throw new ConfigError(redactor.redact(e.message), { hint: e.hint ?? 'See README "Configuration".' });
@@ -126,6 +131,22 @@ function checkWarehouseOfState(stateFile: string, state: TapState, target: Targe
     hint: 'Check duckdb_path for a typo or a moved file. To load into a new warehouse from start_date, use a new (or no) state file.',
     context: { state_file: stateFile, duckdb_path: file },
   });
+}
+
+/**
+ * The state with the refreshed streams' bookmarks cleared, written to the state file before the tap
+ * starts: a run that dies part-way then resumes as the refresh it was, never from the old bookmarks.
+ */
+function refreshState(state: TapState | undefined, o: SyncOptions, known: Record<string, string>, log: Logger): TapState | undefined {
+  const { state: next, cleared } = clearBookmarks(state, o.fullRefresh!, known, o.account);
+  if (next && o.stateFile && cleared.length > 0) writeStateAtomic(o.stateFile, next);
+  const streams = o.fullRefresh === 'all' ? Object.keys(known) : [...o.fullRefresh!];
+  log.info(`full refresh: ${streams.length === Object.keys(known).length ? 'every stream is' : `${streams.join(', ')} ${streams.length === 1 ? 'is' : 'are'}`} read from start_date${o.account ? ` for account ${o.account}` : ''}`, {
+    full_refresh: streams,
+    bookmarks_cleared: cleared,
+    ...(o.account ? { account: o.account } : {}),
+  });
+  return next;
 }
 
 function waitForExit(child: ChildProcess): Promise<ChildOutcome> {
@@ -193,10 +214,13 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const t0 = performance.now();
   const runId = o.runId ?? newRunId(startedAt);
   const cwd = o.cwd ?? process.cwd();
-  const { redactor, secrets, target } = loadPipelineConfigs(o.tapConfigPath, o.targetConfigPath, cwd);
+  const { redactor, secrets, tap: tapConfig, target } = loadPipelineConfigs(o.tapConfigPath, o.targetConfigPath, cwd);
   for (const v of secrets) o.log.redactor.add(v);
   checkModelsDestination(o.models === true, target.destination, '--models');
   if (o.days !== undefined && (!Number.isInteger(o.days) || o.days < 1)) throw new ConfigError(`--days must be a positive integer, got ${o.days}`);
+  if (o.fullRefresh && o.days !== undefined) throw new ConfigError('--full-refresh re-reads the streams from start_date, --days reads only the last N days: give one of them', { hint: 'Drop --days to re-read everything, or --full-refresh to re-read the last N days.' });
+  // Names checked before anything runs (no state needed to find a typo).
+  if (o.fullRefresh) clearBookmarks(undefined, o.fullRefresh, bookmarkKeys(tapConfig));
   if (o.catalogPath && !existsSync(o.catalogPath)) throw new ConfigError(`catalog file ${o.catalogPath} does not exist`, { hint: 'Create one with `tap-facebook-ads --config tap.json --discover > catalog.json`.' });
   if (o.stateFile && !isFolder(path.dirname(path.resolve(o.stateFile)))) {
     // Creating it would hide a typo: the next run, spelled right, would start over from nothing.
@@ -223,6 +247,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   try {
     previousState = o.stateFile ? readStateFile(o.stateFile, log) : undefined;
     if (previousState && o.stateFile) checkWarehouseOfState(o.stateFile, previousState, target, cwd);
+    if (o.fullRefresh) previousState = refreshState(previousState, o, bookmarkKeys(tapConfig), log);
   } catch (err) {
     await lock?.release();
     throw err;

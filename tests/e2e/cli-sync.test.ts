@@ -91,6 +91,21 @@ describe('fb-ads-elt sync (CLI, against the sandbox)', function () {
     for (const t of sandbox.tokens) expect(r.stderr).not.to.include(t.token);
   });
 
+  it('re-reads only the streams --full-refresh names from start_date, the others from their bookmarks, and keeps the state of both', async () => {
+    const first = await runCli(sandbox.now(), args);
+    expect(first.code, first.stderr.slice(-3000)).to.equal(0);
+    const again = await runCli(sandbox.now(), [...args, '--full-refresh', 'campaigns']);
+    expect(again.code, again.stderr.slice(-3000)).to.equal(0);
+    // Every campaign the token reaches is read again, as rows without a bookmark; nothing else is.
+    const campaigns = sandbox.world.campaigns.length;
+    expect(first.summary.objects['campaigns']?.found).to.equal(0);
+    expect(again.summary.objects['campaigns']).to.include({ found: campaigns, first_read: campaigns, added: 0 });
+    expect(again.summary.objects['ad_sets']?.found).to.equal(0);
+    expect(again.stderr).to.match(/full refresh: campaigns is read from start_date/);
+    const state = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as { bookmarks: Record<string, Record<string, unknown>> };
+    expect(Object.keys(state.bookmarks['campaigns'] ?? {})).to.have.length(sandbox.world.accounts.length);
+  });
+
   it('counts nothing as added on a second run without state against the loaded warehouse: the rows are "read without a bookmark"', async () => {
     const r = await runCli(sandbox.now(), [...args.slice(0, 4), '--days', '1']);
     expect(r.code, r.stderr.slice(-3000)).to.equal(0);

@@ -120,6 +120,61 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     expect(tapArgs().state_text).to.equal(text + '\n');
   });
 
+  describe('--full-refresh', () => {
+    const before = {
+      bookmarks: {
+        campaigns: { '111': { updated_time: '2026-11-01T00:00:00Z' }, act_222: { updated_time: '2026-11-02T00:00:00Z' } },
+        insights_account: { '111': { date_start: '2026-11-20' }, '222': { date_start: '2026-11-21' } },
+      },
+    };
+    const stateFile = (): string => path.join(s.dir, 'state.json');
+    const saved = (): typeof before => JSON.parse(readFileSync(stateFile(), 'utf8')) as typeof before;
+    /** The stand-in tap, dying right after it has recorded its arguments and state (before any output). */
+    const dyingTap = (): string[] => {
+      const file = path.join(s.dir, 'dying-tap.mjs');
+      writeFileSync(file, readFileSync(s.tap[s.tap.length - 1]!, 'utf8').replace('const log = ', 'process.exit(3);\nconst log = '));
+      return [...s.tap.slice(0, -1), file];
+    };
+    beforeEach(() => {
+      writeFileSync(s.targetConfig, JSON.stringify({ destination: 'duckdb', duckdb_path: path.join(s.dir, 'warehouse.duckdb') }));
+      writeFileSync(path.join(s.dir, 'warehouse.duckdb'), '');
+      writeFileSync(stateFile(), JSON.stringify(before));
+    });
+
+    it("hands the tap the state without the named streams' bookmarks, and writes that state to the file before the tap starts", async () => {
+      // The tap dies at once: what the file holds then is what the next run resumes from.
+      const r = await runSync(opts({ fullRefresh: ['insights_account'], tapCommand: dyingTap() }));
+      expect(r.exitCode, sink.text).to.equal(3);
+      expect(tapArgs().state).to.deep.equal({ bookmarks: { campaigns: before.bookmarks.campaigns } });
+      expect(saved()).to.deep.equal({ bookmarks: { campaigns: before.bookmarks.campaigns } });
+      expect(sink.text).to.match(/full refresh: insights_account is read from start_date/);
+    });
+
+    it('with --account clears only that account of each stream (act_ prefix or not), and with no stream named, every stream', async () => {
+      await runSync(opts({ fullRefresh: 'all', account: 'act_222', tapCommand: dyingTap() }));
+      expect(tapArgs().state).to.deep.equal({ bookmarks: { campaigns: { '111': before.bookmarks.campaigns['111'] }, insights_account: { '111': before.bookmarks.insights_account['111'] } } });
+      await runSync(opts({ fullRefresh: 'all', tapCommand: dyingTap() }));
+      expect(tapArgs().state).to.deep.equal({ bookmarks: {} });
+    });
+
+    it('refuses (exit 2) a stream that keeps no bookmarks, listing those that do, and --days with it, before anything runs or is written', async () => {
+      for (const [over, message] of [
+        [{ fullRefresh: ['insights_acount'] }, /^--full-refresh names "insights_acount", not a stream that keeps bookmarks/],
+        [{ fullRefresh: 'all', days: 3 }, /^--full-refresh re-reads the streams from start_date, --days reads only the last N days/],
+      ] as const) {
+        let err: unknown;
+        await runSync(opts(over)).catch((e: unknown) => (err = e));
+        expect(err).to.be.instanceOf(ConfigError);
+        expect((err as ConfigError).message).to.match(message);
+        expect(saved()).to.deep.equal(before);
+        expect(existsSync(path.join(s.dir, 'args.json'))).to.equal(false);
+      }
+      let err: ConfigError | undefined;
+      await runSync(opts({ fullRefresh: ['nope'] })).catch((e: ConfigError) => (err = e));
+      expect(err?.hint).to.match(/Streams with bookmarks: .*campaigns.*insights_account/);
+    });
+  });
+
   it('leaves no temp file next to the state file after writing it', async () => {
     await runSync(opts());
     const { readdirSync } = await import('node:fs');
