@@ -24,6 +24,8 @@ const MAX_BODY_BYTES = 16 * 1024;
 export interface RunParams {
   account_id?: string;
   days?: number;
+  /** true: every stream; names: those streams (sync --full-refresh). */
+  full_refresh?: true | string[];
 }
 
 export interface RunView {
@@ -119,8 +121,8 @@ export function parseRunParams(text: string, maxDays: number): RunParams {
   }
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new HttpError(400, 'the body must be a JSON object like {"account_id": "123", "days": 7}');
   const o = v as Record<string, unknown>;
-  const unknown = Object.keys(o).filter((k) => k !== 'account_id' && k !== 'days');
-  if (unknown.length) throw new HttpError(400, `unknown field(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}; allowed: account_id, days`);
+  const unknown = Object.keys(o).filter((k) => k !== 'account_id' && k !== 'days' && k !== 'full_refresh');
+  if (unknown.length) throw new HttpError(400, `unknown field(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}; allowed: account_id, days, full_refresh`);
   const out: RunParams = {};
   if (o['account_id'] !== undefined && o['account_id'] !== null) {
     const a = o['account_id'];
@@ -131,6 +133,13 @@ export function parseRunParams(text: string, maxDays: number): RunParams {
     const d = o['days'];
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 1 || d > maxDays) throw new HttpError(400, `days must be an integer from 1 to ${maxDays}`);
     out.days = d;
+  }
+  const f = o['full_refresh'];
+  if (f !== undefined && f !== null && f !== false) {
+    const names = Array.isArray(f) && f.length > 0 && f.every((n) => typeof n === 'string' && /^[A-Za-z0-9_]{1,100}$/.test(n)) ? (f as string[]) : undefined;
+    if (f !== true && !names) throw new HttpError(400, 'full_refresh must be true (every stream) or a list of stream names like ["insights_ad"]');
+    if (out.days !== undefined) throw new HttpError(400, 'full_refresh re-reads the streams from start_date, days only the last N days: give one of them');
+    out.full_refresh = f === true ? true : names!;
   }
   return out;
 }
@@ -337,6 +346,7 @@ export class SyncServer {
         ...(c.dbt_vars ? { modelsVars: c.dbt_vars } : {}),
         account: params.account_id,
         days: params.days,
+        fullRefresh: params.full_refresh === true ? 'all' : params.full_refresh,
         runId: run_id,
         // The run's clock is the server's, so its started_at, run id and FB_ADS_ELT_NOW agree.
         clock: this.clock,

@@ -171,7 +171,10 @@ describe('fb-ads-elt serve HTTP API (over loopback, stand-in tap and target)', (
       ['{"days": 5000}', /days must be an integer from 1 to 1131/],
       ['{"account_id": 123}', /account_id must be/],
       ['{"account_id": "act_12x"}', /account_id must be/],
-      ['{"acount_id": "1"}', /unknown field.*acount_id/],
+      ['{"acount_id": "1"}', /unknown field.*acount_id.*allowed: account_id, days, full_refresh/],
+      ['{"full_refresh": "insights_ad"}', /full_refresh must be true \(every stream\) or a list of stream names/],
+      ['{"full_refresh": []}', /full_refresh must be true/],
+      ['{"full_refresh": true, "days": 3}', /full_refresh re-reads the streams from start_date, days only the last N days/],
     ];
     for (const [body, msg] of cases) {
       const r = await call('POST', SYNC_PATH, body);
@@ -190,6 +193,23 @@ describe('fb-ads-elt serve HTTP API (over loopback, stand-in tap and target)', (
     const { readFileSync } = await import('node:fs');
     const { args } = JSON.parse(readFileSync(path.join(s.dir, 'args.json'), 'utf8')) as { args: string[] };
     expect(args.join(' ')).to.include('--account 222').and.include('--days 7');
+  });
+
+  it('clears the bookmarks full_refresh names before the run (every stream for true), as sync --full-refresh does', async () => {
+    const state = path.join(s.dir, 'state.json');
+    const { readFileSync } = await import('node:fs');
+    const tapState = (): unknown => (JSON.parse(readFileSync(path.join(s.dir, 'args.json'), 'utf8')) as { state: unknown }).state;
+    await start({ STANDIN_ARGS_FILE: path.join(s.dir, 'args.json') });
+    expect((await call('POST', SYNC_PATH, '{}')).status).to.equal(202);
+    await server.idle();
+    const committed = JSON.parse(readFileSync(state, 'utf8')) as { bookmarks: Record<string, unknown> };
+    expect(Object.keys(committed.bookmarks)).to.deep.equal(['campaigns']);
+    expect((await call('POST', SYNC_PATH, '{"full_refresh":["ads"]}')).status).to.equal(202);
+    await server.idle();
+    expect(tapState()).to.deep.equal(committed);
+    expect((await call('POST', SYNC_PATH, '{"full_refresh":["campaigns"]}')).status).to.equal(202);
+    await server.idle();
+    expect(tapState()).to.deep.equal({ bookmarks: {} });
   });
 
   it("hands the config's dbt_vars to the models build of each run", async () => {
