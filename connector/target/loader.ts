@@ -419,7 +419,7 @@ export class Loader {
       // are not the record's: a key [ad_id] over rows keyed [ad_id, date_start] keeps one day per ad.
       throw new DataError(`line ${line}: stream "${msg.stream}": its key (${shape.keyColumns.length ? shape.keyColumns.join(', ') : 'none'}) is not the one the rows of table "${shape.table}" were loaded under`, {
         context: { line, stream: msg.stream, table: shape.table, key_properties: msg.key_properties },
-        hint: `Keep the stream's key_properties as they were, or reload it under the new key: drop table "${shape.table}"${shape.historyTable ? ` and "${shape.historyTable}"` : ''} and re-sync the stream from its start (clear its bookmarks); nothing was written.`,
+        hint: `Keep the stream's key_properties as they were, or reload it under the new key: drop table "${shape.table}"${shape.historyTable ? ` and "${shape.historyTable}"` : ''} and re-sync the stream from its start (\`fb-ads-elt sync … --full-refresh ${msg.stream}\`, or \`meltano run --full-refresh …\`); nothing was written.`,
       });
     }
     return { existing: !!existing, plan, effective, existingHistory: !!existingHistory, historyPlan, recordKey: recorded === undefined };
