@@ -1,7 +1,8 @@
 """Checks for deploy/airflow/fb_ads_elt_dag.py, run by test-dag.sh with the Airflow venv's Python.
 
   check_dag.py <dag file>   import check: real Airflow parses the DAG with no import error and no
-                            deprecation warning from the file; only exit 7 is retried
+                            deprecation warning from the file; only exit 7 is retried; a run's
+                            {"full_refresh": ...} config becomes each shard's `sync --full-refresh`
   check_dag.py --run <dir>  after `airflow dags test`: every task instance succeeded, one state file
                             per shard with that shard's bookmarks, every account in DuckDB, marts built
 """
@@ -64,6 +65,21 @@ def check_import(dag_file: str) -> None:
                 fail(f"exit {code} must not be retried")
         else:
             fail(f"exit {code} raised nothing")
+
+    # A run's config {"full_refresh": ...} becomes `sync --full-refresh` with the shard's own streams.
+    everything, shard = {"name": "all"}, {"name": "shard-0-of-2", "streams": ["campaigns", "insights_ad"]}
+    cases = [(None, everything, []), ({}, shard, []), ({"full_refresh": True}, shard, ["--full-refresh"]),
+             ({"full_refresh": ["insights_ad", "ad_accounts"]}, shard, ["--full-refresh", "insights_ad"]),
+             ({"full_refresh": ["ad_accounts"]}, shard, []), ({"full_refresh": ["x", "y"]}, everything, ["--full-refresh", "x,y"])]
+    for conf, where, want in cases:
+        if module.full_refresh_args(conf, where) != want:
+            fail(f"full_refresh_args({conf}, {where}) = {module.full_refresh_args(conf, where)}, want {want}")
+    for bad in ("insights_ad", [], [1]):
+        try:
+            module.full_refresh_args({"full_refresh": bad}, everything)
+        except AirflowFailException:
+            continue
+        fail(f"full_refresh {bad!r} must fail the task")
 
 
 def check_run(work: Path) -> None:

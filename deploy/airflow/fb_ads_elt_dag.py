@@ -17,6 +17,10 @@ account id, each with its own state file (state.shard-<k>-of-<N>.json). One more
 "assets", syncs the full-table streams (businesses, ad_accounts, pages, pixels, catalogs) for every
 account: a shard syncing them for its accounts only would mark the other shards' rows deleted.
 Changing N moves accounts between state files; a moved account starts again from start_date.
+
+Full refresh: trigger the DAG with the config {"full_refresh": ["insights_ad", "ads"]} (or true
+for every stream) to re-read those streams from start_date: each sync task runs `fb-ads-elt sync
+--full-refresh` with the named streams it syncs (README "Run one sync").
 """
 from __future__ import annotations
 
@@ -97,6 +101,20 @@ def _shard_of(account_id: str, shards: int) -> int:
     return zlib.crc32(str(account_id).removeprefix("act_").encode()) % shards
 
 
+def full_refresh_args(conf: dict | None, shard: dict) -> list[str]:
+    """`fb-ads-elt sync --full-refresh` for a run's config {"full_refresh": true | [stream, ...]}: the
+    named streams this shard syncs (all of them for true); [] when none. Anything else fails the task."""
+    value = (conf or {}).get("full_refresh")
+    if value is None or value is False:
+        return []
+    if value is True:
+        return ["--full-refresh"]
+    if not isinstance(value, list) or not value or not all(isinstance(n, str) and n for n in value):
+        raise AirflowFailException(f'full_refresh in the run config must be true or a list of stream names, got {json.dumps(value)}')
+    names = [n for n in value if "streams" not in shard or n in shard["streams"]]
+    return ["--full-refresh", ",".join(names)] if names else []
+
+
 def _private_copy(tmp: Path, name: str, value: dict) -> str:
     path = tmp / name
     with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
@@ -152,12 +170,13 @@ with DAG(
         # DuckDB has one writer per file: its shards take turns. BigQuery takes them all at once.
         max_active_tis_per_dagrun=1 if _destination() == "duckdb" else None,
     )
-    def sync(shard: dict) -> dict:
+    def sync(shard: dict, dag_run=None) -> dict:
         """One `fb-ads-elt sync`; its summary JSON (accounts, rows, failures with hints) is the XCom."""
         tmp = Path(tempfile.mkdtemp(prefix="fb-ads-elt-"))  # mode 0700: the token copy stays private
         try:
             config = str(TAP_CONFIG)
             argv = [str(FB_ADS_ELT), "sync", "--target-config", str(TARGET_CONFIG), "--state-file", shard["state_file"], "--json"]
+            argv += full_refresh_args(dag_run.conf if dag_run else None, shard)
             if "account_ids" in shard:
                 config = _private_copy(tmp, "tap.json", {**json.loads(TAP_CONFIG.read_text()), "account_ids": shard["account_ids"]})
             if "streams" in shard:
