@@ -16,6 +16,8 @@ const MAX_DECIMAL_EXPONENT = 100;
 /** INT64 bounds (BigQuery INT64, DuckDB BIGINT). */
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
+/** Fractional digits a TIMESTAMP holds (microseconds, BigQuery and DuckDB alike). */
+const TIMESTAMP_FRACTION_DIGITS = 6;
 /** JSON columns store integers as int64/uint64 (BigQuery's JSON type, DuckDB's yyjson), else a double. */
 const JSON_INT_MIN = INT64_MIN;
 const JSON_INT_MAX = 2n ** 64n - 1n;
@@ -118,10 +120,29 @@ function checkString(v: string, path: string, strings: boolean): string {
   return v;
 }
 
-function int64(digits: string, path: string): string {
+function int64(digits: string, path: string, written = digits): string {
   const n = BigInt(digits);
-  if (n < INT64_MIN || n > INT64_MAX) throw new ValueError(path, `${digits.slice(0, 60)} is outside INT64 (-2^63 to 2^63-1)`);
+  if (n < INT64_MIN || n > INT64_MAX) throw new ValueError(path, `${written.slice(0, 60)} is outside INT64 (-2^63 to 2^63-1)`);
   return digits.replace(/^\+/, '');
+}
+
+/**
+ * The digits of a number literal whose value is whole (`9007199254740993.0` → `9007199254740993`,
+ * `9.2e18` → `9200000000000000000`), exactly; undefined for a fraction or an exponent beyond what
+ * any INT64 could need.
+ */
+function wholeNumberDigits(lit: string): string | undefined {
+  const m = DECIMAL_RE.exec(lit);
+  if (!m) return undefined;
+  const [, sign, int = '', frac = '', e] = m;
+  const exp = e ? Number(e) : 0;
+  if (Math.abs(exp) > MAX_DECIMAL_EXPONENT) return undefined;
+  const digits = int + frac;
+  const point = int.length + exp;
+  const whole = point <= 0 ? '' : digits.slice(0, point).padEnd(point, '0');
+  if (/[1-9]/.test(point <= 0 ? digits : digits.slice(point))) return undefined;
+  const trimmed = whole.replace(/^0+/, '');
+  return trimmed === '' ? '0' : `${sign === '-' ? '-' : ''}${trimmed}`;
 }
 
 /** A real calendar day within year 0001-9999 (Feb 30 and month 13 are not). */
@@ -131,11 +152,13 @@ function isCalendarDay(y: number, m: number, d: number): boolean {
   return d <= days;
 }
 
-const DATE_HEAD = /^(\d{4})-(\d{2})-(\d{2})/;
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
 
 function dateValue(v: unknown, path: string): string {
-  const m = typeof v === 'string' ? DATE_HEAD.exec(v) : null;
+  // The whole value: a time after the day (2024-01-01T05:00:00Z) was cut off without a word when
+  // records were not validated (validate_records false).
+  const m = typeof v === 'string' ? DATE_RE.exec(v) : null;
   if (!m || !isCalendarDay(Number(m[1]), Number(m[2]), Number(m[3]))) throw new ValueError(path, `expected a calendar date YYYY-MM-DD, got ${show(v)}`);
   return m[0];
 }
@@ -144,7 +167,35 @@ function timestampValue(v: unknown, path: string): string {
   const m = typeof v === 'string' ? TIMESTAMP_RE.exec(v) : null;
   const ok = m && isCalendarDay(Number(m[1]), Number(m[2]), Number(m[3])) && Number(m[4]) < 24 && Number(m[5]) < 60 && Number(m[6] ?? 0) < 60;
   if (!ok) throw new ValueError(path, `expected an RFC 3339 timestamp with a real date and time, got ${show(v)}`);
+  // Both checks below look only at values that can fail them: a fraction beyond microseconds, a year at either end.
+  // TIMESTAMP is microseconds on both destinations: DuckDB cut further digits without a word (.1234567 → .123456),
+  // BigQuery refuses them (airbytehq/airbyte#75187: 'Invalid timestamp' for 7 digits).
+  const frac = m[7];
+  if (frac !== undefined && frac.length > 1 + TIMESTAMP_FRACTION_DIGITS && /[1-9]/.test(frac.slice(1 + TIMESTAMP_FRACTION_DIGITS))) {
+    throw new ValueError(path, `${show(v)} has digits below the microsecond, which a TIMESTAMP cannot hold; send at most ${TIMESTAMP_FRACTION_DIGITS} fractional digits, or declare the property without format date-time to keep it as text`);
+  }
+  if ((m[1] === '0001' || m[1] === '9999') && outsideTimestampRange(m)) {
+    throw new ValueError(path, `${show(v)} is outside the TIMESTAMP range once its offset is applied (0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z)`);
+  }
   return canonicalTimestamp(m);
+}
+
+/**
+ * Whether a timestamp of year 0001 or 9999 falls outside BigQuery's TIMESTAMP range once its offset
+ * is applied (0001-01-01T00:30:00+01:00 is in year 0). DuckDB stores such an instant (as year 0 or
+ * 10000), BigQuery refuses it; the range is BigQuery's on both, as for every type (fields.ts).
+ */
+function outsideTimestampRange(m: RegExpExecArray): boolean {
+  const [, y, mo, d, h, mi, sec, , zone] = m;
+  if (zone === undefined || /^[Zz]$/.test(zone)) return false;
+  const digits = zone.slice(1).replace(':', '');
+  const offsetMinutes = (zone[0] === '-' ? -1 : 1) * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2)));
+  // Date.UTC would read years 0-99 as 19xx; setUTCFullYear takes the year as given.
+  const at = new Date(0);
+  at.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  at.setUTCHours(Number(h), Number(mi) - offsetMinutes, Number(sec ?? 0));
+  const year = at.getUTCFullYear();
+  return year < 1 || year > 9999;
 }
 
 /**
@@ -199,7 +250,9 @@ function jsonProblem(v: unknown, depth: number, strings: boolean): { at: string;
 function canonicalTimestamp(m: RegExpExecArray): string {
   const [, y, mo, d, h, mi, sec, frac, zone] = m;
   const offset = zone === undefined ? '' : /^[Zz]$/.test(zone) ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
-  return `${y}-${mo}-${d}T${h}:${mi}:${sec ?? '00'}${frac ?? ''}${offset}`;
+  // Zeros past the microsecond (Java's and Go's nanosecond clocks print them) change nothing; they go.
+  const micros = frac !== undefined && frac.length > 1 + TIMESTAMP_FRACTION_DIGITS ? frac.slice(0, 1 + TIMESTAMP_FRACTION_DIGITS) : (frac ?? '');
+  return `${y}-${mo}-${d}T${h}:${mi}:${sec ?? '00'}${micros}${offset}`;
 }
 
 function convert(field: MappedField, v: unknown, path: string, strings: boolean): unknown {
@@ -226,7 +279,13 @@ function convertOne(field: MappedField, v: unknown, path: string, strings: boole
         if (!Number.isInteger(v)) throw new ValueError(path, `expected an integer, got ${v}`);
         return v;
       }
-      if (isLosslessNumber(v) && /^-?\d+$/.test(literal(v))) return int64(literal(v), path);
+      if (isLosslessNumber(v)) {
+        const lit = literal(v);
+        if (/^-?\d+$/.test(lit)) return int64(lit, path);
+        // JSON Schema's integer is any number whose fraction is zero, however written (9007199254740993.0, 9.2e18).
+        const whole = wholeNumberDigits(lit);
+        if (whole !== undefined) return int64(whole, path, lit);
+      }
       if (typeof v === 'string' && /^[+-]?\d{1,19}$/.test(v)) return int64(v, path);
       throw new ValueError(path, `expected an integer, got ${show(v)}`);
     case 'NUMERIC':
@@ -287,9 +346,12 @@ export function toRow(stream: string, line: number, record: Record<string, unkno
         case '_sdc_batched_at':
           row[f.name] = meta.batchedAt;
           continue;
-        case '_sdc_extracted_at':
-          row[f.name] = convert(f, record['_sdc_extracted_at'] ?? meta.extractedAt, '_sdc_extracted_at', strings);
+        case '_sdc_extracted_at': {
+          // A problem is named where the value came from: the record's own column or the RECORD's time_extracted.
+          const own = record['_sdc_extracted_at'];
+          row[f.name] = own !== undefined && own !== null ? convert(f, own, '_sdc_extracted_at', strings) : convert(f, meta.extractedAt, 'time_extracted', strings);
           continue;
+        }
         case '_sdc_table_version':
           row[f.name] = meta.version !== undefined ? versionJson(meta.version) : convert(f, record['_sdc_table_version'], '_sdc_table_version', strings);
           continue;

@@ -287,3 +287,75 @@ for (const kind of KINDS) {
     });
   });
 }
+
+for (const kind of KINDS) {
+  describe(`timestamps and integers at the edges of their types (${kind})`, function () {
+    this.timeout(60_000);
+    let w: Warehouse;
+    beforeEach(async () => (w = await openWarehouse(kind)));
+    afterEach(async () => w.close());
+    const load = (lines: string[], config = {}) => runLoader(w, Readable.from([lines.join('\n') + '\n']), config);
+    const TS = schema({ t: { type: ['null', 'string'], format: 'date-time' } });
+    // Both warehouses are read back through DuckDB (the emulator keeps its tables there): one spelling.
+    const micros = async (): Promise<unknown[]> => (await w.rows('s', ['id'])).map((r) => [r['id'], r['t'] === null ? null : String(r['t'])]);
+
+    it('loads a TIMESTAMP up to the ends of its range, but refuses one its offset takes outside (year 0 or 10000) with exit 6 naming line and property', async () => {
+      const inRange = ['0001-01-01T00:30:00-01:00', '0001-01-01T00:00:00Z', '9999-12-31T22:59:59.999999-01:00', '9999-12-31T23:59:59.999999+00:00'];
+      const ok = await load([TS, ...inRange.map((t, i) => rec({ id: `r${i}`, t })), STATE]);
+      expect(ok.error?.message).to.equal(undefined);
+      expect(await micros()).to.deep.equal([
+        ['r0', '0001-01-01 01:30:00+00'],
+        ['r1', '0001-01-01 00:00:00+00'],
+        ['r2', '9999-12-31 23:59:59.999999+00'],
+        ['r3', '9999-12-31 23:59:59.999999+00'],
+      ]);
+      for (const [t, line] of [
+        ['0001-01-01T00:30:00+01:00', 3],
+        ['9999-12-31T23:30:00-01:00', 3],
+      ] as const) {
+        const r = await load([TS, rec({ id: 'x', t: '2024-01-01T00:00:00Z' }), rec({ id: 'y', t }), STATE]);
+        expect(r.error?.exitCode, r.error?.message).to.equal(EXIT_CODES.data);
+        expect(r.error?.message).to.equal(`line ${line}: stream "s": property t: "${t}" is outside the TIMESTAMP range once its offset is applied (0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z)`);
+        expect(r.states).to.deep.equal([]);
+      }
+      expect((await w.rows('s')).map((r) => r['id'])).to.not.include('x');
+    });
+
+    it('refuses digits below the microsecond (DuckDB cut them without a word) naming the property or time_extracted, and drops zeros there', async () => {
+      const ok = await load([TS, rec({ id: 'a', t: '2024-01-01T00:00:00.123456000Z' }), rec({ id: 'b', t: '2024-01-01T00:00:00.1+01:00' }), STATE]);
+      expect(ok.error?.message).to.equal(undefined);
+      expect(await micros()).to.deep.equal([
+        ['a', '2024-01-01 00:00:00.123456+00'],
+        ['b', '2023-12-31 23:00:00.1+00'],
+      ]);
+      const refused: Array<[string, RegExp]> = [
+        [rec({ id: 'c', t: '2024-01-01T00:00:00.1234567Z' }), /^line 2: stream "s": property t: "2024-01-01T00:00:00\.1234567Z" has digits below the microsecond, which a TIMESTAMP cannot hold; send at most 6 fractional digits, or declare the property without format date-time/],
+        [JSON.stringify({ type: 'RECORD', stream: 's', record: { id: 'c' }, time_extracted: '2024-01-01T00:00:00.123456789Z' }), /^line 2: stream "s": property time_extracted: "2024-01-01T00:00:00\.123456789Z" has digits below the microsecond/],
+      ];
+      for (const [line, message] of refused) {
+        const r = await load([TS, line, STATE]);
+        expect(r.error?.exitCode, r.error?.message).to.equal(EXIT_CODES.data);
+        expect(r.error?.message).to.match(message);
+        expect(r.states).to.deep.equal([]);
+      }
+      expect((await w.rows('s', ['id'])).map((r) => r['id'])).to.deep.equal(['a', 'b']);
+    });
+
+    it('loads an INT64 written as a whole number with a fraction or an exponent (9007199254740993.0, 9.2e18) exactly, and names the literal when it is beyond INT64', async () => {
+      const written = ['9007199254740993.0', '9.223372036854775807e18', '-9.223372036854775808E+18', '12345678901234567.000', '-0.0'];
+      const ok = await load([schema({ i: { type: ['null', 'integer'] } }), ...written.map((x, k) => rec(`{"id":"r${k}","i":${x}}`)), STATE]);
+      expect(ok.error?.message).to.equal(undefined);
+      expect((await w.rows('s', ['id'])).map((r) => String(r['i']))).to.deep.equal(['9007199254740993', '9223372036854775807', '-9223372036854775808', '12345678901234567', '0']);
+      const r = await load([schema({ i: { type: ['null', 'integer'] } }), rec('{"id":"x","i":9.3e18}'), STATE]);
+      expect(r.error?.exitCode).to.equal(EXIT_CODES.data);
+      expect(r.error?.message).to.equal('line 2: stream "s": property i: 9.3e18 is outside INT64 (-2^63 to 2^63-1)');
+    });
+
+    it('refuses a date followed by a time in a DATE column when records are not validated (its time was cut off)', async () => {
+      const r = await load([schema({ d: { type: ['null', 'string'], format: 'date' } }), rec({ id: 'a', d: '2024-01-01T05:00:00Z' }), STATE], { validate_records: false });
+      expect(r.error?.exitCode, r.error?.message).to.equal(EXIT_CODES.data);
+      expect(r.error?.message).to.equal('line 2: stream "s": property d: expected a calendar date YYYY-MM-DD, got "2024-01-01T05:00:00Z"');
+      expect(await w.rows('s')).to.deep.equal([]);
+    });
+  });
+}
