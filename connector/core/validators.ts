@@ -16,11 +16,14 @@ export const PRECOMPILED_SCHEMAS = ['spec.json', 'schemas/target-config.json', '
 /** The one set of ajv options for configs and records (verbose: error texts quote the schema's own description). */
 const AJV_OPTIONS = { allErrors: true, verbose: true, strict: false, allowUnionTypes: true } as const;
 
-/** A new ajv with the formats of ajv-formats, loaded on first use (the tap validates its config without it). */
-export function newAjv(opts: { useDefaults?: boolean; source?: boolean } = {}): Ajv {
+/**
+ * A new ajv with the formats of ajv-formats, loaded on first use (the tap validates its config without it).
+ * `quiet`: no console warnings (ajv writes "unknown format … ignored" as plain text, where stderr carries JSON log lines).
+ */
+export function newAjv(opts: { useDefaults?: boolean; source?: boolean; quiet?: boolean } = {}): Ajv {
   const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
   const addFormats = require('ajv-formats') as (a: Ajv) => Ajv;
-  const ajv = new AjvClass({ ...AJV_OPTIONS, useDefaults: opts.useDefaults ?? false, ...(opts.source ? { code: { source: true } } : {}) });
+  const ajv = new AjvClass({ ...AJV_OPTIONS, useDefaults: opts.useDefaults ?? false, ...(opts.source ? { code: { source: true } } : {}), ...(opts.quiet ? { logger: false as const } : {}) });
   addFormats(ajv);
   return ajv;
 }

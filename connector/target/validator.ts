@@ -3,6 +3,7 @@
 // accept exactly the same values. A property named __proto__ is checked like any other (see below).
 import type { ErrorObject } from 'ajv';
 import { isLosslessNumber } from 'lossless-json';
+import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { newAjv } from '../core/config.js';
 import { DECIMAL_FORMATS } from './fields.js';
 
@@ -16,10 +17,29 @@ export const DECIMAL_FORMAT_PATTERN = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 export const DATE_TIME_FORMAT_PATTERN = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
 
 export function newRecordAjv(): ReturnType<typeof newAjv> {
-  const ajv = newAjv();
+  // Quiet: a format ajv does not know is ignored (the column is a STRING, kept as sent); its warning
+  // was a plain-text stderr line, twice (the loader's compile and the mapper's).
+  const ajv = newAjv({ quiet: true });
   for (const f of DECIMAL_FORMATS) ajv.addFormat(f, DECIMAL_FORMAT_PATTERN);
   ajv.addFormat('date-time', DATE_TIME_FORMAT_PATTERN);
+  // A time without an offset, as the Meltano SDK's TimeType writes Python's time.isoformat()
+  // ("12:00:00"): RFC 3339's full-time wants one, so every such record was refused. It is stored as
+  // text either way (fields.ts), and a naive date-time is accepted for the same reason.
+  ajv.addFormat('time', fullFormats['iso-time']);
   return ajv;
+}
+
+/**
+ * The SCHEMA as compiled: one naming a meta-schema ajv does not hold (draft-04, 2019-09, 2020-12,
+ * copied by taps from their source's docs) is validated by the draft-07 rules without its
+ * `$schema`: ajv refused to compile it, so the stream was refused whole. The keywords that shape
+ * records (type, properties, items, format, anyOf, required, enum) mean the same in each draft.
+ */
+function knownMetaSchema(ajv: ReturnType<typeof newAjv>, schema: Record<string, unknown>): Record<string, unknown> {
+  const meta = schema['$schema'];
+  if (typeof meta !== 'string' || ajv.getSchema(meta)) return schema;
+  const { $schema: _unknown, ...rest } = schema;
+  return rest;
 }
 
 /** A compiled record validator; `errors` as ajv's, after a failed call. */
@@ -82,7 +102,8 @@ function unaliasError(e: ErrorObject): ErrorObject {
 }
 
 /** Compiles a SCHEMA's record validator; throws as ajv.compile does. */
-export function compileRecordValidator(ajv: ReturnType<typeof newAjv>, schema: Record<string, unknown>): RecordValidator {
+export function compileRecordValidator(ajv: ReturnType<typeof newAjv>, given: Record<string, unknown>): RecordValidator {
+  const schema = knownMetaSchema(ajv, given);
   if (!JSON.stringify(schema).includes(`"${PROTO}"`)) return ajv.compile(schema);
   const inner = ajv.compile(aliasSchema(schema) as Record<string, unknown>);
   const validate: RecordValidator = (record) => {

@@ -56,6 +56,29 @@ for (const kind of KINDS) {
       expect((await w.rows('campaigns')).length).to.equal(2);
     });
 
+    it('loads a SCHEMA written for another JSON Schema draft, with a time without offset and a format it does not know, writing only JSON lines on stderr', async () => {
+      // What taps copy from their sources: a draft-04 header (ajv refused to compile it: exit 6 for
+      // the whole stream), the Meltano SDK's TimeType value "12:00:00" (refused: RFC 3339 wants an
+      // offset), and a custom format (ajv's plain-text warning on stderr, twice).
+      const schema = { $schema: 'http://json-schema.org/draft-04/schema#', type: 'object', properties: { id: { type: 'string' }, at: { type: ['null', 'string'], format: 'time' }, code: { type: 'string', format: 'x-custom-code' } } };
+      const input = path.join(dir, 'drafts.jsonl');
+      const lines = [
+        { type: 'SCHEMA', stream: 's', schema, key_properties: ['id'] },
+        { type: 'RECORD', stream: 's', record: { id: 'a', at: '12:00:00', code: 'q' } },
+        { type: 'RECORD', stream: 's', record: { id: 'b', at: '23:59:59.5+01:00', code: 'r' } },
+        { type: 'STATE', value: { n: 1 } },
+      ];
+      writeFileSync(input, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+      const r = await cli(configFile, input);
+      expect(r.code, r.stderr).to.equal(EXIT_CODES.ok);
+      for (const line of r.stderr.trim().split('\n').filter(Boolean)) expect(() => JSON.parse(line) as unknown, line).to.not.throw();
+      expect(r.stdout.trim()).to.equal('{"n":1}');
+      expect((await w.rows('s', ['id'])).map((row) => [row['id'], row['at'], row['code']])).to.deep.equal([
+        ['a', '12:00:00', 'q'],
+        ['b', '23:59:59.5+01:00', 'r'],
+      ]);
+    });
+
     it('reports what it committed (and dropped as stale) as record_count metrics per stream and account, tagged committed or stale', async () => {
       const input = path.join(dir, 'two-accounts.jsonl');
       const rec = (id: string, account: string, version?: number): string => JSON.stringify({ type: 'RECORD', stream: 'campaigns', ...(version ? { version } : {}), record: { id, account_id: account } });

@@ -135,6 +135,28 @@ describe('target values kept exactly or refused per record (DuckDB)', function (
     expect(JSON.parse(String(row!['j']))).to.deep.equal({ '\u{1F600}': ['\u{1F600}'] });
   });
 
+  it('validates records under a SCHEMA naming draft-04, 2019-09 or 2020-12 by the draft-07 rules (ajv refused to compile it), refusing a wrong type', async () => {
+    for (const meta of ['http://json-schema.org/draft-04/schema#', 'https://json-schema.org/draft/2019-09/schema', 'https://json-schema.org/draft/2020-12/schema']) {
+      const header = (line: string): string => line.replace('"schema":{', `"schema":{"$schema":"${meta}",`);
+      const ok = await load([header(schema({ n: { type: ['null', 'integer'] } })), rec({ id: meta, n: 1 }), STATE]);
+      expect(ok.error?.message, meta).to.equal(undefined);
+      const r = await load([header(schema({ n: { type: ['null', 'integer'] } })), rec({ id: 'x', n: 'one' }), STATE]);
+      expect(r.error?.exitCode, meta).to.equal(EXIT_CODES.data);
+      expect(r.error?.message).to.equal('line 2: stream "s": record does not match its SCHEMA: record.n must be null,integer');
+    }
+    expect((await w.rows('s', ['id'])).map((row) => row['id'])).to.have.length(3);
+  });
+
+  it('takes a "time" with or without an offset (the Meltano SDK writes none), refusing an hour that is not one', async () => {
+    const TIME = schema({ t: { type: ['null', 'string'], format: 'time' } });
+    const ok = await load([TIME, rec({ id: 'a', t: '12:00:00' }), rec({ id: 'b', t: '08:30:00.123456' }), rec({ id: 'c', t: '23:59:59Z' }), STATE]);
+    expect(ok.error?.message).to.equal(undefined);
+    expect((await w.rows('s', ['id'])).map((row) => row['t'])).to.deep.equal(['12:00:00', '08:30:00.123456', '23:59:59Z']);
+    const r = await load([TIME, rec({ id: 'x', t: '25:00:00' }), STATE]);
+    expect(r.error?.exitCode).to.equal(EXIT_CODES.data);
+    expect(r.error?.message).to.equal('line 2: stream "s": record does not match its SCHEMA: record.t must match format "time"');
+  });
+
   it('refuses a record over the row size limit with exit 6 naming line and stream, before it enters a batch', async () => {
     const r = await load([schema({ s: { type: 'string' } }), rec({ id: 'a', s: 'x'.repeat(17 * 2 ** 20) }), STATE]);
     expect(r.error?.exitCode).to.equal(EXIT_CODES.data);
