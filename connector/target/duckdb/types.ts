@@ -75,7 +75,10 @@ export function castExpr(f: WarehouseField, x: string): string {
     return `CASE WHEN ${v} IS NULL THEN NULL ELSE struct_pack(${members.join(', ')}) END`;
   };
   if (f.mode === 'REPEATED') {
-    const v = `"e${++lambdaDepth}"`;
+    // A name no column can take ('-' is outside SAFE_IDENTIFIER): DuckDB binds a name to a column
+    // of the FROM before a lambda parameter, so with "e1" a top-level column e1 beside a list of
+    // structs holding decimals failed the whole batch ("Cannot extract field … from expression e1").
+    const v = `"element-${++lambdaDepth}"`;
     try {
       return `list_transform(${x}, ${v} -> ${one(v)})`;
     } finally {

@@ -117,6 +117,15 @@ describe('target values kept exactly or refused per record (DuckDB)', function (
     expect(await w.rows('s')).to.deep.equal([]);
   });
 
+  it('loads a list of structs holding decimals beside a column named like the element of a DuckDB lambda (e1, e2): exact, not a failed batch', async () => {
+    const dec = { type: ['null', 'string'], format: 'singer.decimal' };
+    const list = (props: Record<string, unknown>): Record<string, unknown> => ({ type: ['null', 'array'], items: { type: 'object', additionalProperties: false, properties: props } });
+    const r = await load([schema({ e1: list({ a: dec, e2: list({ e1: dec }) }), e2: { type: ['null', 'string'] } }), rec({ id: 'a', e1: [{ a: '1.25', e2: [{ e1: '2.5' }, { e1: null }] }], e2: 'x' }), STATE]);
+    expect(r.error?.message).to.equal(undefined);
+    expect((await w.rows('s')).map(({ id, e1, e2 }) => ({ id, e1, e2 }))).to.deep.equal([{ id: 'a', e1: [{ a: '1.250000000', e2: [{ e1: '2.500000000' }, { e1: null }] }], e2: 'x' }]);
+    expect(r.states).to.deep.equal([{ ok: true }]);
+  });
+
   it('loads any JSON value into a JSON column (union-typed and untyped properties): a string, a number, true, a list, an object', async () => {
     const values: unknown[] = ['abc', '12', 7, 1.5, true, ['x', 1], { k: 'v' }, null];
     const r = await load([schema({ u: { type: ['integer', 'string'] }, o: {} }), ...values.map((v, i) => rec({ id: `r${i}`, o: v, ...(typeof v === 'string' || Number.isInteger(v) ? { u: v } : {}) })), STATE]);
