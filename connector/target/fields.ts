@@ -287,14 +287,25 @@ export const DAY_KEY = 'date_start';
  * object ids of its key; any other by `id`, else by its key. The stream's name plays no part.
  */
 export function tableLayout(keyColumns: readonly string[], fields: readonly WarehouseField[]): TableLayout {
-  const has = (n: string, types: FieldType[]): boolean => fields.some((f) => f.name === n && f.mode !== 'REPEATED' && types.includes(f.type));
-  const clusterable: FieldType[] = ['STRING', 'INT64', 'NUMERIC', 'DATE', 'TIMESTAMP', 'BOOL'];
+  const has = (n: string, types: readonly FieldType[]): boolean => fields.some((f) => f.name === n && f.mode !== 'REPEATED' && types.includes(f.type));
   if (keyColumns.includes(DAY_KEY)) {
-    const cluster = ['account_id', ...keyColumns.filter((k) => k !== 'account_id' && k.endsWith('_id'))].filter((c) => has(c, clusterable));
+    const cluster = ['account_id', ...keyColumns.filter((k) => k !== 'account_id' && k.endsWith('_id'))].filter((c) => has(c, CLUSTERABLE_TYPES));
     return { ...(has(DAY_KEY, ['DATE', 'TIMESTAMP']) ? { partitionField: DAY_KEY } : {}), clusterFields: [...new Set(cluster)].slice(0, 4) };
   }
-  if (has('id', clusterable)) return { clusterFields: ['id'] };
-  return { clusterFields: keyColumns.filter((k) => has(k, clusterable)).slice(0, 4) };
+  if (has('id', CLUSTERABLE_TYPES)) return { clusterFields: ['id'] };
+  return { clusterFields: clusterColumns(keyColumns, fields) };
+}
+
+/**
+ * Column types BigQuery clusters by (its "Clustered tables" docs): a table created with a FLOAT64,
+ * JSON, RECORD or REPEATED clustering column is refused. At most four columns.
+ */
+const CLUSTERABLE_TYPES: readonly FieldType[] = ['STRING', 'INT64', 'NUMERIC', 'DATE', 'TIMESTAMP', 'BOOL'];
+const MAX_CLUSTER_COLUMNS = 4;
+
+/** The first four of `names` BigQuery can cluster by (a history table's key, a keyed table without `id`). */
+export function clusterColumns(names: readonly string[], fields: readonly WarehouseField[]): string[] {
+  return names.filter((n) => fields.some((f) => f.name === n && f.mode !== 'REPEATED' && CLUSTERABLE_TYPES.includes(f.type))).slice(0, MAX_CLUSTER_COLUMNS);
 }
 
 /** Reads schemas/streams/<stream>.json and maps it, resolving "../fragments/*.json" references. */

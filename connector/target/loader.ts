@@ -10,7 +10,7 @@ import { makeScratch } from '../core/scratch.js';
 import type { Logger } from '../core/log.js';
 import { decodeUtf8Line, forEachLine, isBlankLine, parseLineExact, stripInputBom } from '../singer/reader.js';
 import { versionJson, type ActivateVersionMessage, type SchemaMessage, type TableVersion } from '../singer/messages.js';
-import { streamFields, tableLayout, toColumnName, toTableName, type FieldType, type MappedField, type TableLayout, type WarehouseField } from './fields.js';
+import { clusterColumns, streamFields, tableLayout, toColumnName, toTableName, type FieldType, type MappedField, type TableLayout, type WarehouseField } from './fields.js';
 import { RawBatch, type RawBatchFile } from './batch.js';
 import type { Destination, StreamTable } from './destination.js';
 import { planEvolution, type EvolutionPlan } from './evolution.js';
@@ -450,7 +450,8 @@ export class Loader {
     else if (p.plan?.changed) await dest.evolve(shape.table, p.plan);
     if (p.recordKey) await dest.recordTableKey(shape.table, shape.keyColumns);
     if (shape.historyTable) {
-      if (!p.existingHistory) await dest.createTable(shape.historyTable, p.effective, { clusterFields: shape.keyColumns.slice(0, 4) });
+      // Clustered by its key, as far as BigQuery can (a FLOAT64 key cannot be: the create was refused).
+      if (!p.existingHistory) await dest.createTable(shape.historyTable, p.effective, { clusterFields: clusterColumns(shape.keyColumns, p.effective) });
       else if (p.historyPlan?.changed) await dest.evolve(shape.historyTable, p.historyPlan);
     }
     if (p.plan?.changed) {

@@ -445,4 +445,6 @@ function validateLayout(meta: TableMeta): void {
   const cl = (meta.clustering as { fields?: string[] } | undefined)?.fields ?? [];
   if (cl.length > 4) throw new Error('at most four clustering fields');
   for (const c of cl) if (!meta.fields.some((x) => x.name === c && x.mode !== 'REPEATED' && x.type !== 'JSON' && x.type !== 'RECORD')) throw new Error(`clustering field ${c} must be a top-level scalar column`);
+  // BigQuery: "Field c is of type FLOAT64 which is not supported for clustering."
+  for (const c of cl) if (meta.fields.some((x) => x.name === c && x.type === 'FLOAT64')) throw new Error(`Field ${c} is of type FLOAT64 which is not supported for clustering.`);
 }

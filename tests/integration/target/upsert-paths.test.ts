@@ -88,3 +88,20 @@ for (const kind of KINDS) {
     });
   });
 }
+
+describe('history table of a stream keyed by a number, on BigQuery', function () {
+  this.timeout(60000);
+  let w: Warehouse;
+  beforeEach(async () => (w = await openWarehouse('bigquery')));
+  afterEach(async () => w.close());
+
+  it('is created clustered only by key columns BigQuery can cluster by (not FLOAT64: the create was refused) and gets every version', async () => {
+    const schema = { type: 'SCHEMA', stream: 'items', schema: { type: 'object', properties: { id: { type: 'number' }, sku: { type: 'string' }, updated_time: { type: 'string', format: 'date-time' }, name: { type: ['null', 'string'] } } }, key_properties: ['id', 'sku'] };
+    const item = (updated: string, name: string): string => JSON.stringify({ type: 'RECORD', stream: 'items', record: { id: 1.5, sku: 'k', updated_time: updated, name } });
+    const r = await runLoader(w, [JSON.stringify(schema), item('2024-01-01T00:00:00Z', 'first'), item('2024-01-02T00:00:00Z', 'second'), JSON.stringify({ type: 'STATE', value: { ok: true } })].join('\n') + '\n');
+    expect(r.error?.message).to.equal(undefined);
+    expect(w.emulator!.tables.get('facebook_ads.items__history')?.clustering).to.deep.equal({ fields: ['sku'] });
+    expect((await w.rows('items__history', ['updated_time'])).map((row) => row['name'])).to.deep.equal(['first', 'second']);
+    expect((await w.rows('items')).map((row) => [row['id'], row['name']])).to.deep.equal([[1.5, 'second']]);
+  });
+});
