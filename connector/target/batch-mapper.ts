@@ -13,6 +13,7 @@ export interface MappedBatch {
   counts: RecordCounts;
   stale: RecordCounts;
   firstStale: MapResult['firstStale'];
+  firstUnlisted: MapResult['firstUnlisted'];
   /** Wall time spent mapping, and how many parts it was cut into. */
   mapMs: number;
   parts: number;
@@ -56,6 +57,7 @@ export class BatchMapper {
       counts,
       stale,
       firstStale: results.find((r) => r.firstStale)?.firstStale,
+      firstUnlisted: results.find((r) => r.firstUnlisted)?.firstUnlisted,
       mapMs: Math.round(performance.now() - started),
       parts: jobs.length,
     };

@@ -229,6 +229,8 @@ export class Loader {
   private readonly states = new StateQueue();
   private readonly ajv = newRecordAjv();
   private readonly validators = new Map<string, RecordValidator>();
+  /** Streams whose unlisted record properties were logged (noteUnlisted). */
+  private readonly unlistedWarned = new Set<string>();
   private readonly now: () => Date;
   private tempDir: string | undefined;
   private batchSeq = 0;
@@ -498,6 +500,22 @@ export class Loader {
     this.summary.stale.addAll(mapped.stale);
   }
 
+  /**
+   * A record property its SCHEMA does not list has no column and is not loaded; JSON Schema allows
+   * it (additionalProperties defaults to true), so it is no data error, but it was dropped without a
+   * word. Logged once per stream and run, naming the first record's such properties.
+   */
+  private noteUnlisted(stream: string, mapped: MappedBatch): void {
+    if (!mapped.firstUnlisted || this.unlistedWarned.has(stream)) return;
+    this.unlistedWarned.add(stream);
+    this.opts.log.warn('record properties its SCHEMA does not list are not loaded', {
+      stream,
+      line: mapped.firstUnlisted.line,
+      properties: mapped.firstUnlisted.properties,
+      hint: "Add them to the stream's SCHEMA in the tap (they become new columns): the target loads only what the SCHEMA lists.",
+    });
+  }
+
   private async handleActivate(msg: ActivateVersionMessage<TableVersion>, line: number): Promise<void> {
     const st = this.streamOf(msg.stream, line, 'ACTIVATE_VERSION');
     if (st.activated !== undefined && msg.version < st.activated) {
@@ -577,6 +595,7 @@ export class Loader {
   /** Loads one mapped batch of a group and accounts for it (counts, STATE release, metric). */
   private async commitMapped(c: Closed, mapped: MappedBatch, started: number): Promise<void> {
     this.noteStale(c.stream, mapped, c.activated);
+    this.noteUnlisted(c.stream, mapped);
     if (mapped.file.rows > 0) {
       await this.opts.destination.commitBatch(c.table, mapped.file);
       this.summary.batches++;

@@ -166,6 +166,27 @@ describe('target values kept exactly or refused per record (DuckDB)', function (
     expect(r.error?.message).to.equal('line 2: stream "s": record does not match its SCHEMA: record.t must match format "time"');
   });
 
+  for (const [how, extras] of [
+    ['on the reading thread', {}],
+    ['in a map worker', { mapInlineBytes: 0 }],
+  ] as const) {
+    it(`says once per stream which record properties its SCHEMA does not list, and loads the rest (${how})`, async () => {
+      const logLines: string[] = [];
+      const lines = [schema({ a: { type: 'string' } }), rec({ id: '1', a: 'x' }), rec({ id: '2', a: 'y', extra: 5, other: { z: 1 } }), rec({ id: '3', a: 'z', third: true }), STATE];
+      const r = await runLoader(w, Readable.from([lines.join('\n') + '\n']), { map_workers: 1 }, undefined, { ...extras, logLines });
+      expect(r.error?.message).to.equal(undefined);
+      expect((await w.rows('s', ['id'])).map((row) => [row['id'], row['a']])).to.deep.equal([
+        ['1', 'x'],
+        ['2', 'y'],
+        ['3', 'z'],
+      ]);
+      const warned = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['msg'] === 'record properties its SCHEMA does not list are not loaded');
+      expect(warned).to.have.length(1);
+      expect(warned[0]).to.deep.include({ stream: 's', line: 3, properties: ['extra', 'other'] });
+      expect(r.states).to.deep.equal([{ ok: true }]);
+    });
+  }
+
   it('refuses a record over the row size limit with exit 6 naming line and stream, before it enters a batch', async () => {
     const r = await load([schema({ s: { type: 'string' } }), rec({ id: 'a', s: 'x'.repeat(17 * 2 ** 20) }), STATE]);
     expect(r.error?.exitCode).to.equal(EXIT_CODES.data);
