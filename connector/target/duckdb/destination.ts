@@ -89,13 +89,41 @@ const columnsOf = (t: StreamTable): string[] => t.fields.map((f) => f.name);
  * DuckDB's "Out of Memory Error" while loading a batch: its buffer pool (duckdb_memory_limit) could
  * not hold what the batch needed. Not a bug but a setting to change (exit 1, with the settings named).
  */
-export function outOfMemoryError(err: unknown, stream: string, batch: BatchFile, limit: string | undefined): ConnectorError | undefined {
+export function outOfMemoryError(err: unknown, t: Pick<StreamTable, 'stream' | 'fields'>, batch: BatchFile, limit: string | undefined): ConnectorError | undefined {
   const msg = err instanceof Error ? err.message : String(err);
   if (!/Out of Memory Error/i.test(msg)) return undefined;
+  const stream = t.stream;
+  const columns = columnCount(t.fields);
+  const wideNeedMb = Math.ceil((columns * WIDE_TABLE_BYTES_PER_COLUMN) / 2 ** 20 / 64) * 64 + 64;
+  const limitMb = limit === undefined ? undefined : sizeInMb(limit);
+  // A wide table needs memory by its columns, whatever the batch holds: batch_bytes cannot help then
+  // (from ~170 columns its blocks alone take 64 MiB, half the default limit).
+  const need = columns * WIDE_TABLE_BYTES_PER_COLUMN;
+  const wide = limitMb !== undefined && need >= 64 * 2 ** 20 && need > limitMb * 2 ** 20 * 0.5;
   return new ConnectorError('unexpected', `DuckDB ran out of memory loading a batch of ${batch.rows} rows of stream "${stream}" (duckdb_memory_limit ${limit ?? "DuckDB's default"}): ${msg.split('\n')[0]}`, {
-    hint: 'Raise duckdb_memory_limit (e.g. "256MB") or lower batch_bytes in the target config, then re-run: nothing of this batch was committed and the last emitted STATE still stands.',
-    context: { stream, rows: batch.rows, ...(limit ? { duckdb_memory_limit: limit } : {}) },
+    hint: wide
+      ? `Its table has ${columns} columns, and DuckDB holds a block per column of every table a batch writes (stage, table, history: ~${WIDE_TABLE_BYTES_PER_COLUMN / 1024} KiB a column in all), whatever the batch's size: set duckdb_memory_limit to at least "${wideNeedMb}MB" in the target config, then re-run: nothing of this batch was committed and the last emitted STATE still stands.`
+      : 'Raise duckdb_memory_limit (e.g. "256MB") or lower batch_bytes in the target config, then re-run: nothing of this batch was committed and the last emitted STATE still stands.',
+    context: { stream, rows: batch.rows, columns, ...(limit ? { duckdb_memory_limit: limit } : {}) },
   });
+}
+
+/**
+ * What a table's width costs DuckDB while a batch is written, measured on DuckDB 1.5.5 (2026-12-01,
+ * 1,000 VARCHAR columns, 2 rows): an insert needed ~128 KiB a column (passed at 192MB, failed at
+ * 160MB), a MERGE with its stage table and history ~384 KiB (passed at 384MB, failed at 320MB).
+ */
+const WIDE_TABLE_BYTES_PER_COLUMN = 384 * 1024;
+
+/** Columns DuckDB stores for these fields: a STRUCT's members each count, as does the STRUCT. */
+const columnCount = (fields: readonly WarehouseField[]): number => fields.reduce((n, f) => n + 1 + (f.fields ? columnCount(f.fields) : 0), 0);
+
+/** duckdb_memory_limit (schemas/target-config.json: a number and KB, MB, GB, KiB, MiB or GiB) in MiB. */
+function sizeInMb(limit: string): number | undefined {
+  const m = /^([0-9]+(?:\.[0-9]+)?)\s*(KB|MB|GB|KiB|MiB|GiB)$/.exec(limit);
+  if (!m) return undefined;
+  const unit = { KB: 1e3, MB: 1e6, GB: 1e9, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30 }[m[2] as 'KB'];
+  return (Number(m[1]) * unit) / 2 ** 20;
 }
 
 /** A SQL string literal (values read back from DuckDB itself, and the target's own file paths). */
@@ -262,7 +290,7 @@ export class DuckDbDestination implements Destination {
       this.rowsSinceAttach += batch.rows;
     } catch (err) {
       await this.c.run('ROLLBACK').catch(() => undefined);
-      throw outOfMemoryError(err, t.stream, batch, this.opts.memoryLimit) ?? err;
+      throw outOfMemoryError(err, t, batch, this.opts.memoryLimit) ?? err;
     } finally {
       for (const temp of temps) await this.c.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
     }

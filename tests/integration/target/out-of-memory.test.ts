@@ -2,7 +2,7 @@
 // Memory Error" must reach the user as what to change — not as "a bug" — with nothing of the
 // batch committed and no STATE emitted.
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,5 +30,33 @@ describe('target-bigquery when DuckDB runs out of memory', function () {
     expect(last.msg).to.match(/^DuckDB ran out of memory loading a batch of \d+ rows of stream "\w+" \(duckdb_memory_limit 4MB\): Out of Memory Error/);
     expect(last.hint).to.match(/Raise duckdb_memory_limit .* or lower batch_bytes/);
     expect(last.duckdb_memory_limit).to.equal('4MB');
+  });
+
+  it('says a wide table (1,000 columns) needs a limit by its columns, batch_bytes aside, and that limit loads it', () => {
+    // A HubSpot- or Salesforce-like stream: 1,000 properties, two rows then a re-read (MERGE and history).
+    const props = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`p${i}`, { type: ['null', 'string'] }]));
+    const row = (id: string, day: string): string => JSON.stringify({ type: 'RECORD', stream: 'contacts', record: { id, updated_time: `2024-01-0${day}T00:00:00Z`, ...Object.fromEntries(Object.keys(props).map((p) => [p, `${p} of ${id}`])) } });
+    const lines = [
+      JSON.stringify({ type: 'SCHEMA', stream: 'contacts', schema: { type: 'object', properties: { id: { type: 'string' }, updated_time: { type: 'string', format: 'date-time' }, ...props } }, key_properties: ['id'] }),
+      row('a', '1'),
+      row('b', '1'),
+      row('a', '2'),
+      row('a', '3'),
+      JSON.stringify({ type: 'STATE', value: { n: 1 } }),
+    ];
+    const run = (limit: string | undefined): SpawnSyncReturns<string> => {
+      const config = path.join(dir, 'config.json');
+      writeFileSync(config, JSON.stringify({ duckdb_path: path.join(dir, 'w.duckdb'), temp_dir: dir, batch_rows: 2, ...(limit ? { duckdb_memory_limit: limit } : {}) }));
+      return spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'target-bigquery.js'), '--config', config], { input: lines.join('\n') + '\n', encoding: 'utf8' });
+    };
+    const failed = run(undefined);
+    expect(failed.status, failed.stderr).to.equal(1);
+    const last = JSON.parse(failed.stderr.trim().split('\n').pop()!) as { hint: string; columns?: number };
+    expect(last.columns).to.equal(1007);
+    const limit = /set duckdb_memory_limit to at least "(\d+MB)"/.exec(last.hint)?.[1];
+    expect(limit, last.hint).to.equal('448MB');
+    const loaded = run(limit);
+    expect(loaded.status, loaded.stderr).to.equal(0);
+    expect(loaded.stdout.trim()).to.equal('{"n":1}');
   });
 });
