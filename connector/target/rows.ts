@@ -177,7 +177,27 @@ function timestampValue(v: unknown, path: string): string {
   if ((m[1] === '0001' || m[1] === '9999') && outsideTimestampRange(m)) {
     throw new ValueError(path, `${show(v)} is outside the TIMESTAMP range once its offset is applied (0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z)`);
   }
+  // An offset BigQuery refuses names the same instant in UTC: written so, the value is kept exactly.
+  const zone = m[8];
+  if (zone !== undefined && zone.length > 1 && Math.abs(offsetMinutes(zone)) > MAX_OFFSET_MINUTES) return `${utcSecond(m).toISOString().slice(0, 19)}${micros(m[7])}Z`;
   return canonicalTimestamp(m);
+}
+
+/** A timestamp's offset in minutes east of UTC (0 for Z or none). */
+function offsetMinutes(zone: string | undefined): number {
+  if (zone === undefined || zone.length === 1) return 0;
+  const digits = zone.slice(1).replace(':', '');
+  return (zone[0] === '-' ? -1 : 1) * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2)));
+}
+
+/** The UTC instant of a matched timestamp, to the whole second (the fraction is carried as text). */
+function utcSecond(m: RegExpExecArray): Date {
+  const [, y, mo, d, h, mi, sec, , zone] = m;
+  // Date.UTC would read years 0-99 as 19xx; setUTCFullYear takes the year as given.
+  const at = new Date(0);
+  at.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  at.setUTCHours(Number(h), Number(mi) - offsetMinutes(zone), Number(sec ?? 0));
+  return at;
 }
 
 /**
@@ -186,17 +206,12 @@ function timestampValue(v: unknown, path: string): string {
  * 10000), BigQuery refuses it; the range is BigQuery's on both, as for every type (fields.ts).
  */
 function outsideTimestampRange(m: RegExpExecArray): boolean {
-  const [, y, mo, d, h, mi, sec, , zone] = m;
-  if (zone === undefined || /^[Zz]$/.test(zone)) return false;
-  const digits = zone.slice(1).replace(':', '');
-  const offsetMinutes = (zone[0] === '-' ? -1 : 1) * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2)));
-  // Date.UTC would read years 0-99 as 19xx; setUTCFullYear takes the year as given.
-  const at = new Date(0);
-  at.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
-  at.setUTCHours(Number(h), Number(mi) - offsetMinutes, Number(sec ?? 0));
-  const year = at.getUTCFullYear();
+  const year = utcSecond(m).getUTCFullYear();
   return year < 1 || year > 9999;
 }
+
+/** BigQuery takes offsets within ±14:00 (ZetaSQL: '…+15:00' is an invalid TIMESTAMP); RFC 3339 allows up to ±23:59. */
+const MAX_OFFSET_MINUTES = 14 * 60;
 
 /**
  * A JSON column value, checked: numbers must be ones the warehouse's JSON type stores as written
@@ -250,10 +265,11 @@ function jsonProblem(v: unknown, depth: number, strings: boolean): { at: string;
 function canonicalTimestamp(m: RegExpExecArray): string {
   const [, y, mo, d, h, mi, sec, frac, zone] = m;
   const offset = zone === undefined ? '' : /^[Zz]$/.test(zone) ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
-  // Zeros past the microsecond (Java's and Go's nanosecond clocks print them) change nothing; they go.
-  const micros = frac !== undefined && frac.length > 1 + TIMESTAMP_FRACTION_DIGITS ? frac.slice(0, 1 + TIMESTAMP_FRACTION_DIGITS) : (frac ?? '');
-  return `${y}-${mo}-${d}T${h}:${mi}:${sec ?? '00'}${micros}${offset}`;
+  return `${y}-${mo}-${d}T${h}:${mi}:${sec ?? '00'}${micros(frac)}${offset}`;
 }
+
+/** A timestamp's fraction as written, up to the microsecond: the zeros past it (Java's and Go's nanosecond clocks print them) change nothing; they go. */
+const micros = (frac: string | undefined): string => (frac !== undefined && frac.length > 1 + TIMESTAMP_FRACTION_DIGITS ? frac.slice(0, 1 + TIMESTAMP_FRACTION_DIGITS) : (frac ?? ''));
 
 function convert(field: MappedField, v: unknown, path: string, strings: boolean): unknown {
   if (v === null || v === undefined) return null;

@@ -345,6 +345,7 @@ export class BigQueryEmulator {
     writeFileSync(file, data);
     try {
       if (data.length === 0) return;
+      checkTimestamps(meta.fields, data);
       const cols = meta.fields.map((f) => quoteIdent(f.name)).join(', ');
       await this.c.run(`INSERT INTO ${quoteIdent(dest.datasetId)}.${quoteIdent(dest.tableId)} (${cols}) SELECT ${cols} FROM read_json($file, format = 'newline_delimited', columns = ${readJsonColumns(meta.fields)})`, { file });
     } finally {
@@ -433,6 +434,31 @@ function patchLabels(have: Record<string, string> | undefined, patch: Record<str
   }
   if (Object.keys(out).length > 64) throw new Error('Too many labels');
   return out;
+}
+
+/**
+ * BigQuery's TIMESTAMP, stricter than DuckDB's that stores the tables here: microseconds (7 digits
+ * fail, airbytehq/airbyte#75187), offsets within ±14:00 and instants within years 0001-9999 UTC
+ * (ZetaSQL: '…+15:00' and '0001-01-01 00:30:00+01:00' are invalid TIMESTAMPs). A load holding
+ * another fails as BigQuery's does.
+ */
+function checkTimestamps(fields: readonly WarehouseField[], data: Buffer): void {
+  const check = (f: WarehouseField, v: unknown): void => {
+    if (v === null || v === undefined) return;
+    if (Array.isArray(v)) return v.forEach((el) => check({ ...f, mode: 'NULLABLE' }, el));
+    if (f.type === 'RECORD') return (f.fields ?? []).forEach((c) => check(c, (v as Record<string, unknown>)[c.name]));
+    if (f.type !== 'TIMESTAMP' || typeof v !== 'string') return;
+    const fraction = /\.(\d+)/.exec(v)?.[1] ?? '';
+    const offset = /([+-])(\d{2}):?(\d{2})$/.exec(v);
+    const ms = Date.parse(v);
+    const inRange = ms >= Date.parse('0001-01-01T00:00:00Z') && ms < Date.parse('9999-12-31T23:59:59.999Z') + 1;
+    if (fraction.length > 6 || (offset && Number(offset[2]) * 60 + Number(offset[3]) > 14 * 60) || !inRange) throw new Error(`Invalid timestamp: '${v}' (field ${f.name})`);
+  };
+  for (const line of data.toString('utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    const row = JSON.parse(line) as Record<string, unknown>;
+    for (const f of fields) check(f, row[f.name]);
+  }
 }
 
 /** BigQuery rules the target must respect when it creates tables. */

@@ -393,6 +393,21 @@ for (const kind of KINDS) {
       expect((await w.rows('s', ['id'])).map((r) => r['id'])).to.deep.equal(['a', 'b']);
     });
 
+    // BigQuery only: DuckDB takes any offset (the emulator refuses what BigQuery does).
+    if (kind === 'bigquery')
+      it('loads a timestamp whose offset is beyond ±14:00 (RFC 3339 allows ±23:59, BigQuery refuses it) as the same instant, written in UTC', async () => {
+        const offsets = ['2024-01-01T00:00:00+15:00', '2024-01-01T00:00:00.123456-23:59', '2024-01-01T10:00:00+14:00', '0001-01-01T14:30:00+14:30', '2024-01-01T00:00:00+1500'];
+        const r = await load([TS, ...offsets.map((t, i) => rec({ id: `r${i}`, t })), STATE]);
+        expect(r.error?.message).to.equal(undefined);
+        expect(await micros()).to.deep.equal([
+          ['r0', '2023-12-31 09:00:00+00'],
+          ['r1', '2024-01-01 23:59:00.123456+00'],
+          ['r2', '2023-12-31 20:00:00+00'],
+          ['r3', '0001-01-01 00:00:00+00'],
+          ['r4', '2023-12-31 09:00:00+00'],
+        ]);
+      });
+
     it('loads an INT64 written as a whole number with a fraction or an exponent (9007199254740993.0, 9.2e18) exactly, and names the literal when it is beyond INT64', async () => {
       const written = ['9007199254740993.0', '9.223372036854775807e18', '-9.223372036854775808E+18', '12345678901234567.000', '-0.0'];
       const ok = await load([schema({ i: { type: ['null', 'integer'] } }), ...written.map((x, k) => rec(`{"id":"r${k}","i":${x}}`)), STATE]);
