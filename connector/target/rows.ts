@@ -166,7 +166,11 @@ function dateValue(v: unknown, path: string): string {
 function timestampValue(v: unknown, path: string): string {
   const m = typeof v === 'string' ? TIMESTAMP_RE.exec(v) : null;
   const ok = m && isCalendarDay(Number(m[1]), Number(m[2]), Number(m[3])) && Number(m[4]) < 24 && Number(m[5]) < 60 && Number(m[6] ?? 0) < 60;
-  if (!ok) throw new ValueError(path, `expected an RFC 3339 timestamp with a real date and time, got ${show(v)}`);
+  if (!ok) {
+    // RFC 3339 has leap seconds (23:59:60); neither warehouse does (DuckDB refuses the value), so it is refused as what it is.
+    if (m && m[6] === '60' && Number(m[4]) < 24 && Number(m[5]) < 60) throw new ValueError(path, `${show(v)} is a leap second, which a TIMESTAMP cannot hold (it counts none); send the second before or after it`);
+    throw new ValueError(path, `expected an RFC 3339 timestamp with a real date and time, got ${show(v)}`);
+  }
   // Both checks below look only at values that can fail them: a fraction beyond microseconds, a year at either end.
   // TIMESTAMP is microseconds on both destinations: DuckDB cut further digits without a word (.1234567 → .123456),
   // BigQuery refuses them (airbytehq/airbyte#75187: 'Invalid timestamp' for 7 digits).

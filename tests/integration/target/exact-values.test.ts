@@ -204,6 +204,11 @@ describe('target values kept exactly or refused per record (DuckDB)', function (
     ['an impossible date with validation off', [schema({ d: { type: 'string', format: 'date' } }), rec({ id: 'a', d: '2024-02-30' })], /line 2: stream "s": property d: expected a calendar date YYYY-MM-DD, got "2024-02-30"/, { validate_records: false }],
     ['an integer a JSON column cannot hold (beyond uint64)', [schema({ j: { type: 'object' } }), rec('{"id":"a","j":{"big":123456789012345678901234567890}}')], /line 2: stream "s": property j.big: 123456789012345678901234567890 would be changed/],
     ['an impossible timestamp', [schema({ t: { type: 'string', format: 'date-time' } }), rec({ id: 'a', t: '2024-02-30T00:00:00Z' })], /line 2: stream "s": property t: /],
+    [
+      'a leap second (valid RFC 3339, which neither warehouse holds) as what it is',
+      [schema({ t: { type: 'string', format: 'date-time' } }), rec({ id: 'a', t: '2016-12-31T23:59:60Z' })],
+      /^line 2: stream "s": property t: "2016-12-31T23:59:60Z" is a leap second, which a TIMESTAMP cannot hold/,
+    ],
     ['a lone UTF-16 surrogate', [schema({ s: { type: 'string' } }), rec('{"id":"a","s":"x\\ud800y"}')], /line 2: stream "s": property s: /],
     ['a lone surrogate in a key', [schema({}), rec('{"id":"\\udc00"}')], /line 2: stream "s": property id: /],
     ['a lone surrogate deep in a JSON column (upper-case escape)', [schema({ j: { type: 'object' } }), rec('{"id":"a","j":{"l":[1,{"k":"\\uDBFF"}]}}')], /line 2: stream "s": property j\.l\[1\]\.k: contains a lone UTF-16 surrogate/],
