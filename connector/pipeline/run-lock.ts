@@ -74,8 +74,12 @@ function lockFsNaming(owner: Omit<LockOwner, 'since'>) {
 
 /** The owner file's content, or undefined when missing or torn (a holder between mkdir and write). */
 export function readLockOwner(file: string): LockOwner | undefined {
+  return readOwnerAt(ownerFileOf(path.resolve(file)));
+}
+
+function readOwnerAt(ownerFile: string): LockOwner | undefined {
   try {
-    const v = JSON.parse(readFileSync(ownerFileOf(path.resolve(file)), 'utf8')) as Partial<LockOwner>;
+    const v = JSON.parse(readFileSync(ownerFile, 'utf8')) as Partial<LockOwner>;
     return typeof v.pid === 'number' && typeof v.hostname === 'string' ? (v as LockOwner) : undefined;
   } catch {
     return undefined;
@@ -102,9 +106,7 @@ export async function lockExclusive(r: LockRequest): Promise<ExclusiveLock> {
     const owner = readLockOwner(file);
     if (!owner || owner.hostname !== os.hostname() || alive(owner.pid)) throw heldError(r, file, owner);
     // Its holder died without releasing it: the lock is ours to take, not a reason to wait.
-    // (Two runs recovering it in the same instant could both succeed: proper-lockfile's own stale
-    // takeover has the same window.)
-    rmSync(lockDirOf(file), { recursive: true, force: true });
+    if (!removeDeadLock(file, owner)) throw heldError(r, file, readLockOwner(file));
     try {
       unlock = await lockfile.lock(file, options);
     } catch (again) {
@@ -118,6 +120,37 @@ export async function lockExclusive(r: LockRequest): Promise<ExclusiveLock> {
       await unlock().catch(() => undefined); // already released or taken over: nothing left to free
     },
   };
+}
+
+/**
+ * Removes the lock folder only if it is still the one `dead` held. Another run recovering the same
+ * lock may have removed it and taken a new one since this run read the owner: removing the folder
+ * by path would then delete that run's live lock and let both run. So the folder is first renamed
+ * aside (atomic: one run gets it), its owner read there, and a folder that turns out to be someone
+ * else's is put back. Returns whether the dead lock is gone (false: another run holds the file now).
+ */
+export function removeDeadLock(file: string, dead: LockOwner): boolean {
+  const dir = lockDirOf(file);
+  const aside = `${dir}.dead-${process.pid}-${Date.now()}`;
+  try {
+    fs.renameSync(dir, aside);
+  } catch (err) {
+    // Gone already: another run removed it (and may hold a new one, which lock() will find).
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw err;
+  }
+  const found = readOwnerAt(path.join(aside, OWNER_FILE));
+  if (found && found.pid === dead.pid && found.hostname === dead.hostname && found.since === dead.since) {
+    rmSync(aside, { recursive: true, force: true });
+    return true;
+  }
+  try {
+    fs.renameSync(aside, dir);
+  } catch {
+    // A third run locked meanwhile; the folder taken aside holds no live lock of this one's.
+    rmSync(aside, { recursive: true, force: true });
+  }
+  return false;
 }
 
 function heldError(r: LockRequest, file: string, owner: LockOwner | undefined): ConnectorError {

@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT } from '../../../connector/core/config.js';
 import { ConnectorError, EXIT_CODES } from '../../../connector/core/errors.js';
-import { LOCK_STALE_MS, lockExclusive, readLockOwner, type LockRequest } from '../../../connector/pipeline/run-lock.js';
+import { LOCK_STALE_MS, lockExclusive, readLockOwner, removeDeadLock, type LockRequest } from '../../../connector/pipeline/run-lock.js';
 
 const MODULE = pathToFileURL(path.join(REPO_ROOT, 'connector', 'pipeline', 'run-lock.ts')).href;
 
@@ -74,6 +74,28 @@ describe('pipeline run lock (one writer per state or status file)', function () 
       expect(readLockOwner(file)?.pid).to.equal(child.pid);
     } finally {
       child.kill('SIGKILL');
+    }
+  });
+
+  it("recovering a dead holder's lock never removes a live lock another run took in the meantime (two runs recovering it at once)", async () => {
+    const file = path.join(dir, 'state.json');
+    const first = await holder(file);
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    const dead = readLockOwner(file)!;
+    expect(dead.pid).to.equal(first.pid);
+    // Run A recovers the dead lock and takes it; run B read the same dead owner just before.
+    const a = await lockExclusive(request(file));
+    try {
+      expect(removeDeadLock(file, dead), 'B finds a live lock, not the dead one').to.equal(false);
+      expect(readLockOwner(file)?.pid, "A's lock is where it was").to.equal(process.pid);
+      expect(readdirSync(dir).sort()).to.deep.equal(['state.json.lock']);
+      await lockExclusive(request(file)).then(
+        () => expect.fail('a second lock was granted'),
+        (e: ConnectorError) => expect(e.message).to.match(/^fb-ads-elt sync \(pid \d+/),
+      );
+    } finally {
+      await a.release();
     }
   });
 
