@@ -13,8 +13,8 @@ const defaultDataset = (): string => String((loadSchema(TARGET_SCHEMA_PATH)['pro
 /** Tables every sync writes whatever the catalog selects: a schema with one of them holds raw tables. */
 const RAW_MARKERS = ['sync_log', 'ad_accounts', 'insights_account', '_sdc_table_versions'];
 
-/** Schemas of the file that hold raw tables, or undefined when the file cannot be read now (dbt will say why). */
-async function rawSchemas(duckdbPath: string): Promise<string[] | undefined> {
+/** Schemas of the file that hold raw tables, or undefined when the file cannot be read now (dbt, or the target, will say why). */
+export async function rawSchemas(duckdbPath: string): Promise<string[] | undefined> {
   let instance: DuckDBInstance;
   try {
     instance = await DuckDBInstance.create(duckdbPath, { access_mode: 'READ_ONLY' });

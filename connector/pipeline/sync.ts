@@ -134,6 +134,29 @@ function checkWarehouseOfState(stateFile: string, state: TapState, target: Targe
 }
 
 /**
+ * The same for the target's dataset: a DuckDB file that exists but holds no raw tables in `dataset`
+ * (renamed or mistyped in the target config, or duckdb_path naming another DuckDB file) would get
+ * only what follows the bookmarks — the lookback's insights, no campaign, ad set or ad unchanged
+ * since — and exit 0. Bookmarks of streams the tap does not know (another plugin's) do not count.
+ */
+async function checkDatasetOfState(stateFile: string, state: TapState, known: Record<string, string>, target: TargetConfig, cwd: string): Promise<void> {
+  if (target.destination !== 'duckdb' || target.duckdb_path === ':memory:') return;
+  if (!Object.keys(state.bookmarks).some((stream) => Object.hasOwn(known, stream))) return;
+  const file = duckdbPathOf(target, cwd);
+  if (!existsSync(file)) return;
+  // Loaded here only: the DuckDB binding is not part of every CLI start.
+  const { rawSchemas } = await import('../dbt/raw-schema.js');
+  const found = await rawSchemas(file);
+  // Unreadable now (another run holds it): the target says so itself.
+  if (found === undefined || found.some((s) => s.toLowerCase() === target.dataset.toLowerCase())) return;
+  const where = found.length > 0 ? `; its tables are in ${found.map((s) => `"${s}"`).join(', ')}` : '; it holds no tables of this connector';
+  throw new ConfigError(`state file ${stateFile} holds bookmarks of an earlier run, but warehouse ${file} has no dataset "${target.dataset}" (the target config's dataset) with the tables it loaded${where}`, {
+    hint: `Check dataset and duckdb_path in the target config for a typo. To load into a new dataset, re-read every stream into it with --full-refresh, or use a new (or no) state file; a run from these bookmarks would load only the rows after them.`,
+    context: { state_file: stateFile, duckdb_path: file, dataset: target.dataset, ...(found.length > 0 ? { datasets_found: found } : {}) },
+  });
+}
+
+/**
  * The state with the refreshed streams' bookmarks cleared, written to the state file before the tap
  * starts: a run that dies part-way then resumes as the refresh it was, never from the old bookmarks.
  */
@@ -247,7 +270,11 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   try {
     previousState = o.stateFile ? readStateFile(o.stateFile, log) : undefined;
     if (previousState && o.stateFile) checkWarehouseOfState(o.stateFile, previousState, target, cwd);
-    if (o.fullRefresh) previousState = refreshState(previousState, o, bookmarkKeys(tapConfig), log);
+    const known = bookmarkKeys(tapConfig);
+    // Checked on the bookmarks the run will start from: a full refresh of every stream loads a new dataset whole.
+    const startState = previousState && o.fullRefresh ? clearBookmarks(previousState, o.fullRefresh, known, o.account).state : previousState;
+    if (startState && o.stateFile) await checkDatasetOfState(o.stateFile, startState, known, target, cwd);
+    if (o.fullRefresh) previousState = refreshState(previousState, o, known, log);
   } catch (err) {
     await lock?.release();
     throw err;

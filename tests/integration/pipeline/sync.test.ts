@@ -1,3 +1,4 @@
+import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -258,6 +259,37 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     expect(readFileSync(path.join(s.dir, 'state.json'), 'utf8')).to.equal(state);
     // Without a state file the same path is a first run.
     expect((await runSync(opts({ stateFile: path.join(s.dir, 'fresh-state.json') }))).exitCode).to.equal(0);
+  });
+
+  it('refuses (exit 2) a state file with bookmarks when the DuckDB warehouse has no raw tables in the target dataset — a renamed or mistyped dataset would get only the rows after the bookmarks — unless every stream is fully refreshed', async () => {
+    const file = path.join(s.dir, 'warehouse.duckdb');
+    const db = await DuckDBInstance.create(file);
+    const conn = await db.connect();
+    await conn.run('CREATE SCHEMA facebook_ads; CREATE TABLE facebook_ads.sync_log (run_id VARCHAR, account_id VARCHAR)');
+    conn.closeSync();
+    db.closeSync();
+    expect((await runSync(opts())).exitCode, sink.text).to.equal(0);
+    const state = readFileSync(path.join(s.dir, 'state.json'), 'utf8');
+    expect(Object.keys((JSON.parse(state) as { bookmarks: object }).bookmarks)).to.include('campaigns');
+    writeFileSync(s.targetConfig, JSON.stringify({ destination: 'duckdb', duckdb_path: file, dataset: 'fb_ads' }));
+    rmSync(path.join(s.dir, 'args.json'));
+    const err = await refusal();
+    expect(err.message).to.include('state.json').and.to.include('no dataset "fb_ads"').and.to.include('its tables are in "facebook_ads"');
+    expect(err.hint).to.include('--full-refresh');
+    expect(existsSync(path.join(s.dir, 'args.json')), 'no tap started').to.equal(false);
+    expect(readFileSync(path.join(s.dir, 'state.json'), 'utf8')).to.equal(state);
+    // Refreshing only some streams still leaves bookmarks to start from: refused too, state untouched.
+    try {
+      await runSync(opts({ fullRefresh: ['insights_ad'] }));
+      expect.fail('a partial refresh was not refused');
+    } catch (e) {
+      expect(e).to.be.instanceOf(ConfigError);
+    }
+    expect(readFileSync(path.join(s.dir, 'state.json'), 'utf8')).to.equal(state);
+    // The dataset the tables are in, or a full refresh of every stream into the new one, runs.
+    expect((await runSync(opts({ fullRefresh: 'all' }))).exitCode, sink.text).to.equal(0);
+    writeFileSync(s.targetConfig, JSON.stringify({ destination: 'duckdb', duckdb_path: file, dataset: 'FACEBOOK_ADS' }));
+    expect((await runSync(opts())).exitCode, sink.text).to.equal(0);
   });
 
   it('refuses an invalid tap config before spawning anything (exit 2)', async () => {
