@@ -291,11 +291,16 @@ export function formatSummary(s: SyncSummary): string {
   // "added" would claim the warehouse lacked them: it only means the previous state had no bookmark of theirs.
   lines.push(`  accounts  ${a.found} found · ${a.added} new to the state · ${a.updated} resumed · ${a.failed} failed${skipped ? ` · ${skipped} skipped` : ''}`);
   // The run's own streams (sync_log, insights_coverage) are about the run, not data rows to list.
-  const streams = Object.entries(s.rows).filter(([k]) => !RUN_LOG_STREAMS.some((r) => r.name === k));
+  const isRunLog = ([k]: [string, number]): boolean => RUN_LOG_STREAMS.some((r) => r.name === k);
+  const streams = Object.entries(s.rows).filter((e) => !isRunLog(e));
+  // The total is the sum of the lines below it; the run log's rows are named apart, not hidden in it.
+  const runLog = Object.entries(s.rows).filter(isRunLog);
+  const dataRows = streams.reduce((sum, [, n]) => sum + n, 0);
+  const runLogSaid = runLog.length ? `; the run's own log: ${runLog.map(([k, n]) => `${k} ${fmt(n)}`).join(', ')}` : '';
   // Rows are what the tap sent; after a target failure only the part the saved state covers landed.
   const targetFailed = s.failures.some((f) => f.scope === 'target');
   const rowsSaid = targetFailed ? 'sent by the tap; the target failed, so only what the saved state covers was committed' : 'in total';
-  lines.push(`  rows      ${fmt(s.total_rows)} ${rowsSaid}${streams.length ? '' : ' (no records)'}`);
+  lines.push(`  rows      ${fmt(dataRows)} ${rowsSaid}${streams.length ? '' : ' (no records)'}${runLogSaid}`);
   for (const [stream, n] of streams) {
     const o = s.objects[stream];
     // Only objects compared with a bookmark are "added"/"updated"; the others are what they are: read.

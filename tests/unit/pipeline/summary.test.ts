@@ -30,6 +30,12 @@ describe('sync summary', () => {
     expect(text).to.not.match(/\n\s+(sync_log|insights_coverage)\s/);
   });
 
+  it('gives as the rows in total the sum of the streams it lists, and the run log apart, so the lines add up to it', () => {
+    const text = formatSummary(buildSummary(base({ rows: { sync_log: 3, insights_coverage: 12, ads: 6, campaigns: 2 } })));
+    expect(text).to.match(/rows\s+8 in total; the run's own log: insights_coverage 12, sync_log 3\n/);
+    expect(formatSummary(buildSummary(base({ rows: { ads: 6 } })))).to.match(/rows\s+6 in total\n/);
+  });
+
   it('counts accounts found, added, updated and failed from sync_log, and sums API calls and throttles', () => {
     const s = buildSummary(base());
     expect(s.accounts).to.include({ found: 3, added: 1, updated: 1, failed: 1 });
@@ -64,9 +70,9 @@ describe('sync summary', () => {
   it('does not call rows the tap sent "in total" when the target failed: it says only the saved state was committed', () => {
     const refused = { scope: 'target' as const, kind: 'transient', message: 'another run holds /w.duckdb (pid 7)' };
     const failed = formatSummary(buildSummary(base({ exitCode: 7, stateWritten: false, processFailures: [refused] })));
-    expect(failed).to.match(/rows\s+11 sent by the tap; the target failed, so only what the saved state covers was committed/);
+    expect(failed).to.match(/rows\s+8 sent by the tap; the target failed, so only what the saved state covers was committed/);
     expect(failed).not.to.include('in total');
-    expect(formatSummary(buildSummary(base()))).to.match(/rows\s+11 in total/);
+    expect(formatSummary(buildSummary(base()))).to.match(/rows\s+8 in total/);
   });
 
   it('counts skipped accounts (closed, no role) apart from failed ones, in text too', () => {
