@@ -448,7 +448,13 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
         failures.push({ scope: 'models', kind: e.kind, message: redactor.redact(e.message), ...(e.hint ? { hint: e.hint } : {}) });
       }
     } else if (o.models) {
-      log.warn('models not built: the sync did not commit', { tap_exit: tapCode, target_exit: targetCode });
+      // Rows may well have been committed (a stopped or partly failed tap, a target failing late): say why, not "nothing".
+      const why = targetCode !== 0 ? `the target failed (exit ${targetCode}): only what the saved state covers was committed` : countFailures.length > 0 ? 'records were lost between the tap and the warehouse' : `the tap ended with exit ${tapCode}`;
+      log.warn(`models not built: ${why}`, {
+        tap_exit: tapCode,
+        target_exit: targetCode,
+        hint: `What this run committed reaches the models at the next sync that builds them, or now with \`fb-ads-elt models build --duckdb-path ${duckdbPathOf(target, cwd)}${target.dataset === 'facebook_ads' ? '' : ` --vars '{facebook_ads_schema: ${target.dataset}}'`}\`.`,
+      });
     }
     progress.stop();
 

@@ -344,10 +344,24 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     const failedTarget = await runSync(opts({ models: true, modelsRunner: runner, env: { STANDIN_TARGET_FAIL_AFTER_STATES: '0' } }));
     expect(failedTarget.exitCode).to.equal(6);
     expect(called).to.equal(0);
+    const skipped = sink.lines().find((l) => String(l['msg']).startsWith('models not built'));
+    expect(skipped?.['msg']).to.equal('models not built: the target failed (exit 6): only what the saved state covers was committed');
+    expect(skipped?.['hint']).to.include('fb-ads-elt models build --duckdb-path');
     const failedModels = await runSync(opts({ models: true, modelsRunner: runner }));
     expect(called).to.equal(1);
     expect(failedModels.exitCode).to.equal(2);
     expect(failedModels.summary.failures.find((f) => f.scope === 'models')).to.include({ hint: 'fix the model' });
+  });
+
+  it('says why the models were not built when the tap ended with an error, not that nothing was committed — a stopped tap commits what it read', async () => {
+    let called = 0;
+    const r = await runSync(opts({ models: true, modelsRunner: async () => (called++, { models: 1, raw: null }), env: { STANDIN_TAP_EXIT: '7' } }));
+    expect(r.exitCode).to.equal(7);
+    expect(called).to.equal(0);
+    expect(r.summary.state.written, 'rows were committed').to.equal(true);
+    const skipped = sink.lines().find((l) => String(l['msg']).startsWith('models not built'));
+    expect(skipped?.['msg']).to.equal('models not built: the tap ended with exit 7');
+    expect(skipped?.['hint']).to.match(/^What this run committed reaches the models at the next sync that builds them, or now with `fb-ads-elt models build --duckdb-path .*warehouse\.duckdb`\.$/);
   });
 
   it('fails with the spawn error when the tap command cannot be started', async () => {
