@@ -17,6 +17,28 @@ function typesOf(schema: JsonObject): string[] {
   return Array.isArray(t) ? (t as string[]) : typeof t === 'string' ? [t] : [];
 }
 
+/** The setting's shape as JSON for a hint: an object's required keys (else its first), a list of such objects; never a value given. */
+function exampleOf(schema: JsonObject): string {
+  const types = typesOf(schema);
+  if (types.includes('array')) {
+    const items = schema['items'] as JsonObject | undefined;
+    return items && typesOf(items).includes('object') ? `[${exampleOf(items)}]` : '["a", "b"]';
+  }
+  const props = (schema['properties'] ?? {}) as Record<string, JsonObject>;
+  const keys = (schema['required'] as string[] | undefined) ?? Object.keys(props).slice(0, 1);
+  if (keys.length === 0) return '{"key": "value"}';
+  const sample = (k: string): string => {
+    const t = typesOf(props[k] ?? {});
+    return t.includes('integer') || t.includes('number') ? '1' : t.includes('boolean') ? 'true' : '"…"';
+  };
+  return `{${keys.map((k) => `"${k}": ${sample(k)}`).join(', ')}}`;
+}
+
+const isListOfObjects = (schema: JsonObject): boolean => {
+  const items = schema['items'] as JsonObject | undefined;
+  return typesOf(schema).includes('array') && !!items && typesOf(items).includes('object');
+};
+
 /**
  * A value the text cannot be converted to is left as text: validation then names the setting and the
  * type it wants (`config.page_size must be integer`), as for a file.
@@ -28,12 +50,19 @@ function convert(text: string, schema: JsonObject, variable: string): unknown {
       return JSON.parse(text) as unknown;
     } catch (err) {
       throw new ConfigError(`environment variable ${variable} ${whereJsonFails(text, err)}`, {
-        hint: `Give it as JSON, e.g. ${variable}='${types.includes('object') ? '{"key": "value"}' : '["a", "b"]'}'.`,
+        hint: `Give it as JSON, e.g. ${variable}='${exampleOf(schema)}'.`,
         context: { variable },
       });
     }
   }
   // A list of words may be written a,b,c (the SDK's older form); a list of objects needs JSON.
+  // Split into words it would fail validation as "config.x[0] must be object", naming no variable.
+  if (isListOfObjects(schema)) {
+    throw new ConfigError(`environment variable ${variable} is not a JSON list: its setting is a list of objects`, {
+      hint: `Give it as JSON, e.g. ${variable}='${exampleOf(schema)}'.`,
+      context: { variable },
+    });
+  }
   if (types.includes('array')) return text === '' ? [] : text.split(',').map((w) => w.trim());
   if (types.includes('boolean')) {
     if (TRUE_WORDS.includes(text.toLowerCase())) return true;

@@ -57,6 +57,29 @@ describe('the Meltano SDK’s CLI conventions', function () {
       expect(configFromEnv(spec, 'TAP_FACEBOOK_ADS_', { TAP_FACEBOOK_ADS_PAGE_SIZE: 'abc' })).to.deep.equal({ page_size: 'abc' });
     });
 
+    it("shows a broken or unbracketed list of objects the JSON shape of its setting (access_tokens' label and token), never the value given", () => {
+      const token = 'sbx_agency_0123456789abcdef';
+      const hintOf = (value: string): { message: string; hint: string } => {
+        try {
+          configFromEnv(spec, 'TAP_FACEBOOK_ADS_', { TAP_FACEBOOK_ADS_ACCESS_TOKENS: value });
+        } catch (e) {
+          expect(e).to.be.instanceOf(ConfigError);
+          return { message: (e as ConfigError).message, hint: (e as ConfigError).hint ?? '' };
+        }
+        throw new Error('not refused');
+      };
+      const example = `TAP_FACEBOOK_ADS_ACCESS_TOKENS='[{"label": "…", "token": "…"}]'`;
+      const bare = hintOf(token);
+      expect(bare.message).to.equal('environment variable TAP_FACEBOOK_ADS_ACCESS_TOKENS is not a JSON list: its setting is a list of objects');
+      expect(bare.hint).to.equal(`Give it as JSON, e.g. ${example}.`);
+      const broken = hintOf(`[{"label": "a", "token": "${token}"}`);
+      expect(broken.hint).to.equal(`Give it as JSON, e.g. ${example}.`);
+      for (const e of [bare, broken]) expect(e.message + e.hint).not.to.include(token);
+      expect(() => configFromEnv(spec, 'TAP_FACEBOOK_ADS_', { TAP_FACEBOOK_ADS_CIRCUIT_BREAKER: '{' }))
+        .to.throw(ConfigError)
+        .with.property('hint', `Give it as JSON, e.g. TAP_FACEBOOK_ADS_CIRCUIT_BREAKER='{"failures": 1}'.`);
+    });
+
     it('merges --config sources in order, a later one winning setting by setting, and names them all in errors', () => {
       const file = path.join(dir, 'tap.json');
       writeFileSync(file, JSON.stringify({ access_token: 'EAAB_token_0123456789', page_size: 50, start_date: '2026-01-01' }));
