@@ -276,7 +276,11 @@ class ReportRead {
 
   async run(): Promise<void> {
     const { plan, log } = this;
-    if (plan.resetReason) log.warn(`re-reading insights from ${plan.since} because ${plan.resetReason}; rows under different parameters must not mix`, { since: plan.since });
+    if (plan.resetReason) {
+      // From start_date only: days an earlier run read before it (an earlier start_date) stay as they were.
+      const before = this.ctx.config.last_days ? '' : `; days before ${plan.since} that earlier runs loaded keep the earlier settings (each row records its own): move start_date back to their first day to read them again`;
+      log.warn(`re-reading insights from ${plan.since} because ${plan.resetReason}; rows under different parameters must not mix${before}`, { since: plan.since });
+    }
     if (plan.clampedToRetention) log.warn(`insights start clamped to ${plan.since}: Meta keeps ${INSIGHTS_RETENTION_MONTHS} months of history`, { hint: 'Move config.start_date forward to silence this.' });
     const { breakdowns } = this.report;
     const chunks = chunksAtReachCutoff(breakdowns, plan.since, plan.until, plan.today, this.ctx.config.insights_max_days_per_job);

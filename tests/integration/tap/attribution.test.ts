@@ -112,6 +112,8 @@ describe('tap-facebook-ads: attribution settings and removed windows (child proc
       }
       const warn = r.logs().find((l) => /re-reading insights from/.test(String(l['msg'])));
       expect(String(warn?.['msg'])).to.match(/use_unified_attribution_setting changed from true to false/);
+      // Only from start_date: a table loaded from an earlier start_date keeps rows of the old settings before it.
+      expect(String(warn?.['msg'])).to.include(`days before ${start} that earlier runs loaded keep the earlier settings (each row records its own): move start_date back`);
       const rows = r.records('insights_account');
       expect(rows.map((x) => x['date_start'])).to.include(start);
       for (const row of rows) expect([row['use_unified_attribution_setting'], row['use_account_attribution_setting']]).to.deep.equal([false, true]);
