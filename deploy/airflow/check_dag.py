@@ -124,6 +124,7 @@ print(json.dumps({
   "deleted_accounts": q("select count(*) from facebook_ads.ad_accounts where _sdc_deleted_at is not null")[0][0],
   "insights_accounts": sorted(r[0] for r in q("select distinct account_id from facebook_ads.insights_ad")),
   "duplicate_keys": q("select count(*) from (select ad_id, date_start from facebook_ads.insights_ad group by all having count(*) > 1)")[0][0],
+  "coverage_accounts": sorted(r[0] for r in q("select distinct account_id from facebook_ads.insights_coverage")),
   "ad_report_rows": q("select count(*) from analytics.facebook_ads__ad_report")[0][0],
 }))
 """
@@ -134,6 +135,8 @@ print(json.dumps({
         fail(f"ad_accounts {out['accounts']} ({out['deleted_accounts']} marked deleted), want {sorted(accounts)} live")
     if set(out["insights_accounts"]) != accounts:
         fail(f"insights for {out['insights_accounts']}, want {sorted(accounts)}")
+    if set(out["coverage_accounts"]) != accounts:
+        fail(f"insights_coverage for {out['coverage_accounts']}, want {sorted(accounts)}: without it CAC is undefined every month")
     if out["duplicate_keys"] != 0:
         fail(f"{out['duplicate_keys']} duplicate insights keys")
     if out["ad_report_rows"] == 0:

@@ -96,6 +96,24 @@ def dbt_settings(target: dict, environ: dict[str, str]) -> tuple[str, dict[str, 
     return dbt_target, env, dbt_vars
 
 
+# The tap's own streams, one row per run and account and never activated: every sync task writes its
+# own. insights_coverage (the days each report was read in full) must come from the task that reads
+# the insights: the CAC models count a month only where it says Facebook read every day.
+RUN_LOG_STREAMS = ("sync_log", "insights_coverage")
+
+
+def split_streams(streams: list[dict]) -> tuple[list[str], list[str]]:
+    """The streams of the "assets" task (the full-table asset streams, for every account) and of
+    each account shard (the rest); the run log streams go to both."""
+    def replication(s: dict) -> str:
+        top = next(m["metadata"] for m in s["metadata"] if m["breadcrumb"] == [])
+        return top.get("forced-replication-method") or top.get("replication-method", "")
+
+    assets = [s["tap_stream_id"] for s in streams if replication(s) == "FULL_TABLE" and s["tap_stream_id"] not in RUN_LOG_STREAMS]
+    per_account = [s["tap_stream_id"] for s in streams if s["tap_stream_id"] not in assets]
+    return assets + ["sync_log"], per_account
+
+
 def _shard_of(account_id: str, shards: int) -> int:
     # crc32 is stable across processes and Python versions (hash() is salted per process).
     return zlib.crc32(str(account_id).removeprefix("act_").encode()) % shards
@@ -144,16 +162,8 @@ with DAG(
             raise AirflowFailException(f"FB_ADS_ELT_SHARDS={SHARDS} needs the ad accounts listed in {TAP_CONFIG} (account_ids)")
         discovered = subprocess.run([str(TAP), "--config", str(TAP_CONFIG), "--discover"], stdout=subprocess.PIPE, text=True)
         raise_for_exit("tap-facebook-ads --discover", discovered.returncode)
-        streams = json.loads(discovered.stdout)["streams"]
-
-        def replication(s: dict) -> str:
-            top = next(m["metadata"] for m in s["metadata"] if m["breadcrumb"] == [])
-            return top.get("forced-replication-method") or top.get("replication-method", "")
-
-        # sync_log is append-only (one row per account per run): every shard writes its own.
-        full = [s["tap_stream_id"] for s in streams if replication(s) == "FULL_TABLE" and s["tap_stream_id"] != "sync_log"]
-        per_account = [s["tap_stream_id"] for s in streams if s["tap_stream_id"] not in full]
-        plan = [{"name": "assets", "state_file": str(STATE_DIR / "state.assets.json"), "streams": full + ["sync_log"]}]
+        assets, per_account = split_streams(json.loads(discovered.stdout)["streams"])
+        plan = [{"name": "assets", "state_file": str(STATE_DIR / "state.assets.json"), "streams": assets}]
         for k in range(SHARDS):
             ids = [a for a in account_ids if _shard_of(a, SHARDS) == k]
             if ids:

@@ -335,6 +335,23 @@ describe('deploy/airflow DAG example', () => {
     expect(duck.env['DBT_DUCKDB_PATH']).to.equal('/var/lib/fb-ads-elt/warehouse.duckdb');
   });
 
+  it('shards the streams so the account shards, which read the insights, also write insights_coverage (CAC counts only the days it lists), and the assets task only the asset streams', () => {
+    const py = [
+      'import ast, json, sys',
+      'tree = ast.parse(open(sys.argv[1]).read())',
+      'keep = [n for n in tree.body if (isinstance(n, ast.FunctionDef) and n.name == "split_streams") or (isinstance(n, ast.Assign) and any(getattr(t, "id", "") == "RUN_LOG_STREAMS" for t in n.targets))]',
+      'ns = {}',
+      'exec(compile(ast.Module(body=keep, type_ignores=[]), sys.argv[1], "exec"), ns)',
+      'print(json.dumps(ns["split_streams"](json.load(open(sys.argv[2]))["streams"])))',
+    ].join('\n');
+    const r = spawnSync(venvExecutable('python'), ['-c', py, file, path.join(REPO_ROOT, 'catalog.json')], { encoding: 'utf8' });
+    expect(r.stderr).to.equal('');
+    const [assets, perAccount] = JSON.parse(r.stdout) as [string[], string[]];
+    expect(assets).to.deep.equal(['businesses', 'ad_accounts', 'pages', 'pixels', 'product_catalogs', 'sync_log']);
+    expect(perAccount).to.include.members(['campaigns', 'insights_ad', 'insights_coverage', 'sync_log']);
+    expect(perAccount).not.to.include.members(['ad_accounts']);
+  });
+
   it('retries only exit 7 and never imports a deprecated Airflow 2 module', () => {
     expect(text).to.not.match(/airflow\.operators|from airflow import DAG/);
     expect(text).to.match(/from airflow\.sdk import/);
