@@ -23,7 +23,7 @@ import { accountOf, RecordCounts } from '../singer/record-counts.js';
 import { reportRequests } from '../singer/request-metrics.js';
 import { BOOKMARK_MARGIN_SECONDS, ClockSkewWatch, type ClockSkew } from './entity-bookmark.js';
 import { WithdrawnFields, type WithdrawnField } from './withdrawn-fields.js';
-import { SYNC_LOG_STREAM, TAP_STREAMS, type AssetComputedColumn, type AssetStream, type EntityStream, type TapStream } from './streams.js';
+import { INSIGHTS_COVERAGE_STREAM, SYNC_LOG_STREAM, TAP_STREAMS, type AssetComputedColumn, type AssetStream, type EntityStream, type TapStream } from './streams.js';
 
 export interface SyncDeps {
   config: TapConfig;
@@ -185,6 +185,18 @@ export async function runSync(deps: SyncDeps): Promise<SyncSummary> {
   return finish(run, discovery, accounts, failed, notRead.skipped);
 }
 
+/**
+ * dbt's spend coverage (behind CAC) counts a day as read only where insights_coverage says so: a
+ * catalog selecting insights without it leaves CAC undefined for every month, with nothing saying why.
+ */
+function warnIfCoverageDeselected(selected: ReadonlyMap<string, SelectedStream>, log: Logger): void {
+  const reports = [...selected.values()].filter((s) => s.d.declaration.kind === 'insights').map((s) => s.d.name);
+  if (reports.length === 0 || selected.has(INSIGHTS_COVERAGE_STREAM.name)) return;
+  log.warn(`the catalog selects ${reports.join(', ')} but not ${INSIGHTS_COVERAGE_STREAM.name}: the dbt models will count none of the days read as covered, so CAC stays undefined ("—") for every month`, {
+    hint: `Select ${INSIGHTS_COVERAGE_STREAM.name} too (one row per account, report and run), as the catalog --discover writes does.`,
+  });
+}
+
 /** The earliest zone on Earth (UTC+14): no ad account has reached a day that is not "today" there. */
 const EARLIEST_ZONE = 'Pacific/Kiritimati';
 
@@ -208,6 +220,7 @@ function startRun(deps: SyncDeps): SyncRun {
   const selected = selectStreams(deps.config, deps.catalog, streams, deps.log);
   // A catalog that selects nothing is a valid (empty) run, but almost always a mistake: say so.
   if (selected.size === 0) deps.log.warn('the catalog selects no stream: nothing will be read', { hint: 'Mark streams "selected": true in the catalog metadata (breadcrumb []), or run without --catalog for every stream.' });
+  warnIfCoverageDeselected(selected, deps.log);
   warnIfStartInFuture(deps.config, clock(), deps.log);
   return {
     deps,

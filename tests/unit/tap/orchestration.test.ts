@@ -252,6 +252,18 @@ describe('tap orchestration in-process (fake Graph port)', () => {
     expect(run.messages).to.deep.equal([{ type: 'STATE', value: state }]);
   });
 
+  it('warns when the catalog selects insights but not insights_coverage, the days read the CAC models count on', async () => {
+    const warned = async (streams: string[]): Promise<unknown[]> => {
+      const lines: Array<Record<string, unknown>> = [];
+      const log = new Logger({ component: 'tap-test', level: 'warn', sink: { write: (l: string) => lines.push(JSON.parse(l) as Record<string, unknown>) } });
+      await sync(fakeWithAccounts(ACCOUNTS), catalogSelecting(streams), { log });
+      return lines.filter((l) => /insights_coverage/.test(String(l['msg']))).map((l) => l['msg']);
+    };
+    expect(await warned(['insights_account', 'insights_campaign'])).to.deep.equal(['the catalog selects insights_account, insights_campaign but not insights_coverage: the dbt models will count none of the days read as covered, so CAC stays undefined ("—") for every month']);
+    expect(await warned(['insights_campaign', 'insights_coverage'])).to.deep.equal([]);
+    expect(await warned(['campaigns'])).to.deep.equal([]);
+  });
+
   it('warns once that no insights are read when start_date is after today everywhere (a mistyped year)', async () => {
     const warnings = async (startDate: string): Promise<unknown[]> => {
       const lines: Array<Record<string, unknown>> = [];
