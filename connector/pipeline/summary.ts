@@ -74,7 +74,11 @@ export interface SyncSummary {
   duration_s: number;
   status: 'ok' | 'partial' | 'failed';
   exit_code: number;
-  accounts: { found: number; added: number; updated: number; failed: number; list: AccountSummary[] };
+  /**
+   * `unfinished`: accounts the tap named while it ran but wrote no sync_log row for, because it was
+   * stopped first (Ctrl-C, a kill); present only then. Their bookmarks did not move.
+   */
+  accounts: { found: number; added: number; updated: number; failed: number; unfinished?: number; list: AccountSummary[] };
   rows: Record<string, number>;
   total_rows: number;
   /** Objects found/added/updated per stream, summed over accounts (from sync_log.streams). */
@@ -238,6 +242,9 @@ export function buildSummary(i: SummaryInput): SyncSummary {
     for (const [name, c] of Object.entries(a.streams ?? {})) {
       addCounts((objects[name] ??= noCounts()), c);
     }
+  const found = Math.max(list.length, i.tapCounts?.accounts ?? 0, i.accountsSeen ?? 0);
+  // Without the tap's own counts the tap ended early: accounts it named beyond its sync_log rows never finished.
+  const unfinished = i.tapCounts ? 0 : found - list.length;
   const rows = Object.fromEntries(Object.entries(i.rows).sort(([a], [b]) => a.localeCompare(b)));
   const total = Object.values(rows).reduce((a, b) => a + b, 0);
   return {
@@ -248,10 +255,11 @@ export function buildSummary(i: SummaryInput): SyncSummary {
     status: i.exitCode === 0 ? 'ok' : i.exitCode === 5 ? 'partial' : 'failed',
     exit_code: i.exitCode,
     accounts: {
-      found: Math.max(list.length, i.tapCounts?.accounts ?? 0, i.accountsSeen ?? 0),
+      found,
       added: i.tapCounts?.added ?? list.filter((a) => a.added && !isFailedStatus(a.status)).length,
       updated: i.tapCounts?.updated ?? list.filter((a) => !a.added && !isFailedStatus(a.status)).length,
       failed: failed.length,
+      ...(unfinished > 0 ? { unfinished } : {}),
       list,
     },
     rows,
@@ -289,7 +297,8 @@ export function formatSummary(s: SyncSummary): string {
   // Skipped accounts (closed, or no role on them) are listed but not synced; sync_log says why.
   const skipped = a.list.filter((x) => x.status === 'skipped').length;
   // "added" would claim the warehouse lacked them: it only means the previous state had no bookmark of theirs.
-  lines.push(`  accounts  ${a.found} found · ${a.added} new to the state · ${a.updated} resumed · ${a.failed} failed${skipped ? ` · ${skipped} skipped` : ''}`);
+  const unfinished = a.unfinished ? ` · ${a.unfinished} not finished (the tap stopped first: read again from the state next run)` : '';
+  lines.push(`  accounts  ${a.found} found · ${a.added} new to the state · ${a.updated} resumed · ${a.failed} failed${skipped ? ` · ${skipped} skipped` : ''}${unfinished}`);
   // The run's own streams (sync_log, insights_coverage) are about the run, not data rows to list.
   const isRunLog = ([k]: [string, number]): boolean => RUN_LOG_STREAMS.some((r) => r.name === k);
   const streams = Object.entries(s.rows).filter((e) => !isRunLog(e));

@@ -75,6 +75,17 @@ describe('sync summary', () => {
     expect(formatSummary(buildSummary(base()))).to.match(/rows\s+8 in total/);
   });
 
+  it('counts the accounts a stopped tap named but never finished (no sync_log row), so the accounts line adds up', () => {
+    const stopped = { scope: 'tap' as const, kind: 'stopped', message: 'the tap was stopped before it finished' };
+    const s = buildSummary(base({ exitCode: 7, accountsSeen: 6, processFailures: [stopped] }));
+    expect(s.accounts).to.include({ found: 6, added: 1, updated: 1, failed: 1, unfinished: 3 });
+    expect(formatSummary(s)).to.match(/accounts\s+6 found · 1 new to the state · 1 resumed · 1 failed · 3 not finished \(the tap stopped first: read again from the state next run\)$/m);
+    // A tap that wrote its own summary finished every account it counts.
+    const done = buildSummary(base({ tapCounts: { accounts: 3, added: 1, updated: 1 } }));
+    expect(done.accounts).not.to.have.property('unfinished');
+    expect(formatSummary(done)).not.to.include('not finished');
+  });
+
   it('counts skipped accounts (closed, no role) apart from failed ones, in text too', () => {
     const skipped = { account_id: '4', status: 'skipped', is_new_account: false, api_calls: 1, error_class: 'permission', error_message: 'no role on it', hint: 'assign it' };
     const s = buildSummary(base({ syncLog: [...base().syncLog, skipped] }));
