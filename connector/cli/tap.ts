@@ -1,4 +1,5 @@
 // Entry point of `tap-facebook-ads` (Singer tap). Argument parsing and wiring only; the work lives in connector/tap.
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { runCli } from './run.js';
 import { ConfigError, EXIT_CODES } from '../core/errors.js';
@@ -90,6 +91,13 @@ await runCli('tap-facebook-ads', async (ctx) => {
   // Read without rounding, written back exactly (STATE lines only: records take the fast path).
   const state = opts.state ? readState(opts.state) : emptyState();
   function readState(file: string): ReturnType<typeof emptyState> {
+    // An empty file is a first run, as sync's state file (README "How state works"): the Singer recipe
+    // `… | target-bigquery > states.jsonl`, then its last line as the next state, leaves one when a run
+    // committed nothing (stopped early). Said once, naming it: a file emptied by accident would backfill.
+    if (isBlankFile(file)) {
+      ctx.log.warn(`empty state file ${file}: this run backfills from start_date`, { state_file: file });
+      return emptyState();
+    }
     try {
       // Warnings name no file: under `fb-ads-elt sync` this one is a scratch copy of the user's state file.
       const state = parseState(readJsonFile(file, 'State', parseJsonExact), bookmarkKeys(config), (message, fields) => ctx.log.warn(message, fields), clock());
@@ -119,3 +127,12 @@ await runCli('tap-facebook-ads', async (ctx) => {
   await out.flush();
   return summary.exitCode;
 });
+
+/** A file that exists and holds nothing but whitespace; anything else (missing, unreadable) is left to the JSON reader to name. */
+function isBlankFile(file: string): boolean {
+  try {
+    return readFileSync(file, 'utf8').trim() === '';
+  } catch {
+    return false;
+  }
+}

@@ -261,3 +261,23 @@ describe('paths a run cannot use, refused (exit 2) before anything runs', () => 
     expect(r.stdout).to.equal('');
   });
 });
+
+describe('a state file left empty (tap-facebook-ads --state)', () => {
+  const sdir = mkdtempSync(path.join(tmpdir(), 'cli-empty-state-'));
+  after(() => rmSync(sdir, { recursive: true, force: true }));
+
+  it('an empty --state file (the last line of an empty states.jsonl): the tap warns, naming it, and runs as a first run instead of refusing it as broken JSON', () => {
+    const tapFile = path.join(sdir, 'tap.json');
+    writeFileSync(tapFile, JSON.stringify({ access_token: 'sbx_tok_0123456789abcdef', start_date: '2026-01-01', api_base_url: 'http://127.0.0.1:9', max_retries: 0, retry_base_ms: 0 }));
+    for (const text of ['', '\n']) {
+      const state = path.join(sdir, 'state.json');
+      writeFileSync(state, text);
+      const r = run('tap-facebook-ads.js', ['--config', tapFile, '--state', state], { ...process.env, FB_ADS_ELT_NOW: '2026-11-20T12:00:00Z' });
+      expect(r.stderr).not.to.include('not valid JSON');
+      const warned = r.stderr.split('\n').filter((l) => l.includes('empty state file'));
+      expect(warned.map((l) => (JSON.parse(l) as Record<string, unknown>)['msg'])).to.deep.equal([`empty state file ${state}: this run backfills from start_date`]);
+      // It went on to call Graph (nothing listens there: retry later), not a config error.
+      expect(r.status, r.stderr.slice(-600)).to.equal(7);
+    }
+  });
+});
