@@ -2,7 +2,7 @@
 import { createReadStream, fstatSync, openSync } from 'node:fs';
 import { Command } from 'commander';
 import { runCli } from './run.js';
-import { ConfigError, EXIT_CODES } from '../core/errors.js';
+import { ConfigError, ConnectorError, EXIT_CODES } from '../core/errors.js';
 import { addAboutFlags, collectConfig, parseOutcome, printAboutIfAsked } from './about.js';
 import { runClock } from '../core/clock.js';
 
@@ -24,7 +24,7 @@ await runCli('target-bigquery', async (ctx) => {
   const { config: configFile, input } = program.opts<{ config: string[]; input?: string }>();
   if (configFile.length === 0) throw new ConfigError("required option '-c, --config <file>' not specified", { hint: 'Run `target-bigquery --help` for usage.' });
   // The target's machinery loads after argument parsing: --help, --version and --about answer without it (start-up time, issue 20).
-  const [{ loadTargetConfig }, { createDestination }, { Loader }, { SingerWriter }, { COMMITTED_TAG, STALE_TAG }, { stringifyExact }, { startMemoryTrace }] = await Promise.all([
+  const [{ loadTargetConfig }, { createDestination }, { Loader }, { SingerWriter }, { COMMITTED_TAG, STALE_TAG }, { stringifyExact }, { startMemoryTrace }, { stoppableInput }] = await Promise.all([
     import('../target/config.js'),
     import('../target/factory.js'),
     import('../target/loader.js'),
@@ -32,6 +32,7 @@ await runCli('target-bigquery', async (ctx) => {
     import('../singer/record-counts.js'),
     import('../singer/exact-json.js'),
     import('../target/memory-trace.js'),
+    import('../target/stop-input.js'),
   ]);
   const { config, redactor } = loadTargetConfig(configFile);
   ctx.setRedactor(redactor);
@@ -42,6 +43,8 @@ await runCli('target-bigquery', async (ctx) => {
   const out = new SingerWriter(process.stdout, (m) => stringifyExact(m));
   await destination.open();
   const stopTrace = startMemoryTrace(async () => (await destination.memoryStats?.()) ?? {});
+  // Ctrl-C or SIGTERM ends the input at its last complete line: what came before it is committed.
+  const stop = stoppableInput(source, ctx.log);
   try {
     const loader = new Loader({
       config,
@@ -52,8 +55,9 @@ await runCli('target-bigquery', async (ctx) => {
       // spec, singer-python's emit_state, the Meltano SDK), never the STATE message around it:
       // Meltano stores each line as the state it hands the next run's tap.
       emitState: (value) => out.writeJson(value),
+      readTail: stop.readTail,
     });
-    const { committed, stale, ...summary } = await loader.run(source);
+    const { committed, stale, ...summary } = await loader.run(stop.input);
     await out.flush();
     // What reached the warehouse (and what was dropped as stale), per stream and account:
     // `fb-ads-elt sync` checks the two together against the tap's counts.
@@ -61,7 +65,15 @@ await runCli('target-bigquery', async (ctx) => {
     stale.report(ctx.log, { status: STALE_TAG });
     const staleRecords = stale.entries().reduce((n, e) => n + e.count, 0);
     ctx.log.info('load finished', { destination: config.destination, dataset: config.dataset, ...summary, stale_records: staleRecords });
+    const signal = stop.stoppedBy();
+    if (signal) {
+      throw new ConnectorError('transient', `stopped by ${signal} before the input ended: the ${summary.lines} lines read up to it were committed and the last state echoed covers them`, {
+        hint: 'Re-run the tap from the last state this target echoed (it resumes there); nothing was half-written.',
+        context: { signal, lines: summary.lines },
+      });
+    }
   } finally {
+    stop.dispose();
     await stopTrace();
     await destination.close();
   }

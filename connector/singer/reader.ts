@@ -111,7 +111,7 @@ export function decodeUtf8Line(bytes: Buffer, line: number): string {
  * split on the 0x0A byte, never part of a multi-byte UTF-8 sequence; the bytes are views into the
  * stream's own chunks (fresh buffers, never reused).
  */
-export async function forEachLine(input: Readable, each: (bytes: Buffer, line: number) => Promise<void> | undefined): Promise<number> {
+export async function forEachLine(input: Readable, each: (bytes: Buffer, line: number) => Promise<void> | undefined, readTail: () => boolean = () => true): Promise<number> {
   let line = 0;
   let pending: Buffer[] = [];
   for await (const raw of input) {
@@ -130,7 +130,8 @@ export async function forEachLine(input: Readable, each: (bytes: Buffer, line: n
     }
     if (start < chunk.length) pending.push(chunk.subarray(start));
   }
-  if (pending.length > 0) {
+  // A last line without its line break is read, unless the input was cut short (target/stop-input.ts).
+  if (pending.length > 0 && readTail()) {
     const p = each(Buffer.concat(pending), ++line);
     if (p) await p;
   }

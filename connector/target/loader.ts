@@ -41,6 +41,8 @@ export interface LoaderOptions {
   mapInlineBytes?: number;
   /** Where a raw batch may be cut into parts for the workers, about this many bytes apart (default 4 MiB; tests make it small). */
   mapPartBytes?: number;
+  /** Whether a last line without its line break is read; false once a stop signal cut the input short (target/stop-input.ts). */
+  readTail?: () => boolean;
 }
 
 export interface LoadSummary {
@@ -257,7 +259,7 @@ export class Loader {
     this.mapper = new BatchMapper({ workers: this.opts.config.map_workers ?? defaultMapWorkers(), inlineBytes: this.opts.mapInlineBytes ?? 4 * 1024 * 1024, maxPartBytes: this.opts.destination.loadPartBytes });
     try {
       try {
-        this.summary.lines = await forEachLine(input, (bytes, line) => this.handleLine(bytes, line));
+        this.summary.lines = await forEachLine(input, (bytes, line) => this.handleLine(bytes, line), this.opts.readTail);
       } catch (err) {
         throw await this.earliestFailure(err);
       }

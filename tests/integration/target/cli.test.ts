@@ -1,5 +1,6 @@
 // The target-bigquery CLI end to end: stdin Singer lines in, state values out on stdout, one JSON
 // error line on stderr and the documented exit code on failure, for both destinations.
+import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -226,6 +227,56 @@ describe('target-bigquery CLI configuration', function () {
       expect(readdirSync(root), 'the next run removed it and its own').to.deep.equal([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('target-bigquery CLI stopped by a signal (Ctrl-C on a Singer pipe reaches the target too)', function () {
+  this.timeout(60000);
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(path.join(os.tmpdir(), 'target-stop-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('commits what it received up to the last complete line, echoes the state covering it and exits 7; the incomplete line is not read', async () => {
+    const duckdbPath = path.join(dir, 'w.duckdb');
+    const configFile = path.join(dir, 'config.json');
+    writeFileSync(configFile, JSON.stringify({ duckdb_path: duckdbPath, batch_rows: 3, temp_dir: dir }));
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'target-bigquery.js'), '-c', configFile], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const closed = new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+    const record = (id: number): string => JSON.stringify({ type: 'RECORD', stream: 'campaigns', record: { id: String(id), name: `c${id}` } });
+    const lines = [
+      JSON.stringify({ type: 'SCHEMA', stream: 'campaigns', schema: { type: 'object', properties: { id: { type: 'string' }, name: { type: ['null', 'string'] } } }, key_properties: ['id'] }),
+      ...[1, 2, 3].map(record),
+      JSON.stringify({ type: 'STATE', value: { n: 1 } }),
+      ...[4, 5].map(record),
+      JSON.stringify({ type: 'STATE', value: { n: 2 } }),
+    ];
+    // The tap is still writing: the last line has no line break yet.
+    child.stdin!.write(lines.join('\n') + '\n' + record(6).slice(0, 30));
+    // {"n":1} is echoed once the first batch (3 rows) is committed: the target has read that far.
+    await new Promise<void>((resolve) =>
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+        stdout += d;
+        if (stdout.includes('{"n":1}')) resolve();
+      }),
+    );
+    child.kill('SIGTERM');
+    expect(await closed, stderr).to.equal(EXIT_CODES.retryLater);
+    expect(stdout.trim().split('\n')).to.deep.equal(['{"n":1}', '{"n":2}']);
+    const last = JSON.parse(stderr.trim().split('\n').pop()!) as Record<string, unknown>;
+    expect(last).to.include({ error_kind: 'transient', signal: 'SIGTERM' });
+    expect(String(last['msg'])).to.match(/^stopped by SIGTERM before the input ended/);
+    const db = await DuckDBInstance.create(duckdbPath, { access_mode: 'READ_ONLY' });
+    const c = await db.connect();
+    try {
+      const ids = (await c.runAndReadAll('select id from facebook_ads.campaigns order by id')).getRows().map((r) => String(r[0]));
+      expect(ids).to.deep.equal(['1', '2', '3', '4', '5']);
+    } finally {
+      c.closeSync();
+      db.closeSync();
     }
   });
 });
