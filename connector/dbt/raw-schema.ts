@@ -13,8 +13,14 @@ const defaultDataset = (): string => String((loadSchema(TARGET_SCHEMA_PATH)['pro
 /** Tables every sync writes whatever the catalog selects: a schema with one of them holds raw tables. */
 const RAW_MARKERS = ['sync_log', 'ad_accounts', 'insights_account', '_sdc_table_versions'];
 
-/** Schemas of the file that hold raw tables, or undefined when the file cannot be read now (dbt, or the target, will say why). */
-export async function rawSchemas(duckdbPath: string): Promise<string[] | undefined> {
+/** Schemas of the file that hold raw tables, or undefined when the file cannot be read now (dbt will say why). */
+const rawSchemas = (duckdbPath: string): Promise<string[] | undefined> => schemasHolding(duckdbPath, RAW_MARKERS);
+
+/**
+ * Schemas of the file holding a table of one of these names (stream names: letters, digits and _),
+ * or undefined when the file cannot be read now (another process writes it, or it is no DuckDB file).
+ */
+export async function schemasHolding(duckdbPath: string, tables: readonly string[]): Promise<string[] | undefined> {
   let instance: DuckDBInstance;
   try {
     instance = await DuckDBInstance.create(duckdbPath, { access_mode: 'READ_ONLY' });
@@ -23,8 +29,9 @@ export async function rawSchemas(duckdbPath: string): Promise<string[] | undefin
   }
   const conn = await instance.connect();
   try {
-    const markers = RAW_MARKERS.map((m) => `'${m}'`).join(', ');
-    const rows = (await conn.runAndReadAll(`SELECT DISTINCT table_schema FROM information_schema.tables WHERE table_name IN (${markers}) ORDER BY 1`)).getRows();
+    const names = tables.filter((t) => /^\w+$/.test(t)).map((t) => `'${t}'`);
+    if (names.length === 0) return [];
+    const rows = (await conn.runAndReadAll(`SELECT DISTINCT table_schema FROM information_schema.tables WHERE table_name IN (${names.join(', ')}) ORDER BY 1`)).getRows();
     return rows.map((r) => String(r[0]));
   } finally {
     conn.closeSync();

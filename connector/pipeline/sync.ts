@@ -134,23 +134,25 @@ function checkWarehouseOfState(stateFile: string, state: TapState, target: Targe
 }
 
 /**
- * The same for the target's dataset: a DuckDB file that exists but holds no raw tables in `dataset`
- * (renamed or mistyped in the target config, or duckdb_path naming another DuckDB file) would get
- * only what follows the bookmarks — the lookback's insights, no campaign, ad set or ad unchanged
- * since — and exit 0. Bookmarks of streams the tap does not know (another plugin's) do not count.
+ * The same for the target's dataset: a DuckDB file that exists but holds none of the bookmarked
+ * streams' tables in `dataset` (renamed or mistyped in the target config, or duckdb_path naming
+ * another DuckDB file) would get only what follows the bookmarks — the lookback's insights, no
+ * campaign, ad set or ad unchanged since — and exit 0. Bookmarks of streams the tap does not know
+ * (another plugin's) do not count.
  */
 async function checkDatasetOfState(stateFile: string, state: TapState, known: Record<string, string>, target: TargetConfig, cwd: string): Promise<void> {
   if (target.destination !== 'duckdb' || target.duckdb_path === ':memory:') return;
-  if (!Object.keys(state.bookmarks).some((stream) => Object.hasOwn(known, stream))) return;
+  const bookmarked = Object.keys(state.bookmarks).filter((stream) => Object.hasOwn(known, stream));
+  if (bookmarked.length === 0) return;
   const file = duckdbPathOf(target, cwd);
   if (!existsSync(file)) return;
   // Loaded here only: the DuckDB binding is not part of every CLI start.
-  const { rawSchemas } = await import('../dbt/raw-schema.js');
-  const found = await rawSchemas(file);
+  const { schemasHolding } = await import('../dbt/raw-schema.js');
+  const found = await schemasHolding(file, bookmarked);
   // Unreadable now (another run holds it): the target says so itself.
   if (found === undefined || found.some((s) => s.toLowerCase() === target.dataset.toLowerCase())) return;
-  const where = found.length > 0 ? `; its tables are in ${found.map((s) => `"${s}"`).join(', ')}` : '; it holds no tables of this connector';
-  throw new ConfigError(`state file ${stateFile} holds bookmarks of an earlier run, but warehouse ${file} has no dataset "${target.dataset}" (the target config's dataset) with the tables it loaded${where}`, {
+  const where = found.length > 0 ? `; they are in ${found.map((s) => `"${s}"`).join(', ')}` : '; it holds none of them';
+  throw new ConfigError(`state file ${stateFile} holds bookmarks of ${bookmarked.join(', ')}, but warehouse ${file} has no table of theirs in dataset "${target.dataset}" (the target config's dataset)${where}`, {
     hint: `Check dataset and duckdb_path in the target config for a typo. To load into a new dataset, re-read every stream into it with --full-refresh, or use a new (or no) state file; a run from these bookmarks would load only the rows after them.`,
     context: { state_file: stateFile, duckdb_path: file, dataset: target.dataset, ...(found.length > 0 ? { datasets_found: found } : {}) },
   });

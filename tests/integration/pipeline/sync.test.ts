@@ -265,7 +265,8 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     const file = path.join(s.dir, 'warehouse.duckdb');
     const db = await DuckDBInstance.create(file);
     const conn = await db.connect();
-    await conn.run('CREATE SCHEMA facebook_ads; CREATE TABLE facebook_ads.sync_log (run_id VARCHAR, account_id VARCHAR)');
+    // As a catalog selecting only campaigns leaves it: no sync_log, ad_accounts or insights table.
+    await conn.run('CREATE SCHEMA facebook_ads; CREATE TABLE facebook_ads.campaigns (id VARCHAR)');
     conn.closeSync();
     db.closeSync();
     expect((await runSync(opts())).exitCode, sink.text).to.equal(0);
@@ -274,7 +275,7 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     writeFileSync(s.targetConfig, JSON.stringify({ destination: 'duckdb', duckdb_path: file, dataset: 'fb_ads' }));
     rmSync(path.join(s.dir, 'args.json'));
     const err = await refusal();
-    expect(err.message).to.include('state.json').and.to.include('no dataset "fb_ads"').and.to.include('its tables are in "facebook_ads"');
+    expect(err.message).to.include('state.json').and.to.include('holds bookmarks of campaigns').and.to.include('no table of theirs in dataset "fb_ads"').and.to.include('they are in "facebook_ads"');
     expect(err.hint).to.include('--full-refresh');
     expect(existsSync(path.join(s.dir, 'args.json')), 'no tap started').to.equal(false);
     expect(readFileSync(path.join(s.dir, 'state.json'), 'utf8')).to.equal(state);
