@@ -8,7 +8,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { REPO_ROOT } from '../../connector/core/config.js';
-import { loadTargetConfig } from '../../connector/target/config.js';
+import { DEFAULT_DUCKDB_MEMORY_LIMIT, loadTargetConfig } from '../../connector/target/config.js';
 import { readStatusBytes, runChild, type ChildRun } from '../proc.js';
 import { check, fmtBytes, fmtMs, fmtNum, fmtRatio, ratio, type Section } from '../report.js';
 import { insightsAdRecord, insightsAdSchema } from '../singer-input.js';
@@ -145,7 +145,7 @@ export async function soakBench(opts: SoakOptions): Promise<Section & { samples:
     const early = peakWhile(samples, fifth, 2 * fifth);
     const late = peakWhile(samples, 4 * fifth, opts.rows);
     const growth = ratio(late, early);
-    const settings = `duckdb_memory_limit ${defaults.duckdb_memory_limit}, batch_bytes ${fmtBytes(defaults.batch_bytes)}, batch_rows ${fmtNum(defaults.batch_rows)}`;
+    const settings = `duckdb_memory_limit ${defaults.duckdb_memory_limit ?? DEFAULT_DUCKDB_MEMORY_LIMIT}, batch_bytes ${fmtBytes(defaults.batch_bytes)}, batch_rows ${fmtNum(defaults.batch_rows)}`;
     const checks = [
       check(
         `completes ${fmtNum(opts.rows)} rows at the default config (${settings}) without running out of memory`,

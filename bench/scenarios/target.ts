@@ -12,7 +12,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../connector/core/config.js';
-import { loadTargetConfig, type TargetConfig } from '../../connector/target/config.js';
+import { DEFAULT_DUCKDB_MEMORY_LIMIT, loadTargetConfig, type TargetConfig } from '../../connector/target/config.js';
 import { duckType, ROW_GROUP_ROWS } from '../../connector/target/duckdb/types.js';
 import { METADATA_NAMES, streamFields, toTableName } from '../../connector/target/fields.js';
 import { assertIdentifier } from '../../connector/target/sql.js';
@@ -399,7 +399,7 @@ export async function targetBench(opts: TargetBenchOptions): Promise<Section & {
     return {
       findings,
       title: 'Target: insights rows/s into DuckDB and peak RSS',
-      setup: `Synthetic insights_ad records shaped like the tap's output (schema and keys from catalog.json, ${fmtNum(6720)} ads × consecutive days; five engagement actions with their cost per action, conversions split by attribution window on 4 rows in 10, video percentiles on 4 in 7; ~${fmtBytes(rowBytes)} a line) written to a file, then piped into \`target-bigquery --config\` (DuckDB, default config: batch_rows ${fmtNum(defaults.batch_rows)}, batch_bytes ${fmtBytes(defaults.batch_bytes)}, duckdb_memory_limit ${defaults.duckdb_memory_limit}, validation ${defaults.validate_records ? 'on' : 'off'}, history ${defaults.history ? 'on' : 'off'}). Side by side on each same file: DuckDB's own bare load of its records (DuckDB ${duckdb}; the ceiling for any DuckDB target here) and a parse-only floor. Peak RSS is the child's ru_maxrss from GNU time (VmHWM from /proc/<pid>/status, polled, where GNU time is missing).`,
+      setup: `Synthetic insights_ad records shaped like the tap's output (schema and keys from catalog.json, ${fmtNum(6720)} ads × consecutive days; five engagement actions with their cost per action, conversions split by attribution window on 4 rows in 10, video percentiles on 4 in 7; ~${fmtBytes(rowBytes)} a line) written to a file, then piped into \`target-bigquery --config\` (DuckDB, default config: batch_rows ${fmtNum(defaults.batch_rows)}, batch_bytes ${fmtBytes(defaults.batch_bytes)}, duckdb_memory_limit ${defaults.duckdb_memory_limit ?? DEFAULT_DUCKDB_MEMORY_LIMIT}, validation ${defaults.validate_records ? 'on' : 'off'}, history ${defaults.history ? 'on' : 'off'}). Side by side on each same file: DuckDB's own bare load of its records (DuckDB ${duckdb}; the ceiling for any DuckDB target here) and a parse-only floor. Peak RSS is the child's ru_maxrss from GNU time (VmHWM from /proc/<pid>/status, polled, where GNU time is missing).`,
       tables,
       checks,
       notes,

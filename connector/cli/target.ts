@@ -38,7 +38,7 @@ await runCli('target-bigquery', async (ctx) => {
   ctx.setRedactor(redactor);
   // Opened before the warehouse: a mistyped --input is a usage error (exit 2) that touches nothing.
   const source = input === undefined ? process.stdin : createReadStream('', { fd: openInput(input) });
-  const destination = await createDestination(config);
+  const destination = await createDestination(config, ctx.log);
   // STATE is echoed digit for digit: a bookmark beyond 2^53 comes back as it was sent.
   const out = new SingerWriter(process.stdout, (m) => stringifyExact(m));
   await destination.open();

@@ -12,7 +12,8 @@ import { ConfigError } from '../core/errors.js';
 export interface TargetConfig {
   destination: 'duckdb' | 'bigquery';
   duckdb_path: string;
-  duckdb_memory_limit: string;
+  /** Absent: DEFAULT_DUCKDB_MEMORY_LIMIT, which a wide table's commit may raise (the user's own never is). */
+  duckdb_memory_limit?: string;
   duckdb_threads: number;
   project_id?: string;
   dataset: string;
@@ -37,6 +38,13 @@ export const TARGET_SCHEMA_PATH = 'schemas/target-config.json';
  * against ~390 MiB at 100 MiB). BigQuery: every batch is a MERGE billed on the table's size.
  */
 export const DEFAULT_BATCH_BYTES: Record<TargetConfig['destination'], number> = { duckdb: 32 * 1024 * 1024, bigquery: 100 * 1024 * 1024 };
+
+/**
+ * DuckDB's memory_limit when the config leaves duckdb_memory_limit out. It bounds a run's peak RSS
+ * (README "DuckDB memory and speed"); a table too wide for it has its commits run under the limit
+ * its width needs instead (duckdb/memory.ts), which a limit the user set never is.
+ */
+export const DEFAULT_DUCKDB_MEMORY_LIMIT = '128MB';
 
 export function validateTargetConfig(raw: unknown, cwd = process.cwd()): LoadedConfig<TargetConfig> {
   return checkWritable(withDefaults(validateConfig<TargetConfig>(raw, loadSchema(TARGET_SCHEMA_PATH), { what: 'target config' })), cwd);

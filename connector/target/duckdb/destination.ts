@@ -15,6 +15,8 @@ import { assertIdentifier, historySql, mergeGuard, mergeSql, softDeleteSql, sqlS
 import type { TableVersion } from '../../singer/messages.js';
 import { castExpr, duckType, loadType, readJsonColumns, ROW_GROUP_ROWS } from './types.js';
 import { parseDuckType } from './describe.js';
+import { columnCount, commitMemoryMb, sizeInMb, widthMemoryMb, type CommitPath } from './memory.js';
+import type { Logger } from '../../core/log.js';
 
 export interface DuckDbOptions {
   path: string;
@@ -26,6 +28,13 @@ export interface DuckDbOptions {
    * own default is 80 % of RAM, which lets a long load's RSS follow the table's size.
    */
   memoryLimit?: string;
+  /**
+   * memoryLimit is the target's default, not the user's: a table too wide for it commits under the
+   * limit its width needs (memory.ts), set back after each of its batches (raiseMemoryLimit).
+   */
+  raiseMemoryLimitForWideTables?: boolean;
+  /** Where the raised limit is said, once per stream. */
+  log?: Pick<Logger, 'info' | 'warn'>;
   /** Rows per row group of what this run writes (default ROW_GROUP_ROWS; 0 = DuckDB's 122,880). */
   rowGroupSize?: number;
   /** Destination.loadPartBytes (default LOAD_PART_BYTES; tests make it small). */
@@ -85,48 +94,37 @@ const typedColumns = (fields: readonly WarehouseField[], alias: string): string 
 
 const columnsOf = (t: StreamTable): string[] => t.fields.map((f) => f.name);
 
+/** The statements a batch of this table runs (the probe may turn a keyed table's MERGE into an insert; never the reverse). */
+export const commitPath = (t: Pick<StreamTable, 'keyColumns' | 'historyTable'>): CommitPath => (t.keyColumns.length === 0 ? 'insert' : t.historyTable ? 'history' : 'merge');
+
 /**
  * DuckDB's "Out of Memory Error" while loading a batch: its buffer pool (duckdb_memory_limit) could
- * not hold what the batch needed. Not a bug but a setting to change (exit 1, with the settings named).
+ * not hold what the batch needed. Not a bug but a setting to change (exit 1, with the settings
+ * named). A COMMIT that fails for memory ("Failed to commit: could not allocate block", a failed
+ * checkpoint) is not this: whether its batch reached the WAL is not known, so it stays unexpected.
+ * `limit` is the configured limit; `raisedMb` what this table's commit ran under instead (a wide
+ * table at the default, see raiseMemoryLimit).
  */
-export function outOfMemoryError(err: unknown, t: Pick<StreamTable, 'stream' | 'fields'>, batch: BatchFile, limit: string | undefined): ConnectorError | undefined {
+export function outOfMemoryError(err: unknown, t: Pick<StreamTable, 'stream' | 'fields' | 'keyColumns' | 'historyTable'>, batch: BatchFile, limit: string | undefined, raisedMb?: number): ConnectorError | undefined {
   const msg = err instanceof Error ? err.message : String(err);
   if (!/Out of Memory Error/i.test(msg)) return undefined;
   const stream = t.stream;
   const columns = columnCount(t.fields);
-  const wideNeedMb = Math.ceil((columns * WIDE_TABLE_BYTES_PER_COLUMN) / 2 ** 20 / 64) * 64 + 64;
+  const path = commitPath(t);
+  const needMb = commitMemoryMb(columns, path);
   const limitMb = limit === undefined ? undefined : sizeInMb(limit);
-  // A wide table needs memory by its columns, whatever the batch holds: batch_bytes cannot help then
-  // (from ~170 columns its blocks alone take 64 MiB, half the default limit).
-  const need = columns * WIDE_TABLE_BYTES_PER_COLUMN;
-  const wide = limitMb !== undefined && need >= 64 * 2 ** 20 && need > limitMb * 2 ** 20 * 0.5;
-  return new ConnectorError('unexpected', `DuckDB ran out of memory loading a batch of ${batch.rows} rows of stream "${stream}" (duckdb_memory_limit ${limit ?? "DuckDB's default"}): ${msg.split('\n')[0]}`, {
+  // A wide table needs memory by its columns: batch_bytes barely helps then (from ~55 columns its
+  // width alone takes half the default limit).
+  const wide = raisedMb === undefined && limitMb !== undefined && widthMemoryMb(columns, path) >= 64 && needMb > limitMb;
+  const setting = `duckdb_memory_limit ${limit ?? "DuckDB's default"}${raisedMb === undefined ? '' : `, raised to ${raisedMb}MB for this table's ${columns} columns`}`;
+  const nothingLost = 'then re-run: nothing of this batch was committed and the last emitted STATE still stands.';
+  return new ConnectorError('unexpected', `DuckDB ran out of memory loading a batch of ${batch.rows} rows of stream "${stream}" (${setting}): ${msg.split('\n')[0]}`, {
     hint: wide
-      ? `Its table has ${columns} columns, and DuckDB holds a block per column of every table a batch writes (stage, table, history: ~${WIDE_TABLE_BYTES_PER_COLUMN / 1024} KiB a column in all), whatever the batch's size: set duckdb_memory_limit to at least "${wideNeedMb}MB" in the target config, then re-run: nothing of this batch was committed and the last emitted STATE still stands.`
-      : 'Raise duckdb_memory_limit (e.g. "256MB") or lower batch_bytes in the target config, then re-run: nothing of this batch was committed and the last emitted STATE still stands.',
-    context: { stream, rows: batch.rows, columns, ...(limit ? { duckdb_memory_limit: limit } : {}) },
+      ? `Its table has ${columns} columns, and DuckDB holds up to a block (256 KiB) per column of every table a batch reads or writes (stage, table, history), which batch_bytes barely lowers: set duckdb_memory_limit to at least "${needMb}MB" in the target config (or leave it out: the target then raises the limit for such a table's commits by itself), ${nothingLost}`
+      : `Raise duckdb_memory_limit (e.g. "${Math.max(256, raisedMb === undefined ? 0 : Math.ceil((raisedMb * 1.5) / 32) * 32)}MB") or lower batch_bytes in the target config, ${nothingLost}`,
+    context: { stream, rows: batch.rows, columns, ...(limit ? { duckdb_memory_limit: limit } : {}), ...(raisedMb === undefined ? {} : { raised_memory_limit: `${raisedMb}MB` }) },
   });
 }
-
-/**
- * What a table's width costs DuckDB while a batch is written, measured on DuckDB 1.5.5 (2026-12-01,
- * 1,000 VARCHAR columns, 2 rows): an insert needed ~128 KiB a column (passed at 192MB, failed at
- * 160MB), a MERGE with its stage table and history ~384 KiB (passed at 384MB, failed at 320MB).
- */
-const WIDE_TABLE_BYTES_PER_COLUMN = 384 * 1024;
-
-/** Columns DuckDB stores for these fields: a STRUCT's members each count, as does the STRUCT. */
-const columnCount = (fields: readonly WarehouseField[]): number => fields.reduce((n, f) => n + 1 + (f.fields ? columnCount(f.fields) : 0), 0);
-
-/** duckdb_memory_limit (schemas/target-config.json: a number and KB, MB, GB, KiB, MiB or GiB) in MiB. */
-function sizeInMb(limit: string): number | undefined {
-  const m = /^([0-9]+(?:\.[0-9]+)?)\s*(KB|MB|GB|KiB|MiB|GiB)$/.exec(limit);
-  if (!m) return undefined;
-  const unit = { KB: 1e3, MB: 1e6, GB: 1e9, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30 }[m[2] as 'KB'];
-  return (Number(m[1]) * unit) / 2 ** 20;
-}
-
-/** A SQL string literal (values read back from DuckDB itself, and the target's own file paths). */
 
 /** read_json of a batch's part files, in order, with these columns; decimals come as text (see loadType). */
 const readBatch = (fields: readonly WarehouseField[], batch: BatchFile): string => `read_json([${batch.paths.map(sqlString).join(', ')}], format = 'newline_delimited', columns = ${readJsonColumns(fields.map(loadType))})`;
@@ -144,6 +142,8 @@ export class DuckDbDestination implements Destination {
   private reattached = 0;
   /** Rows per row group this run writes; 0: the file is opened directly, with DuckDB's own. */
   private readonly rowGroupSize: number;
+  /** Streams whose raised memory_limit was logged (raiseMemoryLimit). */
+  private readonly raisedFor = new Set<string>();
 
   constructor(private readonly opts: DuckDbOptions) {
     this.rowGroupSize = opts.rowGroupSize ?? ROW_GROUP_ROWS;
@@ -263,6 +263,7 @@ export class DuckDbDestination implements Destination {
     const temps: string[] = [];
     // Before the batch, not after the last one: its STATE is out first, whatever this costs.
     await this.reattachIfDue();
+    const raisedMb = await this.raiseMemoryLimit(t);
     await this.c.run('BEGIN TRANSACTION');
     try {
       if (t.keyColumns.length === 0) {
@@ -290,9 +291,58 @@ export class DuckDbDestination implements Destination {
       this.rowsSinceAttach += batch.rows;
     } catch (err) {
       await this.c.run('ROLLBACK').catch(() => undefined);
-      throw outOfMemoryError(err, t, batch, this.opts.memoryLimit) ?? err;
+      throw outOfMemoryError(err, t, batch, this.opts.memoryLimit, raisedMb) ?? err;
     } finally {
       for (const temp of temps) await this.c.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
+      if (raisedMb !== undefined) await this.restoreMemoryLimit(t, raisedMb);
+    }
+  }
+
+  /**
+   * At the default limit only (raiseMemoryLimitForWideTables): when this table's width needs more
+   * than it for a commit (commitMemoryMb), sets DuckDB's memory_limit to that until the commit is
+   * over, and says so once per stream. DuckDB only caps its pool with it: a narrow table is never
+   * concerned (insights_ad, this tap's widest table at 41 columns, comes to 113MB) and a wide one takes what it uses.
+   * Returns the raised limit (MB), or undefined when the configured one stands.
+   */
+  private async raiseMemoryLimit(t: StreamTable): Promise<number | undefined> {
+    const base = this.opts.memoryLimit;
+    const baseMb = base === undefined ? undefined : sizeInMb(base);
+    if (!this.opts.raiseMemoryLimitForWideTables || baseMb === undefined) return undefined;
+    const columns = columnCount(t.fields);
+    const path = commitPath(t);
+    const needMb = commitMemoryMb(columns, path);
+    if (needMb <= baseMb) return undefined;
+    await this.c.run(`SET memory_limit = '${needMb}MB'`);
+    if (!this.raisedFor.has(t.stream)) {
+      this.raisedFor.add(t.stream);
+      this.opts.log?.info(
+        `DuckDB memory_limit raised to ${needMb}MB while a batch of stream "${t.stream}" commits: its table has ${columns} columns, and DuckDB holds up to a block per column of each table a batch reads or writes, beyond the default duckdb_memory_limit ${base}`,
+        {
+          stream: t.stream,
+          columns,
+          path,
+          memory_limit: `${needMb}MB`,
+          duckdb_memory_limit: base,
+          hint: 'Set duckdb_memory_limit in the target config to choose the limit yourself (it is then kept, and a table too wide for it fails with the limit it needs).',
+        },
+      );
+    }
+    return needMb;
+  }
+
+  /** Back to the configured limit after a raised commit; DuckDB spills what it holds beyond it to its temp directory. */
+  private async restoreMemoryLimit(t: StreamTable, raisedMb: number): Promise<void> {
+    try {
+      await this.c.run(`SET memory_limit = ${sqlString(this.opts.memoryLimit!)}`);
+    } catch (err) {
+      // Without a temp directory (an in-memory database) DuckDB cannot spill the table's blocks:
+      // the raised limit then stays, as the run can go on under it.
+      this.opts.log?.warn(`DuckDB memory_limit stays at ${raisedMb}MB after a batch of stream "${t.stream}": DuckDB could not go back to ${this.opts.memoryLimit}`, {
+        stream: t.stream,
+        memory_limit: `${raisedMb}MB`,
+        error: err instanceof Error ? err.message.split('\n')[0] : String(err),
+      });
     }
   }
 

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../../connector/core/config.js';
 import { generateLines } from './generate.js';
+import { commitMemoryMb } from '../../../connector/target/duckdb/memory.js';
 
 describe('target-bigquery when DuckDB runs out of memory', function () {
   this.timeout(60000);
@@ -32,7 +33,7 @@ describe('target-bigquery when DuckDB runs out of memory', function () {
     expect(last.duckdb_memory_limit).to.equal('4MB');
   });
 
-  it('says a wide table (1,000 columns) needs a limit by its columns, batch_bytes aside, and that limit loads it', () => {
+  it('keeps a duckdb_memory_limit the user set: a wide table (1,000 columns) too wide for it fails, naming the limit its columns need, and that limit loads it', () => {
     // A HubSpot- or Salesforce-like stream: 1,000 properties, two rows then a re-read (MERGE and history).
     const props = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`p${i}`, { type: ['null', 'string'] }]));
     const row = (id: string, day: string): string => JSON.stringify({ type: 'RECORD', stream: 'contacts', record: { id, updated_time: `2024-01-0${day}T00:00:00Z`, ...Object.fromEntries(Object.keys(props).map((p) => [p, `${p} of ${id}`])) } });
@@ -49,12 +50,17 @@ describe('target-bigquery when DuckDB runs out of memory', function () {
       writeFileSync(config, JSON.stringify({ duckdb_path: path.join(dir, 'w.duckdb'), temp_dir: dir, batch_rows: 2, ...(limit ? { duckdb_memory_limit: limit } : {}) }));
       return spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'target-bigquery.js'), '--config', config], { input: lines.join('\n') + '\n', encoding: 'utf8' });
     };
-    const failed = run(undefined);
+    // 128MB is the default's value: set by the user, it is theirs, and never raised.
+    const failed = run('128MB');
     expect(failed.status, failed.stderr).to.equal(1);
-    const last = JSON.parse(failed.stderr.trim().split('\n').pop()!) as { hint: string; columns?: number };
+    expect(failed.stderr).not.to.include('memory_limit raised');
+    const last = JSON.parse(failed.stderr.trim().split('\n').pop()!) as { msg: string; hint: string; columns?: number; duckdb_memory_limit?: string };
+    expect(last.msg).to.match(/\(duckdb_memory_limit 128MB\): Out of Memory Error/);
     expect(last.columns).to.equal(1007);
+    expect(last.duckdb_memory_limit).to.equal('128MB');
     const limit = /set duckdb_memory_limit to at least "(\d+MB)"/.exec(last.hint)?.[1];
-    expect(limit, last.hint).to.equal('448MB');
+    // What the target raises its default to for such a table.
+    expect(limit, last.hint).to.equal(`${commitMemoryMb(1007, 'history')}MB`);
     const loaded = run(limit);
     expect(loaded.status, loaded.stderr).to.equal(0);
     expect(loaded.stdout.trim()).to.equal('{"n":1}');
