@@ -162,8 +162,7 @@ async function checkDatasetOfState(stateFile: string, state: TapState, known: Re
  * The state with the refreshed streams' bookmarks cleared, written to the state file before the tap
  * starts: a run that dies part-way then resumes as the refresh it was, never from the old bookmarks.
  */
-function refreshState(state: TapState | undefined, o: SyncOptions, known: Record<string, string>, log: Logger): TapState | undefined {
-  const { state: next, cleared } = clearBookmarks(state, o.fullRefresh!, known, o.account);
+function persistRefresh({ state: next, cleared }: ReturnType<typeof clearBookmarks>, o: SyncOptions, known: Record<string, string>, log: Logger): TapState | undefined {
   if (next && o.stateFile && cleared.length > 0) writeStateAtomic(o.stateFile, next);
   const streams = o.fullRefresh === 'all' ? Object.keys(known) : [...o.fullRefresh!];
   log.info(`full refresh: ${streams.length === Object.keys(known).length ? 'every stream is' : `${streams.join(', ')} ${streams.length === 1 ? 'is' : 'are'}`} read from start_date${o.account ? ` for account ${o.account}` : ''}`, {
@@ -245,7 +244,8 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   if (o.days !== undefined && (!Number.isInteger(o.days) || o.days < 1)) throw new ConfigError(`--days must be a positive integer, got ${o.days}`);
   if (o.fullRefresh && o.days !== undefined) throw new ConfigError('--full-refresh re-reads the streams from start_date, --days reads only the last N days: give one of them', { hint: 'Drop --days to re-read everything, or --full-refresh to re-read the last N days.' });
   // Names checked before anything runs (no state needed to find a typo).
-  if (o.fullRefresh) clearBookmarks(undefined, o.fullRefresh, bookmarkKeys(tapConfig));
+  const known = bookmarkKeys(tapConfig);
+  if (o.fullRefresh) clearBookmarks(undefined, o.fullRefresh, known);
   if (o.catalogPath && !existsSync(o.catalogPath)) throw new ConfigError(`catalog file ${o.catalogPath} does not exist`, { hint: 'Create one with `tap-facebook-ads --config tap.json --discover > catalog.json`.' });
   if (o.stateFile && !isFolder(path.dirname(path.resolve(o.stateFile)))) {
     // Creating it would hide a typo: the next run, spelled right, would start over from nothing.
@@ -272,11 +272,11 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   try {
     previousState = o.stateFile ? readStateFile(o.stateFile, log) : undefined;
     if (previousState && o.stateFile) checkWarehouseOfState(o.stateFile, previousState, target, cwd);
-    const known = bookmarkKeys(tapConfig);
+    const refresh = o.fullRefresh ? clearBookmarks(previousState, o.fullRefresh, known, o.account) : undefined;
     // Checked on the bookmarks the run will start from: a full refresh of every stream loads a new dataset whole.
-    const startState = previousState && o.fullRefresh ? clearBookmarks(previousState, o.fullRefresh, known, o.account).state : previousState;
+    const startState = refresh ? refresh.state : previousState;
     if (startState && o.stateFile) await checkDatasetOfState(o.stateFile, startState, known, target, cwd);
-    if (o.fullRefresh) previousState = refreshState(previousState, o, known, log);
+    if (refresh) previousState = persistRefresh(refresh, o, known, log);
   } catch (err) {
     await lock?.release();
     throw err;
