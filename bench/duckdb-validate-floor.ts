@@ -2,9 +2,10 @@
 // lines to DuckDB unparsed and let DuckDB check each record (the "validation outside JavaScript"
 // design issue 20 asks about). DuckDB reads the file itself (read_json, each record property as
 // JSON), checks each property's JSON type, pattern, format and required-ness in SQL, and casts it
-// to the column type the target gives it — nothing written. Nested items (the action lists) and
-// additionalProperties are NOT checked, and a required property that may be null is not checked
-// for presence (DuckDB reads a JSON null and a missing key alike), so full validation costs more:
+// to the column type the target gives it — nothing written. A list's items are checked too (each
+// element's JSON type; an object element's value types and required keys, as the action lists
+// declare them). additionalProperties is NOT checked, and a required property that may be null is
+// not checked for presence (DuckDB reads a JSON null and a missing key alike), so full validation costs more:
 // this is a floor. Prints { rows, invalid, cpuMicros } (CPU of the query alone, module loading and
 // DuckDB start excluded). Run: node --import tsx bench/duckdb-validate-floor.ts <singer file> [threads].
 import { createReadStream } from 'node:fs';
@@ -49,9 +50,46 @@ export function propertyCheck(v: string, p: Schema, required: boolean): string {
   if (format === 'date') parts.push(onString(`TRY_CAST(${text} AS DATE) IS NOT NULL`));
   else if (format === 'date-time') parts.push(onString(`regexp_matches(${text}, ${sqlString(DATE_TIME_FORMAT_PATTERN.source)})`));
   else if (typeof format === 'string' && DECIMAL_FORMATS.has(format)) parts.push(onString(`regexp_matches(${text}, ${sqlString(DECIMAL_FORMAT_PATTERN.source)})`));
+  const items = p['items'];
+  if (kinds.includes('array') && items && typeof items === 'object' && !Array.isArray(items)) parts.push(`(json_type(${v}) <> 'ARRAY' OR ${itemsCheck(v, items as Schema)})`);
   const valid = parts.length ? parts.join(' AND ') : 'true';
   if (nullable) return `(${v} IS NULL OR (${valid}))`;
   return required ? `(${v} IS NOT NULL AND ${valid})` : `(${v} IS NULL OR (${valid}))`;
+}
+
+/** The json_type() answers a JSON Schema of types only allows ([] when it is not one such: unchecked). */
+function allowedJsonTypes(p: Schema): string[] {
+  const types = typesOf(p);
+  return [...new Set(types.flatMap((t) => (t === 'null' ? ['NULL'] : (JSON_TYPES[t] ?? []))))];
+}
+
+/**
+ * The SQL condition a JSON array `v` meets when every element matches `items`: elements' JSON types
+ * (json_type over $[*]); for objects, every value's type against the properties and
+ * additionalProperties (one shared set of types, as the tap's action lists have; otherwise per key)
+ * and each required key present in every element (json_extract over $[*].key keeps present keys,
+ * a JSON null included).
+ */
+export function itemsCheck(v: string, items: Schema): string {
+  const parts: string[] = [];
+  const elementTypes = allowedJsonTypes(items);
+  if (elementTypes.length) parts.push(`len(list_filter(json_type(${v}, '$[*]'), t -> t NOT IN (${elementTypes.map(sqlString).join(', ')}))) = 0`);
+  if (typesOf(items).includes('object')) {
+    const props = (items['properties'] ?? {}) as Record<string, Schema>;
+    const extra = items['additionalProperties'];
+    const valueSets = [...Object.values(props), ...(extra && typeof extra === 'object' ? [extra as Schema] : [])].map((s) => allowedJsonTypes(s).sort().join(','));
+    const shared = new Set(valueSets);
+    if (shared.size === 1 && extra && typeof extra === 'object' && valueSets[0] !== '') {
+      parts.push(`len(list_filter(json_type(${v}, '$[*].*'), t -> t NOT IN (${valueSets[0]!.split(',').map(sqlString).join(', ')}))) = 0`);
+    } else {
+      for (const [k, s] of Object.entries(props)) {
+        const allowed = allowedJsonTypes(s);
+        if (allowed.length) parts.push(`len(list_filter(json_type(${v}, ${sqlString(`$[*].${k}`)}), t -> t NOT IN (${allowed.map(sqlString).join(', ')}))) = 0`);
+      }
+    }
+    for (const k of (items['required'] as string[] | undefined) ?? []) parts.push(`len(json_extract(${v}, ${sqlString(`$[*].${k}`)})) = json_array_length(${v})`);
+  }
+  return parts.length ? `(${parts.join(' AND ')})` : 'true';
 }
 
 /**

@@ -7,8 +7,11 @@
 // its least CPU per row), DuckDB's write alone of those rows already in its memory (what any way of
 // handing rows to DuckDB — read_json, an Appender, Arrow — still pays), DuckDB reading and checking
 // the records itself (bench/duckdb-validate-floor.ts: the floor of validating outside JavaScript),
-// and the target on a 0-row input (its fixed start-up cost).
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// DuckDB loading the Singer lines itself in the target's batches at its memory limit
+// (bench/duckdb-batched-load.mjs: the floor of letting DuckDB map the records), and the target on a 0-row input (its fixed start-up cost).
+import { copyFileSync, createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import os from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../connector/core/config.js';
@@ -71,6 +74,7 @@ const FLOOR_READER = `const rl=require('node:readline').createInterface({input:p
  */
 export const CEILING_LOADER = join(REPO_ROOT, 'bench', 'duckdb-bare-load.mjs');
 export const WRITE_ONLY_LOADER = join(REPO_ROOT, 'bench', 'duckdb-write-only.mjs');
+export const BATCHED_LOADER = join(REPO_ROOT, 'bench', 'duckdb-batched-load.mjs');
 
 /** The insights_ad columns the target created (no metadata columns) and its read_json of a Singer file's records. */
 function recordsOf(singerFile: string, dataset: string, schema: Record<string, unknown>, stream: string): { table: string; columns: string; read: string } {
@@ -180,6 +184,45 @@ async function runWriteOnly(dir: string, empty: TargetDb, input: string, rows: n
   return { rows, cpuMicros: result.cpuMicros, batchRows, run };
 }
 
+/** DuckDB's bare load of `input`'s records in the target's batches (files of `batchRows` RECORD lines), one thread, under `memoryLimit`. */
+async function runBatchedCeiling(dir: string, empty: TargetDb, input: string, rows: number, batchRows: number, memoryLimit: string, timeoutMs: number): Promise<WriteOnlyRun> {
+  const db = join(dir, `batched-${rows}.duckdb`);
+  copyFileSync(empty.path, db);
+  if (existsSync(`${empty.path}.wal`)) copyFileSync(`${empty.path}.wal`, `${db}.wal`);
+  const files = await splitRecords(input, join(dir, `batched-${rows}`), batchRows);
+  const schema = insightsAdSchema().schema;
+  const statements = files.map((f) => bareLoadSql(f, empty.config.dataset, schema));
+  let out = '';
+  const run = await runChild(process.execPath, { args: [BATCHED_LOADER, db, String(ROW_GROUP_ROWS), memoryLimit, JSON.stringify(statements)], cwd: REPO_ROOT, timeoutMs, onLine: (l) => (out ||= l) });
+  for (const f of [...files, db, `${db}.wal`, `${db}.tmp`]) rmSync(f, { recursive: true, force: true });
+  if (run.code !== 0) throw new Error(`DuckDB's batched bare load exited ${run.code ?? run.signal} on ${rows} rows: ${run.stderr.slice(-2000)}`);
+  const result = JSON.parse(out) as { rows: number; cpuMicros: number };
+  if (result.rows !== rows) throw new Error(`DuckDB's batched bare load inserted ${result.rows} rows of ${rows}`);
+  return { rows, cpuMicros: result.cpuMicros, batchRows, run };
+}
+
+/** Writes the RECORD lines of a Singer file into files of `perFile` lines (`<prefix>-<k>.jsonl`); returns their paths. */
+export async function splitRecords(input: string, prefix: string, perFile: number): Promise<string[]> {
+  const paths: string[] = [];
+  let out: WriteStream | undefined;
+  let inFile = 0;
+  for await (const line of createInterface({ input: createReadStream(input), crlfDelay: Infinity })) {
+    if (!line.startsWith('{"type":"RECORD"')) continue;
+    if (!out || inFile === perFile) {
+      if (out) await closeStream(out);
+      paths.push(`${prefix}-${paths.length}.jsonl`);
+      out = createWriteStream(paths[paths.length - 1]!);
+      inFile = 0;
+    }
+    if (!out.write(`${line}\n`)) await once(out, 'drain');
+    inFile++;
+  }
+  if (out) await closeStream(out);
+  return paths;
+}
+
+const closeStream = (s: WriteStream): Promise<void> => new Promise((res, rej) => s.end((err?: Error | null) => (err ? rej(err) : res())));
+
 /**
  * A floor script on `input` (through tsx, as the bench itself runs): bench/validate-floor.ts reads
  * it on stdin, bench/duckdb-validate-floor.ts (`inDuckDb`) has DuckDB read the file on one thread.
@@ -214,6 +257,8 @@ export async function targetBench(opts: TargetBenchOptions): Promise<Section & {
     const validating: ValidateFloorRun[] = [];
     const validatingInDuckDb: ValidateFloorRun[] = [];
     const writeOnly: WriteOnlyRun[] = [];
+    const batched: WriteOnlyRun[] = [];
+    const memoryLimit = defaults.duckdb_memory_limit ?? DEFAULT_DUCKDB_MEMORY_LIMIT;
     let variant: TargetRun | undefined;
     const smallest = Math.min(...opts.sizes);
     for (const n of opts.sizes) {
@@ -227,6 +272,7 @@ export async function targetBench(opts: TargetBenchOptions): Promise<Section & {
       // The target's batches of this row shape: whichever of batch_rows and batch_bytes fills first.
       const batchRows = Math.max(1, Math.min(defaults.batch_rows, Math.floor(defaults.batch_bytes / Math.max(1, bytes / Math.max(1, n)))));
       writeOnly.push(await runWriteOnly(dir, emptyDb!, input, n, batchRows, timeoutMs));
+      batched.push(await runBatchedCeiling(dir, emptyDb!, input, n, batchRows, memoryLimit, timeoutMs));
       runs.push(await runTarget(dir, input, n, bytes, {}, timeoutMs));
       if (n === smallest && opts.smallBatchBytes) variant = await runTarget(dir, input, n, bytes, { batch_bytes: opts.smallBatchBytes }, timeoutMs);
       rmSync(input, { force: true });
@@ -313,7 +359,33 @@ export async function targetBench(opts: TargetBenchOptions): Promise<Section & {
         return [fmtNum(r.rows), fmtMicros(f.validate), fmtMicros(floorCpu(i).duck), fmtMicros(f.sum), fmtNum((cores * 1e6) / f.sum), fmtMicros(floorCpu(i).sum)];
       }),
     };
-    const tables = [table, ceilingTable, boundTable, duckBoundTable];
+    /**
+     * Letting DuckDB map the Singer lines itself, in the target's batches at its memory limit: the
+     * load alone (no validation), then with each way of validating. The SQL checks' cost is what
+     * the validate-in-DuckDB floor spends beyond DuckDB's plain read of the same file (its one-thread
+     * bare load minus its write alone), as both read the file once.
+     */
+    const mapInDuckCpu = (i: number): { load: number; withJs: number; sqlChecks: number | undefined; withSql: number | undefined } => {
+      const load = batched[i]!.cpuMicros / Math.max(1, batched[i]!.rows);
+      const f = floorCpu(i);
+      const sqlChecks = f.bareLoad === undefined ? undefined : Math.max(0, duckFloorCpu(i).validate - (f.bareLoad - f.duck));
+      return { load, withJs: load + f.validate, sqlChecks, withSql: sqlChecks === undefined ? undefined : load + sqlChecks };
+    };
+    const mapInDuckTable = {
+      head: [
+        'rows',
+        `DuckDB maps the Singer lines itself: its bare load in the target's batches at duckdb_memory_limit ${memoryLimit}, one thread (CPU per row)`,
+        '+ validation in JavaScript (parse + ajv, above)',
+        `most rows/s it allows on ${cores} cores`,
+        "+ validation in SQL instead (the checks' share of the DuckDB floor above)",
+        `most rows/s it allows on ${cores} cores`,
+      ],
+      rows: runs.map((r, i) => {
+        const m = mapInDuckCpu(i);
+        return [fmtNum(r.rows), fmtMicros(m.load), fmtMicros(m.withJs), fmtNum((cores * 1e6) / m.withJs), fmtMicros(m.withSql), m.withSql === undefined ? 'n/a' : fmtNum((cores * 1e6) / m.withSql)];
+      }),
+    };
+    const tables = [table, ceilingTable, boundTable, duckBoundTable, mapInDuckTable];
     if (variant) {
       tables.push({
         head: [`${fmtNum(runs[0]!.rows)} rows, batch_bytes`, 'wall', 'rows/s', 'batches', 'peak RSS', 'RSS ÷ default batch_bytes run'],
@@ -341,15 +413,20 @@ export async function targetBench(opts: TargetBenchOptions): Promise<Section & {
     const duckBound = duckFloorCpu(last);
     const duckBoundRate = (cores * 1e6) / duckBound.sum;
     const coresNeeded = Math.ceil((GOAL * bound.sum) / 1e6);
+    const bigMap = mapInDuckCpu(last);
+    const mapRate = (cores * 1e6) / Math.min(bigMap.withJs, bigMap.withSql ?? Infinity);
     const boundText =
       `A lower bound measured in this run on the same file: parsing and validating each record (the target's own lossless parse and ajv, nothing else, one thread) costs ${fmtMicros(bound.validate)} of CPU per row, and DuckDB writing those rows into the table when it already holds them in memory, typed, in the target's batches (one thread; no JSON to parse, so whatever hands rows to DuckDB — read_json, an Appender, Arrow — pays at least this) ${fmtMicros(bound.duck)}: ${fmtMicros(bound.sum)} per row before any hand-over, mapping, bookkeeping or MERGE, while ${fmtNum(GOAL)} rows/s on ${cores} cores allows ${fmtMicros(budget)} with every core busy` +
       (boundRate < GOAL ? `. No target that validates records in JavaScript and writes them through DuckDB reaches the goal on this machine (the bound allows ${fmtNum(boundRate)} rows/s at most); the target runs at ${fmtRatio(ratio(bigRate, boundRate))} of that bound` : '') +
-      `. Validating outside JavaScript instead — DuckDB reading the Singer lines itself and checking each record property's JSON type, pattern, format and required-ness in SQL before casting it (bench/duckdb-validate-floor.ts, one thread; the action lists' items and unknown keys left unchecked, so a floor) — costs ${fmtMicros(duckBound.validate)} per row, ${fmtMicros(duckBound.sum)} with DuckDB's write alone` +
+      `. Validating outside JavaScript instead — DuckDB reading the Singer lines itself and checking each record property's JSON type, pattern, format and required-ness in SQL before casting it (bench/duckdb-validate-floor.ts, one thread; the action lists' items checked too, unknown keys left unchecked, so a floor) — costs ${fmtMicros(duckBound.validate)} per row, ${fmtMicros(duckBound.sum)} with DuckDB's write alone` +
       (duckBoundRate < GOAL ? `: at most ${fmtNum(duckBoundRate)} rows/s here, so that design does not reach the goal either` : `: up to ${fmtNum(duckBoundRate)} rows/s, inside the budget before any hand-over, bookkeeping or MERGE`);
     const closeText =
       boundRate < GOAL
         ? `not reachable on ${cores} cores by any design that keeps validation (the bound above exceeds the budget)${duckBoundRate < GOAL ? ', whether the records are validated in JavaScript or in DuckDB' : ''}; it needs about ${coresNeeded} cores of this speed${duckBoundRate < GOAL ? '' : ', or validation in DuckDB (its floor above is inside the budget)'}. What the target spends beyond the bound (${fmtMicros(targetCpu === undefined ? undefined : Math.max(0, targetCpu - bound.sum))} per row) is handing the rows to DuckDB (NDJSON re-serialisation ~9 µs and DuckDB's read_json, ${fmtMicros(bound.bareLoad === undefined ? undefined : Math.max(0, bound.bareLoad - bound.duck))} here: its bare load from the file minus its write alone), row mapping (~16 µs measured on 2026-11-30) and the MERGE + history. An Appender instead of read_json was measured on 2026-11-30 and costs more (41 columns appended as values through the Node API, then cast: ~21 + ~31 µs a row against read_json's ~33 µs for parse + write); letting DuckDB map the Singer lines itself would remove the mapping and re-serialisation, and only with a proof that DuckDB's conversions equal rows.ts's for every value (decimals, +0000 offsets, a JSON column's spelling and duplicate keys).`
-        : `${fmtNum(GOAL)} rows/s on ${cores} cores leaves ${fmtMicros(budget)} of CPU per row; the target used ${fmtMicros(targetCpu)}. Profiled on 2026-12-01 (--cpu-prof per thread and DuckDB's statements timed, 300k rows, 59 µs a row in all): the map worker ~33 µs (JSON.parse 8.5 + the unsafe-number and routing-key scans 2.2, ajv 6.3, JSON.stringify of the row 5.6, row mapping ~4, GC 2.6, reading and writing ~4), DuckDB ~14 (INSERT from read_json 7.6, COMMIT 2.9, the probe's key read 1.7), the reading thread ~4, helper threads the rest; the wall is bound by the one map worker, and a second one on ${cores} cores bought 6 % for 49 MiB. Parse + ajv + DuckDB's own ingestion already come to ~31 µs, so what is left is the mapping and hand-over: let DuckDB map the Singer lines itself (read_json straight from them, or validation in SQL), with a proof that DuckDB's conversions equal rows.ts's for every value.`;
+        : `${fmtNum(GOAL)} rows/s on ${cores} cores leaves ${fmtMicros(budget)} of CPU per row; the target used ${fmtMicros(targetCpu)}. Profiled on 2026-12-01 (--cpu-prof per thread and DuckDB's statements timed, 300k rows, 59 µs a row in all): the map worker ~33 µs (JSON.parse 8.5 + the unsafe-number and routing-key scans 2.2, ajv 6.3, JSON.stringify of the row 5.6, row mapping ~4, GC 2.6, reading and writing ~4), DuckDB ~14 (INSERT from read_json 7.6, COMMIT 2.9, the probe's key read 1.7), the reading thread ~4, helper threads the rest; the wall is bound by the one map worker, and a second one on ${cores} cores bought 6 % for 49 MiB. Parse + ajv + DuckDB's own ingestion already come to ~31 µs, so what is left is the mapping and hand-over. ` +
+          (mapRate < GOAL
+            ? `Letting DuckDB map the Singer lines itself does not close it either (the last table, this run): in the target's batches (${fmtNum(batched[last]!.batchRows)} rows) at its duckdb_memory_limit ${memoryLimit}, DuckDB's load of the lines alone costs ${fmtMicros(bigMap.load)} of CPU per row on one thread, ${fmtMicros(bigMap.withJs)} once JavaScript validates the records and ${fmtMicros(bigMap.withSql)} with the checks in SQL instead: at most ${fmtNum(mapRate)} rows/s on ${cores} cores before reading stdin, STATE bookkeeping or MERGE. No design measured here fits the budget on this machine at this memory limit; what would is more cores (~${Math.ceil((GOAL * Math.min(bigMap.withJs, bigMap.withSql ?? Infinity)) / 1e6)} of this speed), or DuckDB loading bigger batches under a higher memory limit, beyond the RSS goal (measured 2026-12-01 on 300,000 of these lines in 100,000-row batches on 2 threads: 29.6 µs a row at 128MB, 24.1 µs at 2GB with a 945 MiB peak).`
+            : `Letting DuckDB map the Singer lines itself fits the budget on this run's figures (the last table: at most ${fmtNum(mapRate)} rows/s on ${cores} cores before reading stdin, STATE bookkeeping or MERGE), with a proof that DuckDB's conversions equal rows.ts's for every value.`);
     const checks = [
       check(
         `≥ ${fmtNum(GOAL)} insights rows/s into DuckDB (${cores}-core machine)`,
@@ -387,7 +464,8 @@ export async function targetBench(opts: TargetBenchOptions): Promise<Section & {
       `0-row run (SCHEMA + STATE only): ${fmtMs(startup.run.wallMs)} wall, ${fmtBytes(startup.run.peakRssBytes)} peak RSS; that is Node + module loading + DuckDB load/open/close, paid once per run.`,
       'The parse-only floor is `node -e` with readline + JSON.parse on the same file through the same stdin pipe; "target ÷ floor" is the fraction of that floor the target reaches.',
       "The lower bound's two parts run on the same file: bench/validate-floor.ts (readline, the target's lossless parse of each line and its ajv validation of each RECORD against the SCHEMA, nothing written; CPU counted from the first line to the last, module loading excluded) and DuckDB's write alone with `threads` 1 (one thread spends the least CPU per row): a `node` child attaches a copy of the 0-row run's database as the target does (its row group size), reads the records into an in-memory temp table first (not counted), then INSERTs them into the table in the target's batches, one transaction each, and checkpoints — only that part's CPU counts. Both are work any target that validates in JavaScript and writes through DuckDB must do for each row, whatever API hands the rows over; the hand-over itself, mapping, STATE bookkeeping, MERGE and history come on top. The last column is DuckDB's bare load from the file on one thread (read_json + INSERT), the previous form of this bound.",
-      "The bound with validation in DuckDB (the fourth table) swaps the first part for bench/duckdb-validate-floor.ts: one DuckDB thread reads the file with read_json, each record property as JSON, and evaluates for every record its JSON Schema checks as SQL (json_type against the property's types, regexp_matches for its pattern and its date-time or decimal format, a DATE cast for a date, NOT NULL where required and not nullable) and the cast of each value to the column type the target gives it; nothing is written, and the action lists' items, unknown keys and a missing key that may be null are not checked (DuckDB reads a JSON null and a missing key alike), so full validation this way costs more. The write alone is the same measurement as in the JavaScript bound.",
+      "The bound with validation in DuckDB (the fourth table) swaps the first part for bench/duckdb-validate-floor.ts: one DuckDB thread reads the file with read_json, each record property as JSON, and evaluates for every record its JSON Schema checks as SQL (json_type against the property's types, regexp_matches for its pattern and its date-time or decimal format, a DATE cast for a date, NOT NULL where required and not nullable; for a list, each element's JSON type over $[*] and, for the action lists' objects, every value's type over $[*].* and action_type present in each) and the cast of each value to the column type the target gives it; nothing is written, and unknown keys and a missing key that may be null are not checked (DuckDB reads a JSON null and a missing key alike), so full validation this way costs more. The write alone is the same measurement as in the JavaScript bound.",
+      `The last table is what a target that let DuckDB map the Singer lines itself (read_json straight from them, no re-serialised rows) would pay at least: bench/duckdb-batched-load.mjs, one DuckDB thread under the target's duckdb_memory_limit (${memoryLimit}), attaches a copy of the 0-row run's database as the target does (its row group size) and runs the bare load's INSERT on the file split into the target's batches (${fmtNum(batched[last]!.batchRows)} RECORD lines each), one transaction each, then checkpoints; only that part's CPU counts. Its validation columns add the JavaScript floor (parse + ajv) or the SQL checks' share of the validate-in-DuckDB floor (that floor minus DuckDB's plain read of the same file: its one-thread bare load minus its write alone). Reading stdin, batching, STATE bookkeeping and MERGE come on top.`,
       `DuckDB's bare load (DuckDB ${duckdb}, the target's own @duckdb/node-api, DuckDB's default settings) is a \`node\` child with one connection running \`INSERT INTO <the insights_ad table the 0-row run created> (<its stream columns>) SELECT record.* FROM read_json(<the same file>, format='newline_delimited', columns={type, stream, record: STRUCT(<those columns, typed as the target types them>)}) WHERE type='RECORD'\` into a fresh copy of that database: no validation, no exactly-once bookkeeping, no metadata columns, no history. Its wall includes Node and DuckDB start-up, as the target's does. "CPU per row" is user + system CPU seconds (GNU time) over the rows.`,
     ];
     const findings = [

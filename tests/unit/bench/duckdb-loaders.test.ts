@@ -4,7 +4,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { bareLoadSql, CEILING_LOADER, WRITE_ONLY_LOADER, writeOnlySql } from '../../../bench/scenarios/target.js';
+import { BATCHED_LOADER, bareLoadSql, CEILING_LOADER, splitRecords, WRITE_ONLY_LOADER, writeOnlySql } from '../../../bench/scenarios/target.js';
 import { insightsAdSchema, writeInsightsInput } from '../../../bench/singer-input.js';
 import { DuckDbDestination } from '../../../connector/target/duckdb/destination.js';
 import { ROW_GROUP_ROWS } from '../../../connector/target/duckdb/types.js';
@@ -50,7 +50,7 @@ describe("bench: DuckDB's bare load and write alone run as plain node scripts by
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('keeps each loader a plain ES module file that says its role in a header comment', () => {
-    for (const file of [CEILING_LOADER, WRITE_ONLY_LOADER]) {
+    for (const file of [CEILING_LOADER, WRITE_ONLY_LOADER, BATCHED_LOADER]) {
       expect(file).to.match(/\.mjs$/);
       expect(readFileSync(file, 'utf8')).to.match(/^\/\/ DuckDB's (bare load|write alone)/);
     }
@@ -74,6 +74,19 @@ describe("bench: DuckDB's bare load and write alone run as plain node scripts by
     copyFileSync(empty, db);
     const sql = writeOnlySql(input, 'facebook_ads', schema);
     const r = plainNode([WRITE_ONLY_LOADER, db, String(ROW_GROUP_ROWS), sql.stage, sql.insert, '20']);
+    expect(r.status, r.stderr).to.equal(0);
+    const out = JSON.parse(r.stdout) as { rows: number; cpuMicros: number };
+    expect(out.rows).to.equal(ROWS);
+    expect(out.cpuMicros).to.be.greaterThan(0);
+    expect(await count(db)).to.equal(ROWS);
+  });
+
+  it("loads every record from the Singer lines in the target's batches under a memory limit, one transaction per batch file", async () => {
+    const db = join(dir, 'batched.duckdb');
+    copyFileSync(empty, db);
+    const files = await splitRecords(input, join(dir, 'batch'), 20);
+    expect(files).to.have.length(3);
+    const r = plainNode([BATCHED_LOADER, db, String(ROW_GROUP_ROWS), '128MB', JSON.stringify(files.map((f) => bareLoadSql(f, 'facebook_ads', schema)))]);
     expect(r.status, r.stderr).to.equal(0);
     const out = JSON.parse(r.stdout) as { rows: number; cpuMicros: number };
     expect(out.rows).to.equal(ROWS);

@@ -47,6 +47,10 @@ describe('bench: the validate-in-DuckDB floor checks records in SQL', function (
     expect(await run('valid')).to.deep.equal({ rows: 4, invalid: 0 });
   });
 
+  it("passes an action list's null values and an element whose action_type is null", async () => {
+    expect(await run('nulls-in-lists', (r) => (r['actions'] as unknown[]).push({ action_type: null, value: null }))).to.deep.equal({ rows: 4, invalid: 0 });
+  });
+
   it('passes null in a nullable property and an integer written 12.0', async () => {
     expect(await run('nullable', (r) => Object.assign(r, { impressions: 12.0, spend: null, ad_name: null }))).to.deep.equal({ rows: 4, invalid: 0 });
   });
@@ -61,6 +65,11 @@ describe('bench: the validate-in-DuckDB floor checks records in SQL', function (
     ['a required non-null property missing', (r) => delete r['ad_id']],
     ['null in a required non-null property', (r) => (r['account_id'] = null)],
     ['a boolean written as a string', (r) => (r['use_unified_attribution_setting'] = 'true')],
+    ['a number in an action list where a string goes', (r) => ((r['actions'] as Record<string, unknown>[])[1]!['value'] = 3)],
+    ['an action list element that is not an object', (r) => (r['actions'] as unknown[]).push('link_click')],
+    ['an action list element without its required action_type', (r) => (r['cost_per_action_type'] as unknown[]).push({ value: '0.5' })],
+    ['an object in an action list element', (r) => ((r['actions'] as Record<string, unknown>[])[0]!['7d_click'] = { n: '1' })],
+    ['a number in a list of strings', (r) => (r['attribution_windows'] as unknown[]).push(7)],
   ];
   for (const [what, edit] of broken) {
     it(`counts a record invalid: ${what}`, async () => {
