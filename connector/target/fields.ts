@@ -161,7 +161,9 @@ function isClosedObject(s: Schema): boolean {
 
 function mapProperty(name: string, prop: unknown, ctx: Ctx): MappedField {
   const column = toColumnName(name);
-  if (ctx.depth > 15) return { name: column, source: name, type: 'JSON', mode: 'NULLABLE' };
+  // A bound on recursion (a schema referring to itself): each object and each list is a step, so
+  // twice BigQuery's RECORD levels; the levels themselves are capped after mapping (capRecordNesting).
+  if (ctx.depth > 2 * MAX_RECORD_NESTING + 1) return { name: column, source: name, type: 'JSON', mode: 'NULLABLE' };
   if (!isObj(prop)) return { name: column, source: name, type: 'JSON', mode: 'NULLABLE' };
   const { types, schema, baseId } = typesOf(prop, ctx);
   const inner: Ctx = { ...ctx, baseId, depth: ctx.depth + 1 };
@@ -221,6 +223,22 @@ function itemAllowsNull(items: Schema, ctx: Ctx): boolean {
 
 const scalar = (name: string, source: string, type: FieldType): MappedField => ({ name, source, type, mode: 'NULLABLE' });
 
+/**
+ * BigQuery holds at most 15 levels of nested RECORD columns (a top-level RECORD is level 1, a
+ * REPEATED one counts as one level: cloud.google.com/bigquery/quotas, "Maximum nested depth"); a
+ * table with a 16th fails at creation. A RECORD deeper than that is kept whole as a JSON column,
+ * on DuckDB too, so both destinations have one schema.
+ */
+export const MAX_RECORD_NESTING = 15;
+
+function capRecordNesting(fields: MappedField[], level: number): MappedField[] {
+  return fields.map((f) => {
+    if (f.type !== 'RECORD') return f;
+    if (level > MAX_RECORD_NESTING) return { name: f.name, ...(f.source === undefined ? {} : { source: f.source }), type: 'JSON', mode: 'NULLABLE' };
+    return { ...f, fields: capRecordNesting(f.fields ?? [], level + 1) };
+  });
+}
+
 function mapProperties(props: Schema, ctx: Ctx): MappedField[] {
   const out: MappedField[] = [];
   const byName = new Map<string, string>();
@@ -254,7 +272,7 @@ export function streamFields(schema: Schema, opts: SchemaMapOptions = {}): Mappe
     });
   }
   const props = Object.fromEntries(Object.entries(top['properties'] as Schema).filter(([k]) => !METADATA_NAMES.has(k)));
-  const fields = mapProperties(props, ctx);
+  const fields = capRecordNesting(mapProperties(props, ctx), 1);
   // _sdc_sequence orders rows inside a batch (stage only): a property mapping to it would be overwritten.
   for (const meta of [...METADATA_FIELDS, { name: '_sdc_sequence' }]) {
     const clash = fields.find((f) => f.name === meta.name);

@@ -1,6 +1,6 @@
 // Unit tests for the JSON Schema → BigQuery column mapping and the identifier rules.
 import { expect } from 'chai';
-import { streamFields, toColumnName, toTableName, tableLayout, loadStreamFields, SAFE_IDENTIFIER, type MappedField } from '../../../connector/target/fields.js';
+import { MAX_RECORD_NESTING, streamFields, toColumnName, toTableName, tableLayout, loadStreamFields, SAFE_IDENTIFIER, type MappedField } from '../../../connector/target/fields.js';
 import { DataError } from '../../../connector/core/errors.js';
 
 const byName = (fields: MappedField[], n: string): MappedField => {
@@ -9,7 +9,39 @@ const byName = (fields: MappedField[], n: string): MappedField => {
   return f;
 };
 
+/** Closed objects nested `levels` deep under property "p0" (p0.p1.…), each holding a scalar "x"; with `lists`, every other level is a list of them. */
+function nested(levels: number, lists = false): Record<string, unknown> {
+  let inner: Record<string, unknown> = { type: 'string' };
+  for (let i = levels - 1; i >= 0; i--) {
+    const obj = { type: 'object', additionalProperties: false, properties: { x: { type: 'string' }, [`p${i + 1}`]: inner } };
+    inner = lists && i % 2 === 1 ? { type: 'array', items: obj } : obj;
+  }
+  return { type: 'object', properties: { id: { type: 'string' }, p0: inner } };
+}
+
+/** The deepest RECORD nesting level among `fields` (a top-level RECORD is 1). */
+const recordDepth = (fields: readonly MappedField[]): number => Math.max(0, ...fields.filter((f) => f.type === 'RECORD').map((f) => 1 + recordDepth(f.fields ?? [])));
+
+/** The field at p0.p1.….p<n>. */
+function fieldAt(fields: readonly MappedField[], n: number): MappedField {
+  let f = byName([...fields], 'p0');
+  for (let i = 1; i <= n; i++) f = byName([...(f.fields ?? [])], `p${i}`);
+  return f;
+}
+
 describe('target schema map', () => {
+  it("keeps RECORD columns within BigQuery's 15 nesting levels: a deeper object is one JSON column", () => {
+    for (const lists of [false, true]) {
+      const fields = streamFields(nested(20, lists));
+      expect(recordDepth(fields), lists ? 'with lists' : 'objects').to.equal(MAX_RECORD_NESTING);
+      const deepest = fieldAt(fields, MAX_RECORD_NESTING - 1);
+      expect(deepest.type).to.equal('RECORD');
+      expect(byName(deepest.fields ?? [], `p${MAX_RECORD_NESTING}`)).to.deep.include({ type: 'JSON', mode: 'NULLABLE', source: `p${MAX_RECORD_NESTING}` });
+    }
+    // Exactly 15 levels stay RECORDs all the way down.
+    expect(recordDepth(streamFields(nested(MAX_RECORD_NESTING)))).to.equal(MAX_RECORD_NESTING);
+  });
+
   it('maps scalar JSON Schema types, decimals, dates and timestamps to BigQuery types', () => {
     const fields = streamFields({
       type: 'object',
