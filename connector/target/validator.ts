@@ -42,6 +42,58 @@ function knownMetaSchema(ajv: ReturnType<typeof newAjv>, schema: Record<string, 
   return rest;
 }
 
+/** Keywords whose value is a map of names to subschemas (the names are data, never keywords). */
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', 'definitions', '$defs', 'dependencies', 'dependentSchemas']);
+/** Keywords whose value is a subschema, or (items) a list of them. */
+const SUBSCHEMAS = new Set(['items', 'additionalItems', 'additionalProperties', 'not', 'contains', 'propertyNames', 'if', 'then', 'else', 'unevaluatedItems', 'unevaluatedProperties']);
+const SCHEMA_LISTS = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems']);
+
+/**
+ * A schema with draft-04's own keyword forms in their draft-07 spelling, which ajv would refuse to
+ * compile ("exclusiveMinimum must be number", 'keyword "id" not supported'): a boolean
+ * exclusiveMinimum/exclusiveMaximum qualifies its minimum/maximum (true: the bound itself becomes
+ * exclusive; false: nothing), and `id` names the schema as `$id` does. singer-python's taps and
+ * schemas copied from draft-04 documents carry them. Only keyword positions are rewritten: a
+ * property called "id" is data. The same schema is returned when nothing changes.
+ */
+export function draft07Form(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const out = v.map(draft07Form);
+    return out.some((el, i) => el !== v[i]) ? out : v;
+  }
+  if (!v || typeof v !== 'object') return v;
+  const s = v as Record<string, unknown>;
+  let out: Record<string, unknown> | undefined;
+  const set = (k: string, value: unknown): void => {
+    out ??= { ...s };
+    if (value === undefined) delete out[k];
+    else out[k] = value;
+  };
+  for (const [k, el] of Object.entries(s)) {
+    let next: unknown = el;
+    if (SCHEMA_MAPS.has(k) && el && typeof el === 'object' && !Array.isArray(el)) {
+      const entries = Object.entries(el).map(([name, sub]) => [name, draft07Form(sub)] as const);
+      if (entries.some(([name, sub]) => sub !== (el as Record<string, unknown>)[name])) next = Object.fromEntries(entries);
+    } else if (SUBSCHEMAS.has(k) || SCHEMA_LISTS.has(k)) next = draft07Form(el);
+    if (next !== el) set(k, next);
+  }
+  for (const [flag, bound] of [
+    ['exclusiveMinimum', 'minimum'],
+    ['exclusiveMaximum', 'maximum'],
+  ] as const) {
+    if (typeof s[flag] !== 'boolean') continue;
+    if (s[flag] === true && typeof s[bound] === 'number') {
+      set(flag, s[bound]);
+      set(bound, undefined);
+    } else set(flag, undefined);
+  }
+  if (typeof s['id'] === 'string' && s['$id'] === undefined) {
+    set('$id', s['id']);
+    set('id', undefined);
+  }
+  return out ?? s;
+}
+
 /** A compiled record validator; `errors` as ajv's, after a failed call. */
 export interface RecordValidator {
   (record: unknown): boolean;
@@ -103,7 +155,7 @@ function unaliasError(e: ErrorObject): ErrorObject {
 
 /** Compiles a SCHEMA's record validator; throws as ajv.compile does. */
 export function compileRecordValidator(ajv: ReturnType<typeof newAjv>, given: Record<string, unknown>): RecordValidator {
-  const schema = knownMetaSchema(ajv, given);
+  const schema = draft07Form(knownMetaSchema(ajv, given)) as Record<string, unknown>;
   if (!JSON.stringify(schema).includes(`"${PROTO}"`)) return ajv.compile(schema);
   const inner = ajv.compile(aliasSchema(schema) as Record<string, unknown>);
   const validate: RecordValidator = (record) => {

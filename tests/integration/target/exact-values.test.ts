@@ -156,6 +156,19 @@ describe('target values kept exactly or refused per record (DuckDB)', function (
     expect((await w.rows('s', ['id'])).map((row) => row['id'])).to.have.length(3);
   });
 
+  it("takes draft-04's boolean exclusiveMinimum/exclusiveMaximum and its id keyword (ajv refused to compile them), keeping their meaning", async () => {
+    const D4 = schema({ n: { type: ['null', 'number'], minimum: 0, exclusiveMinimum: true, maximum: 10, exclusiveMaximum: false }, m: { type: ['null', 'integer'], maximum: 5, exclusiveMaximum: true } });
+    const header = (line: string): string => line.replace('"schema":{', '"schema":{"$schema":"http://json-schema.org/draft-04/schema#","id":"http://example.com/s.json",');
+    const ok = await load([header(D4), rec({ id: 'a', n: 0.5, m: 4 }), rec({ id: 'b', n: 10, m: null }), STATE]);
+    expect(ok.error?.message).to.equal(undefined);
+    expect((await w.rows('s', ['id'])).map((row) => row['id'])).to.deep.equal(['a', 'b']);
+    const zero = await load([header(D4), rec({ id: 'x', n: 0 }), STATE]);
+    expect(zero.error?.exitCode).to.equal(EXIT_CODES.data);
+    expect(zero.error?.message).to.equal('line 2: stream "s": record does not match its SCHEMA: record.n must be > 0');
+    const five = await load([header(D4), rec({ id: 'y', m: 5 }), STATE]);
+    expect(five.error?.message).to.equal('line 2: stream "s": record does not match its SCHEMA: record.m must be < 5');
+  });
+
   it('takes a "time" with or without an offset (the Meltano SDK writes none), refusing an hour that is not one', async () => {
     const TIME = schema({ t: { type: ['null', 'string'], format: 'time' } });
     const ok = await load([TIME, rec({ id: 'a', t: '12:00:00' }), rec({ id: 'b', t: '08:30:00.123456' }), rec({ id: 'c', t: '23:59:59Z' }), STATE]);
