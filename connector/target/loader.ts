@@ -15,7 +15,7 @@ import { RawBatch, type RawBatchFile } from './batch.js';
 import type { Destination, StreamTable } from './destination.js';
 import { planEvolution, type EvolutionPlan } from './evolution.js';
 import { BatchMapper, type MappedBatch } from './batch-mapper.js';
-import { keyFingerprint, RESERVED_TABLE_PREFIX, UPDATED_TIME_COLUMN } from './sql.js';
+import { isKeyFingerprint, RESERVED_TABLE_PREFIX, UPDATED_TIME_COLUMN } from './sql.js';
 import { RecordCounts } from '../singer/record-counts.js';
 import { compileRecordValidator, newRecordAjv, type RecordValidator } from './validator.js';
 
@@ -418,7 +418,7 @@ export class Loader {
       });
     }
     const recorded = existing ? await dest.tableKey(shape.table) : undefined;
-    if (recorded !== undefined && recorded !== keyFingerprint(shape.keyColumns)) {
+    if (recorded !== undefined && !isKeyFingerprint(recorded, shape.keyColumns)) {
       // A MERGE on other columns than the rows were loaded under deletes or overwrites rows that
       // are not the record's: a key [ad_id] over rows keyed [ad_id, date_start] keeps one day per ad.
       throw new DataError(`line ${line}: stream "${msg.stream}": its key (${shape.keyColumns.length ? shape.keyColumns.join(', ') : 'none'}) is not the one the rows of table "${shape.table}" were loaded under`, {

@@ -126,6 +126,18 @@ export const KEY_LABEL = 'sdc_key';
 export function keyFingerprint(columns: readonly string[]): string {
   return createHash('sha256').update(JSON.stringify(columns)).digest('hex').slice(0, 32);
 }
+/**
+ * Whether `fingerprint` (as kept beside a table) is that of the key `columns`, in any order: a MERGE
+ * matches rows on all key columns at once, so [id, a] and [a, id] are the same key, and a tap that
+ * lists them in another order is not re-keying. Orders are tried for keys of up to 6 columns (720);
+ * a longer key must come in its recorded order.
+ */
+export function isKeyFingerprint(fingerprint: string, columns: readonly string[]): boolean {
+  if (fingerprint === keyFingerprint(columns)) return true;
+  if (columns.length > 6) return false;
+  const orders = (rest: readonly string[]): string[][] => (rest.length <= 1 ? [[...rest]] : rest.flatMap((c, i) => orders([...rest.slice(0, i), ...rest.slice(i + 1)]).map((o) => [c, ...o])));
+  return orders(columns).some((o) => keyFingerprint(o) === fingerprint);
+}
 export const ACTIVATED_VERSION_LABEL = 'sdc_activated_version';
 export const RESERVED_TABLE_PREFIX = '_sdc_';
 

@@ -41,6 +41,15 @@ for (const kind of KINDS) {
       expect(await rows(w)).to.deep.equal(['a1 2026-11-01 1', 'a1 2026-11-02 5', 'a2 2026-11-01 3']);
     });
 
+    it('loads the same key columns listed in another order: a MERGE matches on all of them at once, so it is not a re-key', async () => {
+      const r = await runLoader(w, input([schema(['date_start', 'ad_id']), record('a1', '2026-11-02', '7'), record('a3', '2026-11-01', '4')]));
+      expect(r.error?.message).to.equal(undefined);
+      expect(await rows(w)).to.deep.equal(['a1 2026-11-01 1', 'a1 2026-11-02 7', 'a2 2026-11-01 3', 'a3 2026-11-01 4']);
+      // A real re-key is still refused afterwards: the recorded key stands.
+      const again = await runLoader(w, input([schema(['date_start']), record('a1', '2026-11-02', '8')]));
+      expect(again.error?.exitCode).to.equal(EXIT_CODES.data);
+    });
+
     it('loads under the new key once the table was dropped', async () => {
       await w.dropTable('insights_ad');
       const r = await runLoader(w, input([schema(['ad_id']), record('a1', '2026-11-03', '9')]));
