@@ -182,6 +182,21 @@ export function registerPipeline(program: Command): void {
     });
 
   program
+    .command('report')
+    .description('write the HTML report (spend by channel, CAC by month, top campaigns) from the dbt models in your DuckDB warehouse')
+    .option('--duckdb-path <file>', 'the DuckDB warehouse the target wrote and the models were built into')
+    .option('-t, --target-config <file>', 'the target config: its duckdb_path (instead of --duckdb-path)')
+    .option('-o, --out <file>', 'where the HTML goes (replaced whole)', 'report.html')
+    .option('--title <text>', 'the page title')
+    .option('--json', 'print the path and the report data as JSON on stdout')
+    .action(async (flags: { duckdbPath?: string; targetConfig?: string; out: string; title?: string; json?: boolean }) => {
+      const duckdbPath = await reportWarehouse(flags);
+      const { writeReport } = await import('../report/write.js');
+      const r = await writeReport({ duckdbPath, out: flags.out, ...(flags.title !== undefined ? { title: flags.title } : {}), now: runClock()() });
+      process.stdout.write(flags.json ? JSON.stringify({ path: r.path, report: r.report }, null, 2) + '\n' : [...r.highlights, '', `Report: ${r.path}  (open it in a browser)`, ''].join('\n'));
+    });
+
+  program
     .command('demo')
     .description('offline demo: Graph sandbox → tap → DuckDB → dbt models → .demo/report.html')
     .option('--dir <dir>', 'where configs, the warehouse and the report go', '.demo')
@@ -200,4 +215,20 @@ export function registerPipeline(program: Command): void {
       process.stdout.write(result.text);
       await exitWith(result.exitCode);
     });
+}
+
+/** The warehouse `fb-ads-elt report` reads: --duckdb-path, or the target config's duckdb_path (exactly one of them). */
+async function reportWarehouse(flags: { duckdbPath?: string; targetConfig?: string }): Promise<string> {
+  if ((flags.duckdbPath === undefined) === (flags.targetConfig === undefined)) {
+    throw new ConfigError('report needs the warehouse: pass --duckdb-path <file> or --target-config <file> (one of them)', { hint: 'e.g. `fb-ads-elt report --target-config target.json --out report.html`' });
+  }
+  if (flags.duckdbPath !== undefined) return flags.duckdbPath;
+  const { loadTargetConfig } = await import('../target/config.js');
+  const { config } = loadTargetConfig(flags.targetConfig!);
+  if (config.destination !== 'duckdb') {
+    throw new ConfigError(`report reads a DuckDB warehouse; target config ${flags.targetConfig} loads into ${config.destination}`, {
+      hint: 'On BigQuery, read the same models (fct_ad_spend_daily, fct_cac_monthly, fct_cac_by_channel_monthly, facebook_ads__campaign_report) from your BI tool or Looker Studio.',
+    });
+  }
+  return path.resolve(config.duckdb_path);
 }

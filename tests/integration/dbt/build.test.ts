@@ -3,7 +3,7 @@
 // Node DuckDB, read by dbt's Python DuckDB and back): every node, figures by hand, the incremental
 // branch, and a broken build that must exit 6 naming each failing model and test.
 import { expect } from 'chai';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -13,9 +13,11 @@ import { REPO_ROOT } from '../../../connector/core/config.js';
 import { Logger } from '../../../connector/core/log.js';
 import { dbtBuild, dbtWorkDir, runDbt, type DbtBuildResult } from '../../../connector/dbt/run.js';
 import { readRunResults } from '../../../connector/dbt/results.js';
-import { DEMO_MODELS_VARS, reportHighlights } from '../../../connector/pipeline/demo.js';
+import { DEMO_MODELS_VARS } from '../../../connector/pipeline/demo.js';
+import { reportHighlights } from '../../../connector/report/highlights.js';
 import { loadReportData } from '../../../connector/report/marts.js';
 import { renderReport } from '../../../connector/report/html.js';
+import { DEFAULT_REPORT_TITLE } from '../../../connector/report/write.js';
 import { parse } from 'node-html-parser';
 import { MemorySink } from '../pipeline/standins.js';
 import { deriveUpperInsights, loadRawWarehouse, readFixture, type Fixture, type Row } from './raw-warehouse.js';
@@ -170,6 +172,20 @@ describe('dbt build of dbt/ on DuckDB with the demo data on (real dbt, generated
     const shown = page.querySelectorAll('#spend-by-channel tr[data-channel] td:first-child').map((td) => td.text);
     expect(shown).to.deep.equal(['Facebook Ads', 'Google Ads', 'TikTok Ads']);
     expect(reportHighlights(report)[0]).to.match(/: Facebook Ads [\d,.]+ USD · Google Ads [\d,.]+ USD · TikTok Ads [\d,.]+ USD$/);
+  });
+
+  it('`fb-ads-elt report` writes the report from the warehouse its target config names, in a new folder, and prints its headline figures', async function () {
+    const cfg = path.join(tmp, 'target.json');
+    writeFileSync(cfg, JSON.stringify({ destination: 'duckdb', duckdb_path: file, dataset: 'facebook_ads' }));
+    const out = path.join(tmp, 'reports', 'meta.html');
+    const run = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'report', '--target-config', cfg, '--out', out], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, FB_ADS_ELT_NOW: '2026-12-15T12:00:00Z' } });
+    expect(run.status, run.stderr.slice(-2000)).to.equal(0);
+    const now = new Date('2026-12-15T12:00:00Z');
+    const report = await loadReportData({ duckdbPath: file, title: DEFAULT_REPORT_TITLE, generatedAt: '2026-12-15 12:00 UTC', now });
+    expect(readFileSync(out, 'utf8')).to.equal(renderReport(report));
+    expect(run.stdout).to.equal([...reportHighlights(report), '', `Report: ${out}  (open it in a browser)`, ''].join('\n'));
+    expect(report.topCampaigns.length).to.be.greaterThan(0);
+    expect(readdirSync(path.dirname(out))).to.deep.equal(['meta.html']);
   });
 
   it('unions every platform in var ad_platforms and converts spend at the day rate, else the latest earlier fixing', async function () {
@@ -354,6 +370,17 @@ describe('dbt build of dbt/ in production (no vars) on a warehouse with only the
   });
   after(function () {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('`fb-ads-elt report` writes the report without CAC (no orders relation named)', function () {
+    const out = path.join(tmp, 'report.html');
+    const run = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'report', '--duckdb-path', file, '--out', out, '--json'], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.status, run.stderr.slice(-2000)).to.equal(0);
+    const printed = JSON.parse(run.stdout) as { path: string; report: { cac: unknown[]; spendDaily: unknown[] } };
+    expect(printed.path).to.equal(out);
+    expect(printed.report.cac).to.deep.equal([]);
+    expect(printed.report.spendDaily.length).to.be.greaterThan(0);
+    expect(readFileSync(out, 'utf8')).to.match(/^<!doctype html>/i);
   });
 
   it('builds every Facebook model and the spend fact, loads no demo seed, and leaves CAC off until an orders relation is named', async function () {

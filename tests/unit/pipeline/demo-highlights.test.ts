@@ -1,7 +1,7 @@
 // The demo terminal's headline lines (reportHighlights): the "Blended CAC" line names the latest
 // month as the report does — month to date with the day it runs to, partial (*), or not defined.
 import { expect } from 'chai';
-import { reportHighlights } from '../../../connector/pipeline/demo.js';
+import { reportHighlights } from '../../../connector/report/highlights.js';
 import type { CacRow, ReportData } from '../../../connector/report/html.js';
 
 const report = (cac: CacRow[], partialMonths: string[] = []): ReportData => ({

@@ -1,0 +1,66 @@
+// `fb-ads-elt report`: the demo's HTML report (spend by channel, CAC by month, top campaigns) from
+// the dbt marts of a user's own DuckDB warehouse, written atomically (a reader never sees half a
+// page), with its headline figures for the terminal.
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../core/errors.js';
+import { whyUnwritable } from '../core/writable.js';
+import { lockHeldError } from '../target/duckdb/destination.js';
+import { reportHighlights } from './highlights.js';
+import { renderReport, type ReportData } from './html.js';
+import { loadReportData } from './marts.js';
+
+export const DEFAULT_REPORT_TITLE = 'Meta Ads — spend and customer acquisition';
+
+export interface WriteReportOptions {
+  /** The DuckDB file the target wrote and dbt built its models into. */
+  duckdbPath: string;
+  /** Where the HTML goes (replaced whole). */
+  out: string;
+  title?: string;
+  /** When the report is made: a last day not over everywhere then was read in part (marts.ts). */
+  now: Date;
+}
+
+export interface WrittenReport {
+  path: string;
+  report: ReportData;
+  /** The headline figures (highlights.ts), one line each. */
+  highlights: string[];
+}
+
+/**
+ * Reads the marts and writes the report to `out` through a temporary file beside it, renamed over
+ * it (its folder created when missing). Throws ConfigError (exit 2) when the warehouse is missing or
+ * holds no built models, or `out` cannot be written, and the
+ * target's "another run holds the file" error (exit 7) while a sync writes it.
+ */
+export async function writeReport(o: WriteReportOptions): Promise<WrittenReport> {
+  const file = path.resolve(o.duckdbPath);
+  if (!existsSync(file) || !statSync(file).isFile()) {
+    throw new ConfigError(`no DuckDB warehouse at ${file}`, {
+      hint: "Point --duckdb-path (or the target config's duckdb_path) at the file `fb-ads-elt sync` wrote, after a sync with --models (or `fb-ads-elt models build`).",
+      context: { duckdb_path: file },
+    });
+  }
+  const out = path.resolve(o.out);
+  const unwritable = whyUnwritable(out);
+  if (unwritable) throw new ConfigError(`cannot write the report to ${out}: ${unwritable}`, { hint: 'Choose another --out file.', context: { out } });
+  const now = o.now;
+  let report: ReportData;
+  try {
+    report = await loadReportData({ duckdbPath: file, title: o.title ?? DEFAULT_REPORT_TITLE, generatedAt: `${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`, now });
+  } catch (err) {
+    throw lockHeldError(err, file) ?? err;
+  }
+  mkdirSync(path.dirname(out), { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, renderReport(report));
+    renameSync(tmp, out);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  return { path: out, report, highlights: reportHighlights(report) };
+}
