@@ -27,6 +27,7 @@ import { readStateFile, StatePersister, stateFromTargetLine, writeStateAtomic } 
 import { clearBookmarks, type FullRefresh } from './full-refresh.js';
 import { bookmarkKeys } from '../tap/discover.js';
 import { lockExclusive } from './run-lock.js';
+import { checkDatasetOfState, checkWarehouseOfState, duckdbPathOf } from './dataset-check.js';
 import { buildSummary, skippedObjectsOf, tapNotesOf, type Failure, type SyncSummary, type TapNotes } from './summary.js';
 import type { SkippedObject } from '../tap/sync.js';
 import { CountCheck, withCountFailures } from './verify-counts.js';
@@ -110,52 +111,6 @@ export function loadPipelineConfigs(tapConfigPath: string, targetConfigPath: str
     const e = asConnectorError(err);
     throw new ConfigError(redactor.redact(e.message), { hint: e.hint ?? 'See README "Configuration".' });
   }
-}
-
-/** The DuckDB file the target writes, resolved like the target resolves it (from its cwd). */
-export function duckdbPathOf(target: TargetConfig, cwd: string): string {
-  return path.resolve(cwd, target.duckdb_path);
-}
-
-/**
- * A state file with bookmarks says rows were committed to a warehouse; a DuckDB file that does not
- * exist is then a typo or a moved file, not a first run. Going on would create a new, empty
- * warehouse and load only what follows the bookmarks into it, the history left in the other file.
- */
-function checkWarehouseOfState(stateFile: string, state: TapState, target: TargetConfig, cwd: string): void {
-  if (target.destination !== 'duckdb' || target.duckdb_path === ':memory:') return;
-  if (Object.keys(state.bookmarks).length === 0) return;
-  const file = duckdbPathOf(target, cwd);
-  if (existsSync(file)) return;
-  throw new ConfigError(`state file ${stateFile} holds bookmarks of an earlier run, but the warehouse it loaded into, duckdb_path ${file}, does not exist`, {
-    hint: 'Check duckdb_path for a typo or a moved file. To load into a new warehouse from start_date, use a new (or no) state file.',
-    context: { state_file: stateFile, duckdb_path: file },
-  });
-}
-
-/**
- * The same for the target's dataset: a DuckDB file that exists but holds none of the bookmarked
- * streams' tables in `dataset` (renamed or mistyped in the target config, or duckdb_path naming
- * another DuckDB file) would get only what follows the bookmarks — the lookback's insights, no
- * campaign, ad set or ad unchanged since — and exit 0. Bookmarks of streams the tap does not know
- * (another plugin's) do not count.
- */
-async function checkDatasetOfState(stateFile: string, state: TapState, known: Record<string, string>, target: TargetConfig, cwd: string): Promise<void> {
-  if (target.destination !== 'duckdb' || target.duckdb_path === ':memory:') return;
-  const bookmarked = Object.keys(state.bookmarks).filter((stream) => Object.hasOwn(known, stream));
-  if (bookmarked.length === 0) return;
-  const file = duckdbPathOf(target, cwd);
-  if (!existsSync(file)) return;
-  // Loaded here only: the DuckDB binding is not part of every CLI start.
-  const { schemasHolding } = await import('../dbt/raw-schema.js');
-  const found = await schemasHolding(file, bookmarked);
-  // Unreadable now (another run holds it): the target says so itself.
-  if (found === undefined || found.some((s) => s.toLowerCase() === target.dataset.toLowerCase())) return;
-  const where = found.length > 0 ? `; they are in ${found.map((s) => `"${s}"`).join(', ')}` : '; it holds none of them';
-  throw new ConfigError(`state file ${stateFile} holds bookmarks of ${bookmarked.join(', ')}, but warehouse ${file} has no table of theirs in dataset "${target.dataset}" (the target config's dataset)${where}`, {
-    hint: `Check dataset and duckdb_path in the target config for a typo. To load into a new dataset, re-read every stream into it with --full-refresh, or use a new (or no) state file; a run from these bookmarks would load only the rows after them.`,
-    context: { state_file: stateFile, duckdb_path: file, dataset: target.dataset, ...(found.length > 0 ? { datasets_found: found } : {}) },
-  });
 }
 
 /**

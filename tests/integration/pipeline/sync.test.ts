@@ -6,6 +6,10 @@ import { Logger } from '../../../connector/core/log.js';
 import { ConfigError } from '../../../connector/core/errors.js';
 import { runSync, type SyncOptions } from '../../../connector/pipeline/sync.js';
 import { makeStandins, MemorySink, type Standins } from './standins.js';
+import { BigQuery } from '@google-cloud/bigquery';
+import { BigQueryEmulator } from '../../helpers/bq-emulator.js';
+import { PassThroughClient } from 'google-auth-library';
+import { BigQueryDestination } from '../../../connector/target/bigquery/destination.js';
 
 describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', () => {
   let s: Standins;
@@ -291,6 +295,41 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     expect((await runSync(opts({ fullRefresh: 'all' }))).exitCode, sink.text).to.equal(0);
     writeFileSync(s.targetConfig, JSON.stringify({ destination: 'duckdb', duckdb_path: file, dataset: 'FACEBOOK_ADS' }));
     expect((await runSync(opts())).exitCode, sink.text).to.equal(0);
+  });
+
+  it('refuses (exit 2) a state file with bookmarks when the BigQuery dataset holds none of their tables — a renamed dataset — reading only table metadata, and runs once it holds one or BigQuery cannot be asked', async function () {
+    this.timeout(60_000);
+    process.env['METADATA_SERVER_DETECTION'] = 'none';
+    const emulator = new BigQueryEmulator('acme-ads-prod');
+    const url = await emulator.start();
+    try {
+      const bq = (dataset: string, endpoint = url) => JSON.stringify({ destination: 'bigquery', project_id: 'acme-ads-prod', dataset, api_endpoint: endpoint });
+      writeFileSync(s.targetConfig, bq('meta_raw'));
+      expect((await runSync(opts())).exitCode, sink.text).to.equal(0);
+      const state = readFileSync(path.join(s.dir, 'state.json'), 'utf8');
+      expect(Object.keys((JSON.parse(state) as { bookmarks: object }).bookmarks)).to.include('campaigns');
+      rmSync(path.join(s.dir, 'args.json'));
+      const err = await refusal();
+      expect(err.message).to.equal(`state file ${path.join(s.dir, 'state.json')} holds bookmarks of campaigns, but BigQuery dataset acme-ads-prod.meta_raw (the target config's) has no table of theirs`);
+      expect(err.hint).to.include('--full-refresh');
+      expect(existsSync(path.join(s.dir, 'args.json')), 'no tap started').to.equal(false);
+      expect(readFileSync(path.join(s.dir, 'state.json'), 'utf8')).to.equal(state);
+      expect(
+        emulator.requests.filter((r) => r.method !== 'GET'),
+        'only metadata read',
+      ).to.deep.equal([]);
+      // The table there (the stand-in target writes none): the same state runs.
+      const client = new BigQuery({ projectId: 'acme-ads-prod', apiEndpoint: url, authClient: new PassThroughClient() });
+      const dest = new BigQueryDestination({ client, projectId: 'acme-ads-prod', dataset: 'meta_raw', location: 'US' });
+      await dest.open();
+      await dest.createTable('campaigns', [{ name: 'id', type: 'STRING', mode: 'NULLABLE' }], { clusterFields: ['id'] });
+      expect((await runSync(opts())).exitCode, sink.text).to.equal(0);
+      // BigQuery unreachable: the check cannot tell, so it leaves the question to the target.
+      writeFileSync(s.targetConfig, bq('other_raw', 'http://127.0.0.1:9'));
+      expect((await runSync(opts())).exitCode, sink.text).to.equal(0);
+    } finally {
+      await emulator.stop();
+    }
   });
 
   it('refuses an invalid tap config before spawning anything (exit 2)', async () => {
