@@ -148,6 +148,37 @@ export class JobQueuedError extends TransientError {
 }
 
 /**
+ * Meta answered a read of a report run it had just created or just completed (its status, or a page
+ * of its rows) with 100/33 "Unsupported get request. Object with ID '<run id>' does not exist, cannot
+ * be loaded due to missing permissions…". The token created that run, so this is Meta's replication
+ * lag, not a permission: singer-io/tap-facebook retries subcode 33 as "a race condition between
+ * AdsInsights job creation and polling" (tap_facebook/__init__.py retry_pattern; PR #174),
+ * airbytehq/airbyte#46545 met it on a completed run's second page of rows (the same call answered
+ * when replayed; Meta bug report 250454108686614) and failed the sync, facebook-python-business-sdk#189
+ * on the first read after creation. The job runs again like any failed run; a token that really lost
+ * the account meets its own permission error when the new run is created, which ends the read.
+ */
+export class ReportRunNotFoundError extends TransientError {
+  constructor(spec: ReportRunSpec, id: string, cause: ConnectorError) {
+    super(`Meta answered a read of insights report run ${id} for ${spec.label}, which this tap created, as if the run did not exist (code 100/33): ${cause.message}`, {
+      hint: 'Meta sometimes loses sight of a fresh report run for a while; the tap runs the job again (once, then split). If it persists for every run, check that the token still has ads_read on the account.',
+      context: { ...cause.context, report_run_id: id, account_id: spec.accountId },
+    });
+    this.name = 'ReportRunNotFoundError';
+  }
+}
+
+/** Graph's code and subcode for "this object does not exist or you cannot see it" (facts §7.4). */
+const NOT_FOUND = { code: 100, subcode: 33 } as const;
+
+/** A 100/33 answer to a read of run `id` itself as ReportRunNotFoundError; any other error as it is. */
+export function runReadError(err: unknown, spec: ReportRunSpec, id: string): unknown {
+  if (!(err instanceof ConnectorError) || err instanceof ReportRunNotFoundError) return err;
+  const { graph_code: code, graph_subcode: subcode } = err.context;
+  return code === NOT_FOUND.code && subcode === NOT_FOUND.subcode ? new ReportRunNotFoundError(spec, id, err) : err;
+}
+
+/**
  * Judges one run's successive statuses: done, keep waiting (and how long until a stall would be
  * declared), or a typed error. Progress is the percentage moving; the stall clock runs only once the
  * run has left the queue, the overall timeout from creation.
@@ -204,13 +235,17 @@ export async function startReportRun(graph: ReportRunGraph, spec: ReportRunSpec)
 
 /** One status read of a run. */
 export async function pollReportRun(graph: ReportRunGraph, id: string, spec: ReportRunSpec, signal?: AbortSignal): Promise<ReportRunStatus> {
-  const status = await graph.request<ReportRunStatus>(id, {
-    params: { fields: reportRunStatusFields(spec.apiVersion) },
-    tokens: spec.tokens,
-    accountId: spec.accountId,
-    ...(signal ? { signal } : {}),
-  });
-  return { ...status, id };
+  try {
+    const status = await graph.request<ReportRunStatus>(id, {
+      params: { fields: reportRunStatusFields(spec.apiVersion) },
+      tokens: spec.tokens,
+      accountId: spec.accountId,
+      ...(signal ? { signal } : {}),
+    });
+    return { ...status, id };
+  } catch (err) {
+    throw runReadError(err, spec, id);
+  }
 }
 
 /** Polls until 'Job Completed' at 100%; anything short of that is never treated as done. */
@@ -228,6 +263,10 @@ export async function waitForReportRun(graph: ReportRunGraph, id: string, spec: 
 }
 
 /** Rows of a completed run, page by page (the client follows paging.next to the end). */
-export function readReportRun<T = Record<string, unknown>>(graph: ReportRunGraph, id: string, spec: ReportRunSpec, pageSize: number): AsyncGenerator<T> {
-  return graph.paginate<T>(`${id}/insights`, { params: { limit: pageSize }, tokens: spec.tokens, accountId: spec.accountId });
+export async function* readReportRun<T = Record<string, unknown>>(graph: ReportRunGraph, id: string, spec: ReportRunSpec, pageSize: number): AsyncGenerator<T> {
+  try {
+    yield* graph.paginate<T>(`${id}/insights`, { params: { limit: pageSize }, tokens: spec.tokens, accountId: spec.accountId });
+  } catch (err) {
+    throw runReadError(err, spec, id);
+  }
 }

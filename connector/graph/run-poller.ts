@@ -3,7 +3,7 @@
 // join one poller, each poll round reads all of them in Batch API calls of at most MAX_BATCH_REQUESTS
 // items, and each run's answer is judged by its own RunWatch, alone (done, keep waiting, or its error).
 import { batchesOf, type BatchAnswer, type BatchRequest } from './batch.js';
-import { pollReportRun, reportRunStatusFields, type ReportRunGraph, type ReportRunSpec, type ReportRunStatus, type ReportRunTiming, type RunWatch } from './report-run.js';
+import { pollReportRun, reportRunStatusFields, runReadError, type ReportRunGraph, type ReportRunSpec, type ReportRunStatus, type ReportRunTiming, type RunWatch } from './report-run.js';
 
 /** The part of GraphClient the poller needs: a lone run is read with a plain GET, several with a batch. */
 export interface RunPollerGraph extends ReportRunGraph {
@@ -134,7 +134,7 @@ export class RunPoller {
     answers.forEach((a, k) => {
       const w = live[k]!;
       if (a.ok) this.judge(w, { ...a.body, id: w.id });
-      else w.settle(a.error);
+      else w.settle(runReadError(a.error, w.spec, w.id));
     });
   }
 

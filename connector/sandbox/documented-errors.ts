@@ -83,7 +83,9 @@ export const DOCUMENTED_ERRORS: Readonly<Record<string, Documented>> = {
     source: `${DOCS_ERRORS} (368 "Temporarily blocked for policies violations": wait and retry); body as captured in public tests (getErrorResolution "Facebook security check"), without error_data`,
     make: () => new GraphError({ status: 400, code: 368, subcode: 1404006, message: 'A security check is required to proceed.', userMsg: '' }),
   },
-  error_100_33: { source: `${DOCS_ERRORS}; Graph's "Unsupported get request" (100/33)`, make: () => E.unsupportedGet('123') },
+  // Meta also answers a report run it has just created or completed this way for a while (airbytehq/airbyte#46545
+  // quotes the body verbatim for GET /<run id>/insights; singer-io/tap-facebook retries subcode 33 for it).
+  error_100_33: { source: `${DOCS_ERRORS}; Graph's "Unsupported get request" (100/33); on a fresh report run: airbytehq/airbyte#46545`, make: () => E.unsupportedGet('123') },
   error_100_nonexisting_field: { source: 'issue 18 (Meta lists every offending field)', make: () => E.nonexistingField('assigned_ad_accounts', 'User') },
   error_100_2446289: {
     source: 'airbytehq/airbyte#65944 (verbatim body, seen on the ad_creatives, ad_sets and ad_accounts streams); #66027 (same, "reel"); Airbyte PR #66182 classifies the subcode as a config error',

@@ -98,6 +98,26 @@ describe('tap insights report runs under faults (child process, sandbox)', funct
     expect(sb.stats().faultsFired['reduce_data']).to.equal(2);
   });
 
+  // airbytehq/airbyte#46545: Meta answered a completed run's second page of rows with 100/33 "Unsupported
+  // get request. Object with ID '<run id>' does not exist…" (the same call answered when replayed) and
+  // the sync failed; singer-io/tap-facebook retries subcode 33 as a race between job creation and polling.
+  for (const [where, path, after] of [
+    ['a page of its rows', '^/\\d{16}/insights$', 1],
+    ['its first status poll', '^/\\d{16}$', 0],
+  ] as const) {
+    it(`runs a job again when Meta answers ${where} as if the report run it just created did not exist (100/33), and delivers every row exactly once (airbyte#46545)`, async () => {
+      sb.resetStats();
+      sb.faults.add({ kind: 'graph_error', name: 'error_100_33', method: 'GET', path, after, times: 1 });
+      const r = await run(['insights_ad'], { page_size: 20 });
+      expect(r.code, r.stderr.slice(-1500)).to.equal(0);
+      expect(sb.stats().faultsFired['graph_error']).to.equal(1);
+      expectExactlyOnce(r);
+      const retried = r.logs().filter((l) => /failed \(attempt 1\): Meta answered a read of insights report run \d{16} .* as if the run did not exist \(code 100\/33\)/.test(String(l['msg'])));
+      expect(retried, 'one job run again').to.have.length(1);
+      expect(r.records('sync_log')[0]!['status']).to.equal('ok');
+    });
+  }
+
   it('ends a report whose every run fails with one clear error after a bounded number of runs (exit 5, sync_log), keeps the old bookmark, claims no day read for it and completes the rest', async () => {
     sb.resetStats();
     sb.faults.add({ kind: 'job_failed', path: `^/act_${accountId}/insights$` });

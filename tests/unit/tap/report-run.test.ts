@@ -1,7 +1,9 @@
 // Unit tests of the async report-run driver against a scripted fake: it polls until 'Job Completed' at
 // 100%, never reads earlier, backs off, and raises typed errors for failed, skipped and stalled runs.
 import { expect } from 'chai';
-import { JobFailedError, JobQueuedError, JobStalledError, readReportRun, startReportRun, waitForReportRun, type ReportRunGraph, type ReportRunSpec, type ReportRunStatus, type ReportRunTiming } from '../../../connector/graph/report-run.js';
+import { PermissionError } from '../../../connector/core/errors.js';
+import { classifyGraphError } from '../../../connector/graph/errors.js';
+import { JobFailedError, JobQueuedError, JobStalledError, ReportRunNotFoundError, pollReportRun, readReportRun, startReportRun, waitForReportRun, type ReportRunGraph, type ReportRunSpec, type ReportRunStatus, type ReportRunTiming } from '../../../connector/graph/report-run.js';
 
 class ScriptedGraph implements ReportRunGraph {
   readonly calls: Array<{ path: string; method: string; params: Record<string, unknown> | undefined }> = [];
@@ -126,5 +128,54 @@ describe('async report runs (graph/report-run)', () => {
     for await (const r of readReportRun(g, 'run1', spec, 100)) rows.push(r);
     expect(rows).to.have.length(1);
     expect(g.calls[0]!.path).to.equal('run1/insights');
+  });
+
+  describe("Meta's 100/33 on the run itself (airbytehq/airbyte#46545; singer-io/tap-facebook retries subcode 33)", () => {
+    /** Meta's answer as the client classifies it: 100/33 "Unsupported get request" (sandbox documented-errors.ts), or 200. */
+    const refused = (path: string, code: number, subcode?: number): PermissionError =>
+      classifyGraphError({ status: 400, body: { code, ...(subcode !== undefined ? { error_subcode: subcode } : {}), message: `Unsupported get request. Object with ID '${path}' does not exist` }, path, accountId: '1' }).error as PermissionError;
+    class Refusing extends ScriptedGraph {
+      constructor(private readonly err: Error) {
+        super([]);
+      }
+      override request<T>(): Promise<T> {
+        return Promise.reject(this.err);
+      }
+      // eslint-disable-next-line require-yield
+      override async *paginate<T>(): AsyncGenerator<T> {
+        throw this.err;
+      }
+    }
+    const rowsOf = async (g: ReportRunGraph): Promise<unknown> => {
+      try {
+        for await (const _ of readReportRun(g, 'run1', spec, 100));
+      } catch (err) {
+        return err;
+      }
+      return undefined;
+    };
+    const pollOf = (g: ReportRunGraph): Promise<unknown> =>
+      pollReportRun(g, 'run1', spec).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+
+    it('is a transient ReportRunNotFoundError naming the run when a poll or a page of rows gets it', async () => {
+      for (const err of [await rowsOf(new Refusing(refused('run1/insights', 100, 33))), await pollOf(new Refusing(refused('run1', 100, 33)))]) {
+        expect(err).to.be.instanceOf(ReportRunNotFoundError);
+        expect((err as ReportRunNotFoundError).kind).to.equal('transient');
+        expect((err as ReportRunNotFoundError).context).to.include({ report_run_id: 'run1', graph_code: 100, graph_subcode: 33 });
+      }
+    });
+
+    it('stays a permission error for another code, and when creating the run is refused', async () => {
+      const other = await rowsOf(new Refusing(refused('run1/insights', 200)));
+      expect(other).to.be.instanceOf(PermissionError).and.not.instanceOf(ReportRunNotFoundError);
+      const created = await startReportRun(new Refusing(refused('act_1/insights', 100, 33)), spec).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(created).to.be.instanceOf(PermissionError).and.not.instanceOf(ReportRunNotFoundError);
+    });
   });
 });
