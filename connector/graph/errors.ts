@@ -218,6 +218,18 @@ export const GRAPH_ERROR_TABLE: readonly Rule[] = [
     hint: 'The app behind the token has Development access to the Marketing API: use a token of a user who is admin of both the app and the ad account, or request Standard Access (ads_management / Ads Management Standard Access) for the app.',
   },
   { code: [201, 299], kind: 'permission', retry: false, reason: 'missing permission (code 2xx)', hint: PERMISSION_HINT },
+  // 415/1404120 "Two factor authentication required… accessing a 2fac-protected asset like a page that
+  // is owned by a 2fac-protected business manager" (verbatim body on an insights read in
+  // facebook/facebook-python-business-sdk#516; error_user_title "Ask user to pass two factor
+  // authentication"; a new token did not help). The person behind the token must act: no retry
+  // helps, another token (a system user, or a person who passed 2FA) may read it, the token stays.
+  {
+    code: 415,
+    kind: 'permission',
+    retry: false,
+    reason: "the business that owns this asset requires two-factor authentication of the token's user (code 415)",
+    hint: "The business owning this ad account (or Page) requires two-factor authentication: the person behind this token must turn it on in Facebook's Accounts Center and log in with it once, then generate a new token; or use a system-user token of that business, which needs no second factor.",
+  },
   // 341 "Application limit reached": the app's budget, like code 4 (DOCS graph-api/guides/error-handling).
   { code: 341, kind: 'throttled', retry: true, scope: 'app', reason: 'application limit reached (code 341)', hint: THROTTLE_HINT },
   // 368 "Temporarily blocked for policies violations" — "Wait and retry the operation" (DOCS

@@ -83,6 +83,19 @@ export const DOCUMENTED_ERRORS: Readonly<Record<string, Documented>> = {
     source: `${DOCS_ERRORS} (368 "Temporarily blocked for policies violations": wait and retry); body as captured in public tests (getErrorResolution "Facebook security check"), without error_data`,
     make: () => new GraphError({ status: 400, code: 368, subcode: 1404006, message: 'A security check is required to proceed.', userMsg: '' }),
   },
+  error_415_1404120: {
+    source: 'facebook/facebook-python-business-sdk#516 (verbatim body on an insights read; HTTP status not shown there: 400 assumed [unconfirmed])',
+    make: () =>
+      new GraphError({
+        status: 400,
+        code: 415,
+        subcode: 1404120,
+        message: 'Two factor authentication required. User have to enter a code from SMS or TOTP code generator to pass 2fac. This could happen when accessing a 2fac-protected asset like a page that is owned by a 2fac-protected business manager.',
+        isTransient: false,
+        userTitle: 'Ask user to pass two factor authentication',
+        userMsg: 'Unknown error',
+      }),
+  },
   // Meta also answers a report run it has just created or completed this way for a while (airbytehq/airbyte#46545
   // quotes the body verbatim for GET /<run id>/insights; singer-io/tap-facebook retries subcode 33 for it).
   error_100_33: { source: `${DOCS_ERRORS}; Graph's "Unsupported get request" (100/33); on a fresh report run: airbytehq/airbyte#46545`, make: () => E.unsupportedGet('123') },
