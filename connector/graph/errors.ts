@@ -250,6 +250,17 @@ export const GRAPH_ERROR_TABLE: readonly Rule[] = [
   { code: 613, subcode: 1487742, kind: 'throttled', retry: true, scope: 'account', reason: 'ad account request limit reached (code 613/1487742)', hint: THROTTLE_HINT },
   { code: 613, kind: 'throttled', retry: true, scope: 'account', reason: 'ad account request limit reached (code 613)', hint: THROTTLE_HINT },
   { code: 960, kind: 'transient', retry: true, reason: 'batch request aborted (code 960)', hint: 'Meta aborted the request; re-run later.' },
+  // 2500 "Unknown path components: /…" (OAuthException): Graph did not recognise the path. For this tap's
+  // paths that is a version Meta does not serve (arsduo/koala#611: api_version "v2.80"; RealmTeam/
+  // django-rest-framework-social-oauth2#180: no version) or a base URL carrying a path of its own. It
+  // was unclassified (exit 1, "open an issue"); it is the configuration's to fix.
+  {
+    code: 2500,
+    kind: 'config',
+    retry: false,
+    reason: 'Graph does not recognise the request path (code 2500)',
+    hint: 'Check that config.api_version names a version Meta serves (e.g. v25.0: a typo such as v250.0, or a version not released yet, gets this answer) and that config.api_base_url is the host alone (https://graph.facebook.com), with no version or path after it.',
+  },
   { code: 2601, kind: 'transient', retry: true, reason: 'report run results not ready (code 2601)', hint: 'The async report was read before it finished; the tap re-polls it.' },
   { code: 2635, kind: 'config', retry: false, reason: 'deprecated Marketing API version (code 2635)', hint: 'Set config.api_version to a current version (e.g. v25.0).' },
   { code: 3018, kind: 'config', retry: false, reason: 'start date beyond 37 months (code 3018)', hint: 'Insights keep 37 months of history: move config.start_date forward.' },

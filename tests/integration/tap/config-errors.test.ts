@@ -81,6 +81,24 @@ describe('tap-facebook-ads refuses bad configuration (child process)', function 
     }
   });
 
+  // arsduo/koala#611: a Graph version Meta does not serve answers 2500 "Unknown path components: /v2.80"
+  // (the sandbox serves versions 19–26 and answers any later one so); it ended in exit 1 "open an issue".
+  it('exits 2 naming config.api_version when Meta does not serve the configured version (2500 Unknown path components)', async () => {
+    const sb = await startSandbox({ world: 'small' });
+    try {
+      const token = sb.world.tokens[0]!.token;
+      const r = await runTap({ now: sb.now(), config: { ...base, access_token: token, api_base_url: sb.baseUrl, api_version: 'v99.0' }, dir: tmp.dir });
+      expect(r.code, r.stderr).to.equal(2);
+      expect(r.stdout).to.equal('');
+      const last = r.logs().at(-1)!;
+      expect(String(last['msg'])).to.match(/code 2500\]: Unknown path components: \/v99\.0/);
+      expect(String(last['hint'])).to.match(/config\.api_version/);
+      expect(r.stderr).to.not.include(token);
+    } finally {
+      await sb.close();
+    }
+  });
+
   it('prints exactly the golden catalog.json for --discover', async () => {
     const r = await runTap({ now: null, config: base, args: ['--discover'], dir: tmp.dir, rawStdout: true });
     expect(r.code, r.stderr).to.equal(0);

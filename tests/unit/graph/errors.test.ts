@@ -54,6 +54,8 @@ const CATALOGUE: Array<[number, number | undefined, number, Expect]> = [
   [613, 1487742, 400, { ...THROTTLE, scope: 'account' }],
   [613, undefined, 400, { ...THROTTLE, scope: 'account' }],
   [960, undefined, 400, TRANSIENT],
+  [415, 1404120, 400, { ...PERM, hint: /two-factor authentication/ }], // facebook-python-business-sdk#516
+  [2500, undefined, 400, { ...CONFIG, hint: /api_version.*api_base_url/ }], // "Unknown path components" (arsduo/koala#611)
   [2601, 1815107, 400, TRANSIENT],
   [2635, undefined, 400, { ...CONFIG, hint: /api_version/ }],
   [3018, undefined, 400, { ...CONFIG, hint: /start_date/ }],
