@@ -83,6 +83,21 @@ export const DOCUMENTED_ERRORS: Readonly<Record<string, Documented>> = {
     source: `${DOCS_ERRORS} (368 "Temporarily blocked for policies violations": wait and retry); body as captured in public tests (getErrorResolution "Facebook security check"), without error_data`,
     make: () => new GraphError({ status: 400, code: 368, subcode: 1404006, message: 'A security check is required to proceed.', userMsg: '' }),
   },
+  // A run that said "Job Completed" at 100 % whose rows Meta then refuses (Meta's advice in the bug
+  // report singer-io#43 links: retry); the same body answers a read before completion (report-runs.ts).
+  error_2601_1815107: {
+    source: 'singer-io/tap-facebook#43 (verbatim body, read after "Job Completed" 100 %); also singer-io/tap-facebook#193',
+    make: () =>
+      new GraphError({
+        status: 400,
+        code: 2601,
+        subcode: 1815107,
+        message: 'Error accessing adreport job.',
+        isTransient: true,
+        userTitle: 'Loading Async Ads Report Failed',
+        userMsg: 'Sorry, the report cannot be loaded successfully. Please check if your job status is completed instead of failed or running before fetching the data.',
+      }),
+  },
   error_415_1404120: {
     source: 'facebook/facebook-python-business-sdk#516 (verbatim body on an insights read; HTTP status not shown there: 400 assumed [unconfirmed])',
     make: () =>

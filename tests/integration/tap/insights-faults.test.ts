@@ -118,6 +118,18 @@ describe('tap insights report runs under faults (child process, sandbox)', funct
     });
   }
 
+  // singer-io/tap-facebook#43, #193: a run reported "Job Completed" at 100 % and reading its rows answered
+  // 2601 "Error accessing adreport job." (is_transient); the tap hard-failed. Meta's advice was to retry.
+  it('reads the rows of a completed run again when Meta answers them with 2601 "Error accessing adreport job" (singer-io#43)', async () => {
+    sb.resetStats();
+    sb.faults.add({ kind: 'graph_error', name: 'error_2601_1815107', method: 'GET', path: '^/\\d{16}/insights$', times: 2 });
+    const r = await run(['insights_ad'], { retry_base_ms: 5 });
+    expect(r.code, r.stderr.slice(-1500)).to.equal(0);
+    expect(sb.stats().faultsFired['graph_error']).to.equal(2);
+    expectExactlyOnce(r);
+    expect(r.records('sync_log')[0]!['status']).to.equal('ok');
+  });
+
   it('ends a report whose every run fails with one clear error after a bounded number of runs (exit 5, sync_log), keeps the old bookmark, claims no day read for it and completes the rest', async () => {
     sb.resetStats();
     sb.faults.add({ kind: 'job_failed', path: `^/act_${accountId}/insights$` });
