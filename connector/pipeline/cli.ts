@@ -97,7 +97,7 @@ export function registerPipeline(program: Command): void {
     .option('--account <id>', 'sync only this ad account')
     .option('--days <n>', 'sync only the last N days')
     .option('--full-refresh [streams]', 'clear the bookmarks of these streams (comma-separated; none given: every stream) and read them from start_date')
-    .option('--models', 'build the dbt models on DuckDB after a committed sync')
+    .option('--models', 'build the dbt models on DuckDB after a sync that committed an account, a partial one too (the exit code stays)')
     .option('--vars <yaml>', "dbt vars for --models, a JSON or YAML mapping as dbt takes them (e.g. '{cac_orders: {relation: shop.orders}}')")
     .option('--json', 'print the summary as JSON on stdout instead of text')
     .action(async (flags: SyncFlags) => {

@@ -86,7 +86,13 @@ export interface SyncSummary {
   api_calls: number | null;
   throttles: number | null;
   state: { file: string | null; written: boolean; state_messages: number };
-  models: { ran: boolean; models?: number; exit_code?: number };
+  /**
+   * `due`: what landed is worth building the models on (models-gate.ts), also when this run was not
+   * asked to build them (a scheduler running dbt itself reads it). `stale_accounts`: due, but these
+   * accounts failed; their report rows stop where an earlier run left them. `not_built`: why the
+   * models were asked for but not built.
+   */
+  models: { ran: boolean; due?: boolean; models?: number; exit_code?: number; stale_accounts?: string[]; not_built?: string };
   failures: Failure[];
   /** Objects the tap skipped while their accounts went on (a creative of a Page the token's user has no role on…). */
   skipped_objects: SkippedObject[];
@@ -161,6 +167,9 @@ export function accountsFromSyncLog(rows: Record<string, unknown>[], previous: T
   }
   return [...byId.values()].sort((a, b) => a.account_id.localeCompare(b.account_id));
 }
+
+/** A sync_log status that says the account finished (its bookmarks moved). */
+export const isOkStatus = (status: string): boolean => OK_STATUSES.has(status);
 
 export function isFailedStatus(status: string): boolean {
   return !OK_STATUSES.has(status) && status !== 'unknown' && status !== 'skipped';
@@ -289,6 +298,9 @@ export function skippedObjectsOf(v: unknown): SkippedObject[] {
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
+/** The models line's note on accounts whose rows this run did not refresh. */
+const staleSaid = (stale: string[] | undefined): string => (stale?.length ? ` over a partial run: ${stale.map((id) => `act_${id}`).join(', ')} failed, so their rows stop where an earlier run left them` : '');
+
 /** Human summary for the terminal. */
 export function formatSummary(s: SyncSummary): string {
   const lines: string[] = [];
@@ -322,7 +334,8 @@ export function formatSummary(s: SyncSummary): string {
   const thr = s.throttles === null ? 'n/a' : fmt(s.throttles);
   lines.push(`  api       ${api} calls · ${thr} throttled`);
   lines.push(`  state     ${s.state.file ? (s.state.written ? `saved to ${s.state.file}` : `unchanged (${s.state.file}): no commit this run`) : 'not kept (no --state-file)'}`);
-  if (s.models.ran) lines.push(`  models    ${s.models.exit_code === 0 ? `built${s.models.models !== undefined ? ` (${s.models.models} models)` : ''}` : `failed (exit ${s.models.exit_code ?? '?'})`}`);
+  if (s.models.ran) lines.push(`  models    ${s.models.exit_code === 0 ? `built${s.models.models !== undefined ? ` (${s.models.models} models)` : ''}` : `failed (exit ${s.models.exit_code ?? '?'})`}${staleSaid(s.models.stale_accounts)}`);
+  else if (s.models.not_built) lines.push(`  models    not built: ${s.models.not_built}`);
   if (s.failures.length) {
     lines.push('  failures:');
     for (const f of s.failures) {

@@ -18,6 +18,7 @@ import { validateTargetConfig, TARGET_SCHEMA_PATH, type TargetConfig } from '../
 import { relayChildLogs, type ChildLogLine } from './child-logs.js';
 import { childExitCode, combineExitCodes, killedFromOutside, type ChildOutcome } from './exit-code.js';
 import { buildModels, type ModelsRunner } from './models-step.js';
+import { modelsGate } from './models-gate.js';
 import { nodeCommand } from '../cli/node-flags.js';
 import { ProgressReporter } from './progress.js';
 import { newRunId } from './run-id.js';
@@ -28,7 +29,7 @@ import { clearBookmarks, type FullRefresh } from './full-refresh.js';
 import { bookmarkKeys } from '../tap/discover.js';
 import { lockExclusive } from './run-lock.js';
 import { checkDatasetOfState, checkWarehouseOfState, duckdbPathOf } from './dataset-check.js';
-import { buildSummary, skippedObjectsOf, tapNotesOf, type Failure, type SyncSummary, type TapNotes } from './summary.js';
+import { accountsFromSyncLog, buildSummary, skippedObjectsOf, tapNotesOf, type Failure, type SyncSummary, type TapNotes } from './summary.js';
 import type { SkippedObject } from '../tap/sync.js';
 import { CountCheck, withCountFailures } from './verify-counts.js';
 import { KILL_WAIT_MS, killGroups, type ForceStop } from './force-stop.js';
@@ -380,10 +381,20 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     failures.push(...countFailures);
 
     let modelsCode: number | undefined;
-    let modelsInfo: SyncSummary['models'] = { ran: false };
-    if (o.models && targetCode === 0 && (tapCode === 0 || tapCode === EXIT_CODES.partial) && countFailures.length === 0) {
+    // Decided also without --models: a scheduler that runs dbt itself (the Airflow DAG) reads `models.due`.
+    const gate = modelsGate({ tapCode, targetCode, stopped: stoppedByUs, recordsLost: countFailures.length > 0, tapFinished: tapCounts !== undefined, accounts: accountsFromSyncLog(meter.syncLog, previousState) });
+    const stale = gate.build && gate.stale.length ? { stale_accounts: gate.stale } : {};
+    let modelsInfo: SyncSummary['models'] = { ran: false, due: gate.build, ...stale };
+    if (o.models && gate.build) {
       progress.setPhase('building models');
       o.onPhase?.('building models');
+      // The run's exit code stays the tap's: the summary and this line say which rows the reports lack.
+      if (gate.stale.length) {
+        log.warn(`building the models over a partial run: account${gate.stale.length === 1 ? '' : 's'} ${gate.stale.join(', ')} failed, so their rows stop where an earlier run left them`, {
+          stale_accounts: gate.stale,
+          hint: "The other accounts' rows are this run's. The spend coverage leaves the failed accounts' days unread, so CAC stays undefined for the months they touch until a run reads them.",
+        });
+      }
       const runner = o.modelsRunner ?? buildModels;
       try {
         const r = await runner({
@@ -397,17 +408,17 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
           ...(o.signal ? { signal: o.signal } : {}),
         });
         modelsCode = 0;
-        modelsInfo = { ran: true, exit_code: 0, ...(r.models !== undefined ? { models: r.models } : {}) };
+        modelsInfo = { ran: true, due: true, exit_code: 0, ...(r.models !== undefined ? { models: r.models } : {}), ...stale };
       } catch (err) {
         const e = asConnectorError(err);
         modelsCode = e.exitCode;
-        modelsInfo = { ran: true, exit_code: e.exitCode };
+        modelsInfo = { ran: true, due: true, exit_code: e.exitCode, ...stale };
         failures.push({ scope: 'models', kind: e.kind, message: redactor.redact(e.message), ...(e.hint ? { hint: e.hint } : {}) });
       }
-    } else if (o.models) {
-      // Rows may well have been committed (a stopped or partly failed tap, a target failing late): say why, not "nothing".
-      const why = targetCode !== 0 ? `the target failed (exit ${targetCode}): only what the saved state covers was committed` : countFailures.length > 0 ? 'records were lost between the tap and the warehouse' : `the tap ended with exit ${tapCode}`;
-      log.warn(`models not built: ${why}`, {
+    } else if (o.models && !gate.build) {
+      // Rows may well have been committed (a stopped or killed tap, a target failing late): say why, not "nothing".
+      modelsInfo = { ran: false, due: false, not_built: gate.why };
+      log.warn(`models not built: ${gate.why}`, {
         tap_exit: tapCode,
         target_exit: targetCode,
         hint: `What this run committed reaches the models at the next sync that builds them, or now with \`fb-ads-elt models build --duckdb-path ${duckdbPathOf(target, cwd)}${target.dataset === 'facebook_ads' ? '' : ` --vars '{facebook_ads_schema: ${target.dataset}}'`}\`.`,

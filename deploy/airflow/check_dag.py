@@ -2,7 +2,8 @@
 
   check_dag.py <dag file>   import check: real Airflow parses the DAG with no import error and no
                             deprecation warning from the file; only exit 7 is retried; a run's
-                            {"full_refresh": ...} config becomes each shard's `sync --full-refresh`
+                            {"full_refresh": ...} config becomes each shard's `sync --full-refresh`;
+                            dbt builds after failed syncs when their summaries say models.due
   check_dag.py --run <dir>  after `airflow dags test`: every task instance succeeded, one state file
                             per shard with that shard's bookmarks, every account in DuckDB, marts built
 """
@@ -48,6 +49,8 @@ def check_import(dag_file: str) -> None:
         fail("only the sync task may retry (its exit 7); dbt and the plan never")
     if dag.max_active_runs != 1:
         fail("max_active_runs must be 1: one run per state file")
+    if tasks["dbt_build"].trigger_rule != "all_done":
+        fail(f"dbt_build must run after failed sync tasks too (trigger_rule all_done), has {tasks['dbt_build'].trigger_rule}")
 
     # The retry rule itself: AirflowException (retried) for 7 only, AirflowFailException otherwise.
     spec = importlib.util.spec_from_file_location("fb_ads_elt_dag_module", dag_file)
@@ -65,6 +68,17 @@ def check_import(dag_file: str) -> None:
                 fail(f"exit {code} must not be retried")
         else:
             fail(f"exit {code} raised nothing")
+
+    # dbt builds when a sync task's summary says so (`models.due`, decided by the sync), whatever its exit.
+    due = {"models": {"ran": False, "due": True}}
+    partial = {"exit_code": 7, "models": {"ran": False, "due": True, "stale_accounts": ["222", "111"]}}
+    nothing = {"exit_code": 4, "models": {"ran": False, "due": False}}
+    before_start = {"status": "failed", "exit_code": 2, "failures": []}
+    cases = [(None, (False, [])), ([], (False, [])), (due, (True, [])), ([nothing, None, before_start], (False, [])),
+             ([nothing, partial, due], (True, ["111", "222"])), ([None, partial], (True, ["111", "222"]))]
+    for summaries, want in cases:
+        if module.models_due(summaries) != want:
+            fail(f"models_due({summaries}) = {module.models_due(summaries)}, want {want}")
 
     # A run's config {"full_refresh": ...} becomes `sync --full-refresh` with the shard's own streams.
     everything, shard = {"name": "all"}, {"name": "shard-0-of-2", "streams": ["campaigns", "insights_ad"]}

@@ -9,7 +9,10 @@ Exit codes (README "Exit codes") decide what Airflow does:
   7 retry later (throttled, unreachable)  -> retried with backoff;
   2 config, 3 auth, 4 permission, 6 data  -> fail at once: a retry cannot fix them, a person must;
   5 partial (some accounts failed, the others committed) -> fail at once so someone looks; the
-    models still build on what was committed (trigger_rule all_done).
+    models still build on what was committed (trigger_rule all_done), as `fb-ads-elt sync --models`
+    does: when a sync task's summary says the run committed something worth building on
+    (`models.due`, README "Exit codes"), whatever its exit code; the task log names the accounts whose
+    rows are stale (`models.stale_accounts`). No sync task with such a summary: dbt_build is skipped.
 
 Sharding (FB_ADS_ELT_SHARDS=N, N > 1, for accounts that outgrow one process): the ad accounts
 listed in tap.json's account_ids are spread over N mapped sync tasks by a stable hash of the
@@ -34,7 +37,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from airflow.sdk import DAG, task
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
 FB_ADS_ELT_HOME = Path(os.environ.get("FB_ADS_ELT_HOME", "/opt/fb-ads-elt"))
 CONFIG_DIR = Path(os.environ.get("FB_ADS_ELT_CONFIG_DIR", "/etc/fb-ads-elt"))
@@ -63,6 +66,25 @@ def raise_for_exit(what: str, code: int) -> None:
     if code == EXIT_RETRY_LATER:
         raise AirflowException(message)
     raise AirflowFailException(message)
+
+
+def models_due(summaries: object) -> tuple[bool, list[str]]:
+    """Whether to build the models after the sync tasks, and the accounts whose rows are then stale,
+    from the summaries they pushed (`fb-ads-elt sync --json`: `models.due`, `models.stale_accounts`;
+    the rule itself lives in the sync). xcom_pull gives one summary for one task, a list for mapped
+    ones, None where a task pushed none (it failed before its sync ran)."""
+    listed = summaries if isinstance(summaries, list) else [summaries]
+    models = [s.get("models") or {} for s in listed if isinstance(s, dict)]
+    due = [m for m in models if m.get("due") is True]
+    return bool(due), sorted({a for m in due for a in m.get("stale_accounts") or []})
+
+
+def _summary_of(stdout: str) -> dict | None:
+    try:
+        summary = json.loads(stdout)
+    except ValueError:
+        return None
+    return summary if isinstance(summary, dict) else None
 
 
 def _destination() -> str:
@@ -180,8 +202,9 @@ with DAG(
         # DuckDB has one writer per file: its shards take turns. BigQuery takes them all at once.
         max_active_tis_per_dagrun=1 if _destination() == "duckdb" else None,
     )
-    def sync(shard: dict, dag_run=None) -> dict:
-        """One `fb-ads-elt sync`; its summary JSON (accounts, rows, failures with hints) is the XCom."""
+    def sync(shard: dict, dag_run=None, ti=None) -> dict:
+        """One `fb-ads-elt sync`; its summary JSON (accounts, rows, failures with hints) is the XCom,
+        pushed as "summary" before a failing exit too: dbt_build reads whether it committed."""
         tmp = Path(tempfile.mkdtemp(prefix="fb-ads-elt-"))  # mode 0700: the token copy stays private
         try:
             config = str(TAP_CONFIG)
@@ -202,14 +225,23 @@ with DAG(
             # stderr (JSON log lines) goes straight to the task log; stdout is the summary.
             run = subprocess.run(argv + ["--config", config], stdout=subprocess.PIPE, text=True)
             print(run.stdout)
+            summary = _summary_of(run.stdout)
+            if ti is not None and summary is not None:
+                ti.xcom_push(key="summary", value=summary)
             raise_for_exit(f"fb-ads-elt sync ({shard['name']})", run.returncode)
-            return json.loads(run.stdout)
+            return summary
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
     @task(trigger_rule="all_done")
-    def dbt_build() -> None:
-        """dbt build with the project's own dbt; a failing model or test is not retried."""
+    def dbt_build(ti=None) -> None:
+        """dbt build with the project's own dbt, when a sync task committed something (models_due);
+        a failing model or test is not retried."""
+        due, stale = models_due(ti.xcom_pull(task_ids="sync", key="summary") if ti is not None else None)
+        if not due:
+            raise AirflowSkipException("no sync task committed an account this run: the models keep what they were built on")
+        if stale:
+            print(f"building the models over a partial sync: accounts {', '.join(stale)} failed, so their rows stop where an earlier run left them")
         dbt_target, env, dbt_vars = dbt_settings(json.loads(TARGET_CONFIG.read_text()), dict(os.environ))
         argv = [str(DBT), "build", "--project-dir", str(FB_ADS_ELT_HOME / "dbt"), "--profiles-dir", str(FB_ADS_ELT_HOME / "dbt"),
                 "--target", dbt_target, "--vars", json.dumps(dbt_vars),

@@ -11,6 +11,9 @@ import { registerPipeline } from '../../../connector/pipeline/cli.js';
 import { venvExecutable } from '../../../connector/dbt/python-env.js';
 import { capabilitiesOf, MELTANO_CAPABILITIES } from '../../../connector/cli/about.js';
 import { withMeltanoDefinitions } from '../../../deploy/meltano/hub.js';
+import { Logger } from '../../../connector/core/log.js';
+import { runSync } from '../../../connector/pipeline/sync.js';
+import { makeStandins, MemorySink } from './standins.js';
 
 const DEPLOY = path.join(REPO_ROOT, 'deploy');
 const INSTALL_ROOT = '/opt/fb-ads-elt';
@@ -350,6 +353,37 @@ describe('deploy/airflow DAG example', () => {
     expect(assets).to.deep.equal(['businesses', 'ad_accounts', 'pages', 'pixels', 'product_catalogs', 'sync_log']);
     expect(perAccount).to.include.members(['campaigns', 'insights_ad', 'insights_coverage', 'sync_log']);
     expect(perAccount).not.to.include.members(['ad_accounts']);
+  });
+
+  it('builds the models after the sync tasks exactly when a summary fb-ads-elt sync --json wrote says they are due, naming the stale accounts', async () => {
+    const s = makeStandins();
+    try {
+      const summaryOf = async (env: Record<string, string>): Promise<unknown> => {
+        const sink = new MemorySink();
+        const r = await runSync({ tapConfigPath: s.tapConfig, targetConfigPath: s.targetConfig, log: new Logger({ component: 'fb-ads-elt', sink }), logSink: sink, tapCommand: s.tap, targetCommand: s.target, env: { ...process.env, ...env } });
+        return JSON.parse(JSON.stringify(r.summary)) as unknown;
+      };
+      const partial = await summaryOf({ STANDIN_TAP_EXIT: '7', STANDIN_SUMMARY: '1', STANDIN_FAILED: '222' });
+      const nothing = await summaryOf({ STANDIN_TAP_EXIT: '4', STANDIN_SUMMARY: '1', STANDIN_FAILED: '111,222' });
+      const py = [
+        'import ast, json, sys',
+        'tree = ast.parse(open(sys.argv[1]).read())',
+        'fn = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "models_due")',
+        'ns = {}',
+        'exec(compile(ast.Module(body=[fn], type_ignores=[]), sys.argv[1], "exec"), ns)',
+        'print(json.dumps([ns["models_due"](c) for c in json.loads(sys.argv[2])]))',
+      ].join('\n');
+      const r = spawnSync(venvExecutable('python'), ['-c', py, file, JSON.stringify([partial, [nothing, partial], nothing, [nothing, null]])], { encoding: 'utf8' });
+      expect(r.stderr).to.equal('');
+      expect(JSON.parse(r.stdout)).to.deep.equal([
+        [true, ['222']],
+        [true, ['222']],
+        [false, []],
+        [false, []],
+      ]);
+    } finally {
+      s.cleanup();
+    }
   });
 
   it('retries only exit 7 and never imports a deprecated Airflow 2 module', () => {

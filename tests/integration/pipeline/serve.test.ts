@@ -230,6 +230,17 @@ describe('fb-ads-elt serve HTTP API (over loopback, stand-in tap and target)', (
     expect(phases).to.deep.equal(['building models']);
   });
 
+  it('builds the models after a partial run as sync does, keeping exit 5 and naming the stale accounts in the run status', async () => {
+    let built = 0;
+    await start({ STANDIN_FAILED: '222' }, { models: true }, { modelsRunner: async () => (built++, { models: 4, raw: null }) });
+    expect((await call('POST', SYNC_PATH)).status).to.equal(202);
+    await server.idle();
+    const st = (await (await call('GET', STATUS_PATH)).json()) as { last_run: { status: string; exit_code: number; summary: { models: unknown } } };
+    expect(built).to.equal(1);
+    expect(st.last_run).to.include({ status: 'partial', exit_code: 5 });
+    expect(st.last_run.summary.models).to.deep.equal({ ran: true, due: true, exit_code: 0, models: 4, stale_accounts: ['222'] });
+  });
+
   it('records a run that failed before spawning (bad tap config) as failed with its hint', async () => {
     writeFileSync(s.tapConfig, '{"access_token": "short"}');
     await start();

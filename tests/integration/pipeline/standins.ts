@@ -51,6 +51,8 @@ if (env.STANDIN_HANG) await new Promise(() => setInterval(() => {}, 1000));
 if (env.STANDIN_EXTRA_WRITTEN) written.set('campaigns|' + accounts[0], (written.get('campaigns|' + accounts[0]) ?? 0) + Number(env.STANDIN_EXTRA_WRITTEN));
 reportCounts(written);
 const code = Number(env.STANDIN_TAP_EXIT ?? (failed.length ? 5 : 0));
+// As the real tap once it went through every account (tap/sync.ts logSummary).
+if (env.STANDIN_SUMMARY) log('info', 'Sync finished', { type: 'summary', accounts: accounts.length, added: 0, updated: accounts.length - failed.length, exit_code: code, skipped_objects: [] });
 if (code === 2) log('error', 'config.account_ids[0] must match', { error_kind: 'config', hint: 'fix account_ids', exit_code: 2 });
 process.exitCode = code;
 `;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Logger } from '../../../connector/core/log.js';
 import { ConfigError } from '../../../connector/core/errors.js';
 import { runSync, type SyncOptions } from '../../../connector/pipeline/sync.js';
+import { formatSummary } from '../../../connector/pipeline/summary.js';
 import { makeStandins, MemorySink, type Standins } from './standins.js';
 import { BigQuery } from '@google-cloud/bigquery';
 import { BigQueryEmulator } from '../../helpers/bq-emulator.js';
@@ -197,6 +198,8 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     expect(failure?.hint).to.match(/ads_read/);
     expect(r.summary.throttles).to.equal(1);
     expect(r.summary.accounts.failed).to.equal(1);
+    // Without --models too: a scheduler running dbt itself (the Airflow DAG) reads whether to build.
+    expect(r.summary.models).to.deep.equal({ ran: false, due: true, stale_accounts: ['222'] });
   });
 
   it('fails with exit 6 naming the stream and the account when the target committed fewer records than the tap says it wrote', async () => {
@@ -355,7 +358,7 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     );
     expect(r.exitCode).to.equal(0);
     expect(calls).to.deep.equal([path.join(s.dir, 'warehouse.duckdb')]);
-    expect(r.summary.models).to.deep.equal({ ran: true, exit_code: 0, models: 12 });
+    expect(r.summary.models).to.deep.equal({ ran: true, due: true, exit_code: 0, models: 12 });
   });
 
   it("hands the user's dbt vars (sync --vars, serve's dbt_vars) to the models build, over the target's schema default", async () => {
@@ -393,15 +396,40 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     expect(failedModels.summary.failures.find((f) => f.scope === 'models')).to.include({ hint: 'fix the model' });
   });
 
-  it('says why the models were not built when the tap ended with an error, not that nothing was committed — a stopped tap commits what it read', async () => {
+  it('says why the models were not built when the tap ended with an error before finishing every account, not that nothing was committed', async () => {
     let called = 0;
     const r = await runSync(opts({ models: true, modelsRunner: async () => (called++, { models: 1, raw: null }), env: { STANDIN_TAP_EXIT: '7' } }));
     expect(r.exitCode).to.equal(7);
     expect(called).to.equal(0);
     expect(r.summary.state.written, 'rows were committed').to.equal(true);
     const skipped = sink.lines().find((l) => String(l['msg']).startsWith('models not built'));
-    expect(skipped?.['msg']).to.equal('models not built: the tap ended with exit 7');
+    expect(skipped?.['msg']).to.equal('models not built: the tap ended with exit 7 before it finished every account');
     expect(skipped?.['hint']).to.match(/^What this run committed reaches the models at the next sync that builds them, or now with `fb-ads-elt models build --duckdb-path .*warehouse\.duckdb`\.$/);
+    expect(r.summary.models).to.deep.equal({ ran: false, due: false, not_built: 'the tap ended with exit 7 before it finished every account' });
+  });
+
+  it('builds the models after a run that went through every account and ended with exit 7 or 4, keeps that exit code and names the stale accounts', async () => {
+    for (const code of ['7', '4']) {
+      let called = 0;
+      const r = await runSync(opts({ models: true, modelsRunner: async () => (called++, { models: 9, raw: null }), env: { STANDIN_TAP_EXIT: code, STANDIN_SUMMARY: '1', STANDIN_FAILED: '222' } }));
+      expect(called, `tap exit ${code}`).to.equal(1);
+      expect(r.exitCode).to.equal(Number(code));
+      expect(r.summary.status).to.equal('failed');
+      expect(r.summary.models).to.deep.equal({ ran: true, due: true, exit_code: 0, models: 9, stale_accounts: ['222'] });
+      expect(formatSummary(r.summary)).to.include('  models    built (9 models) over a partial run: act_222 failed, so their rows stop where an earlier run left them\n');
+    }
+    const said = sink.lines().filter((l) => String(l['msg']).startsWith('building the models over a partial run'));
+    expect(said.map((l) => l['stale_accounts'])).to.deep.equal([['222'], ['222']]);
+    expect(said[0]?.['msg']).to.equal('building the models over a partial run: account 222 failed, so their rows stop where an earlier run left them');
+  });
+
+  it('does not build the models when no account finished, whatever the exit code says', async () => {
+    let called = 0;
+    const r = await runSync(opts({ models: true, modelsRunner: async () => (called++, { models: 1, raw: null }), env: { STANDIN_TAP_EXIT: '4', STANDIN_SUMMARY: '1', STANDIN_FAILED: '111,222' } }));
+    expect(r.exitCode).to.equal(4);
+    expect(called).to.equal(0);
+    expect(r.summary.models).to.deep.equal({ ran: false, due: false, not_built: 'the tap ended with exit 4 and no account finished' });
+    expect(formatSummary(r.summary)).to.include('  models    not built: the tap ended with exit 4 and no account finished\n');
   });
 
   it('fails with the spawn error when the tap command cannot be started', async () => {
@@ -425,12 +453,15 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
     expect(Object.keys(saved.bookmarks.campaigns)).to.deep.equal(['111']);
   });
 
-  it('stops the tap when aborted and ends with the retry-later exit code', async () => {
+  it('stops the tap when aborted and ends with the retry-later exit code, without building the models (nobody waits for dbt after Ctrl-C)', async () => {
     const ac = new AbortController();
+    let called = 0;
     // Abort once the target committed something, so the test does not depend on timing.
-    const r = await runSync(opts({ signal: ac.signal, onState: () => ac.abort(), env: { STANDIN_HANG: '1' } }));
+    const r = await runSync(opts({ signal: ac.signal, onState: () => ac.abort(), models: true, modelsRunner: async () => (called++, { models: 1, raw: null }), env: { STANDIN_HANG: '1' } }));
     expect(r.exitCode).to.equal(7);
     expect(existsSync(path.join(s.dir, 'state.json'))).to.equal(true);
+    expect(called).to.equal(0);
+    expect(r.summary.models).to.deep.equal({ ran: false, due: false, not_built: 'the run was stopped before the tap finished' });
   });
 
   it('counts the account the tap was reading as found when it is stopped before its sync_log (Ctrl-C)', async () => {
