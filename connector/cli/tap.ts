@@ -1,4 +1,5 @@
 // Entry point of `tap-facebook-ads` (Singer tap). Argument parsing and wiring only; the work lives in connector/tap.
+import { paramOf, surfaceOf } from '../core/surface.js';
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { runCli } from './run.js';
@@ -122,7 +123,7 @@ await runCli('tap-facebook-ads', async (ctx) => {
     clock,
     checkTokens: (tokens) => checkTokens(graph, tokens, config, log, { clock }),
     ...(process.env['FB_ADS_ELT_RUN_ID'] ? { runId: process.env['FB_ADS_ELT_RUN_ID'] } : {}),
-    ...(opts.account !== undefined ? { narrowedBy: '--account' } : {}),
+    ...(opts.account !== undefined ? { narrowedBy: paramOf('account', surfaceOf()) } : {}),
   });
   await out.flush();
   return summary.exitCode;

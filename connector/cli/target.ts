@@ -1,4 +1,5 @@
 // Entry point of `target-bigquery` (Singer target). Argument parsing only; the work lives in connector/target.
+import { surfaceOf } from '../core/surface.js';
 import { createReadStream, fstatSync, openSync } from 'node:fs';
 import { Command } from 'commander';
 import { runCli } from './run.js';
@@ -56,6 +57,7 @@ await runCli('target-bigquery', async (ctx) => {
       // Meltano stores each line as the state it hands the next run's tap.
       emitState: (value) => out.writeJson(value),
       readTail: stop.readTail,
+      surface: surfaceOf(),
     });
     const { committed, stale, ...summary } = await loader.run(stop.input);
     await out.flush();

@@ -4,6 +4,7 @@
 // run that dies part-way resumes as the refresh it was (from start_date), not from the old bookmarks.
 import { ConfigError } from '../core/errors.js';
 import type { TapState } from '../singer/state.js';
+import { fullRefreshHow, paramOf, type Surface } from '../core/surface.js';
 
 /** Every stream, or these streams. */
 export type FullRefresh = 'all' | readonly string[];
@@ -29,12 +30,12 @@ const digitsOf = (account: string): string => account.replace(/^act_/, '');
  * ConfigError listing them, since a typo would otherwise refresh nothing and say nothing.
  * Returns the new state and the streams whose bookmarks were there to clear.
  */
-export function clearBookmarks(state: TapState | undefined, refresh: FullRefresh, known: Record<string, string>, account?: string): { state: TapState | undefined; cleared: string[] } {
+export function clearBookmarks(state: TapState | undefined, refresh: FullRefresh, known: Record<string, string>, account?: string, surface: Surface = 'cli'): { state: TapState | undefined; cleared: string[] } {
   const names = refresh === 'all' ? Object.keys(known) : refresh;
   const unknown = names.filter((s) => !Object.hasOwn(known, s));
   if (unknown.length > 0) {
-    throw new ConfigError(`--full-refresh names ${unknown.map((s) => `"${s}"`).join(', ')}, not a stream that keeps bookmarks`, {
-      hint: `Streams with bookmarks: ${Object.keys(known).join(', ')}. Leave the value out to refresh every stream.`,
+    throw new ConfigError(`${paramOf('full_refresh', surface)} names ${unknown.map((s) => `"${s}"`).join(', ')}, not a stream that keeps bookmarks`, {
+      hint: `Streams with bookmarks: ${Object.keys(known).join(', ')}. To refresh every stream: ${fullRefreshHow('all', surface)}.`,
       context: { streams: unknown },
     });
   }

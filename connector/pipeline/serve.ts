@@ -15,8 +15,10 @@ import type { SyncSummary } from './summary.js';
 import type { ServeConfig } from './serve-config.js';
 import { lockExclusive, type ExclusiveLock } from './run-lock.js';
 import { ConfigError, TransientError, type ConnectorError } from '../core/errors.js';
+import { SYNC_PATH } from '../core/surface.js';
 
-export const SYNC_PATH = '/api/meta-ads/sync';
+export { SYNC_PATH };
+
 export const STATUS_PATH = '/api/meta-ads/sync-status';
 /** Trigger bodies are tiny; anything bigger is a mistake or an attack. */
 const MAX_BODY_BYTES = 16 * 1024;
@@ -348,6 +350,8 @@ export class SyncServer {
         days: params.days,
         fullRefresh: params.full_refresh === true ? 'all' : params.full_refresh,
         runId: run_id,
+        // Its hints name the POST body's keys and the serve config's, not sync's flags.
+        surface: 'serve',
         // The run's clock is the server's, so its started_at, run id and FB_ADS_ELT_NOW agree.
         clock: this.clock,
         log: this.o.log,

@@ -2,12 +2,12 @@
 // target committed persisted atomically for the next run, the models built on request, and a
 // summary. Tap and target are child processes driven only through their CLI contracts.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, rmSync, statSync } from 'node:fs';
-import { whyUnwritable } from '../core/writable.js';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import { nowEnv, runClock, type Clock } from '../core/clock.js';
+import { SURFACE_ENV, type Surface } from '../core/surface.js';
 import { asConnectorError, ConfigError, EXIT_CODES } from '../core/errors.js';
 import { makeScratch } from '../core/scratch.js';
 import { loadSchema, readJsonFile, REPO_ROOT } from '../core/config.js';
@@ -25,6 +25,7 @@ import { newRunId } from './run-id.js';
 import { SingerMeter } from './singer-meter.js';
 import { addRequestMetricLine, type RequestCounts } from '../singer/request-metrics.js';
 import { readStateFile, StatePersister, stateFromTargetLine, writeStateAtomic } from './state-file.js';
+import { checkDatasetOfState, checkStateFilePath, checkWarehouseOfState, duckdbPathOf } from './state-checks.js';
 import { clearBookmarks, type FullRefresh } from './full-refresh.js';
 import { bookmarkKeys } from '../tap/discover.js';
 import { lockExclusive } from './run-lock.js';
@@ -56,6 +57,8 @@ export interface SyncOptions {
   modelsProjectDir?: string | undefined;
   modelsVars?: Record<string, unknown> | undefined;
   runId?: string | undefined;
+  /** Where the run was asked for: its hints name that surface's flags or POST body keys (core/surface.ts). Default the CLI. */
+  surface?: Surface;
   log: Logger;
   /** Where relayed child log lines go (default stderr, like our own logs). */
   logSink?: LogSink;
@@ -162,21 +165,6 @@ function tokenFailureFrom(line: ChildLogLine): Failure | undefined {
   return failureOf('tap', line, 'auth');
 }
 
-function isFolder(p: string): boolean {
-  return existsSync(p) && statSync(p).isDirectory();
-}
-
-/** The state file must be writable before anything runs: found out after the commit, the run's state is lost. */
-function checkStateWritable(file: string): void {
-  const why = whyUnwritable(file);
-  if (why) {
-    throw new ConfigError(`state file ${file} cannot be written: ${why}`, {
-      hint: 'Point --state-file at a writable place (under systemd: inside ReadWritePaths, e.g. /var/lib/fb-ads-elt/state.json).',
-      context: { state_file: file },
-    });
-  }
-}
-
 /**
  * The models step builds on DuckDB only: refused for a BigQuery target, by `sync --models` and by
  * `serve` with "models": true when it starts (not at each trigger). `asked` names what to drop.
@@ -194,6 +182,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const t0 = performance.now();
   const runId = o.runId ?? newRunId(startedAt);
   const cwd = o.cwd ?? process.cwd();
+  const surface = o.surface ?? 'cli';
   const { redactor, secrets, tap: tapConfig, target } = loadPipelineConfigs(o.tapConfigPath, o.targetConfigPath, cwd);
   for (const v of secrets) o.log.redactor.add(v);
   checkModelsDestination(o.models === true, target.destination, '--models');
@@ -201,16 +190,9 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   if (o.fullRefresh && o.days !== undefined) throw new ConfigError('--full-refresh re-reads the streams from start_date, --days reads only the last N days: give one of them', { hint: 'Drop --days to re-read everything, or --full-refresh to re-read the last N days.' });
   // Names checked before anything runs (no state needed to find a typo).
   const known = bookmarkKeys(tapConfig);
-  if (o.fullRefresh) clearBookmarks(undefined, o.fullRefresh, known);
+  if (o.fullRefresh) clearBookmarks(undefined, o.fullRefresh, known, undefined, surface);
   if (o.catalogPath && !existsSync(o.catalogPath)) throw new ConfigError(`catalog file ${o.catalogPath} does not exist`, { hint: 'Create one with `tap-facebook-ads --config tap.json --discover > catalog.json`.' });
-  if (o.stateFile && !isFolder(path.dirname(path.resolve(o.stateFile)))) {
-    // Creating it would hide a typo: the next run, spelled right, would start over from nothing.
-    throw new ConfigError(`the folder of state file ${o.stateFile} does not exist (or is not a folder)`, {
-      hint: `Check the spelling, or create it first (mkdir -p ${path.dirname(o.stateFile)}).`,
-      context: { state_file: o.stateFile },
-    });
-  }
-  if (o.stateFile) checkStateWritable(o.stateFile);
+  if (o.stateFile) checkStateFilePath(o.stateFile, surface);
   const log = o.log.child({ run_id: runId });
   // Held from reading the state to writing the last one: a second run on this state file stops here (exit 7).
   const lock = o.stateFile
@@ -231,7 +213,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     const refresh = o.fullRefresh ? clearBookmarks(previousState, o.fullRefresh, known, o.account) : undefined;
     // Checked on the bookmarks the run will start from: a full refresh of every stream loads a new dataset whole.
     const startState = refresh ? refresh.state : previousState;
-    if (startState && o.stateFile) await checkDatasetOfState(o.stateFile, startState, known, target, cwd);
+    if (startState && o.stateFile) await checkDatasetOfState(o.stateFile, startState, known, target, cwd, surface);
     if (refresh) previousState = persistRefresh(refresh, o, known, log);
   } catch (err) {
     await lock?.release();
@@ -272,7 +254,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     if (o.days !== undefined) tapArgs.push('--days', String(o.days));
     const tapCmd = o.tapCommand ?? DEFAULT_TAP_COMMAND;
     const targetCmd = o.targetCommand ?? DEFAULT_TARGET_COMMAND;
-    const env = { ...(o.env ?? process.env), FB_ADS_ELT_RUN_ID: runId, ...nowEnv(startedAt) };
+    const env = { ...(o.env ?? process.env), FB_ADS_ELT_RUN_ID: runId, [SURFACE_ENV]: surface, ...nowEnv(startedAt) };
 
     log.info('sync started', { state_file: o.stateFile, has_state: !!previousState, account: o.account, days: o.days, models: !!o.models });
     progress.start();

@@ -410,7 +410,7 @@ async function findConfiguredAccounts(ctx: DiscoveryContext, r: DiscoveryResult)
         error: new ConnectorError(kind, `ad account ${accountId} is not reachable by any configured token${lastError ? ` (${lastError.message})` : ''}`, {
           hint:
             kind === 'permission' || kind === 'config'
-              ? `Assign the account to the token’s system user (${assignPeoplePath('Ad accounts')}) ${ctx.accountIdsFrom ? `or check the id passed to ${ctx.accountIdsFrom}` : 'or remove it from config.account_ids'}.`
+              ? `Assign the account to the token’s system user (${assignPeoplePath('Ad accounts')}) ${ctx.accountIdsFrom ? `or check the id given as ${ctx.accountIdsFrom}` : 'or remove it from config.account_ids'}.`
               : (lastError?.hint ?? 'Re-run later.'),
           context: { ...(lastError?.context ?? {}), account_id: accountId },
         }),

@@ -18,6 +18,10 @@ import { BatchMapper, type MappedBatch } from './batch-mapper.js';
 import { isKeyFingerprint, RESERVED_TABLE_PREFIX, UPDATED_TIME_COLUMN } from './sql.js';
 import { RecordCounts } from '../singer/record-counts.js';
 import { compileRecordValidator, newRecordAjv, type RecordValidator } from './validator.js';
+import { fullRefreshHow, type Surface } from '../core/surface.js';
+
+/** How to re-read one stream from its start: sync's or serve's full refresh, or Meltano's for a plain target. */
+const resyncHow = (stream: string, surface: Surface): string => (surface === 'serve' ? fullRefreshHow([stream], surface) : `${fullRefreshHow([stream], surface)}, or \`meltano run --full-refresh …\``);
 
 export interface LoaderConfig {
   batch_rows: number;
@@ -43,6 +47,8 @@ export interface LoaderOptions {
   mapPartBytes?: number;
   /** Whether a last line without its line break is read; false once a stop signal cut the input short (target/stop-input.ts). */
   readTail?: () => boolean;
+  /** Where the run was asked for (core/surface.ts): a hint to re-read a stream names what that surface takes. Default the CLI. */
+  surface?: Surface;
 }
 
 export interface LoadSummary {
@@ -423,7 +429,7 @@ export class Loader {
       // are not the record's: a key [ad_id] over rows keyed [ad_id, date_start] keeps one day per ad.
       throw new DataError(`line ${line}: stream "${msg.stream}": its key (${shape.keyColumns.length ? shape.keyColumns.join(', ') : 'none'}) is not the one the rows of table "${shape.table}" were loaded under`, {
         context: { line, stream: msg.stream, table: shape.table, key_properties: msg.key_properties },
-        hint: `Keep the stream's key_properties as they were, or reload it under the new key: drop table "${shape.table}"${shape.historyTable ? ` and "${shape.historyTable}"` : ''} and re-sync the stream from its start (\`fb-ads-elt sync … --full-refresh ${msg.stream}\`, or \`meltano run --full-refresh …\`); nothing was written.`,
+        hint: `Keep the stream's key_properties as they were, or reload it under the new key: drop table "${shape.table}"${shape.historyTable ? ` and "${shape.historyTable}"` : ''} and re-sync the stream from its start (${resyncHow(msg.stream, this.opts.surface ?? 'cli')}); nothing was written.`,
       });
     }
     return { existing: !!existing, plan, effective, existingHistory: !!existingHistory, historyPlan, recordKey: recorded === undefined };

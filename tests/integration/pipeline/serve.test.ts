@@ -241,6 +241,18 @@ describe('fb-ads-elt serve HTTP API (over loopback, stand-in tap and target)', (
     expect(st.last_run.summary.models).to.deep.equal({ ran: true, due: true, exit_code: 0, models: 4, stale_accounts: ['222'] });
   });
 
+  it("words the errors of a run it triggered in its own terms: the POST body keys and the serve config keys, not sync's flags", async () => {
+    await start({ STANDIN_ARGS_FILE: path.join(s.dir, 'args.json') });
+    expect((await call('POST', SYNC_PATH, '{"full_refresh":["campaignz"]}')).status).to.equal(202);
+    await server.idle();
+    type Last = { last_run: { exit_code: number; error: { message: string; hint: string } } };
+    const st = (await (await call('GET', STATUS_PATH)).json()) as Last;
+    expect(st.last_run.exit_code).to.equal(2);
+    expect(st.last_run.error.message).to.equal(`"full_refresh" in the POST ${SYNC_PATH} body names "campaignz", not a stream that keeps bookmarks`);
+    expect(st.last_run.error.hint).to.match(new RegExp(`To refresh every stream: POST ${SYNC_PATH} with \\{"full_refresh": true\\}\\.$`));
+    expect(JSON.stringify(st)).not.to.include('--full-refresh');
+  });
+
   it('records a run that failed before spawning (bad tap config) as failed with its hint', async () => {
     writeFileSync(s.tapConfig, '{"access_token": "short"}');
     await start();

@@ -1,6 +1,7 @@
 // Test harness: runs the real loader against either destination (DuckDB in a temp file, or BigQuery
 // through the real client and the loopback emulator) and reads tables back in one shape, so every
 // fixture test runs unchanged on both.
+import type { Surface } from '../../../connector/core/surface.js';
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -140,6 +141,7 @@ export interface LoaderExtras {
   mapInlineBytes?: number;
   mapPartBytes?: number;
   logLines?: string[];
+  surface?: Surface;
 }
 
 export async function runLoader(w: Warehouse, input: string | Readable, config: Partial<LoaderConfig> = {}, events?: string[], extras: LoaderExtras = {}): Promise<RunResult> {
@@ -171,6 +173,7 @@ export async function runLoader(w: Warehouse, input: string | Readable, config: 
       log,
       ...(extras.mapInlineBytes !== undefined ? { mapInlineBytes: extras.mapInlineBytes } : {}),
       ...(extras.mapPartBytes !== undefined ? { mapPartBytes: extras.mapPartBytes } : {}),
+      ...(extras.surface ? { surface: extras.surface } : {}),
       emitState: async (v) => {
         states.push(v);
         events?.push(`state ${JSON.stringify(v)}`);

@@ -35,6 +35,12 @@ for (const kind of KINDS) {
       expect(before).to.have.length(3);
     });
 
+    it("names serve's POST body, not sync's flag, as the way out of a run triggered over HTTP", async () => {
+      const r = await runLoader(w, input([schema(['ad_id']), record('a1', '2026-11-03', '9')]), {}, undefined, { surface: 'serve' });
+      expect(r.error?.hint).to.match(/re-sync the stream from its start \(POST \/api\/meta-ads\/sync with \{"full_refresh": \["insights_ad"\]\}\); nothing was written\.$/);
+      expect(r.error?.hint).not.to.match(/--full-refresh|meltano/);
+    });
+
     it('loads the same key again, in another order of runs, as before', async () => {
       const r = await runLoader(w, input([schema(['ad_id', 'date_start']), record('a1', '2026-11-02', '5')]));
       expect(r.error?.message).to.equal(undefined);

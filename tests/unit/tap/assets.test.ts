@@ -115,7 +115,7 @@ describe('tap asset discovery (scripted Graph)', () => {
   it('names --account, not config.account_ids, in the hint for an unreachable account the run was narrowed to', async () => {
     const { result } = await run(world(), { account_ids: ['999999'] }, '--account');
     expect(result.unreachable.map((u) => u.accountId)).to.deep.equal(['999999']);
-    expect(result.unreachable[0]!.error.hint).to.include('or check the id passed to --account').and.not.include('config.account_ids');
+    expect(result.unreachable[0]!.error.hint).to.include('or check the id given as --account').and.not.include('config.account_ids');
   });
 
   it('skips Business Manager edges for a token whose scopes lack business_management', async () => {

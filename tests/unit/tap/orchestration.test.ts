@@ -166,7 +166,7 @@ describe('tap orchestration in-process (fake Graph port)', () => {
     const run = await sync(graph, catalogSelecting(['ad_accounts', 'campaigns', 'sync_log']), { narrowedTo: '999999' });
     const row = run.records('sync_log').find((r) => r['account_id'] === '999999');
     expect(row?.['status']).to.equal('failed');
-    expect(row?.['hint']).to.include('or check the id passed to --account').and.not.include('config.account_ids');
+    expect(row?.['hint']).to.include('or check the id given as --account').and.not.include('config.account_ids');
   });
 
   it('re-reads, on the next run, only the creatives of ads changed since the ads bookmark, by id', async () => {

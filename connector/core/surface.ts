@@ -1,0 +1,34 @@
+// Which entry point a run came through — the CLI or serve's HTTP API — and how each spells what a
+// hint asks its reader to change, so a hint names what that reader can pass (a flag, a POST body
+// key, a serve config key): one wording per parameter and surface, here. `sync` hands the surface
+// to the tap and the target in FB_ADS_ELT_SURFACE, as it hands them FB_ADS_ELT_RUN_ID: their hints
+// reach serve's status as they are.
+
+export type Surface = 'cli' | 'serve';
+
+export const SURFACE_ENV = 'FB_ADS_ELT_SURFACE';
+
+/** serve's trigger endpoint (routed in pipeline/serve.ts). */
+export const SYNC_PATH = '/api/meta-ads/sync';
+
+/** The run parameters a hint may name. */
+export type RunParam = 'account' | 'days' | 'full_refresh' | 'state_file';
+
+const SPELLING: Readonly<Record<RunParam, Readonly<Record<Surface, string>>>> = {
+  account: { cli: '--account', serve: `"account_id" in the POST ${SYNC_PATH} body` },
+  days: { cli: '--days', serve: `"days" in the POST ${SYNC_PATH} body` },
+  full_refresh: { cli: '--full-refresh', serve: `"full_refresh" in the POST ${SYNC_PATH} body` },
+  state_file: { cli: '--state-file', serve: '"state_file" in the serve config' },
+};
+
+/** How `surface` spells `param`, for a hint: `--account` on the CLI, `"account_id" in the POST … body` for serve. */
+export const paramOf = (param: RunParam, surface: Surface): string => SPELLING[param][surface];
+
+/** How a reader on `surface` re-reads these streams (or every stream) from start_date. */
+export function fullRefreshHow(streams: readonly string[] | 'all', surface: Surface): string {
+  if (surface === 'serve') return `POST ${SYNC_PATH} with {"full_refresh": ${streams === 'all' ? 'true' : JSON.stringify(streams)}}`;
+  return `\`fb-ads-elt sync … --full-refresh${streams === 'all' ? '' : ` ${streams.join(',')}`}\``;
+}
+
+/** The surface a child process of a run serves (FB_ADS_ELT_SURFACE); the CLI when unset, as for a plain Singer pipe. */
+export const surfaceOf = (env: NodeJS.ProcessEnv = process.env): Surface => (env[SURFACE_ENV] === 'serve' ? 'serve' : 'cli');
