@@ -171,11 +171,12 @@ export function registerPipeline(program: Command): void {
     .description('check the configs, every token (debug_token) and every ad account it reaches, and say what to fix')
     .requiredOption('-c, --config <file>', 'tap config JSON (spec.json)')
     .option('-t, --target-config <file>', 'target config JSON to validate too')
+    .option('-s, --state-file <file>', 'the state file sync uses (sync --state-file): checked as sync checks it, and which streams and accounts have bookmarks')
     .option('--json', 'print the report as JSON on stdout')
-    .action(async (flags: { config: string; targetConfig?: string; json?: boolean }) => {
+    .action(async (flags: { config: string; targetConfig?: string; stateFile?: string; json?: boolean }) => {
       const log = new Logger({ component: 'fb-ads-elt-doctor', level: envLogLevel() ?? 'error' });
       const { formatDoctor, runDoctor } = await import('./doctor.js');
-      const report = await runDoctor({ tapConfigPath: flags.config, targetConfigPath: flags.targetConfig, log, clock: runClock() });
+      const report = await runDoctor({ tapConfigPath: flags.config, targetConfigPath: flags.targetConfig, stateFile: flags.stateFile, log, clock: runClock() });
       const text = flags.json ? JSON.stringify(report, null, 2) + '\n' : formatDoctor(report);
       process.stdout.write(log.redactor.redact(text));
       await exitWith(report.exit_code);

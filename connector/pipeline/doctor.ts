@@ -1,6 +1,7 @@
 // `fb-ads-elt doctor`: the first command a new user runs. Checks the tap config (and the target's),
 // asks Meta about every token (debug_token: type, scopes, expiry, data-access expiry), lists the ad
-// accounts each token reaches and probes whether insights can be read there — then says what to fix.
+// accounts each token reaches and probes whether insights can be read there, and reads the state file
+// a sync would start from (which streams and accounts have bookmarks) — then says what to fix.
 // Read-only: it writes nothing and emits no Singer lines.
 import pLimit from 'p-limit';
 import type { Clock } from '../core/clock.js';
@@ -11,12 +12,19 @@ import { inspectToken, isTokenType, type TokenInspection } from '../graph/tokens
 import { accountStatusName, UNSYNCED_ACCOUNT_STATUSES } from '../tap/account-status.js';
 import { accountInfo, discoverAssets } from '../tap/assets.js';
 import { loadTapConfig, tokensOf, type TapConfig } from '../tap/config.js';
-import { loadTargetConfig } from '../target/config.js';
+import { loadTargetConfig, type TargetConfig } from '../target/config.js';
+import { existsSync } from 'node:fs';
+import type { TapState } from '../singer/state.js';
+import { bookmarkKeys } from '../tap/discover.js';
+import { readStateFile } from './state-file.js';
+import { checkDatasetOfState, checkStateFilePath, checkWarehouseOfState } from './state-checks.js';
 import { assignPeoplePath } from '../graph/business-settings.js';
 
 export interface DoctorOptions {
   tapConfigPath: string;
   targetConfigPath?: string | undefined;
+  /** The state file a sync would use (sync --state-file), checked as sync checks it. */
+  stateFile?: string | undefined;
   log: Logger;
   clock: Clock;
 }
@@ -55,9 +63,21 @@ export interface DoctorAccount {
   skipped: string | null;
 }
 
+/** The state file a sync would start from. */
+export interface DoctorStateFile {
+  file: string;
+  /** Ad account ids (act_ prefix dropped) with a bookmark, per stream: what the next sync resumes; the rest it reads from start_date. */
+  bookmarks: Record<string, string[]>;
+  /** Streams bookmarked in the file that the tap config does not read: kept and written back, not read. */
+  unknown_streams: string[];
+  findings: DoctorFinding[];
+}
+
 export interface DoctorReport {
   exit_code: ExitCode;
   config: DoctorFinding[];
+  /** Present with --state-file. */
+  state_file: DoctorStateFile | null;
   tokens: DoctorToken[];
   accounts: DoctorAccount[];
   /** Configured account_ids no token reaches, and discovery edges that failed. */
@@ -82,7 +102,7 @@ function exitCodeOf(problems: DoctorFinding[]): ExitCode {
 }
 
 export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
-  const report: DoctorReport = { exit_code: EXIT_CODES.ok, config: [], tokens: [], accounts: [], discovery: [], next_steps: [] };
+  const report: DoctorReport = { exit_code: EXIT_CODES.ok, config: [], state_file: null, tokens: [], accounts: [], discovery: [], next_steps: [] };
   let config: TapConfig;
   try {
     const loaded = loadTapConfig(o.tapConfigPath);
@@ -92,14 +112,16 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
     report.config.push(configFinding(err, 'tap config', o.tapConfigPath));
     return finish(report);
   }
+  let target: TargetConfig | undefined;
   if (o.targetConfigPath) {
     try {
-      const { config: target } = loadTargetConfig(o.targetConfigPath);
+      target = loadTargetConfig(o.targetConfigPath).config;
       report.config.push({ ok: true, what: `target config ${o.targetConfigPath} is valid (${target.destination}, dataset ${target.dataset})` });
     } catch (err) {
       report.config.push(configFinding(err, 'target config', o.targetConfigPath));
     }
   }
+  if (o.stateFile) report.state_file = await checkStateFile(o.stateFile, config, target, o.clock());
 
   const graph = new GraphClient({ config, log: o.log, clock: o.clock });
   const now = o.clock().getTime();
@@ -128,6 +150,45 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   const usable = inspected.filter((i) => !i.problem).map((i) => tokensOf(config).find((t) => t.label === i.label)!);
   if (usable.length > 0) await probeAccounts(o, config, graph, usable, inspected, report);
   return finish(report);
+}
+
+/**
+ * The state file as sync reads it (its path, JSON, every bookmark as the tap checks it against this
+ * config and the clock, and the warehouse it loaded into when the target config is given): a problem
+ * is the exit 2 a sync would end with, before any call.
+ */
+async function checkStateFile(file: string, config: TapConfig, target: TargetConfig | undefined, now: Date): Promise<DoctorStateFile> {
+  const out: DoctorStateFile = { file, bookmarks: {}, unknown_streams: [], findings: [] };
+  const fail = (err: unknown): DoctorStateFile => (out.findings.push(finding(asConnectorError(err), '')), out);
+  try {
+    checkStateFilePath(file);
+  } catch (err) {
+    return fail(err);
+  }
+  const known = bookmarkKeys(config);
+  let state: TapState | undefined;
+  try {
+    state = readStateFile(file, undefined, { keys: known, now, warn: (_msg, fields) => void (typeof fields['stream'] === 'string' && out.unknown_streams.push(fields['stream'])) });
+  } catch (err) {
+    return fail(err);
+  }
+  if (!state) {
+    const what = existsSync(file) ? 'is empty' : 'does not exist yet';
+    out.findings.push({ ok: true, what: `state file ${file} ${what}: the next sync reads every stream from start_date and saves its state there` });
+    return out;
+  }
+  for (const [stream, perAccount] of Object.entries(state.bookmarks)) out.bookmarks[stream] = Object.keys(perAccount).map((a) => a.replace(/^act_/, ''));
+  const accounts = new Set(Object.values(out.bookmarks).flat());
+  out.findings.push({ ok: true, what: `state file ${file} is valid: bookmarks of ${Object.keys(out.bookmarks).length} stream(s) for ${accounts.size} ad account(s)` });
+  if (target) {
+    try {
+      checkWarehouseOfState(file, state, target, process.cwd());
+      await checkDatasetOfState(file, state, known, target, process.cwd());
+    } catch (err) {
+      return fail(err);
+    }
+  }
+  return out;
 }
 
 /** Discovery as the tap runs it, then a one-day account-level insights read per account. */
@@ -163,10 +224,16 @@ async function probeAccounts(o: DoctorOptions, config: TapConfig, graph: GraphCl
 }
 
 function finish(report: DoctorReport): DoctorReport {
-  const problems = [...report.config, ...report.tokens.flatMap((t) => (t.problem ? [t.problem] : [])), ...report.discovery, ...report.accounts.map((a) => a.insights)].filter((p) => !p.ok);
+  const problems = [...report.config, ...(report.state_file?.findings ?? []), ...report.tokens.flatMap((t) => (t.problem ? [t.problem] : [])), ...report.discovery, ...report.accounts.map((a) => a.insights)].filter((p) => !p.ok);
   report.exit_code = exitCodeOf(problems);
   const steps = new Set(problems.map((p) => p.fix).filter((f): f is string => !!f));
   for (const t of report.tokens) for (const w of t.warnings) steps.add(`${w}.`);
+  const unknown = report.state_file?.unknown_streams ?? [];
+  if (unknown.length) {
+    steps.add(
+      `State file ${report.state_file!.file} has bookmarks of ${unknown.map((s) => `"${s}"`).join(', ')}, which this config does not read: kept, not read. If one is a stream of ours under an old or misspelled name, rename its key, or that stream re-reads from start_date.`,
+    );
+  }
   for (const a of report.accounts) {
     if (a.skipped) steps.add(a.skipped);
     else if (a.account_status !== null && a.account_status !== 1) {
@@ -174,7 +241,7 @@ function finish(report: DoctorReport): DoctorReport {
       steps.add(`act_${a.account_id} is ${accountStatusName(a.account_status)}: ${what}.`);
     }
   }
-  if (report.tokens.length && report.tokens.every((t) => t.valid) && report.accounts.length === 0 && report.config.every((c) => c.ok)) {
+  if (report.tokens.length && report.tokens.every((t) => t.valid) && report.accounts.length === 0 && problems.length === 0) {
     steps.add(`No token reaches an ad account: assign the ad accounts to the (system) user behind the token in ${assignPeoplePath('Ad accounts')}.`);
   }
   report.next_steps = [...steps];
@@ -187,6 +254,14 @@ export function formatDoctor(r: DoctorReport): string {
   const mark = (ok: boolean): string => (ok ? '✔' : '✘');
   const lines = ['fb-ads-elt doctor', '', 'Configuration'];
   for (const c of r.config) lines.push(`  ${mark(c.ok)} ${c.what}`);
+  if (r.state_file) {
+    lines.push('', 'State file');
+    for (const f of r.state_file.findings) lines.push(`  ${mark(f.ok)} ${f.what}`);
+    for (const [stream, ids] of Object.entries(r.state_file.bookmarks)) {
+      const shown = ids.slice(0, 5).map((id) => `act_${id}`);
+      lines.push(`    ${stream}: ${ids.length} account(s)${ids.length ? ` (${shown.join(', ')}${ids.length > shown.length ? ', …' : ''})` : ''}${r.state_file.unknown_streams.includes(stream) ? ' — not a stream this config reads' : ''}`);
+    }
+  }
   if (r.tokens.length) lines.push('', 'Tokens (debug_token)');
   for (const t of r.tokens) {
     const expiry = t.valid ? `${t.expires_at ? `expires ${t.expires_at}` : 'never expires'}${t.data_access_expires_at ? `, data access until ${t.data_access_expires_at}` : ''}` : (t.problem?.what ?? 'not valid');

@@ -6,16 +6,26 @@ import path from 'node:path';
 import { whereJsonFails } from '../core/json-errors.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { parseState, type TapState } from '../singer/state.js';
+import { parseState, type BookmarkKeys, type StateWarn, type TapState } from '../singer/state.js';
 import { parseJsonExact, stringifyExact } from '../singer/exact-json.js';
 import { bookmarkKeys } from '../tap/discover.js';
+
+/** What readStateFile checks beyond the shape: the tap's own checks, for a reader no tap follows (doctor). */
+export interface StateFileCheck {
+  /** The streams that keep bookmarks under the tap config (custom insights reports included). */
+  keys?: BookmarkKeys;
+  /** Told about bookmarks of streams outside `keys` (kept, not read). */
+  warn?: StateWarn;
+  /** The run's clock: a bookmark after it is refused as the tap refuses it. */
+  now?: Date;
+}
 
 /**
  * Reads a state file; a missing file means "first run" (undefined), a broken one is a config error.
  * An empty one is a first run too (a scheduler may create it with `touch`), but not silently: a
  * file truncated by accident would otherwise start a full backfill nobody asked for.
  */
-export function readStateFile(file: string, log?: Pick<Logger, 'warn'>): TapState | undefined {
+export function readStateFile(file: string, log?: Pick<Logger, 'warn'>, check: StateFileCheck = {}): TapState | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -36,8 +46,8 @@ export function readStateFile(file: string, log?: Pick<Logger, 'warn'>): TapStat
     });
   }
   try {
-    // No warnings here: the tap reads the same file with its config (custom reports) and warns once.
-    return parseState(raw, bookmarkKeys());
+    // No warnings unless asked (doctor): the tap reads the same file with its config (custom reports) and warns once.
+    return parseState(raw, check.keys ?? bookmarkKeys(), check.warn, check.now);
   } catch (err) {
     // parseState speaks of the tap's --state value; here the user knows the file, and may delete it.
     if (!(err instanceof ConfigError)) throw err;

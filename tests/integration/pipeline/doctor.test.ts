@@ -94,6 +94,63 @@ describe('fb-ads-elt doctor (CLI, against the sandbox)', function () {
     expect(r.out).not.to.include('not-a-real-token-at-all');
   });
 
+  describe('--state-file', () => {
+    const stateFile = (content: string | undefined): string => {
+      const file = path.join(dir, `state-${Math.random().toString(36).slice(2)}.json`);
+      if (content !== undefined) writeFileSync(file, content);
+      return file;
+    };
+    const bookmark = { updated_time: '2025-06-01T00:00:00Z' };
+
+    it('lists the streams and ad accounts with a bookmark, names a stream this config does not read, and exits 0', async () => {
+      const file = stateFile(JSON.stringify({ bookmarks: { campaigns: { '111': bookmark, act_222: bookmark }, campaign: { '111': bookmark } } }));
+      const r = await doctor(base(), ['--state-file', file, '--json']);
+      expect(r.code, r.err).to.equal(0);
+      const report = JSON.parse(r.out) as DoctorReport;
+      expect(report.state_file).to.deep.equal({
+        file,
+        bookmarks: { campaigns: ['111', '222'], campaign: ['111'] },
+        unknown_streams: ['campaign'],
+        findings: [{ ok: true, what: `state file ${file} is valid: bookmarks of 2 stream(s) for 2 ad account(s)` }],
+      });
+      expect(report.next_steps.join('\n')).to.include(`State file ${file} has bookmarks of "campaign", which this config does not read`);
+      const text = await doctor(base(), ['--state-file', file]);
+      expect(text.out).to.include(`State file\n  ✔ state file ${file} is valid: bookmarks of 2 stream(s) for 2 ad account(s)\n    campaigns: 2 account(s) (act_111, act_222)\n    campaign: 1 account(s) (act_111) — not a stream this config reads\n`);
+    });
+
+    it('says a missing state file is a first run, and refuses (exit 2) what sync refuses: a folder that does not exist, a broken file, a bookmark after the clock', async () => {
+      const missing = stateFile(undefined);
+      const first = JSON.parse((await doctor(base(), ['--state-file', missing, '--json'])).out) as DoctorReport;
+      expect(first.exit_code).to.equal(0);
+      expect(first.state_file?.findings).to.deep.equal([{ ok: true, what: `state file ${missing} does not exist yet: the next sync reads every stream from start_date and saves its state there` }]);
+      const future = { updated_time: new Date(sb.now().getTime() + 3 * 86_400_000).toISOString() };
+      const cases: Array<[string, RegExp]> = [
+        [path.join(dir, 'no-such-folder', 'state.json'), /^the folder of state file .*no-such-folder\/state\.json does not exist/],
+        [stateFile('{"bookmarks": {'), /^state file \S+ line \d+, column \d+: .*\(not valid JSON\)$/],
+        [stateFile(JSON.stringify({ bookmarks: { campaigns: { '111': future } } })), /state\.bookmarks\.campaigns\.111\.updated_time/],
+      ];
+      for (const [file, message] of cases) {
+        const r = await doctor(base(), ['--state-file', file, '--json']);
+        expect(r.code, file).to.equal(2);
+        const finding = (JSON.parse(r.out) as DoctorReport).state_file?.findings[0];
+        expect(finding?.ok).to.equal(false);
+        expect(finding?.what).to.match(message);
+        expect(finding?.fix, 'says what to do').to.be.a('string').and.not.equal('');
+      }
+    });
+
+    it('with --target-config, refuses (exit 2) a state file with bookmarks whose DuckDB warehouse does not exist, as sync does', async () => {
+      const target = path.join(dir, 'target-missing-warehouse.json');
+      writeFileSync(target, JSON.stringify({ destination: 'duckdb', duckdb_path: path.join(dir, 'moved.duckdb') }));
+      const file = stateFile(JSON.stringify({ bookmarks: { campaigns: { '111': bookmark } } }));
+      const r = await doctor(base(), ['--state-file', file, '--target-config', target, '--json']);
+      expect(r.code, r.err).to.equal(2);
+      const findings = (JSON.parse(r.out) as DoctorReport).state_file?.findings ?? [];
+      expect(findings.map((f) => f.ok)).to.deep.equal([true, false]);
+      expect(findings[1]?.what).to.match(/holds bookmarks of an earlier run, but the warehouse it loaded into, duckdb_path .*moved\.duckdb, does not exist/);
+    });
+  });
+
   it('names the config key that is wrong and exits 2 without calling Meta', async () => {
     sb.resetStats();
     const r = await doctor({ ...base(), insights_lookback_days: 90 });
