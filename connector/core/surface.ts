@@ -30,5 +30,15 @@ export function fullRefreshHow(streams: readonly string[] | 'all', surface: Surf
   return `\`fb-ads-elt sync … --full-refresh${streams === 'all' ? '' : ` ${streams.join(',')}`}\``;
 }
 
+/**
+ * How a hint's reader gives the tap its settings: a config file (`--config tap.json`: a hint names a
+ * setting `config.<setting>`, as validation does), environment variables (`--config ENV`), or the
+ * tap config serve's caller cannot pass, only its operator edit (tap/config.ts tapSettingsFor).
+ */
+export type SettingsSource = 'file' | 'env' | 'serve';
+
+/** Where the tap's settings are, for serve's caller. */
+export const SERVE_TAP_SETTINGS = "the tap config (the serve config's tap_config)";
+
 /** The surface a child process of a run serves (FB_ADS_ELT_SURFACE); the CLI when unset, as for a plain Singer pipe. */
 export const surfaceOf = (env: NodeJS.ProcessEnv = process.env): Surface => (env[SURFACE_ENV] === 'serve' ? 'serve' : 'cli');

@@ -11,7 +11,9 @@ import { GraphClient } from '../graph/client.js';
 import { inspectToken, isTokenType, type TokenInspection } from '../graph/tokens.js';
 import { accountStatusName, UNSYNCED_ACCOUNT_STATUSES } from '../tap/account-status.js';
 import { accountInfo, discoverAssets } from '../tap/assets.js';
-import { loadTapConfig, tokensOf, type TapConfig } from '../tap/config.js';
+import { loadTapConfig, tapSettingsFor, tokensOf, type TapConfig } from '../tap/config.js';
+import { ENV_CONFIG } from '../core/config.js';
+import type { SettingsSource } from '../core/surface.js';
 import { loadTargetConfig, type TargetConfig } from '../target/config.js';
 import { existsSync } from 'node:fs';
 import type { TapState } from '../singer/state.js';
@@ -102,6 +104,8 @@ function exitCodeOf(problems: DoctorFinding[]): ExitCode {
 }
 
 export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
+  // Hints name tap settings as a config file's keys; read from environment variables, they name those.
+  const settingsSource: SettingsSource = o.tapConfigPath === ENV_CONFIG ? 'env' : 'file';
   const report: DoctorReport = { exit_code: EXIT_CODES.ok, config: [], state_file: null, tokens: [], accounts: [], discovery: [], next_steps: [] };
   let config: TapConfig;
   try {
@@ -110,7 +114,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
     report.config.push({ ok: true, what: `tap config ${o.tapConfigPath} is valid (${tokensOf(config).length} token(s), ${config.account_ids ? `${config.account_ids.length} account id(s)` : 'every reachable account'}${config.start_date ? `, from ${config.start_date}` : ''})` });
   } catch (err) {
     report.config.push(configFinding(err, 'tap config', o.tapConfigPath));
-    return finish(report);
+    return finish(report, settingsSource);
   }
   let target: TargetConfig | undefined;
   if (o.targetConfigPath) {
@@ -149,7 +153,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
 
   const usable = inspected.filter((i) => !i.problem).map((i) => tokensOf(config).find((t) => t.label === i.label)!);
   if (usable.length > 0) await probeAccounts(o, config, graph, usable, inspected, report);
-  return finish(report);
+  return finish(report, settingsSource);
 }
 
 /**
@@ -223,8 +227,9 @@ async function probeAccounts(o: DoctorOptions, config: TapConfig, graph: GraphCl
   report.accounts.sort((a, b) => a.account_id.localeCompare(b.account_id));
 }
 
-function finish(report: DoctorReport): DoctorReport {
+function finish(report: DoctorReport, source: SettingsSource): DoctorReport {
   const problems = [...report.config, ...(report.state_file?.findings ?? []), ...report.tokens.flatMap((t) => (t.problem ? [t.problem] : [])), ...report.discovery, ...report.accounts.map((a) => a.insights)].filter((p) => !p.ok);
+  for (const p of problems) if (p.fix) p.fix = tapSettingsFor(p.fix, source);
   report.exit_code = exitCodeOf(problems);
   const steps = new Set(problems.map((p) => p.fix).filter((f): f is string => !!f));
   for (const t of report.tokens) for (const w of t.warnings) steps.add(`${w}.`);
@@ -244,7 +249,7 @@ function finish(report: DoctorReport): DoctorReport {
   if (report.tokens.length && report.tokens.every((t) => t.valid) && report.accounts.length === 0 && problems.length === 0) {
     steps.add(`No token reaches an ad account: assign the ad accounts to the (system) user behind the token in ${assignPeoplePath('Ad accounts')}.`);
   }
-  report.next_steps = [...steps];
+  report.next_steps = [...steps].map((s) => tapSettingsFor(s, source));
   if (report.next_steps.length === 0) report.next_steps.push('Everything checks out: run `fb-ads-elt sync --config … --target-config … --state-file …`.');
   return report;
 }

@@ -16,6 +16,7 @@ import type { ServeConfig } from './serve-config.js';
 import { lockExclusive, type ExclusiveLock } from './run-lock.js';
 import { ConfigError, TransientError, type ConnectorError } from '../core/errors.js';
 import { SYNC_PATH } from '../core/surface.js';
+import { tapSettingsFor } from '../tap/config.js';
 
 export { SYNC_PATH };
 
@@ -69,6 +70,9 @@ const INTERRUPTED: NonNullable<RunView['error']> = {
   message: 'fb-ads-elt serve ended (killed, crashed or its machine stopped) while this run was in progress; the run never finished',
   hint: 'What the target committed before that is kept and the state file stops there: trigger a sync to continue from it.',
 };
+
+/** A hint as serve's caller reads it: tap settings named as keys of the tap config serve runs with, not `config.…` (tap/config.ts tapSettingsFor). */
+const forCaller = <T extends { hint?: string }>(x: T): T => (x.hint ? { ...x, hint: tapSettingsFor(x.hint, 'serve') } : x);
 
 export type SyncRunner = (o: SyncOptions) => Promise<SyncResult>;
 
@@ -388,8 +392,10 @@ export class SyncServer {
     return view;
   }
 
-  private finish(view: RunView, summary: SyncSummary | undefined, error: RunView['error'], exitCode?: number): void {
+  private finish(view: RunView, done: SyncSummary | undefined, failed: RunView['error'], exitCode?: number): void {
     const { progress: _live, ...rest } = view;
+    const summary = done && { ...done, failures: done.failures.map(forCaller), skipped_objects: done.skipped_objects.map(forCaller) };
+    const error = failed && forCaller(failed);
     const finished: RunView = {
       ...rest,
       status: summary ? summary.status : 'failed',
@@ -409,7 +415,7 @@ export class SyncServer {
         ...(ok ? { last_success_at: finished.finished_at! } : prev?.last_success_at ? { last_success_at: prev.last_success_at } : {}),
         ...(a.records !== undefined ? { records: a.records } : {}),
         ...(a.api_calls !== undefined ? { api_calls: a.api_calls } : {}),
-        ...(a.error ? { error: a.error } : {}),
+        ...(a.error ? { error: forCaller(a.error) } : {}),
       };
     }
     delete this.store.running;

@@ -1,5 +1,6 @@
 // The tap's configuration: spec.json validated by ajv (defaults filled), then the cross-field rules
 // a schema cannot say (dates in order, account ids normalised). Tokens become labelled entries.
+import { SERVE_TAP_SETTINGS, type SettingsSource } from '../core/surface.js';
 import { ConfigError } from '../core/errors.js';
 import type { FromSchema } from 'json-schema-to-ts';
 import { loadConfigSources, loadSchema, readConfigSources, validateConfig, type LoadedConfig } from '../core/config.js';
@@ -114,6 +115,26 @@ export function loadDiscoveryConfig(sources: string | readonly string[], warn: (
     if (raw['insights_reports'] === undefined) return {};
     return validateTapConfig({ access_token: DISCOVERY_STAND_IN_TOKEN, insights_reports: raw['insights_reports'] }, label).config;
   }
+}
+
+/** A tap setting as hints name it (`config.access_tokens`, `config.access_token(s)`, `config.insights_reports[].fields`). */
+const SETTING_IN_HINT = /\bconfig\.([a-z_]+)(\(s\))?((?:\[\]|\.[a-z_]+)*)/g;
+
+/**
+ * `text` with each tap setting named as its reader gives it: unchanged for a config file; the
+ * variable for `--config ENV` (TAP_FACEBOOK_ADS_ACCESS_TOKENS); for serve's caller, the key in the
+ * tap config serve runs with. Hints are written once, for the file; this renders them per surface.
+ */
+export function tapSettingsFor(text: string, source: SettingsSource): string {
+  if (source === 'file') return text;
+  const settings = Object.keys((loadSchemaCached()['properties'] ?? {}) as Record<string, unknown>);
+  return text.replace(SETTING_IN_HINT, (whole: string, key: string, plural: string | undefined, rest: string) => {
+    if (!settings.includes(key)) return whole;
+    const named = `${key}${plural ?? ''}${rest}`;
+    if (source === 'serve') return `${named} in ${SERVE_TAP_SETTINGS}`;
+    const variable = `${TAP_SOURCES.envPrefix}${key.toUpperCase()}${plural ? '(S)' : ''}`;
+    return rest ? `${named} in ${variable}` : variable;
+  });
 }
 
 let specCache: Record<string, unknown> | undefined;

@@ -26,10 +26,11 @@ describe('fb-ads-elt doctor (CLI, against the sandbox)', function () {
   });
 
   const tokens = (): Array<{ label: string; token: string }> => sb.tokens.map((t) => ({ label: t.label, token: t.token }));
-  const doctor = async (config: unknown, extra: string[] = []): Promise<{ code: number | null; out: string; err: string }> => {
-    const file = path.join(dir, `tap-${Math.random().toString(36).slice(2)}.json`);
-    writeFileSync(file, JSON.stringify(config));
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'doctor', '--config', file, ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...nowEnv(sb.now()) } });
+  /** Runs doctor on `config` written to a file, or given as TAP_FACEBOOK_ADS_* variables (`--config ENV`) when `config` is 'ENV' and `env` holds them. */
+  const doctor = async (config: unknown, extra: string[] = [], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> => {
+    const file = config === 'ENV' ? 'ENV' : path.join(dir, `tap-${Math.random().toString(36).slice(2)}.json`);
+    if (config !== 'ENV') writeFileSync(file, JSON.stringify(config));
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'doctor', '--config', file, ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...nowEnv(sb.now()), ...env } });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -92,6 +93,13 @@ describe('fb-ads-elt doctor (CLI, against the sandbox)', function () {
     expect(bad.problem?.fix).to.include('long-lived token');
     expect(report.accounts).to.have.length(sb.world.accounts.length);
     expect(r.out).not.to.include('not-a-real-token-at-all');
+  });
+
+  it('names the variable, not config.access_tokens, in the fix for a dead token when the settings come from the environment (--config ENV)', async () => {
+    const env = { TAP_FACEBOOK_ADS_ACCESS_TOKEN: 'not-a-real-token-at-all', TAP_FACEBOOK_ADS_API_BASE_URL: sb.baseUrl, TAP_FACEBOOK_ADS_MAX_RETRIES: '1', TAP_FACEBOOK_ADS_RETRY_BASE_MS: '5' };
+    const fixes = async (config: unknown, vars: Record<string, string>): Promise<string | undefined> => (JSON.parse((await doctor(config, ['--json'], vars)).out) as DoctorReport).tokens[0]?.problem?.fix;
+    expect(await fixes('ENV', env)).to.match(/; put it into TAP_FACEBOOK_ADS_ACCESS_TOKENS\.$/);
+    expect(await fixes({ access_token: 'not-a-real-token-at-all', api_base_url: sb.baseUrl, max_retries: 1, retry_base_ms: 5 }, {})).to.match(/; put it into config\.access_tokens\.$/);
   });
 
   describe('--state-file', () => {

@@ -253,6 +253,17 @@ describe('fb-ads-elt serve HTTP API (over loopback, stand-in tap and target)', (
     expect(JSON.stringify(st)).not.to.include('--full-refresh');
   });
 
+  it('names tap settings in hints as keys of the tap config it runs with, not as config.… (a caller has no --config)', async () => {
+    await start({ STANDIN_FAILED: '222', STANDIN_FAILED_HINT: 'Grant the token ads_read, or drop the account from config.account_ids.' });
+    expect((await call('POST', SYNC_PATH)).status).to.equal(202);
+    await server.idle();
+    type St = { last_run: { summary: { failures: Array<{ account_id?: string; hint?: string }> } }; accounts: Array<{ account_id: string; error?: { hint?: string } }> };
+    const st = (await (await call('GET', STATUS_PATH)).json()) as St;
+    const want = "Grant the token ads_read, or drop the account from account_ids in the tap config (the serve config's tap_config).";
+    expect(st.last_run.summary.failures.find((f) => f.account_id === '222')?.hint).to.equal(want);
+    expect(st.accounts.find((a) => a.account_id === '222')?.error?.hint).to.equal(want);
+  });
+
   it('records a run that failed before spawning (bad tap config) as failed with its hint', async () => {
     writeFileSync(s.tapConfig, '{"access_token": "short"}');
     await start();

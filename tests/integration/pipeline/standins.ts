@@ -38,7 +38,7 @@ for (const a of accounts) {
     log('error', 'account failed', { account_id: a, error_kind: 'permission' });
     log('info', 'metric http_request_count', { type: 'metric', metric_type: 'counter', metric: 'http_request_count', value: 2, tags: { account_id: a } });
     log('info', 'metric throttled_request_count', { type: 'metric', metric_type: 'counter', metric: 'throttled_request_count', value: 1, tags: { account_id: a } });
-    await out({ type: 'RECORD', stream: 'sync_log', record: { run_id: 'r', account_id: a, status: 'failed', api_calls: 2, throttles: 1, error_class: 'permission', error_message: 'token cannot read act_' + a, hint: 'grant ads_read on the account to the system user' } });
+    await out({ type: 'RECORD', stream: 'sync_log', record: { run_id: 'r', account_id: a, status: 'failed', api_calls: 2, throttles: 1, error_class: 'permission', error_message: 'token cannot read act_' + a, hint: env.STANDIN_FAILED_HINT ?? 'grant ads_read on the account to the system user' } });
     continue;
   }
   for (let i = 0; i < rowsPer; i++) await out({ type: 'RECORD', stream: 'campaigns', record: { id: a + '00' + i, account_id: a } });
