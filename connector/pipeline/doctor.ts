@@ -246,7 +246,7 @@ function finish(report: DoctorReport, source: SettingsSource): DoctorReport {
       steps.add(`act_${a.account_id} is ${accountStatusName(a.account_status)}: ${what}.`);
     }
   }
-  if (report.tokens.length && report.tokens.every((t) => t.valid) && report.accounts.length === 0 && problems.length === 0) {
+  if (report.tokens.length && report.tokens.every((t) => t.valid) && report.accounts.length === 0 && report.config.every((c) => c.ok)) {
     steps.add(`No token reaches an ad account: assign the ad accounts to the (system) user behind the token in ${assignPeoplePath('Ad accounts')}.`);
   }
   report.next_steps = [...steps].map((s) => tapSettingsFor(s, source));
