@@ -60,9 +60,10 @@ export function checkWarehouseOfState(stateFile: string, state: TapState, target
  * (another plugin's) do not count.
  */
 export async function checkDatasetOfState(stateFile: string, state: TapState, known: Record<string, string>, target: TargetConfig, cwd: string, surface: Surface = 'cli'): Promise<void> {
-  if (target.destination !== 'duckdb' || target.duckdb_path === ':memory:') return;
   const bookmarked = Object.keys(state.bookmarks).filter((stream) => Object.hasOwn(known, stream));
   if (bookmarked.length === 0) return;
+  if (target.destination === 'bigquery') return checkBigQueryDataset(stateFile, bookmarked, target, surface);
+  if (target.duckdb_path === ':memory:') return;
   const file = duckdbPathOf(target, cwd);
   if (!existsSync(file)) return;
   // Loaded here only: the DuckDB binding is not part of every CLI start.
@@ -76,3 +77,47 @@ export async function checkDatasetOfState(stateFile: string, state: TapState, kn
     context: { state_file: stateFile, duckdb_path: file, dataset: target.dataset, ...(found.length > 0 ? { datasets_found: found } : {}) },
   });
 }
+
+/**
+ * The same on BigQuery: the target's dataset must hold a table of one of the bookmarked streams.
+ * Only table metadata is read (never the dataset created); a check BigQuery cannot answer now (no
+ * credentials, no network) is skipped: the target says what is wrong itself.
+ */
+async function checkBigQueryDataset(stateFile: string, bookmarked: readonly string[], target: TargetConfig, surface: Surface): Promise<void> {
+  const holds = await bigQueryHoldsAny(target, bookmarked);
+  if (holds !== false) return;
+  throw new ConfigError(`state file ${stateFile} holds bookmarks of ${bookmarked.join(', ')}, but BigQuery dataset ${target.project_id}.${target.dataset} (the target config's) has no table of theirs`, {
+    hint: `Check project_id and dataset in the target config for a typo. To load into a new dataset, re-read every stream into it (${fullRefreshHow('all', surface)}), or use a new (or no) state file; a run from these bookmarks would load only the rows after them.`,
+    context: { state_file: stateFile, project_id: target.project_id, dataset: target.dataset },
+  });
+}
+
+/** Whether the target's BigQuery dataset holds a table of one of `streams`; undefined when BigQuery cannot be asked now. */
+async function bigQueryHoldsAny(target: TargetConfig, streams: readonly string[]): Promise<boolean | undefined> {
+  // Loaded here only: the BigQuery client costs a DuckDB user's start-up ~0.3 s (factory.ts).
+  const { createDestination } = await import('../target/factory.js');
+  const { toTableName } = await import('../target/fields.js');
+  let timer: NodeJS.Timeout | undefined;
+  const giveUp = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), BIGQUERY_CHECK_MS)));
+  const ask = async (): Promise<boolean | undefined> => {
+    try {
+      const dest = await createDestination(target);
+      try {
+        for (const stream of streams) if (await dest.describe(toTableName(stream))) return true;
+        return false;
+      } finally {
+        await dest.close().catch(() => undefined);
+      }
+    } catch {
+      return undefined;
+    }
+  };
+  try {
+    return await Promise.race([ask(), giveUp]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** How long the check waits for BigQuery before leaving the question to the target (the client retries an unreachable host for minutes). */
+const BIGQUERY_CHECK_MS = 20_000;

@@ -29,7 +29,6 @@ import { checkDatasetOfState, checkStateFilePath, checkWarehouseOfState, duckdbP
 import { clearBookmarks, type FullRefresh } from './full-refresh.js';
 import { bookmarkKeys } from '../tap/discover.js';
 import { lockExclusive } from './run-lock.js';
-import { checkDatasetOfState, checkWarehouseOfState, duckdbPathOf } from './dataset-check.js';
 import { accountsFromSyncLog, buildSummary, skippedObjectsOf, tapNotesOf, type Failure, type SyncSummary, type TapNotes } from './summary.js';
 import type { SkippedObject } from '../tap/sync.js';
 import { CountCheck, withCountFailures } from './verify-counts.js';
