@@ -40,7 +40,14 @@ export interface AccountInfo {
 
 export interface DiscoveryResult {
   businesses: Map<string, FoundAsset>;
+  /** The ad accounts this run syncs (account_ids and business_ids applied). */
   adAccounts: Map<string, FoundAsset>;
+  /**
+   * Ad accounts the tokens list that account_ids or business_ids leave out: not synced, no call made
+   * for them, but still rows of ad_accounts, which describes everything the tokens reach, so activating
+   * it never marks an account deleted only because it is no longer synced.
+   */
+  outOfScope: Map<string, FoundAsset>;
   pages: Map<string, FoundAsset>;
   pixels: Map<string, FoundAsset>;
   productCatalogs: Map<string, FoundAsset>;
@@ -151,6 +158,7 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
   const result: DiscoveryResult = {
     businesses: new Map(),
     adAccounts: new Map(),
+    outOfScope: new Map(),
     pages: new Map(),
     pixels: new Map(),
     productCatalogs: new Map(),
@@ -370,14 +378,20 @@ function mapFor(r: DiscoveryResult, name: string): Map<string, FoundAsset> {
   }
 }
 
-/** account_ids / business_ids narrow what is synced (discovery still reads the edges it needs). */
+/**
+ * account_ids / business_ids narrow what is synced (discovery still reads the edges it needs): the
+ * accounts they leave out are kept apart (outOfScope), listed but never read.
+ */
 function restrictAccounts(r: DiscoveryResult, config: TapConfig): void {
   const ids = config.account_ids ? new Set(config.account_ids) : undefined;
   const businesses = config.business_ids ? new Set(config.business_ids) : undefined;
   for (const [id, a] of r.adAccounts) {
     const ownerId = (a.raw['business'] as { id?: string } | undefined)?.id;
     const inBusiness = !businesses || a.access.some((x) => x.business_id !== null && businesses.has(x.business_id)) || (ownerId !== undefined && businesses.has(ownerId));
-    if ((ids && !ids.has(id)) || !inBusiness) r.adAccounts.delete(id);
+    if ((ids && !ids.has(id)) || !inBusiness) {
+      r.outOfScope.set(id, a);
+      r.adAccounts.delete(id);
+    }
   }
   // Refused accounts outside account_ids are not this run's concern either.
   for (const id of r.skipped.keys()) if (ids && !ids.has(id)) r.skipped.delete(id);
@@ -395,6 +409,7 @@ async function findConfiguredAccounts(ctx: DiscoveryContext, r: DiscoveryResult)
         const raw = await ctx.limit(() => ctx.graph.request<Record<string, unknown>>(`act_${accountId}`, { params: { fields }, tokens: [token], accountId }));
         const owner = (raw['business'] as { id?: string } | undefined)?.id ?? null;
         merge(r.adAccounts, accountId, raw, { business_id: owner, relation: 'assigned', token_label: token.label }, token.label);
+        r.outOfScope.delete(accountId); // named in account_ids, outside business_ids: synced after all
       } catch (err) {
         lastError = asConnectorError(err);
         if (err instanceof ObjectSkipError) {
@@ -442,6 +457,14 @@ async function discoverAccountPixels(ctx: DiscoveryContext, r: DiscoveryResult, 
     }),
   );
 }
+
+/**
+ * An asset stream with an edge per ad account (pixels: act_<id>/adspixels) is read only under the
+ * synced accounts: what only an out-of-scope account lists is unknown this run, so that stream is
+ * activated only when no listed account is out of scope (reading every listed account's edge would
+ * cost one call per account left out, the calls account_ids is there to save).
+ */
+export const readPerAccount = (s: AssetStream): boolean => s.edges.some((e) => e.path.startsWith('{account}/'));
 
 /** Config-ordered tokens among the given labels. */
 export function tokensFor(all: readonly TokenRef[], labels: ReadonlySet<string>): TokenRef[] {

@@ -12,7 +12,7 @@ import { isTokenType, type TokenCheck, type TokenType } from '../graph/tokens.js
 import { findMeta, isStreamSelected, parseCatalog, projectSchema, selectedFields, type Catalog, type CatalogEntry } from '../singer/catalog.js';
 import { activateVersionMessage, recordMessage, schemaMessage, stateMessage, type SingerMessage } from '../singer/messages.js';
 import { getBookmark, setBookmark, type TapState } from '../singer/state.js';
-import { accountInfo, discoverAssets, type AccountInfo, type DiscoveryResult, type FoundAsset } from './assets.js';
+import { accountInfo, discoverAssets, readPerAccount, type AccountInfo, type DiscoveryResult, type FoundAsset } from './assets.js';
 import type { TapConfig } from './config.js';
 import { tokensOf } from './config.js';
 import { automaticColumns, describeStreams, type DescribedStream } from './discover.js';
@@ -314,6 +314,12 @@ async function discover(run: SyncRun, tokens: TokenFacts): Promise<DiscoveryResu
     ...(run.deps.narrowedBy ? { accountIdsFrom: run.deps.narrowedBy } : {}),
   });
   if (discovery.adAccounts.size === 0 && discovery.failedTokens.length === run.tokens.length && discovery.failedTokens[0]) throw discovery.failedTokens[0].error;
+  const leftOut = [...discovery.outOfScope.keys()].sort();
+  if (leftOut.length > 0) {
+    log.info(`${leftOut.length} ad account${leftOut.length === 1 ? '' : 's'} the tokens reach ${leftOut.length === 1 ? 'is' : 'are'} outside ${run.deps.narrowedBy ?? 'account_ids or business_ids'}: listed in ad_accounts (not marked deleted), nothing else read`, {
+      accounts_left_out: leftOut,
+    });
+  }
   return discovery;
 }
 
@@ -526,10 +532,15 @@ const ASSET_COLUMNS: Record<AssetComputedColumn, (a: FoundAsset) => unknown> = {
   ad_account_ids: (a) => [...a.adAccountIds].sort(),
 };
 
-/** Asset records (full table, one version per run), then ACTIVATE_VERSION unless discovery was partial or the run narrowed. */
+/**
+ * Asset records (full table, one version per run), then ACTIVATE_VERSION unless discovery was partial,
+ * the run narrowed, or (a stream read per ad account) account_ids / business_ids leave listed accounts out.
+ * ad_accounts lists the accounts left out too: activating it marks deleted only what no token lists any more.
+ */
 async function emitAssets(run: SyncRun, r: DiscoveryResult): Promise<void> {
   const { log, narrowedBy } = run.deps;
-  const maps: Record<string, Map<string, FoundAsset>> = { businesses: r.businesses, ad_accounts: r.adAccounts, pages: r.pages, pixels: r.pixels, product_catalogs: r.productCatalogs };
+  const maps: Record<string, Map<string, FoundAsset>> = { businesses: r.businesses, ad_accounts: new Map([...r.adAccounts, ...r.outOfScope]), pages: r.pages, pixels: r.pixels, product_catalogs: r.productCatalogs };
+  const leftOut = r.outOfScope.size;
   for (const a of run.assetStreams) {
     const sel = run.selected.get(a.name);
     if (!sel) continue;
@@ -545,6 +556,8 @@ async function emitAssets(run: SyncRun, r: DiscoveryResult): Promise<void> {
     }
     if (r.incomplete.has(a.name)) log.warn(`${a.name} not activated: discovery failed for ${r.incomplete.get(a.name)!.join('; ')}`);
     else if (narrowedBy) log.info(`${a.name} not activated: ${narrowedBy} narrows this run, so assets outside it keep their rows`, { stream: a.name });
-    else await run.deps.write(activateVersionMessage(a.name, run.version));
+    else if (readPerAccount(a) && leftOut > 0) {
+      log.info(`${a.name} not activated: ${a.name} listed only under the ${leftOut} ad account${leftOut === 1 ? '' : 's'} account_ids or business_ids leave out ${leftOut === 1 ? 'is' : 'are'} not read, so their rows are kept`, { stream: a.name, accounts_left_out: leftOut });
+    } else await run.deps.write(activateVersionMessage(a.name, run.version));
   }
 }

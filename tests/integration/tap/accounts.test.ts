@@ -120,8 +120,11 @@ describe('tap-facebook-ads per-account isolation and state across runs (child pr
       third = await run({ account_ids: [only, later], action_attribution_windows: ['1d_click'] }, second.lastState());
     });
 
-    it('syncs only the accounts in account_ids', () => {
-      expect(first.records('ad_accounts').map((a) => a['account_id'])).to.deep.equal([only]);
+    it('syncs only the accounts in account_ids, and still lists (and activates) every account the token reaches in ad_accounts, without a call for the others', () => {
+      const reached = sb.world.users.find((u) => u.id === sb.tokens[0]!.userId)!.accountIds;
+      expect(reached.length, 'the token reaches more than the one account synced').to.be.greaterThan(1);
+      expect(first.records('ad_accounts').map((a) => a['account_id'])).to.include.members([only, ...reached]);
+      expect(first.messages.filter((m) => m.type === 'ACTIVATE_VERSION').map((m) => m.stream)).to.include('ad_accounts');
       expect(first.records('sync_log').map((a) => a['account_id'])).to.deep.equal([only]);
       const touched = new Set(
         rec.calls
@@ -171,7 +174,8 @@ describe('tap-facebook-ads per-account isolation and state across runs (child pr
     const id = sb.world.accounts[1]!.accountId;
     const narrowed = await runTap({ now: sb.now(), config: tapConfig(sb, rec.baseUrl, { start_date: start, insights_lookback_days: 2 }), catalog: catalog(), args: ['--account', id, '--days', '1'], dir: tmp.dir });
     expect(narrowed.code, narrowed.stderr.slice(-2000)).to.equal(0);
-    expect(narrowed.records('ad_accounts').map((a) => a['account_id'])).to.deep.equal([id]);
+    expect(narrowed.records('ad_accounts').map((a) => a['account_id'])).to.include(id);
+    expect(narrowed.records('sync_log').map((a) => a['account_id'])).to.deep.equal([id]);
     expect(narrowed.messages.filter((m) => m.type === 'ACTIVATE_VERSION')).to.deep.equal([]);
     expect(narrowed.logs().some((l) => String(l['msg']).startsWith('ad_accounts not activated: --account narrows this run'))).to.equal(true);
     // (Without --account the run activates what it read: tests/integration/tap/sync.test.ts.)

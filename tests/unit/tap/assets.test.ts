@@ -88,9 +88,14 @@ describe('tap asset discovery (scripted Graph)', () => {
     expect(result.incomplete.size).to.equal(0);
   });
 
-  it('restricts to account_ids and business_ids', async () => {
-    expect([...(await run(world(), { account_ids: ['act_3'] })).result.adAccounts.keys()]).to.deep.equal(['3']);
-    expect([...(await run(world(), { business_ids: ['900'] })).result.adAccounts.keys()].sort()).to.deep.equal(['1', '2']);
+  it('restricts the sync to account_ids and business_ids, keeping the accounts they leave out apart (listed, not synced)', async () => {
+    const byIds = (await run(world(), { account_ids: ['act_3'] })).result;
+    expect([...byIds.adAccounts.keys()]).to.deep.equal(['3']);
+    expect([...byIds.outOfScope.keys()].sort()).to.deep.equal(['1', '2']);
+    const byBusiness = (await run(world(), { business_ids: ['900'] })).result;
+    expect([...byBusiness.adAccounts.keys()].sort()).to.deep.equal(['1', '2']);
+    expect([...byBusiness.outOfScope.keys()]).to.deep.equal(['3']);
+    expect((await run(world())).result.outOfScope.size).to.equal(0);
   });
 
   it('marks a stream incomplete when one edge fails, and keeps what the other paths found', async () => {
