@@ -119,6 +119,7 @@ const BOOKMARK_VALUES: Record<string, { what: string; valid: (v: string) => bool
   ads_updated_time: { what: 'an RFC 3339 date-time', valid: isDateTime },
   date_start: { what: 'a calendar day (YYYY-MM-DD)', valid: isIsoDay },
   last_complete_day: { what: 'a calendar day (YYYY-MM-DD)', valid: isIsoDay },
+  first_day: { what: 'a calendar day (YYYY-MM-DD)', valid: isIsoDay },
 };
 
 /**

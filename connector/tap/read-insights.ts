@@ -52,9 +52,17 @@ export interface InsightsReadContext {
 }
 
 export interface InsightsPlan {
+  /** First day read: the backfill's first day when there is one. */
   since: string;
   until: string;
   today: string;
+  /**
+   * Days before the bookmark's first day that an earlier start_date adds, read in the same run as the
+   * bookmark's own window (which then starts at `resumeFrom`); the days between were read by earlier runs.
+   */
+  backfill?: { since: string; until: string; resumeFrom: string };
+  /** The first day every day up to the new bookmark is read from (FIRST_DAY); undefined when the old bookmark did not record it. */
+  firstDay: string | undefined;
   /** Why the previous bookmark was not used (parameters changed), for the log and sync_log. */
   resetReason?: string;
   clampedToRetention: boolean;
@@ -123,9 +131,23 @@ export function lastCompleteDay(previous: Bookmark | undefined): string | undefi
  */
 export const REPORT_KEY = 'key';
 
+/**
+ * Bookmark key: the first day of the account's report that is read (in its time zone), so the
+ * bookmark says "every day from first_day to date_start is read". A start_date moved back before it
+ * is then seen and its days read (planRange's backfill). A bookmark written before this key existed
+ * has none: where it starts is unknown, and nothing is guessed (a guess could claim days never read).
+ */
+export const FIRST_DAY = 'first_day';
+
 /** The bookmark a read of the plan's days writes: the last day read and the last of them that was over. */
 function bookmarkAfter(config: TapConfig, report: InsightsReport, plan: InsightsPlan): Bookmark {
-  return { date_start: plan.until, last_complete_day: minDay(plan.until, addDays(plan.today, -1)), ...bookmarkParams(config, report), [REPORT_KEY]: insightsKey(report.level, report.breakdowns) };
+  return {
+    date_start: plan.until,
+    last_complete_day: minDay(plan.until, addDays(plan.today, -1)),
+    ...(plan.firstDay !== undefined ? { [FIRST_DAY]: plan.firstDay } : {}),
+    ...bookmarkParams(config, report),
+    [REPORT_KEY]: insightsKey(report.level, report.breakdowns),
+  };
 }
 
 /**
@@ -157,12 +179,16 @@ export function planRange(config: TapConfig, account: Pick<AccountInfo, 'timezon
   const start = config.last_days ? addDays(today, -(config.last_days - 1)) : (config.start_date ?? retentionStart);
   let since = start;
   let resetReason: string | undefined;
+  let resumed = false;
   const complete = lastCompleteDay(previous);
   if (previous && complete) {
     resetReason = sameParams(withAttributionOf(previous), bookmarkParams(config, report));
     // The lookback re-reads restated days; the day after the last complete one is read whatever the
     // gap since the previous run, so a day read while still in progress is always read again in full.
-    if (!resetReason) since = maxDay(start, minDay(addDays(complete, 1), addDays(today, -config.insights_lookback_days)));
+    if (!resetReason) {
+      since = maxDay(start, minDay(addDays(complete, 1), addDays(today, -config.insights_lookback_days)));
+      resumed = true;
+    }
   }
   let clampedToRetention = false;
   if (since < retentionStart) {
@@ -170,7 +196,21 @@ export function planRange(config: TapConfig, account: Pick<AccountInfo, 'timezon
     clampedToRetention = true;
   }
   if (since > until) return undefined;
-  return { since, until, today, clampedToRetention, ...(resetReason ? { resetReason } : {}) };
+  if (!resumed) return { since, until, today, clampedToRetention, firstDay: since, ...(resetReason ? { resetReason } : {}) };
+  const earliest = maxDay(start, retentionStart);
+  const recorded = typeof previous?.[FIRST_DAY] === 'string' ? previous[FIRST_DAY] : undefined;
+  // A window reaching back to the earliest day it may read starts the bookmark there, recorded or not.
+  const firstDay = recorded !== undefined ? minDay(recorded, since) : !config.last_days && since === earliest ? since : undefined;
+  // A --days run reads its last days only: a start_date moved back is left to the next full run.
+  if (config.last_days || firstDay === undefined || earliest >= firstDay) return { since, until, today, clampedToRetention, firstDay };
+  return {
+    since: earliest,
+    until,
+    today,
+    clampedToRetention: clampedToRetention || start < retentionStart,
+    firstDay: earliest,
+    backfill: { since: earliest, until: addDays(firstDay, -1), resumeFrom: since },
+  };
 }
 
 /** Runs a failed or stalled job gets before it is split: the first and one restart (as Airbyte does). */
@@ -221,6 +261,8 @@ class ReportRead {
   private readonly asksReachFields: boolean;
   /** Days after this one are fresh (the rest are lookback re-reads). */
   private readonly lastDay: string | undefined;
+  /** So are the backfilled days, up to this one: before the bookmark's first day, never read. */
+  private readonly backfillUntil: string | undefined;
   private failedRuns = 0;
   private completedRuns = 0;
 
@@ -241,6 +283,7 @@ class ReportRead {
     // Also after a reset (other parameters): the days up to the bookmark were loaded before, and their
     // rows come back under the same keys, replacing those: re-reads, not new rows.
     this.lastDay = typeof previous?.['date_start'] === 'string' ? previous['date_start'] : undefined;
+    this.backfillUntil = plan.backfill?.until;
     const fields = [...new Set([...insightsRequestFields(report, selected), LEVEL_ID[report.level], 'account_id', 'account_currency'])];
     this.asksReachFields = fields.some((f) => REACH_FIELDS.includes(f));
     const timing = reportRunTiming(config, ctx.clock, ctx.sleep);
@@ -282,8 +325,16 @@ class ReportRead {
       log.warn(`re-reading insights from ${plan.since} because ${plan.resetReason}; rows under different parameters must not mix${before}`, { since: plan.since });
     }
     if (plan.clampedToRetention) log.warn(`insights start clamped to ${plan.since}: Meta keeps ${INSIGHTS_RETENTION_MONTHS} months of history`, { hint: 'Move config.start_date forward to silence this.' });
+    if (plan.backfill) {
+      log.info(`reading insights from ${plan.backfill.since} to ${plan.backfill.until} too: config.start_date is before the first day this bookmark covered (${addDays(plan.backfill.until, 1)}); the bookmark keeps its place and now covers from ${plan.backfill.since}`, {
+        since: plan.backfill.since,
+        until: plan.backfill.until,
+      });
+    }
     const { breakdowns } = this.report;
-    const chunks = chunksAtReachCutoff(breakdowns, plan.since, plan.until, plan.today, this.ctx.config.insights_max_days_per_job);
+    const size = this.ctx.config.insights_max_days_per_job;
+    const windows = plan.backfill ? [plan.backfill, { since: plan.backfill.resumeFrom, until: plan.until }] : [plan];
+    const chunks = windows.flatMap((w) => chunksAtReachCutoff(breakdowns, w.since, w.until, plan.today, size));
     const noReach = chunks.filter((c) => !asksReach(breakdowns, c.since, plan.today));
     if (noReach.length && this.asksReachFields) {
       log.info(`insights ${this.report.name}: ${REACH_FIELDS.join(', ')} not asked for ${noReach[0]!.since}..${noReach.at(-1)!.until}; Meta omits them for breakdown queries older than ${REACH_BREAKDOWN_MONTHS} months (those rows keep them null)`, {
@@ -431,7 +482,8 @@ class ReportRead {
       if (job.skip.has(k) || job.emitted.has(k)) continue;
       job.emitted.add(k);
       this.result.found++;
-      if (!this.lastDay || String(record['date_start']) > this.lastDay) this.result.fresh++;
+      const day = String(record['date_start']);
+      if (!this.lastDay || day > this.lastDay || (this.backfillUntil !== undefined && day <= this.backfillUntil)) this.result.fresh++;
       await ctx.emit(record);
     }
     if (multiDay !== undefined) {

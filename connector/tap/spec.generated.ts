@@ -56,7 +56,7 @@ export const TAP_SPEC = {
         "pattern": "^(act_)?[0-9]{1,20}$",
         "description": "ad account id: digits, optionally prefixed act_"
       },
-      "description": "Restrict the sync to these ad accounts. Absent: every account any token can reach."
+      "description": "Restrict the sync to these ad accounts. Absent: every account any token can reach. ad_accounts still lists every account the tokens reach: those left out are not read, and not marked deleted."
     },
     "business_ids": {
       "type": "array",
@@ -78,7 +78,7 @@ export const TAP_SPEC = {
         }
       ],
       "errorMessage": "use YYYY-MM-DD or an RFC 3339 date-time such as 2025-01-01T00:00:00Z",
-      "description": "First day to sync for accounts without a bookmark: YYYY-MM-DD, or an RFC 3339 date-time as Meltano and singer-io configs write it (2025-01-01T00:00:00Z, or with an offset). A date-time counts as the calendar date written in it (time and offset are ignored: 2025-01-01T00:00:00+02:00 is 2025-01-01); like a bare date, that day is then read in each ad account's time zone. Absent: as far back as Meta keeps insights (37 months), so a first run backfills every account's whole history; set it to read less."
+      "description": "First day of insights to sync for accounts without a bookmark; moved back before the first day an insights bookmark covers, the next run reads the days it adds. YYYY-MM-DD, or an RFC 3339 date-time as Meltano and singer-io configs write it (2025-01-01T00:00:00Z, or with an offset). A date-time counts as the calendar date written in it (time and offset are ignored: 2025-01-01T00:00:00+02:00 is 2025-01-01); like a bare date, that day is then read in each ad account's time zone. Absent: as far back as Meta keeps insights (37 months), so a first run backfills every account's whole history; set it to read less."
     },
     "end_date": {
       "type": "string",

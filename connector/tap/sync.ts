@@ -18,6 +18,7 @@ import { tokensOf } from './config.js';
 import { automaticColumns, describeStreams, type DescribedStream } from './discover.js';
 import type { GraphPort, CallStats, TokenRef } from './graph-port.js';
 import { syncAccount, type AccountRunContext, type SelectedStream } from './sync-account.js';
+import { planRange } from './read-insights.js';
 import { shapeRecord, shaperFor } from './records.js';
 import { accountOf, RecordCounts } from '../singer/record-counts.js';
 import { reportRequests } from '../singer/request-metrics.js';
@@ -414,6 +415,7 @@ async function syncAccounts(run: SyncRun, discovery: DiscoveryResult): Promise<A
     onServed: (servedAt) => run.clockSkew.observe(servedAt, run.clock()),
     withdrawn: run.withdrawn,
   };
+  logBackfills(run, accounts, accountCtx.reports);
   const accountLimit = pLimit(config.max_concurrency);
   await Promise.all(
     accounts.map((account) =>
@@ -453,6 +455,34 @@ async function syncAccounts(run: SyncRun, discovery: DiscoveryResult): Promise<A
     ),
   );
   return out;
+}
+
+/**
+ * A start_date moved back before the first day insights bookmarks cover is read in this run, not
+ * ignored (read-insights.ts planRange, backfill): said once, naming the reports and accounts, before
+ * the (longer) reads start. Bookmarks that never recorded their first day cannot tell and stay silent.
+ */
+function logBackfills(run: SyncRun, accounts: readonly AccountInfo[], reports: readonly SelectedStream[]): void {
+  const { config, log } = run.deps;
+  const now = run.clock();
+  const byStream = new Map<string, string[]>();
+  for (const r of reports) {
+    if (r.d.declaration.kind !== 'insights') continue;
+    for (const a of accounts) {
+      const plan = planRange(config, a, r.d.declaration.report, getBookmark(run.state, r.d.name, a.accountId), now);
+      if (plan?.backfill) byStream.set(r.d.name, [...(byStream.get(r.d.name) ?? []), a.accountId]);
+    }
+  }
+  if (byStream.size === 0) return;
+  const streams = [...byStream.keys()];
+  log.warn(
+    `config.start_date ${config.start_date ?? ''} is before the first day the bookmarks of ${streams.map((s) => `${s} (${byStream.get(s)!.length} account${byStream.get(s)!.length === 1 ? '' : 's'})`).join(', ')} cover: this run also reads the days in between, and the bookmarks keep their place`,
+    {
+      streams,
+      accounts: [...new Set([...byStream.values()].flat())].sort(),
+      hint: `Nothing to do: the next runs are incremental again. To re-read these reports entirely from start_date instead: fb-ads-elt sync --full-refresh ${streams.join(',')} (Meltano: meltano run --full-refresh tap-facebook-ads target-bigquery).`,
+    },
+  );
 }
 
 function finish(run: SyncRun, discovery: DiscoveryResult, accounts: AccountsOutcome, failed: SyncSummary['failed'], skipped: SyncSummary['skipped']): SyncSummary {

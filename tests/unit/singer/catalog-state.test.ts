@@ -124,6 +124,9 @@ describe('Singer state', () => {
     expect(bad({ updated_time: 1732096800 })).to.throw(ConfigError, /updated_time/);
     expect(bad({ ads_updated_time: '2026-02-30T00:00:00Z' }, 'ad_creatives')).to.throw(ConfigError, /ads_updated_time/);
     expect(bad({ date_start: '2026-02-30' }, 'insights_ad')).to.throw(ConfigError, /date_start must be a calendar day/);
+    // first_day becomes a time_range of a backfill when start_date moves back before it.
+    expect(bad({ date_start: '2026-11-19', first_day: '2026-11-01T00:00:00Z' }, 'insights_ad')).to.throw(ConfigError, /insights_ad\.1025728468230903\.first_day must be a calendar day/);
+    expect(bad({ date_start: '2026-11-19', first_day: '2026-11-01' }, 'insights_ad')).not.to.throw();
     expect(bad('2026-01-01')).to.throw(ConfigError, /must be an object/);
     // Ids the tap asks Meta for again by id (refused_ids) must be ids.
     expect(bad({ updated_time: '2026-11-20T10:00:00Z', refused_ids: '120210000000000001' }, 'ad_sets')).to.throw(ConfigError, /ad_sets\.1025728468230903\.refused_ids must be a list of object ids/);

@@ -94,6 +94,49 @@ describe('tap insights range planning', () => {
     }
   });
 
+  describe('the first day a bookmark covers (first_day) and a start_date moved back before it', () => {
+    const c = (start_date: string, extra: Record<string, unknown> = {}) => cfg({ start_date, insights_lookback_days: 3, ...extra });
+    const bookmark = (extra: Record<string, unknown> = {}) => ({ date_start: '2026-11-19', last_complete_day: '2026-11-18', ...bookmarkParams(c('2026-11-01'), report), ...extra });
+
+    it('starts a new bookmark, or one reset by other parameters, at the first day it reads', () => {
+      expect(planRange(c('2026-11-01'), { timezone: 'UTC' }, report, undefined, now)!.firstDay).to.equal('2026-11-01');
+      const reset = planRange(c('2026-11-05', { action_attribution_windows: ['1d_click'] }), { timezone: 'UTC' }, report, bookmark({ first_day: '2026-11-01' }), now)!;
+      expect([reset.since, reset.firstDay, reset.backfill]).to.deep.equal(['2026-11-05', '2026-11-05', undefined]);
+    });
+
+    it('keeps the recorded first day while start_date stays or moves forward: only the lookback is read', () => {
+      for (const start of ['2026-11-01', '2026-11-10']) {
+        const plan = planRange(c(start), { timezone: 'UTC' }, report, bookmark({ first_day: '2026-11-01' }), now)!;
+        expect([plan.since, plan.firstDay, plan.backfill], start).to.deep.equal(['2026-11-17', '2026-11-01', undefined]);
+      }
+    });
+
+    it('reads the days an earlier start_date adds before the first day in the same run, then the lookback as before, and moves the first day back', () => {
+      const plan = planRange(c('2026-10-01'), { timezone: 'UTC' }, report, bookmark({ first_day: '2026-11-01' }), now)!;
+      expect(plan.backfill).to.deep.equal({ since: '2026-10-01', until: '2026-10-31', resumeFrom: '2026-11-17' });
+      expect([plan.since, plan.until, plan.firstDay]).to.deep.equal(['2026-10-01', '2026-11-20', '2026-10-01']);
+    });
+
+    it('backfills no further than the 37-month retention, and not at all once the first day is beyond it', () => {
+      const plan = planRange(c('2020-01-01'), { timezone: 'UTC' }, report, bookmark({ first_day: '2024-01-01' }), now)!;
+      expect(plan.backfill).to.deep.equal({ since: '2023-10-21', until: '2023-12-31', resumeFrom: '2026-11-17' });
+      expect(plan.clampedToRetention).to.equal(true);
+      expect(planRange(c('2020-01-01'), { timezone: 'UTC' }, report, bookmark({ first_day: '2023-10-20' }), now)!.backfill).to.equal(undefined);
+    });
+
+    it('treats a bookmark written before first_day existed as unknown: nothing backfilled or guessed, unless its window reaches start_date', () => {
+      const plan = planRange(c('2026-10-01'), { timezone: 'UTC' }, report, bookmark(), now)!;
+      expect([plan.since, plan.firstDay, plan.backfill]).to.deep.equal(['2026-11-17', undefined, undefined]);
+      expect(planRange(c('2026-11-18'), { timezone: 'UTC' }, report, bookmark(), now)!.firstDay).to.equal('2026-11-18');
+    });
+
+    it('leaves a --days run to its last days, whatever start_date says', () => {
+      const plan = planRange({ ...c('2026-10-01'), last_days: 2 }, { timezone: 'UTC' }, report, bookmark({ first_day: '2026-11-01' }), now)!;
+      expect([plan.since, plan.firstDay, plan.backfill]).to.deep.equal(['2026-11-19', '2026-11-01', undefined]);
+      expect(planRange({ ...c('2026-10-01'), last_days: 2 }, { timezone: 'UTC' }, report, bookmark(), now)!.firstDay).to.equal(undefined);
+    });
+  });
+
   it('honours end_date and --days', () => {
     expect(planRange(cfg({ start_date: '2026-11-01', end_date: '2026-11-05' }), { timezone: 'UTC' }, report, undefined, now)!.until).to.equal('2026-11-05');
     const days = { ...cfg(), last_days: 3 };
