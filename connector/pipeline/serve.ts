@@ -17,10 +17,16 @@ import { lockExclusive, type ExclusiveLock } from './run-lock.js';
 import { ConfigError, TransientError, type ConnectorError } from '../core/errors.js';
 import { SYNC_PATH } from '../core/surface.js';
 import { tapSettingsFor } from '../tap/config.js';
+// Static, not imported on demand: serve is loaded only by its own command, and an error class from a
+// module imported on demand is another copy under the test runner (instanceof fails across them).
+import { loadTargetConfig } from '../target/config.js';
+import { buildReport } from '../report/write.js';
 
 export { SYNC_PATH };
 
 export const STATUS_PATH = '/api/meta-ads/sync-status';
+/** The HTML report of the warehouse's models (as `fb-ads-elt report` writes it), for the people who read it. */
+export const REPORT_PATH = '/api/meta-ads/report';
 /** Trigger bodies are tiny; anything bigger is a mistake or an attack. */
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -206,6 +212,8 @@ function listenError(err: NodeJS.ErrnoException, host: string, port: number): un
 export class SyncServer {
   private server: Server | undefined;
   private running: { view: RunView; done: Promise<void>; abort: AbortController } | undefined;
+  /** A GET report reading the warehouse (settled either way): a triggered run waits for it. */
+  private reading: Promise<void> | undefined;
   private store: StatusStore = { runs: [], accounts: {} };
   private lock: ExclusiveLock | undefined;
 
@@ -311,7 +319,7 @@ export class SyncServer {
       send(res, 200, { ok: true });
       return;
     }
-    if (url.pathname !== SYNC_PATH && url.pathname !== STATUS_PATH) throw new HttpError(404, `no such endpoint; use POST ${SYNC_PATH} or GET ${STATUS_PATH}`);
+    if (url.pathname !== SYNC_PATH && url.pathname !== STATUS_PATH && url.pathname !== REPORT_PATH) throw new HttpError(404, `no such endpoint; use POST ${SYNC_PATH}, GET ${STATUS_PATH} or GET ${REPORT_PATH}`);
     if (!bearerMatches(req.headers.authorization, this.o.config.bearer_secret)) {
       // One line per refusal, for the operator (and fail2ban): path without the query, never what was sent as a token.
       this.o.log.warn('call refused: missing or wrong bearer token', { method: req.method, path: url.pathname, remote: req.socket.remoteAddress });
@@ -325,12 +333,64 @@ export class SyncServer {
       send(res, 200, this.status());
       return;
     }
+    if (url.pathname === REPORT_PATH) {
+      if (req.method !== 'GET') throw new HttpError(405, `use GET ${REPORT_PATH}`, {}, { allow: 'GET' });
+      await this.report(res);
+      return;
+    }
     // RFC 9110 §15.5.6: a 405 names the methods the path takes (clients and proxies read Allow).
     if (req.method !== 'POST') throw new HttpError(405, `use POST ${SYNC_PATH}`, {}, { allow: 'POST' });
     const params = parseRunParams(await readBody(req), this.o.config.max_days);
+    // A report being read holds the DuckDB file for a moment: the run waits for it, or its target
+    // would find the file held and fail (exit 7).
+    while (this.reading) await this.reading;
     if (this.running) throw new HttpError(409, 'a sync is already running', { run_id: this.running.view.run_id });
     const view = this.start(params);
     send(res, 202, { run_id: view.run_id, status_url: STATUS_PATH });
+  }
+
+  /**
+   * GET report: the page `fb-ads-elt report` writes, built from the warehouse's models now. Never
+   * while a sync runs (it writes the file: 503 with Retry-After); a BigQuery target has no page
+   * here (501), a warehouse without built models gets 409 naming the serve config's `models`.
+   */
+  private async report(res: ServerResponse): Promise<void> {
+    if (this.running) throw new HttpError(503, 'a sync is writing the warehouse; ask again once it is over', { run_id: this.running.view.run_id }, { 'retry-after': '60' });
+    let built: Awaited<ReturnType<typeof buildReport>>;
+    const reading = this.readReport();
+    this.reading = reading.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      built = await reading;
+    } catch (err) {
+      if (err instanceof HttpError) throw err;
+      const e = asConnectorError(err);
+      if (e instanceof ConfigError) throw new HttpError(409, e.message, { hint: this.o.config.models ? 'Trigger a sync: the models are built after each one that commits.' : 'Set "models": true in the serve config and trigger a sync: the report reads the models it builds.' });
+      if (e instanceof TransientError) throw new HttpError(503, e.message, { ...(e.hint ? { hint: e.hint } : {}) }, { 'retry-after': '60' });
+      throw err;
+    } finally {
+      this.reading = undefined;
+    }
+    res.writeHead(200, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      // The page is static (inline styles and SVG, no scripts): a browser loads nothing else for it.
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+      'x-content-type-options': 'nosniff',
+      'content-length': Buffer.byteLength(built.html),
+    });
+    res.end(built.html);
+  }
+
+  /** The report of the target config's DuckDB warehouse now (report/write.ts buildReport); 501 for a BigQuery target. */
+  private async readReport(): ReturnType<typeof buildReport> {
+    const { config: target } = loadTargetConfig(this.o.config.target_config);
+    if (target.destination !== 'duckdb') {
+      throw new HttpError(501, `the report reads a DuckDB warehouse; this serve loads into ${target.destination}`, { hint: 'Read the models (fct_ad_spend_daily, fct_cac_monthly, facebook_ads__campaign_report) from your BI tool.' });
+    }
+    return buildReport({ duckdbPath: target.duckdb_path, now: this.clock() });
   }
 
   private start(params: RunParams): RunView {

@@ -30,12 +30,11 @@ export interface WrittenReport {
 }
 
 /**
- * Reads the marts and writes the report to `out` through a temporary file beside it, renamed over
- * it (its folder created when missing). Throws ConfigError (exit 2) when the warehouse is missing or
- * holds no built models, or `out` cannot be written, and the
- * target's "another run holds the file" error (exit 7) while a sync writes it.
+ * The report of the warehouse's marts at `now`: its data and its page. Throws ConfigError (exit 2)
+ * when the file is missing or holds no built models, and the target's "another run holds the file"
+ * TransientError (exit 7) while a sync writes it. Shared by `fb-ads-elt report` and serve's GET report.
  */
-export async function writeReport(o: WriteReportOptions): Promise<WrittenReport> {
+export async function buildReport(o: Pick<WriteReportOptions, 'duckdbPath' | 'title' | 'now'>): Promise<{ report: ReportData; html: string }> {
   const file = path.resolve(o.duckdbPath);
   if (!existsSync(file) || !statSync(file).isFile()) {
     throw new ConfigError(`no DuckDB warehouse at ${file}`, {
@@ -43,9 +42,6 @@ export async function writeReport(o: WriteReportOptions): Promise<WrittenReport>
       context: { duckdb_path: file },
     });
   }
-  const out = path.resolve(o.out);
-  const unwritable = whyUnwritable(out);
-  if (unwritable) throw new ConfigError(`cannot write the report to ${out}: ${unwritable}`, { hint: 'Choose another --out file.', context: { out } });
   const now = o.now;
   let report: ReportData;
   try {
@@ -53,10 +49,23 @@ export async function writeReport(o: WriteReportOptions): Promise<WrittenReport>
   } catch (err) {
     throw lockHeldError(err, file) ?? err;
   }
+  return { report, html: renderReport(report) };
+}
+
+/**
+ * Reads the marts and writes the report to `out` through a temporary file beside it, renamed over
+ * it (its folder created when missing). Throws as buildReport does, and ConfigError (exit 2) when
+ * `out` cannot be written.
+ */
+export async function writeReport(o: WriteReportOptions): Promise<WrittenReport> {
+  const out = path.resolve(o.out);
+  const unwritable = whyUnwritable(out);
+  if (unwritable) throw new ConfigError(`cannot write the report to ${out}: ${unwritable}`, { hint: 'Choose another --out file.', context: { out } });
+  const { report, html } = await buildReport(o);
   mkdirSync(path.dirname(out), { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, renderReport(report));
+    writeFileSync(tmp, html);
     renameSync(tmp, out);
   } catch (err) {
     rmSync(tmp, { force: true });

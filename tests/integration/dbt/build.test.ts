@@ -18,6 +18,9 @@ import { reportHighlights } from '../../../connector/report/highlights.js';
 import { loadReportData } from '../../../connector/report/marts.js';
 import { renderReport } from '../../../connector/report/html.js';
 import { DEFAULT_REPORT_TITLE } from '../../../connector/report/write.js';
+import { REPORT_PATH, SyncServer } from '../../../connector/pipeline/serve.js';
+import { validateServeConfig, type ServeConfig } from '../../../connector/pipeline/serve-config.js';
+import { runSync } from '../../../connector/pipeline/sync.js';
 import { parse } from 'node-html-parser';
 import { MemorySink } from '../pipeline/standins.js';
 import { deriveUpperInsights, loadRawWarehouse, readFixture, type Fixture, type Row } from './raw-warehouse.js';
@@ -186,6 +189,27 @@ describe('dbt build of dbt/ on DuckDB with the demo data on (real dbt, generated
     expect(run.stdout).to.equal([...reportHighlights(report), '', `Report: ${out}  (open it in a browser)`, ''].join('\n'));
     expect(report.topCampaigns.length).to.be.greaterThan(0);
     expect(readdirSync(path.dirname(out))).to.deep.equal(['meta.html']);
+  });
+
+  it('serve answers GET report with the same page, built from the warehouse its target config names', async function () {
+    const cfg = path.join(tmp, 'serve-target.json');
+    writeFileSync(cfg, JSON.stringify({ destination: 'duckdb', duckdb_path: file, dataset: 'facebook_ads' }));
+    writeFileSync(path.join(tmp, 'serve-tap.json'), JSON.stringify({ access_tokens: [{ label: 'a', token: 'EAAB' + 'x'.repeat(40) }] }));
+    const secret = 'report-secret-' + 'c3d4'.repeat(6);
+    const { config } = validateServeConfig({ bearer_secret: secret, tap_config: 'serve-tap.json', target_config: 'serve-target.json', port: 0, models: true }, tmp);
+    const now = new Date('2026-12-15T12:00:00Z');
+    const server = new SyncServer({ config: config as ServeConfig, log, runSync, clock: () => now });
+    try {
+      const port = await server.listen();
+      const res = await fetch(`http://127.0.0.1:${port}${REPORT_PATH}`, { headers: { authorization: `Bearer ${secret}` } });
+      expect(res.status).to.equal(200);
+      expect(res.headers.get('content-type')).to.equal('text/html; charset=utf-8');
+      expect(res.headers.get('content-security-policy')).to.match(/^default-src 'none'/);
+      const report = await loadReportData({ duckdbPath: file, title: DEFAULT_REPORT_TITLE, generatedAt: '2026-12-15 12:00 UTC', now });
+      expect(await res.text()).to.equal(renderReport(report));
+    } finally {
+      await server.close();
+    }
   });
 
   it('unions every platform in var ad_platforms and converts spend at the day rate, else the latest earlier fixing', async function () {

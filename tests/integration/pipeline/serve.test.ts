@@ -9,7 +9,7 @@ import { clockStartingAt, type Clock } from '../../../connector/core/clock.js';
 import { Logger } from '../../../connector/core/log.js';
 import { REPO_ROOT } from '../../../connector/core/config.js';
 import { ConfigError, ConnectorError, EXIT_CODES } from '../../../connector/core/errors.js';
-import { listenUrl, SyncServer, SYNC_PATH, STATUS_PATH } from '../../../connector/pipeline/serve.js';
+import { listenUrl, REPORT_PATH, SyncServer, SYNC_PATH, STATUS_PATH } from '../../../connector/pipeline/serve.js';
 import { validateServeConfig, type ServeConfig } from '../../../connector/pipeline/serve-config.js';
 import { readLockOwner } from '../../../connector/pipeline/run-lock.js';
 import { runSync, type SyncOptions } from '../../../connector/pipeline/sync.js';
@@ -159,6 +159,29 @@ describe('fb-ads-elt serve HTTP API (over loopback, stand-in tap and target)', (
       progress = ((await (await call('GET', STATUS_PATH)).json()) as { running: { progress: typeof progress } }).running.progress;
     }
     expect(progress).to.deep.include({ phase: 'syncing', states_committed: 2, account_id: '222' });
+  });
+
+  it("GET report: 401 without the bearer, 405 for another method, 409 naming the serve config's models while none are built, 503 while a sync writes the warehouse, 501 on BigQuery", async () => {
+    await start({ STANDIN_HANG: '1' });
+    expect((await call('GET', REPORT_PATH, undefined, null)).status).to.equal(401);
+    const post = await call('POST', REPORT_PATH);
+    expect(post.status).to.equal(405);
+    expect(post.headers.get('allow')).to.equal('GET');
+    // No warehouse yet (no sync ran): nothing to read.
+    const none = await call('GET', REPORT_PATH);
+    expect(none.status, sink.text.slice(-1500)).to.equal(409);
+    expect(((await none.json()) as { hint: string }).hint).to.equal('Set "models": true in the serve config and trigger a sync: the report reads the models it builds.');
+    const run = (await (await call('POST', SYNC_PATH)).json()) as { run_id: string };
+    const busy = await call('GET', REPORT_PATH);
+    expect(busy.status).to.equal(503);
+    expect(busy.headers.get('retry-after')).to.equal('60');
+    expect(await busy.json()).to.deep.include({ run_id: run.run_id });
+    await server.close();
+    writeFileSync(path.join(s.dir, 'target.json'), JSON.stringify({ destination: 'bigquery', project_id: 'acme-ads-prod', dataset: 'meta_raw' }));
+    await start();
+    const bq = await call('GET', REPORT_PATH);
+    expect(bq.status).to.equal(501);
+    expect(((await bq.json()) as { error: string }).error).to.equal('the report reads a DuckDB warehouse; this serve loads into bigquery');
   });
 
   it('answers 400 with a message for bad JSON and bad parameters, without starting a run', async () => {
