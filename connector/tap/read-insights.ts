@@ -171,6 +171,16 @@ export function checkReportKeys(state: TapState, reports: readonly InsightsRepor
   }
 }
 
+/**
+ * The first day the previous read saw still restating. Its "today" was the day after its last complete
+ * day; Meta settles a day `lookback` days after it (facts §4.5: frozen after 28 days), so the days of
+ * that read younger than the lookback then may have changed since. With daily runs this is today −
+ * lookback, the plain window; a weekly run re-reads six more days, a run 40 days late 28 more.
+ */
+function restatingAfter(complete: string, lookbackDays: number): string {
+  return addDays(complete, 2 - lookbackDays);
+}
+
 /** Which days to read this run for one account (all days are in the account's time zone). */
 export function planRange(config: TapConfig, account: Pick<AccountInfo, 'timezone'>, report: InsightsReport, previous: Bookmark | undefined, now: Date): InsightsPlan | undefined {
   const today = dayInZone(now, account.timezone);
@@ -185,8 +195,11 @@ export function planRange(config: TapConfig, account: Pick<AccountInfo, 'timezon
     resetReason = sameParams(withAttributionOf(previous), bookmarkParams(config, report));
     // The lookback re-reads restated days; the day after the last complete one is read whatever the
     // gap since the previous run, so a day read while still in progress is always read again in full.
+    // The window counts back from the previous read as well as from today: a day that read was still
+    // restating (younger than the lookback on its today, the day after `complete`) is read again once
+    // more, or a run more than a day after the previous one keeps that read's figures for good.
     if (!resetReason) {
-      since = maxDay(start, minDay(addDays(complete, 1), addDays(today, -config.insights_lookback_days)));
+      since = maxDay(start, minDay(minDay(addDays(complete, 1), restatingAfter(complete, config.insights_lookback_days)), addDays(today, -config.insights_lookback_days)));
       resumed = true;
     }
   }

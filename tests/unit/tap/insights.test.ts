@@ -56,14 +56,26 @@ describe('tap insights range planning', () => {
 
   it("re-reads a bookmark's in-progress day whatever the gap; an older bookmark without last_complete_day re-reads its own day", () => {
     const c = cfg({ start_date: '2026-01-01', insights_lookback_days: 3 });
+    // Read on the 10th: the 10th was in progress, the 9th and 8th (younger than the lookback) still restating.
     const inProgress = { date_start: '2026-11-10', last_complete_day: '2026-11-09', ...bookmarkParams(c, report) };
-    expect(planRange(c, { timezone: 'UTC' }, report, inProgress, now)!.since).to.equal('2026-11-10');
+    expect(planRange(c, { timezone: 'UTC' }, report, inProgress, now)!.since).to.equal('2026-11-08');
+    // Read on the 11th up to end_date the 10th: the 10th and 9th were still restating.
     const complete = { ...inProgress, last_complete_day: '2026-11-10' };
-    expect(planRange(c, { timezone: 'UTC' }, report, complete, now)!.since).to.equal('2026-11-11');
+    expect(planRange(c, { timezone: 'UTC' }, report, complete, now)!.since).to.equal('2026-11-09');
     const older = { date_start: '2026-11-10', ...bookmarkParams(c, report) };
-    expect(planRange(c, { timezone: 'UTC' }, report, older, now)!.since).to.equal('2026-11-10');
-    // Within the lookback nothing changes: one window from today − lookback.
+    expect(planRange(c, { timezone: 'UTC' }, report, older, now)!.since).to.equal('2026-11-08');
+    // A run the day after the previous one: one window from today − lookback.
     expect(planRange(c, { timezone: 'UTC' }, report, { ...inProgress, date_start: '2026-11-19', last_complete_day: '2026-11-18' }, now)!.since).to.equal('2026-11-17');
+  });
+
+  it('re-reads the days the previous run read while they still restated, however long ago it ran (a weekly run)', () => {
+    const c = cfg({ start_date: '2026-01-01', insights_lookback_days: 28 });
+    // The previous run read on the 13th: 10-16 was 28 days old then (settled), every later day younger.
+    const weekAgo = { date_start: '2026-11-13', last_complete_day: '2026-11-12', ...bookmarkParams(c, report) };
+    expect(planRange(c, { timezone: 'UTC' }, report, weekAgo, now)!.since).to.equal('2026-10-17');
+    // No lookback: only the in-progress day is read again.
+    const none = cfg({ start_date: '2026-01-01', insights_lookback_days: 0 });
+    expect(planRange(none, { timezone: 'UTC' }, report, { ...weekAgo, ...bookmarkParams(none, report) }, now)!.since).to.equal('2026-11-13');
   });
 
   it('ignores a bookmark written with other attribution windows and says why', () => {
