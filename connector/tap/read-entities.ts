@@ -133,6 +133,8 @@ export async function readEntityStream(
   };
   const res: EntityReadResult = { found: 0, added: 0, updated: 0, deleted: 0, bookmark: previous, linkedIds: new Set(), cascaded: 0, repeats: 0, recovered: 0 };
   const emittedIds = new Set<string>();
+  /** Objects found again unchanged at the bookmark (BOUNDARY_KEY) and not emitted, unless a parent's status change re-reads them. */
+  const repeatIds = new Set<string>();
 
   const handle = async (raw: Record<string, unknown>, reason: ReadReason = 'edge'): Promise<void> => {
     const viaParent = reason === 'parent';
@@ -146,17 +148,17 @@ export async function readEntityStream(
     // (children re-read for a parent's status change are older than the bookmark on purpose).
     if (reason === 'edge' && updated && stream.serverSideIncremental && cursor.isBeforeSince(updated)) return;
     const id = typeof raw['id'] === 'string' ? raw['id'] : undefined;
-    if (id !== undefined) {
-      if (emittedIds.has(id)) return;
-      emittedIds.add(id);
-    }
+    if (id !== undefined && (emittedIds.has(id) || (reason === 'edge' && repeatIds.has(id)))) return;
     if (updated) cursor.observe(id, updated);
     // Emitted by the previous run with this updated_time: found again only because the filter keeps
-    // the bookmark's boundary. A child re-read for its parent's status did change (its effective_status).
+    // the bookmark's boundary. A child re-read for its parent's status did change (its effective_status),
+    // so a repeat is not marked emitted: the edge read comes first, and marking it would drop that re-read.
     if (reason === 'edge' && id !== undefined && updated && cursor.isRepeat(id, updated)) {
+      repeatIds.add(id);
       res.repeats++;
       return;
     }
+    if (id !== undefined) emittedIds.add(id);
     cascade?.watch?.observe(raw);
     if (viaParent) res.cascaded++;
     if (reason === 'refused before') res.recovered++;
@@ -234,7 +236,7 @@ export async function readEntityStream(
       if (!(err instanceof ObjectSkipError)) throw err;
       ctx.log.warn(`${edge} refused a page for one object (${err.message}); listing its ids and reading them by id, ${MAX_BATCH_REQUESTS} to a batch`, { stream: stream.name, error_kind: err.kind, graph_subcode: err.context['graph_subcode'] });
       const ids: string[] = [];
-      for await (const raw of read(['id'])) if (typeof raw['id'] === 'string' && !emittedIds.has(raw['id'])) ids.push(raw['id']);
+      for await (const raw of read(['id'])) if (typeof raw['id'] === 'string' && !emittedIds.has(raw['id']) && !repeatIds.has(raw['id'])) ids.push(raw['id']);
       await readByIds(ids, reason);
     }
   };

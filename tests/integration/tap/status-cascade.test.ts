@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { startSandbox, type Sandbox } from '../../../connector/sandbox/index.js';
 import { effectiveStatus } from '../../../connector/sandbox/world.js';
 import { openWarehouse, runLoader, type Warehouse } from '../target/harness.js';
-import { killRunningTaps, recordingProxy, runTap, tapConfig, tempDir, TEST_TODAY, type Recorder, type TapRun } from './helpers.js';
+import { killRunningTaps, logMessages, recordingProxy, runTap, tapConfig, tempDir, TEST_TODAY, type Recorder, type TapRun } from './helpers.js';
 
 const ENTITY = ['campaigns', 'ad_sets', 'ads'];
 
@@ -126,23 +126,36 @@ describe('tap-facebook-ads: a parent status change reaches its children in the w
   });
 });
 
-describe('tap-facebook-ads: a status change is not lost when the children fail to read (child process)', function () {
-  this.timeout(120_000);
-  let sb: Sandbox;
-  let tmp: ReturnType<typeof tempDir>;
+/**
+ * Call inside a describe(): a small-world sandbox of the test's own (it edits the world), a temp dir
+ * and a catalog selecting the entity streams, set up by `start()` and ended in after().
+ */
+function entityRig(): { sb: Sandbox; tmp: ReturnType<typeof tempDir>; config: Record<string, unknown>; catalog: unknown; start(): Promise<void> } {
+  const h = {} as ReturnType<typeof entityRig>;
   after(async () => {
     killRunningTaps();
-    await sb?.close();
-    tmp?.cleanup();
+    await h.sb?.close();
+    h.tmp?.cleanup();
   });
-
-  it("keeps the parents' bookmarks when the ads read fails, so the next run still re-reads the paused campaign's children", async () => {
-    sb = await startSandbox({ world: 'small', today: TEST_TODAY });
-    tmp = tempDir();
-    const config = tapConfig(sb, sb.baseUrl, { start_date: TEST_TODAY });
-    const discovered = await runTap({ now: sb.now(), config, args: ['--discover'], dir: tmp.dir, rawStdout: true });
+  h.start = async () => {
+    h.sb = await startSandbox({ world: 'small', today: TEST_TODAY });
+    h.tmp = tempDir();
+    h.config = tapConfig(h.sb, h.sb.baseUrl, { start_date: TEST_TODAY });
+    const discovered = await runTap({ now: h.sb.now(), config: h.config, args: ['--discover'], dir: h.tmp.dir, rawStdout: true });
     const catalog = JSON.parse(discovered.stdout) as { streams: Array<{ stream: string; metadata: Array<{ metadata: Record<string, unknown> }> }> };
     for (const s of catalog.streams) s.metadata[0]!.metadata['selected'] = ENTITY.includes(s.stream);
+    h.catalog = catalog;
+  };
+  return h;
+}
+
+describe('tap-facebook-ads: a status change is not lost when the children fail to read (child process)', function () {
+  this.timeout(120_000);
+  const rig = entityRig();
+
+  it("keeps the parents' bookmarks when the ads read fails, so the next run still re-reads the paused campaign's children", async () => {
+    await rig.start();
+    const { sb, tmp, config, catalog } = rig;
     const acct = sb.world.accounts[0]!;
     const args = ['--account', acct.accountId];
     const r1 = await runTap({ now: sb.now(), config, catalog, args, dir: tmp.dir });
@@ -164,5 +177,29 @@ describe('tap-facebook-ads: a status change is not lost when the children fail t
     expect(children.length).to.be.greaterThan(0);
     for (const a of children) expect(ads.get(a.id), a.id).to.equal(effectiveStatus(sb.world, a));
     expect([...ads.values()]).to.include('CAMPAIGN_PAUSED');
+  });
+});
+
+describe("tap-facebook-ads: a child found again unchanged at its bookmark still takes its parent's new status (child process)", function () {
+  this.timeout(120_000);
+  const rig = entityRig();
+
+  it('emits an ad edited just before the previous read once its campaign is paused, with CAMPAIGN_PAUSED', async () => {
+    await rig.start();
+    const { sb, tmp, config, catalog } = rig;
+    const ad = sb.world.ads.find((a) => effectiveStatus(sb.world, a) === 'ACTIVE')!;
+    const args = ['--account', ad.accountId];
+    // Edited as the first read runs: at or after that read's bookmark, so the next read finds it again.
+    sb.rename(ad.id, `${ad.name} (renamed)`);
+    const r1 = await runTap({ now: sb.now(), config, catalog, args, dir: tmp.dir });
+    expect(r1.code, r1.stderr.slice(-1500)).to.equal(0);
+    expect(r1.records('ads').find((a) => a['id'] === ad.id)?.['effective_status']).to.equal('ACTIVE');
+    sb.advanceSeconds(60);
+    sb.setStatus(ad.campaignId, 'PAUSED');
+    const r2 = await runTap({ now: sb.now(), config, catalog, args, state: r1.lastState(), dir: tmp.dir });
+    expect(r2.code, r2.stderr.slice(-1500)).to.equal(0);
+    expect(logMessages(r2)).to.include('found 1 ads again unchanged at the bookmark; not emitted again');
+    const emitted = r2.records('ads').filter((a) => a['id'] === ad.id);
+    expect(emitted.map((a) => a['effective_status'])).to.deep.equal(['CAMPAIGN_PAUSED']);
   });
 });
