@@ -107,8 +107,9 @@ export function loadPipelineConfigs(tapConfigPath: string, targetConfigPath: str
   const secrets = [...secretsFromSchema(loadSchema(SPEC_PATH), tapRaw), ...secretsFromSchema(loadSchema(TARGET_SCHEMA_PATH), targetRaw)];
   const redactor = new Redactor(secrets);
   try {
-    const { config: tap } = validateTapConfig(tapRaw);
-    const { config: target } = validateTargetConfig(targetRaw, cwd);
+    // Named in every message ("Invalid tap config (tap.json): …"), as the bins and doctor name them.
+    const { config: tap } = validateTapConfig(tapRaw, tapConfigPath);
+    const { config: target } = validateTargetConfig(targetRaw, cwd, targetConfigPath);
     return { redactor, secrets, tap, target };
   } catch (err) {
     const e = asConnectorError(err);

@@ -46,8 +46,8 @@ export const DEFAULT_BATCH_BYTES: Record<TargetConfig['destination'], number> = 
  */
 export const DEFAULT_DUCKDB_MEMORY_LIMIT = '128MB';
 
-export function validateTargetConfig(raw: unknown, cwd = process.cwd()): LoadedConfig<TargetConfig> {
-  return checkWritable(withDefaults(validateConfig<TargetConfig>(raw, loadSchema(TARGET_SCHEMA_PATH), { what: 'target config' })), cwd);
+export function validateTargetConfig(raw: unknown, cwd = process.cwd(), file?: string): LoadedConfig<TargetConfig> {
+  return checkWritable(withDefaults(validateConfig<TargetConfig>(raw, loadSchema(TARGET_SCHEMA_PATH), { what: 'target config', ...(file !== undefined ? { file } : {}) })), cwd);
 }
 
 /** `--config` values: files and/or `ENV` (TARGET_BIGQUERY_<SETTING> variables), merged in order. */

@@ -338,8 +338,14 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
   it('refuses an invalid tap config before spawning anything (exit 2)', async () => {
     writeFileSync(s.tapConfig, JSON.stringify({ access_token: s.token, page_size: 0 }));
     const err = await refusal();
-    expect(err.message).to.match(/page_size/);
+    expect(err.message).to.equal(`Invalid tap config (${s.tapConfig}): config.page_size must be >= 1`);
     expect(existsSync(path.join(s.dir, 'args.json'))).to.equal(false);
+  });
+
+  it('names the target config file in its refusal, as the target itself does (exit 2)', async () => {
+    writeFileSync(s.targetConfig, JSON.stringify({ destination: 'bigquery' }));
+    const err = await refusal();
+    expect(err.message).to.equal(`Invalid target config (${s.targetConfig}): config.project_id is required when destination is "bigquery"`);
   });
 
   it('builds the models after a committed sync, on the DuckDB file and schema of the target config', async () => {
