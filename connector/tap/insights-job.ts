@@ -35,6 +35,8 @@ export interface InsightsJobEnv {
   timing: ReportRunTiming;
   /** The report-run parameters for a window (level, fields, breakdowns, attribution, filtering…). */
   runParams(window: JobWindow): Record<string, unknown>;
+  /** The status `filtering` of a query at a level (read-insights statusFiltering): the child-id query asks at the child's. */
+  statusFiltering(level: InsightsLevel): Array<Record<string, unknown>>;
   /** Stops waits and polls of every job once the report read is over. */
   signal: AbortSignal;
   /** Reads the status of every waiting run of the account together (Batch API); absent = the job polls alone. */
@@ -43,8 +45,8 @@ export interface InsightsJobEnv {
 
 const finerLevel = (level: InsightsLevel): InsightsLevel | undefined => INSIGHTS_LEVELS[INSIGHTS_LEVELS.indexOf(level) + 1];
 
-/** Run parameters the child-id query keeps: what decides which objects have rows (window, attribution, filters). */
-const ID_QUERY_KEEPS = ['time_range', 'action_attribution_windows', 'filtering'];
+/** Run parameters the child-id query keeps: what decides which objects have rows (window, attribution); its status filters are its own level's. */
+const ID_QUERY_KEEPS = ['time_range', 'action_attribution_windows'];
 
 export class InsightsJob {
   /** Report runs created for this job (the first start and each restart). */
@@ -166,7 +168,8 @@ export class InsightsJob {
     const idField = LEVEL_ID[level];
     const run = this.env.runParams(this.window);
     const kept = Object.fromEntries(Object.entries(run).filter(([k]) => ID_QUERY_KEEPS.includes(k)));
-    const params = { ...kept, level, fields: [idField], limit: CHILD_IDS_PAGE_SIZE };
+    const filtering = this.env.statusFiltering(level);
+    const params = { ...kept, ...(filtering.length ? { filtering } : {}), level, fields: [idField], limit: CHILD_IDS_PAGE_SIZE };
     const ids = new Set<string>();
     for await (const row of this.env.graph.paginate<Record<string, unknown>>(`${this.node}/insights`, { params, tokens: this.env.tokens, accountId: this.env.accountId, signal: this.env.signal })) {
       const id = row[idField];

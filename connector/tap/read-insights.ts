@@ -21,7 +21,7 @@ import type { SkipObject } from './read-entities.js';
 import { attributionSettings, withAttributionOf } from './attribution.js';
 import { asksReach, chunksAtReachCutoff, REACH_BREAKDOWN_MONTHS, REACH_FIELDS } from './breakdown-rules.js';
 import { InsightsJob, type InsightsJobEnv, type JobWindow } from './insights-job.js';
-import { insightsKey, insightsRequestFields, LEVEL_ID, type InsightsReport } from './insights.js';
+import { insightsKey, insightsRequestFields, LEVEL_ID, type InsightsLevel, type InsightsReport } from './insights.js';
 import { JobScheduler } from './job-scheduler.js';
 import { notOneDay, shapeRecord, shaperFor, type Shaper } from './records.js';
 import { ENTITY_STREAMS } from './streams.js';
@@ -34,6 +34,24 @@ export const TIME_INCREMENT = 1;
 const statusesOf = (stream: string): string[] => ENTITY_STREAMS.find((e) => e.name === stream)!.allStatuses;
 /** Every ad status, sent with include_deleted so deleted/archived ads still count (facts §3.5; airbyte#36998). */
 const INSIGHTS_AD_STATUSES = statusesOf('ads');
+/** The object a query at a level lists rows of, and every status it can have. */
+const LEVEL_STATUSES: Partial<Record<InsightsLevel, { field: string; statuses: string[] }>> = {
+  campaign: { field: 'campaign.effective_status', statuses: statusesOf('campaigns') },
+  adset: { field: 'adset.effective_status', statuses: statusesOf('ad_sets') },
+};
+
+/**
+ * The `filtering` that makes an insights query at `level` list the rows of ARCHIVED and DELETED
+ * objects too (include_deleted). Graph leaves out the rows of a DELETED object of the query's own level
+ * unless a filter on that level's effective_status asks for it (facts §3.5): `ad.effective_status`
+ * alone keeps deleted ads' spend, but a deleted campaign's (or ad set's) rows were missing from
+ * insights_campaign and insights_adset — the spend the cross-channel models read.
+ */
+export function statusFiltering(level: InsightsLevel, includeDeleted: boolean): Array<Record<string, unknown>> {
+  if (!includeDeleted) return [];
+  const own = LEVEL_STATUSES[level];
+  return [{ field: 'ad.effective_status', operator: 'IN', value: INSIGHTS_AD_STATUSES }, ...(own ? [{ field: own.field, operator: 'IN', value: own.statuses }] : [])];
+}
 
 export interface InsightsReadContext {
   graph: GraphPort;
@@ -302,7 +320,7 @@ class ReportRead {
     const timing = reportRunTiming(config, ctx.clock, ctx.sleep);
     this.requested = [...fields, ...report.breakdowns];
     const served = (f: readonly string[]): string[] => (ctx.withdrawn ? ctx.withdrawn.keep(report.name, f) : [...f]);
-    const filtering = config.include_deleted ? [{ field: 'ad.effective_status', operator: 'IN', value: INSIGHTS_AD_STATUSES }] : [];
+    const filtering = statusFiltering(report.level, config.include_deleted);
     const withoutReach = fields.filter((f) => !REACH_FIELDS.includes(f));
     this.env = {
       graph: ctx.graph,
@@ -316,6 +334,7 @@ class ReportRead {
       signal: this.scheduler.signal,
       poller: ctx.poller ?? new RunPoller(ctx.graph, timing),
       // A job on a campaign/ad set/ad node keeps the report's level, so the grain and keys never change.
+      statusFiltering: (level) => statusFiltering(level, config.include_deleted),
       runParams: (w: JobWindow) => ({
         level: report.level,
         fields: served(asksReach(report.breakdowns, w.since, plan.today) ? fields : withoutReach),

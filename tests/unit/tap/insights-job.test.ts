@@ -250,6 +250,7 @@ describe('insights job object', () => {
     pageSize: 500,
     timing: { pollMs: 1, maxPollMs: 1, stallMs: 1000, timeoutMs: 10_000, now: () => 0, sleep: async () => undefined },
     runParams: (w: { since: string; until: string }) => ({ level: reportLevel, time_range: w, time_increment: 1, breakdowns: ['age'] }),
+    statusFiltering: () => [],
     signal: new AbortController().signal,
   });
 
