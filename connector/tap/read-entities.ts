@@ -32,6 +32,8 @@ export interface EntityReadResult extends StreamCounts {
   bookmark: Bookmark | undefined;
   /** Ids found in the stream's `linkField` (ads: their creatives), for the stream read via this one. */
   linkedIds: Set<string>;
+  /** Those of them found on objects counted as added (a new ad's creative): the stream read via this one counts them as added too. */
+  addedLinkedIds: Set<string>;
   /** Records re-read only because a parent's status changed (counted in found/updated too). */
   cascaded: number;
   /** Objects the previous run emitted, found again unchanged at the bookmark (not emitted, not counted above). */
@@ -102,7 +104,7 @@ export async function readEntityStream(
   schema: JsonSchema,
   selected: readonly string[],
   previous: Bookmark | undefined,
-  via?: { ids: Set<string> | undefined; bookmarkBefore: string | undefined },
+  via?: { ids: Set<string> | undefined; bookmarkBefore: string | undefined; addedIds?: Set<string> | undefined },
   cascade?: CascadeWork,
 ): Promise<EntityReadResult> {
   const cursor = new EntityCursor(previous, ctx.clock());
@@ -131,7 +133,7 @@ export async function readEntityStream(
       }
     }
   };
-  const res: EntityReadResult = { found: 0, added: 0, updated: 0, deleted: 0, bookmark: previous, linkedIds: new Set(), cascaded: 0, repeats: 0, recovered: 0 };
+  const res: EntityReadResult = { found: 0, added: 0, updated: 0, deleted: 0, bookmark: previous, linkedIds: new Set(), addedLinkedIds: new Set(), cascaded: 0, repeats: 0, recovered: 0 };
   const emittedIds = new Set<string>();
   /** Objects found again unchanged at the bookmark (BOUNDARY_KEY) and not emitted, unless a parent's status change re-reads them. */
   const repeatIds = new Set<string>();
@@ -164,12 +166,18 @@ export async function readEntityStream(
     if (reason === 'refused before') res.recovered++;
     const created = typeof record['created_time'] === 'string' ? record['created_time'] : undefined;
     res.found++;
-    if (cursor.isAfterSince(created)) res.added++;
+    // Graph gives creatives no created_time (nor updated_time): past their first read, one is new when
+    // an ad created since the last run shows it, else re-read for its changed ad.
+    const added = stream.incrementalVia !== undefined && previous !== undefined ? id !== undefined && via?.addedIds?.has(id) === true : cursor.isAfterSince(created);
+    if (added) res.added++;
     else res.updated++;
     if (isDeleted(raw)) res.deleted++;
     // A status change does not touch the creative: only ads changed themselves drive creative re-reads.
     const link = stream.linkField ? (raw[stream.linkField] as { id?: unknown } | undefined) : undefined;
-    if (!viaParent && typeof link?.id === 'string') res.linkedIds.add(link.id);
+    if (!viaParent && typeof link?.id === 'string') {
+      res.linkedIds.add(link.id);
+      if (added) res.addedLinkedIds.add(link.id);
+    }
     await ctx.emit(record);
   };
 

@@ -89,7 +89,7 @@ export async function syncAccount(ctx: AccountRunContext, account: AccountInfo):
   };
 
   // What each stream read (ids in its linkField, its bookmark before this run), for a stream read via it.
-  const links = new Map<string, { ids: Set<string>; before: string | undefined }>();
+  const links = new Map<string, { ids: Set<string>; added: Set<string>; before: string | undefined }>();
   const watches: StatusWatch[] = [];
   /** Parent bookmarks held back until the children their status change re-reads are read too. */
   const held: Array<{ stream: string; bookmark: Bookmark; watch: StatusWatch }> = [];
@@ -123,11 +123,11 @@ export async function syncAccount(ctx: AccountRunContext, account: AccountInfo):
         sel.schema,
         sel.fields,
         previous,
-        es.incrementalVia !== undefined ? { ids: links.get(es.incrementalVia)?.ids, bookmarkBefore: links.get(es.incrementalVia)?.before } : undefined,
+        es.incrementalVia !== undefined ? { ids: links.get(es.incrementalVia)?.ids, bookmarkBefore: links.get(es.incrementalVia)?.before, addedIds: links.get(es.incrementalVia)?.added } : undefined,
         { ...(watch ? { watch } : {}), childReads: childReads(es.name, watches) },
       );
       if (watch) watches.push(watch);
-      if (es.linkField) links.set(es.name, { ids: res.linkedIds, before: strOf(previous?.['updated_time']) });
+      if (es.linkField) links.set(es.name, { ids: res.linkedIds, added: res.addedLinkedIds, before: strOf(previous?.['updated_time']) });
       let bookmark: Bookmark | undefined = res.bookmark;
       if (es.incrementalVia !== undefined) {
         // Creatives remember which ads bookmark they are in step with; out of step → a full read next time.

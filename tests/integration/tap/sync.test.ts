@@ -276,6 +276,19 @@ describe('tap-facebook-ads against the sandbox (child process, small world)', fu
       expect(rec.calls.slice(callsBefore).filter((c) => /\/adcreatives$/.test(c.path))).to.have.length(0);
     });
 
+    it('counts those creatives as updated in sync_log, and as added only those of ads created since the last run', () => {
+      const state1 = run1.lastState() as { bookmarks: Record<string, Record<string, Record<string, string>>> };
+      const creativesOf = (s: Record<string, unknown>): Record<string, unknown> => (s['streams'] as Array<Record<string, unknown>>).find((x) => x['stream'] === 'ad_creatives')!;
+      for (const log of run2.records('sync_log')) {
+        const account = String(log['account_id']);
+        const since = Date.parse(state1.bookmarks['ads']![account]!['updated_time']!) / 1000;
+        const newAds = sb.world.ads.filter((a) => a.accountId === account && a.createdTime > since);
+        const read = run2.records('ad_creatives').filter((c) => c['account_id'] === account).length;
+        expect(creativesOf(log), account).to.include({ found: read, added: newAds.length, updated: read - newAds.length });
+      }
+      expect(run2.records('ad_creatives').length, 'creatives were re-read').to.be.greaterThan(0);
+    });
+
     it('shows objects whose status changed since the last run with their new status', () => {
       const state1 = run1.lastState() as { bookmarks: Record<string, Record<string, Record<string, string>>> };
       const rows = new Map(
