@@ -322,13 +322,15 @@ export function formatSummary(s: SyncSummary): string {
   const targetFailed = s.failures.some((f) => f.scope === 'target');
   const rowsSaid = targetFailed ? 'sent by the tap; the target failed, so only what the saved state covers was committed' : 'in total';
   lines.push(`  rows      ${fmt(dataRows)} ${rowsSaid}${streams.length ? '' : ' (no records)'}${runLogSaid}`);
+  // Custom reports' names run longer than the built-in ones: the counts stay in one column.
+  const nameWidth = Math.max(22, ...streams.map(([k]) => k.length));
   for (const [stream, n] of streams) {
     const o = s.objects[stream];
     // Only objects compared with a bookmark are "added"/"updated"; the others are what they are: read.
     const counted = o && (o.added + o.updated > 0 || !o.first_read) ? [`${fmt(o.added)} added`, `${fmt(o.updated)} updated`] : [];
     const firstRead = o?.first_read ? [`${fmt(o.first_read)} read without a bookmark (new or already loaded: not told apart)`] : [];
     const changes = o ? `   ${[...counted, ...firstRead].join(' · ')}${o.deleted_or_archived ? ` · ${fmt(o.deleted_or_archived)} with status deleted/archived` : ''}` : '';
-    lines.push(`            ${stream.padEnd(22)} ${fmt(n).padStart(10)}${changes}`);
+    lines.push(`            ${stream.padEnd(nameWidth)} ${fmt(n).padStart(10)}${changes}`);
   }
   const api = s.api_calls === null ? 'n/a' : fmt(s.api_calls);
   const thr = s.throttles === null ? 'n/a' : fmt(s.throttles);

@@ -30,6 +30,16 @@ describe('sync summary', () => {
     expect(text).to.not.match(/\n\s+(sync_log|insights_coverage)\s/);
   });
 
+  it("keeps the row counts in one column when a custom report's name is longer than the built-in ones", () => {
+    const text = formatSummary(buildSummary(base({ rows: { ads: 6, insights_account_age_gender: 2718, campaigns: 2 } })));
+    const ends = text
+      .split('\n')
+      .filter((l) => /^ {12}\S/.test(l))
+      .map((l) => /^ {12}\S+\s+\S+/.exec(l)![0].length);
+    expect(ends).to.have.length(3);
+    expect(new Set(ends).size, text).to.equal(1);
+  });
+
   it('gives as the rows in total the sum of the streams it lists, and the run log apart, so the lines add up to it', () => {
     const text = formatSummary(buildSummary(base({ rows: { sync_log: 3, insights_coverage: 12, ads: 6, campaigns: 2 } })));
     expect(text).to.match(/rows\s+8 in total; the run's own log: insights_coverage 12, sync_log 3\n/);
