@@ -55,10 +55,12 @@ export function registerModels(program: Command): void {
     .option('--full-refresh', 'rebuild incremental models from scratch')
     .action(async (flags: CommonFlags & { select?: string[]; fullRefresh?: boolean }) => {
       const { dbtBuild } = await import('./run.js');
-      const { checkRawSchema } = await import('./raw-schema.js');
+      const { checkRawSchema, checkRawTables } = await import('./raw-schema.js');
       const opts = await common(flags);
       // Only build: other dbt commands (debug, deps, docs) may run on a file no sync wrote yet.
       await checkRawSchema(opts.duckdbPath, opts.vars);
+      // A selection may need only some of the tables; another project has its own sources.
+      if (!flags.select && !flags.project) await checkRawTables(opts.duckdbPath, opts.vars);
       const r = await dbtBuild({ ...opts, ...(flags.select ? { select: flags.select } : {}), ...(flags.fullRefresh ? { fullRefresh: true } : {}) });
       const count: Record<string, number> = {};
       for (const n of r.results.nodes) count[`${n.resourceType}:${n.status}`] = (count[`${n.resourceType}:${n.status}`] ?? 0) + 1;

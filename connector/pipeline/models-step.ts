@@ -27,6 +27,8 @@ export type ModelsRunner = (o: ModelsStepOptions) => Promise<ModelsStepResult>;
 export const buildModels: ModelsRunner = async (o) => {
   // Imported lazily: `sync` without --models never loads the dbt runner.
   const { dbtBuild } = await import('../dbt/run.js');
+  // The bundled project reads every stream's table: say which are missing rather than let dbt fail on each.
+  if (o.projectDir === undefined) await (await import('../dbt/raw-schema.js')).checkRawTables(o.duckdbPath, o.vars ?? {});
   // dbt gets the run's instant like every other child of the run (no model reads it today: the ad
   // report's lookback counts back from its own latest day, not from the calendar).
   const env = { ...process.env, ...nowEnv(o.now) };

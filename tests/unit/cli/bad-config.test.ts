@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../../connector/core/config.js';
+import { sourceTables } from '../../../connector/dbt/raw-schema.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cli-bad-config-'));
 const file = (name: string, text: string): string => {
@@ -238,6 +239,27 @@ describe('paths a run cannot use, refused (exit 2) before anything runs', () => 
     const last = lastLine(r.stderr);
     expect(String(last['msg'])).to.equal(`warehouse ${file} has no schema "facebook_ads" (var facebook_ads_schema), where the models read the raw tables; they are in "meta_ads"`);
     expect(String(last['hint'])).to.include(`--vars '{facebook_ads_schema: meta_ads}'`);
+    expect(r.stderr).not.to.include('Catalog Error');
+  });
+
+  it('models build on a warehouse whose catalog left streams out: exit 2 naming the tables the models read that it lacks, before dbt runs', async () => {
+    // A sync whose catalog selected campaigns and their insights only: dbt failed a dozen models and
+    // tests with one Catalog Error each (exit 6), the cause never named.
+    const file = path.join(pdir, 'narrow.duckdb');
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(file);
+    const conn = await db.connect();
+    const loaded = ['ad_accounts', 'campaigns', 'campaigns__history', 'insights_campaign', 'sync_log', 'insights_coverage'];
+    await conn.run(`CREATE SCHEMA facebook_ads; ${loaded.map((t) => `CREATE TABLE facebook_ads.${t} (id VARCHAR);`).join(' ')}`);
+    conn.closeSync();
+    db.closeSync();
+    const r = run('fb-ads-elt.js', ['models', 'build', '--duckdb-path', file]);
+    expect(r.status, r.stderr.slice(-1000)).to.equal(2);
+    const last = lastLine(r.stderr);
+    const missing = sourceTables({}).filter((t) => !loaded.includes(t));
+    expect(missing).to.include.members(['ads', 'ad_sets', 'insights_ad', 'ads__history']);
+    expect(String(last['msg'])).to.equal(`warehouse ${file} has no table ${missing.map((t) => `facebook_ads.${t}`).join(', ')}, which the dbt models read: the sync's catalog leaves those streams out, or no sync has loaded them yet`);
+    expect(String(last['hint'])).to.include('Select those streams in the catalog');
     expect(r.stderr).not.to.include('Catalog Error');
   });
 
