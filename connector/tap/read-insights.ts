@@ -190,13 +190,17 @@ export function checkReportKeys(state: TapState, reports: readonly InsightsRepor
 }
 
 /**
- * The first day the previous read saw still restating. Its "today" was the day after its last complete
- * day; Meta settles a day `lookback` days after it (facts §4.5: frozen after 28 days), so the days of
- * that read younger than the lookback then may have changed since. With daily runs this is today −
- * lookback, the plain window; a weekly run re-reads six more days, a run 40 days late 28 more.
+ * The first day the previous read saw still restating, when that read went up to its own "today"
+ * (its last day read, `date_start`, after its last complete day; or a bookmark from before
+ * last_complete_day). Meta settles a day `lookback` days after it (facts §4.5: frozen after 28 days),
+ * so the days of that read younger than the lookback then may have changed since. With daily runs
+ * this is today − lookback, the plain window; a weekly run re-reads six more days, a run 40 days late
+ * 28 more. A read that stopped at end_date before its today does not say when it ran: undefined, so
+ * today − lookback bounds the re-read as before and a past end_date is not read again for ever.
  */
-function restatingAfter(complete: string, lookbackDays: number): string {
-  return addDays(complete, 2 - lookbackDays);
+function restatingFrom(previous: Bookmark, complete: string, lookbackDays: number): string | undefined {
+  const lastRead = previous['date_start'];
+  return typeof lastRead === 'string' && lastRead > complete ? addDays(lastRead, 1 - lookbackDays) : undefined;
 }
 
 /** Which days to read this run for one account (all days are in the account's time zone). */
@@ -217,7 +221,9 @@ export function planRange(config: TapConfig, account: Pick<AccountInfo, 'timezon
     // restating (younger than the lookback on its today, the day after `complete`) is read again once
     // more, or a run more than a day after the previous one keeps that read's figures for good.
     if (!resetReason) {
-      since = maxDay(start, minDay(minDay(addDays(complete, 1), restatingAfter(complete, config.insights_lookback_days)), addDays(today, -config.insights_lookback_days)));
+      const restating = restatingFrom(previous, complete, config.insights_lookback_days);
+      const from = minDay(addDays(complete, 1), addDays(today, -config.insights_lookback_days));
+      since = maxDay(start, restating === undefined ? from : minDay(from, restating));
       resumed = true;
     }
   }

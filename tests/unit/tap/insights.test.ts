@@ -59,9 +59,9 @@ describe('tap insights range planning', () => {
     // Read on the 10th: the 10th was in progress, the 9th and 8th (younger than the lookback) still restating.
     const inProgress = { date_start: '2026-11-10', last_complete_day: '2026-11-09', ...bookmarkParams(c, report) };
     expect(planRange(c, { timezone: 'UTC' }, report, inProgress, now)!.since).to.equal('2026-11-08');
-    // Read on the 11th up to end_date the 10th: the 10th and 9th were still restating.
+    // Read up to an end_date, the 10th, once it was over: the day after it (the lookback is older).
     const complete = { ...inProgress, last_complete_day: '2026-11-10' };
-    expect(planRange(c, { timezone: 'UTC' }, report, complete, now)!.since).to.equal('2026-11-09');
+    expect(planRange(c, { timezone: 'UTC' }, report, complete, now)!.since).to.equal('2026-11-11');
     const older = { date_start: '2026-11-10', ...bookmarkParams(c, report) };
     expect(planRange(c, { timezone: 'UTC' }, report, older, now)!.since).to.equal('2026-11-08');
     // A run the day after the previous one: one window from today − lookback.
@@ -73,6 +73,11 @@ describe('tap insights range planning', () => {
     // The previous run read on the 13th: 10-16 was 28 days old then (settled), every later day younger.
     const weekAgo = { date_start: '2026-11-13', last_complete_day: '2026-11-12', ...bookmarkParams(c, report) };
     expect(planRange(c, { timezone: 'UTC' }, report, weekAgo, now)!.since).to.equal('2026-10-17');
+    // A read that stopped at a past end_date says nothing of when it ran: the window from today bounds it, and ends.
+    const ended = cfg({ start_date: '2026-01-01', end_date: '2026-10-31', insights_lookback_days: 28 });
+    const atEnd = { date_start: '2026-10-31', last_complete_day: '2026-10-31', ...bookmarkParams(ended, report) };
+    expect(planRange(ended, { timezone: 'UTC' }, report, atEnd, now)!.since).to.equal('2026-10-23');
+    expect(planRange(ended, { timezone: 'UTC' }, report, atEnd, new Date('2026-12-20T03:00:00Z'))).to.equal(undefined);
     // No lookback: only the in-progress day is read again.
     const none = cfg({ start_date: '2026-01-01', insights_lookback_days: 0 });
     expect(planRange(none, { timezone: 'UTC' }, report, { ...weekAgo, ...bookmarkParams(none, report) }, now)!.since).to.equal('2026-11-13');
