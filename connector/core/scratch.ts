@@ -2,7 +2,7 @@
 // live under one project-owned folder per user (mode 0700), named after the owning process, so a
 // run killed with -9 leaves nothing behind for long: the next start removes folders whose process
 // is gone. Nothing in them is ever readable by another user.
-import { lstatSync, chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { lstatSync, chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from './errors.js';
@@ -19,10 +19,26 @@ const uid = (): number | undefined => (typeof process.getuid === 'function' ? pr
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  return !zombie(pid);
+}
+
+/**
+ * Whether the pid is a zombie: killed (kill -9, OOM) but not yet reaped by its parent, so it still
+ * answers signal 0 while it runs no code and holds nothing. A container whose PID 1 reaps late (or
+ * never) keeps one for a long while, and a lock or scratch folder of it would count as in use.
+ * Linux only (`/proc/<pid>/stat`, state after the parenthesised command name); elsewhere: not known, false.
+ */
+function zombie(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
 }
 
 /** The per-user root, created 0700; refused when it is a symlink or someone else's. */

@@ -3,7 +3,7 @@
 // file at once, and a released lock leaves nothing behind.
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -57,6 +57,33 @@ describe('pipeline run lock (one writer per state or status file)', function () 
       expect(readdirSync(dir), 'released: nothing left beside the file').to.deep.equal([]);
     } finally {
       first.kill('SIGKILL');
+    }
+  });
+
+  it('takes over at once from a holder killed -9 that its parent has not reaped yet (a zombie, as under a PID 1 that reaps late)', async function () {
+    if (process.platform !== 'linux') this.skip();
+    const file = path.join(dir, 'state.json');
+    // The holder's parent execs into a sleep that never waits for it: killed, it stays a zombie.
+    const code = `import { lockExclusive } from ${JSON.stringify(MODULE)}; await lockExclusive({ file: ${JSON.stringify(file)}, role: 'state file', holder: 'fb-ads-elt sync', onLost: () => process.exit(9) }); console.log('held'); setInterval(() => {}, 1000);`;
+    const parent = spawn('sh', ['-c', `"${process.execPath}" --import tsx --input-type=module -e "$CODE" & echo $!; exec sleep 30`], { cwd: REPO_ROOT, env: { ...process.env, CODE: code }, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const lines = createInterface({ input: parent.stdout! })[Symbol.asyncIterator]();
+      const pid = Number((await lines.next()).value);
+      expect((await lines.next()).value).to.equal('held');
+      process.kill(pid, 'SIGKILL');
+      const state = (): string => {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      };
+      for (let i = 0; i < 100 && state() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(state(), 'the killed holder is a zombie').to.equal('Z');
+      const t0 = performance.now();
+      const lock = await lockExclusive(request(file));
+      expect(performance.now() - t0, 'no wait for the stale period').to.be.below(LOCK_STALE_MS / 2);
+      expect(readLockOwner(file)?.pid).to.equal(process.pid);
+      await lock.release();
+    } finally {
+      parent.kill('SIGKILL');
     }
   });
 
