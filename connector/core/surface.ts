@@ -30,6 +30,9 @@ export function fullRefreshHow(streams: readonly string[] | 'all', surface: Surf
   return `\`fb-ads-elt sync … --full-refresh${streams === 'all' ? '' : ` ${streams.join(',')}`}\``;
 }
 
+/** The same, with Meltano's spelling beside the CLI's (a tap or target run by hand or by Meltano reads these hints too). */
+export const resyncHow = (streams: readonly string[], surface: Surface): string => (surface === 'serve' ? fullRefreshHow(streams, surface) : `${fullRefreshHow(streams, surface)}, or \`meltano run --full-refresh …\``);
+
 /**
  * How a hint's reader gives the tap its settings: a config file (`--config tap.json`: a hint names a
  * setting `config.<setting>`, as validation does), environment variables (`--config ENV`), or the

@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { dayInZone } from '../core/dates.js';
 import { ConnectorError, EXIT_CODES, type ExitCode } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import { resyncHow, surfaceOf } from '../core/surface.js';
 import { isTokenType, type TokenCheck, type TokenType } from '../graph/tokens.js';
 import { findMeta, isStreamSelected, parseCatalog, projectSchema, selectedFields, type Catalog, type CatalogEntry } from '../singer/catalog.js';
 import { activateVersionMessage, recordMessage, schemaMessage, stateMessage, type SingerMessage } from '../singer/messages.js';
@@ -480,7 +481,7 @@ function logBackfills(run: SyncRun, accounts: readonly AccountInfo[], reports: r
     {
       streams,
       accounts: [...new Set([...byStream.values()].flat())].sort(),
-      hint: `Nothing to do: the next runs are incremental again. To re-read these reports entirely from start_date instead: fb-ads-elt sync --full-refresh ${streams.join(',')} (Meltano: meltano run --full-refresh tap-facebook-ads target-bigquery).`,
+      hint: `Nothing to do: the next runs are incremental again. To re-read these reports entirely from start_date instead: ${resyncHow(streams, surfaceOf())}.`,
     },
   );
 }

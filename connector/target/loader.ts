@@ -18,10 +18,9 @@ import { BatchMapper, type MappedBatch } from './batch-mapper.js';
 import { isKeyFingerprint, RESERVED_TABLE_PREFIX, UPDATED_TIME_COLUMN } from './sql.js';
 import { RecordCounts } from '../singer/record-counts.js';
 import { compileRecordValidator, newRecordAjv, type RecordValidator } from './validator.js';
-import { fullRefreshHow, type Surface } from '../core/surface.js';
+import { resyncHow, type Surface } from '../core/surface.js';
 
 /** How to re-read one stream from its start: sync's or serve's full refresh, or Meltano's for a plain target. */
-const resyncHow = (stream: string, surface: Surface): string => (surface === 'serve' ? fullRefreshHow([stream], surface) : `${fullRefreshHow([stream], surface)}, or \`meltano run --full-refresh …\``);
 
 export interface LoaderConfig {
   batch_rows: number;
@@ -429,7 +428,7 @@ export class Loader {
       // are not the record's: a key [ad_id] over rows keyed [ad_id, date_start] keeps one day per ad.
       throw new DataError(`line ${line}: stream "${msg.stream}": its key (${shape.keyColumns.length ? shape.keyColumns.join(', ') : 'none'}) is not the one the rows of table "${shape.table}" were loaded under`, {
         context: { line, stream: msg.stream, table: shape.table, key_properties: msg.key_properties },
-        hint: `Keep the stream's key_properties as they were, or reload it under the new key: drop table "${shape.table}"${shape.historyTable ? ` and "${shape.historyTable}"` : ''} and re-sync the stream from its start (${resyncHow(msg.stream, this.opts.surface ?? 'cli')}); nothing was written.`,
+        hint: `Keep the stream's key_properties as they were, or reload it under the new key: drop table "${shape.table}"${shape.historyTable ? ` and "${shape.historyTable}"` : ''} and re-sync the stream from its start (${resyncHow([msg.stream], this.opts.surface ?? 'cli')}); nothing was written.`,
       });
     }
     return { existing: !!existing, plan, effective, existingHistory: !!existingHistory, historyPlan, recordKey: recorded === undefined };
