@@ -8,7 +8,7 @@ import path from 'node:path';
 import { DateTime } from 'luxon';
 import { runClock, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
-import { loadReportData } from '../report/marts.js';
+import { loadReportData, utcMinute } from '../report/marts.js';
 import { renderReport, type ReportData } from '../report/html.js';
 import { reportHighlights } from '../report/highlights.js';
 import { startGraphSandbox, type Sandbox, type SandboxOptions } from './sandbox-port.js';
@@ -116,7 +116,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     let reportPath: string | null = null;
     if (summary.models.ran && summary.models.exit_code === 0) {
       const now = clock();
-      report = await loadReportData({ duckdbPath: files.warehouse, title: 'Meta Ads demo — spend and customer acquisition', generatedAt: now.toISOString().slice(0, 16).replace('T', ' ') + ' UTC', now });
+      report = await loadReportData({ duckdbPath: files.warehouse, title: 'Meta Ads demo — spend and customer acquisition', generatedAt: utcMinute(now), now });
       reportPath = path.join(dir, 'report.html');
       writeFileSync(reportPath, renderReport(report));
     }

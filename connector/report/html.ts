@@ -47,6 +47,8 @@ export interface CampaignRow {
 export interface ReportData {
   title: string;
   generatedAt: string;
+  /** When the Meta data shown was last read (the latest sync's read, "YYYY-MM-DD HH:MM UTC"); null when the warehouse cannot tell. */
+  readAt?: string | null;
   /** Reporting currency of spend/CAC in the cross-channel marts, when the marts say. */
   currency: string | null;
   period: { from: string; to: string };
@@ -246,7 +248,7 @@ footer{color:var(--muted);font-size:12px;margin-top:24px}
 <main>
 <header>
 <h1>${esc(d.title)}</h1>
-<div class="meta">${esc(d.period.from)} to ${esc(d.period.to)} · generated ${esc(d.generatedAt)}${cur ? ` · amounts in ${esc(cur)}` : ''}</div>
+<div class="meta">${esc(d.period.from)} to ${esc(d.period.to)}${d.readAt ? ` · Meta data read ${esc(d.readAt)}` : ''} · generated ${esc(d.generatedAt)}${cur ? ` · amounts in ${esc(cur)}` : ''}</div>
 </header>
 <div class="kpis">
 <div class="kpi" id="kpi-spend"><span class="sub">Ad spend${cur ? ` (${esc(cur)})` : ''}</span><b data-value="${esc(totalSpend)}">${esc(money(totalSpend, null))}</b></div>

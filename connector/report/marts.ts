@@ -14,6 +14,12 @@ export const MARTS = {
   campaignReport: 'facebook_ads__campaign_report',
 } as const;
 
+/**
+ * The staging view of the tap's insights_coverage (per run, account and report: the days read and the
+ * last of them that was over then): when the data was read, and whether its last day was still running.
+ */
+export const COVERAGE_VIEW = 'stg_facebook_ads__insights_coverage';
+
 /** Marts the report can do without: CAC needs the shop's orders (dbt var cac_orders). */
 export const OPTIONAL_MARTS: ReadonlySet<keyof typeof MARTS> = new Set(['cacMonthly', 'cacByChannel']);
 
@@ -101,6 +107,42 @@ function coverageGap(r: Record<string, unknown>, channel: string | null, labels:
 
 /** The channel whose sync the report is about; its first and last day bound the report. */
 export const FOCUS_PLATFORM = 'facebook_ads';
+
+/** ISO instant → the report's "YYYY-MM-DD HH:MM UTC". */
+export const utcMinute = (at: Date): string => `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/**
+ * When the Meta data was last read, and, when `to` (the last day synced) was still running then, why
+ * in words. Judged from the coverage (each account's latest read of `to`, in its own zone), never from
+ * when the report is made: a report made days after the sync would pass a day read half-way for a whole
+ * one. A warehouse without the coverage view falls back to `now` (as the demo, right after its sync).
+ */
+async function lastRead(conn: DuckDBConnection, to: string, now: Date | undefined): Promise<{ readAt: string | null; lastDayRunning: string | null }> {
+  const view = await rows(conn, `select table_schema from information_schema.tables where table_name = '${COVERAGE_VIEW}' and table_catalog = current_database() order by 1 limit 1`);
+  if (view.length === 0) {
+    return { readAt: null, lastDayRunning: now && !dayOverEverywhere(to, now) ? "was not over in every ad account's time zone when this report was made: its spend is still growing" : null };
+  }
+  const coverage = `"${s(view[0]!['table_schema'])}"."${COVERAGE_VIEW}"`;
+  // The report behind the spend fact (int_ad_coverage__facebook_ads reads the same one).
+  const [r] = await rows(
+    conn,
+    `with latest as (
+       select account_id, max(last_complete_day) as last_complete_day
+         from ${coverage} where report = 'insights_campaign' and cast('${to}' as date) between date_start and date_stop
+        group by 1
+     )
+     select (select epoch_ms(max(extracted_at)) from ${coverage}) as read_ms,
+            count(*) filter (where last_complete_day < cast('${to}' as date)) as running, count(*) as accounts
+       from latest`,
+  );
+  const readMs = r?.['read_ms'];
+  const running = Number(r?.['running'] ?? 0);
+  const readAt = readMs === null || readMs === undefined ? null : utcMinute(new Date(Number(readMs)));
+  return {
+    readAt,
+    lastDayRunning: running > 0 ? `was still running in the time zone of ${running} of ${Number(r?.['accounts'])} ad accounts when it was last read${readAt ? ` (${readAt})` : ''}: their spend for it is what it was then, not the whole day's` : null,
+  };
+}
 
 export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQueryOptions, 'duckdbPath'>): Promise<ReportData> {
   const m = await locateMarts(conn);
@@ -201,17 +243,19 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
         ? `${s(toDate['month']).slice(0, 7)} is the month to date: its spend and new customers run from the 1st to ${s(toDate['as_of_date'])}, the last day every platform's spend was read in full, so its CAC is month-to-date.`
         : `${s(toDate['month']).slice(0, 7)} is the month to date: no day of it has been read in full by every platform yet, so it has no CAC so far.`,
     );
-  if (o.now && !dayOverEverywhere(to, o.now)) {
+  const read = await lastRead(conn, to, o.now);
+  if (read.lastDayRunning) {
     // A month synced to its last day looks complete, but that day was still running when it was read
     // (a month the marts already label month to date needs no * on top: its CAC stops before that day).
     const labelled = toDate !== undefined && s(toDate['month']).slice(0, 7) === to.slice(0, 7);
     if (!labelled && !partialMonths.includes(to.slice(0, 7))) partialMonths.push(to.slice(0, 7));
     // Say the mark the month really carries: a labelled month gets "to date", never the * it was told to look for.
-    notes.push(`${to}, the last day synced, was not over in every ad account's time zone when this report was made: its spend is still growing, and ${to.slice(0, 7)}'s figures are month to date (${labelled ? 'labelled month to date in the CAC table' : 'marked *'}).`);
+    notes.push(`${to}, the last day synced, ${read.lastDayRunning}, and ${to.slice(0, 7)}'s figures are month to date (${labelled ? 'labelled month to date in the CAC table' : 'marked *'}).`);
   }
   return {
     title: o.title,
     generatedAt: o.generatedAt,
+    readAt: read.readAt,
     currency: dec(bounds[0]?.['cur']),
     period: { from, to },
     partialMonths,
@@ -222,7 +266,8 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
     cac,
     topCampaigns,
     campaignsWithSpend: Number(counted[0]?.['n'] ?? 0),
-    sources: Object.values(MARTS),
+    // The marts read, not the ones the report can read: a page without CAC named fct_cac_monthly as its source.
+    sources: (Object.keys(MARTS) as (keyof typeof MARTS)[]).filter((k) => m[k] !== undefined).map((k) => MARTS[k]),
     notes,
   };
 }

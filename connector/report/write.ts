@@ -8,7 +8,7 @@ import { whyUnwritable } from '../core/writable.js';
 import { lockHeldError } from '../target/duckdb/destination.js';
 import { reportHighlights } from './highlights.js';
 import { renderReport, type ReportData } from './html.js';
-import { loadReportData } from './marts.js';
+import { loadReportData, utcMinute } from './marts.js';
 
 export const DEFAULT_REPORT_TITLE = 'Meta Ads — spend and customer acquisition';
 
@@ -45,7 +45,7 @@ export async function buildReport(o: Pick<WriteReportOptions, 'duckdbPath' | 'ti
   const now = o.now;
   let report: ReportData;
   try {
-    report = await loadReportData({ duckdbPath: file, title: o.title ?? DEFAULT_REPORT_TITLE, generatedAt: `${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`, now });
+    report = await loadReportData({ duckdbPath: file, title: o.title ?? DEFAULT_REPORT_TITLE, generatedAt: utcMinute(now), now });
   } catch (err) {
     throw lockHeldError(err, file) ?? err;
   }

@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { queryReportData } from '../../../connector/report/marts.js';
+import { renderReport } from '../../../connector/report/html.js';
 
 async function marts(zones: Record<string, string>, reportingZone: string, monthToDate = false): Promise<{ conn: DuckDBConnection; close: () => void }> {
   const instance = await DuckDBInstance.create(':memory:');
@@ -45,6 +46,8 @@ describe('report figures read from the marts', () => {
       const d = await queryReportData(db.conn, { title: 't', generatedAt: 'g' });
       expect(d.notes.filter((n) => n.includes('time zone'))).to.deep.equal([]);
       expect(d.cac.map((r) => r.cac)).to.deep.equal(['20.000000000']);
+      // The page's "Source:" names what was read: this warehouse has no per-channel CAC mart.
+      expect(d.sources).to.deep.equal(['fct_ad_spend_daily', 'fct_cac_monthly', 'facebook_ads__campaign_report']);
     } finally {
       db.close();
     }
@@ -101,6 +104,40 @@ describe('report figures read from the marts', () => {
       await db.conn.run("update fct_cac_monthly set is_spend_tracked = false, cac = null, platforms_partial = 'facebook_ads', unread_accounts = 'facebook_ads: 102'");
       const d = await queryReportData(db.conn, { title: 't', generatedAt: 'g' });
       expect(d.cac.map((r) => r.coverageGap)).to.deep.equal(['spend for part of the month only from Facebook Ads; every read failed for Facebook Ads: 102']);
+    } finally {
+      db.close();
+    }
+  });
+
+  /** The tap's coverage as dbt stages it: one row per run, account and report (stg_facebook_ads__insights_coverage). */
+  async function withCoverage(conn: DuckDBConnection, reads: { account: string; until: string; accountToday: string; at: string }[]): Promise<void> {
+    await conn.run('create table stg_facebook_ads__insights_coverage (account_id varchar, report varchar, date_start date, date_stop date, account_today date, last_complete_day date, extracted_at timestamptz)');
+    for (const r of reads) {
+      await conn.run(`insert into stg_facebook_ads__insights_coverage values ('${r.account}', 'insights_campaign', '2026-10-01', '${r.until}', '${r.accountToday}', least(date '${r.until}', date '${r.accountToday}' - 1), '${r.at}')`);
+    }
+  }
+
+  it('judges the last day synced by when it was read, not by when the report is made: a report made days later still marks it', async () => {
+    const db = await marts({ '1': 'UTC', '2': 'America/Los_Angeles' }, 'UTC');
+    try {
+      // The sync ran at 22:09 UTC on the 31st: over in UTC by the next read, still running in Los Angeles.
+      await withCoverage(db.conn, [
+        { account: '1', until: '2026-10-31', accountToday: '2026-10-31', at: '2026-10-31T22:09:00Z' },
+        { account: '1', until: '2026-10-31', accountToday: '2026-11-01', at: '2026-11-01T00:30:00Z' },
+        { account: '2', until: '2026-10-31', accountToday: '2026-10-31', at: '2026-10-31T22:09:00Z' },
+      ]);
+      const later = await queryReportData(db.conn, { title: 't', generatedAt: 'g', now: new Date('2026-11-05T12:00:00Z') });
+      expect(later.readAt).to.equal('2026-11-01 00:30 UTC');
+      expect(later.partialMonths).to.deep.equal(['2026-10']);
+      expect(later.notes).to.include(
+        "2026-10-31, the last day synced, was still running in the time zone of 1 of 2 ad accounts when it was last read (2026-11-01 00:30 UTC): their spend for it is what it was then, not the whole day's, and 2026-10's figures are month to date (marked *).",
+      );
+      expect(renderReport(later)).to.include('2026-10-01 to 2026-10-31 · Meta data read 2026-11-01 00:30 UTC · generated g');
+      // Read again once the day was over in Los Angeles too: the month is whole, whenever the report is made.
+      await db.conn.run("insert into stg_facebook_ads__insights_coverage values ('2', 'insights_campaign', '2026-10-30', '2026-10-31', '2026-11-01', '2026-10-31', '2026-11-01T09:00:00Z')");
+      const whole = await queryReportData(db.conn, { title: 't', generatedAt: 'g', now: new Date('2026-11-01T09:05:00Z') });
+      expect(whole.partialMonths).to.deep.equal([]);
+      expect(whole.notes.filter((n) => n.includes('last day synced'))).to.deep.equal([]);
     } finally {
       db.close();
     }
