@@ -44,11 +44,23 @@ export interface CampaignRow {
   clicks: number;
   conversions: string | null;
 }
+/** An ad account whose latest sync failed: its rows stop where an earlier run left them. */
+export interface StaleAccount {
+  account_id: string;
+  /** When that sync started ("YYYY-MM-DD HH:MM UTC"). */
+  failedAt: string;
+  /** Its error class (sync_log), e.g. permission. */
+  errorClass: string | null;
+  /** The last day of its insights read after it ended, when the coverage says. */
+  readTo: string | null;
+}
 export interface ReportData {
   title: string;
   generatedAt: string;
   /** When the Meta data shown was last read (the latest sync's read, "YYYY-MM-DD HH:MM UTC"); null when the warehouse cannot tell. */
   readAt?: string | null;
+  /** Accounts whose latest sync failed (the marts build over partial runs): named in the notes and the terminal lines. */
+  staleAccounts?: StaleAccount[];
   /** Reporting currency of spend/CAC in the cross-channel marts, when the marts say. */
   currency: string | null;
   period: { from: string; to: string };

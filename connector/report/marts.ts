@@ -5,7 +5,7 @@
 // DECIMALs; values come back as decimal strings, NULL (undefined CAC, untracked spend) as null.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { ConfigError } from '../core/errors.js';
-import { channelLabel, type CacRow, type CampaignRow, type ReportData, type SpendPoint } from './html.js';
+import { channelLabel, type CacRow, type CampaignRow, type ReportData, type SpendPoint, type StaleAccount } from './html.js';
 
 export const MARTS = {
   spendDaily: 'fct_ad_spend_daily',
@@ -108,6 +108,36 @@ function coverageGap(r: Record<string, unknown>, channel: string | null, labels:
 /** The channel whose sync the report is about; its first and last day bound the report. */
 export const FOCUS_PLATFORM = 'facebook_ads';
 
+/** A staging view (schema-qualified, quoted), or undefined in a warehouse built before it existed. */
+async function locateView(conn: DuckDBConnection, name: string): Promise<string | undefined> {
+  const view = await rows(conn, `select table_schema from information_schema.tables where table_name = '${name}' and table_catalog = current_database() order by 1 limit 1`);
+  return view.length === 0 ? undefined : `"${s(view[0]!['table_schema'])}"."${name}"`;
+}
+
+/** The staging view of the tap's sync_log: one row per account and run, with its status. */
+export const SYNC_LOG_VIEW = 'stg_facebook_ads__sync_log';
+
+/**
+ * Accounts whose latest sync failed (their rows stop where an earlier run left them: sync --models
+ * builds over a partial run, summary.models.stale_accounts), with the last day read for each and why.
+ */
+async function staleAccounts(conn: DuckDBConnection): Promise<StaleAccount[]> {
+  const log = await locateView(conn, SYNC_LOG_VIEW);
+  if (log === undefined) return [];
+  const coverage = await locateView(conn, COVERAGE_VIEW);
+  const found = await rows(
+    conn,
+    `with latest as (
+       select account_id, arg_max(sync_status, started_at) as status, arg_max(error_class, started_at) as error_class, epoch_ms(max(started_at)) as at_ms
+         from ${log} group by 1
+     )${coverage ? `, read as (select account_id, max(last_complete_day) as read_to from ${coverage} where report = 'insights_campaign' group by 1)` : ''}
+     select latest.account_id, latest.error_class, latest.at_ms, ${coverage ? 'cast(read.read_to as varchar)' : 'null'} as read_to
+       from latest ${coverage ? 'left join read using (account_id)' : ''}
+      where latest.status = 'failed' order by 1`,
+  );
+  return found.map((r) => ({ account_id: s(r['account_id']), failedAt: utcMinute(new Date(Number(r['at_ms']))), errorClass: dec(r['error_class']), readTo: dec(r['read_to']) }));
+}
+
 /** ISO instant → the report's "YYYY-MM-DD HH:MM UTC". */
 export const utcMinute = (at: Date): string => `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
@@ -118,11 +148,10 @@ export const utcMinute = (at: Date): string => `${at.toISOString().slice(0, 16).
  * one. A warehouse without the coverage view falls back to `now` (as the demo, right after its sync).
  */
 async function lastRead(conn: DuckDBConnection, to: string, now: Date | undefined): Promise<{ readAt: string | null; lastDayRunning: string | null }> {
-  const view = await rows(conn, `select table_schema from information_schema.tables where table_name = '${COVERAGE_VIEW}' and table_catalog = current_database() order by 1 limit 1`);
-  if (view.length === 0) {
+  const coverage = await locateView(conn, COVERAGE_VIEW);
+  if (coverage === undefined) {
     return { readAt: null, lastDayRunning: now && !dayOverEverywhere(to, now) ? "was not over in every ad account's time zone when this report was made: its spend is still growing" : null };
   }
-  const coverage = `"${s(view[0]!['table_schema'])}"."${COVERAGE_VIEW}"`;
   // The report behind the spend fact (int_ad_coverage__facebook_ads reads the same one).
   const [r] = await rows(
     conn,
@@ -243,6 +272,13 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
         ? `${s(toDate['month']).slice(0, 7)} is the month to date: its spend and new customers run from the 1st to ${s(toDate['as_of_date'])}, the last day every platform's spend was read in full, so its CAC is month-to-date.`
         : `${s(toDate['month']).slice(0, 7)} is the month to date: no day of it has been read in full by every platform yet, so it has no CAC so far.`,
     );
+  const stale = await staleAccounts(conn);
+  if (stale.length > 0) {
+    const each = stale.map((a) => `act_${a.account_id} (${a.errorClass ?? 'failed'} at ${a.failedAt}${a.readTo ? `; read in full to ${a.readTo}` : ''})`);
+    notes.push(
+      `Stale: the latest sync failed for ${stale.length === 1 ? 'ad account' : `${stale.length} ad accounts`} ${each.join(', ')}, so ${stale.length === 1 ? 'its' : 'their'} figures stop where an earlier run left them; the sync_log table says why, and the next run that reads ${stale.length === 1 ? 'it' : 'them'} fills the days in.`,
+    );
+  }
   const read = await lastRead(conn, to, o.now);
   if (read.lastDayRunning) {
     // A month synced to its last day looks complete, but that day was still running when it was read
@@ -256,6 +292,7 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
     title: o.title,
     generatedAt: o.generatedAt,
     readAt: read.readAt,
+    staleAccounts: stale,
     currency: dec(bounds[0]?.['cur']),
     period: { from, to },
     partialMonths,

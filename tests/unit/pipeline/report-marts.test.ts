@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { queryReportData } from '../../../connector/report/marts.js';
 import { renderReport } from '../../../connector/report/html.js';
+import { reportHighlights } from '../../../connector/report/highlights.js';
 
 async function marts(zones: Record<string, string>, reportingZone: string, monthToDate = false): Promise<{ conn: DuckDBConnection; close: () => void }> {
   const instance = await DuckDBInstance.create(':memory:');
@@ -138,6 +139,35 @@ describe('report figures read from the marts', () => {
       const whole = await queryReportData(db.conn, { title: 't', generatedAt: 'g', now: new Date('2026-11-01T09:05:00Z') });
       expect(whole.partialMonths).to.deep.equal([]);
       expect(whole.notes.filter((n) => n.includes('last day synced'))).to.deep.equal([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('names the accounts whose latest sync failed (models built over a partial run), with the last day read, on the page and in the terminal lines', async () => {
+    const db = await marts({ '1': 'UTC', '2': 'UTC', '3': 'UTC' }, 'UTC');
+    try {
+      await withCoverage(db.conn, [
+        { account: '1', until: '2026-10-31', accountToday: '2026-11-01', at: '2026-11-01T06:00:00Z' },
+        { account: '2', until: '2026-10-20', accountToday: '2026-10-21', at: '2026-10-21T06:00:00Z' },
+        { account: '3', until: '2026-10-31', accountToday: '2026-11-01', at: '2026-11-01T06:00:00Z' },
+      ]);
+      await db.conn.run('create table stg_facebook_ads__sync_log (run_id varchar, account_id varchar, sync_status varchar, error_class varchar, started_at timestamptz)');
+      // 2 failed in the latest run; 3 failed once before and was read since: not stale.
+      await db.conn.run(`insert into stg_facebook_ads__sync_log values
+        ('r1', '1', 'ok', null, '2026-10-21T06:00:00Z'), ('r1', '2', 'ok', null, '2026-10-21T06:00:00Z'), ('r1', '3', 'failed', 'throttled', '2026-10-21T06:00:00Z'),
+        ('r2', '1', 'ok', null, '2026-11-01T06:00:00Z'), ('r2', '2', 'failed', 'permission', '2026-11-01T06:00:00Z'), ('r2', '3', 'ok', null, '2026-11-01T06:00:00Z')`);
+      const d = await queryReportData(db.conn, { title: 't', generatedAt: 'g', now: new Date('2026-11-02T12:00:00Z') });
+      expect(d.staleAccounts).to.deep.equal([{ account_id: '2', failedAt: '2026-11-01 06:00 UTC', errorClass: 'permission', readTo: '2026-10-20' }]);
+      expect(d.notes).to.include(
+        'Stale: the latest sync failed for ad account act_2 (permission at 2026-11-01 06:00 UTC; read in full to 2026-10-20), so its figures stop where an earlier run left them; the sync_log table says why, and the next run that reads it fills the days in.',
+      );
+      expect(reportHighlights(d).at(-1)).to.equal('Stale (latest sync failed): act_2 read to 2026-10-20');
+      // Read again: nothing stale, and the terminal keeps its three lines.
+      await db.conn.run("insert into stg_facebook_ads__sync_log values ('r3', '2', 'ok', null, '2026-11-02T06:00:00Z')");
+      const again = await queryReportData(db.conn, { title: 't', generatedAt: 'g' });
+      expect(again.staleAccounts).to.deep.equal([]);
+      expect(reportHighlights(again)).to.have.length(3);
     } finally {
       db.close();
     }
