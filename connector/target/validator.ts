@@ -1,7 +1,7 @@
 // The record validator's ajv: Singer's decimal formats and Graph's timestamp style added to the
 // shared ajv setup, so the loader (checking a SCHEMA compiles) and the mappers (validating records)
 // accept exactly the same values. A property named __proto__ is checked like any other (see below).
-import type { ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { isLosslessNumber } from 'lossless-json';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { newAjv } from '../core/config.js';
@@ -153,11 +153,25 @@ function unaliasError(e: ErrorObject): ErrorObject {
   return { ...e, instancePath: unalias(e.instancePath), schemaPath: unalias(e.schemaPath), params, ...(e.message ? { message: unalias(e.message) } : {}) };
 }
 
+/**
+ * ajv.compile, leaving nothing registered in the shared ajv: a SCHEMA's root `$id` (or draft-04 `id`)
+ * is kept by ajv under that name, so a stream's SCHEMA re-sent with a column added, or a second stream
+ * whose schema carries the same id, was refused ('schema with key or id … already exists', exit 6).
+ * The compiled function keeps what it resolved.
+ */
+function compileAlone(ajv: ReturnType<typeof newAjv>, schema: Record<string, unknown>): ValidateFunction {
+  try {
+    return ajv.compile(schema);
+  } finally {
+    ajv.removeSchema(schema);
+  }
+}
+
 /** Compiles a SCHEMA's record validator; throws as ajv.compile does. */
 export function compileRecordValidator(ajv: ReturnType<typeof newAjv>, given: Record<string, unknown>): RecordValidator {
   const schema = draft07Form(knownMetaSchema(ajv, given)) as Record<string, unknown>;
-  if (!JSON.stringify(schema).includes(`"${PROTO}"`)) return ajv.compile(schema);
-  const inner = ajv.compile(aliasSchema(schema) as Record<string, unknown>);
+  if (!JSON.stringify(schema).includes(`"${PROTO}"`)) return compileAlone(ajv, schema);
+  const inner = compileAlone(ajv, aliasSchema(schema) as Record<string, unknown>);
   const validate: RecordValidator = (record) => {
     let aliased: unknown;
     try {

@@ -169,6 +169,30 @@ describe('target values kept exactly or refused per record (DuckDB)', function (
     expect(five.error?.message).to.equal('line 2: stream "s": record does not match its SCHEMA: record.m must be < 5');
   });
 
+  it('takes a SCHEMA re-sent with a column added under the same id, and another stream whose schema has that id, in one load (ajv kept the first under its id)', async () => {
+    const withId = (line: string, id: string): string => line.replace('"schema":{', `"schema":{"${id}":"urn:example:row",`);
+    for (const id of ['id', '$id']) {
+      const other = withId(schema({}), id).replace('"stream":"s"', '"stream":"t"');
+      const r = await load([
+        withId(schema({ a: { type: ['null', 'string'] } }), id),
+        rec({ id: 'a', a: 'x' }),
+        withId(schema({ a: { type: ['null', 'string'] }, b: { type: ['null', 'integer'] } }), id),
+        rec({ id: 'b', b: 2 }),
+        other,
+        '{"type":"RECORD","stream":"t","record":{"id":"c"}}',
+        STATE,
+      ]);
+      expect(r.error?.message, id).to.equal(undefined);
+      expect(
+        (await w.rows('s', ['id'])).map((row) => `${String(row['id'])}:${String(row['b'])}`),
+        id,
+      ).to.deep.equal(['a:null', 'b:2']);
+      // Each validator still checks its own SCHEMA: the re-sent one refuses a wrong type in the added column.
+      const bad = await load([withId(schema({ a: { type: ['null', 'string'] }, b: { type: ['null', 'integer'] } }), id), rec({ id: 'x', b: 'two' }), STATE]);
+      expect(bad.error?.message, id).to.equal('line 2: stream "s": record does not match its SCHEMA: record.b must be null,integer');
+    }
+  });
+
   it('takes a "time" with or without an offset (the Meltano SDK writes none), refusing an hour that is not one', async () => {
     const TIME = schema({ t: { type: ['null', 'string'], format: 'time' } });
     const ok = await load([TIME, rec({ id: 'a', t: '12:00:00' }), rec({ id: 'b', t: '08:30:00.123456' }), rec({ id: 'c', t: '23:59:59Z' }), STATE]);
