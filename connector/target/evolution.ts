@@ -52,6 +52,9 @@ function refuse(stream: string, column: string, have: WarehouseField, want: Ware
 
 function mergeField(stream: string, path: string[], have: WarehouseField, want: MappedField, plan: EvolutionPlan): MappedField {
   const name = path.join('.');
+  // A 16th RECORD level a DuckDB table got before the nesting cap (fields.ts) stays one: the closed
+  // object still fits it, and refusing it stopped the stream after an upgrade with the SCHEMA unchanged.
+  if (want.uncapped && have.type === 'RECORD') return mergeField(stream, path, have, want.uncapped, plan);
   const haveRepeated = have.mode === 'REPEATED';
   const wantRepeated = want.mode === 'REPEATED';
   if (have.type === 'JSON' && !haveRepeated) {

@@ -23,6 +23,11 @@ export interface MappedField extends WarehouseField {
   /** A table column the stream's SCHEMA no longer lists (evolution.ts): NULL in new rows, a re-read row keeps its value. */
   unlisted?: true;
   fields?: MappedField[];
+  /**
+   * On a JSON column that only BigQuery's nesting cap made JSON (capRecordNesting): the RECORD the
+   * closed object maps to. A DuckDB table created before the cap holds it so, and keeps it (evolution.ts).
+   */
+  uncapped?: MappedField;
 }
 
 type Schema = Record<string, unknown>;
@@ -234,7 +239,7 @@ export const MAX_RECORD_NESTING = 15;
 function capRecordNesting(fields: MappedField[], level: number): MappedField[] {
   return fields.map((f) => {
     if (f.type !== 'RECORD') return f;
-    if (level > MAX_RECORD_NESTING) return { name: f.name, ...(f.source === undefined ? {} : { source: f.source }), type: 'JSON', mode: 'NULLABLE' };
+    if (level > MAX_RECORD_NESTING) return { name: f.name, ...(f.source === undefined ? {} : { source: f.source }), type: 'JSON', mode: 'NULLABLE', uncapped: f };
     return { ...f, fields: capRecordNesting(f.fields ?? [], level + 1) };
   });
 }
