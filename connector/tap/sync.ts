@@ -19,7 +19,7 @@ import { tokensOf } from './config.js';
 import { automaticColumns, describeStreams, type DescribedStream } from './discover.js';
 import type { GraphPort, CallStats, TokenRef } from './graph-port.js';
 import { syncAccount, type AccountRunContext, type SelectedStream } from './sync-account.js';
-import { planRange } from './read-insights.js';
+import { INSIGHTS_RETENTION_MONTHS, planRange } from './read-insights.js';
 import { shapeRecord, shaperFor } from './records.js';
 import { accountOf, RecordCounts } from '../singer/record-counts.js';
 import { reportRequests } from '../singer/request-metrics.js';
@@ -476,14 +476,13 @@ function logBackfills(run: SyncRun, accounts: readonly AccountInfo[], reports: r
   }
   if (byStream.size === 0) return;
   const streams = [...byStream.keys()];
-  log.warn(
-    `config.start_date ${config.start_date ?? ''} is before the first day the bookmarks of ${streams.map((s) => `${s} (${byStream.get(s)!.length} account${byStream.get(s)!.length === 1 ? '' : 's'})`).join(', ')} cover: this run also reads the days in between, and the bookmarks keep their place`,
-    {
-      streams,
-      accounts: [...new Set([...byStream.values()].flat())].sort(),
-      hint: `Nothing to do: the next runs are incremental again. To re-read these reports entirely from start_date instead: ${resyncHow(streams, surfaceOf())}.`,
-    },
-  );
+  // No start_date means as far back as Meta keeps insights: a config that dropped it backfills too.
+  const start = config.start_date !== undefined ? `config.start_date ${config.start_date} is` : `with no config.start_date, insights are read as far back as Meta keeps them (${INSIGHTS_RETENTION_MONTHS} months):`;
+  log.warn(`${start} before the first day the bookmarks of ${streams.map((s) => `${s} (${byStream.get(s)!.length} account${byStream.get(s)!.length === 1 ? '' : 's'})`).join(', ')} cover: this run also reads the days in between, and the bookmarks keep their place`, {
+    streams,
+    accounts: [...new Set([...byStream.values()].flat())].sort(),
+    hint: `Nothing to do: the next runs are incremental again. To re-read these reports entirely from start_date instead: ${resyncHow(streams, surfaceOf())}.`,
+  });
 }
 
 function finish(run: SyncRun, discovery: DiscoveryResult, accounts: AccountsOutcome, failed: SyncSummary['failed'], skipped: SyncSummary['skipped']): SyncSummary {

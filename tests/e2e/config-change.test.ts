@@ -131,6 +131,19 @@ describe('fb-ads-elt sync after a change of the tap config (CLI, sandbox, DuckDB
     expect(logs(third.stderr).filter((l) => String(l['msg']).includes('is before the first day'))).to.deep.equal([]);
   });
 
+  it('reads back as far as Meta keeps insights when start_date is dropped from the config, and its warning says so (it named an empty start_date)', async () => {
+    const account = activeAccount();
+    expect((await sync('unbounded', { account_ids: [account], start_date: addDays(TEST_TODAY, -2) })).code).to.equal(0);
+    const r = await sync('unbounded', { account_ids: [account] });
+    expect(r.code, r.stderr.slice(-2000)).to.equal(0);
+    const said = logs(r.stderr).filter((l) => String(l['msg']).includes('before the first day the bookmarks'));
+    expect(said.map((l) => l['msg'])).to.deep.equal([
+      'with no config.start_date, insights are read as far back as Meta keeps them (37 months): before the first day the bookmarks of insights_account (1 account), insights_campaign (1 account), insights_adset (1 account), insights_ad (1 account) cover: this run also reads the days in between, and the bookmarks keep their place',
+    ]);
+    const first = await query('unbounded', `select min(date_start)::varchar as first from facebook_ads.insights_account where account_id = '${account}'`);
+    expect(String(first[0]!['first']) < addDays(TEST_TODAY, -2)).to.equal(true);
+  });
+
   it('stays silent for a state written before first_day was recorded: its start is unknown, nothing is guessed', async () => {
     const account = activeAccount();
     expect((await sync('legacy', { account_ids: [account], start_date: addDays(TEST_TODAY, -6) })).code).to.equal(0);
