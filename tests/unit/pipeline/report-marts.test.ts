@@ -160,7 +160,7 @@ describe('report figures read from the marts', () => {
       const d = await queryReportData(db.conn, { title: 't', generatedAt: 'g', now: new Date('2026-11-02T12:00:00Z') });
       expect(d.staleAccounts).to.deep.equal([{ account_id: '2', failedAt: '2026-11-01 06:00 UTC', errorClass: 'permission', readTo: '2026-10-20' }]);
       expect(d.notes).to.include(
-        'Stale: the latest sync failed for ad account act_2 (permission at 2026-11-01 06:00 UTC; read in full to 2026-10-20), so its figures stop where an earlier run left them; the sync_log table says why, and the next run that reads it fills the days in.',
+        'Stale: the latest sync failed for ad account act_2 (permission at 2026-11-01 06:00 UTC; read in full to 2026-10-20), so its figures stop where an earlier run left them; the sync_log table says why, and a run that reads it again fills the days in.',
       );
       expect(reportHighlights(d).at(-1)).to.equal('Stale (latest sync failed): act_2 read to 2026-10-20');
       // Read again: nothing stale, and the terminal keeps its three lines.
