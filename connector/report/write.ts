@@ -1,7 +1,7 @@
 // `fb-ads-elt report`: the demo's HTML report (spend by channel, CAC by month, top campaigns) from
 // the dbt marts of a user's own DuckDB warehouse, written atomically (a reader never sees half a
 // page), with its headline figures for the terminal.
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { whyUnwritable } from '../core/writable.js';
@@ -9,6 +9,24 @@ import { lockHeldError } from '../target/duckdb/destination.js';
 import { reportHighlights } from './highlights.js';
 import { renderReport, type ReportData } from './html.js';
 import { loadReportData, utcMinute } from './marts.js';
+
+/** DuckDB's storage files carry "DUCK" at byte 8 (its main header). */
+const DUCKDB_MAGIC = { offset: 8, bytes: 'DUCK' } as const;
+
+/**
+ * Whether the file is a DuckDB database: DuckDB itself failed on anything else with an unclassified
+ * error (exit 1, "a bug"), and on a .json path (the target config passed as --duckdb-path) with
+ * "Cannot launch in-memory database in read-only mode".
+ */
+function isDuckdbFile(file: string): boolean {
+  const head = Buffer.alloc(DUCKDB_MAGIC.offset + DUCKDB_MAGIC.bytes.length);
+  const fd = openSync(file, 'r');
+  try {
+    return readSync(fd, head, 0, head.length, 0) === head.length && head.subarray(DUCKDB_MAGIC.offset).toString('latin1') === DUCKDB_MAGIC.bytes;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export const DEFAULT_REPORT_TITLE = 'Meta Ads — spend and customer acquisition';
 
@@ -39,6 +57,14 @@ export async function buildReport(o: Pick<WriteReportOptions, 'duckdbPath' | 'ti
   if (!existsSync(file) || !statSync(file).isFile()) {
     throw new ConfigError(`no DuckDB warehouse at ${file}`, {
       hint: "Point --duckdb-path (or the target config's duckdb_path) at the file `fb-ads-elt sync` wrote, after a sync with --models (or `fb-ads-elt models build`).",
+      context: { duckdb_path: file },
+    });
+  }
+  if (!isDuckdbFile(file)) {
+    throw new ConfigError(`${file} is not a DuckDB warehouse`, {
+      hint: /\.json$/i.test(file)
+        ? 'A JSON file is a config, not the warehouse: pass the target config as --target-config (its duckdb_path names the warehouse), or --duckdb-path the file it names.'
+        : "Point --duckdb-path (or the target config's duckdb_path) at the file `fb-ads-elt sync` wrote.",
       context: { duckdb_path: file },
     });
   }

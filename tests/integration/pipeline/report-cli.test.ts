@@ -45,6 +45,19 @@ describe('fb-ads-elt report: bad input', function () {
     expect(r.error.msg).to.equal(`no DuckDB warehouse at ${path.join(dir, 'typo.duckdb')}`);
   });
 
+  it('refuses a file that is no DuckDB warehouse, and says to pass a target config as --target-config (exit 2; DuckDB failed as a bug, exit 1)', () => {
+    const notes = path.join(dir, 'notes.duckdb');
+    writeFileSync(notes, 'not a database\n');
+    const cfg = path.join(dir, 'target.json');
+    writeFileSync(cfg, JSON.stringify({ destination: 'duckdb', duckdb_path: bare }));
+    const r = report('--duckdb-path', notes);
+    expect([r.status, r.error.msg]).to.deep.equal([2, `${notes} is not a DuckDB warehouse`]);
+    const config = report('--duckdb-path', cfg, '--out', path.join(dir, 'out', 'r.html'));
+    expect([config.status, config.error.msg]).to.deep.equal([2, `${cfg} is not a DuckDB warehouse`]);
+    expect(config.error.hint).to.match(/pass the target config as --target-config/);
+    expect(existsSync(path.join(dir, 'out'))).to.equal(false);
+  });
+
   it('says to build the models first on a warehouse without them (exit 2), writing nothing', () => {
     const r = report('--duckdb-path', bare, '--out', path.join(dir, 'out', 'r.html'));
     expect(r.status).to.equal(2);
