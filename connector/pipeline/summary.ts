@@ -298,8 +298,13 @@ export function skippedObjectsOf(v: unknown): SkippedObject[] {
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
+/** The stale accounts in words (models-gate.ts), one phrasing for the summary's models line and the sync's warning. */
+export function staleAccountsSaid(stale: readonly string[]): string {
+  return `${stale.map((id) => `act_${id}`).join(', ')} failed, so ${stale.length === 1 ? 'its' : 'their'} rows stop where an earlier run left them`;
+}
+
 /** The models line's note on accounts whose rows this run did not refresh. */
-const staleSaid = (stale: string[] | undefined): string => (stale?.length ? ` over a partial run: ${stale.map((id) => `act_${id}`).join(', ')} failed, so their rows stop where an earlier run left them` : '');
+const staleSaid = (stale: string[] | undefined): string => (stale?.length ? ` over a partial run: ${staleAccountsSaid(stale)}` : '');
 
 /** Human summary for the terminal. */
 export function formatSummary(s: SyncSummary): string {

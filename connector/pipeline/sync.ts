@@ -29,7 +29,7 @@ import { checkDatasetOfState, checkStateFilePath, checkWarehouseOfState, duckdbP
 import { clearBookmarks, type FullRefresh } from './full-refresh.js';
 import { bookmarkKeys } from '../tap/discover.js';
 import { lockExclusive } from './run-lock.js';
-import { accountsFromSyncLog, buildSummary, skippedObjectsOf, tapNotesOf, type Failure, type SyncSummary, type TapNotes } from './summary.js';
+import { accountsFromSyncLog, buildSummary, skippedObjectsOf, staleAccountsSaid, tapNotesOf, type Failure, type SyncSummary, type TapNotes } from './summary.js';
 import type { SkippedObject } from '../tap/sync.js';
 import { CountCheck, withCountFailures } from './verify-counts.js';
 import { KILL_WAIT_MS, killGroups, type ForceStop } from './force-stop.js';
@@ -372,7 +372,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       o.onPhase?.('building models');
       // The run's exit code stays the tap's: the summary and this line say which rows the reports lack.
       if (gate.stale.length) {
-        log.warn(`building the models over a partial run: account${gate.stale.length === 1 ? '' : 's'} ${gate.stale.join(', ')} failed, so their rows stop where an earlier run left them`, {
+        log.warn(`building the models over a partial run: ${staleAccountsSaid(gate.stale)}`, {
           stale_accounts: gate.stale,
           hint: "The other accounts' rows are this run's. The spend coverage leaves the failed accounts' days unread, so CAC stays undefined for the months they touch until a run reads them.",
         });

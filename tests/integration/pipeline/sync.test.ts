@@ -422,11 +422,12 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
       expect(r.exitCode).to.equal(Number(code));
       expect(r.summary.status).to.equal('failed');
       expect(r.summary.models).to.deep.equal({ ran: true, due: true, exit_code: 0, models: 9, stale_accounts: ['222'] });
-      expect(formatSummary(r.summary)).to.include('  models    built (9 models) over a partial run: act_222 failed, so their rows stop where an earlier run left them\n');
+      expect(formatSummary(r.summary)).to.include('  models    built (9 models) over a partial run: act_222 failed, so its rows stop where an earlier run left them\n');
     }
     const said = sink.lines().filter((l) => String(l['msg']).startsWith('building the models over a partial run'));
     expect(said.map((l) => l['stale_accounts'])).to.deep.equal([['222'], ['222']]);
-    expect(said[0]?.['msg']).to.equal('building the models over a partial run: account 222 failed, so their rows stop where an earlier run left them');
+    // The warning says it as the summary does (it read "account 222 … their rows").
+    expect(said[0]?.['msg']).to.equal('building the models over a partial run: act_222 failed, so its rows stop where an earlier run left them');
   });
 
   it('does not build the models when no account finished, whatever the exit code says', async () => {

@@ -23,6 +23,15 @@ const base = (over: Partial<SummaryInput> = {}): SummaryInput => ({
 });
 
 describe('sync summary', () => {
+  it('names the stale accounts of models built over a partial run with the pronoun their number takes', () => {
+    const line = (stale: string[]): string | undefined =>
+      formatSummary(buildSummary(base({ models: { ran: true, due: true, exit_code: 0, models: 9, stale_accounts: stale } })))
+        .split('\n')
+        .find((l) => l.startsWith('  models'));
+    expect(line(['3'])).to.equal('  models    built (9 models) over a partial run: act_3 failed, so its rows stop where an earlier run left them');
+    expect(line(['3', '4'])).to.equal('  models    built (9 models) over a partial run: act_3, act_4 failed, so their rows stop where an earlier run left them');
+  });
+
   it("lists the data streams' rows, not the run's own streams (sync_log, insights_coverage)", () => {
     const text = formatSummary(buildSummary(base({ rows: { sync_log: 3, insights_coverage: 12, ads: 6, campaigns: 2 } })));
     expect(text).to.match(/\n\s+ads\s+6/);
