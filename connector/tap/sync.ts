@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { dayInZone } from '../core/dates.js';
 import { ConnectorError, EXIT_CODES, type ExitCode } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { resyncHow, surfaceOf } from '../core/surface.js';
+import { paramOf, resyncHow, surfaceOf } from '../core/surface.js';
 import { isTokenType, type TokenCheck, type TokenType } from '../graph/tokens.js';
 import { findMeta, isStreamSelected, parseCatalog, projectSchema, selectedFields, type Catalog, type CatalogEntry } from '../singer/catalog.js';
 import { activateVersionMessage, recordMessage, schemaMessage, stateMessage, type SingerMessage } from '../singer/messages.js';
@@ -464,7 +464,10 @@ async function syncAccounts(run: SyncRun, discovery: DiscoveryResult): Promise<A
  * the (longer) reads start. Bookmarks that never recorded their first day cannot tell and stay silent.
  */
 function logBackfills(run: SyncRun, accounts: readonly AccountInfo[], reports: readonly SelectedStream[]): void {
-  const { config, log } = run.deps;
+  const { log } = run.deps;
+  // A --days run leaves the backfill to the next full run (planRange): it is planned as that run
+  // would, and said, or a schedule of --days runs would never read the days and never say so.
+  const { last_days: days, ...config } = run.deps.config;
   const now = run.clock();
   const byStream = new Map<string, string[]>();
   for (const r of reports) {
@@ -478,9 +481,19 @@ function logBackfills(run: SyncRun, accounts: readonly AccountInfo[], reports: r
   const streams = [...byStream.keys()];
   // No start_date means as far back as Meta keeps insights: a config that dropped it backfills too.
   const start = config.start_date !== undefined ? `config.start_date ${config.start_date} is` : `with no config.start_date, insights are read as far back as Meta keeps them (${INSIGHTS_RETENTION_MONTHS} months):`;
-  log.warn(`${start} before the first day the bookmarks of ${streams.map((s) => `${s} (${byStream.get(s)!.length} account${byStream.get(s)!.length === 1 ? '' : 's'})`).join(', ')} cover: this run also reads the days in between, and the bookmarks keep their place`, {
+  const cover = `${start} before the first day the bookmarks of ${streams.map((s) => `${s} (${byStream.get(s)!.length} account${byStream.get(s)!.length === 1 ? '' : 's'})`).join(', ')} cover`;
+  const accountIds = [...new Set([...byStream.values()].flat())].sort();
+  if (days !== undefined) {
+    log.warn(`${cover}: a --days run reads its last ${days} days only, so the days in between wait for the next run without --days`, {
+      streams,
+      accounts: accountIds,
+      hint: `Run once without ${paramOf('days', surfaceOf())} to read them (the bookmarks keep their place); a schedule of such runs alone never does.`,
+    });
+    return;
+  }
+  log.warn(`${cover}: this run also reads the days in between, and the bookmarks keep their place`, {
     streams,
-    accounts: [...new Set([...byStream.values()].flat())].sort(),
+    accounts: accountIds,
     hint: `Nothing to do: the next runs are incremental again. To re-read these reports entirely from start_date instead: ${resyncHow(streams, surfaceOf())}.`,
   });
 }

@@ -30,7 +30,7 @@ describe('fb-ads-elt sync after a change of the tap config (CLI, sandbox, DuckDB
   });
 
   /** One `fb-ads-elt sync` with this tap config, on the case's own state and DuckDB files; its exit code, run id and stderr. */
-  function sync(name: string, tap: Record<string, unknown>): Promise<{ code: number | null; runId: string; stderr: string }> {
+  function sync(name: string, tap: Record<string, unknown>, extra: readonly string[] = []): Promise<{ code: number | null; runId: string; stderr: string }> {
     const config = {
       access_tokens: sandbox.tokens.map((t) => ({ label: t.label, token: t.token })),
       api_base_url: sandbox.baseUrl,
@@ -43,7 +43,7 @@ describe('fb-ads-elt sync after a change of the tap config (CLI, sandbox, DuckDB
     writeFileSync(path.join(dir, `${name}.target.json`), JSON.stringify({ destination: 'duckdb', duckdb_path: path.join(dir, `${name}.duckdb`) }));
     const args = ['--config', `${name}.tap.json`, '--target-config', `${name}.target.json`, '--state-file', `${name}.state.json`].map((a) => (a.startsWith('--') ? a : path.join(dir, a)));
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'sync', ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...nowEnv(sandbox.now()) } });
+      const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'fb-ads-elt.js'), 'sync', ...args, ...extra, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...nowEnv(sandbox.now()) } });
       let out = '';
       let err = '';
       child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -142,6 +142,23 @@ describe('fb-ads-elt sync after a change of the tap config (CLI, sandbox, DuckDB
     ]);
     const first = await query('unbounded', `select min(date_start)::varchar as first from facebook_ads.insights_account where account_id = '${account}'`);
     expect(String(first[0]!['first']) < addDays(TEST_TODAY, -2)).to.equal(true);
+  });
+
+  it('says a --days run leaves the days a start_date moved back adds to the next run without --days, which reads them', async () => {
+    const account = activeAccount();
+    const [late, early] = [addDays(TEST_TODAY, -2), addDays(TEST_TODAY, -8)];
+    const first = async (): Promise<string> => String((await query('days', `select min(date_start)::varchar as first from facebook_ads.insights_account where account_id = '${account}'`))[0]!['first']);
+    expect((await sync('days', { account_ids: [account], start_date: late })).code).to.equal(0);
+    const short = await sync('days', { account_ids: [account], start_date: early }, ['--days', '2']);
+    expect(short.code, short.stderr.slice(-2000)).to.equal(0);
+    const said = logs(short.stderr).filter((l) => String(l['msg']).includes('before the first day the bookmarks'));
+    expect(said.map((l) => l['msg'])).to.deep.equal([
+      `config.start_date ${early} is before the first day the bookmarks of insights_account (1 account), insights_campaign (1 account), insights_adset (1 account), insights_ad (1 account) cover: a --days run reads its last 2 days only, so the days in between wait for the next run without --days`,
+    ]);
+    expect(await first()).to.equal(late);
+    const full = await sync('days', { account_ids: [account], start_date: early });
+    expect(full.code, full.stderr.slice(-2000)).to.equal(0);
+    expect(await first()).to.equal(early);
   });
 
   it('stays silent for a state written before first_day was recorded: its start is unknown, nothing is guessed', async () => {
