@@ -5,6 +5,7 @@
 // DECIMALs; values come back as decimal strings, NULL (undefined CAC, untracked spend) as null.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { ConfigError } from '../core/errors.js';
+import { MODELS_SCHEMA } from '../dbt/profile.js';
 import { channelLabel, type CacRow, type CampaignRow, type ReportData, type SpendPoint, type StaleAccount } from './html.js';
 
 export const MARTS = {
@@ -29,22 +30,35 @@ async function rows(conn: DuckDBConnection, sql: string): Promise<Record<string,
   return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
 }
 
-/** Where each mart lives (schema-qualified, quoted); a missing required mart is a clear error, a missing optional one is absent. */
-export async function locateMarts(conn: DuckDBConnection): Promise<Partial<Record<keyof typeof MARTS, string>> & Record<'spendDaily' | 'campaignReport', string>> {
+/** The marts (schema-qualified, quoted) of one schema, and that schema (where the report's staging views are read too). */
+export type LocatedMarts = Partial<Record<keyof typeof MARTS, string>> & Record<'spendDaily' | 'campaignReport', string> & { schema: string };
+
+/**
+ * Where the marts live: all from one schema — the one fb-ads-elt builds into (MODELS_SCHEMA) when it
+ * holds them, else the first by name that does (a dbt run by hand into another schema). The first
+ * match of each name mixed schemas when both held models (a hand-run dbt's dev copy beside
+ * analytics). A missing required mart is a clear error, a missing optional one is absent.
+ */
+export async function locateMarts(conn: DuckDBConnection): Promise<LocatedMarts> {
   const found = await rows(
     conn,
     `select table_schema, table_name from information_schema.tables where table_name in (${Object.values(MARTS)
       .map((n) => `'${n}'`)
-      .join(',')}) and table_catalog = current_database()`,
+      .join(',')}) and table_catalog = current_database() order by 1`,
   );
-  const out: Partial<Record<keyof typeof MARTS, string>> = {};
-  for (const [k, name] of Object.entries(MARTS) as [keyof typeof MARTS, string][]) {
-    const hit = found.find((r) => r['table_name'] === name);
-    if (!hit && OPTIONAL_MARTS.has(k)) continue;
-    if (!hit) throw new ConfigError(`the warehouse has no ${name} model`, { hint: 'Build the models first: `fb-ads-elt sync … --models` or `fb-ads-elt models build --duckdb-path <file>`.' });
-    out[k] = `"${String(hit['table_schema'])}"."${name}"`;
+  const required = (Object.entries(MARTS) as [keyof typeof MARTS, string][]).filter(([k]) => !OPTIONAL_MARTS.has(k)).map(([, name]) => name);
+  const holds = (schema: string, name: string): boolean => found.some((r) => r['table_schema'] === schema && r['table_name'] === name);
+  const schemas = [...new Set(found.map((r) => String(r['table_schema'])))].filter((sc) => required.every((name) => holds(sc, name)));
+  const schema = schemas.includes(MODELS_SCHEMA) ? MODELS_SCHEMA : schemas[0];
+  if (schema === undefined) {
+    const missing = required.find((name) => !found.some((r) => r['table_name'] === name));
+    throw new ConfigError(missing ? `the warehouse has no ${missing} model` : `no schema of the warehouse holds all of ${required.join(', ')}`, {
+      hint: 'Build the models first: `fb-ads-elt sync … --models` or `fb-ads-elt models build --duckdb-path <file>`.',
+    });
   }
-  return out as Partial<Record<keyof typeof MARTS, string>> & Record<'spendDaily' | 'campaignReport', string>;
+  const out: Partial<Record<keyof typeof MARTS, string>> = {};
+  for (const [k, name] of Object.entries(MARTS) as [keyof typeof MARTS, string][]) if (holds(schema, name)) out[k] = `"${schema}"."${name}"`;
+  return { ...(out as Record<'spendDaily' | 'campaignReport', string>), schema };
 }
 
 const s = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
@@ -108,10 +122,10 @@ function coverageGap(r: Record<string, unknown>, channel: string | null, labels:
 /** The channel whose sync the report is about; its first and last day bound the report. */
 export const FOCUS_PLATFORM = 'facebook_ads';
 
-/** A staging view (schema-qualified, quoted), or undefined in a warehouse built before it existed. */
-async function locateView(conn: DuckDBConnection, name: string): Promise<string | undefined> {
-  const view = await rows(conn, `select table_schema from information_schema.tables where table_name = '${name}' and table_catalog = current_database() order by 1 limit 1`);
-  return view.length === 0 ? undefined : `"${s(view[0]!['table_schema'])}"."${name}"`;
+/** A staging view of the marts' schema (qualified, quoted), or undefined in a warehouse built before it existed. */
+async function locateView(conn: DuckDBConnection, name: string, schema: string): Promise<string | undefined> {
+  const view = await rows(conn, `select 1 from information_schema.tables where table_name = '${name}' and table_schema = '${schema.replaceAll("'", "''")}' and table_catalog = current_database()`);
+  return view.length === 0 ? undefined : `"${schema}"."${name}"`;
 }
 
 /** The staging view of the tap's sync_log: one row per account and run, with its status. */
@@ -121,10 +135,10 @@ export const SYNC_LOG_VIEW = 'stg_facebook_ads__sync_log';
  * Accounts whose latest sync failed (their rows stop where an earlier run left them: sync --models
  * builds over a partial run, summary.models.stale_accounts), with the last day read for each and why.
  */
-async function staleAccounts(conn: DuckDBConnection): Promise<StaleAccount[]> {
-  const log = await locateView(conn, SYNC_LOG_VIEW);
+async function staleAccounts(conn: DuckDBConnection, schema: string): Promise<StaleAccount[]> {
+  const log = await locateView(conn, SYNC_LOG_VIEW, schema);
   if (log === undefined) return [];
-  const coverage = await locateView(conn, COVERAGE_VIEW);
+  const coverage = await locateView(conn, COVERAGE_VIEW, schema);
   const found = await rows(
     conn,
     `with latest as (
@@ -147,8 +161,8 @@ export const utcMinute = (at: Date): string => `${at.toISOString().slice(0, 16).
  * when the report is made: a report made days after the sync would pass a day read half-way for a whole
  * one. A warehouse without the coverage view falls back to `now` (as the demo, right after its sync).
  */
-async function lastRead(conn: DuckDBConnection, to: string, now: Date | undefined): Promise<{ readAt: string | null; lastDayRunning: string | null }> {
-  const coverage = await locateView(conn, COVERAGE_VIEW);
+async function lastRead(conn: DuckDBConnection, schema: string, to: string, now: Date | undefined): Promise<{ readAt: string | null; lastDayRunning: string | null }> {
+  const coverage = await locateView(conn, COVERAGE_VIEW, schema);
   if (coverage === undefined) {
     return { readAt: null, lastDayRunning: now && !dayOverEverywhere(to, now) ? "was not over in every ad account's time zone when this report was made: its spend is still growing" : null };
   }
@@ -214,7 +228,7 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
   const counted = await rows(conn, `select count(distinct campaign_id) as n from ${m.spendDaily} where platform = '${FOCUS_PLATFORM}' and ${window} and spend <> 0`);
   // Each platform's name for people, declared beside its id in its dbt model; a warehouse whose
   // models were built before platform_label existed shows ids made readable (channelLabel).
-  const hasLabels = (await rows(conn, `select 1 from information_schema.columns where table_name = '${MARTS.spendDaily}' and column_name = 'platform_label' and table_catalog = current_database()`)).length > 0;
+  const hasLabels = (await rows(conn, `select 1 from information_schema.columns where table_name = '${MARTS.spendDaily}' and column_name = 'platform_label' and table_schema = '${m.schema.replaceAll("'", "''")}' and table_catalog = current_database()`)).length > 0;
   const channelLabels: Record<string, string> = Object.fromEntries(hasLabels ? (await rows(conn, `select distinct platform, platform_label from ${m.spendDaily} where platform_label is not null order by 1`)).map((r) => [s(r['platform']), s(r['platform_label'])]) : []);
   const spendDaily: SpendPoint[] = spend.map((r) => ({ date: s(r['date']), channel: s(r['channel']), spend: s(r['spend'] ?? '0') || '0' }));
   const missingFx = spend.reduce((a, r) => a + Number(r['missing_fx'] ?? 0), 0);
@@ -272,7 +286,7 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
         ? `${s(toDate['month']).slice(0, 7)} is the month to date: its spend and new customers run from the 1st to ${s(toDate['as_of_date'])}, the last day every platform's spend was read in full, so its CAC is month-to-date.`
         : `${s(toDate['month']).slice(0, 7)} is the month to date: no day of it has been read in full by every platform yet, so it has no CAC so far.`,
     );
-  const stale = await staleAccounts(conn);
+  const stale = await staleAccounts(conn, m.schema);
   if (stale.length > 0) {
     const each = stale.map((a) => `act_${a.account_id} (${a.errorClass ?? 'failed'} at ${a.failedAt}${a.readTo ? `; read in full to ${a.readTo}` : ''})`);
     notes.push(
@@ -280,7 +294,7 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
       `Stale: the latest sync failed for ${stale.length === 1 ? 'ad account' : `${stale.length} ad accounts`} ${each.join(', ')}, so ${stale.length === 1 ? 'its' : 'their'} figures stop where an earlier run left them; the sync_log table says why, and a run that reads ${stale.length === 1 ? 'it' : 'them'} again fills the days in.`,
     );
   }
-  const read = await lastRead(conn, to, o.now);
+  const read = await lastRead(conn, m.schema, to, o.now);
   if (read.lastDayRunning) {
     // A month synced to its last day looks complete, but that day was still running when it was read
     // (a month the marts already label month to date needs no * on top: its CAC stops before that day).

@@ -172,4 +172,26 @@ describe('report figures read from the marts', () => {
       db.close();
     }
   });
+
+  it('reads every mart and staging view from one schema, analytics (where fb-ads-elt builds them) before a hand-run dbt copy in another', async () => {
+    const db = await marts({ '1': 'UTC' }, 'UTC');
+    try {
+      // The same marts in analytics with other figures, and a stale account only there; "main" sorts before it.
+      await db.conn.run('create schema analytics');
+      for (const t of ['fct_ad_spend_daily', 'facebook_ads__campaign_report', 'fct_cac_monthly']) await db.conn.run(`create table analytics.${t} as select * from main.${t}`);
+      await db.conn.run('update analytics.fct_ad_spend_daily set spend_reporting = 7, spend = 7');
+      await db.conn.run('create table analytics.stg_facebook_ads__sync_log (run_id varchar, account_id varchar, sync_status varchar, error_class varchar, started_at timestamptz)');
+      await db.conn.run("insert into analytics.stg_facebook_ads__sync_log values ('r1', '1', 'failed', 'auth', '2026-11-01T06:00:00Z')");
+      const d = await queryReportData(db.conn, { title: 't', generatedAt: 'g' });
+      expect([...new Set(d.spendDaily.map((p) => p.spend))]).to.deep.equal(['7.000000000']);
+      expect(d.staleAccounts?.map((a) => a.account_id)).to.deep.equal(['1']);
+      // Without analytics' campaign report, the one schema holding every required mart is main.
+      await db.conn.run('drop table analytics.facebook_ads__campaign_report');
+      const other = await queryReportData(db.conn, { title: 't', generatedAt: 'g' });
+      expect([...new Set(other.spendDaily.map((p) => p.spend))]).to.deep.equal(['10.000000000']);
+      expect(other.staleAccounts).to.deep.equal([]);
+    } finally {
+      db.close();
+    }
+  });
 });
