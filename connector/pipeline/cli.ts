@@ -1,5 +1,6 @@
 // Registers the `fb-ads-elt` subcommands implemented in connector/pipeline: sync (tap → target →
 // models once), serve (HTTP trigger + status) and demo (sandbox → … → HTML report, offline).
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { asConnectorError, ConfigError, type ConnectorError } from '../core/errors.js';
@@ -231,5 +232,15 @@ async function reportWarehouse(flags: { duckdbPath?: string; targetConfig?: stri
       hint: 'On BigQuery, read the same models (fct_ad_spend_daily, fct_cac_monthly, fct_cac_by_channel_monthly, facebook_ads__campaign_report) from your BI tool or Looker Studio.',
     });
   }
-  return path.resolve(config.duckdb_path);
+  const file = path.resolve(config.duckdb_path);
+  if (!path.isAbsolute(config.duckdb_path) && !existsSync(file)) {
+    // Relative to where the command runs, as the target reads it in sync, not to the config's folder:
+    // run from elsewhere, report found nothing and named only the path it tried.
+    const beside = path.resolve(path.dirname(flags.targetConfig!), config.duckdb_path);
+    throw new ConfigError(`no DuckDB warehouse at ${file}: duckdb_path "${config.duckdb_path}" in ${flags.targetConfig} is relative, so it is read from the current folder, as sync reads it`, {
+      hint: existsSync(beside) ? `Run report from ${path.dirname(beside)}, or pass --duckdb-path ${beside}.` : 'Run report from the folder sync runs in, or give duckdb_path as an absolute path.',
+      context: { duckdb_path: file, target_config: flags.targetConfig },
+    });
+  }
+  return file;
 }

@@ -3,7 +3,7 @@
 // (tests/integration/dbt/build.test.ts).
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -56,6 +56,17 @@ describe('fb-ads-elt report: bad input', function () {
     expect([config.status, config.error.msg]).to.deep.equal([2, `${cfg} is not a DuckDB warehouse`]);
     expect(config.error.hint).to.match(/pass the target config as --target-config/);
     expect(existsSync(path.join(dir, 'out'))).to.equal(false);
+  });
+
+  it('says a relative duckdb_path is read from the current folder, naming the warehouse beside the target config (exit 2)', () => {
+    const sub = path.join(dir, 'client');
+    mkdirSync(sub, { recursive: true });
+    copyFileSync(bare, path.join(sub, 'wh.duckdb'));
+    writeFileSync(path.join(sub, 'target.json'), JSON.stringify({ destination: 'duckdb', duckdb_path: 'wh.duckdb' }));
+    const r = report('--target-config', path.join('client', 'target.json'));
+    expect(r.status).to.equal(2);
+    expect(r.error.msg).to.equal(`no DuckDB warehouse at ${path.join(dir, 'wh.duckdb')}: duckdb_path "wh.duckdb" in ${path.join('client', 'target.json')} is relative, so it is read from the current folder, as sync reads it`);
+    expect(r.error.hint).to.equal(`Run report from ${sub}, or pass --duckdb-path ${path.join(sub, 'wh.duckdb')}.`);
   });
 
   it('says to build the models first on a warehouse without them (exit 2), writing nothing', () => {
