@@ -299,12 +299,21 @@ export function skippedObjectsOf(v: unknown): SkippedObject[] {
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
 /** The stale accounts in words (models-gate.ts), one phrasing for the summary's models line and the sync's warning. */
-export function staleAccountsSaid(stale: readonly string[]): string {
-  return `${stale.map((id) => `act_${id}`).join(', ')} failed, so ${stale.length === 1 ? 'its' : 'their'} rows stop where an earlier run left them`;
+export function staleAccountsSaid(stale: readonly string[], accounts: readonly AccountSummary[]): string {
+  // An account new to the state has no earlier run: the reports have none of its rows, not old ones.
+  const isNew = (id: string): boolean => accounts.some((a) => a.account_id === id && a.added);
+  const said = (ids: string[], rest: (one: boolean) => string): string[] => (ids.length ? [`${ids.map((id) => `act_${id}`).join(', ')} ${rest(ids.length === 1)}`] : []);
+  return [
+    ...said(
+      stale.filter((id) => !isNew(id)),
+      (one) => `failed, so ${one ? 'its' : 'their'} rows stop where an earlier run left them`,
+    ),
+    ...said(stale.filter(isNew), (one) => `failed on ${one ? 'its' : 'their'} first run, so the reports have none of ${one ? 'its' : 'their'} rows yet`),
+  ].join('; ');
 }
 
 /** The models line's note on accounts whose rows this run did not refresh. */
-const staleSaid = (stale: string[] | undefined): string => (stale?.length ? ` over a partial run: ${staleAccountsSaid(stale)}` : '');
+const staleSaid = (stale: string[] | undefined, accounts: readonly AccountSummary[]): string => (stale?.length ? ` over a partial run: ${staleAccountsSaid(stale, accounts)}` : '');
 
 /** Human summary for the terminal. */
 export function formatSummary(s: SyncSummary): string {
@@ -341,7 +350,7 @@ export function formatSummary(s: SyncSummary): string {
   const thr = s.throttles === null ? 'n/a' : fmt(s.throttles);
   lines.push(`  api       ${api} calls · ${thr} throttled`);
   lines.push(`  state     ${s.state.file ? (s.state.written ? `saved to ${s.state.file}` : `unchanged (${s.state.file}): no commit this run`) : 'not kept (no --state-file)'}`);
-  if (s.models.ran) lines.push(`  models    ${s.models.exit_code === 0 ? `built${s.models.models !== undefined ? ` (${s.models.models} models)` : ''}` : `failed (exit ${s.models.exit_code ?? '?'})`}${staleSaid(s.models.stale_accounts)}`);
+  if (s.models.ran) lines.push(`  models    ${s.models.exit_code === 0 ? `built${s.models.models !== undefined ? ` (${s.models.models} models)` : ''}` : `failed (exit ${s.models.exit_code ?? '?'})`}${staleSaid(s.models.stale_accounts, s.accounts.list)}`);
   else if (s.models.not_built) lines.push(`  models    not built: ${s.models.not_built}`);
   if (s.failures.length) {
     lines.push('  failures:');

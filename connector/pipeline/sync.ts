@@ -364,7 +364,8 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
 
     let modelsCode: number | undefined;
     // Decided also without --models: a scheduler that runs dbt itself (the Airflow DAG) reads `models.due`.
-    const gate = modelsGate({ tapCode, targetCode, stopped: stoppedByUs, recordsLost: countFailures.length > 0, tapFinished: tapCounts !== undefined, accounts: accountsFromSyncLog(meter.syncLog, previousState) });
+    const runAccounts = accountsFromSyncLog(meter.syncLog, previousState);
+    const gate = modelsGate({ tapCode, targetCode, stopped: stoppedByUs, recordsLost: countFailures.length > 0, tapFinished: tapCounts !== undefined, accounts: runAccounts });
     const stale = gate.build && gate.stale.length ? { stale_accounts: gate.stale } : {};
     let modelsInfo: SyncSummary['models'] = { ran: false, due: gate.build, ...stale };
     if (o.models && gate.build) {
@@ -372,7 +373,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       o.onPhase?.('building models');
       // The run's exit code stays the tap's: the summary and this line say which rows the reports lack.
       if (gate.stale.length) {
-        log.warn(`building the models over a partial run: ${staleAccountsSaid(gate.stale)}`, {
+        log.warn(`building the models over a partial run: ${staleAccountsSaid(gate.stale, runAccounts)}`, {
           stale_accounts: gate.stale,
           hint: "The other accounts' rows are this run's. The spend coverage leaves the failed accounts' days unread, so CAC stays undefined for the months they touch until a run reads them.",
         });

@@ -422,12 +422,13 @@ describe('fb-ads-elt sync orchestration (stand-in tap and target processes)', ()
       expect(r.exitCode).to.equal(Number(code));
       expect(r.summary.status).to.equal('failed');
       expect(r.summary.models).to.deep.equal({ ran: true, due: true, exit_code: 0, models: 9, stale_accounts: ['222'] });
-      expect(formatSummary(r.summary)).to.include('  models    built (9 models) over a partial run: act_222 failed, so its rows stop where an earlier run left them\n');
+      // 222 has no bookmark before this run: it has no rows in the reports, not old ones.
+      expect(formatSummary(r.summary)).to.include('  models    built (9 models) over a partial run: act_222 failed on its first run, so the reports have none of its rows yet\n');
     }
     const said = sink.lines().filter((l) => String(l['msg']).startsWith('building the models over a partial run'));
     expect(said.map((l) => l['stale_accounts'])).to.deep.equal([['222'], ['222']]);
     // The warning says it as the summary does (it read "account 222 … their rows").
-    expect(said[0]?.['msg']).to.equal('building the models over a partial run: act_222 failed, so its rows stop where an earlier run left them');
+    expect(said[0]?.['msg']).to.equal('building the models over a partial run: act_222 failed on its first run, so the reports have none of its rows yet');
   });
 
   it('does not build the models when no account finished, whatever the exit code says', async () => {

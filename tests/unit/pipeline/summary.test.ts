@@ -23,13 +23,14 @@ const base = (over: Partial<SummaryInput> = {}): SummaryInput => ({
 });
 
 describe('sync summary', () => {
-  it('names the stale accounts of models built over a partial run with the pronoun their number takes', () => {
+  it('names the stale accounts of models built over a partial run with the pronoun their number takes, and says an account new to the state has no rows yet', () => {
     const line = (stale: string[]): string | undefined =>
       formatSummary(buildSummary(base({ models: { ran: true, due: true, exit_code: 0, models: 9, stale_accounts: stale } })))
         .split('\n')
         .find((l) => l.startsWith('  models'));
     expect(line(['3'])).to.equal('  models    built (9 models) over a partial run: act_3 failed, so its rows stop where an earlier run left them');
-    expect(line(['3', '4'])).to.equal('  models    built (9 models) over a partial run: act_3, act_4 failed, so their rows stop where an earlier run left them');
+    // Account 2 is new to the state (no bookmark before the run): no earlier run left rows for it.
+    expect(line(['2', '3'])).to.equal('  models    built (9 models) over a partial run: act_3 failed, so its rows stop where an earlier run left them; act_2 failed on its first run, so the reports have none of its rows yet');
   });
 
   it("lists the data streams' rows, not the run's own streams (sync_log, insights_coverage)", () => {
