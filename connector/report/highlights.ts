@@ -23,6 +23,6 @@ export function reportHighlights(r: ReportData): string[] {
       : 'CAC: no months with data',
     top ? `Top campaign: ${top.campaign_name} (act_${top.account_id}) ${top.spend_reporting === null ? '' : `${money(top.spend_reporting, r.currency)} = `}${money(top.spend, top.currency)}` : 'Top campaign: none',
     // A partial run's models show the failed accounts' old rows: the terminal says so, as the page's notes do.
-    ...(r.staleAccounts?.length ? [`Stale (latest sync failed): ${r.staleAccounts.map((a) => `act_${a.account_id}${a.readTo ? ` read to ${a.readTo}` : ''}`).join(', ')}`] : []),
+    ...(r.staleAccounts?.length ? [`Stale (latest sync failed): ${r.staleAccounts.map((a) => `act_${a.account_id} ${a.readTo ? `read to ${a.readTo}` : 'nothing read yet'}`).join(', ')}`] : []),
   ];
 }

@@ -288,7 +288,7 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
     );
   const stale = await staleAccounts(conn, m.schema);
   if (stale.length > 0) {
-    const each = stale.map((a) => `act_${a.account_id} (${a.errorClass ?? 'failed'} at ${a.failedAt}${a.readTo ? `; read in full to ${a.readTo}` : ''})`);
+    const each = stale.map((a) => `act_${a.account_id} (${a.errorClass ?? 'failed'} at ${a.failedAt}; ${a.readTo ? `read in full to ${a.readTo}` : 'no day of its insights read in full yet'})`);
     notes.push(
       // "a run that reads": an account dropped from account_ids after its failure is read by none (the hint of a permission error suggests dropping it).
       `Stale: the latest sync failed for ${stale.length === 1 ? 'ad account' : `${stale.length} ad accounts`} ${each.join(', ')}, so ${stale.length === 1 ? 'its' : 'their'} figures stop where an earlier run left them; the sync_log table says why, and a run that reads ${stale.length === 1 ? 'it' : 'them'} again fills the days in.`,

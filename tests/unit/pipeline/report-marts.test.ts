@@ -156,15 +156,20 @@ describe('report figures read from the marts', () => {
       // 2 failed in the latest run; 3 failed once before and was read since: not stale.
       await db.conn.run(`insert into stg_facebook_ads__sync_log values
         ('r1', '1', 'ok', null, '2026-10-21T06:00:00Z'), ('r1', '2', 'ok', null, '2026-10-21T06:00:00Z'), ('r1', '3', 'failed', 'throttled', '2026-10-21T06:00:00Z'),
-        ('r2', '1', 'ok', null, '2026-11-01T06:00:00Z'), ('r2', '2', 'failed', 'permission', '2026-11-01T06:00:00Z'), ('r2', '3', 'ok', null, '2026-11-01T06:00:00Z')`);
+        ('r2', '1', 'ok', null, '2026-11-01T06:00:00Z'), ('r2', '2', 'failed', 'permission', '2026-11-01T06:00:00Z'), ('r2', '3', 'ok', null, '2026-11-01T06:00:00Z'),
+        ('r2', '4', 'failed', 'auth', '2026-11-01T06:00:00Z')`);
       const d = await queryReportData(db.conn, { title: 't', generatedAt: 'g', now: new Date('2026-11-02T12:00:00Z') });
-      expect(d.staleAccounts).to.deep.equal([{ account_id: '2', failedAt: '2026-11-01 06:00 UTC', errorClass: 'permission', readTo: '2026-10-20' }]);
+      expect(d.staleAccounts).to.deep.equal([
+        { account_id: '2', failedAt: '2026-11-01 06:00 UTC', errorClass: 'permission', readTo: '2026-10-20' },
+        { account_id: '4', failedAt: '2026-11-01 06:00 UTC', errorClass: 'auth', readTo: null },
+      ]);
+      // 4 failed on its first read: nothing of it is in the figures at all.
       expect(d.notes).to.include(
-        'Stale: the latest sync failed for ad account act_2 (permission at 2026-11-01 06:00 UTC; read in full to 2026-10-20), so its figures stop where an earlier run left them; the sync_log table says why, and a run that reads it again fills the days in.',
+        'Stale: the latest sync failed for 2 ad accounts act_2 (permission at 2026-11-01 06:00 UTC; read in full to 2026-10-20), act_4 (auth at 2026-11-01 06:00 UTC; no day of its insights read in full yet), so their figures stop where an earlier run left them; the sync_log table says why, and a run that reads them again fills the days in.',
       );
-      expect(reportHighlights(d).at(-1)).to.equal('Stale (latest sync failed): act_2 read to 2026-10-20');
+      expect(reportHighlights(d).at(-1)).to.equal('Stale (latest sync failed): act_2 read to 2026-10-20, act_4 nothing read yet');
       // Read again: nothing stale, and the terminal keeps its three lines.
-      await db.conn.run("insert into stg_facebook_ads__sync_log values ('r3', '2', 'ok', null, '2026-11-02T06:00:00Z')");
+      await db.conn.run("insert into stg_facebook_ads__sync_log values ('r3', '2', 'ok', null, '2026-11-02T06:00:00Z'), ('r3', '4', 'ok', null, '2026-11-02T06:00:00Z')");
       const again = await queryReportData(db.conn, { title: 't', generatedAt: 'g' });
       expect(again.staleAccounts).to.deep.equal([]);
       expect(reportHighlights(again)).to.have.length(3);
