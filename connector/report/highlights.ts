@@ -1,9 +1,10 @@
 // The report's headline figures as three lines of text, for a terminal (the demo's and
 // `fb-ads-elt report`'s): spend by channel over the period, the latest month's blended CAC (or why
-// it is not defined), and the top campaign; a fourth names the stale accounts when there are any.
+// it is not defined), and the top campaign; then lines for models older than the last sync and
+// for stale accounts, when there are any.
 import { channelLabel, definedCac, money, monthToDateLabel, type ReportData } from './html.js';
 
-/** Three lines of what the report shows (four with stale accounts), for the terminal. */
+/** Three lines of what the report shows (more when the models are behind or accounts stale), for the terminal. */
 export function reportHighlights(r: ReportData): string[] {
   const cur = r.currency ? ` ${r.currency}` : '';
   const byChannel = new Map<string, number>();
@@ -22,6 +23,8 @@ export function reportHighlights(r: ReportData): string[] {
       ? `Blended CAC ${last.month.slice(0, 7)}${partial(last.month) ? '*' : ''}${toDate ? ` (${toDate})` : ''}: ${definedCac(last) === null ? `— (not defined: ${last.coverageGap ?? 'no tracked spend or no new customers'})` : `${fmt(Number(last.cac))}${cur}`} from ${last.new_customers} new customers${partial(last.month) ? " (* partial month: some platform's spend was read for part of it only)" : ''}`
       : 'CAC: no months with data',
     top ? `Top campaign: ${top.campaign_name} (act_${top.account_id}) ${top.spend_reporting === null ? '' : `${money(top.spend_reporting, r.currency)} = `}${money(top.spend, top.currency)}` : 'Top campaign: none',
+    // Figures from models older than the last sync: the terminal reader must not take them for its.
+    ...(r.modelsBehind ? [`Models behind: built on insights to ${r.modelsBehind.builtTo}, the warehouse holds them to ${r.modelsBehind.rawTo} (build them again)`] : []),
     // A partial run's models show the failed accounts' old rows: the terminal says so, as the page's notes do.
     ...(r.staleAccounts?.length ? [`Stale (latest sync failed): ${r.staleAccounts.map((a) => `act_${a.account_id} ${a.readTo ? `read to ${a.readTo}` : 'nothing read yet'}`).join(', ')}`] : []),
   ];

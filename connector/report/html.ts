@@ -61,6 +61,8 @@ export interface ReportData {
   readAt?: string | null;
   /** Accounts whose latest sync failed (the marts build over partial runs): named in the notes and the terminal lines. */
   staleAccounts?: StaleAccount[];
+  /** Set when the raw tables hold campaign insights after the last day the models were built with (a sync without --models since). */
+  modelsBehind?: { rawTo: string; builtTo: string };
   /** Reporting currency of spend/CAC in the cross-channel marts, when the marts say. */
   currency: string | null;
   period: { from: string; to: string };

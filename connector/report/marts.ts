@@ -152,6 +152,22 @@ async function staleAccounts(conn: DuckDBConnection, schema: string): Promise<St
   return found.map((r) => ({ account_id: s(r['account_id']), failedAt: utcMinute(new Date(Number(r['at_ms']))), errorClass: dec(r['error_class']), readTo: dec(r['read_to']) }));
 }
 
+/** The staging view of the campaign insights: the raw rows as they are now (a view), beside the campaign report built from them. */
+export const CAMPAIGN_INSIGHTS_VIEW = 'stg_facebook_ads__insights_campaign';
+
+/**
+ * The last day of campaign insights in the raw tables (through their staging view) when it is after
+ * the campaign report's, built from the same rows: a sync without --models since the last build.
+ */
+async function insightsAfterBuild(conn: DuckDBConnection, schema: string, campaignReport: string): Promise<{ rawTo: string; builtTo: string } | undefined> {
+  const view = await locateView(conn, CAMPAIGN_INSIGHTS_VIEW, schema);
+  if (view === undefined) return undefined;
+  const [r] = await rows(conn, `select cast((select max(date_day) from ${view}) as varchar) as raw_to, cast((select max(date_day) from ${campaignReport}) as varchar) as built_to`);
+  const rawTo = dec(r?.['raw_to']);
+  const builtTo = dec(r?.['built_to']);
+  return rawTo !== null && builtTo !== null && rawTo > builtTo ? { rawTo, builtTo } : undefined;
+}
+
 /** ISO instant → the report's "YYYY-MM-DD HH:MM UTC". */
 export const utcMinute = (at: Date): string => `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
@@ -178,6 +194,7 @@ async function lastRead(conn: DuckDBConnection, schema: string, to: string, now:
             count(*) filter (where last_complete_day < cast('${to}' as date)) as running, count(*) as accounts
        from latest`,
   );
+
   const readMs = r?.['read_ms'];
   const running = Number(r?.['running'] ?? 0);
   const readAt = readMs === null || readMs === undefined ? null : utcMinute(new Date(Number(readMs)));
@@ -294,7 +311,16 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
       `Stale: the latest sync failed for ${stale.length === 1 ? 'ad account' : `${stale.length} ad accounts`} ${each.join(', ')}, so ${stale.length === 1 ? 'its' : 'their'} figures stop where an earlier run left them; the sync_log table says why, and a run that reads ${stale.length === 1 ? 'it' : 'them'} again fills the days in.`,
     );
   }
-  const read = await lastRead(conn, m.schema, to, o.now);
+  const builtBefore = await insightsAfterBuild(conn, m.schema, m.campaignReport);
+  // The coverage view reads the raw tables as they are now: after a sync the models missed, its latest
+  // read is not the one the figures come from, nor does it say how far the build's last day was read.
+  // The page then claims neither, and its note says to build again.
+  const read = builtBefore ? { readAt: null, lastDayRunning: null } : await lastRead(conn, m.schema, to, o.now);
+  if (builtBefore) {
+    notes.push(
+      `The warehouse holds insights to ${builtBefore.rawTo}, read after these models were built (their campaigns end at ${builtBefore.builtTo}): build them again (\`fb-ads-elt models build --duckdb-path <file>\`, or sync with --models) for a report of what was synced since.`,
+    );
+  }
   if (read.lastDayRunning) {
     // A month synced to its last day looks complete, but that day was still running when it was read
     // (a month the marts already label month to date needs no * on top: its CAC stops before that day).
@@ -308,6 +334,7 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
     generatedAt: o.generatedAt,
     readAt: read.readAt,
     staleAccounts: stale,
+    ...(builtBefore ? { modelsBehind: builtBefore } : {}),
     currency: dec(bounds[0]?.['cur']),
     period: { from, to },
     partialMonths,

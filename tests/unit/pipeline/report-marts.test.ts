@@ -199,4 +199,28 @@ describe('report figures read from the marts', () => {
       db.close();
     }
   });
+
+  it('says the models were built before the insights a later sync read (no --models), and shows no read time it cannot vouch for', async () => {
+    const db = await marts({ '1': 'UTC' }, 'UTC');
+    try {
+      await withCoverage(db.conn, [{ account: '1', until: '2026-10-31', accountToday: '2026-11-01', at: '2026-11-01T06:00:00Z' }]);
+      // The staging view reads the raw rows as they are now; the campaign report is the build's.
+      await db.conn.run('create table stg_facebook_ads__insights_campaign as select date_day, account_id, campaign_id from facebook_ads__campaign_report');
+      const current = await queryReportData(db.conn, { title: 't', generatedAt: 'g' });
+      expect(current.readAt).to.equal('2026-11-01 06:00 UTC');
+      expect(current.notes.filter((n) => n.includes('build them again'))).to.deep.equal([]);
+      await db.conn.run("insert into stg_facebook_ads__insights_campaign values ('2026-11-03', '1', 'c1')");
+      await db.conn.run("insert into stg_facebook_ads__insights_coverage values ('1', 'insights_campaign', '2026-11-01', '2026-11-03', '2026-11-04', '2026-11-03', '2026-11-04T06:00:00Z')");
+      const later = await queryReportData(db.conn, { title: 't', generatedAt: 'g' });
+      expect(reportHighlights(later).at(-1)).to.equal('Models behind: built on insights to 2026-10-31, the warehouse holds them to 2026-11-03 (build them again)');
+      expect(later.readAt).to.equal(null);
+      // The day the build ended on is judged by no later read (this one covers it in full).
+      expect(later.notes.filter((n) => n.includes('last day synced'))).to.deep.equal([]);
+      expect(later.notes).to.include(
+        'The warehouse holds insights to 2026-11-03, read after these models were built (their campaigns end at 2026-10-31): build them again (`fb-ads-elt models build --duckdb-path <file>`, or sync with --models) for a report of what was synced since.',
+      );
+    } finally {
+      db.close();
+    }
+  });
 });
