@@ -112,8 +112,10 @@ function deref(s: Schema, ctx: Ctx): { schema: Schema; baseId: string | undefine
     const ref = cur['$ref'];
     const { $ref: _drop, ...siblings } = cur;
     let target: Schema;
-    if (ref.startsWith('#')) {
+    if (ref === '#' || ref.startsWith('#/')) {
       target = pointer(ctx.root, ref.slice(1));
+    } else if (ref.startsWith('#')) {
+      target = anchored(ctx.root, ref) ?? {};
     } else if (ctx.opts.resolveRef) {
       target = ctx.opts.resolveRef(ref, baseId);
       if (typeof target['$id'] === 'string') baseId = target['$id'];
@@ -124,6 +126,27 @@ function deref(s: Schema, ctx: Ctx): { schema: Schema; baseId: string | undefine
     cur = { ...target, ...siblings };
   }
   return { schema: cur, baseId };
+}
+
+/**
+ * The subschema a plain-name fragment ("#c") names: the one whose `$id` (draft-07) or `id` (draft-04,
+ * which the validator accepts too) is that fragment. Read as a JSON pointer, it found nothing, so the
+ * column became JSON whatever the type it named.
+ */
+function anchored(root: Schema, ref: string): Schema | undefined {
+  const seen = new Set<unknown>();
+  const walk = (v: unknown): Schema | undefined => {
+    if (!v || typeof v !== 'object' || seen.has(v)) return undefined;
+    seen.add(v);
+    if (!Array.isArray(v) && (v as Schema)['$id'] === ref) return v as Schema;
+    if (!Array.isArray(v) && (v as Schema)['$id'] === undefined && (v as Schema)['id'] === ref) return v as Schema;
+    for (const el of Object.values(v)) {
+      const hit = walk(el);
+      if (hit) return hit;
+    }
+    return undefined;
+  };
+  return walk(root);
 }
 
 function pointer(root: Schema, ptr: string): Schema {

@@ -42,6 +42,19 @@ describe('target schema map', () => {
     expect(recordDepth(streamFields(nested(MAX_RECORD_NESTING)))).to.equal(MAX_RECORD_NESTING);
   });
 
+  it('follows a $ref to a plain-name fragment ("#c") to the subschema whose $id, or draft-04 id, names it', () => {
+    for (const idKey of ['$id', 'id']) {
+      const fields = streamFields({
+        type: 'object',
+        definitions: { c: { [idKey]: '#c', type: 'integer' }, o: { [idKey]: '#o', type: 'object', additionalProperties: false, properties: { k: { type: 'string' } } } },
+        properties: { id: { type: 'string' }, n: { $ref: '#c' }, p: { $ref: '#o' } },
+      });
+      expect(byName(fields, 'n').type, idKey).to.equal('INT64');
+      expect(byName(fields, 'p'), idKey).to.deep.include({ type: 'RECORD' });
+      expect(byName(fields, 'p').fields?.map((f) => [f.name, f.type])).to.deep.equal([['k', 'STRING']]);
+    }
+  });
+
   it('maps scalar JSON Schema types, decimals, dates and timestamps to BigQuery types', () => {
     const fields = streamFields({
       type: 'object',
