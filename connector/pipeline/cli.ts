@@ -37,7 +37,7 @@ async function exitWith(code: number): Promise<void> {
   await exitAfterFlush(code);
 }
 
-/** The `--json` answer of a sync that failed before it ran: the summary's status, exit code and failures. */
+/** The `--json` answer of a sync (or report) that failed before it ran: the summary's status, exit code and failures. */
 export function failedBeforeStart(err: unknown): { status: 'failed'; exit_code: number; failures: { scope: 'pipeline'; kind: string; message: string; hint?: string }[] } {
   const e = asConnectorError(err);
   return { status: 'failed', exit_code: e.exitCode, failures: [{ scope: 'pipeline', kind: e.kind, message: e.message, ...(e.hint ? { hint: e.hint } : {}) }] };
@@ -192,10 +192,17 @@ export function registerPipeline(program: Command): void {
     .option('--title <text>', 'the page title')
     .option('--json', 'print the path and the report data as JSON on stdout')
     .action(async (flags: { duckdbPath?: string; targetConfig?: string; out: string; title?: string; json?: boolean }) => {
-      const duckdbPath = await reportWarehouse(flags);
-      const { writeReport } = await import('../report/write.js');
-      const r = await writeReport({ duckdbPath, out: flags.out, ...(flags.title !== undefined ? { title: flags.title } : {}), now: runClock()() });
-      process.stdout.write(flags.json ? JSON.stringify({ path: r.path, report: r.report }, null, 2) + '\n' : [...r.highlights, '', `Report: ${r.path}  (open it in a browser)`, ''].join('\n'));
+      try {
+        const duckdbPath = await reportWarehouse(flags);
+        const { writeReport } = await import('../report/write.js');
+        const r = await writeReport({ duckdbPath, out: flags.out, ...(flags.title !== undefined ? { title: flags.title } : {}), now: runClock()() });
+        process.stdout.write(flags.json ? JSON.stringify({ path: r.path, report: r.report }, null, 2) + '\n' : [...r.highlights, '', `Report: ${r.path}  (open it in a browser)`, ''].join('\n'));
+      } catch (err) {
+        // As sync --json: a caller parsing stdout gets a JSON answer for a refusal too (exit 2, 7),
+        // not an empty stdout; the error line on stderr and the exit code stay as they were.
+        if (flags.json) process.stdout.write(JSON.stringify(failedBeforeStart(err)) + '\n');
+        throw err;
+      }
     });
 
   program

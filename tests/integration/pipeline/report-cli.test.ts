@@ -39,10 +39,19 @@ describe('fb-ads-elt report: bad input', function () {
     }
   });
 
-  it('names a missing warehouse file (exit 2)', () => {
+  it('names a missing warehouse file (exit 2), with --json as a JSON answer on stdout too', () => {
     const r = report('--duckdb-path', path.join(dir, 'typo.duckdb'));
     expect(r.status).to.equal(2);
     expect(r.error.msg).to.equal(`no DuckDB warehouse at ${path.join(dir, 'typo.duckdb')}`);
+    expect(r.stdout).to.equal('');
+    // As sync --json: stdout was empty, so a caller parsing it failed on the refusal itself.
+    const json = report('--duckdb-path', path.join(dir, 'typo.duckdb'), '--json');
+    expect(json.status).to.equal(2);
+    expect(JSON.parse(json.stdout)).to.deep.equal({
+      status: 'failed',
+      exit_code: 2,
+      failures: [{ scope: 'pipeline', kind: 'config', message: `no DuckDB warehouse at ${path.join(dir, 'typo.duckdb')}`, hint: json.error.hint }],
+    });
   });
 
   it('refuses a file that is no DuckDB warehouse, and says to pass a target config as --target-config (exit 2; DuckDB failed as a bug, exit 1)', () => {
