@@ -1,7 +1,8 @@
 """Checks for deploy/airflow/fb_ads_elt_dag.py, run by test-dag.sh with the Airflow venv's Python.
 
   check_dag.py <dag file>   import check: real Airflow parses the DAG with no import error and no
-                            deprecation warning from the file; only exit 7 is retried; a run's
+                            deprecation warning from the file; exit 7 is retried, and an exit 5
+                            whose every failure is transient or throttled; a run's
                             {"full_refresh": ...} config becomes each shard's `sync --full-refresh`;
                             dbt builds after failed syncs when their summaries say models.due
   check_dag.py --run <dir>  after `airflow dags test`: every task instance succeeded, one state file
@@ -52,7 +53,7 @@ def check_import(dag_file: str) -> None:
     if tasks["dbt_build"].trigger_rule != "all_done":
         fail(f"dbt_build must run after failed sync tasks too (trigger_rule all_done), has {tasks['dbt_build'].trigger_rule}")
 
-    # The retry rule itself: AirflowException (retried) for 7 only, AirflowFailException otherwise.
+    # The retry rule itself: AirflowException (retried) for 7, AirflowFailException for any other exit alone.
     spec = importlib.util.spec_from_file_location("fb_ads_elt_dag_module", dag_file)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -68,6 +69,18 @@ def check_import(dag_file: str) -> None:
                 fail(f"exit {code} must not be retried")
         else:
             fail(f"exit {code} raised nothing")
+    # A partial run whose every failure a later try gets past (Meta unreachable or throttling) is retried too.
+    for failures, retried in [([{"kind": "transient"}, {"kind": "throttled"}], True), ([{"kind": "transient"}, {"kind": "permission"}], False), ([], False)]:
+        try:
+            module.raise_for_exit("sync", 5, {"exit_code": 5, "failures": failures})
+        except AirflowFailException:
+            if retried:
+                fail(f"exit 5 with only {failures} must be retried")
+        except AirflowException:
+            if not retried:
+                fail(f"exit 5 with {failures} must not be retried")
+        else:
+            fail("exit 5 raised nothing")
 
     # dbt builds when a sync task's summary says so (`models.due`, decided by the sync), whatever its exit.
     due = {"models": {"ran": False, "due": True}}

@@ -55,18 +55,28 @@ TAP_CONFIG = CONFIG_DIR / "tap.json"
 TARGET_CONFIG = CONFIG_DIR / "target.json"
 
 EXIT_OK, EXIT_PARTIAL, EXIT_RETRY_LATER = 0, 5, 7
+RETRY_KINDS = {"transient", "throttled"}
 EXIT_MEANING = {1: "unexpected error (a bug)", 2: "config error", 3: "auth error (token)", 4: "permission error",
                 5: "partial success", 6: "data or model error", 7: "retry later (throttled or unreachable)"}
 
 
-def raise_for_exit(what: str, code: int) -> None:
-    """Only exit 7 is worth retrying; every other failure waits for a person (AirflowFailException)."""
+def raise_for_exit(what: str, code: int, summary: dict | None = None) -> None:
+    """Exit 7 is worth retrying, and so is a partial run (5) whose every failure was transient or
+    throttled (Meta unreachable or throttling some accounts past the tap's own retries: the next try
+    reads them from their bookmarks); every other failure waits for a person (AirflowFailException)."""
     if code == EXIT_OK:
         return
     message = f"{what} exited {code}: {EXIT_MEANING.get(code, 'failed')}; its log lines above say what to do"
-    if code == EXIT_RETRY_LATER:
+    if code == EXIT_RETRY_LATER or (code == EXIT_PARTIAL and only_transient_failures(summary)):
         raise AirflowException(message)
     raise AirflowFailException(message)
+
+
+def only_transient_failures(summary: object) -> bool:
+    """Whether a sync summary (`fb-ads-elt sync --json`) lists failures and every one is of a kind a
+    later try gets past by itself (README "Exit codes": the kinds of exit 7)."""
+    failures = summary.get("failures") if isinstance(summary, dict) else None
+    return bool(failures) and all(isinstance(f, dict) and f.get("kind") in RETRY_KINDS for f in failures)
 
 
 def models_due(summaries: object) -> tuple[bool, list[str]]:
@@ -229,7 +239,7 @@ with DAG(
             summary = _summary_of(run.stdout)
             if ti is not None and summary is not None:
                 ti.xcom_push(key="summary", value=summary)
-            raise_for_exit(f"fb-ads-elt sync ({shard['name']})", run.returncode)
+            raise_for_exit(f"fb-ads-elt sync ({shard['name']})", run.returncode, summary)
             return summary
         finally:
             shutil.rmtree(tmp, ignore_errors=True)

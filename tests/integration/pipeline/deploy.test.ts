@@ -386,10 +386,11 @@ describe('deploy/airflow DAG example', () => {
     }
   });
 
-  it('retries only exit 7 and never imports a deprecated Airflow 2 module', () => {
+  it('retries exit 7 (and an exit 5 whose every failure is transient or throttled) and never imports a deprecated Airflow 2 module', () => {
     expect(text).to.not.match(/airflow\.operators|from airflow import DAG/);
     expect(text).to.match(/from airflow\.sdk import/);
-    expect(text).to.match(/if code == EXIT_RETRY_LATER:\n\s+raise AirflowException/);
+    expect(text).to.match(/if code == EXIT_RETRY_LATER or \(code == EXIT_PARTIAL and only_transient_failures\(summary\)\):\n\s+raise AirflowException/);
+    expect(text).to.match(/RETRY_KINDS = \{"transient", "throttled"\}/);
     expect(text).to.match(/EXIT_OK, EXIT_PARTIAL, EXIT_RETRY_LATER = 0, 5, 7/);
     expect(text).to.match(/default_args=\{"retries": 0\}/);
   });
