@@ -236,7 +236,7 @@ async function reportWarehouse(flags: { duckdbPath?: string; targetConfig?: stri
   const { config } = loadTargetConfig(flags.targetConfig!);
   if (config.destination !== 'duckdb') {
     throw new ConfigError(`report reads a DuckDB warehouse; target config ${flags.targetConfig} loads into ${config.destination}`, {
-      hint: 'On BigQuery, read the same models (fct_ad_spend_daily, fct_cac_monthly, fct_cac_by_channel_monthly, facebook_ads__campaign_report) from your BI tool or Looker Studio.',
+      hint: (await import('../report/write.js')).BIGQUERY_REPORT_HINT,
     });
   }
   const file = path.resolve(config.duckdb_path);

@@ -20,7 +20,7 @@ import { tapSettingsFor } from '../tap/config.js';
 // Static, not imported on demand: serve is loaded only by its own command, and an error class from a
 // module imported on demand is another copy under the test runner (instanceof fails across them).
 import { loadTargetConfig } from '../target/config.js';
-import { buildReport } from '../report/write.js';
+import { BIGQUERY_REPORT_HINT, buildReport } from '../report/write.js';
 
 export { SYNC_PATH };
 
@@ -388,7 +388,7 @@ export class SyncServer {
   private async readReport(): ReturnType<typeof buildReport> {
     const { config: target } = loadTargetConfig(this.o.config.target_config);
     if (target.destination !== 'duckdb') {
-      throw new HttpError(501, `the report reads a DuckDB warehouse; this serve loads into ${target.destination}`, { hint: 'Read the models (fct_ad_spend_daily, fct_cac_monthly, facebook_ads__campaign_report) from your BI tool.' });
+      throw new HttpError(501, `the report reads a DuckDB warehouse; this serve loads into ${target.destination}`, { hint: BIGQUERY_REPORT_HINT });
     }
     return buildReport({ duckdbPath: target.duckdb_path, now: this.clock() });
   }

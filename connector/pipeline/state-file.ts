@@ -80,18 +80,27 @@ function linkedFile(file: string): string {
 }
 
 /**
- * Writes `state` to `file` so that readers see either the old or the new content: write a sibling
- * temp file, fsync it, rename it over the target (rename is atomic within a directory on POSIX).
+ * Writes `state` to `file` so that readers see either the old or the new content (writeFileAtomic),
+ * readable by its owner only.
  */
 export function writeStateAtomic(given: string, state: Record<string, unknown>): void {
+  writeFileAtomic(given, stringifyExact(state) + '\n', 0o600);
+}
+
+/**
+ * Writes `text` to `given` (a symlink's target, its folder created) so that readers see either the
+ * old or the new content: a sibling temp file of `mode`, fsynced, renamed over the file (rename is
+ * atomic within a directory on POSIX). Shared by state files and `fb-ads-elt report`'s page.
+ */
+export function writeFileAtomic(given: string, text: string, mode: number): void {
   const file = linkedFile(given);
   const dir = path.dirname(file);
   mkdirSync(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    const fd = openSync(tmp, 'w', 0o600);
+    const fd = openSync(tmp, 'w', mode);
     try {
-      writeSync(fd, stringifyExact(state) + '\n');
+      writeSync(fd, text);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -1,7 +1,8 @@
 // `fb-ads-elt report`: the demo's HTML report (spend by channel, CAC by month, top campaigns) from
 // the dbt marts of a user's own DuckDB warehouse, written atomically (a reader never sees half a
 // page), with its headline figures for the terminal.
-import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { writeFileAtomic } from '../pipeline/state-file.js';
 import path from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { whyUnwritable } from '../core/writable.js';
@@ -27,6 +28,9 @@ function isDuckdbFile(file: string): boolean {
     closeSync(fd);
   }
 }
+
+/** What a BigQuery user reads instead of this page (the CLI's and serve's refusals). */
+export const BIGQUERY_REPORT_HINT = 'On BigQuery, read the same models (fct_ad_spend_daily, fct_cac_monthly, fct_cac_by_channel_monthly, facebook_ads__campaign_report) from your BI tool or Looker Studio.';
 
 export const DEFAULT_REPORT_TITLE = 'Meta Ads — spend and customer acquisition';
 
@@ -88,14 +92,7 @@ export async function writeReport(o: WriteReportOptions): Promise<WrittenReport>
   const unwritable = whyUnwritable(out);
   if (unwritable) throw new ConfigError(`cannot write the report to ${out}: ${unwritable}`, { hint: 'Choose another --out file.', context: { out } });
   const { report, html } = await buildReport(o);
-  mkdirSync(path.dirname(out), { recursive: true });
-  const tmp = `${out}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, html);
-    renameSync(tmp, out);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  // 0o666 less the umask, as the page was written before (it is for people to read).
+  writeFileAtomic(out, html, 0o666);
   return { path: out, report, highlights: reportHighlights(report) };
 }
