@@ -171,13 +171,8 @@ function timestampValue(v: unknown, path: string): string {
     if (m && m[6] === '60' && Number(m[4]) < 24 && Number(m[5]) < 60) throw new ValueError(path, `${show(v)} is a leap second, which a TIMESTAMP cannot hold (it counts none); send the second before or after it`);
     throw new ValueError(path, `expected an RFC 3339 timestamp with a real date and time, got ${show(v)}`);
   }
-  // Both checks below look only at values that can fail them: a fraction beyond microseconds, a year at either end.
-  // TIMESTAMP is microseconds on both destinations: DuckDB cut further digits without a word (.1234567 → .123456),
-  // BigQuery refuses them (airbytehq/airbyte#75187: 'Invalid timestamp' for 7 digits).
-  const frac = m[7];
-  if (frac !== undefined && frac.length > 1 + TIMESTAMP_FRACTION_DIGITS && /[1-9]/.test(frac.slice(1 + TIMESTAMP_FRACTION_DIGITS))) {
-    throw new ValueError(path, `${show(v)} has digits below the microsecond, which a TIMESTAMP cannot hold; send at most ${TIMESTAMP_FRACTION_DIGITS} fractional digits, or declare the property without format date-time to keep it as text`);
-  }
+  // The check below looks only at values that can fail it: a year at either end. A fraction past the
+  // microsecond is cut there (micros), as Google's own client reads such a value (below).
   if ((m[1] === '0001' || m[1] === '9999') && outsideTimestampRange(m)) {
     throw new ValueError(path, `${show(v)} is outside the TIMESTAMP range once its offset is applied (0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z)`);
   }
@@ -272,7 +267,16 @@ function canonicalTimestamp(m: RegExpExecArray): string {
   return `${y}-${mo}-${d}T${h}:${mi}:${sec ?? '00'}${micros(frac)}${offset}`;
 }
 
-/** A timestamp's fraction as written, up to the microsecond: the zeros past it (Java's and Go's nanosecond clocks print them) change nothing; they go. */
+/**
+ * A timestamp's fraction as written, up to the microsecond, which is all a TIMESTAMP holds on both
+ * destinations (BigQuery's default precision, google-cloud-bigquery enums.TimestampPrecision.MICROSECOND;
+ * DuckDB's TIMESTAMPTZ). Digits past it are cut, never rounded, as Google's client does with an RFC
+ * 3339 value of up to nine digits (google-api-core datetime_helpers.from_rfc3339: "truncates such
+ * values to microseconds"); rounding could carry into the next second, day or year. The cut is made
+ * here, before either load, because BigQuery's SQL refuses a seventh digit (airbytehq/airbyte#75187:
+ * 'Invalid timestamp'); the date, time and offset stay as written. Only a fraction longer than six
+ * digits is sliced: shorter ones, the usual case, cost nothing more.
+ */
 const micros = (frac: string | undefined): string => (frac !== undefined && frac.length > 1 + TIMESTAMP_FRACTION_DIGITS ? frac.slice(0, 1 + TIMESTAMP_FRACTION_DIGITS) : (frac ?? ''));
 
 function convert(field: MappedField, v: unknown, path: string, strings: boolean): unknown {
