@@ -1,15 +1,33 @@
 // The dbt profile the product generates for a run: DuckDB at the warehouse file the target wrote.
 // Written to a private temporary directory, never into the repository; the file's text is the same
-// for every run (the path comes in through an env var) so dbt's partial parsing stays valid.
+// for every run (the path and the models' schema come in through env vars) so dbt's partial parsing stays valid.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { defaultDataset } from '../target/config.js';
 
 /** dbt_project.yml's `profile:`; the generated file defines only this one. */
 export const PROFILE_NAME = 'fb_ads_elt';
 /** Where the models go inside the warehouse (the raw tables stay in the target's dataset). */
 export const MODELS_SCHEMA = 'analytics';
 export const DUCKDB_PATH_ENV = 'FB_ADS_ELT_DUCKDB_PATH';
+export const MODELS_SCHEMA_ENV = 'FB_ADS_ELT_MODELS_SCHEMA';
+
+/** The schema the models read the raw tables from: var facebook_ads_schema, else the target's default dataset (as the models' own default). */
+export function rawDatasetOf(vars: Record<string, unknown> | undefined): string {
+  const given = vars?.['facebook_ads_schema'];
+  return typeof given === 'string' ? given : defaultDataset();
+}
+
+/**
+ * The schema the models of the raw tables in `dataset` are built into: MODELS_SCHEMA for the
+ * target's default dataset, MODELS_SCHEMA_<dataset> for another (dbt's own way of naming a custom
+ * schema). Two target configs with their own dataset on one DuckDB file then keep their own
+ * models; in one schema, each build replaced the other's and the report showed whichever came last.
+ */
+export function modelsSchema(dataset: string): string {
+  return dataset.toLowerCase() === defaultDataset().toLowerCase() ? MODELS_SCHEMA : `${MODELS_SCHEMA}_${dataset}`;
+}
 
 export function duckdbProfileYaml(threads: number): string {
   return [
@@ -20,7 +38,7 @@ export function duckdbProfileYaml(threads: number): string {
     '    duckdb:',
     '      type: duckdb',
     `      path: "{{ env_var('${DUCKDB_PATH_ENV}') }}"`,
-    `      schema: ${MODELS_SCHEMA}`,
+    `      schema: "{{ env_var('${MODELS_SCHEMA_ENV}') }}"`,
     `      threads: ${threads}`,
     '',
   ].join('\n');
@@ -33,8 +51,8 @@ export interface GeneratedProfile {
   dispose(): void;
 }
 
-export function writeDuckdbProfile(duckdbPath: string, threads: number): GeneratedProfile {
+export function writeDuckdbProfile(duckdbPath: string, threads: number, schema: string): GeneratedProfile {
   const dir = mkdtempSync(path.join(tmpdir(), 'fb-ads-elt-dbt-profile-'));
   writeFileSync(path.join(dir, 'profiles.yml'), duckdbProfileYaml(threads), { mode: 0o600 });
-  return { dir, env: { [DUCKDB_PATH_ENV]: path.resolve(duckdbPath) }, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+  return { dir, env: { [DUCKDB_PATH_ENV]: path.resolve(duckdbPath), [MODELS_SCHEMA_ENV]: schema }, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }

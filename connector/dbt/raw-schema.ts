@@ -8,12 +8,10 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { loadSchema, REPO_ROOT } from '../core/config.js';
+import { REPO_ROOT } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
-import { TARGET_SCHEMA_PATH } from '../target/config.js';
+import { rawDatasetOf } from './profile.js';
 
-/** The target's default dataset, which the models' var facebook_ads_schema defaults to as well. */
-const defaultDataset = (): string => String((loadSchema(TARGET_SCHEMA_PATH)['properties'] as Record<string, { default?: unknown }>)['dataset']?.default);
 
 /** Tables every sync writes whatever the catalog selects: a schema with one of them holds raw tables. */
 const RAW_MARKERS = ['sync_log', 'ad_accounts', 'insights_account', '_sdc_table_versions'];
@@ -79,8 +77,7 @@ export function sourceTables(vars: Record<string, unknown>): string[] {
  * no table at all (checkRawSchema's case), is left to dbt and that check.
  */
 export async function checkRawTables(duckdbPath: string, vars: Record<string, unknown>): Promise<void> {
-  const given = vars['facebook_ads_schema'];
-  const schema = typeof given === 'string' ? given : defaultDataset();
+  const schema = rawDatasetOf(vars);
   const present = await readOnly(duckdbPath, async (conn) => {
     const rows = (await conn.runAndReadAll('SELECT table_name FROM information_schema.tables WHERE lower(table_schema) = lower($schema)', { schema })).getRows();
     return new Set(rows.map((r) => String(r[0]).toLowerCase()));
@@ -96,8 +93,7 @@ export async function checkRawTables(duckdbPath: string, vars: Record<string, un
 
 /** Throws a ConfigError (exit 2) naming where the raw tables are when `vars` points the models elsewhere. */
 export async function checkRawSchema(duckdbPath: string, vars: Record<string, unknown>): Promise<void> {
-  const given = vars['facebook_ads_schema'];
-  const schema = typeof given === 'string' ? given : defaultDataset();
+  const schema = rawDatasetOf(vars);
   const found = await rawSchemas(duckdbPath);
   if (found === undefined || found.some((s) => s.toLowerCase() === schema.toLowerCase())) return;
   const where = `warehouse ${duckdbPath} has no schema "${schema}" (var facebook_ads_schema), where the models read the raw tables`;

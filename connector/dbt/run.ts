@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { REPO_ROOT } from '../core/config.js';
 import { ConfigError, DataError, TransientError } from '../core/errors.js';
 import type { Level, Logger } from '../core/log.js';
-import { writeDuckdbProfile } from './profile.js';
+import { modelsSchema, rawDatasetOf, writeDuckdbProfile } from './profile.js';
 import { describeFailure, label, readRunResults, type DbtRunResults } from './results.js';
 import { DBT_ENV_VAR, resolveDbt } from './python-env.js';
 
@@ -88,7 +88,8 @@ export async function runDbt(args: string[], o: DbtRunOptions): Promise<DbtInvoc
   mkdirSync(workDir, { recursive: true });
   // A run_results.json left by an earlier run must never be read as this run's outcome.
   rmSync(path.join(targetPath, 'run_results.json'), { force: true });
-  const profile = writeDuckdbProfile(o.duckdbPath, threads);
+  // The models of the raw tables' dataset go to that dataset's own schema (modelsSchema).
+  const profile = writeDuckdbProfile(o.duckdbPath, threads, modelsSchema(rawDatasetOf(o.vars)));
   const argv = [
     ...args,
     '--project-dir', o.projectDir ?? DEFAULT_DBT_PROJECT,

@@ -187,15 +187,16 @@ export function registerPipeline(program: Command): void {
     .command('report')
     .description('write the HTML report (spend by channel, CAC by month, top campaigns) from the dbt models in your DuckDB warehouse')
     .option('--duckdb-path <file>', 'the DuckDB warehouse the target wrote and the models were built into')
-    .option('-t, --target-config <file>', 'the target config: its duckdb_path (instead of --duckdb-path)')
+    .option('-t, --target-config <file>', 'the target config: its duckdb_path and dataset (instead of --duckdb-path)')
+    .option('--dataset <name>', "the dataset whose models to read (default: the target config's; with --duckdb-path, the file's only one)")
     .option('-o, --out <file>', 'where the HTML goes (replaced whole)', 'report.html')
     .option('--title <text>', 'the page title')
     .option('--json', 'print the path and the report data as JSON on stdout')
-    .action(async (flags: { duckdbPath?: string; targetConfig?: string; out: string; title?: string; json?: boolean }) => {
+    .action(async (flags: { duckdbPath?: string; targetConfig?: string; dataset?: string; out: string; title?: string; json?: boolean }) => {
       try {
-        const duckdbPath = await reportWarehouse(flags);
+        const { duckdbPath, dataset } = await reportWarehouse(flags);
         const { writeReport } = await import('../report/write.js');
-        const r = await writeReport({ duckdbPath, out: flags.out, ...(flags.title !== undefined ? { title: flags.title } : {}), now: runClock()() });
+        const r = await writeReport({ duckdbPath, out: flags.out, ...(flags.title !== undefined ? { title: flags.title } : {}), ...(dataset !== undefined ? { dataset } : {}), now: runClock()() });
         process.stdout.write(flags.json ? JSON.stringify({ path: r.path, report: r.report }, null, 2) + '\n' : [...r.highlights, '', `Report: ${r.path}  (open it in a browser)`, ''].join('\n'));
       } catch (err) {
         // As sync --json: a caller parsing stdout gets a JSON answer for a refusal too (exit 2, 7),
@@ -226,12 +227,15 @@ export function registerPipeline(program: Command): void {
     });
 }
 
-/** The warehouse `fb-ads-elt report` reads: --duckdb-path, or the target config's duckdb_path (exactly one of them). */
-async function reportWarehouse(flags: { duckdbPath?: string; targetConfig?: string }): Promise<string> {
+/**
+ * The warehouse `fb-ads-elt report` reads: --duckdb-path, or the target config's duckdb_path (exactly
+ * one of them); and the dataset whose models it reads: --dataset, else the target config's.
+ */
+async function reportWarehouse(flags: { duckdbPath?: string; targetConfig?: string; dataset?: string }): Promise<{ duckdbPath: string; dataset?: string }> {
   if ((flags.duckdbPath === undefined) === (flags.targetConfig === undefined)) {
     throw new ConfigError('report needs the warehouse: pass --duckdb-path <file> or --target-config <file> (one of them)', { hint: 'e.g. `fb-ads-elt report --target-config target.json --out report.html`' });
   }
-  if (flags.duckdbPath !== undefined) return flags.duckdbPath;
+  if (flags.duckdbPath !== undefined) return { duckdbPath: flags.duckdbPath, ...(flags.dataset !== undefined ? { dataset: flags.dataset } : {}) };
   const { loadTargetConfig } = await import('../target/config.js');
   const { config } = loadTargetConfig(flags.targetConfig!);
   if (config.destination !== 'duckdb') {
@@ -249,5 +253,5 @@ async function reportWarehouse(flags: { duckdbPath?: string; targetConfig?: stri
       context: { duckdb_path: file, target_config: flags.targetConfig },
     });
   }
-  return file;
+  return { duckdbPath: file, dataset: flags.dataset ?? config.dataset };
 }

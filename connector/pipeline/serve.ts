@@ -390,7 +390,7 @@ export class SyncServer {
     if (target.destination !== 'duckdb') {
       throw new HttpError(501, `the report reads a DuckDB warehouse; this serve loads into ${target.destination}`, { hint: BIGQUERY_REPORT_HINT });
     }
-    return buildReport({ duckdbPath: target.duckdb_path, now: this.clock() });
+    return buildReport({ duckdbPath: target.duckdb_path, dataset: target.dataset, now: this.clock() });
   }
 
   private start(params: RunParams): RunView {

@@ -5,7 +5,7 @@
 // DECIMALs; values come back as decimal strings, NULL (undefined CAC, untracked spend) as null.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { ConfigError } from '../core/errors.js';
-import { MODELS_SCHEMA } from '../dbt/profile.js';
+import { MODELS_SCHEMA, modelsSchema } from '../dbt/profile.js';
 import { channelLabel, type CacRow, type CampaignRow, type ReportData, type SpendPoint, type StaleAccount } from './html.js';
 
 export const MARTS = {
@@ -34,12 +34,34 @@ async function rows(conn: DuckDBConnection, sql: string): Promise<Record<string,
 export type LocatedMarts = Partial<Record<keyof typeof MARTS, string>> & Record<'spendDaily' | 'campaignReport', string> & { schema: string };
 
 /**
- * Where the marts live: all from one schema — the one fb-ads-elt builds into (MODELS_SCHEMA) when it
- * holds them, else the first by name that does (a dbt run by hand into another schema). The first
- * match of each name mixed schemas when both held models (a hand-run dbt's dev copy beside
- * analytics). A missing required mart is a clear error, a missing optional one is absent.
+ * The raw dataset each schema's models read, from its sync_log staging view as DuckDB keeps it
+ * (`… FROM <file>.<dataset>.sync_log`): what a build reads is a fact of the built view, so a
+ * schema built by an earlier version (every dataset's models in MODELS_SCHEMA) is read right too.
+ * A schema without the view (marts made by hand) is absent.
  */
-export async function locateMarts(conn: DuckDBConnection): Promise<LocatedMarts> {
+async function datasetsRead(conn: DuckDBConnection, schemas: readonly string[]): Promise<Map<string, string>> {
+  if (schemas.length === 0) return new Map();
+  const views = await rows(conn, `select schema_name, sql from duckdb_views() where view_name = '${SYNC_LOG_VIEW}' and database_name = current_database() and schema_name in (${schemas.map(sqlString).join(',')})`);
+  const out = new Map<string, string>();
+  for (const v of views) {
+    const m = RAW_SOURCE.exec(String(v['sql']));
+    if (m) out.set(String(v['schema_name']), (m[1] ?? m[2]!).replaceAll('""', '"'));
+  }
+  return out;
+}
+/** `FROM <catalog>.<schema>.sync_log`, each part bare or double-quoted, as DuckDB writes a view's SQL back. */
+const RAW_SOURCE = /\bFROM\s+(?:"(?:[^"]|"")+"|\w+)\.(?:"((?:[^"]|"")+)"|(\w+))\."?sync_log"?(?![\w"])/i;
+const sqlString = (v: string): string => `'${v.replaceAll("'", "''")}'`;
+
+/**
+ * Where the marts live: all from one schema. Given the dataset the report is about (the target
+ * config's), the schema whose models read it (dbt/profile.ts modelsSchema builds each dataset's into
+ * its own); else the only dataset's, refusing a file that holds the models of several (the report
+ * showed whichever were built last); else MODELS_SCHEMA, else the first schema by name (a dbt run by
+ * hand into another). The first match of each name mixed schemas when both held models. A missing
+ * required mart is a clear error, a missing optional one is absent.
+ */
+export async function locateMarts(conn: DuckDBConnection, dataset?: string): Promise<LocatedMarts> {
   const found = await rows(
     conn,
     `select table_schema, table_name from information_schema.tables where table_name in (${Object.values(MARTS)
@@ -49,16 +71,39 @@ export async function locateMarts(conn: DuckDBConnection): Promise<LocatedMarts>
   const required = (Object.entries(MARTS) as [keyof typeof MARTS, string][]).filter(([k]) => !OPTIONAL_MARTS.has(k)).map(([, name]) => name);
   const holds = (schema: string, name: string): boolean => found.some((r) => r['table_schema'] === schema && r['table_name'] === name);
   const schemas = [...new Set(found.map((r) => String(r['table_schema'])))].filter((sc) => required.every((name) => holds(sc, name)));
-  const schema = schemas.includes(MODELS_SCHEMA) ? MODELS_SCHEMA : schemas[0];
-  if (schema === undefined) {
+  if (schemas.length === 0) {
     const missing = required.find((name) => !found.some((r) => r['table_name'] === name));
     throw new ConfigError(missing ? `the warehouse has no ${missing} model` : `no schema of the warehouse holds all of ${required.join(', ')}`, {
       hint: 'Build the models first: `fb-ads-elt sync … --models` or `fb-ads-elt models build --duckdb-path <file>`.',
     });
   }
+  const schema = pickSchema(schemas, await datasetsRead(conn, schemas), dataset);
   const out: Partial<Record<keyof typeof MARTS, string>> = {};
   for (const [k, name] of Object.entries(MARTS) as [keyof typeof MARTS, string][]) if (holds(schema, name)) out[k] = `"${schema}"."${name}"`;
   return { ...(out as Record<'spendDaily' | 'campaignReport', string>), schema };
+}
+
+/** The schema of the report's models among those holding them all (locateMarts), or a ConfigError saying which datasets' models the file holds. */
+function pickSchema(schemas: readonly string[], read: ReadonlyMap<string, string>, dataset: string | undefined): string {
+  const said = [...read].map(([sc, ds]) => `${ds} (in ${sc})`).join(', ');
+  const datasets = [...new Set(read.values())];
+  if (dataset !== undefined) {
+    const own = schemas.filter((sc) => read.get(sc)?.toLowerCase() === dataset.toLowerCase());
+    // The one built last wins among several built from the same dataset: its own schema first.
+    const hit = own.find((sc) => sc === modelsSchema(dataset)) ?? own[0] ?? (read.size === 0 ? schemas.find((sc) => sc === modelsSchema(dataset)) : undefined);
+    if (hit !== undefined) return hit;
+    throw new ConfigError(`the warehouse has no models of dataset "${dataset}"${said ? `: it holds the models of ${said}` : ''}`, {
+      hint: `Build them: \`fb-ads-elt sync … --models\` with the target config whose dataset is ${dataset}, or \`fb-ads-elt models build --duckdb-path <file> --vars '{facebook_ads_schema: ${dataset}}'\`; or name another dataset.`,
+      context: { dataset, datasets_found: datasets },
+    });
+  }
+  if (datasets.length > 1) {
+    throw new ConfigError(`the warehouse holds the models of ${datasets.length} datasets, ${said}: say which one the report is about`, {
+      hint: `Pass --target-config <file> (its dataset) or --dataset <name>, e.g. --dataset ${datasets[0]!}.`,
+      context: { datasets_found: datasets },
+    });
+  }
+  return schemas.includes(MODELS_SCHEMA) ? MODELS_SCHEMA : schemas[0]!;
 }
 
 const s = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
@@ -70,6 +115,8 @@ export interface ReportQueryOptions {
   generatedAt: string;
   /** When the report is made (right after the sync, in the demo): a last day not yet over then was read in part. */
   now?: Date;
+  /** The raw dataset the report is about (the target config's): its models are read (locateMarts). */
+  dataset?: string;
 }
 
 /** Meta's days end last at UTC−12 (Baker Island): only then is a day over in every ad account's time zone. */
@@ -205,7 +252,7 @@ async function lastRead(conn: DuckDBConnection, schema: string, to: string, now:
 }
 
 export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQueryOptions, 'duckdbPath'>): Promise<ReportData> {
-  const m = await locateMarts(conn);
+  const m = await locateMarts(conn, o.dataset);
   const bounds = await rows(conn, `select cast(min(date_day) as varchar) as d0, cast(max(date_day) as varchar) as d1, any_value(reporting_currency) as cur from ${m.spendDaily} where platform = '${FOCUS_PLATFORM}'`);
   const from = s(bounds[0]?.['d0']);
   const to = s(bounds[0]?.['d1']);

@@ -40,6 +40,8 @@ export interface WriteReportOptions {
   /** Where the HTML goes (replaced whole). */
   out: string;
   title?: string;
+  /** The raw dataset whose models the report reads (the target config's, or --dataset); absent: the file's only one. */
+  dataset?: string;
   /** When the report is made: a last day not over everywhere then was read in part (marts.ts). */
   now: Date;
 }
@@ -56,7 +58,7 @@ export interface WrittenReport {
  * when the file is missing or holds no built models, and the target's "another run holds the file"
  * TransientError (exit 7) while a sync writes it. Shared by `fb-ads-elt report` and serve's GET report.
  */
-export async function buildReport(o: Pick<WriteReportOptions, 'duckdbPath' | 'title' | 'now'>): Promise<{ report: ReportData; html: string }> {
+export async function buildReport(o: Pick<WriteReportOptions, 'duckdbPath' | 'title' | 'now' | 'dataset'>): Promise<{ report: ReportData; html: string }> {
   const file = path.resolve(o.duckdbPath);
   if (!existsSync(file) || !statSync(file).isFile()) {
     throw new ConfigError(`no DuckDB warehouse at ${file}`, {
@@ -75,7 +77,7 @@ export async function buildReport(o: Pick<WriteReportOptions, 'duckdbPath' | 'ti
   const now = o.now;
   let report: ReportData;
   try {
-    report = await loadReportData({ duckdbPath: file, title: o.title ?? DEFAULT_REPORT_TITLE, generatedAt: utcMinute(now), now });
+    report = await loadReportData({ duckdbPath: file, title: o.title ?? DEFAULT_REPORT_TITLE, generatedAt: utcMinute(now), now, ...(o.dataset !== undefined ? { dataset: o.dataset } : {}) });
   } catch (err) {
     throw lockHeldError(err, file) ?? err;
   }

@@ -32,6 +32,9 @@ export interface TargetConfig {
 
 export const TARGET_SCHEMA_PATH = 'schemas/target-config.json';
 
+/** The dataset a target config without `dataset` loads into (its schema's default). */
+export const defaultDataset = (): string => String((loadSchema(TARGET_SCHEMA_PATH)['properties'] as Record<string, { default?: unknown }>)['dataset']?.default);
+
 /**
  * batch_bytes when the config leaves it out, per destination. DuckDB: a batch's peak memory grows
  * with it while its speed barely does (100k insights rows: 32 MiB batches peaked ~300–315 MiB RSS

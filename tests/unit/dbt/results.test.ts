@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { describeFailure, label, nodeFromUniqueId, parseRunResults } from '../../../connector/dbt/results.js';
 import { dbtEventToLog, dbtWorkDir } from '../../../connector/dbt/run.js';
-import { duckdbProfileYaml } from '../../../connector/dbt/profile.js';
+import { duckdbProfileYaml, modelsSchema } from '../../../connector/dbt/profile.js';
 
 const RUN_RESULTS = JSON.stringify({
   metadata: { invocation_id: 'abc' },
@@ -62,6 +62,11 @@ describe('generated dbt profile and work directory', () => {
     const yaml = duckdbProfileYaml(2);
     expect(yaml).to.include("path: \"{{ env_var('FB_ADS_ELT_DUCKDB_PATH') }}\"").and.include('type: duckdb').and.include('threads: 2');
     expect(yaml).to.not.match(/\/tmp|\.duckdb/);
+  });
+
+  it("builds the default dataset's models into analytics and another dataset's into analytics_<dataset>, the schema coming from an env var too", () => {
+    expect(duckdbProfileYaml(2)).to.include("schema: \"{{ env_var('FB_ADS_ELT_MODELS_SCHEMA') }}\"");
+    expect([modelsSchema('facebook_ads'), modelsSchema('FACEBOOK_ADS'), modelsSchema('client_b')]).to.deep.equal(['analytics', 'analytics', 'analytics_client_b']);
   });
 
   it("keeps dbt's target/ beside the warehouse file, one directory per file", () => {

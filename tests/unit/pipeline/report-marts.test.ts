@@ -5,6 +5,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { queryReportData } from '../../../connector/report/marts.js';
 import { renderReport } from '../../../connector/report/html.js';
 import { reportHighlights } from '../../../connector/report/highlights.js';
+import { ConfigError, EXIT_CODES } from '../../../connector/core/errors.js';
 
 async function marts(zones: Record<string, string>, reportingZone: string, monthToDate = false): Promise<{ conn: DuckDBConnection; close: () => void }> {
   const instance = await DuckDBInstance.create(':memory:');
@@ -195,6 +196,29 @@ describe('report figures read from the marts', () => {
       const other = await queryReportData(db.conn, { title: 't', generatedAt: 'g' });
       expect([...new Set(other.spendDaily.map((p) => p.spend))]).to.deep.equal(['10.000000000']);
       expect(other.staleAccounts).to.deep.equal([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('reads the models of the dataset it is given by the raw tables their sync_log view reads, whatever the schema is called (a build of an earlier version, a quoted name)', async () => {
+    const db = await marts({ '1': 'UTC' }, 'UTC');
+    try {
+      // An earlier version built every dataset's models in analytics: here ClientX's; "select"'s in main.
+      for (const raw of ['"ClientX"', '"select"']) await db.conn.run(`create schema ${raw}; create table ${raw}.sync_log (run_id varchar, account_id varchar, sync_status varchar, error_class varchar, started_at timestamptz)`);
+      await db.conn.run('create schema analytics');
+      for (const t of ['fct_ad_spend_daily', 'facebook_ads__campaign_report', 'fct_cac_monthly']) await db.conn.run(`create table analytics.${t} as select * from main.${t}`);
+      await db.conn.run('update analytics.fct_ad_spend_daily set spend_reporting = 7, spend = 7');
+      await db.conn.run('create view analytics.stg_facebook_ads__sync_log as with source as (select * from "memory"."ClientX"."sync_log") select * from source');
+      await db.conn.run('create view main.stg_facebook_ads__sync_log as select * from memory."select".sync_log');
+      const spend = async (dataset?: string): Promise<string[]> => [...new Set((await queryReportData(db.conn, { title: 't', generatedAt: 'g', ...(dataset ? { dataset } : {}) })).spendDaily.map((p) => p.spend))];
+      expect(await spend('clientx')).to.deep.equal(['7.000000000']);
+      expect(await spend('select')).to.deep.equal(['10.000000000']);
+      let refused: unknown;
+      await spend().catch((e: unknown) => (refused = e));
+      expect(refused).to.be.instanceOf(ConfigError);
+      expect((refused as ConfigError).message).to.equal('the warehouse holds the models of 2 datasets, ClientX (in analytics), select (in main): say which one the report is about');
+      expect((refused as ConfigError).exitCode).to.equal(EXIT_CODES.config);
     } finally {
       db.close();
     }
