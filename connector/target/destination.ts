@@ -4,6 +4,7 @@
 import type { WarehouseField, MappedField, TableLayout } from './fields.js';
 import type { EvolutionPlan } from './evolution.js';
 import type { TableVersion } from '../singer/messages.js';
+import type { RecordedKey } from './table-key.js';
 
 /** What the loader knows about one stream's table once its SCHEMA is applied. */
 export interface StreamTable {
@@ -55,9 +56,9 @@ export interface Destination {
    * stale record in later; the soft delete is repeated by the next activation.
    */
   activateVersion(t: StreamTable, version: TableVersion, at: Date): Promise<void>;
-  /** keyFingerprint() of the key the table's rows were loaded under, as recordTableKey kept it; undefined when none was kept (a table from before, or none). */
-  tableKey(table: string): Promise<string | undefined>;
-  /** Keeps keyFingerprint(columns) beside the table (sql.ts KEYS_TABLE / KEY_LABEL). */
+  /** The key the table's rows were loaded under, as recordTableKey kept it (table-key.ts); undefined when none was kept (a table from before, or none). */
+  tableKey(table: string): Promise<RecordedKey | undefined>;
+  /** Keeps keyFingerprint(columns) and the columns beside the table (table-key.ts KEYS_TABLE / KEY_LABEL), replacing what was kept. */
   recordTableKey(table: string, columns: readonly string[]): Promise<void>;
   /** The destination's own memory accounting in bytes by name, for the memory trace (memory-trace.ts); absent when it keeps none in process. */
   memoryStats?(): Promise<Record<string, number>>;

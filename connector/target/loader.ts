@@ -15,7 +15,8 @@ import { RawBatch, type RawBatchFile } from './batch.js';
 import type { Destination, StreamTable } from './destination.js';
 import { planEvolution, type EvolutionPlan } from './evolution.js';
 import { BatchMapper, type MappedBatch } from './batch-mapper.js';
-import { isKeyFingerprint, RESERVED_TABLE_PREFIX, UPDATED_TIME_COLUMN } from './sql.js';
+import { RESERVED_TABLE_PREFIX, UPDATED_TIME_COLUMN } from './sql.js';
+import { isCurrentRecord, isRecordedKey, keyChange } from './table-key.js';
 import { RecordCounts } from '../singer/record-counts.js';
 import { compileRecordValidator, newRecordAjv, type RecordValidator } from './validator.js';
 import { resyncHow, type Surface } from '../core/surface.js';
@@ -423,15 +424,17 @@ export class Loader {
       });
     }
     const recorded = existing ? await dest.tableKey(shape.table) : undefined;
-    if (recorded !== undefined && !isKeyFingerprint(recorded, shape.keyColumns)) {
+    if (recorded !== undefined && !isRecordedKey(recorded, shape.keyColumns)) {
       // A MERGE on other columns than the rows were loaded under deletes or overwrites rows that
       // are not the record's: a key [ad_id] over rows keyed [ad_id, date_start] keeps one day per ad.
-      throw new DataError(`line ${line}: stream "${msg.stream}": its key (${shape.keyColumns.length ? shape.keyColumns.join(', ') : 'none'}) is not the one the rows of table "${shape.table}" were loaded under`, {
+      const was = keyChange(recorded, shape.keyColumns);
+      throw new DataError(`line ${line}: stream "${msg.stream}": its key (${shape.keyColumns.length ? shape.keyColumns.join(', ') : 'none'}) is not the key ${was.recorded} the rows of table "${shape.table}" were loaded under: ${was.change}`, {
         context: { line, stream: msg.stream, table: shape.table, key_properties: msg.key_properties },
         hint: `Keep the stream's key_properties as they were, or reload it under the new key: drop table "${shape.table}"${shape.historyTable ? ` and "${shape.historyTable}"` : ''} and re-sync the stream from its start (${resyncHow([msg.stream], this.opts.surface ?? 'cli')}); nothing was written.`,
       });
     }
-    return { existing: !!existing, plan, effective, existingHistory: !!existingHistory, historyPlan, recordKey: recorded === undefined };
+    // A key recorded by an earlier version (order-bound fingerprint, or no columns) is rewritten in this version's form once matched.
+    return { existing: !!existing, plan, effective, existingHistory: !!existingHistory, historyPlan, recordKey: recorded === undefined || !isCurrentRecord(recorded) };
   }
 
   /**

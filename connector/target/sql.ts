@@ -1,7 +1,6 @@
 // SQL builders shared by both warehouses: the MERGE that upserts a deduplicated batch, the history
 // append, the keyless append and the ACTIVATE_VERSION soft delete. Identifiers go through the
 // dialect, which refuses anything outside [a-z0-9_]; values never appear here (parameters only).
-import { createHash } from 'node:crypto';
 import type { WarehouseField } from './fields.js';
 import { SAFE_IDENTIFIER } from './fields.js';
 
@@ -114,30 +113,6 @@ export function appendSql(d: Dialect, target: string, source: string, columns: r
  * on the table itself. Table names starting with `_sdc_` are the target's own (streams cannot use them).
  */
 export const VERSIONS_TABLE = '_sdc_table_versions';
-/**
- * Where the key a table's rows were loaded under is kept (Destination.tableKey), so a SCHEMA that
- * re-keys the stream is refused instead of MERGEd on other columns: DuckDB keeps one row per table
- * in this table, BigQuery this label on the table, holding keyFingerprint() of the key columns.
- */
-export const KEYS_TABLE = '_sdc_table_keys';
-export const KEY_LABEL = 'sdc_key';
-
-/** A short fingerprint of a table's key columns, in order: 32 lowercase hex digits (a valid BigQuery label value). */
-export function keyFingerprint(columns: readonly string[]): string {
-  return createHash('sha256').update(JSON.stringify(columns)).digest('hex').slice(0, 32);
-}
-/**
- * Whether `fingerprint` (as kept beside a table) is that of the key `columns`, in any order: a MERGE
- * matches rows on all key columns at once, so [id, a] and [a, id] are the same key, and a tap that
- * lists them in another order is not re-keying. Orders are tried for keys of up to 6 columns (720);
- * a longer key must come in its recorded order.
- */
-export function isKeyFingerprint(fingerprint: string, columns: readonly string[]): boolean {
-  if (fingerprint === keyFingerprint(columns)) return true;
-  if (columns.length > 6) return false;
-  const orders = (rest: readonly string[]): string[][] => (rest.length <= 1 ? [[...rest]] : rest.flatMap((c, i) => orders([...rest.slice(0, i), ...rest.slice(i + 1)]).map((o) => [c, ...o])));
-  return orders(columns).some((o) => keyFingerprint(o) === fingerprint);
-}
 export const ACTIVATED_VERSION_LABEL = 'sdc_activated_version';
 export const RESERVED_TABLE_PREFIX = '_sdc_';
 

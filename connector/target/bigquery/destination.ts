@@ -9,11 +9,12 @@ import type { TargetConfig } from '../config.js';
 import type { BatchFile, Destination, StreamTable } from '../destination.js';
 import type { EvolutionPlan } from '../evolution.js';
 import { unlistedColumns, withoutSources } from '../evolution.js';
-import { ACTIVATED_VERSION_LABEL, KEY_LABEL, keyFingerprint, alterColumnTypeSql, appendSql, assertIdentifier, historySql, mergeSql, SEQUENCE_COLUMN, softDeleteSql, type Dialect } from '../sql.js';
+import { ACTIVATED_VERSION_LABEL, alterColumnTypeSql, appendSql, assertIdentifier, historySql, mergeSql, SEQUENCE_COLUMN, softDeleteSql, type Dialect } from '../sql.js';
 import { MAX_TABLE_VERSION, type TableVersion } from '../../singer/messages.js';
 import type { WarehouseField, TableLayout } from '../fields.js';
 import { createReadStream, createWriteStream, rmSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
+import { KEY_LABEL, keyColumnLabels, keyColumnsFromLabels, keyFingerprint, type RecordedKey } from '../table-key.js';
 
 /** One file for a load job (a local upload takes one): the batch's parts joined in order when it has several. */
 async function oneFile(batch: BatchFile): Promise<string> {
@@ -206,14 +207,17 @@ export class BigQueryDestination implements Destination {
     }
   }
 
-  async tableKey(table: string): Promise<string | undefined> {
-    return (await this.labels(table))?.[KEY_LABEL];
+  async tableKey(table: string): Promise<RecordedKey | undefined> {
+    const labels = await this.labels(table);
+    const fingerprint = labels?.[KEY_LABEL];
+    return fingerprint === undefined ? undefined : { fingerprint, columns: keyColumnsFromLabels(labels!) };
   }
 
   async recordTableKey(table: string, columns: readonly string[]): Promise<void> {
+    const have = (await this.labels(table)) ?? {};
     try {
-      // A patch merges labels: the activated version's label stays.
-      await this.dataset.table(table).setMetadata({ labels: { [KEY_LABEL]: keyFingerprint(columns) } });
+      // A patch merges labels: the activated version's label stays; column labels of an earlier record beyond these are removed.
+      await this.dataset.table(table).setMetadata({ labels: { [KEY_LABEL]: keyFingerprint(columns), ...keyColumnLabels(columns, have) } });
     } catch (err) {
       throw mapBigQueryError(err, `recording the key of ${table}`);
     }

@@ -11,12 +11,13 @@ import type { WarehouseField, TableLayout } from '../fields.js';
 import type { BatchFile, Destination, StreamTable } from '../destination.js';
 import type { EvolutionPlan } from '../evolution.js';
 import { unlistedColumns } from '../evolution.js';
-import { assertIdentifier, historySql, mergeGuard, mergeSql, softDeleteSql, sqlString, SEQUENCE_COLUMN, VERSION_COLUMN, alterColumnTypeSql, VERSIONS_TABLE, KEYS_TABLE, keyFingerprint, type Dialect, type MergeSpec } from '../sql.js';
+import { assertIdentifier, historySql, mergeGuard, mergeSql, softDeleteSql, sqlString, SEQUENCE_COLUMN, VERSION_COLUMN, alterColumnTypeSql, VERSIONS_TABLE, type Dialect, type MergeSpec } from '../sql.js';
 import type { TableVersion } from '../../singer/messages.js';
 import { castExpr, duckType, loadType, readJsonColumns, ROW_GROUP_ROWS } from './types.js';
 import { parseDuckType } from './describe.js';
 import { columnCount, commitMemoryMb, sizeInMb, widthMemoryMb, type CommitPath } from './memory.js';
 import type { Logger } from '../../core/log.js';
+import { KEYS_TABLE, keyFingerprint, type RecordedKey } from '../table-key.js';
 
 export interface DuckDbOptions {
   path: string;
@@ -354,16 +355,19 @@ export class DuckDbDestination implements Destination {
     return v === undefined || v === null ? undefined : BigInt(v as bigint);
   }
 
-  async tableKey(table: string): Promise<string | undefined> {
+  async tableKey(table: string): Promise<RecordedKey | undefined> {
     if (!(await this.describe(KEYS_TABLE))) return undefined;
-    const r = await this.c.runAndReadAll(`SELECT key_fingerprint FROM ${this.d.table(KEYS_TABLE)} WHERE table_name = $t`, { t: table });
-    const v = r.getRows()[0]?.[0];
-    return typeof v === 'string' ? v : undefined;
+    const r = await this.c.runAndReadAll(`SELECT key_fingerprint, key_columns FROM ${this.d.table(KEYS_TABLE)} WHERE table_name = $t`, { t: table });
+    const [fingerprint, columns] = r.getRows()[0] ?? [];
+    if (typeof fingerprint !== 'string') return undefined;
+    // key_columns has been written with every fingerprint (JSON of the columns, in the order listed then).
+    const parsed: unknown = typeof columns === 'string' ? JSON.parse(columns) : undefined;
+    return { fingerprint, columns: Array.isArray(parsed) && parsed.every((c) => typeof c === 'string') ? parsed : undefined };
   }
 
   async recordTableKey(table: string, columns: readonly string[]): Promise<void> {
     const keys = this.d.table(KEYS_TABLE);
-    // key_columns is for people reading the warehouse; the fingerprint is what the target compares.
+    // The fingerprint is what the target compares; key_columns says what changed on a re-key, and is for people reading the warehouse.
     await this.c.run(`CREATE TABLE IF NOT EXISTS ${keys} (table_name VARCHAR PRIMARY KEY, key_columns VARCHAR NOT NULL, key_fingerprint VARCHAR NOT NULL)`);
     await this.c.run(`INSERT INTO ${keys} VALUES ($t, $columns, $fp) ON CONFLICT (table_name) DO UPDATE SET key_columns = excluded.key_columns, key_fingerprint = excluded.key_fingerprint`, { t: table, columns: JSON.stringify(columns), fp: keyFingerprint(columns) });
   }
