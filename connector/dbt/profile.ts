@@ -23,7 +23,9 @@ export function rawDatasetOf(vars: Record<string, unknown> | undefined): string 
  * The schema the models of the raw tables in `dataset` are built into: MODELS_SCHEMA for the
  * target's default dataset, MODELS_SCHEMA_<dataset> for another (dbt's own way of naming a custom
  * schema). Two target configs with their own dataset on one DuckDB file then keep their own
- * models; in one schema, each build replaced the other's and the report showed whichever came last.
+ * models; in one schema, a build merged into the other dataset's incremental marts and replaced
+ * its other models, and the report showed whichever came last. A hand-run dbt (dbt/profiles.yml,
+ * DBT_SCHEMA) chooses its own; the report finds models by the dataset they read (report/marts.ts).
  */
 export function modelsSchema(dataset: string): string {
   return dataset.toLowerCase() === defaultDataset().toLowerCase() ? MODELS_SCHEMA : `${MODELS_SCHEMA}_${dataset}`;
