@@ -11,7 +11,7 @@ import { GraphBreaker } from './breaker.js';
 import { checkCallBudget } from './call-budget.js';
 import { ReduceDataError, classifyGraphError, classifyNetworkError, type Classified, type GraphErrorBody, type ThrottleScope } from './errors.js';
 import { HttpFailure, httpRequest, type HttpAnswer } from './http.js';
-import { encodeParams, graphUrl, isPage, nextLink, nextPageUrl, stripAuth } from './paging.js';
+import { MAX_EMPTY_PAGES_IN_A_ROW, encodeParams, graphUrl, isPage, nextLink, nextPageUrl, stripAuth } from './paging.js';
 import { UsagePacer, parseUsageHeaders, regainSecondsFor } from './usage.js';
 
 export interface TokenRef {
@@ -212,6 +212,7 @@ export class GraphClient {
     // Next links already followed: Meta has answered a last page with a `next` repeating the cursor
     // just read (facebook-python-business-sdk#661), which would otherwise loop until throttled.
     const followed = new Set<string>();
+    let emptyInARow = 0;
     for (;;) {
       // Meta counts calls, not rows, so we only shrink the page when the response itself is too big.
       const limit = Number(body['limit'] ?? url.searchParams.get('limit'));
@@ -245,6 +246,16 @@ export class GraphClient {
       for (const row of page.data ?? []) yield row as T;
       const next = nextLink(page);
       if (!next) return;
+      emptyInARow = (page.data ?? []).length === 0 ? emptyInARow + 1 : 0;
+      if (emptyInARow >= MAX_EMPTY_PAGES_IN_A_ROW) {
+        this.log.warn(`Graph answered ${emptyInARow} empty pages in a row on ${this.shownPath(url)}, each with a next page; the edge ends here instead of paging on until the call budget`, {
+          path: this.shownPath(url),
+          account_id: this.accountFor(url, opts),
+          empty_pages: emptyInARow,
+          hint: 'Meta sometimes pages past the end of a listing with empty pages. If rows of this edge are missing in the warehouse, re-run later: the next run reads the edge again from its start.',
+        });
+        return;
+      }
       const nextUrl = nextPageUrl(next, this.config.api_base_url);
       if (followed.has(nextUrl.toString()) || nextUrl.toString() === url.toString()) {
         // The page behind it was read already: its rows are out, reading it again adds nothing.

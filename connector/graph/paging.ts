@@ -67,6 +67,19 @@ export function isPage(body: unknown): body is GraphPage<unknown> {
   return typeof body === 'object' && body !== null && Array.isArray((body as GraphPage<unknown>).data);
 }
 
+/**
+ * Empty pages in a row after which a listing ends although each carries a `next`. Meta documents an
+ * empty page with `next` as legal ("a page may be empty but contain a next paging link": privacy
+ * filtering removed all of its `limit` rows), so one empty page never ends an edge; but Graph has also
+ * answered `{"data": [], "paging": {"cursors": {"after": …}, "next": …}}` with a new cursor forever
+ * (restfb/restfb#916, Meta bug 482984005516645), which ran a reader until its call budget. Meta's own
+ * SDK cursor ends at the first empty page (facebook-python-business-sdk api.py Cursor.load_next_page
+ * returns `len(self._queue) > 0`, so __next__ stops), which cuts off a listing that goes on after one.
+ * Ten in a row means ten full pages filtered out at once: past that we take it as the endless answer,
+ * at a cost of ten calls instead of max_api_calls_per_account.
+ */
+export const MAX_EMPTY_PAGES_IN_A_ROW = 10;
+
 /** Absent, empty and non-string `next` all mean the edge is exhausted. */
 export function nextLink(page: GraphPage<unknown>): string | undefined {
   const next = page.paging?.next;

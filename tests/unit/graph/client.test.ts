@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { createHmac } from 'node:crypto';
 import { GraphClient, appsecretProof, accountOfPath } from '../../../connector/graph/client.js';
 import { ReduceDataError } from '../../../connector/graph/errors.js';
+import { MAX_EMPTY_PAGES_IN_A_ROW } from '../../../connector/graph/paging.js';
 import { AuthError, DataError, PermissionError, ThrottledError, TransientError } from '../../../connector/core/errors.js';
 import { startFakeGraph, graphError, tapConfig, memoryLogger, fakeTime, parsed, type FakeGraph, type Handler } from './fake-graph.js';
 
@@ -102,6 +103,37 @@ describe('GraphClient', () => {
       expect(rows).to.deep.equal([{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
       expect(fake.seen).to.have.length(3);
       expect(c.statsFor('1').api_calls).to.equal(3);
+    });
+
+    it('ends an edge answered with empty pages and a new cursor forever after MAX_EMPTY_PAGES_IN_A_ROW calls, with a warning (restfb#916)', async () => {
+      // Each empty page names a fresh cursor, so the repeat check cannot catch it; the call budget would.
+      await serve((req) => {
+        const i = Number(req.query.get('after') ?? 0) + 1;
+        return { json: { data: [], paging: { cursors: { after: String(i) }, next: `${fake.baseUrl}/v25.0/act_1/ads?limit=5&after=${i}` } } };
+      });
+      const { c, mem } = client({ max_api_calls_per_account: 50 });
+      const rows: unknown[] = [];
+      for await (const r of c.paginate('act_1/ads', { tokens: [A], params: { limit: 5 } })) rows.push(r);
+      expect(rows).to.deep.equal([]);
+      expect(fake.seen).to.have.length(MAX_EMPTY_PAGES_IN_A_ROW);
+      expect(mem.text()).to.include(`Graph answered ${MAX_EMPTY_PAGES_IN_A_ROW} empty pages in a row on act_1/ads`);
+    });
+
+    it('reads on through one fewer empty pages than the bound: rows after them land, no warning', async () => {
+      const empties = MAX_EMPTY_PAGES_IN_A_ROW - 1;
+      await serve((req) => {
+        const i = Number(req.query.get('after') ?? 0);
+        const next = `${fake.baseUrl}/v25.0/act_1/ads?limit=5&after=${i + 1}`;
+        if (i === 0) return { json: { data: [{ id: 'a' }], paging: { next } } };
+        if (i <= empties) return { json: { data: [], paging: { next } } };
+        return { json: { data: [{ id: 'b' }] } };
+      });
+      const { c, mem } = client({ max_api_calls_per_account: 50 });
+      const rows: unknown[] = [];
+      for await (const r of c.paginate('act_1/ads', { tokens: [A], params: { limit: 5 } })) rows.push(r);
+      expect(rows).to.deep.equal([{ id: 'a' }, { id: 'b' }]);
+      expect(fake.seen).to.have.length(empties + 2);
+      expect(mem.text()).not.to.include('empty pages in a row');
     });
 
     it('uses config.page_size as limit, and sends the token fresh on each next page instead of the one embedded in it', async () => {
