@@ -11,7 +11,7 @@ import { GraphBreaker } from './breaker.js';
 import { checkCallBudget } from './call-budget.js';
 import { ReduceDataError, classifyGraphError, classifyNetworkError, type Classified, type GraphErrorBody, type ThrottleScope } from './errors.js';
 import { HttpFailure, httpRequest, type HttpAnswer } from './http.js';
-import { MAX_EMPTY_PAGES_IN_A_ROW, encodeParams, graphUrl, isPage, nextLink, nextPageUrl, stripAuth } from './paging.js';
+import { MAX_EMPTY_PAGES_IN_A_ROW, accountOfPath, encodeParams, graphUrl, isPage, nextLink, nextPageUrl, stripAuth } from './paging.js';
 import { UsagePacer, parseUsageHeaders, regainSecondsFor } from './usage.js';
 
 export interface TokenRef {
@@ -120,10 +120,7 @@ export function appsecretProof(appSecret: string, token: string): string {
   return createHmac('sha256', appSecret).update(token).digest('hex');
 }
 
-/** The bare ad account id a path is about (`act_123/insights` → `123`), if any. */
-export function accountOfPath(path: string): string | undefined {
-  return /(?:^|\/)act_(\d+)(?:[/?]|$)/.exec(path)?.[1];
-}
+export { accountOfPath } from './paging.js';
 
 const maxDefined = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
 

@@ -4,6 +4,7 @@
 // Each row says which typed error to raise, whether the client may retry it, and what the user does next.
 import { AuthError, ConnectorError, DataError, PermissionError, ThrottledError, TransientError, ConfigError, type ErrorDetails } from '../core/errors.js';
 import { assignPeoplePath } from './business-settings.js';
+import { accountOfPath } from './paging.js';
 
 /** The error object Graph puts under "error" (facts §7.3). Every field is optional in practice. */
 export interface GraphErrorBody {
@@ -81,11 +82,22 @@ export class PolicyBlockError extends TransientError {
 
 type Kind = 'config' | 'auth' | 'permission' | 'page_role' | 'throttled' | 'transient' | 'blocked' | 'data' | 'reduce_data' | 'object' | 'unexpected';
 
+/**
+ * Where a call went, for the rows whose meaning depends on it: an ad account's node or edges
+ * (`act_<id>…`), another object read for an account (a creative, a campaign by id), or neither (the
+ * token's own edges: /me, me/adaccounts, a business's lists).
+ */
+export type CallTarget = 'account' | 'object' | 'token';
+
 interface Rule {
   /** Graph error code, or an inclusive range. Absent = any code (status-only rows). */
   code?: number | readonly [number, number];
   /** A subcode to match, or null: the body must carry none. Absent = any subcode. */
   subcode?: number | null;
+  /** Graph's exception class (`error.type`, a field, not text); absent = any. */
+  type?: string;
+  /** Only for calls to this target; absent = any. */
+  target?: CallTarget;
   status?: number;
   kind: Kind;
   /** May the client retry it (with backoff) before surfacing it? */
@@ -162,6 +174,34 @@ export const GRAPH_ERROR_TABLE: readonly Rule[] = [
   { code: 100, subcode: 1504018, kind: 'reduce_data', retry: false, reason: 'synchronous request timed out (code 100/1504018)', hint: 'Use a smaller date range or async insights jobs.' },
   // 100 with a subcode naming one object's problem (the issue's example 2446289): the account is fine.
   { code: 100, subcode: 2446289, kind: 'object', retry: false, reason: 'one object cannot be read (code 100/2446289)', hint: 'Meta refuses this one object (often deleted or restricted); the tap skips it with this warning and reads the rest of the account.' },
+  // 100 with no subcode as GraphMethodException is Graph's "Unsupported get request. Object with ID '…'
+  // does not exist, cannot be loaded due to missing permissions, or does not support this operation"
+  // without the 33 most captures carry (maiha/facebook.cr#3 verbatim; facebookarchive/php-graph-sdk#999
+  // and facebook/facebook-php-business-sdk#268 on an ad account's edges). Where it was asked decides
+  // whose it is: on an ad account's node or edges, that account (it fails, the others go on); on an
+  // object read for an account, that object; on the token's own edges it stays the config row below
+  // (Graph also sends this class and code for a missing or wrong appsecret_proof, facts §1.4). Airbyte
+  // (streams/common.py traced_exception) makes it a config error that ends the whole sync.
+  {
+    code: 100,
+    subcode: null,
+    type: 'GraphMethodException',
+    target: 'account',
+    kind: 'permission',
+    retry: false,
+    reason: 'the ad account does not exist or the token cannot read it (code 100, GraphMethodException)',
+    hint: `Check the ad account id, and that the token's system user has a role on that account with ads_read (${assignPeoplePath('Ad accounts')}), or drop it from config.account_ids; the other accounts are read. If every account fails like this, check that config.app_secret belongs to the app that issued the token.`,
+  },
+  {
+    code: 100,
+    subcode: null,
+    type: 'GraphMethodException',
+    target: 'object',
+    kind: 'permission',
+    retry: false,
+    reason: 'the object does not exist or the token cannot read it (code 100, GraphMethodException)',
+    hint: 'Meta refuses this one object (deleted, or owned by a business the token has no role in): readers that go object by object skip it and read the rest of the account.',
+  },
   {
     code: 100,
     kind: 'config',
@@ -293,8 +333,10 @@ const FALLBACK_UNKNOWN: Rule = {
   hint: 'The Graph API answered with an error this connector does not know; open an issue with the code, subcode and fbtrace_id from this message.',
 };
 
-const matches = (rule: Rule, status: number, code: number | undefined, subcode: number | undefined): boolean => {
+const matches = (rule: Rule, status: number, code: number | undefined, subcode: number | undefined, type: string | undefined, target: CallTarget | undefined): boolean => {
   if (rule.status !== undefined && rule.status !== status) return false;
+  if (rule.type !== undefined && rule.type !== type) return false;
+  if (rule.target !== undefined && rule.target !== target) return false;
   if (rule.code === undefined) return rule.status !== undefined && code === undefined;
   if (code === undefined) return false;
   const codeOk = typeof rule.code === 'number' ? rule.code === code : code >= rule.code[0] && code <= rule.code[1];
@@ -312,12 +354,13 @@ const matches = (rule: Rule, status: number, code: number | undefined, subcode: 
 const REDUCE_DATA_TEXT = /reduce the amount of data/i;
 const REDUCE_DATA_ROW = GRAPH_ERROR_TABLE.find((r) => r.code === 1 && r.subcode === null)!;
 
-/** The table row for a response (exported for tests and for the retry loop). */
-export function ruleFor(status: number, body: GraphErrorBody | undefined): Rule {
+/** The table row for a response to a call to `target` (exported for tests and for the retry loop). */
+export function ruleFor(status: number, body: GraphErrorBody | undefined, target?: CallTarget): Rule {
   const code = typeof body?.code === 'number' ? body.code : undefined;
   const subcode = typeof body?.error_subcode === 'number' ? body.error_subcode : undefined;
+  const type = typeof body?.type === 'string' ? body.type : undefined;
   if (code === 1 && [body?.message, body?.error_user_title, body?.error_user_msg].some((t) => t !== undefined && REDUCE_DATA_TEXT.test(t))) return REDUCE_DATA_ROW;
-  const row = GRAPH_ERROR_TABLE.find((r) => matches(r, status, code, subcode));
+  const row = GRAPH_ERROR_TABLE.find((r) => matches(r, status, code, subcode, type, target));
   // Meta's is_transient says "the same request can succeed later" (DOCS marketing-api/error-reference):
   // it outranks a code row that would give up at once, except where the token or its rights are the
   // problem (no retry changes those) and where one object is refused (the reader skips it instead).
@@ -364,8 +407,11 @@ export function graphContext(c: GraphFailureContext): Record<string, unknown> {
 }
 
 /** Builds the typed error for a Graph error response from the table. */
+/** What a call was about, from its path and the account it was made for. */
+export const callTarget = (path: string, accountId: string | undefined): CallTarget => (accountOfPath(path) !== undefined ? 'account' : accountId !== undefined ? 'object' : 'token');
+
 export function classifyGraphError(c: GraphFailureContext): Classified {
-  const rule = ruleFor(c.status, c.body);
+  const rule = ruleFor(c.status, c.body, callTarget(c.path, c.accountId));
   const where = c.accountId ? ` for ad account ${c.accountId}` : '';
   const who = c.tokenLabel ? ` (token "${c.tokenLabel}")` : '';
   const codeText = c.body?.code !== undefined ? ` [code ${c.body.code}${c.body.error_subcode !== undefined ? `/${c.body.error_subcode}` : ''}]` : ` [HTTP ${c.status}]`;

@@ -46,6 +46,11 @@ export function nextPageUrl(next: string, baseUrl: string): URL {
   return url;
 }
 
+/** The bare ad account id a path is about (`act_123/insights` → `123`), if any. */
+export function accountOfPath(path: string): string | undefined {
+  return /(?:^|\/)act_(\d+)(?:[/?]|$)/.exec(path)?.[1];
+}
+
 /** A URL or path safe to show: credentials removed (the Redactor also masks them by shape). */
 export function stripAuth(urlOrPath: string): string {
   const q = urlOrPath.indexOf('?');

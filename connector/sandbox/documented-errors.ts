@@ -114,6 +114,13 @@ export const DOCUMENTED_ERRORS: Readonly<Record<string, Documented>> = {
   // Meta also answers a report run it has just created or completed this way for a while (airbytehq/airbyte#46545
   // quotes the body verbatim for GET /<run id>/insights; singer-io/tap-facebook retries subcode 33 for it).
   error_100_33: { source: `${DOCS_ERRORS}; Graph's "Unsupported get request" (100/33); on a fresh report run: airbytehq/airbyte#46545`, make: () => E.unsupportedGet('123') },
+  // The same words under code 100 with no subcode, as GraphMethodException (maiha/facebook.cr#3 quotes such
+  // a body verbatim; facebookarchive/php-graph-sdk#999 and facebook/facebook-php-business-sdk#268 got it
+  // reading an ad account's campaigns and insights, "Error Code: 100" and no subcode).
+  error_100_unsupported_get: {
+    source: "maiha/facebook.cr#3 (verbatim body: GraphMethodException, code 100, no subcode); facebookarchive/php-graph-sdk#999 and facebook/facebook-php-business-sdk#268 (on an ad account's edges)",
+    make: (account) => E.unsupportedGet(`act_${account}`, null),
+  },
   error_100_nonexisting_field: { source: 'issue 18 (Meta lists every offending field)', make: () => E.nonexistingField('assigned_ad_accounts', 'User') },
   error_100_2446289: {
     source: 'airbytehq/airbyte#65944 (verbatim body, seen on the ad_creatives, ad_sets and ad_accounts streams); #66027 (same, "reel"); Airbyte PR #66182 classifies the subcode as a config error',

@@ -50,11 +50,12 @@ export const E = {
       code: 100,
       message: `(#100) ${fields.join(', ')} ${fields.length === 1 ? 'is' : 'are'} not valid for fields param. please check ${INSIGHTS_FIELDS_DOC} for all valid values`,
     }),
-  unsupportedGet: (id: string) =>
+  /** Subcode 33 as most captures carry it; `null` for the bodies that carry none (documented-errors.ts error_100_unsupported_get). */
+  unsupportedGet: (id: string, subcode: 33 | null = 33) =>
     new GraphError({
       status: 400,
       code: 100,
-      subcode: 33,
+      ...(subcode === null ? {} : { subcode }),
       type: 'GraphMethodException',
       message: `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`,
     }),

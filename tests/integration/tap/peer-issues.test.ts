@@ -104,6 +104,35 @@ describe('tap-facebook-ads against failure modes reported in peer connectors (ch
     expect(state.bookmarks['ad_creatives']?.[acct.accountId], 'the next run reads creatives of changed ads by id').to.be.an('object');
   });
 
+  // maiha/facebook.cr#3, facebookarchive/php-graph-sdk#999: Graph answers "Unsupported get request. Object
+  // with ID 'act_…' does not exist, cannot be loaded due to missing permissions…" under code 100 with no
+  // subcode. Airbyte (streams/common.py traced_exception) makes any such "permission" text a config error
+  // that ends the sync; on one account's edges it concerns that account, not the token or the config.
+  it('code 100 without subcode "Unsupported get request" on one account\'s edge fails that account with a hint, the others complete (exit 5); alone it exits 4, not 2', async () => {
+    const accounts = rig.sb.world.accounts.filter((a) => !a.isPersonal && a.campaignIds.length > 0).slice(0, 2);
+    expect(accounts, 'two business accounts with campaigns').to.have.length(2);
+    const [bad, good] = [accounts[0]!.accountId, accounts[1]!.accountId];
+    rig.sb.faults.add({ kind: 'graph_error', name: 'error_100_unsupported_get', accountId: bad, path: `^/act_${bad}/campaigns$` });
+    const r = await runTap({
+      now: rig.sb.now(),
+      config: tapConfig(rig.sb, rig.rec.baseUrl, { account_ids: [bad, good] }),
+      catalog: catalogSelecting(['campaigns', 'sync_log']),
+      dir: rig.tmp.dir,
+    });
+    expect(r.code, r.stderr.slice(-1500)).to.equal(5);
+    const log = new Map(r.records('sync_log').map((l) => [String(l['account_id']), l]));
+    expect(log.get(good)!['status']).to.equal('ok');
+    expect(new Set(r.records('campaigns').map((c) => String(c['account_id'])))).to.deep.equal(new Set([good]));
+    expect(log.get(bad)!['status']).to.equal('failed');
+    expect(log.get(bad)!['error_class']).to.equal('permission');
+    expect(String(log.get(bad)!['error_message'])).to.include(`for ad account ${bad}`);
+    expect(String(log.get(bad)!['hint'])).to.match(/role on that account.*config\.account_ids/);
+    expect(String(log.get(bad)!['hint'])).to.not.include('api_version');
+    // Alone, the account's refusal is a permission failure (exit 4), not a config error of the run (2).
+    const alone = await runTap({ now: rig.sb.now(), config: tapConfig(rig.sb, rig.rec.baseUrl, { account_ids: [bad] }), catalog: catalogSelecting(['campaigns', 'sync_log']), dir: rig.tmp.dir });
+    expect(alone.code, alone.stderr.slice(-1500)).to.equal(4);
+  });
+
   // airbytehq/airbyte#78488: when a job failed twice, Airbyte's field split re-sent the breakdown column
   // inside fields= and Meta (v23+) refused the whole report with "(#100) country is not valid for fields
   // param". The split path must keep breakdowns out of fields= like the first run does.

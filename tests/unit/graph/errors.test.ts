@@ -85,6 +85,22 @@ describe('Graph error table', () => {
     });
   }
 
+  it('reads 100 without subcode as GraphMethodException ("Unsupported get request") by where it was asked: an account\'s edges fail that account, an object read skips it, the token\'s own edges stay a config error', () => {
+    const body = { code: 100, type: 'GraphMethodException', message: "Unsupported get request. Object with ID 'act_42' does not exist, cannot be loaded due to missing permissions, or does not support this operation" };
+    const onAccount = classifyGraphError({ status: 400, body, path: 'act_42/campaigns', accountId: '42' }).error;
+    expect(onAccount).to.be.instanceOf(PermissionError);
+    expect(onAccount.exitCode).to.equal(EXIT_CODES.permission);
+    expect(onAccount.hint).to.match(/role on that account.*config\.account_ids/);
+    const onObject = classifyGraphError({ status: 400, body, path: '120210000000000001', accountId: '42' }).error;
+    expect(onObject).to.be.instanceOf(PermissionError);
+    expect(onObject.hint).to.match(/skip it/);
+    const onToken = classifyGraphError({ status: 400, body, path: 'me/adaccounts' }).error;
+    expect(onToken).to.be.instanceOf(ConfigError);
+    expect(onToken.exitCode).to.equal(EXIT_CODES.config);
+    // An invalid parameter on an account's edge (OAuthException) is still the config row: the field or version is wrong.
+    expect(classifyGraphError({ status: 400, body: { ...body, type: 'OAuthException' }, path: 'act_42/campaigns', accountId: '42' }).error).to.be.instanceOf(ConfigError);
+  });
+
   it('marks a policy block (368) as "blocked", which the circuit breaker does not count, with or without a subcode', () => {
     for (const body of [{ code: 368 }, { code: 368, error_subcode: 1404006 }, { code: 368, error_subcode: 1404078, is_transient: false }]) expect(classifyGraphError({ status: 400, body, path: 'act_1/insights' }).failure, JSON.stringify(body)).to.equal('blocked');
   });

@@ -296,6 +296,7 @@ describe("GraphClient reacts to Meta's real answers (issue 18 real-answer scenar
       ['error_294', 4, /ads_management|ads_read/],
       ['error_3', 4, /capabilit|Marketing API/i],
       ['error_100_33', 4, /exists|access/],
+      ['error_100_unsupported_get', 4, /role on that account/],
       ['error_415_1404120', 4, /two-factor authentication/],
       ['error_100_nonexisting_field', 2, /api_version/],
       ['error_2635', 2, /api_version/],
