@@ -28,6 +28,11 @@ export interface ObjectCounts {
   added: number;
   updated: number;
   /**
+   * Insights rows of days read again because Meta restates them (the lookback): MERGEd on their keys,
+   * restated or unchanged alike, so counted apart from added and updated (sync_log.streams `reread`).
+   */
+  reread: number;
+  /**
    * Read for an account whose stream had no bookmark in the previous state (no state file, a new
    * account): read from start_date with nothing to compare against, so new and already-loaded objects
    * are not told apart. The tap's sync_log counts them as added; the summary does not claim that.
@@ -42,11 +47,12 @@ function addCounts(cur: ObjectCounts, c: Omit<ObjectCounts, 'deleted'>): void {
   cur.found += c.found;
   cur.added += c.added;
   cur.updated += c.updated;
+  cur.reread += c.reread;
   cur.first_read += c.first_read;
   cur.deleted_or_archived += c.deleted_or_archived;
   cur.deleted = cur.deleted_or_archived;
 }
-const noCounts = (): ObjectCounts => ({ found: 0, added: 0, updated: 0, first_read: 0, deleted_or_archived: 0, deleted: 0 });
+const noCounts = (): ObjectCounts => ({ found: 0, added: 0, updated: 0, reread: 0, first_read: 0, deleted_or_archived: 0, deleted: 0 });
 
 /** Whether the previous state held a bookmark of this stream for this account (keyed with act_ or without). */
 function hadBookmark(state: TapState | undefined, stream: string, accountId: string): boolean {
@@ -146,13 +152,15 @@ export function accountsFromSyncLog(rows: Record<string, unknown>[], previous: T
       for (const st of row['streams'] as Record<string, unknown>[]) {
         const name = str(st?.['stream']);
         if (!name) continue;
-        const [added, updated] = [num(st, 'added') ?? 0, num(st, 'updated') ?? 0];
+        // A sync_log row of an earlier version has no `reread`: its re-read insights rows are in `updated`.
+        const [added, updated, reread] = [num(st, 'added') ?? 0, num(st, 'updated') ?? 0, num(st, 'reread') ?? 0];
         const compared = hadBookmark(previous, name, id);
         addCounts((entry.streams[name] ??= noCounts()), {
           found: num(st, 'found') ?? 0,
           added: compared ? added : 0,
           updated: compared ? updated : 0,
-          first_read: compared ? 0 : added + updated,
+          reread: compared ? reread : 0,
+          first_read: compared ? 0 : added + updated + reread,
           deleted_or_archived: num(st, 'deleted') ?? 0,
         });
       }
@@ -341,7 +349,7 @@ export function formatSummary(s: SyncSummary): string {
   for (const [stream, n] of streams) {
     const o = s.objects[stream];
     // Only objects compared with a bookmark are "added"/"updated"; the others are what they are: read.
-    const counted = o && (o.added + o.updated > 0 || !o.first_read) ? [`${fmt(o.added)} added`, `${fmt(o.updated)} updated`] : [];
+    const counted = o && (o.added + o.updated + o.reread > 0 || !o.first_read) ? [`${fmt(o.added)} added`, `${fmt(o.updated)} updated`, ...(o.reread ? [`${fmt(o.reread)} re-read (days Meta may restate: merged on their keys, changed or not)`] : [])] : [];
     const firstRead = o?.first_read ? [`${fmt(o.first_read)} read without a bookmark (new or already loaded: not told apart)`] : [];
     const changes = o ? `   ${[...counted, ...firstRead].join(' · ')}${o.deleted_or_archived ? ` · ${fmt(o.deleted_or_archived)} with status deleted/archived` : ''}` : '';
     lines.push(`            ${stream.padEnd(nameWidth)} ${fmt(n).padStart(10)}${changes}`);

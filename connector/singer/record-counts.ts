@@ -8,6 +8,12 @@ export const RECORD_COUNT_METRIC = 'record_count';
 export const COMMITTED_TAG = 'committed';
 /** Records the target dropped as stale (a table version older than the activated one): accounted for, not lost. */
 export const STALE_TAG = 'stale';
+/**
+ * Of the tap's record_count, the insights rows of days read again because Meta restates them (the
+ * lookback): a counter of its own, so record_count keeps meaning every record written (the loss check
+ * sums it) and a reader tells re-reads from new days without taking either for changed rows.
+ */
+export const REREAD_COUNT_METRIC = 'reread_record_count';
 
 /** The account a record belongs to: its `account_id` property when that is a string (every per-account stream has one). */
 export function accountOf(record: Record<string, unknown>): string | undefined {
@@ -49,9 +55,9 @@ export class RecordCounts {
     return this.counts.size;
   }
 
-  /** One `record_count` counter per stream and account (tags: stream, account_id, plus `extra`). */
-  report(log: Logger, extra: Record<string, string> = {}): void {
-    for (const e of this.entries()) log.metric('counter', RECORD_COUNT_METRIC, e.count, { stream: e.stream, ...(e.account !== undefined ? { account_id: e.account } : {}), ...extra });
+  /** One `metric` counter (default `record_count`) per stream and account (tags: stream, account_id, plus `extra`). */
+  report(log: Logger, extra: Record<string, string> = {}, metric: string = RECORD_COUNT_METRIC): void {
+    for (const e of this.entries()) log.metric('counter', metric, e.count, { stream: e.stream, ...(e.account !== undefined ? { account_id: e.account } : {}), ...extra });
   }
 
   /** Adds a `record_count` metric read back from a JSON log line's fields; false when the line is not one. */

@@ -33,6 +33,12 @@ export interface StreamLog {
   found: number;
   added: number;
   updated: number;
+  /**
+   * Insights rows of days read again because Meta restates them (the lookback window, or days a
+   * changed setting re-reads): the tap cannot tell a restated day from an unchanged one (the target
+   * MERGEs either on its key), so they are neither "added" nor "updated". 0 for entity streams.
+   */
+  reread: number;
   deleted: number;
   bookmark: string | null;
 }
@@ -71,8 +77,10 @@ export interface AccountOutcome {
 }
 
 const strOf = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const skipped = (stream: string): StreamLog => ({ stream, status: 'skipped', found: 0, added: 0, updated: 0, deleted: 0, bookmark: null });
-const failedLog = (stream: string, kept: string | null, found = 0): StreamLog => ({ stream, status: 'failed', found, added: 0, updated: found, deleted: 0, bookmark: kept });
+const skipped = (stream: string): StreamLog => ({ stream, status: 'skipped', found: 0, added: 0, updated: 0, reread: 0, deleted: 0, bookmark: null });
+const failedLog = (stream: string, kept: string | null, found = 0): StreamLog => ({ stream, status: 'failed', found, added: 0, updated: found, reread: 0, deleted: 0, bookmark: kept });
+/** An insights read's rows: days after the previous bookmark are added, the days before it re-read. */
+const insightsCounts = (res: { found: number; fresh: number }): Pick<StreamLog, 'found' | 'added' | 'updated' | 'reread'> => ({ found: res.found, added: res.fresh, updated: 0, reread: res.found - res.fresh });
 
 export async function syncAccount(ctx: AccountRunContext, account: AccountInfo): Promise<AccountOutcome> {
   const alog = ctx.log.child({ account_id: account.accountId });
@@ -142,7 +150,7 @@ export async function syncAccount(ctx: AccountRunContext, account: AccountInfo):
         await ctx.commitBookmark(h.stream, account.accountId, h.bookmark);
       }
       const shown = bookmark?.['updated_time'] ?? (es.incrementalVia !== undefined ? bookmark?.[viaBookmarkKey(es.incrementalVia)] : undefined);
-      streams.push({ stream: es.name, status: 'ok', found: res.found, added: res.added, updated: res.updated, deleted: res.deleted, bookmark: strOf(shown) ?? null });
+      streams.push({ stream: es.name, status: 'ok', found: res.found, added: res.added, updated: res.updated, reread: 0, deleted: res.deleted, bookmark: strOf(shown) ?? null });
     } catch (err) {
       const kept = strOf(previous?.['updated_time']) ?? null;
       if (err instanceof PageRoleError) {
@@ -176,11 +184,11 @@ export async function syncAccount(ctx: AccountRunContext, account: AccountInfo):
         );
         if (res.failures.length) {
           reportError ??= res.failures[0]!;
-          return failedLog(r.d.name, kept, res.found);
+          return { ...failedLog(r.d.name, kept), ...insightsCounts(res) };
         }
         if (res.plan) await writeCoverage(ctx, account, r.d.name, res.plan);
         if (res.bookmark && res.bookmark !== previous) await ctx.commitBookmark(r.d.name, account.accountId, res.bookmark);
-        return { stream: r.d.name, status: 'ok', found: res.found, added: res.fresh, updated: res.found - res.fresh, deleted: 0, bookmark: strOf(res.bookmark?.['date_start']) ?? null };
+        return { stream: r.d.name, status: 'ok', ...insightsCounts(res), deleted: 0, bookmark: strOf(res.bookmark?.['date_start']) ?? null };
       } catch (err) {
         reportError ??= asConnectorError(err);
         return failedLog(r.d.name, kept);

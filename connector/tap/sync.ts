@@ -21,7 +21,7 @@ import type { GraphPort, CallStats, TokenRef } from './graph-port.js';
 import { syncAccount, type AccountRunContext, type SelectedStream } from './sync-account.js';
 import { INSIGHTS_RETENTION_MONTHS, planRange } from './read-insights.js';
 import { shapeRecord, shaperFor } from './records.js';
-import { accountOf, RecordCounts } from '../singer/record-counts.js';
+import { accountOf, RecordCounts, REREAD_COUNT_METRIC } from '../singer/record-counts.js';
 import { reportRequests } from '../singer/request-metrics.js';
 import { BOOKMARK_MARGIN_SECONDS, ClockSkewWatch, type ClockSkew } from './entity-bookmark.js';
 import { WithdrawnFields, type WithdrawnField } from './withdrawn-fields.js';
@@ -167,6 +167,8 @@ interface SyncRun {
   records: number;
   /** What this run wrote, per stream and account: reported as record_count metrics at the end. */
   written: RecordCounts;
+  /** Of those, insights rows of re-read lookback days (sync_log `reread`): reported as reread_record_count. */
+  reread: RecordCounts;
   /** Accounts some earlier run bookmarked (sync_log's is_new_account). */
   knownAccounts: Set<string>;
   skippedObjects: SkippedObject[];
@@ -238,6 +240,7 @@ function startRun(deps: SyncDeps): SyncRun {
     state: deps.state,
     records: 0,
     written: new RecordCounts(),
+    reread: new RecordCounts(),
     knownAccounts: new Set(Object.values(deps.state.bookmarks).flatMap((per) => Object.keys(per))),
     skippedObjects: [],
     clockSkew: new ClockSkewWatch((k) => warnClockSkew(deps.log, k)),
@@ -427,6 +430,7 @@ async function syncAccounts(run: SyncRun, discovery: DiscoveryResult): Promise<A
         const { error } = outcome;
         const stats = graph.statsFor(account.accountId);
         if (outcome.streams.some((x) => x.status === 'ok')) out.anyStreamOk = true;
+        for (const x of outcome.streams) if (x.reread > 0) run.reread.add(x.stream, account.accountId, x.reread);
         if (error) {
           out.failed.push({ accountId: account.accountId, kind: error.kind, message: error.message, hint: error.hint });
           log.failure(error, { account_id: account.accountId });
@@ -519,6 +523,7 @@ function finish(run: SyncRun, discovery: DiscoveryResult, accounts: AccountsOutc
     state: run.state,
   };
   run.written.report(run.deps.log);
+  run.reread.report(run.deps.log, {}, REREAD_COUNT_METRIC);
   const perAccount = new Map([...discovery.adAccounts.keys(), ...discovery.unreachable.map((u) => u.accountId)].map((id) => [id, run.deps.graph.statsFor(id)]));
   reportRequests(run.deps.log, perAccount, run.deps.graph.totals());
   logSummary(run.deps.log, summary);

@@ -149,6 +149,17 @@ describe('tap-facebook-ads per-account isolation and state across runs (child pr
       const logs = new Map(second.records('sync_log').map((l) => [l['account_id'], l]));
       expect(logs.get(later)?.['is_new_account']).to.equal(true);
       expect(logs.get(only)?.['is_new_account']).to.equal(false);
+      // The lookback days come back whether Meta restated them or not: re-read, never claimed as updated.
+      const before = String((first.lastState() as State).bookmarks['insights_account']![only]!['date_start']);
+      const rows = second.records('insights_account').filter((x) => x['account_id'] === only);
+      const reread = rows.filter((x) => String(x['date_start']) <= before).length;
+      expect(reread, 'the lookback re-read days the first run loaded').to.be.greaterThan(0);
+      const counts = (logs.get(only)!['streams'] as Array<Record<string, unknown>>).find((x) => x['stream'] === 'insights_account')!;
+      expect(counts).to.include({ found: rows.length, added: rows.length - reread, updated: 0, reread });
+      // The same count as a Singer counter beside record_count (which still counts every record written).
+      const metric = (name: string): Array<Record<string, unknown>> => second.logs().filter((l) => l['type'] === 'metric' && l['metric'] === name && (l['tags'] as Record<string, unknown>)['stream'] === 'insights_account');
+      expect(metric('reread_record_count').map((l) => [(l['tags'] as Record<string, unknown>)['account_id'], l['value']])).to.deep.equal([[only, reread]]);
+      expect(metric('record_count').find((l) => (l['tags'] as Record<string, unknown>)['account_id'] === only)?.['value']).to.equal(rows.length);
     });
 
     it('re-reads from start_date when the attribution windows changed, records the new windows in rows and state, and says why', () => {

@@ -64,10 +64,20 @@ describe('sync summary', () => {
     expect(s.total_rows).to.equal(11);
     // deleted_or_archived: objects read with status DELETED/ARCHIVED, not rows removed; `deleted` is its old name.
     // Account 2 had no ads bookmark: its 2 ads were read without one, not counted as added.
-    expect(s.objects['ads']).to.deep.equal({ found: 6, added: 1, updated: 3, first_read: 2, deleted_or_archived: 1, deleted: 1 });
-    expect(s.accounts.list.find((a) => a.account_id === '2')?.streams?.['ads']).to.deep.equal({ found: 2, added: 0, updated: 0, first_read: 2, deleted_or_archived: 1, deleted: 1 });
+    expect(s.objects['ads']).to.deep.equal({ found: 6, added: 1, updated: 3, reread: 0, first_read: 2, deleted_or_archived: 1, deleted: 1 });
+    expect(s.accounts.list.find((a) => a.account_id === '2')?.streams?.['ads']).to.deep.equal({ found: 2, added: 0, updated: 0, reread: 0, first_read: 2, deleted_or_archived: 1, deleted: 1 });
     expect(s.status).to.equal('partial');
     expect(s.duration_s).to.equal(12.3);
+  });
+
+  it('counts insights rows of lookback days as re-read, not updated: in the JSON objects and the text line', () => {
+    const syncLog = [{ account_id: '1', status: 'ok', is_new_account: false, streams: [{ stream: 'insights_ad', status: 'ok', found: 30, added: 2, updated: 0, reread: 28, deleted: 0 }] }];
+    const s = buildSummary(base({ syncLog, previousState: { bookmarks: { insights_ad: { '1': {} } } }, rows: { insights_ad: 30 } }));
+    expect(s.objects['insights_ad']).to.include({ found: 30, added: 2, updated: 0, reread: 28, first_read: 0 });
+    expect(formatSummary(s)).to.match(/insights_ad\s+30\s+2 added · 0 updated · 28 re-read \(days Meta may restate: merged on their keys, changed or not\)$/m);
+    // Without a bookmark before the run nothing is compared: the rows are read without one.
+    const first = buildSummary(base({ syncLog, previousState: undefined, rows: { insights_ad: 30 } }));
+    expect(first.objects['insights_ad']).to.include({ added: 0, updated: 0, reread: 0, first_read: 30 });
   });
 
   it('lists each failed account with its error kind and hint, in text too', () => {
