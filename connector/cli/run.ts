@@ -9,17 +9,29 @@ export interface CliContext {
   log: Logger;
   /** Lets main swap in the redactor that knows the config's secrets once it is loaded. */
   setRedactor(r: Redactor): void;
+  /** Lets main word every later hint for its reader (LoggerOptions.hints), the final error line's too. */
+  setHints(render: (hint: string) => string): void;
 }
 
 export async function runCli(component: string, main: (ctx: CliContext) => Promise<ExitCode | void>): Promise<never> {
   keepNewFilesPrivate();
   let log = new Logger({ component });
+  let redactor: Redactor | undefined;
+  let hints: ((hint: string) => string) | undefined;
+  const rebuild = (): void => {
+    log = new Logger({ component, ...(redactor ? { redactor } : {}), ...(hints ? { hints } : {}) });
+  };
   const ctx: CliContext = {
     get log() {
       return log;
     },
     setRedactor(r) {
-      log = new Logger({ component, redactor: r });
+      redactor = r;
+      rebuild();
+    },
+    setHints(render) {
+      hints = render;
+      rebuild();
     },
   };
   let code: ExitCode;

@@ -1,5 +1,5 @@
 // Entry point of `tap-facebook-ads` (Singer tap). Argument parsing and wiring only; the work lives in connector/tap.
-import { paramOf, surfaceOf } from '../core/surface.js';
+import { paramOf, surfaceOf, tapSettingsSourceOf } from '../core/surface.js';
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { runCli } from './run.js';
@@ -45,7 +45,7 @@ await runCli('tap-facebook-ads', async (ctx) => {
   // The tap's machinery (ajv, axios, the streams) loads after argument parsing: --help, --version and
   // --about answer without it (start-up time, issue 20).
   const [
-    { bareAccountId, loadDiscoveryConfig, loadTapConfig },
+    { bareAccountId, loadDiscoveryConfig, loadTapConfig, tapSettingsFor },
     { readJsonFile },
     { bookmarkKeys, discover },
     { selectStreams, runSync },
@@ -69,6 +69,9 @@ await runCli('tap-facebook-ads', async (ctx) => {
     import('../tap/read-insights.js'),
     import('../tap/insights.js'),
   ]);
+  // Run by Meltano, hints name its settings and `meltano config … set`, not the config file Meltano writes.
+  const settings = tapSettingsSourceOf();
+  if (settings !== 'file') ctx.setHints((hint) => tapSettingsFor(hint, settings));
   // Before any output: its stdout error listener turns a reader that went away (`| head`) into a quiet end, not a crash.
   const out = new SingerWriter(process.stdout, (m) => ((m as { type?: unknown }).type === 'STATE' ? stringifyExact(m) : JSON.stringify(m)));
   if (opts.discover) {

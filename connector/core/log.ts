@@ -17,6 +17,11 @@ export interface LoggerOptions {
   level?: Level;
   /** Fields added to every line (run_id, account…). */
   bindings?: Record<string, unknown>;
+  /**
+   * Renders a line's `hint` for its reader (the tap under Meltano names settings as Meltano does,
+   * tap/config.ts tapSettingsFor); hints are written once, as for a config file.
+   */
+  hints?: (hint: string) => string;
   now?: () => Date;
 }
 
@@ -99,6 +104,7 @@ export class Logger {
       if (!src) continue;
       for (const [k, v] of Object.entries(src)) if (v !== undefined) line[k] = v;
     }
+    if (this.opts.hints && typeof line['hint'] === 'string') line['hint'] = this.opts.hints(line['hint']);
     let text: string;
     try {
       text = JSON.stringify(line);

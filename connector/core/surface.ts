@@ -2,7 +2,8 @@
 // hint asks its reader to change, so a hint names what that reader can pass (a flag, a POST body
 // key, a serve config key): one wording per parameter and surface, here. `sync` hands the surface
 // to the tap and the target in FB_ADS_ELT_SURFACE, as it hands them FB_ADS_ELT_RUN_ID: their hints
-// reach serve's status as they are.
+// reach serve's status as they are. Who gives the tap its settings (a file, the environment, serve's
+// operator, a Meltano project) decides how a hint names a setting (SettingsSource).
 
 export type Surface = 'cli' | 'serve';
 
@@ -35,10 +36,32 @@ export const resyncHow = (streams: readonly string[], surface: Surface): string 
 
 /**
  * How a hint's reader gives the tap its settings: a config file (`--config tap.json`: a hint names a
- * setting `config.<setting>`, as validation does), environment variables (`--config ENV`), or the
- * tap config serve's caller cannot pass, only its operator edit (tap/config.ts tapSettingsFor).
+ * setting `config.<setting>`, as validation does), environment variables (`--config ENV`), the
+ * tap config serve's caller cannot pass, only its operator edit, or a Meltano project whose
+ * extractor (by its name there) runs the tap from its own settings (tap/config.ts tapSettingsFor).
  */
-export type SettingsSource = 'file' | 'env' | 'serve';
+export type SettingsSource = 'file' | 'env' | 'serve' | { meltano: string };
+
+/**
+ * Set by Meltano for the extractor it runs, to the plugin's name in the project (meltano
+ * core/plugin/project_plugin.py `info_env`: MELTANO_EXTRACTOR_NAME/_NAMESPACE/_VARIANT, beside each
+ * setting as TAP_FACEBOOK_ADS_<SETTING>). MELTANO_PROJECT_ROOT alone does not say the tap's settings
+ * are Meltano's: Meltano sets it for every plugin it invokes (core/project.py `Project.env`), such as
+ * a utility running `fb-ads-elt sync` with its own tap config file.
+ */
+export const MELTANO_EXTRACTOR_ENV = 'MELTANO_EXTRACTOR_NAME';
+
+/** Where the tap's settings come from, for its hints: the Meltano extractor that runs it, else a config file. */
+export function tapSettingsSourceOf(env: NodeJS.ProcessEnv = process.env): SettingsSource {
+  const name = env[MELTANO_EXTRACTOR_ENV]?.trim();
+  return name ? { meltano: name } : 'file';
+}
+
+/** How a Meltano user changes a tap setting: the setting by its name and the `meltano config` command that sets it. */
+export function meltanoSettingHow(extractor: string, setting: string, alternative?: string): string {
+  const set = (name: string): string => `\`meltano config set ${extractor} ${name} …\``;
+  return alternative === undefined ? `the ${setting} setting (${set(setting)})` : `the ${setting} or ${alternative} setting (${set(setting)} or ${set(alternative)})`;
+}
 
 /** Where the tap's settings are, for serve's caller. */
 export const SERVE_TAP_SETTINGS = "the tap config (the serve config's tap_config)";

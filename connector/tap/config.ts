@@ -1,6 +1,6 @@
 // The tap's configuration: spec.json validated by ajv (defaults filled), then the cross-field rules
 // a schema cannot say (dates in order, account ids normalised). Tokens become labelled entries.
-import { SERVE_TAP_SETTINGS, type SettingsSource } from '../core/surface.js';
+import { meltanoSettingHow, SERVE_TAP_SETTINGS, type SettingsSource } from '../core/surface.js';
 import { ConfigError } from '../core/errors.js';
 import type { FromSchema } from 'json-schema-to-ts';
 import { loadConfigSources, loadSchema, readConfigSources, validateConfig, type LoadedConfig } from '../core/config.js';
@@ -123,7 +123,9 @@ const SETTING_IN_HINT = /\bconfig\.([a-z_]+)(\(s\))?((?:\[\]|\.[a-z_]+)*)/g;
 /**
  * `text` with each tap setting named as its reader gives it: unchanged for a config file; the
  * variable for `--config ENV` (TAP_FACEBOOK_ADS_ACCESS_TOKENS); for serve's caller, the key in the
- * tap config serve runs with. Hints are written once, for the file; this renders them per surface.
+ * tap config serve runs with; under Meltano, the extractor's setting and the `meltano config … set`
+ * command (Meltano writes the config file itself, so an edit there is lost on the next run). Hints
+ * are written once, for the file; this renders them per surface.
  */
 export function tapSettingsFor(text: string, source: SettingsSource): string {
   if (source === 'file') return text;
@@ -132,6 +134,10 @@ export function tapSettingsFor(text: string, source: SettingsSource): string {
     if (!settings.includes(key)) return whole;
     const named = `${key}${plural ?? ''}${rest}`;
     if (source === 'serve') return `${named} in ${SERVE_TAP_SETTINGS}`;
+    if (typeof source === 'object') {
+      const setting = plural ? meltanoSettingHow(source.meltano, key, `${key}s`) : meltanoSettingHow(source.meltano, key);
+      return rest ? `${named} in ${setting}` : setting;
+    }
     const variable = `${TAP_SOURCES.envPrefix}${key.toUpperCase()}${plural ? '(S)' : ''}`;
     return rest ? `${named} in ${variable}` : variable;
   });

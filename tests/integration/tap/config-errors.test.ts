@@ -99,6 +99,28 @@ describe('tap-facebook-ads refuses bad configuration (child process)', function 
     }
   });
 
+  // Meltano writes the tap's config file from its own settings at every run (an edit there is lost) and
+  // tells the extractor its name in MELTANO_EXTRACTOR_NAME (meltano core/plugin/project_plugin.py info_env).
+  it('run by Meltano, names the setting and the `meltano config set` command for the extractor it runs as, not config.<setting>', async () => {
+    const sb = await startSandbox({ world: 'small' });
+    try {
+      const token = sb.world.tokens[0]!.token;
+      const config = { ...base, access_token: token, api_base_url: sb.baseUrl, api_version: 'v99.0' };
+      const meltano = { MELTANO_PROJECT_ROOT: tmp.dir, MELTANO_EXTRACTOR_NAME: 'tap-facebook-ads--eu', MELTANO_EXTRACTOR_NAMESPACE: 'tap_facebook_ads' };
+      const r = await runTap({ now: sb.now(), config, dir: tmp.dir, env: meltano });
+      expect(r.code, r.stderr).to.equal(2);
+      const hint = String(r.logs().at(-1)!['hint']);
+      expect(hint).to.include('the api_version setting (`meltano config set tap-facebook-ads--eu api_version …`)');
+      expect(hint).to.include('the api_base_url setting (`meltano config set tap-facebook-ads--eu api_base_url …`)');
+      expect(hint).to.not.match(/config\.api_/);
+      // MELTANO_PROJECT_ROOT alone (a Meltano utility running the tap with its own config file): config.<setting>.
+      const plain = await runTap({ now: sb.now(), config, dir: tmp.dir, env: { MELTANO_PROJECT_ROOT: tmp.dir, MELTANO_EXTRACTOR_NAME: '' } });
+      expect(String(plain.logs().at(-1)!['hint'])).to.include('config.api_version');
+    } finally {
+      await sb.close();
+    }
+  });
+
   it('prints exactly the golden catalog.json for --discover', async () => {
     const r = await runTap({ now: null, config: base, args: ['--discover'], dir: tmp.dir, rawStdout: true });
     expect(r.code, r.stderr).to.equal(0);

@@ -113,7 +113,7 @@ export function killRunningTaps(): void {
  * clock (FB_ADS_ELT_NOW) — pass the sandbox's `now()` so the tap's "today" is the world's; null only
  * for runs that never reach a date decision (config errors, discovery).
  */
-export async function runTap(opts: { config: unknown; now: Date | null; catalog?: unknown; state?: unknown; stateText?: string; args?: string[]; dir: string; rawStdout?: boolean }): Promise<TapRun> {
+export async function runTap(opts: { config: unknown; now: Date | null; catalog?: unknown; state?: unknown; stateText?: string; args?: string[]; dir: string; rawStdout?: boolean; env?: Record<string, string> }): Promise<TapRun> {
   const n = Math.random().toString(36).slice(2, 8);
   const cfg = path.join(opts.dir, `config-${n}.json`);
   writeFileSync(cfg, JSON.stringify(opts.config));
@@ -131,6 +131,7 @@ export async function runTap(opts: { config: unknown; now: Date | null; catalog?
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
   delete env[NOW_ENV];
   if (opts.now) Object.assign(env, nowEnv(opts.now));
+  Object.assign(env, opts.env);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   running.add(child);
   child.on('exit', () => running.delete(child));
