@@ -76,6 +76,11 @@ export class Logger {
     this.emit('error', msg, fields);
   }
 
+  /** A hint as this logger's lines word it (LoggerOptions.hints), for one that leaves by another way (a sync_log row). */
+  hint(text: string): string {
+    return this.opts.hints ? this.opts.hints(text) : text;
+  }
+
   /** Logs an error with its kind and hint (the user-facing part) plus its context. */
   failure(err: unknown, fields?: Record<string, unknown>): void {
     const e = asConnectorError(err);
@@ -104,7 +109,7 @@ export class Logger {
       if (!src) continue;
       for (const [k, v] of Object.entries(src)) if (v !== undefined) line[k] = v;
     }
-    if (this.opts.hints && typeof line['hint'] === 'string') line['hint'] = this.opts.hints(line['hint']);
+    if (typeof line['hint'] === 'string') line['hint'] = this.hint(line['hint']);
     let text: string;
     try {
       text = JSON.stringify(line);

@@ -269,7 +269,9 @@ const emitState = (run: SyncRun): Promise<void> => run.deps.write(stateMessage(r
 async function writeSyncLog(run: SyncRun, row: Record<string, unknown>): Promise<void> {
   const syncLog = run.selected.get(SYNC_LOG_STREAM.name);
   if (!syncLog) return;
-  await emitRecord(run, SYNC_LOG_STREAM.name, shapeRecord(row, shaperFor(syncLog.schema, syncLog.fields), { extractedAt: run.clock() }));
+  // Its hint is worded as the log's are (under Meltano: Meltano's setting names).
+  const hint = typeof row['hint'] === 'string' ? run.deps.log.hint(row['hint']) : row['hint'];
+  await emitRecord(run, SYNC_LOG_STREAM.name, shapeRecord({ ...row, hint }, shaperFor(syncLog.schema, syncLog.fields), { extractedAt: run.clock() }));
 }
 
 /** What debug_token said of the tokens: scopes and types per label, and the ones left out. */

@@ -129,8 +129,13 @@ describe('tap-facebook-ads against failure modes reported in peer connectors (ch
     expect(String(log.get(bad)!['hint'])).to.match(/role on that account.*config\.account_ids/);
     expect(String(log.get(bad)!['hint'])).to.not.include('api_version');
     // Alone, the account's refusal is a permission failure (exit 4), not a config error of the run (2).
-    const alone = await runTap({ now: rig.sb.now(), config: tapConfig(rig.sb, rig.rec.baseUrl, { account_ids: [bad] }), catalog: catalogSelecting(['campaigns', 'sync_log']), dir: rig.tmp.dir });
+    // (Run here as Meltano runs it: the hint, in the log and in sync_log, names Meltano's setting.)
+    const alone = await runTap({ now: rig.sb.now(), config: tapConfig(rig.sb, rig.rec.baseUrl, { account_ids: [bad] }), catalog: catalogSelecting(['campaigns', 'sync_log']), dir: rig.tmp.dir, env: { MELTANO_EXTRACTOR_NAME: 'tap-facebook-ads' } });
     expect(alone.code, alone.stderr.slice(-1500)).to.equal(4);
+    const meltanoHint = 'drop it from the account_ids setting (`meltano config set tap-facebook-ads account_ids …`)';
+    expect(String(alone.records('sync_log')[0]!['hint'])).to.include(meltanoHint);
+    expect(alone.logs().filter((l) => l['level'] === 'error' && String(l['hint']).includes(meltanoHint)).length).to.be.greaterThan(0);
+    expect(alone.stderr).to.not.include('config.account_ids');
   });
 
   // airbytehq/airbyte#78488: when a job failed twice, Airbyte's field split re-sent the breakdown column
