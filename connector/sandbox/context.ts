@@ -56,6 +56,8 @@ export class Call {
   truncate = false;
   /** Fault `paging_repeat`: the page's `next` asks for this very page again. */
   repeatPage = false;
+  /** Fault `paging_past_end`: the page names a next one even at the end, past it with `data: []` and a new cursor. */
+  pastEnd = false;
   /** Fault `multi_day_row`: the page's first insights row covers three days (date_stop = date_start + 2). */
   multiDayRow = false;
   auth: Auth | null = null;
@@ -99,6 +101,10 @@ export function applyFault(call: Call, f: FaultSpec): void {
   }
   if (f.kind === 'paging_repeat') {
     call.repeatPage = true;
+    return;
+  }
+  if (f.kind === 'paging_past_end') {
+    call.pastEnd = true;
     return;
   }
   if (f.kind === 'multi_day_row') {

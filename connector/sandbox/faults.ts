@@ -23,6 +23,7 @@ export type FaultKind =
   | 'proxy_html'
   | 'truncated_json'
   | 'paging_repeat'
+  | 'paging_past_end'
   | 'multi_day_row';
 
 export const FAULT_KINDS: readonly FaultKind[] = [
@@ -43,6 +44,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'proxy_html',
   'truncated_json',
   'paging_repeat',
+  'paging_past_end',
   'multi_day_row',
 ];
 

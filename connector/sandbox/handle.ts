@@ -4,7 +4,7 @@
 import { authenticate, findToken } from './auth.js';
 import { Call, OutcomeSignal, applyFault, limitOf, type Core } from './context.js';
 import { E, GraphError } from './errors.js';
-import { linkFor } from './paging.js';
+import { decodeCursor, encodeCursor, linkFor, pageLimit } from './paging.js';
 import { hash32 } from './prng.js';
 import type { GraphRequest, GraphResponse, Outcome } from './request.js';
 import { debugToken, exchangeToken } from './routes/debug.js';
@@ -98,6 +98,7 @@ export async function handle(core: Core, req: GraphRequest): Promise<Outcome> {
 
 function ok(core: Core, req: GraphRequest, call: Call, body: unknown): GraphResponse {
   if (call.repeatPage) repeatNext(req, body);
+  if (call.pastEnd) pageOnPastEnd(req, body);
   if (call.multiDayRow) stretchFirstRow(body);
   const text = JSON.stringify(body);
   return { status: 200, headers: { ...baseHeaders(core, req), ...call.headers }, body: call.truncate ? text.slice(0, Math.max(1, Math.floor(text.length / 2))) : text };
@@ -120,6 +121,26 @@ function repeatNext(req: GraphRequest, body: unknown): void {
   const after = req.params.get('after');
   const limit = req.params.get('limit');
   page.paging = { ...(page.paging ?? {}), next: linkFor(req, { ...(limit !== undefined ? { limit } : {}), ...(after !== undefined ? { after } : {}) }) };
+}
+
+/**
+ * Fault `paging_past_end`: Graph paging on past the last row, as restfb/restfb#916 captured it (Meta bug
+ * 482984005516645): a short last page still carries `next`, and every page after it answers
+ * `{"data": [], "paging": {"cursors": {"after": …}, "next": …}}` with a new cursor, for ever.
+ */
+function pageOnPastEnd(req: GraphRequest, body: unknown): void {
+  const page = body as { data?: unknown; paging?: { cursors?: { after?: string }; next?: string } };
+  if (!Array.isArray(page?.data)) return;
+  const limit = String(pageLimit(req));
+  let after = page.paging?.cursors?.after;
+  if (after === undefined) {
+    // Past the end: one page further than the cursor asked for (or than the start), in its style.
+    const asked = req.params.get('after');
+    const style = asked !== undefined && Number.isInteger(Number(Buffer.from(asked, 'base64url').toString('utf8'))) ? 'insights' : 'object';
+    const from = asked !== undefined ? decodeCursor(asked, style) : -1;
+    after = encodeCursor(from + Number(limit), style);
+  }
+  page.paging = { ...(page.paging ?? {}), cursors: { ...(page.paging?.cursors ?? {}), after }, next: linkFor(req, { limit, after }) };
 }
 
 /** How many requests a Batch API call holds (null for any other request, or a batch that is no JSON list). */

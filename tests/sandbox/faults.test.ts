@@ -200,6 +200,26 @@ describe('sandbox: fault injection', () => {
     expect(r.json).to.equal(undefined);
   });
 
+  it('paging_past_end gives the last page a `next`, and every page past it `data: []` with a new cursor and a `next` (restfb#916)', async () => {
+    const all = (await campaigns({ limit: '100' })).json.data as unknown[];
+    expect(all.length).to.be.greaterThan(0);
+    expect((await campaigns({ limit: '100' })).json.paging.next, 'no next on the last page without the fault').to.equal(undefined);
+    sb.faults.add({ kind: 'paging_past_end', path: /\/campaigns$/ });
+    const last = await campaigns({ limit: '100' });
+    expect(last.json.data).to.have.length(all.length);
+    const seen = new Set<string>();
+    let next = new URL(last.json.paging.next as string);
+    for (let i = 0; i < 3; i++) {
+      const after = next.searchParams.get('after')!;
+      expect(seen.has(after), 'a new cursor each time').to.equal(false);
+      seen.add(after);
+      const r = await campaigns({ limit: '100', after });
+      expect(r.json.data).to.deep.equal([]);
+      expect(r.json.paging.cursors.after).to.be.a('string').and.not.equal(after);
+      next = new URL(r.json.paging.next as string);
+    }
+  });
+
   it('paging_repeat gives a page a `next` that asks for the same cursor again', async () => {
     const first = await campaigns({ limit: '1' });
     const after = first.json.paging.cursors.after as string;

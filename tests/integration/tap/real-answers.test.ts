@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import { startSandbox, type Sandbox } from '../../../connector/sandbox/index.js';
 import type { FaultSpec } from '../../../connector/sandbox/faults.js';
+import { MAX_EMPTY_PAGES_IN_A_ROW } from '../../../connector/graph/paging.js';
 import { catalogSelecting, logMessages, closeTapRig, recordingProxy, runTap, tapConfig, tempDir, type Recorder, type TapRun } from './helpers.js';
 
 const TODAY = '2026-11-20';
@@ -77,6 +78,15 @@ describe("tap on Meta's real answers (issue 18 real-answer scenarios, child proc
     expect(ids(r)).to.deep.equal(want);
     expect(edgeCalls(), 'no loop').to.be.at.most(2);
     expect(msgs(r).some((m) => /repeats a page already read; the edge ends here/.test(m))).to.equal(true);
+  });
+
+  it('pages past the last row with `data: []` and a new cursor for ever: the edge ends after MAX_EMPTY_PAGES_IN_A_ROW empty pages, every campaign lands once (exit 0, not the call budget)', async () => {
+    campaignsFault({ kind: 'paging_past_end' });
+    const r = await run({ page_size: 2, max_api_calls_per_account: 60 });
+    expect(r.code, r.stderr.slice(-1500)).to.equal(0);
+    expect(ids(r)).to.deep.equal(want);
+    expect(edgeCalls()).to.equal(Math.ceil(want.length / 2) + MAX_EMPTY_PAGES_IN_A_ROW);
+    expect(msgs(r).some((m) => m.startsWith(`Graph answered ${MAX_EMPTY_PAGES_IN_A_ROW} empty pages in a row on act_${acct}/campaigns`))).to.equal(true);
   });
 
   it('102 (API session): the token is dead, exit 3 naming code 102 and a new-token hint', async () => {
