@@ -249,7 +249,7 @@ export class GraphClient {
           path: this.shownPath(url),
           account_id: this.accountFor(url, opts),
           empty_pages: emptyInARow,
-          hint: 'Meta sometimes pages past the end of a listing with empty pages. If rows of this edge are missing in the warehouse, re-run later: the next run reads the edge again from its start.',
+          hint: 'Meta pages past the end of a listing this way at times, and then nothing is missing. If rows of this edge do turn out missing in the warehouse, re-read its stream from start_date with a full refresh (fb-ads-elt sync --full-refresh <stream>, or meltano run --full-refresh).',
         });
         return;
       }

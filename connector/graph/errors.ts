@@ -406,10 +406,10 @@ export function graphContext(c: GraphFailureContext): Record<string, unknown> {
   };
 }
 
-/** Builds the typed error for a Graph error response from the table. */
 /** What a call was about, from its path and the account it was made for. */
 export const callTarget = (path: string, accountId: string | undefined): CallTarget => (accountOfPath(path) !== undefined ? 'account' : accountId !== undefined ? 'object' : 'token');
 
+/** Builds the typed error for a Graph error response from the table. */
 export function classifyGraphError(c: GraphFailureContext): Classified {
   const rule = ruleFor(c.status, c.body, callTarget(c.path, c.accountId));
   const where = c.accountId ? ` for ad account ${c.accountId}` : '';
