@@ -55,7 +55,8 @@ const F_OTHER = 4;
 const DECIMAL_PATTERN = '^-?[0-9]+(\\.[0-9]+)?$';
 
 /** Keywords that only annotate: they never make a value valid or invalid. */
-const ANNOTATIONS = new Set(['description', 'title', '$comment', 'examples', 'default', 'readOnly', 'writeOnly', 'deprecated', 'inclusion', 'selected', 'selected-by-default']);
+// $schema, ids and definitions change nothing without a $ref (not supported: such a schema has no fast path).
+const ANNOTATIONS = new Set(['description', 'title', '$comment', 'examples', 'default', 'readOnly', 'writeOnly', 'deprecated', 'inclusion', 'selected', 'selected-by-default', '$schema', '$id', 'id', 'definitions', '$defs']);
 const SUPPORTED = new Set(['type', 'properties', 'required', 'additionalProperties', 'items', 'format', 'pattern', ...ANNOTATIONS]);
 
 interface Prop {

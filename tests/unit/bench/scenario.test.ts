@@ -80,6 +80,13 @@ describe('bench child runs and a tiny scenario', function () {
       expect(duck).to.be.greaterThan(0);
       expect(sum).to.be.closeTo(validate! + duck!, 2);
     }
+    // The target's fast path measured on the same file (every line taken by it, or the floor throws), summed with the same write alone.
+    expect(s.tables[2]!.head[5]).to.match(/^the target's fast path instead/);
+    for (const row of s.tables[2]!.rows) {
+      const [duck, fast, fastSum] = [row[2], row[5], row[6]].map((c) => Number(c!.replace(/[^\d.]/g, '')));
+      expect(fast).to.be.greaterThan(0);
+      expect(fastSum).to.be.closeTo(fast! + duck!, 2);
+    }
     // The same bound with DuckDB reading and checking the records (bench/duckdb-validate-floor.ts): same write alone.
     expect(s.tables[3]!.head[3]).to.equal('lower bound (sum)');
     s.tables[3]!.rows.forEach((row, i) => {
