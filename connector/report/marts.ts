@@ -180,23 +180,30 @@ export const SYNC_LOG_VIEW = 'stg_facebook_ads__sync_log';
 
 /**
  * Accounts whose latest sync failed (their rows stop where an earlier run left them: sync --models
- * builds over a partial run, summary.models.stale_accounts), with the last day read for each and why.
+ * builds over a partial run, summary.models.stale_accounts), with the last day read for each and why;
+ * and accounts read by earlier runs that the latest ones skip (the config leaves them out, or they
+ * were closed), with when they were last read. An account dropped from account_ids after failing is
+ * the second kind: the tap writes it a skipped row every run (tap/sync.ts noLongerSynced).
  */
-async function staleAccounts(conn: DuckDBConnection, schema: string): Promise<StaleAccount[]> {
+async function accountsBehind(conn: DuckDBConnection, schema: string): Promise<{ stale: StaleAccount[]; notSynced: Array<{ account_id: string; lastReadAt: string }> }> {
   const log = await locateView(conn, SYNC_LOG_VIEW, schema);
-  if (log === undefined) return [];
+  if (log === undefined) return { stale: [], notSynced: [] };
   const coverage = await locateView(conn, COVERAGE_VIEW, schema);
   const found = await rows(
     conn,
     `with latest as (
-       select account_id, arg_max(sync_status, started_at) as status, arg_max(error_class, started_at) as error_class, epoch_ms(max(started_at)) as at_ms
+       select account_id, arg_max(sync_status, started_at) as status, arg_max(error_class, started_at) as error_class, epoch_ms(max(started_at)) as at_ms,
+              epoch_ms(max(started_at) filter (where sync_status <> 'skipped')) as read_ms
          from ${log} group by 1
      )${coverage ? `, read as (select account_id, max(last_complete_day) as read_to from ${coverage} where report = 'insights_campaign' group by 1)` : ''}
-     select latest.account_id, latest.error_class, latest.at_ms, ${coverage ? 'cast(read.read_to as varchar)' : 'null'} as read_to
+     select latest.account_id, latest.status, latest.error_class, latest.at_ms, latest.read_ms, ${coverage ? 'cast(read.read_to as varchar)' : 'null'} as read_to
        from latest ${coverage ? 'left join read using (account_id)' : ''}
-      where latest.status = 'failed' order by 1`,
+      where latest.status = 'failed' or (latest.status = 'skipped' and latest.read_ms is not null) order by 1`,
   );
-  return found.map((r) => ({ account_id: s(r['account_id']), failedAt: utcMinute(new Date(Number(r['at_ms']))), errorClass: dec(r['error_class']), readTo: dec(r['read_to']) }));
+  return {
+    stale: found.filter((r) => r['status'] === 'failed').map((r) => ({ account_id: s(r['account_id']), failedAt: utcMinute(new Date(Number(r['at_ms']))), errorClass: dec(r['error_class']), readTo: dec(r['read_to']) })),
+    notSynced: found.filter((r) => r['status'] === 'skipped').map((r) => ({ account_id: s(r['account_id']), lastReadAt: utcMinute(new Date(Number(r['read_ms']))) })),
+  };
 }
 
 /** The staging view of the campaign insights: the raw rows as they are now (a view), beside the campaign report built from them. */
@@ -350,12 +357,16 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
         ? `${s(toDate['month']).slice(0, 7)} is the month to date: its spend and new customers run from the 1st to ${s(toDate['as_of_date'])}, the last day every platform's spend was read in full, so its CAC is month-to-date.`
         : `${s(toDate['month']).slice(0, 7)} is the month to date: no day of it has been read in full by every platform yet, so it has no CAC so far.`,
     );
-  const stale = await staleAccounts(conn, m.schema);
+  const { stale, notSynced } = await accountsBehind(conn, m.schema);
   if (stale.length > 0) {
     const each = stale.map((a) => `act_${a.account_id} (${a.errorClass ?? 'failed'} at ${a.failedAt}; ${a.readTo ? `read in full to ${a.readTo}` : 'no day of its insights read in full yet'})`);
     notes.push(
-      // "a run that reads": an account dropped from account_ids after its failure is read by none (the hint of a permission error suggests dropping it).
       `Stale: the latest sync failed for ${stale.length === 1 ? 'ad account' : `${stale.length} ad accounts`} ${each.join(', ')}, so ${stale.length === 1 ? 'its' : 'their'} figures stop where an earlier run left them; the sync_log table says why, and a run that reads ${stale.length === 1 ? 'it' : 'them'} again fills the days in.`,
+    );
+  }
+  if (notSynced.length > 0) {
+    notes.push(
+      `No longer synced: ${notSynced.map((a) => `act_${a.account_id} (last read at ${a.lastReadAt})`).join(', ')}: the latest runs skip ${notSynced.length === 1 ? 'it' : 'them'} (left out by account_ids or business_ids, or closed: sync_log says which), so ${notSynced.length === 1 ? 'its' : 'their'} figures stop there.`,
     );
   }
   const builtBefore = await insightsAfterBuild(conn, m.schema, m.campaignReport);

@@ -14,6 +14,7 @@ import { ObjectSkipError } from '../graph/errors.js';
 import { accountStatusName, UNSYNCED_ACCOUNT_STATUSES } from './account-status.js';
 import { ASSET_STREAMS, requestFields, type AssetEdge, type AssetStream } from './streams.js';
 import { assignPeoplePath } from '../graph/business-settings.js';
+import type { Scope } from './scope.js';
 
 export interface AccessEntry {
   business_id: string | null;
@@ -51,6 +52,13 @@ export interface DiscoveryResult {
   pages: Map<string, FoundAsset>;
   pixels: Map<string, FoundAsset>;
   productCatalogs: Map<string, FoundAsset>;
+  /**
+   * Earlier runs' accounts and businesses (DiscoveryContext.carried) that account_ids or business_ids now
+   * leave out, whose listings were read anyway: the businesses' edges, the accounts' adspixels.
+   */
+  carried: { accounts: string[]; businesses: string[] };
+  /** Carried accounts Meta answered as beyond every token's reach (permission, or no such object): out of the scope from now on. */
+  lostAccounts: Set<string>;
   /** Streams whose discovery failed for some token/business: they must not be activated. */
   incomplete: Map<string, string[]>;
   /** Configured account_ids that no token could reach, with the reason. */
@@ -87,6 +95,12 @@ export interface DiscoveryContext {
   deadTokens?: Array<{ label: string; error: ConnectorError }>;
   /** Where config.account_ids came from when not the config file (e.g. `--account`), named in hints. */
   accountIdsFrom?: string;
+  /**
+   * What earlier runs read (state.scope): the listings of its businesses and the pixels of its accounts
+   * are read even when business_ids / account_ids leave them out, so activating the asset streams marks
+   * deleted only what Meta no longer lists, never rows of a business or account no longer synced.
+   */
+  carried?: Scope;
 }
 
 /**
@@ -162,6 +176,8 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
     pages: new Map(),
     pixels: new Map(),
     productCatalogs: new Map(),
+    carried: { accounts: [], businesses: [] },
+    lostAccounts: new Set(),
     incomplete: new Map(),
     unreachable: [],
     failedTokens: [],
@@ -207,6 +223,7 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
     }
   };
   const businessFilter = config.business_ids ? new Set(config.business_ids) : undefined;
+  const carriedBusiness = (id: string): boolean => businessFilter !== undefined && !businessFilter.has(id) && ctx.carried?.businesses.has(id) === true;
   const allAssetStreams = ASSET_STREAMS.map((s) => s.name);
   for (const dead of ctx.deadTokens ?? []) {
     failed(allAssetStreams, `token "${dead.label}" (debug_token)`, dead.error);
@@ -241,7 +258,7 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
           failed(allAssetStreams, `token "${token.label}" /${businessEdge.path}`, err);
         }
       }
-      businesses = businesses.filter((b) => typeof b['id'] === 'string' && (!businessFilter || businessFilter.has(b['id'])));
+      businesses = businesses.filter((b) => typeof b['id'] === 'string' && (!businessFilter || businessFilter.has(b['id']) || carriedBusiness(b['id'])));
       for (const b of businesses) merge(result.businesses, b['id'] as string, b, undefined, token.label);
 
       const jobs: Array<Promise<void>> = [];
@@ -309,6 +326,7 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
     }),
   );
 
+  result.carried.businesses = [...result.businesses.keys()].filter(carriedBusiness).sort();
   restrictAccounts(result, config);
   await findConfiguredAccounts(ctx, result);
   await findUnsyncableAccounts(ctx, result);
@@ -434,11 +452,20 @@ async function findConfiguredAccounts(ctx: DiscoveryContext, r: DiscoveryResult)
   }
 }
 
+/**
+ * Pixels listed under each ad account (act_<id>/adspixels): the synced ones, and the ones earlier runs
+ * synced that account_ids / business_ids now leave out (one call each), so every pixel the warehouse may
+ * hold from an account is listed again and activating pixels marks deleted only what Meta no longer lists.
+ */
 async function discoverAccountPixels(ctx: DiscoveryContext, r: DiscoveryResult, failed: (s: readonly string[], where: string, err: unknown) => void): Promise<void> {
   const fields = fieldsFor(ctx, 'pixels');
+  r.carried.accounts = [...(ctx.carried?.accounts ?? [])].filter((id) => !r.adAccounts.has(id)).sort();
+  // A carried account no edge listed this run is asked with every token: Meta's answer says whether one still reaches it.
+  const listed = (id: string): FoundAsset | undefined => r.adAccounts.get(id) ?? r.outOfScope.get(id);
   await Promise.all(
-    [...r.adAccounts.entries()].map(async ([accountId, account]) => {
-      const tokens = tokensFor(ctx.tokens, account.tokenLabels);
+    [...r.adAccounts.keys(), ...r.carried.accounts].map(async (accountId) => {
+      const account = listed(accountId);
+      const tokens = account ? tokensFor(ctx.tokens, account.tokenLabels) : [...ctx.tokens];
       try {
         const rows = await ctx.limit(async () => {
           const out: Array<Record<string, unknown>> = [];
@@ -449,22 +476,19 @@ async function discoverAccountPixels(ctx: DiscoveryContext, r: DiscoveryResult, 
           if (typeof row['id'] !== 'string') continue;
           const pixel = merge(r.pixels, row['id'], row, undefined, tokens[0]?.label ?? '');
           pixel.adAccountIds.add(accountId);
-          for (const entry of account.access) addAccess(pixel, entry);
+          for (const entry of account?.access ?? []) addAccess(pixel, entry);
         }
       } catch (err) {
-        failed(['pixels'], `act_${accountId}/adspixels`, err);
+        const e = asConnectorError(err);
+        // A carried account Meta refuses to every token is beyond reach: what only it listed is gone for
+        // this state (as an account no token lists is), not a partial discovery that fails every run.
+        if (r.adAccounts.has(accountId) || (e.kind !== 'permission' && e.kind !== 'config')) return failed(['pixels'], `act_${accountId}/adspixels`, err);
+        ctx.log.info(`ad account ${accountId}, no longer synced, is refused to every token (${e.message}): its pixels are no longer read, and it leaves the state's scope`, { account_id: accountId, error_kind: e.kind });
+        r.lostAccounts.add(accountId);
       }
     }),
   );
 }
-
-/**
- * An asset stream with an edge per ad account (pixels: act_<id>/adspixels) is read only under the
- * synced accounts: what only an out-of-scope account lists is unknown this run, so that stream is
- * activated only when no listed account is out of scope (reading every listed account's edge would
- * cost one call per account left out, the calls account_ids is there to save).
- */
-export const readPerAccount = (s: AssetStream): boolean => s.edges.some((e) => e.path.startsWith('{account}/'));
 
 /** Config-ordered tokens among the given labels. */
 export function tokensFor(all: readonly TokenRef[], labels: ReadonlySet<string>): TokenRef[] {

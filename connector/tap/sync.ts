@@ -13,7 +13,8 @@ import { isTokenType, type TokenCheck, type TokenType } from '../graph/tokens.js
 import { findMeta, isStreamSelected, parseCatalog, projectSchema, selectedFields, type Catalog, type CatalogEntry } from '../singer/catalog.js';
 import { activateVersionMessage, recordMessage, schemaMessage, stateMessage, type SingerMessage } from '../singer/messages.js';
 import { getBookmark, setBookmark, type TapState } from '../singer/state.js';
-import { accountInfo, discoverAssets, readPerAccount, type AccountInfo, type DiscoveryResult, type FoundAsset } from './assets.js';
+import { accountInfo, discoverAssets, type AccountInfo, type DiscoveryResult, type FoundAsset } from './assets.js';
+import { scopeOf, withScope, type Scope } from './scope.js';
 import type { TapConfig } from './config.js';
 import { tokensOf } from './config.js';
 import { automaticColumns, describeStreams, type DescribedStream } from './discover.js';
@@ -171,6 +172,8 @@ interface SyncRun {
   reread: RecordCounts;
   /** Accounts some earlier run bookmarked (sync_log's is_new_account). */
   knownAccounts: Set<string>;
+  /** What earlier runs of this state read (state.scope), as the run started. */
+  scope: Scope;
   skippedObjects: SkippedObject[];
   clockSkew: ClockSkewWatch;
   withdrawn: WithdrawnFields;
@@ -242,6 +245,7 @@ function startRun(deps: SyncDeps): SyncRun {
     written: new RecordCounts(),
     reread: new RecordCounts(),
     knownAccounts: new Set(Object.values(deps.state.bookmarks).flatMap((per) => Object.keys(per))),
+    scope: scopeOf(deps.state),
     skippedObjects: [],
     clockSkew: new ClockSkewWatch((k) => warnClockSkew(deps.log, k)),
     withdrawn: new WithdrawnFields(deps.log),
@@ -318,7 +322,7 @@ async function discover(run: SyncRun, tokens: TokenFacts): Promise<DiscoveryResu
     scopes: tokens.scopes,
     types: tokens.types,
     deadTokens: tokens.deadTokens,
-    ...(run.deps.narrowedBy ? { accountIdsFrom: run.deps.narrowedBy } : {}),
+    ...(run.deps.narrowedBy ? { accountIdsFrom: run.deps.narrowedBy } : { carried: run.scope }),
   });
   if (discovery.adAccounts.size === 0 && discovery.failedTokens.length === run.tokens.length && discovery.failedTokens[0]) throw discovery.failedTokens[0].error;
   const leftOut = [...discovery.outOfScope.keys()].sort();
@@ -327,7 +331,42 @@ async function discover(run: SyncRun, tokens: TokenFacts): Promise<DiscoveryResu
       accounts_left_out: leftOut,
     });
   }
+  logCarried(log, discovery);
+  run.state = withScope(run.state, nextScope(run, discovery));
   return discovery;
+}
+
+/** The listings read only because earlier runs of this state read them (assets.ts DiscoveryContext.carried). */
+function logCarried(log: Logger, r: DiscoveryResult): void {
+  const { businesses, accounts } = r.carried;
+  if (businesses.length > 0) {
+    log.info(
+      `${businesses.length === 1 ? 'business' : `${businesses.length} businesses`} ${businesses.join(', ')} left out by business_ids ${businesses.length === 1 ? 'was' : 'were'} read by earlier runs of this state: ${businesses.length === 1 ? 'its' : 'their'} listings (ad accounts, pages, pixels, catalogs) are still read, so ${businesses.length === 1 ? 'its' : 'their'} rows are not marked deleted while Meta still has them; ${businesses.length === 1 ? 'its' : 'their'} ad accounts are not synced`,
+      { businesses_carried: businesses, hint: `To stop reading them (and let their rows be marked deleted), remove them from the state's "scope"."businesses".` },
+    );
+  }
+  if (accounts.length > 0) {
+    log.info(`the pixels of ${accounts.length} ad account${accounts.length === 1 ? '' : 's'} no longer synced (${accounts.join(', ')}) are still read (one call each), so pixels can be activated without marking theirs deleted`, {
+      accounts_carried: accounts,
+    });
+  }
+}
+
+/**
+ * The scope this state records after the run: what it read, plus what earlier runs read that this run
+ * left out and a token may still reach (dropped once Meta says none does, or no token lists it any more).
+ * A narrowed run (--account) only adds to it.
+ */
+function nextScope(run: SyncRun, r: DiscoveryResult): Scope {
+  const prev = run.scope;
+  const read = [...r.adAccounts.keys(), ...r.skipped.keys(), ...r.unreachable.map((u) => u.accountId)];
+  if (run.deps.narrowedBy) return { accounts: new Set([...prev.accounts, ...read]), businesses: new Set([...prev.businesses, ...r.businesses.keys()]) };
+  const listingsComplete = !r.incomplete.has('ad_accounts') && r.failedTokens.length === 0;
+  const stillReached = (id: string): boolean => !r.lostAccounts.has(id) && (r.outOfScope.has(id) || r.carried.accounts.includes(id) || !listingsComplete);
+  return {
+    accounts: new Set([...read, ...[...prev.accounts].filter(stillReached)]),
+    businesses: new Set([...r.businesses.keys(), ...(r.incomplete.has('businesses') ? prev.businesses : [])]),
+  };
 }
 
 /** A sync_log row for an account this run did not read (unreachable, skipped, lost with a dead token). */
@@ -383,7 +422,37 @@ async function logNotRead(run: SyncRun, discovery: DiscoveryResult): Promise<{ f
       await notReadRow(run, accountId, null, 'failed', { kind: firstDead.error.kind, message, hint: firstDead.error.hint });
     }
   }
+  if (!run.deps.narrowedBy) {
+    const told = new Set([...discovery.adAccounts.keys(), ...discovery.skipped.keys(), ...discovery.unreachable.map((u) => u.accountId), ...failed.map((f) => f.accountId)]);
+    for (const accountId of [...run.scope.accounts].sort()) {
+      if (told.has(accountId)) continue;
+      const why = noLongerSynced(config, accountId, discovery);
+      skipped.push({ accountId, reason: why.message });
+      log.info(`account ${accountId} skipped: ${why.message}`, { account_id: accountId, hint: why.hint });
+      const raw = discovery.outOfScope.get(accountId)?.raw;
+      await notReadRow(run, accountId, typeof raw?.['name'] === 'string' ? raw['name'] : null, 'skipped', { kind: null, ...why });
+    }
+  }
   return { failed, skipped };
+}
+
+/**
+ * Why an account earlier runs of this state synced is not read now (its sync_log row, status skipped):
+ * the config leaves it out, or no token lists it any more. Either way its last failure, if it failed,
+ * is no longer what the report calls stale.
+ */
+function noLongerSynced(config: TapConfig, accountId: string, r: DiscoveryResult): { message: string; hint: string } {
+  if (r.outOfScope.has(accountId) || r.carried.accounts.includes(accountId)) {
+    const by = config.account_ids && !config.account_ids.includes(accountId) ? 'config.account_ids' : 'config.business_ids';
+    return {
+      message: `ad account ${accountId} is no longer synced: ${by} leaves it out (earlier runs of this state synced it); its rows stay as they were, not marked deleted, and nothing of it is read but its listing${r.carried.accounts.includes(accountId) ? ' and pixels' : ''}`,
+      hint: `Nothing to do if that is intended. To sync it again from its bookmarks, add it back to ${by}; to stop this row, remove "${accountId}" from the state's "scope"."accounts".`,
+    };
+  }
+  return {
+    message: `ad account ${accountId} is no longer synced: no token lists it any more (earlier runs of this state synced it); ad_accounts marks it deleted once discovery is complete`,
+    hint: 'If it still exists, assign it to the token’s system user again (Business Settings → Ad accounts); otherwise nothing to do.',
+  };
 }
 
 interface AccountsOutcome {
@@ -583,14 +652,14 @@ const ASSET_COLUMNS: Record<AssetComputedColumn, (a: FoundAsset) => unknown> = {
 };
 
 /**
- * Asset records (full table, one version per run), then ACTIVATE_VERSION unless discovery was partial,
- * the run narrowed, or (a stream read per ad account) account_ids / business_ids leave listed accounts out.
- * ad_accounts lists the accounts left out too: activating it marks deleted only what no token lists any more.
+ * Asset records (full table, one version per run), then ACTIVATE_VERSION unless discovery was partial
+ * or the run narrowed (--account). ad_accounts lists the accounts account_ids / business_ids leave out,
+ * and discovery reads the listings of what earlier runs read (state.scope): activating marks deleted
+ * only what no token lists any more.
  */
 async function emitAssets(run: SyncRun, r: DiscoveryResult): Promise<void> {
   const { log, narrowedBy } = run.deps;
   const maps: Record<string, Map<string, FoundAsset>> = { businesses: r.businesses, ad_accounts: new Map([...r.adAccounts, ...r.outOfScope]), pages: r.pages, pixels: r.pixels, product_catalogs: r.productCatalogs };
-  const leftOut = r.outOfScope.size;
   for (const a of run.assetStreams) {
     const sel = run.selected.get(a.name);
     if (!sel) continue;
@@ -606,8 +675,6 @@ async function emitAssets(run: SyncRun, r: DiscoveryResult): Promise<void> {
     }
     if (r.incomplete.has(a.name)) log.warn(`${a.name} not activated: discovery failed for ${r.incomplete.get(a.name)!.join('; ')}`);
     else if (narrowedBy) log.info(`${a.name} not activated: ${narrowedBy} narrows this run, so assets outside it keep their rows`, { stream: a.name });
-    else if (readPerAccount(a) && leftOut > 0) {
-      log.info(`${a.name} not activated: ${a.name} listed only under the ${leftOut} ad account${leftOut === 1 ? '' : 's'} account_ids or business_ids leave out ${leftOut === 1 ? 'is' : 'are'} not read, so their rows are kept`, { stream: a.name, accounts_left_out: leftOut });
-    } else await run.deps.write(activateVersionMessage(a.name, run.version));
+    else await run.deps.write(activateVersionMessage(a.name, run.version));
   }
 }

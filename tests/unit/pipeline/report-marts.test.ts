@@ -179,6 +179,24 @@ describe('report figures read from the marts', () => {
     }
   });
 
+  it('does not call an account stale once the config leaves it out: the tap skips it every run, and the page says since when it is not read', async () => {
+    const db = await marts({ '1': 'UTC', '2': 'UTC' }, 'UTC');
+    try {
+      await db.conn.run('create table stg_facebook_ads__sync_log (run_id varchar, account_id varchar, sync_status varchar, error_class varchar, started_at timestamptz)');
+      // 2 failed, then was dropped from account_ids: the later runs write it a skipped row (tap/sync.ts noLongerSynced).
+      // 5 was skipped from its first run (a Business Manager lists it, the token has no role): never read, not named.
+      await db.conn.run(`insert into stg_facebook_ads__sync_log values
+        ('r1', '1', 'ok', null, '2026-10-21T06:00:00Z'), ('r1', '2', 'failed', 'permission', '2026-10-21T06:00:00Z'), ('r1', '5', 'skipped', 'permission', '2026-10-21T06:00:00Z'),
+        ('r2', '1', 'ok', null, '2026-11-01T06:00:00Z'), ('r2', '2', 'skipped', null, '2026-11-01T06:00:00Z'), ('r2', '5', 'skipped', 'permission', '2026-11-01T06:00:00Z')`);
+      const d = await queryReportData(db.conn, { title: 't', generatedAt: 'g' });
+      expect(d.staleAccounts).to.deep.equal([]);
+      expect(d.notes.filter((n) => /^(Stale|No longer synced)/.test(n))).to.deep.equal(['No longer synced: act_2 (last read at 2026-10-21 06:00 UTC): the latest runs skip it (left out by account_ids or business_ids, or closed: sync_log says which), so its figures stop there.']);
+      expect(reportHighlights(d)).to.have.length(3);
+    } finally {
+      db.close();
+    }
+  });
+
   it('reads every mart and staging view from one schema, analytics (where fb-ads-elt builds them) before a hand-run dbt copy in another', async () => {
     const db = await marts({ '1': 'UTC' }, 'UTC');
     try {
