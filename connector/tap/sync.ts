@@ -359,7 +359,9 @@ function logCarried(log: Logger, r: DiscoveryResult): void {
  */
 function nextScope(run: SyncRun, r: DiscoveryResult): Scope {
   const prev = run.scope;
-  const read = [...r.adAccounts.keys(), ...r.skipped.keys(), ...r.unreachable.map((u) => u.accountId)];
+  // Synced or tried (a configured account no token reaches fails, and its sync_log row says so); not one
+  // skipped before any read (closed, no role): leaving it out with account_ids must silence it.
+  const read = [...[...r.adAccounts.keys()].filter((id) => !r.skipped.has(id)), ...r.unreachable.map((u) => u.accountId)];
   if (run.deps.narrowedBy) return { accounts: new Set([...prev.accounts, ...read]), businesses: new Set([...prev.businesses, ...r.businesses.keys()]) };
   const listingsComplete = !r.incomplete.has('ad_accounts') && r.failedTokens.length === 0;
   const stillReached = (id: string): boolean => !r.lostAccounts.has(id) && (r.outOfScope.has(id) || r.carried.accounts.includes(id) || !listingsComplete);

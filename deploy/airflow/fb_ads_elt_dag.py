@@ -18,8 +18,8 @@ Sharding (FB_ADS_ELT_SHARDS=N, N > 1, for accounts that outgrow one process): th
 listed in tap.json's account_ids are spread over N mapped sync tasks by a stable hash of the
 account id, each with its own state file (state.shard-<k>-of-<N>.json). One more mapped task,
 "assets", syncs the full-table streams (businesses, ad_accounts, pages, pixels, catalogs) for every
-account, once a run: every shard would read them all again, and none could activate pixels, which
-are listed per ad account (a shard reads only its own).
+account, once a run: every shard would read them all again, and none may activate pixels, which
+are listed per ad account (a shard reads only its own: activating would mark the others' deleted).
 Changing N moves accounts between state files; a moved account starts again from start_date.
 
 Full refresh: trigger the DAG with the config {"full_refresh": ["insights_ad", "ads"]} (or true
