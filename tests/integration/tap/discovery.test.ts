@@ -143,6 +143,13 @@ describe('tap-facebook-ads discovery for every kind of token (child process)', f
       expect(rows.has(noRole)).to.equal(true);
       expect(activated(r)).to.include('ad_accounts');
     });
+
+    it('keeps them out of state.scope, so leaving them out with account_ids silences them (no "no longer synced" row every run)', () => {
+      const scope = r.lastState()!['scope'] as { accounts: string[] };
+      expect(scope.accounts).to.include.members(userOf('agency').accountIds.filter((a) => a !== closed));
+      expect(scope.accounts).to.not.include.members([noRole]);
+      expect(scope.accounts).to.not.include(closed);
+    });
   });
 
   it('goes on with the other tokens when one is dead: they discover and sync, the dead one is reported in the log and sync_log, exit 5', async () => {
