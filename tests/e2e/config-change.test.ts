@@ -82,8 +82,12 @@ describe('fb-ads-elt sync after a change of the tap config (CLI, sandbox, DuckDB
     expect(narrowed.code, narrowed.stderr.slice(-2000)).to.equal(0);
     expect(await query('narrow', 'select account_id from facebook_ads.ad_accounts where _sdc_deleted_at is not null')).to.deep.equal([]);
     expect(await query('narrow', 'select id from facebook_ads.pixels where _sdc_deleted_at is not null')).to.deep.equal([]);
-    const lastRun = await query('narrow', `select account_id from facebook_ads.sync_log where run_id = '${narrowed.runId}'`);
-    expect(lastRun.map((r) => r['account_id'])).to.deep.equal([kept]);
+    // Only the kept account is read; the ones the first run synced get a row saying they are no longer synced.
+    const lastRun = await query('narrow', `select account_id, status, error_message from facebook_ads.sync_log where run_id = '${narrowed.runId}' order by 1`);
+    const firstRun = await query('narrow', `select account_id from facebook_ads.sync_log where status <> 'skipped' and run_id <> '${narrowed.runId}' order by 1`);
+    expect(lastRun.filter((r) => r['status'] !== 'skipped').map((r) => r['account_id'])).to.deep.equal([kept]);
+    expect(lastRun.filter((r) => r['status'] === 'skipped').map((r) => r['account_id'])).to.deep.equal(firstRun.map((r) => r['account_id']).filter((a) => a !== kept));
+    for (const r of lastRun.filter((x) => x['status'] === 'skipped')) expect(String(r['error_message'])).to.match(/no longer synced: config\.account_ids leaves it out/);
 
     // The account is then gone from Meta for every token: the narrowed run still knows it, and says so.
     const lists = [...sandbox.world.users.map((u) => u.accountIds), ...sandbox.world.businesses.flatMap((b) => [b.ownedAccountIds, b.clientAccountIds])];
