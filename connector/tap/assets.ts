@@ -480,14 +480,15 @@ async function discoverAccountPixels(ctx: DiscoveryContext, r: DiscoveryResult, 
         }
       } catch (err) {
         const e = asConnectorError(err);
-        // A carried account Meta refuses to every token is beyond reach: what only it listed is gone for
+        // A carried account Meta refuses is beyond reach: what only it listed is gone for
         // this state (as an account no token lists is), not a partial discovery that fails every run.
         if (r.adAccounts.has(accountId) || (e.kind !== 'permission' && e.kind !== 'config')) return failed(['pixels'], `act_${accountId}/adspixels`, err);
-        ctx.log.info(`ad account ${accountId}, no longer synced, is refused to every token (${e.message}): its pixels are no longer read, and it leaves the state's scope`, { account_id: accountId, error_kind: e.kind });
+        ctx.log.info(`ad account ${accountId}, no longer synced, is refused to the tokens that reach it (${e.message}): its pixels are no longer read, and it leaves the state's scope`, { account_id: accountId, error_kind: e.kind });
         r.lostAccounts.add(accountId);
       }
     }),
   );
+  r.carried.accounts = r.carried.accounts.filter((id) => !r.lostAccounts.has(id));
 }
 
 /** Config-ordered tokens among the given labels. */

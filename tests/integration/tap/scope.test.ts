@@ -104,7 +104,7 @@ describe('tap-facebook-ads when account_ids or business_ids narrow what earlier 
     expect(pixelReads).to.deep.equal([acct.accountId]);
   });
 
-  it('says a failing account dropped from account_ids is no longer synced (skipped), where it stayed failed before', async () => {
+  it('says a failing account dropped from account_ids is no longer synced (skipped), where it stayed failed before, and lets it go once Meta refuses it too', async () => {
     const good = rig.sb.world.accounts[0]!;
     const bad = rig.sb.world.accounts[1]!;
     rig.sb.faults.add({ kind: 'account_forbidden', accountId: bad.accountId });
@@ -117,5 +117,8 @@ describe('tap-facebook-ads when account_ids or business_ids narrow what earlier 
     expect(row).to.include({ status: 'skipped', error_class: null });
     expect(String(row!['error_message'])).to.match(/no longer synced: config\.account_ids leaves it out/);
     expect(String(row!['hint'])).to.include(`remove "${bad.accountId}" from the state's "scope"."accounts"`);
+    // Meta refuses its pixels too: beyond reach, it leaves the scope (no row from the next run on) without making this run partial.
+    expect(activated(dropped)).to.include('pixels');
+    expect((dropped.lastState()!['scope'] as { accounts: string[] }).accounts).to.deep.equal([good.accountId]);
   });
 });
