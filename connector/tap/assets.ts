@@ -40,7 +40,10 @@ export interface AccountInfo {
 }
 
 export interface DiscoveryResult {
+  /** Every Business Manager the tokens list (business_ids narrows which have their edges read, not this). */
   businesses: Map<string, FoundAsset>;
+  /** The businesses whose listing edges (owned/client accounts, pages, pixels, catalogs) were read: business_ids, or all. */
+  businessesRead: Set<string>;
   /** The ad accounts this run syncs (account_ids and business_ids applied). */
   adAccounts: Map<string, FoundAsset>;
   /**
@@ -57,8 +60,8 @@ export interface DiscoveryResult {
    * leave out, whose listings were read anyway: the businesses' edges, the accounts' adspixels.
    */
   carried: { accounts: string[]; businesses: string[] };
-  /** Carried accounts Meta answered as beyond every token's reach (permission, or no such object): out of the scope from now on. */
-  lostAccounts: Set<string>;
+  /** Carried accounts and businesses Meta refused (permission, or no such object): beyond reach, out of the scope from now on. */
+  lost: { accounts: Set<string>; businesses: Set<string> };
   /** Streams whose discovery failed for some token/business: they must not be activated. */
   incomplete: Map<string, string[]>;
   /** Configured account_ids that no token could reach, with the reason. */
@@ -171,13 +174,14 @@ const assetIdOf = (s: AssetStream, raw: Record<string, unknown>): string | undef
 export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryResult> {
   const result: DiscoveryResult = {
     businesses: new Map(),
+    businessesRead: new Set(),
     adAccounts: new Map(),
     outOfScope: new Map(),
     pages: new Map(),
     pixels: new Map(),
     productCatalogs: new Map(),
     carried: { accounts: [], businesses: [] },
-    lostAccounts: new Set(),
+    lost: { accounts: new Set(), businesses: new Set() },
     incomplete: new Map(),
     unreachable: [],
     failedTokens: [],
@@ -258,8 +262,12 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
           failed(allAssetStreams, `token "${token.label}" /${businessEdge.path}`, err);
         }
       }
-      businesses = businesses.filter((b) => typeof b['id'] === 'string' && (!businessFilter || businessFilter.has(b['id']) || carriedBusiness(b['id'])));
+      // Every business the token lists is a row of businesses (the listing is read anyway: no call more),
+      // so activating it marks deleted only a business no token lists; only some have their edges read.
+      businesses = businesses.filter((b) => typeof b['id'] === 'string');
       for (const b of businesses) merge(result.businesses, b['id'] as string, b, undefined, token.label);
+      businesses = businesses.filter((b) => !businessFilter || businessFilter.has(b['id'] as string) || carriedBusiness(b['id'] as string));
+      for (const b of businesses) result.businessesRead.add(b['id'] as string);
 
       const jobs: Array<Promise<void>> = [];
       /**
@@ -299,7 +307,10 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
                 merge(target, id, row, { business_id: businessId ?? owner, relation: edge.relation, token_label: token.label }, token.label);
               }
             } catch (err) {
-              failed([name], `token "${token.label}" ${path}`, err);
+              if (businessId !== null && carriedBusiness(businessId) && beyondReach(err)) {
+                log.info(`business ${businessId}, no longer synced, refuses ${path} (${asConnectorError(err).message}): its listings are no longer read, and it leaves the state's scope`, { business_id: businessId });
+                result.lost.businesses.add(businessId);
+              } else failed([name], `token "${token.label}" ${path}`, err);
             }
           })(),
         );
@@ -326,7 +337,8 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
     }),
   );
 
-  result.carried.businesses = [...result.businesses.keys()].filter(carriedBusiness).sort();
+  for (const id of result.lost.businesses) result.businessesRead.delete(id);
+  result.carried.businesses = [...result.businessesRead].filter(carriedBusiness).sort();
   restrictAccounts(result, config);
   await findConfiguredAccounts(ctx, result);
   await findUnsyncableAccounts(ctx, result);
@@ -479,17 +491,21 @@ async function discoverAccountPixels(ctx: DiscoveryContext, r: DiscoveryResult, 
           for (const entry of account?.access ?? []) addAccess(pixel, entry);
         }
       } catch (err) {
-        const e = asConnectorError(err);
-        // A carried account Meta refuses is beyond reach: what only it listed is gone for
-        // this state (as an account no token lists is), not a partial discovery that fails every run.
-        if (r.adAccounts.has(accountId) || (e.kind !== 'permission' && e.kind !== 'config')) return failed(['pixels'], `act_${accountId}/adspixels`, err);
-        ctx.log.info(`ad account ${accountId}, no longer synced, is refused to the tokens that reach it (${e.message}): its pixels are no longer read, and it leaves the state's scope`, { account_id: accountId, error_kind: e.kind });
-        r.lostAccounts.add(accountId);
+        if (r.adAccounts.has(accountId) || !beyondReach(err)) return failed(['pixels'], `act_${accountId}/adspixels`, err);
+        ctx.log.info(`ad account ${accountId}, no longer synced, is refused to the tokens that reach it (${asConnectorError(err).message}): its pixels are no longer read, and it leaves the state's scope`, { account_id: accountId });
+        r.lost.accounts.add(accountId);
       }
     }),
   );
-  r.carried.accounts = r.carried.accounts.filter((id) => !r.lostAccounts.has(id));
+  r.carried.accounts = r.carried.accounts.filter((id) => !r.lost.accounts.has(id));
 }
+
+/**
+ * A listing read only because earlier runs read it (DiscoveryContext.carried) that Meta refuses is beyond
+ * reach: what only it listed is gone for this state, as an account no token lists is. It is not a partial
+ * discovery: that would fail every run of a user who left the business or account out to silence it.
+ */
+const beyondReach = (err: unknown): boolean => ['permission', 'config'].includes(asConnectorError(err).kind);
 
 /** Config-ordered tokens among the given labels. */
 export function tokensFor(all: readonly TokenRef[], labels: ReadonlySet<string>): TokenRef[] {

@@ -362,12 +362,12 @@ function nextScope(run: SyncRun, r: DiscoveryResult): Scope {
   // Synced or tried (a configured account no token reaches fails, and its sync_log row says so); not one
   // skipped before any read (closed, no role): leaving it out with account_ids must silence it.
   const read = [...[...r.adAccounts.keys()].filter((id) => !r.skipped.has(id)), ...r.unreachable.map((u) => u.accountId)];
-  if (run.deps.narrowedBy) return { accounts: new Set([...prev.accounts, ...read]), businesses: new Set([...prev.businesses, ...r.businesses.keys()]) };
+  if (run.deps.narrowedBy) return { accounts: new Set([...prev.accounts, ...read]), businesses: new Set([...prev.businesses, ...r.businessesRead]) };
   const listingsComplete = !r.incomplete.has('ad_accounts') && r.failedTokens.length === 0;
-  const stillReached = (id: string): boolean => !r.lostAccounts.has(id) && (r.outOfScope.has(id) || r.carried.accounts.includes(id) || !listingsComplete);
+  const stillReached = (id: string): boolean => !r.lost.accounts.has(id) && (r.outOfScope.has(id) || r.carried.accounts.includes(id) || !listingsComplete);
   return {
     accounts: new Set([...read, ...[...prev.accounts].filter(stillReached)]),
-    businesses: new Set([...r.businesses.keys(), ...(r.incomplete.has('businesses') ? prev.businesses : [])]),
+    businesses: new Set([...r.businessesRead, ...(r.incomplete.has('businesses') ? prev.businesses : [])]),
   };
 }
 

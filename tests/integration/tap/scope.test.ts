@@ -72,6 +72,21 @@ describe('tap-facebook-ads when account_ids or business_ids narrow what earlier 
       expect(scope.accounts).to.include.members(leftOnly);
     });
 
+    it('lets a business left out go once Meta refuses its listings: no partial run, it leaves state.scope, and the next run reads none of its edges', async () => {
+      rig.sb.faults.add({ kind: 'graph_error', name: 'error_200', path: `^/${left}/owned_pages$` });
+      const refused = await run({ business_ids: [kept] }, narrowed.lastState());
+      expect(refused.code, refused.stderr.slice(-1500)).to.equal(0);
+      expect(activated(refused)).to.include.members(ASSETS);
+      expect((refused.lastState()!['scope'] as { businesses: string[] }).businesses).to.deep.equal([kept]);
+      rig.sb.faults.clear();
+      const at = rig.rec.calls.length;
+      const after = await run({ business_ids: [kept] }, refused.lastState());
+      expect(after.code, after.stderr.slice(-1500)).to.equal(0);
+      expect(calledSince(at, new RegExp(`^/${left}/`))).to.equal(false);
+      // Still listed by me/businesses: a row of businesses, not marked deleted.
+      expect(ids(after, 'businesses')).to.include(left);
+    });
+
     it('reads no listing of a business left out that no earlier run of the state read', async () => {
       const first = await run({ business_ids: [kept] });
       expect(first.code, first.stderr.slice(-1500)).to.equal(0);
@@ -79,7 +94,7 @@ describe('tap-facebook-ads when account_ids or business_ids narrow what earlier 
       const second = await run({ business_ids: [kept] }, first.lastState());
       expect(second.code, second.stderr.slice(-1500)).to.equal(0);
       expect(calledSince(at, new RegExp(`^/${left}/`))).to.equal(false);
-      expect(ids(second, 'businesses')).to.not.include(left);
+      expect(ids(second, 'businesses'), 'listed by me/businesses, which is read anyway').to.include(left);
       expect(activated(second)).to.include.members(ASSETS);
       expect(second.records('sync_log').filter((l) => l['status'] === 'skipped')).to.deep.equal([]);
     });
