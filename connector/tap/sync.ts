@@ -322,7 +322,7 @@ async function discover(run: SyncRun, tokens: TokenFacts): Promise<DiscoveryResu
     scopes: tokens.scopes,
     types: tokens.types,
     deadTokens: tokens.deadTokens,
-    ...(run.deps.narrowedBy ? { accountIdsFrom: run.deps.narrowedBy } : { carried: run.scope }),
+    ...(run.deps.narrowedBy ? { accountIdsFrom: run.deps.narrowedBy } : run.selected.size > 0 ? { carried: run.scope } : {}),
   });
   if (discovery.adAccounts.size === 0 && discovery.failedTokens.length === run.tokens.length && discovery.failedTokens[0]) throw discovery.failedTokens[0].error;
   const leftOut = [...discovery.outOfScope.keys()].sort();
@@ -332,7 +332,8 @@ async function discover(run: SyncRun, tokens: TokenFacts): Promise<DiscoveryResu
     });
   }
   logCarried(log, discovery);
-  run.state = withScope(run.state, nextScope(run, discovery));
+  // A run that selects nothing reads nothing: it hands the state on as it came (README "Streams").
+  if (run.selected.size > 0) run.state = withScope(run.state, nextScope(run, discovery));
   return discovery;
 }
 
