@@ -228,6 +228,8 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
   };
   const businessFilter = config.business_ids ? new Set(config.business_ids) : undefined;
   const carriedBusiness = (id: string): boolean => businessFilter !== undefined && !businessFilter.has(id) && ctx.carried?.businesses.has(id) === true;
+  /** Per carried business, the tokens Meta refused one of its edges to (beyondReach). */
+  const refused = new Map<string, Set<string>>();
   const allAssetStreams = ASSET_STREAMS.map((s) => s.name);
   for (const dead of ctx.deadTokens ?? []) {
     failed(allAssetStreams, `token "${dead.label}" (debug_token)`, dead.error);
@@ -308,8 +310,8 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
               }
             } catch (err) {
               if (businessId !== null && carriedBusiness(businessId) && beyondReach(err)) {
-                log.info(`business ${businessId}, no longer synced, refuses ${path} (${asConnectorError(err).message}): its listings are no longer read, and it leaves the state's scope`, { business_id: businessId });
-                result.lost.businesses.add(businessId);
+                log.info(`business ${businessId}, no longer synced, refuses ${path} to token "${token.label}" (${asConnectorError(err).message})`, { business_id: businessId, token_label: token.label });
+                refused.set(businessId, new Set([...(refused.get(businessId) ?? []), token.label]));
               } else failed([name], `token "${token.label}" ${path}`, err);
             }
           })(),
@@ -337,7 +339,13 @@ export async function discoverAssets(ctx: DiscoveryContext): Promise<DiscoveryRe
     }),
   );
 
-  for (const id of result.lost.businesses) result.businessesRead.delete(id);
+  // Business edges list the business's assets whichever token asks: one token still reading them is enough.
+  for (const [id, labels] of refused) {
+    if (![...result.businesses.get(id)!.tokenLabels].every((l) => labels.has(l))) continue;
+    log.info(`business ${id}, no longer synced, refuses its listings to every token that lists it: they are no longer read, and it leaves the state's scope`, { business_id: id });
+    result.lost.businesses.add(id);
+    result.businessesRead.delete(id);
+  }
   result.carried.businesses = [...result.businessesRead].filter(carriedBusiness).sort();
   restrictAccounts(result, config);
   await findConfiguredAccounts(ctx, result);

@@ -98,6 +98,42 @@ describe('tap asset discovery (scripted Graph)', () => {
     expect((await run(world())).result.outOfScope.size).to.equal(0);
   });
 
+  it('reads the edges of a business business_ids leaves out only when earlier runs read it, and lets it go only once every token listing it is refused', async () => {
+    const discoverWith = async (edges: Record<string, Edges>, carried?: string[]) => {
+      const config = validateTapConfig({ access_tokens: tokens, business_ids: ['900'] }).config;
+      const graph = new FakeGraph(edges);
+      const scope = carried ? { carried: { accounts: new Set<string>(), businesses: new Set(carried) } } : {};
+      return { result: await discoverAssets({ graph, config, tokens, log: silent, limit: pLimit(2), selected: new Map([['ad_accounts', ['account_id', 'id', 'name']]]), ...scope }), graph };
+    };
+    // The agency's token lists business 800 too, but has no role on its edges (the fake answers permission).
+    const edges = (): Record<string, Edges> => {
+      const w = world();
+      w['agency']!['me/businesses'] = [
+        { id: '900', name: 'Agency' },
+        { id: '800', name: 'Brand' },
+      ];
+      return w;
+    };
+    const never = await discoverWith(edges());
+    expect(never.graph.calls.filter((c) => c.includes(' 800/'))).to.deep.equal([]);
+    expect([...never.result.businesses.keys()].sort(), 'listed by me/businesses: a row, no call more').to.deep.equal(['800', '900']);
+
+    const carried = await discoverWith(edges(), ['800']);
+    expect(carried.graph.calls).to.include('brand 800/owned_ad_accounts');
+    expect(carried.result.carried.businesses).to.deep.equal(['800']);
+    expect([...carried.result.businessesRead].sort()).to.deep.equal(['800', '900']);
+    expect([...carried.result.adAccounts.keys()].sort(), 'synced: business_ids alone').to.deep.equal(['1', '2']);
+    expect(carried.result.incomplete.size, "the brand token read 800's edges: the agency's refusal leaves nothing unknown").to.equal(0);
+    expect(carried.result.lost.businesses.size).to.equal(0);
+
+    const refusedToAll = edges();
+    delete refusedToAll['brand']!['800/owned_ad_accounts'];
+    const gone = await discoverWith(refusedToAll, ['800']);
+    expect([...gone.result.lost.businesses]).to.deep.equal(['800']);
+    expect([...gone.result.businessesRead]).to.deep.equal(['900']);
+    expect(gone.result.incomplete.size, 'beyond reach, not a partial discovery').to.equal(0);
+  });
+
   it('marks a stream incomplete when one edge fails, and keeps what the other paths found', async () => {
     const edges = world();
     edges['brand']!['800/owned_ad_accounts'] = new TransientError('boom');
