@@ -65,7 +65,7 @@ export const TAP_SPEC = {
         "pattern": "^[0-9]{1,20}$",
         "description": "business id: digits"
       },
-      "description": "Restrict Business Manager discovery to these businesses."
+      "description": "Restrict the sync to the ad accounts these Business Managers reach, and their reading to these businesses' edges. businesses still lists every Business Manager the tokens list; one left out that earlier runs of the state read keeps its edges read, so nothing of it is marked deleted (README: Narrowing account_ids or business_ids)."
     },
     "start_date": {
       "type": "string",
