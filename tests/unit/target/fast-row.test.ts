@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { streamFields } from '../../../connector/target/fields.js';
+import { streamFields, type MappedField } from '../../../connector/target/fields.js';
 import { mapBatchPart, type MapJob } from '../../../connector/target/map-batch.js';
 import { FALLBACK, FastRowMapper, STALE, WRITTEN, type RowSink } from '../../../connector/target/fast-row.js';
 import { readJsonFile, REPO_ROOT } from '../../../connector/core/config.js';
@@ -69,8 +69,20 @@ interface Outcome {
 
 let dir: string;
 
+/** A stream as the mapper gets it: its SCHEMA, key and columns. */
+interface Stream {
+  name: string;
+  schema: Record<string, unknown>;
+  keys: string[];
+  fields: MappedField[];
+}
+const INSIGHTS: Stream = { name: 'insights_ad', schema: SCHEMA, keys: KEYS, fields: FIELDS };
+
+/** A hand-made stream; its columns mapped from `schema` as the target maps them. */
+const handMade = (name: string, schema: Record<string, unknown>, keys: string[]): Stream => ({ name, schema, keys, fields: streamFields(schema, { stream: name }) });
+
 /** Maps `lines` (each its own part) through one path; the outcome of each line. */
-function mapLines(lines: string[], fastPath: boolean, activated?: bigint): Outcome[] {
+function mapLines(lines: string[], fastPath: boolean, activated?: bigint, stream: Stream = INSIGHTS): Outcome[] {
   const raw = path.join(dir, 'raw.ndjson');
   const entries = lines.map((l, i) => Buffer.from(`${i + 2} ${RECEIVED_MS + (i % 2)} ${l}\n`));
   writeFileSync(raw, Buffer.concat(entries));
@@ -78,7 +90,20 @@ function mapLines(lines: string[], fastPath: boolean, activated?: bigint): Outco
   let at = 0;
   for (const entry of entries) {
     const outPath = path.join(dir, 'out.ndjson');
-    const job: MapJob = { stream: 'insights_ad', rawPath: raw, part: { start: at, end: at + entry.length }, outPath, fields: FIELDS, keySources: KEYS, schema: SCHEMA, schemaKey: 'insights_ad#test', validate: true, activated, batchedAt: BATCHED_AT, fastPath };
+    const job: MapJob = {
+      stream: stream.name,
+      rawPath: raw,
+      part: { start: at, end: at + entry.length },
+      outPath,
+      fields: stream.fields,
+      keySources: stream.keys,
+      schema: stream.schema,
+      schemaKey: `${stream.name}#${JSON.stringify(stream.schema)}`,
+      validate: true,
+      activated,
+      batchedAt: BATCHED_AT,
+      fastPath,
+    };
     at += entry.length;
     try {
       const result = mapBatchPart(job);
@@ -93,9 +118,9 @@ function mapLines(lines: string[], fastPath: boolean, activated?: bigint): Outco
 const recordLine = (record: unknown, extra: Record<string, unknown> = {}): string => JSON.stringify({ type: 'RECORD', stream: 'insights_ad', record, time_extracted: '2026-01-01T12:00:01.000Z', ...extra });
 
 /** Both paths agree on every line; returns the full path's outcomes. */
-function expectSame(lines: string[], activated?: bigint): Outcome[] {
-  const fast = mapLines(lines, true, activated);
-  const full = mapLines(lines, false, activated);
+function expectSame(lines: string[], activated?: bigint, stream: Stream = INSIGHTS): Outcome[] {
+  const fast = mapLines(lines, true, activated, stream);
+  const full = mapLines(lines, false, activated, stream);
   for (let i = 0; i < lines.length; i++) expect(fast[i], `line ${i}: ${lines[i]!.slice(0, 400)}`).to.deep.equal(full[i]);
   return full;
 }
@@ -282,5 +307,17 @@ describe('target fast row path (fast-row.ts) against the full path', function ()
     const at = { line: 2, receivedAt: Buffer.from('"x"'), batchedAt: Buffer.from('"y"'), activated: 2n };
     const taken = lines.filter((l) => fast.map(Buffer.from(l), at, sink) !== FALLBACK).length;
     expect(taken).to.be.greaterThan(300);
+  });
+
+  it('takes an object lacking a property named as an Object.prototype member only as the full path does (ajv and toRow read it from the prototype)', () => {
+    const schema = { type: 'object', properties: { id: { type: 'string' }, valueOf: { type: ['integer', 'null'] }, toString: {}, ev: { type: ['object', 'null'], properties: { constructor: { type: ['string', 'null'] } } } } };
+    const stream = handMade('protos', schema, ['id']);
+    const line = (record: unknown): string => JSON.stringify({ type: 'RECORD', stream: 'protos', record });
+    const lines = [line({ id: '1' }), line({ id: '1', valueOf: 2 }), line({ id: '1', valueOf: 2, toString: 's' }), line({ id: '1', valueOf: 2, toString: 's', ev: {} }), line({ id: '1', valueOf: 2, toString: 's', ev: { constructor: 'c' } })];
+    const full = expectSame(lines, undefined, stream);
+    expect(full[0]!.error).to.match(/record\.valueOf must be integer,null/);
+    const fast = FastRowMapper.compile(schema, stream.fields, ['id'], 'protos')!;
+    const at = { line: 2, receivedAt: Buffer.from('"x"'), batchedAt: Buffer.from('"y"'), activated: undefined };
+    expect(fast.map(Buffer.from(lines[4]!), at, scratchSink())).to.equal(WRITTEN);
   });
 });
