@@ -20,10 +20,10 @@ const AJV_OPTIONS = { allErrors: true, verbose: true, strict: false, allowUnionT
  * A new ajv with the formats of ajv-formats, loaded on first use (the tap validates its config without it).
  * `quiet`: no console warnings (ajv writes "unknown format … ignored" as plain text, where stderr carries JSON log lines).
  */
-export function newAjv(opts: { useDefaults?: boolean; source?: boolean; quiet?: boolean } = {}): Ajv {
+export function newAjv(opts: { useDefaults?: boolean; source?: boolean; quiet?: boolean; ownProperties?: boolean } = {}): Ajv {
   const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
   const addFormats = require('ajv-formats') as (a: Ajv) => Ajv;
-  const ajv = new AjvClass({ ...AJV_OPTIONS, useDefaults: opts.useDefaults ?? false, ...(opts.source ? { code: { source: true } } : {}), ...(opts.quiet ? { logger: false as const } : {}) });
+  const ajv = new AjvClass({ ...AJV_OPTIONS, useDefaults: opts.useDefaults ?? false, ...(opts.source ? { code: { source: true } } : {}), ...(opts.quiet ? { logger: false as const } : {}), ...(opts.ownProperties ? { ownProperties: true } : {}) });
   addFormats(ajv);
   return ajv;
 }

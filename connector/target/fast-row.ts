@@ -145,12 +145,6 @@ function compileNode(schema: unknown, nested = false): Node | undefined {
     if (i < 0) return undefined;
     required.push(i);
   }
-  // A property named as an Object.prototype member (toString, valueOf, constructor…) that an object
-  // lacks is read from the prototype by ajv and toRow (a function: refused, or a column dropped from
-  // the row), so such a key must be present for this path to take the object.
-  props?.forEach((x, i) => {
-    if (x.key.toString('utf8') in Object.prototype && !required.includes(i)) required.push(i);
-  });
   const ap = s['additionalProperties'];
   // A schema for additional properties: an unlisted key falls back anyway, so only `false` matters.
   if (ap !== undefined && typeof ap !== 'boolean' && (typeof ap !== 'object' || ap === null)) return undefined;

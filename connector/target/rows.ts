@@ -279,6 +279,12 @@ function canonicalTimestamp(m: RegExpExecArray): string {
  */
 const micros = (frac: string | undefined): string => (frac !== undefined && frac.length > 1 + TIMESTAMP_FRACTION_DIGITS ? frac.slice(0, 1 + TIMESTAMP_FRACTION_DIGITS) : (frac ?? ''));
 
+/**
+ * A record's own value of `key`: a property the record lacks is absent even when Object.prototype
+ * has a member of that name (toString, constructor…), which a plain read would return as a function.
+ */
+const ownValue = (o: Record<string, unknown>, key: string): unknown => (Object.hasOwn(o, key) ? o[key] : undefined);
+
 function convert(field: MappedField, v: unknown, path: string, strings: boolean): unknown {
   if (v === null || v === undefined) return null;
   if (field.mode === 'REPEATED') {
@@ -339,7 +345,7 @@ function convertOne(field: MappedField, v: unknown, path: string, strings: boole
       const src = v as Record<string, unknown>;
       // No prototype: a column named __proto__ is an ordinary key here, never the object's prototype.
       const out = Object.create(null) as Record<string, unknown>;
-      for (const f of field.fields ?? []) out[f.name] = f.source === undefined ? null : convert(f, src[f.source], `${path}.${f.source}`, strings);
+      for (const f of field.fields ?? []) out[f.name] = f.source === undefined ? null : convert(f, ownValue(src, f.source), `${path}.${f.source}`, strings);
       return out;
     }
   }
@@ -351,7 +357,7 @@ function convertOne(field: MappedField, v: unknown, path: string, strings: boole
  */
 export function toRow(stream: string, line: number, record: Record<string, unknown>, fields: readonly MappedField[], keySources: readonly string[], meta: RowMeta): Record<string, unknown> {
   for (const k of keySources) {
-    const v = record[k];
+    const v = ownValue(record, k);
     if (v === null || v === undefined || v === '') {
       throw new DataError(`line ${line}: stream "${stream}": key property "${k}" is missing or null`, {
         context: { line, stream, property: k },
@@ -372,15 +378,15 @@ export function toRow(stream: string, line: number, record: Record<string, unkno
           continue;
         case '_sdc_extracted_at': {
           // A problem is named where the value came from: the record's own column or the RECORD's time_extracted.
-          const own = record['_sdc_extracted_at'];
+          const own = ownValue(record, '_sdc_extracted_at');
           row[f.name] = own !== undefined && own !== null ? convert(f, own, '_sdc_extracted_at', strings) : convert(f, meta.extractedAt, 'time_extracted', strings);
           continue;
         }
         case '_sdc_table_version':
-          row[f.name] = meta.version !== undefined ? versionJson(meta.version) : convert(f, record['_sdc_table_version'], '_sdc_table_version', strings);
+          row[f.name] = meta.version !== undefined ? versionJson(meta.version) : convert(f, ownValue(record, '_sdc_table_version'), '_sdc_table_version', strings);
           continue;
         default:
-          row[f.name] = f.source === undefined ? null : convert(f, record[f.source], f.source, strings);
+          row[f.name] = f.source === undefined ? null : convert(f, ownValue(record, f.source), f.source, strings);
       }
     }
   } catch (err) {

@@ -19,7 +19,9 @@ export const DATE_TIME_FORMAT_PATTERN = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{
 export function newRecordAjv(): ReturnType<typeof newAjv> {
   // Quiet: a format ajv does not know is ignored (the column is a STRING, kept as sent); its warning
   // was a plain-text stderr line, twice (the loader's compile and the mapper's).
-  const ajv = newAjv({ quiet: true });
+  // Own properties only: a record lacking "constructor" or "toString" must not pass `required`
+  // (or a type) through Object.prototype's member of that name (rows.ts reads own values too).
+  const ajv = newAjv({ quiet: true, ownProperties: true });
   for (const f of DECIMAL_FORMATS) ajv.addFormat(f, DECIMAL_FORMAT_PATTERN);
   ajv.addFormat('date-time', DATE_TIME_FORMAT_PATTERN);
   // A time without an offset, as the Meltano SDK's TimeType writes Python's time.isoformat()
