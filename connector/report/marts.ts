@@ -258,11 +258,32 @@ async function lastRead(conn: DuckDBConnection, schema: string, to: string, now:
   };
 }
 
+/**
+ * The days the focus platform's sync read (the coverage's first and last day, whatever was spent
+ * on them), or undefined in a warehouse without the coverage view or rows. The report's period
+ * spans these too: a day read with no Facebook delivery (everything paused) is still a synced day,
+ * on which the other channels' spend counts.
+ */
+async function readWindow(conn: DuckDBConnection, schema: string): Promise<{ from: string; to: string } | undefined> {
+  const coverage = await locateView(conn, COVERAGE_VIEW, schema);
+  if (coverage === undefined) return undefined;
+  const [r] = await rows(conn, `select cast(min(date_start) as varchar) as d0, cast(max(date_stop) as varchar) as d1 from ${coverage} where report = 'insights_campaign'`);
+  const from = dec(r?.['d0']);
+  const to = dec(r?.['d1']);
+  return from !== null && to !== null ? { from, to } : undefined;
+}
+
 export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQueryOptions, 'duckdbPath'>): Promise<ReportData> {
   const m = await locateMarts(conn, o.dataset);
-  const bounds = await rows(conn, `select cast(min(date_day) as varchar) as d0, cast(max(date_day) as varchar) as d1, any_value(reporting_currency) as cur from ${m.spendDaily} where platform = '${FOCUS_PLATFORM}'`);
-  const from = s(bounds[0]?.['d0']);
-  const to = s(bounds[0]?.['d1']);
+  const bounds = await rows(conn, `select cast(min(date_day) filter (where platform = '${FOCUS_PLATFORM}') as varchar) as d0, cast(max(date_day) filter (where platform = '${FOCUS_PLATFORM}') as varchar) as d1, any_value(reporting_currency) as cur from ${m.spendDaily}`);
+  const builtBefore = await insightsAfterBuild(conn, m.schema, m.campaignReport);
+  // The period is the days synced, not the first and last day with spend: trailing days read with no
+  // delivery (campaigns paused) left the other channels' spend on them out of every total. After a
+  // sync the models missed, the coverage runs past what they were built with: the rows bound it then.
+  const synced = builtBefore ? undefined : await readWindow(conn, m.schema);
+  const days = (...ds: (string | null | undefined)[]): string[] => ds.filter((d): d is string => !!d).sort();
+  const from = days(dec(bounds[0]?.['d0']), synced?.from)[0] ?? '';
+  const to = days(dec(bounds[0]?.['d1']), synced?.to).at(-1) ?? '';
   if (!from) throw new ConfigError(`${MARTS.spendDaily} has no ${FOCUS_PLATFORM} rows`, { hint: 'The sync loaded no insights: check the sync summary and sync_log for failed accounts.' });
   const window = `date_day between cast('${from}' as date) and cast('${to}' as date)`;
   // Months that overlap the synced window (CAC is monthly; partial months are labelled as such).
@@ -369,7 +390,6 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
       `No longer synced: ${notSynced.map((a) => `act_${a.account_id} (last read at ${a.lastReadAt})`).join(', ')}: the latest runs skip ${notSynced.length === 1 ? 'it' : 'them'} (left out by account_ids or business_ids, or closed: sync_log says which), so ${notSynced.length === 1 ? 'its' : 'their'} figures stop there.`,
     );
   }
-  const builtBefore = await insightsAfterBuild(conn, m.schema, m.campaignReport);
   // The coverage view reads the raw tables as they are now: after a sync the models missed, its latest
   // read is not the one the figures come from, nor does it say how far the build's last day was read.
   // The page then claims neither, and its note says to build again.

@@ -6,6 +6,7 @@ import { queryReportData } from '../../../connector/report/marts.js';
 import { renderReport } from '../../../connector/report/html.js';
 import { reportHighlights } from '../../../connector/report/highlights.js';
 import { ConfigError, EXIT_CODES } from '../../../connector/core/errors.js';
+import { parse } from 'node-html-parser';
 
 async function marts(zones: Record<string, string>, reportingZone: string, monthToDate = false): Promise<{ conn: DuckDBConnection; close: () => void }> {
   const instance = await DuckDBInstance.create(':memory:');
@@ -140,6 +141,25 @@ describe('report figures read from the marts', () => {
       const whole = await queryReportData(db.conn, { title: 't', generatedAt: 'g', now: new Date('2026-11-01T09:05:00Z') });
       expect(whole.partialMonths).to.deep.equal([]);
       expect(whole.notes.filter((n) => n.includes('last day synced'))).to.deep.equal([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("spans the days the sync read, not the first and last day Facebook spent: the other channels' spend on days read without delivery counts", async () => {
+    const db = await marts({ '1': 'UTC' }, 'UTC');
+    try {
+      // Facebook read to 2026-11-05, but its campaigns were paused after 2026-10-31 (no rows); Google kept spending.
+      await withCoverage(db.conn, [{ account: '1', until: '2026-11-05', accountToday: '2026-11-06', at: '2026-11-06T01:00:00Z' }]);
+      await db.conn.run(`insert into fct_ad_spend_daily values ('2026-10-15', 'google_ads', 'Google Ads', 'g1', 'gc1', 5, 5, 'USD'), ('2026-11-03', 'google_ads', 'Google Ads', 'g1', 'gc1', 7, 7, 'USD')`);
+      const d = await queryReportData(db.conn, { title: 't', generatedAt: 'g', now: new Date('2026-11-06T13:00:00Z') });
+      expect(d.period).to.deep.equal({ from: '2026-10-01', to: '2026-11-05' });
+      expect(d.spendDaily.filter((p) => p.channel === 'google_ads').map((p) => [p.date, Number(p.spend)])).to.deep.equal([
+        ['2026-10-15', 5],
+        ['2026-11-03', 7],
+      ]);
+      expect(parse(renderReport(d)).querySelector('#kpi-spend b')?.getAttribute('data-value')).to.equal('32.00');
+      expect(reportHighlights(d)[0]).to.equal('Spend 2026-10-01 → 2026-11-05: Facebook Ads 20.00 USD · Google Ads 12.00 USD');
     } finally {
       db.close();
     }
