@@ -50,11 +50,15 @@ platforms as (
 
 keys as (
 
+    -- A platform's month it read is a row even with neither spend nor new customers on it (spend 0
+    -- when read in full), as in fct_cac_monthly.
     select distinct month_start, channel
     from (
         select month_start, channel from spend_days
         union all
         select month_start, channel from first_orders
+        union all
+        select month_start, platform as channel from coverage
     ) as all_keys
 
 ),

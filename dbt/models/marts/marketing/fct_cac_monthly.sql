@@ -53,11 +53,15 @@ platforms as (
 
 months as (
 
+    -- A month some platform read is a row even with neither spend nor new customers (all campaigns
+    -- paused, no sales): spend 0 when read in full, never a gap in the monthly series.
     select distinct month_start
     from (
         select month_start from spend_days
         union all
         select month_start from first_orders
+        union all
+        select month_start from coverage
     ) as all_months
 
 ),
