@@ -13,6 +13,7 @@ import { REPO_ROOT } from '../../../connector/core/config.js';
 import { Logger } from '../../../connector/core/log.js';
 import { resolveDbt } from '../../../connector/dbt/python-env.js';
 import { dbtBuild, runDbt, type DbtBuildResult } from '../../../connector/dbt/run.js';
+import { readRunResults } from '../../../connector/dbt/results.js';
 import { renderReport } from '../../../connector/report/html.js';
 import { loadReportData } from '../../../connector/report/marts.js';
 import { chromiumInstalled, INSTALL_HINT, launchChromium, renderAt, type Browser, type RenderedReport } from '../../helpers/browser.js';
@@ -219,6 +220,15 @@ describe('dbt/integration_tests: the project as a package on a hand-computable w
       ]);
       // The months 102 was read in keep their figures: October stays tracked.
       expect(await sql("select cast(cac as varchar) as cac, unread_accounts as unread from analytics.fct_cac_monthly where month_start = date '2026-10-01'")).to.deep.equal([{ cac: '103.333333333', unread: null }]);
+    });
+
+    it("fails the tracked-month check for a month called tracked although one account missed days the other read (November: 102 read to the 20th, 101 to the end)", async () => {
+      // The check recomputes coverage on its own: it must hold per account, as the rule does. Counting
+      // a day read by any account passed a tracked November whose 102 spend after the 20th was never read.
+      await sql("update analytics.fct_cac_monthly set is_spend_tracked = true, as_of_date = date '2026-11-30' where month_start = date '2026-11-01'", false);
+      const check = await runDbt(['test', '--select', 'assert_cac_tracked_months_were_read_every_day'], { duckdbPath: file, projectDir: IT_DIR, log, threads: 2 });
+      const nodes = readRunResults(path.join(check.targetPath, 'run_results.json'))!.nodes;
+      expect(nodes.map((n) => `${n.name} ${n.status} ${n.failures}`)).to.deep.equal(['assert_cac_tracked_months_were_read_every_day fail 1']);
     });
   });
 });
