@@ -222,6 +222,16 @@ describe('dbt/integration_tests: the project as a package on a hand-computable w
       expect(await sql("select cast(cac as varchar) as cac, unread_accounts as unread from analytics.fct_cac_monthly where month_start = date '2026-10-01'")).to.deep.equal([{ cac: '103.333333333', unread: null }]);
     });
 
+    it('fails the spend check for spend counted in the wrong month, though the total over the ended months is right', async () => {
+      // September +10, October -10: what a day cut into the neighbouring month does. The check compared
+      // the sum over every ended month, which this leaves equal.
+      await sql("update analytics.fct_cac_monthly set spend = spend + case month_start when date '2026-09-01' then 10 else -10 end where month_start in (date '2026-09-01', date '2026-10-01')", false);
+      const check = await runDbt(['test', '--select', 'assert_cac_spend_equals_fct_spend'], { duckdbPath: file, projectDir: IT_DIR, log, threads: 2 });
+      const nodes = readRunResults(path.join(check.targetPath, 'run_results.json'))!.nodes;
+      expect(nodes.map((n) => `${n.name} ${n.status} ${n.failures}`)).to.deep.equal(['assert_cac_spend_equals_fct_spend fail 2']);
+      await sql("update analytics.fct_cac_monthly set spend = spend - case month_start when date '2026-09-01' then 10 else -10 end where month_start in (date '2026-09-01', date '2026-10-01')", false);
+    });
+
     it("fails the tracked-month check for a month called tracked although one account missed days the other read (November: 102 read to the 20th, 101 to the end)", async () => {
       // The check recomputes coverage on its own: it must hold per account, as the rule does. Counting
       // a day read by any account passed a tracked November whose 102 spend after the 20th was never read.
