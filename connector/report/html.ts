@@ -307,7 +307,7 @@ ${
 </table></div>
 </section>
 ${d.notes.length ? `<section id="notes"><h2>Notes</h2><ul>${d.notes.map((n) => `<li class="note">${esc(n)}</li>`).join('')}</ul></section>` : ''}
-<footer>Source: ${d.sources.map(esc).join(', ')}. Built by fb-ads-elt from the warehouse marts; numbers follow the attribution windows in the tap config and may differ from Ads Manager for recent days (Meta restates up to 28 days).</footer>
+<footer>Source: ${d.sources.map(esc).join(', ')}. Built by fb-ads-elt from the warehouse marts; conversions are Meta's figure under the attribution setting the tap reads with (each ad set's own by default, as Ads Manager shows them; the requested attribution windows only add per-window figures to the raw rows), and the last 28 days may still change (Meta restates up to 28 days).</footer>
 </main>
 </body>
 </html>

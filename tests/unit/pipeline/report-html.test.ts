@@ -47,6 +47,12 @@ describe('stakeholder HTML report', () => {
     expect(html.startsWith('<!DOCTYPE html>')).to.equal(true);
   });
 
+  it('says conversions follow the attribution setting the tap reads with, not the attribution windows it requests (the marts sum `value`, which the windows leave alone)', () => {
+    const footer = root.querySelector('footer')!.text;
+    expect(footer).to.include("conversions are Meta's figure under the attribution setting the tap reads with (each ad set's own by default");
+    expect(footer).not.to.match(/follow the attribution windows/);
+  });
+
   it('escapes names coming from the data', () => {
     expect(root.querySelector('h1')?.text).to.equal('Spend <&> CAC');
     expect(html).not.to.include('<sale>');
