@@ -345,6 +345,30 @@ describe('dbt build of dbt/ on DuckDB with the demo data on (real dbt, generated
     expect(Number((await rows('select count(*) as n from analytics.facebook_ads__ad_report'))[0]!['n'])).to.equal(before);
   });
 
+  it('re-counts the conversions of every ad report day counted with another var conversion_action_types, as the table-built reports are re-counted whole', async function () {
+    const only = ['offsite_conversion.fb_pixel_purchase'];
+    const counted = (types: string[]): Map<string, number> =>
+      new Map(fixture['insights_ad']!.map((r) => [`${String(r['ad_id'])}|${String(r['date_start'])}`, ((r['actions'] as Row[] | undefined) ?? []).filter((a) => types.includes(String(a['action_type']))).reduce((n, a) => n + Number(a['value']), 0)]));
+    const stored = async (): Promise<{ conversions: Map<string, number>; lists: string[] }> => {
+      const got = await rows('select ad_id, cast(date_day as varchar) as d, conversions, conversion_action_types as types from analytics.facebook_ads__ad_report');
+      // The fixture's ad-days (an earlier test loaded a backfilled copy of one of them too).
+      const fixtureDays = counted([]);
+      return {
+        conversions: new Map(got.map((g): [string, number] => [`${String(g['ad_id'])}|${String(g['d'])}`, Number(g['conversions'])]).filter(([k]) => fixtureDays.has(k))),
+        lists: [...new Set(got.map((g) => String(g['types'])))],
+      };
+    };
+    const defaults = projectVars()['conversion_action_types'] as string[];
+    expect(counted(only), 'the fixture has conversions the narrower list leaves out').to.not.deep.equal(counted(defaults));
+    // The run date long after every loaded day: neither the lookback nor the loaded-since rule re-processes any.
+    // The build's reconciliation test (assert_facebook_ad_spend_reconciles) counts staging with the new list.
+    await dbtBuild({ duckdbPath: file, log, vars: { ...DEMO_MODELS_VARS, run_date: '2030-06-01', conversion_action_types: only }, select: ['facebook_ads__ad_report'] });
+    expect(await stored()).to.deep.equal({ conversions: counted(only), lists: [only.join(',')] });
+    // And back, in any order: the same definition.
+    await dbtBuild({ duckdbPath: file, log, vars: { ...DEMO_MODELS_VARS, run_date: '2030-06-01', conversion_action_types: [...defaults].reverse() }, select: ['facebook_ads__ad_report'] });
+    expect(await stored()).to.deep.equal({ conversions: counted(defaults), lists: [[...defaults].sort().join(',')] });
+  });
+
   it('`fb-ads-elt models build` exits 6 naming the broken model, the failed unit test, grain test and reconciliation test', async function () {
     const root = mkdtempSync(path.join(os.tmpdir(), 'dbt-broken-'));
     try {

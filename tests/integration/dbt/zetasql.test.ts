@@ -49,13 +49,24 @@ describe('models compiled for BigQuery by real dbt, checked by ZetaSQL', functio
     const created = await fetch(`${emulator.url}/bigquery/v2/projects/${BQ_PROJECT}/datasets/${BQ_MODELS_DATASET}/tables`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ tableReference: { tableId: 'facebook_ads__ad_report' }, schema: { fields: [{ name: 'date_day', type: 'DATE', mode: 'NULLABLE' }] } }),
+      // With the column each row keeps its conversion definition in, as every build since it existed leaves the table.
+      body: JSON.stringify({
+        tableReference: { tableId: 'facebook_ads__ad_report' },
+        schema: {
+          fields: [
+            { name: 'date_day', type: 'DATE', mode: 'NULLABLE' },
+            { name: 'conversion_action_types', type: 'STRING', mode: 'NULLABLE' },
+          ],
+        },
+      }),
     });
     expect(created.status).to.equal(200);
     const incremental = await compileForBigQuery({ emulatorUrl: emulator.url, select: ['facebook_ads__ad_report'], vars: VARS });
     const branch = incremental.models.find((m) => m.name === 'facebook_ads__ad_report')!;
     // The lookback counts back from the run date; days loaded since the last build come too.
     expect(branch.sql).to.match(/where date_day >= date_add\(cast\('2026-11-20' as date\), interval -28 day\)\s+or date_day in \(/);
+    // Days counted with another conversion_action_types list are re-counted (dbt read the table's columns).
+    expect(branch.sql).to.match(/where conversion_action_types is distinct from 'offsite_conversion\.fb_pixel_lead,offsite_conversion\.fb_pixel_purchase,onsite_conversion\.lead_grouped'/);
 
     const results = await checkCompiledModels(compiled, baseTables(compiled), [{ name: 'facebook_ads__ad_report (incremental run)', sql: branch.sql }, ...compiled.tests.map((t) => ({ name: `test ${t.name}`, sql: t.sql }))]);
     const failures = results.filter((r: ModelCheck) => !r.ok);

@@ -6,9 +6,13 @@
     full-table MERGE scan), DuckDB deletes the re-processed keys and inserts them again
     (delete+insert). Days whose stored names, status or creative differ from the entities' current
     ones (a rename, an ad deleted or archived after the lookback) are re-processed too, so old days
-    show what the table-built reports show. A column added to the model is added to the table
-    (append_new_columns); none is ever dropped from it. -#}
+    show what the table-built reports show; so are days counted with another
+    var('conversion_action_types') than this run's (each row keeps the list it was counted with). A
+    column added to the model is added to the table (append_new_columns); none is ever dropped from
+    it. -#}
 {% set on_bigquery = target.type == 'bigquery' %}
+{#- The conversion definition the rows are counted with, order aside: a changed list re-counts every day. -#}
+{% set conversion_types = var('conversion_action_types') | sort | join(',') | replace("'", "''") %}
 {{
     config(
         materialized='incremental',
@@ -80,6 +84,16 @@ insights as (
                     or reported.creative_name is distinct from creatives.creative_name
                 ))
         )
+        {%- if 'conversion_action_types' in (adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list) %}
+        or date_day in (
+            -- Days counted with another conversion definition than this run's (the var changed).
+            select date_day from {{ this }}
+            where conversion_action_types is distinct from '{{ conversion_types }}'
+        )
+        {%- else %}
+        -- A table built before rows kept their conversion definition: re-count every day once.
+        or true
+        {%- endif %}
     {% endif %}
 
 )
@@ -107,6 +121,7 @@ select
     insights.frequency,
     {{ sum_action_values('insights.actions', var('conversion_action_types')) }} as conversions,
     cast({{ sum_action_values('insights.action_values', var('conversion_action_types')) }} as {{ type_money() }}) as conversions_value,
+    '{{ conversion_types }}' as conversion_action_types,
     insights.loaded_at
 from insights
 left join accounts
