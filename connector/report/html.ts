@@ -2,6 +2,7 @@
 // no network) with spend by channel over time, CAC by month and channel, and the top campaigns.
 // Every figure shown in a table also carries its exact value in data-value, so tests (and anyone
 // scraping the page) read the number rather than its formatting.
+import { addDays, daysBetween } from '../core/dates.js';
 import { esc, groupedBarChart, hBarChart, lineChart, type Series } from './svg.js';
 
 export interface SpendPoint {
@@ -163,6 +164,9 @@ export function renderReport(d: ReportData): string {
   const label = (c: string): string => channelLabel(c, d.channelLabels);
   const channels = [...new Set(d.spendDaily.map((p) => p.channel))].sort();
   const series: Series[] = channels.map((c) => ({ name: label(c), points: d.spendDaily.filter((p) => p.channel === c).map((p) => ({ x: p.date, y: Number(p.spend) })) }));
+  // Every day of the period on the chart's time axis: a day without spend rows on any channel (a
+  // Facebook-only warehouse whose campaigns paused) is a 0 there, not a day the line skips over.
+  const days = d.period.from && d.period.to ? Array.from({ length: Math.max(0, daysBetween(d.period.from, d.period.to)) }, (_, i) => addDays(d.period.from, i)) : [];
   const totalSpend = sumDecimals(d.spendDaily.map((p) => p.spend));
   const blended = d.cac.filter((r) => r.channel === null).sort((a, b) => a.month.localeCompare(b.month));
   const byChannel = d.cac.filter((r) => r.channel !== null).sort((a, b) => a.month.localeCompare(b.month) || a.channel!.localeCompare(b.channel!));
@@ -273,7 +277,7 @@ footer{color:var(--muted);font-size:12px;margin-top:24px}
 
 <section id="spend-by-channel">
 <h2>Spend by channel over time</h2>
-${series.length ? lineChart(series, { label: 'Daily spend by channel', unit }) : '<p class="note">No spend in this period.</p>'}
+${series.length ? lineChart(series, { label: 'Daily spend by channel', unit, xs: days }) : '<p class="note">No spend in this period.</p>'}
 <table>
 <thead><tr><th>Channel</th><th class="num">Spend</th><th class="num">Days</th></tr></thead>
 <tbody>${spendTable}</tbody>

@@ -62,10 +62,13 @@ function legend(names: string[]): string {
   return `<g class="legend">${names.map((n, i) => `<g transform="translate(${FRAME.left + i * 150},${FRAME.height - 8})"><rect width="10" height="10" y="-9" rx="2" fill="${PALETTE[i % PALETTE.length]}"/><text x="14" class="tick">${esc(n)}</text></g>`).join('')}</g>`;
 }
 
-/** Lines over a shared, ordered x axis (dates). Missing points count as 0. */
-export function lineChart(series: Series[], opts: { label: string; unit?: string }): string {
+/**
+ * Lines over a shared, ordered x axis (dates): opts.xs (every day of the period) plus any x a point
+ * has. Missing points count as 0, so a day no series has a point for is a 0, not a day left out.
+ */
+export function lineChart(series: Series[], opts: { label: string; unit?: string; xs?: string[] }): string {
   const fr = FRAME;
-  const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p.x)))].sort();
+  const xs = [...new Set([...(opts.xs ?? []), ...series.flatMap((s) => s.points.map((p) => p.x))])].sort();
   const max = Math.max(0, ...series.flatMap((s) => s.points.map((p) => p.y)));
   const ticks = niceTicks(max);
   const top = ticks[ticks.length - 1] ?? 1;

@@ -53,6 +53,26 @@ describe('stakeholder HTML report', () => {
     expect(footer).not.to.match(/follow the attribution windows/);
   });
 
+  it('puts every day of the period on the spend chart: days without spend rows on any channel are 0, not left out of the time axis', () => {
+    // Facebook only, campaigns paused on 10-31 and 11-01: Meta serves no rows for those days.
+    const page = parse(
+      renderReport({
+        ...data(),
+        spendDaily: [
+          { date: '2026-10-30', channel: 'facebook_ads', spend: '10' },
+          { date: '2026-11-02', channel: 'facebook_ads', spend: '10' },
+        ],
+      }),
+    );
+    const line = page.querySelector('#spend-by-channel svg path')!.getAttribute('d')!;
+    const points = [...line.matchAll(/[ML]([\d.]+),([\d.]+)/g)].map((m) => Number(m[2]));
+    expect(points).to.have.length(4);
+    // The two paused days sit on the zero line, below the two days with spend.
+    expect(points[1]).to.equal(points[2]);
+    expect(points[1]).to.be.greaterThan(points[0]!);
+    expect(page.querySelectorAll('#spend-by-channel svg text.tick').map((t) => t.text)).to.include.members(['10-30', '10-31', '11-01', '11-02']);
+  });
+
   it('escapes names coming from the data', () => {
     expect(root.querySelector('h1')?.text).to.equal('Spend <&> CAC');
     expect(html).not.to.include('<sale>');
