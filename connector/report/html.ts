@@ -5,6 +5,9 @@
 import { addDays, daysBetween } from '../core/dates.js';
 import { esc, groupedBarChart, hBarChart, lineChart, type Series } from './svg.js';
 
+/** The channel whose sync the report is about: its read days bound the report, and its campaigns are the ones ranked. */
+export const FOCUS_PLATFORM = 'facebook_ads';
+
 export interface SpendPoint {
   date: string;
   channel: string;
@@ -272,7 +275,7 @@ footer{color:var(--muted);font-size:12px;margin-top:24px}
 <div class="kpi" id="kpi-spend"><span class="sub">Ad spend${cur ? ` (${esc(cur)})` : ''}</span><b data-value="${esc(totalSpend)}">${esc(money(totalSpend, null))}</b></div>
 <div class="kpi" id="kpi-customers"><span class="sub">New customers${customerMonths ? `, ${customerMonths}` : ''}</span><b data-value="${totalNew}">${int(totalNew)}</b></div>
 <div class="kpi" id="kpi-cac"><span class="sub">Blended CAC, ${esc(latest ? `${monthLabel(latest.month)}${latestToDate ? ` (${latestToDate})` : ''}` : 'n/a')}${cur ? ` (${esc(cur)})` : ''}</span><b${latestCac !== null ? ` data-value="${esc(latestCac)}"` : ''}>${esc(money(latestCac, null))}</b></div>
-<div class="kpi" id="kpi-campaigns"><span class="sub">Campaigns with spend</span><b data-value="${d.campaignsWithSpend}">${int(d.campaignsWithSpend)}</b></div>
+<div class="kpi" id="kpi-campaigns"><span class="sub">${esc(label(FOCUS_PLATFORM))} campaigns with spend</span><b data-value="${d.campaignsWithSpend}">${int(d.campaignsWithSpend)}</b></div>
 </div>
 
 <section id="spend-by-channel">
@@ -296,12 +299,12 @@ ${d.cacAvailable === false ? '<p class="note">No CAC: no orders relation is conf
 </section>
 
 <section id="top-campaigns">
-<h2>Top campaigns by spend</h2>
+<h2>Top ${esc(label(FOCUS_PLATFORM))} campaigns by spend</h2>
 ${
   d.topCampaigns.length
     ? hBarChart(
         d.topCampaigns.map((c) => ({ label: c.campaign_name, value: Number(c.spend_reporting ?? 0) })),
-        { label: 'Top campaigns by spend' },
+        { label: `Top ${label(FOCUS_PLATFORM)} campaigns by spend` },
       )
     : ''
 }

@@ -6,7 +6,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { ConfigError } from '../core/errors.js';
 import { MODELS_SCHEMA, modelsSchema } from '../dbt/profile.js';
-import { channelLabel, type CacRow, type CampaignRow, type ReportData, type SpendPoint, type StaleAccount } from './html.js';
+import { channelLabel, FOCUS_PLATFORM, type CacRow, type CampaignRow, type ReportData, type SpendPoint, type StaleAccount } from './html.js';
 
 export const MARTS = {
   spendDaily: 'fct_ad_spend_daily',
@@ -166,8 +166,7 @@ function coverageGap(r: Record<string, unknown>, channel: string | null, labels:
   return r['is_paid_channel'] === true ? `${channelLabel(channel, labels)} covers ${Number(r['days_spend_covered'])} of ${Number(r['days_in_month'])} days${unread ? ` (every read failed for account ${unread})` : ''}` : null;
 }
 
-/** The channel whose sync the report is about; its first and last day bound the report. */
-export const FOCUS_PLATFORM = 'facebook_ads';
+export { FOCUS_PLATFORM };
 
 /** A staging view of the marts' schema (qualified, quoted), or undefined in a warehouse built before it existed. */
 async function locateView(conn: DuckDBConnection, name: string, schema: string): Promise<string | undefined> {

@@ -73,6 +73,12 @@ describe('stakeholder HTML report', () => {
     expect(page.querySelectorAll('#spend-by-channel svg text.tick').map((t) => t.text)).to.include.members(['10-30', '10-31', '11-01', '11-02']);
   });
 
+  it('says the campaign count and ranking are Facebook Ads campaigns, beside the spend of every channel', () => {
+    // Only the focus platform's campaigns are counted and ranked (the other channels' campaigns are not in them).
+    expect(root.querySelector('#kpi-campaigns .sub')!.text).to.equal('Facebook Ads campaigns with spend');
+    expect(root.querySelector('#top-campaigns h2')!.text).to.equal('Top Facebook Ads campaigns by spend');
+  });
+
   it('escapes names coming from the data', () => {
     expect(root.querySelector('h1')?.text).to.equal('Spend <&> CAC');
     expect(html).not.to.include('<sale>');
