@@ -3,7 +3,7 @@
 // Node DuckDB, read by dbt's Python DuckDB and back): every node, figures by hand, the incremental
 // branch, and a broken build that must exit 6 naming each failing model and test.
 import { expect } from 'chai';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -227,6 +227,27 @@ describe('dbt build of dbt/ on DuckDB with the demo data on (real dbt, generated
     expect(weekendRows, 'rows on days without a fixing use an earlier one').to.be.greaterThan(0);
     const credits = await rows('select count(*) as n from analytics.fct_ad_spend_daily where spend < 0');
     expect(Number(credits[0]!['n']), 'credits and billing adjustments stay negative').to.be.greaterThan(0);
+  });
+
+  it('accepts a platform added as the DECISIONLOG says (a model and a line in var ad_platforms) without a warning', async function () {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'dbt-platform-'));
+    try {
+      const project = copyProject(root);
+      // The contract's columns, from the demo's Google Ads rows under another platform id.
+      writeFileSync(
+        path.join(project, 'models', 'intermediate', 'int_ad_spend__linkedin_ads.sql'),
+        "select date_day, 'linkedin_ads' as platform, 'LinkedIn Ads' as platform_label, account_id, campaign_id, campaign_name, currency, spend, impressions, clicks, conversions\nfrom {{ ref('int_ad_spend__google_ads') }}\n",
+      );
+      const copy = path.join(root, 'warehouse.duckdb');
+      cpSync(file, copy);
+      const r = await dbtBuild({ duckdbPath: copy, projectDir: project, log, vars: { ...DEMO_MODELS_VARS, ad_platforms: ['int_ad_spend__facebook_ads', 'int_ad_spend__linkedin_ads'] }, select: ['fct_ad_spend_daily+'] });
+      const built = await withWarehouse(copy, async (c) => (await c.runAndReadAll('select distinct platform from analytics.fct_ad_spend_daily order by 1')).getRowObjectsJson());
+      expect(built.map((b) => b['platform'])).to.deep.equal(['facebook_ads', 'google_ads', 'linkedin_ads', 'tiktok_ads']);
+      // A healthy build warns about nothing: the fixed list of the demo's three platforms warned on every build after it.
+      expect(r.results.nodes.filter((n) => n.status !== 'success' && n.status !== 'pass').map((n) => `${n.name} ${n.status} ${n.failures}`)).to.deep.equal([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it("computes October 2026's blended spend and new customers equal to a hand computation from the raw rows, seeds and FX rates, and no CAC: Facebook covers 3 of its 31 days", async function () {
