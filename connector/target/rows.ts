@@ -146,6 +146,22 @@ function wholeNumberDigits(lit: string): string | undefined {
 }
 
 /** A real calendar day within year 0001-9999 (Feb 30 and month 13 are not). */
+/** A decimal literal's significant digits: no sign, point, exponent, leading or trailing zeros. */
+function significantDigits(lit: string): string | undefined {
+  const m = DECIMAL_RE.exec(lit);
+  return m ? `${m[2]}${m[3] ?? ''}`.replace(/^0+/, '').replace(/0+$/, '') : undefined;
+}
+
+/**
+ * Whether the double a decimal literal parses to is written back with the literal's digits. Catches
+ * what isSafeNumber refuses though a double holds it exactly: any whole number from 2^53 up
+ * (Python's json.dumps writes float 1e16 as 1e+16; 2^53 itself), while 2^53+1 still differs.
+ */
+function doubleKeeps(lit: string): boolean {
+  const digits = significantDigits(lit);
+  return digits !== undefined && digits === significantDigits(String(Number(lit)));
+}
+
 function isCalendarDay(y: number, m: number, d: number): boolean {
   if (y < 1 || m < 1 || m > 12 || d < 1) return false;
   const days = [31, y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]!;
@@ -326,7 +342,7 @@ function convertOne(field: MappedField, v: unknown, path: string, strings: boole
       // A FLOAT64 keeps what a double carries; anything it would round, overflow or underflow is refused.
       const text = typeof v === 'number' ? String(v) : isLosslessNumber(v) ? literal(v) : typeof v === 'string' ? v.trim() : undefined;
       if (text === undefined || text === '' || Number.isNaN(Number(text))) throw new ValueError(path, `expected a number, got ${show(v)}`);
-      if (!Number.isFinite(Number(text)) || !isSafeNumber(text)) throw new ValueError(path, `${text.slice(0, 60)} cannot be stored in FLOAT64 without changing it; declare the property as a decimal string (format singer.decimal)`);
+      if (!Number.isFinite(Number(text)) || !(isSafeNumber(text) || doubleKeeps(text))) throw new ValueError(path, `${text.slice(0, 60)} cannot be stored in FLOAT64 without changing it; declare the property as a decimal string (format singer.decimal)`);
       return Number(text);
     }
     case 'BOOL':

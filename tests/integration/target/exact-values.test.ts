@@ -35,6 +35,14 @@ describe('target values kept exactly or refused per record (DuckDB)', function (
     expect(r.states).to.deep.equal([{ ok: true }]);
   });
 
+  it('keeps in FLOAT64 whole numbers from 2^53 up that a double holds exactly, as Python writes them (1e+16, 1e+22, 2^53), refusing 2^53+1', async () => {
+    const r = await load([schema({ f: { type: ['null', 'number'] } }), rec('{"id": "a", "f": 1e+16}'), rec('{"id": "b", "f": 1e+22}'), rec('{"id": "c", "f": 9007199254740992}'), rec('{"id": "d", "f": -2.5e+20}'), STATE]);
+    expect(r.error?.message).to.equal(undefined);
+    expect((await w.rows('s', ['id'])).map((row) => row['f'])).to.deep.equal([1e16, 1e22, 2 ** 53, -2.5e20]);
+    const bad = await load([schema({ f: { type: 'number' } }), rec('{"id":"e","f":1.0000000000000001e+22}'), STATE]);
+    expect(bad.error?.message).to.match(/^line 2: stream "s": property f: 1\.0000000000000001e\+22 cannot be stored in FLOAT64 without changing it/);
+  });
+
   it('loads every RFC 3339 spelling the validator accepts (t/z in lower case, no seconds, +HHMM, a space) as the instant it names', async () => {
     const spellings = ['2026-11-20T12:00:00Z', '2026-11-20t12:00:00z', '2026-11-20T12:00Z', '2026-11-20 12:00:00+00:00', '2026-11-20T13:00:00+0100', '2026-11-20t07:00-05:00', '2026-11-20T12:00:00.000Z'];
     const r = await load([schema({ t: { type: 'string', format: 'date-time' } }), ...spellings.map((t, i) => rec({ id: String(i), t, _sdc_extracted_at: t })), STATE]);
