@@ -21,6 +21,13 @@ export function parseLine(text: string, line: number): ReadMessage {
 }
 
 /**
+ * A bare NaN, Infinity or -Infinity where a value goes: what Python's json.dumps writes for float
+ * nan/inf (allow_nan defaults to True), which no JSON parser takes. Looked for only once a line
+ * failed to parse, to name the cause instead of suspecting stray log output on stdout.
+ */
+const NON_FINITE_NUMBER = /[:[,]\s*(-?Infinity|NaN)\s*[,\]}]/;
+
+/**
  * Parses one line without rounding any number (see exact-json.ts); `exact` says whether some
  * number was kept as a LosslessNumber. A "type" or "stream" key given twice is refused
  * (repeated-keys.ts). Throws DataError carrying the line number.
@@ -31,6 +38,13 @@ export function parseLineExact(text: string, line: number): { message: ReadMessa
   try {
     ({ value, exact } = parseExact(text));
   } catch (err) {
+    const nonFinite = NON_FINITE_NUMBER.exec(text)?.[1];
+    if (nonFinite !== undefined) {
+      throw new DataError(`line ${line}: not valid JSON: ${nonFinite} is not a JSON number`, {
+        context: { line },
+        hint: "Fix the tap: send a value that is not a finite number as null (or a string). Python's json.dumps and simplejson (singer-python) write float nan and inf as NaN and Infinity unless allow_nan=False.",
+      });
+    }
     throw new DataError(`line ${line}: ${notJsonReason(text) ?? `not valid JSON (${(err as Error).message})`}`, {
       context: { line },
       hint: 'The upstream tap wrote something that is not a Singer message to stdout; check its logs go to stderr.',

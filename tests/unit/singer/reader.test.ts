@@ -38,6 +38,15 @@ describe('Singer reader', () => {
     expect(e.exitCode).to.equal(6);
   });
 
+  it("names Python's NaN and Infinity (json.dumps' allow_nan) as the cause, not stray output on stdout", async () => {
+    for (const token of ['NaN', 'Infinity', '-Infinity']) {
+      const e = await failure(`${SCHEMA}\n{"type": "RECORD", "stream": "ads", "record": {"id": "1", "spend": [1.5, ${token}]}}\n`);
+      expect(e.message).to.equal(`line 2: not valid JSON: ${token} is not a JSON number`);
+      expect(e.hint).to.match(/send a value that is not a finite number as null .*allow_nan=False/);
+      expect(e.exitCode).to.equal(6);
+    }
+  });
+
   it('names the line and the type for an unknown message type', async () => {
     const e = await failure(`${SCHEMA}\n{"type":"BATCH","stream":"ads"}\n`);
     expect(e.message).to.equal('line 2: unknown message type "BATCH" (expected one of SCHEMA, RECORD, STATE, ACTIVATE_VERSION)');
