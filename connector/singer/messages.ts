@@ -1,7 +1,7 @@
 // The Singer message shapes (SCHEMA, RECORD, STATE, ACTIVATE_VERSION), typed, plus the structural
 // check the target applies to every parsed line before trusting it.
 import { DataError } from '../core/errors.js';
-import { isLosslessNumber } from './exact-json.js';
+import { approximate, isLosslessNumber } from './exact-json.js';
 
 export type JsonSchema = Record<string, unknown>;
 export type SingerRecord = Record<string, unknown>;
@@ -79,7 +79,10 @@ export function asSingerMessage(value: unknown): ReadMessage {
       if (!isObj(value['schema'])) throw new DataError('SCHEMA message needs a "schema" object');
       const keys = value['key_properties'] ?? [];
       if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) throw new DataError('SCHEMA "key_properties" must be a list of strings');
-      return { ...(value as unknown as SchemaMessage), key_properties: keys as string[] };
+      // A keyword's number beyond a double's exact range (singer-io tap-facebook's budgets say
+      // "maximum": 100000000000000000000000000000000) is read as the double it is: a record is
+      // validated as doubles too (approximate), and a LosslessNumber is no number to ajv.
+      return { ...(value as unknown as SchemaMessage), schema: approximate(value['schema']) as JsonSchema, key_properties: keys as string[] };
     }
     case 'RECORD':
       needStream();

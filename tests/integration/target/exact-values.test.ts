@@ -177,6 +177,16 @@ describe('target values kept exactly or refused per record (DuckDB)', function (
     expect(five.error?.message).to.equal('line 2: stream "s": record does not match its SCHEMA: record.m must be < 5');
   });
 
+  it("takes a SCHEMA whose bounds lie beyond a double's exact integers, as singer-io tap-facebook writes its budgets (maximum 10^32, exclusive), keeping their meaning", async () => {
+    const budget = '{"type": ["null", "number"], "maximum": 100000000000000000000000000000000, "minimum": -100000000000000000000000000000000, "exclusiveMaximum": true, "exclusiveMinimum": true}';
+    const big = schema({}).replace('"properties":{', `"properties":{"daily_budget": ${budget},`);
+    const ok = await load([big, rec('{"id": "a", "daily_budget": 1500.0}'), rec('{"id": "b", "daily_budget": null}'), STATE]);
+    expect(ok.error?.message).to.equal(undefined);
+    expect((await w.rows('s', ['id'])).map((row) => row['daily_budget'])).to.deep.equal([1500, null]);
+    const over = await load([big, rec('{"id": "c", "daily_budget": 1e+32}'), STATE]);
+    expect(over.error?.message).to.equal('line 2: stream "s": record does not match its SCHEMA: record.daily_budget must be < 1e+32');
+  });
+
   it('takes a SCHEMA re-sent with a column added under the same id, and another stream whose schema has that id, in one load (ajv kept the first under its id)', async () => {
     const withId = (line: string, id: string): string => line.replace('"schema":{', `"schema":{"${id}":"urn:example:row",`);
     for (const id of ['id', '$id']) {
