@@ -1,7 +1,7 @@
 // The record validator's ajv: Singer's decimal formats and Graph's timestamp style added to the
 // shared ajv setup, so the loader (checking a SCHEMA compiles) and the mappers (validating records)
 // accept exactly the same values. A property named __proto__ is checked like any other (see below).
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject, SchemaValidateFunction, ValidateFunction } from 'ajv';
 import { isLosslessNumber } from 'lossless-json';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { newAjv } from '../core/config.js';
@@ -28,7 +28,36 @@ export function newRecordAjv(): ReturnType<typeof newAjv> {
   // ("12:00:00"): RFC 3339's full-time wants one, so every such record was refused. It is stored as
   // text either way (fields.ts), and a naive date-time is accepted for the same reason.
   ajv.addFormat('time', fullFormats['iso-time']);
+  // multipleOf on decimals, as the tap meant them: ajv divides doubles, so 0.07 is no multiple of
+  // 0.01 (7.000000000000001) and 0.1 none of 1e-06 — a valid record refused (taps derive multipleOf
+  // from a column's scale: tap-postgres, singer-io tap-facebook's budgets).
+  ajv.removeKeyword('multipleOf');
+  ajv.addKeyword({ keyword: 'multipleOf', type: 'number', schemaType: 'number', validate: multipleOf, errors: true });
   return ajv;
+}
+
+/** A finite number as an exact decimal: its shortest round-trip digits as an integer and a power of ten. */
+function decimalOf(n: number): { digits: bigint; exp: number } | undefined {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(n));
+  if (!m) return undefined;
+  const frac = m[3] ?? '';
+  return { digits: BigInt(`${m[1]}${m[2]}${frac}`), exp: Number(m[4] ?? 0) - frac.length };
+}
+
+/** The multipleOf keyword, with ajv's own error message. */
+const multipleOf: SchemaValidateFunction = (step: number, x: number): boolean => {
+  const ok = isDecimalMultiple(step, x);
+  multipleOf.errors = ok ? [] : [{ keyword: 'multipleOf', message: `must be multiple of ${step}`, params: { multipleOf: step } }];
+  return ok;
+};
+
+/** Whether `x` is an integer multiple of `step`, both read as the decimals they print as. */
+function isDecimalMultiple(step: number, x: number): boolean {
+  const a = decimalOf(x);
+  const b = decimalOf(step);
+  if (!a || !b || b.digits === 0n) return false;
+  const e = Math.min(a.exp, b.exp);
+  return (a.digits * 10n ** BigInt(a.exp - e)) % (b.digits * 10n ** BigInt(b.exp - e)) === 0n;
 }
 
 /**

@@ -187,6 +187,19 @@ describe('target values kept exactly or refused per record (DuckDB)', function (
     expect(over.error?.message).to.equal('line 2: stream "s": record does not match its SCHEMA: record.daily_budget must be < 1e+32');
   });
 
+  it('checks multipleOf on the decimals the values are written as (0.07 is a multiple of 0.01; 0.1 of 1e-06), refusing 0.075', async () => {
+    const m = schema({ p: { type: ['null', 'number'], multipleOf: 0.01 }, b: { type: ['null', 'number'], multipleOf: 1e-6 } });
+    const ok = await load([m, rec('{"id": "a", "p": 0.07, "b": 0.1}'), rec('{"id": "b", "p": 1234567.89, "b": 12.345678}'), rec('{"id": "c", "p": -3, "b": 1e+22}'), STATE]);
+    expect(ok.error?.message).to.equal(undefined);
+    expect((await w.rows('s', ['id'])).map((row) => [row['p'], row['b']])).to.deep.equal([
+      [0.07, 0.1],
+      [1234567.89, 12.345678],
+      [-3, 1e22],
+    ]);
+    const off = await load([m, rec('{"id": "d", "p": 0.075, "b": 1e-7}'), STATE]);
+    expect(off.error?.message).to.equal('line 2: stream "s": record does not match its SCHEMA: record.p must be multiple of 0.01; record.b must be multiple of 0.000001');
+  });
+
   it('takes a SCHEMA re-sent with a column added under the same id, and another stream whose schema has that id, in one load (ajv kept the first under its id)', async () => {
     const withId = (line: string, id: string): string => line.replace('"schema":{', `"schema":{"${id}":"urn:example:row",`);
     for (const id of ['id', '$id']) {
