@@ -18,11 +18,12 @@ export function reportHighlights(r: ReportData): string[] {
   const toDate = last ? monthToDateLabel(last) : null;
   const top = r.topCampaigns[0];
   return [
-    `Spend ${r.period.from} → ${r.period.to}: ${[...byChannel].map(([c, v]) => `${channelLabel(c, r.channelLabels)} ${fmt(v)}${cur}`).join(' · ') || 'none'}`,
+    // Rows without an exchange rate are out of the sums: a total of 0.00 must not read as no spend.
+    `Spend ${r.period.from} → ${r.period.to}: ${[...byChannel].map(([c, v]) => `${channelLabel(c, r.channelLabels)} ${fmt(v)}${cur}`).join(' · ') || 'none'}${r.spendRowsWithoutFx ? ` (${r.spendRowsWithoutFx} spend rows without an exchange rate to${cur} left out: add them to the dbt var fx_rates' relation)` : ''}`,
     last
       ? `Blended CAC ${last.month.slice(0, 7)}${partial(last.month) ? '*' : ''}${toDate ? ` (${toDate})` : ''}: ${definedCac(last) === null ? `— (not defined: ${last.coverageGap ?? 'no tracked spend or no new customers'})` : `${fmt(Number(last.cac))}${cur}`} from ${last.new_customers} new customers${partial(last.month) ? " (* partial month: some platform's spend was read for part of it only)" : ''}`
       : 'CAC: no months with data',
-    top ? `Top campaign: ${top.campaign_name} (act_${top.account_id}) ${top.spend_reporting === null ? '' : `${money(top.spend_reporting, r.currency)} = `}${money(top.spend, top.currency)}` : 'Top campaign: none',
+    top ? `Top campaign: ${top.campaign_name} (act_${top.account_id}) ${top.spend_reporting === null || top.currency === r.currency ? '' : `${money(top.spend_reporting, r.currency)} = `}${money(top.spend, top.currency)}` : 'Top campaign: none',
     // Figures from models older than the last sync: the terminal reader must not take them for its.
     ...(r.modelsBehind ? [`Models behind: built on insights to ${r.modelsBehind.builtTo}, the warehouse holds them to ${r.modelsBehind.rawTo} (build them again)`] : []),
     // A partial run's models show the failed accounts' old rows: the terminal says so, as the page's notes do.

@@ -79,6 +79,8 @@ export interface ReportData {
   /** Names for people of channel ids: each platform's platform_label from fct_ad_spend_daily (see channelLabel). */
   channelLabels?: Record<string, string>;
   spendDaily: SpendPoint[];
+  /** Spend rows left out of the spend totals for want of an exchange rate to `currency` (the notes say so too). */
+  spendRowsWithoutFx?: number;
   cac: CacRow[];
   topCampaigns: CampaignRow[];
   /** Campaigns of the focus platform with spend in the period (KPI). */

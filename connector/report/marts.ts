@@ -419,6 +419,7 @@ export async function queryReportData(conn: DuckDBConnection, o: Omit<ReportQuer
     cacAvailable: !!m.cacMonthly,
     channelLabels,
     spendDaily,
+    spendRowsWithoutFx: missingFx,
     cac,
     topCampaigns,
     campaignsWithSpend: Number(counted[0]?.['n'] ?? 0),

@@ -1,8 +1,9 @@
 // The demo terminal's headline lines (reportHighlights): the "Blended CAC" line names the latest
-// month as the report does — month to date with the day it runs to, partial (*), or not defined.
+// month as the report does — month to date with the day it runs to, partial (*), or not defined;
+// the Spend line names rows left out for want of an exchange rate.
 import { expect } from 'chai';
 import { reportHighlights } from '../../../connector/report/highlights.js';
-import type { CacRow, ReportData } from '../../../connector/report/html.js';
+import type { CacRow, CampaignRow, ReportData } from '../../../connector/report/html.js';
 
 const report = (cac: CacRow[], partialMonths: string[] = []): ReportData => ({
   title: 'demo',
@@ -34,5 +35,21 @@ describe('demo terminal: the Blended CAC line', () => {
 
   it('shows a month that has ended without any month-to-date label', () => {
     expect(blendedLine(report([november]))).to.equal('Blended CAC 2026-11: 30.00 USD from 30 new customers');
+  });
+});
+
+describe('terminal: the Spend and Top campaign lines', () => {
+  const top = (currency: string, spendReporting: string | null): CampaignRow => ({ account_id: '1', campaign_id: '2', campaign_name: 'Spring', currency, spend: '1086.82', spend_reporting: spendReporting, impressions: 1, clicks: 1, conversions: null });
+
+  it('says how many spend rows were left out for want of an exchange rate, so a 0.00 total does not read as no spend', () => {
+    const r = { ...report([]), spendDaily: [{ date: '2026-12-01', channel: 'facebook_ads', spend: '0' }], spendRowsWithoutFx: 80 };
+    expect(reportHighlights(r)[0]).to.equal("Spend 2026-11-01 → 2026-12-10: Facebook ads 0.00 USD (80 spend rows without an exchange rate to USD left out: add them to the dbt var fx_rates' relation)");
+    expect(reportHighlights(report([]))[0]).to.equal('Spend 2026-11-01 → 2026-12-10: Facebook ads 90.00 USD');
+  });
+
+  it('gives a campaign in the reporting currency one amount, and one in another currency both', () => {
+    const line = (c: CampaignRow): string => reportHighlights({ ...report([]), topCampaigns: [c] }).find((l) => l.startsWith('Top campaign'))!;
+    expect(line(top('USD', '1086.82'))).to.equal('Top campaign: Spring (act_1) 1,086.82 USD');
+    expect(line(top('EUR', '1200.00'))).to.equal('Top campaign: Spring (act_1) 1,200.00 USD = 1,086.82 EUR');
   });
 });
