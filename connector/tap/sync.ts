@@ -452,6 +452,14 @@ function noLongerSynced(config: TapConfig, accountId: string, r: DiscoveryResult
       hint: `Nothing to do if that is intended. To sync it again from its bookmarks, add it back to ${by}; to stop this row, remove "${accountId}" from the state's "scope"."accounts".`,
     };
   }
+  // A configured id no token ever reached (a typo, an account of another Business Manager) enters the
+  // scope through its failure; once the config drops it, the config is why, not a lost listing.
+  if (config.account_ids && !config.account_ids.includes(accountId)) {
+    return {
+      message: `ad account ${accountId} is no longer synced: config.account_ids leaves it out, and no token lists it (earlier runs of this state tried it)`,
+      hint: 'Nothing to do if that is intended; to sync it, add it back to config.account_ids and give a token access to it.',
+    };
+  }
   return {
     message: `ad account ${accountId} is no longer synced: no token lists it any more (earlier runs of this state synced it); ad_accounts marks it deleted once discovery is complete`,
     hint: 'If it still exists, assign it to the token’s system user again (Business Settings → Ad accounts); otherwise nothing to do.',

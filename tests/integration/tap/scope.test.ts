@@ -136,4 +136,17 @@ describe('tap-facebook-ads when account_ids or business_ids narrow what earlier 
     expect(activated(dropped)).to.include('pixels');
     expect((dropped.lastState()!['scope'] as { accounts: string[] }).accounts).to.deep.equal([good.accountId]);
   });
+
+  it('says an account id no token lists (a typo), once dropped from account_ids, is left out by the config, not lost by the tokens', async () => {
+    const good = rig.sb.world.accounts[0]!;
+    const typo = '1234567890123';
+    const failing = await run({ account_ids: [good.accountId, typo] });
+    expect(failing.code, failing.stderr.slice(-1500)).to.equal(5);
+    const dropped = await run({ account_ids: [good.accountId] }, failing.lastState());
+    expect(dropped.code, dropped.stderr.slice(-1500)).to.equal(0);
+    const row = dropped.records('sync_log').find((l) => l['account_id'] === typo);
+    expect(row).to.include({ status: 'skipped', error_class: null });
+    expect(String(row!['error_message'])).to.equal(`ad account ${typo} is no longer synced: config.account_ids leaves it out, and no token lists it (earlier runs of this state tried it)`);
+    expect((dropped.lastState()!['scope'] as { accounts: string[] }).accounts).to.deep.equal([good.accountId]);
+  });
 });
