@@ -447,9 +447,11 @@ export class Loader {
     try {
       validate = compileRecordValidator(this.ajv, msg.schema);
     } catch (err) {
-      throw new DataError(`line ${line}: stream "${msg.stream}": its SCHEMA cannot be used for validation (${(err as Error).message})`, {
+      const why = (err as Error).message;
+      throw new DataError(`line ${line}: stream "${msg.stream}": its SCHEMA cannot be used for validation (${why})`, {
         context: { line, stream: msg.stream },
-        hint: 'Inline external $refs in the SCHEMA message, or set validate_records to false.',
+        // ajv names an unresolved $ref so; anything else is a keyword holding what JSON Schema does not allow.
+        hint: /can't resolve reference/.test(why) ? 'Inline external $refs in the SCHEMA message, or set validate_records to false.' : 'Fix the keyword named above in the tap’s SCHEMA, or set validate_records to false.',
       });
     }
     this.validators.set(schemaKey, validate);

@@ -200,6 +200,14 @@ describe('target values kept exactly or refused per record (DuckDB)', function (
     expect(off.error?.message).to.equal('line 2: stream "s": record does not match its SCHEMA: record.p must be multiple of 0.01; record.b must be multiple of 0.000001');
   });
 
+  it('names what to fix in a SCHEMA ajv cannot compile: the keyword, or an external $ref', async () => {
+    const bad = await load([schema({ s: { type: 'string', minLength: 'x' } }), STATE]);
+    expect(bad.error?.message).to.match(/^line 1: stream "s": its SCHEMA cannot be used for validation \(schema is invalid: data\/properties\/s\/minLength must be integer/);
+    expect(bad.error?.hint).to.equal('Fix the keyword named above in the tap’s SCHEMA, or set validate_records to false.');
+    const ref = await load([schema({ s: { $ref: 'https://example.com/other.json' } }), STATE]);
+    expect(ref.error?.hint).to.equal('Inline external $refs in the SCHEMA message, or set validate_records to false.');
+  });
+
   it('takes a SCHEMA re-sent with a column added under the same id, and another stream whose schema has that id, in one load (ajv kept the first under its id)', async () => {
     const withId = (line: string, id: string): string => line.replace('"schema":{', `"schema":{"${id}":"urn:example:row",`);
     for (const id of ['id', '$id']) {
