@@ -274,7 +274,7 @@ footer{color:var(--muted);font-size:12px;margin-top:24px}
 <div class="meta">${esc(d.period.from)} to ${esc(d.period.to)}${d.readAt ? ` · Meta data read ${esc(d.readAt)}` : ''} · generated ${esc(d.generatedAt)}${cur ? ` · amounts in ${esc(cur)}` : ''}</div>
 </header>
 <div class="kpis">
-<div class="kpi" id="kpi-spend"><span class="sub">Ad spend${cur ? ` (${esc(cur)})` : ''}</span><b data-value="${esc(totalSpend)}">${esc(money(totalSpend, null))}</b></div>
+<div class="kpi" id="kpi-spend"><span class="sub">Ad spend${cur ? ` (${esc(cur)})` : ''}${d.spendRowsWithoutFx ? `<span class="flag fx" title="${d.spendRowsWithoutFx} spend rows without an exchange rate are left out">FX missing</span>` : ''}</span><b data-value="${esc(totalSpend)}">${esc(money(totalSpend, null))}</b></div>
 <div class="kpi" id="kpi-customers"><span class="sub">New customers${customerMonths ? `, ${customerMonths}` : ''}</span><b data-value="${totalNew}">${int(totalNew)}</b></div>
 <div class="kpi" id="kpi-cac"><span class="sub">Blended CAC, ${esc(latest ? `${monthLabel(latest.month)}${latestToDate ? ` (${latestToDate})` : ''}` : 'n/a')}${cur ? ` (${esc(cur)})` : ''}</span><b${latestCac !== null ? ` data-value="${esc(latestCac)}"` : ''}>${esc(money(latestCac, null))}</b></div>
 <div class="kpi" id="kpi-campaigns"><span class="sub">${esc(label(FOCUS_PLATFORM))} campaigns with spend</span><b data-value="${d.campaignsWithSpend}">${int(d.campaignsWithSpend)}</b></div>

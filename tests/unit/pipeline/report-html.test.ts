@@ -123,6 +123,13 @@ describe('stakeholder HTML report', () => {
     expect(root.querySelector('#time-zone-rule')?.text).to.include('calendar months in Europe/Berlin');
   });
 
+  it('flags the spend KPI when spend rows were left out for want of an exchange rate (a total of 0.00 is not no spend)', () => {
+    expect(root.querySelector('#kpi-spend .flag')).to.equal(null);
+    const flagged = parse(renderReport({ ...data(), spendRowsWithoutFx: 80 })).querySelector('#kpi-spend .flag.fx');
+    expect(flagged?.text).to.equal('FX missing');
+    expect(flagged?.getAttribute('title')).to.equal('80 spend rows without an exchange rate are left out');
+  });
+
   it('shows "—" for a month whose spend a platform does not cover in full, even with a cac value, and says why', () => {
     // As fct_cac_monthly before per-platform coverage wrote it: a "tracked" August with only Google
     // and TikTok spend (Facebook starts in September) and an understated CAC of 27.78.
