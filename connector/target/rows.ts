@@ -250,7 +250,8 @@ function jsonProblem(v: unknown, depth: number, strings: boolean): { at: string;
   if (isLosslessNumber(v)) {
     const lit = (v as LosslessNumber).value;
     const asInt = /^-?\d+$/.test(lit) ? BigInt(lit) : undefined;
-    if (asInt === undefined || asInt < JSON_INT_MIN || asInt > JSON_INT_MAX) {
+    // A literal with a fraction or an exponent is a double when one reads back as written (Python's 1e+16).
+    if (asInt === undefined ? !doubleKeeps(lit) : asInt < JSON_INT_MIN || asInt > JSON_INT_MAX) {
       return { at: '', message: `${lit.slice(0, 60)} would be changed by the warehouse's JSON type (not an int64/uint64 and not a double); send it as a string` };
     }
     return undefined;
