@@ -162,10 +162,13 @@ function doubleKeeps(lit: string): boolean {
   return digits !== undefined && digits === significantDigits(String(Number(lit)));
 }
 
-function isCalendarDay(y: number, m: number, d: number): boolean {
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Whether y-m-d is a real calendar day, years from 1 (also fast-row.ts's check, on every date it copies). */
+export function isCalendarDay(y: number, m: number, d: number): boolean {
   if (y < 1 || m < 1 || m > 12 || d < 1) return false;
-  const days = [31, y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]!;
-  return d <= days;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  return d <= (m === 2 && leap ? 29 : MONTH_DAYS[m - 1]!);
 }
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
